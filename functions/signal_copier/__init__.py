@@ -1,0 +1,1 @@
+"""Signal Copier: Telegram trading signals → MetaTrader 5 accounts."""

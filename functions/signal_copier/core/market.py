@@ -1,0 +1,151 @@
+"""What a broker account looks like: specs, quotes, positions, orders, deals, events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from signal_copier.core.model import OrderType, Side
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """A user's broker login: the account id and the (secret) token; never logged."""
+
+    account_id: str
+    token: str = ""
+
+    def __repr__(self) -> str:
+        return f"Credentials(account_id={self.account_id!r}, token=***)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountInfo:
+    """Balance and equity in the account currency."""
+
+    account_id: str
+    balance: Decimal
+    equity: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SymbolSpec:
+    """A broker symbol's trading specification (MT5 terms)."""
+
+    symbol: str
+    digits: int
+    point: Decimal  # smallest price increment
+    tick_size: Decimal
+    tick_value: Decimal  # account-currency value of one tick for one lot
+    contract_size: Decimal
+    volume_min: Decimal
+    volume_max: Decimal
+    volume_step: Decimal
+    stops_level: int = 0  # minimum SL/TP distance from price, in points
+    pip_size: Decimal | None = None  # price of one pip; None → derived from digits
+
+    @property
+    def pip(self) -> Decimal:
+        """Return the price size of one pip (10 points on 5/3-digit symbols)."""
+        if self.pip_size is not None:
+            return self.pip_size
+        return self.point * 10 if self.digits in (3, 5) else self.point
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """Best bid and ask at a moment."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    time: datetime
+
+    @property
+    def spread(self) -> Decimal:
+        """Return ask minus bid."""
+        return self.ask - self.bid
+
+    def price_for(self, side: Side, *, closing: bool = False) -> Decimal:
+        """Return the price a market order on `side` fills at (buy at ask, sell at bid)."""
+        buying = (side is Side.BUY) != closing
+        return self.ask if buying else self.bid
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """An open position."""
+
+    id: str
+    symbol: str
+    side: Side
+    volume: Decimal
+    open_price: Decimal
+    sl: Decimal | None = None
+    tp: Decimal | None = None
+    client_id: str = ""
+    opened: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingOrder:
+    """A limit or stop order waiting for its price."""
+
+    id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    volume: Decimal
+    price: Decimal
+    sl: Decimal | None = None
+    tp: Decimal | None = None
+    client_id: str = ""
+
+
+class DealReason(StrEnum):
+    OPEN = "open"
+    CLOSE = "close"  # closed by the copier or the user
+    SL = "sl"
+    TP = "tp"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deal:
+    """One execution in the account history (opening or closing volume)."""
+
+    id: str
+    order_id: str
+    position_id: str
+    client_id: str
+    symbol: str
+    side: Side
+    volume: Decimal
+    price: Decimal
+    time: datetime
+    reason: DealReason
+    profit: Decimal = Decimal(0)
+
+
+class EventKind(StrEnum):
+    ORDER_FILLED = "order_filled"  # a pending order became a position
+    POSITION_CLOSED = "position_closed"  # in full, by SL, TP or by hand
+    POSITION_REDUCED = "position_reduced"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokerEvent:
+    """Something the account did by itself (fills, SL/TP hits) that position management acts on."""
+
+    kind: EventKind
+    account_id: str
+    position_id: str
+    client_id: str
+    symbol: str
+    price: Decimal
+    volume: Decimal
+    time: datetime
+    reason: DealReason = DealReason.CLOSE
+    order_id: str = ""

@@ -1,0 +1,228 @@
+"""Domain values: message → signal/command → intent per user → order plan → trade result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from signal_copier.core import ids
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """Return +1 for buy and -1 for sell (direction of profit)."""
+        return 1 if self is Side.BUY else -1
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+
+
+class Action(StrEnum):
+    """What a follow-up command does."""
+
+    MODIFY = "modify"
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+class Scope(StrEnum):
+    """Which positions a command acts on."""
+
+    REPLY = "reply"  # the signal the message replies to (or the channel's latest signal)
+    SYMBOL = "symbol"  # every copied position on the named symbol
+    ALL = "all"  # every position this copier opened from the channel
+    POSITION = "position"  # a named position (e.g. "the first one")
+
+
+class SlAnchor(StrEnum):
+    """A stop loss named by a level of the signal instead of a price."""
+
+    ENTRY = "breakeven"
+    TP1 = "tp1"
+
+
+class IntentKind(StrEnum):
+    OPEN = "open"
+    COMMAND = "command"
+    EDIT = "edit"
+
+
+class Status(StrEnum):
+    PLACED = "placed"
+    APPLIED = "applied"  # a follow-up changed positions or orders
+    SKIPPED = "skipped"  # a guard, setting or quota said no: nothing was sent to the broker
+    REJECTED = "rejected"  # the broker refused
+    FAILED = "failed"  # gave up after retries
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawMessage:
+    """One Telegram event as a listener saw it; edits carry `edit_date` and a new version."""
+
+    chat_id: str
+    message_id: int
+    text: str
+    date: datetime
+    received: datetime
+    reply_to: int | None = None
+    edit_date: datetime | None = None
+    chat_title: str = ""
+    epoch: int = 0  # listener lease epoch that published it
+
+    @property
+    def version(self) -> int:
+        """Return 0 for the original message, else the edit's unix time (deterministic)."""
+        return 0 if self.edit_date is None else int(self.edit_date.timestamp())
+
+    @property
+    def id(self) -> str:
+        """Return the dedupe key chat:message:version."""
+        return ids.message_key(self.chat_id, self.message_id, self.version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signal:
+    """An opening signal as the channel wrote it (canonical symbol, prices as written)."""
+
+    symbol: str
+    side: Side
+    order_type: OrderType = OrderType.MARKET
+    entry: Decimal | None = None
+    entry_range: tuple[Decimal, Decimal] | None = None  # (low, high)
+    sl: Decimal | None = None
+    tps: tuple[Decimal, ...] = ()
+    tp_open: bool = False
+    sl_pips: Decimal | None = None
+    tp_pips: tuple[Decimal, ...] = ()
+    risk_percent: Decimal | None = None  # "risk 1%" written in the signal
+    lot: Decimal | None = None  # "lot 0.05" written in the signal
+    order_type_implicit: bool = False
+    flags: tuple[str, ...] = ()  # e.g. "sl_wrong_side", "tps_out_of_order"
+
+    @property
+    def reference_price(self) -> Decimal | None:
+        """Return the entry, or the middle of the entry zone."""
+        if self.entry is not None:
+            return self.entry
+        if self.entry_range is not None:
+            return (self.entry_range[0] + self.entry_range[1]) / 2
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """A follow-up: modify, close or cancel what an earlier signal opened."""
+
+    action: Action
+    scope: Scope = Scope.REPLY
+    symbol: str | None = None
+    side: Side | None = None
+    fraction: Decimal | None = None  # close: 1 = all, 0.5 = half
+    sl: Decimal | None = None  # modify: new SL price
+    sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1
+    tps: tuple[Decimal, ...] = ()  # modify: new TP prices (in order)
+    then_sl_anchor: SlAnchor | None = None  # close: then move SL (e.g. "close half, SL to BE")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parse:
+    """The parser's reading of one message: signals, a command, or nothing with a reason."""
+
+    signals: tuple[Signal, ...] = ()
+    command: Command | None = None
+    reason: str = ""  # why nothing (result, news, chatter, ...) or why a command
+    explain: tuple[str, ...] = ()  # "BUY → side=buy" lines shown to the user
+
+    @property
+    def kind(self) -> str:
+        """Return open, modify, close, cancel or none."""
+        if self.signals:
+            return "open"
+        if self.command is not None:
+            return self.command.action.value
+        return "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Intent:
+    """One user's share of one message: what on_intent executes exactly once."""
+
+    id: str
+    user_id: str
+    kind: IntentKind
+    chat_id: str
+    message_id: int
+    version: int
+    message_date: datetime
+    received: datetime
+    reply_to: int | None = None
+    signal: Signal | None = None
+    command: Command | None = None
+    previous: Signal | None = None  # an edit: the signal as it was before
+    trace_id: str = ""
+
+    @property
+    def client_id(self) -> str:
+        """Return the broker clientId for this intent (short, deterministic)."""
+        return ids.client_id(self.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRequest:
+    """One order to send: broker symbol, volume rounded to the step, prices as Decimal."""
+
+    client_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    volume: Decimal
+    price: Decimal | None = None  # None for market
+    sl: Decimal | None = None
+    tp: Decimal | None = None
+    leg: int = 0  # which TP this position is for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPlan:
+    """What to send for one intent, and the notes that explain the choices."""
+
+    intent_id: str
+    orders: tuple[OrderRequest, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fill:
+    """What the broker did with one order."""
+
+    client_id: str
+    order_id: str
+    position_id: str | None  # set when it opened a position (market, or a pending order filled)
+    volume: Decimal
+    price: Decimal | None
+    leg: int = 0
+    pending: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeResult:
+    """The outcome of one intent, stored and shown to the user."""
+
+    intent_id: str
+    user_id: str
+    status: Status
+    reason: str = ""  # short snake_case reason for skips/rejections
+    detail: str = ""  # a sentence for the user
+    fills: tuple[Fill, ...] = ()
+    changes: tuple[str, ...] = ()  # follow-ups: "closed 0.05 of #12", "sl #12 → 1925.0"
+    latency_ms: float = 0.0
+    notes: tuple[str, ...] = field(default=())

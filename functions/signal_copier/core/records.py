@@ -1,0 +1,87 @@
+"""What the store keeps: users, subscriptions, message and intent records, trades, usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from signal_copier.core.model import Command, Intent, Signal, TradeResult
+
+
+class Plan(StrEnum):
+    FREE = "free"
+    PREMIUM = "premium"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRecord:
+    """A user: plan, whether copying runs, and validated default settings (as JSON)."""
+
+    user_id: str
+    plan: Plan = Plan.FREE
+    active: bool = True  # the user pressed Start
+    paused_reason: str = ""  # set by the kill switch, daily loss limit or breaker
+    paused_until: datetime | None = None  # breaker cool-down; None = until resumed
+    settings: dict[str, Any] = field(default_factory=dict)
+    broker_failures: int = 0  # consecutive broker failures (circuit breaker)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription:
+    """A user follows a chat, with optional per-channel setting overrides (as JSON)."""
+
+    user_id: str
+    chat_id: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageRecord:
+    """One message version as parsed (dedupe key and what it meant)."""
+
+    key: str
+    chat_id: str
+    message_id: int
+    version: int
+    date: datetime
+    kind: str  # open | modify | close | cancel | none
+    signal: Signal | None = None
+    command: Command | None = None
+    reason: str = ""
+    explain: tuple[str, ...] = ()
+    fanned_out: int = 0
+
+
+class ClaimState(StrEnum):
+    NEW = "new"  # claimed by the caller, first attempt
+    RETRY = "retry"  # claimed by the caller after an earlier attempt's lease expired: reconcile
+    DONE = "done"  # already finished: do nothing
+    BUSY = "busy"  # another worker holds a live lease
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    state: ClaimState
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradeRecord:
+    """One intent's outcome with what is needed to act on it later (follow-ups, events)."""
+
+    intent: Intent
+    result: TradeResult
+    broker_symbol: str = ""
+    signal_ref: str = ""  # chat:message of the opening signal this trade belongs to
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Trades used and missed in one quota period."""
+
+    period: str
+    used: int = 0
+    missed: int = 0
