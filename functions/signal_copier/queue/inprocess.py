@@ -1,0 +1,131 @@
+"""In-process queue for local mode and tests: Pub/Sub's at-least-once semantics in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from signal_copier.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import Queue
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+_log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Envelope:
+    topic: str
+    data: str  # the payload as it would travel on the wire
+    ordering_key: str = ""
+    attempt: int = 0
+
+
+class InProcessQueue:
+    """Deliver published payloads to one handler per topic, redelivering on failure."""
+
+    def __init__(self, *, max_attempts: int = 5, concurrency: int = 1, duplicates: int = 1) -> None:
+        if max_attempts < 1 or concurrency < 1 or duplicates < 1:
+            raise ValueError("max_attempts, concurrency and duplicates must be at least 1")
+        self.max_attempts = max_attempts
+        self.concurrency = concurrency
+        self.duplicates = duplicates
+        self.delivered = 0  # handler calls, redeliveries included
+        self.redelivered = 0  # handler calls after a failed one
+        self.dead_lettered = 0
+        self.dead_letters: list[tuple[str, dict[str, Any], Exception]] = []
+        self._handlers: dict[str, Handler] = {}
+        self._ready: deque[_Envelope] = deque()
+        self._parked: dict[str, list[_Envelope]] = {}  # topics nobody subscribed to yet
+
+    async def publish(self, topic: str, payload: dict[str, Any], *, ordering_key: str = "") -> None:
+        """Queue a JSON-safe payload (`duplicates` times); raise InvalidInput if it is not."""
+        if not isinstance(payload, dict):
+            raise InvalidInput(f"payload for {topic!r} must be a JSON object")
+        try:
+            data = json.dumps(payload, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise InvalidInput(f"payload for {topic!r} is not JSON-safe: {e}") from e
+        for _ in range(self.duplicates):
+            self._enqueue(_Envelope(topic=topic, data=data, ordering_key=ordering_key))
+
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        """Set the one handler of a topic; messages already waiting for it become deliverable."""
+        if topic in self._handlers:
+            raise ValueError(f"topic {topic!r} already has a handler")
+        self._handlers[topic] = handler
+        self._ready.extend(self._parked.pop(topic, []))
+
+    def pending(self, topic: str) -> list[dict[str, Any]]:
+        """Return the payloads of a topic not yet delivered successfully, in queue order."""
+        waiting = [e for e in self._ready if e.topic == topic] + self._parked.get(topic, [])
+        return [json.loads(e.data) for e in waiting]
+
+    async def drain(self) -> None:
+        """Deliver until every subscribed topic is empty, including what handlers publish."""
+        running: dict[asyncio.Task[None], _Envelope] = {}
+        try:
+            while True:
+                while len(running) < self.concurrency and (envelope := self._next(running)):
+                    running[asyncio.create_task(self._deliver(envelope))] = envelope
+                if not running:
+                    return
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del running[task]
+        finally:  # drain() itself was cancelled: put unfinished messages back, never lose them
+            for task, envelope in running.items():
+                if not task.done():
+                    task.cancel()
+                    self._ready.appendleft(envelope)
+
+    def _enqueue(self, envelope: _Envelope) -> None:
+        if envelope.topic in self._handlers:
+            self._ready.append(envelope)
+        else:
+            self._parked.setdefault(envelope.topic, []).append(envelope)
+
+    def _next(self, running: dict[asyncio.Task[None], _Envelope]) -> _Envelope | None:
+        # Like Pub/Sub ordering keys: one message per key in flight, in publish order.
+        busy_keys = {e.ordering_key for e in running.values() if e.ordering_key}
+        for index, envelope in enumerate(self._ready):
+            if envelope.ordering_key not in busy_keys:
+                del self._ready[index]
+                return envelope
+        return None
+
+    async def _deliver(self, envelope: _Envelope) -> None:
+        envelope.attempt += 1
+        self.delivered += 1
+        if envelope.attempt > 1:
+            self.redelivered += 1
+        try:
+            await self._handlers[envelope.topic](json.loads(envelope.data))
+        except Exception as e:  # like Pub/Sub: any exception means "redeliver", never "drop"
+            self._failed(envelope, e)
+
+    def _failed(self, envelope: _Envelope, error: Exception) -> None:
+        _log.warning(
+            "handler of %s failed (attempt %d of %d): %s",
+            envelope.topic,
+            envelope.attempt,
+            self.max_attempts,
+            type(error).__name__,
+        )
+        if envelope.attempt >= self.max_attempts:
+            self.dead_lettered += 1
+            self.dead_letters.append((envelope.topic, json.loads(envelope.data), error))
+        elif envelope.ordering_key:
+            self._ready.appendleft(envelope)  # an ordered message blocks its key until it passes
+        else:
+            self._ready.append(envelope)  # the back of the queue stands in for backoff
+
+
+if TYPE_CHECKING:
+    _conforms: Queue = InProcessQueue()

@@ -1,0 +1,163 @@
+"""LocalVault: AES-256-GCM secrets in private files under a private key file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from signal_copier.core.errors import CredentialsMissing, InvalidInput
+from signal_copier.vault.local import InsecureKeyFile, LocalVault, SecretUnreadable
+
+SECRET = b"metaapi-token-5f1e9c"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> LocalVault:
+    return LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_secret_round_trips(vault: LocalVault) -> None:
+    await vault.put("broker:u1", SECRET)
+    assert await vault.get("broker:u1") == SECRET
+
+
+async def test_absent_secret_is_none(vault: LocalVault) -> None:
+    assert await vault.get("broker:nobody") is None
+
+
+async def test_put_replaces_and_delete_removes(vault: LocalVault) -> None:
+    await vault.put("broker:u1", b"old")
+    await vault.put("broker:u1", b"new")
+    assert await vault.get("broker:u1") == b"new"
+    await vault.delete("broker:u1")
+    await vault.delete("broker:u1")
+    assert await vault.get("broker:u1") is None
+
+
+async def test_vault_key_file_is_0600(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    key = tmp_path / "keys" / "vault.key"
+    assert mode(key) == 0o600
+    assert key.stat().st_size == 32
+    assert mode(key.parent) == 0o700
+    assert mode(tmp_path / "secrets") == 0o700
+    assert mode(tmp_path / "secrets" / "broker:u1.enc") == 0o600
+
+
+async def test_key_is_kept_across_instances(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    again = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    assert await again.get("broker:u1") == SECRET
+
+
+@pytest.mark.parametrize("loose_mode", [0o644, 0o640, 0o604, 0o660])
+async def test_vault_refuses_world_readable_key(
+    vault: LocalVault, tmp_path: Path, loose_mode: int
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    key = tmp_path / "keys" / "vault.key"
+    key.chmod(loose_mode)
+    fresh = LocalVault(key, tmp_path / "secrets")
+
+    with pytest.raises(InsecureKeyFile, match=f"chmod 600 {key}") as raised:
+        await fresh.get("broker:u1")
+
+    assert isinstance(raised.value, CredentialsMissing)
+
+
+async def test_key_of_the_wrong_length_is_refused(tmp_path: Path) -> None:
+    key = tmp_path / "vault.key"
+    key.write_bytes(b"short")
+    key.chmod(0o600)
+    with pytest.raises(SecretUnreadable, match="expected 32"):
+        await LocalVault(key, tmp_path / "secrets").put("broker:u1", SECRET)
+
+
+async def test_ciphertext_does_not_contain_the_secret(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    await vault.put("broker:u2", SECRET)
+    first = (tmp_path / "secrets" / "broker:u1.enc").read_bytes()
+    second = (tmp_path / "secrets" / "broker:u2.enc").read_bytes()
+    assert SECRET not in first
+    assert first[:12] != second[:12]  # a fresh nonce each time
+    assert len(first) == 12 + len(SECRET) + 16
+
+
+async def test_tampered_secret_fails_to_decrypt(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    path = tmp_path / "secrets" / "broker:u1.enc"
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0x01
+    path.write_bytes(bytes(blob))
+
+    with pytest.raises(SecretUnreadable, match="broker:u1"):
+        await vault.get("broker:u1")
+
+
+async def test_truncated_secret_fails_clearly(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    (tmp_path / "secrets" / "broker:u1.enc").write_bytes(b"tiny")
+    with pytest.raises(SecretUnreadable, match="truncated"):
+        await vault.get("broker:u1")
+
+
+async def test_swapped_secret_files_fail_to_decrypt(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", b"token of u1")
+    await vault.put("broker:u2", b"token of u2")
+    secrets_dir = tmp_path / "secrets"
+    os.replace(secrets_dir / "broker:u2.enc", secrets_dir / "broker:u1.enc")
+
+    with pytest.raises(SecretUnreadable):
+        await vault.get("broker:u1")
+
+
+async def test_secret_under_another_key_fails_to_decrypt(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    other = LocalVault(tmp_path / "other.key", tmp_path / "secrets")
+    with pytest.raises(SecretUnreadable):
+        await other.get("broker:u1")
+
+
+@pytest.mark.parametrize(
+    "name", ["", "../escape", "a/b", "/abs", "..", "x" * 129, "white space", "naïve", "a\x00b"]
+)
+async def test_invalid_secret_names_are_refused(vault: LocalVault, name: str) -> None:
+    with pytest.raises(InvalidInput):
+        await vault.put(name, SECRET)
+    with pytest.raises(InvalidInput):
+        await vault.get(name)
+    with pytest.raises(InvalidInput):
+        await vault.delete(name)
+
+
+async def test_secret_must_be_bytes(vault: LocalVault) -> None:
+    with pytest.raises(InvalidInput):
+        await vault.put("broker:u1", "text")  # type: ignore[arg-type]
+
+
+async def test_secret_never_in_repr(vault: LocalVault, tmp_path: Path) -> None:
+    await vault.put("broker:u1", SECRET)
+    key = (tmp_path / "keys" / "vault.key").read_bytes()
+    shown = f"{vault!r} {vault!s}"
+    assert "vault.key" in shown
+    for hidden in (key.hex(), repr(key), SECRET.decode()):
+        assert hidden not in shown
+
+
+async def test_nothing_secret_is_logged(
+    vault: LocalVault, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await vault.put("broker:u1", SECRET)
+    await vault.get("broker:u1")
+    key = (tmp_path / "keys" / "vault.key").read_bytes()
+    assert SECRET.decode() not in caplog.text
+    assert key.hex() not in caplog.text
