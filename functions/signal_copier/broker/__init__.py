@@ -1,0 +1,1 @@
+"""Broker adapters: MetaAPI (cloud) and a paper MT5 server (local mode and tests)."""
