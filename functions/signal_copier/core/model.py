@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -54,6 +54,18 @@ class IntentKind(StrEnum):
     OPEN = "open"
     COMMAND = "command"
     EDIT = "edit"
+    MANAGE = "manage"  # position management after a broker event (TP1 hit, expiry)
+
+
+class ChangeKind(StrEnum):
+    """What a follow-up, an edit or position management did to one position or order."""
+
+    CLOSE = "close"
+    PARTIAL_CLOSE = "partial_close"
+    SL = "sl"
+    TP = "tp"
+    CANCEL = "cancel"
+    ORDER = "order"  # a pending order's price/levels changed
 
 
 class Status(StrEnum):
@@ -214,15 +226,26 @@ class Fill:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One change applied to a position or pending order."""
+
+    kind: ChangeKind
+    target: str  # position or order id
+    volume: Decimal | None = None
+    price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TradeResult:
     """The outcome of one intent, stored and shown to the user."""
 
     intent_id: str
     user_id: str
     status: Status
+    symbol: str = ""  # the broker symbol traded
     reason: str = ""  # short snake_case reason for skips/rejections
     detail: str = ""  # a sentence for the user
     fills: tuple[Fill, ...] = ()
-    changes: tuple[str, ...] = ()  # follow-ups: "closed 0.05 of #12", "sl #12 → 1925.0"
+    changes: tuple[Change, ...] = ()
     latency_ms: float = 0.0
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()

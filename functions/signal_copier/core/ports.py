@@ -38,8 +38,18 @@ class Store(Protocol):
         """Atomically store a message version; return False if its key was already stored."""
         ...
 
-    async def latest_message(self, chat_id: str, message_id: int) -> MessageRecord | None:
-        """Return the newest stored version of a message (for edits and replies)."""
+    async def mark_fanned_out(self, key: str, intents: int) -> None:
+        """Note that a message's intents were all published (a redelivery need not redo it)."""
+        ...
+
+    async def message(self, key: str) -> MessageRecord | None:
+        """Return one stored message version by key."""
+        ...
+
+    async def latest_message(
+        self, chat_id: str, message_id: int, before: int | None = None
+    ) -> MessageRecord | None:
+        """Return the newest stored version of a message, or the newest below `before`."""
         ...
 
     async def subscribers(self, chat_id: str) -> list[Subscription]:
@@ -72,6 +82,10 @@ class Store(Protocol):
 
     async def finish(self, intent_id: str, owner: str, now: datetime) -> None:
         """Mark a claimed intent done, so redeliveries become no-ops."""
+        ...
+
+    async def release_claim(self, intent_id: str, owner: str) -> None:
+        """End a failed attempt's lease now, so a redelivery reconciles and retries at once."""
         ...
 
     async def reserve_quota(

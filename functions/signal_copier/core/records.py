@@ -47,11 +47,16 @@ class MessageRecord:
     version: int
     date: datetime
     kind: str  # open | modify | close | cancel | none
-    signal: Signal | None = None
+    signals: tuple[Signal, ...] = ()
     command: Command | None = None
     reason: str = ""
     explain: tuple[str, ...] = ()
-    fanned_out: int = 0
+    fanned_out: int = -1  # intents published; -1 until fan-out finished
+
+    @property
+    def signal(self) -> Signal | None:
+        """Return the message's (first) opening signal, if any."""
+        return self.signals[0] if self.signals else None
 
 
 class ClaimState(StrEnum):

@@ -1,0 +1,191 @@
+"""Follow-ups and edits → operations on the positions and orders one signal opened.
+
+The copier finds its own positions by clientId (`<intent clientId>.<leg>`), so a user's manual
+trades are never touched and a pending order that filled is still found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from signal_copier.core.market import PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import Action, ChangeKind, Command, SlAnchor, Signal
+from signal_copier.core.planning import round_price
+from signal_copier.core.sizing import truncate_volume
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """An executed signal: its orders' clientId prefix and the signal as executed."""
+
+    client_id: str
+    signal: Signal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operation:
+    """One broker call: close (part of) a position, set its SL/TP, change or cancel an order."""
+
+    kind: ChangeKind
+    target: str
+    volume: Decimal | None = None
+    sl: Decimal | None = None
+    tp: Decimal | None = None
+    price: Decimal | None = None
+
+
+def owned(items: Sequence[Position], client_id: str) -> list[Position]:
+    """Return the positions that one intent opened."""
+    return [p for p in items if p.client_id.startswith(f"{client_id}.")]
+
+
+def owned_orders(items: Sequence[PendingOrder], client_id: str) -> list[PendingOrder]:
+    """Return the pending orders that one intent placed."""
+    return [o for o in items if o.client_id.startswith(f"{client_id}.")]
+
+
+def leg_of(client_id: str) -> int:
+    """Return the leg (TP index) encoded at the end of a clientId."""
+    _, _, leg = client_id.rpartition(".")
+    return int(leg) if leg.isdigit() else 0
+
+
+def close_volume(volume: Decimal, fraction: Decimal, spec: SymbolSpec) -> Decimal:
+    """Return how much of a position to close: a step multiple, or all when a part can't stand."""
+    part = truncate_volume(volume * fraction, spec)
+    if part < spec.volume_min or volume - part < spec.volume_min:
+        return volume
+    return part
+
+
+def plan_command(
+    command: Command,
+    targets: Sequence[Target],
+    positions: Sequence[Position],
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+    buffer_pips: Decimal,
+) -> list[Operation]:
+    """Return the operations a follow-up command means for every targeted signal."""
+    ops: list[Operation] = []
+    for target in targets:
+        mine, pending = owned(positions, target.client_id), owned_orders(orders, target.client_id)
+        if command.action is Action.CANCEL:
+            ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
+        elif command.action is Action.CLOSE:
+            ops += _close(command, target, mine, pending, specs, buffer_pips)
+        else:
+            ops += _modify(command, target, mine, pending, specs, buffer_pips)
+    return ops
+
+
+def plan_edit(
+    previous: Signal,
+    signal: Signal,
+    target: Target,
+    positions: Sequence[Position],
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+) -> list[Operation]:
+    """Return the operations that carry an edited signal's new SL/TP/entry to its trades."""
+    change = Command(
+        action=Action.MODIFY,
+        sl=signal.sl if signal.sl != previous.sl else None,
+        tps=signal.tps if signal.tps != previous.tps else (),
+    )
+    ops = _modify(change, target, owned(positions, target.client_id), [], specs, Decimal(0))
+    entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
+    for order in owned_orders(orders, target.client_id):
+        price = _edge(signal) if entry_moved else order.price
+        sl = signal.sl if change.sl is not None else order.sl
+        tp = _leg_tp(signal.tps, leg_of(order.client_id)) if change.tps else order.tp
+        if (price, sl, tp) != (order.price, order.sl, order.tp) and price is not None:
+            spec = specs[order.symbol]
+            ops.append(
+                Operation(kind=ChangeKind.ORDER, target=order.id, price=round_price(price, spec),
+                          sl=sl, tp=tp)
+            )
+    return ops
+
+
+def _close(
+    command: Command,
+    target: Target,
+    mine: list[Position],
+    pending: list[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+    buffer_pips: Decimal,
+) -> list[Operation]:
+    fraction = command.fraction if command.fraction is not None else Decimal(1)
+    ops: list[Operation] = []
+    survivors: list[Position] = []
+    for position in mine:
+        volume = close_volume(position.volume, fraction, specs[position.symbol])
+        if volume >= position.volume:
+            ops.append(Operation(kind=ChangeKind.CLOSE, target=position.id))
+        else:
+            ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
+            survivors.append(position)
+    if fraction >= 1:
+        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
+    if command.then_sl_anchor is not None:
+        then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
+        ops += _modify(then, target, survivors, [], specs, buffer_pips)
+    return ops
+
+
+def _modify(
+    command: Command,
+    target: Target,
+    mine: list[Position],
+    pending: list[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+    buffer_pips: Decimal,
+) -> list[Operation]:
+    ops: list[Operation] = []
+    for item in [*mine, *pending]:
+        spec = specs[item.symbol]
+        sl = _new_sl(command, target.signal, item, spec, buffer_pips)
+        tp = _leg_tp(command.tps, leg_of(item.client_id)) if command.tps else None
+        new_sl = round_price(sl, spec) if sl is not None else item.sl
+        new_tp = round_price(tp, spec) if tp is not None else item.tp
+        if (new_sl, new_tp) == (item.sl, item.tp):
+            continue
+        if isinstance(item, PendingOrder):
+            ops.append(Operation(kind=ChangeKind.ORDER, target=item.id, price=item.price,
+                                 sl=new_sl, tp=new_tp))
+        else:
+            kind = ChangeKind.SL if new_sl != item.sl else ChangeKind.TP
+            ops.append(Operation(kind=kind, target=item.id, sl=new_sl, tp=new_tp))
+    return ops
+
+
+def _new_sl(
+    command: Command,
+    signal: Signal,
+    item: Position | PendingOrder,
+    spec: SymbolSpec,
+    buffer_pips: Decimal,
+) -> Decimal | None:
+    if command.sl is not None:
+        return command.sl
+    if command.sl_anchor is SlAnchor.ENTRY:
+        entry = item.open_price if isinstance(item, Position) else item.price
+        return entry + item.side.sign * buffer_pips * spec.pip
+    if command.sl_anchor is SlAnchor.TP1 and signal.tps:
+        return signal.tps[0]
+    return None
+
+
+def _leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
+    if not tps:
+        return None
+    return tps[min(leg, len(tps) - 1)]
+
+
+def _edge(signal: Signal) -> Decimal | None:
+    if signal.entry_range is not None:
+        return signal.entry_range[1] if signal.side.sign > 0 else signal.entry_range[0]
+    return signal.entry

@@ -1,0 +1,122 @@
+"""Guards: refuse stale, inconsistent or dangerous signals with a reason the user sees."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from signal_copier.core.market import Quote, SymbolSpec
+from signal_copier.core.model import Side, Signal
+from signal_copier.core.settings import TradeSettings
+
+SLIP_LOG10 = 0.5  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skip:
+    """A guard's refusal: a short reason and a sentence for the user."""
+
+    reason: str
+    detail: str
+
+
+def check_age(message_date: datetime, now: datetime, max_age_s: int) -> Skip | None:
+    """Refuse a signal older than the user's maximum age."""
+    age = (now - message_date).total_seconds()
+    if age > max_age_s:
+        return Skip(reason="stale_signal", detail=f"signal is {age:.0f}s old (max {max_age_s}s)")
+    return None
+
+
+def check_signal(signal: Signal, settings: TradeSettings, now: datetime) -> Skip | None:
+    """Refuse what is wrong before asking the broker: flags, symbol list, trading hours."""
+    if "sl_wrong_side" in signal.flags:
+        return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is on the wrong side of entry")
+    if "tps_out_of_order" in signal.flags:
+        return Skip(reason="tps_out_of_order", detail="take-profits are not in order")
+    if settings.allowed_symbols and signal.symbol not in settings.allowed_symbols:
+        return Skip(reason="symbol_not_allowed", detail=f"{signal.symbol} is not in your list")
+    if settings.trading_hours and not in_hours(settings.trading_hours, now):
+        return Skip(reason="outside_trading_hours", detail=f"outside {settings.trading_hours} UTC")
+    return None
+
+
+def in_hours(window: str, now: datetime) -> bool:
+    """Return whether `now` (UTC) falls in an "HH:MM-HH:MM" window, which may wrap midnight."""
+    start, end = (time.fromisoformat(part) for part in window.split("-"))
+    current = now.astimezone(UTC).time()
+    if start <= end:
+        return start <= current < end
+    return current >= start or current < end
+
+
+def check_market(
+    signal: Signal, quote: Quote, spec: SymbolSpec, settings: TradeSettings
+) -> Skip | None:
+    """Refuse a signal that makes no sense at the current price."""
+    market = quote.price_for(signal.side)
+    for label, price in _levels(signal):
+        if _slipped(price, market):
+            return Skip(
+                reason="price_decimal_slip",
+                detail=f"{label} {price} is a power of ten away from the price {market}",
+            )
+    if signal.sl is not None and _sl_crossed(signal.side, signal.sl, quote):
+        return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is already beyond the price")
+    if settings.max_spread_pips is not None:
+        spread_pips = quote.spread / spec.pip
+        if spread_pips > settings.max_spread_pips:
+            return Skip(
+                reason="spread_too_wide",
+                detail=f"spread {spread_pips:.1f} pips > {settings.max_spread_pips}",
+            )
+    return None
+
+
+def check_open_trades(open_count: int, settings: TradeSettings) -> Skip | None:
+    """Refuse a new trade when the user's maximum of open copier trades is reached."""
+    if settings.max_open_trades is not None and open_count >= settings.max_open_trades:
+        return Skip(reason="max_open_trades", detail=f"{open_count} trades open already")
+    return None
+
+
+def _levels(signal: Signal) -> list[tuple[str, Decimal]]:
+    levels = [("entry", p) for p in (signal.entry_range or ()) if p > 0]
+    if signal.entry is not None:
+        levels.append(("entry", signal.entry))
+    if signal.sl is not None:
+        levels.append(("SL", signal.sl))
+    levels += [(f"TP{i + 1}", tp) for i, tp in enumerate(signal.tps)]
+    return levels
+
+
+def _slipped(price: Decimal, market: Decimal) -> bool:
+    if price <= 0 or market <= 0:
+        return True
+    return abs(math.log10(float(price / market))) >= SLIP_LOG10
+
+
+def _sl_crossed(side: Side, sl: Decimal, quote: Quote) -> bool:
+    return sl >= quote.bid if side is Side.BUY else sl <= quote.ask
+
+
+def check_user(active: bool, paused_reason: str, paused_until: datetime | None, now: datetime) -> Skip | None:
+    """Refuse when the user stopped copying or is paused (kill switch, loss limit, breaker)."""
+    if not active:
+        return Skip(reason="copying_stopped", detail="copying is stopped for this account")
+    if paused_reason and (paused_until is None or now < paused_until):
+        until = f" until {paused_until.isoformat()}" if paused_until else ""
+        return Skip(reason=paused_reason, detail=f"copying is paused ({paused_reason}){until}")
+    return None
+
+
+def check_daily_loss(realised_today: Decimal, limit: Decimal | None) -> Skip | None:
+    """Refuse once today's realised loss reaches the user's daily loss limit."""
+    if limit is not None and realised_today <= -limit:
+        return Skip(
+            reason="daily_loss_limit",
+            detail=f"today's loss {-realised_today} reached the limit {limit}",
+        )
+    return None

@@ -1,0 +1,57 @@
+"""Position management after the account acts by itself: TP hits and stale pending entries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from signal_copier.core.followups import Operation, Target, leg_of, owned, owned_orders
+from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import ChangeKind
+from signal_copier.core.planning import round_price
+from signal_copier.core.settings import TradeSettings
+
+
+def plan_after_close(
+    closed_client_id: str,
+    reason: DealReason,
+    target: Target,
+    positions: Sequence[Position],
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+    settings: TradeSettings,
+) -> list[Operation]:
+    """Return what to do when one leg of a signal closed at its TP (breakeven, trail, cancel)."""
+    if reason is not DealReason.TP:
+        return []
+    leg = leg_of(closed_client_id)
+    ops: list[Operation] = []
+    new_sl = None
+    if leg >= 1 and settings.trail_sl_to_previous_tp and len(target.signal.tps) >= leg:
+        new_sl = target.signal.tps[leg - 1]
+    for position in owned(positions, target.client_id):
+        spec = specs[position.symbol]
+        sl = new_sl
+        if sl is None and settings.breakeven_on_tp1 and leg == 0:
+            sl = position.open_price + position.side.sign * settings.breakeven_buffer_pips * spec.pip
+        if sl is None:
+            continue
+        sl = round_price(sl, spec)
+        improves = position.sl is None or (sl - position.sl) * position.side.sign > 0
+        if improves:
+            ops.append(Operation(kind=ChangeKind.SL, target=position.id, sl=sl, tp=position.tp))
+    if leg == 0 and settings.cancel_pending_on_tp1:
+        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id)
+                for o in owned_orders(orders, target.client_id)]
+    return ops
+
+
+def expired_orders(
+    placed_at: datetime, target: Target, orders: Sequence[PendingOrder], now: datetime,
+    expiry_minutes: int | None,
+) -> list[Operation]:
+    """Return cancellations for a signal's pending entries older than the user's expiry."""
+    if expiry_minutes is None or now - placed_at < timedelta(minutes=expiry_minutes):
+        return []
+    return [Operation(kind=ChangeKind.CANCEL, target=o.id)
+            for o in owned_orders(orders, target.client_id)]

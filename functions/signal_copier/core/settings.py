@@ -1,0 +1,128 @@
+"""Trading settings: schema, validation with field-named errors, and precedence.
+
+Precedence: what the signal says (e.g. "risk 1%") > the channel's overrides > the user's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from signal_copier.core.errors import InvalidSettings
+from signal_copier.core.model import Signal
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+PositiveDecimal = Annotated[Decimal, Field(gt=0, max_digits=18)]
+NonNegativeDecimal = Annotated[Decimal, Field(ge=0, max_digits=18)]
+
+
+class RiskMode(StrEnum):
+    FIXED_LOT = "fixed_lot"
+    RISK_PERCENT = "risk_percent"
+
+
+class FarEntry(StrEnum):
+    """What to do when the price has run away from the signal's entry."""
+
+    LIMIT = "limit"  # wait for the entry with a pending order
+    SKIP = "skip"
+
+
+class NoStopLoss(StrEnum):
+    DEFAULT_SL = "default_sl"  # use default_sl_pips
+    SKIP = "skip"
+
+
+class TradeSettings(BaseModel):
+    """Everything that decides how one user copies one channel."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    risk_mode: RiskMode = RiskMode.FIXED_LOT
+    lot: PositiveDecimal = Decimal("0.01")
+    risk_percent: Annotated[Decimal, Field(gt=0, le=10)] = Decimal(1)
+    max_lot: PositiveDecimal = Decimal(5)
+    tp_split: tuple[PositiveDecimal, ...] = ()  # weights per TP; () = equal parts
+    max_positions_per_signal: Annotated[int, Field(ge=1, le=10)] = 4
+    use_signal_risk: bool = True  # honour "risk 1%" / "lot 0.05" written in the signal
+    max_signal_age_s: Annotated[int, Field(ge=1, le=86_400)] = 60
+    max_entry_distance_pips: PositiveDecimal = Decimal(30)
+    far_entry: FarEntry = FarEntry.LIMIT
+    max_spread_pips: PositiveDecimal | None = None
+    no_sl: NoStopLoss = NoStopLoss.SKIP
+    default_sl_pips: PositiveDecimal | None = None
+    max_open_trades: Annotated[int, Field(ge=1)] | None = None
+    daily_loss_limit: PositiveDecimal | None = None  # account currency; reached → pause
+    allowed_symbols: tuple[str, ...] = ()  # canonical; () = all
+    trading_hours: str | None = None  # "HH:MM-HH:MM" UTC, may wrap midnight
+    breakeven_buffer_pips: NonNegativeDecimal = Decimal(0)
+    breakeven_on_tp1: bool = False
+    trail_sl_to_previous_tp: bool = False
+    cancel_pending_on_tp1: bool = True
+    pending_expiry_minutes: Annotated[int, Field(ge=1)] | None = None
+    symbol_map: dict[str, str] = Field(default_factory=dict)  # canonical → broker symbol
+
+    @field_validator("trading_hours")
+    @classmethod
+    def _hours_format(cls, value: str | None) -> str | None:
+        if value is not None and not _HOURS.match(value):
+            raise ValueError("must look like 08:00-20:00 (UTC)")
+        return value
+
+    @field_validator("allowed_symbols")
+    @classmethod
+    def _upper_symbols(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(s.strip().upper() for s in value if s.strip())
+
+    @model_validator(mode="after")
+    def _default_sl_needs_pips(self) -> TradeSettings:
+        if self.no_sl is NoStopLoss.DEFAULT_SL and self.default_sl_pips is None:
+            raise ValueError("no_sl=default_sl needs default_sl_pips")
+        return self
+
+
+FIELDS = frozenset(TradeSettings.model_fields)
+
+
+def validate_settings(data: dict[str, Any]) -> TradeSettings:
+    """Return validated settings or raise InvalidSettings naming every bad field."""
+    try:
+        return TradeSettings.model_validate(data)
+    except ValidationError as e:
+        raise InvalidSettings(_describe(e)) from e
+
+
+def validate_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    """Check a partial (per-channel) settings dict and return it in canonical JSON form."""
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise InvalidSettings(f"{unknown[0]}: unknown setting")
+    checked = validate_settings(data)
+    return checked.model_dump(mode="json", include=set(data))
+
+
+def effective_settings(
+    user: dict[str, Any], channel: dict[str, Any], signal: Signal | None = None
+) -> TradeSettings:
+    """Merge user defaults, channel overrides and what the signal itself says."""
+    merged = {**user, **channel}
+    base = validate_settings(merged)
+    if signal is None or not base.use_signal_risk:
+        return base
+    if signal.risk_percent is not None:
+        return validate_settings({**merged, "risk_mode": "risk_percent", "risk_percent": str(signal.risk_percent)})
+    if signal.lot is not None:
+        return validate_settings({**merged, "risk_mode": "fixed_lot", "lot": str(signal.lot)})
+    return base
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "settings"
+        parts.append(f"{field}: {item['msg']}")
+    return "; ".join(parts)

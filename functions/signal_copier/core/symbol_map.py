@@ -1,0 +1,78 @@
+"""Canonical symbol → the broker's name for it (suffixes, prefixes, aliases, user overrides)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+
+from signal_copier.core.errors import UnknownSymbol
+
+# Other names brokers list the same instrument under.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "XAUUSD": ("GOLD", "XAUUSD"),
+    "XAGUSD": ("SILVER", "XAGUSD"),
+    "US30": ("US30", "DJ30", "WS30", "DOW30", "DJI30", "US30CASH", "USA30"),
+    "NAS100": ("NAS100", "USTEC", "US100", "NDX100", "NQ100", "USTECH", "NAS100CASH"),
+    "GER40": ("GER40", "DE40", "DAX40", "GER30", "DE30", "DAX30", "GER40CASH"),
+    "SPX500": ("SPX500", "US500", "SP500", "USA500"),
+    "UK100": ("UK100", "FTSE100"),
+    "BTCUSD": ("BTCUSD", "BITCOIN", "XBTUSD"),
+    "ETHUSD": ("ETHUSD", "ETHEREUM"),
+    "USOIL": ("USOIL", "WTI", "XTIUSD", "CL"),
+    "UKOIL": ("UKOIL", "BRENT", "XBRUSD"),
+}
+MAX_AFFIX = 4  # "m", ".pro", "ecn", "-raw": longer leftovers mean a different instrument
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[str, str]) -> str:
+    """Return the broker symbol for `canonical`, or raise UnknownSymbol naming the candidates."""
+    names = list(available)
+    if canonical in overrides:
+        mapped = overrides[canonical]
+        if mapped in names:
+            return mapped
+        raise UnknownSymbol(f"your mapping {canonical} → {mapped}: the broker has no {mapped}")
+    if canonical in names:
+        return canonical
+    wanted = ALIASES.get(canonical, (canonical,))
+    matches = sorted(
+        (_affix_length(name, wanted), name)
+        for name in names
+        if _affix_length(name, wanted) is not None
+    )
+    if not matches:
+        close = difflib.get_close_matches(canonical, names, n=3, cutoff=0.5)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        raise UnknownSymbol(f"the broker lists no symbol for {canonical}{hint}; add a mapping")
+    best = [name for length, name in matches if length == matches[0][0]]
+    if len(best) > 1:
+        raise UnknownSymbol(
+            f"{canonical} matches several broker symbols ({', '.join(best)}); add a symbol mapping",
+            reason="ambiguous_symbol",
+        )
+    return best[0]
+
+
+def _affix_length(name: str, wanted: tuple[str, ...]) -> int | None:
+    bare = _NON_ALNUM.sub("", name.upper())
+    best: int | None = None
+    for alias in wanted:
+        at = bare.find(alias)
+        if at < 0:
+            continue
+        extra = len(bare) - len(alias)
+        if extra > MAX_AFFIX or at not in (0, extra) or _digit_joined(bare, alias, at):
+            continue
+        if best is None or extra < best:
+            best = extra
+    return best
+
+
+def _digit_joined(bare: str, alias: str, at: int) -> bool:
+    # US30 + "0" is US300, a different index: a digit may not run on from a digit.
+    end = at + len(alias)
+    after = end < len(bare) and bare[end].isdigit() and alias[-1].isdigit()
+    before = at > 0 and bare[at - 1].isdigit() and alias[0].isdigit()
+    return after or before

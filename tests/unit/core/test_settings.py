@@ -1,0 +1,60 @@
+from decimal import Decimal as D
+
+import pytest
+from builders import make_signal
+
+from signal_copier.core.errors import InvalidSettings
+from signal_copier.core.settings import RiskMode, effective_settings, validate_overrides, validate_settings
+
+
+def test_defaults_are_safe() -> None:
+    chosen = validate_settings({})
+    assert chosen.risk_mode is RiskMode.FIXED_LOT and chosen.lot == D("0.01")
+    assert chosen.max_signal_age_s == 60 and chosen.no_sl.value == "skip"
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"lot": "-1"}, "lot"),
+        ({"risk_percent": "50"}, "risk_percent"),
+        ({"trading_hours": "9-17"}, "trading_hours"),
+        ({"max_signal_age_s": 0}, "max_signal_age_s"),
+        ({"risk_mode": "yolo"}, "risk_mode"),
+        ({"lott": "0.1"}, "lott"),
+    ],
+)
+def test_invalid_settings_name_the_field(data: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidSettings, match=field):
+        validate_settings(data)
+
+
+def test_default_sl_mode_needs_pips() -> None:
+    with pytest.raises(InvalidSettings, match="default_sl_pips"):
+        validate_settings({"no_sl": "default_sl"})
+
+
+def test_channel_overrides_beat_user_defaults() -> None:
+    chosen = effective_settings({"lot": "0.10", "max_signal_age_s": 30}, {"lot": "0.50"})
+    assert chosen.lot == D("0.50") and chosen.max_signal_age_s == 30
+
+
+def test_risk_written_in_the_signal_beats_channel_and_user() -> None:
+    chosen = effective_settings({"lot": "0.10"}, {"lot": "0.50"}, make_signal(risk_percent=D("0.5")))
+    assert chosen.risk_mode is RiskMode.RISK_PERCENT and chosen.risk_percent == D("0.5")
+
+
+def test_lot_written_in_the_signal_beats_risk_mode() -> None:
+    chosen = effective_settings({"risk_mode": "risk_percent"}, {}, make_signal(lot=D("0.03")))
+    assert chosen.risk_mode is RiskMode.FIXED_LOT and chosen.lot == D("0.03")
+
+
+def test_signal_risk_is_ignored_when_the_user_says_so() -> None:
+    chosen = effective_settings({"use_signal_risk": False, "lot": "0.1"}, {}, make_signal(lot=D("5")))
+    assert chosen.lot == D("0.1")
+
+
+def test_overrides_are_checked_and_kept_partial() -> None:
+    assert validate_overrides({"lot": 0.2}) == {"lot": "0.2"}
+    with pytest.raises(InvalidSettings, match="unknown setting"):
+        validate_overrides({"colour": "red"})

@@ -1,0 +1,42 @@
+import pytest
+
+from signal_copier.core.errors import UnknownSymbol
+from signal_copier.core.symbol_map import broker_symbol
+
+
+@pytest.mark.parametrize(
+    ("canonical", "available", "expected"),
+    [
+        ("XAUUSD", ["EURUSD", "XAUUSD"], "XAUUSD"),
+        ("XAUUSD", ["EURUSD.m", "XAUUSD.m"], "XAUUSD.m"),
+        ("XAUUSD", ["XAUUSDm", "EURUSDm"], "XAUUSDm"),
+        ("XAUUSD", ["m.XAUUSD"], "m.XAUUSD"),
+        ("XAUUSD", ["GOLD", "SILVER"], "GOLD"),
+        ("NAS100", ["USTEC", "US30"], "USTEC"),
+        ("GER40", ["DE40.cash"], "DE40.cash"),
+        ("US30", ["US30.pro", "US300"], "US30.pro"),
+    ],
+)
+def test_canonical_symbol_maps_to_broker_name(canonical: str, available: list[str], expected: str) -> None:
+    assert broker_symbol(canonical, available, {}) == expected
+
+
+def test_user_override_wins() -> None:
+    assert broker_symbol("XAUUSD", ["XAUUSD", "GOLD.x"], {"XAUUSD": "GOLD.x"}) == "GOLD.x"
+
+
+def test_override_to_a_symbol_the_broker_lacks_is_an_error() -> None:
+    with pytest.raises(UnknownSymbol, match="GOLD.y"):
+        broker_symbol("XAUUSD", ["XAUUSD"], {"XAUUSD": "GOLD.y"})
+
+
+def test_unmatched_symbol_names_the_closest_candidates() -> None:
+    with pytest.raises(UnknownSymbol, match="EURUSD_i") as caught:
+        broker_symbol("EURUSF", ["EURUSD_i", "GBPUSD"], {})
+    assert caught.value.reason == "unknown_symbol"
+
+
+def test_two_equally_good_matches_are_ambiguous() -> None:
+    with pytest.raises(UnknownSymbol) as caught:
+        broker_symbol("EURUSD", ["EURUSD.a", "EURUSD.b"], {})
+    assert caught.value.reason == "ambiguous_symbol"
