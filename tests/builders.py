@@ -69,7 +69,9 @@ def quote(bid: str, ask: str, symbol: str = "XAUUSD") -> Quote:
 
 def settings(**fields: Any) -> TradeSettings:
     """Return validated settings with the given fields changed."""
-    return validate_settings({k: str(v) if isinstance(v, Decimal) else v for k, v in fields.items()})
+    return validate_settings(
+        {k: str(v) if isinstance(v, Decimal) else v for k, v in fields.items()}
+    )
 
 
 def position(id: str, client_id: str, **fields: Any) -> Position:

@@ -70,7 +70,7 @@ def _decode(tp: Any, data: Any, path: str) -> Any:  # noqa: C901 - one branch pe
             if f.name in data:
                 kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{path}.{f.name}")
         try:
-            return tp(**kwargs)
+            return typing.cast(Any, tp)(**kwargs)
         except TypeError as e:
             raise InvalidInput(f"{path}: {e}") from e
     if origin is tuple:

@@ -28,19 +28,41 @@ def intents_for(
     for sub in subscribers:
         if record.signal is not None and previous is not None and was_signal:
             intents.append(
-                _intent(message, sub.user_id, IntentKind.EDIT, born, 0, signal=record.signal,
-                        previous=previous.signal, trace_id=trace_id)
+                _intent(
+                    message,
+                    sub.user_id,
+                    IntentKind.EDIT,
+                    born,
+                    0,
+                    signal=record.signal,
+                    previous=previous.signal,
+                    trace_id=trace_id,
+                )
             )
         elif record.signals:
             intents += [
-                _intent(message, sub.user_id, IntentKind.OPEN, born, part, signal=signal,
-                        trace_id=trace_id)
+                _intent(
+                    message,
+                    sub.user_id,
+                    IntentKind.OPEN,
+                    born,
+                    part,
+                    signal=signal,
+                    trace_id=trace_id,
+                )
                 for part, signal in enumerate(record.signals)
             ]
         elif record.command is not None:
             intents.append(
-                _intent(message, sub.user_id, IntentKind.COMMAND, born, 0,
-                        command=record.command, trace_id=trace_id)
+                _intent(
+                    message,
+                    sub.user_id,
+                    IntentKind.COMMAND,
+                    born,
+                    0,
+                    command=record.command,
+                    trace_id=trace_id,
+                )
             )
     return intents
 

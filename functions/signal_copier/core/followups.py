@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
-from signal_copier.core.model import Action, ChangeKind, Command, SlAnchor, Signal
+from signal_copier.core.model import Action, ChangeKind, Command, Signal, SlAnchor
 from signal_copier.core.planning import round_price
 from signal_copier.core.sizing import truncate_volume
 
@@ -104,8 +104,13 @@ def plan_edit(
         if (price, sl, tp) != (order.price, order.sl, order.tp) and price is not None:
             spec = specs[order.symbol]
             ops.append(
-                Operation(kind=ChangeKind.ORDER, target=order.id, price=round_price(price, spec),
-                          sl=sl, tp=tp)
+                Operation(
+                    kind=ChangeKind.ORDER,
+                    target=order.id,
+                    price=round_price(price, spec),
+                    sl=sl,
+                    tp=tp,
+                )
             )
     return ops
 
@@ -145,7 +150,8 @@ def _modify(
     buffer_pips: Decimal,
 ) -> list[Operation]:
     ops: list[Operation] = []
-    for item in [*mine, *pending]:
+    items: list[Position | PendingOrder] = [*mine, *pending]
+    for item in items:
         spec = specs[item.symbol]
         sl = _new_sl(command, target.signal, item, spec, buffer_pips)
         tp = _leg_tp(command.tps, leg_of(item.client_id)) if command.tps else None
@@ -154,8 +160,11 @@ def _modify(
         if (new_sl, new_tp) == (item.sl, item.tp):
             continue
         if isinstance(item, PendingOrder):
-            ops.append(Operation(kind=ChangeKind.ORDER, target=item.id, price=item.price,
-                                 sl=new_sl, tp=new_tp))
+            ops.append(
+                Operation(
+                    kind=ChangeKind.ORDER, target=item.id, price=item.price, sl=new_sl, tp=new_tp
+                )
+            )
         else:
             kind = ChangeKind.SL if new_sl != item.sl else ChangeKind.TP
             ops.append(Operation(kind=kind, target=item.id, sl=new_sl, tp=new_tp))

@@ -102,7 +102,9 @@ def _sl_crossed(side: Side, sl: Decimal, quote: Quote) -> bool:
     return sl >= quote.bid if side is Side.BUY else sl <= quote.ask
 
 
-def check_user(active: bool, paused_reason: str, paused_until: datetime | None, now: datetime) -> Skip | None:
+def check_user(
+    active: bool, paused_reason: str, paused_until: datetime | None, now: datetime
+) -> Skip | None:
     """Refuse when the user stopped copying or is paused (kill switch, loss limit, breaker)."""
     if not active:
         return Skip(reason="copying_stopped", detail="copying is stopped for this account")

@@ -33,7 +33,9 @@ def plan_after_close(
         spec = specs[position.symbol]
         sl = new_sl
         if sl is None and settings.breakeven_on_tp1 and leg == 0:
-            sl = position.open_price + position.side.sign * settings.breakeven_buffer_pips * spec.pip
+            sl = (
+                position.open_price + position.side.sign * settings.breakeven_buffer_pips * spec.pip
+            )
         if sl is None:
             continue
         sl = round_price(sl, spec)
@@ -41,17 +43,24 @@ def plan_after_close(
         if improves:
             ops.append(Operation(kind=ChangeKind.SL, target=position.id, sl=sl, tp=position.tp))
     if leg == 0 and settings.cancel_pending_on_tp1:
-        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id)
-                for o in owned_orders(orders, target.client_id)]
+        ops += [
+            Operation(kind=ChangeKind.CANCEL, target=o.id)
+            for o in owned_orders(orders, target.client_id)
+        ]
     return ops
 
 
 def expired_orders(
-    placed_at: datetime, target: Target, orders: Sequence[PendingOrder], now: datetime,
+    placed_at: datetime,
+    target: Target,
+    orders: Sequence[PendingOrder],
+    now: datetime,
     expiry_minutes: int | None,
 ) -> list[Operation]:
     """Return cancellations for a signal's pending entries older than the user's expiry."""
     if expiry_minutes is None or now - placed_at < timedelta(minutes=expiry_minutes):
         return []
-    return [Operation(kind=ChangeKind.CANCEL, target=o.id)
-            for o in owned_orders(orders, target.client_id)]
+    return [
+        Operation(kind=ChangeKind.CANCEL, target=o.id)
+        for o in owned_orders(orders, target.client_id)
+    ]

@@ -56,7 +56,7 @@ def plan_orders(
             volume=leg_volume,
             price=round_price(entry.price, spec) if pending else None,
             sl=round_price(sl, spec) if sl is not None else None,
-            tp=round_price(tps[leg], spec) if leg < len(tps) and tps[leg] is not None else None,
+            tp=_leg_tp(tps, leg, spec),
             leg=leg,
         )
         for leg, leg_volume in enumerate(legs)
@@ -96,7 +96,7 @@ def choose_entry(
 
 def stop_loss(
     signal: Signal, settings: TradeSettings, spec: SymbolSpec, entry: Decimal
-) -> Decimal | None | Skip:
+) -> Decimal | Skip | None:
     """Return the SL price: the signal's, from its pips, the default, or why there is none."""
     if signal.sl is not None:
         return signal.sl
@@ -122,6 +122,11 @@ def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
     """Round a price to the symbol's tick size."""
     ticks = (price / spec.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return (ticks * spec.tick_size).quantize(spec.point)
+
+
+def _leg_tp(tps: list[Decimal | None], leg: int, spec: SymbolSpec) -> Decimal | None:
+    tp = tps[leg] if leg < len(tps) else None
+    return round_price(tp, spec) if tp is not None else None
 
 
 def _near_edge(signal: Signal) -> Decimal | None:

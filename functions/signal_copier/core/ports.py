@@ -213,4 +213,3 @@ class MessageSource(Protocol):
     def messages(self) -> AsyncIterator[RawMessage]:
         """Yield messages as they arrive."""
         ...
-

@@ -114,7 +114,9 @@ def effective_settings(
     if signal is None or not base.use_signal_risk:
         return base
     if signal.risk_percent is not None:
-        return validate_settings({**merged, "risk_mode": "risk_percent", "risk_percent": str(signal.risk_percent)})
+        return validate_settings(
+            {**merged, "risk_mode": "risk_percent", "risk_percent": str(signal.risk_percent)}
+        )
     if signal.lot is not None:
         return validate_settings({**merged, "risk_mode": "fixed_lot", "lot": str(signal.lot)})
     return base

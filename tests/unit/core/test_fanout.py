@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from builders import NOW, make_signal
-
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import Action, Command, IntentKind, RawMessage
 from signal_copier.core.records import MessageRecord, Subscription
@@ -10,13 +9,26 @@ SUBS = [Subscription(user_id="u1", chat_id="c"), Subscription(user_id="u2", chat
 
 
 def _message(**fields: object) -> RawMessage:
-    base: dict[str, object] = {"chat_id": "c", "message_id": 7, "text": "x", "date": NOW, "received": NOW}
+    base: dict[str, object] = {
+        "chat_id": "c",
+        "message_id": 7,
+        "text": "x",
+        "date": NOW,
+        "received": NOW,
+    }
     return RawMessage(**{**base, **fields})  # type: ignore[arg-type]
 
 
 def _record(message: RawMessage, **fields: object) -> MessageRecord:
-    return MessageRecord(key=message.id, chat_id="c", message_id=7, version=message.version, date=NOW,
-                         kind="open", **fields)  # type: ignore[arg-type]
+    return MessageRecord(
+        key=message.id,
+        chat_id="c",
+        message_id=7,
+        version=message.version,
+        date=NOW,
+        kind="open",
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def test_signal_fans_out_one_intent_per_subscriber_with_distinct_ids() -> None:
@@ -36,29 +48,43 @@ def test_intent_ids_are_deterministic_across_deliveries() -> None:
 
 def test_several_signals_in_one_message_get_one_intent_each() -> None:
     message = _message()
-    intents = intents_for(message, _record(message, signals=(make_signal(), make_signal(symbol="EURUSD"))), None,
-                          SUBS[:1], "t")
+    intents = intents_for(
+        message,
+        _record(message, signals=(make_signal(), make_signal(symbol="EURUSD"))),
+        None,
+        SUBS[:1],
+        "t",
+    )
     assert len(intents) == 2 and intents[0].id != intents[1].id
 
 
 def test_edit_of_a_signal_becomes_an_edit_intent_carrying_the_previous_version() -> None:
     edited = _message(edit_date=NOW + timedelta(minutes=1))
     old = make_signal()
-    intents = intents_for(edited, _record(edited, signals=(make_signal(sl=None),)), _record(_message(), signals=(old,)),
-                          SUBS[:1], "t")
+    intents = intents_for(
+        edited,
+        _record(edited, signals=(make_signal(sl=None),)),
+        _record(_message(), signals=(old,)),
+        SUBS[:1],
+        "t",
+    )
     assert intents[0].kind is IntentKind.EDIT and intents[0].previous == old
 
 
 def test_edit_that_turns_chatter_into_a_signal_opens_with_the_edit_time_as_its_age() -> None:
     when = NOW + timedelta(minutes=5)
     edited = _message(edit_date=when)
-    intents = intents_for(edited, _record(edited, signals=(make_signal(),)), _record(_message()), SUBS[:1], "t")
+    intents = intents_for(
+        edited, _record(edited, signals=(make_signal(),)), _record(_message()), SUBS[:1], "t"
+    )
     assert intents[0].kind is IntentKind.OPEN and intents[0].message_date == when
 
 
 def test_command_carries_reply_to() -> None:
     message = _message(reply_to=3)
-    intents = intents_for(message, _record(message, command=Command(action=Action.CLOSE)), None, SUBS[:1], "t")
+    intents = intents_for(
+        message, _record(message, command=Command(action=Action.CLOSE)), None, SUBS[:1], "t"
+    )
     assert intents[0].kind is IntentKind.COMMAND and intents[0].reply_to == 3
 
 

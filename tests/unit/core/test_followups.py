@@ -1,7 +1,6 @@
 from decimal import Decimal as D
 
 from builders import gold_spec, make_signal, position
-
 from signal_copier.core.followups import Target, close_volume, plan_command, plan_edit
 from signal_copier.core.market import PendingOrder
 from signal_copier.core.model import Action, ChangeKind, Command, OrderType, Side, SlAnchor
@@ -11,13 +10,24 @@ TARGET = Target(client_id="scA", signal=make_signal())
 
 
 def _pending(id: str, client_id: str, price: str = "2645") -> PendingOrder:
-    return PendingOrder(id=id, symbol="XAUUSD", side=Side.BUY, order_type=OrderType.LIMIT, volume=D("0.1"),
-                        price=D(price), sl=D("2640"), tp=D("2655"), client_id=client_id)
+    return PendingOrder(
+        id=id,
+        symbol="XAUUSD",
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        volume=D("0.1"),
+        price=D(price),
+        sl=D("2640"),
+        tp=D("2655"),
+        client_id=client_id,
+    )
 
 
 def test_close_half_reply_closes_half_of_each_position() -> None:
     positions = [position("1", "scA.0", volume=D("0.10")), position("2", "scA.1", volume=D("0.06"))]
-    ops = plan_command(Command(action=Action.CLOSE, fraction=D("0.5")), [TARGET], positions, [], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.CLOSE, fraction=D("0.5")), [TARGET], positions, [], SPECS, D(0)
+    )
     assert [(o.kind, o.target, o.volume) for o in ops] == [
         (ChangeKind.PARTIAL_CLOSE, "1", D("0.05")),
         (ChangeKind.PARTIAL_CLOSE, "2", D("0.03")),
@@ -25,19 +35,30 @@ def test_close_half_reply_closes_half_of_each_position() -> None:
 
 
 def test_close_half_of_minimum_lot_closes_it_whole() -> None:
-    ops = plan_command(Command(action=Action.CLOSE, fraction=D("0.5")), [TARGET],
-                       [position("1", "scA.0", volume=D("0.01"))], [], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.CLOSE, fraction=D("0.5")),
+        [TARGET],
+        [position("1", "scA.0", volume=D("0.01"))],
+        [],
+        SPECS,
+        D(0),
+    )
     assert [(o.kind, o.volume) for o in ops] == [(ChangeKind.CLOSE, None)]
 
 
 def test_close_all_never_touches_manual_or_other_signals_trades() -> None:
     positions = [position("1", "scA.0"), position("2", ""), position("3", "scB.0")]
-    ops = plan_command(Command(action=Action.CLOSE), [TARGET], positions, [_pending("4", "scA.1")], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.CLOSE), [TARGET], positions, [_pending("4", "scA.1")], SPECS, D(0)
+    )
     assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CLOSE, "1"), (ChangeKind.CANCEL, "4")]
 
 
 def test_move_sl_to_entry_uses_each_positions_open_price_plus_buffer() -> None:
-    positions = [position("1", "scA.0", open_price=D("2650.30")), position("2", "scA.1", open_price=D("2651"))]
+    positions = [
+        position("1", "scA.0", open_price=D("2650.30")),
+        position("2", "scA.1", open_price=D("2651")),
+    ]
     command = Command(action=Action.MODIFY, sl_anchor=SlAnchor.ENTRY)
     ops = plan_command(command, [TARGET], positions, [], SPECS, D(2))
     assert [(o.kind, o.target, o.sl) for o in ops] == [
@@ -47,14 +68,22 @@ def test_move_sl_to_entry_uses_each_positions_open_price_plus_buffer() -> None:
 
 
 def test_move_sl_to_tp1_uses_the_signals_first_tp() -> None:
-    ops = plan_command(Command(action=Action.MODIFY, sl_anchor=SlAnchor.TP1), [TARGET],
-                       [position("1", "scA.1", tp=D("2660"))], [], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.MODIFY, sl_anchor=SlAnchor.TP1),
+        [TARGET],
+        [position("1", "scA.1", tp=D("2660"))],
+        [],
+        SPECS,
+        D(0),
+    )
     assert [(o.sl, o.tp) for o in ops] == [(D("2655.00"), D("2660"))]
 
 
 def test_new_tps_map_to_legs_and_the_last_tp_covers_extra_legs() -> None:
     positions = [position("1", "scA.0"), position("2", "scA.1"), position("3", "scA.2")]
-    ops = plan_command(Command(action=Action.MODIFY, tps=(D(2656), D(2661))), [TARGET], positions, [], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.MODIFY, tps=(D(2656), D(2661))), [TARGET], positions, [], SPECS, D(0)
+    )
     assert [(o.kind, o.target, o.tp) for o in ops] == [
         (ChangeKind.TP, "1", D("2656.00")),
         (ChangeKind.TP, "2", D("2661.00")),
@@ -63,32 +92,54 @@ def test_new_tps_map_to_legs_and_the_last_tp_covers_extra_legs() -> None:
 
 
 def test_unchanged_levels_produce_no_operation() -> None:
-    ops = plan_command(Command(action=Action.MODIFY, sl=D(2640)), [TARGET], [position("1", "scA.0")], [], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.MODIFY, sl=D(2640)),
+        [TARGET],
+        [position("1", "scA.0")],
+        [],
+        SPECS,
+        D(0),
+    )
     assert ops == []
 
 
 def test_cancel_cancels_only_pending_orders_of_the_signal() -> None:
-    ops = plan_command(Command(action=Action.CANCEL), [TARGET], [position("1", "scA.0")],
-                       [_pending("5", "scA.1"), _pending("6", "scZ.0")], SPECS, D(0))
+    ops = plan_command(
+        Command(action=Action.CANCEL),
+        [TARGET],
+        [position("1", "scA.0")],
+        [_pending("5", "scA.1"), _pending("6", "scZ.0")],
+        SPECS,
+        D(0),
+    )
     assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CANCEL, "5")]
 
 
 def test_close_half_then_breakeven_moves_sl_of_what_remains() -> None:
     command = Command(action=Action.CLOSE, fraction=D("0.5"), then_sl_anchor=SlAnchor.ENTRY)
-    ops = plan_command(command, [TARGET], [position("1", "scA.0", volume=D("0.2"))], [], SPECS, D(0))
+    ops = plan_command(
+        command, [TARGET], [position("1", "scA.0", volume=D("0.2"))], [], SPECS, D(0)
+    )
     assert [o.kind for o in ops] == [ChangeKind.PARTIAL_CLOSE, ChangeKind.SL]
     assert ops[1].sl == D("2650.00")
 
 
 def test_edit_that_moves_sl_updates_positions_and_pending_orders() -> None:
     edited = make_signal(sl=D(2642))
-    ops = plan_edit(make_signal(), edited, TARGET, [position("1", "scA.0")], [_pending("7", "scA.1")], SPECS)
-    assert [(o.kind, o.target, o.sl) for o in ops] == [(ChangeKind.SL, "1", D("2642.00")), (ChangeKind.ORDER, "7", D(2642))]
+    ops = plan_edit(
+        make_signal(), edited, TARGET, [position("1", "scA.0")], [_pending("7", "scA.1")], SPECS
+    )
+    assert [(o.kind, o.target, o.sl) for o in ops] == [
+        (ChangeKind.SL, "1", D("2642.00")),
+        (ChangeKind.ORDER, "7", D(2642)),
+    ]
 
 
 def test_edit_that_moves_entry_reprices_pending_orders_only() -> None:
     edited = make_signal(entry=D(2646))
-    ops = plan_edit(make_signal(), edited, TARGET, [position("1", "scA.0")], [_pending("7", "scA.1")], SPECS)
+    ops = plan_edit(
+        make_signal(), edited, TARGET, [position("1", "scA.0")], [_pending("7", "scA.1")], SPECS
+    )
     assert [(o.kind, o.target, o.price) for o in ops] == [(ChangeKind.ORDER, "7", D("2646.00"))]
 
 

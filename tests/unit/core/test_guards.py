@@ -2,8 +2,8 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from builders import NOW, gold_spec, make_signal, quote, settings
 
+from builders import NOW, gold_spec, make_signal, quote, settings
 from signal_copier.core import guards
 from signal_copier.core.model import Side
 
@@ -17,7 +17,10 @@ def test_signal_within_max_age_passes() -> None:
     assert guards.check_age(NOW, NOW + timedelta(seconds=60), 60) is None
 
 
-@pytest.mark.parametrize(("flag", "reason"), [("sl_wrong_side", "sl_wrong_side"), ("tps_out_of_order", "tps_out_of_order")])
+@pytest.mark.parametrize(
+    ("flag", "reason"),
+    [("sl_wrong_side", "sl_wrong_side"), ("tps_out_of_order", "tps_out_of_order")],
+)
 def test_parser_flags_become_skips(flag: str, reason: str) -> None:
     skip = guards.check_signal(make_signal(flags=(flag,)), settings(), NOW)
     assert skip is not None and skip.reason == reason
@@ -28,20 +31,33 @@ def test_symbol_outside_allowed_list_is_skipped() -> None:
     assert skip is not None and skip.reason == "symbol_not_allowed"
 
 
-@pytest.mark.parametrize(("window", "hour", "inside"), [("08:00-20:00", 9, True), ("08:00-20:00", 21, False),
-                                                         ("22:00-02:00", 23, True), ("22:00-02:00", 3, False)])
+@pytest.mark.parametrize(
+    ("window", "hour", "inside"),
+    [
+        ("08:00-20:00", 9, True),
+        ("08:00-20:00", 21, False),
+        ("22:00-02:00", 23, True),
+        ("22:00-02:00", 3, False),
+    ],
+)
 def test_trading_hours_window(window: str, hour: int, inside: bool) -> None:
     assert guards.in_hours(window, NOW.replace(hour=hour)) is inside
 
 
 def test_entry_off_by_power_of_ten_is_a_decimal_slip() -> None:
-    skip = guards.check_market(make_signal(entry=D(265.0), sl=D(264), tps=(D(266),)), quote("2650", "2650.3"),
-                               gold_spec(), settings())
+    skip = guards.check_market(
+        make_signal(entry=D("265.0"), sl=D(264), tps=(D(266),)),
+        quote("2650", "2650.3"),
+        gold_spec(),
+        settings(),
+    )
     assert skip is not None and skip.reason == "price_decimal_slip"
 
 
 def test_sl_already_beyond_price_is_refused() -> None:
-    skip = guards.check_market(make_signal(sl=D(2651)), quote("2650", "2650.3"), gold_spec(), settings())
+    skip = guards.check_market(
+        make_signal(sl=D(2651)), quote("2650", "2650.3"), gold_spec(), settings()
+    )
     assert skip is not None and skip.reason == "sl_wrong_side"
 
 
@@ -52,12 +68,19 @@ def test_sell_with_sl_below_price_is_refused() -> None:
 
 
 def test_wide_spread_is_refused_when_a_maximum_is_set() -> None:
-    skip = guards.check_market(make_signal(), quote("2650", "2652"), gold_spec(), settings(max_spread_pips="5"))
+    skip = guards.check_market(
+        make_signal(), quote("2650", "2652"), gold_spec(), settings(max_spread_pips="5")
+    )
     assert skip is not None and skip.reason == "spread_too_wide"
 
 
 def test_sane_signal_passes_market_guards() -> None:
-    assert guards.check_market(make_signal(), quote("2650", "2650.3"), gold_spec(), settings(max_spread_pips="5")) is None
+    assert (
+        guards.check_market(
+            make_signal(), quote("2650", "2650.3"), gold_spec(), settings(max_spread_pips="5")
+        )
+        is None
+    )
 
 
 def test_max_open_trades_reached_is_refused() -> None:
@@ -76,4 +99,4 @@ def test_paused_user_is_refused_until_the_pause_ends() -> None:
 def test_daily_loss_limit_reached_is_refused() -> None:
     skip = guards.check_daily_loss(D(-500), D(500))
     assert skip is not None and skip.reason == "daily_loss_limit"
-    assert guards.check_daily_loss(D(-499.99), D(500)) is None
+    assert guards.check_daily_loss(D("-499.99"), D(500)) is None

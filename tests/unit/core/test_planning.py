@@ -1,8 +1,8 @@
 from decimal import Decimal as D
 
 import pytest
-from builders import gold_spec, make_signal, quote, settings
 
+from builders import gold_spec, make_signal, quote, settings
 from signal_copier.core.guards import Skip
 from signal_copier.core.model import OrderPlan, OrderType, Side
 from signal_copier.core.planning import choose_entry, plan_orders
@@ -38,15 +38,25 @@ def test_buy_limit_below_price_becomes_pending_at_entry() -> None:
 
 
 def test_buy_limit_already_reached_is_taken_at_market() -> None:
-    entry = choose_entry(make_signal(order_type=OrderType.LIMIT, entry=D(2655)), settings(), gold_spec(),
-                         quote("2650.00", "2650.30"))
+    entry = choose_entry(
+        make_signal(order_type=OrderType.LIMIT, entry=D(2655)),
+        settings(),
+        gold_spec(),
+        quote("2650.00", "2650.30"),
+    )
     assert not isinstance(entry, Skip)
     assert entry.order_type is OrderType.MARKET
 
 
 def test_sell_zone_above_price_waits_with_limit_at_lower_edge() -> None:
-    signal = make_signal(side=Side.SELL, order_type=OrderType.LIMIT, entry=None,
-                         entry_range=(D(2662), D(2665)), sl=D(2670), tps=(D(2650),))
+    signal = make_signal(
+        side=Side.SELL,
+        order_type=OrderType.LIMIT,
+        entry=None,
+        entry_range=(D(2662), D(2665)),
+        sl=D(2670),
+        tps=(D(2650),),
+    )
     plan = _plan(signal)
     assert isinstance(plan, OrderPlan)
     assert plan.orders[0].order_type is OrderType.LIMIT and plan.orders[0].price == D("2662.00")
@@ -59,19 +69,27 @@ def test_price_inside_zone_is_taken_at_market() -> None:
 
 
 def test_price_ran_away_becomes_limit_by_default() -> None:
-    entry = choose_entry(make_signal(entry=D(2640), sl=D(2630)), settings(), gold_spec(), quote("2650.00", "2650.30"))
+    entry = choose_entry(
+        make_signal(entry=D(2640), sl=D(2630)), settings(), gold_spec(), quote("2650.00", "2650.30")
+    )
     assert not isinstance(entry, Skip)
     assert (entry.order_type, entry.price) == (OrderType.LIMIT, D(2640))
 
 
 def test_price_ran_away_is_skipped_when_the_setting_says_skip() -> None:
-    entry = choose_entry(make_signal(entry=D(2640), sl=D(2630)), settings(far_entry="skip"), gold_spec(),
-                         quote("2650.00", "2650.30"))
+    entry = choose_entry(
+        make_signal(entry=D(2640), sl=D(2630)),
+        settings(far_entry="skip"),
+        gold_spec(),
+        quote("2650.00", "2650.30"),
+    )
     assert isinstance(entry, Skip) and entry.reason == "price_too_far"
 
 
 def test_small_slippage_within_distance_is_taken_at_market() -> None:
-    entry = choose_entry(make_signal(entry=D(2649)), settings(), gold_spec(), quote("2650.00", "2650.30"))
+    entry = choose_entry(
+        make_signal(entry=D(2649)), settings(), gold_spec(), quote("2650.00", "2650.30")
+    )
     assert not isinstance(entry, Skip) and entry.order_type is OrderType.MARKET
 
 
@@ -99,11 +117,16 @@ def test_tp_open_adds_a_runner_without_tp() -> None:
 
 
 def test_positions_per_signal_are_capped() -> None:
-    plan = _plan(make_signal(tps=tuple(D(2651 + i) for i in range(8))), settings(lot="1", max_positions_per_signal=3))
+    plan = _plan(
+        make_signal(tps=tuple(D(2651 + i) for i in range(8))),
+        settings(lot="1", max_positions_per_signal=3),
+    )
     assert isinstance(plan, OrderPlan) and len(plan.orders) == 3
 
 
-@pytest.mark.parametrize(("split", "volumes"), [(["2", "1"], ["0.27", "0.13"]), (["1", "3"], ["0.1", "0.3"])])
+@pytest.mark.parametrize(
+    ("split", "volumes"), [(["2", "1"], ["0.27", "0.13"]), (["1", "3"], ["0.1", "0.3"])]
+)
 def test_tp_split_weights_the_volume(split: list[str], volumes: list[str]) -> None:
     plan = _plan(make_signal(), settings(lot="0.40", tp_split=split))
     assert isinstance(plan, OrderPlan)

@@ -1,10 +1,15 @@
 from decimal import Decimal as D
 
 import pytest
-from builders import make_signal
 
+from builders import make_signal
 from signal_copier.core.errors import InvalidSettings
-from signal_copier.core.settings import RiskMode, effective_settings, validate_overrides, validate_settings
+from signal_copier.core.settings import (
+    RiskMode,
+    effective_settings,
+    validate_overrides,
+    validate_settings,
+)
 
 
 def test_defaults_are_safe() -> None:
@@ -40,7 +45,9 @@ def test_channel_overrides_beat_user_defaults() -> None:
 
 
 def test_risk_written_in_the_signal_beats_channel_and_user() -> None:
-    chosen = effective_settings({"lot": "0.10"}, {"lot": "0.50"}, make_signal(risk_percent=D("0.5")))
+    chosen = effective_settings(
+        {"lot": "0.10"}, {"lot": "0.50"}, make_signal(risk_percent=D("0.5"))
+    )
     assert chosen.risk_mode is RiskMode.RISK_PERCENT and chosen.risk_percent == D("0.5")
 
 
@@ -50,7 +57,9 @@ def test_lot_written_in_the_signal_beats_risk_mode() -> None:
 
 
 def test_signal_risk_is_ignored_when_the_user_says_so() -> None:
-    chosen = effective_settings({"use_signal_risk": False, "lot": "0.1"}, {}, make_signal(lot=D("5")))
+    chosen = effective_settings(
+        {"use_signal_risk": False, "lot": "0.1"}, {}, make_signal(lot=D("5"))
+    )
     assert chosen.lot == D("0.1")
 
 

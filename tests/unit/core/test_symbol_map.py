@@ -17,7 +17,9 @@ from signal_copier.core.symbol_map import broker_symbol
         ("US30", ["US30.pro", "US300"], "US30.pro"),
     ],
 )
-def test_canonical_symbol_maps_to_broker_name(canonical: str, available: list[str], expected: str) -> None:
+def test_canonical_symbol_maps_to_broker_name(
+    canonical: str, available: list[str], expected: str
+) -> None:
     assert broker_symbol(canonical, available, {}) == expected
 
 
@@ -26,7 +28,7 @@ def test_user_override_wins() -> None:
 
 
 def test_override_to_a_symbol_the_broker_lacks_is_an_error() -> None:
-    with pytest.raises(UnknownSymbol, match="GOLD.y"):
+    with pytest.raises(UnknownSymbol, match=r"GOLD\.y"):
         broker_symbol("XAUUSD", ["XAUUSD"], {"XAUUSD": "GOLD.y"})
 
 

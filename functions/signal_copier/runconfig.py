@@ -1,0 +1,67 @@
+"""`signal-copier run --config FILE`: one trader's local setup, validated before anything runs."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from signal_copier.core.errors import InvalidSettings
+from signal_copier.core.records import Plan
+from signal_copier.core.settings import validate_settings
+from signal_copier.services.demo import DemoUser
+
+
+class PaperBrokerConfig(BaseModel):
+    """The paper account to trade on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["paper"] = "paper"
+    balance: Decimal = Field(default=Decimal(10_000), gt=0)
+    symbol_suffix: str = ""
+
+
+class RunConfig(BaseModel):
+    """A local run: where messages come from, the account, and the trader's settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    replay: Path  # a channel file (JSON Lines); a live Telegram session comes with the listener
+    data_dir: Path = Path("var")
+    user_id: str = Field(default="me", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    plan: Plan = Plan.PREMIUM
+    broker: PaperBrokerConfig = PaperBrokerConfig()
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    def demo_user(self) -> DemoUser:
+        """Return the trader as the replay runner takes users."""
+        return DemoUser(
+            user_id=self.user_id,
+            plan=self.plan,
+            balance=self.broker.balance,
+            settings=self.settings,
+            symbol_suffix=self.broker.symbol_suffix,
+        )
+
+
+def load_run_config(path: Path) -> RunConfig:
+    """Read and validate a run config (JSON); paths in it are relative to the file."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InvalidSettings(f"cannot read {path}: {e.strerror}") from e
+    except json.JSONDecodeError as e:
+        raise InvalidSettings(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
+    try:
+        config = RunConfig.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidSettings(f"{path}: {field}: {first['msg']}") from e
+    validate_settings(config.settings)
+    base = path.parent
+    return config.model_copy(
+        update={"replay": base / config.replay, "data_dir": base / config.data_dir}
+    )

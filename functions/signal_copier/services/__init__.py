@@ -1,0 +1,1 @@
+"""Use cases: gather → decide (core) → apply (ports)."""

@@ -1,0 +1,99 @@
+"""A user's broker account: connecting, pausing, the circuit breaker."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from signal_copier.core import codec
+from signal_copier.core.errors import CredentialsMissing, InvalidInput, QuotaExceeded
+from signal_copier.core.market import Credentials
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.quotas import channel_limit
+from signal_copier.core.records import Plan, Subscription, UserRecord
+from signal_copier.core.settings import validate_overrides, validate_settings
+from signal_copier.services.deps import Deps, credentials_name
+
+BREAKER = "broker_breaker"
+
+
+async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
+    """Decrypt a user's broker credentials and connect; CredentialsMissing if there are none."""
+    raw = await deps.vault.get(credentials_name(user_id))
+    if raw is None:
+        raise CredentialsMissing("connect a broker account first")
+    try:
+        credentials = codec.from_dict(Credentials, json.loads(raw))
+    except (ValueError, InvalidInput) as e:
+        raise CredentialsMissing("stored broker credentials are unreadable; connect again") from e
+    return await deps.broker.connect(credentials)
+
+
+async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -> None:
+    """Encrypt and store a user's broker credentials."""
+    await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
+
+
+async def pause(deps: Deps, user: UserRecord, reason: str, until: datetime | None) -> UserRecord:
+    """Pause a user's copying with a visible reason (until a time, or until resumed)."""
+    paused = replace(user, paused_reason=reason, paused_until=until)
+    await deps.store.put_user(paused)
+    return paused
+
+
+async def note_broker_failure(deps: Deps, user: UserRecord, now: datetime) -> None:
+    """Count a broker failure; after `breaker_threshold` in a row, pause for the cool-down."""
+    failures = user.broker_failures + 1
+    user = replace(user, broker_failures=failures)
+    if failures >= deps.breaker_threshold:
+        user = replace(user, paused_reason=BREAKER, paused_until=now + deps.breaker_cooldown)
+    await deps.store.put_user(user)
+
+
+async def note_broker_success(deps: Deps, user: UserRecord) -> None:
+    """Reset the breaker after a broker call went through."""
+    if user.broker_failures or user.paused_reason == BREAKER:
+        reason = "" if user.paused_reason == BREAKER else user.paused_reason
+        cleared = replace(user, broker_failures=0, paused_reason=reason, paused_until=None)
+        await deps.store.put_user(cleared)
+
+
+def next_midnight(now: datetime) -> datetime:
+    """Return the next UTC midnight (when daily limits reset)."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day + timedelta(days=1)
+
+
+async def register_user(
+    deps: Deps, user_id: str, plan: Plan, settings: dict[str, Any]
+) -> UserRecord:
+    """Create or update a user with validated default settings (InvalidSettings names the field)."""
+    checked = validate_settings(settings).model_dump(mode="json", exclude_defaults=True)
+    existing = await deps.store.get_user(user_id)
+    user = (
+        replace(existing, plan=plan, settings=checked)
+        if existing
+        else UserRecord(user_id=user_id, plan=plan, settings=checked)
+    )
+    await deps.store.put_user(user)
+    return user
+
+
+async def follow_channel(
+    deps: Deps, user_id: str, chat_id: str, overrides: dict[str, Any] | None = None
+) -> Subscription:
+    """Follow a chat with optional overrides; QuotaExceeded past the plan's channel limit."""
+    user = await deps.store.get_user(user_id)
+    if user is None:
+        raise InvalidInput(f"user {user_id!r} does not exist")
+    current = await deps.store.subscriptions(user_id)
+    limit = channel_limit(user.plan)
+    if limit is not None and chat_id not in {s.chat_id for s in current} and len(current) >= limit:
+        raise QuotaExceeded(f"the {user.plan} plan follows at most {limit} channels")
+    subscription = Subscription(
+        user_id=user_id, chat_id=chat_id, overrides=validate_overrides(overrides or {})
+    )
+    await deps.store.put_subscription(subscription)
+    return subscription

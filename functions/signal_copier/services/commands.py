@@ -1,0 +1,152 @@
+"""Follow-ups and edits: act on the positions and orders a signal opened, once per user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from signal_copier.core.errors import BrokerRejected, Rejected
+from signal_copier.core.followups import Operation, Target, plan_command, plan_edit
+from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import (
+    Action,
+    Change,
+    ChangeKind,
+    Command,
+    Intent,
+    IntentKind,
+    Scope,
+    Signal,
+    Status,
+    TradeResult,
+)
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.records import TradeRecord
+from signal_copier.services import accounts
+from signal_copier.services.deps import Deps
+from signal_copier.services.opening import user_context
+from signal_copier.services.records import signal_ref, skipped
+
+
+async def apply_command(
+    intent: Intent, command: Command, deps: Deps, now: datetime, retry: bool = False
+) -> TradeResult:
+    """Apply a follow-up to the trades it refers to (reply, symbol, or the whole channel)."""
+    context = await user_context(deps, intent)
+    if isinstance(context, TradeResult):
+        return context
+    _, settings = context
+    targets = select_targets(await deps.store.trades(intent.user_id), intent, command)
+    if not targets:
+        return skipped(intent, "no_position", "no copied trade matches this follow-up")
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        positions, orders = await account.positions(), await account.orders()
+        if retry and command.action is Action.CLOSE:
+            done = {
+                d.position_id
+                for d in await account.history(intent.received)
+                if d.reason is DealReason.CLOSE
+            }
+            positions = [p for p in positions if p.id not in done]
+        specs = await _specs(account, [*positions, *orders])
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
+    ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
+    return await run_operations(account, ops, intent)
+
+
+async def apply_edit(
+    intent: Intent, previous: Signal, signal: Signal, deps: Deps, now: datetime, retry: bool
+) -> TradeResult:
+    """Carry an edited signal's new SL/TP/entry to the trades the original opened."""
+    records = await deps.store.trades(intent.user_id, signal_ref(intent))
+    targets = [_target(r) for r in records if _is_open_trade(r)]
+    if not targets:
+        return skipped(intent, "not_executed", "the original signal was not traded")
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        positions, orders = await account.positions(), await account.orders()
+        specs = await _specs(account, [*positions, *orders])
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
+    ops = [op for t in targets for op in plan_edit(previous, signal, t, positions, orders, specs)]
+    return await run_operations(account, ops, intent)
+
+
+def select_targets(
+    records: Sequence[TradeRecord], intent: Intent, command: Command
+) -> list[Target]:
+    """Return the executed signals of this chat that a command refers to."""
+    mine = [r for r in records if _is_open_trade(r) and r.intent.chat_id == intent.chat_id]
+    if command.side is not None:
+        mine = [r for r in mine if r.intent.signal and r.intent.signal.side is command.side]
+    scope = command.scope
+    if intent.reply_to is not None and scope is not Scope.ALL:
+        # A reply points at one signal; that beats a symbol named in the text.
+        mine = [r for r in mine if r.signal_ref == signal_ref(intent)]
+    elif command.symbol is not None and scope in (Scope.REPLY, Scope.SYMBOL):
+        mine = [r for r in mine if r.intent.signal and r.intent.signal.symbol == command.symbol]
+    elif scope in (Scope.REPLY, Scope.POSITION) and mine:
+        latest = max(r.intent.message_id for r in mine)  # no reply: the channel's latest signal
+        mine = [r for r in mine if r.intent.message_id == latest]
+    return [_target(r) for r in mine]
+
+
+async def run_operations(
+    account: BrokerAccount, ops: Sequence[Operation], intent: Intent
+) -> TradeResult:
+    """Send each operation; a refused one is noted and the rest still go."""
+    changes: list[Change] = []
+    errors: list[str] = []
+    for op in ops:
+        try:
+            await _send(account, op)
+        except BrokerRejected as e:
+            errors.append(f"{op.kind} #{op.target}: {e}")
+            continue
+        price = (
+            op.sl if op.kind is ChangeKind.SL else op.tp if op.kind is ChangeKind.TP else op.price
+        )
+        changes.append(Change(kind=op.kind, target=op.target, volume=op.volume, price=price))
+    if not ops:
+        status, reason = Status.SKIPPED, "nothing_to_change"
+    else:
+        status, reason = (Status.APPLIED, "") if changes else (Status.REJECTED, "broker_rejected")
+    return TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=status,
+        reason=reason,
+        detail="; ".join(errors),
+        changes=tuple(changes),
+    )
+
+
+async def _send(account: BrokerAccount, op: Operation) -> None:
+    if op.kind is ChangeKind.CLOSE:
+        await account.close_position(op.target)
+    elif op.kind is ChangeKind.PARTIAL_CLOSE:
+        await account.close_position(op.target, op.volume)
+    elif op.kind is ChangeKind.CANCEL:
+        await account.cancel_order(op.target)
+    elif op.kind is ChangeKind.ORDER and op.price is not None:
+        await account.modify_order(op.target, price=op.price, sl=op.sl, tp=op.tp)
+    else:
+        await account.modify_position(op.target, sl=op.sl, tp=op.tp)
+
+
+async def _specs(
+    account: BrokerAccount, items: Sequence[Position | PendingOrder]
+) -> dict[str, SymbolSpec]:
+    symbols = {item.symbol for item in items}
+    return {symbol: await account.symbol_spec(symbol) for symbol in sorted(symbols)}
+
+
+def _is_open_trade(record: TradeRecord) -> bool:
+    return record.intent.kind is IntentKind.OPEN and bool(record.result.fills)
+
+
+def _target(record: TradeRecord) -> Target:
+    assert record.intent.signal is not None  # _is_open_trade records carry their signal
+    return Target(client_id=record.intent.client_id, signal=record.intent.signal)

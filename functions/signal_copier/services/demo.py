@@ -1,0 +1,154 @@
+"""The demo: two users with different settings copy a replayed channel on the paper broker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from signal_copier.core.errors import QuotaExceeded
+from signal_copier.core.market import Credentials
+from signal_copier.core.quotas import period_key
+from signal_copier.core.records import Plan
+from signal_copier.services import accounts, summary
+from signal_copier.services.deps import Deps
+from signal_copier.services.local import DeliveringQueue, LocalPipeline, PriceFeed
+from signal_copier.telegram.replay import ReplayEvent, chats
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoUser:
+    user_id: str
+    plan: Plan
+    balance: Decimal
+    settings: dict[str, Any]
+    symbol_suffix: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+DEMO_USERS = (
+    DemoUser(
+        user_id="alice",
+        plan=Plan.FREE,
+        balance=Decimal(10_000),
+        settings={
+            "risk_mode": "fixed_lot",
+            "lot": "0.10",
+            "breakeven_on_tp1": True,
+            "max_signal_age_s": 120,
+        },
+    ),
+    DemoUser(
+        user_id="bob",
+        plan=Plan.PREMIUM,
+        balance=Decimal(25_000),
+        settings={
+            "risk_mode": "risk_percent",
+            "risk_percent": "1",
+            "no_sl": "default_sl",
+            "default_sl_pips": "40",
+            "trail_sl_to_previous_tp": True,
+            "max_signal_age_s": 120,
+            "max_spread_pips": "50",
+        },
+        symbol_suffix=".m",  # his broker names symbols XAUUSD.m: exercised by symbol mapping
+    ),
+)
+
+
+class Accounts(PriceFeed, Protocol):
+    """The paper broker as the demo sets it up."""
+
+    def open_account(
+        self, account_id: str, *, balance: Decimal, symbol_suffix: str = ""
+    ) -> object: ...
+
+
+async def onboard(
+    deps: Deps, broker: Accounts, users: Sequence[DemoUser], chat_ids: Sequence[str]
+) -> list[str]:
+    """Create the demo users, their paper accounts and subscriptions; return notes."""
+    notes = []
+    for user in users:
+        await accounts.register_user(deps, user.user_id, user.plan, user.settings)
+        account_id = f"paper-{user.user_id}"
+        broker.open_account(account_id, balance=user.balance, symbol_suffix=user.symbol_suffix)
+        await accounts.save_credentials(
+            deps, user.user_id, Credentials(account_id=account_id, token="paper")
+        )
+        for chat_id in chat_ids:
+            try:
+                await accounts.follow_channel(deps, user.user_id, chat_id, user.overrides)
+            except QuotaExceeded as e:
+                notes.append(f"{user.user_id} does not follow {chat_id}: {e}")
+    return notes
+
+
+async def run(
+    events: Sequence[ReplayEvent],
+    deps: Deps,
+    queue: DeliveringQueue,
+    broker: Accounts,
+    progress: Progress | None = None,
+    users: Sequence[DemoUser] = DEMO_USERS,
+) -> dict[str, Any]:
+    """Replay events through the full pipeline and return the summary (see the README)."""
+    start = events[0].at if events else broker_now(broker)
+    notes = await onboard(deps, broker, users, chats(events))
+    owners = {f"paper-{u.user_id}": u.user_id for u in users}
+    pipeline = LocalPipeline(deps, queue, broker, owners, start)
+    kinds: dict[str, int] = {"open": 0, "command": 0, "none": 0}
+    messages = 0
+    for number, event in enumerate(events, start=1):
+        if event.quotes:
+            await pipeline.quotes(event.quotes, event.at)
+        if event.message is not None:
+            messages += 1
+            record = await pipeline.message(event.message, event.at)
+            label = "duplicate" if record is None else record.kind
+            if record is not None:
+                kinds[
+                    "open"
+                    if record.kind == "open"
+                    else "none"
+                    if record.kind == "none"
+                    else "command"
+                ] += 1
+            if progress:
+                progress(
+                    number,
+                    len(events),
+                    f"{event.message.chat_id}#{event.message.message_id} {label}",
+                )
+        await pipeline.sweep()
+    periods = sorted({period_key(e.at) for e in events})
+    result = await _summarise(deps, broker, users, periods)
+    return {
+        "users": result,
+        "messages": messages,
+        "signals": kinds["open"],
+        "commands": kinds["command"],
+        "ignored": kinds["none"],
+        "latency_ms": summary.latency(pipeline.latencies_ms),
+        "notes": notes,
+    }
+
+
+def broker_now(broker: Any) -> Any:
+    return broker.now
+
+
+async def _summarise(
+    deps: Deps, broker: Accounts, users: Sequence[DemoUser], periods: list[str]
+) -> dict[str, Any]:
+    out = {}
+    for user in users:
+        records = await deps.store.trades(user.user_id)
+        missed = sum([(await deps.store.usage(user.user_id, p)).missed for p in periods])
+        account = await accounts.connect_account(deps, user.user_id)
+        out[user.user_id] = summary.user_summary(records, missed, len(await account.positions()))
+        out[user.user_id]["signals_seen"] = summary.signals_seen(records)
+    return out

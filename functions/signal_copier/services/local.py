@@ -1,0 +1,112 @@
+"""Local mode: the whole pipeline in one process, on a simulated or real clock."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from signal_copier.core import codec
+from signal_copier.core.errors import Rejected
+from signal_copier.core.market import BrokerEvent
+from signal_copier.core.model import Intent, RawMessage, TradeResult
+from signal_copier.core.records import MessageRecord
+from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
+from signal_copier.services.management import expire_pending, handle_broker_event
+from signal_copier.services.pipeline import execute_intent, handle_message
+
+log = logging.getLogger(__name__)
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class DeliveringQueue(Protocol):
+    """A queue that delivers in this process (the in-process adapter)."""
+
+    def subscribe(self, topic: str, handler: Handler) -> None: ...
+
+    async def drain(self) -> None: ...
+
+
+class PriceFeed(Protocol):
+    """A broker whose prices and clock the runner sets (the paper adapter)."""
+
+    def set_quotes(
+        self, quotes: Mapping[str, tuple[Decimal, Decimal]], now: datetime
+    ) -> list[BrokerEvent]: ...
+
+    def advance(self, now: datetime) -> None: ...
+
+
+class LocalPipeline:
+    """Feed messages and quotes through handle_message → intents → execute_intent."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        queue: DeliveringQueue,
+        feed: PriceFeed,
+        owners: Mapping[str, str],
+        start: datetime,
+    ) -> None:
+        self.deps, self._queue, self._feed = deps, queue, feed
+        self._owners = dict(owners)  # broker account id → user id
+        self.now = start
+        self.results: list[TradeResult] = []
+        self.latencies_ms: list[float] = []
+        self._last_sweep = start
+        queue.subscribe(INTENTS_TOPIC, self._on_intent)
+        queue.subscribe(BROKER_EVENTS_TOPIC, self._on_broker_event)
+
+    async def quotes(self, quotes: Mapping[str, tuple[Decimal, Decimal]], at: datetime) -> None:
+        """Move prices (fills, SL/TP hits follow) and act on what the account did."""
+        self._tick(at)
+        for event in self._feed.set_quotes(quotes, self.now):
+            await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
+        await self._queue.drain()
+
+    async def message(self, message: RawMessage, at: datetime) -> MessageRecord | None:
+        """Run one message through the pipeline; returns its record (None for a duplicate)."""
+        self._tick(at)
+        self._feed.advance(self.now)
+        started = time.perf_counter()
+        record = await handle_message(message, self.deps, self.now)
+        await self._queue.drain()
+        self.latencies_ms.append((time.perf_counter() - started) * 1000)
+        return record
+
+    async def sweep(self) -> None:
+        """Cancel expired pending entries (run about once a simulated minute)."""
+        if (self.now - self._last_sweep).total_seconds() < 60:
+            return
+        self._last_sweep = self.now
+        for user_id in sorted(set(self._owners.values())):
+            self.results += await expire_pending(self.deps, user_id, self.now)
+
+    def add_owner(self, account_id: str, user_id: str) -> None:
+        """Route a broker account's events to its user."""
+        self._owners[account_id] = user_id
+
+    def _tick(self, at: datetime) -> None:
+        self.now = max(self.now, at)
+
+    async def _on_intent(self, payload: dict[str, Any]) -> None:
+        try:
+            intent = codec.from_dict(Intent, payload)
+        except Rejected as e:
+            log.error("dropping a malformed intent: %s", e)
+            return
+        result = await execute_intent(intent, self.deps, self.now)
+        if result is not None:
+            self.results.append(result)
+
+    async def _on_broker_event(self, payload: dict[str, Any]) -> None:
+        event = codec.from_dict(BrokerEvent, payload)
+        user_id = self._owners.get(event.account_id)
+        if user_id is None:
+            return
+        result = await handle_broker_event(event, user_id, self.deps, self.now)
+        if result is not None:
+            self.results.append(result)

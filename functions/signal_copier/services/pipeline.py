@@ -1,0 +1,76 @@
+"""The two pipeline use cases: a channel message → intents; an intent → orders, exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from signal_copier.core import codec
+from signal_copier.core.fanout import intents_for
+from signal_copier.core.model import Intent, IntentKind, RawMessage, Status, TradeResult
+from signal_copier.core.parsing import parse
+from signal_copier.core.records import MessageRecord
+from signal_copier.services import commands, opening
+from signal_copier.services.deps import INTENTS_TOPIC, Deps
+from signal_copier.services.once import run_once
+
+log = logging.getLogger(__name__)
+
+
+async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> MessageRecord | None:
+    """Parse a message once, remember it, and publish one intent per subscriber.
+
+    Returns None for a duplicate delivery whose intents were already published.
+    """
+    parsed = parse(message.text)
+    previous = None
+    if message.version:
+        previous = await deps.store.latest_message(
+            message.chat_id, message.message_id, before=message.version
+        )
+    record = MessageRecord(
+        key=message.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        version=message.version,
+        date=message.edit_date or message.date,
+        kind=parsed.kind,
+        signals=parsed.signals,
+        command=parsed.command,
+        reason=parsed.reason,
+        explain=parsed.explain,
+    )
+    if not await deps.store.remember_message(record):
+        stored = await deps.store.message(record.key)
+        if stored is None or stored.fanned_out >= 0:
+            return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    subscribers = await deps.store.subscribers(message.chat_id)
+    intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
+    for intent in intents:
+        await deps.queue.publish(INTENTS_TOPIC, codec.to_dict(intent), ordering_key=intent.user_id)
+    await deps.store.mark_fanned_out(record.key, len(intents))
+    log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
+    return record
+
+
+async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResult | None:
+    """Execute one user's intent once: claim, decide, act, record. None if already done."""
+    return await run_once(
+        intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry)
+    )
+
+
+async def _dispatch(intent: Intent, deps: Deps, now: datetime, *, retry: bool) -> TradeResult:
+    if intent.kind is IntentKind.OPEN and intent.signal is not None:
+        return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)
+    if intent.kind is IntentKind.COMMAND and intent.command is not None:
+        return await commands.apply_command(intent, intent.command, deps, now, retry)
+    if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
+        return await commands.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
+    return TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.SKIPPED,
+        reason="invalid_intent",
+        detail=f"a {intent.kind} intent without its signal or command",
+    )

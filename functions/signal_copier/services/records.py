@@ -1,0 +1,41 @@
+"""Recording outcomes so users see what happened to every intent, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from signal_copier.core import ids
+from signal_copier.core.model import Intent, IntentKind, Status, TradeResult
+from signal_copier.core.records import TradeRecord
+from signal_copier.services.deps import Deps
+
+
+def skipped(intent: Intent, reason: str, detail: str, symbol: str = "") -> TradeResult:
+    """Return a SKIPPED result: nothing was sent to the broker."""
+    return TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.SKIPPED,
+        reason=reason,
+        detail=detail,
+        symbol=symbol,
+    )
+
+
+def signal_ref(intent: Intent) -> str:
+    """Return the ref of the signal an intent belongs to (a reply's parent for commands)."""
+    if intent.kind is IntentKind.COMMAND and intent.reply_to is not None:
+        return ids.signal_ref(intent.chat_id, intent.reply_to)
+    return ids.signal_ref(intent.chat_id, intent.message_id)
+
+
+async def save_result(deps: Deps, intent: Intent, result: TradeResult, now: datetime) -> None:
+    """Store one intent's outcome with what later follow-ups need to find its trades."""
+    record = TradeRecord(
+        intent=intent,
+        result=result,
+        broker_symbol=result.symbol,
+        signal_ref=signal_ref(intent),
+        recorded_at=now,
+    )
+    await deps.store.save_trade(record)

@@ -1,0 +1,131 @@
+"""./dev bench: pipeline latency per message and parser throughput, printed as a table.
+
+Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from signal_copier.broker.paper import PaperBroker
+from signal_copier.core.market import Credentials
+from signal_copier.core.model import RawMessage
+from signal_copier.core.parsing import parse
+from signal_copier.core.records import Plan
+from signal_copier.queue.inprocess import InProcessQueue
+from signal_copier.services import accounts
+from signal_copier.services.deps import Deps
+from signal_copier.services.local import LocalPipeline
+from signal_copier.store.sqlite import SqliteStore
+from signal_copier.vault.local import LocalVault
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT.parent / "shared" / "corpus" / "signals.dev.jsonl"
+FALLBACK = ROOT / "examples" / "demo_channel.jsonl"
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+ROTATION = (
+    "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660",
+    "EURUSD SELL NOW 1.0850\nSL 1.0880\nTP 1.0820",
+    "GBPUSD buy 1.2700 sl 1.2670 tp 1.2730 tp 1.2760",
+    "Good morning traders, analysis coming later",
+    "USDJPY BUY 150.00\nSL 149.50\nTP 150.80",
+    "Close all",
+)
+
+
+async def pipeline_latency(messages: int, folder: Path) -> dict[str, float]:
+    """Run `messages` channel messages for two users; return per-message latency figures."""
+    store = SqliteStore(str(folder / "bench.sqlite3"))
+    queue, paper = InProcessQueue(), PaperBroker(now=START)
+    deps = Deps(
+        store=store, queue=queue, vault=LocalVault(folder / "k", folder / "s"), broker=paper
+    )
+    for user in ("alice", "bob"):
+        await accounts.register_user(
+            deps, user, Plan.PREMIUM, {"lot": "0.02", "max_signal_age_s": 3600}
+        )
+        paper.open_account(f"acc-{user}", balance=Decimal(1_000_000))
+        await accounts.save_credentials(deps, user, Credentials(account_id=f"acc-{user}"))
+        await accounts.follow_channel(deps, user, "bench")
+    pipeline = LocalPipeline(deps, queue, paper, {}, START)
+    began = time.perf_counter()
+    for n in range(messages):
+        at = START + timedelta(milliseconds=200 * n)
+        text = ROTATION[n % len(ROTATION)]
+        await pipeline.message(
+            RawMessage(chat_id="bench", message_id=n + 1, text=text, date=at, received=at), at
+        )
+    elapsed = time.perf_counter() - began
+    store.close()
+    values = pipeline.latencies_ms
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {
+        "messages": messages,
+        "p50_ms": cuts[49],
+        "p99_ms": cuts[98],
+        "per_s": messages / elapsed,
+    }
+
+
+def parser_throughput(rounds: int) -> dict[str, float]:
+    """Parse the labelled corpus `rounds` times; return messages per second on one core."""
+    source = CORPUS if CORPUS.exists() else FALLBACK
+    texts = [
+        json.loads(line)["text"]
+        for line in source.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    texts = [t for t in texts if isinstance(t, str)]
+    began = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            parse(text)
+    elapsed = time.perf_counter() - began
+    return {
+        "messages": len(texts) * rounds,
+        "per_s": len(texts) * rounds / elapsed,
+        "corpus": source.name,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and print one table."""
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--messages", type=int, default=5000)
+    args.add_argument("--rounds", type=int, default=100)
+    opts = args.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        pipe = asyncio.run(pipeline_latency(opts.messages, Path(folder)))
+    parsed = parser_throughput(opts.rounds)
+    rows = [
+        ("pipeline: message → orders on paper (p50)", f"{pipe['p50_ms']:.3f} ms", "-"),
+        ("pipeline: message → orders on paper (p99)", f"{pipe['p99_ms']:.3f} ms", "< 5 ms"),
+        ("pipeline: messages per second", f"{pipe['per_s']:,.0f}", "-"),
+        (
+            f"parser: messages per second ({parsed['corpus']})",
+            f"{parsed['per_s']:,.0f}",
+            ">= 20,000",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'result':>14}  {'target':>10}")
+    print("-" * (width + 28))
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>14}  {target:>10}")
+    print(
+        f"({pipe['messages']} pipeline messages, 2 users; {parsed['messages']} parses; one process)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The benchmark code runs (tiny sizes); its numbers are read from ./dev bench, never asserted."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import run
+
+
+async def test_pipeline_benchmark_runs_and_reports_latency(tmp_path: Path) -> None:
+    figures = await run.pipeline_latency(30, tmp_path)
+    assert figures["messages"] == 30 and figures["p99_ms"] >= figures["p50_ms"] > 0
+
+
+def test_parser_benchmark_runs() -> None:
+    assert run.parser_throughput(1)["messages"] > 0

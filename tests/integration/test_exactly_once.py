@@ -1,0 +1,93 @@
+"""Nothing done twice: duplicate deliveries, concurrent workers, unknown outcomes, the breaker."""
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal as D
+from pathlib import Path
+
+from signal_copier.broker.paper import PaperBroker
+from signal_copier.core.errors import BrokerUnavailable
+from signal_copier.core.market import Credentials
+from signal_copier.core.model import OrderRequest, RawMessage, Status
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.services.pipeline import handle_message
+from world import World
+
+GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
+
+
+class FlakyBroker:
+    """The paper broker behind a connection that fails `fail_times` place() calls.
+
+    With `after=True` the order reaches the server before the failure: the outcome is unknown
+    to the caller, exactly like a timeout.
+    """
+
+    def __init__(self, paper: PaperBroker, fail_times: int, *, after: bool) -> None:
+        self.paper, self.fail_times, self.after = paper, fail_times, after
+        self.calls = 0
+
+    async def connect(self, credentials: Credentials) -> BrokerAccount:
+        account = await self.paper.connect(credentials)
+        flaky = self
+
+        class Flaky:
+            def __getattr__(self, name: str) -> object:
+                return getattr(account, name)
+
+            async def place(self, order: OrderRequest) -> object:
+                flaky.calls += 1
+                if flaky.fail_times > 0:
+                    flaky.fail_times -= 1
+                    if flaky.after:
+                        await account.place(order)
+                    raise BrokerUnavailable("timed out")
+                return await account.place(order)
+
+        return Flaky()  # type: ignore[return-value]
+
+
+async def test_every_message_and_intent_delivered_three_times_concurrently_places_once(
+    tmp_path: Path,
+) -> None:
+    world = World(tmp_path, duplicates=3, concurrency=3)
+    alice = await world.add_user("alice", lot="0.20")
+    bob = await world.add_user("bob", lot="0.10")
+    at = world.later(1)
+    message = RawMessage(chat_id="c1", message_id=1, text=GOLD_BUY, date=at, received=at)
+    await asyncio.gather(*(handle_message(message, world.deps, at) for _ in range(3)))
+    await world.queue.drain()
+    assert len(await alice.positions()) == 2 and len(await bob.positions()) == 2
+    assert sum(p.volume for p in await alice.positions()) == D("0.20")
+    assert len(await world.records("alice")) == 1
+    assert world.queue.dead_letters == []
+
+
+async def test_unknown_outcome_is_reconciled_by_client_id_not_resent(tmp_path: Path) -> None:
+    world = World(tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_times=1, after=True))
+    account = await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+    positions = await account.positions()
+    assert len(positions) == 2  # the first leg was placed once, not twice
+    assert len({p.client_id for p in positions}) == 2
+    assert (await world.last("alice")).result.status is Status.PLACED
+
+
+async def test_breaker_pauses_after_repeated_broker_failures_then_resumes(tmp_path: Path) -> None:
+    world = World(
+        tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_times=100, after=False), max_attempts=1
+    )
+    flaky = world.broker
+    account = await world.add_user("alice", lot="0.02")
+    for n in range(3):
+        await world.say(GOLD_BUY, id=n + 1)
+    user = await world.store.get_user("alice")
+    assert user is not None and user.paused_reason == "broker_breaker"
+    assert len(world.queue.dead_letters) == 3  # nothing lost: the failed intents are kept
+    await world.say(GOLD_BUY, id=10)
+    assert (await world.last("alice")).result.reason == "broker_breaker"
+    flaky.fail_times = 0
+    world.later(timedelta(minutes=6).total_seconds())
+    await world.say(GOLD_BUY, id=11)
+    assert (await world.last("alice")).result.status is Status.PLACED
+    assert len(await account.positions()) == 2

@@ -1,0 +1,106 @@
+"""A whole local deployment for scenario tests: real local adapters, a simulated clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from builders import NOW
+from signal_copier.broker.paper import PaperAccount, PaperBroker
+from signal_copier.core.market import Credentials
+from signal_copier.core.model import RawMessage
+from signal_copier.core.records import MessageRecord, Plan, TradeRecord
+from signal_copier.queue.inprocess import InProcessQueue
+from signal_copier.services import accounts
+from signal_copier.services.deps import Deps
+from signal_copier.services.local import LocalPipeline
+from signal_copier.store.sqlite import SqliteStore
+from signal_copier.vault.local import LocalVault
+
+
+class World:
+    """Users, a channel, a paper broker and the pipeline between them."""
+
+    def __init__(
+        self, folder: Path, *, wrap: Callable[[PaperBroker], Any] | None = None, **queue: Any
+    ) -> None:
+        self.now = NOW
+        self.store = SqliteStore(":memory:")
+        self.queue = InProcessQueue(**queue)
+        self.paper = PaperBroker(now=NOW)
+        self.vault = LocalVault(folder / "vault.key", folder / "secrets")
+        self.broker = wrap(self.paper) if wrap else self.paper  # a test may wrap the paper broker
+        self.deps = Deps(store=self.store, queue=self.queue, vault=self.vault, broker=self.broker)
+        self.pipeline = LocalPipeline(self.deps, self.queue, self.paper, {}, NOW)
+
+    async def add_user(
+        self,
+        user_id: str,
+        *,
+        plan: Plan = Plan.PREMIUM,
+        chats: tuple[str, ...] = ("c1",),
+        balance: str = "10000",
+        suffix: str = "",
+        connect: bool = True,
+        **settings: Any,
+    ) -> PaperAccount:
+        """Register a user following `chats` with a paper account (unless connect=False)."""
+        await accounts.register_user(
+            self.deps, user_id, plan, {"max_signal_age_s": 120, **settings}
+        )
+        account = self.paper.open_account(
+            f"acc-{user_id}", balance=Decimal(balance), symbol_suffix=suffix
+        )
+        self.pipeline.add_owner(f"acc-{user_id}", user_id)
+        if connect:
+            creds = Credentials(account_id=f"acc-{user_id}", token="t0ken-" + user_id)
+            await accounts.save_credentials(self.deps, user_id, creds)
+        for chat in chats:
+            await accounts.follow_channel(self.deps, user_id, chat)
+        return account
+
+    def later(self, seconds: float = 60) -> datetime:
+        """Advance the simulated clock."""
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+    async def say(
+        self,
+        text: str,
+        *,
+        id: int,
+        chat: str = "c1",
+        reply_to: int | None = None,
+        edited: bool = False,
+        date: datetime | None = None,
+    ) -> MessageRecord | None:
+        """Post (or edit, with edited=True) a channel message now and run the pipeline."""
+        at = self.later(1)
+        message = RawMessage(
+            chat_id=chat,
+            message_id=id,
+            text=text,
+            date=date or at,
+            received=at,
+            reply_to=reply_to,
+            edit_date=at if edited else None,
+        )
+        return await self.pipeline.message(message, at)
+
+    async def prices(self, **quotes: tuple[str, str]) -> None:
+        """Move prices now (pending fills and SL/TP hits follow)."""
+        at = self.later(1)
+        await self.pipeline.quotes(
+            {k: (Decimal(b), Decimal(a)) for k, (b, a) in quotes.items()}, at
+        )
+
+    async def records(self, user_id: str) -> list[TradeRecord]:
+        """Return a user's trade records, oldest first."""
+        return await self.store.trades(user_id)
+
+    async def last(self, user_id: str) -> TradeRecord:
+        """Return a user's newest trade record."""
+        return (await self.records(user_id))[-1]
