@@ -34,13 +34,23 @@ def check_signal(signal: Signal, settings: TradeSettings, now: datetime) -> Skip
     """Refuse what is wrong before asking the broker: flags, symbol list, trading hours."""
     if "sl_wrong_side" in signal.flags:
         return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is on the wrong side of entry")
-    if "tps_out_of_order" in signal.flags:
+    if "tps_out_of_order" in signal.flags or not tps_in_order(signal):
         return Skip(reason="tps_out_of_order", detail="take-profits are not in order")
     if settings.allowed_symbols and signal.symbol not in settings.allowed_symbols:
         return Skip(reason="symbol_not_allowed", detail=f"{signal.symbol} is not in your list")
     if settings.trading_hours and not in_hours(settings.trading_hours, now):
         return Skip(reason="outside_trading_hours", detail=f"outside {settings.trading_hours} UTC")
     return None
+
+
+def tps_in_order(signal: Signal) -> bool:
+    """Return whether TPs run away from the entry in the trade's direction, in order."""
+    levels = list(signal.tps)
+    reference = signal.reference_price
+    if reference is not None:
+        levels.insert(0, reference)
+    steps = [(b - a) * signal.side.sign for a, b in zip(levels, levels[1:], strict=False)]
+    return all(step > 0 for step in steps)
 
 
 def in_hours(window: str, now: datetime) -> bool:

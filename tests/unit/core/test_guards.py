@@ -100,3 +100,20 @@ def test_daily_loss_limit_reached_is_refused() -> None:
     skip = guards.check_daily_loss(D(-500), D(500))
     assert skip is not None and skip.reason == "daily_loss_limit"
     assert guards.check_daily_loss(D("-499.99"), D(500)) is None
+
+
+@pytest.mark.parametrize(
+    ("side", "tps", "ok"),
+    [
+        (Side.BUY, ("2655", "2660"), True),
+        (Side.BUY, ("2660", "2655"), False),
+        (Side.BUY, ("2645",), False),
+        (Side.SELL, ("2645", "2640"), True),
+        (Side.SELL, ("2640", "2645"), False),
+    ],
+)
+def test_tps_must_run_away_from_entry_in_order(side: Side, tps: tuple[str, ...], ok: bool) -> None:
+    signal = make_signal(side=side, sl=None, tps=tuple(D(t) for t in tps))
+    assert guards.tps_in_order(signal) is ok
+    skip = guards.check_signal(signal, settings(), NOW)
+    assert (skip is None) is ok
