@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from itertools import pairwise
 
 from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import Side, Signal
@@ -49,7 +50,7 @@ def tps_in_order(signal: Signal) -> bool:
     reference = signal.reference_price
     if reference is not None:
         levels.insert(0, reference)
-    steps = [(b - a) * signal.side.sign for a, b in zip(levels, levels[1:], strict=False)]
+    steps = [(b - a) * signal.side.sign for a, b in pairwise(levels)]
     return all(step > 0 for step in steps)
 
 
