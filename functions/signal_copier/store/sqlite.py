@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailable
+from signal_copier.core.errors import InvalidInput
 from signal_copier.core.records import (
     Claim,
     ClaimState,
@@ -21,39 +17,12 @@ from signal_copier.core.records import (
     Usage,
     UserRecord,
 )
-from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
+from signal_copier.store import decode, dump_json, encode, load_json
+from signal_copier.store.sqlitedb import MAX_INT, SqliteDatabase, dump, load, micros, stamp
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Store
 
-T = TypeVar("T")
-SCHEMA_VERSION = 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_INT = 2**63 - 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
-  overrides TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
-CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
-CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
-  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
-CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), attempt INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL, finished_at INTEGER);
-CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (user_id, period));
-CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT NULL,
-  intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
-  PRIMARY KEY (user_id, period, intent_id, kind),
-  FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
-CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
-  signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
-  UNIQUE (user_id, intent_id));
-CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
-"""
 _HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
 _BUMP = {  # usage counters, by reservation kind
     "used": "UPDATE usage SET used = used + ? WHERE user_id = ? AND period = ?",
@@ -61,40 +30,8 @@ _BUMP = {  # usage counters, by reservation kind
 }
 
 
-# Primary SQLite result codes → what the caller must do; anything else propagates unchanged.
-_ERRORS: dict[int, type[CopierError]] = {
-    sqlite3.SQLITE_BUSY: StoreUnavailable,  # another connection held the lock past busy_timeout
-    sqlite3.SQLITE_LOCKED: StoreUnavailable,
-    sqlite3.SQLITE_PROTOCOL: StoreUnavailable,
-    sqlite3.SQLITE_IOERR: StoreUnavailable,
-    sqlite3.SQLITE_FULL: StoreUnavailable,
-    sqlite3.SQLITE_CANTOPEN: StoreUnavailable,
-    sqlite3.SQLITE_CORRUPT: StoreCorrupt,
-    sqlite3.SQLITE_NOTADB: StoreCorrupt,
-}
-
-
-class SqliteStore:
+class SqliteStore(SqliteDatabase):
     """The `Store` port on one SQLite file; every atomic method is one BEGIN IMMEDIATE."""
-
-    def __init__(self, path: str, *, busy_timeout: float = 5.0) -> None:
-        self._lock = threading.Lock()
-        self._con: sqlite3.Connection | None = None
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._open(path, busy_timeout)
-            self._create_schema()
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with self._lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
 
     async def __aenter__(self) -> SqliteStore:
         return self
@@ -104,7 +41,7 @@ class SqliteStore:
 
     async def remember_message(self, record: MessageRecord) -> bool:
         """Store a message version; return False if its key was already stored."""
-        row = (record.key, record.chat_id, record.message_id, record.version, _dump(record))
+        row = (record.key, record.chat_id, record.message_id, record.version, dump(record))
         return self._write("INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?)", row) == 1
 
     async def mark_fanned_out(self, key: str, intents: int) -> None:
@@ -112,11 +49,9 @@ class SqliteStore:
         with self._transaction() as con:
             row = con.execute("SELECT record FROM messages WHERE key = ?", (key,)).fetchone()
             if row is not None:
-                record = replace(
-                    _load(MessageRecord, row[0], f"messages/{key}"), fanned_out=intents
-                )
+                record = replace(load(MessageRecord, row[0], f"messages/{key}"), fanned_out=intents)
                 sql = "UPDATE messages SET record = ? WHERE key = ?"
-                con.execute(sql, (_dump(record), key))
+                con.execute(sql, (dump(record), key))
 
     async def message(self, key: str) -> MessageRecord | None:
         """Return one stored message version by key."""
@@ -128,7 +63,7 @@ class SqliteStore:
     ) -> MessageRecord | None:
         """Return the highest stored version of a message, or the highest below `before`."""
         sql = "SELECT record FROM messages WHERE chat_id = ? AND message_id = ? AND version < ?"
-        params = (chat_id, message_id, _MAX_INT if before is None else before)
+        params = (chat_id, message_id, MAX_INT if before is None else before)
         return self._one(MessageRecord, f"{sql} ORDER BY version DESC LIMIT 1", params, "messages")
 
     async def subscribers(self, chat_id: str) -> list[Subscription]:
@@ -160,13 +95,13 @@ class SqliteStore:
 
     async def put_user(self, user: UserRecord) -> None:
         """Create or replace a user."""
-        self._write("INSERT OR REPLACE INTO users VALUES (?, ?)", (user.user_id, _dump(user)))
+        self._write("INSERT OR REPLACE INTO users VALUES (?, ?)", (user.user_id, dump(user)))
 
     async def claim(self, intent_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:
         """Claim an intent until now + lease; a live lease is BUSY whoever asks."""
         if lease <= timedelta(0):
             raise InvalidInput(f"lease must be positive, got {lease}")
-        now_us, until_us = _micros(now), _micros(now + lease)
+        now_us, until_us = micros(now), micros(now + lease)
         with self._transaction() as con:
             sql = "SELECT state, attempt, lease_until FROM intents WHERE intent_id = ?"
             row = con.execute(sql, (intent_id,)).fetchone()
@@ -186,7 +121,7 @@ class SqliteStore:
     async def finish(self, intent_id: str, owner: str, now: datetime) -> None:
         """Mark an intent done if `owner` holds its claim; otherwise change nothing."""
         sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
-        self._write(f"{sql} AND state = 'in_flight'", (_micros(now), intent_id, owner))
+        self._write(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
 
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""
@@ -229,8 +164,8 @@ class SqliteStore:
 
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace one intent's record (keeping its first insertion order)."""
-        stamp = "" if record.recorded_at is None else _stamp(record.recorded_at)
-        row = (record.intent.user_id, record.intent.id, record.signal_ref, _dump(record), stamp)
+        when = "" if record.recorded_at is None else stamp(record.recorded_at)
+        row = (record.intent.user_id, record.intent.id, record.signal_ref, dump(record), when)
         self._write(
             "INSERT INTO trades VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, intent_id) DO UPDATE "
             "SET signal_ref = excluded.signal_ref, record = excluded.record, "
@@ -249,68 +184,7 @@ class SqliteStore:
         if signal_ref is not None:
             sql, params = f"{sql} AND signal_ref = ?", [user_id, signal_ref]
         rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", params)
-        return [_load(TradeRecord, row[0], "trades") for row in rows]
-
-    def _open(self, path: str, busy_timeout: float) -> None:
-        with _translated():
-            self._con = con = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            con.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            con.execute("PRAGMA foreign_keys = ON")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")
-
-    def _create_schema(self) -> None:
-        with self._transaction() as con:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                con.execute(statement)
-            (found,) = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            if found is None:
-                con.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            elif found > SCHEMA_VERSION:
-                raise StoreCorrupt(f"database schema {found} is newer than {SCHEMA_VERSION}")
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _translated():
-            con = self._connection()
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
-
-    def _write(self, sql: str, params: Any) -> int:
-        with self._transaction() as con:
-            return con.execute(sql, params).rowcount
-
-    def _one(self, cls: type[T], sql: str, params: Any, where: str) -> T | None:
-        rows = self._rows(sql, params)
-        return _load(cls, rows[0][0], where) if rows else None
-
-    def _rows(self, sql: str, params: Any) -> list[Any]:
-        with self._lock, _translated():
-            return self._connection().execute(sql, params).fetchall()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._con is None:
-            raise RuntimeError("SqliteStore is closed")
-        return self._con
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.DatabaseError as e:
-        error = _ERRORS.get(getattr(e, "sqlite_errorcode", -1) & 0xFF)
-        if error is None:
-            raise
-        raise error(f"sqlite: {e}") from e
+        return [load(TradeRecord, row[0], "trades") for row in rows]
 
 
 def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, kind: str) -> None:
@@ -326,26 +200,6 @@ def _subscription(row: tuple[str, str, str]) -> Subscription:
     where = f"subscriptions/{chat_id}/{user_id}"
     data = {"user_id": user_id, "chat_id": chat_id, "overrides": load_json(overrides, where)}
     return decode(Subscription, data, where)
-
-
-def _load(cls: type[T], text: str, where: str) -> T:
-    return decode(cls, load_json(text, where), where)
-
-
-def _dump(record: object) -> str:
-    return dump_json(encode(record))
-
-
-def _micros(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise InvalidInput("naive datetime: times must be timezone-aware")
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-def _stamp(moment: datetime) -> str:
-    # Fixed width so text order is time order (isoformat drops zero microseconds).
-    _micros(moment)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 if TYPE_CHECKING:

@@ -1,0 +1,158 @@
+"""The SQLite file behind SqliteStore: connection, schema, transactions, error translation."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailable
+from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
+
+T = TypeVar("T")
+SCHEMA_VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INT = 2**63 - 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
+  overrides TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
+CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
+CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
+  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
+CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), attempt INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL, finished_at INTEGER);
+CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, period));
+CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
+  PRIMARY KEY (user_id, period, intent_id, kind),
+  FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
+CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
+  signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  UNIQUE (user_id, intent_id));
+CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
+"""
+# Primary SQLite result codes → what the caller must do; anything else propagates unchanged.
+_ERRORS: dict[int, type[CopierError]] = {
+    sqlite3.SQLITE_BUSY: StoreUnavailable,  # another connection held the lock past busy_timeout
+    sqlite3.SQLITE_LOCKED: StoreUnavailable,
+    sqlite3.SQLITE_PROTOCOL: StoreUnavailable,
+    sqlite3.SQLITE_IOERR: StoreUnavailable,
+    sqlite3.SQLITE_FULL: StoreUnavailable,
+    sqlite3.SQLITE_CANTOPEN: StoreUnavailable,
+    sqlite3.SQLITE_CORRUPT: StoreCorrupt,
+    sqlite3.SQLITE_NOTADB: StoreCorrupt,
+}
+
+
+class SqliteDatabase:
+    """One SQLite connection in WAL mode; every write is one BEGIN IMMEDIATE transaction."""
+
+    def __init__(self, path: str, *, busy_timeout: float = 5.0) -> None:
+        self._lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open(path, busy_timeout)
+            self._create_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def _open(self, path: str, busy_timeout: float) -> None:
+        with _translated():
+            self._con = con = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            con.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")
+
+    def _create_schema(self) -> None:
+        with self._transaction() as con:
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                con.execute(statement)
+            (found,) = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            if found is None:
+                con.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            elif found > SCHEMA_VERSION:
+                raise StoreCorrupt(f"database schema {found} is newer than {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _translated():
+            con = self._connection()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+
+    def _write(self, sql: str, params: Any) -> int:
+        with self._transaction() as con:
+            return con.execute(sql, params).rowcount
+
+    def _one(self, cls: type[T], sql: str, params: Any, where: str) -> T | None:
+        rows = self._rows(sql, params)
+        return load(cls, rows[0][0], where) if rows else None
+
+    def _rows(self, sql: str, params: Any) -> list[Any]:
+        with self._lock, _translated():
+            return self._connection().execute(sql, params).fetchall()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            raise RuntimeError("SqliteStore is closed")
+        return self._con
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        error = _ERRORS.get(getattr(e, "sqlite_errorcode", -1) & 0xFF)
+        if error is None:
+            raise
+        raise error(f"sqlite: {e}") from e
+
+
+def load(cls: type[T], text: str, where: str) -> T:
+    return decode(cls, load_json(text, where), where)
+
+
+def dump(record: object) -> str:
+    return dump_json(encode(record))
+
+
+def micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise InvalidInput("naive datetime: times must be timezone-aware")
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def stamp(moment: datetime) -> str:
+    # Fixed width so text order is time order (isoformat drops zero microseconds).
+    micros(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
