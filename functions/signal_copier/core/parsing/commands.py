@@ -1,0 +1,144 @@
+"""Read follow-ups: move the stop, change a target, close (part of) a trade, cancel an order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import pairwise
+
+from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
+from signal_copier.core.parsing.tokens import Item
+
+MAX_WORDS = 24
+_VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
+_SILENT = frozenset({"num", "nl", "p", "date", "list"})
+_PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
+_ENTRY_WORDS = frozenset({"breakeven", "entry"})
+_SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+_HUNDRED = Decimal(100)
+
+
+def _words(items: list[Item]) -> list[Item] | None:
+    words = [i for i in items if i.kind not in _SILENT and i.text not in _PUNCT_JOINS]
+    if not words or len(words) > MAX_WORDS or any(item.kind in _VETO for item in words):
+        return None
+    return words
+
+
+def _scope(words: list[Item]) -> tuple[Scope, str | None, Side | None]:
+    symbol = next((w.raw for w in words if w.kind == "sym"), None)
+    side = next((_SIDES[w.kind] for w in words if w.kind in _SIDES), None)
+    if symbol is not None:
+        return Scope.SYMBOL, symbol, side
+    if any(w.kind == "all" for w in words):
+        return Scope.ALL, None, side
+    return Scope.REPLY, None, side
+
+
+def _fraction(items: list[Item]) -> Decimal:
+    kinds = {item.kind for item in items}
+    if "half" in kinds:
+        return Decimal("0.5")
+    if "quarter" in kinds:
+        return Decimal("0.25")
+    for item in items:
+        if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
+            return item.value / _HUNDRED
+    return Decimal("0.5") if "partial" in kinds else Decimal(1)
+
+
+def _sl_to_entry(items: list[Item], alone: bool) -> bool:
+    # "SL to entry" / "move to BE": an entry word after the SL or verb, with no price after it.
+    mover = next((i for i, it in enumerate(items) if it.kind in ("sl", "move")), None)
+    start = 0 if mover is None else mover + 1
+    for at in range(start, len(items)):
+        if items[at].kind in _ENTRY_WORDS:
+            following = next((it for it in items[at + 1 :] if it.kind != "p"), None)
+            if following is None or following.kind != "num":
+                return mover is not None or (alone and len(_words(items) or ()) <= 2)
+    return False
+
+
+def _sl_to_tp1(items: list[Item]) -> bool:
+    labels = [i for i in items if i.kind in ("sl", "tp")]
+    for first, second in pairwise(labels):
+        if first.kind == "sl" and second.kind == "tp" and second.unit in ("", "1"):
+            between = items[items.index(first) + 1 : items.index(second)]
+            if any(i.kind == "join" for i in between):
+                return True
+    return False
+
+
+def _levels(items: list[Item], words: list[Item]) -> tuple[Decimal | None, tuple[Decimal, ...]]:
+    # A price after an SL/TP label is a change only when told to move it ("SL to 1950", "new TP").
+    told = any(w.kind == "move" for w in words) or any(w.kind == "join" for w in words)
+    sl: Decimal | None = None
+    tps: list[Decimal] = []
+    pending: list[str] = []
+    for at, item in enumerate(items):
+        if item.kind in ("sl", "tp"):
+            pending.append(item.kind)
+        elif item.kind == "num" and _reported(items, at):
+            pending = []  # "target 1263.01 hit": a report, not a new level
+        elif item.kind == "hit":
+            pending = []  # "TP1 hit, SL to 1950": the TP1 was a report
+        elif item.kind == "num" and not item.unit and pending and told:
+            if "sl" in pending and sl is None:
+                sl = item.value
+            if "tp" in pending:
+                tps.append(item.value)
+            pending = []
+    return sl, tuple(tps)
+
+
+def _reported(items: list[Item], at: int) -> bool:
+    following = next((it for it in items[at + 1 :] if it.kind not in ("p", "nl")), None)
+    return following is not None and following.kind == "hit"
+
+
+def read_command(items: list[Item]) -> Command | None:
+    """Return the follow-up a message gives, or None if it gives none."""
+    words = _words(items)
+    if words is None:
+        return None
+    kinds = {w.kind for w in words}
+    scope, symbol, side = _scope(words)
+    if "close" in kinds:
+        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close"), alone=False) else None
+        return Command(
+            action=Action.CLOSE,
+            scope=scope,
+            symbol=symbol,
+            side=side,
+            fraction=_fraction(items),
+            then_sl_anchor=then,
+        )
+    if "cancel" in kinds:
+        return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
+    return _modify(items, words, scope, symbol, side)
+
+
+def _after(items: list[Item], kind: str) -> list[Item]:
+    at = next(i for i, item in enumerate(items) if item.kind == kind)
+    return items[at + 1 :]
+
+
+def _modify(
+    items: list[Item], words: list[Item], scope: Scope, symbol: str | None, side: Side | None
+) -> Command | None:
+    anchor = None
+    if _sl_to_tp1(items):
+        anchor = SlAnchor.TP1
+    elif _sl_to_entry(items, alone=True):
+        anchor = SlAnchor.ENTRY
+    sl, tps = _levels(items, words)
+    if anchor is None and sl is None and not tps:
+        return None
+    return Command(
+        action=Action.MODIFY,
+        scope=scope,
+        symbol=symbol,
+        side=side,
+        sl=None if anchor else sl,
+        sl_anchor=anchor,
+        tps=tps,
+    )

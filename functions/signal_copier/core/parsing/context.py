@@ -1,0 +1,37 @@
+"""Message-wide cues that decide how much structure an opening needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signal_copier.core.parsing.tokens import Scan
+
+_COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
+_LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
+_HEDGES = frozenset({"hedge", "conditional"})
+_SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    """What the whole message says besides its levels."""
+
+    hedged: bool  # "if", "could", "idea", "market update": trade ideas, not orders
+    veto: bool  # "this is not a signal"
+    command_words: bool  # close/move/hit/breakeven somewhere in the text
+    leading_command: bool  # the first word is a follow-up verb
+    plain: bool  # every word is known, nothing negated, no question
+
+
+def read_context(scan: Scan) -> Context:
+    """Return the cues of a scanned message."""
+    kinds = [item.kind for item in scan.items]
+    present = frozenset(kinds)
+    first = next((kind for kind in kinds if kind not in _SILENT), "")
+    return Context(
+        hedged=bool(present & _HEDGES),
+        veto="veto" in present,
+        command_words=bool(present & _COMMAND_WORDS),
+        leading_command=first in _LEADING_COMMANDS,
+        plain=not scan.question and "w" not in present and "negation" not in present,
+    )

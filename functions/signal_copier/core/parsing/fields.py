@@ -1,0 +1,151 @@
+"""Turn the numbers written after a label into entry, stop-loss and take-profit levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from signal_copier.core.model import OrderType, Side
+from signal_copier.core.parsing.numbers import complete, price_like
+from signal_copier.core.parsing.tokens import Item
+
+JOINERS = frozenset({"join", "list"})
+_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed"})
+
+
+@dataclass(slots=True)
+class Block:
+    """What one signal inside a message has said so far."""
+
+    symbol: str | None = None
+    sides: dict[Side, bool] = field(default_factory=dict)  # side → written as a word
+    order_type: OrderType | None = None
+    market: bool = False
+    entry: Decimal | None = None
+    entry_range: tuple[Decimal, Decimal] | None = None
+    extra_entries: list[Decimal] = field(default_factory=list)
+    sl: Decimal | None = None
+    sl_pips: Decimal | None = None
+    tps: list[Decimal] = field(default_factory=list)
+    tp_pips: list[Decimal] = field(default_factory=list)
+    tp_open: bool = False
+    risk_percent: Decimal | None = None
+    lot: Decimal | None = None
+    symbol_conflict: bool = False
+    positional: bool = False  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
+    explain: list[str] = field(default_factory=list)
+
+    @property
+    def has_levels(self) -> bool:
+        """Return True once any price or pip distance has been read."""
+        return bool(
+            self.entry is not None
+            or self.entry_range
+            or self.sl is not None
+            or self.sl_pips is not None
+            or self.tps
+            or self.tp_pips
+        )
+
+
+def _plain(items: list[Item]) -> list[Item]:
+    return [i for i in items if i.kind == "num" and i.unit not in _ANNOTATIONS]
+
+
+def _joined(items: list[Item], first: Item) -> Item | None:
+    # The number right after `first` when only a range joiner stands between them.
+    at = items.index(first)
+    if at + 2 >= len(items) or items[at + 1].text == "&":
+        return None  # "1.5630 & 1.5530": two entries, not one zone
+    if items[at + 1].kind in JOINERS and items[at + 2].kind == "num":
+        return items[at + 2]
+    return None
+
+
+def read_entry(block: Block, items: list[Item], label: str) -> None:
+    """Fill the entry, entry zone or extra entries from `items` (numbers and joiners)."""
+    numbers = _plain(items)
+    if not numbers:
+        return
+    first, rest = numbers[0], numbers[1:]
+    if block.entry is not None or block.entry_range is not None:
+        _extras(block, numbers)
+        return
+    second = _joined(items, first)
+    if second is not None and second.unit not in _ANNOTATIONS:
+        far = complete(first.raw, second.raw) if not price_like(second.value, first.value) else None
+        far = second.value if far is None else far
+        if price_like(far, first.value) and far != first.value:
+            block.entry_range = (min(first.value, far), max(first.value, far))
+            block.explain.append(f'"{label} {first.raw}-{second.raw}" → entry_range={_span(block)}')
+            _extras(block, rest[1:])
+            return
+    block.entry = first.value
+    block.explain.append(f'"{label} {first.raw}" → entry={first.value}')
+    block.positional = len(rest) == 2 and not any(i.kind in JOINERS for i in items)
+    _extras(block, rest)
+
+
+def _span(block: Block) -> str:
+    low, high = block.entry_range or (Decimal(0), Decimal(0))
+    return f"{low}..{high}"
+
+
+def _extras(block: Block, numbers: list[Item]) -> None:
+    reference = block.entry if block.entry is not None else (block.entry_range or (None,))[0]
+    for number in numbers:
+        if reference is not None and price_like(number.value, reference):
+            block.extra_entries.append(number.value)
+
+
+def read_sl(block: Block, items: list[Item], label: str) -> None:
+    """Fill the stop loss (a price, or a distance in pips) from the first number."""
+    numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips")]
+    if not numbers or block.sl is not None or block.sl_pips is not None:
+        return
+    first = numbers[0]
+    if first.unit == "pips":
+        block.sl_pips = first.value
+        block.explain.append(f'"{label} {first.raw} pips" → sl_pips={first.value}')
+    else:
+        block.sl = first.value
+        block.explain.append(f'"{label} {first.raw}" → sl={first.value}')
+
+
+def _is_index(numbers: list[Item]) -> bool:
+    head = numbers[0]
+    return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
+
+
+def _all_pips(items: list[Item]) -> bool:
+    # "20-50-100 pips": every number of a joined run shares the last one's unit.
+    numbers = [i for i in items if i.kind == "num"]
+    if numbers[-1].unit != "pips" or any("." in n.raw for n in numbers):
+        return False
+    return all(items[items.index(n) + 1].kind in JOINERS for n in numbers[:-1])
+
+
+def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
+    """Append the take-profit levels (or pip distances) written after one TP label."""
+    numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips", "signed")]
+    label = f"{label}{index}" if index else label
+    if numbers and not index and _is_index(numbers):
+        index, numbers = numbers[0].raw, numbers[1:]
+        items = items[items.index(numbers[0]) :]
+    if not numbers or numbers[0].unit == "signed":
+        numbers = [n for n in numbers if n.unit != "signed"]
+        if not numbers:
+            return
+    first = numbers[0]
+    name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
+    if first.unit == "pips" or _all_pips(items[items.index(first) :]):
+        pips = [n.value for n in numbers if n.unit in ("", "pips")]
+        block.tp_pips.extend(pips if first.unit == "" else [first.value])
+        block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
+        return
+    block.tps.append(first.value)
+    block.explain.append(f'"{label} {first.raw}" → {name}={first.value}')
+    for number in numbers[1:]:
+        if not number.unit and price_like(number.value, first.value):
+            block.tps.append(number.value)
+            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value}')

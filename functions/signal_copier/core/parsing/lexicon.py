@@ -1,0 +1,104 @@
+"""Keyword data: every language's phrases, loaded once from the JSON files beside this module."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from signal_copier.core.parsing.normalize import normalize
+
+TOKEN = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)*)"
+    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)?)"
+    r"|(?P<nl>\n)"
+    r"|(?P<plus>\+{2,})"
+    r"|(?P<punct>[@:\-/_~&,;+%?#$])"
+    r"|(?P<emoji>[🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻])"
+)
+REASON_PREFIX = "reason_"
+# Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
+_LOW_RANK = ("filler",)
+_NOT_PHRASES = ("language", "symbols")
+
+Phrase = tuple[str, ...]
+PhraseIndex = dict[str, list[tuple[Phrase, str]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lexicon:
+    """Phrase → concept and phrase → reason tables built from every `lang_*.json`."""
+
+    concepts: PhraseIndex
+    reasons: PhraseIndex
+    symbols: dict[str, str]
+    words: frozenset[str]
+    languages: tuple[str, ...]
+
+
+def split_phrase(phrase: str) -> Phrase:
+    """Return the lower-case tokens of a keyword phrase, as the scanner sees them."""
+    text = normalize(phrase, lambda _word: False).lower()
+    return tuple(m.group() for m in TOKEN.finditer(text))
+
+
+def _add(index: PhraseIndex, phrase: Phrase, value: str) -> None:
+    if not phrase:
+        return  # a phrase made only of characters the scanner ignores
+    entries = index.setdefault(phrase[0], [])
+    if any(existing == phrase for existing, _ in entries):
+        return  # the first language (and higher rank) keeps the phrase
+    entries.append((phrase, value))
+    entries.sort(key=lambda entry: -len(entry[0]))
+
+
+def _read_languages() -> list[dict[str, Any]]:
+    folder = resources.files("signal_copier.core.parsing")
+    names = sorted(p.name for p in folder.iterdir() if p.name.startswith("lang_"))
+    names.sort(key=lambda name: name != "lang_en.json")
+    return [json.loads(folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
+
+
+def load() -> Lexicon:
+    """Build the lexicon from the package's language files."""
+    languages = _read_languages()
+    concepts: PhraseIndex = {}
+    reasons: PhraseIndex = {}
+    symbols: dict[str, str] = {}
+    for low in (False, True):
+        for data in languages:
+            for key, phrases in data.items():
+                if key in _NOT_PHRASES or key.startswith(REASON_PREFIX):
+                    continue
+                if (key in _LOW_RANK) == low:
+                    for phrase in phrases:
+                        _add(concepts, split_phrase(phrase), key)
+    for data in languages:
+        for key, phrases in data.items():
+            if key.startswith(REASON_PREFIX):
+                for phrase in phrases:
+                    _add(reasons, split_phrase(phrase), key[len(REASON_PREFIX) :])
+        for alias, canonical in data.get("symbols", {}).items():
+            symbols[" ".join(split_phrase(alias))] = canonical
+    words = frozenset(w for entries in concepts.values() for p, _ in entries for w in p)
+    return Lexicon(
+        concepts=concepts,
+        reasons=reasons,
+        symbols=symbols,
+        words=words | frozenset(symbols),
+        languages=tuple(str(d.get("language", "")) for d in languages),
+    )
+
+
+def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] | None:
+    """Return the concept and length of the longest phrase at `words[start]`, if any."""
+    entries = index.get(words[start])
+    if not entries:
+        return None
+    for phrase, value in entries:
+        end = start + len(phrase)
+        if end <= len(words) and (len(phrase) == 1 or tuple(words[start:end]) == phrase):
+            return value, len(phrase)
+    return None

@@ -1,0 +1,102 @@
+"""Clean message text: Unicode look-alikes, digits, invisible marks and chat markup."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+MAX_CHARS = 8000
+
+_INVISIBLE = "\u00ad\u0640\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+_INVISIBLE += "\u2060\u2066\u2067\u2068\u2069\ufe0e\ufe0f\ufeff\u20e3"
+_TABLE: dict[int, str | None] = dict.fromkeys(map(ord, _INVISIBLE), None)
+_TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Persian digits
+_TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
+_TABLE.update(
+    {
+        ord("٬"): ",",
+        ord("٫"): ".",
+        ord("،"): ",",
+        ord("؛"): ";",
+        ord("ي"): "ی",
+        ord("ى"): "ی",
+        ord("ك"): "ک",
+        ord("–"): "-",
+        ord("—"): "-",
+        ord("−"): "-",
+        ord("‒"): "-",
+        ord("’"): "'",
+        ord("‘"): "'",
+        ord("*"): " ",
+        ord("`"): " ",
+        ord("\t"): " ",
+        ord("\r"): "\n",
+        ord("\u00a0"): " ",
+        ord("½"): " ",
+        ord("¼"): " ",
+        ord("¾"): " ",
+    }
+)
+_ASCII_TABLE = {key: value for key, value in _TABLE.items() if key < 128}
+_FRACTIONS = str.maketrans("½¼¾", "   ")
+# Cyrillic and Greek letters that render like Latin ones (mapped only inside mixed words).
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ",
+    "ABEKMHOPCTXYaeopcyxijsdABEZHIKMNOPTYXaovt",
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_HAS_CONFUSABLE = re.compile("[АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ]")
+_SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
+_KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
+# Each pattern starts with a character class so the engine can skip ahead (linear, fast).
+_SL_TP_DOTTED = re.compile(r"([stST])(?<![^\W\d_][stST])\s?[.\-/]\s?([lpLP])(?![^\W\d_])")
+_LETTER_DASH = re.compile(r"[\-/](?<=[^\W\d_][\-/])(?=[^\W\d_])")
+_E_LABEL = re.compile(r"(?im)^[ ]*e[ ]*(?=[:@])")
+_DATE = re.compile(
+    r"\d(?<![\d.]\d)\d?[/-]\d\d?[/-](?:19|20)\d\d(?!\d)|(?:19|20)\d\d[/-]\d\d?[/-]\d\d?(?!\d)"
+)
+_DATE_HINTS = ("/19", "/20", "-19", "-20")
+_ASCII_MARKUP = ("*", "`", "\t", "\r")
+_E_HINTS = ("e:", "E:", "e :", "E :", "e@", "E@", "e @", "E @")
+
+
+def normalize(text: str, known: Callable[[str], bool]) -> str:
+    """Return `text` capped, NFKC-folded, de-confused and with markup reduced to spaces."""
+    text = text[:MAX_CHARS]
+    if text.isascii():
+        if any(mark in text for mark in _ASCII_MARKUP):
+            text = text.translate(_ASCII_TABLE)
+    else:
+        if "½" in text or "¼" in text or "¾" in text:
+            text = text.translate(_FRACTIONS)  # before NFKC turns "81.139½" into "81.1391⁄2"
+        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+        if _HAS_CONFUSABLE.search(text):
+            text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
+    if ":" in text:
+        text = _SHORTCODE.sub(_shortcode, text)
+    if any(hint in text for hint in _E_HINTS):
+        text = _E_LABEL.sub("entry", text)
+    if "." in text or "-" in text or "/" in text:
+        if any(hint in text for hint in _DATE_HINTS):
+            text = _DATE.sub(" ", text)
+        text = _SL_TP_DOTTED.sub(r"\1\2", text)
+        text = _LETTER_DASH.sub(" ", text)
+    return text
+
+
+def _unconfuse(word: str, known: Callable[[str], bool]) -> str:
+    if word.isascii():
+        return word
+    mapped = word.translate(_CONFUSABLE)
+    if mapped == word:
+        return word
+    # A mixed word ("SЕLL" with a Cyrillic Е) or a known Latin word spelt with look-alikes.
+    mixed = any("a" <= c.lower() <= "z" for c in word)
+    if mixed and mapped.isascii():
+        return mapped
+    return mapped if mapped.isascii() and known(mapped.lower()) else word
+
+
+def _shortcode(match: re.Match[str]) -> str:
+    return match.group() if match.group(1) in _KEEP_SHORTCODE else " "

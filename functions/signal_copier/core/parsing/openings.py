@@ -1,0 +1,123 @@
+"""Turn a block of levels into a checked opening Signal, or say why it is not one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from signal_copier.core.model import OrderType, Side, Signal
+from signal_copier.core.parsing.context import Context
+from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.numbers import near
+
+
+def _side(block: Block) -> tuple[Side | None, bool, str]:
+    strong = {side for side, word in block.sides.items() if word}
+    if len(strong) > 1:
+        return None, False, "conflicting_sides"
+    if strong:
+        return strong.pop(), True, ""
+    if len(block.sides) == 1:
+        return next(iter(block.sides)), False, ""
+    return None, False, "no_side" if not block.sides else "conflicting_sides"
+
+
+def _refusal(block: Block, context: Context, strong: bool) -> str:
+    has_entry = block.entry is not None or block.entry_range is not None
+    full = has_entry and block.sl is not None and bool(block.tps)
+    exits = block.sl is not None or block.sl_pips is not None or block.tps or block.tp_pips
+    if context.veto:
+        return "analysis"
+    if context.leading_command:
+        return "follow_up"
+    if (context.hedged or context.command_words) and not full:
+        return "analysis" if context.hedged else "follow_up"
+    if not exits and not (context.plain and (has_entry or block.market)):
+        return "incomplete"
+    if not strong and not (block.sl is not None and block.tps and (has_entry or block.market)):
+        return "no_side"
+    return ""
+
+
+def _positional(block: Block, side: Side) -> None:
+    # Three bare prices after the side: accept them as entry, SL, TP only when they agree.
+    exits = block.sl is not None or block.tps or block.sl_pips is not None or block.tp_pips
+    if not block.positional or exits or len(block.extra_entries) != 2 or block.entry is None:
+        return
+    sl, tp = block.extra_entries
+    if (block.entry - sl) * side.sign > 0 and (tp - block.entry) * side.sign > 0:
+        block.sl, block.tps, block.extra_entries = sl, [tp], []
+        block.explain.append(f'"{sl} {tp}" → sl={sl}, tp1={tp} (by position)')
+
+
+def _clean(block: Block) -> None:
+    # Drop an "entry" that is no price at all (an id, a count) and TPs of another magnitude.
+    anchor = block.sl if block.sl is not None else (block.tps[0] if block.tps else None)
+    if anchor is not None and block.entry is not None and not near(block.entry, anchor):
+        block.entry = None
+    reference = _reference(block) or anchor
+    if reference is not None:
+        block.tps = [tp for tp in block.tps if near(tp, reference)]
+
+
+def _reference(block: Block) -> Decimal | None:
+    if block.entry is not None:
+        return block.entry
+    if block.entry_range is not None:
+        return (block.entry_range[0] + block.entry_range[1]) / 2
+    return None
+
+
+def flags(side: Side, block: Block) -> tuple[str, ...]:
+    """Return the inconsistencies of a block's levels for `side`."""
+    found: list[str] = []
+    low, high = block.entry_range or (block.entry, block.entry)
+    sign = side.sign
+    if block.sl is not None:
+        edge = low if side is Side.BUY else high
+        edge = edge if edge is not None else (block.tps[0] if block.tps else None)
+        if edge is not None and (edge - block.sl) * sign <= 0:
+            found.append("sl_wrong_side")
+    top = high if side is Side.BUY else low
+    if top is not None and any((tp - top) * sign <= 0 for tp in block.tps):
+        found.append("tp_wrong_side")
+    if block.tps != sorted(block.tps, key=lambda tp: tp * sign):
+        found.append("tps_out_of_order")
+    return tuple(found)
+
+
+def build(block: Block, context: Context) -> tuple[Signal | None, str]:
+    """Return the block's Signal, or None and the reason it is not an opening."""
+    if block.symbol is None:
+        return None, "no_symbol"
+    if block.symbol_conflict:
+        return None, "ambiguous_symbol"
+    side, strong, why = _side(block)
+    if side is None:
+        return None, why
+    _positional(block, side)
+    _clean(block)
+    refusal = _refusal(block, context, strong)
+    found = flags(side, block)
+    if refusal or (not strong and found):
+        return None, refusal or "no_side"
+    return _signal(block, side, found), ""
+
+
+def _signal(block: Block, side: Side, found: tuple[str, ...]) -> Signal:
+    assert block.symbol is not None
+    return Signal(
+        symbol=block.symbol,
+        side=side,
+        order_type=block.order_type or OrderType.MARKET,
+        entry=block.entry if block.entry_range is None else None,
+        entry_range=block.entry_range,
+        sl=block.sl,
+        tps=tuple(block.tps),
+        tp_open=block.tp_open,
+        sl_pips=block.sl_pips if block.sl is None else None,
+        tp_pips=tuple(block.tp_pips) if not block.tps else (),
+        risk_percent=block.risk_percent,
+        lot=block.lot,
+        order_type_implicit=block.order_type is None and not block.market,
+        flags=found,
+    )

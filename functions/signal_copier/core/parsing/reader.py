@@ -1,0 +1,182 @@
+"""Walk a message's items and collect one block of levels per opening signal."""
+
+from __future__ import annotations
+
+from signal_copier.core.model import OrderType, Side
+from signal_copier.core.parsing import fields
+from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.tokens import Item
+
+SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
+    "buy": (Side.BUY, True, None),
+    "sell": (Side.SELL, True, None),
+    "buy_weak": (Side.BUY, False, None),
+    "sell_weak": (Side.SELL, False, None),
+    "buy_limit": (Side.BUY, True, OrderType.LIMIT),
+    "sell_limit": (Side.SELL, True, OrderType.LIMIT),
+    "buy_stop": (Side.BUY, True, OrderType.STOP),
+    "sell_stop": (Side.SELL, True, OrderType.STOP),
+}
+_VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
+_SKIPPING = frozenset({"skip", "risk", "lot"})
+_SKIP_WORDS = frozenset({"skip_line", "negation"})
+
+
+class Reader:
+    """A small state machine: the current field decides what the next numbers mean."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.blocks = [Block()]
+        self.field: str | None = None
+        self.buffer: list[Item] = []
+        self.label: Item | None = None
+
+    @property
+    def block(self) -> Block:
+        """Return the block being filled."""
+        return self.blocks[-1]
+
+    def read(self) -> list[Block]:
+        """Return every block the message holds."""
+        for at, item in enumerate(self.items):
+            self._step(at, item)
+        self._flush()
+        return self.blocks
+
+    def _step(self, at: int, item: Item) -> None:
+        kind = item.kind
+        if kind == "num":
+            self._number(item)
+        elif kind in fields.JOINERS:
+            if self.buffer:
+                self.buffer.append(item)
+        elif kind == "nl":
+            self._newline()
+        elif kind in SIDES:
+            self._side(at, item)
+        elif kind == "sym":
+            self._symbol(item)
+        elif kind in ("sl", "tp", "entry", "entry_weak", "risk", "lot") or kind in _SKIP_WORDS:
+            self._label(item)
+        else:
+            self._other(item)
+
+    def _start(self, name: str | None, label: Item | None = None) -> None:
+        self._flush()
+        self.field, self.label = name, label
+
+    def _flush(self) -> None:
+        buffer, self.buffer = self.buffer, []
+        if not buffer:
+            return
+        text = self.label.text if self.label else ""
+        if self.field in ("head", "entry"):
+            fields.read_entry(self.block, buffer, text or "@")
+        elif self.field == "extra":
+            fields.read_entry(self.block, buffer, text)
+        elif self.field == "sl":
+            fields.read_sl(self.block, buffer, text)
+        elif self.field == "tp" and self.label is not None:
+            fields.read_tps(self.block, buffer, text, self.label.unit)
+
+    def _number(self, item: Item) -> None:
+        if self.field in _VALUE_FIELDS:
+            self.buffer.append(item)
+        elif self.field == "lot" and self.block.lot is None and not item.unit:
+            self.block.lot = item.value
+            self.block.explain.append(f'"lot {item.raw}" → lot={item.value}')
+        elif self.field == "risk" and item.unit == "pct" and self.block.risk_percent is None:
+            self.block.risk_percent = item.value
+            self.block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value}')
+
+    def _newline(self) -> None:
+        if self.field == "tp" and self.label is not None and self._index_only():
+            self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
+        if self.field in _SKIPPING or self._has_value():
+            self._start(None)
+
+    def _has_value(self) -> bool:
+        return any(i.kind == "num" and i.unit in ("", "pips") for i in self.buffer)
+
+    def _index_only(self) -> bool:
+        numbers = [i for i in self.buffer if i.kind == "num"]
+        if len(numbers) != 1 or self.label is None or self.label.unit:
+            return False
+        return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit
+
+    def _label(self, item: Item) -> None:
+        kind = item.kind
+        if kind == "entry_weak":
+            pending = self.field in ("sl", "tp", "entry") and (
+                not self.buffer or self._index_only()
+            )
+            if pending or self.field in _SKIPPING or self.field == "extra":
+                return  # "SL @ 1935", "lot 0.01 at 500": a connector, not an entry label
+            kind = "entry"
+        elif kind in _SKIP_WORDS:
+            kind = "skip"
+        repeated = kind == self.field and kind in ("sl", "tp") and not item.unit
+        if repeated and not self.buffer and self.label:
+            return  # "Stop Loss (SL):" repeats the label
+        self._start(kind, item)
+
+    def _side(self, at: int, item: Item) -> None:
+        side, strong, order_type = SIDES[item.kind]
+        self._flush()
+        block = self.block
+        if strong and block.has_levels:
+            symbol = self._symbol_ahead(at)
+            if symbol is not None and symbol != block.symbol:
+                self.blocks.append(Block())
+            elif block.sides.get(side):
+                self._start("extra", item)  # "more buy @ 1296": another entry for the same trade
+                return
+        current = self.block
+        current.sides[side] = current.sides.get(side, False) or strong
+        if order_type is not None and current.order_type is None:
+            current.order_type = order_type
+        current.explain.append(f'"{item.text}" → side={side.value}')
+        if strong:
+            self._start("head", item)
+
+    def _symbol_ahead(self, at: int) -> str | None:
+        for item in self.items[at + 1 :]:
+            if item.kind == "nl":
+                return None
+            if item.kind == "sym":
+                return item.raw
+        return None
+
+    def _symbol(self, item: Item) -> None:
+        self._flush()
+        block = self.block
+        if block.symbol is None:
+            block.symbol = item.raw
+        elif item.raw != block.symbol:
+            if block.has_levels:
+                self.blocks.append(Block(symbol=item.raw))
+            else:
+                block.symbol_conflict = True
+        self.block.explain.append(f'"{item.text}" → symbol={item.raw}')
+        if self.field in (None, "skip", "head"):
+            self._start("head", None)
+
+    def _other(self, item: Item) -> None:
+        kind, block = item.kind, self.block
+        if kind == "limit" and block.order_type is None:
+            block.order_type = OrderType.LIMIT
+            block.explain.append(f'"{item.text}" → order_type=limit')
+        elif kind == "market":
+            block.market = True
+            block.explain.append(f'"{item.text}" → market')
+        elif kind == "tp_open" and self.field == "tp":
+            block.tp_open = True
+            block.explain.append(f'"{item.text}" → tp_open')
+        elif kind in ("w", "noise") or kind in ("close", "cancel", "move", "hit", "breakeven"):
+            if self.field in _VALUE_FIELDS and self._has_value():
+                self._start(None if self.field in ("sl", "tp") else self.field)
+        else:
+            return
+        if kind in ("limit", "market") and self.field is None:
+            self._start("head", None)
