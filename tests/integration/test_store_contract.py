@@ -343,6 +343,16 @@ async def test_trades_filter_by_signal(store: Store) -> None:
     assert len(await store.trades("u1")) == 2
 
 
+async def test_trades_by_client_finds_the_records_behind_live_orders(store: Store) -> None:
+    first, second = make_trade("i1"), make_trade("i2")
+    await store.save_trade(first)
+    await store.save_trade(second)
+    await store.save_trade(make_trade("i1", user_id="u2"))
+    found = await store.trades_by_client("u1", [second.intent.client_id, "sc-unknown"])
+    assert [t.intent.id for t in found] == ["i2"]
+    assert await store.trades_by_client("u1", []) == []
+
+
 # SQLite only: files, processes, locking and corrupt rows.
 
 

@@ -1,10 +1,14 @@
-"""Domain values ↔ JSON-safe dicts: Decimal as string, datetime as ISO UTC, enums as values."""
+"""Domain values ↔ JSON-safe dicts: Decimal as string, datetime as ISO UTC, enums as values.
+
+Converters are built once per type and cached: the pipeline encodes and decodes every record.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -14,94 +18,161 @@ from typing import Any, TypeVar, Union
 from signal_copier.core.errors import InvalidInput
 
 T = TypeVar("T")
+Decoder = Callable[[Any, str], Any]
 
 
 def to_dict(value: Any) -> dict[str, Any]:
     """Return a dataclass instance as a JSON-safe dict."""
-    out = _encode(value)
-    if not isinstance(out, dict):
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
         raise TypeError(f"expected a dataclass instance, got {type(value).__name__}")
-    return out
+    return typing.cast(dict[str, Any], _encode(value))
 
 
 def from_dict(cls: type[T], data: Any) -> T:
     """Build a dataclass from a dict made by `to_dict`; raise InvalidInput naming the field."""
-    return typing.cast(T, _decode(cls, data, cls.__name__))
+    decoder = _decoder(typing.cast(Any, cls))
+    return typing.cast(T, decoder(data, cls.__name__))
 
 
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    if kind is Decimal:
         return str(value)
-    if isinstance(value, datetime):
+    if kind is datetime:
         if value.tzinfo is None:
             raise ValueError("naive datetime cannot be encoded")
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, list | tuple):
+    if isinstance(value, Enum):
+        return value.value
+    if kind in (list, tuple):
         return [_encode(v) for v in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {str(k): _encode(v) for k, v in value.items()}
-    return value
+    return {name: _encode(getattr(value, name)) for name in _field_names(typing.cast(Any, kind))}
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _field_names(kind: type) -> tuple[str, ...]:
+    if not dataclasses.is_dataclass(kind):
+        raise TypeError(f"cannot encode {kind.__name__}")
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
-def _decode(tp: Any, data: Any, path: str) -> Any:  # noqa: C901 - one branch per type family
+@cache
+def _decoder(tp: Any) -> Decoder:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
-        if data is None and type(None) in args:
-            return None
-        for arg in (a for a in args if a is not type(None)):
-            return _decode(arg, data, path)
+        return _optional(tp)
     if tp is Any:
-        return data
+        return lambda data, path: data
     if dataclasses.is_dataclass(tp):
+        return _record(tp)
+    if origin is tuple:
+        return _sequence(tp)
+    if origin is dict or tp is dict:
+        return _mapping
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum(tp)
+    if tp is Decimal:
+        return _decimal
+    if tp is datetime:
+        return _datetime
+    if tp in (str, int, float, bool):
+        return _plain(tp)
+    raise TypeError(f"no decoder for {tp!r}")
+
+
+def _optional(tp: Any) -> Decoder:
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    inner = _decoder(args[0])
+    nullable = len(args) < len(typing.get_args(tp))
+
+    def decode(data: Any, path: str) -> Any:
+        if data is None and nullable:
+            return None
+        return inner(data, path)
+
+    return decode
+
+
+def _record(cls: Any) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def decode(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
             raise InvalidInput(f"{path}: expected an object")
-        hints, kwargs = _hints(tp), {}  # type: ignore[arg-type]
-        for f in dataclasses.fields(tp):
-            if f.name in data:
-                kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{path}.{f.name}")
+        values = {name: conv(data[name], f"{path}.{name}") for name, conv in fields if name in data}
         try:
-            return typing.cast(Any, tp)(**kwargs)
+            return cls(**values)
         except TypeError as e:
             raise InvalidInput(f"{path}: {e}") from e
-    if origin is tuple:
-        args = typing.get_args(tp)
-        if not isinstance(data, list | tuple):
-            raise InvalidInput(f"{path}: expected a list")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v, f"{path}[]") for v in data)
-        return tuple(_decode(a, v, f"{path}[]") for a, v in zip(args, data, strict=True))
-    if origin is dict:
-        if not isinstance(data, dict):
-            raise InvalidInput(f"{path}: expected an object")
-        return dict(data)
-    return _scalar(tp, data, path)
+
+    return decode
 
 
-def _scalar(tp: Any, data: Any, path: str) -> Any:
+def _sequence(tp: Any) -> Decoder:
+    args = typing.get_args(tp)
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+
+        def decode_items(data: Any, path: str) -> Any:
+            if not isinstance(data, list | tuple):
+                raise InvalidInput(f"{path}: expected a list")
+            return tuple(item(v, f"{path}[]") for v in data)
+
+        return decode_items
+    convs = [_decoder(a) for a in args]
+
+    def decode_fixed(data: Any, path: str) -> Any:
+        if not isinstance(data, list | tuple) or len(data) != len(convs):
+            raise InvalidInput(f"{path}: expected a list of {len(convs)}")
+        return tuple(conv(v, f"{path}[]") for conv, v in zip(convs, data, strict=True))
+
+    return decode_fixed
+
+
+def _mapping(data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected an object")
+    return dict(data)
+
+
+def _enum(cls: type[Enum]) -> Decoder:
+    def decode(data: Any, path: str) -> Any:
+        try:
+            return cls(data)
+        except ValueError as e:
+            raise InvalidInput(f"{path}: invalid value {data!r}") from e
+
+    return decode
+
+
+def _decimal(data: Any, path: str) -> Decimal:
+    if isinstance(data, bool) or not isinstance(data, str | int | float):
+        raise InvalidInput(f"{path}: invalid value {data!r}")
     try:
-        if isinstance(tp, type) and issubclass(tp, Enum):
-            return tp(data)
-        if tp is Decimal:
-            if isinstance(data, bool) or not isinstance(data, str | int | float):
-                raise TypeError
-            return Decimal(str(data))
-        if tp is datetime:
-            parsed = datetime.fromisoformat(str(data).replace("Z", "+00:00"))
-            if parsed.tzinfo is None:
-                raise ValueError("time without a timezone")
-            return parsed.astimezone(UTC)
-        if tp in (str, int, float, bool) and not isinstance(data, tp):
-            raise TypeError
-        return data
-    except (TypeError, ValueError, InvalidOperation) as e:
+        return Decimal(str(data))
+    except InvalidOperation as e:
         raise InvalidInput(f"{path}: invalid value {data!r}") from e
+
+
+def _datetime(data: Any, path: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(data).replace("Z", "+00:00"))
+    except ValueError as e:
+        raise InvalidInput(f"{path}: invalid value {data!r}") from e
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{path}: time without a timezone")
+    return parsed.astimezone(UTC)
+
+
+def _plain(kind: type) -> Decoder:
+    def decode(data: Any, path: str) -> Any:
+        if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
+            raise InvalidInput(f"{path}: invalid value {data!r}")
+        return data
+
+    return decode

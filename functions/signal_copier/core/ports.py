@@ -6,7 +6,7 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -116,6 +116,10 @@ class Store(Protocol):
 
     async def trades(self, user_id: str, signal_ref: str | None = None) -> list[TradeRecord]:
         """Return a user's trade records, oldest first; only one signal's if `signal_ref`."""
+        ...
+
+    async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
+        """Return the records of the intents with these broker clientIds, oldest first."""
         ...
 
 

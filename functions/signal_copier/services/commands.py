@@ -35,13 +35,13 @@ async def apply_command(
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
-    _, settings = context
-    targets = select_targets(await deps.store.trades(intent.user_id), intent, command)
-    if not targets:
-        return skipped(intent, "no_position", "no copied trade matches this follow-up")
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         positions, orders = await account.positions(), await account.orders()
+        records = await _candidates(deps, intent, command, [*positions, *orders])
+        targets = select_targets(records, intent, command)
+        if not targets:
+            return skipped(intent, "no_position", "no copied trade matches this follow-up")
         if retry and command.action is Action.CLOSE:
             done = {
                 d.position_id
@@ -49,10 +49,11 @@ async def apply_command(
                 if d.reason is DealReason.CLOSE
             }
             positions = [p for p in positions if p.id not in done]
-        specs = await _specs(account, [*positions, *orders])
+        specs = await _specs(account, _of_targets(targets, [*positions, *orders]))
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
+    buffer = context[1].breakeven_buffer_pips
+    ops = plan_command(command, targets, positions, orders, specs, buffer)
     return await run_operations(account, ops, intent)
 
 
@@ -134,6 +135,23 @@ async def _send(account: BrokerAccount, op: Operation) -> None:
         await account.modify_order(op.target, price=op.price, sl=op.sl, tp=op.tp)
     else:
         await account.modify_position(op.target, sl=op.sl, tp=op.tp)
+
+
+async def _candidates(
+    deps: Deps, intent: Intent, command: Command, live: Sequence[Position | PendingOrder]
+) -> list[TradeRecord]:
+    # A reply names its signal; otherwise only trades with live positions or orders can matter.
+    if intent.reply_to is not None and command.scope is not Scope.ALL:
+        return await deps.store.trades(intent.user_id, signal_ref(intent))
+    clients = {item.client_id.rpartition(".")[0] for item in live if item.client_id}
+    return await deps.store.trades_by_client(intent.user_id, sorted(clients))
+
+
+def _of_targets(
+    targets: Sequence[Target], items: Sequence[Position | PendingOrder]
+) -> list[Position | PendingOrder]:
+    prefixes = tuple(f"{t.client_id}." for t in targets)
+    return [item for item in items if item.client_id.startswith(prefixes)]
 
 
 async def _specs(

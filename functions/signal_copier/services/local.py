@@ -103,7 +103,11 @@ class LocalPipeline:
             self.results.append(result)
 
     async def _on_broker_event(self, payload: dict[str, Any]) -> None:
-        event = codec.from_dict(BrokerEvent, payload)
+        try:
+            event = codec.from_dict(BrokerEvent, payload)
+        except Rejected as e:
+            log.error("dropping a malformed broker event: %s", e)
+            return
         user_id = self._owners.get(event.account_id)
         if user_id is None:
             return

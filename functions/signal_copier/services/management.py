@@ -8,8 +8,9 @@ from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Target
 from signal_copier.core.management import expired_orders, plan_after_close
-from signal_copier.core.market import BrokerEvent, DealReason, EventKind
+from signal_copier.core.market import BrokerEvent, DealReason, EventKind, PendingOrder
 from signal_copier.core.model import Intent, IntentKind, TradeResult
+from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
 from signal_copier.services.commands import run_operations
@@ -56,42 +57,46 @@ async def handle_broker_event(
 
 async def expire_pending(deps: Deps, user_id: str, now: datetime) -> list[TradeResult]:
     """Cancel pending entries older than the user's expiry, once per signal."""
+    try:
+        account = await accounts.connect_account(deps, user_id)
+        orders = await account.orders()
+    except Rejected:
+        return []
+    clients = sorted({o.client_id.rpartition(".")[0] for o in orders if o.client_id})
     results = []
-    for record in await deps.store.trades(user_id):
-        fills = record.result.fills
-        if record.intent.kind is not IntentKind.OPEN or not any(f.pending for f in fills):
-            continue
-        result = await _expire(deps, record, now)
-        if result is not None:
-            results.append(result)
+    for record in await deps.store.trades_by_client(user_id, clients):
+        if record.intent.kind is IntentKind.OPEN and record.intent.signal is not None:
+            result = await _expire(deps, account, record, orders, now)
+            if result is not None:
+                results.append(result)
     return results
 
 
-async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult | None:
-    placed = record.recorded_at or record.intent.received
+async def _expire(
+    deps: Deps,
+    account: BrokerAccount,
+    record: TradeRecord,
+    orders: list[PendingOrder],
+    now: datetime,
+) -> TradeResult | None:
     context = await user_context(deps, record.intent)
-    if isinstance(context, TradeResult) or context[1].pending_expiry_minutes is None:
+    if isinstance(context, TradeResult) or record.intent.signal is None:
         return None
-    if record.intent.signal is None:
-        return None
+    placed = record.recorded_at or record.intent.received
     target = Target(client_id=record.intent.client_id, signal=record.intent.signal)
-    account = await accounts.connect_account(deps, record.intent.user_id)
-    ops = expired_orders(
-        placed, target, await account.orders(), now, context[1].pending_expiry_minutes
-    )
+    ops = expired_orders(placed, target, orders, now, context[1].pending_expiry_minutes)
     if not ops:
         return None
+    user_id = record.intent.user_id
     intent = _manage_intent(
-        record,
-        ids.event_intent_id(record.intent.user_id, record.intent.client_id, "", "expiry"),
-        now,
+        record, ids.event_intent_id(user_id, record.intent.client_id, "", "expiry"), now
     )
     return await run_once(intent, deps, now, lambda retry: run_operations(account, ops, intent))
 
 
 async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | None:
-    for record in await deps.store.trades(user_id):
-        if record.intent.kind is IntentKind.OPEN and record.intent.client_id == client_id:
+    for record in await deps.store.trades_by_client(user_id, [client_id]):
+        if record.intent.kind is IntentKind.OPEN:
             return record
     return None
 

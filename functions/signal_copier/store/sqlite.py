@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -165,11 +166,12 @@ class SqliteStore(SqliteDatabase):
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace one intent's record (keeping its first insertion order)."""
         when = "" if record.recorded_at is None else stamp(record.recorded_at)
-        row = (record.intent.user_id, record.intent.id, record.signal_ref, dump(record), when)
+        intent = record.intent
+        row = (intent.user_id, intent.id, record.signal_ref, dump(record), when, intent.client_id)
         self._write(
-            "INSERT INTO trades VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, intent_id) DO UPDATE "
-            "SET signal_ref = excluded.signal_ref, record = excluded.record, "
-            "recorded_at = excluded.recorded_at",
+            "INSERT INTO trades VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, intent_id) DO UPDATE SET signal_ref = excluded.signal_ref, "
+            "record = excluded.record, recorded_at = excluded.recorded_at",
             row,
         )
 
@@ -184,6 +186,16 @@ class SqliteStore(SqliteDatabase):
         if signal_ref is not None:
             sql, params = f"{sql} AND signal_ref = ?", [user_id, signal_ref]
         rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", params)
+        return [load(TradeRecord, row[0], "trades") for row in rows]
+
+    async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
+        """Return the records of the intents with these broker clientIds, oldest first."""
+        wanted = sorted(set(client_ids))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT record FROM trades WHERE user_id = ? AND client_id IN ({marks})"
+        rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", [user_id, *wanted])
         return [load(TradeRecord, row[0], "trades") for row in rows]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,8 +38,9 @@ CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT 
   FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
 CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
   signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
-  UNIQUE (user_id, intent_id));
+  client_id TEXT NOT NULL, UNIQUE (user_id, intent_id));
 CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
+CREATE INDEX IF NOT EXISTS trades_by_client ON trades (user_id, client_id);
 """
 # Primary SQLite result codes → what the caller must do; anything else propagates unchanged.
 _ERRORS: dict[int, type[CopierError]] = {
@@ -57,9 +58,12 @@ _ERRORS: dict[int, type[CopierError]] = {
 class SqliteDatabase:
     """One SQLite connection in WAL mode; every write is one BEGIN IMMEDIATE transaction."""
 
-    def __init__(self, path: str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str, *, busy_timeout: float = 5.0, checkpoint_every: float = 1.0
+    ) -> None:
         self._lock = threading.Lock()
         self._con: sqlite3.Connection | None = None
+        self._checkpointer: Checkpointer | None = None
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -68,9 +72,14 @@ class SqliteDatabase:
         except BaseException:
             self.close()
             raise
+        if path != ":memory:":
+            self._checkpointer = Checkpointer(path, checkpoint_every)
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Stop the checkpointer and close the connection (idempotent)."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             if self._con is not None:
                 self._con.close()
@@ -85,6 +94,8 @@ class SqliteDatabase:
             con.execute("PRAGMA foreign_keys = ON")
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
+            if path != ":memory:":
+                con.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer does it
 
     def _create_schema(self) -> None:
         with self._transaction() as con:
@@ -125,6 +136,40 @@ class SqliteDatabase:
         if self._con is None:
             raise RuntimeError("SqliteStore is closed")
         return self._con
+
+
+class Checkpointer:
+    """Copy the WAL into the database from a background thread, off the write path.
+
+    SQLite's automatic checkpoint runs inside whichever commit crosses the threshold and makes
+    that one message wait for an fsync; a passive checkpoint here never blocks writers.
+    """
+
+    def __init__(self, path: str, every: float) -> None:
+        self._path, self._every = path, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Checkpoint once more and stop the thread."""
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        con = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
+        try:
+            while not self._stop.wait(self._every):
+                self._checkpoint(con, "PASSIVE")
+            self._checkpoint(con, "TRUNCATE")
+        finally:
+            con.close()
+
+    @staticmethod
+    def _checkpoint(con: sqlite3.Connection, mode: str) -> None:
+        # Busy or locked: the next round catches up; the WAL only grows meanwhile.
+        with suppress(sqlite3.OperationalError):
+            con.execute(f"PRAGMA wal_checkpoint({mode})")
 
 
 @contextmanager
