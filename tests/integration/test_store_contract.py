@@ -427,3 +427,15 @@ async def test_closed_store_refuses_calls() -> None:
     store.close()
     with pytest.raises(RuntimeError, match="closed"):
         await store.get_user("u1")
+
+
+async def test_background_checkpoint_keeps_the_wal_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "copier.db"
+    store = SqliteStore(str(path), checkpoint_every=0.05)
+    for n in range(200):
+        await store.save_trade(make_trade(f"i{n}"))
+    store.close()
+    wal = tmp_path / "copier.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # truncated by the last checkpoint
+    async with SqliteStore(str(path)) as reopened:
+        assert len(await reopened.trades("u1")) == 200
