@@ -159,14 +159,19 @@ def _decimal(data: Any, path: str) -> Decimal:
         raise InvalidInput(f"{path}: invalid value {data!r}") from e
 
 
-def _datetime(data: Any, path: str) -> datetime:
+def parse_utc(value: object, label: str) -> datetime:
+    """Return an ISO 8601 time with a timezone as aware UTC; InvalidInput naming `label`."""
     try:
-        parsed = datetime.fromisoformat(str(data).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as e:
-        raise InvalidInput(f"{path}: invalid value {data!r}") from e
+        raise InvalidInput(f"{label} is not an ISO time: {value!r}") from e
     if parsed.tzinfo is None:
-        raise InvalidInput(f"{path}: time without a timezone")
+        raise InvalidInput(f"{label} needs a timezone (e.g. a trailing Z)")
     return parsed.astimezone(UTC)
+
+
+def _datetime(data: Any, path: str) -> datetime:
+    return parse_utc(data, path)
 
 
 def _plain(kind: type) -> Decoder:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import RawMessage
 
@@ -116,15 +117,7 @@ def _message(obj: dict[str, Any], date: datetime) -> RawMessage:
 
 def _time(obj: dict[str, Any], key: str) -> datetime | None:
     value = obj.get(key)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as e:
-        raise InvalidInput(f"'{key}' is not an ISO time: {value!r}") from e
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"'{key}' needs a timezone (e.g. a trailing Z)")
-    return parsed.astimezone(UTC)
+    return None if value is None else codec.parse_utc(value, f"'{key}'")
 
 
 def _quotes(value: Any) -> dict[str, tuple[Decimal, Decimal]]:
