@@ -84,6 +84,8 @@ async def test_breaker_pauses_after_repeated_broker_failures_then_resumes(tmp_pa
     user = await world.store.get_user("alice")
     assert user is not None and user.paused_reason == "broker_breaker"
     assert len(world.queue.dead_letters) == 3  # nothing lost: the failed intents are kept
+    failed = [r.result for r in await world.records("alice")]
+    assert [(r.status, r.reason) for r in failed] == [(Status.FAILED, "broker_unavailable")] * 3
     await world.say(GOLD_BUY, id=10)
     assert (await world.last("alice")).result.reason == "broker_breaker"
     flaky.fail_times = 0

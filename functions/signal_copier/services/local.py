@@ -16,7 +16,7 @@ from signal_copier.core.model import Intent, RawMessage, TradeResult
 from signal_copier.core.records import MessageRecord
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
 from signal_copier.services.management import expire_pending, handle_broker_event
-from signal_copier.services.pipeline import execute_intent, handle_message
+from signal_copier.services.pipeline import execute_intent, handle_message, record_failure
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -24,6 +24,8 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 class DeliveringQueue(Protocol):
     """A queue that delivers in this process (the in-process adapter)."""
+
+    dead_letters: list[tuple[str, dict[str, Any], Exception]]
 
     def subscribe(self, topic: str, handler: Handler) -> None: ...
 
@@ -57,6 +59,7 @@ class LocalPipeline:
         self.results: list[TradeResult] = []
         self.latencies_ms: list[float] = []
         self._last_sweep = start
+        self._dead_seen = 0
         queue.subscribe(INTENTS_TOPIC, self._on_intent)
         queue.subscribe(BROKER_EVENTS_TOPIC, self._on_broker_event)
 
@@ -65,7 +68,7 @@ class LocalPipeline:
         self._tick(at)
         for event in self._feed.set_quotes(quotes, self.now):
             await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
-        await self._queue.drain()
+        await self._drain()
 
     async def message(self, message: RawMessage, at: datetime) -> MessageRecord | None:
         """Run one message through the pipeline; returns its record (None for a duplicate)."""
@@ -73,7 +76,7 @@ class LocalPipeline:
         self._feed.advance(self.now)
         started = time.perf_counter()
         record = await handle_message(message, self.deps, self.now)
-        await self._queue.drain()
+        await self._drain()
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         return record
 
@@ -88,6 +91,15 @@ class LocalPipeline:
     def add_owner(self, account_id: str, user_id: str) -> None:
         """Route a broker account's events to its user."""
         self._owners[account_id] = user_id
+
+    async def _drain(self) -> None:
+        await self._queue.drain()
+        fresh = self._queue.dead_letters[self._dead_seen :]
+        self._dead_seen += len(fresh)
+        for topic, payload, error in fresh:
+            if topic == INTENTS_TOPIC:
+                intent = codec.from_dict(Intent, payload)
+                self.results.append(await record_failure(intent, error, self.deps, self.now))
 
     def _tick(self, at: datetime) -> None:
         self.now = max(self.now, at)

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from signal_copier.core import codec
+from signal_copier.core.errors import CopierError
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import Intent, IntentKind, RawMessage, Status, TradeResult
 from signal_copier.core.parsing import parse
@@ -13,6 +14,7 @@ from signal_copier.core.records import MessageRecord
 from signal_copier.services import commands, opening
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
 from signal_copier.services.once import run_once
+from signal_copier.services.records import save_result
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,25 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
     return await run_once(
         intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry)
     )
+
+
+async def record_failure(
+    intent: Intent, error: Exception, deps: Deps, now: datetime
+) -> TradeResult:
+    """Record an intent that gave up after its retries (dead-lettered), so the user sees it."""
+    reason = error.reason if isinstance(error, CopierError) else "internal_error"
+    result = TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.FAILED,
+        reason=reason,
+        detail=f"gave up after retries: {error}",
+    )
+    await save_result(deps, intent, result, now)
+    log.error(
+        "intent %s failed for good: %s", intent.id, reason, extra={"trace_id": intent.trace_id}
+    )
+    return result
 
 
 async def _dispatch(intent: Intent, deps: Deps, now: datetime, *, retry: bool) -> TradeResult:
