@@ -1,5 +1,6 @@
 """Follow-ups, edits and position management on the paper broker."""
 
+from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -110,3 +111,22 @@ async def test_kill_switch_closes_copier_trades_pauses_and_spares_manual_ones(wo
     await control.resume(world.deps, "alice")
     await world.say(GOLD_BUY, id=4)
     assert (await world.last("alice")).result.status is Status.PLACED
+
+
+async def test_edit_that_fixes_a_refused_signal_opens_the_corrected_one(world: World) -> None:
+    account = await world.add_user("alice", lot="0.20")
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2660\nTP1 2655\nTP2 2660", id=1)
+    assert (await world.last("alice")).result.reason == "sl_wrong_side"
+    await world.say(GOLD_BUY, id=1, edited=True)
+    assert {p.sl for p in await account.positions()} == {D("2640.00")}
+    await world.say("Close all", id=2, reply_to=1)
+    assert await account.positions() == []
+
+
+async def test_edit_of_a_signal_refused_as_stale_does_not_open(world: World) -> None:
+    account = await world.add_user("alice", max_signal_age_s=60)
+    world.later(600)
+    await world.say(GOLD_BUY, id=1, date=world.now - timedelta(minutes=9))
+    await world.say(GOLD_BUY.replace("SL 2640", "SL 2641"), id=1, edited=True)
+    assert (await world.last("alice")).result.reason == "not_executed"
+    assert await account.positions() == []

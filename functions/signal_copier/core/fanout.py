@@ -19,11 +19,12 @@ def intents_for(
 ) -> list[Intent]:
     """Return what each subscriber must do about one message version.
 
-    An edit of a signal becomes an EDIT (apply the difference); an edit that turns chatter into
-    a signal is a new OPEN whose age counts from the edit.
+    An edit of a signal becomes an EDIT (apply the difference, or open the corrected signal if
+    the original was refused for its content); an edit that turns chatter into a signal is a
+    new OPEN. Either way its age counts from the edit.
     """
     was_signal = previous is not None and previous.signal is not None
-    born = message.edit_date if message.edit_date is not None and not was_signal else message.date
+    born = message.edit_date or message.date  # an edit's age counts from the edit
     intents: list[Intent] = []
     for sub in subscribers:
         if record.signal is not None and previous is not None and was_signal:

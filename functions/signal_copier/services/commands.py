@@ -22,10 +22,15 @@ from signal_copier.core.model import (
 )
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts
+from signal_copier.services import accounts, opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.opening import user_context
 from signal_copier.services.records import signal_ref, skipped
+
+# Refusals the channel can fix by editing the message: the corrected signal is then traded.
+FIXABLE = frozenset(
+    {"sl_wrong_side", "tps_out_of_order", "price_decimal_slip", "no_sl", "volume_too_small"}
+)
 
 
 async def apply_command(
@@ -64,6 +69,8 @@ async def apply_edit(
     records = await deps.store.trades(intent.user_id, signal_ref(intent))
     targets = [_target(r) for r in records if _is_open_trade(r)]
     if not targets:
+        if any(r.result.reason in FIXABLE for r in records):
+            return await opening.open_signal(intent, signal, deps, now, retry=retry)
         return skipped(intent, "not_executed", "the original signal was not traded")
     try:
         account = await accounts.connect_account(deps, intent.user_id)
@@ -162,7 +169,8 @@ async def _specs(
 
 
 def _is_open_trade(record: TradeRecord) -> bool:
-    return record.intent.kind is IntentKind.OPEN and bool(record.result.fills)
+    opening_kinds = (IntentKind.OPEN, IntentKind.EDIT)  # an edit opens a corrected signal
+    return record.intent.kind in opening_kinds and bool(record.result.fills)
 
 
 def _target(record: TradeRecord) -> Target:

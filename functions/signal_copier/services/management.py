@@ -65,7 +65,7 @@ async def expire_pending(deps: Deps, user_id: str, now: datetime) -> list[TradeR
     clients = sorted({o.client_id.rpartition(".")[0] for o in orders if o.client_id})
     results = []
     for record in await deps.store.trades_by_client(user_id, clients):
-        if record.intent.kind is IntentKind.OPEN and record.intent.signal is not None:
+        if record.result.fills and record.intent.signal is not None:
             result = await _expire(deps, account, record, orders, now)
             if result is not None:
                 results.append(result)
@@ -96,7 +96,7 @@ async def _expire(
 
 async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | None:
     for record in await deps.store.trades_by_client(user_id, [client_id]):
-        if record.intent.kind is IntentKind.OPEN:
+        if record.intent.kind in (IntentKind.OPEN, IntentKind.EDIT) and record.result.fills:
             return record
     return None
 

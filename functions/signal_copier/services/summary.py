@@ -11,6 +11,7 @@ from signal_copier.core.model import ChangeKind, IntentKind, Status
 from signal_copier.core.records import TradeRecord
 
 SKIP_STATUSES = (Status.SKIPPED, Status.REJECTED, Status.FAILED)
+OPENING = (IntentKind.OPEN, IntentKind.EDIT)  # an edit may open a corrected signal
 
 
 def user_summary(
@@ -23,7 +24,7 @@ def user_summary(
         for r in records
         if r.result.status in SKIP_STATUSES
     )
-    placed = sum(len(r.result.fills) for r in records if r.intent.kind is IntentKind.OPEN)
+    placed = sum(len(r.result.fills) for r in records if r.intent.kind in OPENING)
     return {
         "orders_placed": placed,
         "positions_closed": changes[ChangeKind.CLOSE],
@@ -40,7 +41,7 @@ def user_summary(
 
 def signals_traded(records: Iterable[TradeRecord]) -> int:
     """Return how many opening signals reached the broker for a user."""
-    return sum(1 for r in records if r.intent.kind is IntentKind.OPEN and r.result.fills)
+    return sum(1 for r in records if r.intent.kind in OPENING and r.result.fills)
 
 
 def signals_seen(records: Iterable[TradeRecord]) -> int:
