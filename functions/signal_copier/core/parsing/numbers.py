@@ -36,8 +36,8 @@ def _decimal_comma(whole: str, fraction: str) -> bool:
 
 def complete(first: str, second: str) -> Decimal | None:
     """Return the far end of a shorthand zone: ("134.30", "35") → 134.35."""
-    if not second.isdigit() or ("." not in first and len(second) >= len(first)):
-        return None
+    if not second.isdigit() or "," in first or ("." not in first and len(second) >= len(first)):
+        return None  # a comma (thousands or decimal) would not survive the splice below
     decimals = len(first) - first.index(".") - 1 if "." in first else 0
     if len(second) >= len(first.replace(".", "")):
         return None
