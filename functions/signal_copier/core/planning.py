@@ -38,6 +38,8 @@ def plan_orders(
     sl = stop_loss(signal, settings, spec, entry.price)
     if isinstance(sl, Skip):
         return sl
+    if sl is not None and not _protects(signal.side, sl, entry, quote):
+        return Skip(reason="sl_wrong_side", detail=f"SL {sl} is not below/above where it fills")
     tps = take_profits(signal, spec, entry.price)[: settings.max_positions_per_signal]
     try:
         volume = total_volume(settings, balance=balance, entry=entry.price, sl=sl, spec=spec)
@@ -127,6 +129,16 @@ def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
 def _leg_tp(tps: list[Decimal | None], leg: int, spec: SymbolSpec) -> Decimal | None:
     tp = tps[leg] if leg < len(tps) else None
     return round_price(tp, spec) if tp is not None else None
+
+
+def _protects(side: Side, sl: Decimal, entry: Entry, quote: Quote) -> bool:
+    # A market order is judged where it could be closed (bid for a buy), as MT5 does.
+    where = (
+        entry.price
+        if entry.order_type is not OrderType.MARKET
+        else quote.price_for(side, closing=True)
+    )
+    return (where - sl) * side.sign > 0
 
 
 def _near_edge(signal: Signal) -> Decimal | None:
