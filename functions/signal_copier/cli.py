@@ -104,7 +104,8 @@ def _progress(stream: TextIO) -> demo.Progress:
 
 def _print_result(result: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({k: v for k, v in result.items() if k != "notes"}, sort_keys=True))
+        contract = {k: v for k, v in result.items() if k not in ("notes", "details")}
+        print(json.dumps(contract, sort_keys=True))
         return
     print(render_table(result))
 

@@ -15,9 +15,11 @@ def render_table(result: dict[str, Any]) -> str:
         "",
     ]
     for user_id, row in result["users"].items():
+        extra = result.get("details", {}).get(user_id, {})
         lines.append(f"== {user_id}")
         rows = [
-            ("signals seen", row.get("signals_seen", "")),
+            ("signals seen", extra.get("signals_seen", "")),
+            ("trades placed", extra.get("trades_placed", "")),
             ("orders placed", row["orders_placed"]),
             ("positions open", row["open_positions"]),
             ("positions closed", row["positions_closed"]),

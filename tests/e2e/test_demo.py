@@ -17,7 +17,6 @@ USER_KEYS = {
     "skipped",
     "missed_for_quota",
     "open_positions",
-    "signals_seen",
 }
 
 

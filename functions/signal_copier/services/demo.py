@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from signal_copier.core.errors import QuotaExceeded
 from signal_copier.core.market import Credentials
 from signal_copier.core.quotas import period_key
-from signal_copier.core.records import Plan
+from signal_copier.core.records import MessageRecord, Plan
 from signal_copier.services import accounts, summary
 from signal_copier.services.deps import Deps
 from signal_copier.services.local import DeliveringQueue, LocalPipeline, PriceFeed
@@ -62,6 +64,9 @@ DEMO_USERS = (
 class Accounts(PriceFeed, Protocol):
     """The paper broker as the demo sets it up."""
 
+    @property
+    def now(self) -> datetime: ...
+
     def open_account(
         self, account_id: str, *, balance: Decimal, symbol_suffix: str = ""
     ) -> object: ...
@@ -96,59 +101,54 @@ async def run(
     users: Sequence[DemoUser] = DEMO_USERS,
 ) -> dict[str, Any]:
     """Replay events through the full pipeline and return the summary (see the README)."""
-    start = events[0].at if events else broker_now(broker)
+    start = events[0].at if events else broker.now
     notes = await onboard(deps, broker, users, chats(events))
-    owners = {f"paper-{u.user_id}": u.user_id for u in users}
-    pipeline = LocalPipeline(deps, queue, broker, owners, start)
-    kinds: dict[str, int] = {"open": 0, "command": 0, "none": 0}
-    messages = 0
+    pipeline = LocalPipeline(
+        deps, queue, broker, {f"paper-{u.user_id}": u.user_id for u in users}, start
+    )
+    kinds: Counter[str] = Counter()
     for number, event in enumerate(events, start=1):
         if event.quotes:
             await pipeline.quotes(event.quotes, event.at)
         if event.message is not None:
-            messages += 1
             record = await pipeline.message(event.message, event.at)
-            label = "duplicate" if record is None else record.kind
-            if record is not None:
-                kinds[
-                    "open"
-                    if record.kind == "open"
-                    else "none"
-                    if record.kind == "none"
-                    else "command"
-                ] += 1
+            kinds["message"] += 1
+            kinds[_kind(record)] += 1
             if progress:
-                progress(
-                    number,
-                    len(events),
-                    f"{event.message.chat_id}#{event.message.message_id} {label}",
-                )
+                where = f"{event.message.chat_id}#{event.message.message_id}"
+                progress(number, len(events), f"{where} {_kind(record)}")
         await pipeline.sweep()
     periods = sorted({period_key(e.at) for e in events})
-    result = await _summarise(deps, broker, users, periods)
+    rows, details = await _summarise(deps, users, periods)
     return {
-        "users": result,
-        "messages": messages,
+        "users": rows,
+        "messages": kinds["message"],
         "signals": kinds["open"],
         "commands": kinds["command"],
         "ignored": kinds["none"],
         "latency_ms": summary.latency(pipeline.latencies_ms),
+        "details": details,  # for the table only; not part of the JSON contract
         "notes": notes,
     }
 
 
-def broker_now(broker: Any) -> Any:
-    return broker.now
+def _kind(record: MessageRecord | None) -> str:
+    if record is None:
+        return "duplicate"
+    return record.kind if record.kind in ("open", "none") else "command"
 
 
 async def _summarise(
-    deps: Deps, broker: Accounts, users: Sequence[DemoUser], periods: list[str]
-) -> dict[str, Any]:
-    out = {}
+    deps: Deps, users: Sequence[DemoUser], periods: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    rows, details = {}, {}
     for user in users:
         records = await deps.store.trades(user.user_id)
         missed = sum([(await deps.store.usage(user.user_id, p)).missed for p in periods])
         account = await accounts.connect_account(deps, user.user_id)
-        out[user.user_id] = summary.user_summary(records, missed, len(await account.positions()))
-        out[user.user_id]["signals_seen"] = summary.signals_seen(records)
-    return out
+        rows[user.user_id] = summary.user_summary(records, missed, len(await account.positions()))
+        details[user.user_id] = {
+            "signals_seen": summary.signals_seen(records),
+            "trades_placed": summary.signals_traded(records),
+        }
+    return rows, details
