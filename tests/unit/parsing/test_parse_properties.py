@@ -31,6 +31,10 @@ def assert_sound(result: Parse) -> None:
         if signal.entry is not None and signal.sl is not None:
             wrong_side = (signal.entry - signal.sl) * signal.side.sign <= 0
             assert wrong_side == ("sl_wrong_side" in signal.flags)
+        # A level flagged as a decimal slip is kept, never dropped silently.
+        assert "entry_off_scale" not in signal.flags or signal.reference_price is not None
+        assert "sl_off_scale" not in signal.flags or signal.sl is not None
+        assert "tp_off_scale" not in signal.flags or signal.tps
     if result.kind == "none":
         assert result.reason
     json.dumps(to_label(result))

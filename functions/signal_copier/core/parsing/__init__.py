@@ -34,6 +34,8 @@ def parse(text: str) -> Parse:
         return Parse(signals=tuple(signals), explain=tuple(explain))
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
     command = None if unsafe else commands.read_command(scanned.items)
+    if command is None and not unsafe:
+        command = commands.read_leading_command(text, scanned.items)
     if command is not None:
         lines = tuple(f'"{i.text}" → {i.kind}' for i in scanned.items if i.kind not in _QUIET)
         return Parse(command=command, reason=command.action.value, explain=lines)

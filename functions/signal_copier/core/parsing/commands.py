@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing.tokens import Item
+from signal_copier.core.parsing.tokens import Item, scan
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
@@ -14,6 +15,13 @@ _SILENT = frozenset({"num", "nl", "p", "date", "list"})
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+# "delete the buy limit": the order type names the side too (weak cues such as 🟢 do not).
+_SIDES.update({f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")})
+_IMPERATIVES = frozenset({"close", "cancel"})
+# A clause after the command may explain it ("price is moving against us") but not undo it.
+_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
+_NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
+_CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
 
 
@@ -97,6 +105,8 @@ def _reported(items: list[Item], at: int) -> bool:
 
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
+    if any(item.kind == "close" for item in items):
+        items = _verbs(items)
     words = _words(items)
     if words is None:
         return None
@@ -115,6 +125,44 @@ def read_command(items: list[Item]) -> Command | None:
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side)
+
+
+def read_leading_command(text: str, items: list[Item]) -> Command | None:
+    """Return the close or cancel that opens `text` when the clauses after it only explain it."""
+    if not _imperative(items):
+        return None
+    head, rest = _first_clause(text)
+    items = scan(head).items
+    if not rest or not _imperative(items):
+        return None
+    if any(item.kind in _UNDOING for item in scan(rest).items):
+        return None
+    return read_command(items)
+
+
+def _imperative(items: list[Item]) -> bool:
+    first = next((item for item in _verbs(items) if item.kind not in _SILENT), None)
+    return first is not None and first.kind in _IMPERATIVES
+
+
+def _first_clause(text: str) -> tuple[str, str]:
+    found = _CLAUSE_END.search(text)
+    if found is None:
+        return text, ""
+    return text[: found.start()], text[found.end() :]
+
+
+def _verbs(items: list[Item]) -> list[Item]:
+    # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
+    near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
+    return [item for at, item in enumerate(items) if at not in near] if near else items
+
+
+def _near(items: list[Item], at: int) -> bool:
+    if at >= len(items) or items[at].kind != "join":
+        return False
+    target = next((item for item in items[at + 1 :] if item.kind != "filler"), None)
+    return target is not None and target.kind in _NEAR_TARGETS
 
 
 def _after(items: list[Item], kind: str) -> list[Item]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from signal_copier.core.parsing.tokens import Scan
 
 _COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
 _LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
 _HEDGES = frozenset({"hedge", "conditional"})
+_KIND = attrgetter("kind")
 _SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
 
 
@@ -25,7 +27,7 @@ class Context:
 
 def read_context(scan: Scan) -> Context:
     """Return the cues of a scanned message."""
-    kinds = [item.kind for item in scan.items]
+    kinds = list(map(_KIND, scan.items))
     present = frozenset(kinds)
     first = next((kind for kind in kinds if kind not in _SILENT), "")
     return Context(

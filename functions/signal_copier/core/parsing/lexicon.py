@@ -10,13 +10,16 @@ from typing import Any
 
 from signal_copier.core.parsing.normalize import normalize
 
-TOKEN = re.compile(
-    r"(?P<num>\d+(?:[.,]\d+)*)"
-    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)?)"
-    r"|(?P<nl>\n)"
-    r"|(?P<plus>\+{2,})"
-    r"|(?P<punct>[@:\-/_~&,;+%?#$])"
-    r"|(?P<emoji>[🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻])"
+_NUM = r"\d+(?:[.,]\d+)*"
+_WORD = r"[^\W\d_]+(?:'[^\W\d_]+)?"
+_MARKS = r"@:\-/_~&,;+%?#$"
+_EMOJI = "🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
+_ALTERNATIVES = rf"{_NUM}|{_WORD}|\n|\+{{2,}}|[{_MARKS}{_EMOJI}]"
+# One token and the text skipped before it (none skipped: the token is glued to the previous one).
+TOKEN = re.compile(rf"([^\w\n{_MARKS}{_EMOJI}]*)({_ALTERNATIVES})")
+# The same tokens for ASCII-only text, where plain character ranges match faster.
+ASCII_TOKEN = re.compile(
+    rf"([^a-zA-Z0-9_\n{_MARKS}]*)([a-zA-Z]+(?:'[a-zA-Z]+)?|[0-9]+(?:[.,][0-9]+)*|\n|\+{{2,}}|[{_MARKS}])"
 )
 REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
@@ -41,7 +44,7 @@ class Lexicon:
 def split_phrase(phrase: str) -> Phrase:
     """Return the lower-case tokens of a keyword phrase, as the scanner sees them."""
     text = normalize(phrase, lambda _word: False).lower()
-    return tuple(m.group() for m in TOKEN.finditer(text))
+    return tuple(token for _gap, token in TOKEN.findall(text))
 
 
 def _add(index: PhraseIndex, phrase: Phrase, value: str) -> None:
@@ -98,7 +101,11 @@ def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] |
     if not entries:
         return None
     for phrase, value in entries:
-        end = start + len(phrase)
-        if end <= len(words) and (len(phrase) == 1 or tuple(words[start:end]) == phrase):
-            return value, len(phrase)
+        size = len(phrase)
+        if size == 1:
+            return value, 1
+        end = start + size
+        # Compare the second word first: most phrases fail there, before any slice is built.
+        if end <= len(words) and words[start + 1] == phrase[1] and tuple(words[start:end]) == phrase:
+            return value, size
     return None

@@ -39,6 +39,8 @@ _TABLE.update(
     }
 )
 _ASCII_TABLE = {key: value for key, value in _TABLE.items() if key < 128}
+# Translating with a dict is slow on non-ASCII text, so look for a character to change first.
+_IN_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _FRACTIONS = str.maketrans("½¼¾", "   ")
 # Cyrillic and Greek letters that render like Latin ones (mapped only inside mixed words).
 _CONFUSABLE = str.maketrans(
@@ -56,31 +58,36 @@ _E_LABEL = re.compile(r"(?im)^[ ]*e[ ]*(?=[:@])")
 _DATE = re.compile(
     r"\d(?<![\d.]\d)\d?[/-]\d\d?[/-](?:19|20)\d\d(?!\d)|(?:19|20)\d\d[/-]\d\d?[/-]\d\d?(?!\d)"
 )
-_DATE_HINTS = ("/19", "/20", "-19", "-20")
-_ASCII_MARKUP = ("*", "`", "\t", "\r")
-_E_HINTS = ("e:", "E:", "e :", "E :", "e@", "E@", "e @", "E @")
+# Cheap searches that decide whether a costlier rewrite is needed at all.
+_DATE_HINT = re.compile(r"[/-](?:19|20)")
+_ASCII_MARKUP = re.compile(r"[*`\t\r]")
+_E_HINT = re.compile(r"[eE] *[:@]")
+_DOTTED_HINT = re.compile(r"[.\-/]\s?[lpLP]")
 
 
 def normalize(text: str, known: Callable[[str], bool]) -> str:
     """Return `text` capped, NFKC-folded, de-confused and with markup reduced to spaces."""
     text = text[:MAX_CHARS]
     if text.isascii():
-        if any(mark in text for mark in _ASCII_MARKUP):
+        if _ASCII_MARKUP.search(text):
             text = text.translate(_ASCII_TABLE)
     else:
         if "½" in text or "¼" in text or "¾" in text:
             text = text.translate(_FRACTIONS)  # before NFKC turns "81.139½" into "81.1391⁄2"
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+        text = unicodedata.normalize("NFKC", text)
+        if _IN_TABLE.search(text):
+            text = text.translate(_TABLE)
         if _HAS_CONFUSABLE.search(text):
             text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
     if ":" in text:
         text = _SHORTCODE.sub(_shortcode, text)
-    if any(hint in text for hint in _E_HINTS):
+    if _E_HINT.search(text):
         text = _E_LABEL.sub("entry", text)
     if "." in text or "-" in text or "/" in text:
-        if any(hint in text for hint in _DATE_HINTS):
+        if _DATE_HINT.search(text):
             text = _DATE.sub(" ", text)
-        text = _SL_TP_DOTTED.sub(r"\1\2", text)
+        if _DOTTED_HINT.search(text):
+            text = _SL_TP_DOTTED.sub(r"\1\2", text)
         text = _LETTER_DASH.sub(" ", text)
     return text
 

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ONE_COMMA = re.compile(r"(\d+),(\d+)")
 LOW_RATIO = Decimal("0.8")
 HIGH_RATIO = Decimal("1.25")
+_SLIPS = tuple(Decimal(10) ** power for power in (-4, -3, -2, -1, 1, 2, 3, 4))
 
 
-def read_numbers(raw: str) -> list[Decimal] | None:
+@lru_cache(maxsize=8192)  # prices repeat across messages; Decimal() is the costly part
+def read_numbers(raw: str) -> tuple[Decimal, ...] | None:
     """Return the numbers a digit run stands for, or None for a date-like run ("2017.10.06")."""
     if "," not in raw:
-        return [Decimal(raw)] if raw.count(".") <= 1 else None
+        return (Decimal(raw),) if raw.count(".") <= 1 else None
     if _THOUSANDS.fullmatch(raw) and not raw.startswith("0,"):
-        return [Decimal(raw.replace(",", ""))]
+        return (Decimal(raw.replace(",", "")),)
     one = _ONE_COMMA.fullmatch(raw)
     if one and _decimal_comma(one.group(1), one.group(2)):
-        return [Decimal(f"{one.group(1)}.{one.group(2)}")]
+        return (Decimal(f"{one.group(1)}.{one.group(2)}"),)
     parts = [part for part in raw.split(",") if part]
     if any(part.count(".") > 1 for part in parts):
         return None
     try:
-        return [Decimal(part) for part in parts]
+        return tuple(Decimal(part) for part in parts)
     except InvalidOperation:
         return None
 
@@ -59,3 +62,10 @@ def near(value: Decimal, reference: Decimal) -> bool:
     if reference <= 0 or value <= 0:
         return False
     return reference / 2 <= value <= reference * 2
+
+
+def off_scale(value: Decimal, reference: Decimal) -> bool:
+    """Return True when `value` is `reference` with the decimal point slipped (10x to 10,000x)."""
+    if reference <= 0 or value <= 0:
+        return False
+    return any(price_like(value * scale, reference) for scale in _SLIPS)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from signal_copier.core.model import OrderType, Side, Signal
 from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
-from signal_copier.core.parsing.numbers import near
+from signal_copier.core.parsing.numbers import near, off_scale
 
 
 def _side(block: Block) -> tuple[Side | None, bool, str]:
@@ -49,14 +49,38 @@ def _positional(block: Block, side: Side) -> None:
         block.explain.append(f'"{sl} {tp}" → sl={sl}, tp1={tp} (by position)')
 
 
-def _clean(block: Block) -> None:
-    # Drop an "entry" that is no price at all (an id, a count) and TPs of another magnitude.
-    anchor = block.sl if block.sl is not None else (block.tps[0] if block.tps else None)
-    if anchor is not None and block.entry is not None and not near(block.entry, anchor):
-        block.entry = None
-    reference = _reference(block) or anchor
-    if reference is not None:
-        block.tps = [tp for tp in block.tps if near(tp, reference)]
+def _clean(block: Block) -> tuple[str, ...]:
+    # An entry or TP a power of ten off the reference is a typo to show ("6.6000" for 0.6600): keep
+    # and flag it. Any other of another magnitude is no price at all (an id, a count): drop it.
+    entry = _reference(block)
+    levels = _levels(block, entry)
+    if len(levels) < 2:
+        return ()
+    low = min(levels)
+    if low > 0 and max(levels) <= 2 * low:
+        return ()  # every level is near every other
+    support = [sum(1 for other in levels if near(other, level)) for level in levels]
+    reference = levels[support.index(max(support))]
+    found: list[str] = []
+    if entry is not None and not near(entry, reference):
+        if block.entry_range is not None or off_scale(entry, reference):
+            found.append("entry_off_scale")  # a zone is two prices, never an id: keep it too
+        else:
+            block.entry = None
+    if block.sl is not None and not near(block.sl, reference):
+        found.append("sl_off_scale")  # kept (as before) but shown: a stop that protects nothing
+    tps = [tp for tp in block.tps if near(tp, reference) or off_scale(tp, reference)]
+    if len(tps) > len([tp for tp in tps if near(tp, reference)]):
+        found.append("tp_off_scale")
+    block.tps = tps
+    return tuple(found)
+
+
+def _levels(block: Block, entry: Decimal | None) -> list[Decimal]:
+    # In the order that wins a tie for the reference (the level most others are near): an entry
+    # zone (two prices), then the exits, as a single entry may be no price at all ("Signal 5 buy").
+    first, last = (entry, None) if block.entry_range is not None else (None, entry)
+    return [level for level in (first, block.sl, *block.tps, last) if level is not None]
 
 
 def _reference(block: Block) -> Decimal | None:
@@ -80,7 +104,7 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
     top = high if side is Side.BUY else low
     if top is not None and any((tp - top) * sign <= 0 for tp in block.tps):
         found.append("tp_wrong_side")
-    if block.tps != sorted(block.tps, key=lambda tp: tp * sign):
+    if len(block.tps) > 1 and block.tps != sorted(block.tps, key=lambda tp: tp * sign):
         found.append("tps_out_of_order")
     return tuple(found)
 
@@ -95,9 +119,9 @@ def build(block: Block, context: Context) -> tuple[Signal | None, str]:
     if side is None:
         return None, why
     _positional(block, side)
-    _clean(block)
+    scale = _clean(block)
     refusal = _refusal(block, context, strong)
-    found = flags(side, block)
+    found = flags(side, block) + scale
     if refusal or (not strong and found):
         return None, refusal or "no_side"
     return _signal(block, side, found), ""

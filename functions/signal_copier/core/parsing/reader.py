@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from signal_copier.core.model import OrderType, Side
 from signal_copier.core.parsing import fields
 from signal_copier.core.parsing.fields import Block
@@ -20,6 +22,8 @@ SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
 _VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
+_STOPPERS = ("w", "noise", "close", "cancel", "move", "hit", "breakeven")  # end a field's values
+_OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
 class Reader:
@@ -39,32 +43,22 @@ class Reader:
 
     def read(self) -> list[Block]:
         """Return every block the message holds."""
+        handlers = _HANDLERS
         for at, item in enumerate(self.items):
-            self._step(at, item)
+            handler = handlers.get(item.kind)
+            if handler is not None:  # other kinds (filler, hedges, sentence ends) change nothing
+                handler(self, at, item)
         self._flush()
         return self.blocks
 
-    def _step(self, at: int, item: Item) -> None:
-        kind = item.kind
-        if kind == "num":
-            self._number(item)
-        elif kind in fields.JOINERS:
-            if self.buffer:
-                self.buffer.append(item)
-        elif kind == "nl":
-            self._newline()
-        elif kind in SIDES:
-            self._side(at, item)
-        elif kind == "sym":
-            self._symbol(item)
-        elif kind in ("sl", "tp", "entry", "entry_weak", "risk", "lot") or kind in _SKIP_WORDS:
-            self._label(item)
-        else:
-            self._other(item)
-
     def _start(self, name: str | None, label: Item | None = None) -> None:
-        self._flush()
+        if self.buffer:
+            self._flush()
         self.field, self.label = name, label
+
+    def _joiner(self, _at: int, item: Item) -> None:
+        if self.buffer:
+            self.buffer.append(item)
 
     def _flush(self) -> None:
         buffer, self.buffer = self.buffer, []
@@ -80,7 +74,7 @@ class Reader:
         elif self.field == "tp" and self.label is not None:
             fields.read_tps(self.block, buffer, text, self.label.unit)
 
-    def _number(self, item: Item) -> None:
+    def _number(self, _at: int, item: Item) -> None:
         if self.field in _VALUE_FIELDS:
             self.buffer.append(item)
         elif self.field == "lot" and self.block.lot is None and not item.unit:
@@ -90,14 +84,20 @@ class Reader:
             self.block.risk_percent = item.value
             self.block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value}')
 
-    def _newline(self) -> None:
+    def _newline(self, _at: int, _item: Item) -> None:
+        if not self.buffer:  # the common case: nothing pending, so only a skipped line ends
+            if self.field in _SKIPPING:
+                self.field, self.label = None, None
+            return
         if self.field == "tp" and self.label is not None and self._index_only():
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
         if self.field in _SKIPPING or self._has_value():
             self._start(None)
 
     def _has_value(self) -> bool:
-        return any(i.kind == "num" and i.unit in ("", "pips") for i in self.buffer)
+        return bool(self.buffer) and any(
+            i.kind == "num" and i.unit in ("", "pips") for i in self.buffer
+        )
 
     def _index_only(self) -> bool:
         numbers = [i for i in self.buffer if i.kind == "num"]
@@ -105,7 +105,7 @@ class Reader:
             return False
         return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit
 
-    def _label(self, item: Item) -> None:
+    def _label(self, _at: int, item: Item) -> None:
         kind = item.kind
         if kind == "entry_weak":
             pending = self.field in ("sl", "tp", "entry") and (
@@ -148,7 +148,7 @@ class Reader:
                 return item.raw
         return None
 
-    def _symbol(self, item: Item) -> None:
+    def _symbol(self, _at: int, item: Item) -> None:
         self._flush()
         block = self.block
         if block.symbol is None:
@@ -162,7 +162,7 @@ class Reader:
         if self.field in (None, "skip", "head"):
             self._start("head", None)
 
-    def _other(self, item: Item) -> None:
+    def _other(self, _at: int, item: Item) -> None:
         kind, block = item.kind, self.block
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
@@ -173,10 +173,22 @@ class Reader:
         elif kind == "tp_open" and self.field == "tp":
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
-        elif kind in ("w", "noise") or kind in ("close", "cancel", "move", "hit", "breakeven"):
+        elif kind in _STOPPERS:
             if self.field in _VALUE_FIELDS and self._has_value():
                 self._start(None if self.field in ("sl", "tp") else self.field)
         else:
             return
         if kind in ("limit", "market") and self.field is None:
             self._start("head", None)
+
+
+_Handler = Callable[[Reader, int, Item], None]
+_HANDLERS: dict[str, _Handler] = {
+    "num": Reader._number,
+    "nl": Reader._newline,
+    "sym": Reader._symbol,
+    **dict.fromkeys(fields.JOINERS, Reader._joiner),
+    **dict.fromkeys(SIDES, Reader._side),
+    **dict.fromkeys(("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label),
+    **dict.fromkeys(_OTHER_KINDS, Reader._other),
+}

@@ -8,7 +8,7 @@ from importlib import resources
 
 # Bare crypto tickers resolve once the whole message is read: leverage words mean a USDT perp.
 BARE_CRYPTO = "*"
-_QUOTE_ENDINGS = ("usdt", "usdc", "busd", "usd", "perp")
+QUOTE_ENDINGS = ("usdt", "usdc", "busd", "usd", "perp")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +56,7 @@ def _pair(word: str, table: SymbolTable) -> str | None:
 
 
 def _crypto(word: str, table: SymbolTable) -> str | None:
-    if not word.endswith(_QUOTE_ENDINGS):
+    if not word.endswith(QUOTE_ENDINGS):
         return None
     if word.endswith("usdt") and 2 <= len(word) - 4 <= 8:
         return word.upper()
@@ -70,7 +70,7 @@ def _crypto(word: str, table: SymbolTable) -> str | None:
 def cannot_start(words: list[str], glued: list[bool], at: int, table: SymbolTable) -> bool:
     """Return True when no symbol can begin at token `at` (a cheap pre-check)."""
     word = words[at]
-    if word in table.starts or len(word) in (6, 7) or word.endswith(_QUOTE_ENDINGS):
+    if word in table.starts or len(word) in (6, 7) or word.endswith(QUOTE_ENDINGS):
         return False
     return not (at + 1 < len(words) and glued[at + 1] and words[at + 1].isdigit())
 

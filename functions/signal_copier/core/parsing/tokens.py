@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,11 +17,14 @@ LABELS = frozenset({"sl", "tp", "entry"})
 _NUMBERED = frozenset({"buy", "sell"})  # "Buy1 @ 0.9802", "Buy 2 @ 0.9770": an index
 _ORDINAL = frozenset({"st", "nd", "rd", "th"})
 _TIMEFRAME = frozenset({"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k"})
+_GLUED_BEFORE = _TIMEFRAME | {"x"}
+_GLUED_AFTER = _TIMEFRAME | _ORDINAL | {"x"}
+_UNIT_CONCEPTS = ("pips", "time")
 
 
 @dataclass(slots=True, eq=False)
 class Item:
-    """One meaningful piece of a message (kind is a lexicon concept, num, sym, w, p or nl)."""
+    """One meaningful piece of a message (kind is a lexicon concept, num, sym, w or nl)."""
 
     kind: str
     text: str
@@ -40,6 +44,12 @@ class Scan:
 
 
 _NEWLINE = Item("nl", "\n")
+_LIST = Item("list", ",")
+
+# How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
+# reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
+_SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH = range(6)
+_Reading = tuple[int, Item | None]
 
 
 def _simple_words() -> dict[str, str]:
@@ -54,142 +64,190 @@ def _simple_words() -> dict[str, str]:
 
 
 _SIMPLE = _simple_words()
+_UNIT_STARTS = frozenset(
+    first
+    for first, entries in LEXICON.concepts.items()
+    if any(value in _UNIT_CONCEPTS for _, value in entries)
+)
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
-_PLAIN_LIMIT = 50_000
-_PLAIN: set[str] = set()  # words seen to be neither keyword nor symbol (a bounded memo)
+_UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
+# Letters that may begin a symbol once digits follow them: "us" in "US30", "dax" in "DAX40".
+_DIGIT_PREFIXES = frozenset(a.rstrip("0123456789") for a in TABLE.aliases if a[-1].isdigit())
+# Words that read as a symbol (or as none) only together with the next token or the case.
+_CONTEXTUAL = (
+    _DIGIT_PREFIXES
+    | {alias.split()[0] for alias in TABLE.aliases if " " in alias}
+    | TABLE.split_currencies
+    | TABLE.crypto
+)
+_READINGS_LIMIT = 50_000
+_READINGS: dict[str, _Reading] = {"\n": (_BREAK, None)}  # raw token → reading (a bounded memo)
 
 
-def _plain_word(words: list[str], glued: list[bool], at: int) -> bool:
-    word = words[at]
-    if word in _PLAIN and not (at + 1 < len(words) and glued[at + 1]):
-        return True
-    if word in TABLE.perp_markers or not symbols.cannot_start(words, glued, at, TABLE):
-        return False
-    if len(_PLAIN) < _PLAIN_LIMIT:
-        _PLAIN.add(word)
-    return True  # shared: newline items are never changed
+def _symbolish(word: str) -> bool:
+    # Everything `symbols.read_symbol` (or the perpetual flag) could use, in any context.
+    return (
+        word in TABLE.starts
+        or word in TABLE.perp_markers
+        or word in _DIGIT_PREFIXES
+        or len(word) in (6, 7)
+        or word.endswith(symbols.QUOTE_ENDINGS)
+    )
 
 
-def _known(word: str) -> bool:
-    return word in _KNOWN
+def _read_token(raw: str, word: str) -> _Reading:
+    is_word = raw[0].isalnum()
+    simple = _SIMPLE.get(word)
+    if simple in LABELS:
+        return _PHRASE_WORD if is_word else _PHRASE_MARK, None
+    if simple is not None:
+        kind = simple or ("w" if is_word else "")
+        return _SHARED, Item(kind, raw) if kind else None
+    if is_word and _symbolish(word):
+        if word in _CONTEXTUAL or word in TABLE.perp_markers:
+            return _SYMBOLISH, None
+        found = symbols.read_symbol([word], [raw], [False], 0, TABLE)
+        if found is not None and not found[0].endswith("USDT"):
+            return _SHARED, Item("sym", raw, raw=found[0])  # "gold", "EURUSD": the same anywhere
+        if found is not None:
+            return _SYMBOLISH, None  # a USDT pair: also marks the message as perpetual futures
+    if word in LEXICON.concepts:
+        return _PHRASE_WORD if is_word else _PHRASE_MARK, None
+    if is_word:
+        return _SHARED, Item("w", raw)
+    return (_QUESTION if raw == "?" else _SHARED), None
+
+
+def _reading(raw: str, word: str) -> _Reading:
+    found = _read_token(raw, word)
+    if len(_READINGS) < _READINGS_LIMIT:
+        _READINGS[raw] = found
+    return found
 
 
 class _Scanner:
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
-        self.toks = [
-            (m.lastgroup or "", m.group(), *m.span()) for m in lexicon.TOKEN.finditer(norm)
-        ]
-        self.words = [tok[1].lower() for tok in self.toks]
-        self.raws = [tok[1] for tok in self.toks]
-        self.glued = [i > 0 and tok[2] == self.toks[i - 1][3] for i, tok in enumerate(self.toks)]
+        found = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).findall(norm)
+        gaps, raws = zip(*found, strict=True) if found else ((), ())
+        self.raws: list[str] = list(raws)
+        self.words: list[str] = list(map(str.lower, raws))
+        self.glued: list[bool] = list(map(operator.not_, gaps))
+        if self.glued:
+            self.glued[0] = False
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
 
     def run(self) -> Scan:
-        at, count = 0, len(self.toks)
-        while at < count:
-            kind = self.toks[at][0]
-            if kind == "num":
-                at = self._number(at)
-            elif kind == "nl":
-                if self.scan.items and self.scan.items[-1].kind != "nl":
-                    self.scan.items.append(_NEWLINE)
-                at += 1
+        raws, items, at = self.raws, self.scan.items, 0
+        while at < len(raws):
+            raw = raws[at]
+            reading = _READINGS.get(raw)
+            if reading is None:
+                if raw[0].isdecimal():
+                    at = self._number(at)
+                    continue
+                reading = _reading(raw, self.words[at])
+            how, item = reading
+            if how == _SHARED:
+                if item is not None:
+                    items.append(item)
+            elif how == _BREAK:
+                if items and items[-1] is not _NEWLINE:
+                    items.append(_NEWLINE)
             else:
-                at = self._word(at, kind)
+                at = self._word(at, how)
+                continue
+            at += 1
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
         return self.scan
 
-    def _word(self, at: int, kind: str) -> int:
-        word = self.words[at]
-        simple = _SIMPLE.get(word)
-        if simple is not None:
-            if simple:
-                self.scan.items.append(Item(simple, self.raws[at]))
-            elif kind == "word":
-                self.scan.items.append(Item("w", self.raws[at]))
-            return at + 1
-        if kind == "word":
-            if word not in LEXICON.concepts and _plain_word(self.words, self.glued, at):
-                self.scan.items.append(Item("w", self.raws[at]))
-                return at + 1
+    def _word(self, at: int, how: int) -> int:
+        if how == _SYMBOLISH:
             found = symbols.read_symbol(self.words, self.raws, self.glued, at, TABLE)
             if found:
                 self.scan.perpetual |= found[0].endswith("USDT")
                 self.symbols.append(Item("sym", self._text(at, found[1]), raw=found[0]))
                 self.scan.items.append(self.symbols[-1])
                 return at + found[1]
-            self.scan.perpetual |= word in TABLE.perp_markers
-        concept = lexicon.match(LEXICON.concepts, self.words, at)
+            self.scan.perpetual |= self.words[at] in TABLE.perp_markers
+        concept = None if how == _QUESTION else lexicon.match(LEXICON.concepts, self.words, at)
         if concept:
             self.scan.items.append(Item(concept[0], self._text(at, concept[1])))
             return at + concept[1]
-        if kind == "word":
+        if how in (_SYMBOLISH, _PHRASE_WORD):
             self.scan.items.append(Item("w", self.raws[at]))
-        self.scan.question |= word == "?"
+        self.scan.question |= how == _QUESTION
         return at + 1  # other punctuation carries no meaning once joiners are known
 
     def _text(self, at: int, span: int) -> str:
         if span == 1:
             return self.raws[at]
-        return " ".join(tok[1] for tok in self.toks[at : at + span])
+        return " ".join(self.raws[at : at + span])
 
     def _number(self, at: int) -> int:
-        raw = self.toks[at][1]
-        previous = self.scan.items[-1] if self.scan.items else None
-        short = raw.isdigit() and len(raw) <= 2
-        labelled = previous is not None and previous.kind in LABELS and not previous.unit
-        if labelled and previous is not None and self.glued[at] and short:
-            previous.unit = raw  # "TP1": an index, not a price
-            return at + 1
-        if previous is not None and previous.kind in _NUMBERED and short:
-            return at + 1
+        raw = self.raws[at]
+        items = self.scan.items
+        previous = items[-1] if items else None
+        short = len(raw) <= 2 and raw.isdigit()
+        if previous is not None and short:
+            if previous.kind in LABELS and not previous.unit and self.glued[at]:
+                previous.unit = raw  # "TP1": an index, not a price
+                return at + 1
+            if previous.kind in _NUMBERED:
+                return at + 1
         values = read_numbers(raw)
         if values is None:
-            self.scan.items.append(Item("date", raw))
+            items.append(Item("date", raw))
             return at + 1
         unit, after = self._unit(at)
         self.scan.perpetual |= unit == "lev"
-        for index, value in enumerate(values):
-            if index:
-                self.scan.items.append(Item("list", ","))
-            self.scan.items.append(Item("num", raw, value=value, raw=raw, unit=unit))
+        items.append(Item("num", raw, values[0], raw, unit))
+        for value in values[1:]:
+            items.append(_LIST)
+            items.append(Item("num", raw, value, raw, unit))
         return after
 
     def _unit(self, at: int) -> tuple[str, int]:
-        before = self.words[at - 1] if at else ""
-        if at and self.glued[at] and before in _TIMEFRAME | {"x"}:
+        words, glued = self.words, self.glued
+        before = words[at - 1] if at else ""
+        if at and glued[at] and before in _GLUED_BEFORE:
             return ("lev" if before == "x" else "tf"), at + 1
         nxt = at + 1
-        after = self.words[nxt] if nxt < len(self.words) else ""
-        concept = lexicon.match(LEXICON.concepts, self.words, nxt) if after else None
-        name = concept[0] if concept else ""
-        if name == "pips" or (after[:3] == "pip" and self.glued[nxt]):
-            return "pips", nxt + concept[1] if concept else nxt + 1
+        if nxt >= len(words):
+            return ("signed" if before == "+" else ""), nxt
+        after = words[nxt]
+        if after not in _UNIT_NEXT and not glued[nxt]:
+            return ("signed" if before == "+" else ""), nxt  # the common case: nothing to read
+        concept = lexicon.match(LEXICON.concepts, words, nxt) if after in _UNIT_STARTS else None
+        name, span = concept or ("", 1)
+        if name == "pips" or (after[:3] == "pip" and glued[nxt]):
+            return "pips", nxt + span
         if after == "%":
             return "pct", nxt + 1
-        if after and self.glued[nxt] and (after in _ORDINAL or after in _TIMEFRAME or after == "x"):
+        if glued[nxt] and after in _GLUED_AFTER:
             return ("lev" if after == "x" else "ord" if after in _ORDINAL else "tf"), nxt + 1
         if name == "time":
-            return "tf", nxt + concept[1] if concept else nxt
+            return "tf", nxt + span
         if after == ":" and self._clock(nxt):
             return "tf", nxt + 2
-        if before == "+":
-            return "signed", nxt
-        return "", nxt
+        return ("signed" if before == "+" else ""), nxt
 
     def _clock(self, colon: int) -> bool:
-        # "15:29" or "20:31:32" — a time of day, not a level.
+        # "15:29" or "20:31:32": a time of day, not a level.
         following = colon + 1
         return (
-            following < len(self.toks)
+            following < len(self.raws)
             and self.glued[colon]
             and self.glued[following]
-            and self.toks[following][0] == "num"
-            and len(self.toks[following][1]) == 2
+            and self.raws[following].isdecimal()
+            and len(self.raws[following]) == 2
         )
+
+
+def _known(word: str) -> bool:
+    return word in _KNOWN
 
 
 def scan(text: str) -> Scan:
