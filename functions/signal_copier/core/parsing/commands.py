@@ -16,11 +16,14 @@ _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 # "delete the buy limit": the order type names the side too (weak cues such as 🟢 do not).
-_SIDES.update({f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")})
+_SIDES.update(
+    {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
+)
 _IMPERATIVES = frozenset({"close", "cancel"})
 # A clause after the command may explain it ("price is moving against us") but not undo it.
 _UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
 _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
+_CLAUSE_MARKS = ",;!✅☑✔.\n\t "
 _CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
 
@@ -146,6 +149,7 @@ def _imperative(items: list[Item]) -> bool:
 
 
 def _first_clause(text: str) -> tuple[str, str]:
+    text = text.strip(_CLAUSE_MARKS)  # "✅ Close all now ✅": marks around the message end nothing
     found = _CLAUSE_END.search(text)
     if found is None:
         return text, ""

@@ -106,6 +106,10 @@ def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] |
             return value, 1
         end = start + size
         # Compare the second word first: most phrases fail there, before any slice is built.
-        if end <= len(words) and words[start + 1] == phrase[1] and tuple(words[start:end]) == phrase:
+        if (
+            end <= len(words)
+            and words[start + 1] == phrase[1]
+            and tuple(words[start:end]) == phrase
+        ):
             return value, size
     return None

@@ -189,6 +189,8 @@ _HANDLERS: dict[str, _Handler] = {
     "sym": Reader._symbol,
     **dict.fromkeys(fields.JOINERS, Reader._joiner),
     **dict.fromkeys(SIDES, Reader._side),
-    **dict.fromkeys(("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label),
+    **dict.fromkeys(
+        ("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label
+    ),
     **dict.fromkeys(_OTHER_KINDS, Reader._other),
 }

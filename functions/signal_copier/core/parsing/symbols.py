@@ -23,6 +23,8 @@ class SymbolTable:
     crypto_quotes: tuple[str, ...]
     perp_markers: frozenset[str]
     starts: frozenset[str]  # words that can begin a symbol (a cheap pre-check)
+    digit_prefixes: frozenset[str]  # "us" in "US30", "dax" in "DAX40": a symbol once digits follow
+    contextual: frozenset[str]  # words read as a symbol (or not) only with the next token
 
 
 def load_table(language_aliases: dict[str, str]) -> SymbolTable:
@@ -32,11 +34,16 @@ def load_table(language_aliases: dict[str, str]) -> SymbolTable:
     currencies = frozenset(data["currencies"])
     aliases = {**data["aliases"], **language_aliases}
     starts = {alias.split()[0] for alias in aliases} | currencies | frozenset(data["crypto"])
+    digit_prefixes = frozenset(a.rstrip("0123456789") for a in aliases if a[-1].isdigit())
+    split_currencies = currencies - frozenset(data["split_exclude"])
+    two_words = {alias.split()[0] for alias in aliases if " " in alias}
     return SymbolTable(
         starts=frozenset(starts),
+        digit_prefixes=digit_prefixes,
+        contextual=digit_prefixes | two_words | split_currencies | frozenset(data["crypto"]),
         aliases=aliases,
         currencies=currencies,
-        split_currencies=currencies - frozenset(data["split_exclude"]),
+        split_currencies=split_currencies,
         crypto=frozenset(data["crypto"]),
         crypto_bare=frozenset(data["crypto_bare"]),
         crypto_quotes=tuple(data["crypto_quotes"]),
@@ -65,6 +72,17 @@ def _crypto(word: str, table: SymbolTable) -> str | None:
         if word.endswith(quote) and base in table.crypto:
             return base.upper() + ("USDT" if quote == "perp" else quote.upper())
     return None
+
+
+def may_start(word: str, table: SymbolTable) -> bool:
+    """Return True when `word` can begin a symbol (or mark a perpetual) in some context."""
+    return (
+        word in table.starts
+        or word in table.perp_markers
+        or word in table.digit_prefixes
+        or len(word) in (6, 7)
+        or word.endswith(QUOTE_ENDINGS)
+    )
 
 
 def cannot_start(words: list[str], glued: list[bool], at: int, table: SymbolTable) -> bool:

@@ -71,28 +71,8 @@ _UNIT_STARTS = frozenset(
 )
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
 _UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
-# Letters that may begin a symbol once digits follow them: "us" in "US30", "dax" in "DAX40".
-_DIGIT_PREFIXES = frozenset(a.rstrip("0123456789") for a in TABLE.aliases if a[-1].isdigit())
-# Words that read as a symbol (or as none) only together with the next token or the case.
-_CONTEXTUAL = (
-    _DIGIT_PREFIXES
-    | {alias.split()[0] for alias in TABLE.aliases if " " in alias}
-    | TABLE.split_currencies
-    | TABLE.crypto
-)
 _READINGS_LIMIT = 50_000
 _READINGS: dict[str, _Reading] = {"\n": (_BREAK, None)}  # raw token → reading (a bounded memo)
-
-
-def _symbolish(word: str) -> bool:
-    # Everything `symbols.read_symbol` (or the perpetual flag) could use, in any context.
-    return (
-        word in TABLE.starts
-        or word in TABLE.perp_markers
-        or word in _DIGIT_PREFIXES
-        or len(word) in (6, 7)
-        or word.endswith(symbols.QUOTE_ENDINGS)
-    )
 
 
 def _read_token(raw: str, word: str) -> _Reading:
@@ -103,8 +83,8 @@ def _read_token(raw: str, word: str) -> _Reading:
     if simple is not None:
         kind = simple or ("w" if is_word else "")
         return _SHARED, Item(kind, raw) if kind else None
-    if is_word and _symbolish(word):
-        if word in _CONTEXTUAL or word in TABLE.perp_markers:
+    if is_word and symbols.may_start(word, TABLE):
+        if word in TABLE.contextual or word in TABLE.perp_markers:
             return _SYMBOLISH, None
         found = symbols.read_symbol([word], [raw], [False], 0, TABLE)
         if found is not None and not found[0].endswith("USDT"):
@@ -139,8 +119,8 @@ class _Scanner:
         self.symbols: list[Item] = []
 
     def run(self) -> Scan:
-        raws, items, at = self.raws, self.scan.items, 0
-        while at < len(raws):
+        raws, items, at, count = self.raws, self.scan.items, 0, len(self.raws)
+        while at < count:
             raw = raws[at]
             reading = _READINGS.get(raw)
             if reading is None:
@@ -187,12 +167,10 @@ class _Scanner:
         return " ".join(self.raws[at : at + span])
 
     def _number(self, at: int) -> int:
-        raw = self.raws[at]
-        items = self.scan.items
-        previous = items[-1] if items else None
-        short = len(raw) <= 2 and raw.isdigit()
-        if previous is not None and short:
-            if previous.kind in LABELS and not previous.unit and self.glued[at]:
+        raw, items, glued = self.raws[at], self.scan.items, self.glued
+        if items and len(raw) <= 2 and raw.isdigit():
+            previous = items[-1]
+            if previous.kind in LABELS and not previous.unit and glued[at]:
                 previous.unit = raw  # "TP1": an index, not a price
                 return at + 1
             if previous.kind in _NUMBERED:
@@ -201,13 +179,17 @@ class _Scanner:
         if values is None:
             items.append(Item("date", raw))
             return at + 1
-        unit, after = self._unit(at)
-        self.scan.perpetual |= unit == "lev"
+        nxt = at + 1
+        if glued[at] or (nxt < len(glued) and (glued[nxt] or self.words[nxt] in _UNIT_NEXT)):
+            unit, nxt = self._unit(at)
+            self.scan.perpetual |= unit == "lev"
+        else:  # the common case: a space, then no unit word
+            unit = "signed" if at and self.words[at - 1] == "+" else ""
         items.append(Item("num", raw, values[0], raw, unit))
         for value in values[1:]:
             items.append(_LIST)
             items.append(Item("num", raw, value, raw, unit))
-        return after
+        return nxt
 
     def _unit(self, at: int) -> tuple[str, int]:
         words, glued = self.words, self.glued
@@ -218,8 +200,6 @@ class _Scanner:
         if nxt >= len(words):
             return ("signed" if before == "+" else ""), nxt
         after = words[nxt]
-        if after not in _UNIT_NEXT and not glued[nxt]:
-            return ("signed" if before == "+" else ""), nxt  # the common case: nothing to read
         concept = lexicon.match(LEXICON.concepts, words, nxt) if after in _UNIT_STARTS else None
         name, span = concept or ("", 1)
         if name == "pips" or (after[:3] == "pip" and glued[nxt]):
