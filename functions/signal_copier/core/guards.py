@@ -33,6 +33,13 @@ def check_age(message_date: datetime, now: datetime, max_age_s: int) -> Skip | N
 
 def check_signal(signal: Signal, settings: TradeSettings, now: datetime) -> Skip | None:
     """Refuse what is wrong before asking the broker: flags, symbol list, trading hours."""
+    slipped = [flag for flag in signal.flags if flag.endswith("_off_scale")]
+    if slipped:
+        level = slipped[0].removesuffix("_off_scale").upper()
+        return Skip(
+            reason="price_decimal_slip",
+            detail=f"the {level} is a power of ten away from the other levels (a typo?)",
+        )
     if "sl_wrong_side" in signal.flags:
         return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is on the wrong side of entry")
     if "tps_out_of_order" in signal.flags or not tps_in_order(signal):

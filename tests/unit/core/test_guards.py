@@ -117,3 +117,9 @@ def test_tps_must_run_away_from_entry_in_order(side: Side, tps: tuple[str, ...],
     assert guards.tps_in_order(signal) is ok
     skip = guards.check_signal(signal, settings(), NOW)
     assert (skip is None) is ok
+
+
+@pytest.mark.parametrize("flag", ["entry_off_scale", "sl_off_scale", "tp_off_scale"])
+def test_a_level_the_parser_flagged_as_off_scale_is_a_decimal_slip(flag: str) -> None:
+    skip = guards.check_signal(make_signal(flags=(flag, "tps_out_of_order")), settings(), NOW)
+    assert skip is not None and skip.reason == "price_decimal_slip"
