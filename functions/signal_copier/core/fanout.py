@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from signal_copier.core import ids
@@ -23,75 +24,49 @@ def intents_for(
     the original was refused for its content); an edit that turns chatter into a signal is a
     new OPEN. Either way its age counts from the edit.
     """
-    was_signal = previous is not None and previous.signal is not None
-    born = message.edit_date or message.date  # an edit's age counts from the edit
-    intents: list[Intent] = []
-    for sub in subscribers:
-        if record.signal is not None and previous is not None and was_signal:
-            intents.append(
-                _intent(
-                    message,
-                    sub.user_id,
-                    IntentKind.EDIT,
-                    born,
-                    0,
-                    signal=record.signal,
-                    previous=previous.signal,
-                    trace_id=trace_id,
-                )
-            )
-        elif record.signals:
-            intents += [
-                _intent(
-                    message,
-                    sub.user_id,
-                    IntentKind.OPEN,
-                    born,
-                    part,
-                    signal=signal,
-                    trace_id=trace_id,
-                )
-                for part, signal in enumerate(record.signals)
-            ]
-        elif record.command is not None:
-            intents.append(
-                _intent(
-                    message,
-                    sub.user_id,
-                    IntentKind.COMMAND,
-                    born,
-                    0,
-                    command=record.command,
-                    trace_id=trace_id,
-                )
-            )
-    return intents
+    shapes = _shapes(record, previous)
+    born = message.edit_date or message.date
+    return [
+        _intent(message, sub.user_id, born, part, trace_id, shape)
+        for sub in subscribers
+        for part, shape in enumerate(shapes)
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shape:
+    kind: IntentKind
+    signal: Signal | None = None
+    previous: Signal | None = None
+    command: Command | None = None
+
+
+def _shapes(record: MessageRecord, previous: MessageRecord | None) -> list[_Shape]:
+    # The same for every subscriber: decided once per message.
+    if record.signal is not None and previous is not None and previous.signal is not None:
+        return [_Shape(kind=IntentKind.EDIT, signal=record.signal, previous=previous.signal)]
+    if record.signals:
+        return [_Shape(kind=IntentKind.OPEN, signal=signal) for signal in record.signals]
+    if record.command is not None:
+        return [_Shape(kind=IntentKind.COMMAND, command=record.command)]
+    return []
 
 
 def _intent(
-    message: RawMessage,
-    user_id: str,
-    kind: IntentKind,
-    born: datetime,
-    part: int,
-    *,
-    trace_id: str,
-    signal: Signal | None = None,
-    previous: Signal | None = None,
-    command: Command | None = None,
+    message: RawMessage, user_id: str, born: datetime, part: int, trace_id: str, shape: _Shape
 ) -> Intent:
     return Intent(
         id=ids.intent_id(message.chat_id, message.message_id, message.version, user_id, part),
         user_id=user_id,
-        kind=kind,
+        kind=shape.kind,
         chat_id=message.chat_id,
         message_id=message.message_id,
         version=message.version,
         message_date=born,
         received=message.received,
         reply_to=message.reply_to,
-        signal=signal,
-        previous=previous,
-        command=command,
+        signal=shape.signal,
+        previous=shape.previous,
+        command=shape.command,
         trace_id=trace_id,
     )

@@ -45,9 +45,7 @@ def plan_orders(
         volume = total_volume(settings, balance=balance, entry=entry.price, sl=sl, spec=spec)
     except SizingError as e:
         return Skip(reason=e.reason, detail=str(e))
-    weights = list(settings.tp_split[: len(tps)]) or [Decimal(1)] * max(len(tps), 1)
-    weights += [Decimal(1)] * (max(len(tps), 1) - len(weights))
-    legs = split_volume(volume, weights, spec)
+    legs = split_volume(volume, _weights(settings, len(tps)), spec)
     pending = entry.order_type is not OrderType.MARKET
     orders = tuple(
         OrderRequest(
@@ -63,8 +61,11 @@ def plan_orders(
         )
         for leg, leg_volume in enumerate(legs)
     )
-    notes = (entry.note, f"{volume} lots in {len(orders)} position(s)")
-    return OrderPlan(intent_id=intent_id, orders=orders, notes=notes)
+    return OrderPlan(
+        intent_id=intent_id,
+        orders=orders,
+        notes=(entry.note, f"{volume} lots in {len(orders)} position(s)"),
+    )
 
 
 def choose_entry(
@@ -129,6 +130,13 @@ def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
 def _leg_tp(tps: list[Decimal | None], leg: int, spec: SymbolSpec) -> Decimal | None:
     tp = tps[leg] if leg < len(tps) else None
     return round_price(tp, spec) if tp is not None else None
+
+
+def _weights(settings: TradeSettings, tp_count: int) -> list[Decimal]:
+    # One weight per position: the configured split, padded with equal parts.
+    count = max(tp_count, 1)
+    weights = list(settings.tp_split[:count])
+    return weights + [Decimal(1)] * (count - len(weights))
 
 
 def _protects(side: Side, sl: Decimal, entry: Entry, quote: Quote) -> bool:

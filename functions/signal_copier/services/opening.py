@@ -102,14 +102,19 @@ async def _trade(
     if isinstance(plan, Skip):
         return skipped(intent, plan.reason, plan.detail, symbol)
     fills, errors = await send_orders(account, plan, since=intent.received if retry else None)
-    status = Status.PLACED if fills else Status.REJECTED
-    reason = "" if fills else (errors[0].reason if errors else "nothing_placed")
+    return _outcome(intent, symbol, plan, fills, errors)
+
+
+def _outcome(
+    intent: Intent, symbol: str, plan: OrderPlan, fills: list[Fill], errors: list[BrokerRejected]
+) -> TradeResult:
+    # Some legs may be refused while others fill: the trade is placed, the refusals noted.
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,
-        status=status,
+        status=Status.PLACED if fills else Status.REJECTED,
         symbol=symbol,
-        reason=reason,
+        reason="" if fills else (errors[0].reason if errors else "nothing_placed"),
         detail="; ".join(str(e) for e in errors),
         fills=tuple(fills),
         notes=plan.notes,
