@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from operator import attrgetter
+from typing import NamedTuple
 
 from signal_copier.core.parsing.tokens import Scan
 
 _COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
 _LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
 _HEDGES = frozenset({"hedge", "conditional"})
-_KIND = attrgetter("kind")
 _SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Context:
+class Context(NamedTuple):
     """What the whole message says besides its levels."""
 
     hedged: bool  # "if", "could", "idea", "market update": trade ideas, not orders
@@ -27,9 +24,12 @@ class Context:
 
 def read_context(scan: Scan) -> Context:
     """Return the cues of a scanned message."""
-    kinds = list(map(_KIND, scan.items))
-    present = frozenset(kinds)
-    first = next((kind for kind in kinds if kind not in _SILENT), "")
+    present = {item.kind for item in scan.items}
+    first = ""
+    for item in scan.items:
+        if item.kind not in _SILENT:
+            first = item.kind
+            break
     return Context(
         hedged=bool(present & _HEDGES),
         veto="veto" in present,

@@ -10,16 +10,19 @@ from typing import Any
 
 from signal_copier.core.parsing.normalize import normalize
 
-_NUM = r"\d+(?:[.,]\d+)*"
-_WORD = r"[^\W\d_]+(?:'[^\W\d_]+)?"
 _MARKS = r"@:\-/_~&,;+%?#$"
 _EMOJI = "🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
-_ALTERNATIVES = rf"{_NUM}|{_WORD}|\n|\+{{2,}}|[{_MARKS}{_EMOJI}]"
-# One token and the text skipped before it (none skipped: the token is glued to the previous one).
-TOKEN = re.compile(rf"([^\w\n{_MARKS}{_EMOJI}]*)({_ALTERNATIVES})")
+# What follows a token's first character: the rest of a word or a number, more "+", or nothing.
+_WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]+)?"
+_NUM_REST = r"(?<=\d)\d*+(?:[.,]\d+)*+"
+# Splitting on tokens puts the text skipped before each one at the even indexes (none skipped: the
+# token is glued to the previous one). A pattern that opens with one character class lets the
+# engine jump from token to token; runs are possessive as nothing after them takes characters back.
+TOKEN = re.compile(rf"([\w\n{_MARKS}{_EMOJI}](?:{_WORD_REST}|{_NUM_REST}|(?<=\+)\+*+|))")
 # The same tokens for ASCII-only text, where plain character ranges match faster.
 ASCII_TOKEN = re.compile(
-    rf"([^a-zA-Z0-9_\n{_MARKS}]*)([a-zA-Z]+(?:'[a-zA-Z]+)?|[0-9]+(?:[.,][0-9]+)*|\n|\+{{2,}}|[{_MARKS}])"
+    rf"([a-zA-Z0-9\n{_MARKS}](?:(?<=[a-zA-Z])[a-zA-Z]*+(?:'[a-zA-Z]+)?"
+    rf"|(?<=[0-9])[0-9]*+(?:[.,][0-9]+)*+|(?<=\+)\+*+|))"
 )
 REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
@@ -44,7 +47,7 @@ class Lexicon:
 def split_phrase(phrase: str) -> Phrase:
     """Return the lower-case tokens of a keyword phrase, as the scanner sees them."""
     text = normalize(phrase, lambda _word: False).lower()
-    return tuple(token for _gap, token in TOKEN.findall(text))
+    return tuple(TOKEN.split(text)[1::2])
 
 
 def _add(index: PhraseIndex, phrase: Phrase, value: str) -> None:
@@ -100,16 +103,20 @@ def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] |
     entries = index.get(words[start])
     if not entries:
         return None
+    following = words[start + 1] if start + 1 < len(words) else None
     for phrase, value in entries:
         size = len(phrase)
         if size == 1:
             return value, 1
-        end = start + size
         # Compare the second word first: most phrases fail there, before any slice is built.
-        if (
-            end <= len(words)
-            and words[start + 1] == phrase[1]
-            and tuple(words[start:end]) == phrase
-        ):
+        if phrase[1] == following and tuple(words[start : start + size]) == phrase:
             return value, size
     return None
+
+
+def second_words(index: PhraseIndex) -> dict[str, frozenset[str]]:
+    """Return the second words of each first word's longer phrases (a cheap pre-check)."""
+    return {
+        first: frozenset(phrase[1] for phrase, _ in entries if len(phrase) > 1)
+        for first, entries in index.items()
+    }

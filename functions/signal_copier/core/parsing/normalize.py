@@ -39,8 +39,10 @@ _TABLE.update(
     }
 )
 _ASCII_TABLE = {key: value for key, value in _TABLE.items() if key < 128}
-# Translating with a dict is slow on non-ASCII text, so look for a character to change first.
+# Translating with a dict is slow on non-ASCII text (a failed lookup per character kept), so only
+# the few characters to change are found and replaced.
 _IN_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
+_REPLACEMENTS = {chr(key): value or "" for key, value in _TABLE.items()}
 _FRACTIONS = str.maketrans("½¼¾", "   ")
 # Cyrillic and Greek letters that render like Latin ones (mapped only inside mixed words).
 _CONFUSABLE = str.maketrans(
@@ -75,8 +77,7 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if "½" in text or "¼" in text or "¾" in text:
             text = text.translate(_FRACTIONS)  # before NFKC turns "81.139½" into "81.1391⁄2"
         text = unicodedata.normalize("NFKC", text)
-        if _IN_TABLE.search(text):
-            text = text.translate(_TABLE)
+        text = _IN_TABLE.sub(_replace, text)
         if _HAS_CONFUSABLE.search(text):
             text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
     if ":" in text:
@@ -88,7 +89,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
             text = _DATE.sub(" ", text)
         if _DOTTED_HINT.search(text):
             text = _SL_TP_DOTTED.sub(r"\1\2", text)
-        text = _LETTER_DASH.sub(" ", text)
+        if "-" in text or "/" in text:
+            text = _LETTER_DASH.sub(" ", text)
     return text
 
 
@@ -103,6 +105,10 @@ def _unconfuse(word: str, known: Callable[[str], bool]) -> str:
     if mixed and mapped.isascii():
         return mapped
     return mapped if mapped.isascii() and known(mapped.lower()) else word
+
+
+def _replace(match: re.Match[str]) -> str:
+    return _REPLACEMENTS[match.group()]
 
 
 def _shortcode(match: re.Match[str]) -> str:

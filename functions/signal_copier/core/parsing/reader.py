@@ -54,7 +54,8 @@ class Reader:
     def _start(self, name: str | None, label: Item | None = None) -> None:
         if self.buffer:
             self._flush()
-        self.field, self.label = name, label
+        self.field = name
+        self.label = label
 
     def _joiner(self, _at: int, item: Item) -> None:
         if self.buffer:
@@ -64,25 +65,30 @@ class Reader:
         buffer, self.buffer = self.buffer, []
         if not buffer:
             return
-        text = self.label.text if self.label else ""
-        if self.field in ("head", "entry"):
-            fields.read_entry(self.block, buffer, text or "@")
-        elif self.field == "extra":
-            fields.read_entry(self.block, buffer, text)
-        elif self.field == "sl":
-            fields.read_sl(self.block, buffer, text)
-        elif self.field == "tp" and self.label is not None:
-            fields.read_tps(self.block, buffer, text, self.label.unit)
+        field, label, block = self.field, self.label, self.blocks[-1]
+        text = label.text if label else ""
+        if field == "tp":
+            if label is not None:
+                fields.read_tps(block, buffer, text, label.unit)
+        elif field == "sl":
+            fields.read_sl(block, buffer, text)
+        elif field == "head" or field == "entry":
+            fields.read_entry(block, buffer, text or "@")
+        elif field == "extra":
+            fields.read_entry(block, buffer, text)
 
     def _number(self, _at: int, item: Item) -> None:
-        if self.field in _VALUE_FIELDS:
+        field = self.field
+        if field in _VALUE_FIELDS:
             self.buffer.append(item)
-        elif self.field == "lot" and self.block.lot is None and not item.unit:
-            self.block.lot = item.value
-            self.block.explain.append(f'"lot {item.raw}" → lot={item.value}')
-        elif self.field == "risk" and item.unit == "pct" and self.block.risk_percent is None:
-            self.block.risk_percent = item.value
-            self.block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value}')
+            return
+        block = self.blocks[-1]
+        if field == "lot" and block.lot is None and not item.unit:
+            block.lot = item.value
+            block.explain.append(f'"lot {item.raw}" → lot={item.value}')
+        elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
+            block.risk_percent = item.value
+            block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value}')
 
     def _newline(self, _at: int, _item: Item) -> None:
         if not self.buffer:  # the common case: nothing pending, so only a skipped line ends
@@ -123,8 +129,9 @@ class Reader:
 
     def _side(self, at: int, item: Item) -> None:
         side, strong, order_type = SIDES[item.kind]
-        self._flush()
-        block = self.block
+        if self.buffer:
+            self._flush()
+        block = self.blocks[-1]
         if strong and block.has_levels:
             symbol = self._symbol_ahead(at)
             if symbol is not None and symbol != block.symbol:
@@ -132,7 +139,7 @@ class Reader:
             elif block.sides.get(side):
                 self._start("extra", item)  # "more buy @ 1296": another entry for the same trade
                 return
-        current = self.block
+        current = self.blocks[-1]
         current.sides[side] = current.sides.get(side, False) or strong
         if order_type is not None and current.order_type is None:
             current.order_type = order_type
@@ -149,8 +156,9 @@ class Reader:
         return None
 
     def _symbol(self, _at: int, item: Item) -> None:
-        self._flush()
-        block = self.block
+        if self.buffer:
+            self._flush()
+        block = self.blocks[-1]
         if block.symbol is None:
             block.symbol = item.raw
         elif item.raw != block.symbol:
@@ -158,12 +166,12 @@ class Reader:
                 self.blocks.append(Block(symbol=item.raw))
             else:
                 block.symbol_conflict = True
-        self.block.explain.append(f'"{item.text}" → symbol={item.raw}')
+        self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
         if self.field in (None, "skip", "head"):
             self._start("head", None)
 
     def _other(self, _at: int, item: Item) -> None:
-        kind, block = item.kind, self.block
+        kind, block = item.kind, self.blocks[-1]
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
             block.explain.append(f'"{item.text}" → order_type=limit')

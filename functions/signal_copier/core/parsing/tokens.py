@@ -71,6 +71,14 @@ _UNIT_STARTS = frozenset(
 )
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
 _UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
+_UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
+_SECONDS = lexicon.second_words(LEXICON.concepts)
+_SINGLES = {
+    first: value
+    for first, entries in LEXICON.concepts.items()
+    for phrase, value in entries
+    if len(phrase) == 1
+}
 _READINGS_LIMIT = 50_000
 _READINGS: dict[str, _Reading] = {"\n": (_BREAK, None)}  # raw token → reading (a bounded memo)
 
@@ -108,11 +116,10 @@ def _reading(raw: str, word: str) -> _Reading:
 class _Scanner:
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
-        found = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).findall(norm)
-        gaps, raws = zip(*found, strict=True) if found else ((), ())
-        self.raws: list[str] = list(raws)
-        self.words: list[str] = list(map(str.lower, raws))
-        self.glued: list[bool] = list(map(operator.not_, gaps))
+        parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
+        self.raws: list[str] = parts[1::2]
+        self.words: list[str] = list(map(str.lower, self.raws))
+        self.glued: list[bool] = list(map(operator.not_, parts[:-1:2]))
         if self.glued:
             self.glued[0] = False
         self.scan = Scan(words=self.words)
@@ -152,7 +159,7 @@ class _Scanner:
                 self.scan.items.append(self.symbols[-1])
                 return at + found[1]
             self.scan.perpetual |= self.words[at] in TABLE.perp_markers
-        concept = None if how == _QUESTION else lexicon.match(LEXICON.concepts, self.words, at)
+        concept = None if how == _QUESTION else self._concept(at)
         if concept:
             self.scan.items.append(Item(concept[0], self._text(at, concept[1])))
             return at + concept[1]
@@ -160,6 +167,14 @@ class _Scanner:
             self.scan.items.append(Item("w", self.raws[at]))
         self.scan.question |= how == _QUESTION
         return at + 1  # other punctuation carries no meaning once joiners are known
+
+    def _concept(self, at: int) -> tuple[str, int] | None:
+        words = self.words
+        following = words[at + 1] if at + 1 < len(words) else ""
+        if following in _SECONDS.get(words[at], ()):
+            return lexicon.match(LEXICON.concepts, words, at)
+        single = _SINGLES.get(words[at])
+        return None if single is None else (single, 1)
 
     def _text(self, at: int, span: int) -> str:
         if span == 1:
@@ -186,9 +201,10 @@ class _Scanner:
         else:  # the common case: a space, then no unit word
             unit = "signed" if at and self.words[at - 1] == "+" else ""
         items.append(Item("num", raw, values[0], raw, unit))
-        for value in values[1:]:
-            items.append(_LIST)
-            items.append(Item("num", raw, value, raw, unit))
+        if len(values) > 1:
+            for value in values[1:]:
+                items.append(_LIST)
+                items.append(Item("num", raw, value, raw, unit))
         return nxt
 
     def _unit(self, at: int) -> tuple[str, int]:
@@ -200,6 +216,8 @@ class _Scanner:
         if nxt >= len(words):
             return ("signed" if before == "+" else ""), nxt
         after = words[nxt]
+        if after not in _UNIT_AFTER and after[:3] != "pip":  # the common case: "⏎", "-", "sl"
+            return ("signed" if before == "+" else ""), nxt
         concept = lexicon.match(LEXICON.concepts, words, nxt) if after in _UNIT_STARTS else None
         name, span = concept or ("", 1)
         if name == "pips" or (after[:3] == "pip" and glued[nxt]):
