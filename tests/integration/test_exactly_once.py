@@ -5,46 +5,12 @@ from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
-from signal_copier.broker.paper import PaperBroker
-from signal_copier.core.errors import BrokerUnavailable
-from signal_copier.core.market import Credentials
-from signal_copier.core.model import OrderRequest, RawMessage, Status
-from signal_copier.core.ports import BrokerAccount
+from flaky import FlakyBroker
+from signal_copier.core.model import RawMessage, Status
 from signal_copier.services.pipeline import handle_message
 from world import World
 
 GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
-
-
-class FlakyBroker:
-    """The paper broker behind a connection that fails `fail_times` place() calls.
-
-    With `after=True` the order reaches the server before the failure: the outcome is unknown
-    to the caller, exactly like a timeout.
-    """
-
-    def __init__(self, paper: PaperBroker, fail_times: int, *, after: bool) -> None:
-        self.paper, self.fail_times, self.after = paper, fail_times, after
-        self.calls = 0
-
-    async def connect(self, credentials: Credentials) -> BrokerAccount:
-        account = await self.paper.connect(credentials)
-        flaky = self
-
-        class Flaky:
-            def __getattr__(self, name: str) -> object:
-                return getattr(account, name)
-
-            async def place(self, order: OrderRequest) -> object:
-                flaky.calls += 1
-                if flaky.fail_times > 0:
-                    flaky.fail_times -= 1
-                    if flaky.after:
-                        await account.place(order)
-                    raise BrokerUnavailable("timed out")
-                return await account.place(order)
-
-        return Flaky()  # type: ignore[return-value]
 
 
 async def test_every_message_and_intent_delivered_three_times_concurrently_places_once(
@@ -64,7 +30,7 @@ async def test_every_message_and_intent_delivered_three_times_concurrently_place
 
 
 async def test_unknown_outcome_is_reconciled_by_client_id_not_resent(tmp_path: Path) -> None:
-    world = World(tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_times=1, after=True))
+    world = World(tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_on={1}, after=True))
     account = await world.add_user("alice", lot="0.20")
     await world.say(GOLD_BUY, id=1)
     positions = await account.positions()
@@ -75,7 +41,7 @@ async def test_unknown_outcome_is_reconciled_by_client_id_not_resent(tmp_path: P
 
 async def test_breaker_pauses_after_repeated_broker_failures_then_resumes(tmp_path: Path) -> None:
     world = World(
-        tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_times=100, after=False), max_attempts=1
+        tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_on=range(1, 100)), max_attempts=1
     )
     flaky = world.broker
     account = await world.add_user("alice", lot="0.02")
@@ -88,7 +54,7 @@ async def test_breaker_pauses_after_repeated_broker_failures_then_resumes(tmp_pa
     assert [(r.status, r.reason) for r in failed] == [(Status.FAILED, "broker_unavailable")] * 3
     await world.say(GOLD_BUY, id=10)
     assert (await world.last("alice")).result.reason == "broker_breaker"
-    flaky.fail_times = 0
+    flaky.fail_on = set()
     world.later(timedelta(minutes=6).total_seconds())
     await world.say(GOLD_BUY, id=11)
     assert (await world.last("alice")).result.status is Status.PLACED

@@ -20,12 +20,15 @@ def intents_for(
 ) -> list[Intent]:
     """Return what each subscriber must do about one message version.
 
-    An edit of a signal becomes an EDIT (apply the difference, or open the corrected signal if
-    the original was refused for its content); an edit that turns chatter into a signal is a
-    new OPEN. Either way its age counts from the edit.
+    Edits are judged against every earlier version (`record` carries them forward): a signal
+    edited again becomes one EDIT per signal (apply the difference to that signal's trades);
+    a follow-up is never run twice because its text was edited; a signal edited into a
+    command acts on that signal. A signal's age counts from the original post, except when an
+    earlier version seen here was chatter: then the signal was born at the edit.
     """
-    shapes = _shapes(record, previous)
-    born = message.edit_date or message.date
+    shapes = _shapes(message, record)
+    born_at_edit = previous is not None and not record.earlier_signals and bool(record.signals)
+    born = message.edit_date if born_at_edit and message.edit_date else message.date
     return [
         _intent(message, sub.user_id, born, part, trace_id, shape)
         for sub in subscribers
@@ -39,17 +42,24 @@ class _Shape:
     signal: Signal | None = None
     previous: Signal | None = None
     command: Command | None = None
+    reply_to: int | None = None
 
 
-def _shapes(record: MessageRecord, previous: MessageRecord | None) -> list[_Shape]:
+def _shapes(message: RawMessage, record: MessageRecord) -> list[_Shape]:
     # The same for every subscriber: decided once per message.
-    if record.signal is not None and previous is not None and previous.signal is not None:
-        return [_Shape(kind=IntentKind.EDIT, signal=record.signal, previous=previous.signal)]
+    earlier = record.earlier_signals
     if record.signals:
-        return [_Shape(kind=IntentKind.OPEN, signal=signal) for signal in record.signals]
-    if record.command is not None:
-        return [_Shape(kind=IntentKind.COMMAND, command=record.command)]
-    return []
+        return [
+            _Shape(kind=IntentKind.EDIT, signal=signal, previous=earlier[part])
+            if part < len(earlier)
+            else _Shape(kind=IntentKind.OPEN, signal=signal)
+            for part, signal in enumerate(record.signals)
+        ]
+    if record.command is None or record.earlier_command:
+        return []
+    # A signal edited into "cancelled" / "close now" acts on that same signal.
+    target = message.message_id if earlier else message.reply_to
+    return [_Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target)]
 
 
 def _intent(
@@ -64,7 +74,8 @@ def _intent(
         version=message.version,
         message_date=born,
         received=message.received,
-        reply_to=message.reply_to,
+        reply_to=shape.reply_to if shape.kind is IntentKind.COMMAND else message.reply_to,
+        part=part,
         signal=shape.signal,
         previous=shape.previous,
         command=shape.command,

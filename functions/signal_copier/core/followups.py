@@ -98,18 +98,17 @@ def plan_edit(
     ops = _modify(change, target, owned(positions, target.client_id), [], specs, Decimal(0))
     entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
     for order in owned_orders(orders, target.client_id):
+        spec = specs[order.symbol]
         price = _edge(signal) if entry_moved else order.price
         sl = signal.sl if change.sl is not None else order.sl
         tp = _leg_tp(signal.tps, leg_of(order.client_id)) if change.tps else order.tp
-        if (price, sl, tp) != (order.price, order.sl, order.tp) and price is not None:
-            spec = specs[order.symbol]
+        if price is None:
+            continue
+        new = (round_price(price, spec), _rounded(sl, spec), _rounded(tp, spec))
+        if new != (order.price, order.sl, order.tp):
             ops.append(
                 Operation(
-                    kind=ChangeKind.ORDER,
-                    target=order.id,
-                    price=round_price(price, spec),
-                    sl=sl,
-                    tp=tp,
+                    kind=ChangeKind.ORDER, target=order.id, price=new[0], sl=new[1], tp=new[2]
                 )
             )
     return ops
@@ -188,6 +187,10 @@ def _new_sl(
     return None
 
 
+def _rounded(price: Decimal | None, spec: SymbolSpec) -> Decimal | None:
+    return round_price(price, spec) if price is not None else None
+
+
 def _leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
     if not tps:
         return None
@@ -198,3 +201,19 @@ def _edge(signal: Signal) -> Decimal | None:
     if signal.entry_range is not None:
         return signal.entry_range[1] if signal.side.sign > 0 else signal.entry_range[0]
     return signal.entry
+
+
+def trade_levels(signal: Signal) -> tuple[object, ...]:
+    """Return what makes a signal a trade (to tell a real edit from a cosmetic one)."""
+    return (
+        signal.symbol,
+        signal.side,
+        signal.order_type,
+        signal.entry,
+        signal.entry_range,
+        signal.sl,
+        signal.tps,
+        signal.sl_pips,
+        signal.tp_pips,
+        signal.tp_open,
+    )

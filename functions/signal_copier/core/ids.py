@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 
 CLIENT_ID_PREFIX = "sc"
 CLIENT_ID_LEN = 20  # MetaAPI: comment + clientId <= 26 chars; leave room for a leg suffix
@@ -25,6 +27,25 @@ def intent_id(chat_id: str, message_id: int, version: int, user_id: str, part: i
 def client_id(intent: str) -> str:
     """Return the broker clientId for an intent: short, ASCII, deterministic."""
     return f"{CLIENT_ID_PREFIX}{intent[: CLIENT_ID_LEN - len(CLIENT_ID_PREFIX)]}"
+
+
+_LEG = re.compile(
+    rf"^({CLIENT_ID_PREFIX}[0-9a-f]{{{CLIENT_ID_LEN - len(CLIENT_ID_PREFIX)}}})\.\d+$"
+)
+
+
+def intent_client_of(order_client_id: str) -> str | None:
+    """Return the intent clientId behind one of the copier's orders; None for anyone else's.
+
+    The exact shape is checked, so a user's own EA tagging orders "scalper.1" is never ours.
+    """
+    match = _LEG.match(order_client_id)
+    return match.group(1) if match else None
+
+
+def copier_intents(order_client_ids: Iterable[str]) -> set[str]:
+    """Return the intent clientIds behind those of the given orders that the copier placed."""
+    return {found for cid in order_client_ids if (found := intent_client_of(cid)) is not None}
 
 
 def leg_client_id(intent_client_id: str, leg: int) -> str:

@@ -177,6 +177,7 @@ class Intent:
     message_date: datetime
     received: datetime
     reply_to: int | None = None
+    part: int = 0  # which signal of a message that holds several
     signal: Signal | None = None
     command: Command | None = None
     previous: Signal | None = None  # an edit: the signal as it was before

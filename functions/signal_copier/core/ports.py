@@ -6,7 +6,7 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -74,6 +74,15 @@ class Store(Protocol):
 
     async def put_user(self, user: UserRecord) -> None:
         """Create or replace a user."""
+        ...
+
+    async def update_user(
+        self, user_id: str, change: Callable[[UserRecord], UserRecord]
+    ) -> UserRecord | None:
+        """Atomically read a user, apply `change`, write the result; None if no such user.
+
+        Concurrent writers never undo each other (a Firestore transaction retries `change`).
+        """
         ...
 
     async def claim(self, intent_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:

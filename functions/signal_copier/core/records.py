@@ -52,6 +52,9 @@ class MessageRecord:
     reason: str = ""
     explain: tuple[str, ...] = ()
     fanned_out: int = -1  # intents published; -1 until fan-out finished
+    # Carried forward from earlier versions, so an edit is judged against the whole history:
+    earlier_signals: tuple[Signal, ...] = ()  # the latest earlier version that was a signal
+    earlier_command: bool = False  # some earlier version was already a command
 
     @property
     def signal(self) -> Signal | None:
@@ -78,9 +81,15 @@ class TradeRecord:
 
     intent: Intent
     result: TradeResult
+    current: Signal | None = None  # the signal as last edited (None: as opened)
     broker_symbol: str = ""
     signal_ref: str = ""  # chat:message of the opening signal this trade belongs to
     recorded_at: datetime | None = None
+
+    @property
+    def signal(self) -> Signal | None:
+        """Return the signal this trade now follows (edits included)."""
+        return self.current or self.intent.signal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,28 +36,36 @@ async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -
     await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
 
 
-async def pause(deps: Deps, user: UserRecord, reason: str, until: datetime | None) -> UserRecord:
+async def pause(deps: Deps, user_id: str, reason: str, until: datetime | None) -> None:
     """Pause a user's copying with a visible reason (until a time, or until resumed)."""
-    paused = replace(user, paused_reason=reason, paused_until=until)
-    await deps.store.put_user(paused)
-    return paused
+    await deps.store.update_user(
+        user_id, lambda user: replace(user, paused_reason=reason, paused_until=until)
+    )
 
 
-async def note_broker_failure(deps: Deps, user: UserRecord, now: datetime) -> None:
+async def note_broker_failure(deps: Deps, user_id: str, now: datetime) -> None:
     """Count a broker failure; after `breaker_threshold` in a row, pause for the cool-down."""
-    failures = user.broker_failures + 1
-    user = replace(user, broker_failures=failures)
-    if failures >= deps.breaker_threshold:
-        user = replace(user, paused_reason=BREAKER, paused_until=now + deps.breaker_cooldown)
-    await deps.store.put_user(user)
+
+    def failed(user: UserRecord) -> UserRecord:
+        user = replace(user, broker_failures=user.broker_failures + 1)
+        if user.broker_failures >= deps.breaker_threshold and not user.paused_reason:
+            user = replace(user, paused_reason=BREAKER, paused_until=now + deps.breaker_cooldown)
+        return user
+
+    await deps.store.update_user(user_id, failed)
 
 
 async def note_broker_success(deps: Deps, user: UserRecord) -> None:
-    """Reset the breaker after a broker call went through."""
-    if user.broker_failures or user.paused_reason == BREAKER:
-        reason = "" if user.paused_reason == BREAKER else user.paused_reason
-        cleared = replace(user, broker_failures=0, paused_reason=reason, paused_until=None)
-        await deps.store.put_user(cleared)
+    """Reset the breaker after a broker call went through (only the breaker's own fields)."""
+    if not user.broker_failures and user.paused_reason != BREAKER:
+        return  # the common case: nothing to write
+
+    def recovered(current: UserRecord) -> UserRecord:
+        if current.paused_reason == BREAKER:
+            current = replace(current, paused_reason="", paused_until=None)
+        return replace(current, broker_failures=0)
+
+    await deps.store.update_user(user.user_id, recovered)
 
 
 def next_midnight(now: datetime) -> datetime:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from signal_copier.core import ids
 from signal_copier.core.errors import BrokerRejected, Rejected
-from signal_copier.core.followups import Operation, Target, plan_command, plan_edit
+from signal_copier.core.followups import Operation, Target, plan_command
 from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import (
     Action,
@@ -16,21 +17,15 @@ from signal_copier.core.model import (
     Intent,
     IntentKind,
     Scope,
-    Signal,
     Status,
     TradeResult,
 )
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts, opening
+from signal_copier.services import accounts
 from signal_copier.services.deps import Deps
 from signal_copier.services.opening import user_context
 from signal_copier.services.records import signal_ref, skipped
-
-# Refusals the channel can fix by editing the message: the corrected signal is then traded.
-FIXABLE = frozenset(
-    {"sl_wrong_side", "tps_out_of_order", "price_decimal_slip", "no_sl", "volume_too_small"}
-)
 
 
 async def apply_command(
@@ -47,38 +42,16 @@ async def apply_command(
         targets = select_targets(records, intent, command)
         if not targets:
             return skipped(intent, "no_position", "no copied trade matches this follow-up")
-        if retry and command.action is Action.CLOSE:
-            done = {
-                d.position_id
-                for d in await account.history(intent.received)
-                if d.reason is DealReason.CLOSE
-            }
-            positions = [p for p in positions if p.id not in done]
-        specs = await _specs(account, _of_targets(targets, [*positions, *orders]))
+        done = await _closed_since(account, intent, command) if retry else set()
+        specs = await specs_for(account, _of_targets(targets, [*positions, *orders]))
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     buffer = context[1].breakeven_buffer_pips
     ops = plan_command(command, targets, positions, orders, specs, buffer)
-    return await run_operations(account, ops, intent)
-
-
-async def apply_edit(
-    intent: Intent, previous: Signal, signal: Signal, deps: Deps, now: datetime, retry: bool
-) -> TradeResult:
-    """Carry an edited signal's new SL/TP/entry to the trades the original opened."""
-    records = await deps.store.trades(intent.user_id, signal_ref(intent))
-    targets = [_target(r) for r in records if _is_open_trade(r)]
-    if not targets:
-        if any(r.result.reason in FIXABLE for r in records):
-            return await opening.open_signal(intent, signal, deps, now, retry=retry)
-        return skipped(intent, "not_executed", "the original signal was not traded")
-    try:
-        account = await accounts.connect_account(deps, intent.user_id)
-        positions, orders = await account.positions(), await account.orders()
-        specs = await _specs(account, [*positions, *orders])
-    except Rejected as e:
-        return skipped(intent, e.reason, str(e))
-    ops = [op for t in targets for op in plan_edit(previous, signal, t, positions, orders, specs)]
+    # On a retry, positions this command already closed from are not closed from again; the
+    # SL step of "close half, SL to BE" still runs for them.
+    closing = (ChangeKind.CLOSE, ChangeKind.PARTIAL_CLOSE)
+    ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     return await run_operations(account, ops, intent)
 
 
@@ -86,19 +59,19 @@ def select_targets(
     records: Sequence[TradeRecord], intent: Intent, command: Command
 ) -> list[Target]:
     """Return the executed signals of this chat that a command refers to."""
-    mine = [r for r in records if _is_open_trade(r) and r.intent.chat_id == intent.chat_id]
+    mine = [r for r in records if is_open_trade(r) and r.intent.chat_id == intent.chat_id]
     if command.side is not None:
-        mine = [r for r in mine if r.intent.signal and r.intent.signal.side is command.side]
+        mine = [r for r in mine if r.signal and r.signal.side is command.side]
     scope = command.scope
     if intent.reply_to is not None and scope is not Scope.ALL:
         # A reply points at one signal; that beats a symbol named in the text.
         mine = [r for r in mine if r.signal_ref == signal_ref(intent)]
     elif command.symbol is not None and scope in (Scope.REPLY, Scope.SYMBOL):
-        mine = [r for r in mine if r.intent.signal and r.intent.signal.symbol == command.symbol]
+        mine = [r for r in mine if r.signal and r.signal.symbol == command.symbol]
     elif scope in (Scope.REPLY, Scope.POSITION) and mine:
         latest = max(r.intent.message_id for r in mine)  # no reply: the channel's latest signal
         mine = [r for r in mine if r.intent.message_id == latest]
-    return [_target(r) for r in mine]
+    return [target_of(r) for r in mine]
 
 
 async def run_operations(
@@ -144,13 +117,20 @@ async def _send(account: BrokerAccount, op: Operation) -> None:
         await account.modify_position(op.target, sl=op.sl, tp=op.tp)
 
 
+async def _closed_since(account: BrokerAccount, intent: Intent, command: Command) -> set[str]:
+    if command.action is not Action.CLOSE:
+        return set()
+    deals = await account.history(intent.received)
+    return {d.position_id for d in deals if d.reason is DealReason.CLOSE}
+
+
 async def _candidates(
     deps: Deps, intent: Intent, command: Command, live: Sequence[Position | PendingOrder]
 ) -> list[TradeRecord]:
     # A reply names its signal; otherwise only trades with live positions or orders can matter.
     if intent.reply_to is not None and command.scope is not Scope.ALL:
         return await deps.store.trades(intent.user_id, signal_ref(intent))
-    clients = {item.client_id.rpartition(".")[0] for item in live if item.client_id}
+    clients = ids.copier_intents(item.client_id for item in live)
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
 
 
@@ -161,18 +141,22 @@ def _of_targets(
     return [item for item in items if item.client_id.startswith(prefixes)]
 
 
-async def _specs(
+async def specs_for(
     account: BrokerAccount, items: Sequence[Position | PendingOrder]
 ) -> dict[str, SymbolSpec]:
+    """Return the symbol specs of the given positions and orders."""
     symbols = {item.symbol for item in items}
     return {symbol: await account.symbol_spec(symbol) for symbol in sorted(symbols)}
 
 
-def _is_open_trade(record: TradeRecord) -> bool:
+def is_open_trade(record: TradeRecord) -> bool:
+    """Return whether a record is a signal that reached the broker (an opening or a fix)."""
     opening_kinds = (IntentKind.OPEN, IntentKind.EDIT)  # an edit opens a corrected signal
     return record.intent.kind in opening_kinds and bool(record.result.fills)
 
 
-def _target(record: TradeRecord) -> Target:
-    assert record.intent.signal is not None  # _is_open_trade records carry their signal
-    return Target(client_id=record.intent.client_id, signal=record.intent.signal)
+def target_of(record: TradeRecord) -> Target:
+    """Return the trade as follow-ups see it: its clientId and the signal as last edited."""
+    signal = record.signal
+    assert signal is not None  # is_open_trade records carry their signal
+    return Target(client_id=record.intent.client_id, signal=signal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,16 +22,15 @@ async def kill_switch(deps: Deps, user_id: str, now: datetime) -> list[Change]:
     The user's own (manual) trades are left alone: only clientIds the copier issued are touched.
     Safe to press twice: what is already closed is simply not found again.
     """
-    user = await _user(deps, user_id)
-    await accounts.pause(deps, user, KILL_SWITCH, None)
+    await _change(deps, user_id, lambda u: replace(u, paused_reason=KILL_SWITCH, paused_until=None))
     account = await accounts.connect_account(deps, user_id)
     changes: list[Change] = []
     for order in await account.orders():
-        if order.client_id.startswith(ids.CLIENT_ID_PREFIX):
+        if ids.intent_client_of(order.client_id):
             await account.cancel_order(order.id)
             changes.append(Change(kind=ChangeKind.CANCEL, target=order.id))
     for position in await account.positions():
-        if position.client_id.startswith(ids.CLIENT_ID_PREFIX):
+        if ids.intent_client_of(position.client_id):
             await account.close_position(position.id)
             changes.append(
                 Change(kind=ChangeKind.CLOSE, target=position.id, volume=position.volume)
@@ -40,21 +40,20 @@ async def kill_switch(deps: Deps, user_id: str, now: datetime) -> list[Change]:
 
 async def resume(deps: Deps, user_id: str) -> UserRecord:
     """Lift any pause (kill switch, loss limit, breaker) and reset the breaker count."""
-    user = await _user(deps, user_id)
-    resumed = replace(user, paused_reason="", paused_until=None, broker_failures=0)
-    await deps.store.put_user(resumed)
-    return resumed
+    return await _change(
+        deps, user_id, lambda u: replace(u, paused_reason="", paused_until=None, broker_failures=0)
+    )
 
 
 async def set_active(deps: Deps, user_id: str, active: bool) -> UserRecord:
     """Start or stop copying for a user (open trades stay as they are)."""
-    user = replace(await _user(deps, user_id), active=active)
-    await deps.store.put_user(user)
-    return user
+    return await _change(deps, user_id, lambda u: replace(u, active=active))
 
 
-async def _user(deps: Deps, user_id: str) -> UserRecord:
-    user = await deps.store.get_user(user_id)
+async def _change(
+    deps: Deps, user_id: str, change: Callable[[UserRecord], UserRecord]
+) -> UserRecord:
+    user = await deps.store.update_user(user_id, change)
     if user is None:
         raise InvalidInput(f"user {user_id!r} does not exist")
     return user

@@ -66,8 +66,14 @@ class LocalPipeline:
     async def quotes(self, quotes: Mapping[str, tuple[Decimal, Decimal]], at: datetime) -> None:
         """Move prices (fills, SL/TP hits follow) and act on what the account did."""
         self._tick(at)
-        for event in self._feed.set_quotes(quotes, self.now):
-            await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
+        for symbol, prices in quotes.items():  # one bad symbol must not lose the others
+            try:
+                events = self._feed.set_quotes({symbol: prices}, self.now)
+            except Rejected as e:
+                log.error("ignoring the quote for %s: %s", symbol, e)
+                continue
+            for event in events:
+                await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
         await self._drain()
 
     async def message(self, message: RawMessage, at: datetime) -> MessageRecord | None:

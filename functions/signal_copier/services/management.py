@@ -6,14 +6,13 @@ from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Target
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind, PendingOrder
 from signal_copier.core.model import Intent, IntentKind, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
-from signal_copier.services.commands import run_operations
+from signal_copier.services.commands import run_operations, target_of
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.opening import user_context
@@ -24,18 +23,18 @@ async def handle_broker_event(
     event: BrokerEvent, user_id: str, deps: Deps, now: datetime
 ) -> TradeResult | None:
     """React once to a position of ours closing at its TP; ignore everything else."""
-    ours = event.client_id.startswith(ids.CLIENT_ID_PREFIX)
+    ours = ids.intent_client_of(event.client_id)
     if event.kind is not EventKind.POSITION_CLOSED or event.reason is not DealReason.TP or not ours:
         return None
-    record = await _trade_of(deps, user_id, event.client_id.rpartition(".")[0])
-    if record is None or record.intent.signal is None:
+    record = await _trade_of(deps, user_id, ours)
+    if record is None or record.signal is None:
         return None
     intent = _manage_intent(
         record,
         ids.event_intent_id(user_id, event.client_id, event.position_id, event.kind),
         event.time,
     )
-    target = Target(client_id=record.intent.client_id, signal=record.intent.signal)
+    target = target_of(record)
 
     async def work(retry: bool) -> TradeResult | None:
         context = await user_context(deps, intent)
@@ -62,10 +61,10 @@ async def expire_pending(deps: Deps, user_id: str, now: datetime) -> list[TradeR
         orders = await account.orders()
     except Rejected:
         return []
-    clients = sorted({o.client_id.rpartition(".")[0] for o in orders if o.client_id})
+    clients = sorted(ids.copier_intents(o.client_id for o in orders))
     results = []
     for record in await deps.store.trades_by_client(user_id, clients):
-        if record.result.fills and record.intent.signal is not None:
+        if record.result.fills and record.signal is not None:
             result = await _expire(deps, account, record, orders, now)
             if result is not None:
                 results.append(result)
@@ -80,10 +79,10 @@ async def _expire(
     now: datetime,
 ) -> TradeResult | None:
     context = await user_context(deps, record.intent)
-    if isinstance(context, TradeResult) or record.intent.signal is None:
+    if isinstance(context, TradeResult) or record.signal is None:
         return None
     placed = record.recorded_at or record.intent.received
-    target = Target(client_id=record.intent.client_id, signal=record.intent.signal)
+    target = target_of(record)
     ops = expired_orders(placed, target, orders, now, context[1].pending_expiry_minutes)
     if not ops:
         return None

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from signal_copier.core.errors import InFlight, Retryable
+from signal_copier.core.errors import InFlight
 from signal_copier.core.model import Intent, TradeResult
 from signal_copier.core.records import ClaimState
 from signal_copier.services.deps import Deps
@@ -37,7 +37,9 @@ async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> Tra
     started = time.perf_counter()
     try:
         result = await work(claim.state is ClaimState.RETRY)
-    except Retryable:
+    except Exception:
+        # Retryable or a bug: either way the attempt is over, so let the redelivery reconcile
+        # at once instead of bouncing off our lease as "in flight" and hiding the real error.
         await deps.store.release_claim(intent.id, owner)
         raise
     if result is None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import datetime
 
 from signal_copier.core import codec
 from signal_copier.core.errors import CopierError
 from signal_copier.core.fanout import intents_for
-from signal_copier.core.model import Intent, IntentKind, RawMessage, Status, TradeResult
+from signal_copier.core.model import (
+    Intent,
+    IntentKind,
+    Parse,
+    RawMessage,
+    Signal,
+    Status,
+    TradeResult,
+)
 from signal_copier.core.parsing import parse
+from signal_copier.core.quotas import period_key
 from signal_copier.core.records import MessageRecord
-from signal_copier.services import commands, opening
+from signal_copier.services import commands, edits, opening
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.records import save_result
@@ -25,12 +35,36 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     Returns None for a duplicate delivery whose intents were already published.
     """
     parsed = parse(message.text)
-    previous = None
+    previous, newer = None, False
     if message.version:
         previous = await deps.store.latest_message(
             message.chat_id, message.message_id, before=message.version
         )
-    record = MessageRecord(
+        newest = await deps.store.latest_message(message.chat_id, message.message_id)
+        newer = newest is not None and newest.version > message.version
+    record = _record(message, parsed, previous)
+    if not await deps.store.remember_message(record):
+        stored = await deps.store.message(record.key)
+        if stored is None or stored.fanned_out >= 0:
+            return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    intents = []
+    if not newer:  # an edit that arrives after a later edit changes nothing
+        subscribers = await deps.store.subscribers(message.chat_id)
+        intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
+    for intent in intents:
+        await deps.queue.publish(INTENTS_TOPIC, codec.to_dict(intent), ordering_key=intent.user_id)
+    await deps.store.mark_fanned_out(record.key, len(intents))
+    log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
+    return record
+
+
+def _record(message: RawMessage, parsed: Parse, previous: MessageRecord | None) -> MessageRecord:
+    earlier_signals: tuple[Signal, ...] = ()
+    earlier_command = False
+    if previous is not None:
+        earlier_signals = previous.signals or previous.earlier_signals
+        earlier_command = previous.command is not None or previous.earlier_command
+    return MessageRecord(
         key=message.id,
         chat_id=message.chat_id,
         message_id=message.message_id,
@@ -41,18 +75,9 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
         command=parsed.command,
         reason=parsed.reason,
         explain=parsed.explain,
+        earlier_signals=earlier_signals,
+        earlier_command=earlier_command,
     )
-    if not await deps.store.remember_message(record):
-        stored = await deps.store.message(record.key)
-        if stored is None or stored.fanned_out >= 0:
-            return None  # a redelivery; a crash before fan-out finished falls through to redo it
-    subscribers = await deps.store.subscribers(message.chat_id)
-    intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
-    for intent in intents:
-        await deps.queue.publish(INTENTS_TOPIC, codec.to_dict(intent), ordering_key=intent.user_id)
-    await deps.store.mark_fanned_out(record.key, len(intents))
-    log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
-    return record
 
 
 async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResult | None:
@@ -65,7 +90,11 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
 async def record_failure(
     intent: Intent, error: Exception, deps: Deps, now: datetime
 ) -> TradeResult:
-    """Record an intent that gave up after its retries (dead-lettered), so the user sees it."""
+    """Record an intent that gave up after its retries (dead-lettered), so the user sees it.
+
+    Its quota is given back when the account shows none of its legs; when the account cannot
+    be asked, the reservation stays (counted once, never a second trade).
+    """
     reason = error.reason if isinstance(error, CopierError) else "internal_error"
     result = TradeResult(
         intent_id=intent.id,
@@ -75,9 +104,12 @@ async def record_failure(
         detail=f"gave up after retries: {error}",
     )
     await save_result(deps, intent, result, now)
-    log.error(
-        "intent %s failed for good: %s", intent.id, reason, extra={"trace_id": intent.trace_id}
-    )
+    if intent.kind in (IntentKind.OPEN, IntentKind.EDIT):
+        with suppress(CopierError):
+            if not await opening.has_placed(deps, intent):
+                period = period_key(intent.received)
+                await deps.store.release_quota(intent.user_id, period, intent.id)
+    log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
     return result
 
 
@@ -87,7 +119,7 @@ async def _dispatch(intent: Intent, deps: Deps, now: datetime, *, retry: bool) -
     if intent.kind is IntentKind.COMMAND and intent.command is not None:
         return await commands.apply_command(intent, intent.command, deps, now, retry)
     if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
-        return await commands.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
+        return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

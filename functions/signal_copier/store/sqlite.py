@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -97,6 +97,18 @@ class SqliteStore(SqliteDatabase):
     async def put_user(self, user: UserRecord) -> None:
         """Create or replace a user."""
         self._write("INSERT OR REPLACE INTO users VALUES (?, ?)", (user.user_id, dump(user)))
+
+    async def update_user(
+        self, user_id: str, change: Callable[[UserRecord], UserRecord]
+    ) -> UserRecord | None:
+        """Read, change and write a user in one transaction; None if there is no such user."""
+        with self._transaction() as con:
+            row = con.execute("SELECT record FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            if row is None:
+                return None
+            changed = change(load(UserRecord, row[0], "users"))
+            con.execute("UPDATE users SET record = ? WHERE user_id = ?", (dump(changed), user_id))
+            return changed
 
     async def claim(self, intent_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:
         """Claim an intent until now + lease; a live lease is BUSY whoever asks."""

@@ -61,14 +61,24 @@ def test_several_signals_in_one_message_get_one_intent_each() -> None:
 def test_edit_of_a_signal_becomes_an_edit_intent_carrying_the_previous_version() -> None:
     edited = _message(edit_date=NOW + timedelta(minutes=1))
     old = make_signal()
-    intents = intents_for(
-        edited,
-        _record(edited, signals=(make_signal(sl=None),)),
-        _record(_message(), signals=(old,)),
-        SUBS[:1],
-        "t",
-    )
+    record = _record(edited, signals=(make_signal(sl=None),), earlier_signals=(old,))
+    intents = intents_for(edited, record, _record(_message(), signals=(old,)), SUBS[:1], "t")
     assert intents[0].kind is IntentKind.EDIT and intents[0].previous == old
+    assert intents[0].message_date == NOW  # an edit does not make a signal younger
+
+
+def test_each_signal_of_an_edited_message_is_edited_against_its_own_part() -> None:
+    edited = _message(edit_date=NOW + timedelta(minutes=1))
+    gold, euro = make_signal(), make_signal(symbol="EURUSD")
+    record = _record(
+        edited, signals=(gold, euro, make_signal(symbol="GBPUSD")), earlier_signals=(gold, euro)
+    )
+    intents = intents_for(edited, record, _record(_message()), SUBS[:1], "t")
+    assert [(i.kind, i.part, i.previous) for i in intents] == [
+        (IntentKind.EDIT, 0, gold),
+        (IntentKind.EDIT, 1, euro),
+        (IntentKind.OPEN, 2, None),
+    ]
 
 
 def test_edit_that_turns_chatter_into_a_signal_opens_with_the_edit_time_as_its_age() -> None:
@@ -78,6 +88,27 @@ def test_edit_that_turns_chatter_into_a_signal_opens_with_the_edit_time_as_its_a
         edited, _record(edited, signals=(make_signal(),)), _record(_message()), SUBS[:1], "t"
     )
     assert intents[0].kind is IntentKind.OPEN and intents[0].message_date == when
+
+
+def test_edit_of_a_message_never_seen_before_keeps_the_original_date() -> None:
+    edited = _message(edit_date=NOW + timedelta(hours=3))
+    intents = intents_for(edited, _record(edited, signals=(make_signal(),)), None, SUBS[:1], "t")
+    assert intents[0].kind is IntentKind.OPEN and intents[0].message_date == NOW
+
+
+def test_an_edited_follow_up_is_never_run_again() -> None:
+    edited = _message(edit_date=NOW + timedelta(minutes=1), reply_to=3)
+    record = _record(edited, command=Command(action=Action.CLOSE), earlier_command=True)
+    assert intents_for(edited, record, _record(_message()), SUBS, "t") == []
+
+
+def test_a_signal_edited_into_a_command_acts_on_that_same_signal() -> None:
+    edited = _message(edit_date=NOW + timedelta(minutes=1))
+    record = _record(
+        edited, command=Command(action=Action.CANCEL), earlier_signals=(make_signal(),)
+    )
+    (intent,) = intents_for(edited, record, _record(_message()), SUBS[:1], "t")
+    assert intent.kind is IntentKind.COMMAND and intent.reply_to == 7
 
 
 def test_command_carries_reply_to() -> None:

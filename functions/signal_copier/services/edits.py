@@ -1,0 +1,60 @@
+"""Edited signals: carry new levels to the trades they opened, or open a fixed signal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from signal_copier.core.errors import Rejected
+from signal_copier.core.followups import plan_edit, trade_levels
+from signal_copier.core.model import Intent, Signal, Status, TradeResult
+from signal_copier.services import accounts, opening
+from signal_copier.services.commands import is_open_trade, run_operations, specs_for, target_of
+from signal_copier.services.deps import Deps
+from signal_copier.services.records import signal_ref, skipped
+
+# Refusals a channel fixes by editing the post (the parser's reading of the levels); market
+# refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
+FIXABLE = frozenset({"sl_wrong_side", "tps_out_of_order", "price_decimal_slip", "no_sl"})
+
+
+async def apply_edit(
+    intent: Intent, previous: Signal, signal: Signal, deps: Deps, now: datetime, retry: bool
+) -> TradeResult:
+    """Carry an edited signal's new SL/TP/entry to the trades that same signal opened."""
+    records = [
+        r
+        for r in await deps.store.trades(intent.user_id, signal_ref(intent))
+        if r.intent.part == intent.part
+    ]
+    opened = [r for r in records if is_open_trade(r)]
+    changed = trade_levels(previous) != trade_levels(signal)
+    if not opened:
+        if changed and any(r.result.reason in FIXABLE for r in records):
+            return await opening.open_signal(intent, signal, deps, now, retry=retry)
+        return skipped(intent, "not_executed", "the original signal was not traded")
+    if (signal.symbol, signal.side) != (previous.symbol, previous.side):
+        return skipped(
+            intent,
+            "signal_changed",
+            f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
+            f"{signal.symbol}; open trades were left as they are — check them",
+        )
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        positions, orders = await account.positions(), await account.orders()
+        specs = await specs_for(account, [*positions, *orders])
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
+    ops = [
+        op
+        for record in opened
+        for op in plan_edit(
+            record.signal or previous, signal, target_of(record), positions, orders, specs
+        )
+    ]
+    result = await run_operations(account, ops, intent)
+    if changed and result.status is not Status.REJECTED:
+        for record in opened:  # follow-ups and management now follow the edited levels
+            await deps.store.save_trade(replace(record, current=signal))
+    return result

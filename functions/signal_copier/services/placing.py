@@ -1,0 +1,59 @@
+"""Sending a plan's orders, and finding what an earlier attempt already sent (by clientId)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from signal_copier.core import ids
+from signal_copier.core.errors import BrokerRejected
+from signal_copier.core.followups import leg_of
+from signal_copier.core.model import Fill, Intent, OrderPlan
+from signal_copier.core.ports import BrokerAccount
+
+
+async def send_orders(
+    account: BrokerAccount, plan: OrderPlan, existing: dict[str, Fill]
+) -> tuple[list[Fill], list[BrokerRejected]]:
+    """Place a plan's orders, adopting the legs in `existing` instead of sending them again."""
+    fills: list[Fill] = []
+    errors: list[BrokerRejected] = []
+    for order in plan.orders:
+        if order.client_id in existing:
+            fills.append(existing[order.client_id])
+            continue
+        try:
+            fills.append(await account.place(order))
+        except BrokerRejected as e:
+            errors.append(e)
+    return fills, errors
+
+
+async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fill]:
+    """Return the legs of `intent` an earlier attempt placed: positions, orders, history."""
+    found: dict[str, Fill] = {}
+    for deal in await account.history(intent.received):
+        found.setdefault(
+            deal.client_id,
+            _fill(deal.client_id, deal.order_id, deal.position_id, deal.volume, deal.price),
+        )
+    for order in await account.orders():
+        found[order.client_id] = _fill(order.client_id, order.id, None, order.volume, order.price)
+    for position in await account.positions():
+        found[position.client_id] = _fill(
+            position.client_id, "", position.id, position.volume, position.open_price
+        )
+    return {cid: f for cid, f in found.items() if ids.intent_client_of(cid) == intent.client_id}
+
+
+def _fill(
+    client_id: str, order_id: str, position_id: str | None, volume: Decimal, price: Decimal
+) -> Fill:
+    return Fill(
+        client_id=client_id,
+        order_id=order_id,
+        position_id=position_id,
+        volume=volume,
+        price=price,
+        leg=leg_of(client_id),
+        pending=position_id is None,
+    )

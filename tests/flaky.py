@@ -1,0 +1,59 @@
+"""A broker double for failure paths: the paper broker, with chosen calls timing out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from signal_copier.broker.paper import PaperBroker
+from signal_copier.core.errors import BrokerUnavailable
+from signal_copier.core.market import Credentials
+
+
+class FlakyBroker:
+    """Fail the n-th calls (counted across `methods`) with BrokerUnavailable.
+
+    With `after=True` the call reaches the paper server first: the outcome is unknown to the
+    caller, exactly like a timeout after the server acted.
+    """
+
+    def __init__(
+        self,
+        paper: PaperBroker,
+        *,
+        fail_on: Collection[int] = (),
+        methods: Collection[str] = ("place",),
+        after: bool = False,
+    ) -> None:
+        self.paper, self.fail_on, self.methods, self.after = (
+            paper,
+            set(fail_on),
+            set(methods),
+            after,
+        )
+        self.calls = 0
+
+    async def connect(self, credentials: Credentials) -> Any:
+        """Return the paper account behind a connection that fails as configured."""
+        return _FlakyAccount(self, await self.paper.connect(credentials))
+
+
+class _FlakyAccount:
+    def __init__(self, broker: FlakyBroker, account: Any) -> None:
+        self._broker, self._account = broker, account
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._account, name)
+        if name not in self._broker.methods:
+            return real
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            broker = self._broker
+            broker.calls += 1
+            if broker.calls in broker.fail_on:
+                if broker.after:
+                    await real(*args, **kwargs)
+                raise BrokerUnavailable(f"timed out (call {broker.calls})")
+            return await real(*args, **kwargs)
+
+        return call
