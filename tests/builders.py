@@ -101,3 +101,6 @@ def make_intent(**fields: Any) -> Intent:
         "signal": make_signal(),
     }
     return Intent(**{**base, **fields})
+
+
+GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"  # two TPs, market, sane levels

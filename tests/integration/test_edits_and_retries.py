@@ -4,8 +4,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
+from builders import GOLD_BUY
 from flaky import FlakyBroker
 from signal_copier.core.model import OrderRequest, OrderType, RawMessage, Side, Status
 from signal_copier.core.quotas import period_key
@@ -13,13 +12,7 @@ from signal_copier.core.records import Plan
 from signal_copier.services import accounts, control
 from world import World
 
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
 TWO = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\n\nEURUSD SELL @ 1.0850\nSL 1.0880\nTP 1.0800"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path)
 
 
 async def test_editing_a_two_signal_message_moves_each_signals_own_sl(world: World) -> None:

@@ -5,12 +5,11 @@ from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
+from builders import GOLD_BUY
 from flaky import FlakyBroker
 from signal_copier.core.model import RawMessage, Status
 from signal_copier.services.pipeline import handle_message
 from world import World
-
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
 
 
 async def test_every_message_and_intent_delivered_three_times_concurrently_places_once(

@@ -2,20 +2,11 @@
 
 from datetime import timedelta
 from decimal import Decimal as D
-from pathlib import Path
 
-import pytest
-
+from builders import GOLD_BUY
 from signal_copier.core.model import Side, Status
 from signal_copier.services import control
 from world import World
-
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path)
 
 
 async def test_close_half_reply_closes_half_of_each_position(world: World) -> None:

@@ -1,24 +1,16 @@
 """Opening signals end to end on the local adapters: sizing, mapping, guards, quota."""
 
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
-from builders import NOW
+from builders import GOLD_BUY, NOW
 from signal_copier.core.errors import QuotaExceeded
 from signal_copier.core.model import Status
 from signal_copier.core.quotas import period_key
 from signal_copier.core.records import Plan
 from signal_copier.services import accounts
 from world import World
-
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path)
 
 
 async def test_market_signal_opens_one_position_per_tp_for_each_subscriber(world: World) -> None:

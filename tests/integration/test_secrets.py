@@ -4,11 +4,10 @@ import io
 import logging
 from pathlib import Path
 
+from builders import GOLD_BUY
 from signal_copier import logs
 from signal_copier.core.market import Credentials
 from world import World
-
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
 
 
 async def test_broker_token_never_reaches_logs_records_or_disk_in_clear(tmp_path: Path) -> None:

@@ -1,22 +1,15 @@
 """Limits a user sets: daily loss, pending expiry, per-channel symbols and hours, bad settings."""
 
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
+from builders import GOLD_BUY
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.model import Side
 from signal_copier.core.records import Plan
 from signal_copier.services import accounts
 from world import World
-
-GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path)
 
 
 async def test_daily_loss_limit_pauses_copying_until_midnight(world: World) -> None:
