@@ -42,30 +42,27 @@ class SqliteStore(SqliteDatabase):
 
     async def remember_message(self, record: MessageRecord) -> bool:
         """Store a message version; return False if its key was already stored."""
-        row = (record.key, record.chat_id, record.message_id, record.version, dump(record))
-        return self._write("INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?)", row) == 1
+        fields = (record.key, record.chat_id, record.message_id, record.version)
+        row = (*fields, dump(record), record.fanned_out)
+        return self._write("INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?)", row) == 1
 
     async def mark_fanned_out(self, key: str, intents: int) -> None:
         """Record how many intents a message fanned out to (no-op for an unknown key)."""
-        with self._transaction() as con:
-            row = con.execute("SELECT record FROM messages WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                record = replace(load(MessageRecord, row[0], f"messages/{key}"), fanned_out=intents)
-                sql = "UPDATE messages SET record = ? WHERE key = ?"
-                con.execute(sql, (dump(record), key))
+        self._write("UPDATE messages SET fanned_out = ? WHERE key = ?", (intents, key))
 
     async def message(self, key: str) -> MessageRecord | None:
         """Return one stored message version by key."""
-        sql = "SELECT record FROM messages WHERE key = ?"
-        return self._one(MessageRecord, sql, (key,), f"messages/{key}")
+        rows = self._rows("SELECT record, fanned_out FROM messages WHERE key = ?", (key,))
+        return _message(rows[0], f"messages/{key}") if rows else None
 
     async def latest_message(
         self, chat_id: str, message_id: int, before: int | None = None
     ) -> MessageRecord | None:
         """Return the highest stored version of a message, or the highest below `before`."""
-        sql = "SELECT record FROM messages WHERE chat_id = ? AND message_id = ? AND version < ?"
+        sql = "SELECT record, fanned_out FROM messages WHERE chat_id = ? AND message_id = ?"
         params = (chat_id, message_id, MAX_INT if before is None else before)
-        return self._one(MessageRecord, f"{sql} ORDER BY version DESC LIMIT 1", params, "messages")
+        rows = self._rows(f"{sql} AND version < ? ORDER BY version DESC LIMIT 1", params)
+        return _message(rows[0], "messages") if rows else None
 
     async def subscribers(self, chat_id: str) -> list[Subscription]:
         """Return every user following a chat, by user id."""
@@ -217,6 +214,10 @@ def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, k
     sql = "INSERT OR IGNORE INTO reservations VALUES (?, ?, ?, ?)"
     if con.execute(sql, (user_id, period, intent_id, kind)).rowcount:
         con.execute(_BUMP[kind], (1, user_id, period))
+
+
+def _message(row: tuple[str, int], where: str) -> MessageRecord:
+    return replace(load(MessageRecord, row[0], where), fanned_out=row[1])
 
 
 def _subscription(row: tuple[str, str, str]) -> Subscription:

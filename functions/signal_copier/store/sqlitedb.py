@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NO
   overrides TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
 CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
 CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
-  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL);
+  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
+  fanned_out INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
 CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), attempt INTEGER NOT NULL,
