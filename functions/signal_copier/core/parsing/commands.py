@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from itertools import pairwise
+from operator import attrgetter
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.tokens import Item, scan
@@ -26,6 +27,7 @@ _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"
 _CLAUSE_MARKS = ",;!✅☑✔.\n\t "
 _CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
+_KIND = attrgetter("kind")
 
 
 def _words(items: list[Item]) -> list[Item] | None:
@@ -108,7 +110,7 @@ def _reported(items: list[Item], at: int) -> bool:
 
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
-    if any(item.kind == "close" for item in items):
+    if "close" in map(_KIND, items):
         items = _verbs(items)
     words = _words(items)
     if words is None:

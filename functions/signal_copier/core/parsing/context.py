@@ -31,9 +31,9 @@ def read_context(scan: Scan) -> Context:
             first = item.kind
             break
     return Context(
-        hedged=bool(present & _HEDGES),
+        hedged=not present.isdisjoint(_HEDGES),
         veto="veto" in present,
-        command_words=bool(present & _COMMAND_WORDS),
+        command_words=not present.isdisjoint(_COMMAND_WORDS),
         leading_command=first in _LEADING_COMMANDS,
         plain=not scan.question and "w" not in present and "negation" not in present,
     )

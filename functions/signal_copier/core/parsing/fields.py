@@ -81,14 +81,14 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
             _extras(block, rest[1:])
             return
     block.entry = first.value
-    block.explain.append(f'"{label} {first.raw}" → entry={first.value}')
+    block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
     block.positional = len(rest) == 2 and not any(i.kind in JOINERS for i in items)
     _extras(block, rest)
 
 
 def _span(block: Block) -> str:
     low, high = block.entry_range or (Decimal(0), Decimal(0))
-    return f"{low}..{high}"
+    return f"{low!s}..{high!s}"
 
 
 def _extras(block: Block, numbers: list[Item]) -> None:
@@ -106,10 +106,10 @@ def read_sl(block: Block, items: list[Item], label: str) -> None:
     first = numbers[0]
     if first.unit == "pips":
         block.sl_pips = first.value
-        block.explain.append(f'"{label} {first.raw} pips" → sl_pips={first.value}')
+        block.explain.append(f'"{label} {first.raw} pips" → sl_pips={first.value!s}')
     else:
         block.sl = first.value
-        block.explain.append(f'"{label} {first.raw}" → sl={first.value}')
+        block.explain.append(f'"{label} {first.raw}" → sl={first.value!s}')
 
 
 def _is_index(numbers: list[Item]) -> bool:
@@ -117,10 +117,13 @@ def _is_index(numbers: list[Item]) -> bool:
     return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
 
 
-def _all_pips(items: list[Item]) -> bool:
-    # "20-50-100 pips": every number of a joined run shares the last one's unit.
+def _all_pips(items: list[Item], first: Item) -> bool:
+    # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
     numbers = [i for i in items if i.kind == "num"]
-    if numbers[-1].unit != "pips" or any("." in n.raw for n in numbers):
+    if numbers[-1].unit != "pips":
+        return False  # the common case, found before any slicing
+    items, numbers = items[items.index(first) :], numbers[numbers.index(first) :]
+    if any("." in n.raw for n in numbers):
         return False
     return all(items[items.index(n) + 1].kind in JOINERS for n in numbers[:-1])
 
@@ -138,14 +141,14 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             return
     first = numbers[0]
     name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
-    if first.unit == "pips" or _all_pips(items[items.index(first) :]):
+    if first.unit == "pips" or _all_pips(items, first):
         pips = [n.value for n in numbers if n.unit in ("", "pips")]
         block.tp_pips.extend(pips if first.unit == "" else [first.value])
         block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
         return
     block.tps.append(first.value)
-    block.explain.append(f'"{label} {first.raw}" → {name}={first.value}')
+    block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     for number in numbers[1:]:
         if not number.unit and price_like(number.value, first.value):
             block.tps.append(number.value)
-            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value}')
+            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')

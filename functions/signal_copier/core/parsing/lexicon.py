@@ -31,6 +31,8 @@ _NOT_PHRASES = ("language", "symbols")
 
 Phrase = tuple[str, ...]
 PhraseIndex = dict[str, list[tuple[Phrase, str]]]
+# What a first word may begin: the second words of its longer phrases, and its one-word meaning.
+PhraseStart = tuple[frozenset[str], tuple[str, int] | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,9 +116,12 @@ def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] |
     return None
 
 
-def second_words(index: PhraseIndex) -> dict[str, frozenset[str]]:
-    """Return the second words of each first word's longer phrases (a cheap pre-check)."""
+def phrase_starts(index: PhraseIndex) -> dict[str, PhraseStart]:
+    """Return what each first word may begin (the second words are a cheap pre-check)."""
     return {
-        first: frozenset(phrase[1] for phrase, _ in entries if len(phrase) > 1)
+        first: (
+            frozenset(phrase[1] for phrase, _ in entries if len(phrase) > 1),
+            next(((value, 1) for phrase, value in entries if len(phrase) == 1), None),
+        )
         for first, entries in index.items()
     }

@@ -102,8 +102,11 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
         if edge is not None and (edge - block.sl) * sign <= 0:
             found.append("sl_wrong_side")
     top = high if side is Side.BUY else low
-    if top is not None and any((tp - top) * sign <= 0 for tp in block.tps):
-        found.append("tp_wrong_side")
+    if top is not None:
+        for tp in block.tps:  # a loop, not any(): this runs for every signal
+            if (tp - top) * sign <= 0:
+                found.append("tp_wrong_side")
+                break
     if len(block.tps) > 1 and block.tps != sorted(block.tps, key=lambda tp: tp * sign):
         found.append("tps_out_of_order")
     return tuple(found)

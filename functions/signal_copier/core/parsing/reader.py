@@ -20,6 +20,7 @@ SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
     "sell_stop": (Side.SELL, True, OrderType.STOP),
 }
 _VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
+_LEVEL_UNITS = ("", "pips")
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
 _STOPPERS = ("w", "noise", "close", "cancel", "move", "hit", "breakeven")  # end a field's values
@@ -45,7 +46,11 @@ class Reader:
         """Return every block the message holds."""
         handlers = _HANDLERS
         for at, item in enumerate(self.items):
-            handler = handlers.get(item.kind)
+            kind = item.kind
+            if kind == "num" and self.field in _VALUE_FIELDS:
+                self.buffer.append(item)  # the most common step, kept out of the dispatch
+                continue
+            handler = handlers.get(kind)
             if handler is not None:  # other kinds (filler, hedges, sentence ends) change nothing
                 handler(self, at, item)
         self._flush()
@@ -78,17 +83,13 @@ class Reader:
             fields.read_entry(block, buffer, text)
 
     def _number(self, _at: int, item: Item) -> None:
-        field = self.field
-        if field in _VALUE_FIELDS:
-            self.buffer.append(item)
-            return
-        block = self.blocks[-1]
+        field, block = self.field, self.blocks[-1]  # a value field's numbers are buffered by read
         if field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
-            block.explain.append(f'"lot {item.raw}" → lot={item.value}')
+            block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
         elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
             block.risk_percent = item.value
-            block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value}')
+            block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value!s}')
 
     def _newline(self, _at: int, _item: Item) -> None:
         if not self.buffer:  # the common case: nothing pending, so only a skipped line ends
@@ -97,17 +98,21 @@ class Reader:
             return
         if self.field == "tp" and self.label is not None and self._index_only():
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
-        if self.field in _SKIPPING or self._has_value():
+        if self.field in _SKIPPING or self._first_level() is not None:
             self._start(None)
 
-    def _has_value(self) -> bool:
-        return bool(self.buffer) and any(
-            i.kind == "num" and i.unit in ("", "pips") for i in self.buffer
-        )
+    def _first_level(self) -> Item | None:
+        # A loop, not any(): a generator costs more than the few items buffered here.
+        for item in self.buffer:
+            if item.kind == "num" and item.unit in _LEVEL_UNITS:
+                return item
+        return None
 
     def _index_only(self) -> bool:
+        if self.label is None or self.label.unit:
+            return False
         numbers = [i for i in self.buffer if i.kind == "num"]
-        if len(numbers) != 1 or self.label is None or self.label.unit:
+        if len(numbers) != 1:
             return False
         return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit
 
@@ -143,7 +148,7 @@ class Reader:
         current.sides[side] = current.sides.get(side, False) or strong
         if order_type is not None and current.order_type is None:
             current.order_type = order_type
-        current.explain.append(f'"{item.text}" → side={side.value}')
+        current.explain.append(f'"{item.text}" → side={side!s}')
         if strong:
             self._start("head", item)
 
@@ -182,7 +187,7 @@ class Reader:
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
         elif kind in _STOPPERS:
-            if self.field in _VALUE_FIELDS and self._has_value():
+            if self.field in _VALUE_FIELDS and self._first_level() is not None:
                 self._start(None if self.field in ("sl", "tp") else self.field)
         else:
             return

@@ -13,9 +13,9 @@ _SIDE_KINDS = frozenset({"buy", "sell", "buy_weak", "sell_weak"})
 
 def _hits(words: list[str]) -> Counter[str]:
     found: Counter[str] = Counter()
-    at = 0
+    index, at = LEXICON.reasons, 0
     while at < len(words):
-        hit = lexicon.match(LEXICON.reasons, words, at)
+        hit = lexicon.match(index, words, at) if words[at] in index else None
         if hit:
             found[hit[0]] += 1
             at += hit[1]
@@ -28,7 +28,7 @@ def classify(scan: Scan) -> str:
     """Return result, news, analysis, promotion, status, rule, commentary or chatter."""
     hits = _hits(scan.words)
     kinds = {item.kind for item in scan.items}
-    wordy = sum(1 for word in scan.words if word.isalpha()) > _LONG_TEXT
+    wordy = sum(map(str.isalpha, scan.words)) > _LONG_TEXT
     if "veto" in kinds:
         return "analysis"
     if hits["status"] and len(scan.words) <= 6:

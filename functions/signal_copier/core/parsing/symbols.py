@@ -85,23 +85,23 @@ def may_start(word: str, table: SymbolTable) -> bool:
     )
 
 
-def cannot_start(words: list[str], glued: list[bool], at: int, table: SymbolTable) -> bool:
+def cannot_start(words: list[str], gaps: list[str], at: int, table: SymbolTable) -> bool:
     """Return True when no symbol can begin at token `at` (a cheap pre-check)."""
     word = words[at]
     if word in table.starts or len(word) in (6, 7) or word.endswith(QUOTE_ENDINGS):
         return False
-    return not (at + 1 < len(words) and glued[at + 1] and words[at + 1].isdigit())
+    return not (at + 1 < len(words) and not gaps[at + 1] and words[at + 1].isdigit())
 
 
 def read_symbol(
-    words: list[str], raws: list[str], glued: list[bool], at: int, table: SymbolTable
+    words: list[str], raws: list[str], gaps: list[str], at: int, table: SymbolTable
 ) -> tuple[str, int] | None:
     """Return the canonical symbol starting at token `at` and how many tokens it spans."""
     word = words[at]
-    if cannot_start(words, glued, at, table):
+    if cannot_start(words, gaps, at, table):
         return None
     following = words[at + 1] if at + 1 < len(words) else ""
-    if following.isdigit() and glued[at + 1] and word + following in table.aliases:
+    if following.isdigit() and not gaps[at + 1] and word + following in table.aliases:
         return table.aliases[word + following], 2
     two = f"{word} {following}"
     if two in table.aliases:
@@ -116,7 +116,7 @@ def read_symbol(
         return (word + following).upper(), 2
     if word in table.crypto and following in table.crypto_quotes:
         return _crypto(word + following, table) or word.upper() + following.upper(), 2
-    hashed = at > 0 and glued[at] and raws[at - 1] in "#$"
+    hashed = at > 0 and not gaps[at] and raws[at - 1] in "#$"
     if word in table.crypto_bare and (raws[at].isupper() or hashed):
         return word.upper() + BARE_CRYPTO, 1
     return None

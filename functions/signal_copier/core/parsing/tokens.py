@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,7 +48,7 @@ _LIST = Item("list", ",")
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
 # reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
 _SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH = range(6)
-_Reading = tuple[int, Item | None]
+_Reading = tuple[int, Item | None, lexicon.PhraseStart]
 
 
 def _simple_words() -> dict[str, str]:
@@ -72,18 +71,13 @@ _UNIT_STARTS = frozenset(
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
 _UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
 _UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
-_SECONDS = lexicon.second_words(LEXICON.concepts)
-_SINGLES = {
-    first: value
-    for first, entries in LEXICON.concepts.items()
-    for phrase, value in entries
-    if len(phrase) == 1
-}
+_PHRASES = lexicon.phrase_starts(LEXICON.concepts)
+_NO_PHRASE: lexicon.PhraseStart = (frozenset(), None)
 _READINGS_LIMIT = 50_000
-_READINGS: dict[str, _Reading] = {"\n": (_BREAK, None)}  # raw token → reading (a bounded memo)
+_READINGS: dict[str, _Reading] = {"\n": (_BREAK, None, _NO_PHRASE)}  # raw token → reading (memo)
 
 
-def _read_token(raw: str, word: str) -> _Reading:
+def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
     is_word = raw[0].isalnum()
     simple = _SIMPLE.get(word)
     if simple in LABELS:
@@ -94,7 +88,7 @@ def _read_token(raw: str, word: str) -> _Reading:
     if is_word and symbols.may_start(word, TABLE):
         if word in TABLE.contextual or word in TABLE.perp_markers:
             return _SYMBOLISH, None
-        found = symbols.read_symbol([word], [raw], [False], 0, TABLE)
+        found = symbols.read_symbol([word], [raw], [" "], 0, TABLE)
         if found is not None and not found[0].endswith("USDT"):
             return _SHARED, Item("sym", raw, raw=found[0])  # "gold", "EURUSD": the same anywhere
         if found is not None:
@@ -107,7 +101,8 @@ def _read_token(raw: str, word: str) -> _Reading:
 
 
 def _reading(raw: str, word: str) -> _Reading:
-    found = _read_token(raw, word)
+    how, item = _read_token(raw, word)
+    found = how, item, _PHRASES.get(word, _NO_PHRASE)
     if len(_READINGS) < _READINGS_LIMIT:
         _READINGS[raw] = found
     return found
@@ -119,73 +114,74 @@ class _Scanner:
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
         self.raws: list[str] = parts[1::2]
         self.words: list[str] = list(map(str.lower, self.raws))
-        self.glued: list[bool] = list(map(operator.not_, parts[:-1:2]))
-        if self.glued:
-            self.glued[0] = False
+        # The text skipped before each token: none when it is glued to the token before it.
+        self.gaps: list[str] = parts[:-1:2]
+        if self.gaps:
+            self.gaps[0] = " "  # the first token is glued to nothing
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
 
     def run(self) -> Scan:
-        raws, items, at, count = self.raws, self.scan.items, 0, len(self.raws)
+        raws, items, known = self.raws, self.scan.items, _READINGS.get
+        append, at, count = items.append, 0, len(raws)
         while at < count:
             raw = raws[at]
-            reading = _READINGS.get(raw)
+            reading = known(raw)
             if reading is None:
                 if raw[0].isdecimal():
-                    at = self._number(at)
+                    at = self._number(at, raw)
                     continue
                 reading = _reading(raw, self.words[at])
-            how, item = reading
+            how, item, phrase = reading
             if how == _SHARED:
                 if item is not None:
-                    items.append(item)
+                    append(item)
             elif how == _BREAK:
                 if items and items[-1] is not _NEWLINE:
-                    items.append(_NEWLINE)
+                    append(_NEWLINE)
             else:
-                at = self._word(at, how)
+                at = self._word(at, how, phrase)
                 continue
             at += 1
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
         return self.scan
 
-    def _word(self, at: int, how: int) -> int:
+    def _word(self, at: int, how: int, phrase: lexicon.PhraseStart) -> int:
         if how == _SYMBOLISH:
-            found = symbols.read_symbol(self.words, self.raws, self.glued, at, TABLE)
-            if found:
-                self.scan.perpetual |= found[0].endswith("USDT")
-                self.symbols.append(Item("sym", self._text(at, found[1]), raw=found[0]))
-                self.scan.items.append(self.symbols[-1])
-                return at + found[1]
-            self.scan.perpetual |= self.words[at] in TABLE.perp_markers
-        concept = None if how == _QUESTION else self._concept(at)
-        if concept:
-            self.scan.items.append(Item(concept[0], self._text(at, concept[1])))
-            return at + concept[1]
+            span = self._symbol(at)
+            if span:
+                return at + span
+        seconds, concept = phrase  # "?" begins no phrase
+        words = self.words
+        if seconds and at + 1 < len(words) and words[at + 1] in seconds:
+            concept = lexicon.match(LEXICON.concepts, words, at)
+        if concept is not None:
+            kind, span = concept
+            text = self.raws[at] if span == 1 else " ".join(self.raws[at : at + span])
+            self.scan.items.append(Item(kind, text))
+            return at + span
         if how in (_SYMBOLISH, _PHRASE_WORD):
             self.scan.items.append(Item("w", self.raws[at]))
         self.scan.question |= how == _QUESTION
         return at + 1  # other punctuation carries no meaning once joiners are known
 
-    def _concept(self, at: int) -> tuple[str, int] | None:
-        words = self.words
-        following = words[at + 1] if at + 1 < len(words) else ""
-        if following in _SECONDS.get(words[at], ()):
-            return lexicon.match(LEXICON.concepts, words, at)
-        single = _SINGLES.get(words[at])
-        return None if single is None else (single, 1)
+    def _symbol(self, at: int) -> int:
+        found = symbols.read_symbol(self.words, self.raws, self.gaps, at, TABLE)
+        if not found:
+            self.scan.perpetual |= self.words[at] in TABLE.perp_markers
+            return 0
+        name, span = found
+        self.scan.perpetual |= name.endswith("USDT")
+        self.symbols.append(Item("sym", " ".join(self.raws[at : at + span]), raw=name))
+        self.scan.items.append(self.symbols[-1])
+        return span
 
-    def _text(self, at: int, span: int) -> str:
-        if span == 1:
-            return self.raws[at]
-        return " ".join(self.raws[at : at + span])
-
-    def _number(self, at: int) -> int:
-        raw, items, glued = self.raws[at], self.scan.items, self.glued
+    def _number(self, at: int, raw: str) -> int:
+        items, gaps = self.scan.items, self.gaps
         if items and len(raw) <= 2 and raw.isdigit():
             previous = items[-1]
-            if previous.kind in LABELS and not previous.unit and glued[at]:
+            if previous.kind in LABELS and not previous.unit and not gaps[at]:
                 previous.unit = raw  # "TP1": an index, not a price
                 return at + 1
             if previous.kind in _NUMBERED:
@@ -194,12 +190,16 @@ class _Scanner:
         if values is None:
             items.append(Item("date", raw))
             return at + 1
-        nxt = at + 1
-        if glued[at] or (nxt < len(glued) and (glued[nxt] or self.words[nxt] in _UNIT_NEXT)):
+        words, nxt = self.words, at + 1
+        after = words[nxt] if nxt < len(words) else ""
+        # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
+        if not gaps[at] or (
+            (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
+        ):
             unit, nxt = self._unit(at)
             self.scan.perpetual |= unit == "lev"
-        else:  # the common case: a space, then no unit word
-            unit = "signed" if at and self.words[at - 1] == "+" else ""
+        else:  # the common case: no unit word next ("⏎", "-", "sl")
+            unit = "signed" if at and words[at - 1] == "+" else ""
         items.append(Item("num", raw, values[0], raw, unit))
         if len(values) > 1:
             for value in values[1:]:
@@ -208,9 +208,9 @@ class _Scanner:
         return nxt
 
     def _unit(self, at: int) -> tuple[str, int]:
-        words, glued = self.words, self.glued
+        words, gaps = self.words, self.gaps
         before = words[at - 1] if at else ""
-        if at and glued[at] and before in _GLUED_BEFORE:
+        if at and not gaps[at] and before in _GLUED_BEFORE:
             return ("lev" if before == "x" else "tf"), at + 1
         nxt = at + 1
         if nxt >= len(words):
@@ -220,11 +220,11 @@ class _Scanner:
             return ("signed" if before == "+" else ""), nxt
         concept = lexicon.match(LEXICON.concepts, words, nxt) if after in _UNIT_STARTS else None
         name, span = concept or ("", 1)
-        if name == "pips" or (after[:3] == "pip" and glued[nxt]):
+        if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
             return "pips", nxt + span
         if after == "%":
             return "pct", nxt + 1
-        if glued[nxt] and after in _GLUED_AFTER:
+        if not gaps[nxt] and after in _GLUED_AFTER:
             return ("lev" if after == "x" else "ord" if after in _ORDINAL else "tf"), nxt + 1
         if name == "time":
             return "tf", nxt + span
@@ -237,8 +237,8 @@ class _Scanner:
         following = colon + 1
         return (
             following < len(self.raws)
-            and self.glued[colon]
-            and self.glued[following]
+            and not self.gaps[colon]
+            and not self.gaps[following]
             and self.raws[following].isdecimal()
             and len(self.raws[following]) == 2
         )
