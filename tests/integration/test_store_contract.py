@@ -443,3 +443,13 @@ async def test_background_checkpoint_keeps_the_wal_bounded(tmp_path: Path) -> No
             sizes.append(wal.stat().st_size)
         assert sizes[1] < sizes[0] * 1.5
         assert len(await store.trades("u1")) == 600
+
+
+async def test_finish_stores_the_record_only_for_the_claims_owner(store: Store) -> None:
+    await store.claim("i1", "w1", NOW, LEASE)
+    await store.finish("i1", "w2", NOW, make_trade("i1"))  # not the owner: nothing happens
+    assert await store.trade("u1", "i1") is None
+    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.BUSY
+    await store.finish("i1", "w1", NOW, make_trade("i1"))
+    assert (await store.trade("u1", "i1")) is not None
+    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.DONE

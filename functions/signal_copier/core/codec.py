@@ -25,13 +25,45 @@ def to_dict(value: Any) -> dict[str, Any]:
     """Return a dataclass instance as a JSON-safe dict."""
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         raise TypeError(f"expected a dataclass instance, got {type(value).__name__}")
-    return typing.cast(dict[str, Any], _encode(value))
+    return typing.cast(dict[str, Any], _encoder(typing.cast(Any, type(value)))(value))
 
 
 def from_dict(cls: type[T], data: Any) -> T:
     """Build a dataclass from a dict made by `to_dict`; raise InvalidInput naming the field."""
     decoder = _decoder(typing.cast(Any, cls))
     return typing.cast(T, decoder(data, cls.__name__))
+
+
+Encoder = Callable[[Any], Any]
+
+
+@cache
+def _encoder(tp: Any) -> Encoder:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        inner = _encoder(next(a for a in typing.get_args(tp) if a is not type(None)))
+        return lambda value: None if value is None else inner(value)
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        fields = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(tp)]
+        return lambda value: {name: enc(getattr(value, name)) for name, enc in fields}
+    if origin is tuple:
+        args = typing.get_args(tp)
+        item = _encoder(args[0]) if len(args) == 2 and args[1] is Ellipsis else _encode
+        return lambda value: [item(v) for v in value]
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return lambda value: value.value
+    if tp is Decimal:
+        return str
+    if tp is datetime:
+        return _iso
+    return _encode  # plain values, dicts and Any: inspect at run time
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime cannot be encoded")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _encode(value: Any) -> Any:
@@ -41,23 +73,14 @@ def _encode(value: Any) -> Any:
     if kind is Decimal:
         return str(value)
     if kind is datetime:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime cannot be encoded")
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return _iso(value)
     if isinstance(value, Enum):
         return value.value
     if kind in (list, tuple):
         return [_encode(v) for v in value]
     if kind is dict:
         return {str(k): _encode(v) for k, v in value.items()}
-    return {name: _encode(getattr(value, name)) for name in _field_names(typing.cast(Any, kind))}
-
-
-@cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    if not dataclasses.is_dataclass(kind):
-        raise TypeError(f"cannot encode {kind.__name__}")
-    return tuple(f.name for f in dataclasses.fields(kind))
+    return _encoder(typing.cast(Any, kind))(value)
 
 
 @cache

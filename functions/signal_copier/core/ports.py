@@ -89,8 +89,13 @@ class Store(Protocol):
         """Atomically claim an intent for `owner` until now + lease (see ClaimState)."""
         ...
 
-    async def finish(self, intent_id: str, owner: str, now: datetime) -> None:
-        """Mark a claimed intent done, so redeliveries become no-ops."""
+    async def finish(
+        self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
+    ) -> None:
+        """Mark a claimed intent done (and store its record) in one transaction.
+
+        Only while `owner` holds the claim; afterwards redeliveries are no-ops.
+        """
         ...
 
     async def release_claim(self, intent_id: str, owner: str) -> None:

@@ -13,7 +13,7 @@ from signal_copier.core.errors import InFlight
 from signal_copier.core.model import Intent, TradeResult
 from signal_copier.core.records import ClaimState
 from signal_copier.services.deps import Deps
-from signal_copier.services.records import save_result
+from signal_copier.services.records import trade_record
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> Tra
         return None
     queued_ms = max((now - intent.received).total_seconds() * 1000, 0.0)
     result = replace(result, latency_ms=queued_ms + (time.perf_counter() - started) * 1000)
-    await save_result(deps, intent, result, now)
-    await deps.store.finish(intent.id, owner, now)
+    await deps.store.finish(intent.id, owner, now, trade_record(intent, result, now))
     log.info(
         "intent %s (%s) for %s: %s %s",
         intent.id,

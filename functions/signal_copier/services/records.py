@@ -29,13 +29,17 @@ def signal_ref(intent: Intent) -> str:
     return ids.signal_ref(intent.chat_id, intent.message_id)
 
 
-async def save_result(deps: Deps, intent: Intent, result: TradeResult, now: datetime) -> None:
-    """Store one intent's outcome with what later follow-ups need to find its trades."""
-    record = TradeRecord(
+def trade_record(intent: Intent, result: TradeResult, now: datetime) -> TradeRecord:
+    """Return one intent's outcome with what later follow-ups need to find its trades."""
+    return TradeRecord(
         intent=intent,
         result=result,
         broker_symbol=result.symbol,
         signal_ref=signal_ref(intent),
         recorded_at=now,
     )
-    await deps.store.save_trade(record)
+
+
+async def save_result(deps: Deps, intent: Intent, result: TradeResult, now: datetime) -> None:
+    """Store one intent's outcome (outside a claim: failures seen after the last retry)."""
+    await deps.store.save_trade(trade_record(intent, result, now))

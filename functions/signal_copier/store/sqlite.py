@@ -128,10 +128,15 @@ class SqliteStore(SqliteDatabase):
             con.execute(sql, (owner, attempt + 1, until_us, intent_id))
             return Claim(state=ClaimState.RETRY, attempt=attempt + 1)
 
-    async def finish(self, intent_id: str, owner: str, now: datetime) -> None:
-        """Mark an intent done if `owner` holds its claim; otherwise change nothing."""
+    async def finish(
+        self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
+    ) -> None:
+        """Mark an intent done and store its record, if `owner` holds its claim; else nothing."""
         sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
-        self._write(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
+        with self._transaction() as con:
+            done = con.execute(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
+            if done.rowcount and record is not None:
+                con.execute(_UPSERT_TRADE, _trade_row(record))
 
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""
@@ -174,15 +179,7 @@ class SqliteStore(SqliteDatabase):
 
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace one intent's record (keeping its first insertion order)."""
-        when = "" if record.recorded_at is None else stamp(record.recorded_at)
-        intent = record.intent
-        row = (intent.user_id, intent.id, record.signal_ref, dump(record), when, intent.client_id)
-        self._write(
-            "INSERT INTO trades VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id, intent_id) DO UPDATE SET signal_ref = excluded.signal_ref, "
-            "record = excluded.record, recorded_at = excluded.recorded_at",
-            row,
-        )
+        self._write(_UPSERT_TRADE, _trade_row(record))
 
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""
@@ -214,6 +211,19 @@ def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, k
     sql = "INSERT OR IGNORE INTO reservations VALUES (?, ?, ?, ?)"
     if con.execute(sql, (user_id, period, intent_id, kind)).rowcount:
         con.execute(_BUMP[kind], (1, user_id, period))
+
+
+_UPSERT_TRADE = (
+    "INSERT INTO trades VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id, intent_id) DO UPDATE SET signal_ref = excluded.signal_ref, "
+    "record = excluded.record, recorded_at = excluded.recorded_at"
+)
+
+
+def _trade_row(record: TradeRecord) -> tuple[str, str, str, str, str, str]:
+    when = "" if record.recorded_at is None else stamp(record.recorded_at)
+    intent = record.intent
+    return (intent.user_id, intent.id, record.signal_ref, dump(record), when, intent.client_id)
 
 
 def _message(row: tuple[str, int], where: str) -> MessageRecord:

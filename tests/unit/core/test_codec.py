@@ -1,0 +1,62 @@
+"""The codec: records survive the wire exactly; bad data is refused naming the field."""
+
+from datetime import datetime
+from decimal import Decimal as D
+
+import pytest
+
+from builders import NOW, make_intent, make_signal
+from signal_copier.core import codec
+from signal_copier.core.errors import InvalidInput
+from signal_copier.core.model import Change, ChangeKind, Fill, Intent, Status, TradeResult
+from signal_copier.core.records import TradeRecord
+
+
+def test_nested_records_round_trip_exactly() -> None:
+    signal = make_signal(
+        entry=None, entry_range=(D("2648.5"), D("2652")), tps=(D("2655.10"),), flags=("x",)
+    )
+    record = TradeRecord(
+        intent=make_intent(signal=signal, reply_to=7, part=1),
+        result=TradeResult(
+            intent_id="i",
+            user_id="u",
+            status=Status.PLACED,
+            fills=(
+                Fill(
+                    client_id="c.0",
+                    order_id="1",
+                    position_id=None,
+                    volume=D("0.10"),
+                    price=None,
+                    pending=True,
+                ),
+            ),
+            changes=(Change(kind=ChangeKind.SL, target="1", price=D("2650.30")),),
+        ),
+        current=make_signal(sl=D("2645")),
+        recorded_at=NOW,
+    )
+    data = codec.to_dict(record)
+    assert data["intent"]["signal"]["entry_range"] == ["2648.5", "2652"]  # Decimal as text
+    assert codec.from_dict(TradeRecord, data) == record
+
+
+def test_naive_datetime_is_refused_on_the_way_out() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        codec.to_dict(make_intent(received=datetime(2026, 1, 5, 9)))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "bogus"}, "Intent.kind"),
+        ({"received": "yesterday"}, "Intent.received"),
+        ({"message_id": "7"}, "Intent.message_id"),
+        ({"signal": {"symbol": "XAUUSD", "side": "buy", "sl": [1]}}, "Intent.signal.sl"),
+    ],
+)
+def test_bad_data_names_the_field(change: dict[str, object], field: str) -> None:
+    data = {**codec.to_dict(make_intent()), **change}
+    with pytest.raises(InvalidInput, match=field.replace(".", r"\.")):
+        codec.from_dict(Intent, data)
