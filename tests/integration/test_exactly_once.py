@@ -5,8 +5,11 @@ from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from builders import GOLD_BUY
 from flaky import FlakyBroker
+from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.model import RawMessage, Status
 from signal_copier.services.pipeline import handle_message
 from world import World
@@ -58,3 +61,23 @@ async def test_breaker_pauses_after_repeated_broker_failures_then_resumes(tmp_pa
     await world.say(GOLD_BUY, id=11)
     assert (await world.last("alice")).result.status is Status.PLACED
     assert len(await account.positions()) == 2
+
+
+async def test_a_crash_before_fan_out_finished_is_redone_by_the_redelivery(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    account = await world.add_user("alice", lot="0.20")
+    at = world.later(1)
+    message = RawMessage(chat_id="c1", message_id=1, text=GOLD_BUY, date=at, received=at)
+    real_publish = world.queue.publish
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise BrokerUnavailable("the process died while publishing")
+
+    world.queue.publish = crash  # type: ignore[method-assign]
+    with pytest.raises(BrokerUnavailable):
+        await handle_message(message, world.deps, at)
+    world.queue.publish = real_publish  # type: ignore[method-assign]
+    assert await handle_message(message, world.deps, at) is not None  # not taken for a duplicate
+    await world.queue.drain()
+    assert len(await account.positions()) == 2
+    assert await handle_message(message, world.deps, at) is None  # now it is one
