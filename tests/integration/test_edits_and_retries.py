@@ -68,7 +68,7 @@ async def test_an_old_signal_first_seen_already_edited_is_stale(world: World) ->
     message = RawMessage(
         chat_id="c1",
         message_id=7,
-        text=GOLD_BUY + "\nTP1 HIT ✅",
+        text=GOLD_BUY.replace("SL 2640", "SL 2641"),
         date=now - timedelta(hours=3),
         edit_date=now - timedelta(seconds=30),
         received=now,

@@ -27,7 +27,9 @@ _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"
 _CLAUSE_MARKS = ",;!✅☑✔.\n\t "
 _CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
+_TEN = Decimal(10)
 _KIND = attrgetter("kind")
+_LEADING_QUIET = _SILENT | {"filler"}
 
 
 def _words(items: list[Item]) -> list[Item] | None:
@@ -53,10 +55,23 @@ def _fraction(items: list[Item]) -> Decimal:
         return Decimal("0.5")
     if "quarter" in kinds:
         return Decimal("0.25")
-    for item in items:
+    for at, item in enumerate(items):
         if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
             return item.value / _HUNDRED
+        if item.kind == "num" and item.raw.isdigit() and at + 2 < len(items):
+            share = _share(item, items[at + 1], items[at + 2])
+            if share is not None:
+                return share
     return Decimal("0.5") if "partial" in kinds else Decimal(1)
+
+
+def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
+    # "Close 1/2", "close 1/3": a written fraction of the position.
+    if mark.text != "/" or bottom.kind != "num" or not bottom.raw.isdigit():
+        return None
+    if 0 < top.value < bottom.value <= _TEN:
+        return top.value / bottom.value
+    return None
 
 
 def _sl_to_entry(items: list[Item], alone: bool) -> bool:
@@ -75,8 +90,8 @@ def _sl_to_tp1(items: list[Item]) -> bool:
     labels = [i for i in items if i.kind in ("sl", "tp")]
     for first, second in pairwise(labels):
         if first.kind == "sl" and second.kind == "tp" and second.unit in ("", "1"):
-            between = items[items.index(first) + 1 : items.index(second)]
-            if any(i.kind == "join" for i in between):
+            between = [i.kind for i in items[items.index(first) + 1 : items.index(second)]]
+            if "join" in between and "num" not in between:  # not "SL to 2652 and TP to 2680"
                 return True
     return False
 
@@ -146,7 +161,8 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
 
 
 def _imperative(items: list[Item]) -> bool:
-    first = next((item for item in _verbs(items) if item.kind not in _SILENT), None)
+    # "Order cancelled, price ran away": filler words ("the", "order") may stand before the verb.
+    first = next((item for item in _verbs(items) if item.kind not in _LEADING_QUIET), None)
     return first is not None and first.kind in _IMPERATIVES
 
 

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from signal_copier.core.parsing.tokens import Scan
+from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
 
 _COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
 _LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
 _HEDGES = frozenset({"hedge", "conditional"})
 _SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
+SIDE_WORDS = frozenset(
+    f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
+)
+_UNDOING = frozenset({"conditional", "negation"})
+_REPORTS = frozenset({"closed", "recap"})  # "closed +50 pips", "yesterday's results"
+# "activated", "triggered": a pending order filled, which says nothing against the signal.
+_STATUS = frozenset(
+    " ".join(phrase)
+    for entries in LEXICON.reasons.values()
+    for phrase, reason in entries
+    if reason == "status"
+)
 
 
 class Context(NamedTuple):
     """What the whole message says besides its levels."""
 
     hedged: bool  # "if", "could", "idea", "market update": trade ideas, not orders
-    veto: bool  # "this is not a signal"
+    veto: bool  # "this is not a signal", "lesson 3: ..."
     command_words: bool  # close/move/hit/breakeven somewhere in the text
     leading_command: bool  # the first word is a follow-up verb
     plain: bool  # every word is known, nothing negated, no question
+    report: bool  # "TP2 hit", "closed", "yesterday": a result told, not a trade to open
+    conditional: bool  # "if 2670 breaks, BUY ...", "don't SELL": the side is not told
+    asked: bool  # "Gold buy now?": the side is a question
+    gain: bool  # "+50 pips": a result unless the signal gives its stop
 
 
 def read_context(scan: Scan) -> Context:
@@ -30,10 +46,57 @@ def read_context(scan: Scan) -> Context:
         if item.kind not in _SILENT:
             first = item.kind
             break
+    hedged = not present.isdisjoint(_HEDGES)
     return Context(
-        hedged=not present.isdisjoint(_HEDGES),
+        hedged=hedged,
         veto="veto" in present,
         command_words=not present.isdisjoint(_COMMAND_WORDS),
         leading_command=first in _LEADING_COMMANDS,
         plain=not scan.question and "w" not in present and "negation" not in present,
+        report=not present.isdisjoint(_REPORTS) or ("hit" in present and _hit_told(scan.items)),
+        conditional=not present.isdisjoint(_UNDOING) and _side_undone(scan.items),
+        asked=any(_side_on_line(scan.items, at) for at in scan.asks),
+        gain=scan.gain,
     )
+
+
+def _hit_told(items: list[Item]) -> bool:
+    # "TP2 hit", "target 1.0820 achieved", "SL hit": a target or stop reported as reached.
+    # "If TP1 hit, move SL to BE" on a line of its own is a plan, not a report.
+    labelled = conditioned = False
+    for item in items:
+        kind = item.kind
+        if kind == "nl":
+            labelled = conditioned = False
+        elif kind == "conditional":
+            conditioned = True
+        elif kind in ("sl", "tp"):
+            labelled = not conditioned
+        elif kind == "hit" and (labelled or " " in item.text) and item.text.lower() not in _STATUS:
+            return True
+    return False
+
+
+def _side_undone(items: list[Item]) -> bool:
+    # "If gold breaks 2670, buy ...": the side only holds once the condition is met.
+    # "Don't SELL GOLD 2668 ...": the first side is negated.
+    before = ""
+    for item in items:
+        kind = item.kind
+        if kind in SIDE_WORDS:
+            return before == "negation"
+        if kind == "conditional":
+            return True
+        if kind != "filler":
+            before = kind
+    return False
+
+
+def _side_on_line(items: list[Item], end: int) -> bool:
+    # "Gold buy now? 2650 SL 2640 ...": a question asked on the line that names the side.
+    for item in reversed(items[:end]):
+        if item.kind == "nl":
+            return False
+        if item.kind in SIDE_WORDS:
+            return True
+    return False

@@ -25,14 +25,20 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
     has_entry = block.entry is not None or block.entry_range is not None
     full = has_entry and block.sl is not None and bool(block.tps)
     exits = block.sl is not None or block.sl_pips is not None or block.tps or block.tp_pips
-    if context.veto:
+    if context.veto or context.conditional:
         return "analysis"
+    if context.report or (context.gain and block.sl is None and block.sl_pips is None):
+        return "result"
+    if context.asked:
+        return "commentary"
     if context.leading_command:
         return "follow_up"
     if (context.hedged or context.command_words) and not full:
         return "analysis" if context.hedged else "follow_up"
     if not exits and not (context.plain and (has_entry or block.market)):
         return "incomplete"
+    if block.sl is None and block.sl_pips is None and not context.plain:
+        return "incomplete"  # no stop, and words we cannot read: a target list, not a signal
     if not strong and not (block.sl is not None and block.tps and (has_entry or block.market)):
         return "no_side"
     return ""

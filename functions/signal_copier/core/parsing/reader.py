@@ -133,6 +133,8 @@ class Reader:
         self._start(kind, item)
 
     def _side(self, at: int, item: Item) -> None:
+        if at and self.items[at - 1].kind == "negation":
+            return  # "don't buy now": no side at all
         side, strong, order_type = SIDES[item.kind]
         if self.buffer:
             self._flush()

@@ -40,6 +40,8 @@ class Scan:
     words: list[str] = field(default_factory=list)  # lower-case tokens, for reason keywords
     perpetual: bool = False
     question: bool = False
+    asks: list[int] = field(default_factory=list)  # where each "?" stands among the items
+    gain: bool = False  # a "+N pips" figure: a result, or a note on a level
 
 
 _NEWLINE = Item("nl", "\n")
@@ -163,7 +165,9 @@ class _Scanner:
             return at + span
         if how in (_SYMBOLISH, _PHRASE_WORD):
             self.scan.items.append(Item("w", self.raws[at]))
-        self.scan.question |= how == _QUESTION
+        if how == _QUESTION:
+            self.scan.question = True
+            self.scan.asks.append(len(self.scan.items))
         return at + 1  # other punctuation carries no meaning once joiners are known
 
     def _symbol(self, at: int) -> int:
@@ -198,6 +202,7 @@ class _Scanner:
         ):
             unit, nxt = self._unit(at)
             self.scan.perpetual |= unit == "lev"
+            self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
         else:  # the common case: no unit word next ("⏎", "-", "sl")
             unit = "signed" if at and words[at - 1] == "+" else ""
         items.append(Item("num", raw, values[0], raw, unit))
