@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from signal_copier.core.errors import InvalidInput
-from signal_copier.telegram.replay import chats, read_events
+from signal_copier.telegram.replay import ReplaySource, chats, read_events
 
 LINE = {
     "date": "2026-01-05T09:30:00Z",
@@ -74,3 +74,15 @@ def test_bad_line_is_refused_with_its_line_number(line: str, complaint: str) -> 
     with pytest.raises(InvalidInput, match=complaint) as caught:
         read_events([json.dumps(LINE), line], "chan.jsonl")
     assert "chan.jsonl:2" in str(caught.value)
+
+
+async def test_replay_source_yields_the_messages_in_file_order_and_skips_quote_lines() -> None:
+    events = read_events(
+        _lines(
+            {"date": "2026-01-05T09:00:00Z", "quote": {"XAUUSD": [2650, 2650.3]}},
+            {**LINE, "id": 2},
+            {**LINE, "id": 1, "edit_date": "2026-01-05T09:31:10Z"},
+        )
+    )
+    got = [(m.message_id, m.version > 0) async for m in ReplaySource(events).messages()]
+    assert got == [(2, False), (1, True)]

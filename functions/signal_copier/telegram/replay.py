@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import RawMessage
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import MessageSource
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,3 +140,7 @@ def _quotes(value: Any) -> dict[str, tuple[Decimal, Decimal]]:
             raise InvalidInput(f"quote {symbol}: need 0 < bid <= ask")
         quotes[str(symbol).upper()] = (bid, ask)
     return quotes
+
+
+if TYPE_CHECKING:
+    _conforms: MessageSource = ReplaySource([])
