@@ -180,3 +180,24 @@ async def test_a_quote_for_an_unknown_symbol_does_not_stop_the_run(world: World)
     await world.say(GOLD_BUY, id=1)
     await world.prices(SPX500=("6000", "6001"), XAUUSD=("2655.5", "2655.8"))
     assert [(p.tp, p.sl) for p in await account.positions()] == [(D("2660.00"), D("2650.30"))]
+
+
+async def test_an_original_delivered_after_its_edit_does_not_open_again(
+    world: World,
+) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    posted = world.later(1)
+    edited = posted + timedelta(seconds=20)
+    original = RawMessage(chat_id="c1", message_id=1, text=GOLD_BUY, date=posted, received=edited)
+    edit = RawMessage(
+        chat_id="c1",
+        message_id=1,
+        text=GOLD_BUY.replace("SL 2640", "SL 2642"),
+        date=posted,
+        edit_date=edited,
+        received=edited,
+    )
+    await world.pipeline.message(edit, world.later(1))
+    await world.pipeline.message(original, world.later(1))
+    positions = await account.positions()
+    assert len(positions) == 2 and {p.sl for p in positions} == {D("2642.00")}

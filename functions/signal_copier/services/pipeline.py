@@ -35,20 +35,14 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     Returns None for a duplicate delivery whose intents were already published.
     """
     parsed = parse(message.text)
-    previous, newer = None, False
-    if message.version:
-        previous = await deps.store.latest_message(
-            message.chat_id, message.message_id, before=message.version
-        )
-        newest = await deps.store.latest_message(message.chat_id, message.message_id)
-        newer = newest is not None and newest.version > message.version
+    previous, newer = await _history(message, deps)
     record = _record(message, parsed, previous)
     if not await deps.store.remember_message(record):
         stored = await deps.store.message(record.key)
         if stored is None or stored.fanned_out >= 0:
             return None  # a redelivery; a crash before fan-out finished falls through to redo it
     intents = []
-    if not newer:  # an edit that arrives after a later edit changes nothing
+    if not newer:  # a version that arrives after a later one (even the original) changes nothing
         subscribers = await deps.store.subscribers(message.chat_id)
         intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
     for intent in intents:
@@ -56,6 +50,19 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     await deps.store.mark_fanned_out(record.key, len(intents))
     log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
     return record
+
+
+async def _history(message: RawMessage, deps: Deps) -> tuple[MessageRecord | None, bool]:
+    # One read in the common case: the newest stored version is the one before this one.
+    chat, number = message.chat_id, message.message_id
+    newest = await deps.store.latest_message(chat, number)
+    if newest is None or newest.version < message.version:
+        return newest, False
+    newer = newest.version > message.version
+    previous = None
+    if message.version:  # a redelivery or a late edit: compare with the version just below
+        previous = await deps.store.latest_message(chat, number, before=message.version)
+    return previous, newer
 
 
 def _record(message: RawMessage, parsed: Parse, previous: MessageRecord | None) -> MessageRecord:
