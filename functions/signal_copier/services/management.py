@@ -6,13 +6,14 @@ from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
+from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind, PendingOrder
 from signal_copier.core.model import Intent, IntentKind, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
-from signal_copier.services.commands import run_operations, target_of
+from signal_copier.services.commands import run_operations, specs_for, target_of
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.opening import user_context
@@ -43,7 +44,7 @@ async def handle_broker_event(
         try:
             account = await accounts.connect_account(deps, user_id)
             positions, orders = await account.positions(), await account.orders()
-            specs = {p.symbol: await account.symbol_spec(p.symbol) for p in positions}
+            specs = await specs_for(account, owned(positions, target.client_id))
         except Rejected as e:
             return skipped(intent, e.reason, str(e))
         ops = plan_after_close(
