@@ -43,7 +43,7 @@ async def apply_command(
         if not targets:
             return skipped(intent, "no_position", "no copied trade matches this follow-up")
         done = await _closed_since(account, intent, command) if retry else set()
-        specs = await specs_for(account, _of_targets(targets, [*positions, *orders]))
+        specs = await specs_for(account, items_of(targets, [*positions, *orders]))
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     buffer = context[1].breakeven_buffer_pips
@@ -134,9 +134,10 @@ async def _candidates(
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
 
 
-def _of_targets(
+def items_of(
     targets: Sequence[Target], items: Sequence[Position | PendingOrder]
 ) -> list[Position | PendingOrder]:
+    """Return the positions and orders that the targeted signals opened."""
     prefixes = tuple(f"{t.client_id}." for t in targets)
     return [item for item in items if item.client_id.startswith(prefixes)]
 

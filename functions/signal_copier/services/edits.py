@@ -9,7 +9,13 @@ from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import plan_edit, trade_levels
 from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.services import accounts, opening
-from signal_copier.services.commands import is_open_trade, run_operations, specs_for, target_of
+from signal_copier.services.commands import (
+    is_open_trade,
+    items_of,
+    run_operations,
+    specs_for,
+    target_of,
+)
 from signal_copier.services.deps import Deps
 from signal_copier.services.records import signal_ref, skipped
 
@@ -43,7 +49,8 @@ async def apply_edit(
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         positions, orders = await account.positions(), await account.orders()
-        specs = await specs_for(account, [*positions, *orders])
+        mine = items_of([target_of(r) for r in opened], [*positions, *orders])
+        specs = await specs_for(account, mine)
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     ops = [

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from signal_copier.core import codec
 from signal_copier.core.errors import Rejected
 from signal_copier.core.market import BrokerEvent
-from signal_copier.core.model import Intent, RawMessage, TradeResult
+from signal_copier.core.model import Intent, RawMessage
 from signal_copier.core.records import MessageRecord
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
 from signal_copier.services.management import expire_pending, handle_broker_event
@@ -56,7 +56,6 @@ class LocalPipeline:
         self.deps, self._queue, self._feed = deps, queue, feed
         self._owners = dict(owners)  # broker account id → user id
         self.now = start
-        self.results: list[TradeResult] = []
         self.latencies_ms: list[float] = []
         self._last_sweep = start
         self._dead_seen = 0
@@ -92,7 +91,7 @@ class LocalPipeline:
             return
         self._last_sweep = self.now
         for user_id in sorted(set(self._owners.values())):
-            self.results += await expire_pending(self.deps, user_id, self.now)
+            await expire_pending(self.deps, user_id, self.now)
 
     def add_owner(self, account_id: str, user_id: str) -> None:
         """Route a broker account's events to its user."""
@@ -105,7 +104,7 @@ class LocalPipeline:
         for topic, payload, error in fresh:
             if topic == INTENTS_TOPIC:
                 intent = codec.from_dict(Intent, payload)
-                self.results.append(await record_failure(intent, error, self.deps, self.now))
+                await record_failure(intent, error, self.deps, self.now)
 
     def _tick(self, at: datetime) -> None:
         self.now = max(self.now, at)
@@ -116,9 +115,7 @@ class LocalPipeline:
         except Rejected as e:
             log.error("dropping a malformed intent: %s", e)
             return
-        result = await execute_intent(intent, self.deps, self.now)
-        if result is not None:
-            self.results.append(result)
+        await execute_intent(intent, self.deps, self.now)
 
     async def _on_broker_event(self, payload: dict[str, Any]) -> None:
         try:
@@ -129,6 +126,4 @@ class LocalPipeline:
         user_id = self._owners.get(event.account_id)
         if user_id is None:
             return
-        result = await handle_broker_event(event, user_id, self.deps, self.now)
-        if result is not None:
-            self.results.append(result)
+        await handle_broker_event(event, user_id, self.deps, self.now)
