@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Action, ChangeKind, Command, Signal, SlAnchor
-from signal_copier.core.planning import round_price
+from signal_copier.core.planning import near_edge, round_price
 from signal_copier.core.sizing import truncate_volume
+
+Held = TypeVar("Held", Position, PendingOrder)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,14 +39,9 @@ class Operation:
     price: Decimal | None = None
 
 
-def owned(items: Sequence[Position], client_id: str) -> list[Position]:
-    """Return the positions that one intent opened."""
-    return [p for p in items if p.client_id.startswith(f"{client_id}.")]
-
-
-def owned_orders(items: Sequence[PendingOrder], client_id: str) -> list[PendingOrder]:
-    """Return the pending orders that one intent placed."""
-    return [o for o in items if o.client_id.startswith(f"{client_id}.")]
+def owned(items: Sequence[Held], client_id: str) -> list[Held]:
+    """Return the positions (or pending orders) that one intent opened."""
+    return [item for item in items if item.client_id.startswith(f"{client_id}.")]
 
 
 def leg_of(client_id: str) -> int:
@@ -71,7 +69,7 @@ def plan_command(
     """Return the operations a follow-up command means for every targeted signal."""
     ops: list[Operation] = []
     for target in targets:
-        mine, pending = owned(positions, target.client_id), owned_orders(orders, target.client_id)
+        mine, pending = owned(positions, target.client_id), owned(orders, target.client_id)
         if command.action is Action.CANCEL:
             ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
         elif command.action is Action.CLOSE:
@@ -97,9 +95,9 @@ def plan_edit(
     )
     ops = _modify(change, target, owned(positions, target.client_id), [], specs, Decimal(0))
     entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
-    for order in owned_orders(orders, target.client_id):
+    for order in owned(orders, target.client_id):
         spec = specs[order.symbol]
-        price = _edge(signal) if entry_moved else order.price
+        price = near_edge(signal) if entry_moved else order.price
         sl = signal.sl if change.sl is not None else order.sl
         tp = _leg_tp(signal.tps, leg_of(order.client_id)) if change.tps else order.tp
         if price is None:
@@ -195,12 +193,6 @@ def _leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
     if not tps:
         return None
     return tps[min(leg, len(tps) - 1)]
-
-
-def _edge(signal: Signal) -> Decimal | None:
-    if signal.entry_range is not None:
-        return signal.entry_range[1] if signal.side.sign > 0 else signal.entry_range[0]
-    return signal.entry
 
 
 def trade_levels(signal: Signal) -> tuple[object, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from signal_copier.core.followups import Operation, Target, leg_of, owned, owned_orders
+from signal_copier.core.followups import Operation, Target, leg_of, owned
 from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import ChangeKind
 from signal_copier.core.planning import round_price
@@ -44,8 +44,7 @@ def plan_after_close(
             ops.append(Operation(kind=ChangeKind.SL, target=position.id, sl=sl, tp=position.tp))
     if leg == 0 and settings.cancel_pending_on_tp1:
         ops += [
-            Operation(kind=ChangeKind.CANCEL, target=o.id)
-            for o in owned_orders(orders, target.client_id)
+            Operation(kind=ChangeKind.CANCEL, target=o.id) for o in owned(orders, target.client_id)
         ]
     return ops
 
@@ -60,7 +59,4 @@ def expired_orders(
     """Return cancellations for a signal's pending entries older than the user's expiry."""
     if expiry_minutes is None or now - placed_at < timedelta(minutes=expiry_minutes):
         return []
-    return [
-        Operation(kind=ChangeKind.CANCEL, target=o.id)
-        for o in owned_orders(orders, target.client_id)
-    ]
+    return [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in owned(orders, target.client_id)]

@@ -73,7 +73,7 @@ def choose_entry(
 ) -> Entry | Skip:
     """Decide market vs pending from the signal's entry (or zone) and the current quote."""
     market = quote.price_for(signal.side)
-    wanted = _near_edge(signal)
+    wanted = near_edge(signal)
     if wanted is None:
         return Entry(order_type=OrderType.MARKET, price=market, note="market: no entry price given")
     behind = (market - wanted) * signal.side.sign  # > 0: price has moved against the entry
@@ -149,8 +149,8 @@ def _protects(side: Side, sl: Decimal, entry: Entry, quote: Quote) -> bool:
     return (where - sl) * side.sign > 0
 
 
-def _near_edge(signal: Signal) -> Decimal | None:
-    # The zone edge price reaches first: the top of a buy zone, the bottom of a sell zone.
+def near_edge(signal: Signal) -> Decimal | None:
+    """Return the entry, or the zone edge price reaches first (a buy zone's top)."""
     if signal.entry_range is not None:
         low, high = signal.entry_range
         return high if signal.side is Side.BUY else low
