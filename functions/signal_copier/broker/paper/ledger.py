@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from signal_copier.broker import rules
-from signal_copier.broker.specs import Instrument, SymbolNames
-from signal_copier.broker.tickets import event_for, new_deal, new_position
-from signal_copier.broker.venue import Venue
+from signal_copier.broker.paper import rules
+from signal_copier.broker.paper.specs import Instrument, SymbolNames
+from signal_copier.broker.paper.tickets import event_for, new_deal, new_position
+from signal_copier.broker.paper.venue import Venue
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.market import (
     BrokerEvent,
@@ -19,6 +19,7 @@ from signal_copier.core.market import (
     Position,
 )
 from signal_copier.core.model import OrderRequest, OrderType, Side
+from signal_copier.core.reasons import Reason
 
 CENT = Decimal("0.01")
 
@@ -86,7 +87,7 @@ class Ledger:
         inst = self.instrument(order.symbol)
         rules.check_volume(inst, order.volume)
         if order.price is None:
-            raise BrokerRejected("a pending order needs a price", reason="invalid_price")
+            raise BrokerRejected("a pending order needs a price", reason=Reason.INVALID_PRICE)
         price, sl, tp = (
             inst.round_price(order.price),
             _round(inst, order.sl),
@@ -148,13 +149,13 @@ class Ledger:
     def position(self, position_id: str) -> Position:
         """Return an open position (not_found if none)."""
         if position_id not in self.positions:
-            raise BrokerRejected(f"no open position {position_id!r}", reason="not_found")
+            raise BrokerRejected(f"no open position {position_id!r}", reason=Reason.NOT_FOUND)
         return self.positions[position_id]
 
     def order(self, order_id: str) -> PendingOrder:
         """Return a pending order (not_found if none)."""
         if order_id not in self.orders:
-            raise BrokerRejected(f"no pending order {order_id!r}", reason="not_found")
+            raise BrokerRejected(f"no pending order {order_id!r}", reason=Reason.NOT_FOUND)
         return self.orders[order_id]
 
     def settle(self) -> list[BrokerEvent]:
@@ -234,7 +235,7 @@ class Ledger:
         if needed > free:
             raise BrokerRejected(
                 f"margin {needed:.2f} {self.currency} exceeds free margin {free:.2f}",
-                reason="no_money",
+                reason=Reason.NO_MONEY,
             )
 
     def _margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> Decimal:

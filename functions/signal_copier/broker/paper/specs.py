@@ -63,7 +63,7 @@ class Instrument:
 
 def load_instruments() -> dict[str, Instrument]:
     """Load the packaged symbols.json into instruments keyed by canonical symbol."""
-    text = resources.files("signal_copier.broker").joinpath("symbols.json").read_text("utf-8")
+    text = resources.files("signal_copier.broker.paper").joinpath("symbols.json").read_text("utf-8")
     data = json.loads(text)
     classes: dict[str, dict[str, Any]] = data["classes"]
     return {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from signal_copier.broker.specs import Instrument
+from signal_copier.broker.paper.specs import Instrument
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.market import DealReason
 from signal_copier.core.model import OrderType, Side
+from signal_copier.core.reasons import Reason
 
 
 def check_volume(inst: Instrument, volume: Decimal) -> None:
@@ -16,7 +17,7 @@ def check_volume(inst: Instrument, volume: Decimal) -> None:
         raise BrokerRejected(
             f"volume {volume} is not within {inst.volume_min}..{inst.volume_max} "
             f"in steps of {inst.volume_step}",
-            reason="invalid_volume",
+            reason=Reason.INVALID_VOLUME,
         )
 
 
@@ -24,7 +25,8 @@ def check_close_volume(inst: Instrument, volume: Decimal, open_volume: Decimal) 
     """Reject a close volume off the step, under the minimum or above the position's volume."""
     if volume > open_volume:
         raise BrokerRejected(
-            f"cannot close {volume} lots of a {open_volume} lot position", reason="invalid_volume"
+            f"cannot close {volume} lots of a {open_volume} lot position",
+            reason=Reason.INVALID_VOLUME,
         )
     check_volume(inst, volume)
 
@@ -41,7 +43,7 @@ def check_stops(
             raise BrokerRejected(
                 f"{name} {level} is on the wrong side of {reference} for a {side} "
                 f"or closer than {distance}",
-                reason="invalid_stops",
+                reason=Reason.INVALID_STOPS,
             )
 
 
@@ -54,7 +56,7 @@ def check_pending_price(
     if gap <= 0 or gap < distance:
         raise BrokerRejected(
             f"{side} {order_type} at {price} is invalid with the market at {market}",
-            reason="invalid_price",
+            reason=Reason.INVALID_PRICE,
         )
 
 

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from signal_copier.broker.specs import Instrument
+from signal_copier.broker.paper.specs import Instrument
 from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbol
+from signal_copier.core.reasons import Reason
 
 USD = "USD"
 
@@ -58,7 +59,9 @@ class Venue:
         if rate is None:
             via_usd = (self._rate(source, USD), self._rate(USD, target))
             if via_usd[0] is None or via_usd[1] is None:
-                raise BrokerRejected(f"no quote converts {source} to {target}", reason="no_quotes")
+                raise BrokerRejected(
+                    f"no quote converts {source} to {target}", reason=Reason.NO_QUOTES
+                )
             rate = via_usd[0] * via_usd[1]
         return amount * rate
 

@@ -1,4 +1,4 @@
-"""Paper broker: a deterministic MT5-like server for local mode and tests."""
+"""Paper broker: the server and its accounts, as the copier sees them through the Broker port."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from signal_copier.broker.ledger import Ledger
-from signal_copier.broker.specs import Instrument, SymbolNames, load_instruments
-from signal_copier.broker.venue import Venue
+from signal_copier.broker.paper.ledger import Ledger
+from signal_copier.broker.paper.specs import Instrument, SymbolNames, load_instruments
+from signal_copier.broker.paper.venue import Venue
 from signal_copier.core.errors import BrokerRejected, InvalidInput
 from signal_copier.core.market import (
     AccountInfo,
@@ -23,6 +23,7 @@ from signal_copier.core.market import (
 )
 from signal_copier.core.model import Fill, OrderRequest, OrderType, Side
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.reasons import Reason
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)
 TICK_VALUE_EXPONENT = Decimal("1e-8")
@@ -76,7 +77,7 @@ class PaperBroker:
             return self._accounts[account_id]
         except KeyError:
             raise BrokerRejected(
-                f"no paper account {account_id!r}", reason="unknown_account"
+                f"no paper account {account_id!r}", reason=Reason.UNKNOWN_ACCOUNT
             ) from None
 
     async def connect(self, credentials: Credentials) -> BrokerAccount:
