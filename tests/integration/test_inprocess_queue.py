@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from signal_copier.core.errors import InvalidInput
+from signal_copier.core.ports import Publication
 from signal_copier.queue.inprocess import InProcessQueue
 
 
@@ -104,24 +105,6 @@ async def test_failed_message_goes_behind_the_others() -> None:
     assert seen == [1, 2, 3, 1]
 
 
-async def test_failed_message_with_ordering_key_blocks_its_key() -> None:
-    queue = InProcessQueue()
-    seen: list[int] = []
-
-    async def handler(payload: dict[str, Any]) -> None:
-        seen.append(payload["n"])
-        if payload["n"] == 1 and seen.count(1) == 1:
-            raise RuntimeError("once")
-
-    queue.subscribe("t", handler)
-    for n in (1, 2):
-        await queue.publish("t", {"n": n}, ordering_key="chat")
-
-    await queue.drain()
-
-    assert seen == [1, 1, 2]
-
-
 async def test_handlers_may_publish_more_and_drain_delivers_it() -> None:
     queue, intents = InProcessQueue(), Recorder()
 
@@ -189,24 +172,6 @@ async def test_concurrency_delivers_up_to_n_at_once() -> None:
     assert (peak, queue.delivered) == (4, 10)
 
 
-async def test_concurrency_keeps_one_message_per_ordering_key_in_flight() -> None:
-    queue = InProcessQueue(concurrency=4)
-    seen: list[str] = []
-
-    async def handler(payload: dict[str, Any]) -> None:
-        seen.append(f"start {payload['n']}")
-        await asyncio.sleep(0.001)
-        seen.append(f"end {payload['n']}")
-
-    queue.subscribe("t", handler)
-    for n in range(3):
-        await queue.publish("t", {"n": n}, ordering_key="chat")
-
-    await queue.drain()
-
-    assert seen == ["start 0", "end 0", "start 1", "end 1", "start 2", "end 2"]
-
-
 async def test_concurrent_failures_are_still_dead_lettered() -> None:
     queue, handler = InProcessQueue(concurrency=3, max_attempts=2), Recorder(fail_times=99)
     queue.subscribe("t", handler)
@@ -223,3 +188,20 @@ async def test_concurrent_failures_are_still_dead_lettered() -> None:
 def test_queue_settings_below_one_are_refused(argument: str) -> None:
     with pytest.raises(ValueError, match=argument):
         InProcessQueue(**{argument: 0})
+
+
+async def test_publish_many_delivers_every_payload_with_its_attributes() -> None:
+    queue, handler = InProcessQueue(), Recorder()
+    queue.subscribe("t", handler)
+    batch = [Publication(payload={"n": n}, attributes={"user": f"u{n}"}) for n in range(3)]
+
+    await queue.publish_many("t", batch)
+    await queue.drain()
+
+    assert handler.seen == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+async def test_attributes_that_are_not_strings_are_refused() -> None:
+    queue = InProcessQueue()
+    with pytest.raises(InvalidInput, match="strings"):
+        await queue.publish("t", {"n": 1}, attributes={"epoch": 3})  # type: ignore[dict-item]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from signal_copier.core.reasons import Reason
+
 
 class CopierError(Exception):
     """Base of every error the copier raises on purpose."""
 
-    reason = "error"
+    reason: Reason = Reason.ERROR
 
-    def __init__(self, detail: str = "", *, reason: str | None = None) -> None:
+    def __init__(self, detail: str = "", *, reason: Reason | None = None) -> None:
         super().__init__(detail or self.__class__.__doc__ or self.__class__.__name__)
         self.detail = detail
         if reason is not None:
@@ -18,64 +20,64 @@ class CopierError(Exception):
 class Rejected(CopierError):
     """Retrying cannot help: record the result and acknowledge the message."""
 
-    reason = "rejected"
+    reason = Reason.REJECTED
 
 
 class Retryable(CopierError):
     """A dependency is briefly unavailable: let the queue redeliver the message."""
 
-    reason = "retry"
+    reason = Reason.RETRY
 
 
 class InvalidInput(Rejected):
     """The input (message, settings, payload, event) is malformed; nothing was changed."""
 
-    reason = "invalid_input"
+    reason = Reason.INVALID_INPUT
 
 
 class InvalidSettings(InvalidInput):
     """Settings failed validation; the message names the field."""
 
-    reason = "invalid_settings"
+    reason = Reason.INVALID_SETTINGS
 
 
 class QuotaExceeded(Rejected):
     """The user's plan allows no more trades today."""
 
-    reason = "quota"
+    reason = Reason.QUOTA
 
 
 class CredentialsMissing(Rejected):
     """The user has not connected a broker account."""
 
-    reason = "no_credentials"
+    reason = Reason.NO_CREDENTIALS
 
 
 class UnknownSymbol(Rejected):
     """The broker has no symbol matching the signal's."""
 
-    reason = "unknown_symbol"
+    reason = Reason.UNKNOWN_SYMBOL
 
 
 class BrokerRejected(Rejected):
     """The broker refused the order (invalid volume, stops, market closed, ...)."""
 
-    reason = "broker_rejected"
+    reason = Reason.BROKER_REJECTED
 
 
 class BrokerUnavailable(Retryable):
     """The broker could not be reached or timed out; the outcome is unknown or nothing happened."""
 
-    reason = "broker_unavailable"
+    reason = Reason.BROKER_UNAVAILABLE
 
 
 class StoreUnavailable(Retryable):
     """The store could not be reached or a transaction kept conflicting."""
 
-    reason = "store_unavailable"
+    reason = Reason.STORE_UNAVAILABLE
 
 
 class InFlight(Retryable):
     """Another worker holds the claim on this intent; try again after its lease."""
 
-    reason = "in_flight"
+    reason = Reason.IN_FLIGHT

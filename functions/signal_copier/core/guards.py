@@ -10,6 +10,7 @@ from itertools import pairwise
 
 from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import Side, Signal
+from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
 
 SLIP_LOG10 = 0.5  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
@@ -19,7 +20,7 @@ SLIP_LOG10 = 0.5  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal sli
 class Skip:
     """A guard's refusal: a short reason and a sentence for the user."""
 
-    reason: str
+    reason: Reason
     detail: str
 
 
@@ -27,7 +28,9 @@ def check_age(message_date: datetime, now: datetime, max_age_s: int) -> Skip | N
     """Refuse a signal older than the user's maximum age."""
     age = (now - message_date).total_seconds()
     if age > max_age_s:
-        return Skip(reason="stale_signal", detail=f"signal is {age:.0f}s old (max {max_age_s}s)")
+        return Skip(
+            reason=Reason.STALE_SIGNAL, detail=f"signal is {age:.0f}s old (max {max_age_s}s)"
+        )
     return None
 
 
@@ -37,17 +40,21 @@ def check_signal(signal: Signal, settings: TradeSettings, now: datetime) -> Skip
     if slipped:
         level = slipped[0].removesuffix("_off_scale").upper()
         return Skip(
-            reason="price_decimal_slip",
+            reason=Reason.PRICE_DECIMAL_SLIP,
             detail=f"the {level} is a power of ten away from the other levels (a typo?)",
         )
     if "sl_wrong_side" in signal.flags:
-        return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is on the wrong side of entry")
+        return Skip(
+            reason=Reason.SL_WRONG_SIDE, detail=f"SL {signal.sl} is on the wrong side of entry"
+        )
     if "tps_out_of_order" in signal.flags or not tps_in_order(signal):
-        return Skip(reason="tps_out_of_order", detail="take-profits are not in order")
+        return Skip(reason=Reason.TPS_OUT_OF_ORDER, detail="take-profits are not in order")
     if settings.allowed_symbols and signal.symbol not in settings.allowed_symbols:
-        return Skip(reason="symbol_not_allowed", detail=f"{signal.symbol} is not in your list")
+        return Skip(reason=Reason.SYMBOL_NOT_ALLOWED, detail=f"{signal.symbol} is not in your list")
     if settings.trading_hours and not in_hours(settings.trading_hours, now):
-        return Skip(reason="outside_trading_hours", detail=f"outside {settings.trading_hours} UTC")
+        return Skip(
+            reason=Reason.OUTSIDE_TRADING_HOURS, detail=f"outside {settings.trading_hours} UTC"
+        )
     return None
 
 
@@ -78,16 +85,18 @@ def check_market(
     for label, price in _levels(signal):
         if _slipped(price, market):
             return Skip(
-                reason="price_decimal_slip",
+                reason=Reason.PRICE_DECIMAL_SLIP,
                 detail=f"{label} {price} is a power of ten away from the price {market}",
             )
     if signal.sl is not None and _sl_crossed(signal.side, signal.sl, quote):
-        return Skip(reason="sl_wrong_side", detail=f"SL {signal.sl} is already beyond the price")
+        return Skip(
+            reason=Reason.SL_WRONG_SIDE, detail=f"SL {signal.sl} is already beyond the price"
+        )
     if settings.max_spread_pips is not None:
         spread_pips = quote.spread / spec.pip
         if spread_pips > settings.max_spread_pips:
             return Skip(
-                reason="spread_too_wide",
+                reason=Reason.SPREAD_TOO_WIDE,
                 detail=f"spread {spread_pips:.1f} pips > {settings.max_spread_pips}",
             )
     return None
@@ -96,7 +105,7 @@ def check_market(
 def check_open_trades(open_count: int, settings: TradeSettings) -> Skip | None:
     """Refuse a new trade when the user's maximum of open copier trades is reached."""
     if settings.max_open_trades is not None and open_count >= settings.max_open_trades:
-        return Skip(reason="max_open_trades", detail=f"{open_count} trades open already")
+        return Skip(reason=Reason.MAX_OPEN_TRADES, detail=f"{open_count} trades open already")
     return None
 
 
@@ -121,11 +130,11 @@ def _sl_crossed(side: Side, sl: Decimal, quote: Quote) -> bool:
 
 
 def check_user(
-    active: bool, paused_reason: str, paused_until: datetime | None, now: datetime
+    active: bool, paused_reason: Reason, paused_until: datetime | None, now: datetime
 ) -> Skip | None:
     """Refuse when the user stopped copying or is paused (kill switch, loss limit, breaker)."""
     if not active:
-        return Skip(reason="copying_stopped", detail="copying is stopped for this account")
+        return Skip(reason=Reason.COPYING_STOPPED, detail="copying is stopped for this account")
     if paused_reason and (paused_until is None or now < paused_until):
         until = f" until {paused_until.isoformat()}" if paused_until else ""
         return Skip(reason=paused_reason, detail=f"copying is paused ({paused_reason}){until}")
@@ -136,7 +145,7 @@ def check_daily_loss(realised_today: Decimal, limit: Decimal | None) -> Skip | N
     """Refuse once today's realised loss reaches the user's daily loss limit."""
     if limit is not None and realised_today <= -limit:
         return Skip(
-            reason="daily_loss_limit",
+            reason=Reason.DAILY_LOSS_LIMIT,
             detail=f"today's loss {-realised_today} reached the limit {limit}",
         )
     return None

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from signal_copier.core import ids
+from signal_copier.core.reasons import Reason
 
 
 class Side(StrEnum):
@@ -244,7 +245,7 @@ class TradeResult:
     user_id: str
     status: Status
     symbol: str = ""  # the broker symbol traded
-    reason: str = ""  # short snake_case reason for skips/rejections
+    reason: Reason = Reason.NONE  # why it was skipped, refused or failed
     detail: str = ""  # a sentence for the user
     fills: tuple[Fill, ...] = ()
     changes: tuple[Change, ...] = ()

@@ -9,6 +9,7 @@ from signal_copier.core import ids
 from signal_copier.core.guards import Skip
 from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import OrderPlan, OrderRequest, OrderType, Side, Signal
+from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import FarEntry, NoStopLoss, TradeSettings
 from signal_copier.core.sizing import SizingError, split_volume, total_volume
 
@@ -39,7 +40,9 @@ def plan_orders(
     if isinstance(sl, Skip):
         return sl
     if sl is not None and not _protects(signal.side, sl, entry, quote):
-        return Skip(reason="sl_wrong_side", detail=f"SL {sl} is not below/above where it fills")
+        return Skip(
+            reason=Reason.SL_WRONG_SIDE, detail=f"SL {sl} is not below/above where it fills"
+        )
     tps = take_profits(signal, spec, entry.price)[: settings.max_positions_per_signal]
     try:
         volume = total_volume(settings, balance=balance, entry=entry.price, sl=sl, spec=spec)
@@ -92,7 +95,7 @@ def choose_entry(
             note=f"price {market} ran {behind / spec.pip:.1f} pips from {wanted}: limit order",
         )
     return Skip(
-        reason="price_too_far",
+        reason=Reason.PRICE_TOO_FAR,
         detail=f"price {market} is {behind / spec.pip:.1f} pips past the entry {wanted}",
     )
 
@@ -107,7 +110,7 @@ def stop_loss(
     if pips is None and settings.no_sl is NoStopLoss.DEFAULT_SL:
         pips = settings.default_sl_pips
     if pips is None:
-        return Skip(reason="no_sl", detail="the signal has no stop loss and no default is set")
+        return Skip(reason=Reason.NO_SL, detail="the signal has no stop loss and no default is set")
     return entry - signal.side.sign * pips * spec.pip
 
 

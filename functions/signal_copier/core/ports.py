@@ -6,7 +6,8 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -137,11 +138,29 @@ class Store(Protocol):
         ...
 
 
-class Queue(Protocol):
-    """At-least-once delivery of JSON payloads to a topic's consumer."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Publication:
+    """One payload to publish, with string attributes (trace id, user, chat, epoch)."""
 
-    async def publish(self, topic: str, payload: dict[str, Any], *, ordering_key: str = "") -> None:
-        """Send a payload; consumers must tolerate duplicates."""
+    payload: dict[str, Any]
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+class Queue(Protocol):
+    """At-least-once delivery of JSON payloads to a topic's consumer, in no particular order.
+
+    There are no ordering keys: consumers must be correct for any order and any number of
+    deliveries (ARCHITECTURE.md, "Cloud delivery").
+    """
+
+    async def publish(
+        self, topic: str, payload: dict[str, Any], *, attributes: Mapping[str, str] | None = None
+    ) -> None:
+        """Send one payload; consumers must tolerate duplicates and any order."""
+        ...
+
+    async def publish_many(self, topic: str, batch: Sequence[Publication]) -> None:
+        """Send many payloads (a fan-out); every one is sent, or the call raises."""
         ...
 
 

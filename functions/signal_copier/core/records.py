@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from signal_copier.core.model import Command, Intent, Signal, TradeResult
+from signal_copier.core.reasons import Reason
 
 
 class Plan(StrEnum):
@@ -22,7 +23,7 @@ class UserRecord:
     user_id: str
     plan: Plan = Plan.FREE
     active: bool = True  # the user pressed Start
-    paused_reason: str = ""  # set by the kill switch, daily loss limit or breaker
+    paused_reason: Reason = Reason.NONE  # set by the kill switch, daily loss limit or breaker
     paused_until: datetime | None = None  # breaker cool-down; None = until resumed
     settings: dict[str, Any] = field(default_factory=dict)
     broker_failures: int = 0  # consecutive broker failures (circuit breaker)

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
 from signal_copier.core.market import SymbolSpec
+from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import RiskMode, TradeSettings
 
 
 class SizingError(ValueError):
     """No valid volume exists; `reason` is the user-visible skip reason."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
 
@@ -41,14 +42,14 @@ def total_volume(
         volume = settings.lot
     else:
         if sl is None or sl == entry:
-            raise SizingError("no_sl", "risk sizing needs a stop loss")
+            raise SizingError(Reason.NO_SL, "risk sizing needs a stop loss")
         risk = balance * settings.risk_percent / 100
         volume = risk / loss_per_lot(entry, sl, spec)
     volume = min(volume, settings.max_lot, spec.volume_max)
     volume = truncate_volume(volume, spec)
     if volume < spec.volume_min:
         raise SizingError(
-            "volume_too_small",
+            Reason.VOLUME_TOO_SMALL,
             f"size {volume} is below the minimum {spec.volume_min} lot for {spec.symbol}",
         )
     return volume

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from signal_copier.core.errors import UnknownSymbol
+from signal_copier.core.reasons import Reason
 
 # Other names brokers list the same instrument under.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -50,7 +51,7 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
     if len(best) > 1:
         raise UnknownSymbol(
             f"{canonical} matches several broker symbols ({', '.join(best)}); add a symbol mapping",
-            reason="ambiguous_symbol",
+            reason=Reason.AMBIGUOUS_SYMBOL,
         )
     return best[0]
 

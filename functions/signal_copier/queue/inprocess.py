@@ -6,11 +6,12 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from signal_copier.core.errors import InvalidInput
+from signal_copier.core.ports import Publication
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Queue
@@ -23,7 +24,7 @@ _log = logging.getLogger(__name__)
 class _Envelope:
     topic: str
     data: str  # the payload as it would travel on the wire
-    ordering_key: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
     attempt: int = 0
 
 
@@ -44,7 +45,9 @@ class InProcessQueue:
         self._ready: deque[_Envelope] = deque()
         self._parked: dict[str, list[_Envelope]] = {}  # topics nobody subscribed to yet
 
-    async def publish(self, topic: str, payload: dict[str, Any], *, ordering_key: str = "") -> None:
+    async def publish(
+        self, topic: str, payload: dict[str, Any], *, attributes: Mapping[str, str] | None = None
+    ) -> None:
         """Queue a JSON-safe payload (`duplicates` times); raise InvalidInput if it is not."""
         if not isinstance(payload, dict):
             raise InvalidInput(f"payload for {topic!r} must be a JSON object")
@@ -52,8 +55,14 @@ class InProcessQueue:
             data = json.dumps(payload, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise InvalidInput(f"payload for {topic!r} is not JSON-safe: {e}") from e
+        labels = _attributes(topic, attributes)
         for _ in range(self.duplicates):
-            self._enqueue(_Envelope(topic=topic, data=data, ordering_key=ordering_key))
+            self._enqueue(_Envelope(topic=topic, data=data, attributes=dict(labels)))
+
+    async def publish_many(self, topic: str, batch: Sequence[Publication]) -> None:
+        """Queue every payload of a fan-out (each checked like `publish`)."""
+        for item in batch:
+            await self.publish(topic, item.payload, attributes=item.attributes)
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Set the one handler of a topic; messages already waiting for it become deliverable."""
@@ -92,13 +101,7 @@ class InProcessQueue:
             self._parked.setdefault(envelope.topic, []).append(envelope)
 
     def _next(self, running: dict[asyncio.Task[None], _Envelope]) -> _Envelope | None:
-        # Like Pub/Sub ordering keys: one message per key in flight, in publish order.
-        busy_keys = {e.ordering_key for e in running.values() if e.ordering_key}
-        for index, envelope in enumerate(self._ready):
-            if envelope.ordering_key not in busy_keys:
-                del self._ready[index]
-                return envelope
-        return None
+        return self._ready.popleft() if self._ready else None
 
     async def _deliver(self, envelope: _Envelope) -> None:
         envelope.attempt += 1
@@ -121,10 +124,16 @@ class InProcessQueue:
         if envelope.attempt >= self.max_attempts:
             self.dead_lettered += 1
             self.dead_letters.append((envelope.topic, json.loads(envelope.data), error))
-        elif envelope.ordering_key:
-            self._ready.appendleft(envelope)  # an ordered message blocks its key until it passes
         else:
             self._ready.append(envelope)  # the back of the queue stands in for backoff
+
+
+def _attributes(topic: str, attributes: Mapping[str, str] | None) -> Mapping[str, str]:
+    # Pub/Sub takes string attributes only: refuse anything else here too.
+    for key, value in (attributes or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidInput(f"attributes for {topic!r} must map strings to strings")
+    return attributes or {}
 
 
 if TYPE_CHECKING:

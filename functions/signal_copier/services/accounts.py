@@ -12,11 +12,12 @@ from signal_copier.core.errors import CredentialsMissing, InvalidInput, QuotaExc
 from signal_copier.core.market import Credentials
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.quotas import channel_limit
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import Plan, Subscription, UserRecord
 from signal_copier.core.settings import validate_overrides, validate_settings
 from signal_copier.services.deps import Deps, credentials_name
 
-BREAKER = "broker_breaker"
+BREAKER = Reason.BROKER_BREAKER
 
 
 async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
@@ -36,7 +37,7 @@ async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -
     await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
 
 
-async def pause(deps: Deps, user_id: str, reason: str, until: datetime | None) -> None:
+async def pause(deps: Deps, user_id: str, reason: Reason, until: datetime | None) -> None:
     """Pause a user's copying with a visible reason (until a time, or until resumed)."""
     await deps.store.update_user(
         user_id, lambda user: replace(user, paused_reason=reason, paused_until=until)
@@ -62,7 +63,7 @@ async def note_broker_success(deps: Deps, user: UserRecord) -> None:
 
     def recovered(current: UserRecord) -> UserRecord:
         if current.paused_reason == BREAKER:
-            current = replace(current, paused_reason="", paused_until=None)
+            current = replace(current, paused_reason=Reason.NONE, paused_until=None)
         return replace(current, broker_failures=0)
 
     await deps.store.update_user(user.user_id, recovered)

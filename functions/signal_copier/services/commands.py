@@ -21,6 +21,7 @@ from signal_copier.core.model import (
     TradeResult,
 )
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
 from signal_copier.services.deps import Deps
@@ -41,7 +42,7 @@ async def apply_command(
         records = await _candidates(deps, intent, command, [*positions, *orders])
         targets = select_targets(records, intent, command)
         if not targets:
-            return skipped(intent, "no_position", "no copied trade matches this follow-up")
+            return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
         done = await _closed_since(account, intent, command) if retry else set()
         specs = await specs_for(account, items_of(targets, [*positions, *orders]))
     except Rejected as e:
@@ -91,9 +92,11 @@ async def run_operations(
         )
         changes.append(Change(kind=op.kind, target=op.target, volume=op.volume, price=price))
     if not ops:
-        status, reason = Status.SKIPPED, "nothing_to_change"
+        status, reason = Status.SKIPPED, Reason.NOTHING_TO_CHANGE
     else:
-        status, reason = (Status.APPLIED, "") if changes else (Status.REJECTED, "broker_rejected")
+        status, reason = (
+            (Status.APPLIED, Reason.NONE) if changes else (Status.REJECTED, Reason.BROKER_REJECTED)
+        )
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

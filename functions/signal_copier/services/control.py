@@ -9,11 +9,12 @@ from datetime import datetime
 from signal_copier.core import ids
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import Change, ChangeKind
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.services import accounts
 from signal_copier.services.deps import Deps
 
-KILL_SWITCH = "kill_switch"
+KILL_SWITCH = Reason.KILL_SWITCH
 
 
 async def kill_switch(deps: Deps, user_id: str, now: datetime) -> list[Change]:
@@ -41,7 +42,9 @@ async def kill_switch(deps: Deps, user_id: str, now: datetime) -> list[Change]:
 async def resume(deps: Deps, user_id: str) -> UserRecord:
     """Lift any pause (kill switch, loss limit, breaker) and reset the breaker count."""
     return await _change(
-        deps, user_id, lambda u: replace(u, paused_reason="", paused_until=None, broker_failures=0)
+        deps,
+        user_id,
+        lambda u: replace(u, paused_reason=Reason.NONE, paused_until=None, broker_failures=0),
     )
 
 

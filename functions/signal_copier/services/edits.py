@@ -8,6 +8,7 @@ from datetime import datetime
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import plan_edit, trade_levels
 from signal_copier.core.model import Intent, Signal, Status, TradeResult
+from signal_copier.core.reasons import Reason
 from signal_copier.services import accounts, opening
 from signal_copier.services.commands import (
     is_open_trade,
@@ -21,7 +22,9 @@ from signal_copier.services.records import signal_ref, skipped
 
 # Refusals a channel fixes by editing the post (the parser's reading of the levels); market
 # refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
-FIXABLE = frozenset({"sl_wrong_side", "tps_out_of_order", "price_decimal_slip", "no_sl"})
+FIXABLE = frozenset(
+    {Reason.SL_WRONG_SIDE, Reason.TPS_OUT_OF_ORDER, Reason.PRICE_DECIMAL_SLIP, Reason.NO_SL}
+)
 
 
 async def apply_edit(
@@ -38,11 +41,11 @@ async def apply_edit(
     if not opened:
         if changed and any(r.result.reason in FIXABLE for r in records):
             return await opening.open_signal(intent, signal, deps, now, retry=retry)
-        return skipped(intent, "not_executed", "the original signal was not traded")
+        return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     if (signal.symbol, signal.side) != (previous.symbol, previous.side):
         return skipped(
             intent,
-            "signal_changed",
+            Reason.SIGNAL_CHANGED,
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )

@@ -12,6 +12,7 @@ from signal_copier.core.model import Fill, Intent, OrderPlan, Signal, Status, Tr
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.quotas import period_key, trade_limit
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings, effective_settings
 from signal_copier.core.symbol_map import broker_symbol
@@ -27,7 +28,7 @@ async def user_context(
     """Load the user and their effective settings for this intent's channel, or a skip."""
     user = await deps.store.get_user(intent.user_id)
     if user is None:
-        return skipped(intent, "unknown_user", "no such user")
+        return skipped(intent, Reason.UNKNOWN_USER, "no such user")
     subscriptions = await deps.store.subscriptions(user.user_id)
     overrides = next((s.overrides for s in subscriptions if s.chat_id == intent.chat_id), {})
     try:
@@ -58,7 +59,7 @@ async def open_signal(
         return skipped(intent, skip.reason, skip.detail)
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
-        return skipped(intent, "quota", f"the {user.plan} plan's daily trades are used up")
+        return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
     try:
         result = await _trade(intent, signal, settings, deps, now, existing)
     except BrokerUnavailable:
@@ -68,7 +69,7 @@ async def open_signal(
         result = skipped(intent, e.reason, str(e))
     else:
         await accounts.note_broker_success(deps, user)
-    if result.reason == "daily_loss_limit":
+    if result.reason is Reason.DAILY_LOSS_LIMIT:
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
         await deps.store.release_quota(user.user_id, period, intent.id)
@@ -161,7 +162,7 @@ def _outcome(
         user_id=intent.user_id,
         status=Status.PLACED if fills else Status.REJECTED,
         symbol=symbol,
-        reason="" if fills else (errors[0].reason if errors else "nothing_placed"),
+        reason=Reason.NONE if fills else (errors[0].reason if errors else Reason.NOTHING_PLACED),
         detail="; ".join(str(e) for e in errors),
         fills=tuple(fills),
         notes=plan.notes,

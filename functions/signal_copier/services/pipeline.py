@@ -19,7 +19,9 @@ from signal_copier.core.model import (
     TradeResult,
 )
 from signal_copier.core.parsing import parse
+from signal_copier.core.ports import Publication
 from signal_copier.core.quotas import period_key
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.services import commands, edits, opening
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
@@ -45,11 +47,15 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     if not newer:  # a version that arrives after a later one (even the original) changes nothing
         subscribers = await deps.store.subscribers(message.chat_id)
         intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
-    for intent in intents:
-        await deps.queue.publish(INTENTS_TOPIC, codec.to_dict(intent), ordering_key=intent.user_id)
+    await deps.queue.publish_many(INTENTS_TOPIC, [_publication(intent) for intent in intents])
     await deps.store.mark_fanned_out(record.key, len(intents))
     log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
     return record
+
+
+def _publication(intent: Intent) -> Publication:
+    attributes = {"trace": intent.trace_id, "user": intent.user_id, "chat": intent.chat_id}
+    return Publication(payload=codec.to_dict(intent), attributes=attributes)
 
 
 async def _history(message: RawMessage, deps: Deps) -> tuple[MessageRecord | None, bool]:
@@ -102,7 +108,7 @@ async def record_failure(
     Its quota is given back when the account shows none of its legs; when the account cannot
     be asked, the reservation stays (counted once, never a second trade).
     """
-    reason = error.reason if isinstance(error, CopierError) else "internal_error"
+    reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     result = TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,
@@ -131,6 +137,6 @@ async def _dispatch(intent: Intent, deps: Deps, now: datetime, *, retry: bool) -
         intent_id=intent.id,
         user_id=intent.user_id,
         status=Status.SKIPPED,
-        reason="invalid_intent",
+        reason=Reason.INVALID_INTENT,
         detail=f"a {intent.kind} intent without its signal or command",
     )

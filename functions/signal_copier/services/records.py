@@ -6,11 +6,12 @@ from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.model import Intent, IntentKind, Status, TradeResult
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services.deps import Deps
 
 
-def skipped(intent: Intent, reason: str, detail: str, symbol: str = "") -> TradeResult:
+def skipped(intent: Intent, reason: Reason, detail: str, symbol: str = "") -> TradeResult:
     """Return a SKIPPED result: nothing was sent to the broker."""
     return TradeResult(
         intent_id=intent.id,

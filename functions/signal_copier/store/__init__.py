@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput, Rejected
+from signal_copier.core.reasons import Reason
 
 T = TypeVar("T")
 
@@ -18,7 +19,7 @@ T = TypeVar("T")
 class StoreCorrupt(Rejected):
     """Stored data cannot be read back (a bad row or a damaged file); retrying cannot help."""
 
-    reason = "store_corrupt"
+    reason = Reason.STORE_CORRUPT
 
 
 def encode(record: object) -> dict[str, Any]:

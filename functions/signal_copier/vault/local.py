@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from signal_copier.core.errors import CredentialsMissing, InvalidInput
+from signal_copier.core.reasons import Reason
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Vault
@@ -26,13 +27,13 @@ _NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 class InsecureKeyFile(CredentialsMissing):
     """The vault key file can be read by other users; secrets stay locked until it is fixed."""
 
-    reason = "vault_key_insecure"
+    reason = Reason.VAULT_KEY_INSECURE
 
 
 class SecretUnreadable(CredentialsMissing):
     """A stored secret failed to decrypt (tampered, corrupt or under another key): reconnect."""
 
-    reason = "secret_unreadable"
+    reason = Reason.SECRET_UNREADABLE
 
 
 class LocalVault:

@@ -1,0 +1,74 @@
+"""Why an intent did nothing, was refused or failed: one vocabulary for records, errors and guards.
+
+The values are the short snake_case words users and the demo summary see; they are stable.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    NONE = ""  # nothing to explain: the intent did what it was for
+
+    # The user and the account
+    UNKNOWN_USER = "unknown_user"
+    COPYING_STOPPED = "copying_stopped"
+    KILL_SWITCH = "kill_switch"
+    BROKER_BREAKER = "broker_breaker"
+    DAILY_LOSS_LIMIT = "daily_loss_limit"
+    QUOTA = "quota"
+    NO_CREDENTIALS = "no_credentials"
+    NOT_SUBSCRIBED = "not_subscribed"
+    NETTING_ACCOUNT = "netting_account"
+    MAX_OPEN_TRADES = "max_open_trades"
+
+    # The signal
+    STALE_SIGNAL = "stale_signal"
+    SL_WRONG_SIDE = "sl_wrong_side"
+    TP_WRONG_SIDE = "tp_wrong_side"
+    TPS_OUT_OF_ORDER = "tps_out_of_order"
+    PRICE_DECIMAL_SLIP = "price_decimal_slip"
+    PRICE_TOO_FAR = "price_too_far"
+    SPREAD_TOO_WIDE = "spread_too_wide"
+    NO_SL = "no_sl"
+    VOLUME_TOO_SMALL = "volume_too_small"
+    SYMBOL_NOT_ALLOWED = "symbol_not_allowed"
+    OUTSIDE_TRADING_HOURS = "outside_trading_hours"
+    UNKNOWN_SYMBOL = "unknown_symbol"
+    AMBIGUOUS_SYMBOL = "ambiguous_symbol"
+
+    # Follow-ups and edits
+    NO_POSITION = "no_position"
+    NOTHING_TO_CHANGE = "nothing_to_change"
+    NOT_EXECUTED = "not_executed"
+    SIGNAL_CHANGED = "signal_changed"
+    STOP_KEPT = "stop_kept"
+
+    # The broker
+    BROKER_REJECTED = "broker_rejected"
+    BROKER_UNAVAILABLE = "broker_unavailable"
+    NOTHING_PLACED = "nothing_placed"
+    INVALID_VOLUME = "invalid_volume"
+    INVALID_PRICE = "invalid_price"
+    INVALID_STOPS = "invalid_stops"
+    NO_MONEY = "no_money"
+    NO_QUOTES = "no_quotes"
+    MARKET_CLOSED = "market_closed"
+    TRADE_DISABLED = "trade_disabled"
+    NOT_FOUND = "not_found"
+    UNKNOWN_ACCOUNT = "unknown_account"
+
+    # Inputs, storage and the pipeline itself
+    ERROR = "error"
+    REJECTED = "rejected"
+    RETRY = "retry"
+    INVALID_INPUT = "invalid_input"
+    INVALID_SETTINGS = "invalid_settings"
+    INVALID_INTENT = "invalid_intent"
+    STORE_UNAVAILABLE = "store_unavailable"
+    STORE_CORRUPT = "store_corrupt"
+    IN_FLIGHT = "in_flight"
+    INTERNAL_ERROR = "internal_error"
+    VAULT_KEY_INSECURE = "vault_key_insecure"
+    SECRET_UNREADABLE = "secret_unreadable"
