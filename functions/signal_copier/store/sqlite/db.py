@@ -17,31 +17,8 @@ T = TypeVar("T")
 SCHEMA_VERSION = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INT = 2**63 - 1
-SCHEMA = """
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
-  overrides TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
-CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
-CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
-  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
-  fanned_out INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
-CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), attempt INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL, finished_at INTEGER);
-CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (user_id, period));
-CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT NULL,
-  intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
-  PRIMARY KEY (user_id, period, intent_id, kind),
-  FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
-CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
-  signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
-  client_id TEXT NOT NULL, UNIQUE (user_id, intent_id));
-CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
-CREATE INDEX IF NOT EXISTS trades_by_client ON trades (user_id, client_id);
 """
 # Primary SQLite result codes → what the caller must do; anything else propagates unchanged.
 _ERRORS: dict[int, type[CopierError]] = {
@@ -57,7 +34,12 @@ _ERRORS: dict[int, type[CopierError]] = {
 
 
 class SqliteDatabase:
-    """One SQLite connection in WAL mode; every write is one BEGIN IMMEDIATE transaction."""
+    """One SQLite connection in WAL mode; every write is one BEGIN IMMEDIATE transaction.
+
+    Table groups are mixins that name their DDL in `SCHEMA`; every group's is created on open.
+    """
+
+    SCHEMA = _SCHEMA
 
     def __init__(
         self, path: str, *, busy_timeout: float = 5.0, checkpoint_every: float = 1.0
@@ -99,8 +81,9 @@ class SqliteDatabase:
                 con.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer does it
 
     def _create_schema(self) -> None:
+        schemas = dict.fromkeys(getattr(cls, "SCHEMA", "") for cls in reversed(type(self).__mro__))
         with self._transaction() as con:
-            for statement in filter(str.strip, SCHEMA.split(";")):
+            for statement in filter(str.strip, ";".join(schemas).split(";")):
                 con.execute(statement)
             (found,) = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
             if found is None:

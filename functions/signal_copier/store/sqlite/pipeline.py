@@ -1,4 +1,4 @@
-"""SQLite store for local mode and tests: one WAL file laid out like the Firestore collections."""
+"""The pipeline's tables: users, subscriptions, message versions, intent claims, usage, trades."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.records import (
@@ -19,10 +18,7 @@ from signal_copier.core.records import (
     UserRecord,
 )
 from signal_copier.store import decode, dump_json, encode, load_json
-from signal_copier.store.sqlitedb import MAX_INT, SqliteDatabase, dump, load, micros, stamp
-
-if TYPE_CHECKING:
-    from signal_copier.core.ports import Store
+from signal_copier.store.sqlite.db import MAX_INT, SqliteDatabase, dump, load, micros, stamp
 
 _HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
 _BUMP = {  # usage counters, by reservation kind
@@ -31,14 +27,37 @@ _BUMP = {  # usage counters, by reservation kind
 }
 
 
-class SqliteStore(SqliteDatabase):
-    """The `Store` port on one SQLite file; every atomic method is one BEGIN IMMEDIATE."""
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
+  overrides TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
+CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
+CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
+  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
+  fanned_out INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
+CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')), attempt INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL, finished_at INTEGER);
+CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, period));
+CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
+  PRIMARY KEY (user_id, period, intent_id, kind),
+  FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
+CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
+  signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  client_id TEXT NOT NULL, UNIQUE (user_id, intent_id));
+CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
+CREATE INDEX IF NOT EXISTS trades_by_client ON trades (user_id, client_id);
+"""
 
-    async def __aenter__(self) -> SqliteStore:
-        return self
 
-    async def __aexit__(self, *_: object) -> None:
-        self.close()
+class PipelineTables(SqliteDatabase):
+    """The `Store` port: every atomic method is one BEGIN IMMEDIATE transaction."""
+
+    SCHEMA = _SCHEMA
 
     async def remember_message(self, record: MessageRecord) -> bool:
         """Store a message version; return False if its key was already stored."""
@@ -235,7 +254,3 @@ def _subscription(row: tuple[str, str, str]) -> Subscription:
     where = f"subscriptions/{chat_id}/{user_id}"
     data = {"user_id": user_id, "chat_id": chat_id, "overrides": load_json(overrides, where)}
     return decode(Subscription, data, where)
-
-
-if TYPE_CHECKING:
-    _conforms: Store = SqliteStore(":memory:")

@@ -1,0 +1,36 @@
+"""signal-copier: one subcommand per module of this package (demo, parse, run, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from signal_copier import logs
+from signal_copier.cli import demo, parse, run
+from signal_copier.core.errors import CopierError
+
+# Each module adds its subcommands to the parser; order is the order of `--help`.
+COMMANDS = (demo, parse, run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    logs.configure(os.environ.get("COPIER_LOG_LEVEL", "WARNING"))
+    try:
+        return int(args.func(args))
+    except CopierError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signal-copier", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser

@@ -1,0 +1,27 @@
+"""SQLite store for local mode and tests: one WAL file laid out like the Firestore collections.
+
+`SqliteStore` is the table groups together; each group (a mixin) lives in its own module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from signal_copier.store.sqlite.pipeline import PipelineTables
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import Store
+
+
+class SqliteStore(PipelineTables):
+    """Every port the store serves, on one SQLite file."""
+
+    async def __aenter__(self) -> SqliteStore:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.close()
+
+
+if TYPE_CHECKING:
+    _conforms: Store = SqliteStore(":memory:")
