@@ -21,14 +21,23 @@ class Credentials:
         return f"Credentials(account_id={self.account_id!r}, token=***)"
 
 
+class MarginMode(StrEnum):
+    """How the account books positions (MT5 ACCOUNT_MARGIN_MODE_*)."""
+
+    HEDGING = "hedging"  # one position per order: one per TP works
+    NETTING = "netting"  # one position per symbol: a second order adds to or nets the first
+    EXCHANGE = "exchange"  # exchange netting
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountInfo:
-    """Balance and equity in the account currency."""
+    """Balance and equity in the account currency, and how positions are booked."""
 
     account_id: str
     balance: Decimal
     equity: Decimal
     currency: str
+    margin_mode: MarginMode = MarginMode.HEDGING
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
