@@ -90,6 +90,9 @@ class RawMessage:
     edit_date: datetime | None = None
     chat_title: str = ""
     epoch: int = 0  # listener lease epoch that published it
+    # The id of the message the source saw just before this one in this chat (its watermark),
+    # None when it does not know: lets a bare follow-up tell whether anything before it is missing.
+    previous_id: int | None = None
 
     @property
     def version(self) -> int:
