@@ -56,6 +56,11 @@ class MessageRecord:
     # Carried forward from earlier versions, so an edit is judged against the whole history:
     earlier_signals: tuple[Signal, ...] = ()  # the latest earlier version that was a signal
     earlier_command: bool = False  # some earlier version was already a command
+    text: str = ""  # what the channel wrote (the signal log shows it beside what was read)
+    chat_title: str = ""
+    reply_to: int | None = None
+    previous_id: int | None = None  # see RawMessage.previous_id
+    received: datetime | None = None  # when the listener got it
 
     @property
     def signal(self) -> Signal | None:

@@ -90,6 +90,11 @@ def _record(message: RawMessage, parsed: Parse, previous: MessageRecord | None) 
         explain=parsed.explain,
         earlier_signals=earlier_signals,
         earlier_command=earlier_command,
+        text=message.text,
+        chat_title=message.chat_title,
+        reply_to=message.reply_to,
+        previous_id=message.previous_id,
+        received=message.received,
     )
 
 
