@@ -18,6 +18,7 @@ from signal_copier.core.ports import Store
 from signal_copier.core.records import (
     ClaimState,
     MessageRecord,
+    ParkedIntent,
     Plan,
     Subscription,
     TradeRecord,
@@ -36,6 +37,29 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "sqlite":
         async with SqliteStore(":memory:") as sqlite_store:
             yield sqlite_store
+
+
+def _intent(intent_id: str, user_id: str = "u1", message_id: int = 812) -> Intent:
+    return Intent(
+        id=intent_id,
+        user_id=user_id,
+        kind=IntentKind.COMMAND,
+        chat_id="-100123",
+        message_id=message_id,
+        version=0,
+        message_date=NOW,
+        received=NOW,
+    )
+
+
+async def _remember(store: Store, record: MessageRecord) -> bool:
+    """Store `record` unless its key is stored (the pipeline's builders decide more)."""
+
+    def build(history: tuple[MessageRecord, ...]) -> MessageRecord | None:
+        return None if any(h.key == record.key for h in history) else record
+
+    done = await store.remember_message(record.chat_id, record.message_id, record.version, build)
+    return done.fresh
 
 
 def make_message(message_id: int = 812, version: int = 0, **changes: object) -> MessageRecord:
@@ -74,14 +98,14 @@ def make_trade(
 
 
 async def test_remember_message_is_true_only_once(store: Store) -> None:
-    assert await store.remember_message(make_message()) is True
-    assert await store.remember_message(make_message(kind="none")) is False
+    assert await _remember(store, make_message()) is True
+    assert await _remember(store, make_message(kind="none")) is False
     assert (await store.latest_message("-100123", 812)) == make_message()
 
 
 async def test_latest_message_returns_the_highest_version(store: Store) -> None:
     for version in (0, 1767606000, 1767605000):
-        await store.remember_message(make_message(version=version, reason=str(version)))
+        await _remember(store, make_message(version=version, reason=str(version)))
 
     latest = await store.latest_message("-100123", 812)
 
@@ -91,7 +115,7 @@ async def test_latest_message_returns_the_highest_version(store: Store) -> None:
 
 async def test_latest_message_before_a_version_returns_the_one_below(store: Store) -> None:
     for version in (0, 1767605000, 1767606000):
-        await store.remember_message(make_message(version=version))
+        await _remember(store, make_message(version=version))
 
     previous = await store.latest_message("-100123", 812, before=1767606000)
     first = await store.latest_message("-100123", 812, before=1767605000)
@@ -104,13 +128,13 @@ async def test_latest_message_before_a_version_returns_the_one_below(store: Stor
 
 
 async def test_message_is_found_by_key(store: Store) -> None:
-    await store.remember_message(make_message(version=7))
+    await _remember(store, make_message(version=7))
     assert await store.message("-100123:812:7") == make_message(version=7)
     assert await store.message("-100123:812:0") is None
 
 
 async def test_mark_fanned_out_updates_only_that_count(store: Store) -> None:
-    await store.remember_message(make_message())
+    await _remember(store, make_message())
     await store.mark_fanned_out("-100123:812:0", 3)
     await store.mark_fanned_out("-100123:999:0", 3)
     assert await store.message("-100123:812:0") == make_message(fanned_out=3)
@@ -118,12 +142,12 @@ async def test_mark_fanned_out_updates_only_that_count(store: Store) -> None:
 
 
 async def test_latest_message_of_an_unknown_message_is_none(store: Store) -> None:
-    await store.remember_message(make_message(message_id=1))
+    await _remember(store, make_message(message_id=1))
     assert await store.latest_message("-100123", 2) is None
 
 
 async def test_message_record_keeps_decimals_exactly(store: Store) -> None:
-    await store.remember_message(make_message())
+    await _remember(store, make_message())
     latest = await store.latest_message("-100123", 812)
     assert latest is not None
     assert latest.signal is not None
@@ -144,25 +168,27 @@ async def test_user_round_trips_and_is_replaced(store: Store) -> None:
 
 
 async def test_subscriptions_are_indexed_both_ways(store: Store) -> None:
-    await store.put_subscription(Subscription(user_id="u2", chat_id="c1", overrides={"lot": "1"}))
-    await store.put_subscription(Subscription(user_id="u1", chat_id="c1"))
-    await store.put_subscription(Subscription(user_id="u1", chat_id="c2"))
+    await store.add_subscription(
+        Subscription(user_id="u2", chat_id="c1", overrides={"lot": "1"}), None
+    )
+    await store.add_subscription(Subscription(user_id="u1", chat_id="c1"), None)
+    await store.add_subscription(Subscription(user_id="u1", chat_id="c2"), None)
 
     assert [s.user_id for s in await store.subscribers("c1")] == ["u1", "u2"]
     assert [s.chat_id for s in await store.subscriptions("u1")] == ["c1", "c2"]
     assert (await store.subscribers("c1"))[1].overrides == {"lot": "1"}
 
 
-async def test_put_subscription_replaces_overrides(store: Store) -> None:
-    await store.put_subscription(Subscription(user_id="u1", chat_id="c1", overrides={"a": 1}))
-    await store.put_subscription(Subscription(user_id="u1", chat_id="c1", overrides={"b": 2}))
+async def test_add_subscription_of_a_followed_chat_replaces_overrides(store: Store) -> None:
+    await store.add_subscription(Subscription(user_id="u1", chat_id="c1", overrides={"a": 1}), None)
+    await store.add_subscription(Subscription(user_id="u1", chat_id="c1", overrides={"b": 2}), None)
     assert await store.subscribers("c1") == [
         Subscription(user_id="u1", chat_id="c1", overrides={"b": 2})
     ]
 
 
 async def test_delete_subscription_stops_following(store: Store) -> None:
-    await store.put_subscription(Subscription(user_id="u1", chat_id="c1"))
+    await store.add_subscription(Subscription(user_id="u1", chat_id="c1"), None)
     await store.delete_subscription("u1", "c1")
     await store.delete_subscription("u1", "c1")
     assert await store.subscribers("c1") == []
@@ -173,73 +199,75 @@ async def test_delete_subscription_stops_following(store: Store) -> None:
 
 
 async def test_first_claim_is_new(store: Store) -> None:
-    claim = await store.claim("i1", "w1", NOW, LEASE)
+    claim = await store.claim(_intent("i1"), "w1", NOW, LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.NEW, 1)
 
 
 async def test_second_claim_while_lease_live_is_busy(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
-    claim = await store.claim("i1", "w2", NOW + LEASE - timedelta(microseconds=1), LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    claim = await store.claim(_intent("i1"), "w2", NOW + LEASE - timedelta(microseconds=1), LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.BUSY, 1)
 
 
 async def test_same_owner_claim_while_lease_live_is_busy(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
-    assert (await store.claim("i1", "w1", NOW, LEASE)).state is ClaimState.BUSY
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    assert (await store.claim(_intent("i1"), "w1", NOW, LEASE)).state is ClaimState.BUSY
 
 
 async def test_expired_claim_is_taken_over_as_retry(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
-    claim = await store.claim("i1", "w2", NOW + LEASE, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    claim = await store.claim(_intent("i1"), "w2", NOW + LEASE, LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.RETRY, 2)
-    claim = await store.claim("i1", "w3", NOW + 2 * LEASE, LEASE)
+    claim = await store.claim(_intent("i1"), "w3", NOW + 2 * LEASE, LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.RETRY, 3)
 
 
 async def test_finished_intent_is_done_forever(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.finish("i1", "w1", NOW)
-    claim = await store.claim("i1", "w2", NOW + 10 * LEASE, LEASE)
+    claim = await store.claim(_intent("i1"), "w2", NOW + 10 * LEASE, LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.DONE, 1)
 
 
 async def test_finish_by_an_owner_that_lost_the_lease_is_ignored(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
-    await store.claim("i1", "w2", NOW + LEASE, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w2", NOW + LEASE, LEASE)
     await store.finish("i1", "w1", NOW + LEASE)
-    assert (await store.claim("i1", "w3", NOW + LEASE, LEASE)).state is ClaimState.BUSY
+    assert (await store.claim(_intent("i1"), "w3", NOW + LEASE, LEASE)).state is ClaimState.BUSY
 
 
 async def test_released_claim_is_retried_at_once(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w1")
-    claim = await store.claim("i1", "w2", NOW, LEASE)
+    claim = await store.claim(_intent("i1"), "w2", NOW, LEASE)
     assert (claim.state, claim.attempt) == (ClaimState.RETRY, 2)
 
 
 async def test_release_claim_by_another_owner_or_after_finish_is_ignored(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w2")
-    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.BUSY
+    assert (await store.claim(_intent("i1"), "w3", NOW, LEASE)).state is ClaimState.BUSY
     await store.finish("i1", "w1", NOW)
     await store.release_claim("i1", "w1")
-    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.DONE
+    assert (await store.claim(_intent("i1"), "w3", NOW, LEASE)).state is ClaimState.DONE
 
 
 async def test_released_owner_can_no_longer_finish(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w1")
     await store.finish("i1", "w1", NOW)
-    assert (await store.claim("i1", "w2", NOW, LEASE)).state is ClaimState.RETRY
+    assert (await store.claim(_intent("i1"), "w2", NOW, LEASE)).state is ClaimState.RETRY
 
 
 async def test_finish_of_an_unclaimed_intent_is_ignored(store: Store) -> None:
     await store.finish("i1", "w1", NOW)
-    assert (await store.claim("i1", "w1", NOW, LEASE)).state is ClaimState.NEW
+    assert (await store.claim(_intent("i1"), "w1", NOW, LEASE)).state is ClaimState.NEW
 
 
 async def test_concurrent_claims_one_winner(store: Store) -> None:
-    claims = await asyncio.gather(*(store.claim("i1", f"w{n}", NOW, LEASE) for n in range(20)))
+    claims = await asyncio.gather(
+        *(store.claim(_intent("i1"), f"w{n}", NOW, LEASE) for n in range(20))
+    )
     states = [c.state for c in claims]
     assert states.count(ClaimState.NEW) == 1
     assert states.count(ClaimState.BUSY) == 19
@@ -247,7 +275,7 @@ async def test_concurrent_claims_one_winner(store: Store) -> None:
 
 async def test_claim_with_naive_time_is_invalid(store: Store) -> None:
     with pytest.raises(InvalidInput):
-        await store.claim("i1", "w1", datetime(2026, 1, 5), LEASE)
+        await store.claim(_intent("i1"), "w1", datetime(2026, 1, 5), LEASE)
 
 
 # Quota
@@ -360,12 +388,12 @@ async def test_two_connections_same_file_see_one_claim(tmp_path: Path) -> None:
     path = str(tmp_path / "nested" / "copier.db")
     async with SqliteStore(path) as first, SqliteStore(path) as second:
         claims = [
-            await first.claim("i1", "w1", NOW, LEASE),
-            await second.claim("i1", "w2", NOW, LEASE),
+            await first.claim(_intent("i1"), "w1", NOW, LEASE),
+            await second.claim(_intent("i1"), "w2", NOW, LEASE),
         ]
         await first.finish("i1", "w1", NOW)
         assert [c.state for c in claims] == [ClaimState.NEW, ClaimState.BUSY]
-        assert (await second.claim("i1", "w3", NOW, LEASE)).state is ClaimState.DONE
+        assert (await second.claim(_intent("i1"), "w3", NOW, LEASE)).state is ClaimState.DONE
 
 
 def test_claims_from_threads_on_two_connections_one_winner(tmp_path: Path) -> None:
@@ -373,7 +401,7 @@ def test_claims_from_threads_on_two_connections_one_winner(tmp_path: Path) -> No
     stores = [SqliteStore(path), SqliteStore(path)]
 
     def claim(n: int) -> ClaimState:
-        return asyncio.run(stores[n % 2].claim("i1", f"w{n}", NOW, LEASE)).state
+        return asyncio.run(stores[n % 2].claim(_intent("i1"), f"w{n}", NOW, LEASE)).state
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         states = list(pool.map(claim, range(40)))
@@ -392,7 +420,7 @@ async def test_file_store_uses_wal_and_survives_reopening(tmp_path: Path) -> Non
         assert (await store.usage("u1", "2026-01-05")).used == 1
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
 
 
 async def test_locked_database_raises_store_unavailable(tmp_path: Path) -> None:
@@ -402,11 +430,11 @@ async def test_locked_database_raises_store_unavailable(tmp_path: Path) -> None:
         raw.execute("BEGIN IMMEDIATE")
         try:
             with pytest.raises(StoreUnavailable):
-                await store.claim("i1", "w1", NOW, LEASE)
+                await store.claim(_intent("i1"), "w1", NOW, LEASE)
         finally:
             raw.execute("ROLLBACK")
             raw.close()
-        assert (await store.claim("i1", "w1", NOW, LEASE)).state is ClaimState.NEW
+        assert (await store.claim(_intent("i1"), "w1", NOW, LEASE)).state is ClaimState.NEW
 
 
 async def test_corrupt_row_raises_store_corrupt(tmp_path: Path) -> None:
@@ -446,10 +474,284 @@ async def test_background_checkpoint_keeps_the_wal_bounded(tmp_path: Path) -> No
 
 
 async def test_finish_stores_the_record_only_for_the_claims_owner(store: Store) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.finish("i1", "w2", NOW, make_trade("i1"))  # not the owner: nothing happens
     assert await store.trade("u1", "i1") is None
-    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.BUSY
+    assert (await store.claim(_intent("i1"), "w3", NOW, LEASE)).state is ClaimState.BUSY
     await store.finish("i1", "w1", NOW, make_trade("i1"))
     assert (await store.trade("u1", "i1")) is not None
-    assert (await store.claim("i1", "w3", NOW, LEASE)).state is ClaimState.DONE
+    assert (await store.claim(_intent("i1"), "w3", NOW, LEASE)).state is ClaimState.DONE
+
+
+# The history step (one transaction per chat and message)
+
+
+async def test_remember_message_gives_the_builder_every_stored_version(store: Store) -> None:
+    for version in (0, 5):
+        await _remember(store, make_message(version=version))
+    seen: list[tuple[int, ...]] = []
+
+    def build(history: tuple[MessageRecord, ...]) -> MessageRecord:
+        seen.append(tuple(h.version for h in history))
+        return make_message(version=9, reason="built")
+
+    done = await store.remember_message("-100123", 812, 9, build)
+
+    assert seen[-1] == (0, 5)
+    assert (done.fresh, done.record) == (True, make_message(version=9, reason="built"))
+    assert [h.version for h in done.history] == [0, 5]
+
+
+async def test_builder_returning_none_writes_nothing_and_returns_the_stored_version(
+    store: Store,
+) -> None:
+    await _remember(store, make_message())
+    done = await store.remember_message("-100123", 812, 0, lambda history: None)
+    assert (done.fresh, done.record) == (False, make_message())
+    assert (await store.remember_message("-100123", 812, 3, lambda h: None)).record is None
+
+
+async def test_builder_may_replace_the_version_with_its_key(store: Store) -> None:
+    await _remember(store, make_message(version=4, kind="none"))
+    done = await store.remember_message(
+        "-100123", 812, 4, lambda history: make_message(version=4, kind="open")
+    )
+    assert done.fresh
+    assert (await store.message("-100123:812:4")) == make_message(version=4, kind="open")
+
+
+async def test_a_builder_for_another_key_is_refused(store: Store) -> None:
+    with pytest.raises(InvalidInput):
+        await store.remember_message("-100123", 812, 1, lambda history: make_message(version=2))
+
+
+async def test_concurrent_history_steps_of_one_message_never_both_see_an_empty_history(
+    store: Store,
+) -> None:
+    firsts: list[int] = []
+
+    async def remember(version: int) -> None:
+        def build(history: tuple[MessageRecord, ...]) -> MessageRecord:
+            if not history:
+                firsts.append(version)
+            return make_message(version=version)
+
+        await store.remember_message("-100123", 812, version, build)
+
+    await asyncio.gather(*(remember(v) for v in (0, 7, 8)))
+
+    assert len(set(firsts)) == 1  # exactly one of them was first (a re-run may repeat it)
+
+
+async def test_waiting_messages_are_listed_when_their_wait_ends(store: Store) -> None:
+    waiting = make_message(version=7, wait_until=NOW + LEASE)
+    await _remember(store, waiting)
+    await _remember(store, make_message(message_id=9))
+
+    assert await store.waiting_messages(NOW, 10) == []
+    assert await store.waiting_messages(NOW + LEASE, 10) == [waiting]
+
+    await store.remember_message("-100123", 812, 7, lambda h: make_message(version=7))
+    assert await store.waiting_messages(NOW + LEASE, 10) == []
+
+
+# Users, subscriptions, accounts
+
+
+async def test_create_user_never_overwrites(store: Store) -> None:
+    assert await store.create_user(UserRecord(user_id="u1", plan=Plan.PREMIUM)) is True
+    assert await store.create_user(UserRecord(user_id="u1")) is False
+    assert (await store.get_user("u1")) == UserRecord(user_id="u1", plan=Plan.PREMIUM)
+
+
+async def test_add_subscription_respects_the_limit_and_keeps_since(store: Store) -> None:
+    first = Subscription(user_id="u1", chat_id="c1", since=NOW)
+    assert await store.add_subscription(first, 2) is True
+    assert await store.add_subscription(Subscription(user_id="u1", chat_id="c2"), 2) is True
+    assert await store.add_subscription(Subscription(user_id="u1", chat_id="c3"), 2) is False
+    changed = Subscription(user_id="u1", chat_id="c1", overrides={"lot": "1"}, since=NOW + LEASE)
+    assert await store.add_subscription(changed, 2) is True  # already followed: overrides change
+    assert await store.subscription("u1", "c1") == Subscription(
+        user_id="u1", chat_id="c1", overrides={"lot": "1"}, since=NOW
+    )
+    assert await store.subscription("u1", "c3") is None
+
+
+async def test_concurrent_follows_never_pass_the_limit(store: Store) -> None:
+    added = await asyncio.gather(
+        *(store.add_subscription(Subscription(user_id="u1", chat_id=f"c{n}"), 2) for n in range(6))
+    )
+    assert added.count(True) == 2
+    assert len(await store.subscriptions("u1")) == 2
+
+
+async def test_a_broker_account_belongs_to_one_user(store: Store) -> None:
+    assert await store.claim_account("acc-1", "u1") is True
+    assert await store.claim_account("acc-1", "u1") is True
+    assert await store.claim_account("acc-1", "u2") is False
+    assert await store.account_owner("acc-1") == "u1"
+    await store.release_account("acc-1", "u2")  # not the owner: nothing happens
+    assert await store.account_owner("acc-1") == "u1"
+    await store.release_account("acc-1", "u1")
+    assert await store.account_owner("acc-1") is None
+    assert await store.claim_account("acc-1", "u2") is True
+
+
+# Claims: payloads, parking, attempts, expiry, failures
+
+
+async def test_expired_claims_return_the_stored_intent(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    await store.claim(_intent("i2"), "w1", NOW + LEASE, LEASE)
+    await store.claim(_intent("i3"), "w1", NOW, LEASE)
+    await store.finish("i3", "w1", NOW)
+
+    assert await store.expired_claims(NOW + LEASE - timedelta(microseconds=1), 10) == []
+    assert await store.expired_claims(NOW + LEASE, 10) == [_intent("i1")]
+
+
+async def test_a_released_claim_is_expired_at_once(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    await store.release_claim("i1", "w1")
+    assert await store.expired_claims(NOW, 10) == [_intent("i1")]
+
+
+async def test_parking_ends_the_lease_and_the_rerun_is_new_without_an_attempt(
+    store: Store,
+) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    parked = ParkedIntent(intent=_intent("i1"), awaiting=811, until=NOW + LEASE)
+
+    assert await store.park(parked, "w2") is False  # only the owner may park
+    assert await store.park(parked, "w1") is True
+
+    assert await store.claim_states(["i1", "i9"]) == {"i1": ClaimState.PARKED}
+    assert await store.parked_on("-100123", 811) == [_intent("i1")]
+    claim = await store.claim(_intent("i1"), "w2", NOW, LEASE)
+    assert (claim.state, claim.attempt) == (ClaimState.NEW, 1)
+    assert await store.expired_claims(NOW, 10) == []
+
+
+async def test_a_parked_retry_is_rerun_as_a_retry(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    await store.release_claim("i1", "w1")
+    await store.claim(_intent("i1"), "w2", NOW, LEASE)
+    await store.park(ParkedIntent(intent=_intent("i1"), awaiting=811, until=NOW), "w2")
+    claim = await store.claim(_intent("i1"), "w3", NOW, LEASE)
+    assert (claim.state, claim.attempt) == (ClaimState.RETRY, 2)
+
+
+async def test_parked_intents_are_found_by_target_and_user_and_by_bound(store: Store) -> None:
+    for intent_id, user, awaiting, wait in (
+        ("a", "u1", 811, 1),
+        ("b", "u2", 811, 2),
+        ("c", "u1", 700, 3),
+    ):
+        intent = _intent(intent_id, user_id=user)
+        await store.claim(intent, "w", NOW, LEASE)
+        until = NOW + wait * LEASE
+        await store.park(ParkedIntent(intent=intent, awaiting=awaiting, until=until), "w")
+
+    assert [i.id for i in await store.parked_on("-100123", 811)] == ["a", "b"]
+    assert [i.id for i in await store.parked_on("-100123", 811, "u2")] == ["b"]
+    assert [i.id for i in await store.due_parked(NOW + 2 * LEASE, 10)] == ["a", "b"]
+    assert [i.id for i in await store.due_parked(NOW + 9 * LEASE, 1)] == ["a"]
+
+
+async def test_finishing_a_parked_intent_removes_its_entry(store: Store) -> None:
+    intent = _intent("i1")
+    await store.claim(intent, "w1", NOW, LEASE)
+    await store.park(ParkedIntent(intent=intent, awaiting=811, until=NOW), "w1")
+    await store.claim(intent, "w2", NOW, LEASE)
+    assert await store.finish("i1", "w2", NOW) is True
+    assert await store.parked_on("-100123", 811) == []
+    assert await store.due_parked(NOW, 10) == []
+    assert await store.claim_states(["i1"]) == {"i1": ClaimState.DONE}
+
+
+async def test_claim_states_reads_in_flight_as_busy(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    await store.release_claim("i1", "w1")
+    assert await store.claim_states(["i1"]) == {"i1": ClaimState.BUSY}
+    assert await store.claim_states([]) == {}
+
+
+async def test_finish_failed_records_unless_a_live_lease_holds_it(store: Store) -> None:
+    record = make_trade(
+        "i1", result=TradeResult(intent_id="i1", user_id="u1", status=Status.FAILED)
+    )
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    assert await store.finish_failed("i1", NOW, record) is False
+    assert await store.finish_failed("i1", NOW + LEASE, record) is True
+    assert await store.trade("u1", "i1") == record
+    assert (await store.claim(_intent("i1"), "w2", NOW + LEASE, LEASE)).state is ClaimState.DONE
+    assert await store.finish_failed("i1", NOW + LEASE, record) is False
+
+
+async def test_finish_failed_of_a_never_claimed_intent_records_it_as_done(store: Store) -> None:
+    record = make_trade(
+        "i7", result=TradeResult(intent_id="i7", user_id="u1", status=Status.FAILED)
+    )
+    assert await store.finish_failed("i7", NOW, record) is True
+    assert (await store.claim(_intent("i7"), "w", NOW, LEASE)).state is ClaimState.DONE
+
+
+async def test_finish_reports_whether_it_finished(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)
+    assert await store.finish("i1", "w2", NOW) is False
+    assert await store.finish("i1", "w1", NOW) is True
+    assert await store.finish("i1", "w1", NOW) is False
+
+
+# Open-trade slots
+
+
+async def test_opening_slots_count_live_trades_and_held_slots(store: Store) -> None:
+    live = {"scaaaaaaaaaaaaaaaaaa"}
+    hold = timedelta(minutes=2)
+    assert await store.reserve_opening("u1", "i1", 3, live, NOW, hold) is True
+    assert await store.reserve_opening("u1", "i1", 3, live, NOW, hold) is True  # idempotent
+    assert await store.reserve_opening("u1", "i2", 3, live, NOW, hold) is True
+    assert await store.reserve_opening("u1", "i3", 3, live, NOW, hold) is False
+    assert await store.reserve_opening("u2", "i3", 3, live, NOW, hold) is True
+    await store.release_opening("u1", "i2")
+    assert await store.reserve_opening("u1", "i3", 3, live, NOW, hold) is True
+
+
+async def test_a_held_slot_that_is_live_counts_once_and_expires(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 2, set(), NOW, hold)
+    live = {_intent("i1").client_id}  # the held trade is now open on the account
+    assert await store.reserve_opening("u1", "i2", 2, live, NOW, hold) is True
+    assert await store.reserve_opening("u1", "i3", 2, set(), NOW + hold, hold) is True
+
+
+async def test_concurrent_openings_never_pass_the_open_trade_limit(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    taken = await asyncio.gather(
+        *(store.reserve_opening("u1", f"i{n}", 3, set(), NOW, hold) for n in range(12))
+    )
+    assert taken.count(True) == 3
+
+
+# Due records
+
+
+async def test_trades_due_lists_records_whose_time_has_come(store: Store) -> None:
+    await store.save_trade(make_trade("late", due_at=NOW + LEASE))
+    await store.save_trade(make_trade("soon", due_at=NOW))
+    await store.save_trade(make_trade("never"))
+    await store.save_trade(make_trade("other", user_id="u2", due_at=NOW))
+
+    assert [t.intent.id for t in await store.trades_due(NOW, 10)] == ["soon", "other"]
+    await store.save_trade(make_trade("soon"))  # handled: no longer due
+    assert [t.intent.id for t in await store.trades_due(NOW + LEASE, 10)] == ["other", "late"]
+
+
+async def test_a_database_of_an_older_schema_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = str(tmp_path / "copier.db")
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version VALUES (1)")
+    with pytest.raises(StoreCorrupt, match="older"):
+        SqliteStore(path)

@@ -6,7 +6,7 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,26 +21,44 @@ from signal_copier.core.market import (
     Quote,
     SymbolSpec,
 )
-from signal_copier.core.model import Fill, OrderRequest, RawMessage
+from signal_copier.core.model import Fill, Intent, OrderRequest, RawMessage
 from signal_copier.core.records import (
     Claim,
+    ClaimState,
     MessageRecord,
+    ParkedIntent,
+    Remembered,
     Subscription,
     TradeRecord,
     Usage,
     UserRecord,
 )
 
+MessageBuilder = Callable[[tuple[MessageRecord, ...]], MessageRecord | None]
+
 
 class Store(Protocol):
-    """Durable state. Methods named as atomic are single transactions."""
+    """Durable state. Every method that must not happen twice, or must not interleave with
+    another writer, is one transaction (SQLite BEGIN IMMEDIATE, a Firestore transaction whose
+    body is re-run on contention and raises StoreUnavailable when it gives up).
+    """
 
-    async def remember_message(self, record: MessageRecord) -> bool:
-        """Atomically store a message version; return False if its key was already stored."""
+    # Message versions: one atomic step per (chat, message) reads the history and records.
+
+    async def remember_message(
+        self, chat_id: str, message_id: int, version: int, build: MessageBuilder
+    ) -> Remembered:
+        """Atomically read a message's stored versions and store what `build` returns.
+
+        `build(history)` is pure (it may run more than once) and gets every stored version of
+        the message, by version, including one with this version's key if it is stored. It
+        returns the record to write (insert, or replace the one with its key), or None to write
+        nothing.
+        """
         ...
 
     async def mark_fanned_out(self, key: str, intents: int) -> None:
-        """Note that a message's intents were all published (a redelivery need not redo it)."""
+        """Note that a message version's intents were all published (a redelivery won't redo it)."""
         ...
 
     async def message(self, key: str) -> MessageRecord | None:
@@ -50,24 +68,14 @@ class Store(Protocol):
     async def latest_message(
         self, chat_id: str, message_id: int, before: int | None = None
     ) -> MessageRecord | None:
-        """Return the newest stored version of a message, or the newest below `before`."""
+        """Return the highest stored version of a message, or the highest below `before`."""
         ...
 
-    async def subscribers(self, chat_id: str) -> list[Subscription]:
-        """Return every user following a chat."""
+    async def waiting_messages(self, due: datetime, limit: int) -> list[MessageRecord]:
+        """Return versions waiting for their original whose `wait_until` is at or before `due`."""
         ...
 
-    async def subscriptions(self, user_id: str) -> list[Subscription]:
-        """Return the chats a user follows."""
-        ...
-
-    async def put_subscription(self, subscription: Subscription) -> None:
-        """Create or replace a subscription."""
-        ...
-
-    async def delete_subscription(self, user_id: str, chat_id: str) -> None:
-        """Stop following a chat."""
-        ...
+    # Users, subscriptions and broker accounts.
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         """Return a user, or None."""
@@ -75,6 +83,10 @@ class Store(Protocol):
 
     async def put_user(self, user: UserRecord) -> None:
         """Create or replace a user."""
+        ...
+
+    async def create_user(self, user: UserRecord) -> bool:
+        """Atomically create a user; False (and nothing written) if the user exists."""
         ...
 
     async def update_user(
@@ -86,22 +98,98 @@ class Store(Protocol):
         """
         ...
 
-    async def claim(self, intent_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:
-        """Atomically claim an intent for `owner` until now + lease (see ClaimState)."""
+    async def subscribers(self, chat_id: str) -> list[Subscription]:
+        """Return every user following a chat, by user id (paged by the adapter)."""
+        ...
+
+    async def subscriptions(self, user_id: str) -> list[Subscription]:
+        """Return the chats a user follows, by chat id."""
+        ...
+
+    async def subscription(self, user_id: str, chat_id: str) -> Subscription | None:
+        """Return one subscription, or None if the user does not follow the chat."""
+        ...
+
+    async def add_subscription(self, subscription: Subscription, limit: int | None) -> bool:
+        """Atomically follow a chat (or replace its overrides, keeping `since`).
+
+        False, and nothing written, when the user already follows `limit` other chats.
+        """
+        ...
+
+    async def delete_subscription(self, user_id: str, chat_id: str) -> None:
+        """Stop following a chat (no-op if not followed)."""
+        ...
+
+    async def claim_account(self, account_id: str, user_id: str) -> bool:
+        """Atomically make a broker account the user's; False if another user holds it."""
+        ...
+
+    async def account_owner(self, account_id: str) -> str | None:
+        """Return the user a broker account belongs to, or None."""
+        ...
+
+    async def release_account(self, account_id: str, user_id: str) -> None:
+        """Give up a broker account (only its owner can)."""
+        ...
+
+    # Intent claims: exactly-once execution, attempts, parking.
+
+    async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
+        """Atomically claim an intent for `owner` until now + lease (see ClaimState).
+
+        The intent is stored with its claim (the sweep re-publishes one whose lease expired).
+        A parked claim is claimed as NEW without counting an attempt; a busy one changes nothing.
+        """
         ...
 
     async def finish(
         self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
-    ) -> None:
-        """Mark a claimed intent done (and store its record) in one transaction.
+    ) -> bool:
+        """Mark a claimed intent done and store its record in one transaction.
 
-        Only while `owner` holds the claim; afterwards redeliveries are no-ops.
+        Only while `owner` holds the claim (else nothing, and False); afterwards redeliveries
+        are no-ops. Any parked entry of the intent is removed.
         """
         ...
 
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End a failed attempt's lease now, so a redelivery reconciles and retries at once."""
         ...
+
+    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
+        """Record an intent that gave up as done, unless a live lease holds it (then False)."""
+        ...
+
+    async def park(self, parked: ParkedIntent, owner: str) -> bool:
+        """Atomically park an intent `owner` holds: claim state parked, lease ended, entry kept.
+
+        False (nothing written) if `owner` no longer holds the claim.
+        """
+        ...
+
+    async def parked_on(
+        self, chat_id: str, message_id: int, user_id: str | None = None
+    ) -> list[Intent]:
+        """Return the intents parked awaiting a message (one user's, or everyone's)."""
+        ...
+
+    async def due_parked(self, now: datetime, limit: int) -> list[Intent]:
+        """Return parked intents whose bound is at or before `now`."""
+        ...
+
+    async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
+        """Return intents claimed but unfinished whose lease ended at or before `now`."""
+        ...
+
+    async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
+        """Return the stored claim state of those intents that have one (DONE/PARKED/…).
+
+        An intent in flight reads as BUSY whatever its lease; one never claimed is absent.
+        """
+        ...
+
+    # Quotas and open-trade slots.
 
     async def reserve_quota(
         self, user_id: str, period: str, intent_id: str, limit: int | None
@@ -121,6 +209,28 @@ class Store(Protocol):
         """Return trades used and missed in a period."""
         ...
 
+    async def reserve_opening(
+        self,
+        user_id: str,
+        intent_id: str,
+        limit: int,
+        live: Collection[str],
+        now: datetime,
+        hold: timedelta,
+    ) -> bool:
+        """Atomically take an open-trade slot: False if `live` ∪ held slots reach `limit`.
+
+        `live` are the intent clientIds open on the account; a slot is held until now + hold
+        (then the trade is live on the account, or was never placed). Idempotent per intent.
+        """
+        ...
+
+    async def release_opening(self, user_id: str, intent_id: str) -> None:
+        """Give back an intent's open-trade slot (nothing was placed)."""
+        ...
+
+    # Trade records.
+
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace the record of one intent's outcome."""
         ...
@@ -135,6 +245,10 @@ class Store(Protocol):
 
     async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
         """Return the records of the intents with these broker clientIds, oldest first."""
+        ...
+
+    async def trades_due(self, now: datetime, limit: int) -> list[TradeRecord]:
+        """Return records whose `due_at` is at or before `now`, earliest first (any user)."""
         ...
 
 

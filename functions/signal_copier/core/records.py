@@ -36,6 +36,8 @@ class Subscription:
     user_id: str
     chat_id: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    # When following began: a follow-up never waits for the user's share of an older signal.
+    since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +63,10 @@ class MessageRecord:
     reply_to: int | None = None
     previous_id: int | None = None  # see RawMessage.previous_id
     received: datetime | None = None  # when the listener got it
+    posted: datetime | None = None  # when the original message was posted (its Telegram date)
+    superseded: bool = False  # a newer version was already stored: this one changes nothing
+    # An edit seen before any earlier version waits (no fan-out) for the original until then.
+    wait_until: datetime | None = None
 
     @property
     def signal(self) -> Signal | None:
@@ -73,12 +79,31 @@ class ClaimState(StrEnum):
     RETRY = "retry"  # claimed by the caller after an earlier attempt's lease expired: reconcile
     DONE = "done"  # already finished: do nothing
     BUSY = "busy"  # another worker holds a live lease
+    PARKED = "parked"  # (stored state only) waiting for its target; the next claim is NEW
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Claim:
     state: ClaimState
-    attempt: int
+    attempt: int  # claims that ran the intent (busy claims and re-runs after parking not counted)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remembered:
+    """What remembering a message version found and did."""
+
+    record: MessageRecord | None  # the stored version: new, or the one already there
+    history: tuple[MessageRecord, ...]  # every version stored before this call, by version
+    fresh: bool  # this call wrote `record`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParkedIntent:
+    """A follow-up or edit waiting until its target message's intents for its user are done."""
+
+    intent: Intent
+    awaiting: int  # message id, in the intent's chat, that it waits for
+    until: datetime  # then it runs with what is known (a follow-up finds no position)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +116,7 @@ class TradeRecord:
     broker_symbol: str = ""
     signal_ref: str = ""  # chat:message of the opening signal this trade belongs to
     recorded_at: datetime | None = None
+    due_at: datetime | None = None  # when the sweep must look at it next (pending entry expiry)
 
     @property
     def signal(self) -> Signal | None:

@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from signal_copier.core import codec
-from signal_copier.core.errors import CredentialsMissing, InvalidInput, QuotaExceeded
+from signal_copier.core.errors import (
+    CredentialsMissing,
+    InvalidInput,
+    QuotaExceeded,
+    StoreUnavailable,
+)
 from signal_copier.core.market import Credentials
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.quotas import channel_limit
@@ -80,29 +85,38 @@ async def register_user(
 ) -> UserRecord:
     """Create or update a user with validated default settings (InvalidSettings names the field)."""
     checked = validate_settings(settings).model_dump(mode="json", exclude_defaults=True)
-    existing = await deps.store.get_user(user_id)
-    user = (
-        replace(existing, plan=plan, settings=checked)
-        if existing
-        else UserRecord(user_id=user_id, plan=plan, settings=checked)
+    user = UserRecord(user_id=user_id, plan=plan, settings=checked)
+    if await deps.store.create_user(user):
+        return user
+    # Change only these fields: whatever else was written meanwhile (breaker, pause) stays.
+    changed = await deps.store.update_user(
+        user_id, lambda current: replace(current, plan=plan, settings=checked)
     )
-    await deps.store.put_user(user)
-    return user
+    if changed is None:
+        raise StoreUnavailable(f"user {user_id!r} vanished while being registered; try again")
+    return changed
 
 
 async def follow_channel(
-    deps: Deps, user_id: str, chat_id: str, overrides: dict[str, Any] | None = None
+    deps: Deps,
+    user_id: str,
+    chat_id: str,
+    overrides: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Subscription:
-    """Follow a chat with optional overrides; QuotaExceeded past the plan's channel limit."""
+    """Follow a chat with optional overrides; QuotaExceeded past the plan's channel limit.
+
+    `now` is when following begins (a follow-up never waits for the user's share of an older
+    signal); None treats the user as following since ever.
+    """
     user = await deps.store.get_user(user_id)
     if user is None:
         raise InvalidInput(f"user {user_id!r} does not exist")
-    current = await deps.store.subscriptions(user_id)
     limit = channel_limit(user.plan)
-    if limit is not None and chat_id not in {s.chat_id for s in current} and len(current) >= limit:
-        raise QuotaExceeded(f"the {user.plan} plan follows at most {limit} channels")
     subscription = Subscription(
-        user_id=user_id, chat_id=chat_id, overrides=validate_overrides(overrides or {})
+        user_id=user_id, chat_id=chat_id, overrides=validate_overrides(overrides or {}), since=now
     )
-    await deps.store.put_subscription(subscription)
+    if not await deps.store.add_subscription(subscription, limit):
+        raise QuotaExceeded(f"the {user.plan} plan follows at most {limit} channels")
     return subscription

@@ -29,7 +29,7 @@ async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> Tra
     against the broker before sending anything again.
     """
     owner = f"{deps.worker}:{uuid.uuid4().hex[:12]}"
-    claim = await deps.store.claim(intent.id, owner, now, deps.lease)
+    claim = await deps.store.claim(intent, owner, now, deps.lease)
     if claim.state is ClaimState.DONE:
         return None
     if claim.state is ClaimState.BUSY:

@@ -37,12 +37,30 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     Returns None for a duplicate delivery whose intents were already published.
     """
     parsed = parse(message.text)
-    previous, newer = await _history(message, deps)
-    record = _record(message, parsed, previous)
-    if not await deps.store.remember_message(record):
-        stored = await deps.store.message(record.key)
-        if stored is None or stored.fanned_out >= 0:
-            return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    previous: MessageRecord | None = None
+    newer = False
+
+    def build(history: tuple[MessageRecord, ...]) -> MessageRecord | None:
+        nonlocal previous, newer
+        if any(h.key == message.id for h in history):
+            return None
+        earlier = [h for h in history if h.version < message.version]
+        previous = earlier[-1] if earlier else None
+        newer = any(h.version > message.version for h in history)
+        return _record(message, parsed, previous)
+
+    done = await deps.store.remember_message(
+        message.chat_id, message.message_id, message.version, build
+    )
+    record = done.record
+    if record is None:
+        return None
+    if not done.fresh and record.fanned_out >= 0:
+        return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    if not done.fresh:
+        earlier = [h for h in done.history if h.version < message.version]
+        previous = earlier[-1] if earlier else None
+        newer = any(h.version > message.version for h in done.history)
     intents = []
     if not newer:  # a version that arrives after a later one (even the original) changes nothing
         subscribers = await deps.store.subscribers(message.chat_id)
@@ -56,19 +74,6 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
 def _publication(intent: Intent) -> Publication:
     attributes = {"trace": intent.trace_id, "user": intent.user_id, "chat": intent.chat_id}
     return Publication(payload=codec.to_dict(intent), attributes=attributes)
-
-
-async def _history(message: RawMessage, deps: Deps) -> tuple[MessageRecord | None, bool]:
-    # One read in the common case: the newest stored version is the one before this one.
-    chat, number = message.chat_id, message.message_id
-    newest = await deps.store.latest_message(chat, number)
-    if newest is None or newest.version < message.version:
-        return newest, False
-    newer = newest.version > message.version
-    previous = None
-    if message.version:  # a redelivery or a late edit: compare with the version just below
-        previous = await deps.store.latest_message(chat, number, before=message.version)
-    return previous, newer
 
 
 def _record(message: RawMessage, parsed: Parse, previous: MessageRecord | None) -> MessageRecord:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from signal_copier.store.sqlite.pipeline import PipelineTables
+from signal_copier.store.sqlite.claims import ClaimTables
+from signal_copier.store.sqlite.messages import MessageTables
+from signal_copier.store.sqlite.trades import TradeTables
+from signal_copier.store.sqlite.usage import UsageTables
+from signal_copier.store.sqlite.users import UserTables
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Store
 
 
-class SqliteStore(PipelineTables):
+class SqliteStore(UserTables, MessageTables, ClaimTables, UsageTables, TradeTables):
     """Every port the store serves, on one SQLite file."""
 
     async def __aenter__(self) -> SqliteStore:

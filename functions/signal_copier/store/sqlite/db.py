@@ -14,7 +14,7 @@ from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailabl
 from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
 
 T = TypeVar("T")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: message history, parking, open-trade slots, account owners
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INT = 2**63 - 1
 _SCHEMA = """
@@ -88,8 +88,12 @@ class SqliteDatabase:
             (found,) = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
             if found is None:
                 con.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            elif found > SCHEMA_VERSION:
-                raise StoreCorrupt(f"database schema {found} is newer than {SCHEMA_VERSION}")
+            elif found != SCHEMA_VERSION:
+                age = "newer" if found > SCHEMA_VERSION else "older"
+                raise StoreCorrupt(
+                    f"database schema {found} is {age} than this release's {SCHEMA_VERSION}: "
+                    "move the data folder aside (or use the release that wrote it)"
+                )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,159 @@
+"""Intent claims (exactly-once execution, attempts) and parked follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from signal_copier.core.errors import InvalidInput
+from signal_copier.core.model import Intent
+from signal_copier.core.records import Claim, ClaimState, ParkedIntent, TradeRecord
+from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros
+from signal_copier.store.sqlite.trades import UPSERT_TRADE, trade_row
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS intents (intent_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('in_flight', 'done', 'parked')),
+  attempt INTEGER NOT NULL, lease_until INTEGER NOT NULL, finished_at INTEGER,
+  payload TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS intents_expiring ON intents (lease_until)
+  WHERE state = 'in_flight';
+CREATE TABLE IF NOT EXISTS parked (intent_id TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
+  awaiting INTEGER NOT NULL, user_id TEXT NOT NULL, until INTEGER NOT NULL,
+  payload TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS parked_by_target ON parked (chat_id, awaiting, user_id);
+CREATE INDEX IF NOT EXISTS parked_by_until ON parked (until);
+"""
+_STATES = {"in_flight": ClaimState.BUSY, "done": ClaimState.DONE, "parked": ClaimState.PARKED}
+
+
+class ClaimTables(SqliteDatabase):
+    """Claims and parking; each method is one BEGIN IMMEDIATE transaction."""
+
+    SCHEMA = _SCHEMA
+
+    async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
+        """Claim an intent until now + lease; a live lease is BUSY whoever asks."""
+        if lease <= timedelta(0):
+            raise InvalidInput(f"lease must be positive, got {lease}")
+        now_us, until_us = micros(now), micros(now + lease)
+        with self._transaction() as con:
+            sql = "SELECT state, attempt, lease_until FROM intents WHERE intent_id = ?"
+            row = con.execute(sql, (intent.id,)).fetchone()
+            if row is None:
+                sql = "INSERT INTO intents VALUES (?, ?, 'in_flight', 1, ?, NULL, ?)"
+                con.execute(sql, (intent.id, owner, until_us, dump(intent)))
+                return Claim(state=ClaimState.NEW, attempt=1)
+            state, attempt, lease_until = row
+            if state == "done":
+                return Claim(state=ClaimState.DONE, attempt=attempt)
+            if state == "in_flight" and lease_until > now_us:
+                return Claim(state=ClaimState.BUSY, attempt=attempt)
+            if state == "parked":  # a re-run after waiting: not a new attempt
+                taken = ClaimState.NEW if attempt == 1 else ClaimState.RETRY
+            else:
+                taken, attempt = ClaimState.RETRY, attempt + 1
+            sql = (
+                "UPDATE intents SET owner = ?, state = 'in_flight', attempt = ?, lease_until = ?"
+                " WHERE intent_id = ?"
+            )
+            con.execute(sql, (owner, attempt, until_us, intent.id))
+            return Claim(state=taken, attempt=attempt)
+
+    async def finish(
+        self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
+    ) -> bool:
+        """Mark an intent done and store its record, if `owner` holds its claim."""
+        sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
+        with self._transaction() as con:
+            done = con.execute(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
+            if not done.rowcount:
+                return False
+            if record is not None:
+                con.execute(UPSERT_TRADE, trade_row(record))
+            con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
+            return True
+
+    async def release_claim(self, intent_id: str, owner: str) -> None:
+        """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""
+        sql = "UPDATE intents SET owner = '', lease_until = 0 WHERE intent_id = ? AND owner = ?"
+        self._write(f"{sql} AND state = 'in_flight'", (intent_id, owner))
+
+    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
+        """Record a given-up intent as done unless a live lease holds it."""
+        with self._transaction() as con:
+            sql = "SELECT state, lease_until FROM intents WHERE intent_id = ?"
+            row = con.execute(sql, (intent_id,)).fetchone()
+            held = row is not None and row[0] == "in_flight" and row[1] > micros(now)
+            if held or (row is not None and row[0] == "done"):
+                return False
+            sql = (
+                "INSERT INTO intents VALUES (?, '', 'done', 1, 0, ?, ?) ON CONFLICT (intent_id)"
+                " DO UPDATE SET state = 'done', owner = '', finished_at = excluded.finished_at"
+            )
+            con.execute(sql, (intent_id, micros(now), dump(record.intent)))
+            con.execute(UPSERT_TRADE, trade_row(record))
+            con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
+            return True
+
+    async def park(self, parked: ParkedIntent, owner: str) -> bool:
+        """Park an intent `owner` holds: state parked, lease ended, entry kept until it runs."""
+        intent = parked.intent
+        sql = (
+            "UPDATE intents SET state = 'parked', owner = '', lease_until = 0"
+            " WHERE intent_id = ? AND owner = ? AND state = 'in_flight'"
+        )
+        with self._transaction() as con:
+            if not con.execute(sql, (intent.id, owner)).rowcount:
+                return False
+            row = (
+                intent.id,
+                intent.chat_id,
+                parked.awaiting,
+                intent.user_id,
+                micros(parked.until),
+                dump(intent),
+            )
+            con.execute("INSERT OR REPLACE INTO parked VALUES (?, ?, ?, ?, ?, ?)", row)
+            return True
+
+    async def parked_on(
+        self, chat_id: str, message_id: int, user_id: str | None = None
+    ) -> list[Intent]:
+        """Return the intents parked awaiting a message (one user's, or everyone's)."""
+        sql, params = (
+            "SELECT payload FROM parked WHERE chat_id = ? AND awaiting = ?",
+            [
+                chat_id,
+                message_id,
+            ],
+        )
+        if user_id is not None:
+            sql, params = f"{sql} AND user_id = ?", [*params, user_id]
+        return _intents(self._rows(f"{sql} ORDER BY until, intent_id", params))
+
+    async def due_parked(self, now: datetime, limit: int) -> list[Intent]:
+        """Return parked intents whose bound is at or before `now`, earliest first."""
+        sql = "SELECT payload FROM parked WHERE until <= ? ORDER BY until, intent_id LIMIT ?"
+        return _intents(self._rows(sql, (micros(now), limit)))
+
+    async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
+        """Return intents in flight whose lease ended at or before `now`."""
+        sql = (
+            "SELECT payload FROM intents WHERE state = 'in_flight' AND lease_until <= ?"
+            " ORDER BY lease_until, intent_id LIMIT ?"
+        )
+        return _intents(self._rows(sql, (micros(now), limit)))
+
+    async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
+        """Return the stored claim state of those intents that have one."""
+        wanted = sorted(set(intent_ids))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT intent_id, state FROM intents WHERE intent_id IN ({marks})"
+        return {intent_id: _STATES[state] for intent_id, state in self._rows(sql, wanted)}
+
+
+def _intents(rows: list[tuple[str]]) -> list[Intent]:
+    return [load(Intent, row[0], "intents") for row in rows]

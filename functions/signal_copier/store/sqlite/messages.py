@@ -1,0 +1,76 @@
+"""Message versions: one row per (chat, message, version); the history step is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from signal_copier.core import ids
+from signal_copier.core.errors import InvalidInput
+from signal_copier.core.ports import MessageBuilder
+from signal_copier.core.records import MessageRecord, Remembered
+from signal_copier.store.sqlite.db import MAX_INT, SqliteDatabase, dump, load, micros
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
+  message_id INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL,
+  fanned_out INTEGER NOT NULL, wait_until INTEGER);
+CREATE INDEX IF NOT EXISTS messages_by_id ON messages (chat_id, message_id, version);
+CREATE INDEX IF NOT EXISTS messages_waiting ON messages (wait_until)
+  WHERE wait_until IS NOT NULL;
+"""
+_COLUMNS = "SELECT record, fanned_out FROM messages"
+
+
+class MessageTables(SqliteDatabase):
+    """Message versions and the history step."""
+
+    SCHEMA = _SCHEMA
+
+    async def remember_message(
+        self, chat_id: str, message_id: int, version: int, build: MessageBuilder
+    ) -> Remembered:
+        """Read a message's versions and store what `build` returns, in one transaction."""
+        key = ids.message_key(chat_id, message_id, version)
+        with self._transaction() as con:
+            sql = f"{_COLUMNS} WHERE chat_id = ? AND message_id = ? ORDER BY version"
+            rows = con.execute(sql, (chat_id, message_id)).fetchall()
+            history = tuple(_message(row, f"messages/{chat_id}:{message_id}") for row in rows)
+            record = build(history)
+            if record is None:
+                existing = next((h for h in history if h.version == version), None)
+                return Remembered(record=existing, history=history, fresh=False)
+            if record.key != key:
+                raise InvalidInput(f"the builder of {key} returned a record for {record.key}")
+            wait = None if record.wait_until is None else micros(record.wait_until)
+            row = (key, chat_id, message_id, version, dump(record), record.fanned_out, wait)
+            con.execute("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            return Remembered(record=record, history=history, fresh=True)
+
+    async def mark_fanned_out(self, key: str, intents: int) -> None:
+        """Record how many intents a message fanned out to (no-op for an unknown key)."""
+        self._write("UPDATE messages SET fanned_out = ? WHERE key = ?", (intents, key))
+
+    async def message(self, key: str) -> MessageRecord | None:
+        """Return one stored message version by key."""
+        rows = self._rows(f"{_COLUMNS} WHERE key = ?", (key,))
+        return _message(rows[0], f"messages/{key}") if rows else None
+
+    async def latest_message(
+        self, chat_id: str, message_id: int, before: int | None = None
+    ) -> MessageRecord | None:
+        """Return the highest stored version of a message, or the highest below `before`."""
+        sql = f"{_COLUMNS} WHERE chat_id = ? AND message_id = ? AND version < ?"
+        params = (chat_id, message_id, MAX_INT if before is None else before)
+        rows = self._rows(f"{sql} ORDER BY version DESC LIMIT 1", params)
+        return _message(rows[0], "messages") if rows else None
+
+    async def waiting_messages(self, due: datetime, limit: int) -> list[MessageRecord]:
+        """Return versions waiting for their original whose wait ends at or before `due`."""
+        sql = f"{_COLUMNS} WHERE wait_until IS NOT NULL AND wait_until <= ?"
+        rows = self._rows(f"{sql} ORDER BY wait_until LIMIT ?", (micros(due), limit))
+        return [_message(row, "messages") for row in rows]
+
+
+def _message(row: tuple[str, int], where: str) -> MessageRecord:
+    return replace(load(MessageRecord, row[0], where), fanned_out=row[1])

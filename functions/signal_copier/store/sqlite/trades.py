@@ -1,0 +1,70 @@
+"""Trade records: one per intent, found by signal, by broker clientId and by due time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from signal_copier.core.records import TradeRecord
+from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros, stamp
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
+  signal_ref TEXT NOT NULL, record TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  client_id TEXT NOT NULL, due_at INTEGER, UNIQUE (user_id, intent_id));
+CREATE INDEX IF NOT EXISTS trades_by_signal ON trades (user_id, signal_ref);
+CREATE INDEX IF NOT EXISTS trades_by_client ON trades (user_id, client_id);
+CREATE INDEX IF NOT EXISTS trades_by_due ON trades (due_at) WHERE due_at IS NOT NULL;
+"""
+UPSERT_TRADE = (
+    "INSERT INTO trades VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id, intent_id) DO UPDATE SET signal_ref = excluded.signal_ref, "
+    "record = excluded.record, recorded_at = excluded.recorded_at, due_at = excluded.due_at"
+)
+
+
+class TradeTables(SqliteDatabase):
+    """Trade records (the claims module stores them too, inside `finish`)."""
+
+    SCHEMA = _SCHEMA
+
+    async def save_trade(self, record: TradeRecord) -> None:
+        """Create or replace one intent's record (keeping its first insertion order)."""
+        self._write(UPSERT_TRADE, trade_row(record))
+
+    async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
+        """Return one intent's record, or None."""
+        sql = "SELECT record FROM trades WHERE user_id = ? AND intent_id = ?"
+        return self._one(TradeRecord, sql, (user_id, intent_id), "trades")
+
+    async def trades(self, user_id: str, signal_ref: str | None = None) -> list[TradeRecord]:
+        """Return a user's records by recorded_at then insertion; only one signal's if given."""
+        sql, params = "SELECT record FROM trades WHERE user_id = ?", [user_id]
+        if signal_ref is not None:
+            sql, params = f"{sql} AND signal_ref = ?", [user_id, signal_ref]
+        rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", params)
+        return [load(TradeRecord, row[0], "trades") for row in rows]
+
+    async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
+        """Return the records of the intents with these broker clientIds, oldest first."""
+        wanted = sorted(set(client_ids))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT record FROM trades WHERE user_id = ? AND client_id IN ({marks})"
+        rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", [user_id, *wanted])
+        return [load(TradeRecord, row[0], "trades") for row in rows]
+
+    async def trades_due(self, now: datetime, limit: int) -> list[TradeRecord]:
+        """Return records whose due time is at or before `now`, earliest first."""
+        sql = "SELECT record FROM trades WHERE due_at IS NOT NULL AND due_at <= ?"
+        rows = self._rows(f"{sql} ORDER BY due_at, rowid LIMIT ?", (micros(now), limit))
+        return [load(TradeRecord, row[0], "trades") for row in rows]
+
+
+def trade_row(record: TradeRecord) -> tuple[str, str, str, str, str, str, int | None]:
+    """Return a record as the row UPSERT_TRADE writes."""
+    when = "" if record.recorded_at is None else stamp(record.recorded_at)
+    due = None if record.due_at is None else micros(record.due_at)
+    intent = record.intent
+    return (intent.user_id, intent.id, record.signal_ref, dump(record), when, intent.client_id, due)

@@ -1,0 +1,105 @@
+"""Daily quota (used / missed per intent, idempotent) and open-trade slots held by openings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from signal_copier.core import ids
+from signal_copier.core.records import Usage
+from signal_copier.store.sqlite.db import SqliteDatabase, micros
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, period));
+CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT NULL,
+  intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
+  PRIMARY KEY (user_id, period, intent_id, kind),
+  FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
+CREATE TABLE IF NOT EXISTS openings (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
+  until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
+"""
+_HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
+_BUMP = {  # usage counters, by reservation kind
+    "used": "UPDATE usage SET used = used + ? WHERE user_id = ? AND period = ?",
+    "missed": "UPDATE usage SET missed = missed + ? WHERE user_id = ? AND period = ?",
+}
+
+
+class UsageTables(SqliteDatabase):
+    """Quota and open-trade slots; every change is one transaction."""
+
+    SCHEMA = _SCHEMA
+
+    async def reserve_quota(
+        self, user_id: str, period: str, intent_id: str, limit: int | None
+    ) -> bool:
+        """Take one trade of the period for an intent (idempotent); False if the period is full."""
+        with self._transaction() as con:
+            key = (user_id, period, intent_id)
+            if con.execute(_HELD, (*key, "used")).fetchone() is not None:
+                return True
+            sql = "SELECT used FROM usage WHERE user_id = ? AND period = ?"
+            row = con.execute(sql, (user_id, period)).fetchone()
+            if limit is not None and (row[0] if row else 0) >= limit:
+                return False
+            _count(con, *key, "used")
+            return True
+
+    async def release_quota(self, user_id: str, period: str, intent_id: str) -> None:
+        """Give back an intent's reservation (idempotent)."""
+        with self._transaction() as con:
+            sql = "DELETE FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
+            if con.execute(sql, (user_id, period, intent_id, "used")).rowcount:
+                con.execute(_BUMP["used"], (-1, user_id, period))
+
+    async def record_missed(self, user_id: str, period: str, intent_id: str) -> None:
+        """Count an intent as missed for quota, once."""
+        with self._transaction() as con:
+            _count(con, user_id, period, intent_id, "missed")
+
+    async def usage(self, user_id: str, period: str) -> Usage:
+        """Return trades used and missed in a period (zeros when none)."""
+        sql = "SELECT used, missed FROM usage WHERE user_id = ? AND period = ?"
+        rows = self._rows(sql, (user_id, period))
+        used, missed = rows[0] if rows else (0, 0)
+        return Usage(period=period, used=used, missed=missed)
+
+    async def reserve_opening(
+        self,
+        user_id: str,
+        intent_id: str,
+        limit: int,
+        live: Collection[str],
+        now: datetime,
+        hold: timedelta,
+    ) -> bool:
+        """Take an open-trade slot unless live trades and held slots reach `limit`."""
+        with self._transaction() as con:
+            con.execute(
+                "DELETE FROM openings WHERE user_id = ? AND until <= ?", (user_id, micros(now))
+            )
+            sql = "SELECT intent_id FROM openings WHERE user_id = ?"
+            held = {row[0] for row in con.execute(sql, (user_id,))}
+            if intent_id in held:
+                return True
+            if len(set(live) | {ids.client_id(h) for h in held}) >= limit:
+                return False
+            row = (user_id, intent_id, micros(now + hold))
+            con.execute("INSERT INTO openings VALUES (?, ?, ?)", row)
+            return True
+
+    async def release_opening(self, user_id: str, intent_id: str) -> None:
+        """Give back an intent's open-trade slot."""
+        sql = "DELETE FROM openings WHERE user_id = ? AND intent_id = ?"
+        self._write(sql, (user_id, intent_id))
+
+
+def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, kind: str) -> None:
+    # One reservation row per (intent, kind) makes every counter idempotent per intent.
+    con.execute("INSERT OR IGNORE INTO usage (user_id, period) VALUES (?, ?)", (user_id, period))
+    sql = "INSERT OR IGNORE INTO reservations VALUES (?, ?, ?, ?)"
+    if con.execute(sql, (user_id, period, intent_id, kind)).rowcount:
+        con.execute(_BUMP[kind], (1, user_id, period))
