@@ -35,6 +35,7 @@ class World:
         self.broker = wrap(self.paper) if wrap else self.paper  # a test may wrap the paper broker
         self.deps = Deps(store=self.store, queue=self.queue, vault=self.vault, broker=self.broker)
         self.pipeline = LocalPipeline(self.deps, self.queue, self.paper, {}, NOW)
+        self._last_id: dict[str, int] = {}  # per chat: what a listener would send as previous_id
 
     async def add_user(
         self,
@@ -87,8 +88,15 @@ class World:
             received=at,
             reply_to=reply_to,
             edit_date=at if edited else None,
+            previous_id=None if edited else self._last_id.get(chat),
         )
+        if not edited:
+            self._last_id[chat] = id
         return await self.pipeline.message(message, at)
+
+    async def settle(self, seconds: float = 121) -> None:
+        """Let time pass and run the sweep (waits that were due end, parked follow-ups run)."""
+        await self.pipeline.sweep(self.later(seconds), force=True)
 
     async def prices(self, **quotes: tuple[str, str]) -> None:
         """Move prices now (pending fills and SL/TP hits follow)."""

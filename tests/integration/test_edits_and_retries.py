@@ -74,6 +74,7 @@ async def test_an_old_signal_first_seen_already_edited_is_stale(world: World) ->
         received=now,
     )
     await world.pipeline.message(message, now)
+    await world.settle()  # its original never arrives: after the wait it is judged alone
     assert (await world.last("alice")).result.reason == "stale_signal"
     assert await account.positions() == []
 

@@ -1,4 +1,4 @@
-"""One channel message → one Intent per subscriber (parsing happened once, before)."""
+"""One channel message version → one Intent per subscriber (parsing happened once, before)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from signal_copier.core import ids
-from signal_copier.core.model import Command, Intent, IntentKind, RawMessage, Signal
+from signal_copier.core.model import Command, Intent, IntentKind, Signal
 from signal_copier.core.records import MessageRecord, Subscription
 
 
 def intents_for(
-    message: RawMessage,
-    record: MessageRecord,
-    previous: MessageRecord | None,
-    subscribers: Sequence[Subscription],
-    trace_id: str,
+    record: MessageRecord, subscribers: Sequence[Subscription], trace_id: str
 ) -> list[Intent]:
     """Return what each subscriber must do about one message version.
 
     Edits are judged against every earlier version (`record` carries them forward): a signal
     edited again becomes one EDIT per signal (apply the difference to that signal's trades);
     a follow-up is never run twice because its text was edited; a signal edited into a
-    command acts on that signal. A signal's age counts from the original post, except when an
-    earlier version seen here was chatter: then the signal was born at the edit.
+    command acts on that signal, and so does an edit seen without any earlier version (its
+    original was most likely a signal this copier never saw). A signal's age counts from the
+    original post, except when an earlier version seen here was chatter: then the signal was
+    born at the edit. A superseded version (a newer one was acted on first) changes nothing.
     """
-    shapes = _shapes(message, record)
-    born_at_edit = previous is not None and not record.earlier_signals and bool(record.signals)
-    born = message.edit_date if born_at_edit and message.edit_date else message.date
+    if record.superseded or record.wait_until is not None:
+        return []
+    shapes = _shapes(record)
+    posted = record.posted or record.date
+    born_at_edit = not record.first_seen and not record.earlier_signals and bool(record.signals)
+    born = record.date if born_at_edit else posted
     return [
-        _intent(message, sub.user_id, born, part, trace_id, shape)
+        _intent(record, sub.user_id, born, part, trace_id, shape)
         for sub in subscribers
         for part, shape in enumerate(shapes)
     ]
@@ -45,7 +46,7 @@ class _Shape:
     reply_to: int | None = None
 
 
-def _shapes(message: RawMessage, record: MessageRecord) -> list[_Shape]:
+def _shapes(record: MessageRecord) -> list[_Shape]:
     # The same for every subscriber: decided once per message.
     earlier = record.earlier_signals
     if record.signals:
@@ -57,24 +58,25 @@ def _shapes(message: RawMessage, record: MessageRecord) -> list[_Shape]:
         ]
     if record.command is None or record.earlier_command:
         return []
-    # A signal edited into "cancelled" / "close now" acts on that same signal.
-    target = message.message_id if earlier else message.reply_to
+    edited_first_seen = record.version != 0 and record.first_seen
+    target = record.message_id if earlier or edited_first_seen else record.reply_to
     return [_Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target)]
 
 
 def _intent(
-    message: RawMessage, user_id: str, born: datetime, part: int, trace_id: str, shape: _Shape
+    record: MessageRecord, user_id: str, born: datetime, part: int, trace_id: str, shape: _Shape
 ) -> Intent:
+    chat, number, version = record.chat_id, record.message_id, record.version
     return Intent(
-        id=ids.intent_id(message.chat_id, message.message_id, message.version, user_id, part),
+        id=ids.intent_id(chat, number, version, user_id, part),
         user_id=user_id,
         kind=shape.kind,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        version=message.version,
+        chat_id=chat,
+        message_id=number,
+        version=version,
         message_date=born,
-        received=message.received,
-        reply_to=shape.reply_to if shape.kind is IntentKind.COMMAND else message.reply_to,
+        received=record.received or record.date,
+        reply_to=shape.reply_to if shape.kind is IntentKind.COMMAND else record.reply_to,
         part=part,
         signal=shape.signal,
         previous=shape.previous,

@@ -6,8 +6,27 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+VERSION_HASH_BITS = 24  # two edits within one second stay two versions (collision 1 in 16M)
 CLIENT_ID_PREFIX = "sc"
 CLIENT_ID_LEN = 20  # MetaAPI: comment + clientId <= 26 chars; leave room for a leg suffix
+
+
+def message_version(edit_unix_seconds: int | None, text: str) -> int:
+    """Return a message version from Telegram data alone: 0 for the original message.
+
+    An edit's version is its edit time in unix seconds, shifted, plus a short hash of its
+    text: two edits within one second are two versions, a redelivered edit is the same one.
+    """
+    if edit_unix_seconds is None:
+        return 0
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    short = int.from_bytes(digest[:4], "big") >> (32 - VERSION_HASH_BITS)
+    return (edit_unix_seconds << VERSION_HASH_BITS) | short
+
+
+def version_second(version: int) -> int:
+    """Return the edit second of a version (0 for the original): versions are ordered by it."""
+    return version >> VERSION_HASH_BITS
 
 
 def message_key(chat_id: str, message_id: int, version: int) -> str:

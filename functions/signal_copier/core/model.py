@@ -96,8 +96,9 @@ class RawMessage:
 
     @property
     def version(self) -> int:
-        """Return 0 for the original message, else the edit's unix time (deterministic)."""
-        return 0 if self.edit_date is None else int(self.edit_date.timestamp())
+        """Return 0 for the original message, else the edit's time and text hash (see ids)."""
+        edited = None if self.edit_date is None else int(self.edit_date.timestamp())
+        return ids.message_version(edited, self.text)
 
     @property
     def id(self) -> str:
@@ -254,3 +255,4 @@ class TradeResult:
     changes: tuple[Change, ...] = ()
     latency_ms: float = 0.0
     notes: tuple[str, ...] = ()
+    due_at: datetime | None = None  # when the sweep must look at this trade again (expiry)

@@ -19,6 +19,7 @@ class Reason(StrEnum):
     DAILY_LOSS_LIMIT = "daily_loss_limit"
     QUOTA = "quota"
     NO_CREDENTIALS = "no_credentials"
+    ACCOUNT_TAKEN = "account_taken"
     NOT_SUBSCRIBED = "not_subscribed"
     NETTING_ACCOUNT = "netting_account"
     MAX_OPEN_TRADES = "max_open_trades"

@@ -65,6 +65,7 @@ class MessageRecord:
     received: datetime | None = None  # when the listener got it
     posted: datetime | None = None  # when the original message was posted (its Telegram date)
     superseded: bool = False  # a newer version was already stored: this one changes nothing
+    first_seen: bool = True  # no earlier version was stored when this one was acted on
     # An edit seen before any earlier version waits (no fan-out) for the original until then.
     wait_until: datetime | None = None
 

@@ -1,10 +1,17 @@
-"""In-process queue for local mode and tests: Pub/Sub's at-least-once semantics in one loop."""
+"""In-process queue for local mode and tests: Pub/Sub's at-least-once semantics in one loop.
+
+Like Pub/Sub without ordering keys, nothing promises order: with a `seed` it delivers in a random
+(reproducible) order and each publish a random number of times, so tests prove the services are
+correct for any order and any number of deliveries. A failed delivery is retried after Pub/Sub's
+backoff, reported to `on_backoff` (a simulated clock advances by it).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,15 +35,32 @@ class _Envelope:
     attempt: int = 0
 
 
+def pubsub_backoff(attempt: int) -> float:
+    """Return the wait after failed attempt `attempt`: 5 s doubling up to 300 s (timing table)."""
+    return float(min(5 * 2 ** (attempt - 1), 300))
+
+
 class InProcessQueue:
     """Deliver published payloads to one handler per topic, redelivering on failure."""
 
-    def __init__(self, *, max_attempts: int = 5, concurrency: int = 1, duplicates: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        max_attempts: int = 15,
+        concurrency: int = 1,
+        duplicates: int = 1,
+        seed: int | None = None,
+        max_duplicates: int = 1,
+        on_backoff: Callable[[float], None] | None = None,
+    ) -> None:
         if max_attempts < 1 or concurrency < 1 or duplicates < 1:
             raise ValueError("max_attempts, concurrency and duplicates must be at least 1")
         self.max_attempts = max_attempts
         self.concurrency = concurrency
         self.duplicates = duplicates
+        self.max_duplicates = max(duplicates, max_duplicates)
+        self.on_backoff = on_backoff
+        self._random = random.Random(seed) if seed is not None else None
         self.delivered = 0  # handler calls, redeliveries included
         self.redelivered = 0  # handler calls after a failed one
         self.dead_lettered = 0
@@ -56,7 +80,10 @@ class InProcessQueue:
         except (TypeError, ValueError) as e:
             raise InvalidInput(f"payload for {topic!r} is not JSON-safe: {e}") from e
         labels = _attributes(topic, attributes)
-        for _ in range(self.duplicates):
+        copies = self.duplicates
+        if self._random is not None:
+            copies = self._random.randint(self.duplicates, self.max_duplicates)
+        for _ in range(copies):
             self._enqueue(_Envelope(topic=topic, data=data, attributes=dict(labels)))
 
     async def publish_many(self, topic: str, batch: Sequence[Publication]) -> None:
@@ -101,13 +128,22 @@ class InProcessQueue:
             self._parked.setdefault(envelope.topic, []).append(envelope)
 
     def _next(self, running: dict[asyncio.Task[None], _Envelope]) -> _Envelope | None:
-        return self._ready.popleft() if self._ready else None
+        if not self._ready:
+            return None
+        if self._random is None:
+            return self._ready.popleft()
+        index = self._random.randrange(len(self._ready))
+        envelope = self._ready[index]
+        del self._ready[index]
+        return envelope
 
     async def _deliver(self, envelope: _Envelope) -> None:
         envelope.attempt += 1
         self.delivered += 1
         if envelope.attempt > 1:
             self.redelivered += 1
+            if self.on_backoff is not None:
+                self.on_backoff(pubsub_backoff(envelope.attempt - 1))
         try:
             await self._handlers[envelope.topic](json.loads(envelope.data))
         except Exception as e:  # like Pub/Sub: any exception means "redeliver", never "drop"

@@ -12,6 +12,7 @@ from signal_copier.core.errors import (
     CredentialsMissing,
     InvalidInput,
     QuotaExceeded,
+    Rejected,
     StoreUnavailable,
 )
 from signal_copier.core.market import Credentials
@@ -23,6 +24,12 @@ from signal_copier.core.settings import validate_overrides, validate_settings
 from signal_copier.services.deps import Deps, credentials_name
 
 BREAKER = Reason.BROKER_BREAKER
+
+
+class AccountTaken(Rejected):
+    """Another user already connected this broker account."""
+
+    reason = Reason.ACCOUNT_TAKEN
 
 
 async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
@@ -38,8 +45,25 @@ async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
 
 
 async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -> None:
-    """Encrypt and store a user's broker credentials."""
+    """Encrypt and store a user's broker credentials; the account becomes theirs alone.
+
+    AccountTaken if another user connected that account (two users on one account would close
+    each other's trades and receive each other's broker events).
+    """
+    if not await deps.store.claim_account(credentials.account_id, user_id):
+        raise AccountTaken("this trading account is connected to another user")
+    previous = await _stored_account(deps, user_id)
     await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
+    if previous is not None and previous != credentials.account_id:
+        await deps.store.release_account(previous, user_id)
+
+
+async def _stored_account(deps: Deps, user_id: str) -> str | None:
+    try:
+        raw = await deps.vault.get(credentials_name(user_id))
+        return None if raw is None else str(json.loads(raw)["account_id"])
+    except (CredentialsMissing, ValueError, KeyError, TypeError):
+        return None  # unreadable old credentials: nothing to give back
 
 
 async def pause(deps: Deps, user_id: str, reason: Reason, until: datetime | None) -> None:

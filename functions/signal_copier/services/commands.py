@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from signal_copier.core import ids
+from signal_copier.core import history, ids
 from signal_copier.core.errors import BrokerRejected, Rejected
 from signal_copier.core.followups import Operation, Target, plan_command
 from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
@@ -23,24 +24,36 @@ from signal_copier.core.model import (
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts
+from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
-from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.records import skipped
+from signal_copier.services.targets import Wait
 
 
 async def apply_command(
     intent: Intent, command: Command, deps: Deps, now: datetime, retry: bool = False
-) -> TradeResult:
-    """Apply a follow-up to the trades it refers to (reply, symbol, or the whole channel)."""
+) -> TradeResult | Wait:
+    """Apply a follow-up to the trades it refers to (reply, symbol, or the whole channel).
+
+    It acts only once every message posted before it has arrived and finished for this user
+    (else it waits), and only on signals older than itself.
+    """
+    final = now >= deadline(intent, deps)
+    about = await _about(deps, intent, command, final=final)
+    if isinstance(about, Wait):
+        return about
+    if isinstance(about, str):
+        return skipped(intent, Reason.NO_POSITION, about)
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         positions, orders = await account.positions(), await account.orders()
-        records = await _candidates(deps, intent, command, [*positions, *orders])
-        targets = select_targets(records, intent, command)
+        records = await _candidates(deps, intent, about, [*positions, *orders])
+        targets = select_targets(records, intent, command, about)
         if not targets:
             return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
         done = await _closed_since(account, intent, command) if retry else set()
@@ -56,22 +69,54 @@ async def apply_command(
     return await run_operations(account, ops, intent)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class About:
+    """What a follow-up is about: one signal's message, or the latest signal before `anchor`."""
+
+    signal: int | None  # the signal message a reply is about
+    anchor: int  # candidates are signals older than this message
+
+
+async def _about(
+    deps: Deps, intent: Intent, command: Command, *, final: bool
+) -> About | Wait | str:
+    blocked = await targets.settle_before(deps, intent, intent.message_id, final=final)
+    if isinstance(blocked, Wait):
+        return blocked
+    if isinstance(blocked, targets.Missing):
+        return f"message {blocked.message_id} before this follow-up never arrived"
+    if intent.reply_to is None or command.scope is Scope.ALL:
+        return About(signal=None, anchor=intent.message_id)
+    found = await targets.reply_target(deps, intent, intent.reply_to, final=final)
+    if isinstance(found, Wait):
+        return found
+    if isinstance(found, targets.Missing):
+        return f"the message it replies to ({found.message_id}) never arrived"
+    if found is None:
+        return "it replies to a message that is not about a signal"
+    head = await deps.store.latest_message(intent.chat_id, found)
+    if head is not None and history.is_signal(head):
+        return About(signal=found, anchor=intent.message_id)
+    return About(signal=None, anchor=found)  # a reply to a bare follow-up: what it was about
+
+
 def select_targets(
-    records: Sequence[TradeRecord], intent: Intent, command: Command
+    records: Sequence[TradeRecord], intent: Intent, command: Command, about: About
 ) -> list[Target]:
     """Return the executed signals of this chat that a command refers to."""
     mine = [r for r in records if is_open_trade(r) and r.intent.chat_id == intent.chat_id]
     if command.side is not None:
         mine = [r for r in mine if r.signal and r.signal.side is command.side]
-    scope = command.scope
-    if intent.reply_to is not None and scope is not Scope.ALL:
-        # A reply points at one signal; that beats a symbol named in the text.
-        mine = [r for r in mine if r.signal_ref == signal_ref(intent)]
-    elif command.symbol is not None and scope in (Scope.REPLY, Scope.SYMBOL):
+    if command.symbol is not None and command.scope is not Scope.ALL:
+        # A symbol named in the text narrows a reply to that symbol's signal of the post.
         mine = [r for r in mine if r.signal and r.signal.symbol == command.symbol]
-    elif scope in (Scope.REPLY, Scope.POSITION) and mine:
-        latest = max(r.intent.message_id for r in mine)  # no reply: the channel's latest signal
-        mine = [r for r in mine if r.intent.message_id == latest]
+    if about.signal is not None:
+        mine = [r for r in mine if r.intent.message_id == about.signal]
+    else:
+        mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
+        if command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None and mine:
+            latest = max(r.intent.message_id for r in mine)  # the channel's latest signal
+            mine = [r for r in mine if r.intent.message_id == latest]
     return [target_of(r) for r in mine]
 
 
@@ -128,11 +173,11 @@ async def _closed_since(account: BrokerAccount, intent: Intent, command: Command
 
 
 async def _candidates(
-    deps: Deps, intent: Intent, command: Command, live: Sequence[Position | PendingOrder]
+    deps: Deps, intent: Intent, about: About, live: Sequence[Position | PendingOrder]
 ) -> list[TradeRecord]:
     # A reply names its signal; otherwise only trades with live positions or orders can matter.
-    if intent.reply_to is not None and command.scope is not Scope.ALL:
-        return await deps.store.trades(intent.user_id, signal_ref(intent))
+    if about.signal is not None:
+        return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
     clients = ids.copier_intents(item.client_id for item in live)
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
 

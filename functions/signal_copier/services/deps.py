@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from signal_copier.core.ports import Broker, Queue, Store, Vault
@@ -13,17 +13,37 @@ BROKER_EVENTS_TOPIC = "broker-events"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """The timing table of ARCHITECTURE.md: every value a setting."""
+
+    lease: timedelta = timedelta(seconds=60)  # a crashed worker's claim is taken over after it
+    max_attempts: int = 8  # claims that ran an intent (busy ones not counted), then it gives up
+    followup_bound: timedelta = timedelta(seconds=120)  # a follow-up waits this long for its target
+    # Messages posted this long before a follow-up must have arrived and been acted on before it
+    # runs (delivery in any order); older ones are taken as settled.
+    settle_window: timedelta = timedelta(minutes=30)
+    retry_grace: timedelta = timedelta(seconds=60)  # a retry may add legs while age <= max + this
+    opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
+    sweep_batch: int = 500  # items per sweep step per run
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Deps:
-    """The ports a service uses, plus claim tuning."""
+    """The ports a service uses, plus tuning."""
 
     store: Store
     queue: Queue
     vault: Vault
     broker: Broker
     worker: str = "local"  # prefix of claim owners: which process holds an intent
-    lease: timedelta = timedelta(seconds=60)  # longer than one intent can take
+    timing: Timing = field(default_factory=Timing)
     breaker_threshold: int = 3  # consecutive broker failures before pausing an account
     breaker_cooldown: timedelta = timedelta(minutes=5)
+
+    @property
+    def lease(self) -> timedelta:
+        """Return the claim lease (longer than one intent can take)."""
+        return self.timing.lease
 
 
 def credentials_name(user_id: str) -> str:

@@ -9,7 +9,7 @@ from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import plan_edit, trade_levels
 from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
-from signal_copier.services import accounts, opening
+from signal_copier.services import accounts, opening, targets
 from signal_copier.services.commands import (
     is_open_trade,
     items_of,
@@ -18,7 +18,9 @@ from signal_copier.services.commands import (
     target_of,
 )
 from signal_copier.services.deps import Deps
+from signal_copier.services.once import deadline
 from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.targets import Wait
 
 # Refusals a channel fixes by editing the post (the parser's reading of the levels); market
 # refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
@@ -29,8 +31,15 @@ FIXABLE = frozenset(
 
 async def apply_edit(
     intent: Intent, previous: Signal, signal: Signal, deps: Deps, now: datetime, retry: bool
-) -> TradeResult:
-    """Carry an edited signal's new SL/TP/entry to the trades that same signal opened."""
+) -> TradeResult | Wait:
+    """Carry an edited signal's new SL/TP/entry to the trades that same signal opened.
+
+    It waits until the earlier versions of its message have finished for this user.
+    """
+    if now < deadline(intent, deps) and not await targets.settled(
+        deps, intent, intent.message_id, below_version=intent.version
+    ):
+        return targets.wait_for(deps, intent, intent.message_id, below_version=intent.version)
     records = [
         r
         for r in await deps.store.trades(intent.user_id, signal_ref(intent))

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from signal_copier.core import codec
-from signal_copier.core.errors import Rejected
+from signal_copier.core.errors import InvalidInput, Rejected
 from signal_copier.core.market import BrokerEvent
 from signal_copier.core.model import Intent, RawMessage
 from signal_copier.core.records import MessageRecord
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
-from signal_copier.services.management import expire_pending, handle_broker_event
+from signal_copier.services.management import handle_broker_event
 from signal_copier.services.pipeline import execute_intent, handle_message, record_failure
+from signal_copier.services.upkeep import upkeep
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -26,6 +27,7 @@ class DeliveringQueue(Protocol):
     """A queue that delivers in this process (the in-process adapter)."""
 
     dead_letters: list[tuple[str, dict[str, Any], Exception]]
+    on_backoff: Callable[[float], None] | None
 
     def subscribe(self, topic: str, handler: Handler) -> None: ...
 
@@ -61,6 +63,7 @@ class LocalPipeline:
         self._dead_seen = 0
         queue.subscribe(INTENTS_TOPIC, self._on_intent)
         queue.subscribe(BROKER_EVENTS_TOPIC, self._on_broker_event)
+        queue.on_backoff = self._backoff  # a redelivery waits on the simulated clock
 
     async def quotes(self, quotes: Mapping[str, tuple[Decimal, Decimal]], at: datetime) -> None:
         """Move prices (fills, SL/TP hits follow) and act on what the account did."""
@@ -85,16 +88,19 @@ class LocalPipeline:
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         return record
 
-    async def sweep(self) -> None:
-        """Cancel expired pending entries (run about once a simulated minute)."""
-        if (self.now - self._last_sweep).total_seconds() < 60:
+    async def sweep(self, at: datetime | None = None, *, force: bool = False) -> None:
+        """Run the upkeep steps (about once a simulated minute, as the cloud's scheduler does)."""
+        if at is not None:
+            self._tick(at)
+            self._feed.advance(self.now)
+        if not force and (self.now - self._last_sweep).total_seconds() < 60:
             return
         self._last_sweep = self.now
-        for user_id in sorted(set(self._owners.values())):
-            await expire_pending(self.deps, user_id, self.now)
+        await upkeep(self.deps, self.now)
+        await self._drain()
 
     def add_owner(self, account_id: str, user_id: str) -> None:
-        """Route a broker account's events to its user."""
+        """Route a broker account's events to its user (accounts the store knows are routed)."""
         self._owners[account_id] = user_id
 
     async def _drain(self) -> None:
@@ -109,13 +115,20 @@ class LocalPipeline:
     def _tick(self, at: datetime) -> None:
         self.now = max(self.now, at)
 
+    def _backoff(self, seconds: float) -> None:
+        self._tick(self.now + timedelta(seconds=seconds))
+        self._feed.advance(self.now)
+
     async def _on_intent(self, payload: dict[str, Any]) -> None:
         try:
             intent = codec.from_dict(Intent, payload)
         except Rejected as e:
             log.error("dropping a malformed intent: %s", e)
             return
-        await execute_intent(intent, self.deps, self.now)
+        try:
+            await execute_intent(intent, self.deps, self.now)
+        except InvalidInput as e:
+            log.error("dropping an intent that is not genuine: %s", e)
 
     async def _on_broker_event(self, payload: dict[str, Any]) -> None:
         try:
@@ -123,7 +136,8 @@ class LocalPipeline:
         except Rejected as e:
             log.error("dropping a malformed broker event: %s", e)
             return
-        user_id = self._owners.get(event.account_id)
+        user_id = await self.deps.store.account_owner(event.account_id)
+        user_id = user_id or self._owners.get(event.account_id)
         if user_id is None:
             return
         await handle_broker_event(event, user_id, self.deps, self.now)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
-from signal_copier.core.market import BrokerEvent, DealReason, EventKind, PendingOrder
+from signal_copier.core.market import BrokerEvent, DealReason, EventKind
 from signal_copier.core.model import Intent, IntentKind, TradeResult
-from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
 from signal_copier.services.commands import run_operations, specs_for, target_of
@@ -55,43 +55,47 @@ async def handle_broker_event(
     return await run_once(intent, deps, now, work)
 
 
-async def expire_pending(deps: Deps, user_id: str, now: datetime) -> list[TradeResult]:
-    """Cancel pending entries older than the user's expiry, once per signal."""
-    try:
-        account = await accounts.connect_account(deps, user_id)
-        orders = await account.orders()
-    except Rejected:
-        return []
-    clients = sorted(ids.copier_intents(o.client_id for o in orders))
+async def expire_due(deps: Deps, now: datetime) -> list[TradeResult]:
+    """Cancel pending entries whose expiry has come, once per signal (a sweep step).
+
+    Work is proportional to what is due: trades carry the time they must be looked at again.
+    """
     results = []
-    for record in await deps.store.trades_by_client(user_id, clients):
-        if record.result.fills and record.signal is not None:
-            result = await _expire(deps, account, record, orders, now)
-            if result is not None:
-                results.append(result)
+    for record in await deps.store.trades_due(now, deps.timing.sweep_batch):
+        result = await _expire(deps, record, now)
+        if result is not None:
+            results.append(result)
     return results
 
 
-async def _expire(
-    deps: Deps,
-    account: BrokerAccount,
-    record: TradeRecord,
-    orders: list[PendingOrder],
-    now: datetime,
-) -> TradeResult | None:
+async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult | None:
     context = await user_context(deps, record.intent)
-    if isinstance(context, TradeResult) or record.signal is None:
-        return None
+    minutes = None if isinstance(context, TradeResult) else context[1].pending_expiry_minutes
     placed = record.recorded_at or record.intent.received
-    target = target_of(record)
-    ops = expired_orders(placed, target, orders, now, context[1].pending_expiry_minutes)
-    if not ops:
+    if minutes is None or record.signal is None:
+        await deps.store.save_trade(replace(record, due_at=None))  # expiry was turned off
+        return None
+    due = placed + timedelta(minutes=minutes)
+    if due > now:  # the user lengthened the expiry meanwhile
+        await deps.store.save_trade(replace(record, due_at=due))
         return None
     user_id = record.intent.user_id
     intent = _manage_intent(
         record, ids.event_intent_id(user_id, record.intent.client_id, "", "expiry"), now
     )
-    return await run_once(intent, deps, now, lambda retry: run_operations(account, ops, intent))
+
+    async def work(retry: bool) -> TradeResult | None:
+        try:
+            account = await accounts.connect_account(deps, user_id)
+            orders = await account.orders()
+        except Rejected as e:
+            return skipped(intent, e.reason, str(e))
+        ops = expired_orders(placed, target_of(record), orders, now, minutes)
+        return await run_operations(account, ops, intent) if ops else None
+
+    result = await run_once(intent, deps, now, work)
+    await deps.store.save_trade(replace(record, due_at=None))
+    return result
 
 
 async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | None:

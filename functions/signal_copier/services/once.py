@@ -1,4 +1,14 @@
-"""Exactly-once execution: claim an intent, do the work, record the result, finish the claim."""
+"""Exactly-once execution: claim an intent, do the work, then finish it — or park it.
+
+- A claim is a transaction; a live claim elsewhere is BUSY (InFlight: redeliver later, not an
+  attempt). Attempts are counted on the claim; past the limit the intent gives up and is
+  recorded as failed with whatever of it is on the account, so nothing that gave up is silent.
+- Work that must wait for another message's intents returns a `Wait`: the intent is parked
+  (acknowledged, stored against that message) and re-published when that message's intents
+  finish. Right after parking it checks again, so a wake-up in between is never lost.
+- Finishing stores the result in the claim's transaction, then wakes whatever was parked on
+  this intent's message for this user.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +21,25 @@ from datetime import datetime
 
 from signal_copier.core.errors import InFlight
 from signal_copier.core.model import Intent, TradeResult
-from signal_copier.core.records import ClaimState
+from signal_copier.core.records import ClaimState, ParkedIntent
+from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.records import trade_record
+from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[bool], Awaitable[TradeResult | None]]
+Work = Callable[[bool], Awaitable[TradeResult | Wait | None]]
+GiveUp = Callable[[int], Awaitable[TradeResult]]
 
 
-async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> TradeResult | None:
-    """Run `work(retry)` for an intent at most once to completion; None if it already ran.
+async def run_once(
+    intent: Intent, deps: Deps, now: datetime, work: Work, give_up: GiveUp | None = None
+) -> TradeResult | None:
+    """Run `work(retry)` for an intent at most once to completion; None if it did not finish.
 
-    `work` may return None when there was nothing to do and nothing worth recording.
-
-    A Retryable error ends the attempt's lease at once so the redelivery reconciles (retry=True)
-    against the broker before sending anything again.
+    `work` may return None (nothing to record) or a Wait (park until another message is done).
+    `give_up(attempt)` builds the failure record once the attempt limit is passed.
     """
     owner = f"{deps.worker}:{uuid.uuid4().hex[:12]}"
     claim = await deps.store.claim(intent, owner, now, deps.lease)
@@ -36,18 +49,57 @@ async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> Tra
         raise InFlight(f"intent {intent.id} is being executed elsewhere")
     started = time.perf_counter()
     try:
-        result = await work(claim.state is ClaimState.RETRY)
+        if claim.attempt > deps.timing.max_attempts and give_up is not None:
+            outcome: TradeResult | Wait | None = await give_up(claim.attempt)
+        else:
+            outcome = await work(claim.state is ClaimState.RETRY)
     except Exception:
         # Retryable or a bug: either way the attempt is over, so let the redelivery reconcile
         # at once instead of bouncing off our lease as "in flight" and hiding the real error.
         await deps.store.release_claim(intent.id, owner)
         raise
+    if isinstance(outcome, Wait):
+        await _park(intent, outcome, owner, deps)
+        return None
+    result = _timed(intent, outcome, now, started)
+    record = trade_record(intent, result, now) if result is not None else None
+    if await deps.store.finish(intent.id, owner, now, record):
+        await messages.wake(deps, intent.chat_id, intent.message_id, intent.user_id)
+        _log(intent, result)
+    return result
+
+
+def deadline(intent: Intent, deps: Deps) -> datetime:
+    """Return when a follow-up stops waiting for its target (its bound)."""
+    return max(intent.message_date, intent.received) + deps.timing.followup_bound
+
+
+async def _park(intent: Intent, wait: Wait, owner: str, deps: Deps) -> None:
+    parked = ParkedIntent(intent=intent, awaiting=wait.awaiting, until=deadline(intent, deps))
+    if not await deps.store.park(parked, owner):
+        return  # our lease ended meanwhile: whoever holds the intent now runs it
+    log.info(
+        "intent %s waits for message %s",
+        intent.id,
+        wait.awaiting,
+        extra={"trace_id": intent.trace_id},
+    )
+    if await wait.ready():  # it finished while we parked: don't wait for a wake-up that passed
+        await messages.publish_intents(deps, [intent])
+
+
+def _timed(
+    intent: Intent, result: TradeResult | None, now: datetime, started: float
+) -> TradeResult | None:
     if result is None:
-        await deps.store.finish(intent.id, owner, now)
         return None
     queued_ms = max((now - intent.received).total_seconds() * 1000, 0.0)
-    result = replace(result, latency_ms=queued_ms + (time.perf_counter() - started) * 1000)
-    await deps.store.finish(intent.id, owner, now, trade_record(intent, result, now))
+    return replace(result, latency_ms=queued_ms + (time.perf_counter() - started) * 1000)
+
+
+def _log(intent: Intent, result: TradeResult | None) -> None:
+    if result is None:
+        return
     log.info(
         "intent %s (%s) for %s: %s %s",
         intent.id,
@@ -57,4 +109,3 @@ async def run_once(intent: Intent, deps: Deps, now: datetime, work: Work) -> Tra
         result.reason,
         extra={"trace_id": intent.trace_id},
     )
-    return result

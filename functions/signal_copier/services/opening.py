@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from signal_copier.core import guards, ids
-from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, Rejected
+from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CopierError, Rejected
 from signal_copier.core.guards import Skip
-from signal_copier.core.model import Fill, Intent, OrderPlan, Signal, Status, TradeResult
+from signal_copier.core.model import (
+    Fill,
+    Intent,
+    IntentKind,
+    OrderPlan,
+    Signal,
+    Status,
+    TradeResult,
+)
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.quotas import period_key, trade_limit
@@ -25,12 +34,18 @@ from signal_copier.services.records import skipped
 async def user_context(
     deps: Deps, intent: Intent
 ) -> tuple[UserRecord, TradeSettings] | TradeResult:
-    """Load the user and their effective settings for this intent's channel, or a skip."""
+    """Load the user and their effective settings for this intent's channel, or a skip.
+
+    An opening needs a live subscription to its chat; a follow-up does not (unfollowing a
+    channel never strands the trades it opened).
+    """
     user = await deps.store.get_user(intent.user_id)
     if user is None:
         return skipped(intent, Reason.UNKNOWN_USER, "no such user")
-    subscriptions = await deps.store.subscriptions(user.user_id)
-    overrides = next((s.overrides for s in subscriptions if s.chat_id == intent.chat_id), {})
+    subscription = await deps.store.subscription(user.user_id, intent.chat_id)
+    if subscription is None and intent.kind is IntentKind.OPEN:
+        return skipped(intent, Reason.NOT_SUBSCRIBED, "you do not follow this channel")
+    overrides = subscription.overrides if subscription is not None else {}
     try:
         settings = effective_settings(user.settings, overrides, intent.signal)
     except Rejected as e:
@@ -38,65 +53,98 @@ async def user_context(
     return user, settings
 
 
+def refused(intent: Intent, error: CopierError) -> TradeResult:
+    """Return the record of an intent refused by a dependency (nothing more was sent)."""
+    return skipped(intent, error.reason, str(error))
+
+
 async def open_signal(
     intent: Intent, signal: Signal, deps: Deps, now: datetime, *, retry: bool
 ) -> TradeResult:
     """Open one signal for one user, or record why not; quota is only spent on placed trades.
 
-    On a retry, the legs an earlier attempt placed are adopted first: once anything is on the
-    account, guards are not run again (a guard must never orphan the trade's own position).
+    On a retry, the legs an earlier attempt placed are adopted first (a guard must never orphan
+    the trade's own position); legs still missing are sent only while the user may trade and
+    the signal is young enough (its max age plus the retry grace).
     """
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
     user, settings = context
-    existing = await _existing(deps, intent) if retry else {}
-    skip = None if existing else _pre_broker_guards(user, signal, settings, intent, now)
-    period = period_key(intent.received)
+    found = await existing(deps, intent) if retry else {}
+    skip = _pre_broker_guards(user, signal, settings, intent, now, adopting=bool(found), deps=deps)
+    if skip and found:
+        return _adopted(intent, found, skip)
     if skip:
-        if retry:  # an earlier attempt may hold a reservation for a trade that now won't happen
-            await deps.store.release_quota(user.user_id, period, intent.id)
+        await _give_back(deps, intent)  # an earlier attempt may hold a reservation
         return skipped(intent, skip.reason, skip.detail)
+    period = period_key(intent.received)
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
         return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
-    try:
-        result = await _trade(intent, signal, settings, deps, now, existing)
-    except BrokerUnavailable:
-        await accounts.note_broker_failure(deps, user.user_id, now)
-        raise
-    except Rejected as e:
-        result = skipped(intent, e.reason, str(e))
-    else:
-        await accounts.note_broker_success(deps, user)
+    result = await _placed(intent, signal, settings, deps, now, found, user)
     if result.reason is Reason.DAILY_LOSS_LIMIT:
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
-        await deps.store.release_quota(user.user_id, period, intent.id)
-    return result
+        await _give_back(deps, intent)
+    return _with_expiry(result, settings, now)
 
 
-async def has_placed(deps: Deps, intent: Intent) -> bool:
-    """Return whether any leg of `intent` reached the account (Retryable if it can't tell)."""
-    return bool(await _existing(deps, intent))
-
-
-def _pre_broker_guards(
-    user: UserRecord, signal: Signal, settings: TradeSettings, intent: Intent, now: datetime
-) -> Skip | None:
-    return (
-        guards.check_user(user.active, user.paused_reason, user.paused_until, now)
-        or guards.check_age(intent.message_date, now, settings.max_signal_age_s)
-        or guards.check_signal(signal, settings, now)
-    )
-
-
-async def _existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
+async def existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
+    """Return the legs of `intent` on the account (BrokerUnavailable if it can't be read)."""
     try:
         account = await accounts.connect_account(deps, intent.user_id)
     except Rejected:
         return {}
     return await placed_before(account, intent)
+
+
+async def has_placed(deps: Deps, intent: Intent) -> bool:
+    """Return whether any leg of `intent` reached the account (Retryable if it can't tell)."""
+    return bool(await existing(deps, intent))
+
+
+def _pre_broker_guards(
+    user: UserRecord,
+    signal: Signal,
+    settings: TradeSettings,
+    intent: Intent,
+    now: datetime,
+    *,
+    adopting: bool,
+    deps: Deps,
+) -> Skip | None:
+    # Every attempt re-checks the user (Stop, kill switch, breaker) and the signal's age: a late
+    # retry must never send what a fresh signal would not. Adopting legs already placed allows
+    # the retry grace on top of the max age, and skips the signal checks that passed before.
+    max_age = settings.max_signal_age_s
+    if adopting:
+        max_age += int(deps.timing.retry_grace.total_seconds())
+    return (
+        guards.check_user(user.active, user.paused_reason, user.paused_until, now)
+        or guards.check_age(intent.message_date, now, max_age)
+        or (None if adopting else guards.check_signal(signal, settings, now))
+    )
+
+
+async def _placed(
+    intent: Intent,
+    signal: Signal,
+    settings: TradeSettings,
+    deps: Deps,
+    now: datetime,
+    found: dict[str, Fill],
+    user: UserRecord,
+) -> TradeResult:
+    try:
+        result = await _trade(intent, signal, settings, deps, now, found)
+    except BrokerUnavailable:
+        await accounts.note_broker_failure(deps, intent.user_id, now)
+        raise
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
+    await accounts.note_broker_success(deps, user)
+    return result
 
 
 async def _trade(
@@ -105,7 +153,7 @@ async def _trade(
     settings: TradeSettings,
     deps: Deps,
     now: datetime,
-    existing: dict[str, Fill],
+    found: dict[str, Fill],
 ) -> TradeResult:
     account = await accounts.connect_account(deps, intent.user_id)
     symbol = broker_symbol(signal.symbol, await account.symbols(), settings.symbol_map)
@@ -113,9 +161,9 @@ async def _trade(
     quote = await account.quote(symbol)
     info = await account.account_info()
     skip = None
-    if not existing:
+    if not found:
         skip = guards.check_market(signal, quote, spec, settings) or await _account_guards(
-            account, settings, now
+            deps, account, settings, intent, now
         )
     plan = skip or plan_orders(
         intent_id=intent.id,
@@ -128,29 +176,43 @@ async def _trade(
         broker_symbol=symbol,
     )
     if isinstance(plan, Skip):
-        if existing:  # keep what is on the account; the rest of the plan no longer fits
-            adopted = OrderPlan(intent_id=intent.id, orders=(), notes=(plan.detail,))
-            return _outcome(intent, symbol, adopted, list(existing.values()), [])
+        if found:  # keep what is on the account; the rest of the plan no longer fits
+            return _adopted(intent, found, plan, symbol)
         return skipped(intent, plan.reason, plan.detail, symbol)
-    fills, errors = await send_orders(account, plan, existing)
+    fills, errors = await send_orders(account, plan, found)
     return _outcome(intent, symbol, plan, fills, errors)
 
 
 async def _account_guards(
-    account: BrokerAccount, settings: TradeSettings, now: datetime
+    deps: Deps, account: BrokerAccount, settings: TradeSettings, intent: Intent, now: datetime
 ) -> Skip | None:
-    if settings.max_open_trades is not None:
-        positions, orders = await account.positions(), await account.orders()
-        live = [p.client_id for p in positions] + [o.client_id for o in orders]
-        trades = ids.copier_intents(live)
-        skip = guards.check_open_trades(len(trades), settings)
-        if skip:
-            return skip
     if settings.daily_loss_limit is not None:
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         realised = sum((d.profit for d in await account.history(day_start)), Decimal(0))
-        return guards.check_daily_loss(realised, settings.daily_loss_limit)
-    return None
+        skip = guards.check_daily_loss(realised, settings.daily_loss_limit)
+        if skip:
+            return skip
+    if settings.max_open_trades is None:
+        return None
+    positions, orders = await account.positions(), await account.orders()
+    live = ids.copier_intents([p.client_id for p in positions] + [o.client_id for o in orders])
+    limit, hold = settings.max_open_trades, deps.timing.opening_hold
+    # The slot is reserved in the store, so concurrent openings can never pass the limit.
+    if await deps.store.reserve_opening(intent.user_id, intent.id, limit, live, now, hold):
+        return None
+    return guards.check_open_trades(limit, settings)
+
+
+async def _give_back(deps: Deps, intent: Intent) -> None:
+    await deps.store.release_quota(intent.user_id, period_key(intent.received), intent.id)
+    await deps.store.release_opening(intent.user_id, intent.id)
+
+
+def _adopted(intent: Intent, found: dict[str, Fill], why: Skip, symbol: str = "") -> TradeResult:
+    # The legs an earlier attempt placed stay (and stay managed); no new leg is sent.
+    note = f"kept the {len(found)} leg(s) already placed; sent no more: {why.detail}"
+    plan = OrderPlan(intent_id=intent.id, orders=(), notes=(note,))
+    return _outcome(intent, symbol, plan, list(found.values()), [])
 
 
 def _outcome(
@@ -167,3 +229,10 @@ def _outcome(
         fills=tuple(fills),
         notes=plan.notes,
     )
+
+
+def _with_expiry(result: TradeResult, settings: TradeSettings, now: datetime) -> TradeResult:
+    minutes = settings.pending_expiry_minutes
+    if minutes is None or not any(fill.pending for fill in result.fills):
+        return result
+    return replace(result, due_at=now + timedelta(minutes=minutes))

@@ -3,146 +3,116 @@
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from datetime import datetime
 
-from signal_copier.core import codec
-from signal_copier.core.errors import CopierError
-from signal_copier.core.fanout import intents_for
-from signal_copier.core.model import (
-    Intent,
-    IntentKind,
-    Parse,
-    RawMessage,
-    Signal,
-    Status,
-    TradeResult,
-)
-from signal_copier.core.parsing import parse
-from signal_copier.core.ports import Publication
+from signal_copier.core import ids
+from signal_copier.core.errors import BrokerUnavailable, CopierError, InvalidInput, Rejected
+from signal_copier.core.model import Fill, Intent, IntentKind, RawMessage, Status, TradeResult
 from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
-from signal_copier.services import commands, edits, opening
-from signal_copier.services.deps import INTENTS_TOPIC, Deps
+from signal_copier.services import commands, edits, messages, opening
+from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
-from signal_copier.services.records import save_result
+from signal_copier.services.records import trade_record
+from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
+OPENING = (IntentKind.OPEN, IntentKind.EDIT)
 
 
 async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> MessageRecord | None:
-    """Parse a message once, remember it, and publish one intent per subscriber.
+    """Remember a message version once, and publish one intent per subscriber when it is due.
 
-    Returns None for a duplicate delivery whose intents were already published.
+    Returns None for a redelivery already acted on (see services/messages.py).
     """
-    parsed = parse(message.text)
-    previous: MessageRecord | None = None
-    newer = False
-
-    def build(history: tuple[MessageRecord, ...]) -> MessageRecord | None:
-        nonlocal previous, newer
-        if any(h.key == message.id for h in history):
-            return None
-        earlier = [h for h in history if h.version < message.version]
-        previous = earlier[-1] if earlier else None
-        newer = any(h.version > message.version for h in history)
-        return _record(message, parsed, previous)
-
-    done = await deps.store.remember_message(
-        message.chat_id, message.message_id, message.version, build
-    )
-    record = done.record
-    if record is None:
-        return None
-    if not done.fresh and record.fanned_out >= 0:
-        return None  # a redelivery; a crash before fan-out finished falls through to redo it
-    if not done.fresh:
-        earlier = [h for h in done.history if h.version < message.version]
-        previous = earlier[-1] if earlier else None
-        newer = any(h.version > message.version for h in done.history)
-    intents = []
-    if not newer:  # a version that arrives after a later one (even the original) changes nothing
-        subscribers = await deps.store.subscribers(message.chat_id)
-        intents = intents_for(message, record, previous, subscribers, trace_id=message.id)
-    await deps.queue.publish_many(INTENTS_TOPIC, [_publication(intent) for intent in intents])
-    await deps.store.mark_fanned_out(record.key, len(intents))
-    log.info("message %s: %s → %d intents", message.id, record.kind, len(intents))
-    return record
-
-
-def _publication(intent: Intent) -> Publication:
-    attributes = {"trace": intent.trace_id, "user": intent.user_id, "chat": intent.chat_id}
-    return Publication(payload=codec.to_dict(intent), attributes=attributes)
-
-
-def _record(message: RawMessage, parsed: Parse, previous: MessageRecord | None) -> MessageRecord:
-    earlier_signals: tuple[Signal, ...] = ()
-    earlier_command = False
-    if previous is not None:
-        earlier_signals = previous.signals or previous.earlier_signals
-        earlier_command = previous.command is not None or previous.earlier_command
-    return MessageRecord(
-        key=message.id,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        version=message.version,
-        date=message.edit_date or message.date,
-        kind=parsed.kind,
-        signals=parsed.signals,
-        command=parsed.command,
-        reason=parsed.reason,
-        explain=parsed.explain,
-        earlier_signals=earlier_signals,
-        earlier_command=earlier_command,
-        text=message.text,
-        chat_title=message.chat_title,
-        reply_to=message.reply_to,
-        previous_id=message.previous_id,
-        received=message.received,
-    )
+    return await messages.remember(message, deps)
 
 
 async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResult | None:
-    """Execute one user's intent once: claim, decide, act, record. None if already done."""
+    """Execute one user's intent once: check it, claim, decide, act, record.
+
+    None if it did not finish here (already done, or parked until its target is done).
+    InvalidInput (acknowledge, nothing done) if the intent's id does not match its parts.
+    """
+    _check_genuine(intent)
+
+    async def give_up(attempt: int) -> TradeResult:
+        return await failed(intent, f"gave up after {attempt - 1} attempts", Reason.RETRY, deps)
+
     return await run_once(
-        intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry)
+        intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry), give_up
     )
 
 
 async def record_failure(
     intent: Intent, error: Exception, deps: Deps, now: datetime
-) -> TradeResult:
-    """Record an intent that gave up after its retries (dead-lettered), so the user sees it.
+) -> TradeResult | None:
+    """Record an intent that was dead-lettered, with whatever of it is on the account.
 
-    Its quota is given back when the account shows none of its legs; when the account cannot
-    be asked, the reservation stays (counted once, never a second trade).
+    None when it finished meanwhile or a live attempt still holds it (that attempt records it).
     """
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
-    result = TradeResult(
-        intent_id=intent.id,
-        user_id=intent.user_id,
-        status=Status.FAILED,
-        reason=reason,
-        detail=f"gave up after retries: {error}",
-    )
-    await save_result(deps, intent, result, now)
-    if intent.kind in (IntentKind.OPEN, IntentKind.EDIT):
-        with suppress(CopierError):
-            if not await opening.has_placed(deps, intent):
-                period = period_key(intent.received)
-                await deps.store.release_quota(intent.user_id, period, intent.id)
+    detail = f"gave up after retries ({type(error).__name__})"
+    result = await failed(intent, detail, reason, deps)
+    if not await deps.store.finish_failed(intent.id, now, trade_record(intent, result, now)):
+        return None
     log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
     return result
 
 
-async def _dispatch(intent: Intent, deps: Deps, now: datetime, *, retry: bool) -> TradeResult:
-    if intent.kind is IntentKind.OPEN and intent.signal is not None:
-        return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)
-    if intent.kind is IntentKind.COMMAND and intent.command is not None:
-        return await commands.apply_command(intent, intent.command, deps, now, retry)
-    if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
-        return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
+async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> TradeResult:
+    """Return the FAILED result of an intent that gave up, listing its legs on the account.
+
+    The legs keep being managed and shown. Its quota is given back when the account shows none;
+    when the account cannot be asked, the reservation stays (counted once, never traded twice).
+    """
+    fills: tuple[Fill, ...] = ()
+    if intent.kind in OPENING:
+        try:
+            fills = tuple((await opening.existing(deps, intent)).values())
+        except BrokerUnavailable:
+            detail = f"{detail}; the account could not be read: check it for this trade"
+        else:
+            if not fills:
+                await _release_reservations(intent, deps)
+    return TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.FAILED,
+        reason=reason,
+        detail=detail,
+        fills=fills,
+    )
+
+
+def _check_genuine(intent: Intent) -> None:
+    if intent.kind is IntentKind.MANAGE:
+        return  # made in this process from a broker event, never read from a topic
+    expected = ids.intent_id(
+        intent.chat_id, intent.message_id, intent.version, intent.user_id, intent.part
+    )
+    if intent.id != expected:
+        raise InvalidInput(f"intent {intent.id!r} does not match its chat, message and user")
+
+
+async def _release_reservations(intent: Intent, deps: Deps) -> None:
+    await deps.store.release_quota(intent.user_id, period_key(intent.received), intent.id)
+    await deps.store.release_opening(intent.user_id, intent.id)
+
+
+async def _dispatch(
+    intent: Intent, deps: Deps, now: datetime, *, retry: bool
+) -> TradeResult | Wait:
+    try:
+        if intent.kind is IntentKind.OPEN and intent.signal is not None:
+            return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)
+        if intent.kind is IntentKind.COMMAND and intent.command is not None:
+            return await commands.apply_command(intent, intent.command, deps, now, retry)
+        if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
+            return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
+    except Rejected as e:
+        return opening.refused(intent, e)
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

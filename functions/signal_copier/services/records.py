@@ -38,6 +38,7 @@ def trade_record(intent: Intent, result: TradeResult, now: datetime) -> TradeRec
         broker_symbol=result.symbol,
         signal_ref=signal_ref(intent),
         recorded_at=now,
+        due_at=result.due_at,
     )
 
 

@@ -1,0 +1,133 @@
+"""A message's versions: how a new version relates to the ones stored before it (pure).
+
+Versions arrive in any order and any number of times. What a version means is decided against
+every version stored before it, inside the store's one-transaction history step:
+- a version already stored is a redelivery: nothing new;
+- an edit seen before any earlier version waits (no intents) for the original, up to a bound,
+  and is resumed once an earlier version is stored (or when the bound passes);
+- a version older than one already acted on is superseded: it is recorded but changes nothing;
+- edits within the same second are ordered by arrival (the later one is the newer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from signal_copier.core import ids
+from signal_copier.core.model import Parse, RawMessage, Signal
+from signal_copier.core.records import MessageRecord
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def relate(
+    version: int, history: tuple[MessageRecord, ...]
+) -> tuple[MessageRecord | None, bool, bool]:
+    """Return (the latest earlier version, whether any earlier exists, whether a newer exists).
+
+    Versions still waiting for their original are neither earlier nor newer.
+    """
+    second = ids.version_second(version)
+    settled = [h for h in history if h.wait_until is None and h.version != version]
+    earlier = [h for h in settled if ids.version_second(h.version) <= second]
+    newer = any(ids.version_second(h.version) > second for h in settled)
+    latest = max(earlier, key=_order, default=None)
+    return latest, bool(earlier), newer
+
+
+def new_record(
+    message: RawMessage, parsed: Parse, history: tuple[MessageRecord, ...], wait: timedelta
+) -> MessageRecord | None:
+    """Return the record to store for a newly delivered version, or None for a redelivery."""
+    if any(h.key == message.id for h in history):
+        return None
+    previous, has_earlier, newer = relate(message.version, history)
+    record = _carry(_parsed_record(message, parsed), previous, newer)
+    if message.version and not has_earlier and not newer:
+        return replace(record, wait_until=message.received + wait)
+    return record
+
+
+def resumed_record(
+    waiting: MessageRecord, history: tuple[MessageRecord, ...], *, expired: bool
+) -> MessageRecord | None:
+    """Return a waiting version ready to act on, or None while it must keep waiting.
+
+    It is ready once an earlier version is stored, or when its wait has `expired` (then it is
+    acted on as the first version seen).
+    """
+    current = next((h for h in history if h.key == waiting.key), None)
+    if current is None or current.wait_until is None:
+        return None  # resumed already
+    previous, has_earlier, newer = relate(waiting.version, history)
+    if not (has_earlier or newer or expired):
+        return None
+    return _carry(replace(current, wait_until=None, fanned_out=-1), previous, newer)
+
+
+def message_of(record: MessageRecord) -> RawMessage:
+    """Return the Telegram message a stored version was made from."""
+    edited = record.version != 0
+    posted = record.posted or record.date
+    return RawMessage(
+        chat_id=record.chat_id,
+        message_id=record.message_id,
+        text=record.text,
+        date=posted,
+        received=record.received or record.date,
+        reply_to=record.reply_to,
+        edit_date=record.date if edited else None,
+        chat_title=record.chat_title,
+        previous_id=record.previous_id,
+    )
+
+
+def is_signal(record: MessageRecord) -> bool:
+    """Return whether a message is, or was before an edit, an opening signal."""
+    return bool(record.signals or record.earlier_signals)
+
+
+def _carry(record: MessageRecord, previous: MessageRecord | None, newer: bool) -> MessageRecord:
+    earlier_signals: tuple[Signal, ...] = ()
+    earlier_command = False
+    if previous is not None:
+        earlier_signals = previous.signals or previous.earlier_signals
+        earlier_command = previous.command is not None or previous.earlier_command
+    previous_id = record.previous_id
+    if previous_id is None and previous is not None:
+        previous_id = previous.previous_id  # an edit keeps its message's place in the chat
+    return replace(
+        record,
+        earlier_signals=earlier_signals,
+        earlier_command=earlier_command,
+        superseded=newer,
+        first_seen=previous is None,
+        previous_id=previous_id,
+    )
+
+
+def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:
+    return MessageRecord(
+        key=message.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        version=message.version,
+        date=message.edit_date or message.date,
+        kind=parsed.kind,
+        signals=parsed.signals,
+        command=parsed.command,
+        reason=parsed.reason,
+        explain=parsed.explain,
+        text=message.text,
+        chat_title=message.chat_title,
+        reply_to=message.reply_to,
+        previous_id=message.previous_id,
+        received=message.received,
+        posted=message.date,
+    )
+
+
+def _order(record: MessageRecord) -> tuple[int, datetime]:
+    # Same-second edits: the one that arrived later is the newer.
+    return ids.version_second(record.version), record.received or _EPOCH

@@ -1,0 +1,104 @@
+"""A channel message version: remember it once, fan it out, and resume what waited for it.
+
+Every step is safe to repeat and to run in any order with the others: a version is remembered in
+one transaction against its message's history (core/history.py), fan-out is redone when a crash
+interrupted it, and anything that waited for this message (a later edit, a parked follow-up) is
+woken once this message's intents are published.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from signal_copier.core import codec, history
+from signal_copier.core.fanout import intents_for
+from signal_copier.core.model import Intent, RawMessage
+from signal_copier.core.parsing import parse
+from signal_copier.core.ports import Publication
+from signal_copier.core.records import MessageRecord
+from signal_copier.services.deps import INTENTS_TOPIC, Deps
+
+log = logging.getLogger(__name__)
+
+
+async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
+    """Remember a delivered version and act on it; None for a redelivery already acted on."""
+    parsed = parse(message.text)
+    wait = deps.timing.followup_bound
+    done = await deps.store.remember_message(
+        message.chat_id,
+        message.message_id,
+        message.version,
+        lambda stored: history.new_record(message, parsed, stored, wait),
+    )
+    record = done.record
+    if record is None:
+        return None
+    if not done.fresh and (record.fanned_out >= 0 or record.wait_until is not None):
+        return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    if record.wait_until is None:
+        await _act(record, deps)
+        await _resume_waiting(done.history, deps)
+    return record
+
+
+async def resume(waiting: MessageRecord, deps: Deps, *, expired: bool) -> MessageRecord | None:
+    """Act on a version that waited for its original (now stored, or its wait is over)."""
+    done = await deps.store.remember_message(
+        waiting.chat_id,
+        waiting.message_id,
+        waiting.version,
+        lambda stored: history.resumed_record(waiting, stored, expired=expired),
+    )
+    if not done.fresh or done.record is None:
+        return None
+    await _act(done.record, deps)
+    return done.record
+
+
+async def resume_expired(deps: Deps, now: datetime) -> int:
+    """Act on versions whose wait for their original is over (a sweep step); return how many."""
+    resumed = 0
+    for waiting in await deps.store.waiting_messages(now, deps.timing.sweep_batch):
+        if await resume(waiting, deps, expired=True) is not None:
+            resumed += 1
+    return resumed
+
+
+async def wake(deps: Deps, chat_id: str, message_id: int, user_id: str | None = None) -> int:
+    """Re-publish follow-ups parked on a message (one user's, or everyone's); return how many."""
+    parked = await deps.store.parked_on(chat_id, message_id, user_id)
+    await publish_intents(deps, parked)
+    return len(parked)
+
+
+async def publish_intents(deps: Deps, intents: list[Intent]) -> None:
+    """Publish intents to the intents topic, with their routing attributes."""
+    if intents:
+        await deps.queue.publish_many(INTENTS_TOPIC, [_publication(i) for i in intents])
+
+
+async def _act(record: MessageRecord, deps: Deps) -> None:
+    subscribers = await deps.store.subscribers(record.chat_id) if _may_fan_out(record) else []
+    intents = intents_for(record, subscribers, trace_id=record.key)
+    await publish_intents(deps, intents)
+    await deps.store.mark_fanned_out(record.key, len(intents))
+    await wake(deps, record.chat_id, record.message_id)
+    log.info("message %s: %s → %d intents", record.key, record.kind, len(intents))
+
+
+async def _resume_waiting(stored: tuple[MessageRecord, ...], deps: Deps) -> None:
+    # Later versions that arrived before this one waited for it: act on them now, in order.
+    waiting = sorted((h for h in stored if h.wait_until is not None), key=lambda h: h.version)
+    for record in waiting:
+        await resume(record, deps, expired=False)
+
+
+def _may_fan_out(record: MessageRecord) -> bool:
+    return not record.superseded and (bool(record.signals) or record.command is not None)
+
+
+def _publication(intent: Intent) -> Publication:
+    attributes = {"trace": intent.trace_id, "user": intent.user_id, "chat": intent.chat_id}
+    return Publication(payload=codec.to_dict(intent), attributes=attributes)

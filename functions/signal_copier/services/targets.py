@@ -1,0 +1,162 @@
+"""Which signal a follow-up or edit acts on, and whether everything before it has been acted on.
+
+Messages arrive in any order. A follow-up must act as if it had come in order, so before it
+runs, the messages posted before it (its reply target, and the chat's messages back through
+`previous_id` within the settle window) must have arrived and have finished for its user.
+If one has not, the follow-up waits (`Wait`): it is parked and re-run when that message's
+intents finish, or when its bound passes — then it acts on what is known, and a target that
+never arrived is `Missing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from signal_copier.core import history, ids
+from signal_copier.core.fanout import intents_for
+from signal_copier.core.model import Intent
+from signal_copier.core.records import ClaimState, MessageRecord, Subscription
+from signal_copier.services.deps import Deps
+
+MAX_STEPS = 200  # messages walked back, or replies followed, at most
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wait:
+    """Run again when message `awaiting` (in the intent's chat) has finished for the user."""
+
+    awaiting: int
+    ready: Callable[[], Awaitable[bool]]  # checked again right after parking (no lost wake-up)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Missing:
+    """The message a follow-up depends on never arrived (its bound passed)."""
+
+    message_id: int
+
+
+async def reply_target(
+    deps: Deps, intent: Intent, reply_to: int, *, final: bool
+) -> int | Wait | Missing | None:
+    """Follow a reply chain back to the signal it is about: its message id, or None if none.
+
+    A reply to a follow-up (or to chatter that replies to a signal) is about that signal.
+    A reply to a bare follow-up is about what that follow-up was about: the caller resolves
+    it from there (returned as the follow-up's id, which is not a signal).
+    """
+    current = reply_to
+    for _ in range(MAX_STEPS):
+        head = await _head(deps, intent.chat_id, current)
+        if head is None:
+            return Missing(message_id=current) if final else wait_for(deps, intent, current)
+        if history.is_signal(head):
+            if final or await settled(deps, intent, current):
+                return current
+            return wait_for(deps, intent, current)
+        if head.reply_to is None or head.reply_to == current:
+            return current if head.command is not None else None
+        current = head.reply_to
+    return None
+
+
+async def settle_before(
+    deps: Deps, intent: Intent, message_id: int, *, final: bool
+) -> Wait | Missing | None:
+    """Return a Wait (or Missing) if a message before `message_id` is not done for the user.
+
+    Walks back through `previous_id` while messages are within the settle window of the
+    start; None when everything before has arrived and finished for this user.
+    """
+    start = await _head(deps, intent.chat_id, message_id)
+    if start is None:
+        return None
+    window_start = _posted(start) - deps.timing.settle_window
+    current = start
+    for _ in range(MAX_STEPS):
+        previous_id = current.previous_id
+        if previous_id is None or _posted(current) < window_start:
+            return None
+        previous = await _head(deps, intent.chat_id, previous_id)
+        if previous is None:
+            return Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
+        if not final and not await settled(deps, intent, previous_id):
+            return wait_for(deps, intent, previous_id)
+        current = previous
+    return None
+
+
+async def settled(
+    deps: Deps, intent: Intent, message_id: int, *, below_version: int | None = None
+) -> bool:
+    """Return whether a message has arrived, fanned out, and its intents for the user are done.
+
+    Only versions below `below_version` count when it is given (an edit waits for the versions
+    before it). Intents the user was not expected to get (followed the chat later) don't count.
+    """
+    versions = await _versions(deps, intent.chat_id, message_id)
+    if not versions or any(v.wait_until is not None for v in versions):
+        return False
+    subscription = await deps.store.subscription(intent.user_id, intent.chat_id)
+    expected: list[str] = []
+    for version in versions:
+        if below_version is not None and version.version >= below_version:
+            continue
+        if version.fanned_out < 0 and not version.superseded:
+            return False  # its intents are not all published yet
+        if _expected(version, subscription):
+            own = intents_for(version, [_as_follower(intent)], trace_id="")
+            expected += [i.id for i in own if i.id != intent.id]
+    states = await deps.store.claim_states(expected)
+    return all(states.get(intent_id) is ClaimState.DONE for intent_id in expected)
+
+
+def signal_key(chat_id: str, message_id: int) -> str:
+    """Return the ref under which a signal's trades are recorded."""
+    return ids.signal_ref(chat_id, message_id)
+
+
+async def _head(deps: Deps, chat_id: str, message_id: int) -> MessageRecord | None:
+    head = await deps.store.latest_message(chat_id, message_id)
+    if head is None or head.wait_until is not None:
+        return None  # not arrived, or only as an edit still waiting for its original
+    return head
+
+
+async def _versions(deps: Deps, chat_id: str, message_id: int) -> list[MessageRecord]:
+    found: list[MessageRecord] = []
+    before = None
+    for _ in range(MAX_STEPS):
+        record = await deps.store.latest_message(chat_id, message_id, before=before)
+        if record is None:
+            break
+        found.append(record)
+        before = record.version
+    return found
+
+
+def wait_for(
+    deps: Deps, intent: Intent, message_id: int, *, below_version: int | None = None
+) -> Wait:
+    """Return a Wait for a message to be done for the intent's user (see `settled`)."""
+
+    async def ready() -> bool:
+        return await settled(deps, intent, message_id, below_version=below_version)
+
+    return Wait(awaiting=message_id, ready=ready)
+
+
+def _expected(version: MessageRecord, subscription: Subscription | None) -> bool:
+    if subscription is None or subscription.since is None:
+        return True
+    return subscription.since <= (version.received or version.date)
+
+
+def _as_follower(intent: Intent) -> Subscription:
+    return Subscription(user_id=intent.user_id, chat_id=intent.chat_id)
+
+
+def _posted(record: MessageRecord) -> datetime:
+    return record.posted or record.date
