@@ -77,7 +77,11 @@ def signal_ref(chat_id: str, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
 
-def event_intent_id(user_id: str, client_id: str, position_id: str, kind: str) -> str:
-    """Return the id under which one broker event is acted on once for a user."""
-    raw = f"event|{user_id}|{client_id}|{position_id}|{kind}".encode()
+def event_intent_id(user_id: str, client_id: str, kind: str) -> str:
+    """Return the id under which one broker event is acted on once for a user.
+
+    Built from the copier's own clientId (one leg opens one position, which closes once), not
+    from broker ticket numbers, so every poller and every replay names the event alike.
+    """
+    raw = f"event|{user_id}|{client_id}|{kind}".encode()
     return hashlib.sha256(raw).hexdigest()[:32]

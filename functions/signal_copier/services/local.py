@@ -54,10 +54,15 @@ class LocalPipeline:
         feed: PriceFeed,
         owners: Mapping[str, str],
         start: datetime,
+        *,
+        clock_per_message: bool = False,
     ) -> None:
         self.deps, self._queue, self._feed = deps, queue, feed
         self._owners = dict(owners)  # broker account id → user id
         self.now = start
+        # True: each delivery is handled at its own message's time (only order and count then
+        # differ between two runs of the same messages); False: at the latest time seen.
+        self._clock_per_message = clock_per_message
         self.latencies_ms: list[float] = []
         self._last_sweep = start
         self._dead_seen = 0
@@ -83,7 +88,8 @@ class LocalPipeline:
         self._tick(at)
         self._feed.advance(self.now)
         started = time.perf_counter()
-        record = await handle_message(message, self.deps, self.now)
+        when = message.received if self._clock_per_message else self.now
+        record = await handle_message(message, self.deps, when)
         await self._drain()
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         return record
@@ -125,8 +131,9 @@ class LocalPipeline:
         except Rejected as e:
             log.error("dropping a malformed intent: %s", e)
             return
+        when = intent.received if self._clock_per_message else self.now
         try:
-            await execute_intent(intent, self.deps, self.now)
+            await execute_intent(intent, self.deps, when)
         except InvalidInput as e:
             log.error("dropping an intent that is not genuine: %s", e)
 

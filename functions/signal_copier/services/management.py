@@ -32,7 +32,7 @@ async def handle_broker_event(
         return None
     intent = _manage_intent(
         record,
-        ids.event_intent_id(user_id, event.client_id, event.position_id, event.kind),
+        ids.event_intent_id(user_id, event.client_id, event.kind),
         event.time,
     )
     target = target_of(record)
@@ -81,7 +81,7 @@ async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult
         return None
     user_id = record.intent.user_id
     intent = _manage_intent(
-        record, ids.event_intent_id(user_id, record.intent.client_id, "", "expiry"), now
+        record, ids.event_intent_id(user_id, record.intent.client_id, "expiry"), now
     )
 
     async def work(retry: bool) -> TradeResult | None:

@@ -25,10 +25,12 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings, effective_settings
 from signal_copier.core.symbol_map import broker_symbol
-from signal_copier.services import accounts
+from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.once import deadline
 from signal_copier.services.placing import placed_before, send_orders
 from signal_copier.services.records import skipped
+from signal_copier.services.targets import Wait
 
 
 async def user_context(
@@ -60,7 +62,7 @@ def refused(intent: Intent, error: CopierError) -> TradeResult:
 
 async def open_signal(
     intent: Intent, signal: Signal, deps: Deps, now: datetime, *, retry: bool
-) -> TradeResult:
+) -> TradeResult | Wait:
     """Open one signal for one user, or record why not; quota is only spent on placed trades.
 
     On a retry, the legs an earlier attempt placed are adopted first (a guard must never orphan
@@ -79,6 +81,12 @@ async def open_signal(
         await _give_back(deps, intent)  # an earlier attempt may hold a reservation
         return skipped(intent, skip.reason, skip.detail)
     period = period_key(intent.received)
+    if not found and await _quota_contested(deps, intent, user, period, now):
+        # The plan's last trades go to the signals posted first, whatever order they arrive in:
+        # wait until the messages before this one are done for this user.
+        blocked = await targets.settle_before(deps, intent, intent.message_id, final=False)
+        if isinstance(blocked, Wait):
+            return blocked
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
         return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
@@ -88,6 +96,15 @@ async def open_signal(
     if result.status is not Status.PLACED:
         await _give_back(deps, intent)
     return _with_expiry(result, settings, now)
+
+
+async def _quota_contested(
+    deps: Deps, intent: Intent, user: UserRecord, period: str, now: datetime
+) -> bool:
+    limit = trade_limit(user.plan)
+    if limit is None or now >= deadline(intent, deps):
+        return False
+    return (await deps.store.usage(user.user_id, period)).used < limit
 
 
 async def existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
