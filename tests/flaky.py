@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from signal_copier.broker.paper import PaperBroker
@@ -24,6 +24,7 @@ class FlakyBroker:
         fail_on: Collection[int] = (),
         methods: Collection[str] = ("place",),
         after: bool = False,
+        on_fail: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.paper, self.fail_on, self.methods, self.after = (
             paper,
@@ -31,6 +32,7 @@ class FlakyBroker:
             set(methods),
             after,
         )
+        self.on_fail = on_fail  # runs just before the failure is raised (e.g. the user acts)
         self.calls = 0
 
     async def connect(self, credentials: Credentials) -> Any:
@@ -53,6 +55,8 @@ class _FlakyAccount:
             if broker.calls in broker.fail_on:
                 if broker.after:
                     await real(*args, **kwargs)
+                if broker.on_fail is not None:
+                    await broker.on_fail()
                 raise BrokerUnavailable(f"timed out (call {broker.calls})")
             return await real(*args, **kwargs)
 

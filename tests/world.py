@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,10 +26,16 @@ class World:
     """Users, a channel, a paper broker and the pipeline between them."""
 
     def __init__(
-        self, folder: Path, *, wrap: Callable[[PaperBroker], Any] | None = None, **queue: Any
+        self,
+        folder: Path,
+        *,
+        wrap: Callable[[PaperBroker], Any] | None = None,
+        wrap_store: Callable[[SqliteStore], Any] | None = None,
+        **queue: Any,
     ) -> None:
         self.now = NOW
-        self.store = SqliteStore(":memory:")
+        self.sqlite = SqliteStore(":memory:")
+        self.store = wrap_store(self.sqlite) if wrap_store else self.sqlite
         self.queue = InProcessQueue(**queue)
         self.paper = PaperBroker(now=NOW)
         self.vault = LocalVault(folder / "vault.key", folder / "secrets")
@@ -79,12 +86,27 @@ class World:
         date: datetime | None = None,
     ) -> MessageRecord | None:
         """Post (or edit, with edited=True) a channel message now and run the pipeline."""
+        message = self.post(text, id=id, chat=chat, reply_to=reply_to, edited=edited)
+        if date is not None:
+            message = replace(message, date=date)
+        return await self.pipeline.message(message, message.received)
+
+    def post(
+        self,
+        text: str,
+        *,
+        id: int,
+        chat: str = "c1",
+        reply_to: int | None = None,
+        edited: bool = False,
+    ) -> RawMessage:
+        """Return a message as a listener would publish it now, without delivering it."""
         at = self.later(1)
         message = RawMessage(
             chat_id=chat,
             message_id=id,
             text=text,
-            date=date or at,
+            date=at,
             received=at,
             reply_to=reply_to,
             edit_date=at if edited else None,
@@ -92,7 +114,12 @@ class World:
         )
         if not edited:
             self._last_id[chat] = id
-        return await self.pipeline.message(message, at)
+        return message
+
+    async def deliver(self, *messages: RawMessage) -> None:
+        """Deliver messages in the given order (e.g. not the order they were posted in)."""
+        for message in messages:
+            await self.pipeline.message(message, self.later(0.1))
 
     async def settle(self, seconds: float = 121) -> None:
         """Let time pass and run the sweep (waits that were due end, parked follow-ups run)."""

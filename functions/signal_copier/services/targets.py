@@ -57,7 +57,10 @@ async def reply_target(
                 return current
             return wait_for(deps, intent, current)
         if head.reply_to is None or head.reply_to == current:
-            return current if head.command is not None else None
+            # A bare follow-up replied to is about what it was about; the follow-up's own
+            # message (an edit turned it into one) is about nothing else.
+            bare = head.command is not None and current != intent.message_id
+            return current if bare else None
         current = head.reply_to
     return None
 
