@@ -72,6 +72,9 @@ class Quote:
     bid: Decimal
     ask: Decimal
     time: datetime
+    # The account-currency value of one tick for one lot at this price (it moves with the
+    # price on cross pairs); None when the broker gives it only with the spec.
+    tick_value: Decimal | None = None
 
     @property
     def spread(self) -> Decimal:

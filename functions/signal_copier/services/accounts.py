@@ -54,6 +54,7 @@ async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -
         raise AccountTaken("this trading account is connected to another user")
     previous = await _stored_account(deps, user_id)
     await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
+    deps.instruments.forget(user_id)
     if previous is not None and previous != credentials.account_id:
         await deps.store.release_account(previous, user_id)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from signal_copier.core.ports import Broker, Queue, Store, Vault
+from signal_copier.services.market import InstrumentCache
 
 INTENTS_TOPIC = "intents"
 MESSAGES_TOPIC = "messages"
@@ -39,6 +40,7 @@ class Deps:
     timing: Timing = field(default_factory=Timing)
     breaker_threshold: int = 3  # consecutive broker failures before pausing an account
     breaker_cooldown: timedelta = timedelta(minutes=5)
+    instruments: InstrumentCache = field(default_factory=InstrumentCache)  # this process's
 
     @property
     def lease(self) -> timedelta:

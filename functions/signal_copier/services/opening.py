@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from signal_copier.core import guards, ids
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CopierError, Rejected
@@ -24,7 +26,6 @@ from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings, effective_settings
-from signal_copier.core.symbol_map import broker_symbol
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
@@ -173,10 +174,10 @@ async def _trade(
     found: dict[str, Fill],
 ) -> TradeResult:
     account = await accounts.connect_account(deps, intent.user_id)
-    symbol = broker_symbol(signal.symbol, await account.symbols(), settings.symbol_map)
-    spec = await account.symbol_spec(symbol)
-    quote = await account.quote(symbol)
-    info = await account.account_info()
+    found_on = await deps.instruments.snapshot(
+        intent.user_id, account, signal.symbol, settings.symbol_map, now
+    )
+    symbol, spec, quote, info = found_on.symbol, found_on.spec, found_on.quote, found_on.info
     skip = None
     if not found:
         skip = guards.check_market(signal, quote, spec, settings) or await _account_guards(
@@ -203,21 +204,29 @@ async def _trade(
 async def _account_guards(
     deps: Deps, account: BrokerAccount, settings: TradeSettings, intent: Intent, now: datetime
 ) -> Skip | None:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    loss, positions, orders = await asyncio.gather(
+        _nothing() if settings.daily_loss_limit is None else account.history(day_start),
+        _nothing() if settings.max_open_trades is None else account.positions(),
+        _nothing() if settings.max_open_trades is None else account.orders(),
+    )
     if settings.daily_loss_limit is not None:
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        realised = sum((d.profit for d in await account.history(day_start)), Decimal(0))
+        realised = sum((d.profit for d in loss), Decimal(0))
         skip = guards.check_daily_loss(realised, settings.daily_loss_limit)
         if skip:
             return skip
     if settings.max_open_trades is None:
         return None
-    positions, orders = await account.positions(), await account.orders()
     live = ids.copier_intents([p.client_id for p in positions] + [o.client_id for o in orders])
     limit, hold = settings.max_open_trades, deps.timing.opening_hold
     # The slot is reserved in the store, so concurrent openings can never pass the limit.
     if await deps.store.reserve_opening(intent.user_id, intent.id, limit, live, now, hold):
         return None
     return guards.check_open_trades(limit, settings)
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 async def _give_back(deps: Deps, intent: Intent) -> None:

@@ -127,9 +127,12 @@ class PaperAccount:
         return inst.spec(symbol, tick_value.quantize(TICK_VALUE_EXPONENT))
 
     async def quote(self, symbol: str) -> Quote:
-        """Return the current bid and ask at the paper clock."""
+        """Return the current bid and ask at the paper clock, with the tick value at them."""
         bid, ask = self.ledger.prices(symbol)
-        return Quote(symbol=symbol, bid=bid, ask=ask, time=self.ledger.venue.now)
+        spec = await self.symbol_spec(symbol)
+        return Quote(
+            symbol=symbol, bid=bid, ask=ask, time=self.ledger.venue.now, tick_value=spec.tick_value
+        )
 
     async def place(self, order: OrderRequest) -> Fill:
         """Send one order; a market order fills at once, a pending one waits."""

@@ -1,0 +1,82 @@
+"""What an opening reads from the account, fetched concurrently; symbol lists and specs cached.
+
+Symbol lists and specifications change rarely, so each process keeps them per account for a
+short time (a minute by default); quotes and balances are always read fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from signal_copier.core.market import AccountInfo, Quote, SymbolSpec
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.symbol_map import broker_symbol
+
+MAX_ACCOUNTS = 10_000  # entries kept; the least recently used account is dropped first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """An instrument as an opening needs it: its broker name, spec, quote and the balance."""
+
+    symbol: str
+    spec: SymbolSpec
+    quote: Quote
+    info: AccountInfo
+
+
+@dataclass(slots=True, kw_only=True)
+class _Entry:
+    until: datetime
+    symbols: list[str]
+    specs: dict[str, SymbolSpec] = field(default_factory=dict)
+
+
+@dataclass(slots=True, kw_only=True)
+class InstrumentCache:
+    """Per-process cache of each account's symbol list and specs (bounded, expiring)."""
+
+    ttl: timedelta = timedelta(minutes=1)
+    _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+
+    async def snapshot(
+        self,
+        key: str,
+        account: BrokerAccount,
+        canonical: str,
+        overrides: dict[str, str],
+        now: datetime,
+    ) -> Snapshot:
+        """Return the instrument for `canonical` on an account: at most two round trips."""
+        entry = await self._entry(key, account, now)
+        symbol = broker_symbol(canonical, entry.symbols, overrides)
+        cached = entry.specs.get(symbol)
+        spec_call = _value(cached) if cached is not None else account.symbol_spec(symbol)
+        spec, quote, info = await asyncio.gather(
+            spec_call, account.quote(symbol), account.account_info()
+        )
+        entry.specs[symbol] = spec
+        if quote.tick_value is not None:  # a cached spec's tick value may be a minute old
+            spec = replace(spec, tick_value=quote.tick_value)
+        return Snapshot(symbol=symbol, spec=spec, quote=quote, info=info)
+
+    def forget(self, key: str) -> None:
+        """Drop an account's cached data (credentials changed, or the broker said so)."""
+        self._entries.pop(key, None)
+
+    async def _entry(self, key: str, account: BrokerAccount, now: datetime) -> _Entry:
+        entry = self._entries.get(key)
+        if entry is None or entry.until <= now:
+            entry = _Entry(until=now + self.ttl, symbols=await account.symbols())
+            self._entries[key] = entry
+            while len(self._entries) > MAX_ACCOUNTS:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        return entry
+
+
+async def _value(spec: SymbolSpec) -> SymbolSpec:
+    return spec
