@@ -62,11 +62,17 @@ class ApiPorts:
     auth: Auth
     mode: str = "local"
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    trading_clock: Callable[[], datetime] | None = None  # the paper clock of a local replay
     sign_in: SignIn | None = None
     local_links: LocalLinks | None = None
     changes: ChangeFeed | None = None
     limits: Limits = Limits()
     accounts: AccountCache = field(default_factory=AccountCache)
+
+
+def trading_now(p: ApiPorts) -> datetime:
+    """Return the time trading decisions use (the replay's clock locally, else wall time)."""
+    return (p.trading_clock or p.clock)()
 
 
 def ports(request: Request) -> ApiPorts:

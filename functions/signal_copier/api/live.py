@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from signal_copier.api import models
-from signal_copier.api.context import owner, ports
+from signal_copier.api.context import owner, ports, trading_now
 from signal_copier.api.errors import NO_STORE
 from signal_copier.api.setup import ok
 from signal_copier.core import codec
@@ -75,7 +75,7 @@ async def usage(request: Request) -> JSONResponse:
     """Return today's quota use and trades missed for quota."""
     uid = await owner(request)
     p = ports(request)
-    return ok(await views.usage(p.web, uid, p.clock()))
+    return ok(await views.usage(p.web, uid, trading_now(p)))
 
 
 async def bot(request: Request) -> JSONResponse:

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from signal_copier.api import models
-from signal_copier.api.context import ApiPorts, body, client_ip, owner, ports
+from signal_copier.api.context import ApiPorts, body, client_ip, owner, ports, trading_now
 from signal_copier.api.errors import NO_STORE
 from signal_copier.core import codec
 from signal_copier.core.market import Credentials
@@ -120,7 +120,7 @@ async def preview_signal(request: Request) -> JSONResponse:
     uid = await owner(request)
     payload = await body(request, models.PreviewPayload)
     p = ports(request)
-    return ok(await preview(p.web.deps, uid, payload.settings, payload.text, p.clock()))
+    return ok(await preview(p.web.deps, uid, payload.settings, payload.text, trading_now(p)))
 
 
 async def control(request: Request) -> JSONResponse:
