@@ -113,3 +113,9 @@ def _announce(server: Any, web: Any, code: str) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+if __name__ == "__main__":
+    from signal_copier.cli import main
+
+    raise SystemExit(main(["serve", *sys.argv[1:]]))
