@@ -61,7 +61,9 @@ class ApiWorld:
         for account in ("acc-a", "acc-b", "net-c"):
             self.paper.open_account(account, balance=Decimal(10_000))
         self.vault = LocalVault(folder / "vault.key", folder / "secrets")
-        deps = Deps(store=self.store, queue=InProcessQueue(), vault=self.vault, broker=Brokers(self.paper))
+        deps = Deps(
+            store=self.store, queue=InProcessQueue(), vault=self.vault, broker=Brokers(self.paper)
+        )
         self.telegram = OfflineTelegramLogin(code="24680", password="s3cret-2fa")
         self.auth = LocalAuth()
         self.ports = ApiPorts(

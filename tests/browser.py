@@ -28,7 +28,9 @@ SCREENSHOTS = repo_root() / "var" / "screenshots"
 
 def chromium() -> str:
     """Return Chromium's path, or skip the test with the reason."""
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    path = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if path is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return path

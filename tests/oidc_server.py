@@ -40,9 +40,7 @@ class FakeTelegram:
             ]
         )
 
-    def id_token(
-        self, nonce: str, *, kid: str = "k1", key: Any = None, **overrides: Any
-    ) -> str:
+    def id_token(self, nonce: str, *, kid: str = "k1", key: Any = None, **overrides: Any) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,

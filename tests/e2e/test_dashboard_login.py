@@ -27,9 +27,13 @@ def login_server(tmp_path: object) -> Iterator[tuple[str, FakeTelegram, ApiWorld
     world = ApiWorld(tmp_path, Limits(login_per_ip=100))  # type: ignore[arg-type]
     telegram = FakeTelegram()
     sign_in = TelegramSignIn(telegram.oidc(), world.store)
-    ports = world.ports.__class__(**{**_fields(world.ports), "sign_in": sign_in, "clock": lambda: datetime.now(UTC)})
+    ports = world.ports.__class__(
+        **{**_fields(world.ports), "sign_in": sign_in, "clock": lambda: datetime.now(UTC)}
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ports), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ports), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -71,7 +71,9 @@ def test_malformed_and_deeply_nested_json_are_400_and_oversized_is_413(world: Ap
             "/api/users/tg1/settings", headers=alice, content=b"[" * 5000 + b"]" * 5000
         )
         shallow = {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}
-        deep = client.put("/api/users/tg1/channels/-1001", headers=alice, json={"overrides": shallow})
+        deep = client.put(
+            "/api/users/tg1/channels/-1001", headers=alice, json={"overrides": shallow}
+        )
         huge = client.put("/api/users/tg1/settings", headers=alice, content=b" " * 20_000)
 
     assert (broken.status_code, nested.status_code, deep.status_code) == (400, 400, 400)
@@ -140,7 +142,9 @@ def test_every_change_is_audited_without_the_secret(world: ApiWorld) -> None:
         client.put("/api/users/tg1/channels/-1001", headers=alice, json={})
         client.post("/api/users/tg1/telegram/phone", headers=alice, json={"phone": "+447700900123"})
         client.post("/api/users/tg1/telegram/code", headers=alice, json={"code": "24680"})
-        client.post("/api/users/tg1/telegram/password", headers=alice, json={"password": "s3cret-2fa"})
+        client.post(
+            "/api/users/tg1/telegram/password", headers=alice, json={"password": "s3cret-2fa"}
+        )
         client.post("/api/users/tg1/start", headers=alice)
         client.post("/api/users/tg1/kill", headers=alice, json={"confirm": "KILL"})
         activity = client.get("/api/users/tg1/activity", headers=alice).json()["activity"]
@@ -215,7 +219,9 @@ def test_start_before_connecting_a_broker_names_the_missing_step(world: ApiWorld
 def test_preview_sizes_a_sample_signal_on_the_account(world: ApiWorld) -> None:
     alice, _ = _tokens(world)
     with world.client() as client:
-        client.post("/api/users/tg1/broker", headers=alice, json={"account_id": "acc-a", "token": "t"})
+        client.post(
+            "/api/users/tg1/broker", headers=alice, json={"account_id": "acc-a", "token": "t"}
+        )
         fixed = client.post(
             "/api/users/tg1/preview", headers=alice, json={"settings": {"lot": "0.30"}}
         ).json()

@@ -71,9 +71,7 @@ async def test_a_valid_id_token_names_its_uid(app: firebase_admin.App) -> None:
         "",
     ],
 )
-async def test_foreign_or_garbage_tokens_are_refused(
-    app: firebase_admin.App, token: str
-) -> None:
+async def test_foreign_or_garbage_tokens_are_refused(app: firebase_admin.App, token: str) -> None:
     with pytest.raises(NotAuthenticated):
         await FirebaseAuth(app, check_revoked=False).verify(token)
 

@@ -85,7 +85,9 @@ async def test_a_replayed_callback_is_refused(telegram: FakeTelegram) -> None:
     started = await sign_in.start(NOW)
     nonce = (await sign_in._web.take_nonce(f"oidc:{started['state']}", NOW) or {})["nonce"]
     verifier = {"nonce": nonce, "verifier": "v" * 43}
-    await sign_in._web.put_nonce(f"oidc:{started['state']}", verifier, NOW.replace(year=NOW.year + 1))
+    await sign_in._web.put_nonce(
+        f"oidc:{started['state']}", verifier, NOW.replace(year=NOW.year + 1)
+    )
     telegram.tokens["code-1"] = telegram.id_token(nonce)
     assert await sign_in.callback("code-1", started["state"], NOW) == TELEGRAM_ID
     telegram.tokens["code-1"] = telegram.id_token(nonce)

@@ -131,7 +131,9 @@ CLOSED = [
 
 
 @pytest.mark.parametrize("path", OWN)
-def test_user_reads_own_documents_and_followed_chat_logs(rest: tuple[Rest, Rest], path: str) -> None:
+def test_user_reads_own_documents_and_followed_chat_logs(
+    rest: tuple[Rest, Rest], path: str
+) -> None:
     alice, _ = rest
 
     assert alice.status("GET", path) == 200
