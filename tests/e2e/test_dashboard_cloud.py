@@ -122,10 +122,13 @@ CONNECT = """async ([port, project]) => {
     emulator: { host: '127.0.0.1', port, mockUserToken: { user_id: 'tg1001' } },
   });
   window.seen = { trades: [], log: [], denied: null };
-  data.watch('trades', {}, (v, e) => window.seen.trades.push(v ? v.trades.map((t) => t.intent_id) : 'error'));
+  data.watch('trades', {}, (v, e) =>
+    window.seen.trades.push(v ? v.trades.map((t) => t.intent_id) : 'error'));
   data.watch('log', { chat: '-100777' }, (v, e) =>
     window.seen.log.push(v ? v.entries.map((x) => `${x.text}|${x.outcomes.length}`) : 'error'));
-  data.watch('log', { chat: '-100888' }, (v, e) => { window.seen.denied = e ? e.code : 'allowed'; });
+  data.watch('log', { chat: '-100888' }, (v, e) => {
+    window.seen.denied = e ? e.code : 'allowed';
+  });
 }"""
 
 
