@@ -4,7 +4,6 @@ Documents (server-only unless firestore.rules says otherwise):
 - `audit/{auto}` and `users/{uid}/activity/{auto}`: AuditEvent fields, `at` a timestamp.
 - `auth_nonces/{sha256(nonce)}`: {data, expires}; `ratelimits/{sha256(key)}`: {window, hits,
   expires} — `expires` is the field a Firestore TTL policy deletes them by.
-- `accounts/{sha256(account id)}`: {account_id, user_id}: one broker account, one owner.
 - `users/{uid}/web/profile`: Profile; `users/{uid}/bot/status`: BotStatus;
   `users/{uid}/chats/{chatId}`: ChatInfo (the last two written by the listener owning the session).
 - `chats/{chatId}/log/{chat:msg:version}`: `log_document(entry)`, written by on_message.
@@ -129,32 +128,6 @@ class FirestoreWebStore:
     async def put_profile(self, profile: Profile) -> None:
         """Replace `users/{uid}/web/profile`."""
         await _run(self._profile(profile.user_id).set(codec.to_dict(profile)))
-
-    async def claim_account(self, account_id: str, user_id: str) -> bool:
-        """Own an account unless another user does (a transaction)."""
-        ref = self._db.collection("accounts").document(_hash(account_id))
-
-        @firestore.async_transactional
-        async def claim(tx: firestore.AsyncTransaction) -> bool:
-            snap = await ref.get(transaction=tx)
-            if snap.exists:
-                return bool(snap.get("user_id") == user_id)
-            tx.create(ref, {"account_id": account_id, "user_id": user_id})
-            return True
-
-        return bool(await _run(claim(self._db.transaction())))
-
-    async def release_account(self, account_id: str, user_id: str) -> None:
-        """Drop ownership if `user_id` holds it."""
-        ref = self._db.collection("accounts").document(_hash(account_id))
-
-        @firestore.async_transactional
-        async def release(tx: firestore.AsyncTransaction) -> None:
-            snap = await ref.get(transaction=tx)
-            if snap.exists and snap.get("user_id") == user_id:
-                tx.delete(ref)
-
-        await _run(release(self._db.transaction()))
 
     def _user(self, user_id: str) -> Any:
         return self._db.collection("users").document(user_id)
