@@ -12,12 +12,13 @@ from signal_copier.store.sqlite.messages import MessageTables
 from signal_copier.store.sqlite.trades import TradeTables
 from signal_copier.store.sqlite.usage import UsageTables
 from signal_copier.store.sqlite.users import UserTables
+from signal_copier.store.sqlite.web import WebTables
 
 if TYPE_CHECKING:
-    from signal_copier.core.ports import Store
+    from signal_copier.core.ports import Store, WebStore
 
 
-class SqliteStore(UserTables, MessageTables, ClaimTables, UsageTables, TradeTables):
+class SqliteStore(UserTables, MessageTables, ClaimTables, UsageTables, TradeTables, WebTables):
     """Every port the store serves, on one SQLite file."""
 
     async def __aenter__(self) -> SqliteStore:
@@ -29,3 +30,4 @@ class SqliteStore(UserTables, MessageTables, ClaimTables, UsageTables, TradeTabl
 
 if TYPE_CHECKING:
     _conforms: Store = SqliteStore(":memory:")
+    _serves_web: WebStore = SqliteStore(":memory:")

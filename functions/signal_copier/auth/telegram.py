@@ -1,0 +1,54 @@
+"""Telegram sign-in for the API: OpenID Connect with server-kept state, or the legacy widget.
+
+The state, nonce and PKCE verifier of each attempt live in a server-only one-time document
+(TTL 10 min): a replayed callback finds nothing and is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from signal_copier.auth.oidc import TelegramOidc, telegram_id
+from signal_copier.auth.widget import verify_widget
+from signal_copier.core.dashboard import NotAuthenticated
+from signal_copier.core.ports import WebStore
+
+LOGIN_TTL = timedelta(minutes=10)
+
+
+class TelegramSignIn:
+    """Start and finish Telegram logins; each returns the verified Telegram user id."""
+
+    def __init__(
+        self,
+        oidc: TelegramOidc,
+        web: WebStore,
+        *,
+        bot_token: str = "",
+        widget_max_age: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self._oidc, self._web = oidc, web
+        self._bot_token, self._widget_max_age = bot_token, widget_max_age
+
+    async def start(self, now: datetime) -> dict[str, str]:
+        """Return the authorization URL; keep the state's nonce and verifier server-side."""
+        challenge = self._oidc.challenge()
+        kept = {"nonce": challenge.nonce, "verifier": challenge.verifier}
+        await self._web.put_nonce(f"oidc:{challenge.state}", kept, now + LOGIN_TTL)
+        return {"url": challenge.url, "state": challenge.state}
+
+    async def callback(self, code: str, state: str, now: datetime) -> int:
+        """Consume the state, exchange the code with its verifier, verify the ID token."""
+        kept = await self._web.take_nonce(f"oidc:{state}", now)
+        if kept is None:
+            raise NotAuthenticated("telegram login: unknown, used or expired state; log in again")
+        id_token = await self._oidc.exchange(code, kept["verifier"])
+        claims = await self._oidc.verify(id_token, kept["nonce"])
+        return telegram_id(claims)
+
+    def widget(self, query: str, now: datetime) -> int:
+        """Return the Telegram id of a legacy widget payload whose hash and age check out."""
+        if not self._bot_token:
+            raise NotAuthenticated("telegram widget login is not enabled")
+        fields = verify_widget(query, self._bot_token, now, self._widget_max_age)
+        return int(fields["id"])

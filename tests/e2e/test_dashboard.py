@@ -1,0 +1,121 @@
+"""The dashboard in headless Chromium, on `signal-copier serve` (local mode): the wizard end to
+end, replayed signals appearing without reload, skip reasons, the kill switch, field errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from browser import browser_page, screenshot, serve
+
+pytestmark = pytest.mark.browser
+WAIT = 30_000  # ms; Playwright waits for the condition, it is not a timing assertion
+
+
+def _sign_in(page: Any, links: dict[str, str], then: str) -> None:
+    page.goto(links["login"])
+    page.wait_for_selector("#nav:not([hidden])")
+    page.click(f'#nav a[data-page="{then}"]')
+
+
+def _fill_wizard(page: Any, links: dict[str, str]) -> None:
+    page.goto(links["login"])
+    page.wait_for_selector("#broker-form")
+    page.fill("#f-account_id", links["paper_account"])
+    page.fill("#f-token", "my-metaapi-token")
+    page.click("#broker-form button")
+    page.wait_for_selector("text=Connected: balance 10000")
+    page.fill("#f-phone", "+447700900123")
+    page.click("#telegram-form button")
+    page.wait_for_selector("#f-code")
+    page.fill("#f-code", links["telegram_code"])
+    page.click("#telegram-form button")
+    page.wait_for_selector("text=Telegram is linked.")
+
+
+def test_onboarding_wizard_end_to_end_then_a_replayed_signal_appears_without_reload() -> None:
+    with serve() as links, browser_page() as page:
+        _fill_wizard(page, links)
+        page.check('#chat-list input[data-chat="@goldsignals"]')
+        page.check('#chat-list input[data-chat="-1001234567890"]')
+        page.wait_for_function("document.querySelectorAll('#chat-list input:checked').length === 2")
+        page.fill("#risk-lot", "0.20")
+        page.fill("#risk-max_signal_age_s", "300")
+        page.wait_for_selector("#preview-orders li")
+        preview = page.inner_text("#preview")
+        page.click("#risk-save")
+        page.wait_for_selector("text=Saved.")
+        screenshot(page, "setup")
+        page.click("#wizard-start")
+        page.wait_for_url(re.compile(r"#/trades$"))
+        page.wait_for_selector('#trades tr[data-status="placed"]', timeout=WAIT)
+        screenshot(page, "trades")
+        trades = page.inner_text("#trades")
+        page.click('#nav a[data-page="log"]')
+        page.wait_for_selector('#signal-log tr[data-kind="open"]', timeout=WAIT)
+        screenshot(page, "signal-log")
+        page.click('#nav a[data-page="account"]')
+        page.wait_for_selector("#balance")
+        screenshot(page, "account")
+        page.click('#nav a[data-page="activity"]')
+        page.wait_for_selector("#activity td")
+        screenshot(page, "activity")
+        activity = page.inner_text("#activity")
+
+    assert "0.2" in preview  # the live preview sized the sample with the lot being typed
+    assert "XAUUSD" in trades and "BUY NOW" in trades  # each trade beside its message
+    for action in ("credentials saved", "telegram linked", "channel followed", "started"):
+        assert action in activity
+    assert "my-metaapi-token" not in activity
+
+
+def test_a_skipped_message_shows_its_reason_in_trades_and_the_signal_log() -> None:
+    with serve("--ready", pace="0.1") as links, browser_page() as page:
+        _sign_in(page, links, "trades")
+        row = page.wait_for_selector('#trades tr[data-status="skipped"]', timeout=WAIT)
+        reason = row.inner_text()
+        page.click('#nav a[data-page="log"]')
+        page.wait_for_selector("#signal-log .outcomes li.skipped", timeout=WAIT)
+        logged = page.inner_text("#signal-log")
+        screenshot(page, "signal-log-skips")
+
+    assert re.search(r"(no position|stale signal|price too far|quota)", reason)
+    assert "nothing (chatter)" in logged or "nothing (" in logged
+
+
+def test_kill_switch_asks_for_confirmation_then_pauses_copying() -> None:
+    with serve("--ready", pace="0.1") as links, browser_page() as page:
+        _sign_in(page, links, "account")
+        page.wait_for_selector("#state-badge:has-text('copying')")
+        page.click("#kill")
+        page.fill("#kill-confirm", "yes")
+        page.click("#kill-go")
+        page.wait_for_selector('#kill-form [data-error-for="confirm"]:has-text("KILL")')
+        badge_before = page.inner_text("#state-badge")
+        screenshot(page, "kill-switch-confirm")
+        page.fill("#kill-confirm", "KILL")
+        page.click("#kill-go")
+        page.wait_for_selector("#state-badge:has-text('paused: kill switch')", timeout=WAIT)
+        page.wait_for_selector("#account:has-text('No copied positions are open.')", timeout=WAIT)
+        screenshot(page, "kill-switch-done")
+
+    assert badge_before == "copying"
+
+
+def test_a_validation_error_is_shown_next_to_its_field() -> None:
+    with serve() as links, browser_page() as page:
+        _fill_wizard(page, links)
+        page.fill("#risk-lot", "-1")
+        page.click("#risk-save")
+        error = page.wait_for_selector('[data-error-for="lot"]:not(:empty)')
+        message = error.inner_text()
+        beside = page.evaluate(
+            "document.querySelector('[data-error-for=\"lot\"]').parentElement"
+            ".querySelector('input').id"
+        )
+        screenshot(page, "validation-error")
+
+    assert "greater than 0" in message
+    assert beside == "risk-lot"
