@@ -1,4 +1,8 @@
-"""Turn one signal into orders for one user: entry type, SL/TP prices, one position per TP."""
+"""Turn one signal into orders for one user: entry type, SL/TP prices, one position per TP.
+
+Levels are planned as the broker will judge them: a pending entry, SL or TP nearer the price
+than the symbol's stops level is moved out (or the entry taken at market), and the plan says so.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from signal_copier.core import ids
 from signal_copier.core.guards import Skip
-from signal_copier.core.market import Quote, SymbolSpec
+from signal_copier.core.market import MarginMode, Quote, SymbolSpec
 from signal_copier.core.model import OrderPlan, OrderRequest, OrderType, Side, Signal
+from signal_copier.core.netting import check_netting, single_leg
 from signal_copier.core.reasons import Reason
-from signal_copier.core.settings import FarEntry, NoStopLoss, TradeSettings
+from signal_copier.core.settings import FarEntry, NearEntry, NoStopLoss, TradeSettings
 from signal_copier.core.sizing import SizingError, split_volume, total_volume
+from signal_copier.core.stops import (
+    clear_level,
+    entry_gap,
+    nearest_entry,
+    stops_distance,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +30,13 @@ class Entry:
     order_type: OrderType
     price: Decimal  # the pending price, or the market price a market order expects
     note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Levels:
+    sl: Decimal | None
+    tps: tuple[tuple[int, Decimal | None], ...]  # (leg = TP index, TP) for each position
+    notes: tuple[str, ...]
 
 
 def plan_orders(
@@ -31,24 +49,29 @@ def plan_orders(
     quote: Quote,
     balance: Decimal,
     broker_symbol: str,
+    margin_mode: MarginMode = MarginMode.HEDGING,
+    held_on_symbol: int = 0,
 ) -> OrderPlan | Skip:
-    """Return the orders that copy `signal` for one account, or why none should be sent."""
+    """Return the orders that copy `signal` for one account, or why none should be sent.
+
+    `held_on_symbol` counts the positions and orders already on the symbol (netting accounts).
+    """
+    refusal = check_netting(margin_mode, held_on_symbol, settings, broker_symbol)
+    if refusal is not None:
+        return refusal
     entry = choose_entry(signal, settings, spec, quote)
     if isinstance(entry, Skip):
         return entry
-    sl = stop_loss(signal, settings, spec, entry.price)
-    if isinstance(sl, Skip):
-        return sl
-    if sl is not None and not _protects(signal.side, sl, entry, quote):
-        return Skip(
-            reason=Reason.SL_WRONG_SIDE, detail=f"SL {sl} is not below/above where it fills"
-        )
-    tps = take_profits(signal, spec, entry.price)[: settings.max_positions_per_signal]
+    entry = fit_entry(entry, signal.side, quote, spec, settings)
+    levels = plan_levels(signal, settings, spec, quote, entry, single=margin_mode.netted)
+    if isinstance(levels, Skip):
+        return levels
     try:
-        volume = total_volume(settings, balance=balance, entry=entry.price, sl=sl, spec=spec)
+        volume = total_volume(settings, balance=balance, entry=entry.price, sl=levels.sl, spec=spec)
     except SizingError as e:
         return Skip(reason=e.reason, detail=str(e))
-    legs = split_volume(volume, _weights(settings, len(tps)), spec)
+    weights = _weights(settings, len(levels.tps))
+    volumes = split_volume(volume, weights, spec)
     pending = entry.order_type is not OrderType.MARKET
     orders = tuple(
         OrderRequest(
@@ -58,17 +81,14 @@ def plan_orders(
             order_type=entry.order_type,
             volume=leg_volume,
             price=round_price(entry.price, spec) if pending else None,
-            sl=round_price(sl, spec) if sl is not None else None,
-            tp=_leg_tp(tps, leg, spec),
+            sl=levels.sl,
+            tp=tp,
             leg=leg,
         )
-        for leg, leg_volume in enumerate(legs)
+        for (leg, tp), leg_volume in zip(levels.tps, volumes, strict=False)
     )
-    return OrderPlan(
-        intent_id=intent_id,
-        orders=orders,
-        notes=(entry.note, f"{volume} lots in {len(orders)} position(s)"),
-    )
+    notes = (entry.note, *levels.notes, f"{volume} lots in {len(orders)} position(s)")
+    return OrderPlan(intent_id=intent_id, orders=orders, notes=notes)
 
 
 def choose_entry(
@@ -98,6 +118,65 @@ def choose_entry(
         reason=Reason.PRICE_TOO_FAR,
         detail=f"price {market} is {behind / spec.pip:.1f} pips past the entry {wanted}",
     )
+
+
+def fit_entry(
+    entry: Entry, side: Side, quote: Quote, spec: SymbolSpec, settings: TradeSettings
+) -> Entry:
+    """Take a pending entry nearer the price than the stops level at market, or move it out."""
+    if entry.order_type is OrderType.MARKET:
+        return entry
+    distance = stops_distance(spec)
+    if entry_gap(side, entry.order_type, entry.price, quote) >= distance:
+        return entry
+    market = quote.price_for(side)
+    why = (
+        f"{entry.order_type} {entry.price} is within the broker's stops level ({distance}) "
+        f"of the price {market}"
+    )
+    if settings.near_entry is NearEntry.MOVE:
+        price = nearest_entry(side, entry.order_type, quote, spec)
+        return Entry(order_type=entry.order_type, price=price, note=f"{why}: moved to {price}")
+    return Entry(order_type=OrderType.MARKET, price=market, note=f"{why}: market order")
+
+
+def plan_levels(
+    signal: Signal,
+    settings: TradeSettings,
+    spec: SymbolSpec,
+    quote: Quote,
+    entry: Entry,
+    *,
+    single: bool = False,
+) -> Levels | Skip:
+    """Return the SL and each position's TP, cleared of the stops level, or why not to trade.
+
+    They are judged where the broker judges them: a pending order's entry, or the price a
+    market order could close at (the bid for a buy).
+    """
+    sl = stop_loss(signal, settings, spec, entry.price)
+    if isinstance(sl, Skip):
+        return sl
+    where = _judged_at(signal.side, entry, quote)
+    notes: list[str] = []
+    if sl is not None:
+        cleared = clear_level(round_price(sl, spec), where, signal.side, protective=True, spec=spec)
+        if cleared is None:
+            return Skip(
+                reason=Reason.SL_WRONG_SIDE,
+                detail=f"SL {sl} is not {_beyond(signal.side)} {where}, where the order fills",
+            )
+        notes += _moved("SL", round_price(sl, spec), cleared, where, spec)
+        sl = cleared
+    every = take_profits(signal, spec, entry.price)
+    if single:
+        index, tp = single_leg(every, settings)
+        chosen = [(index, tp)]
+        notes.append(f"netting account: one position, with TP{index + 1} {tp or '(open)'}")
+    else:
+        chosen = list(enumerate(every[: settings.max_positions_per_signal])) or [(0, None)]
+    tps = [_clear_tp(leg, tp, signal.side, where, spec, notes) for leg, tp in chosen]
+    return Levels(sl=sl, tps=tuple(tps), notes=tuple(notes))
 
 
 def stop_loss(
@@ -130,34 +209,51 @@ def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
     return (ticks * spec.tick_size).quantize(spec.point)
 
 
-def _leg_tp(tps: list[Decimal | None], leg: int, spec: SymbolSpec) -> Decimal | None:
-    tp = tps[leg] if leg < len(tps) else None
-    return round_price(tp, spec) if tp is not None else None
-
-
-def _weights(settings: TradeSettings, tp_count: int) -> list[Decimal]:
-    # One weight per position: the configured split, padded with equal parts.
-    count = max(tp_count, 1)
-    weights = list(settings.tp_split[:count])
-    return weights + [Decimal(1)] * (count - len(weights))
-
-
-def _protects(side: Side, sl: Decimal, entry: Entry, quote: Quote) -> bool:
-    # A market order is judged where it could be closed (bid for a buy), as MT5 does.
-    where = (
-        entry.price
-        if entry.order_type is not OrderType.MARKET
-        else quote.price_for(side, closing=True)
-    )
-    return (where - sl) * side.sign > 0
-
-
 def near_edge(signal: Signal) -> Decimal | None:
     """Return the entry, or the zone edge price reaches first (a buy zone's top)."""
     if signal.entry_range is not None:
         low, high = signal.entry_range
         return high if signal.side is Side.BUY else low
     return signal.entry
+
+
+def _clear_tp(
+    leg: int, tp: Decimal | None, side: Side, where: Decimal, spec: SymbolSpec, notes: list[str]
+) -> tuple[int, Decimal | None]:
+    if tp is None:
+        return leg, None
+    rounded = round_price(tp, spec)
+    cleared = clear_level(rounded, where, side, protective=False, spec=spec)
+    notes += _moved(f"TP{leg + 1}", rounded, cleared, where, spec)
+    return leg, rounded if cleared is None else cleared  # a TP already passed: the broker judges
+
+
+def _moved(
+    label: str, level: Decimal, cleared: Decimal | None, where: Decimal, spec: SymbolSpec
+) -> list[str]:
+    if cleared is None or cleared == level:
+        return []
+    return [
+        f"{label} {level} moved to {cleared}: the broker's stops level keeps it "
+        f"{stops_distance(spec)} from {where}"
+    ]
+
+
+def _weights(settings: TradeSettings, positions: int) -> list[Decimal]:
+    # One weight per position: the configured split, padded with equal parts.
+    weights = list(settings.tp_split[:positions])
+    return weights + [Decimal(1)] * (positions - len(weights))
+
+
+def _judged_at(side: Side, entry: Entry, quote: Quote) -> Decimal:
+    # A market order is judged where it could be closed (bid for a buy), as MT5 does.
+    if entry.order_type is OrderType.MARKET:
+        return quote.price_for(side, closing=True)
+    return entry.price
+
+
+def _beyond(side: Side) -> str:
+    return "below" if side is Side.BUY else "above"
 
 
 def _in_zone(signal: Signal, market: Decimal) -> bool:

@@ -28,7 +28,7 @@ from signal_copier.core.symbol_map import broker_symbol
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
-from signal_copier.services.placing import placed_before, send_orders
+from signal_copier.services.placing import held_on_symbol, placed_before, send_orders
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -177,6 +177,7 @@ async def _trade(
     spec = await account.symbol_spec(symbol)
     quote = await account.quote(symbol)
     info = await account.account_info()
+    held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
         skip = guards.check_market(signal, quote, spec, settings) or await _account_guards(
@@ -191,6 +192,8 @@ async def _trade(
         quote=quote,
         balance=info.balance,
         broker_symbol=symbol,
+        margin_mode=info.margin_mode,
+        held_on_symbol=held,
     )
     if isinstance(plan, Skip):
         if found:  # keep what is on the account; the rest of the plan no longer fits

@@ -7,6 +7,7 @@ from decimal import Decimal
 from signal_copier.core import ids
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
+from signal_copier.core.market import AccountInfo
 from signal_copier.core.model import Fill, Intent, OrderPlan
 from signal_copier.core.ports import BrokerAccount
 
@@ -26,6 +27,14 @@ async def send_orders(
         except BrokerRejected as e:
             errors.append(e)
     return fills, errors
+
+
+async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str) -> int:
+    """Return how many positions and orders a netting account holds on `symbol` (0: hedging)."""
+    if not info.margin_mode.netted:
+        return 0
+    positions, orders = await account.positions(), await account.orders()
+    return sum(p.symbol == symbol for p in positions) + sum(o.symbol == symbol for o in orders)
 
 
 async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fill]:
