@@ -1,12 +1,14 @@
-"""Openings judged as the broker will judge them (issue 7: #10, #12, netting accounts)."""
+"""Openings judged as the broker will judge them (issue 7: #10, #12, #13, netting accounts)."""
 
+from datetime import timedelta
 from decimal import Decimal as D
 
-from builders import GOLD_BUY
+from builders import GOLD_BUY, make_intent
 from signal_copier.broker.paper import PaperAccount
+from signal_copier.core import ids
 from signal_copier.core.market import Credentials, MarginMode
-from signal_copier.core.model import OrderType, Side, Status
-from signal_copier.services import accounts
+from signal_copier.core.model import OrderRequest, OrderType, Side, Status
+from signal_copier.services import accounts, placing
 from world import World
 
 BUY_STOP = "EURUSD BUY STOP 1.0900\nSL 1.0870\nTP 1.0950"
@@ -123,3 +125,26 @@ async def test_a_netting_account_never_opens_into_a_position_on_the_same_symbol(
         (manual.id, Side.SELL, D("0.50"))
     ]
     assert (await world.last("alice")).result.reason == "netting_account"
+
+
+# 13 — what an earlier attempt placed is found even with the broker's clock behind ours
+
+
+async def test_a_leg_placed_and_closed_since_is_found_with_the_broker_clock_behind(
+    world: World,
+) -> None:
+    account = await world.add_user("alice")
+    world.paper.clock_offset = timedelta(seconds=-2)
+    intent = make_intent(id="f" * 32, received=world.later(1))
+    world.paper.advance(world.now)
+    leg = OrderRequest(
+        client_id=ids.leg_client_id(intent.client_id, 0),
+        symbol="XAUUSD",
+        side=Side.BUY,
+        order_type=OrderType.MARKET,
+        volume=D("0.01"),
+    )
+    fill = await account.place(leg)
+    assert fill.position_id is not None
+    await account.close_position(fill.position_id)  # e.g. its SL was hit before the retry
+    assert list(await placing.placed_before(account, intent)) == [leg.client_id]

@@ -87,7 +87,7 @@ def check_market(
     """
     market = quote.price_for(signal.side)
     for label, price in _levels(signal):
-        if _slipped(price, market):
+        if slipped(price, market):
             return Skip(
                 reason=Reason.PRICE_DECIMAL_SLIP,
                 detail=f"{label} {price} is a power of ten away from the price {market}",
@@ -119,10 +119,11 @@ def _levels(signal: Signal) -> list[tuple[str, Decimal]]:
     return levels
 
 
-def _slipped(price: Decimal, market: Decimal) -> bool:
-    if price <= 0 or market <= 0:
+def slipped(price: Decimal, reference: Decimal) -> bool:
+    """Return whether a price is a power of ten (or more) away from a reference price."""
+    if price <= 0 or reference <= 0:
         return True
-    return abs(math.log10(float(price / market))) >= SLIP_LOG10
+    return abs(math.log10(float(price / reference))) >= SLIP_LOG10
 
 
 def check_user(

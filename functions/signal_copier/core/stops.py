@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import OrderType, Side
+
+
+def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
+    """Round a price to the symbol's tick size."""
+    ticks = (price / spec.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return (ticks * spec.tick_size).quantize(spec.point)
 
 
 def stops_distance(spec: SymbolSpec) -> Decimal:

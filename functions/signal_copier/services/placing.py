@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from signal_copier.core import ids
+from signal_copier.core import ids, reconcile
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
 from signal_copier.core.market import AccountInfo
@@ -40,7 +40,8 @@ async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str)
 async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fill]:
     """Return the legs of `intent` an earlier attempt placed: positions, orders, history."""
     found: dict[str, Fill] = {}
-    for deal in await account.history(intent.received):
+    # The broker's clock may run behind ours: read from a margin back, then match by clientId.
+    for deal in await account.history(reconcile.history_start(intent.received)):
         found.setdefault(
             deal.client_id,
             _fill(deal.client_id, deal.order_id, deal.position_id, deal.volume, deal.price),

@@ -207,3 +207,11 @@ def test_a_netting_account_never_opens_into_what_the_symbol_already_holds() -> N
 
 def test_a_hedging_account_ignores_what_the_symbol_holds() -> None:
     assert isinstance(_plan(make_signal(), held=3), OrderPlan)
+
+
+def test_an_entry_too_near_waits_at_the_nearest_price_when_market_would_not_protect() -> None:
+    # At market the buy would close at the bid 2650.00, below its SL 2650.10: wait instead.
+    signal = make_signal(
+        order_type=OrderType.STOP, entry=D("2650.50"), sl=D("2650.10"), tps=(D(2660),)
+    )
+    assert _orders(_plan(signal)) == [(OrderType.STOP, D("2650.80"), D("2650.10"), D("2660.00"))]
