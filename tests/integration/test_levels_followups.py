@@ -54,6 +54,17 @@ async def test_an_edit_to_an_off_scale_sl_is_not_applied(world: World) -> None:
     assert (await world.last("alice")).result.reason == "price_decimal_slip"
 
 
+async def test_an_absurd_follow_up_level_is_refused_and_recorded_not_retried(
+    world: World,
+) -> None:
+    account = await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Move SL to 1000000000000000000000000000000", id=2, reply_to=1)
+    assert {p.sl for p in await account.positions()} == {D("2640.00")}
+    assert (await world.last("alice")).result.reason == "price_decimal_slip"
+    assert world.queue.redelivered == 0
+
+
 async def test_move_tp_below_a_buys_price_is_refused_as_wrong_side(world: World) -> None:
     account = await world.add_user("alice", lot="0.20")
     await world.say(GOLD_BUY, id=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -13,7 +12,7 @@ from signal_copier.core.model import Signal
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
 
-SLIP_LOG10 = 0.5  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
+SLIP_LOG10 = Decimal("0.5")  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,7 +122,7 @@ def slipped(price: Decimal, reference: Decimal) -> bool:
     """Return whether a price is a power of ten (or more) away from a reference price."""
     if price <= 0 or reference <= 0:
         return True
-    return abs(math.log10(float(price / reference))) >= SLIP_LOG10
+    return abs((price / reference).log10()) >= SLIP_LOG10  # in Decimal: no float overflow
 
 
 def check_user(

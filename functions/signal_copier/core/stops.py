@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import OrderType, Side
 
 
 def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
-    """Round a price to the symbol's tick size."""
-    ticks = (price / spec.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    return (ticks * spec.tick_size).quantize(spec.point)
+    """Round a price to the symbol's tick size (any finite price: checks judge absurd ones)."""
+    # Enough digits for the whole number of ticks, so "SL 1e30" is refused as a slip by the
+    # level checks instead of raising decimal.InvalidOperation here.
+    digits = max(price.adjusted() - spec.point.adjusted(), 0) + 10
+    with localcontext(prec=max(digits, 28)):
+        ticks = (price / spec.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        return (ticks * spec.tick_size).quantize(spec.point)
 
 
 def stops_distance(spec: SymbolSpec) -> Decimal:

@@ -10,6 +10,7 @@ from signal_copier.core.levels import Checked, Policy, Refusal, check_operations
 from signal_copier.core.market import PendingOrder
 from signal_copier.core.model import ChangeKind, OrderType, Side, Status, TradeResult
 from signal_copier.core.reasons import Reason
+from signal_copier.core.stops import round_price
 
 SPECS = {"XAUUSD": gold_spec(), "EURUSD": eurusd_spec()}
 QUOTES = {"XAUUSD": quote("2656.00", "2656.30"), "EURUSD": quote("1.08500", "1.08508", "EURUSD")}
@@ -173,3 +174,10 @@ def test_an_applied_result_keeps_its_status_and_notes_the_refusals() -> None:
     result = with_refusals(_result(Status.APPLIED), checked)
     assert (result.status, result.reason) == (Status.APPLIED, Reason.NONE)
     assert result.notes == ("SL moved", REFUSAL.note)
+
+
+@pytest.mark.parametrize("sl", ["1e30", "1e-30", "9" * 60, "0"])
+def test_an_absurd_level_is_refused_as_a_slip_not_a_crash(sl: str) -> None:
+    op = _sl("1", str(round_price(D(sl), SPECS["XAUUSD"])), GOLD.tp)
+    checked = _check(op)
+    assert checked.operations == () and checked.refusals[0].reason is Reason.PRICE_DECIMAL_SLIP
