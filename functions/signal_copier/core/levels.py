@@ -84,9 +84,8 @@ def check_operations(
             where = _position_where(position, quotes.get(position.symbol), specs, policy)
             checked = _levels(op, where, out)
         elif op.kind is ChangeKind.ORDER and op.target in by_order:
-            checked = _order(
-                op, by_order[op.target], specs[by_order[op.target].symbol], policy, out
-            )
+            order = by_order[op.target]
+            checked = _order(op, order, specs[order.symbol], policy, out)
         if checked is not None:
             kept.append(checked)
     return Checked(operations=tuple(kept), refusals=tuple(out.refusals), notes=tuple(out.notes))
