@@ -65,9 +65,7 @@ def replay_rate(messages: int) -> dict[str, float]:
         runtime = bootstrap.build(settings, start=events[0].at)
         began = time.perf_counter()
         try:
-            asyncio.run(
-                demo.run(events, runtime.deps, runtime.queue, runtime.broker, None, users)
-            )
+            asyncio.run(demo.run(events, runtime.deps, runtime.queue, runtime.broker, None, users))
         finally:
             runtime.close()
         elapsed = time.perf_counter() - began
@@ -111,7 +109,9 @@ async def round_trips(settings: dict[str, Any]) -> float:
         queue = InProcessQueue()
         vault = LocalVault(Path(folder) / "k", Path(folder) / "s")
         deps = Deps(store=store, queue=queue, vault=vault, broker=_TimedBroker(paper, began, first))
-        await accounts.register_user(deps, "u", Plan.PREMIUM, {"max_signal_age_s": 3600, **settings})
+        await accounts.register_user(
+            deps, "u", Plan.PREMIUM, {"max_signal_age_s": 3600, **settings}
+        )
         paper.open_account("acc-u", balance=demo.DEMO_USERS[1].balance)
         await accounts.save_credentials(deps, "u", Credentials(account_id="acc-u"))
         await accounts.follow_channel(deps, "u", "c")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from browser import browser_page, screenshot, serve
+from signal_copier.core.reasons import Reason
 
 pytestmark = pytest.mark.browser
 WAIT = 30_000  # ms; Playwright waits for the condition, it is not a timing assertion
@@ -81,7 +82,8 @@ def test_a_skipped_message_shows_its_reason_in_trades_and_the_signal_log() -> No
         logged = page.inner_text("#signal-log")
         screenshot(page, "signal-log-skips")
 
-    assert re.search(r"(no position|stale signal|price too far|quota)", reason)
+    shown = "|".join(r.value.replace("_", " ") for r in Reason if r.value)
+    assert re.search(rf"skipped\s*({shown})", reason)
     assert "nothing (chatter)" in logged or "nothing (" in logged
 
 

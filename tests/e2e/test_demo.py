@@ -39,7 +39,10 @@ def test_demo_summary_follows_the_contract_and_shows_every_path(
     for row in (alice, bob):
         assert row["skipped"]["stale_signal"] == 1
         assert row["skipped"]["sl_wrong_side"] == 1
-        assert row["positions_closed_partially"] >= 2  # "close half" and its compound
+        # "close half" (alice's two 0.05 legs lose one whole leg: nearer half than 0.02 of
+        # each), its compound "close half, SL to breakeven", and "close all US30"
+        assert row["positions_closed_partially"] >= 1
+        assert row["positions_closed_partially"] + row["positions_closed"] >= 3
         assert row["sl_tp_changes"] >= 3  # move SL to entry, the edit, TP1 → breakeven
     assert bob["orders_cancelled"] >= 1 and bob["orders_placed"] > alice["orders_placed"]
     assert summary["latency_ms"]["p99"] >= summary["latency_ms"]["p50"] > 0

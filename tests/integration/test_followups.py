@@ -33,12 +33,12 @@ async def test_move_sl_to_entry_after_price_moved_in_profit(world: World) -> Non
     assert {p.sl for p in await account.positions()} == {D("2650.30")}
 
 
-async def test_move_sl_to_entry_while_in_loss_is_rejected_and_recorded(world: World) -> None:
+async def test_move_sl_to_entry_while_in_loss_is_refused_and_recorded(world: World) -> None:
     await world.add_user("alice", lot="0.20")
     await world.say(GOLD_BUY, id=1)
-    await world.say("Move SL to entry", id=2, reply_to=1)
+    await world.say("Move SL to entry", id=2, reply_to=1)  # entry 2650.30 is above the bid 2650
     record = await world.last("alice")
-    assert (record.result.status, record.result.reason) == (Status.REJECTED, "broker_rejected")
+    assert (record.result.status, record.result.reason) == (Status.SKIPPED, "sl_wrong_side")
     assert record.result.changes == ()
 
 

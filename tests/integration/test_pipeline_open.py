@@ -86,8 +86,8 @@ async def test_free_plan_trades_ten_a_day_then_counts_missed(world: World) -> No
 
 
 async def test_trade_the_broker_refuses_gives_its_quota_back(world: World) -> None:
-    await world.add_user("alice", plan=Plan.FREE)
-    await world.say("XAUUSD BUY NOW @ 2650\nSL 2649.8\nTP 2660", id=1)  # SL inside the stops level
+    await world.add_user("alice", plan=Plan.FREE, balance="100", lot="1")
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660", id=1)  # margin 2,650 > 100 USD
     record = await world.last("alice")
     assert record.result.status is Status.REJECTED
     assert (await world.store.usage("alice", period_key(world.now))).used == 0

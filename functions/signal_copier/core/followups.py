@@ -7,14 +7,15 @@ trades are never touched and a pending order that filled is still found.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
+from signal_copier.core.closing import close_plan
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Action, ChangeKind, Command, Signal, SlAnchor
-from signal_copier.core.planning import near_edge, round_price
-from signal_copier.core.sizing import truncate_volume
+from signal_copier.core.planning import near_edge
+from signal_copier.core.stops import round_price
 
 Held = TypeVar("Held", Position, PendingOrder)
 
@@ -25,6 +26,7 @@ class Target:
 
     client_id: str
     signal: Signal
+    legs: Mapping[str, str] = field(default_factory=dict)  # position id → leg clientId, as placed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,14 +50,6 @@ def leg_of(client_id: str) -> int:
     """Return the leg (TP index) encoded at the end of a clientId."""
     _, _, leg = client_id.rpartition(".")
     return int(leg) if leg.isdigit() else 0
-
-
-def close_volume(volume: Decimal, fraction: Decimal, spec: SymbolSpec) -> Decimal:
-    """Return how much of a position to close: a step multiple, or all when a part can't stand."""
-    part = truncate_volume(volume * fraction, spec)
-    if part < spec.volume_min or volume - part < spec.volume_min:
-        return volume
-    return part
 
 
 def plan_command(
@@ -121,15 +115,18 @@ def _close(
     buffer_pips: Decimal,
 ) -> list[Operation]:
     fraction = command.fraction if command.fraction is not None else Decimal(1)
+    legs = sorted(mine, key=lambda position: leg_of(position.client_id))
+    volumes = close_plan(legs, fraction, specs)
     ops: list[Operation] = []
     survivors: list[Position] = []
-    for position in mine:
-        volume = close_volume(position.volume, fraction, specs[position.symbol])
+    for position in legs:
+        volume = volumes[position.id]
         if volume >= position.volume:
             ops.append(Operation(kind=ChangeKind.CLOSE, target=position.id))
-        else:
+            continue
+        if volume > 0:
             ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
-            survivors.append(position)
+        survivors.append(position)
     if fraction >= 1:
         ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     if command.then_sl_anchor is not None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.market import Quote, SymbolSpec
-from signal_copier.core.model import Side, Signal
+from signal_copier.core.model import Signal
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
 
-SLIP_LOG10 = 0.5  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
+SLIP_LOG10 = Decimal("0.5")  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,18 +79,18 @@ def in_hours(window: str, now: datetime) -> bool:
 def check_market(
     signal: Signal, quote: Quote, spec: SymbolSpec, settings: TradeSettings
 ) -> Skip | None:
-    """Refuse a signal that makes no sense at the current price."""
+    """Refuse a signal that makes no sense at the current price.
+
+    Whether the SL protects is judged when planning, where the entry is known: a pending
+    order's SL against its entry, a market order's against the price it closes at.
+    """
     market = quote.price_for(signal.side)
     for label, price in _levels(signal):
-        if _slipped(price, market):
+        if slipped(price, market):
             return Skip(
                 reason=Reason.PRICE_DECIMAL_SLIP,
                 detail=f"{label} {price} is a power of ten away from the price {market}",
             )
-    if signal.sl is not None and _sl_crossed(signal.side, signal.sl, quote):
-        return Skip(
-            reason=Reason.SL_WRONG_SIDE, detail=f"SL {signal.sl} is already beyond the price"
-        )
     if settings.max_spread_pips is not None:
         spread_pips = quote.spread / spec.pip
         if spread_pips > settings.max_spread_pips:
@@ -119,14 +118,11 @@ def _levels(signal: Signal) -> list[tuple[str, Decimal]]:
     return levels
 
 
-def _slipped(price: Decimal, market: Decimal) -> bool:
-    if price <= 0 or market <= 0:
+def slipped(price: Decimal, reference: Decimal) -> bool:
+    """Return whether a price is a power of ten (or more) away from a reference price."""
+    if price <= 0 or reference <= 0:
         return True
-    return abs(math.log10(float(price / market))) >= SLIP_LOG10
-
-
-def _sl_crossed(side: Side, sl: Decimal, quote: Quote) -> bool:
-    return sl >= quote.bid if side is Side.BUY else sl <= quote.ask
+    return abs((price / reference).log10()) >= SLIP_LOG10  # in Decimal: no float overflow
 
 
 def check_user(

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from signal_copier.core.followups import Operation, Target, leg_of, owned
 from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import ChangeKind
-from signal_copier.core.planning import round_price
 from signal_copier.core.settings import TradeSettings
+from signal_copier.core.stops import round_price
 
 
 def plan_after_close(

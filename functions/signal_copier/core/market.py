@@ -28,6 +28,11 @@ class MarginMode(StrEnum):
     NETTING = "netting"  # one position per symbol: a second order adds to or nets the first
     EXCHANGE = "exchange"  # exchange netting
 
+    @property
+    def netted(self) -> bool:
+        """Return whether orders on one symbol net into a single position."""
+        return self is not MarginMode.HEDGING
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountInfo:

@@ -1,17 +1,25 @@
-"""Turn one signal into orders for one user: entry type, SL/TP prices, one position per TP."""
+"""Turn one signal into orders for one user: entry type, SL/TP prices, one position per TP.
+
+Levels are planned as the broker will judge them: a pending entry, SL or TP nearer the price
+than the symbol's stops level is moved out (or the entry taken at market), and the plan says so;
+a netting account gets one position, or none (core.netting).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from signal_copier.core import ids
 from signal_copier.core.guards import Skip
-from signal_copier.core.market import Quote, SymbolSpec
+from signal_copier.core.market import MarginMode, Quote, SymbolSpec
 from signal_copier.core.model import OrderPlan, OrderRequest, OrderType, Side, Signal
+from signal_copier.core.netting import check_netting
+from signal_copier.core.protection import Levels, plan_levels
 from signal_copier.core.reasons import Reason
-from signal_copier.core.settings import FarEntry, NoStopLoss, TradeSettings
+from signal_copier.core.settings import FarEntry, NearEntry, TradeSettings
 from signal_copier.core.sizing import SizingError, split_volume, total_volume
+from signal_copier.core.stops import entry_gap, nearest_entry, round_price, stops_distance
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,24 +39,26 @@ def plan_orders(
     quote: Quote,
     balance: Decimal,
     broker_symbol: str,
+    margin_mode: MarginMode = MarginMode.HEDGING,
+    held_on_symbol: int = 0,
 ) -> OrderPlan | Skip:
-    """Return the orders that copy `signal` for one account, or why none should be sent."""
-    entry = choose_entry(signal, settings, spec, quote)
-    if isinstance(entry, Skip):
-        return entry
-    sl = stop_loss(signal, settings, spec, entry.price)
-    if isinstance(sl, Skip):
-        return sl
-    if sl is not None and not _protects(signal.side, sl, entry, quote):
-        return Skip(
-            reason=Reason.SL_WRONG_SIDE, detail=f"SL {sl} is not below/above where it fills"
-        )
-    tps = take_profits(signal, spec, entry.price)[: settings.max_positions_per_signal]
+    """Return the orders that copy `signal` for one account, or why none should be sent.
+
+    `held_on_symbol` counts the positions and orders already on the symbol (netting accounts).
+    """
+    refusal = check_netting(margin_mode, held_on_symbol, settings, broker_symbol)
+    if refusal is not None:
+        return refusal
+    chosen = _entry_and_levels(signal, settings, spec, quote, single=margin_mode.netted)
+    if isinstance(chosen, Skip):
+        return chosen
+    entry, levels = chosen
     try:
-        volume = total_volume(settings, balance=balance, entry=entry.price, sl=sl, spec=spec)
+        volume = total_volume(settings, balance=balance, entry=entry.price, sl=levels.sl, spec=spec)
     except SizingError as e:
         return Skip(reason=e.reason, detail=str(e))
-    legs = split_volume(volume, _weights(settings, len(tps)), spec)
+    weights = _weights(settings, len(levels.tps))
+    volumes = split_volume(volume, weights, spec)
     pending = entry.order_type is not OrderType.MARKET
     orders = tuple(
         OrderRequest(
@@ -58,17 +68,33 @@ def plan_orders(
             order_type=entry.order_type,
             volume=leg_volume,
             price=round_price(entry.price, spec) if pending else None,
-            sl=round_price(sl, spec) if sl is not None else None,
-            tp=_leg_tp(tps, leg, spec),
+            sl=levels.sl,
+            tp=tp,
             leg=leg,
         )
-        for leg, leg_volume in enumerate(legs)
+        for (leg, tp), leg_volume in zip(levels.tps, volumes, strict=False)
     )
-    return OrderPlan(
-        intent_id=intent_id,
-        orders=orders,
-        notes=(entry.note, f"{volume} lots in {len(orders)} position(s)"),
+    notes = (entry.note, *levels.notes, f"{volume} lots in {len(orders)} position(s)")
+    return OrderPlan(intent_id=intent_id, orders=orders, notes=notes)
+
+
+def _entry_and_levels(
+    signal: Signal, settings: TradeSettings, spec: SymbolSpec, quote: Quote, *, single: bool
+) -> tuple[Entry, Levels] | Skip:
+    entry = choose_entry(signal, settings, spec, quote)
+    if isinstance(entry, Skip):
+        return entry
+    fitted = fit_entry(entry, signal.side, quote, spec, settings.near_entry)
+    levels = plan_levels(
+        signal, settings, spec, quote, (fitted.order_type, fitted.price), single=single
     )
+    if isinstance(levels, Skip) and fitted.order_type is not entry.order_type:
+        # Taken at market its SL would not protect: wait at the nearest accepted price instead.
+        fitted = fit_entry(entry, signal.side, quote, spec, NearEntry.MOVE)
+        levels = plan_levels(
+            signal, settings, spec, quote, (fitted.order_type, fitted.price), single=single
+        )
+    return levels if isinstance(levels, Skip) else (fitted, levels)
 
 
 def choose_entry(
@@ -100,56 +126,22 @@ def choose_entry(
     )
 
 
-def stop_loss(
-    signal: Signal, settings: TradeSettings, spec: SymbolSpec, entry: Decimal
-) -> Decimal | Skip | None:
-    """Return the SL price: the signal's, from its pips, the default, or why there is none."""
-    if signal.sl is not None:
-        return signal.sl
-    pips = signal.sl_pips
-    if pips is None and settings.no_sl is NoStopLoss.DEFAULT_SL:
-        pips = settings.default_sl_pips
-    if pips is None:
-        return Skip(reason=Reason.NO_SL, detail="the signal has no stop loss and no default is set")
-    return entry - signal.side.sign * pips * spec.pip
-
-
-def take_profits(signal: Signal, spec: SymbolSpec, entry: Decimal) -> list[Decimal | None]:
-    """Return one TP per position: prices, from pips, plus an open runner; [] if none given."""
-    tps: list[Decimal | None] = list(signal.tps)
-    if not tps:
-        tps = [entry + signal.side.sign * pips * spec.pip for pips in signal.tp_pips]
-    if signal.tp_open:
-        tps.append(None)
-    return tps
-
-
-def round_price(price: Decimal, spec: SymbolSpec) -> Decimal:
-    """Round a price to the symbol's tick size."""
-    ticks = (price / spec.tick_size).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    return (ticks * spec.tick_size).quantize(spec.point)
-
-
-def _leg_tp(tps: list[Decimal | None], leg: int, spec: SymbolSpec) -> Decimal | None:
-    tp = tps[leg] if leg < len(tps) else None
-    return round_price(tp, spec) if tp is not None else None
-
-
-def _weights(settings: TradeSettings, tp_count: int) -> list[Decimal]:
-    # One weight per position: the configured split, padded with equal parts.
-    count = max(tp_count, 1)
-    weights = list(settings.tp_split[:count])
-    return weights + [Decimal(1)] * (count - len(weights))
-
-
-def _protects(side: Side, sl: Decimal, entry: Entry, quote: Quote) -> bool:
-    # A market order is judged where it could be closed (bid for a buy), as MT5 does.
-    where = (
-        entry.price
-        if entry.order_type is not OrderType.MARKET
-        else quote.price_for(side, closing=True)
+def fit_entry(entry: Entry, side: Side, quote: Quote, spec: SymbolSpec, how: NearEntry) -> Entry:
+    """Take a pending entry nearer the price than the stops level at market, or move it out."""
+    if entry.order_type is OrderType.MARKET:
+        return entry
+    distance = stops_distance(spec)
+    if entry_gap(side, entry.order_type, entry.price, quote) >= distance:
+        return entry
+    market = quote.price_for(side)
+    why = (
+        f"{entry.order_type} {entry.price} is within the broker's stops level ({distance}) "
+        f"of the price {market}"
     )
-    return (where - sl) * side.sign > 0
+    if how is NearEntry.MOVE:
+        price = nearest_entry(side, entry.order_type, quote, spec)
+        return Entry(order_type=entry.order_type, price=price, note=f"{why}: moved to {price}")
+    return Entry(order_type=OrderType.MARKET, price=market, note=f"{why}: market order")
 
 
 def near_edge(signal: Signal) -> Decimal | None:
@@ -158,6 +150,12 @@ def near_edge(signal: Signal) -> Decimal | None:
         low, high = signal.entry_range
         return high if signal.side is Side.BUY else low
     return signal.entry
+
+
+def _weights(settings: TradeSettings, positions: int) -> list[Decimal]:
+    # One weight per position: the configured split, padded with equal parts.
+    weights = list(settings.tp_split[:positions])
+    return weights + [Decimal(1)] * (positions - len(weights))
 
 
 def _in_zone(signal: Signal, market: Decimal) -> bool:

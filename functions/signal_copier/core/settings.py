@@ -32,6 +32,20 @@ class FarEntry(StrEnum):
     SKIP = "skip"
 
 
+class NearEntry(StrEnum):
+    """What to do with a pending entry closer to the price than the broker's stops level allows."""
+
+    MARKET = "market"  # take it now at the market price
+    MOVE = "move"  # wait at the nearest price the broker accepts
+
+
+class Netting(StrEnum):
+    """How to copy onto a netting account (one position per symbol)."""
+
+    REFUSE = "refuse"  # one position per TP is impossible there: skip (netting_account)
+    SINGLE = "single"  # one position with the TP of `netting_tp`
+
+
 class NoStopLoss(StrEnum):
     DEFAULT_SL = "default_sl"  # use default_sl_pips
     SKIP = "skip"
@@ -52,6 +66,7 @@ class TradeSettings(BaseModel):
     max_signal_age_s: Annotated[int, Field(ge=1, le=86_400)] = 60
     max_entry_distance_pips: PositiveDecimal = Decimal(30)
     far_entry: FarEntry = FarEntry.LIMIT
+    near_entry: NearEntry = NearEntry.MARKET
     max_spread_pips: PositiveDecimal | None = None
     no_sl: NoStopLoss = NoStopLoss.SKIP
     default_sl_pips: PositiveDecimal | None = None
@@ -59,11 +74,14 @@ class TradeSettings(BaseModel):
     daily_loss_limit: PositiveDecimal | None = None  # account currency; reached → pause
     allowed_symbols: tuple[str, ...] = ()  # canonical; () = all
     trading_hours: str | None = None  # "HH:MM-HH:MM" UTC, may wrap midnight
+    allow_looser_sl: bool = False  # may a follow-up move a stop back from where it protects more
     breakeven_buffer_pips: NonNegativeDecimal = Decimal(0)
     breakeven_on_tp1: bool = False
     trail_sl_to_previous_tp: bool = False
     cancel_pending_on_tp1: bool = True
     pending_expiry_minutes: Annotated[int, Field(ge=1)] | None = None
+    netting: Netting = Netting.REFUSE
+    netting_tp: Annotated[int, Field(ge=1, le=10)] = 1  # which TP the single position takes
     symbol_map: dict[str, str] = Field(default_factory=dict)  # canonical → broker symbol
 
     @field_validator("trading_hours")

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from signal_copier.core import history, ids
+from signal_copier.core import history, ids, reconcile
 from signal_copier.core.errors import BrokerRejected, Rejected
 from signal_copier.core.followups import Operation, Target, plan_command
-from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
+from signal_copier.core.levels import Policy, with_refusals
+from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import (
     Action,
     Change,
@@ -26,6 +27,7 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
 from signal_copier.services.records import skipped
@@ -56,17 +58,22 @@ async def apply_command(
         targets = select_targets(records, intent, command, about)
         if not targets:
             return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
-        done = await _closed_since(account, intent, command) if retry else set()
+        closes = await _closed_since(account, intent, command, targets, positions) if retry else []
+        positions = reconcile.before_closes(positions, closes, targets)
         specs = await specs_for(account, items_of(targets, [*positions, *orders]))
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    buffer = context[1].breakeven_buffer_pips
-    ops = plan_command(command, targets, positions, orders, specs, buffer)
-    # On a retry, positions this command already closed from are not closed from again; the
-    # SL step of "close half, SL to BE" still runs for them.
+    settings = context[1]
+    ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
+    # On a retry the command is planned on the positions as they were before its own closes,
+    # and positions it already closed from are not closed from again; the SL step of "close
+    # half, SL to BE" still runs for them.
+    done = {deal.position_id for deal in closes}
     closing = (ChangeKind.CLOSE, ChangeKind.PARTIAL_CLOSE)
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
-    return await run_operations(account, ops, intent)
+    policy = Policy(allow_looser_sl=settings.allow_looser_sl)
+    checked = await check_levels(account, ops, positions, orders, specs, policy)
+    return with_refusals(await run_operations(account, checked.operations, intent), checked)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,11 +172,17 @@ async def _send(account: BrokerAccount, op: Operation) -> None:
         await account.modify_position(op.target, sl=op.sl, tp=op.tp)
 
 
-async def _closed_since(account: BrokerAccount, intent: Intent, command: Command) -> set[str]:
+async def _closed_since(
+    account: BrokerAccount,
+    intent: Intent,
+    command: Command,
+    targets: Sequence[Target],
+    positions: Sequence[Position],
+) -> list[Deal]:
     if command.action is not Action.CLOSE:
-        return set()
-    deals = await account.history(intent.received)
-    return {d.position_id for d in deals if d.reason is DealReason.CLOSE}
+        return []
+    deals = await account.history(reconcile.history_start(intent.received))
+    return reconcile.closes_of(deals, targets, positions)
 
 
 async def _candidates(
@@ -208,4 +221,5 @@ def target_of(record: TradeRecord) -> Target:
     """Return the trade as follow-ups see it: its clientId and the signal as last edited."""
     signal = record.signal
     assert signal is not None  # is_open_trade records carry their signal
-    return Target(client_id=record.intent.client_id, signal=signal)
+    legs = {f.position_id or f.order_id: f.client_id for f in record.result.fills}
+    return Target(client_id=record.intent.client_id, signal=signal, legs=legs)

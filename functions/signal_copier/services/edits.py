@@ -7,6 +7,7 @@ from datetime import datetime
 
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import plan_edit, trade_levels
+from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.services import accounts, opening, targets
@@ -18,6 +19,7 @@ from signal_copier.services.commands import (
     target_of,
 )
 from signal_copier.services.deps import Deps
+from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.records import signal_ref, skipped
 from signal_copier.services.targets import Wait
@@ -58,6 +60,9 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
+    context = await opening.user_context(deps, intent)
+    if isinstance(context, TradeResult):
+        return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         positions, orders = await account.positions(), await account.orders()
@@ -72,7 +77,10 @@ async def apply_edit(
             record.signal or previous, signal, target_of(record), positions, orders, specs
         )
     ]
-    result = await run_operations(account, ops, intent)
+    # The signal's own stop may still be corrected either way; one moved since is not loosened.
+    policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
+    checked = await check_levels(account, ops, positions, orders, specs, policy)
+    result = with_refusals(await run_operations(account, checked.operations, intent), checked)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.save_trade(replace(record, current=signal))

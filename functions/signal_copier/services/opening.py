@@ -29,7 +29,7 @@ from signal_copier.core.settings import TradeSettings, effective_settings
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
-from signal_copier.services.placing import placed_before, send_orders
+from signal_copier.services.placing import held_on_symbol, placed_before, send_orders
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -178,6 +178,7 @@ async def _trade(
         intent.user_id, account, signal.symbol, settings.symbol_map, now
     )
     symbol, spec, quote, info = found_on.symbol, found_on.spec, found_on.quote, found_on.info
+    held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
         skip = guards.check_market(signal, quote, spec, settings) or await _account_guards(
@@ -192,6 +193,8 @@ async def _trade(
         quote=quote,
         balance=info.balance,
         broker_symbol=symbol,
+        margin_mode=info.margin_mode,
+        held_on_symbol=held,
     )
     if isinstance(plan, Skip):
         if found:  # keep what is on the account; the rest of the plan no longer fits

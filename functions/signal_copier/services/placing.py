@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from signal_copier.core import ids
+from signal_copier.core import ids, reconcile
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
+from signal_copier.core.market import AccountInfo
 from signal_copier.core.model import Fill, Intent, OrderPlan
 from signal_copier.core.ports import BrokerAccount
 
@@ -28,10 +29,19 @@ async def send_orders(
     return fills, errors
 
 
+async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str) -> int:
+    """Return how many positions and orders a netting account holds on `symbol` (0: hedging)."""
+    if not info.margin_mode.netted:
+        return 0
+    positions, orders = await account.positions(), await account.orders()
+    return sum(p.symbol == symbol for p in positions) + sum(o.symbol == symbol for o in orders)
+
+
 async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fill]:
     """Return the legs of `intent` an earlier attempt placed: positions, orders, history."""
     found: dict[str, Fill] = {}
-    for deal in await account.history(intent.received):
+    # The broker's clock may run behind ours: read from a margin back, then match by clientId.
+    for deal in await account.history(reconcile.history_start(intent.received)):
         found.setdefault(
             deal.client_id,
             _fill(deal.client_id, deal.order_id, deal.position_id, deal.volume, deal.price),

@@ -5,7 +5,7 @@ import pytest
 
 from builders import NOW, gold_spec, make_signal, quote, settings
 from signal_copier.core import guards
-from signal_copier.core.model import Side
+from signal_copier.core.model import OrderType, Side
 
 
 def test_signal_older_than_max_age_is_stale() -> None:
@@ -54,17 +54,11 @@ def test_entry_off_by_power_of_ten_is_a_decimal_slip() -> None:
     assert skip is not None and skip.reason == "price_decimal_slip"
 
 
-def test_sl_already_beyond_price_is_refused() -> None:
-    skip = guards.check_market(
-        make_signal(sl=D(2651)), quote("2650", "2650.3"), gold_spec(), settings()
-    )
-    assert skip is not None and skip.reason == "sl_wrong_side"
-
-
-def test_sell_with_sl_below_price_is_refused() -> None:
-    signal = make_signal(side=Side.SELL, sl=D(2649), tps=(D(2640),))
-    skip = guards.check_market(signal, quote("2650", "2650.3"), gold_spec(), settings())
-    assert skip is not None and skip.reason == "sl_wrong_side"
+def test_sl_beyond_the_price_is_left_to_planning_which_knows_the_entry() -> None:
+    buy_stop = make_signal(
+        order_type=OrderType.STOP, entry=D(2660), sl=D(2651), tps=(D(2670),)
+    )  # its SL lies between the price and the entry: judged against the entry
+    assert guards.check_market(buy_stop, quote("2650", "2650.3"), gold_spec(), settings()) is None
 
 
 def test_wide_spread_is_refused_when_a_maximum_is_set() -> None:

@@ -16,6 +16,8 @@ def test_defaults_are_safe() -> None:
     chosen = validate_settings({})
     assert chosen.risk_mode is RiskMode.FIXED_LOT and chosen.lot == D("0.01")
     assert chosen.max_signal_age_s == 60 and chosen.no_sl.value == "skip"
+    assert (chosen.netting, chosen.netting_tp, chosen.near_entry) == ("refuse", 1, "market")
+    assert chosen.allow_looser_sl is False
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,11 @@ def test_defaults_are_safe() -> None:
         ({"max_signal_age_s": 0}, "max_signal_age_s"),
         ({"risk_mode": "yolo"}, "risk_mode"),
         ({"lott": "0.1"}, "lott"),
+        ({"netting": "merge"}, "netting"),
+        ({"netting_tp": 0}, "netting_tp"),
+        ({"netting_tp": 11}, "netting_tp"),
+        ({"near_entry": "skip"}, "near_entry"),
+        ({"allow_looser_sl": "maybe"}, "allow_looser_sl"),
     ],
 )
 def test_invalid_settings_name_the_field(data: dict[str, object], field: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.broker.paper import rules
+from signal_copier.broker.paper.netting import net
 from signal_copier.broker.paper.specs import Instrument, SymbolNames
 from signal_copier.broker.paper.tickets import event_for, new_deal, new_position
 from signal_copier.broker.paper.venue import Venue
@@ -15,6 +16,7 @@ from signal_copier.core.market import (
     Deal,
     DealReason,
     EventKind,
+    MarginMode,
     PendingOrder,
     Position,
 )
@@ -36,6 +38,7 @@ class Ledger:
         currency: str,
         names: SymbolNames,
         leverage: int,
+        margin_mode: MarginMode = MarginMode.HEDGING,
     ) -> None:
         self.venue = venue
         self.account_id = account_id
@@ -43,6 +46,7 @@ class Ledger:
         self.currency = currency
         self.names = names
         self.leverage = leverage
+        self.margin_mode = margin_mode
         self.positions: dict[str, Position] = {}
         self.orders: dict[str, PendingOrder] = {}
         self.deals: list[Deal] = []
@@ -78,9 +82,11 @@ class Ledger:
         price = rules.opening_price(order.side, bid, ask)
         self._check_margin(inst, order.volume, price)
         order_id = self.venue.next_id()  # MT5: a position's id is its opening order's ticket
-        position = new_position(replace(order, sl=sl, tp=tp), order_id, price, self.venue.now)
-        self._open(position, order_id)
-        return position
+        position = new_position(
+            replace(order, sl=sl, tp=tp), order_id, price, self.venue.server_time
+        )
+        deal = self._open(position, order_id)
+        return replace(position, id=deal.position_id)  # on a netting account: the symbol's
 
     def add_pending(self, order: OrderRequest) -> PendingOrder:
         """Add a limit or stop order that waits for its price."""
@@ -179,13 +185,42 @@ class Ledger:
         # A triggered pending order executes at the market price (a better price after a gap
         # for limits, slippage for stops); the position keeps the order's ticket as its id.
         del self.orders[order.id]
-        return self._open(new_position(order, order.id, price, self.venue.now), order.id)
+        return self._open(new_position(order, order.id, price, self.venue.server_time), order.id)
 
     def _open(self, position: Position, order_id: str) -> Deal:
+        held = self._held(position.symbol)
+        if held is not None:
+            return self._net(held, position, order_id)
         self.positions[position.id] = position
         return self._record(
             position, order_id, position.volume, position.open_price, DealReason.OPEN, Decimal(0)
         )
+
+    def _held(self, symbol: str) -> Position | None:
+        if self.margin_mode is MarginMode.HEDGING:
+            return None
+        return next((p for p in self.positions.values() if p.symbol == symbol), None)
+
+    def _net(self, held: Position, incoming: Position, order_id: str) -> Deal:
+        # The deals carry the incoming order's clientId, as MT5 deals carry their order's.
+        booked = net(held, incoming)
+        price, deal = incoming.open_price, None
+        if booked.closed:
+            profit = self._profit(held, booked.closed, price)
+            self.balance += profit
+            closing = replace(held, client_id=incoming.client_id)
+            deal = self._record(closing, order_id, booked.closed, price, DealReason.CLOSE, profit)
+        if booked.position is None:
+            del self.positions[held.id]
+        else:
+            self.positions[held.id] = booked.position
+        if booked.opened:
+            opening = replace(booked.position or held, client_id=incoming.client_id)
+            deal = self._record(
+                opening, order_id, booked.opened, price, DealReason.OPEN, Decimal(0)
+            )
+        assert deal is not None  # an order always closes or opens some volume
+        return deal
 
     def _record(
         self,
@@ -204,7 +239,7 @@ class Ledger:
             price=price,
             reason=reason,
             profit=profit,
-            now=self.venue.now,
+            now=self.venue.server_time,
         )
         self.deals.append(deal)
         return deal

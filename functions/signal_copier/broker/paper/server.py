@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from signal_copier.broker.paper.ledger import Ledger
@@ -16,6 +16,7 @@ from signal_copier.core.market import (
     Credentials,
     Deal,
     DealReason,
+    MarginMode,
     PendingOrder,
     Position,
     Quote,
@@ -43,6 +44,16 @@ class PaperBroker:
         """Return the paper clock."""
         return self._venue.now
 
+    @property
+    def clock_offset(self) -> timedelta:
+        """Return how far the server's clock runs ahead of ours (negative: behind)."""
+        return self._venue.clock_offset
+
+    @clock_offset.setter
+    def clock_offset(self, offset: timedelta) -> None:
+        # Real servers' clocks drift: a negative offset stamps deals before our own clock.
+        self._venue.clock_offset = offset
+
     def open_account(
         self,
         account_id: str,
@@ -53,8 +64,12 @@ class PaperBroker:
         symbol_prefix: str = "",
         aliases: dict[str, str] | None = None,
         leverage: int = 100,
+        margin_mode: MarginMode = MarginMode.HEDGING,
     ) -> PaperAccount:
-        """Create an account; `aliases` maps broker names to canonical ones ({"GOLD": "XAUUSD"})."""
+        """Create an account; `aliases` maps broker names to canonical ones ({"GOLD": "XAUUSD"}).
+
+        A netting account (`margin_mode`) books one position per symbol, as MT5 does.
+        """
         if account_id in self._accounts:
             raise InvalidInput(f"paper account {account_id!r} already exists")
         names = SymbolNames(
@@ -67,6 +82,7 @@ class PaperBroker:
             currency=currency,
             names=names,
             leverage=leverage,
+            margin_mode=margin_mode,
         )
         account = self._accounts[account_id] = PaperAccount(ledger)
         return account
@@ -108,12 +124,13 @@ class PaperAccount:
         return self.ledger.account_id
 
     async def account_info(self) -> AccountInfo:
-        """Return balance, equity (with floating profit) and currency."""
+        """Return balance, equity (with floating profit), currency and how positions are booked."""
         return AccountInfo(
             account_id=self.ledger.account_id,
             balance=self.ledger.balance,
             equity=self.ledger.equity(),
             currency=self.ledger.currency,
+            margin_mode=self.ledger.margin_mode,
         )
 
     async def symbols(self) -> list[str]:
@@ -130,9 +147,8 @@ class PaperAccount:
         """Return the current bid and ask at the paper clock, with the tick value at them."""
         bid, ask = self.ledger.prices(symbol)
         spec = await self.symbol_spec(symbol)
-        return Quote(
-            symbol=symbol, bid=bid, ask=ask, time=self.ledger.venue.now, tick_value=spec.tick_value
-        )
+        time = self.ledger.venue.server_time
+        return Quote(symbol=symbol, bid=bid, ask=ask, time=time, tick_value=spec.tick_value)
 
     async def place(self, order: OrderRequest) -> Fill:
         """Send one order; a market order fills at once, a pending one waits."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from signal_copier.broker.paper.specs import Instrument
@@ -20,6 +20,7 @@ class Venue:
         _require_aware(now)
         self.instruments = dict(instruments)
         self.now = now
+        self.clock_offset = timedelta(0)  # the server's clock minus ours (< 0: it runs behind)
         self._quotes = {symbol: (inst.bid, inst.ask) for symbol, inst in instruments.items()}
         self._last_id = 0
         self._pairs = {(inst.base, inst.profit_currency): s for s, inst in instruments.items()}
@@ -47,6 +48,11 @@ class Venue:
         if now < self.now:
             raise InvalidInput(f"the paper clock cannot go back from {self.now} to {now}")
         self.now = now
+
+    @property
+    def server_time(self) -> datetime:
+        """Return the time the server stamps on quotes, positions and deals."""
+        return self.now + self.clock_offset
 
     def next_id(self) -> str:
         """Return the next ticket number ("1", "2", ...), shared by orders, positions, deals."""

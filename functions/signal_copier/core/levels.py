@@ -1,0 +1,238 @@
+"""New SL/TP/entry levels from follow-ups and edits pass the checks an opening passes.
+
+Each level is judged for the position or order it lands on: a price a power of ten away from
+that position's own price is a slip; an SL belongs on the protective side of the price the
+position closes at (a pending order's: of its entry) and a TP on the profit side, moved out of
+the stops level when too near; a stop that already protects more is kept unless the user allows
+loosening. A level refused for one position still applies to the others, so a reply to a gold +
+EURUSD post moves the stop of the symbol it fits, and the record says what was refused and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from signal_copier.core.followups import Operation
+from signal_copier.core.guards import slipped
+from signal_copier.core.market import PendingOrder, Position, Quote, SymbolSpec
+from signal_copier.core.model import ChangeKind, Side, Status, TradeResult
+from signal_copier.core.reasons import Reason
+from signal_copier.core.stops import clear_level, round_price, stops_distance
+
+POSITION_LEVELS = (ChangeKind.SL, ChangeKind.TP)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """One level that was not set, and why."""
+
+    target: str
+    symbol: str
+    level: str  # "SL", "TP" or "entry"
+    price: Decimal
+    reason: Reason
+    detail: str
+
+    @property
+    def note(self) -> str:
+        """Return the sentence the trade record keeps."""
+        return (
+            f"{self.symbol} #{self.target}: {self.level} {self.price} not set "
+            f"({self.reason}): {self.detail}"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checked:
+    """The operations to send, the levels refused and the levels moved out of the stops level."""
+
+    operations: tuple[Operation, ...]
+    refusals: tuple[Refusal, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """What a follow-up or an edit may do to a stop."""
+
+    allow_looser_sl: bool = False
+    own_sl: Decimal | None = None  # an edit may still move the signal's own stop either way
+
+
+def check_operations(
+    ops: Sequence[Operation],
+    positions: Sequence[Position],
+    orders: Sequence[PendingOrder],
+    quotes: Mapping[str, Quote],
+    specs: Mapping[str, SymbolSpec],
+    policy: Policy,
+) -> Checked:
+    """Return `ops` with every new level checked; refused levels are kept at their old value.
+
+    `quotes` are by symbol; without one, a position's side checks are left to the broker.
+    """
+    by_position = {p.id: p for p in positions}
+    by_order = {o.id: o for o in orders}
+    out = _Verdicts()
+    kept: list[Operation] = []
+    for op in ops:
+        checked: Operation | None = op
+        if op.kind in POSITION_LEVELS and op.target in by_position:
+            position = by_position[op.target]
+            where = _position_where(position, quotes.get(position.symbol), specs, policy)
+            checked = _levels(op, where, out)
+        elif op.kind is ChangeKind.ORDER and op.target in by_order:
+            order = by_order[op.target]
+            checked = _order(op, order, specs[order.symbol], policy, out)
+        if checked is not None:
+            kept.append(checked)
+    return Checked(operations=tuple(kept), refusals=tuple(out.refusals), notes=tuple(out.notes))
+
+
+def with_refusals(result: TradeResult, checked: Checked) -> TradeResult:
+    """Return a follow-up's result that also says which levels were refused or moved, and why.
+
+    When every change was refused, the result is a skip with the first refusal's reason.
+    """
+    notes = (*result.notes, *checked.notes, *(r.note for r in checked.refusals))
+    nothing_sent = result.status is Status.SKIPPED and result.reason is Reason.NOTHING_TO_CHANGE
+    if checked.refusals and nothing_sent:
+        detail = "; ".join(r.note for r in checked.refusals)
+        return replace(result, reason=checked.refusals[0].reason, detail=detail, notes=notes)
+    return replace(result, notes=notes)
+
+
+@dataclass(slots=True)
+class _Verdicts:
+    refusals: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def refuse(
+        self,
+        item: Position | PendingOrder,
+        label: str,
+        price: Decimal,
+        reason: Reason,
+        detail: str,
+        keep: Decimal | None = None,
+    ) -> Decimal | None:
+        # Note the refusal; return the level to keep in its place.
+        refusal = Refusal(
+            target=item.id,
+            symbol=item.symbol,
+            level=label,
+            price=price,
+            reason=reason,
+            detail=detail,
+        )
+        self.refusals.append(refusal)
+        return keep
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Where:
+    item: Position | PendingOrder
+    anchor: Decimal  # the item's own price: a level a power of ten from it is a slip
+    reference: Decimal | None  # where the broker judges SL and TP sides (None: no quote)
+    spec: SymbolSpec
+    policy: Policy
+    price: Decimal | None = None  # a pending order's (new) entry
+
+
+def _position_where(
+    position: Position, quote: Quote | None, specs: Mapping[str, SymbolSpec], policy: Policy
+) -> _Where:
+    closing = quote.price_for(position.side, closing=True) if quote is not None else None
+    return _Where(
+        item=position,
+        anchor=position.open_price,
+        reference=closing,
+        spec=specs[position.symbol],
+        policy=policy,
+    )
+
+
+def _order(
+    op: Operation, order: PendingOrder, spec: SymbolSpec, policy: Policy, out: _Verdicts
+) -> Operation | None:
+    price = order.price if op.price is None else op.price
+    if price != order.price and slipped(price, order.price):
+        out.refuse(order, "entry", price, Reason.PRICE_DECIMAL_SLIP, _slip(order.price))
+        price = order.price
+    where = _Where(item=order, anchor=price, reference=price, spec=spec, policy=policy, price=price)
+    return _levels(op, where, out)
+
+
+def _levels(op: Operation, where: _Where, out: _Verdicts) -> Operation | None:
+    item = where.item
+    sl = _level("SL", op.sl, item.sl, where, out, protective=True)
+    tp = _level("TP", op.tp, item.tp, where, out, protective=False)
+    if isinstance(item, PendingOrder):
+        if (where.price, sl, tp) == (item.price, item.sl, item.tp):
+            return None
+        return Operation(kind=ChangeKind.ORDER, target=item.id, price=where.price, sl=sl, tp=tp)
+    if (sl, tp) == (item.sl, item.tp):
+        return None
+    kind = ChangeKind.SL if sl != item.sl else ChangeKind.TP
+    return Operation(kind=kind, target=item.id, sl=sl, tp=tp)
+
+
+def _level(
+    label: str,
+    new: Decimal | None,
+    current: Decimal | None,
+    where: _Where,
+    out: _Verdicts,
+    *,
+    protective: bool,
+) -> Decimal | None:
+    # Returns the level to set: the new one (perhaps moved out of the stops level) or, when it
+    # is refused, the current one. None never removes a level here: it means "unchanged".
+    if new is None or new == current:
+        return current
+    item = where.item
+    if slipped(new, where.anchor):
+        return out.refuse(item, label, new, Reason.PRICE_DECIMAL_SLIP, _slip(where.anchor), current)
+    level = new
+    if where.reference is not None:
+        cleared = clear_level(
+            new, where.reference, item.side, protective=protective, spec=where.spec
+        )
+        if cleared is None:
+            reason = Reason.SL_WRONG_SIDE if protective else Reason.TP_WRONG_SIDE
+            side = _side_word(item.side, protective)
+            detail = f"it is not {side} the price {where.reference} for a {item.side}"
+            return out.refuse(item, label, new, reason, detail, current)
+        if cleared != new:
+            out.notes.append(
+                f"{item.symbol} #{item.id}: {label} {new} moved to {cleared}: the broker's stops "
+                f"level keeps it {stops_distance(where.spec)} from {where.reference}"
+            )
+        level = cleared
+    if protective and _looser(level, current, item.side) and not _may_loosen(current, where):
+        detail = f"the stop at {current} already protects more than {level}; kept"
+        return out.refuse(item, label, new, Reason.STOP_KEPT, detail, current)
+    return level
+
+
+def _looser(level: Decimal, current: Decimal | None, side: Side) -> bool:
+    return current is not None and (level - current) * side.sign < 0
+
+
+def _may_loosen(current: Decimal | None, where: _Where) -> bool:
+    policy = where.policy
+    if policy.allow_looser_sl:
+        return True
+    own = policy.own_sl
+    return own is not None and current == round_price(own, where.spec)
+
+
+def _side_word(side: Side, protective: bool) -> str:
+    below = (side is Side.BUY) == protective
+    return "below" if below else "above"
+
+
+def _slip(anchor: Decimal) -> str:
+    return f"it is a power of ten away from the price {anchor} (a typo?)"

@@ -1,0 +1,68 @@
+"""What a retried follow-up already did: its own closes, found by position, not by time alone.
+
+The broker stamps deals with its own clock, which may run behind ours, so history is read from
+a margin before the intent was received; the deals are then matched to the targeted signal's
+positions (by clientId or by position id), never taken for ours because of their time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from signal_copier.core.followups import Target
+from signal_copier.core.market import Deal, DealReason, Position
+from signal_copier.core.model import Side
+
+# How far a broker's clock may run behind ours. A close by hand or by an earlier follow-up on
+# the same positions inside this margin is taken for the retry's own: the retry then closes
+# less, never more.
+HISTORY_MARGIN = timedelta(seconds=60)
+
+
+def history_start(received: datetime) -> datetime:
+    """Return when to start reading the account's history for what an intent already did."""
+    return received - HISTORY_MARGIN
+
+
+def closes_of(
+    deals: Iterable[Deal], targets: Sequence[Target], positions: Iterable[Position]
+) -> list[Deal]:
+    """Return the closing deals (not SL/TP hits) on the positions the targets opened."""
+    prefixes = tuple(f"{target.client_id}." for target in targets)
+    known = {p.id for p in positions if p.client_id.startswith(prefixes)}
+    known |= {position_id for target in targets for position_id in target.legs}
+    return [
+        deal
+        for deal in deals
+        if deal.reason is DealReason.CLOSE
+        and (deal.position_id in known or deal.client_id.startswith(prefixes))
+    ]
+
+
+def before_closes(
+    positions: Sequence[Position], closes: Sequence[Deal], targets: Sequence[Target]
+) -> list[Position]:
+    """Return the positions as they were before `closes`: volumes restored, closed ones back."""
+    closed: dict[str, Decimal] = {}
+    last: dict[str, Deal] = {}
+    for deal in closes:
+        closed[deal.position_id] = closed.get(deal.position_id, Decimal(0)) + deal.volume
+        last[deal.position_id] = deal
+    restored = [replace(p, volume=p.volume + closed.pop(p.id, Decimal(0))) for p in positions]
+    legs = {pid: cid for target in targets for pid, cid in target.legs.items()}
+    for position_id, volume in closed.items():
+        deal = last[position_id]
+        restored.append(
+            Position(
+                id=position_id,
+                symbol=deal.symbol,
+                side=Side.SELL if deal.side is Side.BUY else Side.BUY,  # an OUT deal trades back
+                volume=volume,
+                open_price=deal.price,
+                client_id=legs.get(position_id, deal.client_id),
+            )
+        )
+    return restored

@@ -1,0 +1,41 @@
+"""Partial closes: a part of each leg, or whole legs when that comes nearer the fraction (#11)."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from builders import gold_spec, position
+from signal_copier.core.closing import close_plan
+
+SPECS = {"XAUUSD": gold_spec()}
+
+
+def _legs(*volumes: str) -> list:  # type: ignore[type-arg]
+    return [position(str(n), f"scA.{n}", volume=D(v)) for n, v in enumerate(volumes)]
+
+
+@pytest.mark.parametrize(
+    ("volumes", "fraction", "closed"),
+    [
+        (("0.01", "0.01"), "0.5", ("0.01", "0")),  # whole TP1 leg, not 100 %
+        (("0.10", "0.10"), "0.5", ("0.05", "0.05")),  # exact either way: a part of each
+        (("0.05", "0.05"), "0.5", ("0.05", "0")),  # 0.02 + 0.02 misses by 0.01, one leg by 0
+        (("0.04", "0.03", "0.03"), "0.5", ("0.02", "0.01", "0.01")),  # 0.04 vs 0.04: parts
+        (("0.01", "0.01", "0.01", "0.01"), "0.5", ("0.01", "0.01", "0", "0")),
+        (("0.01", "0.01", "0.01"), "0.5", ("0.01", "0", "0")),  # 0.01 or 0.02: the fewer
+        (("0.01",), "0.5", ("0.01",)),  # one minimum leg: closing it is as near as keeping it
+        (("0.07",), "0.5", ("0.03",)),  # truncated to the step
+        (("0.01", "0.01"), "1", ("0.01", "0.01")),
+        (("0.30", "0.02"), "0.25", ("0.07", "0.02")),  # a part too small to stand closes all
+    ],
+)
+def test_close_plan_table(volumes: tuple[str, ...], fraction: str, closed: tuple[str, ...]) -> None:
+    plan = close_plan(_legs(*volumes), D(fraction), SPECS)
+    assert [plan[str(n)] for n in range(len(volumes))] == [D(c) for c in closed]
+
+
+def test_close_plan_never_closes_more_than_the_legs_hold() -> None:
+    legs = _legs("0.03", "0.02", "0.01")
+    for tenth in range(1, 11):
+        plan = close_plan(legs, D(tenth) / 10, SPECS)
+        assert all(D(0) <= plan[leg.id] <= leg.volume for leg in legs)
