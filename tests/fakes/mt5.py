@@ -38,6 +38,11 @@ NOT_FOUND = {
     "order": (4754, "ERR_TRADE_ORDER_NOT_FOUND"),
 }
 DONE = {"numericCode": 10009, "stringCode": "TRADE_RETCODE_DONE", "message": "Request completed"}
+DONE_PARTIAL = {
+    "numericCode": 10010,
+    "stringCode": "TRADE_RETCODE_DONE_PARTIAL",
+    "message": "Only part of the request was completed",
+}
 PLACED = {"numericCode": 10008, "stringCode": "TRADE_RETCODE_PLACED", "message": "Order placed"}
 NO_CHANGES = {
     "numericCode": 10025,
@@ -83,6 +88,9 @@ class Mt5Server:
     revoked: set[str] = field(default_factory=set)
     states: dict[str, str] = field(default_factory=dict)
     margin_mode: str = "ACCOUNT_MARGIN_MODE_RETAIL_HEDGING"
+    trades: list[dict[str, Any]] = field(default_factory=list)  # every trade request, as sent
+    synchronizing: bool = False  # history answers say they may be incomplete
+    partial_fill: Decimal | None = None  # market orders fill only this much (DONE_PARTIAL)
 
     def fail(
         self, method: str, error: BaseException, *, after: bool = False, times: int = 1
@@ -259,12 +267,13 @@ class Mt5Server:
         """Return MetatraderDeals in [start, end), one page; the opening balance deal first."""
         items = [self._balance_deal(account)] + [self._deal(d) for d in account.ledger.deals]
         chosen = [d for d in items if start <= d["time"] < end]
-        return {"deals": chosen[offset : offset + limit], "synchronizing": False}
+        return {"deals": chosen[offset : offset + limit], "synchronizing": self.synchronizing}
 
     # trades --------------------------------------------------------------------------------
 
     async def trade(self, account: PaperAccount, request: dict[str, Any]) -> dict[str, Any]:
         """Execute a MetatraderTrade on the paper account; refusals as TradeException."""
+        self.trades.append(dict(request))
         for name in NUMBERS:
             value = request.get(name)
             if value is not None and (
@@ -315,13 +324,15 @@ class Mt5Server:
     ) -> dict[str, Any]:
         price = request.get("openPrice")
         sl, tp = request.get("stopLoss"), request.get("takeProfit")
+        volume = Decimal(str(request["volume"]))
+        partial = order_type is OrderType.MARKET and self.partial_fill is not None
         fill = await account.place(
             OrderRequest(
                 client_id=request.get("clientId", ""),
                 symbol=request["symbol"],
                 side=side,
                 order_type=order_type,
-                volume=Decimal(str(request["volume"])),
+                volume=self.partial_fill if partial and self.partial_fill else volume,
                 price=None if price is None else Decimal(str(price)),
                 sl=None if not sl else Decimal(str(sl)),
                 tp=None if not tp else Decimal(str(tp)),
@@ -329,7 +340,8 @@ class Mt5Server:
         )
         if fill.pending:
             return {**PLACED, "orderId": fill.order_id}
-        return {**DONE, "orderId": fill.order_id, "positionId": fill.position_id}
+        done = DONE_PARTIAL if partial else DONE
+        return {**done, "orderId": fill.order_id, "positionId": fill.position_id}
 
     def _instrument(self, account: PaperAccount, symbol: str) -> Any:
         try:
