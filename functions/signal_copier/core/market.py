@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -167,6 +167,7 @@ def broker_events(
     *,
     open_positions: Collection[str],
     pending_orders: Collection[str] = (),
+    owners: Mapping[str, str] | None = None,
 ) -> list[BrokerEvent]:
     """Return the events that polled deals mean, oldest first (the sweep's source of events).
 
@@ -176,6 +177,9 @@ def broker_events(
     - any other closing deal → POSITION_CLOSED if its position is not in `open_positions`, else
       POSITION_REDUCED. Read `open_positions` after the deals: a position closed in full between
       the two reads is then reported closed, never reduced.
+
+    `owners` (position id → clientId) fills the clientId of deals that lost it (brokers write
+    their own comment on SL/TP fills, where MetaAPI keeps the clientId).
     """
     events = []
     for deal in sorted(deals, key=lambda d: (d.time, d.id)):
@@ -194,7 +198,7 @@ def broker_events(
                 kind=kind,
                 account_id=account_id,
                 position_id=deal.position_id,
-                client_id=deal.client_id,
+                client_id=deal.client_id or (owners or {}).get(deal.position_id, ""),
                 symbol=deal.symbol,
                 price=deal.price,
                 volume=deal.volume,
