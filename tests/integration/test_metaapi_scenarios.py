@@ -20,7 +20,9 @@ from fakes.mt5 import Mt5Server
 from signal_copier.broker.metaapi import Limits, MetaApiBroker
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.errors import BrokerThrottled
+from signal_copier.core.market import Credentials
 from signal_copier.core.model import Status
+from signal_copier.services import accounts
 from world import World
 
 RETRY_AT = "2026-01-05T09:05:00.000Z"
@@ -176,3 +178,18 @@ async def test_a_revoked_token_is_recorded_as_reconnect_and_nothing_is_sent(
     assert (record.result.status, record.result.reason) == (Status.SKIPPED, "broker_token_rejected")
     assert "connect your MetaAPI account again" in record.result.detail
     assert await account.positions() == [] and world.server.trades == []
+
+
+async def test_new_credentials_close_the_connection_made_with_the_old_token(
+    tmp_path: Path,
+) -> None:
+    world = MetaApiWorld(tmp_path)
+    account = await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+    renewed = Credentials(account_id="acc-alice", token="a-fresh-token")
+    await accounts.save_credentials(world.deps, "alice", renewed)
+    assert world.sdk.connections[0].closed and world.sdk.apis[0].closed
+    world.server.revoked.add("t0ken-alice")  # the old token is dead; the new one must be used
+    await world.say("Close half", id=2, reply_to=1)
+    assert sorted(p.volume for p in await account.positions()) == [D("0.05"), D("0.05")]
+    assert len(world.sdk.apis) == 2
