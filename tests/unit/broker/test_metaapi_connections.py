@@ -122,12 +122,25 @@ async def test_missing_credentials_are_refused_before_any_call(rig: Rig, token: 
     assert rig.server.calls == []
 
 
-async def test_a_sync_that_never_finishes_is_bounded_and_not_cached(rig: Rig) -> None:
+async def test_a_slow_sync_is_bounded_and_the_next_attempt_waits_on_the_same_connection(
+    rig: Rig,
+) -> None:
     rig.server.hang("wait_synchronized")
     with pytest.raises(BrokerUnavailable):
         await rig.account()
+    assert rig.broker.open_connections == 1 and not rig.sdk.connections[0].closed
+    account = await rig.account()
+    assert await account.positions() == []
+    assert [rig.server.count(m) for m in ("connect", "wait_synchronized")] == [1, 2]
+    await rig.account()
+    assert rig.server.count("wait_synchronized") == 2  # synchronized once is enough
+
+
+async def test_a_connect_that_fails_closes_the_new_connection(rig: Rig) -> None:
+    rig.server.hang("connect")
+    with pytest.raises(BrokerUnavailable):
+        await rig.account()
     assert rig.broker.open_connections == 0 and rig.sdk.connections[0].closed
-    assert await rig.account() is not None  # the next attempt opens a fresh connection
 
 
 async def test_a_sync_timeout_from_the_sdk_is_unavailable(rig: Rig) -> None:

@@ -44,3 +44,15 @@ async def guarded(
         if on_drop is not None and translated.drop is not Drop.NOTHING:
             await on_drop(translated.drop)
         raise translated.error from e
+
+
+def unbounded(call: Callable[[], T]) -> T:
+    """Run a synchronous SDK call (constructor, factory, close): no timeout can apply, but its
+    errors still go through the table."""
+    try:
+        return call()
+    except Exception as e:
+        translated = translate(e)
+        if translated is None:
+            raise
+        raise translated.error from e

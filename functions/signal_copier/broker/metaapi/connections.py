@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from signal_copier.broker.metaapi.account import MetaApiAccount
-from signal_copier.broker.metaapi.calls import Limits, guarded
-from signal_copier.broker.metaapi.errors import Drop, Subject, translate
+from signal_copier.broker.metaapi.calls import Limits, guarded, unbounded
+from signal_copier.broker.metaapi.errors import Drop, Subject
 from signal_copier.core.errors import (
     BrokerRejected,
     BrokerUnavailable,
@@ -63,6 +64,7 @@ class _Entry:
     connection: Any
     fingerprint: str
     used: float
+    synchronized: bool = False
 
 
 class MetaApiBroker:
@@ -95,6 +97,8 @@ class MetaApiBroker:
             if entry is None:
                 entry = self._entries[key] = await self._open(key, credentials.token)
             entry.used = self._clock()
+            if not entry.synchronized:
+                await self._synchronize(key, entry)
             return entry.account
 
     async def disconnect(self, account_id: str) -> None:
@@ -129,10 +133,7 @@ class MetaApiBroker:
     async def _open(self, key: Key, token: str) -> _Entry:
         account_id, fingerprint = key
         api = self._api(fingerprint, token)
-
-        async def dropped(drop: Drop) -> None:
-            await self._dropped(key, drop)
-
+        dropped = partial(self._dropped, key)
         timeout = self._limits.connect
         remote = await guarded(
             lambda: api.metatrader_account_api.get_account(account_id),
@@ -141,12 +142,9 @@ class MetaApiBroker:
             dropped,
         )
         _check_state(account_id, str(getattr(remote, "state", "")))
-        connection = _sync(remote.get_rpc_connection)
+        connection = unbounded(remote.get_rpc_connection)
         try:
             await guarded(lambda: connection.connect(), timeout, on_drop=dropped)
-            await guarded(
-                lambda: connection.wait_synchronized(timeout), timeout + 1, on_drop=dropped
-            )
         except CopierError:
             await self._close_connection(connection)
             raise
@@ -161,6 +159,17 @@ class MetaApiBroker:
         )
         return _Entry(account=account, connection=connection, fingerprint=fingerprint, used=0.0)
 
+    async def _synchronize(self, key: Key, entry: _Entry) -> None:
+        # A terminal may take longer than one attempt to synchronize: the connection stays
+        # cached (idle expiry ends an abandoned one) and the next attempt waits on it again.
+        seconds = self._limits.connect
+        await guarded(
+            lambda: entry.connection.wait_synchronized(seconds),
+            seconds + 1,
+            on_drop=partial(self._dropped, key),
+        )
+        entry.synchronized = True
+
     def _api(self, fingerprint: str, token: str) -> Any:
         api = self._apis.get(fingerprint)
         if api is None:
@@ -171,7 +180,9 @@ class MetaApiBroker:
             }
             if self._region:
                 opts["region"] = self._region
-            api = self._apis[fingerprint] = _Api(sdk=_sync(lambda: self._sdk(token, opts)), used=0)
+            api = self._apis[fingerprint] = _Api(
+                sdk=unbounded(lambda: self._sdk(token, opts)), used=0
+            )
         api.used = self._clock()
         return api.sdk
 
@@ -202,7 +213,7 @@ class MetaApiBroker:
         api = self._apis.pop(fingerprint, None)
         if api is not None:
             try:
-                _sync(api.sdk.close)
+                unbounded(api.sdk.close)
             except CopierError as e:
                 log.warning("closing a MetaApi object failed: %s", e)
 
@@ -216,15 +227,3 @@ def _check_state(account_id: str, state: str) -> None:
         f"MetaAPI account {account_id} is {state.lower() or 'not deployed'}: deploy it in MetaAPI",
         reason=Reason.ACCOUNT_NOT_DEPLOYED,
     )
-
-
-def _sync(call: Callable[[], Any]) -> Any:
-    # Synchronous SDK calls (constructors, factories, close) cannot be time-bounded, but their
-    # errors still go through the table.
-    try:
-        return call()
-    except Exception as e:
-        translated = translate(e)
-        if translated is None:
-            raise
-        raise translated.error from e
