@@ -18,6 +18,7 @@ from typing import Any
 
 from metaapi_cloud_sdk.clients.error_handler import UnauthorizedException
 
+from fakes import payloads
 from fakes.mt5 import Mt5Server
 from signal_copier.broker.paper import PaperAccount
 
@@ -130,26 +131,29 @@ class FakeRpcConnection:
 
     def get_account_information(self, options=None):
         """Return account information."""
-        return self._call("get_account_information", lambda a: self._server.account_information(a))
+        return self._call(
+            "get_account_information",
+            lambda a: payloads.account_information(a, self._server.margin_mode),
+        )
 
     def get_positions(self, options=None):
         """Return open positions."""
         return self._call(
             "get_positions",
-            lambda a: [self._server.position(p) for p in a.ledger.positions.values()],
+            lambda a: [payloads.position(p) for p in a.ledger.positions.values()],
         )
 
     def get_position(self, position_id: str, options=None):
         """Return one position."""
         return self._call(
-            "get_position", lambda a: self._server.position(self._server.held(a, position_id))
+            "get_position", lambda a: payloads.position(self._server.held(a, position_id))
         )
 
     def get_orders(self, options=None):
         """Return pending orders."""
         now = self._server.paper.now
         return self._call(
-            "get_orders", lambda a: [self._server.order(o, now) for o in a.ledger.orders.values()]
+            "get_orders", lambda a: [payloads.order(o, now) for o in a.ledger.orders.values()]
         )
 
     def get_deals_by_time_range(
@@ -167,13 +171,11 @@ class FakeRpcConnection:
 
     def get_symbol_specification(self, symbol: str):
         """Return a symbol's specification."""
-        return self._call(
-            "get_symbol_specification", lambda a: self._server.specification(a, symbol)
-        )
+        return self._call("get_symbol_specification", lambda a: payloads.specification(a, symbol))
 
     def get_symbol_price(self, symbol: str, keep_subscription: bool = False):
         """Return a symbol's price with tick values."""
-        return self._call("get_symbol_price", lambda a: self._server.price(a, symbol))
+        return self._call("get_symbol_price", lambda a: payloads.price(a, symbol))
 
     def create_market_buy_order(
         self, symbol: str, volume: float, stop_loss=None, take_profit=None, options=None
