@@ -64,6 +64,23 @@ def test_spec_without_a_loss_tick_value_uses_the_profit_one() -> None:
     assert payloads.symbol_spec(GOLD, price).tick_value == D("0.98")
 
 
+@pytest.mark.parametrize(
+    ("spec", "price"),
+    [
+        ({"volumeStep": 0}, {}),
+        ({"contractSize": 0.0}, {}),
+        ({"tickSize": -0.01, "point": -0.01}, {}),
+        ({}, {"lossTickValue": 0, "profitTickValue": 0}),  # e.g. a closed market
+        ({"minVolume": 1.0, "maxVolume": 0.5}, {}),
+    ],
+)
+def test_a_spec_the_core_could_divide_by_zero_with_is_refused(
+    spec: dict[str, Any], price: dict[str, Any]
+) -> None:
+    with pytest.raises(BrokerUnavailable):
+        payloads.symbol_spec({**GOLD, **spec}, {**GOLD_PRICE, **price})
+
+
 def test_quote_rounds_float_noise_to_the_symbols_digits() -> None:
     price = {**GOLD_PRICE, "bid": 2650.1000000000004, "ask": 2650.3999999999996}
     quote = payloads.quote("XAUUSD", price, 2)

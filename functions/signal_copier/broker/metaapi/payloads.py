@@ -138,26 +138,35 @@ def symbol_spec(data: Payload, quote: Payload) -> SymbolSpec:
     """Return a spec; the tick value is the price's loss tick value, the one risk sizing needs.
 
     (MetaAPI quotes a tick's worth for a losing and for a winning position separately; sizing
-    asks what the stop loss costs, so the loss side is the right one.)
+    asks what the stop loss costs, so the loss side is the right one.) Sizes the core divides
+    by must be positive: a spec without them is refused, never used.
     """
-    digits = digits_of(data)
-    point = decimal(data.get("point"), "point")
-    tick_size = decimal(data.get("tickSize") or data.get("point"), "tickSize")
     tick_value = quote.get("lossTickValue") or quote.get("profitTickValue")
     pip_size = data.get("pipSize")
-    return SymbolSpec(
+    spec = SymbolSpec(
         symbol=str(data.get("symbol")),
-        digits=digits,
-        point=point,
-        tick_size=tick_size,
-        tick_value=decimal(tick_value, "lossTickValue"),
-        contract_size=decimal(data.get("contractSize"), "contractSize"),
-        volume_min=decimal(data.get("minVolume"), "minVolume"),
-        volume_max=decimal(data.get("maxVolume"), "maxVolume"),
-        volume_step=decimal(data.get("volumeStep"), "volumeStep"),
+        digits=digits_of(data),
+        point=positive(data.get("point"), "point"),
+        tick_size=positive(data.get("tickSize") or data.get("point"), "tickSize"),
+        tick_value=positive(tick_value, "lossTickValue"),
+        contract_size=positive(data.get("contractSize"), "contractSize"),
+        volume_min=positive(data.get("minVolume"), "minVolume"),
+        volume_max=positive(data.get("maxVolume"), "maxVolume"),
+        volume_step=positive(data.get("volumeStep"), "volumeStep"),
         stops_level=int(decimal(data.get("stopsLevel") or 0, "stopsLevel")),
-        pip_size=None if not pip_size else decimal(pip_size, "pipSize"),
+        pip_size=None if not pip_size else positive(pip_size, "pipSize"),
     )
+    if spec.digits < 0 or spec.volume_max < spec.volume_min:
+        raise BrokerUnavailable(f"MetaAPI sent an inconsistent spec for {spec.symbol}")
+    return spec
+
+
+def positive(value: Any, field: str) -> Decimal:
+    """Return a number that must be above zero (a size the core divides by)."""
+    number = decimal(value, field)
+    if number <= 0:
+        raise BrokerUnavailable(f"MetaAPI sent no usable {field} ({value!r})")
+    return number
 
 
 def quote(symbol: str, data: Payload, digits: int | None) -> Quote:
