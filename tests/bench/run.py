@@ -80,8 +80,9 @@ async def pipeline_latency(messages: int, folder: Path) -> dict[str, float]:
 async def metaapi_round_trips(folder: Path) -> dict[str, Any]:
     """Count MetaAPI requests per opening through the adapter over the fake SDK.
 
-    Three openings a simulated minute apart: the first (the connection opens), the same symbol
-    again, a new symbol. Returns the SDK calls each made before its first order was sent.
+    Openings a simulated minute apart: the first (the connection opens), the same symbol again,
+    a new symbol, and a new symbol with the account guards on (max open trades, daily loss).
+    Returns the SDK calls each made before its first order was sent.
     """
     sys.path.insert(0, str(ROOT / "tests"))  # the fake SDK lives beside the tests
     from fakes.metaapi import FakeSdk
@@ -103,7 +104,10 @@ async def metaapi_round_trips(folder: Path) -> dict[str, Any]:
     await accounts.follow_channel(deps, "alice", "bench")
     pipeline = LocalPipeline(deps, queue, paper, {}, START)
     before_first_order = []
-    for n, text in enumerate((ROTATION[0], ROTATION[0], ROTATION[1])):
+    guarded = {"max_signal_age_s": 3600, "max_open_trades": 50, "daily_loss_limit": "1000"}
+    for n, text in enumerate((ROTATION[0], ROTATION[0], ROTATION[1], ROTATION[2])):
+        if n == 3:  # the account guards read positions, orders and today's deals first
+            await accounts.register_user(deps, "alice", Plan.PREMIUM, guarded)
         at = START + timedelta(minutes=n)
         ticks[0] = 60.0 * n
         seen = len(server.calls)
@@ -114,8 +118,8 @@ async def metaapi_round_trips(folder: Path) -> dict[str, Any]:
         before_first_order.append(calls[: calls.index("trade")])
     await broker.aclose()
     store.close()
-    return {"first": before_first_order[0], "same_symbol": before_first_order[1],
-            "new_symbol": before_first_order[2]}  # fmt: skip
+    names = ("first", "same_symbol", "new_symbol", "new_symbol_with_account_guards")
+    return dict(zip(names, before_first_order, strict=True))
 
 
 def parser_throughput(rounds: int, batches: int = 10) -> dict[str, Any]:
@@ -180,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         (
             "MetaAPI requests before the 1st order: a new symbol",
             str(len(trips["new_symbol"])),
+            "<= 4",
+        ),
+        (
+            "... a new symbol, max_open_trades + daily_loss_limit set",
+            str(len(trips["new_symbol_with_account_guards"])),
             "<= 4",
         ),
     ]
