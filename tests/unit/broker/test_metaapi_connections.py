@@ -68,7 +68,15 @@ async def test_a_connection_in_use_is_not_idle(rig: Rig) -> None:
         await rig.account()
         rig.wait(600)
     await rig.account()
-    assert rig.server.count("get_account") == 1
+    assert rig.server.count("get_account") == 1 and not rig.sdk.apis[0].closed
+
+
+async def test_a_metaapi_whose_openings_failed_closes_when_idle(rig: Rig) -> None:
+    with pytest.raises(BrokerRejected):
+        await rig.broker.connect(rig.credentials("token-b", account_id="acc-404"))
+    rig.wait(901)
+    await rig.account()
+    assert [a.closed for a in rig.sdk.apis] == [True, False]
 
 
 async def test_aclose_closes_every_connection_and_metaapi(rig: Rig) -> None:

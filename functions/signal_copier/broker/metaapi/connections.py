@@ -111,8 +111,10 @@ class MetaApiBroker:
         horizon = self._clock() - self._limits.idle
         for key in [k for k, e in self._entries.items() if e.used < horizon]:
             await self._evict(key)
+        in_use = {e.fingerprint for e in self._entries.values()}
         for fingerprint in [f for f, a in self._apis.items() if a.used < horizon]:
-            self._close_api(fingerprint)
+            if fingerprint not in in_use:  # a MetaApi whose openings all failed, long ago
+                self._close_api(fingerprint)
 
     async def aclose(self) -> None:
         """Close every connection and MetaApi object (process shutdown)."""
