@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 
 import pytest
 from metaapi_cloud_sdk import MetaApi
@@ -12,12 +14,14 @@ from metaapi_cloud_sdk.metaapi.rpc_metaapi_connection_instance import (
     RpcMetaApiConnectionInstance,
 )
 
+import signal_copier.broker.metaapi as metaapi_adapter
 from fakes.metaapi import (
     FakeMetaApi,
     FakeMetatraderAccount,
     FakeMetatraderAccountApi,
     FakeRpcConnection,
 )
+from signal_copier.broker.metaapi.account import TRADE_METHODS
 
 PAIRS = [
     (FakeMetaApi, MetaApi),
@@ -53,8 +57,23 @@ def test_faked_member_matches_the_installed_sdk(fake: type, sdk: type, name: str
     assert inspect.iscoroutinefunction(ours) == inspect.iscoroutinefunction(theirs)
 
 
-def test_every_sdk_call_the_adapter_makes_is_faked() -> None:
-    from signal_copier.broker.metaapi.account import TRADE_METHODS
+def _connection_calls() -> set[str]:
+    # Every attribute the adapter reads off an RPC connection (self._connection.x, connection.x).
+    package = Path(metaapi_adapter.__file__).parent
+    names = set(TRADE_METHODS.values())
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and ast.unparse(node.value) in CONNECTIONS:
+                names.add(node.attr)
+    return names
 
-    faked = set(vars(FakeRpcConnection))
-    assert set(TRADE_METHODS.values()) <= faked
+
+CONNECTIONS = {"self._connection", "connection", "entry.connection"}
+
+
+@pytest.mark.parametrize("name", sorted(_connection_calls()))
+def test_every_connection_method_the_adapter_calls_exists_in_the_sdk_and_the_fake(
+    name: str,
+) -> None:
+    assert inspect.getattr_static(RpcMetaApiConnectionInstance, name, None) is not None
+    assert name in vars(FakeRpcConnection)
