@@ -39,6 +39,10 @@ class FlakyBroker:
         """Return the paper account behind a connection that fails as configured."""
         return _FlakyAccount(self, await self.paper.connect(credentials))
 
+    async def disconnect(self, account_id: str) -> None:
+        """Forget an account's connection (the paper broker keeps none)."""
+        await self.paper.disconnect(account_id)
+
 
 class _FlakyAccount:
     def __init__(self, broker: FlakyBroker, account: Any) -> None:

@@ -15,6 +15,7 @@ from signal_copier.core.errors import InvalidSettings
 from signal_copier.services.deps import Deps
 
 if TYPE_CHECKING:
+    from signal_copier.broker.metaapi import MetaApiBroker
     from signal_copier.broker.paper import PaperBroker
     from signal_copier.queue.inprocess import InProcessQueue
     from signal_copier.store.sqlite import SqliteStore
@@ -60,6 +61,18 @@ def build(
     vault = LocalVault(settings.vault_key, settings.vault_dir)
     deps = Deps(store=store, queue=queue, vault=vault, broker=broker, worker=settings.worker)
     return LocalRuntime(deps=deps, store=store, queue=queue, broker=broker)
+
+
+def metaapi_broker(region: str | None = None) -> MetaApiBroker:
+    """Return the MetaAPI broker (close it with `aclose()`); it needs the cloud dependencies."""
+    try:
+        from signal_copier.broker.metaapi import MetaApiBroker
+    except ImportError as e:
+        raise InvalidSettings(
+            "broker.kind 'metaapi' needs metaapi-cloud-sdk: ./dev setup dev, or install "
+            "signal-copier[cloud]"
+        ) from e
+    return MetaApiBroker(region=region)
 
 
 def _ensure(folder: Path) -> Path:

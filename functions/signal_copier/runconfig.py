@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.records import Plan
@@ -24,6 +24,27 @@ class PaperBrokerConfig(BaseModel):
     symbol_suffix: str = ""
 
 
+class MetaApiBrokerConfig(BaseModel):
+    """A real MT5 account through MetaAPI; the token stays in the local vault, never here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["metaapi"]
+    account_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    token_secret: str = Field(default="metaapi.token", pattern=r"^[A-Za-z0-9_.:-]{1,128}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,32}$")
+
+
+def _broker_kind(value: Any) -> str:
+    kind = value.get("kind", "paper") if isinstance(value, dict) else getattr(value, "kind", "")
+    return str(kind)
+
+
+BrokerConfig = Annotated[
+    Annotated[PaperBrokerConfig, Tag("paper")] | Annotated[MetaApiBrokerConfig, Tag("metaapi")],
+    Discriminator(_broker_kind),
+]
+
+
 class RunConfig(BaseModel):
     """A local run: where messages come from, the account, and the trader's settings."""
 
@@ -32,17 +53,18 @@ class RunConfig(BaseModel):
     data_dir: Path = Path("var")
     user_id: str = Field(default="me", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     plan: Plan = Plan.PREMIUM
-    broker: PaperBrokerConfig = PaperBrokerConfig()
+    broker: BrokerConfig = PaperBrokerConfig()
     settings: dict[str, Any] = Field(default_factory=dict)
 
     def demo_user(self) -> DemoUser:
         """Return the trader as the replay runner takes users."""
+        paper = self.broker if isinstance(self.broker, PaperBrokerConfig) else PaperBrokerConfig()
         return DemoUser(
             user_id=self.user_id,
             plan=self.plan,
-            balance=self.broker.balance,
+            balance=paper.balance,
             settings=self.settings,
-            symbol_suffix=self.broker.symbol_suffix,
+            symbol_suffix=paper.symbol_suffix,
         )
 
 

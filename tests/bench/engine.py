@@ -98,6 +98,9 @@ class _TimedBroker:
         await asyncio.sleep(ROUND_TRIP_S)  # a new connection costs a round trip too
         return _Timed(await self._paper.connect(credentials), self._began, self._first)
 
+    async def disconnect(self, account_id: str) -> None:
+        await self._paper.disconnect(account_id)
+
 
 async def round_trips(settings: dict[str, Any]) -> float:
     """Return the broker round trips before the first order of an opening (a warm cache)."""

@@ -77,6 +77,51 @@ async def pipeline_latency(messages: int, folder: Path) -> dict[str, float]:
     }
 
 
+async def metaapi_round_trips(folder: Path) -> dict[str, Any]:
+    """Count MetaAPI requests per opening through the adapter over the fake SDK.
+
+    Openings a simulated minute apart: the first (the connection opens), the same symbol again,
+    a new symbol, and a new symbol with the account guards on (max open trades, daily loss).
+    Returns the SDK calls each made before its first order was sent.
+    """
+    sys.path.insert(0, str(ROOT / "tests"))  # the fake SDK lives beside the tests
+    from fakes.metaapi import FakeSdk
+    from fakes.mt5 import Mt5Server
+    from signal_copier.broker.metaapi import Limits, MetaApiBroker
+
+    paper, ticks = PaperBroker(now=START), [0.0]
+    server = Mt5Server(paper)
+    broker = MetaApiBroker(
+        sdk=FakeSdk(server), limits=Limits(close_grace=0), now=lambda: paper.now,
+        monotonic=lambda: ticks[0],
+    )  # fmt: skip
+    store, queue = SqliteStore(str(folder / "metaapi.sqlite3")), InProcessQueue()
+    vault = LocalVault(folder / "mk", folder / "ms")
+    deps = Deps(store=store, queue=queue, vault=vault, broker=broker)
+    await accounts.register_user(deps, "alice", Plan.PREMIUM, {"max_signal_age_s": 3600})
+    paper.open_account("acc-alice", balance=Decimal(1_000_000))
+    await accounts.save_credentials(deps, "alice", Credentials(account_id="acc-alice", token="t"))
+    await accounts.follow_channel(deps, "alice", "bench")
+    pipeline = LocalPipeline(deps, queue, paper, {}, START)
+    before_first_order = []
+    guarded = {"max_signal_age_s": 3600, "max_open_trades": 50, "daily_loss_limit": "1000"}
+    for n, text in enumerate((ROTATION[0], ROTATION[0], ROTATION[1], ROTATION[2])):
+        if n == 3:  # the account guards read positions, orders and today's deals first
+            await accounts.register_user(deps, "alice", Plan.PREMIUM, guarded)
+        at = START + timedelta(minutes=n)
+        ticks[0] = 60.0 * n
+        seen = len(server.calls)
+        await pipeline.message(
+            RawMessage(chat_id="bench", message_id=n + 1, text=text, date=at, received=at), at
+        )
+        calls = server.calls[seen:]
+        before_first_order.append(calls[: calls.index("trade")])
+    await broker.aclose()
+    store.close()
+    names = ("first", "same_symbol", "new_symbol", "new_symbol_with_account_guards")
+    return dict(zip(names, before_first_order, strict=True))
+
+
 def parser_throughput(rounds: int, batches: int = 10) -> dict[str, Any]:
     """Parse the corpus `rounds` times in `batches`; return the best and median messages/s.
 
@@ -114,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = args.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         pipe = asyncio.run(pipeline_latency(opts.messages, Path(folder)))
+        trips = asyncio.run(metaapi_round_trips(Path(folder)))
     parsed = parser_throughput(opts.rounds)
     rows = [
         ("pipeline: message → orders on paper (p50)", f"{pipe['p50_ms']:.3f} ms", "-"),
@@ -125,6 +171,26 @@ def main(argv: list[str] | None = None) -> int:
             ">= 20,000",
         ),
         ("parser: messages/s, median batch", f"{parsed['median_per_s']:,.0f}", "-"),
+        (
+            "MetaAPI requests before the 1st order: first opening (connects)",
+            str(len(trips["first"])),
+            "-",
+        ),
+        (
+            "MetaAPI requests before the 1st order: same symbol again",
+            str(len(trips["same_symbol"])),
+            "<= 4",
+        ),
+        (
+            "MetaAPI requests before the 1st order: a new symbol",
+            str(len(trips["new_symbol"])),
+            "<= 4",
+        ),
+        (
+            "... a new symbol, max_open_trades + daily_loss_limit set",
+            str(len(trips["new_symbol_with_account_guards"])),
+            "<= 4",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'result':>14}  {'target':>10}")
@@ -134,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"({pipe['messages']} pipeline messages, 2 users; {parsed['messages']} parses; one process)"
     )
+    for name, calls in trips.items():
+        print(f"(MetaAPI, {name.replace('_', ' ')}: {', '.join(calls)})")
     return 0
 
 

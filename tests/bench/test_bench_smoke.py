@@ -15,3 +15,8 @@ async def test_pipeline_benchmark_runs_and_reports_latency(tmp_path: Path) -> No
 
 def test_parser_benchmark_runs() -> None:
     assert run.parser_throughput(1)["messages"] > 0
+
+
+async def test_metaapi_round_trip_benchmark_runs(tmp_path: Path) -> None:
+    trips = await run.metaapi_round_trips(tmp_path)
+    assert trips["first"][:3] == ["get_account", "connect", "wait_synchronized"]

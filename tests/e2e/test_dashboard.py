@@ -79,6 +79,7 @@ def test_a_skipped_message_shows_its_reason_in_trades_and_the_signal_log() -> No
         reason = row.inner_text()
         page.click('#nav a[data-page="log"]')
         page.wait_for_selector("#signal-log .outcomes li.skipped", timeout=WAIT)
+        page.wait_for_selector("#signal-log >> text=nothing (", timeout=WAIT)  # chatter, too
         logged = page.inner_text("#signal-log")
         screenshot(page, "signal-log-skips")
 

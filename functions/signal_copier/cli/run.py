@@ -23,13 +23,18 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from signal_copier.runconfig import load_run_config
+    from signal_copier.runconfig import MetaApiBrokerConfig, load_run_config
 
     config = load_run_config(args.config)
     events = replay.load(config.replay)
     settings = replace(Settings.from_env(os.environ), data_dir=config.data_dir)
-    result = asyncio.run(
-        replay_events(settings, events, quiet=args.json, users=(config.demo_user(),))
-    )
+    if isinstance(config.broker, MetaApiBrokerConfig):  # a real account, on the real clock
+        from signal_copier.cli.live import replay_on_metaapi
+
+        result = asyncio.run(replay_on_metaapi(config, settings, events))
+    else:
+        result = asyncio.run(
+            replay_events(settings, events, quiet=args.json, users=(config.demo_user(),))
+        )
     print_result(result, as_json=args.json)
     return 0

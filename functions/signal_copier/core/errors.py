@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from signal_copier.core.reasons import Reason
 
 
@@ -69,6 +71,16 @@ class BrokerUnavailable(Retryable):
     """The broker could not be reached or timed out; the outcome is unknown or nothing happened."""
 
     reason = Reason.BROKER_UNAVAILABLE
+
+
+class BrokerThrottled(BrokerUnavailable):
+    """The broker's rate limit was hit; `retry_at` is when it says to try again (None if unsaid)."""
+
+    reason = Reason.BROKER_THROTTLED
+
+    def __init__(self, detail: str = "", *, retry_at: datetime | None = None) -> None:
+        super().__init__(detail)
+        self.retry_at = retry_at
 
 
 class StoreUnavailable(Retryable):

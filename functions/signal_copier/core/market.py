@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -166,3 +167,52 @@ class BrokerEvent:
     time: datetime
     reason: DealReason = DealReason.CLOSE
     order_id: str = ""
+
+
+def broker_events(
+    account_id: str,
+    deals: Iterable[Deal],
+    *,
+    open_positions: Collection[str],
+    pending_orders: Collection[str] = (),
+    owners: Mapping[str, str] | None = None,
+) -> list[BrokerEvent]:
+    """Return the events that polled deals mean, oldest first (the sweep's source of events).
+
+    - an opening deal of an order in `pending_orders` (entries that were waiting) → ORDER_FILLED;
+      other opening deals (market orders the copier sent itself) are no event;
+    - a closing deal by SL or TP → POSITION_CLOSED (MT5 closes the whole position on a hit);
+    - any other closing deal → POSITION_CLOSED if its position is not in `open_positions`, else
+      POSITION_REDUCED. Read `open_positions` after the deals: a position closed in full between
+      the two reads is then reported closed, never reduced.
+
+    `owners` (position id → clientId) fills the clientId of deals that lost it (brokers write
+    their own comment on SL/TP fills, where MetaAPI keeps the clientId).
+    """
+    events = []
+    for deal in sorted(deals, key=lambda d: (d.time, d.id)):
+        if deal.reason is DealReason.OPEN:
+            if deal.order_id not in pending_orders:
+                continue
+            kind = EventKind.ORDER_FILLED
+        elif deal.reason in (DealReason.SL, DealReason.TP):
+            kind = EventKind.POSITION_CLOSED
+        elif deal.position_id in open_positions:
+            kind = EventKind.POSITION_REDUCED
+        else:
+            kind = EventKind.POSITION_CLOSED
+        events.append(
+            BrokerEvent(
+                kind=kind,
+                account_id=account_id,
+                position_id=deal.position_id,
+                client_id=deal.client_id or (owners or {}).get(deal.position_id, ""),
+                symbol=deal.symbol,
+                price=deal.price,
+                volume=deal.volume,
+                time=deal.time,
+                reason=deal.reason,
+                order_id=deal.order_id,
+            )
+        )
+    return events

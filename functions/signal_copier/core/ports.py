@@ -366,6 +366,10 @@ class Broker(Protocol):
         """Return a connected account (cached by the adapter)."""
         ...
 
+    async def disconnect(self, account_id: str) -> None:
+        """Close and forget cached connections to an account (its credentials changed or went)."""
+        ...
+
 
 class MessageSource(Protocol):
     """Telegram messages in the order they happened (live or replayed)."""

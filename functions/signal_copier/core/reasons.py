@@ -59,6 +59,14 @@ class Reason(StrEnum):
     TRADE_DISABLED = "trade_disabled"
     NOT_FOUND = "not_found"
     UNKNOWN_ACCOUNT = "unknown_account"
+    BROKER_THROTTLED = "broker_throttled"  # the broker's rate limit: retry at its recommended time
+    BROKER_TOKEN_REJECTED = "broker_token_rejected"  # 401/403: connect the account again
+    ACCOUNT_NOT_DEPLOYED = "account_not_deployed"  # the MetaAPI account is undeployed: deploy it
+    INVESTOR_PASSWORD = "investor_password"  # read-only login: use the master password
+    AUTOTRADING_DISABLED = "autotrading_disabled"
+    BROKER_LIMIT = "broker_limit"  # the broker's cap on orders, volume or positions
+    HEDGING_PROHIBITED = "hedging_prohibited"
+    FROZEN = "frozen"  # too close to the market to change (freeze level)
 
     # Inputs, storage and the pipeline itself
     ERROR = "error"

@@ -47,6 +47,8 @@ async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
 async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -> None:
     """Encrypt and store a user's broker credentials; the account becomes theirs alone.
 
+    A connection the broker cached for the old credentials is closed.
+
     AccountTaken if another user connected that account (two users on one account would close
     each other's trades and receive each other's broker events).
     """
@@ -57,6 +59,8 @@ async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -
     deps.instruments.forget(user_id)
     if previous is not None and previous != credentials.account_id:
         await deps.store.release_account(previous, user_id)
+    if previous is not None:
+        await deps.broker.disconnect(previous)
 
 
 async def _stored_account(deps: Deps, user_id: str) -> str | None:

@@ -100,6 +100,9 @@ class PaperBroker:
         """Return the account named by the credentials (the token is not checked)."""
         return self.account(credentials.account_id)
 
+    async def disconnect(self, account_id: str) -> None:
+        """Do nothing: paper accounts keep no connection."""
+
     def advance(self, now: datetime) -> None:
         """Move the paper clock forward without changing prices."""
         self._venue.advance(now)
