@@ -1,8 +1,8 @@
 """The Queue port on Google Pub/Sub: batched publishing, JSON payloads, string attributes.
 
-There are no ordering keys (ARCHITECTURE.md, "Cloud delivery"). Every message also carries the
-attribute `origin_topic`, so the dead-letter handler knows where a message was going, and the running
-trace id (`trace`) unless the caller set one.
+There are no ordering keys (ARCHITECTURE.md, "Cloud delivery"). Every message also carries
+the attribute `origin_topic`, so the dead-letter handler knows where a message was going, and
+the running trace id (`trace`) unless the caller set one.
 """
 
 from __future__ import annotations
