@@ -81,7 +81,9 @@ def secret_manager() -> Iterator[SecretManagerStub]:
 
         def _reply(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            status, body = stub.answer(self.command, self.path.split("?")[0], self.rfile.read(length))
+            status, body = stub.answer(
+                self.command, self.path.split("?")[0], self.rfile.read(length)
+            )
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

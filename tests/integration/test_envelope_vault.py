@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from google.cloud import firestore
-from secret_manager_stub import SecretManagerStub, secret_manager
 
+from secret_manager_stub import SecretManagerStub, secret_manager
 from signal_copier.core.errors import InvalidInput
 from signal_copier.stack.emulators import Emulators
 from signal_copier.vault.envelope import FORMAT, EnvelopeVault
@@ -69,9 +69,7 @@ async def test_a_ciphertext_copied_to_another_user_fails_to_decrypt(
     vault: EnvelopeVault, db: firestore.AsyncClient
 ) -> None:
     await vault.put("broker.tg1", TOKEN)
-    await db.document("users/tg2/private/broker").set(
-        await _record(db, "users/tg1/private/broker")
-    )
+    await db.document("users/tg2/private/broker").set(await _record(db, "users/tg1/private/broker"))
 
     with pytest.raises(SecretUnreadable, match="tampered, moved"):
         await vault.get("broker.tg2")

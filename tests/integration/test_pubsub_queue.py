@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from pubsub_topology import Topology, topology
 
+from pubsub_topology import Topology, topology
 from signal_copier import logs
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import Publication
@@ -29,7 +29,12 @@ async def test_publish_delivers_the_payload_as_json_with_string_attributes(
 
     (received,) = topology.pull(subscription, 1)
     assert json.loads(received.data) == payload
-    assert received.attributes == {"user": "tg1", "chat": "-100", "epoch": "3", "origin_topic": topic}
+    assert received.attributes == {
+        "user": "tg1",
+        "chat": "-100",
+        "epoch": "3",
+        "origin_topic": topic,
+    }
 
 
 async def test_the_running_trace_id_travels_as_an_attribute_unless_one_is_given(
@@ -105,7 +110,7 @@ async def test_a_publish_not_confirmed_in_time_is_retryable(
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{free_port()}")  # nobody answers
     queue = PubSubQueue("demo-unreachable", publish_timeout=0.5)
 
-    with pytest.raises(QueueUnavailable, match="not confirmed within 0.5s"):
+    with pytest.raises(QueueUnavailable, match=r"not confirmed within 0\.5s"):
         await queue.publish("intents", {"n": 1})
 
 

@@ -6,8 +6,8 @@ import os
 from functools import partial
 
 import pytest
-from secret_manager_stub import SecretManagerStub, secret_manager
 
+from secret_manager_stub import SecretManagerStub, secret_manager
 from signal_copier.vault.local import SecretUnreadable
 from signal_copier.vault.secret_manager import (
     DataKey,
