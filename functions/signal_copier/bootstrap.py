@@ -11,7 +11,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,7 +130,7 @@ def _broker(settings: Settings, closers: list[Closer]) -> Broker:
     if settings.broker == "paper":
         from signal_copier.broker.paper import PaperBroker
 
-        return PaperBroker()
+        return PaperBroker(now=datetime.now(UTC))  # served on the real clock
     # Imported by name: the MetaAPI adapter (broker/metaapi.py) is built beside this one.
     module = importlib.import_module("signal_copier.broker.metaapi")
     metaapi: Any = module.MetaApiBroker()
