@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from google.api_core.exceptions import DeadlineExceeded
+from google.api_core.exceptions import AlreadyExists, DeadlineExceeded
 from google.cloud import pubsub_v1
 from google.cloud.pubsub_v1.types import PushConfig
 
@@ -49,6 +49,16 @@ class Topology:
         self.publisher.create_topic(name=path)
         self.topics.append(path)
         return short
+
+    def named_topic(self, name: str) -> str:
+        """Create the topic `name` itself (as the copier publishes to it) unless it exists."""
+        path = self.publisher.topic_path(self.project, name)
+        try:
+            self.publisher.create_topic(name=path)
+        except AlreadyExists:
+            return name
+        self.topics.append(path)
+        return name
 
     def pull_subscription(self, topic: str) -> str:
         """Create a pull subscription on a topic; return its path."""
@@ -98,7 +108,7 @@ class Topology:
         self.publisher.stop()
 
     def _subscribe(self, topic: str, push: PushConfig, ack_deadline: int = 10) -> str:
-        name = f"{topic}-sub{len(self.subscriptions)}"
+        name = f"{self.prefix}-{topic}-sub{len(self.subscriptions)}"
         path = self.subscriber.subscription_path(self.project, name)
         self.subscriber.create_subscription(
             name=path,
