@@ -11,8 +11,10 @@ import asyncio
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions as google_errors
@@ -112,22 +114,41 @@ class PubSubQueue:
         return self._client
 
     async def _confirm(self, topic: str, futures: list[Future[str]]) -> None:
-        waiting = [asyncio.wrap_future(f) for f in futures]
-        done, pending = await asyncio.wait(waiting, timeout=self._timeout)
-        for late in pending:  # still in flight: retrieve its outcome later, never warn about it
-            late.add_done_callback(_consume)
-        failures = [error for f in done if (error := f.exception()) is not None]
+        # One wake-up of the loop for the whole batch, not one per message.
+        everything = asyncio.wrap_future(_all_of(futures))
+        await asyncio.wait([everything], timeout=self._timeout)
+        everything.cancel()  # still waiting after the timeout: stop waiting (no-op when done)
+        failures = [error for f in futures if f.done() and (error := f.exception()) is not None]
         if failures:
             first = failures[0]
             _log.warning("%d of %d publishes to %s failed", len(failures), len(futures), topic)
             if not isinstance(first, _REFUSED + _RETRIED):
                 raise first  # not a Pub/Sub outcome: a bug, shown as it is
             raise _translate(topic, first) from first
+        pending = sum(not f.done() for f in futures)
         if pending:
             raise QueueUnavailable(
-                f"{len(pending)} of {len(futures)} messages to {topic!r} "
+                f"{pending} of {len(futures)} messages to {topic!r} "
                 f"not confirmed within {self._timeout:g}s"
             )
+
+
+def _all_of(futures: list[Future[str]]) -> Future[None]:
+    combined: Future[None] = Future()
+    remaining = [len(futures)]
+    lock = threading.Lock()
+
+    def one_done(_: Future[str]) -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            with suppress(InvalidStateError):  # the waiter gave up (timeout) and cancelled it
+                combined.set_result(None)
+
+    for future in futures:
+        future.add_done_callback(one_done)
+    return combined
 
 
 def _send(client: PublisherClient, path: str, messages: list[Message]) -> list[Any]:
@@ -195,11 +216,6 @@ def _translate(topic: str, error: BaseException) -> Exception:
     if isinstance(error, _REFUSED):
         return InvalidInput(f"Pub/Sub refused a message for {topic!r}: {name}")
     return QueueUnavailable(f"publishing to {topic!r} failed: {name}")
-
-
-def _consume(future: asyncio.Future[str]) -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 if TYPE_CHECKING:
