@@ -37,6 +37,7 @@ async def on_message(request: Request) -> Response:
 
 async def _message(push: PushMessage, deps: Deps, now: datetime) -> str:
     message = codec.from_dict(RawMessage, push.data)
+    ids.check_chat_id(message.chat_id)  # it becomes part of document ids
     record = await pipeline.handle_message(message, deps, now)
     return "duplicate" if record is None else "done"
 
@@ -50,6 +51,7 @@ async def on_intent(request: Request) -> Response:
 async def _intent(push: PushMessage, deps: Deps, now: datetime) -> str:
     intent = codec.from_dict(Intent, push.data)
     ids.check_id(intent.user_id, "user_id")
+    ids.check_chat_id(intent.chat_id)
     result = await pipeline.execute_intent(intent, deps, now)
     return "duplicate" if result is None else str(result.status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -173,6 +174,20 @@ def test_an_intent_for_an_id_outside_the_safe_alphabet_is_acknowledged_as_malfor
     assert orders_on_account(client, deps, "tg1") == 0
 
 
+@pytest.mark.parametrize("client", ["on_message"], indirect=True)
+@pytest.mark.parametrize("chat", ["chats/x", "", "@a", "-100/1"])
+def test_a_message_from_a_malformed_chat_id_is_acknowledged_and_stores_nothing(
+    client: TestClient, chat: str
+) -> None:
+    deps = _onboard(client, "tg1")
+
+    answer = client.post("/", json=push_body({**channel_message(), "chat_id": chat}))
+
+    assert answer.json() == {"status": "malformed"}
+    assert client.portal is not None
+    assert client.portal.call(deps.store.latest_message, chat, 812) is None
+
+
 @pytest.mark.parametrize("client", ["on_broker_event"], indirect=True)
 def test_a_broker_event_for_a_trade_the_copier_does_not_know_changes_nothing(
     client: TestClient,
@@ -276,3 +291,22 @@ def test_bad_settings_keep_the_message_for_redelivery(
         answer = client.post("/", json=push_body(open_intent("tg1")))
 
     assert (answer.status_code, answer.json()) == (500, {"status": "unavailable"})
+
+
+def test_stopping_the_server_loop_closes_the_runtime(local_functions: Path) -> None:
+    with TestClient(app("api")) as client:
+        deps = _deps(client)
+        assert client.portal is not None
+        assert client.portal.call(deps.store.get_user, "tg1") is None  # open while serving
+
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(deps.store.get_user("tg1"))
+
+
+def test_a_new_serving_loop_gets_its_own_runtime(local_functions: Path) -> None:
+    with TestClient(app("api")) as first:
+        before = _deps(first)
+    with TestClient(app("api")) as second:
+        after = _deps(second)
+
+    assert after is not before
