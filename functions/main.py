@@ -8,9 +8,7 @@ created inside the serving loop on first use and shared by every function of the
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from typing import Any
 
 from functions_framework import aio
 from starlette.requests import Request
@@ -87,30 +85,8 @@ async def sweep(request: Request) -> Response:
 
 
 @aio.http
-async def api(request: Request) -> Any:
-    """The dashboard's HTTP API (its own Starlette app when present), and a health route."""
+async def api(request: Request) -> Response:
+    """The dashboard's HTTP API; here its health route (the routes need cloud ports, see README)."""
     if request.url.path.rstrip("/") in ("", "/healthz"):
         return JSONResponse({"status": "ok"})
-    if _API is None:
-        return JSONResponse({"status": "not_found"}, status_code=404)
-    return _Mounted(_API)
-
-
-class _Mounted(Response):
-    # Hands the request to another ASGI app: Starlette calls the returned response with the
-    # request's own scope, receive and send.
-    def __init__(self, app: Any) -> None:
-        super().__init__()
-        self._app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self._app(scope, receive, send)
-
-
-def _dashboard_app() -> Any:
-    if importlib.util.find_spec("signal_copier.api") is None:
-        return None
-    return importlib.import_module("signal_copier.api").app
-
-
-_API = _dashboard_app()
+    return JSONResponse({"status": "not_found"}, status_code=404)

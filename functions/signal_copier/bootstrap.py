@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from signal_copier.config import Settings
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.ports import Broker, Queue, Store, Vault
-from signal_copier.services.deps import Deps
+from signal_copier.services.deps import Deps, Timing
 
 if TYPE_CHECKING:
     from signal_copier.broker.metaapi import MetaApiBroker
@@ -61,9 +61,22 @@ def build(settings: Settings) -> Runtime:
         vault=vault,
         broker=broker,
         worker=settings.worker,
-        lease=timedelta(seconds=settings.claim_lease_s),
+        timing=timing(settings),
     )
     return Runtime(settings=settings, deps=deps, closers=tuple(closers))
+
+
+def timing(settings: Settings) -> Timing:
+    """Return the timing table the settings set."""
+    return Timing(
+        lease=timedelta(seconds=settings.claim_lease_s),
+        max_attempts=settings.max_attempts,
+        followup_bound=timedelta(seconds=settings.followup_bound_s),
+        settle_window=timedelta(seconds=settings.settle_window_s),
+        retry_grace=timedelta(seconds=settings.retry_grace_s),
+        opening_hold=timedelta(seconds=settings.opening_hold_s),
+        sweep_batch=settings.sweep_batch,
+    )
 
 
 def _store(settings: Settings, closers: list[Closer]) -> Store:
@@ -175,7 +188,14 @@ def build_local(
     queue = InProcessQueue()
     broker = PaperBroker(now=start) if start is not None else PaperBroker()
     vault = LocalVault(settings.vault_key, settings.vault_dir)
-    deps = Deps(store=store, queue=queue, vault=vault, broker=broker, worker=settings.worker)
+    deps = Deps(
+        store=store,
+        queue=queue,
+        vault=vault,
+        broker=broker,
+        worker=settings.worker,
+        timing=timing(settings),
+    )
     return LocalRuntime(deps=deps, store=store, queue=queue, broker=broker)
 
 

@@ -68,7 +68,14 @@ class Settings:
     firestore_database: str = "(default)"
     worker: str = "local"
     log_level: str = "INFO"
-    claim_lease_s: float = 60.0  # ARCHITECTURE.md timing table: intent claim lease
+    # ARCHITECTURE.md's timing table (services.deps.Timing); defaults are the table's values.
+    claim_lease_s: float = 60.0
+    max_attempts: int = 8
+    followup_bound_s: float = 120.0
+    settle_window_s: float = 1800.0
+    retry_grace_s: float = 60.0
+    opening_hold_s: float = 120.0
+    sweep_batch: int = 500
     publish_timeout_s: float = 10.0  # a Pub/Sub publish not confirmed by then is Retryable
     data_key_secret: str = ""  # Secret Manager secret holding the data keys (envelope vault)
     secret_manager_endpoint: str = ""  # a local Secret Manager stand-in (tests; never production)
@@ -122,6 +129,12 @@ class Settings:
             worker=environ.get("COPIER_WORKER", "local"),
             log_level=environ.get("COPIER_LOG_LEVEL", "INFO").upper(),
             claim_lease_s=_seconds(environ, "COPIER_CLAIM_LEASE_S", 60.0),
+            max_attempts=_count(environ, "COPIER_MAX_ATTEMPTS", 8),
+            followup_bound_s=_seconds(environ, "COPIER_FOLLOWUP_BOUND_S", 120.0),
+            settle_window_s=_seconds(environ, "COPIER_SETTLE_WINDOW_S", 1800.0),
+            retry_grace_s=_seconds(environ, "COPIER_RETRY_GRACE_S", 60.0),
+            opening_hold_s=_seconds(environ, "COPIER_OPENING_HOLD_S", 120.0),
+            sweep_batch=_count(environ, "COPIER_SWEEP_BATCH", 500),
             publish_timeout_s=_seconds(environ, "COPIER_PUBLISH_TIMEOUT_S", 10.0),
             data_key_secret=environ.get("COPIER_DATA_KEY_SECRET", ""),
             secret_manager_endpoint=environ.get("COPIER_SECRET_MANAGER_ENDPOINT", ""),
@@ -201,3 +214,12 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < seconds < 86_400:
         raise InvalidSettings(f"{name}: must be a number of seconds above 0, not {value!r}")
     return seconds
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 0 < int(value) <= 100_000:
+        raise InvalidSettings(f"{name}: must be a whole number from 1 to 100000, not {value!r}")
+    return int(value)

@@ -59,7 +59,7 @@ def test_a_message_pushed_to_a_functions_framework_server_fans_out_to_intents(
 ) -> None:
     store = SqliteStore(str(tmp_path / "copier.sqlite3"))
     for user in ("tg1", "tg2"):
-        asyncio.run(store.put_subscription(Subscription(user_id=user, chat_id=CHAT)))
+        asyncio.run(store.add_subscription(Subscription(user_id=user, chat_id=CHAT), None))
     messages, intents = topology.named_topic("messages"), topology.named_topic("intents")
     observed = topology.pull_subscription(intents)
 

@@ -26,7 +26,6 @@ from signal_copier import serving
 from signal_copier.core import codec
 from signal_copier.core.model import Intent, Status
 from signal_copier.queue.inprocess import InProcessQueue
-from signal_copier.services import pipeline
 from signal_copier.services.deps import Deps
 from signal_copier.stack.emulators import free_port
 
@@ -98,8 +97,9 @@ def test_an_intent_claimed_by_another_worker_is_redelivered_later(client: TestCl
     deps = _onboard(client, "tg1")
     payload = open_intent("tg1")
     assert client.portal is not None
+    intent = codec.from_dict(Intent, payload)
     client.portal.call(
-        deps.store.claim, payload["id"], "other:1", datetime.now(UTC), timedelta(seconds=60)
+        deps.store.claim, intent, "other:1", datetime.now(UTC), timedelta(seconds=60)
     )
 
     answer = client.post("/", json=push_body(payload))
@@ -241,23 +241,29 @@ def test_other_dead_letters_are_logged_and_acknowledged(
 
 
 @pytest.mark.parametrize("client", ["sweep"], indirect=True)
-def test_the_sweep_visits_every_user_with_copied_trades_and_reports_its_steps(
+def test_the_sweep_republishes_an_intent_whose_worker_died_and_reports_each_step(
     client: TestClient,
 ) -> None:
     deps = _onboard(client, "tg1")
-    _onboard(client, "tg2")
-    assert client.portal is not None
     intent = codec.from_dict(Intent, open_intent("tg1"))
-    client.portal.call(pipeline.execute_intent, intent, deps, datetime.now(UTC))
+    crashed_at = datetime.now(UTC) - timedelta(minutes=5)
+    assert client.portal is not None
+    client.portal.call(deps.store.claim, intent, "dead:1", crashed_at, timedelta(seconds=60))
 
     answer = client.post("/")
 
     assert answer.status_code == 200
     assert answer.json() == {
         "status": "done",
-        "steps": {"expire_pending": {"users": 1, "cancelled": 0, "failed_users": 0}},
+        "steps": {
+            "edits_resumed": 0,
+            "parked_rerun": 0,
+            "claims_republished": 1,
+            "pending_expired": 0,
+        },
         "failed": {},
     }
+    assert [i["id"] for i in _intents(deps)] == [intent.id]
 
 
 @pytest.mark.parametrize("client", ["api"], indirect=True)
