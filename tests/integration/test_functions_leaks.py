@@ -56,8 +56,14 @@ NEEDLES = {name: _forms(v.encode()) for name, v in SECRETS.items()} | {"data key
 
 
 # Loggers that do not pass records up to the root get the capture handler themselves:
-# google-api-core stops "google" from propagating unless it is configured first, as here.
-CAPTURED = ("", "google", "signal_copier")
+# google-api-core stops "google" from propagating unless it is configured first (as here), and
+# servers started by earlier tests may have configured uvicorn's loggers the same way.
+ALWAYS = ("", "google", "signal_copier")
+
+
+def _loggers() -> list[logging.Logger]:
+    found = [v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)]
+    return [logging.getLogger(name) for name in ALWAYS] + found
 
 
 @pytest.fixture
@@ -66,29 +72,29 @@ def capture() -> Iterator[logging.StreamHandler[io.StringIO]]:
     handler = logging.StreamHandler(io.StringIO())
     handler.setFormatter(logs.JsonFormatter())
     handler.setLevel(logging.DEBUG)
-    every = [logging.getLogger(name) for name in CAPTURED]
-    every += [v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)]
-    saved = [(lg, lg.level, lg.propagate) for lg in every]
+    google = logging.getLogger("google")
+    was_propagating, google.propagate = google.propagate, False  # captured itself: once
+    every = _loggers()
+    saved = [(lg, lg.level) for lg in every]
+    holders = [lg for lg in every if lg.name in ALWAYS or lg is logging.root or not lg.propagate]
     for lg in every:
         lg.setLevel(logging.DEBUG)
-    for name in CAPTURED:
-        logging.getLogger(name).addHandler(handler)
-    logging.getLogger("google").propagate = False  # captured above: no line twice
+    for lg in holders:
+        lg.addHandler(handler)
     yield handler
-    for name in CAPTURED:
-        logging.getLogger(name).removeHandler(handler)
-    for lg, level, propagate in saved:
+    for lg in _loggers():
+        lg.removeHandler(handler)
+    for lg, level in saved:
         lg.setLevel(level)
-        lg.propagate = propagate
+    google.propagate = was_propagating
 
 
-def _escaped() -> list[str]:
-    """Return loggers whose records reach no captured logger."""
-    captured = {logging.getLogger(name) for name in CAPTURED}
+def _escaped(handler: logging.Handler) -> list[str]:
+    """Return loggers whose records reach no logger holding the capture handler."""
     found = []
     for name, lg in logging.root.manager.loggerDict.items():
         current: logging.Logger | None = lg if isinstance(lg, logging.Logger) else None
-        while current is not None and current not in captured:
+        while current is not None and handler not in current.handlers:
             current = current.parent if current.propagate else None
         if isinstance(lg, logging.Logger) and current is None:
             found.append(name)
@@ -173,7 +179,7 @@ def test_no_secret_leaks_into_logs_documents_responses_or_dead_letters(
         assert servers.call(stored_secret.get("bot.tg1")) == SECRETS["bot token"].encode()
 
     logged = capture.stream.getvalue().encode()
-    assert _escaped() == []
+    assert _escaped(capture) == []
     documents = asyncio.run(_firestore_dump(emulators.project))
     sqlite = b"".join(p.read_bytes() for p in tmp_path.glob("copier.sqlite3*"))
     dead_letters = b"".join(i.data + repr(i.attributes).encode() for i in intents)
