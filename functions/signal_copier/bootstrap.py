@@ -144,11 +144,9 @@ def _broker(settings: Settings, closers: list[Closer]) -> Broker:
         from signal_copier.broker.paper import PaperBroker
 
         return PaperBroker(now=datetime.now(UTC))  # served on the real clock
-    # Imported by name: the MetaAPI adapter (broker/metaapi.py) is built beside this one.
-    module = importlib.import_module("signal_copier.broker.metaapi")
-    metaapi: Any = module.MetaApiBroker()
+    metaapi = metaapi_broker(settings.metaapi_region or None)
     closers.append(metaapi.aclose)
-    return metaapi  # type: ignore[no-any-return]
+    return metaapi
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

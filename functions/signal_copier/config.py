@@ -84,6 +84,7 @@ class Settings:
     push_audience: str = ""  # audience prefix: each endpoint expects <prefix>/<entry point>
     push_service_account: str = ""  # the email Pub/Sub signs push tokens as
     push_jwks_url: str = GOOGLE_JWKS
+    metaapi_region: str = ""  # connect only accounts in this MetaAPI region (empty: any)
 
     @property
     def database(self) -> Path:
@@ -143,6 +144,7 @@ class Settings:
             push_audience=environ.get("COPIER_PUSH_AUDIENCE", "").rstrip("/"),
             push_service_account=environ.get("COPIER_PUSH_SERVICE_ACCOUNT", ""),
             push_jwks_url=environ.get("COPIER_PUSH_JWKS_URL", GOOGLE_JWKS),
+            metaapi_region=environ.get("COPIER_METAAPI_REGION", ""),
         )
         problems = _missing(settings) + _production_refusals(settings, environ)
         if problems:
