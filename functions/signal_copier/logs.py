@@ -6,7 +6,13 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TextIO
+
+TRACE_FIELD = "logging.googleapis.com/trace"
+_trace: ContextVar[str] = ContextVar("signal_copier_trace", default="")
 
 # Last line of defence: anything shaped like a token or key never reaches the log.
 _SECRET = re.compile(
@@ -21,9 +27,10 @@ class JsonFormatter(logging.Formatter):
         """Return the record as one JSON line."""
         message = _SECRET.sub(r"\1\2\3***", record.getMessage())
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
-        trace = getattr(record, "trace_id", None)
+        trace = getattr(record, "trace_id", None) or _trace.get()
         if trace:
             entry["trace_id"] = trace
+            entry[TRACE_FIELD] = trace
         if record.exc_info:
             entry["exception"] = _SECRET.sub(r"\1\2\3***", self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
@@ -37,3 +44,18 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+@contextmanager
+def trace(trace_id: str) -> Iterator[None]:
+    """Tag every log line written inside the block (this task only) with `trace_id`."""
+    token = _trace.set(trace_id)
+    try:
+        yield
+    finally:
+        _trace.reset(token)
+
+
+def current_trace() -> str:
+    """Return the trace id of the running block, or ""."""
+    return _trace.get()

@@ -62,7 +62,7 @@ def replay_rate(messages: int) -> dict[str, float]:
     users = tuple(replace(u, plan=Plan.PREMIUM) for u in demo.DEMO_USERS)
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings.from_env({}), data_dir=Path(folder))
-        runtime = bootstrap.build(settings, start=events[0].at)
+        runtime = bootstrap.build_local(settings, start=events[0].at)
         began = time.perf_counter()
         try:
             asyncio.run(demo.run(events, runtime.deps, runtime.queue, runtime.broker, None, users))

@@ -7,6 +7,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import run
 
+from signal_copier.stack.emulators import Emulators
+
 
 async def test_pipeline_benchmark_runs_and_reports_latency(tmp_path: Path) -> None:
     figures = await run.pipeline_latency(30, tmp_path)
@@ -20,3 +22,10 @@ def test_parser_benchmark_runs() -> None:
 async def test_metaapi_round_trip_benchmark_runs(tmp_path: Path) -> None:
     trips = await run.metaapi_round_trips(tmp_path)
     assert trips["first"][:3] == ["get_account", "connect", "wait_synchronized"]
+
+
+async def test_fanout_publish_benchmark_runs_on_the_emulator(emulators: Emulators) -> None:
+    from pubsub_fanout import publish_fanout
+
+    figures = await publish_fanout(emulators.project, 50)
+    assert figures["messages"] == 50 and figures["seconds"] > 0

@@ -47,7 +47,7 @@ async def replay_events(
 ) -> dict[str, Any]:
     """Build the local runtime and replay events through it; return the summary."""
     start = events[0].at if events else None
-    runtime = bootstrap.build(settings, start=start)
+    runtime = bootstrap.build_local(settings, start=start)
     try:
         progress = None if quiet else _progress(sys.stderr)
         return await demo.run(events, runtime.deps, runtime.queue, runtime.broker, progress, users)

@@ -53,7 +53,7 @@ async def replay_on_metaapi(
     owned = None
     if broker is None:  # ours to close; a broker handed in stays the caller's
         broker = owned = bootstrap.metaapi_broker(target.region)
-    runtime = bootstrap.build(settings)
+    runtime = bootstrap.build_local(settings)
     deps = replace(runtime.deps, broker=broker)
     try:
         notes = await _onboard(deps, config, target, events)

@@ -58,7 +58,7 @@ async def _run(
 
     from signal_copier.cli.serve_app import LocalServer
 
-    runtime = bootstrap.build(settings, start=events[0].at if events else None)
+    runtime = bootstrap.build_local(settings, start=events[0].at if events else None)
     code = f"{secrets.randbelow(90000) + 10000}"
     server = LocalServer(runtime, telegram_code=code, web_dir=ROOT / "web")
     try:

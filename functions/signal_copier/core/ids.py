@@ -6,6 +6,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from signal_copier.core.errors import InvalidInput
+
 VERSION_HASH_BITS = 24  # two edits within one second stay two versions (collision 1 in 16M)
 CLIENT_ID_PREFIX = "sc"
 CLIENT_ID_LEN = 20  # MetaAPI: comment + clientId <= 26 chars; leave room for a leg suffix
@@ -85,3 +87,75 @@ def event_intent_id(user_id: str, client_id: str, kind: str) -> str:
     """
     raw = f"event|{user_id}|{client_id}|{kind}".encode()
     return hashlib.sha256(raw).hexdigest()[:32]
+
+
+# Ids that become Firestore document ids or Secret Manager names are checked against both
+# alphabets. Firestore: no "/", not "." or "..", not "__…__", ≤ 1500 bytes. Secret Manager:
+# [A-Za-z0-9_-]{1,255}. A safe id satisfies both, so it can be a path segment anywhere.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_RESERVED = re.compile(r"__.*__")
+_USER_ID = re.compile(r"tg([1-9][0-9]{0,19})")
+_CHAT_ID = re.compile(r"-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{3,31}")
+USER_ID_PREFIX = "tg"
+
+
+def is_firestore_id(value: str) -> bool:
+    """Return True if `value` can be a Firestore document id (and so a path segment)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value.encode("utf-8", "surrogatepass")) <= 1500
+        and value.isprintable()
+        and "/" not in value
+        and value not in (".", "..")
+        and not _RESERVED.fullmatch(value)
+    )
+
+
+def is_secret_manager_id(value: str) -> bool:
+    """Return True if `value` fits Secret Manager's alphabet for names ([A-Za-z0-9_-]{1,255})."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,255}", value) is not None
+
+
+def check_id(value: str, what: str) -> str:
+    """Return `value` if it is safe as a Firestore id and a Secret Manager name; else raise.
+
+    Raises InvalidInput naming `what` (user ids, vault kinds and other ids built from input).
+    """
+    if not (isinstance(value, str) and _SAFE_ID.fullmatch(value)) or _RESERVED.fullmatch(value):
+        raise InvalidInput(f"{what}: must be 1-128 of A-Z a-z 0-9 _ - (not __…__), got {value!r}")
+    return value
+
+
+def check_chat_id(value: str) -> str:
+    """Return a Telegram chat id ("-100123…", "123", "@name") if well formed; else raise."""
+    if not (isinstance(value, str) and _CHAT_ID.fullmatch(value)):
+        raise InvalidInput(f"chat_id: must be a Telegram id or @username, got {value!r}")
+    return value
+
+
+def user_id(telegram_id: int) -> str:
+    """Return the copier's user id (`tg<id>`) of a Telegram account."""
+    if isinstance(telegram_id, bool) or not isinstance(telegram_id, int) or telegram_id <= 0:
+        raise InvalidInput(f"telegram id: must be a positive integer, got {telegram_id!r}")
+    return f"{USER_ID_PREFIX}{telegram_id}"
+
+
+def telegram_id(value: str) -> int:
+    """Return the Telegram id behind a `tg<id>` user id; raise InvalidInput for anything else."""
+    match = _USER_ID.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInput(f"user_id: must be tg<telegram id>, got {value!r}")
+    return int(match.group(1))
+
+
+def secret_name(kind: str, owner: str) -> str:
+    """Return the vault name of one of a user's secrets: `<kind>.<user id>` (`broker.tg123`)."""
+    return f"{check_id(kind, 'secret kind')}.{check_id(owner, 'user_id')}"
+
+
+def secret_parts(name: str) -> tuple[str, str]:
+    """Return (kind, user id) of a vault name; raise InvalidInput if it is not one."""
+    kind, dot, owner = name.partition(".") if isinstance(name, str) else ("", "", "")
+    if not dot:
+        raise InvalidInput(f"secret name: must be <kind>.<user id>, got {name!r}")
+    return check_id(kind, "secret kind"), check_id(owner, "user_id")

@@ -81,3 +81,5 @@ class Reason(StrEnum):
     INTERNAL_ERROR = "internal_error"
     VAULT_KEY_INSECURE = "vault_key_insecure"
     SECRET_UNREADABLE = "secret_unreadable"
+    QUEUE_UNAVAILABLE = "queue_unavailable"
+    VAULT_UNAVAILABLE = "vault_unavailable"

@@ -1,0 +1,65 @@
+"""The sweep (Cloud Scheduler, every minute): the upkeep steps, each run on its own.
+
+Each step is idempotent (whatever it acts on goes through a claim), so an overlapping or
+repeated sweep changes nothing twice, and each does work proportional to what is due. A step
+that fails is reported and the next one still runs. A new step is one more `Step` in `STEPS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from signal_copier.core.errors import CopierError
+from signal_copier.services import messages, upkeep
+from signal_copier.services.deps import Deps
+from signal_copier.services.management import expire_due
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One named step of the sweep; `run` returns how many things it acted on."""
+
+    name: str
+    run: Callable[[Deps, datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SweepReport:
+    """How much each step did, and which steps failed (with the reason)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Return True if every step ran to the end."""
+        return not self.failed
+
+
+async def run_sweep(deps: Deps, now: datetime, steps: Sequence[Step] | None = None) -> SweepReport:
+    """Run every step once; a failing step is logged and reported, the others still run."""
+    report = SweepReport()
+    for step in STEPS if steps is None else steps:
+        try:
+            report.counts[step.name] = await step.run(deps, now)
+        except Exception as e:  # isolate steps: one broken step must not stop the others
+            _log.exception("sweep step %s failed", step.name)
+            report.failed[step.name] = e.reason if isinstance(e, CopierError) else type(e).__name__
+    return report
+
+
+async def _expire_pending(deps: Deps, now: datetime) -> int:
+    return len(await expire_due(deps, now))
+
+
+STEPS: tuple[Step, ...] = (
+    Step(name="edits_resumed", run=messages.resume_expired),
+    Step(name="parked_rerun", run=upkeep.republish_due_parked),
+    Step(name="claims_republished", run=upkeep.republish_expired_claims),
+    Step(name="pending_expired", run=_expire_pending),
+)

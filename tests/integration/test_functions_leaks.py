@@ -1,0 +1,197 @@
+"""No secret leaks: every logger at DEBUG over a run through the handlers on the emulators.
+
+Logs, stored documents (Firestore and SQLite), HTTP responses and the payloads that would be
+dead-lettered hold no broker token, session string, api_hash, phone_code_hash, bot token or
+data key, in any common encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import logging
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.cloud import firestore
+
+from function_apps import CHAT, channel_message, onboard, open_intent, push_body
+from function_servers import InProcessServers
+from pubsub_topology import Topology, topology
+from secret_manager_stub import SecretManagerStub, secret_manager
+from signal_copier import logs, serving
+from signal_copier.core.market import Credentials
+from signal_copier.services import accounts
+from signal_copier.stack.emulators import Emulators
+
+__all__ = ["secret_manager", "topology"]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+SECRET = "projects/demo-signal-copier/secrets/data-keys"
+DATA_KEY = os.urandom(32)
+SECRETS = {
+    "broker token": "metaapi-token-of-tg1-0123456789",  # what onboard() stores
+    "session string": "1BVtsOKABu2Lx9TESTSESSIONSTRINGq7v8Zx3",
+    "api_hash": "0123456789abcdef0123456789abcdef",
+    "phone_code_hash": "f00dfacecafe1234ab",
+    "bot token": "7654321:AAHsecret-bot-token-value_xyz",
+}
+
+
+def _forms(value: bytes) -> list[bytes]:
+    return [
+        value,
+        value.hex().encode(),
+        base64.b64encode(value),
+        base64.urlsafe_b64encode(value).rstrip(b"="),
+    ]
+
+
+NEEDLES = {name: _forms(v.encode()) for name, v in SECRETS.items()} | {"data key": _forms(DATA_KEY)}
+
+
+# Loggers that do not pass records up to the root get the capture handler themselves:
+# google-api-core stops "google" from propagating unless it is configured first (as here), and
+# servers started by earlier tests may have configured uvicorn's loggers the same way.
+ALWAYS = ("", "google", "signal_copier")
+
+
+def _loggers() -> list[logging.Logger]:
+    found = [v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)]
+    return [logging.getLogger(name) for name in ALWAYS] + found
+
+
+@pytest.fixture
+def capture() -> Iterator[logging.StreamHandler[io.StringIO]]:
+    """Send every logger, the root and every SDK one, at DEBUG into one buffer."""
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(logs.JsonFormatter())
+    handler.setLevel(logging.DEBUG)
+    google = logging.getLogger("google")
+    was_propagating, google.propagate = google.propagate, False  # captured itself: once
+    every = _loggers()
+    saved = [(lg, lg.level) for lg in every]
+    holders = [lg for lg in every if lg.name in ALWAYS or lg is logging.root or not lg.propagate]
+    for lg in every:
+        lg.setLevel(logging.DEBUG)
+    for lg in holders:
+        lg.addHandler(handler)
+    yield handler
+    for lg in _loggers():
+        lg.removeHandler(handler)
+    for lg, level in saved:
+        lg.setLevel(level)
+    google.propagate = was_propagating
+
+
+def _escaped(handler: logging.Handler) -> list[str]:
+    """Return loggers whose records reach no logger holding the capture handler."""
+    found = []
+    for name, lg in logging.root.manager.loggerDict.items():
+        current: logging.Logger | None = lg if isinstance(lg, logging.Logger) else None
+        while current is not None and handler not in current.handlers:
+            current = current.parent if current.propagate else None
+        if isinstance(lg, logging.Logger) and current is None:
+            found.append(name)
+    return found
+
+
+def _post(url: str, body: dict[str, Any]) -> bytes:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return bytes(response.read())
+
+
+async def _store_secrets() -> None:
+    deps = await serving.process().deps()
+    await onboard(deps, "tg1")
+    session = json.dumps({"session": SECRETS["session string"], "api_hash": SECRETS["api_hash"]})
+    await deps.vault.put("telegram.tg1", session.encode())
+    await deps.vault.put("telegram_login.tg1", SECRETS["phone_code_hash"].encode())
+    await deps.vault.put("bot.tg1", SECRETS["bot token"].encode())
+    creds = Credentials(account_id="acc-tg1", token=SECRETS["broker token"])
+    await accounts.save_credentials(deps, "tg1", creds)
+
+
+async def _firestore_dump(project: str) -> bytes:
+    client = firestore.AsyncClient(project=project)
+    found: list[str] = []
+
+    async def walk(collections: Any) -> None:
+        async for collection in collections:
+            async for reference in collection.list_documents():  # parents may not exist
+                snapshot = await reference.get()
+                if snapshot.exists:
+                    found.append(f"{reference.path} {snapshot.to_dict()!r}")
+                await walk(reference.collections())
+
+    await walk(client.collections())
+    return "\n".join(found).encode()
+
+
+def test_no_secret_leaks_into_logs_documents_responses_or_dead_letters(
+    emulators: Emulators,
+    secret_manager: SecretManagerStub,
+    topology: Topology,
+    capture: logging.StreamHandler[io.StringIO],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret_manager.secrets[SECRET] = [DATA_KEY]
+    emulators.wipe_firestore()
+    for name, value in {
+        "COPIER_MODE": "emulators",
+        "COPIER_STORE": "sqlite",
+        "COPIER_DATA_DIR": str(tmp_path),
+        "COPIER_PUSH_AUTH": "off",
+        "COPIER_LOG_LEVEL": "DEBUG",
+        "COPIER_DATA_KEY_SECRET": SECRET,
+        "COPIER_SECRET_MANAGER_ENDPOINT": secret_manager.endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    serving.process.cache_clear()
+    serving.process().settings()  # configures our logger (replacing its handlers) ...
+    logging.getLogger("signal_copier").addHandler(capture)  # ... so capture it from now on
+    topology.named_topic("messages")
+    observed = topology.pull_subscription(topology.named_topic("intents"))
+    responses: list[bytes] = []
+
+    with InProcessServers(["on_message", "on_intent", "on_dead_letter", "api"]) as servers:
+        servers.call(_store_secrets())
+        responses.append(_post(servers.urls["on_message"], push_body(channel_message())))
+        intents = topology.pull(observed, 1)
+        for intent in intents:
+            responses.append(_post(servers.urls["on_intent"], push_body(intent.payload)))
+        dead = open_intent("tg1", message_id=900)
+        responses.append(
+            _post(servers.urls["on_dead_letter"], push_body(dead, {"origin_topic": "intents"}))
+        )
+        with urllib.request.urlopen(servers.urls["api"] + "healthz", timeout=10) as health:
+            responses.append(health.read())
+        stored_secret = servers.call(serving.process().deps()).vault
+        assert servers.call(stored_secret.get("bot.tg1")) == SECRETS["bot token"].encode()
+
+    logged = capture.stream.getvalue().encode()
+    assert _escaped(capture) == []
+    documents = asyncio.run(_firestore_dump(emulators.project))
+    sqlite = b"".join(p.read_bytes() for p in tmp_path.glob("copier.sqlite3*"))
+    dead_letters = b"".join(i.data + repr(i.attributes).encode() for i in intents)
+    dead_letters += json.dumps(dead).encode()
+    assert b'"severity": "DEBUG"' in logged and b"users/tg1/private/bot" in documents
+    assert json.loads(responses[1]) == {"status": "placed"} and CHAT.encode() in dead_letters
+    for where, text in {
+        "logs": logged,
+        "documents": documents,
+        "sqlite": sqlite,
+        "responses": b"".join(responses),
+        "dead letters": dead_letters,
+    }.items():
+        for name, forms in NEEDLES.items():
+            assert not [f for f in forms if f in text], f"{name} leaked into {where}"
