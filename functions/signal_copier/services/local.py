@@ -17,7 +17,7 @@ from signal_copier.core.records import MessageRecord
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
 from signal_copier.services.management import handle_broker_event
 from signal_copier.services.pipeline import execute_intent, handle_message, record_failure
-from signal_copier.services.upkeep import upkeep
+from signal_copier.services.sweep import run_sweep
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -102,7 +102,9 @@ class LocalPipeline:
         if not force and (self.now - self._last_sweep).total_seconds() < 60:
             return
         self._last_sweep = self.now
-        await upkeep(self.deps, self.now)
+        report = await run_sweep(self.deps, self.now)
+        if not report.ok:
+            log.error("sweep steps failed: %s", report.failed)
         await self._drain()
 
     def add_owner(self, account_id: str, user_id: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from signal_copier.core.errors import CopierError
-from signal_copier.services import messages, upkeep
+from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.management import expire_due
 
@@ -53,13 +53,30 @@ async def run_sweep(deps: Deps, now: datetime, steps: Sequence[Step] | None = No
     return report
 
 
+async def republish_due_parked(deps: Deps, now: datetime) -> int:
+    """Re-run parked follow-ups whose bound passed: they act on what is known now."""
+    parked = await deps.store.due_parked(now, deps.timing.sweep_batch)
+    await messages.publish_intents(deps, parked)
+    return len(parked)
+
+
+async def republish_expired_claims(deps: Deps, now: datetime) -> int:
+    """Re-publish intents whose claim lease expired without a result (their worker died).
+
+    A redelivery may also be on its way: the claim lets only one of them run.
+    """
+    expired = await deps.store.expired_claims(now, deps.timing.sweep_batch)
+    await messages.publish_intents(deps, expired)
+    return len(expired)
+
+
 async def _expire_pending(deps: Deps, now: datetime) -> int:
     return len(await expire_due(deps, now))
 
 
 STEPS: tuple[Step, ...] = (
     Step(name="edits_resumed", run=messages.resume_expired),
-    Step(name="parked_rerun", run=upkeep.republish_due_parked),
-    Step(name="claims_republished", run=upkeep.republish_expired_claims),
+    Step(name="parked_rerun", run=republish_due_parked),
+    Step(name="claims_republished", run=republish_expired_claims),
     Step(name="pending_expired", run=_expire_pending),
 )
