@@ -31,6 +31,7 @@ class World:
         *,
         wrap: Callable[[PaperBroker], Any] | None = None,
         wrap_store: Callable[[SqliteStore], Any] | None = None,
+        poll_deals: bool = False,
         **queue: Any,
     ) -> None:
         self.now = NOW
@@ -41,7 +42,9 @@ class World:
         self.vault = LocalVault(folder / "vault.key", folder / "secrets")
         self.broker = wrap(self.paper) if wrap else self.paper  # a test may wrap the paper broker
         self.deps = Deps(store=self.store, queue=self.queue, vault=self.vault, broker=self.broker)
-        self.pipeline = LocalPipeline(self.deps, self.queue, self.paper, {}, NOW)
+        self.pipeline = LocalPipeline(
+            self.deps, self.queue, self.paper, {}, NOW, poll_deals=poll_deals
+        )
         self._last_id: dict[str, int] = {}  # per chat: what a listener would send as previous_id
 
     async def add_user(

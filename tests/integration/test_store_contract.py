@@ -755,3 +755,27 @@ async def test_a_database_of_an_older_schema_is_refused_with_what_to_do(tmp_path
         raw.execute("INSERT INTO schema_version VALUES (1)")
     with pytest.raises(StoreCorrupt, match="older"):
         SqliteStore(path)
+
+
+# Watched accounts (the sweep polls their deals)
+
+
+async def test_a_watched_account_keeps_its_earliest_cursor_and_moves_only_forward(
+    store: Store,
+) -> None:
+    await store.watch("u2", NOW, NOW)
+    await store.watch("u1", NOW, NOW)
+    await store.watch("u1", NOW - LEASE, NOW)  # an earlier start is kept
+    await store.watch("u1", NOW + LEASE, NOW)
+    assert await store.watched(10) == [("u1", NOW - LEASE), ("u2", NOW)]
+    await store.advance_watch("u1", NOW + LEASE)
+    await store.advance_watch("u1", NOW)  # never back
+    assert await store.watched(10) == [("u1", NOW + LEASE), ("u2", NOW)]
+    assert await store.watched(1, after="u1") == [("u2", NOW)]
+
+
+async def test_unwatch_keeps_an_account_whose_trade_opened_since_the_check(store: Store) -> None:
+    await store.watch("u1", NOW, NOW + LEASE)  # a trade opened after the sweep's check
+    assert await store.unwatch("u1", NOW) is False
+    assert await store.unwatch("u1", NOW + 2 * LEASE) is True
+    assert await store.watched(10) == []

@@ -58,11 +58,12 @@ async def replay_on_metaapi(
     try:
         notes = await _onboard(deps, config, target, events)
         owners = {target.account_id: config.user_id}
-        pipeline = LocalPipeline(deps, runtime.queue, RealMarket(), owners, _now())
+        pipeline = LocalPipeline(deps, runtime.queue, RealMarket(), owners, _now(), poll_deals=True)
         kinds: Counter[str] = Counter()
         for event in events:
             if event.message is not None:
                 record = await pipeline.message(event.message, _now())
+                await pipeline.sweep(_now())  # TP hits, expiry: polled from the account
                 kinds["message"] += 1
                 if record is not None:
                     kinds[record.kind if record.kind in ("open", "none") else "command"] += 1

@@ -238,6 +238,24 @@ class Store(Protocol):
         """Give back an intent's open-trade slot (nothing was placed)."""
         ...
 
+    # Accounts whose broker events the sweep polls (they hold trades the copier manages).
+
+    async def watch(self, user_id: str, since: datetime, now: datetime) -> None:
+        """Poll a user's account for deals from `since` on (an earlier `since` is kept)."""
+        ...
+
+    async def watched(self, limit: int, after: str | None = None) -> list[tuple[str, datetime]]:
+        """Return (user id, deals since) of watched accounts by user id, after `after`."""
+        ...
+
+    async def advance_watch(self, user_id: str, since: datetime) -> None:
+        """Move a watched account's deal cursor forward to `since` (never back)."""
+        ...
+
+    async def unwatch(self, user_id: str, checked: datetime) -> bool:
+        """Stop polling, unless `watch` was called at or after `checked` (a trade just opened)."""
+        ...
+
     # Trade records.
 
     async def save_trade(self, record: TradeRecord) -> None:

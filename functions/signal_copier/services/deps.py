@@ -26,6 +26,7 @@ class Timing:
     retry_grace: timedelta = timedelta(seconds=60)  # a retry may add legs while age <= max + this
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
     sweep_batch: int = 500  # items per sweep step per run
+    deal_margin: timedelta = timedelta(seconds=60)  # deals are re-read this far back (clock skew)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,7 +17,7 @@ from signal_copier.core.records import MessageRecord
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
 from signal_copier.services.management import handle_broker_event
 from signal_copier.services.pipeline import execute_intent, handle_message, record_failure
-from signal_copier.services.sweep import run_sweep
+from signal_copier.services.sweep import PUSHED_EVENTS, STEPS, run_sweep
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -56,6 +56,7 @@ class LocalPipeline:
         start: datetime,
         *,
         clock_per_message: bool = False,
+        poll_deals: bool = False,
     ) -> None:
         self.deps, self._queue, self._feed = deps, queue, feed
         self._owners = dict(owners)  # broker account id → user id
@@ -63,6 +64,8 @@ class LocalPipeline:
         # True: each delivery is handled at its own message's time (only order and count then
         # differ between two runs of the same messages); False: at the latest time seen.
         self._clock_per_message = clock_per_message
+        # The paper broker reports fills and SL/TP hits itself; a real account is polled.
+        self._sweep_steps = STEPS if poll_deals else PUSHED_EVENTS
         self.latencies_ms: list[float] = []
         self._last_sweep = start
         self._dead_seen = 0
@@ -79,8 +82,9 @@ class LocalPipeline:
             except Rejected as e:
                 log.error("ignoring the quote for %s: %s", symbol, e)
                 continue
-            for event in events:
-                await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
+            if self._sweep_steps is PUSHED_EVENTS:  # else the sweep finds them in the deals
+                for event in events:
+                    await self.deps.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
         await self._drain()
 
     async def message(self, message: RawMessage, at: datetime) -> MessageRecord | None:
@@ -102,7 +106,7 @@ class LocalPipeline:
         if not force and (self.now - self._last_sweep).total_seconds() < 60:
             return
         self._last_sweep = self.now
-        report = await run_sweep(self.deps, self.now)
+        report = await run_sweep(self.deps, self.now, self._sweep_steps)
         if not report.ok:
             log.error("sweep steps failed: %s", report.failed)
         await self._drain()

@@ -96,6 +96,8 @@ async def open_signal(
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
         await _give_back(deps, intent)
+    elif result.fills:  # the sweep now polls this account's deals for SL/TP hits and fills
+        await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
     return _with_expiry(result, settings, now)
 
 

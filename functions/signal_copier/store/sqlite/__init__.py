@@ -12,13 +12,16 @@ from signal_copier.store.sqlite.messages import MessageTables
 from signal_copier.store.sqlite.trades import TradeTables
 from signal_copier.store.sqlite.usage import UsageTables
 from signal_copier.store.sqlite.users import UserTables
+from signal_copier.store.sqlite.watches import WatchTables
 from signal_copier.store.sqlite.web import WebTables
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Store, WebStore
 
 
-class SqliteStore(UserTables, MessageTables, ClaimTables, UsageTables, TradeTables, WebTables):
+class SqliteStore(
+    UserTables, MessageTables, ClaimTables, UsageTables, TradeTables, WatchTables, WebTables
+):
     """Every port the store serves, on one SQLite file."""
 
     async def __aenter__(self) -> SqliteStore:
