@@ -1,4 +1,8 @@
-"""The Store contract: every store adapter must pass these (add a param to `store` per adapter)."""
+"""The Store contract: every store adapter must pass these (add a param to `store` per adapter).
+
+The Firestore store runs on the emulator with a page size of 7, so every listing of more than
+seven documents here crosses pages.
+"""
 
 from __future__ import annotations
 
@@ -26,17 +30,25 @@ from signal_copier.core.records import (
     UserRecord,
 )
 from signal_copier.store import StoreCorrupt
+from signal_copier.store.firestore import FirestoreStore
 from signal_copier.store.sqlite import SqliteStore
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
 
-@pytest.fixture(params=["sqlite"])
+PAGE = 7
+
+
+@pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "sqlite":
         async with SqliteStore(":memory:") as sqlite_store:
             yield sqlite_store
+    else:
+        emulators = request.getfixturevalue("firestore_emulator")
+        async with FirestoreStore(emulators.project, page_size=PAGE) as firestore_store:
+            yield firestore_store
 
 
 def _intent(intent_id: str, user_id: str = "u1", message_id: int = 812) -> Intent:
