@@ -31,7 +31,7 @@ from signal_copier.store.firestore.errors import translated
 T = TypeVar("T")
 R = TypeVar("R")
 IN_LIMIT = 30  # values per `in` filter (Firestore's limit)
-PAGE_SIZE = 500
+PAGE_SIZE = 1000  # documents per page (the emulator scans per query: fewer, larger pages)
 ATTEMPTS = 6
 CALL_TIMEOUT_S = 20.0
 Snapshot = DocumentSnapshot[AsyncDocumentReference]
