@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,13 @@ from hypothesis import strategies as st
 from conftest import repo_root
 from signal_copier.core.errors import InvalidInput, StoreUnavailable
 from signal_copier.core.model import Intent, IntentKind, Side, Signal, Status, TradeResult
-from signal_copier.core.records import MessageRecord, Subscription, TradeRecord, UserRecord
+from signal_copier.core.records import (
+    MessageRecord,
+    ParkedIntent,
+    Subscription,
+    TradeRecord,
+    UserRecord,
+)
 from signal_copier.stack.emulators import Emulators
 from signal_copier.store import StoreCorrupt, decode
 from signal_copier.store.firestore import FirestoreStore, StoreRejected
@@ -37,6 +44,12 @@ LEASE = timedelta(seconds=60)
 async def store(firestore_emulator: Emulators) -> AsyncIterator[FirestoreStore]:
     async with FirestoreStore(firestore_emulator.project) as firestore_store:
         yield firestore_store
+
+
+async def remember(store: FirestoreStore, record: MessageRecord) -> None:
+    await store.remember_message(
+        record.chat_id, record.message_id, record.version, lambda h: record
+    )
 
 
 async def raw(store: FirestoreStore, path: str) -> dict[str, Any]:
@@ -85,7 +98,7 @@ def test_every_composite_query_has_its_index_in_firestore_indexes_json() -> None
 async def test_message_history_carries_a_ttl_field_past_the_follow_up_age(
     store: FirestoreStore,
 ) -> None:
-    await store.remember_message(message())
+    await remember(store, message())
     stored = await raw(store, "messages/-1001234567890:812:0")
     assert stored["expire_at"] == NOW + timedelta(days=35)
     assert ("messages", "expire_at") in TTL_FIELDS
@@ -94,9 +107,9 @@ async def test_message_history_carries_a_ttl_field_past_the_follow_up_age(
 async def test_claims_carry_a_ttl_field_renewed_by_each_claim_and_finish(
     store: FirestoreStore,
 ) -> None:
-    await store.claim("i1", "w1", NOW, LEASE)
+    await store.claim(trade("i1").intent, "w1", NOW, LEASE)
     first = (await raw(store, "intents/i1"))["expire_at"]
-    await store.claim("i1", "w2", NOW + LEASE, LEASE)
+    await store.claim(trade("i1").intent, "w2", NOW + LEASE, LEASE)
     await store.finish("i1", "w2", NOW + 2 * LEASE)
     finished = await raw(store, "intents/i1")
 
@@ -106,13 +119,27 @@ async def test_claims_carry_a_ttl_field_renewed_by_each_claim_and_finish(
     assert ("intents", "expire_at") in TTL_FIELDS
 
 
+async def test_every_declared_ttl_field_is_a_timestamp_on_its_documents(
+    store: FirestoreStore,
+) -> None:
+    await remember(store, message())
+    await store.claim(trade("i1").intent, "w1", NOW, LEASE)
+    paths = {
+        "messages": "messages/-1001234567890:812:0",
+        "message_heads": "message_heads/-1001234567890:812",
+        "intents": "intents/i1",
+    }
+    for collection, field in TTL_FIELDS:
+        assert isinstance((await raw(store, paths[collection]))[field], datetime)
+
+
 # Document shapes
 
 
 async def test_documents_hold_native_maps_and_timestamps_and_decimals_as_text(
     store: FirestoreStore,
 ) -> None:
-    await store.remember_message(message())
+    await remember(store, message())
     await store.put_user(UserRecord(user_id="tg1", settings={"risk": {"percent": "1.5"}}))
     stored = await raw(store, "messages/-1001234567890:812:0")
     user = await raw(store, "users/tg1")
@@ -124,16 +151,49 @@ async def test_documents_hold_native_maps_and_timestamps_and_decimals_as_text(
     assert user["settings"] == {"risk": {"percent": "1.5"}}
 
 
+async def test_a_claim_keeps_its_intent_and_a_parked_intent_its_target(
+    store: FirestoreStore,
+) -> None:
+    intent = trade("i1").intent
+    await store.claim(intent, "w1", NOW, LEASE)
+    await store.park(ParkedIntent(intent=intent, awaiting=811, until=NOW + LEASE), "w1")
+    claim = await raw(store, "intents/i1")
+    parked = await raw(store, "parked/i1")
+
+    assert (claim["state"], claim["owner"], claim["attempt"]) == ("parked", "", 1)
+    assert claim["intent"]["message_date"] == NOW
+    assert {k: parked[k] for k in ("chat_id", "awaiting", "user_id", "until")} == {
+        "chat_id": "-100123",
+        "awaiting": 811,
+        "user_id": "tg1",
+        "until": NOW + LEASE,
+    }
+
+
+async def test_the_history_head_lists_every_stored_version(store: FirestoreStore) -> None:
+    for version in (7, 0):
+        await remember(store, replace(message(version), key=f"-1001234567890:812:{version}"))
+    head = await raw(store, "message_heads/-1001234567890:812")
+    assert head["versions"] == [0, 7]
+
+
+async def test_open_trade_slots_are_one_document_per_user(store: FirestoreStore) -> None:
+    await store.reserve_opening("tg1", "i1", 2, set(), NOW, LEASE)
+    await store.reserve_opening("tg1", "i2", 2, set(), NOW + LEASE, LEASE)  # i1's slot ran out
+    assert await raw(store, "openings/tg1") == {"user_id": "tg1", "held": {"i2": NOW + 2 * LEASE}}
+
+
 async def test_a_subscription_is_written_and_deleted_on_both_sides(store: FirestoreStore) -> None:
-    await store.put_subscription(Subscription(user_id="tg1", chat_id="@gold", overrides={"a": 1}))
-    both = [
-        await raw(store, p) for p in ("users/tg1/channels/@gold", "chats/@gold/subscribers/tg1")
-    ]
+    followed = Subscription(user_id="tg1", chat_id="@gold", overrides={"a": 1}, since=NOW)
+    await store.add_subscription(followed, None)
+    paths = ("users/tg1/channels/@gold", "chats/@gold/subscribers/tg1")
+    both = [await raw(store, path) for path in paths]
     await store.delete_subscription("tg1", "@gold")
 
-    assert both[0] == both[1] == {"user_id": "tg1", "chat_id": "@gold", "overrides": {"a": 1}}
-    assert not (await store.db.document("users/tg1/channels/@gold").get()).exists
-    assert not (await store.db.document("chats/@gold/subscribers/tg1").get()).exists
+    expected = {"user_id": "tg1", "chat_id": "@gold", "overrides": {"a": 1}, "since": NOW}
+    assert both[0] == both[1] == expected
+    assert not (await store.db.document(paths[0]).get()).exists
+    assert not (await store.db.document(paths[1]).get()).exists
 
 
 async def test_put_and_update_user_keep_fields_of_the_user_document_they_do_not_own(
@@ -152,7 +212,7 @@ async def test_put_and_update_user_keep_fields_of_the_user_document_they_do_not_
 async def test_subscribers_stream_in_pages(firestore_emulator: Emulators) -> None:
     async with FirestoreStore(firestore_emulator.project, page_size=3) as store:
         for n in range(7):
-            await store.put_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"))
+            await store.add_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"), None)
         pages = [page async for page in store.subscriber_pages("@gold")]
     assert [len(page) for page in pages] == [3, 3, 1]
     assert [s.user_id for page in pages for s in page] == [f"tg{n}" for n in range(7)]
@@ -191,7 +251,7 @@ async def test_values_firestore_cannot_hold_are_invalid_input_and_change_nothing
         (
             "intents/i1",
             {"intent_id": "i1", "state": "lost"},
-            lambda s: s.claim("i1", "w", NOW, LEASE),
+            lambda s: s.claim(trade("i1").intent, "w", NOW, LEASE),
         ),
         ("users/tg1/trades/i1", {"seq": 1}, lambda s: s.trade("tg1", "i1")),
         ("users/tg1/usage/2026-01-05", {"used": "3"}, lambda s: s.usage("tg1", "2026-01-05")),
@@ -381,3 +441,54 @@ async def test_the_store_talks_to_the_database_it_names(firestore_emulator: Emul
 def test_a_native_record_decodes_to_itself() -> None:
     record = trade()
     assert decode(TradeRecord, to_native(record), "trade") == record
+
+
+async def test_history_steps_from_two_instances_never_both_store_an_empty_history(
+    firestore_emulator: Emulators,
+) -> None:
+    # A conflicting attempt may see an empty history and be re-run: what counts is what is
+    # stored. Each version records whether its builder saw an empty history.
+    async def remember_from(store: FirestoreStore, version: int) -> None:
+        def build(history: tuple[MessageRecord, ...]) -> MessageRecord:
+            seen = "first" if not history else "after " + ",".join(str(h.version) for h in history)
+            return replace(message(version), reason=seen)
+
+        await store.remember_message("-1001234567890", 812, version, build)
+
+    async with (
+        FirestoreStore(firestore_emulator.project) as first,
+        FirestoreStore(firestore_emulator.project) as second,
+    ):
+        await asyncio.gather(remember_from(first, 0), remember_from(second, 7))
+        stored = [await first.message(f"-1001234567890:812:{v}") for v in (0, 7)]
+
+    reasons = sorted(record.reason for record in stored if record is not None)
+    assert reasons in (["after 0", "first"], ["after 7", "first"])
+
+
+async def test_follows_from_two_instances_never_pass_the_limit(
+    firestore_emulator: Emulators,
+) -> None:
+    # Counting the user's chats is a query inside the transaction, as above.
+    async with (
+        FirestoreStore(firestore_emulator.project) as first,
+        FirestoreStore(firestore_emulator.project) as second,
+    ):
+        added = await asyncio.gather(
+            *(
+                until_answered(s, Subscription(user_id="tg1", chat_id=f"@c{n}"), 1)
+                for n, s in enumerate([first, second])
+            )
+        )
+        followed = await first.subscriptions("tg1")
+
+    assert added.count(True) == len(followed) == 1
+
+
+async def until_answered(store: FirestoreStore, subscription: Subscription, limit: int) -> bool:
+    for _ in range(10):
+        try:
+            return await store.add_subscription(subscription, limit)
+        except StoreUnavailable:
+            continue
+    raise AssertionError("still unavailable after 10 redeliveries")

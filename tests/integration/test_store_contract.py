@@ -39,8 +39,6 @@ from signal_copier.store.sqlite import SqliteStore
 T = TypeVar("T")
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-
-
 PAGE = 7
 
 
@@ -417,9 +415,9 @@ async def test_subscribers_and_subscriptions_are_listed_in_id_order_across_pages
     users = [f"tg{n}" for n in random.Random(1).sample(range(100, 999), 3 * PAGE + 2)]
     chats = [f"-100{n}" for n in random.Random(2).sample(range(100, 999), 2 * PAGE + 1)]
     for user_id in users:
-        await store.put_subscription(Subscription(user_id=user_id, chat_id="-1001"))
+        await store.add_subscription(Subscription(user_id=user_id, chat_id="-1001"), None)
     for chat_id in chats:
-        await store.put_subscription(Subscription(user_id="tg1", chat_id=chat_id))
+        await store.add_subscription(Subscription(user_id="tg1", chat_id=chat_id), None)
 
     assert [s.user_id for s in await store.subscribers("-1001")] == sorted(users)
     assert [s.chat_id for s in await store.subscriptions("tg1")] == sorted(chats)
@@ -427,7 +425,7 @@ async def test_subscribers_and_subscriptions_are_listed_in_id_order_across_pages
 
 async def test_a_full_page_of_subscribers_ends_without_a_phantom_page(store: Store) -> None:
     for n in range(PAGE):
-        await store.put_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"))
+        await store.add_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"), None)
     assert len(await store.subscribers("@gold")) == PAGE
     await store.delete_subscription("tg0", "@gold")
     assert [s.user_id for s in await store.subscribers("@gold")] == [
@@ -442,8 +440,10 @@ async def test_any_chat_or_user_id_round_trips_without_colliding(
     store: Store, chat_id: str
 ) -> None:
     # '/' and '%2F' must stay two ids: a document id encoding has to be injective.
-    await store.put_subscription(Subscription(user_id=chat_id, chat_id=chat_id, overrides={"k": 1}))
-    await store.put_subscription(Subscription(user_id="tg1", chat_id=f"{chat_id}/x"))
+    await store.add_subscription(
+        Subscription(user_id=chat_id, chat_id=chat_id, overrides={"k": 1}), None
+    )
+    await store.add_subscription(Subscription(user_id="tg1", chat_id=f"{chat_id}/x"), None)
     assert await store.subscribers(chat_id) == [
         Subscription(user_id=chat_id, chat_id=chat_id, overrides={"k": 1})
     ]
@@ -483,7 +483,7 @@ async def test_a_record_saved_again_keeps_its_place_among_records_of_the_same_in
     store: Store,
 ) -> None:
     for intent_id in ("c", "a", "b"):
-        await store.claim(intent_id, "w1", NOW, LEASE)
+        await store.claim(_intent(intent_id), "w1", NOW, LEASE)
         await store.save_trade(make_trade(intent_id))
     await store.finish("c", "w1", NOW, make_trade("c", broker_symbol="XAUUSD.m"))
     await store.save_trade(make_trade("a", broker_symbol="XAUUSD.m"))
@@ -526,6 +526,26 @@ async def test_user_settings_keep_decimals_and_times_exactly(store: Store) -> No
     )
     await store.put_user(user)
     assert await store.get_user("u1") == user
+
+
+async def test_parked_intents_and_claim_states_are_complete_across_pages(store: Store) -> None:
+    count = 2 * PAGE + 1
+    order = random.Random(5).sample(range(count), count)
+    for n in order:
+        intent = _intent(f"p{n:02}", user_id=f"u{n % 2}")
+        await store.claim(intent, "w", NOW, LEASE)
+        until = NOW + (count - n) * LEASE  # the last parked has the earliest bound
+        await store.park(ParkedIntent(intent=intent, awaiting=811, until=until), "w")
+    ids = [f"p{n:02}" for n in range(count)]
+
+    parked = [i.id for i in await store.parked_on("-100123", 811)]
+    states = await store.claim_states([*ids, "never-claimed"])
+
+    assert parked == ids[::-1]
+    odd = [i for i in ids[::-1] if int(i[1:]) % 2]
+    assert [i.id for i in await store.parked_on("-100123", 811, "u1")] == odd
+    assert states == dict.fromkeys(ids, ClaimState.PARKED)
+    assert [i.id for i in await store.due_parked(NOW + 2 * LEASE, count)] == ids[::-1][:2]
 
 
 # SQLite only: files, processes, locking and corrupt rows.

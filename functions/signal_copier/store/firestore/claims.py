@@ -1,35 +1,28 @@
-"""Intent claims, quota and trade records: every change that must not happen twice.
+"""Intent claims (exactly-once execution, attempts, the intent's payload) and parked intents.
 
-    intents/{intentId}                                  IntentDoc (claim state) + expire_at (TTL)
-    users/{uid}/usage/{period}                          Usage: used, missed
-    users/{uid}/usage/{period}/reservations/{kind:intentId}   one per counted intent (kind
-                                                        used|missed): makes each count idempotent
-    users/{uid}/trades/{intentId}                       TradeRecord fields + client_id + seq
-
-`seq` orders trades saved in the same instant: taken at the record's first save (from a clock
-that is strictly increasing within this process) and kept by every later save.
+intents/{intentId}   IntentDoc: state in_flight|done|parked, owner, attempt, lease_until,
+                     the intent itself, expire_at (TTL: last claim or finish + 10 days)
+parked/{intentId}    ParkedDoc: the intent, the message it awaits (chat_id, awaiting),
+                     user_id and `until`; keyed by intent so finishing removes it in the
+                     same transaction (ARCHITECTURE's parked/{messageKey}/… as fields)
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-from google.cloud.firestore_v1.async_document import AsyncDocumentReference
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from signal_copier.core.errors import InvalidInput
-from signal_copier.core.records import Claim, ClaimState, TradeRecord, Usage
-from signal_copier.store.firestore.client import FirestoreClient, Snapshot, Write
-from signal_copier.store.firestore.encoding import doc_id, record_of, to_native
-from signal_copier.store.firestore.schema import (
-    INTENT_RETENTION,
-    SIGNAL_TRADES_OLDEST_FIRST,
-    TRADES_OLDEST_FIRST,
-)
+from signal_copier.core.model import Intent
+from signal_copier.core.records import Claim, ClaimState, ParkedIntent, TradeRecord
+from signal_copier.store.firestore.client import Snapshot, Write
+from signal_copier.store.firestore.encoding import record_of, to_native
+from signal_copier.store.firestore.schema import EXPIRED_CLAIMS, INTENT_RETENTION
+from signal_copier.store.firestore.trades import TradeCollections, trade_write
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -37,6 +30,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class IntentState(StrEnum):
     IN_FLIGHT = "in_flight"
     DONE = "done"
+    PARKED = "parked"
+
+
+_STATES = {
+    IntentState.IN_FLIGHT: ClaimState.BUSY,
+    IntentState.DONE: ClaimState.DONE,
+    IntentState.PARKED: ClaimState.PARKED,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,67 +51,86 @@ class IntentDoc:
     lease_until: datetime
     finished_at: datetime | None = None
     expire_at: datetime
+    intent: Intent
 
 
-class ClaimCollections(FirestoreClient):
-    """Claims, quota and trades of the `Store` port; each change is one transaction."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParkedDoc:
+    """A parked intent, found by the message it awaits and by its bound."""
 
-    _seq = 0
+    intent_id: str
+    chat_id: str
+    awaiting: int
+    user_id: str
+    until: datetime
+    intent: Intent
 
-    async def claim(self, intent_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:
+
+class ClaimCollections(TradeCollections):
+    """Claims and parking of the `Store` port; every change is one transaction."""
+
+    async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
         """Claim an intent until now + lease; a live lease is BUSY whoever asks."""
         if lease <= timedelta(0):
             raise InvalidInput(f"lease must be positive, got {lease}")
         _aware(now)
-        ref = self.doc("intents", intent_id)
+        ref = self.doc("intents", intent.id)
         until, expire = now + lease, now + INTENT_RETENTION
 
         def decide(snaps: list[Snapshot]) -> tuple[Claim, list[Write]]:
             if not snaps[0].exists:
                 new = IntentDoc(
-                    intent_id=intent_id,
+                    intent_id=intent.id,
                     owner=owner,
                     state=IntentState.IN_FLIGHT,
                     attempt=1,
                     lease_until=until,
                     expire_at=expire,
+                    intent=intent,
                 )
                 return Claim(state=ClaimState.NEW, attempt=1), [Write(ref, to_native(new))]
             held = _intent(snaps[0])
             if held.state is IntentState.DONE:
                 return Claim(state=ClaimState.DONE, attempt=held.attempt), []
-            if held.lease_until > now:
+            if held.state is IntentState.IN_FLIGHT and held.lease_until > now:
                 return Claim(state=ClaimState.BUSY, attempt=held.attempt), []
+            if held.state is IntentState.PARKED:  # a re-run after waiting: not a new attempt
+                state, attempt = _rerun(held.attempt), held.attempt
+            else:
+                state, attempt = ClaimState.RETRY, held.attempt + 1
             taken = replace(
-                held, owner=owner, attempt=held.attempt + 1, lease_until=until, expire_at=expire
+                held,
+                owner=owner,
+                state=IntentState.IN_FLIGHT,
+                attempt=attempt,
+                lease_until=until,
+                expire_at=expire,
             )
-            return Claim(state=ClaimState.RETRY, attempt=taken.attempt), [
-                Write(ref, to_native(taken))
-            ]
+            return Claim(state=state, attempt=attempt), [Write(ref, to_native(taken))]
 
         return await self.transact([ref], decide)
 
     async def finish(
         self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
-    ) -> None:
-        """Mark an intent done and store its record, if `owner` holds its claim; else nothing."""
+    ) -> bool:
+        """Mark an intent done and store its record, if `owner` holds its claim."""
         _aware(now)
-        ref = self.doc("intents", intent_id)
-        refs = [ref] if record is None else [ref, self._trade_ref(record)]
-        trade = None if record is None else self._trade_data(record)
+        refs = [self.doc("intents", intent_id), self.doc("parked", intent_id)]
+        if record is not None:
+            refs.append(self.trade_ref(record))
+        trade = None if record is None else self.trade_data(record)
 
-        def decide(snaps: list[Snapshot]) -> tuple[None, list[Write]]:
+        def decide(snaps: list[Snapshot]) -> tuple[bool, list[Write]]:
             held = _intent(snaps[0]) if snaps[0].exists else None
             if held is None or held.state is not IntentState.IN_FLIGHT or held.owner != owner:
-                return None, []
-            expire = max(held.expire_at, now + INTENT_RETENTION)
-            done = replace(held, state=IntentState.DONE, finished_at=now, expire_at=expire)
-            writes = [Write(ref, to_native(done))]
+                return False, []
+            done = replace(held, state=IntentState.DONE, finished_at=now, expire_at=_expiry(now))
+            writes = [Write(refs[0], to_native(done)), Write(refs[1])]
             if trade is not None:
-                writes.append(_trade_write(refs[1], snaps[1], trade))
-            return None, writes
+                writes.append(trade_write(refs[2], snaps[2], trade))
+            return True, writes
 
-        await self.transact(refs, decide)
+        return await self.transact(refs, decide)
 
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""
@@ -124,99 +144,106 @@ class ClaimCollections(FirestoreClient):
 
         await self.transact([ref], decide)
 
-    async def reserve_quota(
-        self, user_id: str, period: str, intent_id: str, limit: int | None
-    ) -> bool:
-        """Take one trade of the period for an intent (idempotent); False if the period is full."""
-        refs = self._quota_refs(user_id, period, intent_id, "used")
+    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
+        """Record a given-up intent as done unless a live lease holds it."""
+        _aware(now)
+        refs = [self.doc("intents", intent_id), self.doc("parked", intent_id)]
+        refs.append(self.trade_ref(record))
+        trade = self.trade_data(record)
 
         def decide(snaps: list[Snapshot]) -> tuple[bool, list[Write]]:
-            if snaps[1].exists:
-                return True, []
-            usage = _usage(snaps[0], period)
-            if limit is not None and usage.used >= limit:
+            held = _intent(snaps[0]) if snaps[0].exists else None
+            if held is not None and (
+                held.state is IntentState.DONE
+                or (held.state is IntentState.IN_FLIGHT and held.lease_until > now)
+            ):
                 return False, []
-            return True, _count(refs, replace(usage, used=usage.used + 1), intent_id, "used")
+            done = IntentDoc(
+                intent_id=intent_id,
+                owner="",
+                state=IntentState.DONE,
+                attempt=1 if held is None else held.attempt,
+                lease_until=EPOCH if held is None else held.lease_until,
+                finished_at=now,
+                expire_at=_expiry(now),
+                intent=record.intent if held is None else held.intent,
+            )
+            writes = [Write(refs[0], to_native(done)), Write(refs[1])]
+            return True, [*writes, trade_write(refs[2], snaps[2], trade)]
 
         return await self.transact(refs, decide)
 
-    async def release_quota(self, user_id: str, period: str, intent_id: str) -> None:
-        """Give back an intent's reservation (idempotent)."""
-        refs = self._quota_refs(user_id, period, intent_id, "used")
+    async def park(self, parked: ParkedIntent, owner: str) -> bool:
+        """Park an intent `owner` holds: state parked, lease ended, entry kept until it runs."""
+        intent = parked.intent
+        ref, entry = self.doc("intents", intent.id), self.doc("parked", intent.id)
+        data = to_native(
+            ParkedDoc(
+                intent_id=intent.id,
+                chat_id=intent.chat_id,
+                awaiting=parked.awaiting,
+                user_id=intent.user_id,
+                until=parked.until,
+                intent=intent,
+            )
+        )
 
-        def decide(snaps: list[Snapshot]) -> tuple[None, list[Write]]:
-            if not snaps[1].exists:
-                return None, []
-            usage = _usage(snaps[0], period)
-            given_back = to_native(replace(usage, used=usage.used - 1))
-            return None, [Write(refs[1]), Write(refs[0], given_back)]
+        def decide(snaps: list[Snapshot]) -> tuple[bool, list[Write]]:
+            held = _intent(snaps[0]) if snaps[0].exists else None
+            if held is None or held.state is not IntentState.IN_FLIGHT or held.owner != owner:
+                return False, []
+            waiting = replace(held, state=IntentState.PARKED, owner="", lease_until=EPOCH)
+            return True, [Write(ref, to_native(waiting)), Write(entry, data)]
 
-        await self.transact(refs, decide)
+        return await self.transact([ref], decide)
 
-    async def record_missed(self, user_id: str, period: str, intent_id: str) -> None:
-        """Count an intent as missed for quota, once."""
-        refs = self._quota_refs(user_id, period, intent_id, "missed")
-
-        def decide(snaps: list[Snapshot]) -> tuple[None, list[Write]]:
-            if snaps[1].exists:
-                return None, []
-            usage = _usage(snaps[0], period)
-            return None, _count(refs, replace(usage, missed=usage.missed + 1), intent_id, "missed")
-
-        await self.transact(refs, decide)
-
-    async def usage(self, user_id: str, period: str) -> Usage:
-        """Return trades used and missed in a period (zeros when none)."""
-        return _usage(await self.get(self.doc("users", user_id, "usage", period)), period)
-
-    async def save_trade(self, record: TradeRecord) -> None:
-        """Create or replace one intent's record (keeping its place among records saved at once)."""
-        ref, data = self._trade_ref(record), self._trade_data(record)
-
-        def decide(snaps: list[Snapshot]) -> tuple[None, list[Write]]:
-            return None, [_trade_write(ref, snaps[0], data)]
-
-        await self.transact([ref], decide)
-
-    async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
-        """Return one intent's record, or None."""
-        snap = await self.get(self.doc("users", user_id, "trades", intent_id))
-        return _trade(snap) if snap.exists else None
-
-    async def trades(self, user_id: str, signal_ref: str | None = None) -> list[TradeRecord]:
-        """Return a user's records by recorded_at then first save; only one signal's if given."""
-        trades = self.db.collection("users", doc_id(user_id), "trades")
+    async def parked_on(
+        self, chat_id: str, message_id: int, user_id: str | None = None
+    ) -> list[Intent]:
+        """Return the intents parked awaiting a message (one user's, or everyone's), by bound."""
         query = (
-            TRADES_OLDEST_FIRST.build(trades)
-            if signal_ref is None
-            else SIGNAL_TRADES_OLDEST_FIRST.build(trades, signal_ref)
+            self.db.collection("parked")
+            .where(filter=FieldFilter("chat_id", "==", chat_id))
+            .where(filter=FieldFilter("awaiting", "==", message_id))
         )
-        return [_trade(s) for s in await self.every(query, "trades")]
+        if user_id is not None:
+            query = query.where(filter=FieldFilter("user_id", "==", user_id))
+        entries = [_parked(s) for s in await self.every(query, "parked")]
+        return [e.intent for e in sorted(entries, key=lambda e: (e.until, e.intent_id))]
 
-    async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
-        """Return the records of the intents with these broker clientIds, oldest first."""
-        trades = self.db.collection("users", doc_id(user_id), "trades")
-        found = await self.chunked_in(trades, "client_id", client_ids, "trades")
-        records = [(_trade(s), _seq_of(s) or 0, s.id) for s in found]
-        records.sort(
-            key=lambda r: (r[0].recorded_at is not None, r[0].recorded_at or EPOCH, *r[1:])
+    async def due_parked(self, now: datetime, limit: int) -> list[Intent]:
+        """Return parked intents whose bound is at or before `now`, earliest first."""
+        if limit < 1:
+            return []
+        query = (
+            self.db.collection("parked")
+            .where(filter=FieldFilter("until", "<=", to_native(now)))
+            .order_by("until")
+            .limit(limit)
         )
-        return [record for record, *_ in records]
+        return [_parked(s).intent for s in await self.first(query, "parked")]
 
-    def _quota_refs(
-        self, user_id: str, period: str, intent_id: str, kind: str
-    ) -> list[AsyncDocumentReference]:
-        usage = ("users", user_id, "usage", period)
-        return [self.doc(*usage), self.doc(*usage, "reservations", f"{kind}:{intent_id}")]
+    async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
+        """Return intents in flight whose lease ended at or before `now`."""
+        if limit < 1:
+            return []
+        query = EXPIRED_CLAIMS.build(self.db.collection("intents"), IntentState.IN_FLIGHT.value)
+        query = query.where(filter=FieldFilter("lease_until", "<=", to_native(now)))
+        return [_intent(s).intent for s in await self.first(query.limit(limit), "intents")]
 
-    def _trade_ref(self, record: TradeRecord) -> AsyncDocumentReference:
-        return self.doc("users", record.intent.user_id, "trades", record.intent.id)
+    async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
+        """Return the stored claim state of those intents that have one."""
+        refs = [self.doc("intents", intent_id) for intent_id in sorted(set(intent_ids))]
+        found = [_intent(s) for s in await self.get_many(refs, "intents") if s.exists]
+        return {held.intent_id: _STATES[held.state] for held in found}
 
-    def _trade_data(self, record: TradeRecord) -> dict[str, Any]:
-        data: dict[str, Any] = to_native(record)
-        self._seq = max(self._seq + 1, time.time_ns())
-        data.update(client_id=record.intent.client_id, seq=self._seq)
-        return data
+
+def _rerun(attempt: int) -> ClaimState:
+    return ClaimState.NEW if attempt == 1 else ClaimState.RETRY
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + INTENT_RETENTION
 
 
 def _aware(now: datetime) -> None:
@@ -224,32 +251,9 @@ def _aware(now: datetime) -> None:
         raise InvalidInput("naive datetime: times must be timezone-aware")
 
 
-def _count(
-    refs: list[AsyncDocumentReference], usage: Usage, intent_id: str, kind: str
-) -> list[Write]:
-    held = {"intent_id": intent_id, "kind": kind}
-    return [Write(refs[1], held), Write(refs[0], to_native(usage))]
-
-
-def _trade_write(ref: AsyncDocumentReference, existing: Snapshot, data: dict[str, Any]) -> Write:
-    kept = _seq_of(existing) if existing.exists else None
-    return Write(ref, data if kept is None else {**data, "seq": kept})
-
-
-def _seq_of(snap: Snapshot) -> int | None:
-    seq = (snap.to_dict() or {}).get("seq")
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-
-
 def _intent(snap: Snapshot) -> IntentDoc:
     return record_of(IntentDoc, snap.to_dict(), snap.reference.path)
 
 
-def _usage(snap: Snapshot, period: str) -> Usage:
-    if not snap.exists:
-        return Usage(period=period)
-    return record_of(Usage, snap.to_dict(), snap.reference.path)
-
-
-def _trade(snap: Snapshot) -> TradeRecord:
-    return record_of(TradeRecord, snap.to_dict(), snap.reference.path)
+def _parked(snap: Snapshot) -> ParkedDoc:
+    return record_of(ParkedDoc, snap.to_dict(), snap.reference.path)

@@ -205,6 +205,25 @@ class FirestoreClient:
         async with translated(ref.path):
             return await ref.get(timeout=self.timeout)
 
+    async def get_many(self, refs: Sequence[AsyncDocumentReference], where: str) -> list[Snapshot]:
+        """Read documents (missing ones with exists=False), a page's worth at a time, in order."""
+        size = self.page_size
+        batches = [refs[n : n + size] for n in range(0, len(refs), size)]
+
+        async def read(batch: Sequence[AsyncDocumentReference]) -> dict[str, Snapshot]:
+            async with translated(where), asyncio.timeout(self.timeout):
+                return {s.reference.path: s async for s in self.db.get_all(list(batch))}
+
+        found: dict[str, Snapshot] = {}
+        for part in await asyncio.gather(*(read(batch) for batch in batches)):
+            found.update(part)
+        return [found[ref.path] for ref in refs]
+
+    async def first(self, query: Query, where: str) -> list[Snapshot]:
+        """Return the results of a query that carries its own limit (one read, no pages)."""
+        async with translated(where), asyncio.timeout(self.timeout):
+            return [s async for s in query.stream()]
+
     async def pages(self, query: Query, where: str) -> AsyncIterator[list[Snapshot]]:
         """Yield a query's results page by page (cursor after each page's last document)."""
         cursor: Snapshot | None = None

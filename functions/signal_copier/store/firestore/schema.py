@@ -29,6 +29,7 @@ MESSAGE_RETENTION = timedelta(days=35)
 INTENT_RETENTION = timedelta(days=10)
 TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "expire_at"),  # the message's date + MESSAGE_RETENTION
+    ("message_heads", "expire_at"),  # the latest of its versions' expire_at
     ("intents", "expire_at"),  # the latest claim or finish + INTENT_RETENTION
 )
 
@@ -40,9 +41,10 @@ class CompositeQuery:
     collection: str  # the collection group id (the last segment of the collection's path)
     equal: tuple[str, ...]
     order: tuple[tuple[str, str], ...]
+    scope: str = "COLLECTION"  # or COLLECTION_GROUP: every collection of that id at once
 
     def build(self, base: Any, *values: Any) -> AsyncQuery:
-        """Return the query on `base` (a collection) with one value per equality field."""
+        """Return the query on `base` (a collection or group) with one value per equality field."""
         query = base
         for name, value in zip(self.equal, values, strict=True):
             query = query.where(filter=FieldFilter(name, "==", value))
@@ -54,10 +56,11 @@ class CompositeQuery:
         """Return this query's index as firestore.indexes.json writes it."""
         fields = [{"fieldPath": name, "order": ASCENDING} for name in self.equal]
         fields += [{"fieldPath": name, "order": direction} for name, direction in self.order]
-        return {"collectionGroup": self.collection, "queryScope": "COLLECTION", "fields": fields}
+        return {"collectionGroup": self.collection, "queryScope": self.scope, "fields": fields}
 
 
 # messages where chat_id == and message_id == [and version < before] order by version desc
+# (the history step reads the same query and reverses it)
 MESSAGE_VERSIONS = CompositeQuery("messages", ("chat_id", "message_id"), (("version", DESCENDING),))
 # users/{uid}/trades order by recorded_at, seq (oldest first; seq = first save)
 TRADES_OLDEST_FIRST = CompositeQuery("trades", (), (("recorded_at", ASCENDING), ("seq", ASCENDING)))
@@ -65,8 +68,20 @@ TRADES_OLDEST_FIRST = CompositeQuery("trades", (), (("recorded_at", ASCENDING), 
 SIGNAL_TRADES_OLDEST_FIRST = CompositeQuery(
     "trades", ("signal_ref",), (("recorded_at", ASCENDING), ("seq", ASCENDING))
 )
+# every user's trades where due_at <= now order by due_at, seq (the sweep)
+TRADES_DUE = CompositeQuery(
+    "trades", (), (("due_at", ASCENDING), ("seq", ASCENDING)), scope="COLLECTION_GROUP"
+)
+# intents where state == in_flight and lease_until <= now order by lease_until (the sweep)
+EXPIRED_CLAIMS = CompositeQuery("intents", ("state",), (("lease_until", ASCENDING),))
+# chats/{chatId}/log [where message_id < before] order by message_id desc, version desc
+# (built by web.FirestoreWebStore.signal_log; declared here so its index is checked too)
+SIGNAL_LOG = CompositeQuery("log", (), (("message_id", DESCENDING), ("version", DESCENDING)))
 COMPOSITE_QUERIES: tuple[CompositeQuery, ...] = (
     MESSAGE_VERSIONS,
     TRADES_OLDEST_FIRST,
     SIGNAL_TRADES_OLDEST_FIRST,
+    TRADES_DUE,
+    EXPIRED_CLAIMS,
+    SIGNAL_LOG,
 )
