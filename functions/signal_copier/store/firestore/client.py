@@ -60,24 +60,20 @@ class Reader:
 
     client: firestore.AsyncClient
     tx: AsyncTransaction
-    timeout: float
 
     async def docs(self, refs: Sequence[AsyncDocumentReference]) -> list[Snapshot]:
         """Return snapshots of `refs` in the same order (missing ones with exists=False)."""
         if not refs:
             return []
         # AsyncTransaction.get_all awaits an async generator (TypeError in 2.34.1): ask the client.
-        async with asyncio.timeout(self.timeout):
-            found = {
-                s.reference.path: s
-                async for s in self.client.get_all(list(refs), transaction=self.tx)
-            }
+        found = {
+            s.reference.path: s async for s in self.client.get_all(list(refs), transaction=self.tx)
+        }
         return [found[ref.path] for ref in refs]
 
     async def query(self, query: AsyncQuery) -> list[Snapshot]:
         """Return a (bounded: give it a limit) query's snapshots inside the transaction."""
-        async with asyncio.timeout(self.timeout):
-            return [s async for s in query.stream(transaction=self.tx)]
+        return [s async for s in query.stream(transaction=self.tx)]
 
 
 @dataclass(slots=True)
@@ -166,7 +162,7 @@ class FirestoreClient:
 
         @firestore.async_transactional
         async def attempt(tx: AsyncTransaction) -> T:
-            result, writes = decide(await gather(Reader(self.db, tx, self.timeout)))
+            result, writes = decide(await gather(Reader(self.db, tx)))
             for write in writes:
                 write.apply(tx)
             return result
