@@ -209,6 +209,18 @@ async def test_put_and_update_user_keep_fields_of_the_user_document_they_do_not_
     assert stored["settings"] == {"b": "2"}
 
 
+async def test_a_user_document_holding_only_other_fields_is_no_user_yet(
+    store: FirestoreStore,
+) -> None:
+    await store.db.document("users/tg1").set({"onboarding": "telegram"})
+    assert await store.get_user("tg1") is None
+    assert await store.update_user("tg1", lambda user: user) is None
+    assert await store.create_user(UserRecord(user_id="tg1")) is True
+    assert await store.create_user(UserRecord(user_id="tg1", active=False)) is False
+    assert await store.get_user("tg1") == UserRecord(user_id="tg1")
+    assert (await raw(store, "users/tg1"))["onboarding"] == "telegram"
+
+
 async def test_subscribers_stream_in_pages(firestore_emulator: Emulators) -> None:
     async with FirestoreStore(firestore_emulator.project, page_size=3) as store:
         for n in range(7):
@@ -216,6 +228,20 @@ async def test_subscribers_stream_in_pages(firestore_emulator: Emulators) -> Non
         pages = [page async for page in store.subscriber_pages("@gold")]
     assert [len(page) for page in pages] == [3, 3, 1]
     assert [s.user_id for page in pages for s in page] == [f"tg{n}" for n in range(7)]
+
+
+async def test_a_fan_out_that_stops_early_leaves_no_page_read_running(
+    firestore_emulator: Emulators,
+) -> None:
+    async with FirestoreStore(firestore_emulator.project, page_size=2) as store:
+        for n in range(5):
+            await store.add_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"), None)
+        pages = store.subscriber_pages("@gold")
+        first = await anext(pages)  # the second page is being read ahead by now
+        await pages.aclose()
+        reads = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith("._page")]
+        assert [s.user_id for s in first] == ["tg0", "tg1"]
+        assert reads == []
 
 
 # Bad values and corrupt documents

@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -31,7 +32,7 @@ from signal_copier.store.firestore.errors import translated
 T = TypeVar("T")
 R = TypeVar("R")
 IN_LIMIT = 30  # values per `in` filter (Firestore's limit)
-PAGE_SIZE = 1000  # documents per page (the emulator scans per query: fewer, larger pages)
+PAGE_SIZE = 2000  # documents per page: each query costs the emulator ~0.3 s whatever its size
 ATTEMPTS = 6
 CALL_TIMEOUT_S = 20.0
 Snapshot = DocumentSnapshot[AsyncDocumentReference]
@@ -220,20 +221,35 @@ class FirestoreClient:
         async with translated(where), asyncio.timeout(self.timeout):
             return [s async for s in query.stream()]
 
-    async def pages(self, query: Query, where: str) -> AsyncIterator[list[Snapshot]]:
-        """Yield a query's results page by page (cursor after each page's last document)."""
-        cursor: Snapshot | None = None
-        while True:
-            page_query = query.limit(self.page_size)
-            if cursor is not None:
-                page_query = page_query.start_after(cursor)
-            async with translated(where), asyncio.timeout(self.timeout):
-                page = [s async for s in page_query.stream()]
-            if page:
-                yield page
-            if len(page) < self.page_size:
-                return
-            cursor = page[-1]
+    async def pages(self, query: Query, where: str) -> AsyncGenerator[list[Snapshot], None]:
+        """Yield a query's results page by page (cursor after each page's last document).
+
+        The next page is read while the caller works on this one (a fan-out publishes a page
+        while the following one arrives).
+        """
+        ahead: asyncio.Task[list[Snapshot]] | None = asyncio.ensure_future(
+            self._page(query, None, where)
+        )
+        try:
+            while ahead is not None:
+                page = await ahead
+                ahead = None
+                if len(page) == self.page_size:
+                    ahead = asyncio.ensure_future(self._page(query, page[-1], where))
+                if page:
+                    yield page
+        finally:
+            if ahead is not None:  # the caller stopped early: end the read it will not take
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await ahead
+
+    async def _page(self, query: Query, cursor: Snapshot | None, where: str) -> list[Snapshot]:
+        page_query = query.limit(self.page_size)
+        if cursor is not None:
+            page_query = page_query.start_after(cursor)
+        async with translated(where), asyncio.timeout(self.timeout):
+            return [s async for s in page_query.stream()]
 
     async def every(self, query: Query, where: str) -> list[Snapshot]:
         """Return all of a query's results, read page by page."""

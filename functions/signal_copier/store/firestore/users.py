@@ -10,6 +10,7 @@ accounts/{accountId}               {account_id, user_id}: one broker account, on
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import replace
 
 from google.cloud.firestore_v1.async_document import AsyncDocumentReference
@@ -66,8 +67,9 @@ class UserCollections(FirestoreClient):
     async def subscriber_pages(self, chat_id: str) -> AsyncIterator[list[Subscription]]:
         """Yield a chat's subscribers page by page, by user id (for fan-outs of any size)."""
         chat = self.db.collection("chats", doc_id(chat_id), "subscribers")
-        async for page in self.pages(chat.order_by("user_id"), "subscribers"):
-            yield [_subscription(s) for s in page]
+        async with aclosing(self.pages(chat.order_by("user_id"), "subscribers")) as pages:
+            async for page in pages:
+                yield [_subscription(s) for s in page]
 
     async def subscribers(self, chat_id: str) -> list[Subscription]:
         """Return every user following a chat, by user id (read page by page)."""
