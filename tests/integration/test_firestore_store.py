@@ -282,6 +282,22 @@ async def test_values_firestore_cannot_hold_are_invalid_input_and_change_nothing
         ("users/tg1/trades/i1", {"seq": 1}, lambda s: s.trade("tg1", "i1")),
         ("users/tg1/usage/2026-01-05", {"used": "3"}, lambda s: s.usage("tg1", "2026-01-05")),
         ("messages/k", {"key": "k", "version": 1.5}, lambda s: s.message("k")),
+        (
+            "message_heads/-100123:812",
+            {"versions": "0,7"},
+            lambda s: s.remember_message("-100123", 812, 9, lambda history: None),
+        ),
+        (
+            "openings/tg1",
+            {"held": {"i1": "soon"}},
+            lambda s: s.reserve_opening("tg1", "i2", 2, set(), NOW, LEASE),
+        ),
+        ("accounts/acc-1", {"user_id": 7}, lambda s: s.account_owner("acc-1")),
+        (
+            "parked/i1",
+            {"intent_id": "i1", "chat_id": "-100123", "awaiting": 811, "until": "later"},
+            lambda s: s.parked_on("-100123", 811),
+        ),
     ],
 )
 async def test_a_corrupt_document_raises_store_corrupt_naming_it(
