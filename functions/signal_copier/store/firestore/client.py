@@ -85,6 +85,7 @@ class _KeyedLocks:
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the key's lock (waiting behind earlier holders)."""
         lock, users = self.held.get(key, (asyncio.Lock(), 0))
         self.held[key] = (lock, users + 1)
         try:
