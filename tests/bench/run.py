@@ -1,4 +1,5 @@
-"""./dev bench: pipeline latency per message and parser throughput, printed as a table.
+"""./dev bench: pipeline latency, parser throughput, MetaAPI round trips and the fan-out's read
+and publish parts on the emulators, printed as a table.
 
 Speed is measured here, never asserted in tests.
 """
@@ -13,10 +14,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.market import Credentials
@@ -30,6 +32,7 @@ from signal_copier.services.local import LocalPipeline
 from signal_copier.store.sqlite import SqliteStore
 from signal_copier.vault.local import LocalVault
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus" / "signals.dev.jsonl"
 FALLBACK = ROOT / "examples" / "demo_channel.jsonl"
@@ -152,22 +155,20 @@ def parser_throughput(rounds: int, batches: int = 10) -> dict[str, Any]:
     }
 
 
-def fanout_publish(count: int, folder: Path) -> tuple[str, str]:
-    """Time the publish part of a fan-out on the Pub/Sub emulator; (result, note) for the table."""
+def on_emulators(folder: Path, job: Callable[[str], Awaitable[T]]) -> T | str:
+    """Run `job(project)` on running emulators or on a pair started here; a reason if none."""
     from signal_copier.stack import emulators
 
     stack = emulators.running(os.environ)
     if stack is None:
         found = emulators.find()
         if isinstance(found, str):
-            return "skipped", found
+            return found
         stack = emulators.start(folder / "emulators")
     saved = {k: os.environ.get(k) for k in stack.environ()}
     os.environ.update(stack.environ())
     try:
-        from pubsub_fanout import publish_fanout
-
-        figures = asyncio.run(publish_fanout(stack.project, count))
+        return asyncio.run(job(stack.project))
     finally:
         for key, value in saved.items():
             if value is None:
@@ -175,7 +176,31 @@ def fanout_publish(count: int, folder: Path) -> tuple[str, str]:
             else:
                 os.environ[key] = value
         stack.stop()
+
+
+def fanout_publish(count: int, folder: Path) -> tuple[str, str]:
+    """Time the publish part of a fan-out on the Pub/Sub emulator; (result, note) for the table."""
+    from pubsub_fanout import publish_fanout
+
+    figures = on_emulators(folder, lambda project: publish_fanout(project, count))
+    if isinstance(figures, str):
+        return "skipped", figures
     return f"{figures['seconds']:.2f} s", f"{figures['per_s']:,.0f} messages/s"
+
+
+def fanout_read(count: int, folder: Path) -> tuple[str, str]:
+    """Time the read part of a fan-out on the Firestore emulator; (result, note) for the table."""
+    from firestore_fanout import read_subscribers
+
+    figures = on_emulators(folder, lambda project: read_subscribers(project, count))
+    if isinstance(figures, str):
+        return "skipped", figures
+    note = (
+        f"best of 3, median {figures['median_s']:.2f} s; first page of"
+        f" {figures['page_size']:,} {figures['first_page_s']:.2f} s;"
+        f" one raw stream {figures['raw_stream_s']:.2f} s"
+    )
+    return f"{figures['best_s']:.2f} s", note
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         pipe = asyncio.run(pipeline_latency(opts.messages, Path(folder)))
         trips = asyncio.run(metaapi_round_trips(Path(folder)))
+        read, read_note = fanout_read(opts.fanout, Path(folder))
         fanout, fanout_note = fanout_publish(opts.fanout, Path(folder))
     parsed = parser_throughput(opts.rounds)
     rows = [
@@ -219,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             "... a new symbol, max_open_trades + daily_loss_limit set",
             str(len(trips["new_symbol_with_account_guards"])),
             "<= 4",
+        ),
+        (
+            f"fan-out: read {opts.fanout:,} subscribers from Firestore (emulator; {read_note})",
+            read,
+            "read+publish <= 5 s",
         ),
         (
             f"fan-out: publish {opts.fanout:,} intents to Pub/Sub (emulator; {fanout_note})",

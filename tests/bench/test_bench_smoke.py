@@ -29,3 +29,10 @@ async def test_fanout_publish_benchmark_runs_on_the_emulator(emulators: Emulator
 
     figures = await publish_fanout(emulators.project, 50)
     assert figures["messages"] == 50 and figures["seconds"] > 0
+
+
+async def test_fanout_read_benchmark_runs_on_the_emulator(firestore_emulator: Emulators) -> None:
+    from firestore_fanout import read_subscribers
+
+    figures = await read_subscribers(firestore_emulator.project, 12, rounds=1)
+    assert figures["subscribers"] == 12 and figures["best_s"] >= figures["first_page_s"] > 0

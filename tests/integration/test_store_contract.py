@@ -1,14 +1,21 @@
-"""The Store contract: every store adapter must pass these (add a param to `store` per adapter)."""
+"""The Store contract: every store adapter must pass these (add a param to `store` per adapter).
+
+The Firestore store runs on the emulator with a page size of 7, so every listing of more than
+seven documents here crosses pages.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -26,17 +33,24 @@ from signal_copier.core.records import (
     UserRecord,
 )
 from signal_copier.store import StoreCorrupt
+from signal_copier.store.firestore import FirestoreStore
 from signal_copier.store.sqlite import SqliteStore
 
+T = TypeVar("T")
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
+PAGE = 7
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "sqlite":
         async with SqliteStore(":memory:") as sqlite_store:
             yield sqlite_store
+    else:
+        emulators = request.getfixturevalue("firestore_emulator")
+        async with FirestoreStore(emulators.project, page_size=PAGE) as firestore_store:
+            yield firestore_store
 
 
 def _intent(intent_id: str, user_id: str = "u1", message_id: int = 812) -> Intent:
@@ -379,6 +393,159 @@ async def test_trades_by_client_finds_the_records_behind_live_orders(store: Stor
     found = await store.trades_by_client("u1", [second.intent.client_id, "sc-unknown"])
     assert [t.intent.id for t in found] == ["i2"]
     assert await store.trades_by_client("u1", []) == []
+
+
+# What a document store makes hard: pages, `in` chunks, stored order, ids, contention.
+# (PAGE is the Firestore store's page size here: these listings cross several pages.)
+
+
+async def until_answered(call: Callable[[], Awaitable[T]]) -> T:
+    """Call again while the store says StoreUnavailable, as the queue redelivers (bounded)."""
+    for _ in range(30):
+        try:
+            return await call()
+        except StoreUnavailable:
+            await asyncio.sleep(0.05)
+    raise AssertionError("the store stayed unavailable through 30 redeliveries")
+
+
+async def test_subscribers_and_subscriptions_are_listed_in_id_order_across_pages(
+    store: Store,
+) -> None:
+    users = [f"tg{n}" for n in random.Random(1).sample(range(100, 999), 3 * PAGE + 2)]
+    chats = [f"-100{n}" for n in random.Random(2).sample(range(100, 999), 2 * PAGE + 1)]
+    for user_id in users:
+        await store.add_subscription(Subscription(user_id=user_id, chat_id="-1001"), None)
+    for chat_id in chats:
+        await store.add_subscription(Subscription(user_id="tg1", chat_id=chat_id), None)
+
+    assert [s.user_id for s in await store.subscribers("-1001")] == sorted(users)
+    assert [s.chat_id for s in await store.subscriptions("tg1")] == sorted(chats)
+
+
+async def test_a_full_page_of_subscribers_ends_without_a_phantom_page(store: Store) -> None:
+    for n in range(PAGE):
+        await store.add_subscription(Subscription(user_id=f"tg{n}", chat_id="@gold"), None)
+    assert len(await store.subscribers("@gold")) == PAGE
+    await store.delete_subscription("tg0", "@gold")
+    assert [s.user_id for s in await store.subscribers("@gold")] == [
+        f"tg{n}" for n in range(1, PAGE)
+    ]
+
+
+@pytest.mark.parametrize(
+    "chat_id", ["-1001234567890", "@gold_signals", "a/b", "..", "__x__", "50%", "a%2Fb", "ü 𝄞"]
+)
+async def test_any_chat_or_user_id_round_trips_without_colliding(
+    store: Store, chat_id: str
+) -> None:
+    # '/' and '%2F' must stay two ids: a document id encoding has to be injective.
+    await store.add_subscription(
+        Subscription(user_id=chat_id, chat_id=chat_id, overrides={"k": 1}), None
+    )
+    await store.add_subscription(Subscription(user_id="tg1", chat_id=f"{chat_id}/x"), None)
+    assert await store.subscribers(chat_id) == [
+        Subscription(user_id=chat_id, chat_id=chat_id, overrides={"k": 1})
+    ]
+    assert [s.chat_id for s in await store.subscriptions(chat_id)] == [chat_id]
+    await store.put_user(UserRecord(user_id=chat_id))
+    assert await store.get_user(chat_id) == UserRecord(user_id=chat_id)
+
+
+async def test_trades_are_oldest_first_across_pages_whatever_the_insertion_order(
+    store: Store,
+) -> None:
+    order = random.Random(3).sample(range(3 * PAGE), 3 * PAGE)
+    for n in order:
+        when = None if n == 0 else NOW + timedelta(seconds=n)
+        await store.save_trade(make_trade(f"i{n:02}", recorded_at=when, signal_ref=f"c:{n % 2}"))
+
+    assert [t.intent.id for t in await store.trades("u1")] == [f"i{n:02}" for n in range(3 * PAGE)]
+    evens = [t.intent.id for t in await store.trades("u1", "c:0")]
+    assert evens == [f"i{n:02}" for n in range(0, 3 * PAGE, 2)]
+
+
+async def test_trades_by_more_than_thirty_client_ids_are_all_found_oldest_first(
+    store: Store,
+) -> None:
+    order = random.Random(4).sample(range(40), 40)
+    records = {n: make_trade(f"i{n:02}", recorded_at=NOW + timedelta(seconds=n)) for n in order}
+    for n in order:
+        await store.save_trade(records[n])
+    asked = [records[n].intent.client_id for n in range(35)] + ["sc000000000000000000"]
+
+    found = await store.trades_by_client("u1", asked * 2)
+
+    assert [t.intent.id for t in found] == [f"i{n:02}" for n in range(35)]
+
+
+async def test_a_record_saved_again_keeps_its_place_among_records_of_the_same_instant(
+    store: Store,
+) -> None:
+    for intent_id in ("c", "a", "b"):
+        await store.claim(_intent(intent_id), "w1", NOW, LEASE)
+        await store.save_trade(make_trade(intent_id))
+    await store.finish("c", "w1", NOW, make_trade("c", broker_symbol="XAUUSD.m"))
+    await store.save_trade(make_trade("a", broker_symbol="XAUUSD.m"))
+    assert [t.intent.id for t in await store.trades("u1")] == ["c", "a", "b"]
+    assert (await store.trade("u1", "c")) == make_trade("c", broker_symbol="XAUUSD.m")
+
+
+async def test_concurrent_quota_changes_end_in_a_retry_or_an_exact_count(store: Store) -> None:
+    period = "2026-01-05"
+    calls = [lambda n=n: store.reserve_quota("u1", period, f"i{n}", 5) for n in range(9)]
+    calls += [lambda n=n: store.record_missed("u1", period, f"m{n % 3}") for n in range(6)]
+    calls += [lambda: store.release_quota("u1", period, "never-reserved")]
+
+    results = await asyncio.gather(*(until_answered(call) for call in calls))
+
+    assert results[:9].count(True) == 5
+    assert await store.usage("u1", period) == Usage(period=period, used=5, missed=3)
+
+
+async def test_concurrent_user_updates_are_never_lost(store: Store) -> None:
+    await store.put_user(UserRecord(user_id="u1"))
+
+    def bump(user: UserRecord) -> UserRecord:
+        return replace(user, broker_failures=user.broker_failures + 1)
+
+    await asyncio.gather(*(until_answered(lambda: store.update_user("u1", bump)) for _ in range(8)))
+
+    user = await store.get_user("u1")
+    assert user is not None
+    assert user.broker_failures == 8
+    assert await store.update_user("nobody", bump) is None
+
+
+async def test_user_settings_keep_decimals_and_times_exactly(store: Store) -> None:
+    until = datetime(2026, 1, 5, 9, 30, 0, 123456, tzinfo=UTC)
+    user = UserRecord(
+        user_id="u1",
+        paused_until=until,
+        settings={"lot": "0.01", "risk": {"percent": "1.25", "tp_split": ["1", "2"]}, "on": True},
+    )
+    await store.put_user(user)
+    assert await store.get_user("u1") == user
+
+
+async def test_parked_intents_and_claim_states_are_complete_across_pages(store: Store) -> None:
+    count = 2 * PAGE + 1
+    order = random.Random(5).sample(range(count), count)
+    for n in order:
+        intent = _intent(f"p{n:02}", user_id=f"u{n % 2}")
+        await store.claim(intent, "w", NOW, LEASE)
+        until = NOW + (count - n) * LEASE  # the last parked has the earliest bound
+        await store.park(ParkedIntent(intent=intent, awaiting=811, until=until), "w")
+    ids = [f"p{n:02}" for n in range(count)]
+
+    parked = [i.id for i in await store.parked_on("-100123", 811)]
+    states = await store.claim_states([*ids, "never-claimed"])
+
+    assert parked == ids[::-1]
+    odd = [i for i in ids[::-1] if int(i[1:]) % 2]
+    assert [i.id for i in await store.parked_on("-100123", 811, "u1")] == odd
+    assert states == dict.fromkeys(ids, ClaimState.PARKED)
+    assert [i.id for i in await store.due_parked(NOW + 2 * LEASE, count)] == ids[::-1][:2]
 
 
 # SQLite only: files, processes, locking and corrupt rows.
