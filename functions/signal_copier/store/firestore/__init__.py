@@ -2,7 +2,7 @@
 
 `FirestoreStore` is the collection groups together; each group (a mixin over `FirestoreClient`)
 lives in its own module, as the SQLite store's tables do: `users`, `messages`, `claims`,
-`usage` and `trades`. `schema` lists the composite queries and TTL fields, `encoding` the
+`usage`, `trades` and `watches`. `schema` lists the composite queries and TTL fields, `encoding` the
 document values and ids, `errors` the one table from Firestore errors to copier errors.
 `web.FirestoreWebStore` serves the dashboard's `WebStore` port on an AsyncClient.
 """
@@ -16,6 +16,7 @@ from signal_copier.store.firestore.errors import StoreRejected
 from signal_copier.store.firestore.messages import MessageCollections
 from signal_copier.store.firestore.usage import UsageCollections
 from signal_copier.store.firestore.users import UserCollections
+from signal_copier.store.firestore.watches import WatchCollections
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Store
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["FirestoreStore", "StoreRejected"]
 
 
-class FirestoreStore(UserCollections, MessageCollections, ClaimCollections, UsageCollections):
+class FirestoreStore(
+    UserCollections, MessageCollections, ClaimCollections, UsageCollections, WatchCollections
+):
     """Every method of the `Store` port on one Firestore database (its client made on first use)."""
 
     async def __aenter__(self) -> FirestoreStore:
