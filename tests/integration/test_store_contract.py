@@ -944,3 +944,14 @@ async def test_unwatch_keeps_an_account_whose_trade_opened_since_the_check(store
     assert await store.unwatch("u1", NOW) is False
     assert await store.unwatch("u1", NOW + 2 * LEASE) is True
     assert await store.watched(10) == []
+
+
+async def test_subscriber_pages_yield_every_follower_once_in_order(store: Store) -> None:
+    for n in range(25):
+        await store.add_subscription(Subscription(user_id=f"u{n:02}", chat_id="c1"), None)
+    await store.add_subscription(Subscription(user_id="u99", chat_id="c2"), None)
+
+    pages = [page async for page in store.subscriber_pages("c1")]
+
+    assert [s.user_id for page in pages for s in page] == [f"u{n:02}" for n in range(25)]
+    assert all(pages)

@@ -111,6 +111,10 @@ class Store(Protocol):
         """Return every user following a chat, by user id (paged by the adapter)."""
         ...
 
+    def subscriber_pages(self, chat_id: str) -> AsyncIterator[list[Subscription]]:
+        """Yield a chat's subscribers page by page, by user id (a fan-out of any size)."""
+        ...
+
     async def subscriptions(self, user_id: str) -> list[Subscription]:
         """Return the chats a user follows, by chat id."""
         ...

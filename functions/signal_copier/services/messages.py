@@ -80,12 +80,16 @@ async def publish_intents(deps: Deps, intents: list[Intent]) -> None:
 
 
 async def _act(record: MessageRecord, deps: Deps) -> None:
-    subscribers = await deps.store.subscribers(record.chat_id) if _may_fan_out(record) else []
-    intents = intents_for(record, subscribers, trace_id=record.key)
-    await publish_intents(deps, intents)
-    await deps.store.mark_fanned_out(record.key, len(intents))
+    # Page by page: a signal to 10,000 followers publishes one page while the next is read.
+    published = 0
+    if _may_fan_out(record):
+        async for page in deps.store.subscriber_pages(record.chat_id):
+            intents = intents_for(record, page, trace_id=record.key)
+            await publish_intents(deps, intents)
+            published += len(intents)
+    await deps.store.mark_fanned_out(record.key, published)
     await wake(deps, record.chat_id, record.message_id)
-    log.info("message %s: %s → %d intents", record.key, record.kind, len(intents))
+    log.info("message %s: %s → %d intents", record.key, record.kind, published)
 
 
 async def _resume_waiting(stored: tuple[MessageRecord, ...], deps: Deps) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from signal_copier.core.records import Subscription, UserRecord
 from signal_copier.store import decode, dump_json, encode, load_json
@@ -53,6 +53,20 @@ class UserTables(SqliteDatabase):
         """Return every user following a chat, by user id."""
         rows = self._rows(f"{_SUBSCRIPTION} WHERE chat_id = ? ORDER BY user_id", (chat_id,))
         return [_subscription(row) for row in rows]
+
+    async def subscriber_pages(
+        self, chat_id: str, page_size: int = 1_000
+    ) -> AsyncIterator[list[Subscription]]:
+        """Yield a chat's subscribers page by page, by user id (keyset: no page is read twice)."""
+        after = ""
+        while True:
+            sql = f"{_SUBSCRIPTION} WHERE chat_id = ? AND user_id > ? ORDER BY user_id LIMIT ?"
+            page = [_subscription(row) for row in self._rows(sql, (chat_id, after, page_size))]
+            if page:
+                yield page
+            if len(page) < page_size:
+                return
+            after = page[-1].user_id
 
     async def subscriptions(self, user_id: str) -> list[Subscription]:
         """Return the chats a user follows, by chat id."""
