@@ -9,6 +9,7 @@ data "archive_file" "functions" {
 }
 
 resource "google_storage_bucket" "sources" {
+  #checkov:skip=CKV_GCP_62:Holds only build inputs that Terraform and gcloud write; Cloud Audit Logs record access.
   name                        = "${var.project_id}-copier-sources"
   location                    = var.region
   uniform_bucket_level_access = true
@@ -28,6 +29,12 @@ resource "google_storage_bucket" "sources" {
   depends_on = [google_project_service.enabled]
 }
 
+resource "google_storage_bucket_iam_member" "builder_reads_sources" {
+  bucket = google_storage_bucket.sources.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.builder.email}"
+}
+
 resource "google_storage_bucket_object" "functions" {
   name   = "functions-${data.archive_file.functions.output_md5}.zip"
   bucket = google_storage_bucket.sources.name
@@ -35,6 +42,7 @@ resource "google_storage_bucket_object" "functions" {
 }
 
 resource "google_cloudfunctions2_function" "entry" {
+  #checkov:skip=CKV_GCP_124:The api (only) is public: Firebase Hosting rewrites /api/** to it; CKV2_COPIER_2 keeps every other entry point internal.
   for_each    = local.functions
   name        = each.key
   location    = var.region
@@ -68,6 +76,7 @@ resource "google_cloudfunctions2_function" "entry" {
 
   depends_on = [
     google_project_iam_member.builder,
+    google_storage_bucket_iam_member.builder_reads_sources,
     google_project_iam_member.firestore_user,
   ]
 }

@@ -36,8 +36,10 @@ resource "google_project_iam_member" "firestore_user" {
   member   = "serviceAccount:${google_service_account.workload[each.key].email}"
 }
 
+# Builds push images (the functions' go to the gcf-artifacts repository Cloud Functions creates)
+# and write their logs; they read their sources from the sources bucket (functions.tf).
 resource "google_project_iam_member" "builder" {
-  for_each = toset(["roles/cloudbuild.builds.builder", "roles/logging.logWriter"])
+  for_each = toset(["roles/artifactregistry.writer", "roles/logging.logWriter"])
   project  = var.project_id
   role     = each.value
   member   = "serviceAccount:${google_service_account.builder.email}"
