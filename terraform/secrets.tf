@@ -2,23 +2,25 @@
 # never sit in Terraform's state or variables.
 
 locals {
-  # secret key → the workloads that read it.
-  secret_readers = {
-    # The envelope vault's data keys: everything that decrypts or encrypts credentials or
-    # Telegram sessions. on_message never touches the vault.
-    data_keys = ["on_intent", "on_broker_event", "on_dead_letter", "sweep", "api", "listeners"]
-    # Telegram's application id and hash: the listeners' sessions and the api's login flow.
-    telegram_api_id   = ["listeners", "api"]
-    telegram_api_hash = ["listeners", "api"]
-    # The dashboard's Telegram login (widget hash check, OpenID Connect client).
-    telegram_bot_token = ["api"]
-    oidc_client_secret = ["api"]
+  # secret/workload → who reads what. A literal map (not built by a `for`), so checkov can judge
+  # every grant. data_keys: the envelope vault's data keys, read by everything that encrypts or
+  # decrypts credentials or Telegram sessions (on_message never touches the vault). Telegram's
+  # api_id and api_hash: the listeners' sessions and the api's login flow. The bot token and the
+  # OIDC client secret: the dashboard's Telegram login.
+  secret_accessors = {
+    "data_keys/on_intent"         = { secret = "data_keys", workload = "on_intent" }
+    "data_keys/on_broker_event"   = { secret = "data_keys", workload = "on_broker_event" }
+    "data_keys/on_dead_letter"    = { secret = "data_keys", workload = "on_dead_letter" }
+    "data_keys/sweep"             = { secret = "data_keys", workload = "sweep" }
+    "data_keys/api"               = { secret = "data_keys", workload = "api" }
+    "data_keys/listeners"         = { secret = "data_keys", workload = "listeners" }
+    "telegram_api_id/listeners"   = { secret = "telegram_api_id", workload = "listeners" }
+    "telegram_api_id/api"         = { secret = "telegram_api_id", workload = "api" }
+    "telegram_api_hash/listeners" = { secret = "telegram_api_hash", workload = "listeners" }
+    "telegram_api_hash/api"       = { secret = "telegram_api_hash", workload = "api" }
+    "telegram_bot_token/api"      = { secret = "telegram_bot_token", workload = "api" }
+    "oidc_client_secret/api"      = { secret = "oidc_client_secret", workload = "api" }
   }
-  secret_accessors = merge([
-    for secret, readers in local.secret_readers : {
-      for workload in readers : "${secret}/${workload}" => { secret = secret, workload = workload }
-    }
-  ]...)
 }
 
 resource "google_secret_manager_secret" "secret" {
@@ -34,5 +36,8 @@ resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each  = local.secret_accessors
   secret_id = google_secret_manager_secret.secret[each.value.secret].id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.workload[each.value.workload].email}"
+  # The account's email spelled out (iam.tf names every account so): checkov cannot read a
+  # reference through each.value, and CKV2_COPIER_4 must judge every grant.
+  member     = "serviceAccount:copier-${replace(each.value.workload, "_", "-")}@${var.project_id}.iam.gserviceaccount.com"
+  depends_on = [google_service_account.workload]
 }

@@ -165,7 +165,11 @@ def _wired_secrets(tf: Terraform) -> set[str]:
 
 
 def test_every_secret_the_code_reads_exists_and_its_readers_may_read_it(tf: Terraform) -> None:
-    secrets, readers = tf.local("secrets"), tf.local("secret_readers")
+    secrets = tf.local("secrets")
+    readers: dict[str, list[str]] = {}
+    for key, grant in tf.local("secret_accessors").items():
+        assert key == f"{grant['secret']}/{grant['workload']}"
+        readers.setdefault(grant["secret"], []).append(grant["workload"])
     assert set(tf.local("listener_secret_env").values()) <= set(secrets)
     assert set(readers["telegram_api_hash"]) >= {"listeners"}
     assert {"on_intent", "api", "listeners"} <= set(readers["data_keys"])

@@ -154,8 +154,15 @@ def test_the_sweep_runs_every_minute_with_oidc(tf: Terraform) -> None:
 
 
 def test_secret_readers_are_workloads_and_every_secret_has_one(tf: Terraform) -> None:
-    readers = tf.local("secret_readers")
+    readers: dict[str, list[str]] = {}
+    for grant in tf.local("secret_accessors").values():
+        readers.setdefault(grant["secret"], []).append(grant["workload"])
     workloads = set(re.findall(r'"([a-z_]+)"', tf.locals["workloads"]))
     assert set(readers) == set(tf.local("secrets"))
     assert all(names and set(names) <= workloads for names in readers.values())
     assert "on_message" not in readers["data_keys"]  # it never touches the vault
+
+
+def test_no_primitive_role_is_granted_anywhere(tf: Terraform) -> None:
+    roles = set(re.findall(r"roles/[A-Za-z.]+", _code(tf)))
+    assert roles and roles & {"roles/owner", "roles/editor", "roles/viewer"} == set()
