@@ -14,16 +14,12 @@ resource "google_artifact_registry_repository" "images" {
 
 locals {
   listeners_enabled = var.listener_image != ""
-  # What listeners/main.py reads. Telegram's api_id and api_hash come from Secret Manager at
-  # start (value_source below), never from the image or Terraform.
+  # What listeners/main.py reads beyond the functions' settings (main.tf, function_env, which it
+  # reads through config.Settings too). Telegram's api_id and api_hash come from Secret Manager
+  # at start (value_source below), never from the image or Terraform.
   listener_env = {
-    COPIER_MODE           = "cloud"
-    COPIER_ENV            = "production"
-    COPIER_STORE          = "firestore"
-    COPIER_PROJECT        = var.project_id
     COPIER_FLEET_SHARDS   = tostring(var.listener_shards)
     COPIER_FLEET_CAPACITY = tostring(var.listener_capacity)
-    COPIER_LOG_LEVEL      = var.log_level
   }
   listener_secret_env = {
     COPIER_TELEGRAM_API_ID   = "telegram_api_id"
@@ -55,7 +51,7 @@ resource "google_cloud_run_v2_worker_pool" "listeners" {
       }
 
       dynamic "env" {
-        for_each = local.listener_env
+        for_each = merge(local.function_env, local.listener_env)
         content {
           name  = env.key
           value = env.value
