@@ -1,0 +1,119 @@
+# The listener fleet: a Cloud Run worker pool (no URL, no autoscaler). The sweep's scale_fleet
+# step sets its instance count through the Cloud Run Admin API, so Terraform sets it only at
+# creation and ignores it afterwards. The pool is created once var.listener_image names a built
+# image (README, "Deploy": the first apply runs without it).
+
+resource "google_artifact_registry_repository" "images" {
+  #checkov:skip=CKV_GCP_84:Google-managed encryption; a customer-managed key is an operator's choice, not a default.
+  repository_id = "copier"
+  location      = var.region
+  format        = "DOCKER"
+  description   = "Signal Copier container images (the listener fleet)."
+  depends_on    = [google_project_service.enabled]
+}
+
+locals {
+  listeners_enabled = var.listener_image != ""
+  # What listeners/main.py reads beyond the functions' settings (main.tf, function_env, which it
+  # reads through config.Settings too). Telegram's api_id and api_hash come from Secret Manager
+  # at start (value_source below), never from the image or Terraform.
+  listener_env = {
+    COPIER_FLEET_SHARDS   = tostring(var.listener_shards)
+    COPIER_FLEET_CAPACITY = tostring(var.listener_capacity)
+  }
+  listener_secret_env = {
+    COPIER_TELEGRAM_API_ID   = "telegram_api_id"
+    COPIER_TELEGRAM_API_HASH = "telegram_api_hash"
+  }
+}
+
+resource "google_cloud_run_v2_worker_pool" "listeners" {
+  count               = local.listeners_enabled ? 1 : 0
+  name                = "copier-listeners"
+  location            = var.region
+  deletion_protection = var.deletion_protection
+
+  scaling {
+    scaling_mode          = "MANUAL"
+    manual_instance_count = var.listener_initial_instances
+  }
+
+  template {
+    service_account = google_service_account.workload["listeners"].email
+
+    containers {
+      image = var.listener_image
+      resources {
+        limits = {
+          cpu    = var.listener_cpu
+          memory = var.listener_memory
+        }
+      }
+
+      dynamic "env" {
+        for_each = merge(local.function_env, local.listener_env)
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      dynamic "env" {
+        for_each = local.listener_secret_env
+        content {
+          name = env.key
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.secret[env.value].secret_id
+              version = "latest"
+            }
+          }
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    # scale_fleet (the sweep) owns the instance count once the pool exists.
+    ignore_changes = [scaling[0].manual_instance_count]
+  }
+
+  depends_on = [google_secret_manager_secret_iam_member.accessor]
+}
+
+# scale_fleet: read and set the pool's instance count (a custom role on the pool only), follow
+# the update's long-running operation, and act as the pool's identity, which Cloud Run requires
+# of anyone updating a worker pool.
+resource "google_project_iam_custom_role" "fleet_scaler" {
+  role_id     = "copierFleetScaler"
+  title       = "Signal Copier fleet scaler"
+  description = "Read and resize the listeners' worker pool."
+  permissions = ["run.workerPools.get", "run.workerPools.update"]
+}
+
+resource "google_project_iam_custom_role" "run_operations_reader" {
+  role_id     = "copierRunOperationsReader"
+  title       = "Signal Copier Cloud Run operations reader"
+  description = "Follow the long-running operation of a worker pool update."
+  permissions = ["run.operations.get"]
+}
+
+resource "google_cloud_run_v2_worker_pool_iam_member" "sweep_scales" {
+  count    = local.listeners_enabled ? 1 : 0
+  name     = google_cloud_run_v2_worker_pool.listeners[0].name
+  location = var.region
+  role     = google_project_iam_custom_role.fleet_scaler.id
+  member   = "serviceAccount:${google_service_account.workload["sweep"].email}"
+}
+
+resource "google_project_iam_member" "sweep_follows_operations" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.run_operations_reader.id
+  member  = "serviceAccount:${google_service_account.workload["sweep"].email}"
+}
+
+resource "google_service_account_iam_member" "sweep_acts_as_listeners" {
+  service_account_id = google_service_account.workload["listeners"].name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.workload["sweep"].email}"
+}
