@@ -1,0 +1,128 @@
+"""What the listener fleet keeps: shard leases, watermarks, readable chats, bot status, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from signal_copier.core.errors import CopierError, Rejected, Retryable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lease:
+    """Who owns a shard of Telegram sessions until when; `epoch` grows with every new owner."""
+
+    shard: int
+    owner: str  # "" once released (or never taken)
+    epoch: int
+    expires: datetime
+    sessions: int = 0  # linked sessions in the shard (what taking it costs)
+
+
+class LinkState(StrEnum):
+    LINKED = "linked"
+    BROKEN = "broken"  # Telegram revoked the session: the user must link again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionLink:
+    """A user's linked Telegram session as the fleet runs it (the secret stays in the vault)."""
+
+    user_id: str
+    shard: int
+    state: LinkState = LinkState.LINKED
+    chats: tuple[str, ...] = ()  # the chats the user follows (users/{uid}/channels)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Watermark:
+    """The last message id published for one (session, chat), and when it was known live."""
+
+    user_id: str
+    chat_id: str
+    message_id: int
+    seen_at: datetime  # edits made before this were received live (or published by a gap fill)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatAccess:
+    """A chat the user's session can read (offered on the dashboard; subscribing needs it)."""
+
+    chat_id: str
+    title: str = ""
+    kind: str = ""  # channel | group | user
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotStatus:
+    """The health of a user's bot as the dashboard shows it (written on change only)."""
+
+    connected: bool = False
+    link: LinkState = LinkState.LINKED
+    last_message_at: datetime | None = None
+    last_error: str = ""
+
+
+class NoticeKind(StrEnum):
+    CHAT_ACCESS_LOST = "chat_access_lost"  # left, kicked or banned: the subscription was removed
+    TELEGRAM_LINK_BROKEN = "telegram_link_broken"  # the session was revoked: link again
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    """Something the fleet did on a user's behalf that the user must be told about."""
+
+    user_id: str
+    kind: NoticeKind
+    at: datetime
+    chat_id: str = ""
+    detail: str = ""
+
+
+class LoginStep(StrEnum):
+    CODE_SENT = "code_sent"  # ask the user for the code Telegram sent
+    PASSWORD_NEEDED = "password_needed"  # the account has two-step verification: ask for it
+    LINKED = "linked"  # the session is in the vault; the fleet runs it from now on
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginProgress:
+    """Where a Telegram login stands after one step (no secret in it)."""
+
+    step: LoginStep
+    code_via: str = ""  # app | sms | call | ... (CODE_SENT)
+    password_hint: str = ""  # PASSWORD_NEEDED
+    telegram_id: int | None = None  # LINKED
+
+
+class TelegramError(CopierError):
+    """Base of what the Telegram adapter raises (through its one error table)."""
+
+
+class LoginFailed(TelegramError, Rejected):
+    """The login step failed for a reason the user can fix; the message says how."""
+
+
+class LoginExpired(LoginFailed):
+    """No pending login (never started, or older than its 10 minutes): send a new code."""
+
+
+class SessionRevoked(TelegramError, Rejected):
+    """Telegram no longer accepts this session (revoked, duplicated, account gone): link again."""
+
+
+class ChatAccessLost(TelegramError, Rejected):
+    """The session can no longer read this chat (left, kicked, banned, private)."""
+
+
+class TelegramUnavailable(TelegramError, Retryable):
+    """Telegram could not be reached or failed internally; try again with backoff."""
+
+
+class FloodWait(TelegramError, Retryable):
+    """Telegram asks us to wait `seconds` before this kind of request."""
+
+    def __init__(self, seconds: int, detail: str = "") -> None:
+        super().__init__(detail or f"Telegram asks to wait {seconds} s before retrying")
+        self.seconds = seconds
