@@ -42,6 +42,15 @@ class LeaseTiming:
             )
 
     @property
+    def server_disconnect(self) -> timedelta:
+        """Return the delay after which Telegram must drop a session whose pings stopped.
+
+        Sessions ask Telegram for this (MTProto ping_delay_disconnect): a frozen process's
+        connections then close before a new owner may connect, even though it cannot fence.
+        """
+        return self.fence_lead + self.takeover_margin
+
+    @property
     def worst_takeover(self) -> timedelta:
         """Return the longest a crashed owner's shard can wait for a new owner."""
         return self.ttl + self.takeover_margin + self.scan_every

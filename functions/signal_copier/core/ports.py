@@ -603,6 +603,10 @@ class TelegramSession(Protocol):
         """Return up to `limit` newest messages posted since `since`, newest first."""
         ...
 
+    async def keepalive(self, disconnect_after: int) -> None:
+        """Ping, asking Telegram to drop the connection if no ping follows within the delay."""
+        ...
+
     async def run_until_disconnected(self) -> None:
         """Wait until the connection ends; raise what ended it (SessionRevoked, ...)."""
         ...
