@@ -127,13 +127,16 @@ def choose_shards(
     now: datetime,
     timing: LeaseTiming,
     capacity: Capacity,
+    per_scan: int,
 ) -> list[int]:
     """Return the shards to try to take now, in order, so that their sessions fit.
 
-    Shards without sessions are never taken. Each listener walks the shards in its own
+    Shards without sessions are never taken. At most `per_scan` sessions are taken per scan,
+    so a fleet starting at once spreads its sessions instead of the first scanner taking all
+    (and Telegram sees connects staggered). Each listener walks the shards in its own
     pseudo-random order, so listeners scanning at once rarely contend for the same shard.
     """
-    room = capacity.free
+    room = min(capacity.free, per_scan)
     chosen = []
     for lease in sorted(shards, key=lambda s: _preference(owner, s.shard)):
         if lease.sessions <= 0 or lease.sessions > room or lease.owner == owner:

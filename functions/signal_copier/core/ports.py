@@ -604,7 +604,8 @@ class TelegramSession(Protocol):
         ...
 
     async def keepalive(self, disconnect_after: int) -> None:
-        """Ping, asking Telegram to drop the connection if no ping follows within the delay."""
+        """Send a ping (without awaiting the answer) asking Telegram to drop the connection if
+        no further ping arrives within `disconnect_after` seconds."""
         ...
 
     async def run_until_disconnected(self) -> None:

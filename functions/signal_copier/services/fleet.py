@@ -51,6 +51,7 @@ class Listener:
         self.held: dict[int, Held] = {}
         self.runners: dict[str, SessionRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()  # sessions with watermarks to write
 
     def may_run(self, shard: int) -> bool:
         """Return whether the shard is ours and not yet due to be fenced."""
@@ -74,9 +75,15 @@ class Listener:
         shards = await self.deps.store.shards(expiring_before=now + timing.scan_every)
         capacity = Capacity(limit=self.settings.capacity, running=self.sessions_running)
         taken = []
-        for shard in rules.choose_shards(
-            shards, owner=self.owner, now=now, timing=timing, capacity=capacity
-        ):
+        chosen = rules.choose_shards(
+            shards,
+            owner=self.owner,
+            now=now,
+            timing=timing,
+            capacity=capacity,
+            per_scan=self.settings.per_scan,
+        )
+        for shard in chosen:
             lease = await self.deps.store.acquire(shard, self.owner, now, timing)
             if lease is not None:
                 self.held[shard] = Held(epoch=lease.epoch, until=lease.expires)
@@ -105,16 +112,17 @@ class Listener:
 
     async def fence(self) -> None:
         """Stop the sessions of every shard whose lease may end before a renewal succeeds."""
-        due = [shard for shard in self.held if not self.may_run(shard)]
+        now, timing = self.deps.clock(), self.settings.timing
+        due = [s for s, held in self.held.items() if now >= rules.fence_at(held.until, timing)]
         await self._drop(due, "not renewed in time: fenced")
 
     async def ping(self) -> None:
         """Ping every connected session (Telegram drops those whose pings stop)."""
-        runners = [r for r in self.runners.values() if r.connected]
-        results = await asyncio.gather(*(r.ping() for r in runners), return_exceptions=True)
-        for runner, result in zip(runners, results, strict=True):
-            if isinstance(result, Exception):  # its supervisor sees the dead connection
-                log.info("ping of %s failed: %s", runner.user_id, result)
+        for runner in [r for r in self.runners.values() if r.connected]:
+            try:
+                await runner.ping()  # sends without waiting for the answer
+            except CopierError as e:  # its supervisor sees the dead connection
+                log.info("ping of %s failed: %s", runner.user_id, e)
 
     async def refresh(self) -> None:
         """Re-read who is linked in the held shards and what they follow."""
@@ -132,11 +140,13 @@ class Listener:
 
     async def flush(self) -> None:
         """Write every changed watermark in one batch (kept for the next try if it fails)."""
-        marks = [mark for runner in self.runners.values() for mark in runner.marks.take_dirty()]
+        users, self._dirty = self._dirty, set()
+        runners = [r for u in sorted(users) if (r := self.runners.get(u)) is not None]
+        marks = [mark for runner in runners for mark in runner.marks.take_dirty()]
         try:
             await self.deps.store.save_watermarks(marks)
         except BaseException:
-            for runner in self.runners.values():
+            for runner in runners:
                 runner.marks.put_back([m for m in marks if m.user_id == runner.user_id])
             raise
 
@@ -183,17 +193,20 @@ class Listener:
             await self.deps.sleep(wait)
 
     async def _guarded(self, duty: Callable[[], Awaitable[object]]) -> object:
+        name = getattr(duty, "__name__", "duty")
         try:
             return await duty()
         except CopierError as e:  # the store is down: the watchdog keeps ownership safe
-            log.warning("%s: %s failed: %s", self.owner, getattr(duty, "__name__", duty), e)
-            return None
+            log.warning("%s: %s failed: %s", self.owner, name, e)
+        except Exception:  # a duty loop must outlive a bug; the trace goes to the log
+            log.exception("%s: %s failed unexpectedly", self.owner, name)
+        return None
 
     def _start(self, links: Iterable[SessionLink]) -> None:
         for link in links:
             if link.user_id in self.runners or not self.may_run(link.shard):
                 continue
-            runner = SessionRunner(link, self)
+            runner = SessionRunner(link, self, self._dirty.add)
             self.runners[link.user_id] = runner
             self._tasks[link.user_id] = asyncio.create_task(self._supervise(runner))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -99,8 +100,9 @@ class SessionMarks:
     crash then restarts the fill from the old mark instead of skipping the gap.
     """
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, on_dirty: Callable[[str], None]) -> None:
         self.user_id = user_id
+        self._on_dirty = on_dirty  # tells the listener which sessions have marks to write
         self._marks: dict[str, Watermark] = {}
         self._dirty: set[str] = set()
         self._filling: dict[str, int] = {}  # chat → highest live id seen during its fill
@@ -152,6 +154,8 @@ class SessionMarks:
     def put_back(self, marks: list[Watermark]) -> None:
         """Mark again as changed what a failed write did not store."""
         self._dirty.update(m.chat_id for m in marks if m.chat_id in self._marks)
+        if self._dirty:
+            self._on_dirty(self.user_id)
 
     def _set(self, chat_id: str, message_id: int, seen_at: datetime, *, dirty: bool) -> None:
         old = self._marks.get(chat_id)
@@ -164,3 +168,4 @@ class SessionMarks:
         )
         if dirty:
             self._dirty.add(chat_id)
+            self._on_dirty(self.user_id)

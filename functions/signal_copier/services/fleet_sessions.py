@@ -45,6 +45,7 @@ class FleetSettings:
     timing: LeaseTiming = field(default_factory=LeaseTiming)
     shards: int = 1024
     capacity: int = 1000  # sessions per listener
+    per_scan: int = 250  # sessions taken per scan at most (spreads load, staggers connects)
     flush_every: timedelta = timedelta(seconds=2)  # batched watermark writes
     roster_every: timedelta = timedelta(seconds=60)  # re-read who is linked and what they follow
     watchdog_every: timedelta = timedelta(seconds=1)  # self-fencing checks
@@ -63,8 +64,8 @@ class FleetSettings:
                 f"ping_every must be below {self.timing.server_disconnect} "
                 "(fence_lead + takeover_margin), or healthy sessions get dropped"
             )
-        if self.capacity < 1 or self.shards < 1:
-            raise InvalidSettings("capacity and shards must be at least 1")
+        if min(self.capacity, self.shards, self.per_scan) < 1:
+            raise InvalidSettings("capacity, shards and per_scan must be at least 1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,10 +100,12 @@ class SessionHost(Protocol):
 class SessionRunner:
     """Supervise one session until it is stopped, its lease ends or Telegram revokes it."""
 
-    def __init__(self, link: SessionLink, host: SessionHost) -> None:
+    def __init__(
+        self, link: SessionLink, host: SessionHost, on_mark: Callable[[str], None]
+    ) -> None:
         self.link = link
         self.chats = set(link.chats)
-        self.marks = SessionMarks(link.user_id)
+        self.marks = SessionMarks(link.user_id, on_mark)
         self.connected = False
         self._host = host
         self._client: TelegramSession | None = None
