@@ -9,6 +9,11 @@ from enum import StrEnum
 from signal_copier.core.errors import CopierError, Rejected, Retryable
 
 
+def session_secret_name(user_id: str) -> str:
+    """Return the vault name of a user's Telegram session."""
+    return f"telegram.{user_id}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lease:
     """Who owns a shard of Telegram sessions until when; `epoch` grows with every new owner."""

@@ -24,6 +24,7 @@ from signal_copier.core.fleet import (
     NoticeKind,
     SessionLink,
     SessionRevoked,
+    session_secret_name,
 )
 from signal_copier.core.leases import LeaseTiming
 from signal_copier.core.model import RawMessage
@@ -31,11 +32,6 @@ from signal_copier.core.ports import FleetStore, Queue, TelegramSession, Telegra
 from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
 
 log = logging.getLogger(__name__)
-
-
-def session_secret_name(user_id: str) -> str:
-    """Return the vault name of a user's Telegram session."""
-    return f"telegram.{user_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

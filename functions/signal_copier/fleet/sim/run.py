@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from signal_copier.core.fleet import SessionLink
+from signal_copier.core.fleet import SessionLink, session_secret_name
 from signal_copier.core.leases import shard_of
 from signal_copier.core.records import Subscription
 from signal_copier.fleet.sim.clock import SimulatedLoop
@@ -27,7 +27,6 @@ from signal_copier.fleet.sim.world import (
     World,
 )
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
-from signal_copier.services.fleet_sessions import session_secret_name
 from signal_copier.store.sqlite import SqliteStore
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
