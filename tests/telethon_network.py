@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from telethon import TelegramClient, errors, functions, password, types
+from telethon import TelegramClient, errors, password, types
 from telethon.crypto import AuthKey
-from telethon.sessions import StringSession
 
 # Telegram's published 2048-bit prime for 2FA (the one Telethon trusts without factoring).
 PRIME = bytes.fromhex(
@@ -63,7 +62,7 @@ class FakeTelegram:
 
             async def _call(
                 self: "TelegramClient", sender, request, ordered=False, flood_sleep_threshold=None
-            ):  # type: ignore[no-untyped-def]  # noqa: E501
+            ):  # type: ignore[no-untyped-def]
                 return server.handle(self.session.auth_key.key, request)
 
         return NetworkClient
@@ -77,18 +76,18 @@ class FakeTelegram:
             raise AssertionError(f"unexpected request {name}")
         return handler(key, request)
 
-    def _GetUsersRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _GetUsersRequest(self, key: bytes, request: Any) -> Any:
         if key not in self.authorized:
             raise errors.AuthKeyUnregisteredError(request=request)
         return [self._user()]
 
-    def _GetStateRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _GetStateRequest(self, key: bytes, request: Any) -> Any:
         return types.updates.State(pts=1, qts=0, date=datetime.now(UTC), seq=1, unread_count=0)
 
-    def _GetDifferenceRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _GetDifferenceRequest(self, key: bytes, request: Any) -> Any:
         return types.updates.DifferenceEmpty(date=datetime.now(UTC), seq=1)
 
-    def _SendCodeRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _SendCodeRequest(self, key: bytes, request: Any) -> Any:
         if self.flood_seconds:
             raise errors.FloodWaitError(request=request, capture=self.flood_seconds)
         if self.sent_code is not None:
@@ -97,13 +96,13 @@ class FakeTelegram:
             type=types.auth.SentCodeTypeApp(length=len(self.code)), phone_code_hash="hash-1"
         )
 
-    def _ResendCodeRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _ResendCodeRequest(self, key: bytes, request: Any) -> Any:
         assert request.phone_code_hash == "hash-1"
         return types.auth.SentCode(
             type=types.auth.SentCodeTypeSms(length=len(self.code)), phone_code_hash="hash-1"
         )
 
-    def _SignInRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _SignInRequest(self, key: bytes, request: Any) -> Any:
         if request.phone_code_hash != "hash-1":
             raise errors.PhoneCodeHashEmptyError(request=request)
         if self.code_expired:
@@ -115,7 +114,7 @@ class FakeTelegram:
             raise errors.SessionPasswordNeededError(request=request)
         return self._authorize(key)
 
-    def _GetPasswordRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _GetPasswordRequest(self, key: bytes, request: Any) -> Any:
         assert self.password is not None
         algo = _algo()
         x = int.from_bytes(password.compute_hash(algo, self.password), "big")
@@ -137,7 +136,7 @@ class FakeTelegram:
             hint=self.hint,
         )
 
-    def _CheckPasswordRequest(self, key: bytes, request: Any) -> Any:  # noqa: N802
+    def _CheckPasswordRequest(self, key: bytes, request: Any) -> Any:
         check = request.password
         b, v = self._srp.pop(check.srp_id)
         if key not in self.awaiting_password or not _srp_matches(check, b, v):
@@ -181,13 +180,3 @@ def _srp_matches(check: Any, b: int, v: int) -> bool:
         sha(s.to_bytes(256, "big")),
     )
     return m1 == check.M1
-
-
-def fresh_session() -> StringSession:
-    """Return an empty StringSession."""
-    return StringSession()
-
-
-def now() -> datetime:
-    """Return the current time (aware UTC)."""
-    return datetime.now(UTC)

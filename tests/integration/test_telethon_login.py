@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from telethon import TelegramClient, types
-from telethon_network import OVERRIDDEN, FakeTelegram
 
 from signal_copier.core.fleet import (
     FloodWait,
@@ -20,6 +19,7 @@ from signal_copier.core.fleet import (
 )
 from signal_copier.telegram.telethon.login import TelethonLogin, pending_name
 from signal_copier.vault.local import LocalVault
+from telethon_network import OVERRIDDEN, FakeTelegram
 
 PHONE = "+49 151 2345678"
 
