@@ -176,7 +176,12 @@ class Listener:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.drain()
+            try:  # Cloud Run kills the instance ~10 s after SIGTERM
+                await asyncio.wait_for(self.drain(), self.settings.drain_timeout.total_seconds())
+            except TimeoutError:
+                log.warning(
+                    "%s: drain timed out; unreleased leases expire by themselves", self.owner
+                )
 
     async def _every(self, seconds: float, duty: Callable[[], Awaitable[None]]) -> None:
         while True:
