@@ -167,6 +167,7 @@ class TelethonSessions:
             self._api_hash,
             auto_reconnect=False,  # our supervisor reconnects, after checking the lease
             catch_up=False,  # a StringSession keeps no update state; we fill gaps ourselves
+            entity_cache_limit=1000,  # bounds memory per session (bench: the listener model)
             base_logger=f"telethon.{user_id}",
         )
         return TelethonSession(client, self._clock)
