@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from signal_copier import logs
 from signal_copier.core.errors import InvalidSettings
+from signal_copier.logs import configure as configure_logs
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 
 log = logging.getLogger("signal_copier.listener")
@@ -119,7 +119,7 @@ async def serve(environ: Mapping[str, str]) -> None:
 
 def main() -> int:
     """Entry point: JSON logs, then serve."""
-    logs.configure(os.environ.get("COPIER_LOG_LEVEL", "INFO"))
+    configure_logs(os.environ.get("COPIER_LOG_LEVEL", "INFO"))
     try:
         asyncio.run(serve(os.environ))
     except InvalidSettings as e:

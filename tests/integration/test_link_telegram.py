@@ -24,10 +24,10 @@ def _config(tmp_path: Path, body: dict[str, object]) -> Path:
 
 
 def test_a_telegram_source_names_its_chats(tmp_path: Path) -> None:
-    source = {"kind": "telegram", "chats": ["-1001234567890", "@goldsignals"]}
+    source = {"kind": "telegram", "chats": ["-1001234567890", "-4001"]}
     config = load_run_config(_config(tmp_path, {"source": source, "data_dir": "var"}))
     assert config.replay is None and config.source is not None
-    assert config.source.chats == ["-1001234567890", "@goldsignals"]
+    assert config.source.chats == ["-1001234567890", "-4001"]
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,9 @@ def test_a_telegram_source_names_its_chats(tmp_path: Path) -> None:
         {},
         {"replay": "x.jsonl", "source": {"kind": "telegram", "chats": ["-1001"]}},
         {"source": {"kind": "telegram", "chats": []}},
+        {"source": {"kind": "telegram", "chats": ["@goldsignals"]}},
     ],
-    ids=["neither", "both", "no-chats"],
+    ids=["neither", "both", "no-chats", "username"],
 )
 def test_a_run_config_needs_exactly_one_source(tmp_path: Path, body: dict[str, object]) -> None:
     with pytest.raises(InvalidSettings):

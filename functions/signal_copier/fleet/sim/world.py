@@ -15,8 +15,8 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from signal_copier.core.fleet import ChatAccess
 from signal_copier.core.model import RawMessage
@@ -381,3 +381,12 @@ class FakeSession:
         """Close the connection (idempotent)."""
         if self._conn is not None:
             self._conn.close()
+
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import Queue, TelegramSession, Vault
+
+    _world = World(SimulatedLoop(datetime.min.replace(tzinfo=UTC)), random.Random())
+    _session: TelegramSession = FakeSession(_world, Process(""), "")
+    _queue: Queue = RecordingQueue(_world, Process(""))
+    _vault: Vault = MemoryVault()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.api_core import exceptions as google_errors
 from google.cloud import firestore
@@ -336,3 +336,9 @@ def _notice(user_id: str, data: dict[str, Any]) -> Notice:
     fields = {"user_id": user_id, "kind": data.get("notice"), "at": data.get("at")}
     fields |= {"chat_id": data.get("chat_id", ""), "detail": data.get("detail", "")}
     return codec.from_dict(Notice, fields)
+
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import FleetStore
+
+    _conforms: FleetStore = FirestoreFleetStore(firestore.AsyncClient())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telethon import TelegramClient, errors, functions, types
 from telethon.sessions import StringSession
@@ -184,3 +184,9 @@ def _check_sent(sent: Any) -> None:
 def _via(code_type: Any) -> str:
     name = type(code_type).__name__.removeprefix("SentCodeType")
     return name.lower() or "app"
+
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import TelegramLogin
+
+    _conforms: TelegramLogin = TelethonLogin(None, 1, "")  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telethon import TelegramClient, errors, events, functions
 from telethon.sessions import StringSession
@@ -176,3 +176,10 @@ class TelethonSessions:
 def _peer(chat_id: str) -> int | str:
     # Marked ids (-100…) need no network to resolve once dialogs were loaded; @names do.
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+if TYPE_CHECKING:
+    from signal_copier.core.ports import TelegramSession, TelegramSessions
+
+    _session: TelegramSession = TelethonSession(TelegramClient(None, 1, ""))
+    _sessions: TelegramSessions = TelethonSessions(1, "")
