@@ -52,7 +52,19 @@ class Scenario:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
-    """The simulation's outcome (the first six keys are the CLI's contract)."""
+    """The simulation's outcome (the first six keys are the CLI's contract).
+
+    - double_owner_events: a session connected while another connection of it was still open
+      at Telegram (a paused process's counts until the delay its last ping asked for).
+    - max_takeover_s: the longest time from a listener's crash or pause to the next connection
+      of each of its sessions.
+    - lost_messages: messages whose latest version (as the channel shows it at the end) was
+      never published.
+    - duplicate_publishes: publishes beyond the first of each (chat, message, version): the
+      same message seen by sessions of different listeners, and re-publishes after takeovers;
+      the pipeline's dedupe absorbs them. stale_epoch_publishes counts those sent under an
+      epoch older than one already seen for the same session.
+    """
 
     double_owner_events: int
     max_takeover_s: float
