@@ -118,7 +118,7 @@ class Listener:
 
     async def ping(self) -> None:
         """Ping every connected session (Telegram drops those whose pings stop)."""
-        for runner in [r for r in self.runners.values() if r.connected]:
+        for runner in list(self.runners.values()):  # connecting and filling ones too
             try:
                 await runner.ping()  # sends without waiting for the answer
             except CopierError as e:  # its supervisor sees the dead connection
@@ -216,7 +216,10 @@ class Listener:
             self._tasks[link.user_id] = asyncio.create_task(self._supervise(runner))
 
     async def _supervise(self, runner: SessionRunner) -> None:
-        await runner.run()  # returns when revoked or fenced; a stop cancels it instead
+        try:
+            await runner.run()  # returns when revoked or fenced; a stop cancels it instead
+        except Exception:  # never leave a dead runner registered: refresh restarts it
+            log.exception("%s: supervisor of %s ended unexpectedly", self.owner, runner.user_id)
         if self.runners.get(runner.user_id) is runner:
             del self.runners[runner.user_id]
             self._tasks.pop(runner.user_id, None)

@@ -32,6 +32,8 @@ from signal_copier.core.ports import FleetStore, Queue, TelegramSession, Telegra
 from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
 
 log = logging.getLogger(__name__)
+STABLE = timedelta(seconds=60)  # a connection that lasted this long resets the backoff
+BROKEN_WRITE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +104,8 @@ class SessionRunner:
         self.link = link
         self.chats = set(link.chats)
         self.marks = SessionMarks(link.user_id, on_mark)
-        self.connected = False
+        self.connected = False  # connected and caught up
+        self._live = False  # connected (pings keep it so while gaps are being filled)
         self._host = host
         self._client: TelegramSession | None = None
         self._status: BotStatus | None = None
@@ -117,18 +120,19 @@ class SessionRunner:
         """Keep the session connected while the lease allows; back off between attempts."""
         failures = 0
         while not self._stopping and self._host.may_run(self.link.shard):
+            started = self._host.deps.clock()
             try:
                 await self._session()
-                failures = 0
-                delay = self._host.settings.backoff_min
+                # A connection that ended quickly counts as a failure: no reconnect storm.
+                lasted = self._host.deps.clock() - started >= STABLE
+                failures = 0 if lasted else failures + 1
+                delay = self._backoff(failures) if failures else self._host.settings.backoff_min
             except SessionRevoked as e:
                 await self._broken(e)
                 return
             except FloodWait as e:
                 delay = timedelta(seconds=e.seconds)
                 await self._set_status(last_error=f"flood_wait {e.seconds}s")
-            except asyncio.CancelledError:
-                raise
             except Exception as e:  # a supervisor must outlive any one failure; it is logged
                 failures += 1
                 delay = self._backoff(failures)
@@ -159,6 +163,7 @@ class SessionRunner:
         self._client = client
         try:
             await client.connect()
+            self._live = True
             if self._stopping or not self._host.may_run(self.link.shard):
                 return
             await self.ping()  # from now on Telegram drops the connection if we freeze
@@ -170,7 +175,7 @@ class SessionRunner:
             await self._set_status(connected=True, last_error="")
             await client.run_until_disconnected()
         finally:
-            self.connected = False
+            self.connected = self._live = False
             self._client = None
             await client.disconnect()
             if not self._stopping:
@@ -265,7 +270,18 @@ class SessionRunner:
             detail=str(error),
         )
         status = BotStatus(connected=False, link=LinkState.BROKEN, last_error=type(error).__name__)
-        await deps.store.break_session(notice, status)
+        for attempt in range(
+            1, BROKEN_WRITE_ATTEMPTS + 1
+        ):  # the session is not retried, the write is
+            try:
+                await deps.store.break_session(notice, status)
+                break
+            except CopierError as e:
+                log.warning("marking %s broken failed (%s), attempt %d", self.user_id, e, attempt)
+                await deps.sleep(self._backoff(attempt).total_seconds())
+        else:  # the link stays "linked": the next start sees the revocation and tries again
+            log.error("session of %s is revoked but could not be marked broken", self.user_id)
+            return
         self._status = status
         log.warning(
             "session of %s is revoked (%s): marked broken", self.user_id, type(error).__name__
@@ -274,7 +290,7 @@ class SessionRunner:
     async def ping(self) -> None:
         """Keep the connection alive for `server_disconnect` more (only while the lease allows)."""
         client = self._client
-        if client is not None and not self._stopping and self._host.may_run(self.link.shard):
+        if client is not None and self._live and self._host.may_run(self.link.shard):
             delay = self._host.settings.timing.server_disconnect
             await client.keepalive(int(delay.total_seconds()))
 
@@ -288,17 +304,19 @@ class SessionRunner:
     async def _note_message(self, now: datetime) -> None:
         last = None if self._status is None else self._status.last_message_at
         if last is None or now - last >= self._host.settings.status_every:
-            try:
-                await self._set_status(last_message_at=now)
-            except CopierError as e:  # health is best effort; the message is already out
-                log.warning("bot status of %s not written: %s", self.user_id, e)
+            await self._set_status(last_message_at=now)
 
     async def _set_status(self, **changes: object) -> None:
+        # Best effort: health must never stop the session it describes.
         current = self._status or BotStatus()
         wanted = replace(current, **changes)  # type: ignore[arg-type]
         if wanted == self._status:
             return
-        await self._host.deps.store.put_bot_status(self.user_id, wanted)
+        try:
+            await self._host.deps.store.put_bot_status(self.user_id, wanted)
+        except CopierError as e:
+            log.warning("bot status of %s not written: %s", self.user_id, e)
+            return
         self._status = wanted
 
     def _backoff(self, failures: int) -> timedelta:
