@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
+from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.fleet import (
-    BotStatus,
-    ChatAccess,
     LinkState,
     Notice,
     NoticeKind,
+    SessionHealth,
     SessionLink,
     Watermark,
 )
@@ -39,10 +39,17 @@ class Backend:
 
     async def follow(self, user: str, chat: str) -> None:
         if isinstance(self.raw, SqliteStore):
-            await self.raw.put_subscription(Subscription(user_id=user, chat_id=chat))
+            await self.raw.add_subscription(Subscription(user_id=user, chat_id=chat), None)
         else:
             await self.raw.document("users", user, "channels", chat).set({"risk": "1"})
             await self.raw.document("chats", chat, "subscribers", user).set({"uid": user})
+
+    def web(self) -> Any:
+        if isinstance(self.raw, SqliteStore):
+            return self.raw
+        from signal_copier.store.firestore.web import FirestoreWebStore
+
+        return FirestoreWebStore(self.raw)
 
     async def follows(self, user: str, chat: str) -> bool:
         if isinstance(self.raw, SqliteStore):
@@ -149,13 +156,13 @@ async def test_a_broken_session_leaves_its_shard_and_the_user_is_told(backend: B
     await _link(backend, "u2", 1)
     await backend.follow("u1", "-1001")
     notice = Notice(user_id="u1", kind=NoticeKind.TELEGRAM_LINK_BROKEN, at=T0, detail="revoked")
-    status = BotStatus(connected=False, link=LinkState.BROKEN, last_error="revoked")
+    status = SessionHealth(connected=False, link=LinkState.BROKEN, last_error="revoked", updated=T0)
     await store.break_session(notice, status)
     await store.break_session(notice, status)  # a repeat must not uncount twice
     assert [s.user_id for s in await store.sessions([1])] == ["u2"]
     assert await store.session_count() == 1
     assert [s.sessions for s in await store.shards(expiring_before=T0)] == [1]
-    assert await store.bot_status("u1") == status
+    assert await store.session_health("u1") == status
     assert [n.kind for n in await store.notices("u1")] == [NoticeKind.TELEGRAM_LINK_BROKEN] * 2
 
 
@@ -192,10 +199,12 @@ async def test_watermarks_are_written_in_batches_and_never_move_back(backend: Ba
 async def test_readable_chats_are_replaced_as_a_set(backend: Backend) -> None:
     store = backend.store
     await store.put_chats(
-        "u1", [ChatAccess(chat_id="-1001", title="Gold"), ChatAccess(chat_id="-1002")]
+        "u1", [ChatInfo(chat_id="-1001", title="Gold"), ChatInfo(chat_id="-1002")]
     )
-    await store.put_chats("u1", [ChatAccess(chat_id="-1002", title="Renamed", kind="channel")])
-    assert await store.chats("u1") == [ChatAccess(chat_id="-1002", title="Renamed", kind="channel")]
+    await store.put_chats("u1", [ChatInfo(chat_id="-1002", title="Renamed", kind="channel")])
+    assert await backend.web().user_chats("u1") == [
+        ChatInfo(chat_id="-1002", title="Renamed", kind="channel")
+    ]
 
 
 async def test_losing_a_chat_removes_the_subscription_and_tells_the_user(backend: Backend) -> None:
@@ -208,8 +217,10 @@ async def test_losing_a_chat_removes_the_subscription_and_tells_the_user(backend
     assert await backend.store.notices("u1") == [notice]
 
 
-async def test_bot_status_round_trips(backend: Backend) -> None:
-    status = BotStatus(connected=True, last_message_at=T0, last_error="")
-    assert await backend.store.bot_status("u1") is None
-    await backend.store.put_bot_status("u1", status)
-    assert await backend.store.bot_status("u1") == status
+async def test_session_health_round_trips_and_the_dashboard_reads_it(backend: Backend) -> None:
+    health = SessionHealth(connected=True, last_message_at=T0, updated=T0 + S)
+    assert await backend.store.session_health("u1") is None
+    await backend.store.put_session_health("u1", health)
+    assert await backend.store.session_health("u1") == health
+    shown = await backend.web().bot_status("u1")
+    assert shown is not None and (shown.state, shown.updated) == ("running", T0 + S)

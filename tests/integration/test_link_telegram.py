@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from signal_copier.cli.telegram import link
+from signal_copier.core.dashboard import LoginStage
 from signal_copier.core.errors import InvalidSettings
-from signal_copier.core.fleet import LoginStep, session_secret_name
+from signal_copier.core.fleet import session_secret_name
 from signal_copier.runconfig import load_run_config
 from signal_copier.store.sqlite import SqliteStore
 from signal_copier.telegram.telethon import TelethonLogin
@@ -49,7 +50,7 @@ async def test_link_telegram_asks_code_and_password_and_records_the_session(tmp_
     server = FakeTelegram(password="s3cret")
     vault = LocalVault(tmp_path / "vault.key", tmp_path / "secrets")
     store = SqliteStore(":memory:")
-    login = TelethonLogin(vault, 1, "0" * 32, client_class=server.client_class())
+    login = TelethonLogin(vault, store, 1, "0" * 32, client_class=server.client_class())
     prompts: list[str] = []
 
     def ask(prompt: str) -> str:
@@ -60,10 +61,13 @@ async def test_link_telegram_asks_code_and_password_and_records_the_session(tmp_
         prompts.append(prompt)
         return "s3cret"
 
-    done = await link(login, store, "me", "+15551234567", ask, secret)
+    done = await link(login, "me", "+15551234567", ask, secret)
 
-    assert done.step is LoginStep.LINKED
-    assert prompts == ["Code sent via app: ", "Two-step verification password (hint: pet): "]
+    assert done.stage is LoginStage.LINKED
+    assert prompts == [
+        "Code (the code was sent via app): ",
+        "Two-step verification password (hint: pet): ",
+    ]
     assert await store.session_count() == 1
     assert await vault.get(session_secret_name("me")) is not None
     store.close()

@@ -45,7 +45,7 @@ class Harness:
         for chat in member_of if member_of is not None else chats:
             self.world.join(user, chat)
         for chat in chats:
-            await self.store.put_subscription(Subscription(user_id=user, chat_id=chat))
+            await self.store.add_subscription(Subscription(user_id=user, chat_id=chat), None)
         await self.store.link_session(SessionLink(user_id=user, shard=0))
         await self.vault.put(session_secret_name(user), b"session")
 
@@ -179,7 +179,7 @@ def test_a_revoked_session_is_marked_broken_and_never_retried() -> None:
         h.revoked.add("tg1")
         listener, _, _ = h.listener("L1")
         await asyncio.sleep(120)
-        status = await h.store.bot_status("tg1")
+        status = await h.store.session_health("tg1")
         notices = [n.kind for n in await h.store.notices("tg1")]
         return status, await h.store.session_count(), notices, listener.sessions_running
 

@@ -16,11 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from signal_copier.core.dashboard import LoginStage, LoginStep
 from signal_copier.core.errors import InvalidSettings
-from signal_copier.core.fleet import LoginProgress, LoginStep, SessionLink
-from signal_copier.core.leases import shard_of
-from signal_copier.core.ports import FleetStore, TelegramLogin
-from signal_copier.services.fleet_sessions import FleetSettings
+from signal_copier.core.ports import TelegramLogin
 
 Ask = Callable[[str], str]
 
@@ -49,19 +47,15 @@ def api_credentials(environ: Mapping[str, str]) -> tuple[int, str]:
     return int(api_id), api_hash
 
 
-async def link(
-    login: TelegramLogin, store: FleetStore, user_id: str, phone: str, ask: Ask, secret: Ask
-) -> LoginProgress:
-    """Walk the login steps, asking for the code and the password; record the linked session."""
+async def link(login: TelegramLogin, user_id: str, phone: str, ask: Ask, secret: Ask) -> LoginStep:
+    """Walk the login steps in a terminal, asking for the code and then the password."""
     step = await login.send_code(user_id, phone)
-    step = await login.sign_in(user_id, ask(f"Code sent via {step.code_via}: "))
-    if step.step is LoginStep.PASSWORD_NEEDED:
-        hint = f" (hint: {step.password_hint})" if step.password_hint else ""
-        step = await login.check_password(
+    step = await login.submit_code(user_id, ask(f"Code ({step.hint}): "))
+    if step.stage is LoginStage.PASSWORD_NEEDED:
+        hint = f" (hint: {step.hint})" if step.hint else ""
+        step = await login.submit_password(
             user_id, secret(f"Two-step verification password{hint}: ")
         )
-    shard = shard_of(user_id, FleetSettings().shards)
-    await store.link_session(SessionLink(user_id=user_id, shard=shard))
     return step
 
 
@@ -78,11 +72,11 @@ def _link(args: argparse.Namespace) -> int:
     phone = args.phone or input("Phone number (with country code): ")
     store = SqliteStore(str(data / "copier.sqlite3"))
     try:
-        login = TelethonLogin(vault, api_id, api_hash)
-        done = asyncio.run(link(login, store, config.user_id, phone, input, getpass.getpass))
+        login = TelethonLogin(vault, store, api_id, api_hash)
+        done = asyncio.run(link(login, config.user_id, phone, input, getpass.getpass))
     finally:
         store.close()
-    print(f"linked Telegram account {done.telegram_id} for {config.user_id}")
+    print(f"linked ({done.hint}) for {config.user_id}")
     return 0
 
 

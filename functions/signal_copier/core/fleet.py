@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from signal_copier.core.dashboard import BotStatus
 from signal_copier.core.errors import CopierError, Rejected, Retryable
 
 
@@ -51,22 +52,30 @@ class Watermark:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatAccess:
-    """A chat the user's session can read (offered on the dashboard; subscribing needs it)."""
+class SessionHealth:
+    """A user's bot as the owning listener sees it (written on change only).
 
-    chat_id: str
-    title: str = ""
-    kind: str = ""  # channel | group | user
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BotStatus:
-    """The health of a user's bot as the dashboard shows it (written on change only)."""
+    Stored in `users/{uid}/bot/status` together with the dashboard's `BotStatus` fields
+    (`dashboard_status`), so the dashboard and the fleet read the same document.
+    """
 
     connected: bool = False
     link: LinkState = LinkState.LINKED
     last_message_at: datetime | None = None
     last_error: str = ""
+    updated: datetime | None = None
+
+
+def dashboard_status(health: SessionHealth) -> BotStatus:
+    """Return the dashboard's view of a session's health."""
+    if health.link is LinkState.BROKEN:
+        detail = "Telegram no longer accepts the session: link your Telegram account again"
+        return BotStatus(state="unlinked", detail=detail, updated=health.updated)
+    if health.connected:
+        return BotStatus(state="running", updated=health.updated)
+    if health.last_error:
+        return BotStatus(state="error", detail=health.last_error, updated=health.updated)
+    return BotStatus(state="connecting", updated=health.updated)
 
 
 class NoticeKind(StrEnum):
@@ -85,32 +94,8 @@ class Notice:
     detail: str = ""
 
 
-class LoginStep(StrEnum):
-    CODE_SENT = "code_sent"  # ask the user for the code Telegram sent
-    PASSWORD_NEEDED = "password_needed"  # the account has two-step verification: ask for it
-    LINKED = "linked"  # the session is in the vault; the fleet runs it from now on
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoginProgress:
-    """Where a Telegram login stands after one step (no secret in it)."""
-
-    step: LoginStep
-    code_via: str = ""  # app | sms | call | ... (CODE_SENT)
-    password_hint: str = ""  # PASSWORD_NEEDED
-    telegram_id: int | None = None  # LINKED
-
-
 class TelegramError(CopierError):
     """Base of what the Telegram adapter raises (through its one error table)."""
-
-
-class LoginFailed(TelegramError, Rejected):
-    """The login step failed for a reason the user can fix; the message says how."""
-
-
-class LoginExpired(LoginFailed):
-    """No pending login (never started, or older than its 10 minutes): send a new code."""
 
 
 class SessionRevoked(TelegramError, Rejected):
@@ -125,7 +110,7 @@ class TelegramUnavailable(TelegramError, Retryable):
     """Telegram could not be reached or failed internally; try again with backoff."""
 
 
-class FloodWait(TelegramError, Retryable):
+class TelegramFloodWait(TelegramError, Retryable):
     """Telegram asks us to wait `seconds` before this kind of request."""
 
     def __init__(self, seconds: int, detail: str = "") -> None:

@@ -6,7 +6,7 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,6 +21,8 @@ from signal_copier.core.dashboard import (
     LoginStep,
     Profile,
 )
+from signal_copier.core.fleet import Lease, Notice, SessionHealth, SessionLink, Watermark
+from signal_copier.core.leases import LeaseTiming
 from signal_copier.core.market import (
     AccountInfo,
     Credentials,
@@ -536,7 +538,7 @@ class FleetStore(Protocol):
         """Record a freshly linked session (the secret itself is in the vault)."""
         ...
 
-    async def break_session(self, notice: Notice, status: BotStatus) -> None:
+    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
         """Mark a session broken (never retried), set the bot status and tell the user."""
         ...
 
@@ -548,20 +550,16 @@ class FleetStore(Protocol):
         """Write many watermarks in one batch; a mark never moves back."""
         ...
 
-    async def chats(self, user_id: str) -> list[ChatAccess]:
-        """Return the chats the user's session can read."""
-        ...
-
-    async def put_chats(self, user_id: str, chats: Sequence[ChatAccess]) -> None:
+    async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
         """Replace the set of chats the session can read (writing only what changed)."""
         ...
 
-    async def bot_status(self, user_id: str) -> BotStatus | None:
-        """Return the user's bot status, or None before the first write."""
+    async def session_health(self, user_id: str) -> SessionHealth | None:
+        """Return the health the fleet last wrote for the user's bot, or None."""
         ...
 
-    async def put_bot_status(self, user_id: str, status: BotStatus) -> None:
-        """Write the user's bot status (callers write on change only)."""
+    async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
+        """Write `users/{uid}/bot/status` (with the dashboard's fields); on change only."""
         ...
 
     async def drop_subscription(self, notice: Notice) -> None:
@@ -587,7 +585,7 @@ class TelegramSession(Protocol):
         """Connect and check that the session is still authorised (SessionRevoked if not)."""
         ...
 
-    async def dialogs(self) -> list[ChatAccess]:
+    async def dialogs(self) -> list[ChatInfo]:
         """Return every chat the session can read."""
         ...
 
@@ -622,25 +620,6 @@ class TelegramSessions(Protocol):
 
     def open(self, user_id: str, secret: bytes) -> TelegramSession:
         """Return an unconnected client for a stored session."""
-        ...
-
-
-class TelegramLogin(Protocol):
-    """Links a Telegram account across separate requests (never an interactive prompt).
-
-    The pending state between steps is kept encrypted in the vault for 10 minutes.
-    """
-
-    async def send_code(self, user_id: str, phone: str) -> LoginProgress:
-        """Ask Telegram to send a login code (a second call for the same phone resends it)."""
-        ...
-
-    async def sign_in(self, user_id: str, code: str) -> LoginProgress:
-        """Sign in with the code: LINKED, or PASSWORD_NEEDED for two-step verification."""
-        ...
-
-    async def check_password(self, user_id: str, password: str) -> LoginProgress:
-        """Finish a two-step login with the account's password."""
         ...
 
 

@@ -16,14 +16,14 @@ from typing import Protocol
 
 from signal_copier.core.errors import CopierError, InvalidSettings
 from signal_copier.core.fleet import (
-    BotStatus,
     ChatAccessLost,
-    FloodWait,
     LinkState,
     Notice,
     NoticeKind,
+    SessionHealth,
     SessionLink,
     SessionRevoked,
+    TelegramFloodWait,
     session_secret_name,
 )
 from signal_copier.core.leases import LeaseTiming
@@ -108,7 +108,7 @@ class SessionRunner:
         self._live = False  # connected (pings keep it so while gaps are being filled)
         self._host = host
         self._client: TelegramSession | None = None
-        self._status: BotStatus | None = None
+        self._status: SessionHealth | None = None
         self._stopping = False
 
     @property
@@ -130,7 +130,7 @@ class SessionRunner:
             except SessionRevoked as e:
                 await self._broken(e)
                 return
-            except FloodWait as e:
+            except TelegramFloodWait as e:
                 delay = timedelta(seconds=e.seconds)
                 await self._set_status(last_error=f"flood_wait {e.seconds}s")
             except Exception as e:  # a supervisor must outlive any one failure; it is logged
@@ -269,7 +269,12 @@ class SessionRunner:
             at=deps.clock(),
             detail=str(error),
         )
-        status = BotStatus(connected=False, link=LinkState.BROKEN, last_error=type(error).__name__)
+        status = SessionHealth(
+            connected=False,
+            link=LinkState.BROKEN,
+            last_error=type(error).__name__,
+            updated=deps.clock(),
+        )
         for attempt in range(
             1, BROKEN_WRITE_ATTEMPTS + 1
         ):  # the session is not retried, the write is
@@ -308,12 +313,13 @@ class SessionRunner:
 
     async def _set_status(self, **changes: object) -> None:
         # Best effort: health must never stop the session it describes.
-        current = self._status or BotStatus()
+        current = self._status or SessionHealth()
         wanted = replace(current, **changes)  # type: ignore[arg-type]
         if wanted == self._status:
             return
+        wanted = replace(wanted, updated=self._host.deps.clock())
         try:
-            await self._host.deps.store.put_bot_status(self.user_id, wanted)
+            await self._host.deps.store.put_session_health(self.user_id, wanted)
         except CopierError as e:
             log.warning("bot status of %s not written: %s", self.user_id, e)
             return

@@ -25,6 +25,7 @@ from signal_copier.fleet.sim.world import (
     ProcessDead,
     RecordingQueue,
     World,
+    post_version,
 )
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 from signal_copier.store.sqlite import SqliteStore
@@ -136,7 +137,7 @@ class _Simulation:
             user = f"tg{100_000 + n}"
             for chat in set(self.rng.choices(chats, weights, k=self.rng.randint(1, 3))):
                 world.join(user, chat)
-                await self.store.put_subscription(Subscription(user_id=user, chat_id=chat))
+                await self.store.add_subscription(Subscription(user_id=user, chat_id=chat), None)
             shard = shard_of(user, s.settings.shards)
             await self.store.link_session(SessionLink(user_id=user, shard=shard))
             await self.vault.put(session_secret_name(user), user.encode())
@@ -205,8 +206,7 @@ class _Simulation:
         lost = 0
         for chat, posts in world.chats.items():
             for post in posts:
-                version = 0 if post.edit_date is None else int(post.edit_date.timestamp())
-                lost += f"{chat}:{post.message_id}:{version}" not in published
+                lost += f"{chat}:{post.message_id}:{post_version(post)}" not in published
         return Report(
             double_owner_events=world.double_owner_events,
             max_takeover_s=round(max(world.back, default=0.0), 3),

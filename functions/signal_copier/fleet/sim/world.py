@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from signal_copier.core.fleet import ChatAccess
+from signal_copier.core import ids
+from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import FleetStore, MessageHandler, Publication
 from signal_copier.fleet.sim.clock import SimulatedLoop
@@ -235,7 +236,7 @@ class World:
             return None  # one edit per message per second keeps versions distinct
         post.text, post.edit_date = f"{post.text}+", now
         self._deliver(chat, post)
-        return chat, post.message_id, int(now.timestamp())
+        return chat, post.message_id, post_version(post)
 
     def session(self, process: Process, user: str) -> FakeSession:
         """Return a client of the user's session running in `process`."""
@@ -289,9 +290,14 @@ class World:
 
 def _version(payload: dict[str, Any]) -> int:
     edit = payload.get("edit_date")
-    return (
-        0 if edit is None else int(datetime.fromisoformat(edit.replace("Z", "+00:00")).timestamp())
-    )
+    at = None if edit is None else datetime.fromisoformat(edit.replace("Z", "+00:00"))
+    return ids.message_version(None if at is None else int(at.timestamp()), payload["text"])
+
+
+def post_version(post: Post) -> int:
+    """Return the version key of a post as it stands now (the pipeline's rule)."""
+    edited = None if post.edit_date is None else int(post.edit_date.timestamp())
+    return ids.message_version(edited, post.text)
 
 
 def _raw(chat: str, post: Post, now: datetime) -> RawMessage:
@@ -333,11 +339,11 @@ class FakeSession:
         if conn is not None and conn.open_at(self._world.loop.time()):
             conn.deadline = self._world.loop.time() + disconnect_after
 
-    async def dialogs(self) -> list[ChatAccess]:
+    async def dialogs(self) -> list[ChatInfo]:
         """Return the chats the user is a member of."""
         await self._process.sleep(0.05)
         chats = sorted(self._world.members.get(self._user, ()))
-        return [ChatAccess(chat_id=c, title=f"Channel {c}", kind="channel") for c in chats]
+        return [ChatInfo(chat_id=c, title=f"Channel {c}", kind="channel") for c in chats]
 
     async def latest_id(self, chat_id: str) -> int:
         """Return the chat's newest message id."""

@@ -9,8 +9,10 @@ Document layout (ARCHITECTURE.md "Data"):
 - `sessions/{uid}/watermarks/{chatId}`: `message_id` (int), `seen_at_us` (int, microseconds
   since 1970 UTC); both written with the server-side Maximum transform, so a mark never moves
   back whatever order batches land in.
-- `users/{uid}/chats/{chatId}`: `title`, `kind` — the chats the session can read.
-- `users/{uid}/bot/status`: `connected`, `link`, `last_message_at`, `last_error`.
+- `users/{uid}/chats/{chatId}`: `title`, `kind` — the chats the session can read (the
+  dashboard's ChatInfo, read by store/firestore/web.py).
+- `users/{uid}/bot/status`: the dashboard's BotStatus fields (`state`, `detail`, `updated`)
+  and the fleet's SessionHealth (`connected`, `link`, `last_message_at`, `last_error`).
 - `users/{uid}/activity/{autoId}`: `kind` ("notice"), `notice` (the Notice's kind), `chat_id`,
   `detail`, `at`.
 - Read: `users/{uid}/channels/{chatId}` (the chats a user follows: only the ids are read).
@@ -31,15 +33,16 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from signal_copier.core import codec
 from signal_copier.core import leases as rules
+from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.errors import StoreUnavailable
 from signal_copier.core.fleet import (
-    BotStatus,
-    ChatAccess,
     Lease,
     LinkState,
     Notice,
+    SessionHealth,
     SessionLink,
     Watermark,
+    dashboard_status,
 )
 from signal_copier.core.leases import LeaseTiming
 
@@ -167,7 +170,7 @@ class FirestoreFleetStore:
 
         await self._transact(work)
 
-    async def break_session(self, notice: Notice, status: BotStatus) -> None:
+    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
         """Mark the session broken, uncount it, set the status and add the notice, atomically."""
         user = notice.user_id
         session = self._db.document("sessions", user)
@@ -179,7 +182,7 @@ class FirestoreFleetStore:
                 transaction.update(session, {"state": LinkState.BROKEN.value})
                 shard = self._db.document("shards", str(int(data["shard"])))
                 transaction.update(shard, {"sessions": firestore.Increment(-1)})
-            transaction.set(self._status(user), codec.to_dict(status))
+            transaction.set(self._status(user), _health_doc(health))
             transaction.set(self._activity(user), _notice_doc(notice))
 
         await self._transact(work)
@@ -210,15 +213,14 @@ class FirestoreFleetStore:
             batch.set(ref, fields, merge=True)
         await _call(batch.commit)
 
-    async def chats(self, user_id: str) -> list[ChatAccess]:
-        """Return the chats the session can read, by chat id."""
+    async def _chats(self, user_id: str) -> list[ChatInfo]:
         query = self._db.collection("users", user_id, "chats")
         found = [_chat(doc.id, doc.to_dict() or {}) async for doc in _stream(query)]
         return sorted(found, key=lambda c: c.chat_id)
 
-    async def put_chats(self, user_id: str, chats: Sequence[ChatAccess]) -> None:
+    async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
         """Replace the readable chats in one batch, writing only documents that changed."""
-        have = {c.chat_id: c for c in await self.chats(user_id)}
+        have = {c.chat_id: c for c in await self._chats(user_id)}
         wanted = {c.chat_id: c for c in chats}
         batch, writes = self._db.batch(), 0
         for chat_id in have.keys() - wanted.keys():
@@ -232,14 +234,17 @@ class FirestoreFleetStore:
         if writes:
             await _call(batch.commit)
 
-    async def bot_status(self, user_id: str) -> BotStatus | None:
-        """Return the user's bot status, or None."""
+    async def session_health(self, user_id: str) -> SessionHealth | None:
+        """Return the session's health, or None."""
         snap = await _call(self._status(user_id).get)
-        return codec.from_dict(BotStatus, snap.to_dict()) if snap.exists else None
+        if not snap.exists:
+            return None
+        data = {k: str(v) if isinstance(v, datetime) else v for k, v in snap.to_dict().items()}
+        return codec.from_dict(SessionHealth, data)
 
-    async def put_bot_status(self, user_id: str, status: BotStatus) -> None:
-        """Write the user's bot status."""
-        await _call(lambda: self._status(user_id).set(codec.to_dict(status)))
+    async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
+        """Write the session's health with the dashboard's status fields."""
+        await _call(lambda: self._status(user_id).set(_health_doc(health)))
 
     async def drop_subscription(self, notice: Notice) -> None:
         """Delete both subscription documents and add the notice, in one atomic batch."""
@@ -316,8 +321,16 @@ def _fields(lease: Lease) -> dict[str, Any]:
     }
 
 
-def _chat(chat_id: str, data: dict[str, Any]) -> ChatAccess:
-    return ChatAccess(
+def _health_doc(health: SessionHealth) -> dict[str, Any]:
+    # Times as timestamps (the dashboard's decoder takes them as it takes ISO strings).
+    status = dashboard_status(health)
+    doc: dict[str, Any] = {**codec.to_dict(status), **codec.to_dict(health)}
+    doc.update(updated=health.updated, last_message_at=health.last_message_at)
+    return doc
+
+
+def _chat(chat_id: str, data: dict[str, Any]) -> ChatInfo:
+    return ChatInfo(
         chat_id=chat_id, title=str(data.get("title", "")), kind=str(data.get("kind", ""))
     )
 

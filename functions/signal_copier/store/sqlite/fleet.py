@@ -1,7 +1,9 @@
 """The listener fleet's tables: shard leases, linked sessions, watermarks, chats, status, notices.
 
 Same shapes as the Firestore documents (store/firestore/fleet.py). Unfollowing a chat deletes the
-pipeline's `subscriptions` row, which is both of Firestore's index documents at once.
+pipeline's `subscriptions` row, which is both of Firestore's index documents at once. Readable
+chats and bot health go to the dashboard's `user_chats` and `bot_status` tables (web.py), which
+the dashboard reads; the health record carries the dashboard's BotStatus fields as well.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import leases as rules
+from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.fleet import (
-    BotStatus,
-    ChatAccess,
     Lease,
     LinkState,
     Notice,
+    SessionHealth,
     SessionLink,
     Watermark,
+    dashboard_status,
 )
 from signal_copier.core.leases import LeaseTiming
+from signal_copier.store import dump_json, encode
 from signal_copier.store.sqlite.db import EPOCH, SqliteDatabase, dump, load, micros
 
 _SCHEMA = """
@@ -32,13 +36,11 @@ CREATE TABLE IF NOT EXISTS fleet_sessions (user_id TEXT PRIMARY KEY, shard INTEG
 CREATE INDEX IF NOT EXISTS fleet_sessions_by_shard ON fleet_sessions (shard, state);
 CREATE TABLE IF NOT EXISTS fleet_watermarks (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
   message_id INTEGER NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (user_id, chat_id));
-CREATE TABLE IF NOT EXISTS fleet_chats (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
-  title TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (user_id, chat_id));
-CREATE TABLE IF NOT EXISTS fleet_status (user_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fleet_notices (user_id TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fleet_notices_by_user ON fleet_notices (user_id);
 """
 _ONE_SHARD = "SELECT shard, owner, epoch, expires, 0 FROM fleet_leases WHERE shard = ?"
+_PUT_STATUS = "INSERT OR REPLACE INTO bot_status VALUES (?, ?)"
 # A mark never moves back: a late flush from a slower listener cannot undo a newer one.
 _SAVE_MARK = (
     "INSERT INTO fleet_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (user_id, chat_id) DO UPDATE "
@@ -133,13 +135,13 @@ class FleetTables(SqliteDatabase):
         row = (link.user_id, link.shard, link.state.value)
         self._write("INSERT OR REPLACE INTO fleet_sessions VALUES (?, ?, ?)", row)
 
-    async def break_session(self, notice: Notice, status: BotStatus) -> None:
-        """Mark the session broken, set the bot status and add the notice, in one transaction."""
+    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
+        """Mark the session broken, set its health and add the notice, in one transaction."""
         user = notice.user_id
         with self._transaction() as con:
             sql = "UPDATE fleet_sessions SET state = ? WHERE user_id = ?"
             con.execute(sql, (LinkState.BROKEN.value, user))
-            con.execute("INSERT OR REPLACE INTO fleet_status VALUES (?, ?)", (user, dump(status)))
+            con.execute(_PUT_STATUS, (user, _health_record(health)))
             con.execute("INSERT INTO fleet_notices VALUES (?, ?)", (user, dump(notice)))
 
     async def watermarks(self, user_id: str) -> dict[str, Watermark]:
@@ -157,31 +159,25 @@ class FleetTables(SqliteDatabase):
             with self._transaction() as con:
                 con.executemany(_SAVE_MARK, rows)
 
-    async def chats(self, user_id: str) -> list[ChatAccess]:
-        """Return the chats the session can read, by chat id."""
-        sql = "SELECT chat_id, title, kind FROM fleet_chats WHERE user_id = ? ORDER BY chat_id"
-        rows = self._rows(sql, (user_id,))
-        return [ChatAccess(chat_id=chat, title=title, kind=kind) for chat, title, kind in rows]
-
-    async def put_chats(self, user_id: str, chats: Sequence[ChatAccess]) -> None:
+    async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
         """Replace the readable chats, touching only rows that changed."""
-        wanted = {c.chat_id: (c.title, c.kind) for c in chats}
+        wanted = {c.chat_id: dump(c) for c in chats}
         with self._transaction() as con:
-            sql = "SELECT chat_id, title, kind FROM fleet_chats WHERE user_id = ?"
-            have = {chat: (title, kind) for chat, title, kind in con.execute(sql, (user_id,))}
+            sql = "SELECT chat_id, record FROM user_chats WHERE user_id = ?"
+            have = dict(con.execute(sql, (user_id,)).fetchall())
             gone = [(user_id, chat) for chat in have.keys() - wanted.keys()]
-            con.executemany("DELETE FROM fleet_chats WHERE user_id = ? AND chat_id = ?", gone)
-            changed = [(user_id, c, *v) for c, v in wanted.items() if have.get(c) != v]
-            con.executemany("INSERT OR REPLACE INTO fleet_chats VALUES (?, ?, ?, ?)", changed)
+            con.executemany("DELETE FROM user_chats WHERE user_id = ? AND chat_id = ?", gone)
+            changed = [(user_id, c, r) for c, r in wanted.items() if have.get(c) != r]
+            con.executemany("INSERT OR REPLACE INTO user_chats VALUES (?, ?, ?)", changed)
 
-    async def bot_status(self, user_id: str) -> BotStatus | None:
-        """Return the user's bot status, or None."""
-        sql = "SELECT record FROM fleet_status WHERE user_id = ?"
-        return self._one(BotStatus, sql, (user_id,), f"users/{user_id}/bot/status")
+    async def session_health(self, user_id: str) -> SessionHealth | None:
+        """Return the session's health, or None."""
+        sql = "SELECT record FROM bot_status WHERE user_id = ?"
+        return self._one(SessionHealth, sql, (user_id,), f"users/{user_id}/bot/status")
 
-    async def put_bot_status(self, user_id: str, status: BotStatus) -> None:
-        """Write the user's bot status."""
-        self._write("INSERT OR REPLACE INTO fleet_status VALUES (?, ?)", (user_id, dump(status)))
+    async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
+        """Write the session's health (with the dashboard's status fields)."""
+        self._write(_PUT_STATUS, (user_id, _health_record(health)))
 
     async def drop_subscription(self, notice: Notice) -> None:
         """Unfollow the chat and add the notice in one transaction."""
@@ -195,6 +191,10 @@ class FleetTables(SqliteDatabase):
         sql = "SELECT record FROM fleet_notices WHERE user_id = ? ORDER BY rowid"
         where = f"users/{user_id}/activity"
         return [load(Notice, row[0], where) for row in self._rows(sql, (user_id,))]
+
+
+def _health_record(health: SessionHealth) -> str:
+    return dump_json({**encode(dashboard_status(health)), **encode(health)})
 
 
 def _lease(row: tuple[int, str, int, int, int]) -> Lease:

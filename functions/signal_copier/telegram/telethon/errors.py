@@ -11,13 +11,18 @@ from collections.abc import Callable
 
 from telethon import errors
 
+from signal_copier.core.dashboard import (
+    CodeExpired,
+    NoLoginInProgress,
+    TelegramLoginRejected,
+    WrongCode,
+    WrongPassword,
+)
 from signal_copier.core.errors import CopierError
 from signal_copier.core.fleet import (
     ChatAccessLost,
-    FloodWait,
-    LoginExpired,
-    LoginFailed,
     SessionRevoked,
+    TelegramFloodWait,
     TelegramUnavailable,
 )
 
@@ -36,29 +41,27 @@ TABLE: dict[type[BaseException], Translate] = {
     errors.UserDeactivatedError: lambda e: SessionRevoked("the Telegram account was deleted"),
     errors.UserDeactivatedBanError: lambda e: SessionRevoked("the Telegram account was banned"),
     # Wait as long as Telegram says.
-    errors.FloodWaitError: lambda e: FloodWait(getattr(e, "seconds", 60)),
-    errors.FloodPremiumWaitError: lambda e: FloodWait(getattr(e, "seconds", 60)),
-    errors.SlowModeWaitError: lambda e: FloodWait(getattr(e, "seconds", 60)),
-    # Login steps the user can fix.
-    errors.PhoneCodeInvalidError: lambda e: LoginFailed(
-        "the code is wrong: check it and try again"
-    ),
-    errors.PhoneCodeEmptyError: lambda e: LoginFailed("enter the code Telegram sent you"),
-    errors.PhoneCodeExpiredError: lambda e: LoginExpired("the code expired: request a new one"),
-    errors.PhoneCodeHashEmptyError: lambda e: LoginExpired("no code was requested: request one"),
-    errors.PasswordHashInvalidError: lambda e: LoginFailed("the password is wrong: try again"),
-    errors.PhoneNumberInvalidError: lambda e: LoginFailed("the phone number is not valid"),
-    errors.PhoneNumberBannedError: lambda e: LoginFailed("Telegram has banned this phone number"),
-    errors.PhoneNumberUnoccupiedError: lambda e: LoginFailed(
+    errors.FloodWaitError: lambda e: TelegramFloodWait(getattr(e, "seconds", 60)),
+    errors.FloodPremiumWaitError: lambda e: TelegramFloodWait(getattr(e, "seconds", 60)),
+    errors.SlowModeWaitError: lambda e: TelegramFloodWait(getattr(e, "seconds", 60)),
+    # Login steps the user can fix (the dashboard's TelegramLogin errors).
+    errors.PhoneCodeInvalidError: lambda e: WrongCode("the code is wrong: check it, type it again"),
+    errors.PhoneCodeEmptyError: lambda e: WrongCode("enter the code Telegram sent you"),
+    errors.PhoneCodeExpiredError: lambda e: CodeExpired("the code expired: request a new one"),
+    errors.PhoneCodeHashEmptyError: lambda e: NoLoginInProgress("no code was sent: send one"),
+    errors.PasswordHashInvalidError: lambda e: WrongPassword("the password is wrong: try again"),
+    errors.PhoneNumberInvalidError: lambda e: _refused("the phone number is not valid"),
+    errors.PhoneNumberBannedError: lambda e: _refused("Telegram has banned this phone number"),
+    errors.PhoneNumberUnoccupiedError: lambda e: _refused(
         "no Telegram account uses this phone number: sign up in a Telegram app first"
     ),
-    errors.PhoneNumberFloodError: lambda e: LoginFailed(
+    errors.PhoneNumberFloodError: lambda e: _refused(
         "Telegram refuses more codes for this number for now: try again later"
     ),
-    errors.PhonePasswordFloodError: lambda e: LoginFailed(
+    errors.PhonePasswordFloodError: lambda e: _refused(
         "too many password attempts: Telegram blocks them for a while, try again later"
     ),
-    errors.SendCodeUnavailableError: lambda e: LoginFailed(
+    errors.SendCodeUnavailableError: lambda e: _refused(
         "Telegram cannot send another code now: wait for the last one or try later"
     ),
     # The chat is gone for this session: unsubscribe and tell the user.
@@ -73,6 +76,10 @@ TABLE: dict[type[BaseException], Translate] = {
     OSError: lambda e: TelegramUnavailable(f"network: {e}"),
     asyncio.TimeoutError: lambda e: TelegramUnavailable("Telegram timed out"),
 }
+
+
+def _refused(detail: str) -> CopierError:
+    return TelegramLoginRejected(detail)
 
 
 def translate(error: BaseException) -> CopierError | None:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from telethon import TelegramClient, errors, events, functions
 from telethon.sessions import StringSession
 
-from signal_copier.core.fleet import ChatAccess, ChatAccessLost, SessionRevoked
+from signal_copier.core.dashboard import ChatInfo
+from signal_copier.core.fleet import ChatAccessLost, SessionRevoked
 from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import MessageHandler
 from signal_copier.telegram.telethon.errors import translate
@@ -81,12 +82,12 @@ class TelethonSession:
         self._pings.add(ping)
         ping.add_done_callback(self._pinged)
 
-    async def dialogs(self) -> list[ChatAccess]:
+    async def dialogs(self) -> list[ChatInfo]:
         """Return every chat the session can read (this also caches their access hashes)."""
         found = []
         async for dialog in self._iterate(self._client.iter_dialogs()):
             kind = "channel" if dialog.is_channel else "group" if dialog.is_group else "user"
-            found.append(ChatAccess(chat_id=str(dialog.id), title=dialog.name or "", kind=kind))
+            found.append(ChatInfo(chat_id=str(dialog.id), title=dialog.name or "", kind=kind))
         return found
 
     async def latest_id(self, chat_id: str) -> int:
