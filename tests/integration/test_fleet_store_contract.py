@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from signal_copier.core.dashboard import ChatInfo
+from signal_copier.core.dashboard import AuditAction, ChatInfo
 from signal_copier.core.fleet import (
     LinkState,
     Notice,
@@ -215,6 +215,10 @@ async def test_losing_a_chat_removes_the_subscription_and_tells_the_user(backend
     assert not await backend.follows("u1", "-1001")
     assert await backend.follows("u1", "-1002")
     assert await backend.store.notices("u1") == [notice]
+    shown = await backend.web().activity("u1")  # the dashboard's view of the same record
+    assert [(e.action, e.detail["chat_id"]) for e in shown] == [
+        (AuditAction.CHANNEL_UNFOLLOWED, "-1001")
+    ]
 
 
 async def test_session_health_round_trips_and_the_dashboard_reads_it(backend: Backend) -> None:

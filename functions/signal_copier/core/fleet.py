@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from signal_copier.core.dashboard import BotStatus
+from signal_copier.core.dashboard import AuditAction, AuditEvent, BotStatus
 from signal_copier.core.errors import CopierError, Rejected, Retryable
 
 
@@ -92,6 +92,33 @@ class Notice:
     at: datetime
     chat_id: str = ""
     detail: str = ""
+
+
+_NOTICE_ACTIONS = {
+    NoticeKind.CHAT_ACCESS_LOST: AuditAction.CHANNEL_UNFOLLOWED,
+    NoticeKind.TELEGRAM_LINK_BROKEN: AuditAction.TELEGRAM_LINK_FAILED,
+}
+
+
+def notice_event(notice: Notice) -> AuditEvent:
+    """Return a notice as the user's activity shows it (an audit event the fleet caused)."""
+    detail = {"notice": notice.kind.value, "chat_id": notice.chat_id, "detail": notice.detail}
+    action = _NOTICE_ACTIONS[notice.kind]
+    return AuditEvent(user_id=notice.user_id, action=action, at=notice.at, detail=detail)
+
+
+def event_notice(event: AuditEvent) -> Notice | None:
+    """Return the notice an activity event records, or None for anyone else's event."""
+    kind = event.detail.get("notice", "")
+    if kind not in {k.value for k in NoticeKind}:
+        return None
+    return Notice(
+        user_id=event.user_id,
+        kind=NoticeKind(kind),
+        at=event.at,
+        chat_id=event.detail.get("chat_id", ""),
+        detail=event.detail.get("detail", ""),
+    )
 
 
 class TelegramError(CopierError):

@@ -13,8 +13,8 @@ Document layout (ARCHITECTURE.md "Data"):
   dashboard's ChatInfo, read by store/firestore/web.py).
 - `users/{uid}/bot/status`: the dashboard's BotStatus fields (`state`, `detail`, `updated`)
   and the fleet's SessionHealth (`connected`, `link`, `last_message_at`, `last_error`).
-- `users/{uid}/activity/{autoId}`: `kind` ("notice"), `notice` (the Notice's kind), `chat_id`,
-  `detail`, `at`.
+- `users/{uid}/activity/{autoId}` and `audit/{autoId}`: a notice as the dashboard's AuditEvent
+  (`action` channel_unfollowed / telegram_link_failed, `detail.notice` the Notice's kind).
 - Read: `users/{uid}/channels/{chatId}` (the chats a user follows: only the ids are read).
   Deleted with `chats/{chatId}/subscribers/{uid}` when the session loses access to a chat.
 """
@@ -33,7 +33,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from signal_copier.core import codec
 from signal_copier.core import leases as rules
-from signal_copier.core.dashboard import ChatInfo
+from signal_copier.core.dashboard import AuditEvent, ChatInfo
 from signal_copier.core.errors import StoreUnavailable
 from signal_copier.core.fleet import (
     Lease,
@@ -43,6 +43,8 @@ from signal_copier.core.fleet import (
     SessionLink,
     Watermark,
     dashboard_status,
+    event_notice,
+    notice_event,
 )
 from signal_copier.core.leases import LeaseTiming
 
@@ -183,7 +185,8 @@ class FirestoreFleetStore:
                 shard = self._db.document("shards", str(int(data["shard"])))
                 transaction.update(shard, {"sessions": firestore.Increment(-1)})
             transaction.set(self._status(user), _health_doc(health))
-            transaction.set(self._activity(user), _notice_doc(notice))
+            for ref in self._event_refs(user):
+                transaction.set(ref, _notice_doc(notice))
 
         await self._transact(work)
 
@@ -252,16 +255,15 @@ class FirestoreFleetStore:
         batch = self._db.batch()
         batch.delete(self._db.document("users", user, "channels", chat))
         batch.delete(self._db.document("chats", chat, "subscribers", user))
-        batch.set(self._activity(user), _notice_doc(notice))
+        for ref in self._event_refs(user):
+            batch.set(ref, _notice_doc(notice))
         await _call(batch.commit)
 
     async def notices(self, user_id: str) -> list[Notice]:
-        """Return the fleet's notices to the user, oldest first."""
-        query = self._db.collection("users", user_id, "activity").where(
-            filter=FieldFilter("kind", "==", "notice")
-        )
-        found = [_notice(user_id, doc.to_dict() or {}) async for doc in _stream(query)]
-        return sorted(found, key=lambda n: n.at)
+        """Return the fleet's notices among the user's activity, oldest first."""
+        query = self._db.collection("users", user_id, "activity")
+        found = [_notice(doc.to_dict() or {}) async for doc in _stream(query)]
+        return sorted((n for n in found if n is not None), key=lambda n: n.at)
 
     async def _followed(self, user_id: str) -> tuple[str, ...]:
         query = self._db.collection("users", user_id, "channels")
@@ -274,8 +276,10 @@ class FirestoreFleetStore:
     def _status(self, user_id: str) -> Any:
         return self._db.document("users", user_id, "bot", "status")
 
-    def _activity(self, user_id: str) -> Any:
-        return self._db.collection("users", user_id, "activity").document()
+    def _event_refs(self, user_id: str) -> tuple[Any, Any]:
+        # As the dashboard's add_audit writes events: the audit trail and the user's activity.
+        activity = self._db.collection("users", user_id, "activity").document()
+        return self._db.collection("audit").document(), activity
 
     async def _transact(self, work: Callable[[AsyncTransaction], Awaitable[T]]) -> T:
         transaction = self._db.transaction()
@@ -336,19 +340,14 @@ def _chat(chat_id: str, data: dict[str, Any]) -> ChatInfo:
 
 
 def _notice_doc(notice: Notice) -> dict[str, Any]:
-    return {
-        "kind": "notice",
-        "notice": notice.kind.value,
-        "chat_id": notice.chat_id,
-        "detail": notice.detail,
-        "at": notice.at,
-    }
+    event = notice_event(notice)
+    return {**codec.to_dict(event), "at": event.at}
 
 
-def _notice(user_id: str, data: dict[str, Any]) -> Notice:
-    fields = {"user_id": user_id, "kind": data.get("notice"), "at": data.get("at")}
-    fields |= {"chat_id": data.get("chat_id", ""), "detail": data.get("detail", "")}
-    return codec.from_dict(Notice, fields)
+def _notice(data: dict[str, Any]) -> Notice | None:
+    at = data.get("at")
+    data = {**data, "at": at.isoformat()} if isinstance(at, datetime) else data
+    return event_notice(codec.from_dict(AuditEvent, data))
 
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import leases as rules
-from signal_copier.core.dashboard import ChatInfo
+from signal_copier.core.dashboard import AuditEvent, ChatInfo
 from signal_copier.core.fleet import (
     Lease,
     LinkState,
@@ -23,6 +23,8 @@ from signal_copier.core.fleet import (
     SessionLink,
     Watermark,
     dashboard_status,
+    event_notice,
+    notice_event,
 )
 from signal_copier.core.leases import LeaseTiming
 from signal_copier.store import dump_json, encode
@@ -36,10 +38,9 @@ CREATE TABLE IF NOT EXISTS fleet_sessions (user_id TEXT PRIMARY KEY, shard INTEG
 CREATE INDEX IF NOT EXISTS fleet_sessions_by_shard ON fleet_sessions (shard, state);
 CREATE TABLE IF NOT EXISTS fleet_watermarks (user_id TEXT NOT NULL, chat_id TEXT NOT NULL,
   message_id INTEGER NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (user_id, chat_id));
-CREATE TABLE IF NOT EXISTS fleet_notices (user_id TEXT NOT NULL, record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS fleet_notices_by_user ON fleet_notices (user_id);
 """
 _ONE_SHARD = "SELECT shard, owner, epoch, expires, 0 FROM fleet_leases WHERE shard = ?"
+_ADD_EVENT = "INSERT INTO audit (user_id, at, event) VALUES (?, ?, ?)"
 _PUT_STATUS = "INSERT OR REPLACE INTO bot_status VALUES (?, ?)"
 # A mark never moves back: a late flush from a slower listener cannot undo a newer one.
 _SAVE_MARK = (
@@ -142,7 +143,7 @@ class FleetTables(SqliteDatabase):
             sql = "UPDATE fleet_sessions SET state = ? WHERE user_id = ?"
             con.execute(sql, (LinkState.BROKEN.value, user))
             con.execute(_PUT_STATUS, (user, _health_record(health)))
-            con.execute("INSERT INTO fleet_notices VALUES (?, ?)", (user, dump(notice)))
+            con.execute(_ADD_EVENT, _event_row(notice))
 
     async def watermarks(self, user_id: str) -> dict[str, Watermark]:
         """Return a session's watermarks by chat."""
@@ -184,13 +185,18 @@ class FleetTables(SqliteDatabase):
         with self._transaction() as con:
             sql = "DELETE FROM subscriptions WHERE user_id = ? AND chat_id = ?"
             con.execute(sql, (notice.user_id, notice.chat_id))
-            con.execute("INSERT INTO fleet_notices VALUES (?, ?)", (notice.user_id, dump(notice)))
+            con.execute(_ADD_EVENT, _event_row(notice))
 
     async def notices(self, user_id: str) -> list[Notice]:
-        """Return the user's notices, oldest first."""
-        sql = "SELECT record FROM fleet_notices WHERE user_id = ? ORDER BY rowid"
-        where = f"users/{user_id}/activity"
-        return [load(Notice, row[0], where) for row in self._rows(sql, (user_id,))]
+        """Return the fleet's notices among the user's activity, oldest first."""
+        sql = "SELECT event FROM audit WHERE user_id = ? ORDER BY seq"
+        events = [load(AuditEvent, row[0], "audit") for row in self._rows(sql, (user_id,))]
+        return [n for n in map(event_notice, events) if n is not None]
+
+
+def _event_row(notice: Notice) -> tuple[str, int, str]:
+    event = notice_event(notice)  # the dashboard's activity reads the audit table
+    return (event.user_id, micros(event.at), dump(event))
 
 
 def _health_record(health: SessionHealth) -> str:
