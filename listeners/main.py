@@ -1,17 +1,14 @@
 """Cloud Run worker pool entry: run one listener (services/fleet.py) until SIGTERM, then drain.
 
-Settings (names beside the others' in config.py once folded in):
-COPIER_STORE=firestore|sqlite, COPIER_PROJECT, COPIER_DATA_DIR (sqlite), COPIER_FLEET_SHARDS,
-COPIER_FLEET_CAPACITY, COPIER_TELEGRAM_API_ID, COPIER_TELEGRAM_API_HASH (from Secret Manager
-through the service's secret env; never baked into the image), COPIER_LOG_LEVEL.
-The queue and vault adapters come from their own modules (`COPIER_QUEUE_MODULE`,
-`COPIER_VAULT_MODULE`, each exposing `from_env(environ)`), so this entry stays thin.
+Configured like every other process (config.py: COPIER_MODE, COPIER_PROJECT, COPIER_STORE,
+COPIER_QUEUE, COPIER_VAULT, ...), plus the fleet's own: COPIER_FLEET_SHARDS,
+COPIER_FLEET_CAPACITY and COPIER_TELEGRAM_API_ID / COPIER_TELEGRAM_API_HASH (the hash from
+Secret Manager through the worker pool's secret environment; never baked into the image).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import resource
@@ -19,10 +16,15 @@ import signal
 import socket
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
+from signal_copier import bootstrap
+from signal_copier.bootstrap import Runtime
+from signal_copier.config import Settings
 from signal_copier.core.errors import InvalidSettings
+from signal_copier.core.ports import FleetStore
 from signal_copier.logs import configure as configure_logs
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 
@@ -46,45 +48,36 @@ def settings_from(environ: Mapping[str, str]) -> FleetSettings:
         raise InvalidSettings(f"COPIER_FLEET_SHARDS / COPIER_FLEET_CAPACITY: {e}") from e
 
 
-def build(environ: Mapping[str, str]) -> FleetDeps:
-    """Wire the listener's adapters from the environment (imported only here)."""
+def build(environ: Mapping[str, str]) -> tuple[FleetDeps, Runtime]:
+    """Wire the listener: the queue and vault as bootstrap builds them, the fleet's store."""
     from signal_copier.telegram.telethon import TelethonSessions
 
-    api_id, api_hash = (
-        environ.get("COPIER_TELEGRAM_API_ID", ""),
-        environ.get("COPIER_TELEGRAM_API_HASH", ""),
-    )
+    api_id = environ.get("COPIER_TELEGRAM_API_ID", "")
+    api_hash = environ.get("COPIER_TELEGRAM_API_HASH", "")
     if not api_id.isdigit() or not api_hash:
         raise InvalidSettings("COPIER_TELEGRAM_API_ID and COPIER_TELEGRAM_API_HASH are required")
-    return FleetDeps(
-        store=_store(environ),
-        queue=_adapter(environ, "COPIER_QUEUE_MODULE"),
-        vault=_adapter(environ, "COPIER_VAULT_MODULE"),
+    settings = Settings.from_env(environ)
+    # A listener never trades: the paper stand-in keeps MetaAPI's SDK out of its image.
+    runtime = bootstrap.build(replace(settings, broker="paper"))
+    deps = FleetDeps(
+        store=_fleet_store(settings, runtime),
+        queue=runtime.deps.queue,
+        vault=runtime.deps.vault,
         telegram=TelethonSessions(int(api_id), api_hash),
         clock=lambda: datetime.now(UTC),
     )
+    return deps, runtime
 
 
-def _store(environ: Mapping[str, str]) -> Any:
-    kind = environ.get("COPIER_STORE", "firestore")
-    if kind == "sqlite":
-        from signal_copier.store.sqlite import SqliteStore
-
-        return SqliteStore(os.path.join(environ.get("COPIER_DATA_DIR", "var"), "copier.sqlite3"))
-    if kind != "firestore":
-        raise InvalidSettings(f"COPIER_STORE: must be firestore or sqlite, not {kind!r}")
+def _fleet_store(settings: Settings, runtime: Runtime) -> FleetStore:
+    if settings.store == "sqlite":
+        return cast(FleetStore, runtime.deps.store)  # SqliteStore serves both ports
     from google.cloud import firestore
 
     from signal_copier.store.firestore.fleet import FirestoreFleetStore
 
-    return FirestoreFleetStore(firestore.AsyncClient(project=environ.get("COPIER_PROJECT") or None))
-
-
-def _adapter(environ: Mapping[str, str], variable: str) -> Any:
-    name = environ.get(variable, "")
-    if not name:
-        raise InvalidSettings(f"{variable}: name the adapter module (it must define from_env)")
-    return importlib.import_module(name).from_env(environ)
+    client = firestore.AsyncClient(project=settings.project, database=settings.firestore_database)
+    return FirestoreFleetStore(client)
 
 
 async def report(listener: Listener) -> None:
@@ -104,7 +97,8 @@ async def report(listener: Listener) -> None:
 
 async def serve(environ: Mapping[str, str]) -> None:
     """Run a listener until SIGTERM or SIGINT; then stop its sessions and hand back its leases."""
-    listener = Listener(build(environ), settings_from(environ), owner_id())
+    deps, runtime = build(environ)
+    listener = Listener(deps, settings_from(environ), owner_id())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -114,6 +108,7 @@ async def serve(environ: Mapping[str, str]) -> None:
         await listener.run(stop)
     finally:
         reporter.cancel()
+        await runtime.aclose()
     log.info("listener %s stopped", listener.owner)
 
 

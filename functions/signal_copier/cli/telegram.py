@@ -96,7 +96,7 @@ async def _run_live(config: Any, settings: Any) -> None:
     from signal_copier.telegram.telethon import TelethonSessions
 
     api_id, api_hash = api_credentials(os.environ)
-    runtime = bootstrap.build(settings, start=now())
+    runtime = bootstrap.build_local(settings, start=now())
     try:
         user = config.demo_user()
         if await runtime.deps.vault.get(session_secret_name(user.user_id)) is None:
