@@ -40,9 +40,12 @@ class Backend:
     async def follow(self, user: str, chat: str) -> None:
         if isinstance(self.raw, SqliteStore):
             await self.raw.add_subscription(Subscription(user_id=user, chat_id=chat), None)
-        else:
-            await self.raw.document("users", user, "channels", chat).set({"risk": "1"})
-            await self.raw.document("chats", chat, "subscribers", user).set({"uid": user})
+        else:  # the pipeline's Firestore store writes both index documents
+            from signal_copier.store.firestore import FirestoreStore
+
+            pipeline = FirestoreStore(self.raw.project)
+            await pipeline.add_subscription(Subscription(user_id=user, chat_id=chat), None)
+            await pipeline.aclose()
 
     def web(self) -> Any:
         if isinstance(self.raw, SqliteStore):

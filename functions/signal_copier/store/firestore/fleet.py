@@ -267,7 +267,9 @@ class FirestoreFleetStore:
 
     async def _followed(self, user_id: str) -> tuple[str, ...]:
         query = self._db.collection("users", user_id, "channels")
-        return tuple(sorted([doc.id async for doc in _stream(query)]))
+        # The pipeline's store keeps the chat id in the document (its id may be escaped).
+        found = [str((doc.to_dict() or {}).get("chat_id", doc.id)) async for doc in _stream(query)]
+        return tuple(sorted(found))
 
     async def _get_all(self, refs: list[Any], transaction: AsyncTransaction) -> list[Any]:
         # AsyncTransaction.get_all awaits an async generator (SDK 2.34.1): use the client's.
