@@ -45,11 +45,21 @@ BrokerConfig = Annotated[
 ]
 
 
+class TelegramSourceConfig(BaseModel):
+    """The trader's own Telegram session (linked with `link-telegram`) as the source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["telegram"]
+    # Marked chat ids as Telegram reports them (-100… for channels): live messages carry these.
+    chats: list[Annotated[str, Field(pattern=r"^-?[0-9]{1,20}$")]] = Field(min_length=1)
+
+
 class RunConfig(BaseModel):
     """A local run: where messages come from, the account, and the trader's settings."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    replay: Path  # a channel file (JSON Lines); a live Telegram session comes with the listener
+    replay: Path | None = None  # a channel file (JSON Lines) ...
+    source: TelegramSourceConfig | None = None  # ... or a live Telegram session: exactly one
     data_dir: Path = Path("var")
     user_id: str = Field(default="me", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     plan: Plan = Plan.PREMIUM
@@ -83,7 +93,8 @@ def load_run_config(path: Path) -> RunConfig:
         field = ".".join(str(p) for p in first["loc"])
         raise InvalidSettings(f"{path}: {field}: {first['msg']}") from e
     validate_settings(config.settings)
+    if (config.replay is None) == (config.source is None):
+        raise InvalidSettings(f"{path}: give exactly one of 'replay' and 'source'")
     base = path.parent
-    return config.model_copy(
-        update={"replay": base / config.replay, "data_dir": base / config.data_dir}
-    )
+    replay = None if config.replay is None else base / config.replay
+    return config.model_copy(update={"replay": replay, "data_dir": base / config.data_dir})

@@ -203,6 +203,57 @@ def fanout_read(count: int, folder: Path) -> tuple[str, str]:
     return f"{figures['best_s']:.2f} s", note
 
 
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+# The listener memory model (stated, not measured): what a *connected* session adds on top of
+# an idle client — socket buffers and send queue, the update MessageBox, and an entity cache of
+# `entity_cache_limit` entries (the adapter keeps it small) — is budgeted at 512 KiB.
+CONNECTED_ALLOWANCE_KIB = 512
+LISTENER_MEMORY_KIB = 2 * 1024 * 1024
+HEADROOM = 0.25  # kept free for takeovers and bursts
+
+
+def idle_client_memory(clients: int = 1000) -> dict[str, float]:
+    """Return RSS growth per 100 unconnected TelegramClients with our handlers registered."""
+    import gc
+
+    from telethon.sessions import StringSession
+
+    from signal_copier.telegram.telethon import TelethonSessions
+
+    sessions = TelethonSessions(api_id=1, api_hash="0" * 32)
+
+    async def handler(message: RawMessage) -> None:
+        return None
+
+    warm = sessions.open("warm", StringSession().save().encode())  # imports and caches paid
+    warm.on_message(handler)
+    gc.collect()
+    before = _rss_kib()
+    kept = []
+    for n in range(clients):
+        client = sessions.open(f"tg{n}", StringSession().save().encode())
+        client.on_message(handler)
+        kept.append(client)
+    gc.collect()
+    grown = max(_rss_kib() - before, 0)
+    per_client = grown / clients
+    modelled = (LISTENER_MEMORY_KIB * (1 - HEADROOM) - before) / (
+        per_client + CONNECTED_ALLOWANCE_KIB
+    )
+    return {
+        "clients": clients,
+        "per_100_kib": grown * 100 / clients,
+        "base_rss_mib": before / 1024,
+        "modelled_sessions": modelled,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print one table."""
     args = argparse.ArgumentParser(description=__doc__)
@@ -216,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         read, read_note = fanout_read(opts.fanout, Path(folder))
         fanout, fanout_note = fanout_publish(opts.fanout, Path(folder))
     parsed = parser_throughput(opts.rounds)
+    idle = idle_client_memory()
     rows = [
         ("pipeline: message → orders on paper (p50)", f"{pipe['p50_ms']:.3f} ms", "-"),
         ("pipeline: message → orders on paper (p99)", f"{pipe['p99_ms']:.3f} ms", "< 5 ms"),
@@ -256,6 +308,16 @@ def main(argv: list[str] | None = None) -> int:
             fanout,
             "read+publish <= 5 s",
         ),
+        (
+            "listener: RSS growth per 100 idle clients (handlers, not connected)",
+            f"{idle['per_100_kib']:,.0f} KiB",
+            "-",
+        ),
+        (
+            "listener: sessions per 2 GiB (model, see below)",
+            f"{idle['modelled_sessions']:,.0f}",
+            ">= 2,000",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'result':>14}  {'target':>10}")
@@ -267,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, calls in trips.items():
         print(f"(MetaAPI, {name.replace('_', ' ')}: {', '.join(calls)})")
+    print(
+        f"(sessions model: (2 GiB x {1 - HEADROOM:.0%} - base RSS "
+        f"{idle['base_rss_mib']:.0f} MiB) / "
+        f"(idle client + {CONNECTED_ALLOWANCE_KIB} KiB allowed per connected session); the idle "
+        "figure is a lower bound, connected sessions were not measured (no Telegram here)"
+    )
     return 0
 
 

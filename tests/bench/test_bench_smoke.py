@@ -36,3 +36,8 @@ async def test_fanout_read_benchmark_runs_on_the_emulator(firestore_emulator: Em
 
     figures = await read_subscribers(firestore_emulator.project, 12, rounds=1)
     assert figures["subscribers"] == 12 and figures["best_s"] >= figures["first_page_s"] > 0
+
+
+def test_idle_client_memory_benchmark_runs() -> None:
+    figures = run.idle_client_memory(20)
+    assert figures["clients"] == 20 and figures["per_100_kib"] >= 0

@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from signal_copier import logs
-from signal_copier.cli import credentials, demo, keys, parse, run, serve
+from signal_copier.cli import credentials, demo, fleet, keys, parse, run, serve, telegram
 from signal_copier.core.errors import CopierError
 
 # Each module adds its subcommands to the parser; order is the order of `--help`.
-COMMANDS = (demo, parse, run, serve, credentials, keys)
+COMMANDS = (demo, parse, run, serve, credentials, keys, fleet, telegram)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,8 +26,12 @@ def _run(args: argparse.Namespace) -> int:
     from signal_copier.runconfig import MetaApiBrokerConfig, load_run_config
 
     config = load_run_config(args.config)
-    events = replay.load(config.replay)
     settings = replace(Settings.from_env(os.environ), data_dir=config.data_dir)
+    if config.replay is None:  # a live Telegram source
+        from signal_copier.cli.telegram import run_live
+
+        return run_live(config, settings)
+    events = replay.load(config.replay)
     if isinstance(config.broker, MetaApiBrokerConfig):  # a real account, on the real clock
         from signal_copier.cli.live import replay_on_metaapi
 

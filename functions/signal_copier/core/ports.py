@@ -6,7 +6,7 @@ Firestore transaction): remembering a message, claiming an intent, reserving quo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,6 +21,8 @@ from signal_copier.core.dashboard import (
     LoginStep,
     Profile,
 )
+from signal_copier.core.fleet import Lease, Notice, SessionHealth, SessionLink, Watermark
+from signal_copier.core.leases import LeaseTiming
 from signal_copier.core.market import (
     AccountInfo,
     Credentials,
@@ -489,4 +491,145 @@ class Auth(Protocol):
 
     async def mint(self, user_id: str, claims: Mapping[str, Any]) -> str:
         """Return a token the dashboard signs in with (a Firebase custom token in the cloud)."""
+        ...
+
+
+# --- The listener fleet (issue 10): leases, sessions, Telegram login, scaling -------------------
+# Kept apart from the pipeline's ports above: the fleet's store methods are their own Protocol,
+# served by the same adapters (store/sqlite/fleet.py, store/firestore/fleet.py).
+
+
+class FleetStore(Protocol):
+    """What the listener fleet persists. Lease calls are atomic (one transaction each)."""
+
+    async def shards(self, expiring_before: datetime) -> list[Lease]:
+        """Return the shards with sessions whose lease ends before the given time, or is free.
+
+        Healthy owners keep their leases ~40 s ahead, so a scan reads only shards that are
+        takeable or about to be (cheap on Firestore, where every document read is billed).
+        """
+        ...
+
+    async def acquire(
+        self, shard: int, owner: str, now: datetime, timing: LeaseTiming
+    ) -> Lease | None:
+        """Atomically take a free, released or expired shard (epoch + 1); None if held."""
+        ...
+
+    async def renew(
+        self, held: Mapping[int, int], owner: str, now: datetime, timing: LeaseTiming
+    ) -> dict[int, Lease]:
+        """Atomically extend the leases `owner` still holds (shard → epoch); return those."""
+        ...
+
+    async def release(self, held: Mapping[int, int], owner: str, now: datetime) -> None:
+        """Hand leases back at once (their sessions are already stopped)."""
+        ...
+
+    async def sessions(self, shards: Sequence[int]) -> list[SessionLink]:
+        """Return the linked sessions of these shards with the chats each user follows."""
+        ...
+
+    async def session_count(self) -> int:
+        """Return how many linked (not broken) sessions the fleet must run."""
+        ...
+
+    async def link_session(self, link: SessionLink) -> None:
+        """Record a freshly linked session (the secret itself is in the vault)."""
+        ...
+
+    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
+        """Mark a session broken (never retried), set the bot status and tell the user."""
+        ...
+
+    async def watermarks(self, user_id: str) -> dict[str, Watermark]:
+        """Return a session's watermarks by chat."""
+        ...
+
+    async def save_watermarks(self, marks: Sequence[Watermark]) -> None:
+        """Write many watermarks in one batch; a mark never moves back."""
+        ...
+
+    async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
+        """Replace the set of chats the session can read (writing only what changed)."""
+        ...
+
+    async def session_health(self, user_id: str) -> SessionHealth | None:
+        """Return the health the fleet last wrote for the user's bot, or None."""
+        ...
+
+    async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
+        """Write `users/{uid}/bot/status` (with the dashboard's fields); on change only."""
+        ...
+
+    async def drop_subscription(self, notice: Notice) -> None:
+        """Atomically unfollow notice.chat_id (both index documents) and tell the user why."""
+        ...
+
+    async def notices(self, user_id: str) -> list[Notice]:
+        """Return what the fleet told the user, oldest first."""
+        ...
+
+
+MessageHandler = Callable[[RawMessage], Awaitable[None]]
+
+
+class TelegramSession(Protocol):
+    """One user's Telegram session (a Telethon client). Errors: the TelegramError family."""
+
+    def on_message(self, handler: MessageHandler) -> None:
+        """Call `handler` for every new message and every edit that changed the text."""
+        ...
+
+    async def connect(self) -> None:
+        """Connect and check that the session is still authorised (SessionRevoked if not)."""
+        ...
+
+    async def dialogs(self) -> list[ChatInfo]:
+        """Return every chat the session can read."""
+        ...
+
+    async def latest_id(self, chat_id: str) -> int:
+        """Return the id of the newest message in a chat (0 if it has none)."""
+        ...
+
+    def messages_after(self, chat_id: str, min_id: int) -> AsyncIterator[RawMessage]:
+        """Yield the chat's messages newer than `min_id`, oldest first."""
+        ...
+
+    async def recent(self, chat_id: str, *, limit: int, since: datetime) -> list[RawMessage]:
+        """Return up to `limit` newest messages posted since `since`, newest first."""
+        ...
+
+    async def keepalive(self, disconnect_after: int) -> None:
+        """Send a ping (without awaiting the answer) asking Telegram to drop the connection if
+        no further ping arrives within `disconnect_after` seconds."""
+        ...
+
+    async def run_until_disconnected(self) -> None:
+        """Wait until the connection ends; raise what ended it (SessionRevoked, ...)."""
+        ...
+
+    async def disconnect(self) -> None:
+        """Close the connection (idempotent)."""
+        ...
+
+
+class TelegramSessions(Protocol):
+    """Builds session clients from the secret the vault keeps."""
+
+    def open(self, user_id: str, secret: bytes) -> TelegramSession:
+        """Return an unconnected client for a stored session."""
+        ...
+
+
+class FleetScaler(Protocol):
+    """Sets how many listeners run (the Cloud Run worker pool's instance count)."""
+
+    async def instances(self) -> int:
+        """Return the current instance count."""
+        ...
+
+    async def set_instances(self, count: int) -> None:
+        """Set the instance count."""
         ...

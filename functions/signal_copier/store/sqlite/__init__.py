@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signal_copier.store.sqlite.claims import ClaimTables
+from signal_copier.store.sqlite.fleet import FleetTables
 from signal_copier.store.sqlite.messages import MessageTables
 from signal_copier.store.sqlite.trades import TradeTables
 from signal_copier.store.sqlite.usage import UsageTables
@@ -16,11 +17,18 @@ from signal_copier.store.sqlite.watches import WatchTables
 from signal_copier.store.sqlite.web import WebTables
 
 if TYPE_CHECKING:
-    from signal_copier.core.ports import Store, WebStore
+    from signal_copier.core.ports import FleetStore, Store, WebStore
 
 
 class SqliteStore(
-    UserTables, MessageTables, ClaimTables, UsageTables, TradeTables, WatchTables, WebTables
+    UserTables,
+    MessageTables,
+    ClaimTables,
+    UsageTables,
+    TradeTables,
+    WatchTables,
+    WebTables,
+    FleetTables,
 ):
     """Every port the store serves, on one SQLite file."""
 
@@ -34,3 +42,4 @@ class SqliteStore(
 if TYPE_CHECKING:
     _conforms: Store = SqliteStore(":memory:")
     _serves_web: WebStore = SqliteStore(":memory:")
+    _serves_fleet: FleetStore = SqliteStore(":memory:")

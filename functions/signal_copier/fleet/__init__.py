@@ -1,0 +1,1 @@
+"""The listener fleet's adapters: the FleetScaler port (Cloud Run, local) and the simulation."""

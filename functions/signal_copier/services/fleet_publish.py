@@ -1,0 +1,171 @@
+"""What a listener publishes: each Telegram message once, and per-(session, chat) watermarks.
+
+Several sessions of one listener often follow the same channel: the first to see a message
+publishes it, the others only move their watermarks. Listeners do not coordinate with each
+other: two listeners (or an old and a new owner around a takeover) may both publish a message,
+and the pipeline's dedupe of (chat, message, version) absorbs that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TypeVar
+
+from signal_copier.core import codec
+from signal_copier.core.fleet import Watermark
+from signal_copier.core.model import RawMessage
+from signal_copier.core.ports import Queue
+from signal_copier.services.deps import MESSAGES_TOPIC
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Origin:
+    """Which session saw a message, under which lease epoch."""
+
+    user_id: str
+    epoch: int
+    previous_id: int | None  # the session's watermark in the chat, if it has one
+
+
+class Publisher:
+    """Publish messages to `messages`, once per listener, skipping edits that change no text."""
+
+    def __init__(self, queue: Queue, *, remember: int = 200_000) -> None:
+        self._queue = queue
+        self._remember = remember
+        self._keys: OrderedDict[str, None] = OrderedDict()  # published or being published
+        self._texts: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._last: dict[str, int] = {}  # the last message id published per chat
+        self.published = 0
+
+    async def publish(self, message: RawMessage, origin: Origin) -> bool:
+        """Publish a message unless this listener already did; True if it was sent now.
+
+        Raises what the queue raises; the message is then not remembered, so another
+        session (or a later gap fill) publishes it.
+        """
+        key = message.id
+        where = (message.chat_id, message.message_id)
+        text = hashlib.blake2b(message.text.encode(), digest_size=8).digest()
+        if key in self._keys:
+            return False
+        if message.edit_date is not None and self._texts.get(where) == text:
+            return False  # a reaction or a formatting-only edit: nothing to read again
+        previous = self._last.get(message.chat_id, origin.previous_id)
+        outgoing = replace(message, epoch=origin.epoch, previous_id=previous)
+        _remember(self._keys, key, None, self._remember)
+        try:
+            await self._queue.publish(
+                MESSAGES_TOPIC, codec.to_dict(outgoing), attributes=_labels(outgoing, origin)
+            )
+        except BaseException:
+            self._keys.pop(key, None)
+            raise
+        _remember(self._texts, where, text, self._remember)
+        if message.edit_date is None:
+            self._last[message.chat_id] = max(
+                self._last.get(message.chat_id, 0), message.message_id
+            )
+        self.published += 1
+        return True
+
+
+def _labels(message: RawMessage, origin: Origin) -> dict[str, str]:
+    return {
+        "trace_id": message.id,
+        "user": origin.user_id,
+        "chat": message.chat_id,
+        "epoch": str(origin.epoch),
+    }
+
+
+def _remember(memory: OrderedDict[K, V], key: K, value: V, limit: int) -> None:
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > limit:
+        memory.popitem(last=False)
+
+
+class SessionMarks:
+    """One session's watermarks: they only move past messages that were surely published.
+
+    While a chat's gap is being filled, live messages are published but the mark waits: a
+    crash then restarts the fill from the old mark instead of skipping the gap.
+    """
+
+    def __init__(self, user_id: str, on_dirty: Callable[[str], None]) -> None:
+        self.user_id = user_id
+        self._on_dirty = on_dirty  # tells the listener which sessions have marks to write
+        self._marks: dict[str, Watermark] = {}
+        self._dirty: set[str] = set()
+        self._filling: dict[str, int] = {}  # chat → highest live id seen during its fill
+        self._held: set[str] = set()  # a publish failed: frozen until the next fill
+
+    def get(self, chat_id: str) -> Watermark | None:
+        """Return the chat's watermark, if any."""
+        return self._marks.get(chat_id)
+
+    def load(self, marks: dict[str, Watermark]) -> None:
+        """Merge stored marks in (the larger id and time win)."""
+        for chat, mark in marks.items():
+            self._set(chat, mark.message_id, mark.seen_at, dirty=False)
+
+    def start_fill(self, chat_id: str) -> None:
+        """Hold the chat's mark while its gap is filled."""
+        self._filling[chat_id] = 0
+        self._held.discard(chat_id)
+
+    def end_fill(self, chat_id: str, now: datetime, *, complete: bool) -> None:
+        """Release the hold; a complete fill also counts the live messages seen meanwhile."""
+        live = self._filling.pop(chat_id, 0)
+        if complete and live:
+            self.advance(chat_id, live, now)
+
+    def advance(self, chat_id: str, message_id: int, now: datetime) -> None:
+        """Note a published message (gap fills call this in id order)."""
+        if chat_id in self._held:
+            return
+        if chat_id in self._filling:
+            self._filling[chat_id] = max(self._filling[chat_id], message_id)
+            return
+        self._set(chat_id, message_id, now, dirty=True)
+
+    def filled_to(self, chat_id: str, message_id: int, now: datetime) -> None:
+        """Move the mark during a fill (everything up to `message_id` is published)."""
+        self._set(chat_id, message_id, now, dirty=True)
+
+    def hold(self, chat_id: str) -> None:
+        """Freeze the chat's mark after a failed publish, until the next fill."""
+        self._held.add(chat_id)
+
+    def take_dirty(self) -> list[Watermark]:
+        """Return the marks changed since the last call (for one batched write)."""
+        dirty = [self._marks[c] for c in sorted(self._dirty)]
+        self._dirty.clear()
+        return dirty
+
+    def put_back(self, marks: list[Watermark]) -> None:
+        """Mark again as changed what a failed write did not store."""
+        self._dirty.update(m.chat_id for m in marks if m.chat_id in self._marks)
+        if self._dirty:
+            self._on_dirty(self.user_id)
+
+    def _set(self, chat_id: str, message_id: int, seen_at: datetime, *, dirty: bool) -> None:
+        old = self._marks.get(chat_id)
+        if old is not None and old.message_id >= message_id and old.seen_at >= seen_at:
+            return
+        mid = message_id if old is None else max(old.message_id, message_id)
+        seen = seen_at if old is None else max(old.seen_at, seen_at)
+        self._marks[chat_id] = Watermark(
+            user_id=self.user_id, chat_id=chat_id, message_id=mid, seen_at=seen
+        )
+        if dirty:
+            self._dirty.add(chat_id)
+            self._on_dirty(self.user_id)

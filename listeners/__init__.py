@@ -1,0 +1,1 @@
+"""The listener fleet's Cloud Run worker pool entry point (main.py)."""

@@ -1,0 +1,169 @@
+"""Telethon 1.45 handlers exercised offline with real update and message objects
+(TESTING_NOTES.md recipe: an unconnected client, updates fed through its own pipeline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from telethon import TelegramClient, errors, types
+from telethon.sessions import StringSession
+
+from signal_copier.core.dashboard import WrongCode
+from signal_copier.core.fleet import (
+    ChatAccessLost,
+    SessionRevoked,
+    TelegramFloodWait,
+    TelegramUnavailable,
+)
+from signal_copier.core.model import RawMessage
+from signal_copier.telegram.telethon.errors import translate
+from signal_copier.telegram.telethon.session import TelethonSession, TelethonSessions
+
+ME = 555000
+CHANNEL = 1234567890
+POSTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+NOW = datetime(2026, 3, 2, 9, 30, 2, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[RawMessage] = []
+
+    async def __call__(self, message: RawMessage) -> None:
+        self.seen.append(message)
+
+
+def _client() -> TelegramClient:
+    client = TelegramClient(StringSession(), api_id=1, api_hash="0" * 32)
+    client._mb_entity_cache.set_self_user(ME, True, 999)
+
+    async def offline(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the handlers must not need the network")
+
+    client._call = offline
+    return client
+
+
+def _channel() -> Any:
+    return types.Channel(
+        id=CHANNEL,
+        title="Gold Signals",
+        photo=types.ChatPhotoEmpty(),
+        date=POSTED,
+        access_hash=99,
+        broadcast=True,
+    )
+
+
+def _message(
+    text: str, *, msg_id: int = 812, edit_date: datetime | None = None, reply: int | None = None
+) -> Any:
+    return types.Message(
+        id=msg_id,
+        peer_id=types.PeerChannel(CHANNEL),
+        date=POSTED,
+        message=text,
+        edit_date=edit_date,
+        reply_to=types.MessageReplyHeader(reply_to_msg_id=reply) if reply else None,
+        post=True,
+    )
+
+
+async def _feed(client: TelegramClient, update: Any) -> None:
+    for ready in await client._preprocess_updates([update], [], [_channel()]):
+        await client._dispatch_update(ready)
+
+
+async def _session_seeing(update: Any) -> list[RawMessage]:
+    client, seen = _client(), Recorder()
+    TelethonSession(client, clock=lambda: NOW).on_message(seen)
+    await _feed(client, update)
+    return seen.seen
+
+
+async def test_a_channel_post_becomes_a_raw_message_with_every_field() -> None:
+    update = types.UpdateNewChannelMessage(
+        message=_message("XAUUSD BUY 2650", reply=805), pts=10, pts_count=1
+    )
+
+    seen = await _session_seeing(update)
+
+    assert seen == [
+        RawMessage(
+            chat_id="-1001234567890",
+            message_id=812,
+            text="XAUUSD BUY 2650",
+            date=POSTED,
+            received=NOW,
+            reply_to=805,
+            chat_title="Gold Signals",
+        )
+    ]
+
+
+async def test_an_edit_carries_its_edit_date_and_new_text() -> None:
+    edited_at = datetime(2026, 3, 2, 9, 31, 10, tzinfo=UTC)
+    update = types.UpdateEditChannelMessage(
+        message=_message("XAUUSD BUY 2650 SL 2640", edit_date=edited_at), pts=11, pts_count=1
+    )
+
+    seen = await _session_seeing(update)
+
+    assert [(m.text, m.edit_date, m.version != 0) for m in seen] == [
+        ("XAUUSD BUY 2650 SL 2640", edited_at, True)
+    ]
+
+
+async def test_a_reaction_on_a_never_edited_post_is_ignored() -> None:
+    update = types.UpdateEditChannelMessage(
+        message=_message("XAUUSD BUY 2650"), pts=12, pts_count=1
+    )
+
+    assert await _session_seeing(update) == []
+
+
+async def test_a_post_without_text_is_ignored() -> None:
+    update = types.UpdateNewChannelMessage(message=_message(""), pts=13, pts_count=1)
+
+    assert await _session_seeing(update) == []
+
+
+def test_session_clients_never_reconnect_by_themselves() -> None:
+    session = TelethonSessions(api_id=1, api_hash="0" * 32).open(
+        "tg1", StringSession().save().encode()
+    )
+
+    client = session._client
+    assert client._auto_reconnect is False
+    assert client._catch_up is False
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (errors.AuthKeyUnregisteredError(request=None), SessionRevoked),
+        (errors.SessionRevokedError(request=None), SessionRevoked),
+        (errors.AuthKeyDuplicatedError(request=None), SessionRevoked),
+        (errors.UserDeactivatedError(request=None), SessionRevoked),
+        (errors.UserDeactivatedBanError(request=None), SessionRevoked),
+        (errors.FloodWaitError(request=None, capture=42), TelegramFloodWait),
+        (errors.ChannelPrivateError(request=None), ChatAccessLost),
+        (errors.PhoneCodeInvalidError(request=None), WrongCode),
+        (errors.RpcCallFailError(request=None), TelegramUnavailable),
+        (ConnectionResetError("reset"), TelegramUnavailable),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else v.__name__,
+)
+def test_telethon_errors_map_through_the_one_table(error: BaseException, expected: type) -> None:
+    assert isinstance(translate(error), expected)
+
+
+def test_a_2fa_prompt_is_never_taken_for_a_dead_session() -> None:
+    assert translate(errors.SessionPasswordNeededError(request=None)) is None
+
+
+def test_a_flood_wait_keeps_telegrams_wait_time() -> None:
+    found = translate(errors.FloodWaitError(request=None, capture=42))
+    assert isinstance(found, TelegramFloodWait) and found.seconds == 42

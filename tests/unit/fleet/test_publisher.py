@@ -1,0 +1,101 @@
+"""What a listener publishes: once per message version, previous ids, edits that change text."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from signal_copier.core.model import RawMessage
+from signal_copier.queue.inprocess import InProcessQueue
+from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def _msg(message_id: int, text: str = "XAUUSD BUY", edit: datetime | None = None) -> RawMessage:
+    return RawMessage(
+        chat_id="-1001", message_id=message_id, text=text, date=T0, received=T0, edit_date=edit
+    )
+
+
+async def _published(queue: InProcessQueue) -> list[dict[str, Any]]:
+    return queue.pending("messages")
+
+
+async def test_previous_id_chains_the_messages_of_a_chat_and_the_epoch_is_stamped() -> None:
+    queue = InProcessQueue()
+    publisher = Publisher(queue)
+    origin = Origin(user_id="tg1", epoch=4, previous_id=800)
+
+    await publisher.publish(_msg(801), origin)
+    await publisher.publish(_msg(802), origin)
+
+    sent = await _published(queue)
+    assert [(m["message_id"], m["previous_id"], m["epoch"]) for m in sent] == [
+        (801, 800, 4),
+        (802, 801, 4),
+    ]
+
+
+async def test_an_edit_that_keeps_the_text_is_not_published_again() -> None:
+    queue = InProcessQueue()
+    publisher = Publisher(queue)
+    origin = Origin(user_id="tg1", epoch=1, previous_id=None)
+
+    await publisher.publish(_msg(801), origin)
+    same = await publisher.publish(_msg(801, edit=T0 + timedelta(seconds=5)), origin)
+    changed = await publisher.publish(
+        _msg(801, "XAUUSD BUY SL 2640", T0 + timedelta(seconds=9)), origin
+    )
+
+    assert (same, changed) == (False, True)
+    assert len(await _published(queue)) == 2
+
+
+async def test_a_failed_publish_is_forgotten_so_another_session_sends_it() -> None:
+    class Failing(InProcessQueue):
+        fail = True
+
+        async def publish(self, *args: Any, **kwargs: Any) -> None:
+            if self.fail:
+                self.fail = False
+                raise ConnectionError("pubsub down")
+            await super().publish(*args, **kwargs)
+
+    queue = Failing()
+    publisher = Publisher(queue)
+    origin = Origin(user_id="tg1", epoch=1, previous_id=None)
+    with contextlib.suppress(ConnectionError):
+        await publisher.publish(_msg(801), origin)
+
+    assert await publisher.publish(_msg(801), Origin(user_id="tg2", epoch=1, previous_id=None))
+
+
+def test_a_mark_waits_while_its_chat_is_being_filled() -> None:
+    dirty: list[str] = []
+    marks = SessionMarks("tg1", dirty.append)
+    marks.filled_to("-1001", 10, T0)
+    marks.take_dirty()
+
+    marks.start_fill("-1001")
+    marks.advance("-1001", 15, T0)  # a live message during the fill
+    held = marks.get("-1001")
+    marks.end_fill("-1001", T0, complete=False)  # the fill failed: the live one must not count
+
+    assert held is not None and held.message_id == 10
+    assert marks.get("-1001").message_id == 10  # type: ignore[union-attr]
+    marks.start_fill("-1001")
+    marks.advance("-1001", 15, T0)
+    marks.end_fill("-1001", T0, complete=True)
+    assert marks.get("-1001").message_id == 15  # type: ignore[union-attr]
+
+
+def test_a_held_mark_ignores_later_messages_until_the_next_fill() -> None:
+    marks = SessionMarks("tg1", lambda user: None)
+    marks.filled_to("-1001", 10, T0)
+    marks.hold("-1001")  # publishing message 11 failed
+
+    marks.advance("-1001", 12, T0)
+
+    assert marks.get("-1001").message_id == 10  # type: ignore[union-attr]
