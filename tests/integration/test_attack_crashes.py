@@ -16,13 +16,9 @@ import pytest
 
 from builders import GOLD_BUY
 from hooks import Hooked
-from signal_copier.core import codec
 from signal_copier.core.errors import StoreUnavailable
-from signal_copier.services.deps import BROKER_EVENTS_TOPIC
 from signal_copier.services.pipeline import handle_message
 from world import World
-
-TP1_HIT = {"XAUUSD": (D("2655.50"), D("2655.80"))}
 
 
 @pytest.mark.xfail(
@@ -84,21 +80,21 @@ async def test_a_close_parked_on_its_signal_runs_as_soon_as_the_signal_is_done(
 async def test_breakeven_whose_worker_died_is_still_applied_after_its_lease(
     tmp_path: Path,
 ) -> None:
-    # Arrange: TP1 hits; the worker moving the runner's SL to breakeven dies mid-way
-    world = World(tmp_path, wrap=Hooked)
+    # Arrange: a real account's deals are polled by the sweep; TP1 hits, and the worker moving
+    # the runner's SL to breakeven dies mid-way
+    world = World(tmp_path, wrap=Hooked, wrap_store=Hooked, poll_deals=True)
     account = await world.add_user("alice", lot="0.20", breakeven_on_tp1=True)
     await world.say(GOLD_BUY, id=1)
+    await world.prices(XAUUSD=("2655.50", "2655.80"))
     world.broker.die("modify_position", nth=world.broker.calls("modify_position") + 1)
-    events = world.paper.set_quotes(TP1_HIT, world.later(1))
-    for event in events:
-        await world.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
-    await world.queue.drain()
+    with suppress(asyncio.CancelledError):
+        await world.settle(61)
 
-    # Act: the lease ends and the sweep runs; Pub/Sub then redelivers the unacknowledged event
+    # Act: the next sweep re-publishes the expired claim, which another instance picks up
+    # before this sweep polls the deals again (Pub/Sub delivers while the sweep goes on)
+    world.store.before("watched", world.queue.drain, nth=world.store.calls("watched") + 1)
     await world.settle(61)
-    for event in events:
-        await world.queue.publish(BROKER_EVENTS_TOPIC, codec.to_dict(event))
-    await world.queue.drain()
+    await world.settle(61)
 
     # Assert
     assert [p.sl for p in await account.positions()] == [D("2650.30")]

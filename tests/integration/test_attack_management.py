@@ -1,6 +1,8 @@
 """Attack: position management racing the opening it manages (hostile review).
 
-xfail(strict): it turns red the moment the bug is fixed (then drop the mark).
+Events pushed by the broker (the paper broker today, any streaming source later): the cloud's
+deal polling re-reads deals within its margin and holds. xfail(strict): it turns red the
+moment the bug is fixed (then drop the mark).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from world import World
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a TP event for a trade not yet recorded is acknowledged and dropped: no breakeven",
+    reason="a pushed TP event for a trade not yet recorded is acknowledged and dropped",
 )
 async def test_a_tp1_hit_before_the_opening_is_recorded_still_moves_the_runner_to_breakeven(
     tmp_path: Path,
