@@ -22,19 +22,20 @@ from world import World
 
 
 @pytest.mark.xfail(
-    strict=True, reason="a resumed edit whose fan-out failed is never fanned out again"
+    strict=True, reason="a resumed edit stored but not yet fanned out is never fanned out"
 )
-async def test_an_edit_that_waited_for_its_original_is_applied_even_if_its_fan_out_failed(
+async def test_an_edit_that_waited_for_its_original_is_applied_even_if_resuming_it_failed(
     tmp_path: Path,
 ) -> None:
-    # Arrange: the edit overtakes its original and waits; when the original arrives, reading the
-    # subscribers for the resumed edit fails (the store hiccups)
+    # Arrange: the edit overtakes its original and waits; when the original arrives, the store
+    # commits the resumed edit but the reply is lost (the original's handler fails)
     world = World(tmp_path, wrap_store=Hooked)
     account = await world.add_user("alice", lot="0.20")
     original = world.post(GOLD_BUY, id=1)
     edit = world.post(GOLD_BUY.replace("SL 2640", "SL 2645"), id=1, edited=True)
     await world.deliver(edit)
-    world.store.fail("subscribers", nth=world.store.calls("subscribers") + 2)
+    resumed = world.store.calls("remember_message") + 2  # the original's, then the edit's
+    world.store.fail("remember_message", nth=resumed, after=True)
 
     # Act: the original's delivery fails, is redelivered, and the sweep runs
     with pytest.raises(StoreUnavailable):
