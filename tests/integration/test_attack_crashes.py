@@ -21,9 +21,6 @@ from signal_copier.services.pipeline import handle_message
 from world import World
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a resumed edit stored but not yet fanned out is never fanned out"
-)
 async def test_an_edit_that_waited_for_its_original_is_applied_even_if_resuming_it_failed(
     tmp_path: Path,
 ) -> None:
@@ -47,9 +44,6 @@ async def test_an_edit_that_waited_for_its_original_is_applied_even_if_resuming_
     assert {p.sl for p in await account.positions()} == {D("2645.00")}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a lost reply to finish() drops the wake-up: a parked close waits 120 s"
-)
 async def test_a_close_parked_on_its_signal_runs_as_soon_as_the_signal_is_done(
     tmp_path: Path,
 ) -> None:
@@ -75,9 +69,6 @@ async def test_a_close_parked_on_its_signal_runs_as_soon_as_the_signal_is_done(
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the sweep re-publishes a dead worker's MANAGE intent: invalid_intent"
-)
 async def test_breakeven_whose_worker_died_is_still_applied_after_its_lease(
     tmp_path: Path,
 ) -> None:
@@ -101,9 +92,6 @@ async def test_breakeven_whose_worker_died_is_still_applied_after_its_lease(
     assert [p.sl for p in await account.positions()] == [D("2650.30")]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the sweep re-publishes a dead expiry worker's MANAGE intent: never retried"
-)
 async def test_an_expired_pending_order_is_cancelled_even_if_the_sweep_worker_died(
     tmp_path: Path,
 ) -> None:

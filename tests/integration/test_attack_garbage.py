@@ -64,10 +64,6 @@ async def test_an_absurd_quote_is_refused_and_the_other_symbols_still_move(world
     assert (quote.bid, quote.ask) == (D("1.08600"), D("1.08608"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="security: MANAGE intents skip the id check; one from the topic claims a real id",
-)
 async def test_a_manage_intent_from_the_topic_never_blocks_the_opening_whose_id_it_bears(
     world: World,
 ) -> None:

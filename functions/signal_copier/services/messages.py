@@ -35,12 +35,13 @@ async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
     record = done.record
     if record is None:
         return None
-    if not done.fresh and (record.fanned_out >= 0 or record.wait_until is not None):
-        return None  # a redelivery; a crash before fan-out finished falls through to redo it
+    # A redelivery of a version acted on; a crash before its fan-out finished falls through.
+    redelivered = not done.fresh and (record.fanned_out >= 0 or record.wait_until is not None)
     if record.wait_until is None:
-        await _act(record, deps)
-        await _resume_waiting(done.history, deps)
-    return record
+        if not redelivered:
+            await _act(record, deps)
+        await _finish_others(done.history, record, deps)
+    return None if redelivered else record
 
 
 async def resume(waiting: MessageRecord, deps: Deps, *, expired: bool) -> MessageRecord | None:
@@ -92,11 +93,18 @@ async def _act(record: MessageRecord, deps: Deps) -> None:
     log.info("message %s: %s → %d intents", record.key, record.kind, published)
 
 
-async def _resume_waiting(stored: tuple[MessageRecord, ...], deps: Deps) -> None:
-    # Later versions that arrived before this one waited for it: act on them now, in order.
-    waiting = sorted((h for h in stored if h.wait_until is not None), key=lambda h: h.version)
-    for record in waiting:
-        await resume(record, deps, expired=False)
+async def _finish_others(
+    stored: tuple[MessageRecord, ...], acted: MessageRecord, deps: Deps
+) -> None:
+    # Later versions that arrived before this one waited for it: act on them now, in order. A
+    # version stored but never fanned out (a crash right after resuming it) is fanned out too.
+    for record in sorted(stored, key=lambda h: h.version):
+        if record.key == acted.key:
+            continue
+        if record.wait_until is not None:
+            await resume(record, deps, expired=False)
+        elif record.fanned_out < 0 and not record.superseded:
+            await _act(record, deps)
 
 
 def _may_fan_out(record: MessageRecord) -> bool:

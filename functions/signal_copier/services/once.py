@@ -44,6 +44,8 @@ async def run_once(
     owner = f"{deps.worker}:{uuid.uuid4().hex[:12]}"
     claim = await deps.store.claim(intent, owner, now, deps.lease)
     if claim.state is ClaimState.DONE:
+        # Done already: maybe only the reply to its finish was lost, and with it the wake-up.
+        await messages.wake(deps, intent.chat_id, intent.message_id, intent.user_id)
         return None
     if claim.state is ClaimState.BUSY:
         raise InFlight(f"intent {intent.id} is being executed elsewhere")

@@ -88,7 +88,9 @@ async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> Tra
 
 def _check_genuine(intent: Intent) -> None:
     if intent.kind is IntentKind.MANAGE:
-        return  # made in this process from a broker event, never read from a topic
+        # Made from a broker event where it runs; one read from the topic could claim (and so
+        # block) the id a real event needs.
+        raise InvalidInput(f"intent {intent.id!r}: management intents never travel the topic")
     expected = ids.intent_id(
         intent.chat_id, intent.message_id, intent.version, intent.user_id, intent.part
     )

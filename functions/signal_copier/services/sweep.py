@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from signal_copier.core.errors import CopierError
+from signal_copier.core.model import IntentKind
 from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.management import expire_due
@@ -64,11 +65,14 @@ async def republish_due_parked(deps: Deps, now: datetime) -> int:
 async def republish_expired_claims(deps: Deps, now: datetime) -> int:
     """Re-publish intents whose claim lease expired without a result (their worker died).
 
-    A redelivery may also be on its way: the claim lets only one of them run.
+    A redelivery may also be on its way: the claim lets only one of them run. Management
+    intents are not re-published: their broker event is redelivered (or polled again) and their
+    expiry stays due, and they never travel the intents topic.
     """
     expired = await deps.store.expired_claims(now, deps.timing.sweep_batch)
-    await messages.publish_intents(deps, expired)
-    return len(expired)
+    runnable = [intent for intent in expired if intent.kind is not IntentKind.MANAGE]
+    await messages.publish_intents(deps, runnable)
+    return len(runnable)
 
 
 async def _expire_pending(deps: Deps, now: datetime) -> int:
