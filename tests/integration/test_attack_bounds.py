@@ -34,10 +34,6 @@ def _handled_while_placing(world: World, other: RawMessage) -> None:
     world.broker.before("place", meanwhile, nth=world.broker.calls("place") + 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past its bound an edit ignores its original still in flight: 'not traded', SL lost",
-)
 async def test_an_edit_past_its_bound_still_moves_the_sl_of_its_original_being_opened(
     tmp_path: Path,
 ) -> None:
@@ -56,10 +52,6 @@ async def test_an_edit_past_its_bound_still_moves_the_sl_of_its_original_being_o
     assert {p.sl for p in await account.positions()} == {D("2645.00")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past its bound a second fix opens the corrected signal again: double position",
-)
 async def test_two_fixes_of_a_refused_signal_past_their_bound_open_it_once(
     tmp_path: Path,
 ) -> None:
@@ -79,10 +71,6 @@ async def test_two_fixes_of_a_refused_signal_past_their_bound_open_it_once(
     assert sum(p.volume for p in await account.positions()) == D("0.20")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past its bound a close ignores its signal still being opened: no_position, left open",
-)
 async def test_a_close_past_its_bound_still_closes_the_signal_being_opened(
     tmp_path: Path,
 ) -> None:

@@ -23,10 +23,6 @@ async def _volume(account: object) -> D:
     return sum((p.volume for p in positions), D(0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past its bound a follow-up is no_position if ANY earlier message is missing",
-)
 async def test_a_reply_closes_its_signal_even_if_an_unrelated_earlier_message_never_arrived(
     world: World,
 ) -> None:

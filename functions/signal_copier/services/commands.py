@@ -87,24 +87,35 @@ class About:
 async def _about(
     deps: Deps, intent: Intent, command: Command, *, final: bool
 ) -> About | Wait | str:
+    about = About(signal=None, anchor=intent.message_id)
+    if intent.reply_to is not None and command.scope is not Scope.ALL:
+        found = await targets.reply_target(deps, intent, intent.reply_to, final=final)
+        if isinstance(found, Wait):
+            return found
+        if isinstance(found, targets.Missing):
+            return f"the message it replies to ({found.message_id}) never arrived"
+        if found is None:
+            return "it replies to a message that is not about a signal"
+        head = await deps.store.latest_message(intent.chat_id, found)
+        signal = head is not None and history.is_signal(head)
+        # A reply to a bare follow-up is about what that follow-up was about.
+        about = (
+            About(signal=found, anchor=intent.message_id)
+            if signal
+            else About(signal=None, anchor=found)
+        )
     blocked = await targets.settle_before(deps, intent, intent.message_id, final=final)
     if isinstance(blocked, Wait):
         return blocked
-    if isinstance(blocked, targets.Missing):
+    if isinstance(blocked, targets.Missing) and _depends_on_latest(about, command):
+        # "The latest signal" cannot be told while a message before it never arrived.
         return f"message {blocked.message_id} before this follow-up never arrived"
-    if intent.reply_to is None or command.scope is Scope.ALL:
-        return About(signal=None, anchor=intent.message_id)
-    found = await targets.reply_target(deps, intent, intent.reply_to, final=final)
-    if isinstance(found, Wait):
-        return found
-    if isinstance(found, targets.Missing):
-        return f"the message it replies to ({found.message_id}) never arrived"
-    if found is None:
-        return "it replies to a message that is not about a signal"
-    head = await deps.store.latest_message(intent.chat_id, found)
-    if head is not None and history.is_signal(head):
-        return About(signal=found, anchor=intent.message_id)
-    return About(signal=None, anchor=found)  # a reply to a bare follow-up: what it was about
+    return about
+
+
+def _depends_on_latest(about: About, command: Command) -> bool:
+    latest = command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None
+    return about.signal is None and latest
 
 
 def select_targets(

@@ -38,8 +38,9 @@ async def apply_edit(
 
     It waits until the earlier versions of its message have finished for this user.
     """
-    if now < deadline(intent, deps) and not await targets.settled(
-        deps, intent, intent.message_id, below_version=intent.version
+    final = now >= deadline(intent, deps)
+    if not await targets.settled(
+        deps, intent, intent.message_id, below_version=intent.version, final=final
     ):
         return targets.wait_for(deps, intent, intent.message_id, below_version=intent.version)
     records = [

@@ -4,8 +4,9 @@ Messages arrive in any order. A follow-up must act as if it had come in order, s
 runs, the messages posted before it (its reply target, and the chat's messages back through
 `previous_id` within the settle window) must have arrived and have finished for its user.
 If one has not, the follow-up waits (`Wait`): it is parked and re-run when that message's
-intents finish, or when its bound passes — then it acts on what is known, and a target that
-never arrived is `Missing`.
+intents finish. Its bound ends only the wait for messages that never arrived (`Missing`) or
+intents never delivered to the user: an intent of the user's that is running is always
+waited for (it finishes, or gives up, within its attempts).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ async def reply_target(
         if head is None:
             return Missing(message_id=current) if final else wait_for(deps, intent, current)
         if history.is_signal(head):
-            if final or await settled(deps, intent, current):
+            if await settled(deps, intent, current, final=final):
                 return current
             return wait_for(deps, intent, current)
         if head.reply_to is None or head.reply_to == current:
@@ -85,34 +86,45 @@ async def settle_before(
         previous = await _head(deps, intent.chat_id, previous_id)
         if previous is None:
             return Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
-        if not final and not await settled(deps, intent, previous_id):
+        if not await settled(deps, intent, previous_id, final=final):
             return wait_for(deps, intent, previous_id)
         current = previous
     return None
 
 
 async def settled(
-    deps: Deps, intent: Intent, message_id: int, *, below_version: int | None = None
+    deps: Deps,
+    intent: Intent,
+    message_id: int,
+    *,
+    below_version: int | None = None,
+    final: bool = False,
 ) -> bool:
     """Return whether a message has arrived, fanned out, and its intents for the user are done.
 
     Only versions below `below_version` count when it is given (an edit waits for the versions
     before it). Intents the user was not expected to get (followed the chat later) don't count.
+    `final` (the waiter's bound passed): a message that never arrived and intents never
+    delivered no longer count; intents that were delivered must still finish.
     """
     versions = await _versions(deps, intent.chat_id, message_id)
-    if not versions or any(v.wait_until is not None for v in versions):
+    if not versions:
+        return final
+    if any(v.wait_until is not None for v in versions) and not final:
         return False
     subscription = await deps.store.subscription(intent.user_id, intent.chat_id)
     expected: list[str] = []
     for version in versions:
         if below_version is not None and version.version >= below_version:
             continue
-        if version.fanned_out < 0 and not version.superseded:
+        if version.fanned_out < 0 and not version.superseded and not final:
             return False  # its intents are not all published yet
         if _expected(version, subscription):
             own = intents_for(version, [_as_follower(intent)], trace_id="")
             expected += [i.id for i in own if i.id != intent.id]
     states = await deps.store.claim_states(expected)
+    if final:  # only what was delivered counts now
+        return all(state is ClaimState.DONE for state in states.values())
     return all(states.get(intent_id) is ClaimState.DONE for intent_id in expected)
 
 
