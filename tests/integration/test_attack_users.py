@@ -141,10 +141,6 @@ async def test_max_open_trades_goes_to_the_signal_posted_first(world: World) -> 
     assert {p.symbol for p in await account.positions()} == {"XAUUSD"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: use_signal_risk (default on) lets a signal's 'Lot 2' size a 0.01 user 200x",
-)
 async def test_a_signals_lot_never_sizes_a_user_above_their_own_lot(world: World) -> None:
     # Arrange: default settings: a fixed 0.01 lot
     account = await world.add_user("alice")

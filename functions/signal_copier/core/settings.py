@@ -62,7 +62,9 @@ class TradeSettings(BaseModel):
     max_lot: PositiveDecimal = Decimal(5)
     tp_split: tuple[PositiveDecimal, ...] = ()  # weights per TP; () = equal parts
     max_positions_per_signal: Annotated[int, Field(ge=1, le=10)] = 4
-    use_signal_risk: bool = True  # honour "risk 1%" / "lot 0.05" written in the signal
+    # Honour "risk 1%" / "lot 0.05" written in the signal. Off by default: a channel's "Lot 2"
+    # is meant for its own account and would size a 0.01-lot user 200x (max_lot still caps it).
+    use_signal_risk: bool = False
     max_signal_age_s: Annotated[int, Field(ge=1, le=86_400)] = 60
     max_entry_distance_pips: PositiveDecimal = Decimal(30)
     far_entry: FarEntry = FarEntry.LIMIT

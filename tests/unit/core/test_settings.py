@@ -51,16 +51,25 @@ def test_channel_overrides_beat_user_defaults() -> None:
     assert chosen.lot == D("0.50") and chosen.max_signal_age_s == 30
 
 
-def test_risk_written_in_the_signal_beats_channel_and_user() -> None:
+def test_risk_written_in_the_signal_beats_channel_and_user_who_opted_in() -> None:
     chosen = effective_settings(
-        {"lot": "0.10"}, {"lot": "0.50"}, make_signal(risk_percent=D("0.5"))
+        {"lot": "0.10", "use_signal_risk": True},
+        {"lot": "0.50"},
+        make_signal(risk_percent=D("0.5")),
     )
     assert chosen.risk_mode is RiskMode.RISK_PERCENT and chosen.risk_percent == D("0.5")
 
 
-def test_lot_written_in_the_signal_beats_risk_mode() -> None:
-    chosen = effective_settings({"risk_mode": "risk_percent"}, {}, make_signal(lot=D("0.03")))
+def test_lot_written_in_the_signal_beats_risk_mode_when_opted_in() -> None:
+    chosen = effective_settings(
+        {"risk_mode": "risk_percent", "use_signal_risk": True}, {}, make_signal(lot=D("0.03"))
+    )
     assert chosen.risk_mode is RiskMode.FIXED_LOT and chosen.lot == D("0.03")
+
+
+def test_signal_risk_is_ignored_by_default() -> None:
+    chosen = effective_settings({"lot": "0.01"}, {}, make_signal(lot=D("2")))
+    assert chosen.lot == D("0.01")
 
 
 def test_signal_risk_is_ignored_when_the_user_says_so() -> None:
