@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signal_copier.config import Settings
@@ -83,7 +82,7 @@ def _store(settings: Settings, closers: list[Closer]) -> Store:
     if settings.store == "sqlite":
         from signal_copier.store.sqlite import SqliteStore
 
-        sqlite = SqliteStore(str(_ensure(settings.data_dir) / settings.database.name))
+        sqlite = SqliteStore(str(settings.database))  # creates data_dir 0700
         closers.append(_sync(sqlite.close))
         return sqlite
     # Imported by name: the Firestore adapter is its own package (store/firestore/).
@@ -182,7 +181,7 @@ def build_local(
     from signal_copier.store.sqlite import SqliteStore
     from signal_copier.vault.local import LocalVault
 
-    store = SqliteStore(database or str(_ensure(settings.data_dir) / settings.database.name))
+    store = SqliteStore(database or str(settings.database))  # creates data_dir 0700
     queue = InProcessQueue()
     broker = PaperBroker(now=start) if start is not None else PaperBroker()
     vault = LocalVault(settings.vault_key, settings.vault_dir)
@@ -207,11 +206,6 @@ def metaapi_broker(region: str | None = None) -> MetaApiBroker:
             "signal-copier[cloud]"
         ) from e
     return MetaApiBroker(region=region)
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _sync(close: Callable[[], None]) -> Closer:
