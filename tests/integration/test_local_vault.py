@@ -8,9 +8,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from signal_copier.core.errors import CredentialsMissing, InvalidInput
 from signal_copier.vault.local import (

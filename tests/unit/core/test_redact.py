@@ -37,7 +37,8 @@ API_HASH = "0123456789abcdef0123456789abcdef"
         (f"loaded {SESSION}", SESSION),
         ("vault key " + "ab" * 32, "ab" * 32),
         (
-            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+            "-----END PRIVATE KEY-----",
             "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
         ),
     ],
