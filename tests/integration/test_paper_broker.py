@@ -205,6 +205,27 @@ async def test_bid_above_ask_is_invalid_and_changes_nothing(
     assert (await account.quote("EURUSD")).bid == D("1.08500")
 
 
+@pytest.mark.parametrize("price", [D("1e30"), D("NaN"), D("Infinity"), D("1e9")])
+async def test_a_quote_that_is_not_a_price_is_invalid_and_changes_nothing(
+    broker: PaperBroker, account: PaperAccount, price: Decimal
+) -> None:
+    before = await account.quote("XAUUSD")
+
+    with pytest.raises(InvalidInput, match=r"XAUUSD: .* is not a price"):
+        broker.set_quotes({"XAUUSD": (price, price)}, START + timedelta(seconds=1))
+
+    assert await account.quote("XAUUSD") == before
+
+
+async def test_an_order_at_a_price_too_large_to_round_is_rejected(account: PaperAccount) -> None:
+    order = make_order(order_type=OrderType.LIMIT, price="1e30")
+
+    with pytest.raises(BrokerRejected, match="is not a price for XAUUSD") as raised:
+        await account.place(order)
+
+    assert raised.value.reason == "invalid_price"
+
+
 def test_paper_clock_cannot_go_back(broker: PaperBroker) -> None:
     with pytest.raises(InvalidInput):
         broker.advance(START - timedelta(seconds=1))

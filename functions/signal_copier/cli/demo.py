@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from signal_copier import bootstrap
 from signal_copier.config import Settings
+from signal_copier.core.timeline import ReplayEvent
 from signal_copier.report import render_table
 from signal_copier.services import demo
 from signal_copier.telegram import replay
@@ -40,7 +41,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 async def replay_events(
     settings: Settings,
-    events: list[replay.ReplayEvent],
+    events: list[ReplayEvent],
     *,
     quiet: bool,
     users: Sequence[demo.DemoUser] = demo.DEMO_USERS,

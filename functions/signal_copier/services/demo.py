@@ -13,10 +13,10 @@ from signal_copier.core.errors import QuotaExceeded
 from signal_copier.core.market import Credentials
 from signal_copier.core.quotas import period_key
 from signal_copier.core.records import MessageRecord, Plan
+from signal_copier.core.timeline import ReplayEvent, chats
 from signal_copier.services import accounts, summary
 from signal_copier.services.deps import Deps
 from signal_copier.services.local import DeliveringQueue, LocalPipeline, PriceFeed
-from signal_copier.telegram.replay import ReplayEvent, chats
 
 Progress = Callable[[int, int, str], None]
 

@@ -11,6 +11,7 @@ from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbo
 from signal_copier.core.reasons import Reason
 
 USD = "USD"
+MAX_PRICE = Decimal(10) ** 9  # no instrument trades near a billion: such a quote is a typo
 
 
 class Venue:
@@ -73,6 +74,9 @@ class Venue:
 
     def _market(self, symbol: str, bid: Decimal, ask: Decimal) -> tuple[Decimal, Decimal]:
         inst = self.instrument(symbol)
+        for price in (bid, ask):
+            if not isinstance(price, Decimal) or not price.is_finite() or abs(price) >= MAX_PRICE:
+                raise InvalidInput(f"{symbol}: {price!s:.30} is not a price (below {MAX_PRICE:,})")
         bid, ask = inst.round_price(bid), inst.round_price(ask)
         if not Decimal(0) < bid <= ask:
             raise InvalidInput(f"{symbol}: bid {bid} and ask {ask} are not a market")
