@@ -163,7 +163,11 @@ class LocalRuntime:
 
 
 def build_local(
-    settings: Settings, *, start: datetime | None = None, database: str | None = None
+    settings: Settings,
+    *,
+    start: datetime | None = None,
+    database: str | None = None,
+    paper: PaperBroker | None = None,
 ) -> LocalRuntime:
     """Return local mode's runtime with its embedded parts (for the demo and `run`).
 
@@ -171,6 +175,7 @@ def build_local(
         settings: process settings (their mode must be local).
         start: the paper broker's clock at start (replays pass their first event's time).
         database: a SQLite path overriding the data dir's (":memory:" for throwaway runs).
+        paper: the paper broker to trade on (a resumed one); `start` is then ignored.
     """
     if settings.mode != "local":
         raise InvalidSettings(
@@ -183,7 +188,7 @@ def build_local(
 
     store = SqliteStore(database or str(settings.database))  # creates data_dir 0700
     queue = InProcessQueue()
-    broker = PaperBroker(now=start) if start is not None else PaperBroker()
+    broker = paper or (PaperBroker(now=start) if start is not None else PaperBroker())
     vault = LocalVault(settings.vault_key, settings.vault_dir)
     deps = Deps(
         store=store,

@@ -107,16 +107,13 @@ class SymbolNames:
         suffix: str = "",
         aliases: Mapping[str, str] | None = None,
     ) -> None:
+        self.prefix, self.suffix, self.aliases = prefix, suffix, dict(aliases or {})
         self._to_broker = {symbol: f"{prefix}{symbol}{suffix}" for symbol in canonical}
         for name, symbol in (aliases or {}).items():
             if symbol not in self._to_broker:
                 raise InvalidInput(f"alias {name!r} names an unknown symbol {symbol!r}")
             self._to_broker[symbol] = name
         self._to_canonical = {name: symbol for symbol, name in self._to_broker.items()}
-
-    def broker_name(self, symbol: str) -> str:
-        """Return the broker's name for a canonical symbol."""
-        return self._to_broker[symbol]
 
     def canonical(self, name: str) -> str:
         """Return the canonical symbol for a broker name, as MT5 would find it (exact match)."""

@@ -55,6 +55,21 @@ class Venue:
         """Return the time the server stamps on quotes, positions and deals."""
         return self.now + self.clock_offset
 
+    def quotes(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Return every canonical symbol's (bid, ask)."""
+        return dict(self._quotes)
+
+    @property
+    def last_id(self) -> int:
+        """Return the last ticket number handed out."""
+        return self._last_id
+
+    def restore(self, quotes: Mapping[str, tuple[Decimal, Decimal]], last_id: int) -> None:
+        """Put back saved prices (validated like any quote) and the ticket counter."""
+        rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in quotes.items()}
+        self._quotes.update(rounded)
+        self._last_id = max(self._last_id, last_id)
+
     def next_id(self) -> str:
         """Return the next ticket number ("1", "2", ...), shared by orders, positions, deals."""
         self._last_id += 1
