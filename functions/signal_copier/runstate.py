@@ -47,11 +47,11 @@ class RunState:
         (resuming would skip lines that never ran); InvalidInput when the file is unreadable.
         """
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as e:
-            raise InvalidInput(f"cannot read {self.path}: {e}") from e
+        except OSError as e:
+            raise InvalidInput(f"cannot read {self.path}: {e.strerror}") from e
         try:
             saved = json.loads(text)
             if not isinstance(saved, dict) or saved.get("format") != FORMAT:
