@@ -696,3 +696,13 @@ async def test_replaying_the_same_script_yields_identical_events() -> None:
     first, second = await _replay(), await _replay()
     assert first == second
     assert [e.order_id for e in first] == ["3", "5"]
+
+
+async def test_every_event_kind_is_one_the_paper_broker_emits(
+    broker: PaperBroker, account: PaperAccount
+) -> None:
+    await account.place(make_order(order_type=OrderType.LIMIT, price="2600", sl="2590"))
+    await account.place(make_order(sl="2640", client_id="sc-test.2"))
+    seen = {e.kind for e in broker.set_quotes({"XAUUSD": (D("2599"), D("2599.3"))}, START)}
+
+    assert seen == set(EventKind)  # a kind nothing emits is dead code a consumer would wait on

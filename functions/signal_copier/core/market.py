@@ -150,7 +150,6 @@ class Deal:
 class EventKind(StrEnum):
     ORDER_FILLED = "order_filled"  # a pending order became a position
     POSITION_CLOSED = "position_closed"  # in full, by SL, TP or by hand
-    POSITION_REDUCED = "position_reduced"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
