@@ -7,17 +7,22 @@ resumes after the saved line if the replay file still starts with the lines that
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from signal_copier.broker.paper import PaperBroker, state
 from signal_copier.core.errors import InvalidInput, InvalidSettings
-from signal_copier.files import write_atomic
+from signal_copier.files import FILE_MODE, FolderUnusable, write_atomic
 
 STATE_FILE = "paper.json"
+LOCK_FILE = "run.lock"
 FORMAT = 1
 
 
@@ -39,6 +44,30 @@ class RunState:
             self._replay_bytes = replay.read_bytes()
         except OSError as e:
             raise InvalidInput(f"cannot read {replay}: {e.strerror}") from e
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the data_dir for this run; InvalidSettings if another run holds it.
+
+        Two runs on one data_dir would each trade their own copy of the paper account, and the
+        last to save would erase the other's trades.
+        """
+        lock = self.path.with_name(LOCK_FILE)
+        try:
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as e:
+            raise FolderUnusable(f"cannot write {lock}: {e.strerror}") from e
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InvalidSettings(
+                    f"{self.path.parent} is in use by another run; wait for it or use another "
+                    "data_dir"
+                ) from None
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
 
     def load(self) -> Resumed | None:
         """Return the saved run for this replay, or None when there is none.

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from signal_copier import cli
+from signal_copier.runstate import RunState
 
 SIGNALS = [
     "EURUSD BUY NOW\nSL 1.0800\nTP 1.0900",
@@ -129,3 +130,18 @@ def test_ctrl_c_stops_after_the_line_in_progress_saves_and_a_rerun_goes_on(
     again = subprocess.run(command, capture_output=True, env=env, check=False, timeout=600)
     assert again.returncode == 0
     assert f"lines 1-{stopped_at} of" in again.stderr.decode()
+
+
+def test_a_second_run_on_a_data_dir_in_use_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "chan.jsonl").write_text(_line(1, SIGNALS[0]) + "\n")
+    config = _config(tmp_path)
+    (tmp_path / "var").mkdir()
+    holder = RunState(tmp_path / "var", tmp_path / "chan.jsonl")
+
+    with holder.exclusive():  # another run holds the data_dir meanwhile
+        assert cli.main(["run", "--config", str(config)]) == 2
+
+    assert "is in use by another run" in capsys.readouterr().err
+    _run(capsys, config)  # free again once that run ended
