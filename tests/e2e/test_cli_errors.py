@@ -103,7 +103,7 @@ def test_a_read_only_data_dir_is_one_line_with_its_path(
 
     assert cli.main(["run", "--config", str(config)]) == 2
 
-    assert f"cannot write {read_only_dir / 'copier.sqlite3'}" in _one_error_line(capsys)
+    assert f"cannot write {read_only_dir}/" in _one_error_line(capsys)
 
 
 def test_an_unknown_log_level_is_one_line(
