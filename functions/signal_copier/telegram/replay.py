@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import RawMessage
-from signal_copier.core.timeline import ReplayEvent
+from signal_copier.core.timeline import ReplayEvent, chats
+
+# ReplayEvent and chats live in core (services use them); callers of the file format find them here.
+__all__ = ["ReplayEvent", "ReplaySource", "chats", "load", "read_events"]
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import MessageSource
