@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from decimal import Decimal as D
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from api_world import ApiWorld
 from builders import GOLD_BUY
 from faulty import FaultyBroker, Script
 from signal_copier.broker.paper import PaperAccount, PaperBroker
@@ -195,3 +197,16 @@ async def test_an_unknown_user_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidInput, match="nobody"):
         await control.kill_switch(world.deps, "nobody", world.now)
+
+
+def test_the_api_shows_what_the_kill_switch_left_and_why(tmp_path: Path) -> None:
+    api = ApiWorld(tmp_path)
+    token = {"Authorization": f"Bearer {asyncio.run(api.token('tg1'))}"}
+
+    with api.client() as client:  # no broker connected yet: nothing can be closed, say so
+        answer = client.post("/api/users/tg1/kill", headers=token, json={"confirm": "KILL"})
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["changes"], body["still_open"], body["complete"]) == (0, [], False)
+    assert body["errors"] == ["connect a broker account first"]
