@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from builders import GOLD_BUY
+from builders import GOLD_BUY, NOW
 from faulty import FaultyBroker
 from signal_copier.broker.paper import PaperBroker
+from signal_copier.core.dashboard import AuditAction
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.model import Status
+from signal_copier.services import audit
+from signal_copier.store.sqlite import SqliteStore
 from world import World
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZzEyMyIsImV4cCI6MX0.c2lnbmF0dXJlLXBhcnQtaGVyZQ"
@@ -55,3 +58,14 @@ async def test_an_unexpected_adapter_error_is_recorded_as_a_short_redacted_line(
     assert detail.startswith("gave up after retries: RuntimeError: upstream 500: {'request'")
     assert JWT not in detail and "1BVts" not in detail
     assert "\n" not in detail and len(detail) < 400
+
+
+async def test_an_audit_detail_carrying_a_login_secret_is_stored_without_it() -> None:
+    store = SqliteStore(":memory:")
+    why = "PhoneCodeInvalidError(phone_code_hash=4f6a1b2c9d8e7f60, session_string=1BVtsOKABu6Xk0)"
+
+    await audit.record(store, "tg1", AuditAction.TELEGRAM_LINK_FAILED, NOW, "10.0.0.1", why=why)
+
+    (event,) = await store.activity("tg1")
+    assert "4f6a1b2c9d8e7f60" not in event.detail["why"] and "1BVts" not in event.detail["why"]
+    assert event.detail["why"].startswith("PhoneCodeInvalidError(phone_code_hash=***")
