@@ -31,6 +31,7 @@ def _order(client_id: str, **fields: Any) -> OrderRequest:
 
 async def _busy_broker() -> PaperBroker:
     broker = PaperBroker(now=START)
+    broker.clock_offset = timedelta(seconds=-2)  # a server running behind
     alice = broker.open_account("acc-alice", balance=D(10_000), symbol_suffix=".m")
     broker.open_account("acc-bob", balance=D(500), currency="EUR", aliases={"GOLD": "XAUUSD"})
     await alice.place(_order("sc1.0", tp=D("2660")))
@@ -43,7 +44,11 @@ async def _busy_broker() -> PaperBroker:
 
 
 async def _observed(broker: PaperBroker) -> dict[str, Any]:
-    seen: dict[str, Any] = {"now": broker.now, "quotes": broker.venue.quotes()}
+    seen: dict[str, Any] = {
+        "now": broker.now,
+        "offset": broker.clock_offset,
+        "quotes": broker.venue.quotes(),
+    }
     for account in broker.accounts():
         seen[account.account_id] = (
             await account.account_info(),
@@ -84,6 +89,7 @@ async def test_a_loaded_broker_goes_on_with_new_ticket_numbers_and_the_same_fill
         (lambda s: s.update(format=9), "paper.format"),
         (lambda s: s.update(now="yesterday"), "paper.now"),
         (lambda s: s.update(last_id=-1), "paper.last_id"),
+        (lambda s: s.update(clock_offset_us="x"), "paper.clock_offset_us"),
         (lambda s: s["quotes"].update(XAUUSD=["2650"]), "paper.quotes.XAUUSD"),
         (lambda s: s["quotes"].update(XAUUSD=["1e30", "1e30"]), "paper.quotes.XAUUSD"),
         (lambda s: s.update(accounts={}), "paper.accounts"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from signal_copier.core.errors import InvalidInput
 from signal_copier.core.market import Deal, PendingOrder, Position
 
 FORMAT = 1
+MAX_OFFSET_US = 86_400 * 10**6
 T = TypeVar("T")
 
 
@@ -46,6 +48,7 @@ def dump(broker: PaperBroker) -> dict[str, Any]:
         "format": FORMAT,
         "now": venue.now.isoformat(),
         "last_id": venue.last_id,
+        "clock_offset_us": venue.clock_offset // timedelta(microseconds=1),
         "quotes": {symbol: [str(b), str(a)] for symbol, (b, a) in venue.quotes().items()},
         "accounts": [_account(account.ledger) for account in broker.accounts()],
     }
@@ -66,6 +69,10 @@ def load(data: Any, instruments: Mapping[str, Instrument] | None = None) -> Pape
     if isinstance(last_id, bool) or not isinstance(last_id, int) or last_id < 0:
         raise InvalidInput("paper.last_id: expected a ticket number")
     broker.venue.restore(quotes, last_id)
+    offset = top.get("clock_offset_us", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > MAX_OFFSET_US:
+        raise InvalidInput("paper.clock_offset_us: expected microseconds (within a day)")
+    broker.clock_offset = timedelta(microseconds=offset)
     accounts = top.get("accounts")
     if not isinstance(accounts, list):
         raise InvalidInput("paper.accounts: expected a list")
