@@ -103,7 +103,7 @@ def configure(level: str, stream: TextIO | None = None, *, project: str = "") ->
         stream: where lines go.
         project: the Google Cloud project, so trace ids link to Cloud Trace ("" locally).
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream else _StderrHandler()
     handler.setFormatter(JsonFormatter(project))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -118,6 +118,18 @@ def configure(level: str, stream: TextIO | None = None, *, project: str = "") ->
         google.addHandler(logging.NullHandler())
     logging.captureWarnings(True)
     _install_record_factory()
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever sys.stderr is when a line is logged (tools and tests swap it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
 
 
 def _existing_loggers() -> Iterator[logging.Logger]:

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import logging.config
+import sys
 from collections.abc import Iterator
 from copy import deepcopy
 from pathlib import Path
@@ -213,3 +214,15 @@ def test_log_level_has_one_default_and_refuses_unknown_levels() -> None:
     assert config.log_level({"COPIER_LOG_LEVEL": "debug"}) == "DEBUG"
     with pytest.raises(InvalidSettings, match="COPIER_LOG_LEVEL"):
         config.log_level({"COPIER_LOG_LEVEL": "LOUD"})
+
+
+def test_without_a_stream_lines_follow_whatever_stderr_is_now(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs.configure("INFO")  # as the CLI does: no stream given
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)  # a tool (or a test) swaps stderr afterwards
+
+    logging.getLogger("signal_copier.x").warning("after the swap")
+
+    assert json.loads(later.getvalue())["message"] == "after the swap"

@@ -21,7 +21,9 @@ from signal_copier.core.errors import InvalidInput
 T = TypeVar("T")
 Decoder = Callable[[Any, str], Any]
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what the stores (SQLite, Firestore) hold
-MAX_DECIMAL = Decimal(10) ** 18  # no price, volume or balance comes near it
+# Representable, not plausible: whether a level makes sense is for the guards to say (and
+# record); within these bounds Decimal arithmetic can neither overflow nor underflow.
+MAX_EXPONENT = 100
 MAX_DECIMAL_TEXT = 64
 
 
@@ -186,8 +188,10 @@ def _decimal(data: Any, path: str) -> Decimal:
         value = Decimal(str(data))
     except (InvalidOperation, ValueError) as e:
         raise InvalidInput(f"{path}: invalid value {_shown(data)}") from e
-    if not value.is_finite() or abs(value) >= MAX_DECIMAL or (value and value.adjusted() < -30):
-        raise InvalidInput(f"{path}: {_shown(data)} is out of range (below 1e18, finite)")
+    if not value.is_finite() or (value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT):
+        raise InvalidInput(
+            f"{path}: {_shown(data)} is not a finite number within 1e±{MAX_EXPONENT}"
+        )
     return value
 
 
