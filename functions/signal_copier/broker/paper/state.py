@@ -16,7 +16,7 @@ from signal_copier.broker.paper.ledger import Ledger
 from signal_copier.broker.paper.server import PaperBroker
 from signal_copier.broker.paper.specs import Instrument
 from signal_copier.core import codec
-from signal_copier.core.errors import InvalidInput
+from signal_copier.core.errors import InvalidInput, Rejected
 from signal_copier.core.market import Deal, PendingOrder, Position
 
 FORMAT = 1
@@ -68,7 +68,10 @@ def load(data: Any, instruments: Mapping[str, Instrument] | None = None) -> Pape
     last_id = top.get("last_id")
     if isinstance(last_id, bool) or not isinstance(last_id, int) or last_id < 0:
         raise InvalidInput("paper.last_id: expected a ticket number")
-    broker.venue.restore(quotes, last_id)
+    try:
+        broker.venue.restore(quotes, last_id)
+    except Rejected as e:  # a price that is not one, a symbol the catalogue no longer has
+        raise InvalidInput(f"paper.quotes: {e}") from e
     offset = top.get("clock_offset_us", 0)
     if isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > MAX_OFFSET_US:
         raise InvalidInput("paper.clock_offset_us: expected microseconds (within a day)")
