@@ -11,7 +11,13 @@ import pytest
 
 from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbol
-from signal_copier.core.market import BrokerEvent, Credentials, DealReason, EventKind
+from signal_copier.core.market import (
+    BrokerEvent,
+    Credentials,
+    DealReason,
+    EventKind,
+    broker_events,
+)
 from signal_copier.core.model import OrderRequest, OrderType, Side
 from signal_copier.core.ports import Broker, BrokerAccount
 
@@ -698,11 +704,20 @@ async def test_replaying_the_same_script_yields_identical_events() -> None:
     assert [e.order_id for e in first] == ["3", "5"]
 
 
-async def test_every_event_kind_is_one_the_paper_broker_emits(
+async def test_every_event_kind_is_one_a_broker_source_emits(
     broker: PaperBroker, account: PaperAccount
 ) -> None:
     await account.place(make_order(order_type=OrderType.LIMIT, price="2600", sl="2590"))
     await account.place(make_order(sl="2640", client_id="sc-test.2"))
-    seen = {e.kind for e in broker.set_quotes({"XAUUSD": (D("2599"), D("2599.3"))}, START)}
+    await account.place(make_order(volume="0.20", client_id="sc-test.3"))
+    reduced = (await account.positions())[-1]
+    await account.close_position(reduced.id, D("0.10"))
+    pushed = {e.kind for e in broker.set_quotes({"XAUUSD": (D("2599"), D("2599.3"))}, START)}
+    open_ids = {p.id for p in await account.positions()}
+    polled = {
+        e.kind
+        for e in broker_events("acc-1", await account.history(START), open_positions=open_ids)
+    }
 
-    assert seen == set(EventKind)  # a kind nothing emits is dead code a consumer would wait on
+    # a kind no source emits is dead code a consumer would wait on forever
+    assert pushed | polled == set(EventKind)
