@@ -84,6 +84,10 @@ def describe_error(error: BaseException, limit: int = MAX_ERROR) -> str:
 def _mask_value(match: re.Match[str]) -> str:
     value = match.group(0)[match.end("sep") - match.start() :]
     quote = value[0] if value[0] in "\"'" else ""
+    # "token=x" and "token": "x" are assignments; after a bare colon a plain word is prose
+    # ("the token: connect again"), while a value with digits or symbols is a credential.
+    if not quote and "=" not in match.group("sep") and value.isalpha() and len(value) < 16:
+        return match.group(0)
     return f"{match.group('name')}{match.group('sep')}{quote}{MASK}{quote}"
 
 

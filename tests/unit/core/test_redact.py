@@ -30,6 +30,8 @@ API_HASH = "0123456789abcdef0123456789abcdef"
         ("url?access_token=abc123&page=2", "abc123"),
         ('{"token": "t0ken-alice", "x": 1}', "t0ken-alice"),
         ("password: hunter2", "hunter2"),
+        ("token: AbCdEfGhIjKlMnOpQr", "AbCdEfGhIjKlMnOpQr"),
+        ("secret=plainword", "plainword"),
         ("client_secret=s3cr3t", "s3cr3t"),
         ("postgres://copier:hunter2@db:5432/x", "hunter2"),
         (f"metaapi token {JWT} expired", JWT),
@@ -65,6 +67,8 @@ def test_secret_shaped_text_is_masked(text: str, secret: str) -> None:
         "London session: 08:00-16:00, no tokens left today",
         "the free plan follows at most 2 channels",
         "TP1 2655 hit → SL to breakeven 2650.30 (+0.5 pips buffer)",
+        "MetaAPI refused the token: connect your MetaAPI account again",
+        "wrong password: try again",
     ],
 )
 def test_trading_text_is_left_alone(text: str) -> None:
