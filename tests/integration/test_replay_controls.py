@@ -14,7 +14,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "demo_channel.jsonl
 
 
 async def _run(folder: Path, events: list[ReplayEvent], controls: demo.Controls) -> dict:  # type: ignore[type-arg]
-    runtime = bootstrap.build(Settings(data_dir=folder), start=events[0].at)
+    runtime = bootstrap.build_local(Settings(data_dir=folder), start=events[0].at)
     try:
         return await demo.run(
             events, runtime.deps, runtime.queue, runtime.broker, controls=controls
