@@ -61,17 +61,28 @@ SDK_LOGGERS = (
 
 @pytest.fixture
 def stream() -> Iterator[io.StringIO]:
-    """Configure logging at DEBUG into a buffer; put the root logger back afterwards."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
+    """Configure logging at DEBUG into a buffer; put every logger back as it was afterwards."""
+    saved = {
+        logger: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
+        for logger in [logging.getLogger(), *_loggers()]
+    }
     buffer = io.StringIO()
     logs.configure("DEBUG", buffer, project="demo-project")
     try:
         yield buffer
     finally:
-        root.handlers[:], _ = saved
-        root.setLevel(saved[1])
+        for logger in [logging.getLogger(), *_loggers()]:
+            level, handlers, propagate, disabled = saved.get(
+                logger, (logging.NOTSET, [], True, False)
+            )
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
         logging.captureWarnings(False)
+
+
+def _loggers() -> list[logging.Logger]:
+    return [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, Any]]:
