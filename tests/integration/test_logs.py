@@ -237,3 +237,22 @@ def test_without_a_stream_lines_follow_whatever_stderr_is_now(
     logging.getLogger("signal_copier.x").warning("after the swap")
 
     assert json.loads(later.getvalue())["message"] == "after the swap"
+
+
+async def test_the_metaapi_sdk_logs_through_logging_never_print(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from metaapi_cloud_sdk.logger import LoggerManager, NativeLogger
+
+    from signal_copier.broker.metaapi import Limits, MetaApiBroker
+    from signal_copier.core.errors import BrokerRejected, BrokerUnavailable
+    from signal_copier.core.market import Credentials
+
+    broker = MetaApiBroker(limits=Limits(connect=1.0, read=1.0, close_grace=0.2))
+    credentials = Credentials(account_id="0123456789abcdef", token="made-up-token-7f3a9c0e5b")
+    with pytest.raises((BrokerUnavailable, BrokerRejected)):  # MetaAPI is out of reach here
+        await asyncio.wait_for(broker.connect(credentials), 60)
+    await broker.aclose()
+
+    assert not isinstance(LoggerManager.get_logger("RpcMetaApiConnectionInstance"), NativeLogger)
+    assert capsys.readouterr().out == ""  # nothing printed past logging and its redaction
