@@ -57,7 +57,9 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(config.broker, MetaApiBrokerConfig):  # a real account, on the real clock
             from signal_copier.cli.live import replay_on_metaapi
 
-            print_result(asyncio.run(replay_on_metaapi(config, settings, events)), as_json=args.json)
+            print_result(
+                asyncio.run(replay_on_metaapi(config, settings, events)), as_json=args.json
+            )
             return 0
         return _replay(args, config, events, run_state)
 
@@ -88,7 +90,9 @@ def _replay(
         raise
     saver.save()
     if result["progress"]["stopped"]:
-        print(f"{stopped_line(run_state.replay, result)}; saved in {run_state.path}", file=sys.stderr)
+        print(
+            f"{stopped_line(run_state.replay, result)}; saved in {run_state.path}", file=sys.stderr
+        )
         return INTERRUPTED
     print_result(result, as_json=args.json)
     return 0
