@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signal_copier.config import Settings
@@ -83,7 +82,7 @@ def _store(settings: Settings, closers: list[Closer]) -> Store:
     if settings.store == "sqlite":
         from signal_copier.store.sqlite import SqliteStore
 
-        sqlite = SqliteStore(str(_ensure(settings.data_dir) / settings.database.name))
+        sqlite = SqliteStore(str(settings.database))  # creates data_dir 0700
         closers.append(_sync(sqlite.close))
         return sqlite
     # Imported by name: the Firestore adapter is its own package (store/firestore/).
@@ -164,7 +163,11 @@ class LocalRuntime:
 
 
 def build_local(
-    settings: Settings, *, start: datetime | None = None, database: str | None = None
+    settings: Settings,
+    *,
+    start: datetime | None = None,
+    database: str | None = None,
+    paper: PaperBroker | None = None,
 ) -> LocalRuntime:
     """Return local mode's runtime with its embedded parts (for the demo and `run`).
 
@@ -172,6 +175,7 @@ def build_local(
         settings: process settings (their mode must be local).
         start: the paper broker's clock at start (replays pass their first event's time).
         database: a SQLite path overriding the data dir's (":memory:" for throwaway runs).
+        paper: the paper broker to trade on (a resumed one); `start` is then ignored.
     """
     if settings.mode != "local":
         raise InvalidSettings(
@@ -182,9 +186,9 @@ def build_local(
     from signal_copier.store.sqlite import SqliteStore
     from signal_copier.vault.local import LocalVault
 
-    store = SqliteStore(database or str(_ensure(settings.data_dir) / settings.database.name))
+    store = SqliteStore(database or str(settings.database))  # creates data_dir 0700
     queue = InProcessQueue()
-    broker = PaperBroker(now=start) if start is not None else PaperBroker()
+    broker = paper or (PaperBroker(now=start) if start is not None else PaperBroker())
     vault = LocalVault(settings.vault_key, settings.vault_dir)
     deps = Deps(
         store=store,
@@ -207,11 +211,6 @@ def metaapi_broker(region: str | None = None) -> MetaApiBroker:
             "signal-copier[cloud]"
         ) from e
     return MetaApiBroker(region=region)
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _sync(close: Callable[[], None]) -> Closer:

@@ -50,6 +50,10 @@ LOCAL_ADAPTERS = PRESETS["local"]  # what production refuses
 GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
 _EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
 _SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LOG_LEVEL = (
+    "WARNING"  # the one default (CLI and functions); a deployment wanting INFO says so
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,7 +71,7 @@ class Settings:
     project: str = ""  # Google Cloud project id
     firestore_database: str = "(default)"
     worker: str = "local"
-    log_level: str = "INFO"
+    log_level: str = DEFAULT_LOG_LEVEL
     # ARCHITECTURE.md's timing table (services.deps.Timing); defaults are the table's values.
     claim_lease_s: float = 60.0
     max_attempts: int = 8
@@ -128,7 +132,7 @@ class Settings:
             project=environ.get("COPIER_PROJECT", environ.get("GOOGLE_CLOUD_PROJECT", "")),
             firestore_database=environ.get("COPIER_FIRESTORE_DATABASE", "(default)"),
             worker=environ.get("COPIER_WORKER", "local"),
-            log_level=environ.get("COPIER_LOG_LEVEL", "INFO").upper(),
+            log_level=log_level(environ),
             claim_lease_s=_seconds(environ, "COPIER_CLAIM_LEASE_S", 60.0),
             max_attempts=_count(environ, "COPIER_MAX_ATTEMPTS", 8),
             followup_bound_s=_seconds(environ, "COPIER_FOLLOWUP_BOUND_S", 120.0),
@@ -150,6 +154,14 @@ class Settings:
         if problems:
             raise InvalidSettings("; ".join(problems))
         return settings
+
+
+def log_level(environ: Mapping[str, str]) -> str:
+    """Return COPIER_LOG_LEVEL (default WARNING); InvalidSettings for an unknown level."""
+    level = environ.get("COPIER_LOG_LEVEL", DEFAULT_LOG_LEVEL).strip().upper()
+    if level not in LOG_LEVELS:
+        raise InvalidSettings(f"COPIER_LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _missing(settings: Settings) -> list[str]:

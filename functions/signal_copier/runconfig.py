@@ -81,11 +81,17 @@ class RunConfig(BaseModel):
 def load_run_config(path: Path) -> RunConfig:
     """Read and validate a run config (JSON); paths in it are relative to the file."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as e:
         raise InvalidSettings(f"cannot read {path}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise InvalidSettings(
+            f"{path}: not UTF-8 text (byte {e.start + 1}); a config is JSON"
+        ) from e
     except json.JSONDecodeError as e:
         raise InvalidSettings(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
+    except (ValueError, RecursionError) as e:  # 5,000-digit numbers, 100k-deep nesting
+        raise InvalidSettings(f"{path}: not valid JSON ({str(e).splitlines()[0]})") from e
     try:
         config = RunConfig.model_validate(raw)
     except ValidationError as e:

@@ -47,7 +47,7 @@ class Serving:
         """Return the settings (read once; InvalidSettings names what is wrong)."""
         if self._settings is None:
             self._settings = Settings.from_env(self._environ)
-            logs.configure(self._settings.log_level)
+            logs.configure(self._settings.log_level, project=self._settings.project)
         return self._settings
 
     async def runtime(self) -> bootstrap.Runtime:

@@ -3,6 +3,8 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 import run
@@ -41,3 +43,24 @@ async def test_fanout_read_benchmark_runs_on_the_emulator(firestore_emulator: Em
 def test_idle_client_memory_benchmark_runs() -> None:
     figures = run.idle_client_memory(20)
     assert figures["clients"] == 20 and figures["per_100_kib"] >= 0
+
+
+def test_every_row_with_a_target_gets_a_verdict_and_misses_are_listed() -> None:
+    rows = [
+        run.Row(name="fast enough", value="3 ms", target="< 5 ms", met=True),
+        run.Row(name="too slow", value="9 ms", target="< 5 ms", met=False),
+        run.Row(name="just a figure", value="120"),
+    ]
+
+    table = run.render(rows).splitlines()
+
+    assert table[2].endswith("pass") and table[3].endswith("miss") and table[4].endswith("-")
+    assert table[5:] == ["1 of 2 targets met", "  missed: too slow"]
+
+
+def test_the_bench_prints_a_verdict_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run.main(["--messages", "30", "--rounds", "1", "--fanout", "10"]) == 0
+
+    out = capsys.readouterr().out
+    assert "verdict" in out and "targets met" in out
+    assert any(line.endswith(("pass", "miss")) for line in out.splitlines())

@@ -123,13 +123,17 @@ def test_run_config_trades_for_one_user_and_keeps_state(
         ('{"replay": "x.jsonl", "settings": {"lot": "-1"}}', "lot"),
         ('{"replay": "x.jsonl", "brokr": {}}', "brokr"),
         ("{not json", "not valid JSON"),
+        ('{"replay": "x.jsonl", "data_dir": "caf\xe9"}', "not UTF-8"),
+        ('{"replay": ' + "9" * 5000 + "}", "not valid JSON"),
+        ("[" * 100_000, "not valid JSON"),
     ],
+    ids=["bad-setting", "unknown-key", "not-json", "latin1", "huge-number", "deep-nesting"],
 )
 def test_bad_run_config_names_the_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, complaint: str
 ) -> None:
     config = tmp_path / "run.json"
-    config.write_text(content)
+    config.write_bytes(content.encode("latin-1") if "\xe9" in content else content.encode())
     assert cli.main(["run", "--config", str(config)]) == 2
     assert complaint in capsys.readouterr().err
     assert not (tmp_path / "var").exists()

@@ -47,9 +47,6 @@ async def test_a_kill_switch_pressed_while_an_opening_is_placing_leaves_nothing_
     assert await account.positions() == [] and await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the kill switch stops at the first refused close and leaves the rest open"
-)
 async def test_a_kill_switch_closes_every_other_trade_when_one_hit_its_sl_meanwhile(
     tmp_path: Path,
 ) -> None:

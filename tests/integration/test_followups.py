@@ -94,8 +94,8 @@ async def test_kill_switch_closes_copier_trades_pauses_and_spares_manual_ones(wo
     manual = await account.open_manual("EURUSD", Side.SELL, D("0.10"))
     await world.say(GOLD_BUY, id=1)
     await world.say("XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660", id=2)
-    changes = await control.kill_switch(world.deps, "alice", world.now)
-    assert len(changes) == 3
+    report = await control.kill_switch(world.deps, "alice", world.now)
+    assert len(report.changes) == 3 and report.complete
     assert [p.id for p in await account.positions()] == [manual.id] and await account.orders() == []
     await world.say(GOLD_BUY, id=3)
     assert (await world.last("alice")).result.reason == "kill_switch"

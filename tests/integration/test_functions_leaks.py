@@ -157,8 +157,8 @@ def test_no_secret_leaks_into_logs_documents_responses_or_dead_letters(
     }.items():
         monkeypatch.setenv(name, value)
     serving.process.cache_clear()
-    serving.process().settings()  # configures our logger (replacing its handlers) ...
-    logging.getLogger("signal_copier").addHandler(capture)  # ... so capture it from now on
+    serving.process().settings()  # configures the root logger (replacing its handlers) ...
+    logging.getLogger().addHandler(capture)  # ... which every logger reaches: capture it there
     topology.named_topic("messages")
     observed = topology.pull_subscription(topology.named_topic("intents"))
     responses: list[bytes] = []

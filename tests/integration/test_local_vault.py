@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from signal_copier.core.errors import CredentialsMissing, InvalidInput
-from signal_copier.vault.local import InsecureKeyFile, LocalVault, SecretUnreadable
+from signal_copier.vault.local import (
+    HEADER_BYTES,
+    InsecureKeyFile,
+    LocalVault,
+    SecretUnreadable,
+    VaultKeyMissing,
+    key_id,
+)
 
 SECRET = b"metaapi-token-5f1e9c"
 
@@ -87,8 +96,10 @@ async def test_ciphertext_does_not_contain_the_secret(vault: LocalVault, tmp_pat
     first = (tmp_path / "secrets" / "broker:u1.enc").read_bytes()
     second = (tmp_path / "secrets" / "broker:u2.enc").read_bytes()
     assert SECRET not in first
-    assert first[:12] != second[:12]  # a fresh nonce each time
-    assert len(first) == 12 + len(SECRET) + 16
+    assert first[:HEADER_BYTES] == second[:HEADER_BYTES]  # same format version and key id
+    nonce = slice(HEADER_BYTES, HEADER_BYTES + 12)
+    assert first[nonce] != second[nonce]  # a fresh nonce each time
+    assert len(first) == HEADER_BYTES + 12 + len(SECRET) + 16
 
 
 async def test_tampered_secret_fails_to_decrypt(vault: LocalVault, tmp_path: Path) -> None:
@@ -161,3 +172,127 @@ async def test_nothing_secret_is_logged(
     key = (tmp_path / "keys" / "vault.key").read_bytes()
     assert SECRET.decode() not in caplog.text
     assert key.hex() not in caplog.text
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """Run with umask 000, the worst a user's shell can have."""
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.usefixtures("open_umask")
+async def test_files_are_private_even_under_umask_000(tmp_path: Path) -> None:
+    vault = LocalVault(tmp_path / "data" / "vault.key", tmp_path / "data" / "secrets")
+
+    await vault.put("broker:u1", SECRET)
+
+    assert mode(tmp_path / "data") == 0o700
+    assert mode(tmp_path / "data" / "vault.key") == 0o600
+    assert mode(tmp_path / "data" / "secrets") == 0o700
+    assert mode(tmp_path / "data" / "secrets" / "broker:u1.enc") == 0o600
+
+
+async def test_a_missing_key_with_secrets_left_is_refused_not_regenerated(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    key = tmp_path / "keys" / "vault.key"
+    key.unlink()
+    fresh = LocalVault(key, tmp_path / "secrets")
+
+    with pytest.raises(VaultKeyMissing, match="restore the key file") as raised:
+        await fresh.get("broker:u1")
+    with pytest.raises(VaultKeyMissing):
+        await fresh.put("broker:u2", SECRET)
+
+    assert not key.exists()  # nothing was generated over the lost key
+    assert isinstance(raised.value, SecretUnreadable)
+
+
+async def test_first_use_without_secrets_still_creates_the_key(tmp_path: Path) -> None:
+    vault = LocalVault(tmp_path / "vault.key", tmp_path / "secrets")
+    (tmp_path / "secrets").mkdir()
+
+    await vault.put("broker:u1", SECRET)
+
+    assert (tmp_path / "vault.key").stat().st_size == 32
+
+
+async def test_a_secret_in_the_first_release_format_is_read_and_migrated_on_write(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:other", b"x")  # creates the key
+    key = (tmp_path / "keys" / "vault.key").read_bytes()
+    nonce = os.urandom(12)
+    legacy = nonce + AESGCM(key).encrypt(nonce, SECRET, b"broker:u1")
+    path = tmp_path / "secrets" / "broker:u1.enc"
+    path.write_bytes(legacy)
+
+    assert await vault.get("broker:u1") == SECRET
+    await vault.put("broker:u1", SECRET)
+
+    migrated = path.read_bytes()
+    assert migrated[:4] == b"SCV\x01" and migrated[4:HEADER_BYTES] == key_id(key)
+    assert (
+        await LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets").get("broker:u1")
+        == SECRET
+    )
+
+
+async def test_rotation_keeps_old_secrets_readable_while_the_old_key_exists(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:old", b"old secret")
+    old_id = key_id((tmp_path / "keys" / "vault.key").read_bytes()).hex()
+
+    new_id = vault.rotate_key()
+    await vault.put("broker:new", b"new secret")
+    reopened = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+
+    assert new_id != old_id
+    assert mode(tmp_path / "keys" / f"vault.key.{old_id}") == 0o600
+    assert await reopened.get("broker:old") == b"old secret"
+    assert await reopened.get("broker:new") == b"new secret"
+    new_blob = (tmp_path / "secrets" / "broker:new.enc").read_bytes()
+    assert new_blob[4:HEADER_BYTES].hex() == new_id
+
+
+async def test_rewrap_moves_every_secret_to_the_new_key_so_the_old_one_can_go(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    old_id = key_id((tmp_path / "keys" / "vault.key").read_bytes()).hex()
+    vault.rotate_key()
+
+    assert await vault.rewrap() == 1
+    (tmp_path / "keys" / f"vault.key.{old_id}").unlink()
+
+    fresh = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    assert await fresh.get("broker:u1") == SECRET
+
+
+async def test_a_secret_whose_old_key_was_deleted_names_the_missing_key(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    old_id = key_id((tmp_path / "keys" / "vault.key").read_bytes()).hex()
+    vault.rotate_key()
+    (tmp_path / "keys" / f"vault.key.{old_id}").unlink()
+
+    fresh = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    with pytest.raises(SecretUnreadable, match=f"key {old_id} is gone"):
+        await fresh.get("broker:u1")
+
+
+async def test_a_backup_copy_beside_the_key_is_not_taken_for_a_key(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    (tmp_path / "keys" / "vault.key.bak").write_text("not a key")
+
+    fresh = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    assert await fresh.get("broker:u1") == SECRET

@@ -11,7 +11,13 @@ import pytest
 
 from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbol
-from signal_copier.core.market import BrokerEvent, Credentials, DealReason, EventKind
+from signal_copier.core.market import (
+    BrokerEvent,
+    Credentials,
+    DealReason,
+    EventKind,
+    broker_events,
+)
 from signal_copier.core.model import OrderRequest, OrderType, Side
 from signal_copier.core.ports import Broker, BrokerAccount
 
@@ -203,6 +209,27 @@ async def test_bid_above_ask_is_invalid_and_changes_nothing(
         tick(broker, "EURUSD", "1.1000", "1.0900")
     assert broker.now == START
     assert (await account.quote("EURUSD")).bid == D("1.08500")
+
+
+@pytest.mark.parametrize("price", [D("1e30"), D("NaN"), D("Infinity"), D("1e9")])
+async def test_a_quote_that_is_not_a_price_is_invalid_and_changes_nothing(
+    broker: PaperBroker, account: PaperAccount, price: Decimal
+) -> None:
+    before = await account.quote("XAUUSD")
+
+    with pytest.raises(InvalidInput, match=r"XAUUSD: .* is not a price"):
+        broker.set_quotes({"XAUUSD": (price, price)}, START + timedelta(seconds=1))
+
+    assert await account.quote("XAUUSD") == before
+
+
+async def test_an_order_at_a_price_too_large_to_round_is_rejected(account: PaperAccount) -> None:
+    order = make_order(order_type=OrderType.LIMIT, price="1e30")
+
+    with pytest.raises(BrokerRejected, match="is not a price for XAUUSD") as raised:
+        await account.place(order)
+
+    assert raised.value.reason == "invalid_price"
 
 
 def test_paper_clock_cannot_go_back(broker: PaperBroker) -> None:
@@ -675,3 +702,22 @@ async def test_replaying_the_same_script_yields_identical_events() -> None:
     first, second = await _replay(), await _replay()
     assert first == second
     assert [e.order_id for e in first] == ["3", "5"]
+
+
+async def test_every_event_kind_is_one_a_broker_source_emits(
+    broker: PaperBroker, account: PaperAccount
+) -> None:
+    await account.place(make_order(order_type=OrderType.LIMIT, price="2600", sl="2590"))
+    await account.place(make_order(sl="2640", client_id="sc-test.2"))
+    await account.place(make_order(volume="0.20", client_id="sc-test.3"))
+    reduced = (await account.positions())[-1]
+    await account.close_position(reduced.id, D("0.10"))
+    pushed = {e.kind for e in broker.set_quotes({"XAUUSD": (D("2599"), D("2599.3"))}, START)}
+    open_ids = {p.id for p in await account.positions()}
+    polled = {
+        e.kind
+        for e in broker_events("acc-1", await account.history(START), open_positions=open_ids)
+    }
+
+    # a kind no source emits is dead code a consumer would wait on forever
+    assert pushed | polled == set(EventKind)

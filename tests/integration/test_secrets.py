@@ -12,6 +12,8 @@ from world import World
 
 async def test_broker_token_never_reaches_logs_records_or_disk_in_clear(tmp_path: Path) -> None:
     stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
     logs.configure("DEBUG", stream)
     try:
         world = World(tmp_path)
@@ -22,7 +24,9 @@ async def test_broker_token_never_reaches_logs_records_or_disk_in_clear(tmp_path
             "credentials %r token=t0ken-alice", Credentials(account_id="a", token="t0ken-alice")
         )
     finally:
-        logging.getLogger("signal_copier").handlers.clear()
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        logging.captureWarnings(False)
     text = stream.getvalue()
     assert '"severity": "INFO"' in text  # the pipeline did log
     assert "t0ken-alice" not in text

@@ -2,11 +2,13 @@
 
 import json
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
 from signal_copier.core.errors import InvalidInput
-from signal_copier.telegram.replay import ReplaySource, chats, read_events
+from signal_copier.core.timeline import chats
+from signal_copier.telegram.replay import ReplaySource, load, read_events
 
 LINE = {
     "date": "2026-01-05T09:30:00Z",
@@ -68,12 +70,59 @@ def test_quote_only_line_and_username_chat() -> None:
         (json.dumps({**LINE, "chat": None}), "'chat'"),
         (json.dumps({"date": "2026-01-05T09:00:00Z"}), "must carry 'quote'"),
         (json.dumps({**LINE, "quote": {"XAUUSD": [2651, 2650]}}), "bid <= ask"),
+        (json.dumps({**LINE, "id": 2**63}), "'id' must be a positive integer below 2\\^63"),
+        (json.dumps({**LINE, "id": 10**4000 // 10**100}), "'id' must be a positive integer"),
+        (json.dumps({**LINE, "reply_to": 2**64}), "'reply_to' must be a message id"),
+        (json.dumps({**LINE, "reply_to": True}), "'reply_to' must be a message id"),
+        (json.dumps({**LINE, "chat": -(2**70)}), "'chat' is out of range"),
+        (json.dumps({**LINE, "quote": {"XAUUSD": [1e30, 1e30]}}), "not a price"),
+        (json.dumps({**LINE, "quote": {"XAUUSD": ["NaN", "NaN"]}}), "bid <= ask"),
+        (json.dumps({**LINE, "quote": {"XAUUSD": ["1e999999999", "1"]}}), "bid <= ask"),
+        (json.dumps({**LINE, "quote": {"XAUUSD": [True, 2]}}), "must be numbers"),
+        (json.dumps({**LINE, "quote": {"XAU USD": [1, 2]}}), "not a symbol name"),
+        ('{"id": ' + "9" * 5000 + "}", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
     ],
 )
 def test_bad_line_is_refused_with_its_line_number(line: str, complaint: str) -> None:
     with pytest.raises(InvalidInput, match=complaint) as caught:
         read_events([json.dumps(LINE), line], "chan.jsonl")
     assert "chan.jsonl:2" in str(caught.value)
+
+
+def test_the_largest_ids_are_accepted() -> None:
+    (event,) = read_events(_lines({**LINE, "id": 2**63 - 1, "reply_to": 2**63 - 1}))
+    assert event.message is not None and event.message.message_id == 2**63 - 1
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "chan.jsonl"
+    path.write_bytes(json.dumps(LINE).encode() + b"\n" + b'{"text": "\xff\xfe caf\xe9"}\n')
+
+    with pytest.raises(InvalidInput, match=r"chan.jsonl:2: not UTF-8 text \(byte 11"):
+        load(path)
+
+
+def test_a_binary_file_is_refused_naming_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    with pytest.raises(InvalidInput, match=r"image.png:1: not UTF-8"):
+        load(path)
+
+
+def test_a_byte_order_mark_from_an_editor_is_harmless(tmp_path: Path) -> None:
+    path = tmp_path / "chan.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(LINE).encode() + b"\r\n")
+
+    (event,) = load(path)
+
+    assert event.message is not None and event.message.message_id == 812
+
+
+def test_a_missing_file_is_named() -> None:
+    with pytest.raises(InvalidInput, match=r"cannot read /nonexistent/chan\.jsonl"):
+        load(Path("/nonexistent/chan.jsonl"))
 
 
 async def test_replay_source_yields_the_messages_in_file_order_and_skips_quote_lines() -> None:

@@ -143,10 +143,22 @@ async def kill_switch(request: Request) -> JSONResponse:
     uid = await owner(request)
     await body(request, models.KillPayload)
     p, ip = _where(request)
-    closed = await onboarding.kill(p.web, uid, p.clock(), ip)
+    report = await onboarding.kill(p.web, uid, p.clock(), ip)
     p.accounts.forget(uid)
     _changed(p, uid, "profile", "account", "activity")
-    return ok({"changes": closed, "paused_reason": "kill_switch"})
+    still_open = [
+        {"kind": s.kind, "target": s.target, "symbol": s.symbol, "error": s.error}
+        for s in report.still_open
+    ]
+    return ok(
+        {
+            "changes": len(report.changes),
+            "still_open": still_open,
+            "errors": list(report.errors),
+            "complete": report.complete,
+            "paused_reason": "kill_switch",
+        }
+    )
 
 
 ROUTES = [

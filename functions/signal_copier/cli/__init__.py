@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from signal_copier import logs
+from signal_copier import config, logs
 from signal_copier.cli import credentials, demo, fleet, keys, parse, run, serve, telegram
 from signal_copier.core.errors import CopierError
 
@@ -18,8 +18,8 @@ COMMANDS = (demo, parse, run, serve, credentials, keys, fleet, telegram)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
-    logs.configure(os.environ.get("COPIER_LOG_LEVEL", "WARNING"))
     try:
+        logs.configure(config.log_level(os.environ))
         return int(args.func(args))
     except CopierError as e:
         print(f"error: {e}", file=sys.stderr)

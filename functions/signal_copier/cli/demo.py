@@ -5,20 +5,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
 from signal_copier import bootstrap
+from signal_copier.broker.paper import PaperBroker
 from signal_copier.config import Settings
+from signal_copier.core.timeline import ReplayEvent
 from signal_copier.report import render_table
 from signal_copier.services import demo
 from signal_copier.telegram import replay
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "demo_channel.jsonl"
+INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 
 def register(sub: Any) -> None:
@@ -30,45 +38,128 @@ def register(sub: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    events = replay.load(args.replay or EXAMPLE)
+    source = args.replay or EXAMPLE
+    events = replay.load(source)
+    say_if_empty(source, events)
     with tempfile.TemporaryDirectory(prefix="signal-copier-demo-") as folder:
         settings = replace(Settings.from_env({}), data_dir=Path(folder))
-        result = asyncio.run(replay_events(settings, events, quiet=args.json))
+        run = Replay(settings=settings, events=events, quiet=args.json)
+        result = asyncio.run(run.go())
+    if result["progress"]["stopped"]:
+        print(stopped_line(source, result), file=sys.stderr)
+        return INTERRUPTED
     print_result(result, as_json=args.json)
     return 0
 
 
-async def replay_events(
-    settings: Settings,
-    events: list[replay.ReplayEvent],
-    *,
-    quiet: bool,
-    users: Sequence[demo.DemoUser] = demo.DEMO_USERS,
-) -> dict[str, Any]:
-    """Build the local runtime and replay events through it; return the summary."""
-    start = events[0].at if events else None
-    runtime = bootstrap.build_local(settings, start=start)
-    try:
-        progress = None if quiet else _progress(sys.stderr)
-        return await demo.run(events, runtime.deps, runtime.queue, runtime.broker, progress, users)
-    finally:
-        runtime.close()
+@dataclass(kw_only=True)
+class Replay:
+    """One replay through the local runtime: progress on stderr, Ctrl-C stops between lines."""
+
+    settings: Settings
+    events: list[ReplayEvent]
+    quiet: bool
+    users: Sequence[demo.DemoUser] = demo.DEMO_USERS
+    paper: PaperBroker | None = None  # a resumed paper account (default: a fresh one)
+    resume_after: int = 0
+    after_line: Callable[[int], None] | None = None
+    interrupted: bool = False
+
+    async def go(self) -> dict[str, Any]:
+        """Run the events (the runtime is closed afterwards); return the summary."""
+        start = self.events[0].at if self.events else None
+        paper = self.paper or (PaperBroker(now=start) if start else PaperBroker())
+        runtime = bootstrap.build_local(self.settings, paper=paper)
+        controls = demo.Controls(
+            resume_after=self.resume_after,
+            stop=lambda: self.interrupted,
+            after_line=self.after_line,
+        )
+        try:
+            with self._ctrl_c(), _progress(sys.stderr, len(self.events), self.quiet) as progress:
+                return await demo.run(
+                    self.events,
+                    runtime.deps,
+                    runtime.queue,
+                    runtime.broker,
+                    progress,
+                    self.users,
+                    controls,
+                )
+        finally:
+            runtime.close()
+
+    @contextmanager
+    def _ctrl_c(self) -> Iterator[None]:
+        # The first Ctrl-C asks to stop after the line in progress; a second one is the usual
+        # KeyboardInterrupt (the default handler is back once the first was seen).
+        loop = asyncio.get_running_loop()
+
+        def requested() -> None:
+            self.interrupted = True
+            loop.remove_signal_handler(signal.SIGINT)
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, requested)
+        except (NotImplementedError, RuntimeError):  # no signals here (Windows, a thread)
+            yield
+            return
+        try:
+            yield
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
 
 
-def _progress(stream: TextIO) -> demo.Progress:
+@contextmanager
+def _progress(stream: TextIO, total: int, quiet: bool) -> Iterator[demo.Progress | None]:
+    console = Console(file=stream)
+    if quiet or not total:
+        yield None
+    elif console.is_terminal:
+        columns = (
+            TextColumn("replaying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+        )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("", total=total)
+            yield lambda done, _, what: bar.update(task, completed=done, description=what[:50])
+    else:
+        yield _plain_lines(stream)
+
+
+def _plain_lines(stream: TextIO) -> demo.Progress:
+    # A file or a pipe gets a few whole lines (every tenth of the way), never "\r" redraws.
+    shown = {-1}
+
     def show(done: int, total: int, what: str) -> None:
-        stream.write(f"\r[{done:>4}/{total}] {what[:60]:<60}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
+        tenth = done * 10 // total
+        if tenth not in shown:
+            shown.add(tenth)
+            stream.write(f"replayed {done}/{total} lines ({tenth * 10}%)\n")
+            stream.flush()
 
     return show
+
+
+def say_if_empty(source: Path, events: list[ReplayEvent]) -> None:
+    """Tell the user when a replay file holds no events at all."""
+    if not events:
+        print(f"note: {source} holds no events: nothing to replay", file=sys.stderr)
+
+
+def stopped_line(source: Path, result: dict[str, Any]) -> str:
+    """Return the one line that says where a Ctrl-C stopped the replay."""
+    line = result["progress"]["last_line"]
+    where = f"after line {line} of {source}" if line else f"before the first line of {source}"
+    return f"stopped (Ctrl-C) {where}"
 
 
 def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     """Print the summary as the contract's JSON object, or as the human table."""
     if as_json:
-        contract = {k: v for k, v in result.items() if k not in ("notes", "details")}
-        print(json.dumps(contract, sort_keys=True))
+        hidden = ("notes", "details", "progress")
+        print(json.dumps({k: v for k, v in result.items() if k not in hidden}, sort_keys=True))
         return
     print(render_table(result))

@@ -66,7 +66,9 @@ async def _run(
         await _offer_chats(server, events, args.replay)
         if args.ready:
             await server.onboard(LOCAL_USER, PAPER_ACCOUNT, replay.chats(events))
-        config = uvicorn.Config(server.app, host=args.host, port=args.port, log_level="warning")
+        config = uvicorn.Config(  # log_config=None: uvicorn logs through our JSON root handler
+            server.app, host=args.host, port=args.port, log_level="warning", log_config=None
+        )
         web = uvicorn.Server(config)
         task = asyncio.create_task(web.serve())
         while not web.started:

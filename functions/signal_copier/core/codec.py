@@ -6,6 +6,7 @@ Converters are built once per type and cached: the pipeline encodes and decodes 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -19,6 +20,11 @@ from signal_copier.core.errors import InvalidInput
 
 T = TypeVar("T")
 Decoder = Callable[[Any, str], Any]
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what the stores (SQLite, Firestore) hold
+# Representable, not plausible: whether a level makes sense is for the guards to say (and
+# record); within these bounds Decimal arithmetic can neither overflow nor underflow.
+MAX_EXPONENT = 100
+MAX_DECIMAL_TEXT = 64
 
 
 def to_dict(value: Any) -> dict[str, Any]:
@@ -175,11 +181,18 @@ def _enum(cls: type[Enum]) -> Decoder:
 
 def _decimal(data: Any, path: str) -> Decimal:
     if isinstance(data, bool) or not isinstance(data, str | int | float):
-        raise InvalidInput(f"{path}: invalid value {data!r}")
+        raise InvalidInput(f"{path}: invalid value {_shown(data)}")
+    if isinstance(data, str) and len(data) > MAX_DECIMAL_TEXT:
+        raise InvalidInput(f"{path}: a number of {len(data)} characters is not a price or volume")
     try:
-        return Decimal(str(data))
-    except InvalidOperation as e:
-        raise InvalidInput(f"{path}: invalid value {data!r}") from e
+        value = Decimal(str(data))
+    except (InvalidOperation, ValueError) as e:
+        raise InvalidInput(f"{path}: invalid value {_shown(data)}") from e
+    if not value.is_finite() or (value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT):
+        raise InvalidInput(
+            f"{path}: {_shown(data)} is not a finite number within 1e±{MAX_EXPONENT}"
+        )
+    return value
 
 
 def parse_utc(value: object, label: str) -> datetime:
@@ -200,7 +213,19 @@ def _datetime(data: Any, path: str) -> datetime:
 def _plain(kind: type) -> Decoder:
     def decode(data: Any, path: str) -> Any:
         if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
-            raise InvalidInput(f"{path}: invalid value {data!r}")
+            raise InvalidInput(f"{path}: invalid value {_shown(data)}")
+        if isinstance(data, int) and not MIN_INT <= data <= MAX_INT:
+            raise InvalidInput(f"{path}: {_shown(data)} does not fit in 64 bits")
+        if isinstance(data, float) and not math.isfinite(data):
+            raise InvalidInput(f"{path}: {data!r} is not a finite number")
         return data
 
     return decode
+
+
+def _shown(data: Any) -> str:
+    # A value quoted in an error stays short: a 4,000-digit id is not repeated in full.
+    if isinstance(data, int) and not isinstance(data, bool) and abs(data) > 10**30:
+        return f"an integer of about {len(str(abs(data) // 10**30)) + 30} digits"
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."

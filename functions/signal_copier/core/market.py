@@ -150,7 +150,7 @@ class Deal:
 class EventKind(StrEnum):
     ORDER_FILLED = "order_filled"  # a pending order became a position
     POSITION_CLOSED = "position_closed"  # in full, by SL, TP or by hand
-    POSITION_REDUCED = "position_reduced"
+    POSITION_REDUCED = "position_reduced"  # partly closed (polled deals; see broker_events)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

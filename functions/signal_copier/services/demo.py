@@ -13,12 +13,26 @@ from signal_copier.core.errors import QuotaExceeded
 from signal_copier.core.market import Credentials
 from signal_copier.core.quotas import period_key
 from signal_copier.core.records import MessageRecord, Plan
+from signal_copier.core.timeline import ReplayEvent, chats
 from signal_copier.services import accounts, summary
 from signal_copier.services.deps import Deps
 from signal_copier.services.local import DeliveringQueue, LocalPipeline, PriceFeed
-from signal_copier.telegram.replay import ReplayEvent, chats
 
-Progress = Callable[[int, int, str], None]
+Progress = Callable[[int, int, str], None]  # (events done, events in all, what just happened)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Controls:
+    """How a runner steers a replay: where to resume, when to stop, what to do after each line.
+
+    `resume_after` skips the lines a previous run finished (their messages are in the store);
+    `stop` is asked between lines (a Ctrl-C waits for the line in progress to finish);
+    `after_line` is called with each finished line (e.g. to save the paper account).
+    """
+
+    resume_after: int = 0
+    stop: Callable[[], bool] | None = None
+    after_line: Callable[[int], None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +81,8 @@ class Accounts(PriceFeed, Protocol):
     @property
     def now(self) -> datetime: ...
 
+    def has_account(self, account_id: str) -> bool: ...
+
     def open_account(
         self, account_id: str, *, balance: Decimal, symbol_suffix: str = ""
     ) -> object: ...
@@ -80,7 +96,8 @@ async def onboard(
     for user in users:
         await accounts.register_user(deps, user.user_id, user.plan, user.settings)
         account_id = f"paper-{user.user_id}"
-        broker.open_account(account_id, balance=user.balance, symbol_suffix=user.symbol_suffix)
+        if not broker.has_account(account_id):  # a resumed run keeps its paper account
+            broker.open_account(account_id, balance=user.balance, symbol_suffix=user.symbol_suffix)
         await accounts.save_credentials(
             deps, user.user_id, Credentials(account_id=account_id, token="paper")
         )
@@ -99,25 +116,31 @@ async def run(
     broker: Accounts,
     progress: Progress | None = None,
     users: Sequence[DemoUser] = DEMO_USERS,
+    controls: Controls = Controls(),
 ) -> dict[str, Any]:
-    """Replay events through the full pipeline and return the summary (see the README)."""
-    start = events[0].at if events else broker.now
+    """Replay events through the full pipeline and return the summary (see the README).
+
+    The summary also says which line was the last one finished and whether it stopped early.
+    """
+    start = max(events[0].at, broker.now) if events else broker.now
     notes = await onboard(deps, broker, users, chats(events))
     pipeline = LocalPipeline(
         deps, queue, broker, {f"paper-{u.user_id}": u.user_id for u in users}, start
     )
     kinds: Counter[str] = Counter()
+    last_line, stopped = controls.resume_after, False
     for number, event in enumerate(events, start=1):
-        if event.quotes:
-            await pipeline.quotes(event.quotes, event.at)
-        if event.message is not None:
-            record = await pipeline.message(event.message, event.at)
-            kinds["message"] += 1
-            kinds[_kind(record)] += 1
-            if progress:
-                where = f"{event.message.chat_id}#{event.message.message_id}"
-                progress(number, len(events), f"{where} {_kind(record)}")
-        await pipeline.sweep()
+        if event.line <= controls.resume_after:
+            continue
+        if controls.stop is not None and controls.stop():
+            stopped = True
+            break
+        what = await _replay(pipeline, event, kinds)
+        last_line = event.line
+        if controls.after_line:
+            controls.after_line(event.line)
+        if progress:
+            progress(number, len(events), what)
     periods = sorted({period_key(e.at) for e in events})
     rows, details = await _summarise(deps, users, periods)
     return {
@@ -129,7 +152,21 @@ async def run(
         "latency_ms": summary.latency(pipeline.latencies_ms),
         "details": details,  # for the table only; not part of the JSON contract
         "notes": notes,
+        "progress": {"last_line": last_line, "stopped": stopped},  # likewise
     }
+
+
+async def _replay(pipeline: LocalPipeline, event: ReplayEvent, kinds: Counter[str]) -> str:
+    if event.quotes:
+        await pipeline.quotes(event.quotes, event.at)
+    what = "quotes"
+    if event.message is not None:
+        record = await pipeline.message(event.message, event.at)
+        kinds["message"] += 1
+        kinds[_kind(record)] += 1
+        what = f"{event.message.chat_id}#{event.message.message_id} {_kind(record)}"
+    await pipeline.sweep()
+    return what
 
 
 def _kind(record: MessageRecord | None) -> str:

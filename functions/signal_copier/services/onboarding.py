@@ -164,14 +164,14 @@ async def set_running(
     return user
 
 
-async def kill(w: WebDeps, user_id: str, now: datetime, ip: str) -> int:
-    """Press the kill switch: pause and close everything the copier opened; return changes."""
+async def kill(w: WebDeps, user_id: str, now: datetime, ip: str) -> control.KillSwitchReport:
+    """Press the kill switch: pause and close everything the copier opened; say what is left."""
     await ensure_user(w, user_id)
     try:
-        changes = await control.kill_switch(w.deps, user_id, now)
+        report = await control.kill_switch(w.deps, user_id, now)
     finally:  # the pause stands even if closing failed half way: record the press regardless
         await audit.record(w.web, user_id, AuditAction.KILL_SWITCH, now, ip)
-    return len(changes)
+    return report
 
 
 async def resume(w: WebDeps, user_id: str, now: datetime, ip: str) -> UserRecord:

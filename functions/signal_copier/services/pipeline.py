@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from signal_copier import logs
 from signal_copier.core import ids
 from signal_copier.core.errors import BrokerUnavailable, CopierError, InvalidInput, Rejected
 from signal_copier.core.model import Fill, Intent, IntentKind, RawMessage, Status, TradeResult
 from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
+from signal_copier.core.redact import describe_error
 from signal_copier.services import commands, edits, messages, opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 OPENING = (IntentKind.OPEN, IntentKind.EDIT)
 
 
+@logs.traced(lambda message, *_: message.id)
 async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> MessageRecord | None:
     """Remember a message version once, and publish one intent per subscriber when it is due.
 
@@ -29,6 +32,7 @@ async def handle_message(message: RawMessage, deps: Deps, now: datetime) -> Mess
     return await messages.remember(message, deps)
 
 
+@logs.traced(lambda intent, *_: intent.trace_id)
 async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResult | None:
     """Execute one user's intent once: check it, claim, decide, act, record.
 
@@ -45,6 +49,7 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
     )
 
 
+@logs.traced(lambda intent, *_: intent.trace_id)
 async def record_failure(
     intent: Intent, error: Exception, deps: Deps, now: datetime
 ) -> TradeResult | None:
@@ -53,7 +58,7 @@ async def record_failure(
     None when it finished meanwhile or a live attempt still holds it (that attempt records it).
     """
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
-    detail = f"gave up after retries ({type(error).__name__})"
+    detail = f"gave up after retries: {describe_error(error)}"
     result = await failed(intent, detail, reason, deps)
     if not await deps.store.finish_failed(intent.id, now, trade_record(intent, result, now)):
         return None

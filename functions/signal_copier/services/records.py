@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.model import Intent, IntentKind, Status, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.redact import bounded
 from signal_copier.services.deps import Deps
 
 
@@ -31,10 +33,13 @@ def signal_ref(intent: Intent) -> str:
 
 
 def trade_record(intent: Intent, result: TradeResult, now: datetime) -> TradeRecord:
-    """Return one intent's outcome with what later follow-ups need to find its trades."""
+    """Return one intent's outcome with what later follow-ups need to find its trades.
+
+    The user reads its detail and notes: they are redacted and bounded here, on the way in.
+    """
     return TradeRecord(
         intent=intent,
-        result=result,
+        result=_readable(result),
         broker_symbol=result.symbol,
         signal_ref=signal_ref(intent),
         recorded_at=now,
@@ -45,3 +50,9 @@ def trade_record(intent: Intent, result: TradeResult, now: datetime) -> TradeRec
 async def save_result(deps: Deps, intent: Intent, result: TradeResult, now: datetime) -> None:
     """Store one intent's outcome (outside a claim: failures seen after the last retry)."""
     await deps.store.save_trade(trade_record(intent, result, now))
+
+
+def _readable(result: TradeResult) -> TradeResult:
+    return replace(
+        result, detail=bounded(result.detail), notes=tuple(bounded(n) for n in result.notes)
+    )

@@ -7,8 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from signal_copier.core.errors import CopierError
+from signal_copier.core.timeline import ReplayEvent
 from signal_copier.services.local import LocalPipeline
-from signal_copier.telegram.replay import ReplayEvent
 
 log = logging.getLogger(__name__)
 Notify = Callable[[], None]

@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import RawMessage
+from signal_copier.core.timeline import ReplayEvent, chats
+
+# ReplayEvent and chats live in core (services use them); callers of the file format find them here.
+__all__ = ["ReplayEvent", "ReplaySource", "chats", "load", "read_events"]
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import MessageSource
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReplayEvent:
-    """One line: a message (new or edited), new quotes, or both, at a moment."""
-
-    at: datetime
-    line: int
-    message: RawMessage | None = None
-    quotes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+MAX_ID = 2**63 - 1  # ids are 64-bit integers on Telegram and in the stores
+MAX_PRICE = Decimal(10) ** 9  # no instrument trades near a billion: such a quote is a typo
+_MAX_SYMBOL = 32
 
 
 def read_events(lines: Iterable[str], source: str = "replay") -> list[ReplayEvent]:
@@ -42,6 +40,8 @@ def read_events(lines: Iterable[str], source: str = "replay") -> list[ReplayEven
             events.append(_event(json.loads(line), number))
         except json.JSONDecodeError as e:
             raise InvalidInput(f"{source}:{number}: not valid JSON ({e.msg})") from e
+        except (ValueError, RecursionError) as e:  # 5,000-digit numbers, 100k-deep nesting
+            raise InvalidInput(f"{source}:{number}: not valid JSON ({_first_line(e)})") from e
         except InvalidInput as e:
             raise InvalidInput(f"{source}:{number}: {e}") from e
     return events
@@ -50,10 +50,29 @@ def read_events(lines: Iterable[str], source: str = "replay") -> list[ReplayEven
 def load(path: Path) -> list[ReplayEvent]:
     """Read a replay file; InvalidInput names the file and line of the first problem."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return read_events(handle, str(path))
+        data = path.read_bytes()
     except OSError as e:
         raise InvalidInput(f"cannot read {path}: {e.strerror}") from e
+    return read_events(_decoded_lines(data, str(path)), str(path))
+
+
+def _decoded_lines(data: bytes, source: str) -> list[str]:
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")  # an editor's BOM is harmless
+    decoded = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            decoded.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise InvalidInput(
+                f"{source}:{number}: not UTF-8 text (byte {e.start + 1} of the line); "
+                "a replay file is JSON Lines"
+            ) from e
+    return decoded
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 class ReplaySource:
@@ -67,15 +86,6 @@ class ReplaySource:
         for event in self._events:
             if event.message is not None:
                 yield event.message
-
-
-def chats(events: Iterable[ReplayEvent]) -> list[str]:
-    """Return every chat that appears in the events, in order of appearance."""
-    seen: dict[str, None] = {}
-    for event in events:
-        if event.message is not None:
-            seen.setdefault(event.message.chat_id, None)
-    return list(seen)
 
 
 def _event(obj: Any, number: int) -> ReplayEvent:
@@ -97,13 +107,17 @@ def _message(obj: dict[str, Any], date: datetime) -> RawMessage:
     chat, msg_id, text = obj.get("chat"), obj.get("id"), obj.get("text")
     if isinstance(chat, bool) or not isinstance(chat, int | str) or not str(chat).strip():
         raise InvalidInput("'chat' must be a chat id or an @username")
-    if isinstance(msg_id, bool) or not isinstance(msg_id, int) or msg_id <= 0:
-        raise InvalidInput("'id' must be a positive integer")
+    if isinstance(chat, int) and not -MAX_ID <= chat <= MAX_ID:
+        raise InvalidInput("'chat' is out of range for a chat id")
+    if not _positive_id(msg_id):
+        raise InvalidInput(f"'id' must be a positive integer below 2^63, not {_short(msg_id)}")
     if not isinstance(text, str):
         raise InvalidInput("'text' must be a string")
     reply_to = obj.get("reply_to")
-    if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, int)):
-        raise InvalidInput("'reply_to' must be a message id or null")
+    if reply_to is not None and not _positive_id(reply_to):
+        raise InvalidInput(
+            f"'reply_to' must be a message id (below 2^63) or null, not {_short(reply_to)}"
+        )
     edit_date = _time(obj, "edit_date")
     received = _time(obj, "received") or edit_date or date
     return RawMessage(
@@ -118,6 +132,15 @@ def _message(obj: dict[str, Any], date: datetime) -> RawMessage:
     )
 
 
+def _positive_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, str | int | float | bool | None) else "that"
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
 def _time(obj: dict[str, Any], key: str) -> datetime | None:
     value = obj.get(key)
     return None if value is None else codec.parse_utc(value, f"'{key}'")
@@ -130,16 +153,26 @@ def _quotes(value: Any) -> dict[str, tuple[Decimal, Decimal]]:
         raise InvalidInput("'quote' must map symbols to [bid, ask]")
     quotes = {}
     for symbol, pair in value.items():
+        if not symbol.strip() or len(symbol) > _MAX_SYMBOL or any(c.isspace() for c in symbol):
+            raise InvalidInput(f"quote {_short(symbol)}: not a symbol name")
         if not isinstance(pair, list) or len(pair) != 2:
             raise InvalidInput(f"quote {symbol}: expected [bid, ask]")
-        try:
-            bid, ask = (Decimal(str(p)) for p in pair)
-        except InvalidOperation as e:
-            raise InvalidInput(f"quote {symbol}: prices must be numbers") from e
-        if not (bid.is_finite() and ask.is_finite()) or bid <= 0 or ask < bid:
-            raise InvalidInput(f"quote {symbol}: need 0 < bid <= ask")
-        quotes[str(symbol).upper()] = (bid, ask)
+        quotes[symbol.upper()] = _prices(symbol, pair)
     return quotes
+
+
+def _prices(symbol: str, pair: list[Any]) -> tuple[Decimal, Decimal]:
+    if any(isinstance(p, bool) or not isinstance(p, int | float | str) for p in pair):
+        raise InvalidInput(f"quote {symbol}: prices must be numbers")
+    try:
+        bid, ask = (Decimal(str(p)) for p in pair)
+    except InvalidOperation as e:
+        raise InvalidInput(f"quote {symbol}: prices must be numbers") from e
+    if not (bid.is_finite() and ask.is_finite()) or bid <= 0 or ask < bid:
+        raise InvalidInput(f"quote {symbol}: need 0 < bid <= ask")
+    if ask >= MAX_PRICE:
+        raise InvalidInput(f"quote {symbol}: {ask} is not a price (at most {MAX_PRICE:,})")
+    return bid, ask
 
 
 if TYPE_CHECKING:

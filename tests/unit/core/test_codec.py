@@ -60,3 +60,56 @@ def test_bad_data_names_the_field(change: dict[str, object], field: str) -> None
     data = {**codec.to_dict(make_intent()), **change}
     with pytest.raises(InvalidInput, match=field.replace(".", r"\.")):
         codec.from_dict(Intent, data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "complaint"),
+    [
+        ("message_id", 2**63, "does not fit in 64 bits"),
+        ("message_id", -(2**63) - 1, "does not fit in 64 bits"),
+        pytest.param("message_id", 10**4000, "an integer of about 4001 digits", id="4001-digits"),
+        ("reply_to", 2**64, "does not fit in 64 bits"),
+    ],
+)
+def test_an_id_a_store_cannot_hold_is_refused_naming_the_field(
+    field: str, value: int, complaint: str
+) -> None:
+    data = codec.to_dict(make_intent())
+    data[field] = value
+
+    with pytest.raises(InvalidInput, match=f"Intent.{field}: .*{complaint}"):
+        codec.from_dict(Intent, data)
+
+
+@pytest.mark.parametrize(
+    "value", ["1e101", "NaN", "-Infinity", "sNaN", "1e-99999", 1e300, "9" * 70]
+)
+def test_a_number_arithmetic_cannot_hold_is_refused_naming_the_field(value: object) -> None:
+    data = codec.to_dict(make_intent(signal=make_signal()))
+    data["signal"]["sl"] = value
+
+    with pytest.raises(InvalidInput, match=r"Intent.signal.sl: "):
+        codec.from_dict(Intent, data)
+
+
+def test_an_infinite_float_is_refused() -> None:
+    data = codec.to_dict(TradeResult(intent_id="i", user_id="u", status=Status.PLACED))
+    data["latency_ms"] = float("inf")
+
+    with pytest.raises(InvalidInput, match="latency_ms"):
+        codec.from_dict(TradeResult, data)
+
+
+def test_an_absurd_but_finite_level_decodes_so_the_guards_can_refuse_and_record_it() -> None:
+    intent = make_intent(signal=make_signal(sl=D("1e30")))
+
+    assert codec.from_dict(Intent, codec.to_dict(intent)) == intent
+
+
+def test_the_largest_id_and_ordinary_levels_still_round_trip() -> None:
+    intent = make_intent(signal=make_signal(sl=D("0.00001"), entry=D("98765.4321")))
+    data = codec.to_dict(intent)
+    data["message_id"] = 2**63 - 1
+
+    assert codec.from_dict(Intent, data).message_id == 2**63 - 1
+    assert codec.from_dict(Intent, codec.to_dict(intent)) == intent

@@ -45,6 +45,9 @@ def sdk_metaapi(token: str, opts: dict[str, Any]) -> Any:
     """Return the SDK's MetaApi object (needs the running event loop)."""
     from metaapi_cloud_sdk import MetaApi
 
+    # Without this the SDK print()s its log lines to stdout, past our JSON logs and redaction;
+    # it must come first: the SDK picks print or logging when its objects are made.
+    MetaApi.enable_logging()
     return MetaApi(token, opts)
 
 

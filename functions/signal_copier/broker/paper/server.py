@@ -54,6 +54,19 @@ class PaperBroker:
         # Real servers' clocks drift: a negative offset stamps deals before our own clock.
         self._venue.clock_offset = offset
 
+    @property
+    def venue(self) -> Venue:
+        """Return the market every account shares (quotes, clock, ticket numbers)."""
+        return self._venue
+
+    def accounts(self) -> list[PaperAccount]:
+        """Return every opened account, in the order they were opened."""
+        return list(self._accounts.values())
+
+    def has_account(self, account_id: str) -> bool:
+        """Return whether an account with this id was opened."""
+        return account_id in self._accounts
+
     def open_account(
         self,
         account_id: str,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from signal_copier.core.errors import InvalidInput, UnknownSymbol
+from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbol
 from signal_copier.core.market import SymbolSpec
+from signal_copier.core.reasons import Reason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,8 +42,13 @@ class Instrument:
         return self.stops_level * self.point
 
     def round_price(self, price: Decimal) -> Decimal:
-        """Round a price to the symbol's digits."""
-        return price.quantize(self.point, rounding=ROUND_HALF_EVEN)
+        """Round a price to the symbol's digits (BrokerRejected for what is not a price)."""
+        try:
+            return price.quantize(self.point, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation as e:  # NaN, infinity, or too many digits to round
+            raise BrokerRejected(
+                f"{price!s:.30} is not a price for {self.symbol}", reason=Reason.INVALID_PRICE
+            ) from e
 
     def spec(self, name: str, tick_value: Decimal) -> SymbolSpec:
         """Return the SymbolSpec under a broker's name, with a tick value in account currency."""
@@ -101,16 +107,13 @@ class SymbolNames:
         suffix: str = "",
         aliases: Mapping[str, str] | None = None,
     ) -> None:
+        self.prefix, self.suffix, self.aliases = prefix, suffix, dict(aliases or {})
         self._to_broker = {symbol: f"{prefix}{symbol}{suffix}" for symbol in canonical}
         for name, symbol in (aliases or {}).items():
             if symbol not in self._to_broker:
                 raise InvalidInput(f"alias {name!r} names an unknown symbol {symbol!r}")
             self._to_broker[symbol] = name
         self._to_canonical = {name: symbol for symbol, name in self._to_broker.items()}
-
-    def broker_name(self, symbol: str) -> str:
-        """Return the broker's name for a canonical symbol."""
-        return self._to_broker[symbol]
 
     def canonical(self, name: str) -> str:
         """Return the canonical symbol for a broker name, as MT5 would find it (exact match)."""

@@ -11,6 +11,7 @@ from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbo
 from signal_copier.core.reasons import Reason
 
 USD = "USD"
+MAX_PRICE = Decimal(10) ** 9  # no instrument trades near a billion: such a quote is a typo
 
 
 class Venue:
@@ -54,6 +55,21 @@ class Venue:
         """Return the time the server stamps on quotes, positions and deals."""
         return self.now + self.clock_offset
 
+    def quotes(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Return every canonical symbol's (bid, ask)."""
+        return dict(self._quotes)
+
+    @property
+    def last_id(self) -> int:
+        """Return the last ticket number handed out."""
+        return self._last_id
+
+    def restore(self, quotes: Mapping[str, tuple[Decimal, Decimal]], last_id: int) -> None:
+        """Put back saved prices (validated like any quote) and the ticket counter."""
+        rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in quotes.items()}
+        self._quotes.update(rounded)
+        self._last_id = max(self._last_id, last_id)
+
     def next_id(self) -> str:
         """Return the next ticket number ("1", "2", ...), shared by orders, positions, deals."""
         self._last_id += 1
@@ -73,6 +89,9 @@ class Venue:
 
     def _market(self, symbol: str, bid: Decimal, ask: Decimal) -> tuple[Decimal, Decimal]:
         inst = self.instrument(symbol)
+        for price in (bid, ask):
+            if not isinstance(price, Decimal) or not price.is_finite() or abs(price) >= MAX_PRICE:
+                raise InvalidInput(f"{symbol}: {price!s:.30} is not a price (below {MAX_PRICE:,})")
         bid, ask = inst.round_price(bid), inst.round_price(ask)
         if not Decimal(0) < bid <= ask:
             raise InvalidInput(f"{symbol}: bid {bid} and ask {ask} are not a market")

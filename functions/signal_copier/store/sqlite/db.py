@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailable
+from signal_copier.files import private_file, tighten
 from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ class SqliteDatabase:
         self._con: sqlite3.Connection | None = None
         self._checkpointer: Checkpointer | None = None
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(path))
         try:
             self._open(path, busy_timeout)
             self._create_schema()
@@ -69,7 +70,7 @@ class SqliteDatabase:
                 self._con = None
 
     def _open(self, path: str, busy_timeout: float) -> None:
-        with _translated():
+        with _translated(path):
             self._con = con = sqlite3.connect(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
@@ -160,15 +161,23 @@ class Checkpointer:
             con.execute(f"PRAGMA wal_checkpoint({mode})")
 
 
+def _private_database(path: Path) -> None:
+    # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm the database's mode,
+    # whatever the umask. Files an older release left readable are tightened.
+    private_file(path)
+    for companion in ("-wal", "-shm"):
+        tighten(path.with_name(path.name + companion))
+
+
 @contextmanager
-def _translated() -> Iterator[None]:
+def _translated(where: str = "") -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as e:
         error = _ERRORS.get(getattr(e, "sqlite_errorcode", -1) & 0xFF)
         if error is None:
             raise
-        raise error(f"sqlite: {e}") from e
+        raise error(f"sqlite{f' {where}' if where else ''}: {e}") from e
 
 
 def load(cls: type[T], text: str, where: str) -> T:

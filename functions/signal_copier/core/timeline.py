@@ -1,0 +1,29 @@
+"""A channel's timeline as a runner replays it: messages and price changes, in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from signal_copier.core.model import RawMessage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplayEvent:
+    """One moment: a message (new or edited), new quotes, or both; `line` is where it was read."""
+
+    at: datetime
+    line: int
+    message: RawMessage | None = None
+    quotes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+
+def chats(events: Iterable[ReplayEvent]) -> list[str]:
+    """Return every chat that appears in the events, in order of appearance."""
+    seen: dict[str, None] = {}
+    for event in events:
+        if event.message is not None:
+            seen.setdefault(event.message.chat_id, None)
+    return list(seen)
