@@ -22,10 +22,6 @@ from world import World
 EURO_BUY = "EURUSD BUY NOW\nSL 1.0800\nTP 1.0900"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an opening past its checks places its legs after the kill switch closed everything",
-)
 async def test_a_kill_switch_pressed_while_an_opening_is_placing_leaves_nothing_open(
     tmp_path: Path,
 ) -> None:
@@ -69,10 +65,6 @@ async def test_a_kill_switch_closes_every_other_trade_when_one_hit_its_sl_meanwh
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retry after kill switch + resume sends the missing leg of a signal the user killed",
-)
 async def test_a_retry_after_the_kill_switch_and_resume_sends_no_leg_of_the_killed_signal(
     tmp_path: Path,
 ) -> None:
@@ -93,10 +85,6 @@ async def test_a_retry_after_the_kill_switch_and_resume_sends_no_leg_of_the_kill
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the daily-loss pause overwrites the kill switch, which then lifts itself at midnight",
-)
 async def test_a_daily_loss_pause_never_replaces_a_kill_switch_pressed_meanwhile(
     tmp_path: Path,
 ) -> None:

@@ -137,6 +137,16 @@ def check_user(
     return None
 
 
+def check_killed(killed_at: datetime | None, received: datetime) -> Skip | None:
+    """Refuse a signal that arrived before the kill switch was last pressed (even if resumed)."""
+    if killed_at is not None and killed_at >= received:
+        return Skip(
+            reason=Reason.KILL_SWITCH,
+            detail="the kill switch was pressed after this signal arrived",
+        )
+    return None
+
+
 def check_daily_loss(realised_today: Decimal, limit: Decimal | None) -> Skip | None:
     """Refuse once today's realised loss reaches the user's daily loss limit."""
     if limit is not None and realised_today <= -limit:

@@ -27,6 +27,9 @@ class UserRecord:
     paused_until: datetime | None = None  # breaker cool-down; None = until resumed
     settings: dict[str, Any] = field(default_factory=dict)
     broker_failures: int = 0  # consecutive broker failures (circuit breaker)
+    # When the kill switch was last pressed: a signal that arrived before it never opens (or adds
+    # a leg) afterwards, even once copying is resumed.
+    killed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -72,10 +72,18 @@ async def _stored_account(deps: Deps, user_id: str) -> str | None:
 
 
 async def pause(deps: Deps, user_id: str, reason: Reason, until: datetime | None) -> None:
-    """Pause a user's copying with a visible reason (until a time, or until resumed)."""
-    await deps.store.update_user(
-        user_id, lambda user: replace(user, paused_reason=reason, paused_until=until)
-    )
+    """Pause a user's copying with a visible reason (until a time, or until resumed).
+
+    A pause that lasts until the user resumes (the kill switch) is never replaced by one that
+    ends by itself (the daily loss limit's, which would lift the kill switch at midnight).
+    """
+
+    def paused(user: UserRecord) -> UserRecord:
+        if user.paused_reason and user.paused_until is None and until is not None:
+            return user
+        return replace(user, paused_reason=reason, paused_until=until)
+
+    await deps.store.update_user(user_id, paused)
 
 
 async def note_broker_failure(deps: Deps, user_id: str, now: datetime) -> None:

@@ -66,7 +66,7 @@ async def kill_switch(
     twice: what is already gone is simply not found again.
     """
     errors: list[str] = []
-    paused = await _pause(deps, user_id, errors)
+    paused = await _pause(deps, user_id, now, errors)
     try:
         account = await _retrying(lambda: accounts.connect_account(deps, user_id), retry_delays)
     except CopierError as e:
@@ -164,11 +164,12 @@ class _Sweep:
         )
 
 
-async def _pause(deps: Deps, user_id: str, errors: list[str]) -> bool:
+async def _pause(deps: Deps, user_id: str, now: datetime, errors: list[str]) -> bool:
+    def killed(user: UserRecord) -> UserRecord:
+        return replace(user, paused_reason=KILL_SWITCH, paused_until=None, killed_at=now)
+
     try:
-        await _change(
-            deps, user_id, lambda u: replace(u, paused_reason=KILL_SWITCH, paused_until=None)
-        )
+        await _change(deps, user_id, killed)
     except InvalidInput:
         raise  # no such user: nothing to close either
     except CopierError as e:

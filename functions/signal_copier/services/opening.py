@@ -29,7 +29,12 @@ from signal_copier.core.settings import TradeSettings, effective_settings
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
-from signal_copier.services.placing import held_on_symbol, placed_before, send_orders
+from signal_copier.services.placing import (
+    held_on_symbol,
+    placed_before,
+    send_orders,
+    undo_fills,
+)
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -141,7 +146,8 @@ def _pre_broker_guards(
     if adopting:
         max_age += int(deps.timing.retry_grace.total_seconds())
     return (
-        guards.check_user(user.active, user.paused_reason, user.paused_until, now)
+        guards.check_killed(user.killed_at, intent.received)
+        or guards.check_user(user.active, user.paused_reason, user.paused_until, now)
         or guards.check_age(intent.message_date, now, max_age)
         or (None if adopting else guards.check_signal(signal, settings, now))
     )
@@ -203,7 +209,8 @@ async def _trade(
             return _adopted(intent, found, plan, symbol)
         return skipped(intent, plan.reason, plan.detail, symbol)
     fills, errors = await send_orders(account, plan, found)
-    return _outcome(intent, symbol, plan, fills, errors)
+    result = _outcome(intent, symbol, plan, fills, errors)
+    return await _undone_if_killed(deps, account, intent, result)
 
 
 async def _account_guards(
@@ -228,6 +235,19 @@ async def _account_guards(
     if await deps.store.reserve_opening(intent.user_id, intent.id, limit, live, now, hold):
         return None
     return guards.check_open_trades(limit, settings)
+
+
+async def _undone_if_killed(
+    deps: Deps, account: BrokerAccount, intent: Intent, result: TradeResult
+) -> TradeResult:
+    # The kill switch may have been pressed while these orders were on their way: what it did
+    # not see must not stay open.
+    user = await deps.store.get_user(intent.user_id)
+    if user is None or guards.check_killed(user.killed_at, intent.received) is None:
+        return result
+    changes = await undo_fills(account, result.fills)
+    note = "closed again at once: the kill switch was pressed while it was being placed"
+    return replace(result, changes=tuple(changes), notes=(*result.notes, note))
 
 
 async def _nothing() -> list[Any]:

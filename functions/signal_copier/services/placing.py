@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from signal_copier.core import ids, reconcile
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
 from signal_copier.core.market import AccountInfo
-from signal_copier.core.model import Fill, Intent, OrderPlan
+from signal_copier.core.model import Change, ChangeKind, Fill, Intent, OrderPlan
 from signal_copier.core.ports import BrokerAccount
 
 
@@ -27,6 +28,24 @@ async def send_orders(
         except BrokerRejected as e:
             errors.append(e)
     return fills, errors
+
+
+async def undo_fills(account: BrokerAccount, fills: Sequence[Fill]) -> list[Change]:
+    """Close the positions and cancel the orders just placed (every one is tried)."""
+    changes: list[Change] = []
+    for fill in fills:
+        try:
+            if fill.pending:
+                await account.cancel_order(fill.order_id)
+                changes.append(Change(kind=ChangeKind.CANCEL, target=fill.order_id))
+            elif fill.position_id is not None:
+                await account.close_position(fill.position_id)
+                changes.append(
+                    Change(kind=ChangeKind.CLOSE, target=fill.position_id, volume=fill.volume)
+                )
+        except BrokerRejected:
+            continue  # gone already (closed, filled then stopped): nothing left to undo
+    return changes
 
 
 async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str) -> int:
