@@ -172,6 +172,10 @@ class Store(Protocol):
         """End a failed attempt's lease now, so a redelivery reconciles and retries at once."""
         ...
 
+    async def holds_claim(self, intent_id: str, owner: str) -> bool:
+        """Return whether `owner` still holds the intent's claim (checked before broker writes)."""
+        ...
+
     async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
         """Record an intent that gave up as done, unless a live lease holds it (then False)."""
         ...

@@ -27,6 +27,7 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.fencing import fence
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
@@ -145,6 +146,7 @@ async def run_operations(
     changes: list[Change] = []
     errors: list[str] = []
     for op in ops:
+        await fence()  # a worker whose intent was taken over must not close a second time
         try:
             await _send(account, op)
         except BrokerRejected as e:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from signal_copier.core.ports import Broker, Queue, Store, Vault
 from signal_copier.services.market import InstrumentCache
@@ -42,6 +43,9 @@ class Deps:
     breaker_threshold: int = 3  # consecutive broker failures before pausing an account
     breaker_cooldown: timedelta = timedelta(minutes=5)
     instruments: InstrumentCache = field(default_factory=InstrumentCache)  # this process's
+    # The time now, in the same time base as the `now` services are given (fences broker
+    # writes against the claim's lease); None: writes are fenced by the store's claim alone.
+    clock: Callable[[], datetime] | None = None
 
     @property
     def lease(self) -> timedelta:

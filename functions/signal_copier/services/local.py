@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -58,7 +59,10 @@ class LocalPipeline:
         clock_per_message: bool = False,
         poll_deals: bool = False,
     ) -> None:
-        self.deps, self._queue, self._feed = deps, queue, feed
+        # Broker writes are fenced against the claim's lease on the pipeline's clock (not when
+        # each delivery is handled at its own message's time: then there is no one clock).
+        clock = None if clock_per_message else self._clock
+        self.deps, self._queue, self._feed = replace(deps, clock=clock), queue, feed
         self._owners = dict(owners)  # broker account id → user id
         self.now = start
         # True: each delivery is handled at its own message's time (only order and count then
@@ -126,6 +130,9 @@ class LocalPipeline:
 
     def _tick(self, at: datetime) -> None:
         self.now = max(self.now, at)
+
+    def _clock(self) -> datetime:
+        return self.now
 
     def _backoff(self, seconds: float) -> None:
         self._tick(self.now + timedelta(seconds=seconds))

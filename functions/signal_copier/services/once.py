@@ -24,6 +24,7 @@ from signal_copier.core.model import Intent, TradeResult
 from signal_copier.core.records import ClaimState, ParkedIntent
 from signal_copier.services import messages
 from signal_copier.services.deps import Deps
+from signal_copier.services.fencing import holding
 from signal_copier.services.records import trade_record
 from signal_copier.services.targets import Wait
 
@@ -51,10 +52,11 @@ async def run_once(
         raise InFlight(f"intent {intent.id} is being executed elsewhere")
     started = time.perf_counter()
     try:
-        if claim.attempt > deps.timing.max_attempts and give_up is not None:
-            outcome: TradeResult | Wait | None = await give_up(claim.attempt)
-        else:
-            outcome = await work(claim.state is ClaimState.RETRY)
+        with holding(deps.store, intent.id, owner, now + deps.lease, deps.clock):
+            if claim.attempt > deps.timing.max_attempts and give_up is not None:
+                outcome: TradeResult | Wait | None = await give_up(claim.attempt)
+            else:
+                outcome = await work(claim.state is ClaimState.RETRY)
     except Exception:
         # Retryable or a bug: either way the attempt is over, so let the redelivery reconcile
         # at once instead of bouncing off our lease as "in flight" and hiding the real error.

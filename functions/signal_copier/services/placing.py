@@ -11,6 +11,7 @@ from signal_copier.core.followups import leg_of
 from signal_copier.core.market import AccountInfo
 from signal_copier.core.model import Change, ChangeKind, Fill, Intent, OrderPlan
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.services.fencing import LeaseLost, fence, still_held
 
 
 async def send_orders(
@@ -23,10 +24,16 @@ async def send_orders(
         if order.client_id in existing:
             fills.append(existing[order.client_id])
             continue
+        await fence()  # a worker whose intent was taken over must not place a second copy
         try:
-            fills.append(await account.place(order))
+            fill = await account.place(order)
         except BrokerRejected as e:
             errors.append(e)
+            continue
+        if not await still_held():  # taken over while this order was on its way
+            await _drop_if_duplicate(account, fill)
+            raise LeaseLost(f"{order.client_id}: the intent was taken over while placing")
+        fills.append(fill)
     return fills, errors
 
 
@@ -54,6 +61,15 @@ async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str)
         return 0
     positions, orders = await account.positions(), await account.orders()
     return sum(p.symbol == symbol for p in positions) + sum(o.symbol == symbol for o in orders)
+
+
+async def _drop_if_duplicate(account: BrokerAccount, fill: Fill) -> None:
+    # The worker that took over may have placed this leg too: keep one, remove ours.
+    positions, orders = await account.positions(), await account.orders()
+    twins = [p.id for p in positions if p.client_id == fill.client_id]
+    twins += [o.id for o in orders if o.client_id == fill.client_id]
+    if len(twins) > 1:
+        await undo_fills(account, [fill])
 
 
 async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fill]:

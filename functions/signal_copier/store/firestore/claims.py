@@ -144,6 +144,12 @@ class ClaimCollections(TradeCollections):
 
         await self.transact([ref], decide)
 
+    async def holds_claim(self, intent_id: str, owner: str) -> bool:
+        """Return whether `owner` still holds the intent's claim."""
+        snap = await self.get(self.doc("intents", intent_id))
+        held = _intent(snap) if snap.exists else None
+        return held is not None and held.state is IntentState.IN_FLIGHT and held.owner == owner
+
     async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
         """Record a given-up intent as done unless a live lease holds it."""
         _aware(now)

@@ -79,6 +79,11 @@ class ClaimTables(SqliteDatabase):
         sql = "UPDATE intents SET owner = '', lease_until = 0 WHERE intent_id = ? AND owner = ?"
         self._write(f"{sql} AND state = 'in_flight'", (intent_id, owner))
 
+    async def holds_claim(self, intent_id: str, owner: str) -> bool:
+        """Return whether `owner` still holds the intent's claim."""
+        sql = "SELECT 1 FROM intents WHERE intent_id = ? AND owner = ? AND state = 'in_flight'"
+        return bool(self._rows(sql, (intent_id, owner)))
+
     async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
         """Record a given-up intent as done unless a live lease holds it."""
         with self._transaction() as con:
