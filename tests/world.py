@@ -70,7 +70,7 @@ class World:
             creds = Credentials(account_id=f"acc-{user_id}", token="t0ken-" + user_id)
             await accounts.save_credentials(self.deps, user_id, creds)
         for chat in chats:
-            await accounts.follow_channel(self.deps, user_id, chat)
+            await accounts.follow_channel(self.deps, user_id, chat, now=self.now)
         return account
 
     def later(self, seconds: float = 60) -> datetime:

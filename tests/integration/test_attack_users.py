@@ -62,11 +62,6 @@ async def test_a_pending_order_still_expires_after_the_user_unfollows_its_channe
     assert await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dashboard follows with since=None: the next signal waits 120 s for intents "
-    "the user never had, then is stale",
-)
 async def test_a_free_user_who_follows_from_the_dashboard_copies_the_next_signal(
     tmp_path: Path,
 ) -> None:

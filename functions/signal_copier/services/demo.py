@@ -103,7 +103,9 @@ async def onboard(
         )
         for chat_id in chat_ids:
             try:
-                await accounts.follow_channel(deps, user.user_id, chat_id, user.overrides)
+                await accounts.follow_channel(
+                    deps, user.user_id, chat_id, user.overrides, now=broker.now
+                )
             except QuotaExceeded as e:
                 notes.append(f"{user.user_id} does not follow {chat_id}: {e}")
     return notes

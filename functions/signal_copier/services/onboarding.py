@@ -117,7 +117,7 @@ async def follow(
     if chat_id not in {chat.chat_id for chat in await w.web.user_chats(user_id)}:
         raise InvalidInput("chat_id: your Telegram session cannot read this chat")
     await ensure_user(w, user_id)
-    subscription = await accounts.follow_channel(w.deps, user_id, chat_id, overrides)
+    subscription = await accounts.follow_channel(w.deps, user_id, chat_id, overrides, now=now)
     profile = await w.web.profile(user_id)
     await w.web.put_profile(replace(profile, step=_after(profile.step, "risk")))
     await audit.record(w.web, user_id, AuditAction.CHANNEL_FOLLOWED, now, ip, chat_id=chat_id)
