@@ -80,9 +80,6 @@ async def test_moving_tp3_leaves_tp1_and_tp2_where_they_are(world: World) -> Non
     assert tps == [D("2655.00"), D("2660.00"), D("2680.00")]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a part below one volume step closes the whole position ('Close 10%')"
-)
 async def test_closing_ten_percent_of_a_small_position_never_closes_all_of_it(
     world: World,
 ) -> None:
@@ -97,9 +94,6 @@ async def test_closing_ten_percent_of_a_small_position_never_closes_all_of_it(
     assert await _volume(account) >= D("0.04")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="close plan knows only 'a part of every leg' or 'whole legs': 25 % → 50 %"
-)
 async def test_closing_a_quarter_of_two_legs_closes_a_quarter(world: World) -> None:
     # Arrange: 0.04 lots in two legs of 0.02
     account = await world.add_user("alice", lot="0.04")

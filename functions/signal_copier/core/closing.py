@@ -10,11 +10,19 @@ from signal_copier.core.sizing import truncate_volume
 
 
 def close_volume(volume: Decimal, fraction: Decimal, spec: SymbolSpec) -> Decimal:
-    """Return how much of a position to close: a step multiple, or all when a part can't stand."""
-    part = truncate_volume(volume * fraction, spec)
-    if part < spec.volume_min or volume - part < spec.volume_min:
-        return volume
-    return part
+    """Return how much of a position to close: a step multiple the broker accepts.
+
+    A part under the minimum is the minimum; a part that would leave less than the minimum is
+    the whole position only when that is nearer than leaving the minimum.
+    """
+    part = max(truncate_volume(volume * fraction, spec), spec.volume_min)
+    if volume - part >= spec.volume_min:
+        return part
+    rest = truncate_volume(volume - spec.volume_min, spec)
+    asked = volume * fraction
+    if rest >= spec.volume_min and abs(rest - asked) < abs(volume - asked):
+        return rest
+    return volume
 
 
 def close_plan(
@@ -22,17 +30,46 @@ def close_plan(
 ) -> dict[str, Decimal]:
     """Return the volume to close of each leg of one signal (position id → lots; 0 = keep).
 
-    A part of each leg is closed, unless closing whole legs (TP1's first) comes nearer the
-    fraction asked: two 0.01 legs closed by half lose one leg, not both.
+    Of what the broker allows (whole legs, or parts that leave at least the minimum), the plan
+    whose total comes nearest the fraction asked: two 0.01 legs closed by half lose one leg, a
+    quarter of two 0.02 legs is one 0.01 part, and a part smaller than a step is one step —
+    never the whole position. On a tie the smaller close wins, but something is always closed.
     """
     if fraction >= 1:
         return {leg.id: leg.volume for leg in legs}
     asked = sum((leg.volume for leg in legs), Decimal(0)) * fraction
-    parts = {leg.id: close_volume(leg.volume, fraction, specs[leg.symbol]) for leg in legs}
-    whole = _whole_legs(legs, asked)
-    if abs(_total(whole) - asked) < abs(_total(parts) - asked):
-        return whole
-    return parts
+    plans = [
+        {leg.id: close_volume(leg.volume, fraction, specs[leg.symbol]) for leg in legs},
+        _whole_legs(legs, asked),
+        _filled_in_order(legs, asked, specs),
+    ]
+    return min(plans, key=lambda plan: _score(_total(plan), asked))
+
+
+def _score(total: Decimal, asked: Decimal) -> tuple[Decimal, bool, Decimal]:
+    return abs(total - asked), total == 0, total
+
+
+def _filled_in_order(
+    legs: Sequence[Position], asked: Decimal, specs: Mapping[str, SymbolSpec]
+) -> dict[str, Decimal]:
+    # Take the amount asked leg by leg (TP1's first): whole legs while it covers them, then a
+    # part the broker accepts; at least one step when the amount is under a step.
+    plan = {leg.id: Decimal(0) for leg in legs}
+    left = asked
+    for leg in legs:
+        spec = specs[leg.symbol]
+        step = max(truncate_volume(left, spec), spec.volume_min if left > 0 else Decimal(0))
+        if step <= 0:
+            break
+        if step >= leg.volume:
+            plan[leg.id] = leg.volume
+        elif leg.volume - step >= spec.volume_min:
+            plan[leg.id] = step
+        else:  # leave the minimum on this leg; the rest may come from the next one
+            plan[leg.id] = truncate_volume(leg.volume - spec.volume_min, spec)
+        left -= plan[leg.id]
+    return plan
 
 
 def _whole_legs(legs: Sequence[Position], asked: Decimal) -> dict[str, Decimal]:

@@ -20,13 +20,15 @@ def _legs(*volumes: str) -> list:  # type: ignore[type-arg]
         (("0.01", "0.01"), "0.5", ("0.01", "0")),  # whole TP1 leg, not 100 %
         (("0.10", "0.10"), "0.5", ("0.05", "0.05")),  # exact either way: a part of each
         (("0.05", "0.05"), "0.5", ("0.05", "0")),  # 0.02 + 0.02 misses by 0.01, one leg by 0
-        (("0.04", "0.03", "0.03"), "0.5", ("0.02", "0.01", "0.01")),  # 0.04 vs 0.04: parts
+        (("0.04", "0.03", "0.03"), "0.5", ("0.04", "0.01", "0")),  # TP1 whole + a part: 0.05
         (("0.01", "0.01", "0.01", "0.01"), "0.5", ("0.01", "0.01", "0", "0")),
         (("0.01", "0.01", "0.01"), "0.5", ("0.01", "0", "0")),  # 0.01 or 0.02: the fewer
         (("0.01",), "0.5", ("0.01",)),  # one minimum leg: closing it is as near as keeping it
         (("0.07",), "0.5", ("0.03",)),  # truncated to the step
         (("0.01", "0.01"), "1", ("0.01", "0.01")),
-        (("0.30", "0.02"), "0.25", ("0.07", "0.02")),  # a part too small to stand closes all
+        (("0.30", "0.02"), "0.25", ("0.07", "0.01")),  # a part under a step is one step
+        (("0.05",), "0.1", ("0.01",)),  # 10 % of 0.05: one step, never the whole position
+        (("0.02", "0.02"), "0.25", ("0.01", "0")),  # a quarter: one part of 0.01
     ],
 )
 def test_close_plan_table(volumes: tuple[str, ...], fraction: str, closed: tuple[str, ...]) -> None:
