@@ -10,8 +10,6 @@ from contextlib import suppress
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
 from builders import GOLD_BUY
 from flaky import FlakyBroker
 from hooks import Hooked
