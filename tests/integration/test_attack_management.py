@@ -20,10 +20,6 @@ from signal_copier.services.management import handle_broker_event
 from world import World
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a pushed TP event for a trade not yet recorded is acknowledged and dropped",
-)
 async def test_a_tp1_hit_before_the_opening_is_recorded_still_moves_the_runner_to_breakeven(
     tmp_path: Path,
 ) -> None:

@@ -28,6 +28,9 @@ class Timing:
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
     sweep_batch: int = 500  # items per sweep step per run
     deal_margin: timedelta = timedelta(seconds=60)  # deals are re-read this far back (clock skew)
+    # A broker event may overtake the opening that placed its trade: it is redelivered (not
+    # dropped) for this long after it happened, while the trade is not recorded yet.
+    unrecorded_wait: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

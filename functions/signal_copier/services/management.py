@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
-from signal_copier.core.errors import Rejected
+from signal_copier.core.errors import InFlight, Rejected
 from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
@@ -23,11 +23,17 @@ from signal_copier.services.records import skipped
 async def handle_broker_event(
     event: BrokerEvent, user_id: str, deps: Deps, now: datetime
 ) -> TradeResult | None:
-    """React once to a position of ours closing at its TP; ignore everything else."""
+    """React once to a position of ours closing at its TP; ignore everything else.
+
+    InFlight (redeliver) when the trade is not recorded yet: the event may overtake the
+    opening that placed it, within `unrecorded_wait` of the event.
+    """
     ours = ids.intent_client_of(event.client_id)
     if event.kind is not EventKind.POSITION_CLOSED or event.reason is not DealReason.TP or not ours:
         return None
     record = await _trade_of(deps, user_id, ours)
+    if record is None and now - event.time < deps.timing.unrecorded_wait:
+        raise InFlight(f"the trade {ours} is still being recorded: this event comes again")
     if record is None or record.signal is None:
         return None
     intent = _manage_intent(

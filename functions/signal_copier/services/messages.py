@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from signal_copier.core import codec, history
+from signal_copier.core.errors import InvalidInput
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import Intent, RawMessage
 from signal_copier.core.parsing import parse
@@ -23,7 +24,11 @@ log = logging.getLogger(__name__)
 
 
 async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
-    """Remember a delivered version and act on it; None for a redelivery already acted on."""
+    """Remember a delivered version and act on it; None for a redelivery already acted on.
+
+    InvalidInput (nothing stored) for ids no store can hold.
+    """
+    _check_ids(message)
     parsed = parse(message.text)
     wait = deps.timing.followup_bound
     done = await deps.store.remember_message(
@@ -105,6 +110,16 @@ async def _finish_others(
             await resume(record, deps, expired=False)
         elif record.fanned_out < 0 and not record.superseded:
             await _act(record, deps)
+
+
+def _check_ids(message: RawMessage) -> None:
+    for label, value in (
+        ("message id", message.message_id),
+        ("reply_to", message.reply_to),
+        ("previous_id", message.previous_id),
+    ):
+        if value is not None and not (codec.MIN_INT <= value <= codec.MAX_INT):
+            raise InvalidInput(f"{label} {value} does not fit a 64-bit integer")
 
 
 def _may_fan_out(record: MessageRecord) -> bool:

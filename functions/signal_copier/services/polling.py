@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 
 from signal_copier.core import ids
-from signal_copier.core.errors import BrokerUnavailable, Rejected
+from signal_copier.core.errors import Rejected, Retryable
 from signal_copier.core.market import broker_events
 from signal_copier.services import accounts
 from signal_copier.services.deps import Deps
@@ -29,7 +29,8 @@ async def poll_deals(deps: Deps, now: datetime) -> int:
         for user_id, since in page:
             try:
                 seen += await _poll(deps, user_id, since, now)
-            except (BrokerUnavailable, Rejected) as e:  # one account must not stop the others
+            except (Retryable, Rejected) as e:  # one account must not stop the others; its
+                # cursor stays, so the same deals are read again next sweep
                 log.warning("polling deals of %s failed: %s", user_id, e.reason)
         if len(page) < deps.timing.sweep_batch:
             return seen
