@@ -25,9 +25,6 @@ from world import World
 EURO_BUY = "EURUSD BUY NOW\nSL 1.0800\nTP 1.0900"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fan-out goes to subscribers only: unfollowing strands open trades"
-)
 async def test_unfollowing_a_channel_still_lets_its_close_reach_the_trade_it_opened(
     world: World,
 ) -> None:
@@ -43,10 +40,6 @@ async def test_unfollowing_a_channel_still_lets_its_close_reach_the_trade_it_ope
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expiry reads settings as an opening would: unfollowed → 'expiry off', due time cleared",
-)
 async def test_a_pending_order_still_expires_after_the_user_unfollows_its_channel(
     world: World,
 ) -> None:

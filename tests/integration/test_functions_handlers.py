@@ -201,15 +201,19 @@ def test_a_broker_event_for_a_trade_the_copier_does_not_know_changes_nothing(
         "symbol": "XAUUSD",
         "price": "2655",
         "volume": "0.01",
-        "time": datetime.now(UTC).isoformat(),
+        "time": (datetime.now(UTC) - timedelta(minutes=11)).isoformat(),
         "reason": "tp",
     }
+    fresh = {**event, "time": datetime.now(UTC).isoformat()}
 
     answer = client.post("/", json=push_body(event, {"user": "tg1"}))
     unattributed = client.post("/", json=push_body(event))
+    too_early = client.post("/", json=push_body(fresh, {"user": "tg1"}))
 
     assert (answer.status_code, answer.json()) == (200, {"status": "nothing_to_do"})
     assert unattributed.json() == {"status": "malformed"}  # no user attribute
+    # A fresh event may have overtaken the opening of its trade: it comes again, not dropped.
+    assert too_early.status_code == 503
 
 
 @pytest.mark.parametrize("client", ["on_dead_letter"], indirect=True)

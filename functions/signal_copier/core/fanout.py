@@ -12,7 +12,11 @@ from signal_copier.core.records import MessageRecord, Subscription
 
 
 def intents_for(
-    record: MessageRecord, subscribers: Sequence[Subscription], trace_id: str
+    record: MessageRecord,
+    subscribers: Sequence[Subscription],
+    trace_id: str,
+    *,
+    follow_ups_only: bool = False,
 ) -> list[Intent]:
     """Return what each subscriber must do about one message version.
 
@@ -23,10 +27,14 @@ def intents_for(
     original was most likely a signal this copier never saw). A signal's age counts from the
     original post, except when an earlier version seen here was chatter: then the signal was
     born at the edit. A superseded version (a newer one was acted on first) changes nothing.
+    `follow_ups_only`: no openings (for users who hold the chat's trades but no longer follow
+    it: its follow-ups and edits still reach their trades).
     """
     if record.superseded or record.wait_until is not None:
         return []
     shapes = _shapes(record)
+    if follow_ups_only:
+        shapes = [shape for shape in shapes if shape.kind is not IntentKind.OPEN]
     posted = record.posted or record.date
     born_at_edit = not record.first_seen and not record.earlier_signals and bool(record.signals)
     born = record.date if born_at_edit else posted

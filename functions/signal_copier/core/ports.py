@@ -136,6 +136,18 @@ class Store(Protocol):
         """Stop following a chat (no-op if not followed)."""
         ...
 
+    async def add_holder(self, chat_id: str, user_id: str) -> None:
+        """Note that a user holds trades a chat opened (its follow-ups reach them anyway)."""
+        ...
+
+    async def holders(self, chat_id: str) -> list[str]:
+        """Return the users holding trades a chat opened, by user id."""
+        ...
+
+    async def remove_holder(self, chat_id: str, user_id: str) -> None:
+        """Forget that a user holds trades a chat opened (none are left)."""
+        ...
+
     async def claim_account(self, account_id: str, user_id: str) -> bool:
         """Atomically make a broker account the user's; False if another user holds it."""
         ...

@@ -37,7 +37,7 @@ from signal_copier.services.targets import Wait
 
 async def apply_command(
     intent: Intent, command: Command, deps: Deps, now: datetime, retry: bool = False
-) -> TradeResult | Wait:
+) -> TradeResult | Wait | None:
     """Apply a follow-up to the trades it refers to (reply, symbol, or the whole channel).
 
     It acts only once every message posted before it has arrived and finished for this user
@@ -58,7 +58,7 @@ async def apply_command(
         records = await _candidates(deps, intent, about, [*positions, *orders])
         targets = select_targets(records, intent, command, about)
         if not targets:
-            return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
+            return await _nothing_held(deps, intent)
         closes = await _closed_since(account, intent, command, targets, positions) if retry else []
         positions = reconcile.before_closes(positions, closes, targets)
         specs = await specs_for(account, items_of(targets, [*positions, *orders]))
@@ -75,6 +75,15 @@ async def apply_command(
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     return with_refusals(await run_operations(account, checked.operations, intent), checked)
+
+
+async def _nothing_held(deps: Deps, intent: Intent) -> TradeResult | None:
+    # Someone who unfollowed the chat and holds none of its trades any more: stop sending them
+    # its follow-ups, and record nothing (the message is not theirs).
+    if await deps.store.subscription(intent.user_id, intent.chat_id) is None:
+        await deps.store.remove_holder(intent.chat_id, intent.user_id)
+        return None
+    return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

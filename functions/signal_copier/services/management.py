@@ -75,7 +75,7 @@ async def expire_due(deps: Deps, now: datetime) -> list[TradeResult]:
 
 
 async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult | None:
-    context = await user_context(deps, record.intent)
+    context = await user_context(deps, record.intent, opening=False)
     minutes = None if isinstance(context, TradeResult) else context[1].pending_expiry_minutes
     placed = record.recorded_at or record.intent.received
     if minutes is None or record.signal is None:

@@ -17,7 +17,7 @@ from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import Intent, RawMessage
 from signal_copier.core.parsing import parse
 from signal_copier.core.ports import Publication
-from signal_copier.core.records import MessageRecord
+from signal_copier.core.records import MessageRecord, Subscription
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,13 @@ async def _act(record: MessageRecord, deps: Deps) -> None:
     # Page by page: a signal to 10,000 followers publishes one page while the next is read.
     published = 0
     if _may_fan_out(record):
+        followers: set[str] = set()
         async for page in deps.store.subscriber_pages(record.chat_id):
+            followers.update(s.user_id for s in page)
             intents = intents_for(record, page, trace_id=record.key)
             await publish_intents(deps, intents)
             published += len(intents)
+        published += await _reach_holders(record, followers, deps)
     await deps.store.mark_fanned_out(record.key, published)
     await wake(deps, record.chat_id, record.message_id)
     log.info("message %s: %s → %d intents", record.key, record.kind, published)
@@ -110,6 +113,17 @@ async def _finish_others(
             await resume(record, deps, expired=False)
         elif record.fanned_out < 0 and not record.superseded:
             await _act(record, deps)
+
+
+async def _reach_holders(record: MessageRecord, followers: set[str], deps: Deps) -> int:
+    # Users who hold this chat's trades but unfollowed it still get its follow-ups and edits.
+    if record.command is None and not record.earlier_signals:
+        return 0
+    holders = [u for u in await deps.store.holders(record.chat_id) if u not in followers]
+    left = [Subscription(user_id=user, chat_id=record.chat_id) for user in holders]
+    intents = intents_for(record, left, trace_id=record.key, follow_ups_only=True)
+    await publish_intents(deps, intents)
+    return len(intents)
 
 
 def _check_ids(message: RawMessage) -> None:

@@ -40,18 +40,20 @@ from signal_copier.services.targets import Wait
 
 
 async def user_context(
-    deps: Deps, intent: Intent
+    deps: Deps, intent: Intent, *, opening: bool | None = None
 ) -> tuple[UserRecord, TradeSettings] | TradeResult:
     """Load the user and their effective settings for this intent's channel, or a skip.
 
-    An opening needs a live subscription to its chat; a follow-up does not (unfollowing a
-    channel never strands the trades it opened).
+    An opening (by default: an OPEN intent) needs a live subscription to its chat; a follow-up,
+    an edit's level change or position management does not (unfollowing a channel never
+    strands the trades it opened).
     """
     user = await deps.store.get_user(intent.user_id)
     if user is None:
         return skipped(intent, Reason.UNKNOWN_USER, "no such user")
     subscription = await deps.store.subscription(user.user_id, intent.chat_id)
-    if subscription is None and intent.kind is IntentKind.OPEN:
+    opens = intent.kind is IntentKind.OPEN if opening is None else opening
+    if subscription is None and opens:
         return skipped(intent, Reason.NOT_SUBSCRIBED, "you do not follow this channel")
     overrides = subscription.overrides if subscription is not None else {}
     try:
@@ -75,7 +77,7 @@ async def open_signal(
     the trade's own position); legs still missing are sent only while the user may trade and
     the signal is young enough (its max age plus the retry grace).
     """
-    context = await user_context(deps, intent)
+    context = await user_context(deps, intent, opening=True)
     if isinstance(context, TradeResult):
         return context
     user, settings = context
@@ -103,6 +105,7 @@ async def open_signal(
         await _give_back(deps, intent)
     elif result.fills:  # the sweep now polls this account's deals for SL/TP hits and fills
         await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
+        await deps.store.add_holder(intent.chat_id, intent.user_id)  # follow-ups reach it
     return _with_expiry(result, settings, now)
 
 

@@ -110,7 +110,7 @@ async def _release_reservations(intent: Intent, deps: Deps) -> None:
 
 async def _dispatch(
     intent: Intent, deps: Deps, now: datetime, *, retry: bool
-) -> TradeResult | Wait:
+) -> TradeResult | Wait | None:
     try:
         if intent.kind is IntentKind.OPEN and intent.signal is not None:
             return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)

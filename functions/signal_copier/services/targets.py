@@ -120,7 +120,9 @@ async def settled(
         if version.fanned_out < 0 and not version.superseded and not final:
             return False  # its intents are not all published yet
         if _expected(version, subscription):
-            own = intents_for(version, [_as_follower(intent)], trace_id="")
+            # Someone who no longer follows the chat gets its follow-ups and edits, not openings.
+            left = subscription is None
+            own = intents_for(version, [_as_follower(intent)], trace_id="", follow_ups_only=left)
             expected += [i.id for i in own if i.id != intent.id]
     states = await deps.store.claim_states(expected)
     if final:  # only what was delivered counts now

@@ -125,6 +125,23 @@ class UserCollections(FirestoreClient):
         async with translated("subscriptions"):
             await batch.commit(timeout=self.timeout)
 
+    async def add_holder(self, chat_id: str, user_id: str) -> None:
+        """Note that a user holds trades a chat opened (chats/{chat}/holders/{uid})."""
+        ref = self.doc("chats", chat_id, "holders", user_id)
+        async with translated("holders"):
+            await ref.set({"user_id": user_id, "chat_id": chat_id}, timeout=self.timeout)
+
+    async def holders(self, chat_id: str) -> list[str]:
+        """Return the users holding trades a chat opened, by user id (read page by page)."""
+        found = self.db.collection("chats", doc_id(chat_id), "holders").order_by("user_id")
+        return [str(snap.get("user_id")) for snap in await self.every(found, "holders")]
+
+    async def remove_holder(self, chat_id: str, user_id: str) -> None:
+        """Forget that a user holds trades a chat opened."""
+        ref = self.doc("chats", chat_id, "holders", user_id)
+        async with translated("holders"):
+            await ref.delete(timeout=self.timeout)
+
     async def claim_account(self, account_id: str, user_id: str) -> bool:
         """Make a broker account the user's; False if another user holds it."""
         ref = self.doc("accounts", account_id)

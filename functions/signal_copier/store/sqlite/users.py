@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (user_id TEXT NOT NULL, chat_id TEXT NO
   overrides TEXT NOT NULL, since TEXT, PRIMARY KEY (user_id, chat_id));
 CREATE INDEX IF NOT EXISTS subscriptions_by_chat ON subscriptions (chat_id, user_id);
 CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, user_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS holders (chat_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  PRIMARY KEY (chat_id, user_id));
 """
 _SUBSCRIPTION = "SELECT user_id, chat_id, overrides, since FROM subscriptions"
 
@@ -99,6 +101,19 @@ class UserTables(SqliteDatabase):
         """Stop following a chat (no-op if not followed)."""
         sql = "DELETE FROM subscriptions WHERE user_id = ? AND chat_id = ?"
         self._write(sql, (user_id, chat_id))
+
+    async def add_holder(self, chat_id: str, user_id: str) -> None:
+        """Note that a user holds trades a chat opened."""
+        self._write("INSERT OR IGNORE INTO holders VALUES (?, ?)", (chat_id, user_id))
+
+    async def holders(self, chat_id: str) -> list[str]:
+        """Return the users holding trades a chat opened, by user id."""
+        sql = "SELECT user_id FROM holders WHERE chat_id = ? ORDER BY user_id"
+        return [str(row[0]) for row in self._rows(sql, (chat_id,))]
+
+    async def remove_holder(self, chat_id: str, user_id: str) -> None:
+        """Forget that a user holds trades a chat opened."""
+        self._write("DELETE FROM holders WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
 
     async def claim_account(self, account_id: str, user_id: str) -> bool:
         """Make a broker account the user's; False if another user holds it."""
