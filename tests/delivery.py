@@ -10,7 +10,7 @@ trade record's status and reason must equal the in-order, once-only run's.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +32,6 @@ class FinalState:
     positions: dict[str, list[tuple[Any, ...]]]
     orders: dict[str, list[tuple[Any, ...]]]
     records: dict[str, dict[str, tuple[str, str]]]
-
-
-def with_previous_ids(events: list[ReplayEvent]) -> list[ReplayEvent]:
-    """Set each original message's previous_id as a listener would (the chat's last message)."""
-    last: dict[str, int] = {}
-    linked = []
-    for event in events:
-        message = event.message
-        if message is not None and message.edit_date is None:
-            message = replace(message, previous_id=last.get(message.chat_id))
-            last[message.chat_id] = message.message_id
-            event = replace(event, message=message)
-        linked.append(event)
-    return linked
 
 
 async def replay(

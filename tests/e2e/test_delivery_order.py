@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery import FinalState, replay, with_previous_ids
+from delivery import FinalState, replay
 from signal_copier.core.records import Plan
 from signal_copier.services import demo
 from signal_copier.telegram import replay as replay_file
@@ -19,7 +19,7 @@ SEEDS = range(1, 21)
 
 @pytest.fixture(scope="module")
 def events() -> list[replay_file.ReplayEvent]:
-    return with_previous_ids(replay_file.load(ROOT / "examples" / "demo_channel.jsonl"))
+    return replay_file.load(ROOT / "examples" / "demo_channel.jsonl")  # previous ids set
 
 
 # The demo users on an unlimited plan: which signals get a limited plan's last trades of the day

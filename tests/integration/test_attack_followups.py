@@ -106,10 +106,6 @@ async def test_closing_a_quarter_of_two_legs_closes_a_quarter(world: World) -> N
     assert await _volume(account) == D("0.03")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: a bare follow-up picks the user's latest open trade, not the channel's",
-)
 async def test_a_bare_close_half_about_a_signal_the_user_filtered_out_leaves_their_gold(
     world: World,
 ) -> None:

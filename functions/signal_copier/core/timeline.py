@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,3 +27,22 @@ def chats(events: Iterable[ReplayEvent]) -> list[str]:
         if event.message is not None:
             seen.setdefault(event.message.chat_id, None)
     return list(seen)
+
+
+def with_previous_ids(events: Iterable[ReplayEvent]) -> list[ReplayEvent]:
+    """Set each original message's previous_id as a listener would: the chat's last message.
+
+    A replay is in posting order, so the message before each one in its chat is known; an
+    edit keeps its message's place (its previous_id stays unset).
+    """
+    last: dict[str, int] = {}
+    linked = []
+    for event in events:
+        message = event.message
+        if message is not None and message.edit_date is None:
+            if message.previous_id is None:
+                message = replace(message, previous_id=last.get(message.chat_id))
+            last[message.chat_id] = message.message_id
+            event = replace(event, message=message)
+        linked.append(event)
+    return linked

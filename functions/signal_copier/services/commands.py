@@ -117,10 +117,15 @@ async def _about(
     blocked = await targets.settle_before(deps, intent, intent.message_id, final=final)
     if isinstance(blocked, Wait):
         return blocked
-    if isinstance(blocked, targets.Missing) and _depends_on_latest(about, command):
+    if not _depends_on_latest(about, command):
+        return about
+    if isinstance(blocked, targets.Missing):
         # "The latest signal" cannot be told while a message before it never arrived.
         return f"message {blocked.message_id} before this follow-up never arrived"
-    return about
+    # A bare follow-up is about the channel's latest signal: when the user did not copy that
+    # one, it is nothing of theirs (never the latest trade the user happens to hold).
+    latest = await targets.latest_signal_before(deps, intent, about.anchor)
+    return about if latest is None else About(signal=latest, anchor=about.anchor)
 
 
 def _depends_on_latest(about: About, command: Command) -> bool:

@@ -92,6 +92,23 @@ async def settle_before(
     return None
 
 
+async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> int | None:
+    """Return the channel's latest signal posted before `message_id`, or None if unknown.
+
+    Walks back through `previous_id` (the chain a listener records); None when the chain
+    breaks before a signal (no previous id, or a message this store does not hold).
+    """
+    current = await _head(deps, intent.chat_id, message_id)
+    for _ in range(MAX_STEPS):
+        if current is None or current.previous_id is None:
+            return None
+        previous = await _head(deps, intent.chat_id, current.previous_id)
+        if previous is not None and history.is_signal(previous) and not previous.superseded:
+            return previous.message_id
+        current = previous
+    return None
+
+
 async def settled(
     deps: Deps,
     intent: Intent,

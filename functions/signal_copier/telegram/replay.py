@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import RawMessage
-from signal_copier.core.timeline import ReplayEvent, chats
+from signal_copier.core.timeline import ReplayEvent, chats, with_previous_ids
 
 # ReplayEvent and chats live in core (services use them); callers of the file format find them here.
 __all__ = ["ReplayEvent", "ReplaySource", "chats", "load", "read_events"]
@@ -44,7 +44,7 @@ def read_events(lines: Iterable[str], source: str = "replay") -> list[ReplayEven
             raise InvalidInput(f"{source}:{number}: not valid JSON ({_first_line(e)})") from e
         except InvalidInput as e:
             raise InvalidInput(f"{source}:{number}: {e}") from e
-    return events
+    return with_previous_ids(events)
 
 
 def load(path: Path) -> list[ReplayEvent]:
