@@ -78,11 +78,6 @@ async def test_a_free_user_who_follows_from_the_dashboard_copies_the_next_signal
     assert [p.symbol for p in await account.positions()] == ["EURUSD"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quota is not 'contested' while an earlier opening holds the last trade: the later "
-    "signal is refused, then the earlier one is rejected and gives it back",
-)
 async def test_a_free_plans_last_trade_goes_to_the_next_signal_when_the_first_is_rejected(
     tmp_path: Path,
 ) -> None:
@@ -111,10 +106,6 @@ async def test_a_free_plans_last_trade_goes_to_the_next_signal_when_the_first_is
     assert {p.symbol for p in await account.positions()} == {"XAUUSD", "GBPUSD"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="max_open_trades goes to whichever signal is handled first, not posted first",
-)
 async def test_max_open_trades_goes_to_the_signal_posted_first(world: World) -> None:
     # Arrange: one open trade allowed; two signals, the second delivered first
     account = await world.add_user("alice", lot="0.01", max_open_trades=1)

@@ -89,8 +89,9 @@ async def open_signal(
         await _give_back(deps, intent)  # an earlier attempt may hold a reservation
         return skipped(intent, skip.reason, skip.detail)
     period = period_key(intent.received)
-    if not found and await _quota_contested(deps, intent, user, period, now):
-        # The plan's last trades go to the signals posted first, whatever order they arrive in:
+    if not found and _limited(user, settings) and now < deadline(intent, deps):
+        # A plan's last trades and the open-trade slots go to the signals posted first, whatever
+        # order they arrive in (an earlier one in flight may still take, or give back, a slot):
         # wait until the messages before this one are done for this user.
         blocked = await targets.settle_before(deps, intent, intent.message_id, final=False)
         if isinstance(blocked, Wait):
@@ -109,13 +110,8 @@ async def open_signal(
     return _with_expiry(result, settings, now)
 
 
-async def _quota_contested(
-    deps: Deps, intent: Intent, user: UserRecord, period: str, now: datetime
-) -> bool:
-    limit = trade_limit(user.plan)
-    if limit is None or now >= deadline(intent, deps):
-        return False
-    return (await deps.store.usage(user.user_id, period)).used < limit
+def _limited(user: UserRecord, settings: TradeSettings) -> bool:
+    return trade_limit(user.plan) is not None or settings.max_open_trades is not None
 
 
 async def existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
