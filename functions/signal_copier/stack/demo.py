@@ -10,6 +10,7 @@ data key. The hosted functions read the replay's clock. The summary is the local
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 import uuid
@@ -90,28 +91,26 @@ async def run(
     clock, paper = ReplayClock(start), PaperBroker(now=start)
     environ = {**_environ(project, folder), **options.environ}
     hosted = serving.Serving(environ, _build_with(paper), clock)
-    topology = await asyncio.to_thread(PubSubTopology, project)
-    tracker = DeliveryTracker(topology)
-    try:
-        with serving.hosting(hosted):
-            apps = {target: tracker.track(_app(target, options)) for target in TARGETS}
-            async with FunctionServers(apps) as servers:
-                await asyncio.to_thread(topology.create, servers.urls)
-                deps = await hosted.deps()
-                replay = StackReplay(
-                    deps,
-                    paper,
-                    clock,
-                    tracker,
-                    owners={f"paper-{u.user_id}": u.user_id for u in options.users},
-                    copies=options.copies,
-                    settle_timeout=options.settle_timeout_s,
-                )
-                result = await _replay(events, replay, paper, progress, options.users)
-    finally:
-        await hosted.aclose()
-        await asyncio.to_thread(topology.delete)
-        await asyncio.to_thread(_forget, found.for_project(project))
+    async with contextlib.AsyncExitStack() as cleanup:  # undone last to first, each in turn
+        cleanup.push_async_callback(asyncio.to_thread, _forget, found.for_project(project))
+        topology = PubSubTopology(found.pubsub, project)
+        cleanup.push_async_callback(topology.aclose)
+        cleanup.push_async_callback(hosted.aclose)
+        cleanup.enter_context(serving.hosting(hosted))
+        tracker = DeliveryTracker(topology)
+        apps = {target: tracker.track(_app(target, options)) for target in TARGETS}
+        servers = await cleanup.enter_async_context(FunctionServers(apps))
+        await topology.create(servers.urls)
+        replay = StackReplay(
+            await hosted.deps(),
+            paper,
+            clock,
+            tracker,
+            owners={f"paper-{u.user_id}": u.user_id for u in options.users},
+            copies=options.copies,
+            settle_timeout=options.settle_timeout_s,
+        )
+        result = await _replay(events, replay, paper, progress, options.users)
     return StackRun(summary=result, paper=paper, refused=tracker.refused)
 
 

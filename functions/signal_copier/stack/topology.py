@@ -6,18 +6,21 @@ three main topics, a dead-letter policy after 15 attempts (ARCHITECTURE.md's tim
 emulator honours it for push subscriptions, but redelivers a refused push after about a second
 instead of backing off). Every topic also has an observer: a pull subscription that receives a
 copy of everything published, so the demo knows what is still to be handled.
+
+It speaks the emulator's REST API: an observer is pulled with `returnImmediately` (so an empty
+one answers at once), which the client library deprecates with a warning on every call.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from google.api_core.exceptions import NotFound
-from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
-from google.pubsub_v1.types import PubsubMessage
+import httpx
 
 from signal_copier.queue.pubsub import TOPICS, dead_letter_topic
 
@@ -43,12 +46,10 @@ class Observed:
 class PubSubTopology:
     """Create the demo's topics and subscriptions in one project; delete them afterwards."""
 
-    def __init__(self, project: str) -> None:
+    def __init__(self, host: str, project: str) -> None:
         self.project = project
-        self._publisher = PublisherClient()
-        self._subscriber = SubscriberClient()
-        self._topics: list[str] = []
-        self._subscriptions: list[str] = []
+        self._http = httpx.AsyncClient(base_url=f"http://{host}/v1/", timeout=30)
+        self._created: list[str] = []  # resource paths, in creation order
         self._observers: dict[str, str] = {}  # observer subscription path → its topic
 
     @property
@@ -61,74 +62,67 @@ class PubSubTopology:
         """Return the function a topic's push subscription delivers to."""
         return ENTRY_POINTS.get(topic, DEAD_LETTER_ENTRY)
 
-    def push_subscription(self, topic: str) -> str:
-        """Return the short name of a topic's push subscription."""
-        return f"{topic}-push"
-
-    def create(self, urls: Mapping[str, str]) -> None:
+    async def create(self, urls: Mapping[str, str]) -> None:
         """Create every topic, its observer and its push subscription to `urls[entry point]`."""
         for topic in self.topics:
-            path = self._publisher.topic_path(self.project, topic)
-            self._publisher.create_topic(name=path)
-            self._topics.append(path)
+            await self._put(self._topic(topic), {})
         for topic in self.topics:
-            observer = self._subscribe(f"{topic}-observer", topic, {})
+            observer = await self._subscribe(f"{topic}-observer", topic, {})
             self._observers[observer] = topic
-            push = {"push_config": {"push_endpoint": urls[self.entry_point(topic)]}}
+            push: dict[str, Any] = {"pushConfig": {"pushEndpoint": urls[self.entry_point(topic)]}}
             if topic in ENTRY_POINTS:
-                push["dead_letter_policy"] = {
-                    "dead_letter_topic": self._publisher.topic_path(
-                        self.project, dead_letter_topic(topic)
-                    ),
-                    "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
+                push["deadLetterPolicy"] = {
+                    "deadLetterTopic": self._topic(dead_letter_topic(topic)),
+                    "maxDeliveryAttempts": MAX_DELIVERY_ATTEMPTS,
                 }
-            self._subscribe(self.push_subscription(topic), topic, push)
+            await self._subscribe(f"{topic}-push", topic, push)
 
-    def observe(self) -> list[Observed]:
+    async def observe(self) -> list[Observed]:
         """Return (and acknowledge) what was published since the last call, on every topic."""
         seen = []
         for path, topic in self._observers.items():
             while True:
-                response = self._subscriber.pull(
-                    request={
-                        "subscription": path,
-                        "max_messages": _PULL_BATCH,
-                        "return_immediately": True,  # the emulator answers at once when empty
-                    },
-                    timeout=30,
+                answer = await self._post(
+                    f"{path}:pull", {"returnImmediately": True, "maxMessages": _PULL_BATCH}
                 )
-                received = response.received_messages
+                received = answer.get("receivedMessages", [])
                 if not received:
                     break
-                seen += [_observed(topic, m.message) for m in received]
-                self._subscriber.acknowledge(subscription=path, ack_ids=[m.ack_id for m in received])
+                seen += [_observed(topic, item["message"]) for item in received]
+                ack_ids = [item["ackId"] for item in received]
+                await self._post(f"{path}:acknowledge", {"ackIds": ack_ids})
         return seen
 
-    def delete(self) -> None:
-        """Delete what was created (gone already is fine) and close the clients."""
+    async def aclose(self) -> None:
+        """Delete what was created, subscriptions first (gone already is fine); close."""
         try:
-            for path in self._subscriptions:
-                _quietly(lambda p=path: self._subscriber.delete_subscription(subscription=p))
-            for path in self._topics:
-                _quietly(lambda p=path: self._publisher.delete_topic(topic=p))
+            for path in reversed(self._created):
+                answer = await self._http.delete(path)
+                if answer.status_code != httpx.codes.NOT_FOUND:
+                    answer.raise_for_status()
         finally:
-            self._subscriptions.clear()
-            self._topics.clear()
-            self._subscriber.close()
-            self._publisher.stop()
+            self._created.clear()
+            await self._http.aclose()
 
-    def _subscribe(self, name: str, topic: str, options: dict[str, object]) -> str:
-        path = self._subscriber.subscription_path(self.project, name)
-        self._subscriber.create_subscription(
-            request={
-                "name": path,
-                "topic": self._publisher.topic_path(self.project, topic),
-                "ack_deadline_seconds": ACK_DEADLINE_S,
-                **options,
-            }
-        )
-        self._subscriptions.append(path)
+    def _topic(self, topic: str) -> str:
+        return f"projects/{self.project}/topics/{topic}"
+
+    async def _subscribe(self, name: str, topic: str, options: dict[str, Any]) -> str:
+        path = f"projects/{self.project}/subscriptions/{name}"
+        body = {"topic": self._topic(topic), "ackDeadlineSeconds": ACK_DEADLINE_S, **options}
+        await self._put(path, body)
         return path
+
+    async def _put(self, path: str, body: dict[str, Any]) -> None:
+        answer = await self._http.put(path, json=body)
+        answer.raise_for_status()
+        self._created.append(path)
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = await self._http.post(path, json=body)
+        answer.raise_for_status()
+        found: dict[str, Any] = answer.json() if answer.content else {}
+        return found
 
 
 def fingerprint(data: bytes, attributes: Mapping[str, str]) -> str:
@@ -139,19 +133,12 @@ def fingerprint(data: bytes, attributes: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _observed(topic: str, message: PubsubMessage) -> Observed:
-    attributes = dict(message.attributes)
+def _observed(topic: str, message: dict[str, Any]) -> Observed:
+    attributes = {str(k): str(v) for k, v in (message.get("attributes") or {}).items()}
     source = attributes.get(DEAD_LETTER_SOURCE, "")
     return Observed(
         topic=topic,
-        message_id=str(message.message_id),
-        fingerprint=fingerprint(message.data, attributes),
+        message_id=str(message.get("messageId", "")),
+        fingerprint=fingerprint(base64.b64decode(message.get("data", "")), attributes),
         dead_letter_of=source.removesuffix("-push"),
     )
-
-
-def _quietly(delete: Callable[[], object]) -> None:
-    try:
-        delete()
-    except NotFound:
-        pass

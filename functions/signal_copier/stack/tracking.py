@@ -25,7 +25,7 @@ POLL_S = 0.05  # how often a busy stack is looked at again
 class Observer(Protocol):
     """Where the tracker learns what was published (the topology's observers)."""
 
-    def observe(self) -> list[Observed]: ...
+    async def observe(self) -> list[Observed]: ...
 
 
 class StackStuck(RuntimeError):
@@ -86,7 +86,7 @@ class DeliveryTracker:
         while True:
             if self.in_progress == 0:
                 mark = self._activity
-                self._note(await asyncio.to_thread(self._observer.observe))
+                self._note(await self._observer.observe())
                 # Quiet all along: everything a handler published was published before `mark`.
                 if self.in_progress == 0 and mark == self._activity and not self.outstanding():
                     return
