@@ -26,6 +26,7 @@ from signal_copier import bootstrap, serving
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.broker.paper.server import DEFAULT_START
 from signal_copier.config import Settings
+from signal_copier.core.ports import Broker
 from signal_copier.core.quotas import period_key
 from signal_copier.services import demo, summary
 from signal_copier.services.deps import Deps
@@ -72,9 +73,11 @@ def replay_on_emulators(
     Emulators started here are stopped by PID afterwards; running ones are left running, with
     nothing of this run left in them.
     """
-    with tempfile.TemporaryDirectory(prefix="signal-copier-stack-") as folder:
-        with emulators.session(Path(folder) / "emulators") as found:
-            return asyncio.run(run(events, found, Path(folder), progress, options))
+    with (
+        tempfile.TemporaryDirectory(prefix="signal-copier-stack-") as folder,
+        emulators.session(Path(folder) / "emulators") as found,
+    ):
+        return asyncio.run(run(events, found, Path(folder), progress, options))
 
 
 async def run(
@@ -90,7 +93,7 @@ async def run(
     start = events[0].at if events else DEFAULT_START
     clock, paper = ReplayClock(start), PaperBroker(now=start)
     environ = {**_environ(project, folder), **options.environ}
-    hosted = serving.Serving(environ, _build_with(paper), clock)
+    hosted = serving.Serving(environ, with_broker(paper), clock)
     async with contextlib.AsyncExitStack() as cleanup:  # undone last to first, each in turn
         cleanup.push_async_callback(asyncio.to_thread, _forget, found.for_project(project))
         topology = PubSubTopology(found.pubsub, project)
@@ -172,11 +175,16 @@ def _environ(project: str, folder: Path) -> dict[str, str]:
     }
 
 
-def _build_with(paper: PaperBroker) -> Callable[[Settings], bootstrap.Runtime]:
-    # Emulators mode, with the demo's paper broker (on the replay's clock) behind the port.
+def with_broker(broker: Broker) -> Callable[[Settings], bootstrap.Runtime]:
+    """Return a `build` for Serving: the settings' adapters, with `broker` behind the port.
+
+    The demo passes its paper broker (on the replay's clock), the benchmarks a MetaAPI broker
+    over the fake SDK.
+    """
+
     def build(settings: Settings) -> bootstrap.Runtime:
         runtime = bootstrap.build(settings)
-        return replace(runtime, deps=replace(runtime.deps, broker=paper))
+        return replace(runtime, deps=replace(runtime.deps, broker=broker))
 
     return build
 

@@ -162,9 +162,7 @@ def start(log_dir: Path, project: str = PROJECT) -> Emulators:
 
 
 @contextmanager
-def session(
-    log_dir: Path, environ: MutableMapping[str, str] = os.environ
-) -> Iterator[Emulators]:
+def session(log_dir: Path, environ: MutableMapping[str, str] = os.environ) -> Iterator[Emulators]:
     """Use the emulators `environ` names if both answer, else start a pair here.
 
     While the block runs, `environ` names them (the Google clients read it); afterwards it is

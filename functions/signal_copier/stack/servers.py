@@ -28,7 +28,9 @@ def function_app(target: str) -> ASGIApp:
     """Return functions-framework's app for one entry point of functions/main.py."""
     if not MAIN.is_file():
         raise RuntimeError(f"{MAIN} is missing: the stack runs from a source checkout")
-    app: ASGIApp = functions_framework.create_app(target=target, source=str(MAIN))
+    app: ASGIApp = functions_framework.create_app(  # type: ignore[no-untyped-call]
+        target=target, source=str(MAIN)
+    )
     return app
 
 

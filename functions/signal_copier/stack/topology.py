@@ -24,7 +24,11 @@ import httpx
 
 from signal_copier.queue.pubsub import TOPICS, dead_letter_topic
 
-ENTRY_POINTS = {"messages": "on_message", "intents": "on_intent", "broker-events": "on_broker_event"}
+ENTRY_POINTS = {
+    "messages": "on_message",
+    "intents": "on_intent",
+    "broker-events": "on_broker_event",
+}
 DEAD_LETTER_ENTRY = "on_dead_letter"
 ACK_DEADLINE_S = 60
 MAX_DELIVERY_ATTEMPTS = 15

@@ -80,9 +80,9 @@ class DeliveryTracker:
                 waiting[topic] = left
         return waiting
 
-    async def settle(self, timeout: float) -> None:
-        """Wait until nothing is in flight; raise StackStuck after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
+    async def settle(self, within_s: float) -> None:
+        """Wait until nothing is in flight; raise StackStuck after `within_s` seconds."""
+        deadline = time.monotonic() + within_s
         while True:
             if self.in_progress == 0:
                 mark = self._activity
@@ -92,7 +92,7 @@ class DeliveryTracker:
                     return
             if time.monotonic() > deadline:
                 raise StackStuck(
-                    f"after {timeout:g} s still unhandled: {self.outstanding() or 'none'}, "
+                    f"after {within_s:g} s still unhandled: {self.outstanding() or 'none'}, "
                     f"{self.in_progress} pushes being answered"
                 )
             await asyncio.sleep(POLL_S)
@@ -161,4 +161,3 @@ def _push_ids(body: bytes) -> tuple[str, str]:
     if not isinstance(subscription, str) or not isinstance(message_id, str):
         return "", ""
     return subscription, message_id
-
