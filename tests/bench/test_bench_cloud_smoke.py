@@ -7,6 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import cloud
+import intent_throughput
 
 from signal_copier.stack.emulators import Emulators
 
@@ -16,14 +17,14 @@ async def test_on_intent_benchmark_places_every_intent_through_the_real_handler(
 ) -> None:
     environ = {"COPIER_MODE": "local", "COPIER_DATA_DIR": str(tmp_path), "COPIER_PUSH_AUTH": "off"}
 
-    figures = await cloud.on_intent_throughput(environ, users=3, concurrency=2)
+    figures = await intent_throughput.on_intent_throughput(environ, users=3, concurrency=2)
 
     assert figures["warm"]["answers"] == {"200 placed": 3}
     assert figures["cold"]["calls_per_intent"] > figures["warm"]["calls_per_intent"] > 0
 
 
 async def test_fanout_benchmark_publishes_one_intent_per_follower(emulators: Emulators) -> None:
-    figures = await cloud.fanout_end_to_end(emulators, 12)
+    figures = await cloud.fanout_end_to_end(emulators, 12, rounds=2)
 
     assert figures["intents"] == 12 and figures["seconds"] > 0
 
