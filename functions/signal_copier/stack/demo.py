@@ -26,6 +26,8 @@ from signal_copier import bootstrap, serving
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.broker.paper.server import DEFAULT_START
 from signal_copier.config import Settings
+from signal_copier.core import ids
+from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import Broker
 from signal_copier.core.quotas import period_key
 from signal_copier.services import demo, summary
@@ -71,8 +73,10 @@ def replay_on_emulators(
     """Replay events through the cloud path on running emulators, or on a pair started here.
 
     Emulators started here are stopped by PID afterwards; running ones are left running, with
-    nothing of this run left in them.
+    nothing of this run left in them. InvalidInput (before anything starts) for a chat the
+    cloud path refuses.
     """
+    check_chats(events)
     with (
         tempfile.TemporaryDirectory(prefix="signal-copier-stack-") as folder,
         emulators.session(Path(folder) / "emulators") as found,
@@ -88,6 +92,7 @@ async def run(
     options: StackOptions | None = None,
 ) -> StackRun:
     """Host the functions, wire Pub/Sub to them, replay the events; return the summary."""
+    check_chats(events)
     options = options or StackOptions()
     project = f"demo-stack-{uuid.uuid4().hex[:12]}"  # nothing shared with other users
     start = events[0].at if events else DEFAULT_START
@@ -115,6 +120,22 @@ async def run(
         )
         result = await _replay(events, replay, paper, progress, options.users)
     return StackRun(summary=result, paper=paper, refused=tracker.refused)
+
+
+def check_chats(events: Sequence[ReplayEvent]) -> None:
+    """Refuse a replay naming a chat that on_message refuses (chat ids become document ids).
+
+    The local stack takes any chat name; the cloud path only Telegram's ids and usernames.
+    """
+    for event in events:
+        if event.message is not None:
+            try:
+                ids.check_chat_id(event.message.chat_id)
+            except InvalidInput as e:
+                raise InvalidInput(
+                    f"replay line {event.line}: {e} (the cloud path takes Telegram chat ids "
+                    "and @usernames of 5-32 characters)"
+                ) from e
 
 
 async def _replay(
