@@ -31,7 +31,7 @@ async def test_fanout_benchmark_publishes_one_intent_per_follower(emulators: Emu
 
 async def test_stack_demo_benchmark_reports_latency(emulators: Emulators, tmp_path: Path) -> None:
     channel = tmp_path / "c.jsonl"
-    line = {"date": "2026-02-02T10:00:00Z", "chat": "@a", "id": 1, "text": "EURUSD BUY NOW"}
+    line = {"date": "2026-02-02T10:00:00Z", "chat": "@alphasignals", "id": 1, "text": "Hi"}
     channel.write_text(json.dumps(line) + "\n")
 
     figures = await cloud.stack_demo_latency(emulators, tmp_path, channel)

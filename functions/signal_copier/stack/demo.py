@@ -30,6 +30,7 @@ from signal_copier.core import ids
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import Broker
 from signal_copier.core.quotas import period_key
+from signal_copier.core.timeline import ReplayEvent, chats
 from signal_copier.services import demo, summary
 from signal_copier.services.deps import Deps
 from signal_copier.stack import emulators
@@ -38,7 +39,6 @@ from signal_copier.stack.replay import StackReplay
 from signal_copier.stack.servers import FunctionServers, function_app
 from signal_copier.stack.topology import PubSubTopology
 from signal_copier.stack.tracking import DeliveryTracker
-from signal_copier.telegram.replay import ReplayEvent, chats
 
 TARGETS = ("on_message", "on_intent", "on_broker_event", "on_dead_letter")
 Wrapper = Callable[[str, ASGIApp], ASGIApp]
