@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             target=">= 2,000",
             met=idle["modelled_sessions"] >= 2_000,
         ),
-        *cloud_rows,
+        *(Row(name=n, value=v, target=t, met=m) for n, v, t, m in cloud_rows),
     ]
     print(render(rows))
     print(

@@ -182,6 +182,7 @@ async def _summary(
         "latency_ms": summary.latency(latencies_ms),
         "details": details,  # for the table only; not part of the JSON contract
         "notes": notes,
+        "progress": {"last_line": events[-1].line if events else 0, "stopped": False},  # likewise
     }
 
 
