@@ -45,6 +45,12 @@ class PushMessage:
 
 
 Work = Callable[[PushMessage, Deps, datetime], Awaitable[str]]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """Return the real time (production's clock)."""
+    return datetime.now(UTC)
 
 
 def decode_push(body: bytes) -> PushMessage:
@@ -82,8 +88,9 @@ async def answer(
     work: Work,
     deps: Callable[[], Awaitable[Deps]],
     check: Callable[[str | None, str], Awaitable[None]],
+    clock: Clock = utc_now,
 ) -> JSONResponse:
-    """Run one push delivery through `work` and answer what Pub/Sub must do next."""
+    """Run one push delivery through `work` at `clock()`; answer what Pub/Sub must do next."""
     try:
         await check(request.headers.get("authorization"), entry)
         resolved = await deps()
@@ -99,14 +106,16 @@ async def answer(
         _log.error("%s: malformed push acknowledged: %s", entry, e)
         return JSONResponse({"status": "malformed"})
     with logs.trace(push.trace):
-        return await _run(entry, push, work, resolved)
+        return await _run(entry, push, work, resolved, clock())
 
 
-async def _run(entry: str, push: PushMessage, work: Work, deps: Deps) -> JSONResponse:
+async def _run(
+    entry: str, push: PushMessage, work: Work, deps: Deps, now: datetime
+) -> JSONResponse:
     if push.delivery_attempt is not None:
         _log.info("%s: message %s, attempt %d", entry, push.message_id, push.delivery_attempt)
     try:
-        outcome = await work(push, deps, datetime.now(UTC))
+        outcome = await work(push, deps, now)
     except InvalidInput as e:
         _log.error("%s: malformed message %s acknowledged: %s", entry, push.message_id, e)
         return JSONResponse({"status": "malformed"})

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import suppress
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import datetime
 from functools import cache
 
 from starlette.requests import Request
@@ -26,17 +26,23 @@ from signal_copier.services.sweep import SweepReport
 
 _log = logging.getLogger(__name__)
 SweepRun = Callable[[Deps, datetime], Awaitable[SweepReport]]
+_hosted: list[Serving] = []
 
 
 class Serving:
-    """Settings, runtime and push-token verifier of one serving process."""
+    """Settings, runtime, clock and push-token verifier of one serving process.
+
+    `clock` is the time every entry point hands its service as `now`: the real clock in
+    production; a replay's clock when a demo hosts the functions in its own process.
+    """
 
     def __init__(
         self,
         environ: Mapping[str, str] = os.environ,
         build: Callable[[Settings], bootstrap.Runtime] = bootstrap.build,
+        clock: push.Clock = push.utc_now,
     ) -> None:
-        self._environ, self._build = environ, build
+        self._environ, self._build, self.clock = environ, build, clock
         self._settings: Settings | None = None
         self._runtime: bootstrap.Runtime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,11 +91,11 @@ class Serving:
 
     async def push(self, request: Request, entry: str, work: push.Work) -> JSONResponse:
         """Answer one Pub/Sub push to `entry` (see push.answer)."""
-        return await push.answer(request, entry, work, self.deps, self.check_push)
+        return await push.answer(request, entry, work, self.deps, self.check_push, self.clock)
 
     async def sweep(self, request: Request, run: SweepRun) -> JSONResponse:
         """Answer Cloud Scheduler's call: check its token, run the sweep, report each step."""
-        now = datetime.now(UTC)
+        now = self.clock()
         try:
             await self.check_push(request.headers.get("authorization"), "sweep")
             deps = await self.deps()
@@ -127,4 +133,20 @@ async def _close_on_shutdown(runtime: bootstrap.Runtime) -> None:
 @cache
 def process() -> Serving:
     """Return this process's one Serving (shared by every loaded copy of main.py)."""
-    return Serving()
+    return _hosted[-1] if _hosted else Serving()
+
+
+@contextmanager
+def hosting(serving: Serving) -> Iterator[Serving]:
+    """Make `serving` this process's Serving while the block runs (functions hosted in-process).
+
+    Apps created inside the block (functions_framework.create_app loads main.py afresh) serve
+    with it; afterwards the process builds its own again.
+    """
+    _hosted.append(serving)
+    process.cache_clear()
+    try:
+        yield serving
+    finally:
+        _hosted.remove(serving)
+        process.cache_clear()

@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import cloud
+
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.market import Credentials
 from signal_copier.core.model import RawMessage
@@ -294,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         trips = asyncio.run(metaapi_round_trips(Path(folder)))
         read, read_note = fanout_read(opts.fanout, Path(folder))
         fanout, fanout_note = fanout_publish(opts.fanout, Path(folder))
+        cloud_rows = cloud.rows(Path(folder), fanout=opts.fanout)
     parsed = parser_throughput(opts.rounds)
     idle = idle_client_memory()
     fanout_s = _seconds(read, fanout)
@@ -350,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             target=">= 2,000",
             met=idle["modelled_sessions"] >= 2_000,
         ),
+        *(Row(name=n, value=v, target=t, met=m) for n, v, t, m in cloud_rows),
     ]
     print(render(rows))
     print(

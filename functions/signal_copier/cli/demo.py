@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -34,6 +35,13 @@ def register(sub: Any) -> None:
     d = sub.add_parser("demo", help="replay a channel for two demo users on the paper broker")
     d.add_argument("--replay", type=Path, default=None, help="a channel file (JSON Lines)")
     d.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    d.add_argument(
+        "--stack",
+        choices=("local", "emulators"),
+        default="local",
+        help="local: one process on embedded parts (default); emulators: the cloud path "
+        "(Pub/Sub push to the functions, Firestore) on Google's emulators",
+    )
     d.set_defaults(func=_demo)
 
 
@@ -41,6 +49,8 @@ def _demo(args: argparse.Namespace) -> int:
     source = args.replay or EXAMPLE
     events = replay.load(source)
     say_if_empty(source, events)
+    if args.stack == "emulators":
+        return _on_emulators(events, as_json=args.json)
     with tempfile.TemporaryDirectory(prefix="signal-copier-demo-") as folder:
         settings = replace(Settings.from_env({}), data_dir=Path(folder))
         run = Replay(settings=settings, events=events, quiet=args.json)
@@ -108,6 +118,26 @@ class Replay:
             yield
         finally:
             loop.remove_signal_handler(signal.SIGINT)
+
+
+def _on_emulators(events: list[ReplayEvent], *, as_json: bool) -> int:
+    try:  # the cloud SDKs are not part of the base install
+        from signal_copier.stack import demo as stack_demo
+    except ImportError as e:
+        print(f"error: --stack emulators needs the cloud dependencies ({e.name}): "
+              "./dev setup dev, or install signal-copier[cloud]", file=sys.stderr)  # fmt: skip
+        return 2
+    options = stack_demo.StackOptions(
+        environ={"COPIER_LOG_LEVEL": os.environ.get("COPIER_LOG_LEVEL", "WARNING")}
+    )
+    try:
+        with _progress(sys.stderr, len(events), as_json) as progress:
+            result = stack_demo.replay_on_emulators(events, progress, options)
+    except RuntimeError as e:  # emulators missing or not starting, or the stack got stuck
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print_result(result.summary, as_json=as_json)
+    return 0
 
 
 @contextmanager

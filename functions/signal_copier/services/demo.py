@@ -144,7 +144,7 @@ async def run(
         if progress:
             progress(number, len(events), what)
     periods = sorted({period_key(e.at) for e in events})
-    rows, details = await _summarise(deps, users, periods)
+    rows, details = await summarise(deps, users, periods)
     return {
         "users": rows,
         "messages": kinds["message"],
@@ -165,21 +165,23 @@ async def _replay(pipeline: LocalPipeline, event: ReplayEvent, kinds: Counter[st
     if event.message is not None:
         record = await pipeline.message(event.message, event.at)
         kinds["message"] += 1
-        kinds[_kind(record)] += 1
-        what = f"{event.message.chat_id}#{event.message.message_id} {_kind(record)}"
+        kinds[kind_of(record)] += 1
+        what = f"{event.message.chat_id}#{event.message.message_id} {kind_of(record)}"
     await pipeline.sweep()
     return what
 
 
-def _kind(record: MessageRecord | None) -> str:
+def kind_of(record: MessageRecord | None) -> str:
+    """Return how the summary counts a handled message version (None: a duplicate)."""
     if record is None:
         return "duplicate"
     return record.kind if record.kind in ("open", "none") else "command"
 
 
-async def _summarise(
+async def summarise(
     deps: Deps, users: Sequence[DemoUser], periods: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return each user's summary row and the table's details, from the store and the broker."""
     rows, details = {}, {}
     for user in users:
         records = await deps.store.trades(user.user_id)

@@ -15,8 +15,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -70,6 +71,10 @@ class Emulators:
         )
         with urllib.request.urlopen(request, timeout=10):
             pass
+
+    def for_project(self, project: str) -> Emulators:
+        """Return these emulators seen from another project (stopping it stops nothing)."""
+        return replace(self, project=project, processes=[], logs=[])
 
     def stop(self) -> None:
         """Stop the emulators this object started (by PID; found ones are left running)."""
@@ -154,6 +159,31 @@ def start(log_dir: Path, project: str = PROJECT) -> Emulators:
         stack.stop()
         raise
     return stack
+
+
+@contextmanager
+def session(log_dir: Path, environ: MutableMapping[str, str] = os.environ) -> Iterator[Emulators]:
+    """Use the emulators `environ` names if both answer, else start a pair here.
+
+    While the block runs, `environ` names them (the Google clients read it); afterwards it is
+    restored, and emulators started here are stopped by PID.
+    """
+    stack = running(environ)
+    started = stack is None
+    if stack is None:
+        stack = start(log_dir)
+    saved = {key: environ.get(key) for key in stack.environ()}
+    environ.update(stack.environ())
+    try:
+        yield stack
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                environ.pop(key, None)
+            else:
+                environ[key] = value
+        if started:
+            stack.stop()
 
 
 def free_port() -> int:
