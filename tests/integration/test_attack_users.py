@@ -8,8 +8,6 @@ from __future__ import annotations
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
 from builders import GOLD_BUY
 from hooks import Hooked
 from signal_copier.core.dashboard import ChatInfo
