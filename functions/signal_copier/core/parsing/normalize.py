@@ -6,13 +6,17 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-MAX_CHARS = 8000
+SLASH = "|"  # "EUR/USD" → "EUR|USD": no token, but the gap still says the two were one pair
+MAX_CHARS = 4096  # Telegram's own limit for one message: anything longer is not a channel post
 
 _INVISIBLE = "\u00ad\u0640\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-_INVISIBLE += "\u2060\u2066\u2067\u2068\u2069\ufe0e\ufe0f\ufeff\u20e3"
+_INVISIBLE += "\u2060\u2066\u2067\u2068\u2069\ufe0e\ufe0f\ufeff"
 _TABLE: dict[int, str | None] = dict.fromkeys(map(ord, _INVISIBLE), None)
 _TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Persian digits
 _TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
+# Circled digits that NFKC keeps ("➊", "❶", "➀", "⓵"): target numbers, read as digits.
+for _first in (0x2776, 0x2780, 0x278A, 0x24F5):
+    _TABLE.update({_first + i: str(i + 1) for i in range(10)})
 _TABLE.update(
     {
         ord("٬"): ",",
@@ -31,6 +35,7 @@ _TABLE.update(
         ord("*"): " ",
         ord("`"): " ",
         ord("\t"): " ",
+        ord("\u20e3"): ")",  # keycap "1️⃣": a list number, like "1)"
         ord("\r"): "\n",
         ord("\u00a0"): " ",
         ord("½"): " ",
@@ -43,7 +48,9 @@ _ASCII_TABLE = {key: value for key, value in _TABLE.items() if key < 128}
 # the few characters to change are found and replaced.
 _IN_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _REPLACEMENTS = {chr(key): value or "" for key, value in _TABLE.items()}
-_FRACTIONS = str.maketrans("½¼¾", "   ")
+# Replaced before NFKC turns "81.139½" into "81.1391⁄2" and "TP №2" into "TP No2".
+_BEFORE_NFKC = str.maketrans("½¼¾№", "    ")
+_BEFORE_NFKC_HINT = re.compile("[½¼¾№]")
 # Cyrillic and Greek letters that render like Latin ones (mapped only inside mixed words).
 _CONFUSABLE = str.maketrans(
     "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ",
@@ -77,8 +84,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if _ASCII_MARKUP.search(text):
             text = text.translate(_ASCII_TABLE)
     else:
-        if "½" in text or "¼" in text or "¾" in text:
-            text = text.translate(_FRACTIONS)  # before NFKC turns "81.139½" into "81.1391⁄2"
+        if _BEFORE_NFKC_HINT.search(text):
+            text = text.translate(_BEFORE_NFKC)
         text = unicodedata.normalize("NFKC", text)
         text = _IN_TABLE.sub(_replace, text)
         if _HAS_CONFUSABLE.search(text):
@@ -88,8 +95,15 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
     if _ANY_HINT.search(text):
         text = _rewrite(text)
     if "-" in text or "/" in text:
-        text = _LETTER_DASH.sub(" ", text)
+        text = _LETTER_DASH.sub(_letter_dash, text)
+    if "->" in text or "<-" in text:
+        text = text.replace("->", " → ").replace("<-", " ← ")
     return text
+
+
+def _letter_dash(match: re.Match[str]) -> str:
+    # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash is kept as a gap mark.
+    return " " if match.group() == "-" else SLASH
 
 
 def _rewrite(text: str) -> str:
