@@ -12,14 +12,15 @@ from signal_copier.core.parsing.tokens import scan
 
 __all__ = ["parse", "to_label"]
 
-_STRUCTURAL = frozenset({"no_symbol", "no_side", "conflicting_sides", "ambiguous_symbol"})
+_STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     scanned = scan(text)
-    context = read_context(scanned)
-    blocks = Reader(scanned.items).read()
+    reader = Reader(scanned.items)
+    blocks = reader.read()
+    context = read_context(scanned, reader.labels)
     signals, explain, refusals = [], [], []
     unsafe = False
     for block in blocks:

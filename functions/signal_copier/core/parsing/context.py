@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import NamedTuple
 
 from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
@@ -38,9 +39,12 @@ class Context(NamedTuple):
     gain: bool  # "+50 pips": a result unless the signal gives its stop
 
 
-def read_context(scan: Scan) -> Context:
-    """Return the cues of a scanned message."""
-    present = {item.kind for item in scan.items}
+def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
+    """Return the cues of a scanned message (`labels`: words the reader took as level labels)."""
+    items = scan.items
+    present = {item.kind for at, item in enumerate(items) if at not in labels} if labels else {
+        item.kind for item in items
+    }
     first = ""
     for item in scan.items:
         if item.kind not in _SILENT:

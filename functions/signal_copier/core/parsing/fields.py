@@ -10,7 +10,7 @@ from signal_copier.core.parsing.numbers import complete, price_like
 from signal_copier.core.parsing.tokens import Item
 
 JOINERS = frozenset({"join", "list"})
-_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed"})
+_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
 
 
 @dataclass(slots=True)
@@ -32,6 +32,10 @@ class Block:
     risk_percent: Decimal | None = None
     lot: Decimal | None = None
     symbol_conflict: bool = False
+    symbol_attached: bool = False  # named by a header or its side word, not only in prose
+    side_labels: bool = False  # a side or close word labelled a level list ("Sell: 0.54, 0.56")
+    entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
+    entry_list: bool = False  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
     positional: bool = False  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
     explain: list[str] = field(default_factory=list)
 
@@ -53,12 +57,14 @@ def _plain(items: list[Item]) -> list[Item]:
 
 
 def _joined(items: list[Item], first: Item) -> Item | None:
-    # The number right after `first` when only a range joiner stands between them.
-    at = items.index(first)
-    if at + 2 >= len(items) or items[at + 1].text == "&":
+    # The number right after `first` when only range joiners stand between them ("2650__2644").
+    at = items.index(first) + 1
+    if at >= len(items) or items[at].text == "&":
         return None  # "1.5630 & 1.5530": two entries, not one zone
-    if items[at + 1].kind in JOINERS and items[at + 2].kind == "num":
-        return items[at + 2]
+    while at < len(items) and items[at].kind in JOINERS:
+        at += 1
+    if at > items.index(first) + 1 and at < len(items) and items[at].kind == "num":
+        return items[at]
     return None
 
 
@@ -82,7 +88,9 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
             return
     block.entry = first.value
     block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
-    block.positional = len(rest) == 2 and not any(i.kind in JOINERS for i in items)
+    unjoined = not any(i.kind in JOINERS for i in items)
+    block.positional = len(rest) == 2 and unjoined
+    block.entry_pair = len(rest) == 1 and unjoined and price_like(rest[0].value, first.value)
     _extras(block, rest)
 
 

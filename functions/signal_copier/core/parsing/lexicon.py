@@ -28,6 +28,8 @@ REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
 _LOW_RANK = ("filler",)
 _NOT_PHRASES = ("language", "symbols")
+# Phrases whose concept is to be no concept: "closing price" is prose, not the verb "close".
+_KINDS = {"prose": "w"}
 
 Phrase = tuple[str, ...]
 PhraseIndex = dict[str, list[tuple[Phrase, str]]]
@@ -82,7 +84,7 @@ def load() -> Lexicon:
                     continue
                 if (key in _LOW_RANK) == low:
                     for phrase in phrases:
-                        _add(concepts, split_phrase(phrase), key)
+                        _add(concepts, split_phrase(phrase), _KINDS.get(key, key))
     for data in languages:
         for key, phrases in data.items():
             if key.startswith(REASON_PREFIX):

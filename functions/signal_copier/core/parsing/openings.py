@@ -9,16 +9,32 @@ from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
 
+AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
+_WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
+
 
 def _side(block: Block) -> tuple[Side | None, bool, str]:
     strong = {side for side, word in block.sides.items() if word}
     if len(strong) > 1:
-        return None, False, "conflicting_sides"
+        return None, False, AMBIGUOUS
     if strong:
         return strong.pop(), True, ""
     if len(block.sides) == 1:
         return next(iter(block.sides)), False, ""
-    return None, False, "no_side" if not block.sides else "conflicting_sides"
+    return None, False, "no_side" if not block.sides else AMBIGUOUS
+
+
+def _zone(block: Block) -> None:
+    # "BUY NOW: 2318 2314", "Entry Targets: 1) 61200.5 2) 59850.0": two entry prices side by side
+    # are the zone's two edges, once labelled exits show the levels are read.
+    exits = block.sl is not None or block.tps
+    if block.entry is None or len(block.extra_entries) != 1 or not exits:
+        return
+    if block.entry_pair or block.entry_list:
+        other = block.extra_entries.pop()
+        block.entry_range = (min(block.entry, other), max(block.entry, other))
+        block.explain.append(f'"{block.entry} {other}" → entry_range (two edges)')
+        block.entry = None
 
 
 def _refusal(block: Block, context: Context, strong: bool) -> str:
@@ -123,16 +139,20 @@ def build(block: Block, context: Context) -> tuple[Signal | None, str]:
     if block.symbol is None:
         return None, "no_symbol"
     if block.symbol_conflict:
-        return None, "ambiguous_symbol"
+        return None, AMBIGUOUS
     side, strong, why = _side(block)
     if side is None:
         return None, why
     _positional(block, side)
+    _zone(block)
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
     found = flags(side, block) + scale
     if refusal or (not strong and found):
         return None, refusal or "no_side"
+    if block.side_labels and _WRONG_SIDE.intersection(found):
+        # A side word was read as a level label: that holds only if the levels agree with it.
+        return None, AMBIGUOUS
     return _signal(block, side, found), ""
 
 

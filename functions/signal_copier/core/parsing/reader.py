@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from signal_copier.core.model import OrderType, Side
-from signal_copier.core.parsing import fields
+from signal_copier.core.parsing import fields, layout
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.tokens import Item
 
@@ -23,7 +23,7 @@ _VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
 _LEVEL_UNITS = ("", "pips")
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
-_STOPPERS = ("w", "noise", "close", "cancel", "move", "hit", "breakeven")  # end a field's values
+_STOPPERS = ("w", "noise", "sym_label", "close", "cancel", "move", "hit", "breakeven", "protect")
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
@@ -36,6 +36,8 @@ class Reader:
         self.field: str | None = None
         self.buffer: list[Item] = []
         self.label: Item | None = None
+        self.resume: tuple[str | None, Item | None] = (None, None)  # the field a list continues
+        self.labels: set[int] = set()  # where a side or close word labelled a level list
 
     @property
     def block(self) -> Block:
@@ -78,13 +80,17 @@ class Reader:
         elif field == "sl":
             fields.read_sl(block, buffer, text)
         elif field == "head" or field == "entry":
+            block.entry_list |= buffer[0].unit == "idx"
             fields.read_entry(block, buffer, text or "@")
         elif field == "extra":
             fields.read_entry(block, buffer, text)
 
     def _number(self, _at: int, item: Item) -> None:
         field, block = self.field, self.blocks[-1]  # a value field's numbers are buffered by read
-        if field == "lot" and block.lot is None and not item.unit:
+        if field is None and item.unit == "idx" and self.resume[0] is not None:
+            self._start(*self.resume)  # "2) 63500": the list under the last label goes on
+            self.buffer.append(item)
+        elif field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
         elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
@@ -99,6 +105,7 @@ class Reader:
         if self.field == "tp" and self.label is not None and self._index_only():
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
         if self.field in _SKIPPING or self._first_level() is not None:
+            self.resume = (self.field, self.label) if self.field in _VALUE_FIELDS else (None, None)
             self._start(None)
 
     def _first_level(self) -> Item | None:
@@ -139,6 +146,8 @@ class Reader:
         if self.buffer:
             self._flush()
         block = self.blocks[-1]
+        if strong and block.sides and self._side_label(at, item, side):
+            return
         if strong and block.has_levels:
             symbol = self._symbol_ahead(at)
             if symbol is not None and symbol != block.symbol:
@@ -154,6 +163,28 @@ class Reader:
         if strong:
             self._start("head", item)
 
+    def _side_label(self, at: int, item: Item, side: Side) -> bool:
+        # Under a signal, a side word that opens a level list labels it: "Buy: 0.52" under a LONG
+        # is its entry, "Sell: 0.54, 0.56" its targets (checked against the levels at the end).
+        block = self.blocks[-1]
+        own = [s for s, word in block.sides.items() if word]
+        if len(own) != 1 or not layout.heads_level_list(self.items, at):
+            return False
+        if side is own[0]:
+            if block.entry is not None or block.entry_range is not None:
+                return False
+            self._start("entry", item)
+        else:
+            self._exit_label(at, item, f'"{item.text}" → targets of the {own[0]!s}')
+        return True
+
+    def _exit_label(self, at: int, item: Item, why: str) -> None:
+        block = self.blocks[-1]
+        block.side_labels = True
+        block.explain.append(why)
+        self.labels.add(at)
+        self._start("tp", Item("tp", item.text))
+
     def _symbol_ahead(self, at: int) -> str | None:
         for item in self.items[at + 1 :]:
             if item.kind == "nl":
@@ -162,22 +193,32 @@ class Reader:
                 return item.raw
         return None
 
-    def _symbol(self, _at: int, item: Item) -> None:
+    def _symbol(self, at: int, item: Item) -> None:
         if self.buffer:
             self._flush()
         block = self.blocks[-1]
-        if block.symbol is None:
-            block.symbol = item.raw
-        elif item.raw != block.symbol:
-            if block.has_levels:
-                self.blocks.append(Block(symbol=item.raw))
-            else:
-                block.symbol_conflict = True
+        named = layout.attached(self.items, at)
+        if block.symbol is None or item.raw == block.symbol:
+            if block.symbol is None and block.has_levels and not named:
+                block.explain.append(f'"{item.text}" → mentioned after the levels: not the symbol')
+                return
+            block.symbol, block.symbol_attached = item.raw, block.symbol_attached or named
+        elif block.has_levels:
+            if not named:
+                return  # "GOLD SELL … ⏎ DXY is pumping, EURUSD also weak": prose after a signal
+            self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
+        elif named == block.symbol_attached:
+            block.symbol_conflict = True
+        elif named:
+            block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} names the signal')
+            block.symbol, block.symbol_attached = item.raw, True
+        else:
+            return  # a coin mentioned in prose beside the signal's own symbol
         self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
         if self.field in (None, "skip", "head"):
             self._start("head", None)
 
-    def _other(self, _at: int, item: Item) -> None:
+    def _other(self, at: int, item: Item) -> None:
         kind, block = item.kind, self.blocks[-1]
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
@@ -188,6 +229,9 @@ class Reader:
         elif kind == "tp_open" and self.field == "tp":
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
+        elif kind == "close" and block.sides and layout.heads_level_list(self.items, at):
+            self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
+            return
         elif kind in _STOPPERS:
             if self.field in _VALUE_FIELDS and self._first_level() is not None:
                 self._start(None if self.field in ("sl", "tp") else self.field)
