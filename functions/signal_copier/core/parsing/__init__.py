@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from signal_copier.core.model import Parse
-from signal_copier.core.parsing import commands, openings, reasons
+from dataclasses import replace
+
+from signal_copier.core.model import Command, Parse, Scope
+from signal_copier.core.parsing import commands, openings, prelude, reasons
 from signal_copier.core.parsing.context import read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
+from signal_copier.core.parsing.normalize import MAX_CHARS
 from signal_copier.core.parsing.reader import Reader
-from signal_copier.core.parsing.tokens import scan
+from signal_copier.core.parsing.tokens import Item, scan
 
 __all__ = ["parse", "to_label"]
 
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
+_MOVERS = frozenset({"move", "protect"})
 
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
+    text, position = prelude.position_id(prelude.strip_header(text[:MAX_CHARS]))
     scanned = scan(text)
     reader = Reader(scanned.items)
     blocks = reader.read()
     context = read_context(scanned, reader.labels)
+    movers = any(item.kind in _MOVERS for item in scanned.items)
     signals, explain, refusals = [], [], []
     unsafe = False
     for block in blocks:
         signal, why = openings.build(block, context)
         if signal is not None:
-            signals.append(signal)
+            signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)
-        elif block.has_levels and _signal_like(block, why):
+        elif block.has_levels and _signal_like(block, why, movers):
             refusals.append(why)
             unsafe = True
     if signals:
@@ -38,8 +44,7 @@ def parse(text: str) -> Parse:
     if command is None and not unsafe:
         command = commands.read_leading_command(text, scanned.items)
     if command is not None:
-        lines = tuple(f'"{i.text}" → {i.kind}' for i in scanned.items if i.kind not in _QUIET)
-        return Parse(command=command, reason=command.action.value, explain=lines)
+        return _command(command, position, scanned.items)
     reason = refusals[0] if refusals else reasons.classify(scanned)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
@@ -47,11 +52,21 @@ def parse(text: str) -> Parse:
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})
 
 
-def _signal_like(block: Block, why: str) -> bool:
-    # Levels plus a side (or a symbol and a stop): a signal we could not complete, so say why.
+def _command(command: Command, position: str | None, items: list[Item]) -> Parse:
+    if position is not None:  # a bot's update names its own position
+        command = replace(command, scope=Scope.POSITION, position_id=position)
+    lines = [f'"{i.text}" → {i.kind}' for i in items if i.kind not in _QUIET]
+    if position is not None:
+        lines.append(f'"{position}" → position_id')
+    return Parse(command=command, reason=command.action.value, explain=tuple(lines))
+
+
+def _signal_like(block: Block, why: str, movers: bool) -> bool:
+    # Levels plus a side (or a symbol and a stop with no verb that moves it): a signal we could not
+    # complete, so say why. "EURUSD⏎Set SL: 1.0870" moves a stop, so it may be a follow-up.
     if why not in _STRUCTURAL:
         return False
-    return bool(block.sides) or (block.symbol is not None and block.sl is not None)
+    return bool(block.sides) or (block.symbol is not None and block.sl is not None and not movers)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:

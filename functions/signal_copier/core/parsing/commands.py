@@ -8,11 +8,11 @@ from itertools import pairwise
 from operator import attrgetter
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import TABLE, Item, scan
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
-_SILENT = frozenset({"num", "nl", "p", "date", "list"})
+_SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -24,12 +24,14 @@ _IMPERATIVES = frozenset({"close", "cancel"})
 # A clause after the command may explain it ("price is moving against us") but not undo it.
 _UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
 _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
-_CLAUSE_MARKS = ",;!✅☑✔.\n\t "
-_CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
+_CLAUSE_MARKS = ",;!✅☑✔❌.\n\t "
+_CLAUSE_END = re.compile(r"[,;!✅☑✔❌\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
 _TEN = Decimal(10)
 _KIND = attrgetter("kind")
-_LEADING_QUIET = _SILENT | {"filler"}
+_LEADING_QUIET = _SILENT | {"filler", "sym"}  # "#SOL/USDT Cancelled ❌": the symbol leads
+_MOVERS = ("sl", "move", "protect")  # "SL to entry", "move to BE", "secure at breakeven"
+_UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
 
 
 def _words(items: list[Item]) -> list[Item] | None:
@@ -74,15 +76,19 @@ def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
     return None
 
 
-def _sl_to_entry(items: list[Item], alone: bool) -> bool:
-    # "SL to entry" / "move to BE": an entry word after the SL or verb, with no price after it.
-    mover = next((i for i, it in enumerate(items) if it.kind in ("sl", "move")), None)
-    start = 0 if mover is None else mover + 1
-    for at in range(start, len(items)):
+def _sl_to_entry(items: list[Item]) -> bool:
+    # "SL to entry" / "move to BE" / "secure at breakeven": an entry word after the stop or a verb
+    # that moves it, with no price after it. "SL hit at entry" reports; "Breakeven ✅" alone tells.
+    mover = next(
+        (i for i, it in enumerate(items) if it.kind in _MOVERS and not _reported(items, i)), None
+    )
+    if mover is None:
+        return False
+    for at in range(mover + 1, len(items)):
         if items[at].kind in _ENTRY_WORDS:
             following = next((it for it in items[at + 1 :] if it.kind != "p"), None)
             if following is None or following.kind != "num":
-                return mover is not None or (alone and len(_words(items) or ()) <= 2)
+                return True
     return False
 
 
@@ -126,14 +132,16 @@ def _reported(items: list[Item], at: int) -> bool:
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
     if "close" in map(_KIND, items):
-        items = _verbs(items)
-    words = _words(items)
+        items = _verbs(_unsaid(items))
+        if _level_list(items):
+            return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
+    words = _words(_tickers(items))
     if words is None:
         return None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
-        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close"), alone=False) else None
+        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close")) else None
         return Command(
             action=Action.CLOSE,
             scope=scope,
@@ -152,6 +160,8 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     if not _imperative(items):
         return None
     head, rest = _first_clause(text)
+    while rest and not _imperative(scan(head).items) and _quiet(scan(head).items):
+        head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
     items = scan(head).items
     if not rest or not _imperative(items):
         return None
@@ -164,6 +174,10 @@ def _imperative(items: list[Item]) -> bool:
     # "Order cancelled, price ran away": filler words ("the", "order") may stand before the verb.
     first = next((item for item in _verbs(items) if item.kind not in _LEADING_QUIET), None)
     return first is not None and first.kind in _IMPERATIVES
+
+
+def _quiet(items: list[Item]) -> bool:
+    return all(item.kind in _LEADING_QUIET for item in items)
 
 
 def _first_clause(text: str) -> tuple[str, str]:
@@ -187,6 +201,44 @@ def _near(items: list[Item], at: int) -> bool:
     return target is not None and target.kind in _NEAR_TARGETS
 
 
+def _unsaid(items: list[Item]) -> list[Item]:
+    # "SL to entry, don't close": a negated close is no instruction; what else is said stands.
+    kept: list[Item] = []
+    for item in items:
+        if item.kind == "close":
+            back = len(kept)
+            while back and kept[back - 1].kind in _UNSAID:
+                back -= 1
+            if back and kept[back - 1].kind == "negation":
+                del kept[back - 1 :]
+                continue
+        kept.append(item)
+    return kept
+
+
+def _level_list(items: list[Item]) -> bool:
+    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
+    prices = 0
+    for item in items[at + 1 :]:
+        if item.kind == "num" and not item.unit:
+            prices += "." in item.raw or item.value > _TEN  # not the "1/2" of "close 1/2"
+        elif item.kind not in ("join", "list"):
+            break
+    return prices >= 2
+
+
+def _tickers(items: list[Item]) -> list[Item]:
+    # "close eth": in a short follow-up a lower-case coin ticker still names the coin.
+    if not any(item.kind == "w" and item.text.lower() in TABLE.crypto_bare for item in items):
+        return items
+    return [
+        Item("sym", item.text, raw=item.text.upper() + "USD")
+        if item.kind == "w" and item.text.lower() in TABLE.crypto_bare
+        else item
+        for item in items
+    ]
+
+
 def _after(items: list[Item], kind: str) -> list[Item]:
     at = next(i for i, item in enumerate(items) if item.kind == kind)
     return items[at + 1 :]
@@ -198,7 +250,7 @@ def _modify(
     anchor = None
     if _sl_to_tp1(items):
         anchor = SlAnchor.TP1
-    elif _sl_to_entry(items, alone=True):
+    elif _sl_to_entry(items):
         anchor = SlAnchor.ENTRY
     sl, tps = _levels(items, words)
     if anchor is None and sl is None and not tps:

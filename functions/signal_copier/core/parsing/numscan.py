@@ -19,6 +19,7 @@ _NEWER_FIRST = "←⬅⟵"  # "SL: 3391.20 ← 3402.75": the number after the ar
 _OLDER_FIRST = "→➡⟶"  # "SL: 2630.00 → 2641.50": the number before the arrow is the old value
 _THOUSAND = Decimal(1000)
 _MAX_LIST_NUMBER = 20
+_MAX_SIDE_INDEX = 5
 
 
 @dataclass(slots=True, eq=False)
@@ -93,15 +94,16 @@ class NumberScanner:
 
     def _index_of(self, previous: Item, at: int, raw: str) -> bool:
         # "TP1", "T1", "Buy 2": the digits index the word before them; they are no price.
+        numbered = previous.kind in _NUMBERED and int(raw) <= _MAX_SIDE_INDEX  # not "Sell 86"
         if self.gaps[at]:
-            return previous.kind in _NUMBERED
+            return numbered
         if previous.kind in LABELS and not previous.unit:
             previous.unit = raw
             return True
         if previous.kind == "w" and previous.text in ("T", "t"):
             self.scan.items[-1] = Item("tp", previous.text, unit=raw)  # "T1 :2320 T2 : 2335"
             return True
-        return previous.kind in _NUMBERED
+        return numbered
 
     def _role(self, at: int, raw: str) -> str:
         # "1) 62010.5": a list number; "3391.20 ← 3402.75", "(was 1.0820)": a value replaced.

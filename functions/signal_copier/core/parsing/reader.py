@@ -23,7 +23,8 @@ _VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
 _LEVEL_UNITS = ("", "pips")
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
-_STOPPERS = ("w", "noise", "sym_label", "close", "cancel", "move", "hit", "breakeven", "protect")
+_STOPPERS = ("w", "noise", "sym_label", "back", "close", "cancel", "move", "hit", "breakeven")
+_EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
@@ -197,26 +198,34 @@ class Reader:
         if self.buffer:
             self._flush()
         block = self.blocks[-1]
-        named = layout.attached(self.items, at)
-        if block.symbol is None or item.raw == block.symbol:
-            if block.symbol is None and block.has_levels and not named:
-                block.explain.append(f'"{item.text}" → mentioned after the levels: not the symbol')
-                return
-            block.symbol, block.symbol_attached = item.raw, block.symbol_attached or named
+        if layout.attached(self.items, at):
+            self._named(item, block)
         elif block.has_levels:
-            if not named:
-                return  # "GOLD SELL … ⏎ DXY is pumping, EURUSD also weak": prose after a signal
-            self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
-        elif named == block.symbol_attached:
-            block.symbol_conflict = True
-        elif named:
-            block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} names the signal')
-            block.symbol, block.symbol_attached = item.raw, True
+            block.explain.append(f'"{item.text}" → mentioned after the levels: not the symbol')
+            return  # "GOLD SELL … ⏎ DXY is pumping, EURUSD also weak": prose after a signal
+        elif block.symbol_attached:
+            return  # a coin mentioned beside the signal's own symbol
         else:
-            return  # a coin mentioned in prose beside the signal's own symbol
+            block.mentioned.add(item.raw)  # two coins only mentioned: ambiguous (see openings)
+            block.symbol = block.symbol or item.raw
         self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
         if self.field in (None, "skip", "head"):
             self._start("head", None)
+
+    def _named(self, item: Item, block: Block) -> None:
+        # A symbol that names the signal: it fills the block, replaces a mere mention, starts the
+        # next signal after levels were read, or competes with another named one.
+        if block.symbol is None or item.raw == block.symbol or not block.symbol_attached:
+            if block.symbol is not None and block.symbol != item.raw and block.has_levels:
+                self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
+                return
+            if block.symbol is not None and block.symbol != item.raw:
+                block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} is named')
+            block.symbol, block.symbol_attached = item.raw, True
+        elif block.has_levels:
+            self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
+        else:
+            block.symbol_conflict = True
 
     def _other(self, at: int, item: Item) -> None:
         kind, block = item.kind, self.blocks[-1]
@@ -229,7 +238,7 @@ class Reader:
         elif kind == "tp_open" and self.field == "tp":
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
-        elif kind == "close" and block.sides and layout.heads_level_list(self.items, at):
+        elif kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
             self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
             return
         elif kind in _STOPPERS:
