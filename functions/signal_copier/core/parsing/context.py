@@ -15,6 +15,7 @@ SIDE_WORDS = frozenset(
     f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
 )
 _UNDOING = frozenset({"conditional", "negation"})
+_CLAUSE_DONE = frozenset({"nl", "p", "sl", "tp"})  # the entry's clause is over
 _REPORTS = frozenset({"closed", "recap"})  # "closed +50 pips", "yesterday's results"
 # "activated", "triggered": a pending order filled, which says nothing against the signal.
 _STATUS = frozenset(
@@ -82,16 +83,25 @@ def _hit_told(items: list[Item]) -> bool:
 
 
 def _side_undone(items: list[Item]) -> bool:
-    # "If gold breaks 2670, buy ...": the side only holds once the condition is met.
+    # "If gold breaks 2670, buy ...": the side only holds once the condition is met; so too
+    # "Buy gold between 2310 and 2315 if price dips, SL ..." (a condition before the exits).
     # "Don't SELL GOLD 2668 ...": the first side is negated.
     before = ""
+    sided = False
     for item in items:
         kind = item.kind
-        if kind in SIDE_WORDS:
-            return before == "negation"
-        if kind == "conditional":
+        if sided:
+            if kind in _CLAUSE_DONE:
+                return False
+            if kind == "conditional":
+                return True
+        elif kind in SIDE_WORDS:
+            if before == "negation":
+                return True
+            sided = True
+        elif kind == "conditional":
             return True
-        if kind != "filler":
+        elif kind != "filler":
             before = kind
     return False
 

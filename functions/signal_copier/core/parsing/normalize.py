@@ -126,7 +126,8 @@ def _unconfuse(word: str, known: Callable[[str], bool]) -> str:
     mixed = any("a" <= c.lower() <= "z" for c in word)
     if mixed and mapped.isascii():
         return mapped
-    return mapped if mapped.isascii() and known(mapped.lower()) else word
+    # A one-letter word is a word of its own script ("б/у", "в", "с"), never a look-alike.
+    return mapped if len(word) > 1 and mapped.isascii() and known(mapped.lower()) else word
 
 
 def _replace(match: re.Match[str]) -> str:

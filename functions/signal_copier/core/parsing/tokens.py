@@ -17,6 +17,7 @@ _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
+_STOP = Item("p", ".")
 
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
 # reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
@@ -93,12 +94,21 @@ class _Scanner(numscan.NumberScanner):
             self.gaps[0] = " "  # the first token is glued to nothing
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
+        # Where a sentence ends between two tokens ("vs BTC. Trade: SHORT SOL/USDT"): the gap
+        # holds no token, so the sentence end becomes an item of its own.
+        self.breaks = (
+            {at for at, gap in enumerate(self.gaps) if ". " in gap or "! " in gap}
+            if ". " in norm or "! " in norm
+            else None
+        )
 
     def run(self) -> Scan:
-        raws, items, known = self.raws, self.scan.items, _READINGS.get
+        raws, items, known, breaks = self.raws, self.scan.items, _READINGS.get, self.breaks
         append, at, count = items.append, 0, len(raws)
         while at < count:
             raw = raws[at]
+            if breaks is not None and at in breaks:
+                append(_STOP)
             reading = known(raw)
             if reading is None:
                 if raw[0].isdecimal():
