@@ -16,6 +16,12 @@ SIDE_WORDS = frozenset(
 )
 _UNDOING = frozenset({"conditional", "negation"})
 _CLAUSE_DONE = frozenset({"nl", "p", "sl", "tp"})  # the entry's clause is over
+# Hedges that make the side's own clause an idea rather than an order ("will" and "looking" do not:
+# "Gold will fly, BUY NOW ...").
+_IDEAS = frozenset(
+    {"idea", "possible", "potential", "could", "might", "may", "maybe", "expect", "expecting"}
+    | {"watch", "watching", "analysis", "outlook", "scenario", "forecast", "prediction"}
+)
 _REPORTS = frozenset({"closed", "recap"})  # "closed +50 pips", "yesterday's results"
 # "activated", "triggered": a pending order filled, which says nothing against the signal.
 _STATUS = frozenset(
@@ -84,24 +90,31 @@ def _hit_told(items: list[Item]) -> bool:
 
 def _side_undone(items: list[Item]) -> bool:
     # "If gold breaks 2670, buy ...": the side only holds once the condition is met; so too
-    # "Buy gold between 2310 and 2315 if price dips, SL ..." (a condition before the exits).
+    # "Buy gold between 2310 and 2315 if price dips, SL ..." (a condition before the exits), and
+    # "EURUSD long idea for next week, entry ..." (an idea, told in the side's own clause).
     # "Don't SELL GOLD 2668 ...": the first side is negated.
     before = ""
-    sided = False
+    sided = idea = False
     for item in items:
         kind = item.kind
-        if sided:
+        if kind == "hedge" and item.text.lower() in _IDEAS:
+            if sided:
+                return True
+            idea = True
+        elif sided:
             if kind in _CLAUSE_DONE:
                 return False
             if kind == "conditional":
                 return True
         elif kind in SIDE_WORDS:
-            if before == "negation":
+            if before == "negation" or idea:
                 return True
             sided = True
         elif kind == "conditional":
             return True
-        elif kind != "filler":
+        elif kind == "nl":
+            idea = False
+        if kind != "filler":
             before = kind
     return False
 

@@ -34,7 +34,7 @@ class Block:
     symbol_conflict: bool = False
     symbol_attached: bool = False  # named by a header or its side word, not only in prose
     mentioned: set[str] = field(default_factory=set)  # symbols only mentioned before the levels
-    side_labels: bool = False  # a side or close word labelled a level list ("Sell: 0.54, 0.56")
+    side_labels: bool = False  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
     entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
     entry_list: bool = False  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
     positional: bool = False  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels

@@ -150,8 +150,9 @@ def build(block: Block, context: Context) -> tuple[Signal | None, str]:
     found = flags(side, block) + scale
     if refusal or (not strong and found):
         return None, refusal or "no_side"
-    if block.side_labels and _WRONG_SIDE.intersection(found):
-        # A side word was read as a level label: that holds only if the levels agree with it.
+    if block.side_labels and (block.sl is None or _WRONG_SIDE.intersection(found)):
+        # The other side's word was read as the targets' label ("Sell: 0.54" under a LONG): that
+        # holds only if a stop agrees with it, or "Buy: 2650⏎Sell: 2670" may be two orders.
         return None, AMBIGUOUS
     return _signal(block, side, found), ""
 

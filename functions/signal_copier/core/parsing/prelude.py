@@ -11,7 +11,8 @@ _HEADER = re.compile(
 # "Position: 9a1f02c4", "Ticket: 50311877", "positionId=48213377": an id, not levels. It holds a
 # digit (so "Order: BUY STOP" is no id) and is at least four characters long.
 _POSITION = re.compile(
-    r"\b(?:position|ticket|deal)(?:[ _]?(?:id|no\.?|number))?[ \t]*[:#=][ \t]*"
+    r"\b(?:position|ticket|deal)(?:[ _]?(?:id|no\.?|number))?"
+    r"(?:[ \t]*[:#=][ \t]*|[ \t]+(?=\d{5,}\b))"  # "Ticket: 5031", "Ticket 50311877"
     r"(?=[0-9a-z_-]*\d)([0-9a-z][0-9a-z_-]{3,40})\b",
     re.IGNORECASE,
 )

@@ -176,12 +176,12 @@ class Reader:
                 return False
             self._start("entry", item)
         else:
+            block.side_labels = True
             self._exit_label(at, item, f'"{item.text}" → targets of the {own[0]!s}')
         return True
 
     def _exit_label(self, at: int, item: Item, why: str) -> None:
         block = self.blocks[-1]
-        block.side_labels = True
         block.explain.append(why)
         self.labels.add(at)
         self._start("tp", Item("tp", item.text))
