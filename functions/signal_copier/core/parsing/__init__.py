@@ -26,7 +26,6 @@ def parse(text: str) -> Parse:
     reader = Reader(scanned.items)
     blocks = reader.read()
     context = read_context(scanned, reader.labels)
-    movers = any(item.kind in _MOVERS for item in scanned.items)
     signals, explain, refusals = [], [], []
     unsafe = False
     for block in blocks:
@@ -34,7 +33,7 @@ def parse(text: str) -> Parse:
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)
-        elif block.has_levels and _signal_like(block, why, movers):
+        elif block.has_levels and _signal_like(block, why, scanned.items):
             refusals.append(why)
             unsafe = True
     if signals:
@@ -61,12 +60,16 @@ def _command(command: Command, position: str | None, items: list[Item]) -> Parse
     return Parse(command=command, reason=command.action.value, explain=tuple(lines))
 
 
-def _signal_like(block: Block, why: str, movers: bool) -> bool:
+def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
     # Levels plus a side (or a symbol and a stop with no verb that moves it): a signal we could not
     # complete, so say why. "EURUSD⏎Set SL: 1.0870" moves a stop, so it may be a follow-up.
     if why not in _STRUCTURAL:
         return False
-    return bool(block.sides) or (block.symbol is not None and block.sl is not None and not movers)
+    if block.sides:
+        return True
+    if block.symbol is None or block.sl is None:
+        return False
+    return not any(item.kind in _MOVERS for item in items)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:

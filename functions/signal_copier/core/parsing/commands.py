@@ -229,7 +229,11 @@ def _level_list(items: list[Item]) -> bool:
 
 def _tickers(items: list[Item]) -> list[Item]:
     # "close eth": in a short follow-up a lower-case coin ticker still names the coin.
-    if not any(item.kind == "w" and item.text.lower() in TABLE.crypto_bare for item in items):
+    bare = TABLE.crypto_bare
+    for item in items:
+        if item.kind == "w" and item.text.lower() in bare:
+            break
+    else:
         return items
     return [
         Item("sym", item.text, raw=item.text.upper() + "USD")

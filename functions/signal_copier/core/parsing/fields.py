@@ -33,6 +33,7 @@ class Block:
     lot: Decimal | None = None
     symbol_conflict: bool = False
     symbol_attached: bool = False  # named by a header or its side word, not only in prose
+    symbol_at: int = -1  # where the symbol stood while nothing contested it (checked lazily)
     mentioned: set[str] = field(default_factory=set)  # symbols only mentioned before the levels
     side_labels: bool = False  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
     entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
@@ -59,12 +60,12 @@ def _plain(items: list[Item]) -> list[Item]:
 
 def _joined(items: list[Item], first: Item) -> Item | None:
     # The number right after `first` when only range joiners stand between them ("2650__2644").
-    at = items.index(first) + 1
+    start = at = items.index(first) + 1
     if at >= len(items) or items[at].text == "&":
         return None  # "1.5630 & 1.5530": two entries, not one zone
     while at < len(items) and items[at].kind in JOINERS:
         at += 1
-    if at > items.index(first) + 1 and at < len(items) and items[at].kind == "num":
+    if at > start and at < len(items) and items[at].kind == "num":
         return items[at]
     return None
 
@@ -89,9 +90,9 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
             return
     block.entry = first.value
     block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
-    unjoined = not any(i.kind in JOINERS for i in items)
-    block.positional = len(rest) == 2 and unjoined
-    block.entry_pair = len(rest) == 1 and unjoined and price_like(rest[0].value, first.value)
+    if 0 < len(rest) < 3 and not any(i.kind in JOINERS for i in items):
+        block.positional = len(rest) == 2
+        block.entry_pair = len(rest) == 1 and price_like(rest[0].value, first.value)
     _extras(block, rest)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -71,8 +72,9 @@ def _read_languages() -> list[dict[str, Any]]:
     return [json.loads(folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
 
 
+@cache
 def load() -> Lexicon:
-    """Build the lexicon from the package's language files."""
+    """Build the lexicon from the package's language files (once)."""
     languages = _read_languages()
     concepts: PhraseIndex = {}
     reasons: PhraseIndex = {}

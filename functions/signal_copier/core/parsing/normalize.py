@@ -62,7 +62,8 @@ _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
 _KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
 # Each pattern starts with a character class so the engine can skip ahead (linear, fast).
 _SL_TP_DOTTED = re.compile(r"([stST])(?<![^\W\d_][stST])\s?[.\-/]\s?([lpLP])(?![^\W\d_])")
-_LETTER_DASH = re.compile(r"[\-/](?<=[^\W\d_][\-/])(?=[^\W\d_])")
+_LETTER_DASH = re.compile(r"-(?<=[^\W\d_]-)(?=[^\W\d_])")
+_LETTER_SLASH = re.compile(r"/(?<=[^\W\d_]/)(?=[^\W\d_])")
 _E_LABEL = re.compile(r"(?im)^[ ]*e[ ]*(?=[:@])")
 _DATE = re.compile(
     r"\d(?<![\d.]\d)\d?[/-]\d\d?[/-](?:19|20)\d\d(?!\d)|(?:19|20)\d\d[/-]\d\d?[/-]\d\d?(?!\d)"
@@ -94,16 +95,16 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _SHORTCODE.sub(_shortcode, text)
     if _ANY_HINT.search(text):
         text = _rewrite(text)
-    if "-" in text or "/" in text:
-        text = _LETTER_DASH.sub(_letter_dash, text)
-    if "->" in text or "<-" in text:
-        text = text.replace("->", " → ").replace("<-", " ← ")
+    # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
+    if "-" in text:
+        text = _LETTER_DASH.sub(" ", text)
+        if "->" in text:
+            text = text.replace("->", " → ")
+    if "/" in text:
+        text = _LETTER_SLASH.sub(SLASH, text)
+    if "<-" in text:
+        text = text.replace("<-", " ← ")
     return text
-
-
-def _letter_dash(match: re.Match[str]) -> str:
-    # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash is kept as a gap mark.
-    return " " if match.group() == "-" else SLASH
 
 
 def _rewrite(text: str) -> str:

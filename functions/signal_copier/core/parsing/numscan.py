@@ -20,6 +20,8 @@ _OLDER_FIRST = "→➡⟶"  # "SL: 2630.00 → 2641.50": the number before the a
 _THOUSAND = Decimal(1000)
 _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
+_PLAIN_GAPS = frozenset({"", " "})
+_INDEXED = LABELS | _NUMBERED | {"w"}  # words a glued or spaced digit may index
 
 
 @dataclass(slots=True, eq=False)
@@ -48,6 +50,14 @@ class Scan:
 
 
 _LIST = Item("list", ",")
+_CONCEPTS = lexicon.load().concepts
+_UNIT_STARTS = frozenset(
+    first
+    for first, entries in _CONCEPTS.items()
+    if any(value in _UNIT_CONCEPTS for _, value in entries)
+)
+_UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
+_UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
 
 
 class NumberScanner:
@@ -57,15 +67,13 @@ class NumberScanner:
     words: list[str]
     raws: list[str]
     gaps: list[str]
-    concepts: lexicon.PhraseIndex
-    unit_starts: frozenset[str]
-    unit_next: frozenset[str]
-    unit_after: frozenset[str]
 
     def _number(self, at: int, raw: str) -> int:
         items, gaps = self.scan.items, self.gaps
-        if items and len(raw) <= 2 and raw.isdigit() and self._index_of(items[-1], at, raw):
-            return at + 1
+        if items and len(raw) <= 2 and raw.isdigit():
+            previous = items[-1]
+            if previous.kind in _INDEXED and self._index_of(previous, at, raw):
+                return at + 1
         values = read_numbers(raw)
         if values is None:
             items.append(Item("date", raw))
@@ -74,8 +82,8 @@ class NumberScanner:
         after = words[nxt] if nxt < len(words) else ""
         # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
         if not gaps[at] or (
-            (after in self.unit_after or after[:3] == "pip")
-            and (not gaps[nxt] or after in self.unit_next)
+            (after in _UNIT_AFTER or after[:3] == "pip")
+            and (not gaps[nxt] or after in _UNIT_NEXT)
         ):
             unit, nxt = self._unit(at)
             self.scan.perpetual |= unit == "lev"
@@ -84,12 +92,15 @@ class NumberScanner:
                 values, unit = tuple(value * _THOUSAND for value in values), ""
         else:  # the common case: no unit word next ("⏎", "-", "sl")
             unit = "signed" if at and words[at - 1] == "+" else ""
-        if not unit:
+        if not unit and (
+            gaps[at] not in _PLAIN_GAPS or (items and items[-1].kind == "was") or len(raw) <= 2
+        ):
             unit = self._role(at, raw)
         items.append(Item("num", raw, values[0], raw, unit))
-        for value in values[1:]:
-            items.append(_LIST)
-            items.append(Item("num", raw, value, raw, unit))
+        if len(values) > 1:
+            for value in values[1:]:
+                items.append(_LIST)
+                items.append(Item("num", raw, value, raw, unit))
         return nxt
 
     def _index_of(self, previous: Item, at: int, raw: str) -> bool:
@@ -132,9 +143,9 @@ class NumberScanner:
         if nxt >= len(words):
             return ("signed" if before == "+" else ""), nxt
         after = words[nxt]
-        if after not in self.unit_after and after[:3] != "pip":  # the common case: "⏎", "-", "sl"
+        if after not in _UNIT_AFTER and after[:3] != "pip":  # the common case: "⏎", "-", "sl"
             return ("signed" if before == "+" else ""), nxt
-        concept = lexicon.match(self.concepts, words, nxt) if after in self.unit_starts else None
+        concept = lexicon.match(_CONCEPTS, words, nxt) if after in _UNIT_STARTS else None
         name, span = concept or ("", 1)
         if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
             return "pips", nxt + span
@@ -160,16 +171,3 @@ class NumberScanner:
             and self.raws[following].isdecimal()
             and len(self.raws[following]) == 2
         )
-
-
-def unit_words(concepts: lexicon.PhraseIndex) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the words that can start a unit after a number, and those that may stand apart."""
-    starts = frozenset(
-        first
-        for first, entries in concepts.items()
-        if any(value in _UNIT_CONCEPTS for _, value in entries)
-    )
-    return starts, starts | {"%", ":"}
-
-
-GLUED_AFTER = _GLUED_AFTER

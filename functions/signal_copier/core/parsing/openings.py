@@ -144,7 +144,8 @@ def build(block: Block, context: Context) -> tuple[Signal | None, str]:
     if side is None:
         return None, why
     _positional(block, side)
-    _zone(block)
+    if block.entry_pair or block.entry_list:
+        _zone(block)
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
     found = flags(side, block) + scale

@@ -26,6 +26,7 @@ _SKIP_WORDS = frozenset({"skip_line", "negation"})
 _STOPPERS = ("w", "noise", "sym_label", "back", "close", "cancel", "move", "hit", "breakeven")
 _EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
+_NO_RESUME: tuple[str | None, Item | None] = (None, None)
 
 
 class Reader:
@@ -37,7 +38,7 @@ class Reader:
         self.field: str | None = None
         self.buffer: list[Item] = []
         self.label: Item | None = None
-        self.resume: tuple[str | None, Item | None] = (None, None)  # the field a list continues
+        self.resume: tuple[str | None, Item | None] = _NO_RESUME  # the field a list continues
         self.labels: set[int] = set()  # where a side or close word labelled a level list
 
     @property
@@ -106,7 +107,7 @@ class Reader:
         if self.field == "tp" and self.label is not None and self._index_only():
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
         if self.field in _SKIPPING or self._first_level() is not None:
-            self.resume = (self.field, self.label) if self.field in _VALUE_FIELDS else (None, None)
+            self.resume = (self.field, self.label) if self.field in _VALUE_FIELDS else _NO_RESUME
             self._start(None)
 
     def _first_level(self) -> Item | None:
@@ -198,34 +199,49 @@ class Reader:
         if self.buffer:
             self._flush()
         block = self.blocks[-1]
-        if layout.attached(self.items, at):
-            self._named(item, block)
-        elif block.has_levels:
-            block.explain.append(f'"{item.text}" → mentioned after the levels: not the symbol')
-            return  # "GOLD SELL … ⏎ DXY is pumping, EURUSD also weak": prose after a signal
-        elif block.symbol_attached:
-            return  # a coin mentioned beside the signal's own symbol
-        else:
-            block.mentioned.add(item.raw)  # two coins only mentioned: ambiguous (see openings)
-            block.symbol = block.symbol or item.raw
+        if block.symbol is None and not block.has_levels:
+            # The first symbol: whether it names the signal is decided only if another competes.
+            block.symbol, block.symbol_at = item.raw, at
+            block.mentioned.add(item.raw)
+        elif item.raw == block.symbol:
+            if len(block.mentioned) > 1 and not self._settle(block):
+                block.symbol_attached = layout.attached(self.items, at)  # named after all
+        elif not self._contested(at, item, block):
+            return
         self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
         if self.field in (None, "skip", "head"):
             self._start("head", None)
 
-    def _named(self, item: Item, block: Block) -> None:
-        # A symbol that names the signal: it fills the block, replaces a mere mention, starts the
-        # next signal after levels were read, or competes with another named one.
-        if block.symbol is None or item.raw == block.symbol or not block.symbol_attached:
-            if block.symbol is not None and block.symbol != item.raw and block.has_levels:
+    def _settle(self, block: Block) -> bool:
+        if block.symbol_at >= 0:
+            block.symbol_attached = layout.attached(self.items, block.symbol_at)
+            block.symbol_at = -1
+        return block.symbol_attached
+
+    def _contested(self, at: int, item: Item, block: Block) -> bool:
+        # A symbol named by a header or its side word beats one only mentioned in prose; after the
+        # levels a named one starts the next signal, a mentioned one is prose ("DXY is pumping").
+        named = layout.attached(self.items, at)
+        if block.has_levels:
+            if not named:
+                block.explain.append(f'"{item.text}" → mentioned after the levels: not a symbol')
+                return False
+            if block.symbol is None:
+                block.symbol, block.symbol_attached = item.raw, True
+            else:
                 self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
-                return
-            if block.symbol is not None and block.symbol != item.raw:
-                block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} is named')
-            block.symbol, block.symbol_attached = item.raw, True
-        elif block.has_levels:
-            self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
-        else:
+            return True
+        held = self._settle(block)
+        if named and held:
             block.symbol_conflict = True
+        elif named:
+            block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} is named')
+            block.symbol, block.symbol_attached = item.raw, True
+        elif held:
+            return False  # a coin mentioned beside the signal's own symbol
+        else:
+            block.mentioned.add(item.raw)  # two coins only mentioned: ambiguous (see openings)
+        return True
 
     def _other(self, at: int, item: Item) -> None:
         kind, block = item.kind, self.blocks[-1]
@@ -238,10 +254,10 @@ class Reader:
         elif kind == "tp_open" and self.field == "tp":
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
-        elif kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
-            self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
-            return
         elif kind in _STOPPERS:
+            if kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
+                self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
+                return
             if self.field in _VALUE_FIELDS and self._first_level() is not None:
                 self._start(None if self.field in ("sl", "tp") else self.field)
         else:

@@ -17,11 +17,11 @@ _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
-_STOP = Item("p", ".")
+_FULL_STOP = "\u2024"  # a token no text holds once normalised (NFKC makes "․" a full stop)
 
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
 # reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
-_SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH = range(6)
+_SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH, _TICKER = range(7)
 _Reading = tuple[int, Item | None, lexicon.PhraseStart]
 
 
@@ -37,13 +37,14 @@ def _simple_words() -> dict[str, str]:
 
 
 _SIMPLE = _simple_words()
-_UNIT_STARTS, _UNIT_NEXT = numscan.unit_words(LEXICON.concepts)
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
-_UNIT_AFTER = _UNIT_NEXT | numscan.GLUED_AFTER  # any word after a number that can be its unit
 _PHRASES = lexicon.phrase_starts(LEXICON.concepts)
 _NO_PHRASE: lexicon.PhraseStart = (frozenset(), None)
 _READINGS_LIMIT = 50_000
-_READINGS: dict[str, _Reading] = {"\n": (_BREAK, None, _NO_PHRASE)}  # raw token → reading (memo)
+_READINGS: dict[str, _Reading] = {  # raw token → reading (memo)
+    "\n": (_BREAK, None, _NO_PHRASE),
+    _FULL_STOP: (_SHARED, Item("p", "."), _NO_PHRASE),
+}
 
 
 def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
@@ -60,10 +61,12 @@ def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
         found = symbols.read_symbol([word], [raw], [" "], 0, TABLE)
         if found is not None and not found.name.endswith(_SETTLED_LATER):
             return _SHARED, Item("sym", raw, raw=found.name)  # "gold", "EURUSD": the same anywhere
-        if found is not None or symbols.ticker_shaped(raw):
-            return _SYMBOLISH, None  # a pair or ticker whose reading depends on its neighbours
+        if found is not None:
+            return _SYMBOLISH, None  # a USDT pair: also marks the message as perpetual futures
     if word in LEXICON.concepts:
         return _PHRASE_WORD if is_word else _PHRASE_MARK, None
+    if is_word and symbols.ticker_shaped(raw) and word not in TABLE.not_tickers:
+        return _TICKER, None  # "APR" in "APR/USDT", "$ONDO", "Coin: ONDO", "XAUUSDBUY"
     if is_word:
         return _SHARED, Item("w", raw)
     return (_QUESTION if raw == "?" else _SHARED), None
@@ -71,18 +74,16 @@ def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
 
 def _reading(raw: str, word: str) -> _Reading:
     how, item = _read_token(raw, word)
-    found = how, item, _PHRASES.get(word, _NO_PHRASE)
+    phrase = _PHRASES.get(word, _NO_PHRASE)
+    if how == _PHRASE_WORD and phrase[1] is not None and phrase[1][0] not in LABELS:
+        item = Item(phrase[1][0], raw)  # its one-word reading, shared: only labels are amended
+    found = how, item, phrase
     if len(_READINGS) < _READINGS_LIMIT:
         _READINGS[raw] = found
     return found
 
 
 class _Scanner(numscan.NumberScanner):
-    concepts = LEXICON.concepts
-    unit_starts = _UNIT_STARTS
-    unit_next = _UNIT_NEXT
-    unit_after = _UNIT_AFTER
-
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
@@ -92,23 +93,28 @@ class _Scanner(numscan.NumberScanner):
         self.gaps = parts[:-1:2]
         if self.gaps:
             self.gaps[0] = " "  # the first token is glued to nothing
+        if ". " in norm or "! " in norm:
+            self._sentences()
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
-        # Where a sentence ends between two tokens ("vs BTC. Trade: SHORT SOL/USDT"): the gap
-        # holds no token, so the sentence end becomes an item of its own.
-        self.breaks = (
-            {at for at, gap in enumerate(self.gaps) if ". " in gap or "! " in gap}
-            if ". " in norm or "! " in norm
-            else None
-        )
+
+    def _sentences(self) -> None:
+        # Where a sentence ends between two tokens ("vs BTC. Trade: SHORT SOL/USDT"), the gap holds
+        # no token: put a full stop there, read as an item of its own.
+        raws, words, gaps = self.raws, self.words, self.gaps
+        for at in reversed(range(len(gaps))):
+            gap = gaps[at]
+            if ". " in gap or "! " in gap:
+                raws.insert(at, _FULL_STOP)
+                words.insert(at, _FULL_STOP)
+                gaps.insert(at, gap)
+                gaps[at + 1] = " "
 
     def run(self) -> Scan:
-        raws, items, known, breaks = self.raws, self.scan.items, _READINGS.get, self.breaks
+        raws, items, known = self.raws, self.scan.items, _READINGS.get
         append, at, count = items.append, 0, len(raws)
         while at < count:
             raw = raws[at]
-            if breaks is not None and at in breaks:
-                append(_STOP)
             reading = known(raw)
             if reading is None:
                 if raw[0].isdecimal():
@@ -123,28 +129,33 @@ class _Scanner(numscan.NumberScanner):
                 if items and items[-1] is not _NEWLINE:
                     append(_NEWLINE)
             else:
-                at = self._word(at, how, phrase)
+                at = self._word(at, how, phrase, item)
                 continue
             at += 1
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
         return self.scan
 
-    def _word(self, at: int, how: int, phrase: lexicon.PhraseStart) -> int:
-        if how == _SYMBOLISH:
+    def _word(self, at: int, how: int, phrase: lexicon.PhraseStart, item: Item | None) -> int:
+        if how == _SYMBOLISH or (how == _TICKER and self._ticker_context(at)):
             span = self._symbol(at)
             if span:
                 return at + span
+        elif how == _TICKER and self._glued(at):
+            return at + 1
         seconds, concept = phrase  # "?" begins no phrase
         words = self.words
         if seconds and at + 1 < len(words) and words[at + 1] in seconds:
             concept = lexicon.match(LEXICON.concepts, words, at)
         if concept is not None:
             kind, span = concept
+            if span == 1 and item is not None:
+                self.scan.items.append(item)
+                return at + 1
             text = self.raws[at] if span == 1 else " ".join(self.raws[at : at + span])
             self.scan.items.append(Item(kind, text))
             return at + span
-        if how in (_SYMBOLISH, _PHRASE_WORD):
+        if how in (_SYMBOLISH, _PHRASE_WORD, _TICKER):
             self.scan.items.append(Item("w", self.raws[at]))
         if how == _QUESTION:
             self.scan.question = True
@@ -155,7 +166,7 @@ class _Scanner(numscan.NumberScanner):
         found = symbols.read_symbol(self.words, self.raws, self.gaps, at, TABLE)
         if found is None:
             self.scan.perpetual |= self.words[at] in TABLE.perp_markers
-            return self._unlisted(at)
+            return 0 if self.words[at] in TABLE.not_tickers else self._unlisted(at)
         name, span, weak = found
         text = " ".join(self.raws[at : at + span])
         name = self._digit_prefix(at, name)
@@ -163,21 +174,39 @@ class _Scanner(numscan.NumberScanner):
         self._add(Item("sym", text, raw=name, unit="hash" if weak else ""))
         return span
 
-    def _unlisted(self, at: int) -> int:
-        # "Coin: ONDO": a ticker by the field it fills; "XAUUSDBUY": a symbol glued to its side.
-        raw, word, items = self.raws[at], self.words[at], self.scan.items
-        if not symbols.ticker_shaped(raw) or word in TABLE.not_tickers:
-            return 0
+    def _ticker_context(self, at: int) -> bool:
+        # An unknown upper-case word is a coin only beside a quote ("APR/USDT", "WIF USDT"),
+        # behind "$" or "#", or in a symbol field ("Coin: ONDO").
+        words, nxt = self.words, at + 1
+        following = words[nxt] if nxt < len(words) else ""
+        if following in ("/", "-") and nxt + 1 < len(words):
+            following = words[nxt + 1]
+        if following in TABLE.crypto_quotes:
+            return True
+        items = self.scan.items
         if items and items[-1].kind == "sym_label":
+            return True
+        return at > 0 and not self.gaps[at] and self.raws[at - 1] in ("#", "$")
+
+    def _unlisted(self, at: int) -> int:
+        # "Coin: ONDO": a ticker by the field it fills.
+        items = self.scan.items
+        if items and items[-1].kind == "sym_label" and symbols.ticker_shaped(self.raws[at]):
+            raw = self.raws[at]
             self._add(Item("sym", raw, raw=raw.upper() + symbols.BARE_TICKER))
             return 1
-        glued = symbols.glued_side(word, raw, TABLE)
+        return 0
+
+    def _glued(self, at: int) -> bool:
+        # "XAUUSDBUY 2650": a symbol glued to its side word.
+        raw = self.raws[at]
+        glued = symbols.glued_side(self.words[at], raw, TABLE)
         if glued is None:
-            return 0
+            return False
         found, side = glued
         self._add(Item("sym", raw, raw=found.name))
-        items.append(Item(side, raw))
-        return 1
+        self.scan.items.append(Item(side, raw))
+        return True
 
     def _digit_prefix(self, at: int, name: str) -> str:
         # "1000PEPE/USDT": the digits glued before a coin belong to its name.
