@@ -10,13 +10,14 @@ from signal_copier.core.parsing.context import read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
-from signal_copier.core.parsing.reader import Reader
+from signal_copier.core.parsing.reader import MAX_SIGNALS, Reader
 from signal_copier.core.parsing.tokens import Item, scan
 
 __all__ = ["parse", "to_label"]
 
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 _MOVERS = frozenset({"move", "protect"})
+_TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 
 
 def parse(text: str) -> Parse:
@@ -25,6 +26,8 @@ def parse(text: str) -> Parse:
     scanned = scan(text)
     reader = Reader(scanned.items)
     blocks = reader.read()
+    if reader.overflow:
+        return Parse(reason="too_many_signals", explain=(_TOO_MANY,))
     context = read_context(scanned, reader.labels)
     signals, explain, refusals = [], [], []
     unsafe = False

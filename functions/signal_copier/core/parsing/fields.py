@@ -10,6 +10,8 @@ from signal_copier.core.parsing.numbers import complete, price_like
 from signal_copier.core.parsing.tokens import Item
 
 JOINERS = frozenset({"join", "list"})
+MAX_TPS = 10  # more targets than any channel writes: the rest is not read (bounds the work too)
+MAX_ENTRIES = 10
 _ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
 
 
@@ -104,6 +106,8 @@ def _span(block: Block) -> str:
 def _extras(block: Block, numbers: list[Item]) -> None:
     reference = block.entry if block.entry is not None else (block.entry_range or (None,))[0]
     for number in numbers:
+        if len(block.extra_entries) >= MAX_ENTRIES:
+            return
         if reference is not None and price_like(number.value, reference):
             block.extra_entries.append(number.value)
 
@@ -129,18 +133,31 @@ def _is_index(numbers: list[Item]) -> bool:
 
 def _all_pips(items: list[Item], first: Item) -> bool:
     # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
-    numbers = [i for i in items if i.kind == "num"]
-    if numbers[-1].unit != "pips":
-        return False  # the common case, found before any slicing
-    items, numbers = items[items.index(first) :], numbers[numbers.index(first) :]
-    if any("." in n.raw for n in numbers):
-        return False
-    return all(items[items.index(n) + 1].kind in JOINERS for n in numbers[:-1])
+    last = next((item for item in reversed(items) if item.kind == "num"), None)
+    if last is None or last.unit != "pips":
+        return False  # the common case, found before any walking
+    joined = True  # one pass, so a long run costs no more than its length
+    for item in items[items.index(first) :]:
+        if item.kind == "num":
+            if not joined or "." in item.raw:
+                return False
+            if item is last:
+                return True
+            joined = False
+        elif item.kind in JOINERS:
+            joined = True
+        else:
+            return False
+    return False
 
 
 def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     """Append the take-profit levels (or pip distances) written after one TP label."""
+    room = MAX_TPS - len(block.tps) - len(block.tp_pips)
+    if room <= 0:
+        return
     numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips", "signed")]
+    del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
     if numbers and not index and _is_index(numbers):
         index, numbers = numbers[0].raw, numbers[1:]
@@ -153,12 +170,14 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
     if first.unit == "pips" or _all_pips(items, first):
         pips = [n.value for n in numbers if n.unit in ("", "pips")]
-        block.tp_pips.extend(pips if first.unit == "" else [first.value])
+        block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
         block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
         return
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     for number in numbers[1:]:
+        if len(block.tps) >= MAX_TPS:
+            return
         if not number.unit and price_like(number.value, first.value):
             block.tps.append(number.value)
             block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')

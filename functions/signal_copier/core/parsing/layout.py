@@ -18,12 +18,15 @@ _PROSE = frozenset({"w", "hedge", "conditional", "veto", "negation", "recap"})
 _LEVEL_JOINS = frozenset({"join", "list"})
 
 
+_REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
+
+
 def _line(items: list[Item], at: int) -> tuple[list[Item], list[Item]]:
-    start = at
-    while start > 0 and items[start - 1].kind != "nl":
+    start, low = at, max(at - _REACH, 0)
+    while start > low and items[start - 1].kind != "nl":
         start -= 1
-    end = at + 1
-    while end < len(items) and items[end].kind != "nl":
+    end, high = at + 1, min(at + 1 + _REACH, len(items))
+    while end < high and items[end].kind != "nl":
         end += 1
     return items[start:at], items[at + 1 : end]
 

@@ -56,8 +56,13 @@ _CONFUSABLE = str.maketrans(
     "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ",
     "ABEKMHOPCTXYaeopcyxijsdABEZHIKMNOPTYXaovt",
 )
-_LETTERS = re.compile(r"[^\W\d_]+")
-_HAS_CONFUSABLE = re.compile("[АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ]")
+_LOOKALIKES = "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ"
+_HAS_CONFUSABLE = re.compile(f"[{_LOOKALIKES}]")
+# Words made only of Latin letters and look-alikes, with at least one look-alike: the only words
+# that can turn Latin ("SЕLL", "ВUY"); "покупка" is left alone without a call per word.
+_LETTERS = re.compile(
+    f"(?<![^\\W\\d_])[A-Za-z{_LOOKALIKES}]*[{_LOOKALIKES}][A-Za-z{_LOOKALIKES}]*(?![^\\W\\d_])"
+)
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
 _KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
 # Each pattern starts with a character class so the engine can skip ahead (linear, fast).

@@ -15,8 +15,8 @@ _TIMEFRAME = frozenset({"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k"
 _GLUED_BEFORE = _TIMEFRAME | {"x"}
 _GLUED_AFTER = _TIMEFRAME | _ORDINAL | {"x"}
 _UNIT_CONCEPTS = ("pips", "time")
-_NEWER_FIRST = "←⬅⟵"  # "SL: 3391.20 ← 3402.75": the number after the arrow is the old value
-_OLDER_FIRST = "→➡⟶"  # "SL: 2630.00 → 2641.50": the number before the arrow is the old value
+_NEWER_FIRST = frozenset("←⬅⟵")  # "SL: 3391.20 ← 3402.75": the number after it is the old value
+_OLDER_FIRST = frozenset("→➡⟶")  # "SL: 2630.00 → 2641.50": the number before it is the old value
 _THOUSAND = Decimal(1000)
 _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
@@ -121,9 +121,9 @@ class NumberScanner:
         items, gaps = self.scan.items, self.gaps
         gap = gaps[at]
         if len(gap) > 1 and items and items[-1].kind == "num":
-            if any(arrow in gap for arrow in _NEWER_FIRST):
+            if not _NEWER_FIRST.isdisjoint(gap):
                 return "old"
-            if any(arrow in gap for arrow in _OLDER_FIRST):
+            if not _OLDER_FIRST.isdisjoint(gap):
                 items[-1].unit = "old"
         elif items and items[-1].kind == "was":
             return "old"

@@ -27,6 +27,11 @@ _STOPPERS = ("w", "noise", "sym_label", "back", "close", "cancel", "move", "hit"
 _EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 _NO_RESUME: tuple[str | None, Item | None] = (None, None)
+MAX_SIGNALS = 10  # signals in one message; more is a list or a recap, not something to copy
+
+
+class _Overflow(Exception):
+    """Raised inside the reader when a message holds more signals than MAX_SIGNALS."""
 
 
 class Reader:
@@ -40,6 +45,7 @@ class Reader:
         self.label: Item | None = None
         self.resume: tuple[str | None, Item | None] = _NO_RESUME  # the field a list continues
         self.labels: set[int] = set()  # where a side or close word labelled a level list
+        self.overflow = False  # more signals than one message holds: none of them is read
 
     @property
     def block(self) -> Block:
@@ -49,16 +55,25 @@ class Reader:
     def read(self) -> list[Block]:
         """Return every block the message holds."""
         handlers = _HANDLERS
-        for at, item in enumerate(self.items):
-            kind = item.kind
-            if kind == "num" and self.field in _VALUE_FIELDS:
-                self.buffer.append(item)  # the most common step, kept out of the dispatch
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:  # other kinds (filler, hedges, sentence ends) change nothing
-                handler(self, at, item)
+        try:
+            for at, item in enumerate(self.items):
+                kind = item.kind
+                if kind == "num" and self.field in _VALUE_FIELDS:
+                    self.buffer.append(item)  # the most common step, kept out of the dispatch
+                    continue
+                handler = handlers.get(kind)
+                if handler is not None:  # other kinds (filler, hedges, sentence ends): nothing
+                    handler(self, at, item)
+        except _Overflow:
+            self.overflow, self.buffer = True, []
+            return []
         self._flush()
         return self.blocks
+
+    def _new_block(self, block: Block) -> None:
+        if len(self.blocks) >= MAX_SIGNALS:
+            raise _Overflow
+        self.blocks.append(block)
 
     def _start(self, name: str | None, label: Item | None = None) -> None:
         if self.buffer:
@@ -153,7 +168,7 @@ class Reader:
         if strong and block.has_levels:
             symbol = self._symbol_ahead(at)
             if symbol is not None and symbol != block.symbol:
-                self.blocks.append(Block())
+                self._new_block(Block())
             elif block.sides.get(side):
                 self._start("extra", item)  # "more buy @ 1296": another entry for the same trade
                 return
@@ -229,7 +244,7 @@ class Reader:
             if block.symbol is None:
                 block.symbol, block.symbol_attached = item.raw, True
             else:
-                self.blocks.append(Block(symbol=item.raw, symbol_attached=True))
+                self._new_block(Block(symbol=item.raw, symbol_attached=True))
             return True
         held = self._settle(block)
         if named and held:

@@ -17,6 +17,10 @@ _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
+# Bounds that keep the worst message cheap: a channel post is never denser than this.
+MAX_TOKENS = 1000
+_MAX_PARTS = 2 * MAX_TOKENS + 1  # the split alternates the text between tokens and the tokens
+MAX_SYMBOLS = 32  # symbols read in one message; past that it is a list or a recap
 _FULL_STOP = "\u2024"  # a token no text holds once normalised (NFKC makes "․" a full stop)
 
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
@@ -87,6 +91,8 @@ class _Scanner(numscan.NumberScanner):
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
+        if len(parts) > _MAX_PARTS:
+            del parts[_MAX_PARTS:]  # a soup of numbers and marks: its head is all that is read
         self.raws = parts[1::2]
         self.words = list(map(str.lower, self.raws))
         # The text skipped before each token: none when it is glued to the token before it.
@@ -101,14 +107,17 @@ class _Scanner(numscan.NumberScanner):
     def _sentences(self) -> None:
         # Where a sentence ends between two tokens ("vs BTC. Trade: SHORT SOL/USDT"), the gap holds
         # no token: put a full stop there, read as an item of its own.
-        raws, words, gaps = self.raws, self.words, self.gaps
-        for at in reversed(range(len(gaps))):
-            gap = gaps[at]
+        raws: list[str] = []
+        gaps: list[str] = []
+        for gap, raw in zip(self.gaps, self.raws, strict=True):
             if ". " in gap or "! " in gap:
-                raws.insert(at, _FULL_STOP)
-                words.insert(at, _FULL_STOP)
-                gaps.insert(at, gap)
-                gaps[at + 1] = " "
+                raws.append(_FULL_STOP)
+                gaps.append(gap)
+                gap = " "
+            raws.append(raw)
+            gaps.append(gap)
+        self.raws, self.gaps = raws, gaps
+        self.words = list(map(str.lower, raws))
 
     def run(self) -> Scan:
         raws, items, known = self.raws, self.scan.items, _READINGS.get
@@ -137,7 +146,9 @@ class _Scanner(numscan.NumberScanner):
         return self.scan
 
     def _word(self, at: int, how: int, phrase: lexicon.PhraseStart, item: Item | None) -> int:
-        if how == _SYMBOLISH or (how == _TICKER and self._ticker_context(at)):
+        if len(self.symbols) >= MAX_SYMBOLS:
+            pass  # past the bound, words are read as words only
+        elif how == _SYMBOLISH or (how == _TICKER and self._ticker_context(at)):
             span = self._symbol(at)
             if span:
                 return at + span
