@@ -12,7 +12,9 @@ COMMAND = Path(sys.executable).with_name("signal-copier")
 GOLD = "XAUUSD SELL NOW 2650 SL 2660 TP 2640"
 
 
-def run(args: list[str], stdin: bytes = b"", strict_locale: bool = False) -> subprocess.CompletedProcess[bytes]:
+def run(
+    args: list[str], stdin: bytes = b"", strict_locale: bool = False
+) -> subprocess.CompletedProcess[bytes]:
     """Run `signal-copier ARGS` with `stdin`; a strict locale is LC_ALL=C without UTF-8 help."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "PYTHONUTF8")}
     if strict_locale:

@@ -49,9 +49,11 @@ class Context(NamedTuple):
 def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
     """Return the cues of a scanned message (`labels`: words the reader took as level labels)."""
     items = scan.items
-    present = {item.kind for at, item in enumerate(items) if at not in labels} if labels else {
-        item.kind for item in items
-    }
+    present = (
+        {item.kind for at, item in enumerate(items) if at not in labels}
+        if labels
+        else {item.kind for item in items}
+    )
     first = ""
     for item in scan.items:
         if item.kind not in _SILENT:

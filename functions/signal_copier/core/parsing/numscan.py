@@ -82,8 +82,7 @@ class NumberScanner:
         after = words[nxt] if nxt < len(words) else ""
         # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
         if not gaps[at] or (
-            (after in _UNIT_AFTER or after[:3] == "pip")
-            and (not gaps[nxt] or after in _UNIT_NEXT)
+            (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
         ):
             unit, nxt = self._unit(at)
             self.scan.perpetual |= unit == "lev"

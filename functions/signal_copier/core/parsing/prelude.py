@@ -30,7 +30,12 @@ def strip_header(text: str) -> str:
 
 def position_id(text: str) -> tuple[str, str | None]:
     """Return `text` with a position id blanked out, and the id (None if there is none)."""
-    if "osition" not in text and "icket" not in text and "OSITION" not in text and "ICKET" not in text:
+    if (
+        "osition" not in text
+        and "icket" not in text
+        and "OSITION" not in text
+        and "ICKET" not in text
+    ):
         return text, None  # substring searches are far cheaper than the pattern
     found = _POSITION.search(text)
     if found is None:

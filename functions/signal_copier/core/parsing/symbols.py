@@ -83,7 +83,7 @@ def load_table(language_aliases: dict[str, str]) -> SymbolTable:
 
 
 def broker_aliases() -> dict[str, tuple[str, ...]]:
-    """Return canonical symbol → the names brokers list it under (the mapper's half of the table)."""
+    """Return canonical symbol → the names brokers list it under (the mapper's half)."""
     data = _data()
     table = {canon: tuple(entry["broker"]) for canon, entry in data["instruments"].items()}
     for base in data["crypto_bare"]:

@@ -1,4 +1,4 @@
-"""Deriv's derived indices by their family word and size: "V75", "Volatility 75 (1s) Index", "Boom 1000"."""
+"""Deriv's derived indices by family word and size: "V75", "Volatility 75 (1s) Index"."""
 
 from __future__ import annotations
 
