@@ -275,6 +275,8 @@ class Reader:
                 return
             if self.field in _VALUE_FIELDS and self._first_level() is not None:
                 self._start(None if self.field in ("sl", "tp") else self.field)
+            elif kind == "w" and self.field == "head":
+                self._start(None)  # "SHORT — BTC just lost 60k": prose after the side, no entry
         else:
             return
         if kind in ("limit", "market") and self.field is None:
