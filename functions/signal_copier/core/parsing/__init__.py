@@ -16,7 +16,7 @@ from signal_copier.core.parsing.tokens import Item, scan
 __all__ = ["parse", "to_label"]
 
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
-_MOVERS = frozenset({"move", "protect"})
+_MOVERS = frozenset({"move", "new", "protect"})
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 
 

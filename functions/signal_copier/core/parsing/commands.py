@@ -30,7 +30,8 @@ _HUNDRED = Decimal(100)
 _TEN = Decimal(10)
 _KIND = attrgetter("kind")
 _LEADING_QUIET = _SILENT | {"filler", "sym"}  # "#SOL/USDT Cancelled ❌": the symbol leads
-_MOVERS = ("sl", "move", "protect")  # "SL to entry", "move to BE", "secure at breakeven"
+_MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
+_TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
 _UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
 
 
@@ -104,7 +105,7 @@ def _sl_to_tp1(items: list[Item]) -> bool:
 
 def _levels(items: list[Item], words: list[Item]) -> tuple[Decimal | None, tuple[Decimal, ...]]:
     # A price after an SL/TP label is a change only when told to move it ("SL to 1950", "new TP").
-    told = any(w.kind == "move" for w in words) or any(w.kind == "join" for w in words)
+    told = any(w.kind in _TELLERS for w in words)
     sl: Decimal | None = None
     tps: list[Decimal] = []
     pending: list[str] = []

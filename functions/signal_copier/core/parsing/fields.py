@@ -33,10 +33,12 @@ class Block:
     tp_open: bool = False
     risk_percent: Decimal | None = None
     lot: Decimal | None = None
-    symbol_conflict: bool = False
-    symbol_attached: bool = False  # named by a header or its side word, not only in prose
-    symbol_at: int = -1  # where the symbol stood while nothing contested it (checked lazily)
-    mentioned: set[str] = field(default_factory=set)  # symbols only mentioned before the levels
+    # How strongly the text names the symbol (layout.NAMED, HEADED, MENTIONED); the strength at
+    # which two different symbols tie (-1: none do); where the symbol stood while nothing
+    # contested it (its strength is looked at only if another symbol competes).
+    symbol_strength: int = 0
+    contested: int = -1
+    symbol_at: int = -1
     side_labels: bool = False  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
     entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
     entry_list: bool = False  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"

@@ -16,37 +16,46 @@ _BETWEEN = _LEAD | {"num", "join", "list", "market", "limit", "entry_weak", "sym
 # Words of a sentence rather than of a signal: a symbol among them is only mentioned.
 _PROSE = frozenset({"w", "hedge", "conditional", "veto", "negation", "recap"})
 _LEVEL_JOINS = frozenset({"join", "list"})
+_ENDS = frozenset({"nl", "p"})
 
 
 _REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
 
 
+# How strongly a symbol names the signal.
+MENTIONED, HEADED, NAMED = 0, 1, 2
+
+
 def _line(items: list[Item], at: int) -> tuple[list[Item], list[Item]]:
+    # The item's sentence: its line, up to a full stop.
     start, low = at, max(at - _REACH, 0)
-    while start > low and items[start - 1].kind != "nl":
+    while start > low and items[start - 1].kind not in _ENDS:
         start -= 1
     end, high = at + 1, min(at + 1 + _REACH, len(items))
-    while end < high and items[end].kind != "nl":
+    while end < high and items[end].kind not in _ENDS:
         end += 1
     return items[start:at], items[at + 1 : end]
 
 
-def attached(items: list[Item], at: int) -> bool:
-    """Return True when the symbol at `at` names the signal rather than being mentioned in prose.
+def strength(items: list[Item], at: int) -> int:
+    """Return how strongly the symbol at `at` names the signal: NAMED, HEADED or MENTIONED.
 
-    It does when a field names it ("Pair: TIA/USDT"), when it stands next to a side word
-    ("TNSR/USDT SHORT", "long on ARB/USDT" — not "SHORT — BTC just lost 60k"), or when it heads
-    a line that is no sentence ("#SUI/USDT", "GOLD SELL 2668").
+    NAMED: a field names it ("Pair: TIA/USDT") or it stands next to a side word ("TNSR/USDT
+    SHORT", "long on ARB/USDT" — not "SHORT — BTC just lost 60k"). HEADED: it heads a line that
+    is no sentence ("#SUI/USDT", "📊 ETH/USDT"). MENTIONED: a word in prose ("BTC is dumping"),
+    or a bare hashtag ("#ONDO", maybe a topic tag).
     """
     if items[at].unit == "hash":
-        return False  # "#ONDO" alone: maybe a topic tag, never the stronger candidate
+        return MENTIONED
     before, after = _line(items, at)
     if any(item.kind == "sym_label" for item in before):
-        return True
+        return NAMED
     prose_after = any(item.kind in _PROSE for item in after)
     if _next_to_side(after) or (not prose_after and _next_to_side(reversed(before))):
-        return True
-    return not prose_after and all(item.kind in _LEAD for item in before)
+        return NAMED
+    if not prose_after and all(item.kind in _LEAD for item in before):
+        return HEADED
+    return MENTIONED
 
 
 def _next_to_side(items: Iterable[Item]) -> bool:

@@ -138,7 +138,7 @@ def build(block: Block, context: Context) -> tuple[Signal | None, str]:
     """Return the block's Signal, or None and the reason it is not an opening."""
     if block.symbol is None:
         return None, "no_symbol"
-    if block.symbol_conflict or (not block.symbol_attached and len(block.mentioned) > 1):
+    if block.contested >= block.symbol_strength:
         return None, AMBIGUOUS
     side, strong, why = _side(block)
     if side is None:

@@ -23,7 +23,18 @@ _VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
 _LEVEL_UNITS = ("", "pips")
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
-_STOPPERS = ("w", "noise", "sym_label", "back", "close", "cancel", "move", "hit", "breakeven")
+_STOPPERS = (
+    "w",
+    "noise",
+    "sym_label",
+    "back",
+    "close",
+    "cancel",
+    "move",
+    "new",
+    "hit",
+    "breakeven",
+)
 _EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 _NO_RESUME: tuple[str | None, Item | None] = (None, None)
@@ -215,47 +226,45 @@ class Reader:
             self._flush()
         block = self.blocks[-1]
         if block.symbol is None and not block.has_levels:
-            # The first symbol: whether it names the signal is decided only if another competes.
+            # The first symbol: how strongly it is named matters only if another competes.
             block.symbol, block.symbol_at = item.raw, at
-            block.mentioned.add(item.raw)
         elif item.raw == block.symbol:
-            if len(block.mentioned) > 1 and not self._settle(block):
-                block.symbol_attached = layout.attached(self.items, at)  # named after all
+            if block.contested >= 0 and block.contested >= self._settle(block):  # may win here
+                block.symbol_strength = max(block.symbol_strength, layout.strength(self.items, at))
         elif not self._contested(at, item, block):
             return
         self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
         if self.field in (None, "skip", "head"):
             self._start("head", None)
 
-    def _settle(self, block: Block) -> bool:
+    def _settle(self, block: Block) -> int:
         if block.symbol_at >= 0:
-            block.symbol_attached = layout.attached(self.items, block.symbol_at)
+            block.symbol_strength = layout.strength(self.items, block.symbol_at)
             block.symbol_at = -1
-        return block.symbol_attached
+        return block.symbol_strength
 
     def _contested(self, at: int, item: Item, block: Block) -> bool:
-        # A symbol named by a header or its side word beats one only mentioned in prose; after the
-        # levels a named one starts the next signal, a mentioned one is prose ("DXY is pumping").
-        named = layout.attached(self.items, at)
+        # The symbol named most strongly wins: by its field or side word, then by heading a line,
+        # then one only mentioned in prose; a tie is ambiguous. After the levels, a named symbol
+        # starts the next signal and a mentioned one is prose ("GOLD SELL … DXY is pumping").
+        strength = layout.strength(self.items, at)
         if block.has_levels:
-            if not named:
+            if strength == layout.MENTIONED:
                 block.explain.append(f'"{item.text}" → mentioned after the levels: not a symbol')
                 return False
             if block.symbol is None:
-                block.symbol, block.symbol_attached = item.raw, True
+                block.symbol, block.symbol_strength = item.raw, strength
             else:
-                self._new_block(Block(symbol=item.raw, symbol_attached=True))
+                self._new_block(Block(symbol=item.raw, symbol_strength=strength))
             return True
         held = self._settle(block)
-        if named and held:
-            block.symbol_conflict = True
-        elif named:
-            block.explain.append(f'"{block.symbol}" → only mentioned: {item.raw} is named')
-            block.symbol, block.symbol_attached = item.raw, True
-        elif held:
-            return False  # a coin mentioned beside the signal's own symbol
+        if strength > held:
+            block.explain.append(f'"{block.symbol}" → named less plainly than {item.raw}')
+            block.symbol, block.symbol_strength = item.raw, strength
+        elif strength == held:
+            block.contested = max(block.contested, strength)  # ambiguous unless one is named more
         else:
-            block.mentioned.add(item.raw)  # two coins only mentioned: ambiguous (see openings)
+            return False  # a coin mentioned beside the signal's own symbol
         return True
 
     def _other(self, at: int, item: Item) -> None:
