@@ -196,7 +196,15 @@ class Reader:
         # is its entry, "Sell: 0.54, 0.56" its targets (checked against the levels at the end).
         block = self.blocks[-1]
         own = [s for s, word in block.sides.items() if word]
-        if len(own) != 1 or not layout.heads_level_list(self.items, at):
+        if len(own) != 1:
+            return False
+        nxt = at + 1
+        if side is not own[0] and nxt < len(self.items) and self.items[nxt].kind == "tp":
+            block.explain.append(
+                f'"{item.text} {self.items[nxt].text}" → targets of the {own[0]!s}'
+            )
+            return True  # "Sell Targets: 83 / 86" under a LONG: the targets' label, not a side
+        if not layout.heads_level_list(self.items, at):
             return False
         if side is own[0]:
             if block.entry is not None or block.entry_range is not None:
