@@ -158,8 +158,8 @@ def read_command(items: list[Item]) -> Command | None:
 
 def read_leading_command(text: str, items: list[Item]) -> Command | None:
     """Return the close or cancel that opens `text` when the clauses after it only explain it."""
-    if not _imperative(items):
-        return None
+    if not _imperative(items) or _level_list(_verbs(items)):
+        return None  # "Exit: 0.212, 0.218": a list of exit levels, not "exit" with a comment
     head, rest = _first_clause(text)
     while rest and not _imperative(scan(head).items) and _quiet(scan(head).items):
         head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
