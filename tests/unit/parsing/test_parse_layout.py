@@ -106,7 +106,7 @@ def test_targets_past_the_bound_are_not_read() -> None:
 
 def test_more_signals_than_the_bound_open_none_of_them() -> None:
     text = "\n".join(
-        f"EURUSD BUY 1.0850 SL 1.0800 TP 1.0900\nGBPUSD SELL 1.27 SL 1.28 TP 1.26"
+        "EURUSD BUY 1.0850 SL 1.0800 TP 1.0900\nGBPUSD SELL 1.27 SL 1.28 TP 1.26"
         for _ in range(MAX_SIGNALS)
     )
 
