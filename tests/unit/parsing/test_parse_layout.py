@@ -133,3 +133,13 @@ def test_numbers_are_normalised_once_whatever_their_writing() -> None:
     entries = {text: parse(text).signals[0].entry for text in texts}
 
     assert entries == texts
+
+
+def test_an_idea_told_in_the_sides_own_clause_opens_nothing() -> None:
+    texts = [
+        "EURUSD long idea for next week, entry around 1.0820, stop 1.0780, target 1.0900",
+        "Possible buy on gold 2650 SL 2640 TP 2660",
+    ]
+
+    assert [parse(text).kind for text in texts] == ["none", "none"]
+    assert parse("GOLD BUY NOW 2650 SL 2640 TP 2660\nWe will buy back later at 2640").signals

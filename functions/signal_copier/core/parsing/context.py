@@ -15,6 +15,7 @@ SIDE_WORDS = frozenset(
     f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
 )
 _UNDOING = frozenset({"conditional", "negation"})
+_UNDOING_OR_IDEA = _UNDOING | {"hedge"}
 _CLAUSE_DONE = frozenset({"nl", "p", "sl", "tp"})  # the entry's clause is over
 # Hedges that make the side's own clause an idea rather than an order ("will" and "looking" do not:
 # "Gold will fly, BUY NOW ...").
@@ -67,7 +68,7 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
         leading_command=first in _LEADING_COMMANDS,
         plain=not scan.question and "w" not in present and "negation" not in present,
         report=not present.isdisjoint(_REPORTS) or ("hit" in present and _hit_told(scan.items)),
-        conditional=not present.isdisjoint(_UNDOING) and _side_undone(scan.items),
+        conditional=not present.isdisjoint(_UNDOING_OR_IDEA) and _side_undone(scan.items),
         asked=any(_side_on_line(scan.items, at) for at in scan.asks),
         gain=scan.gain,
     )
