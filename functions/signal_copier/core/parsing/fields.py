@@ -135,22 +135,23 @@ def _is_index(numbers: list[Item]) -> bool:
 
 def _all_pips(items: list[Item], first: Item) -> bool:
     # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
-    last = next((item for item in reversed(items) if item.kind == "num"), None)
-    if last is None or last.unit != "pips":
+    end = len(items) - 1
+    while end >= 0 and items[end].kind != "num":
+        end -= 1
+    if end < 0 or items[end].unit != "pips":
         return False  # the common case, found before any walking
     joined = True  # one pass, so a long run costs no more than its length
-    for item in items[items.index(first) :]:
+    for at in range(items.index(first), end + 1):
+        item = items[at]
         if item.kind == "num":
             if not joined or "." in item.raw:
                 return False
-            if item is last:
-                return True
             joined = False
         elif item.kind in JOINERS:
             joined = True
         else:
             return False
-    return False
+    return True
 
 
 def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:

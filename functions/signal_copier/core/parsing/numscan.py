@@ -123,7 +123,8 @@ class NumberScanner:
             if not _NEWER_FIRST.isdisjoint(gap):
                 return "old"
             if not _OLDER_FIRST.isdisjoint(gap):
-                items[-1].unit = "old"
+                older = items[-1]  # shared with other messages: replaced, never changed
+                items[-1] = Item("num", older.text, older.value, older.raw, "old")
         elif items and items[-1].kind == "was":
             return "old"
         nxt = at + 1

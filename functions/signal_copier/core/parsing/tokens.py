@@ -120,7 +120,7 @@ class _Scanner(numscan.NumberScanner):
         self.words = list(map(str.lower, raws))
 
     def run(self) -> Scan:
-        raws, items, known = self.raws, self.scan.items, _READINGS.get
+        raws, words, items, known = self.raws, self.words, self.scan.items, _READINGS.get
         append, at, count = items.append, 0, len(raws)
         while at < count:
             raw = raws[at]
@@ -129,7 +129,7 @@ class _Scanner(numscan.NumberScanner):
                 if raw[0].isdecimal():
                     at = self._number(at, raw)
                     continue
-                reading = _reading(raw, self.words[at])
+                reading = _reading(raw, words[at])
             how, item, phrase = reading
             if how == _SHARED:
                 if item is not None:
@@ -137,6 +137,10 @@ class _Scanner(numscan.NumberScanner):
             elif how == _BREAK:
                 if items and items[-1] is not _NEWLINE:
                     append(_NEWLINE)
+            elif how == _PHRASE_WORD and phrase[1] is not None and (
+                at + 1 == count or words[at + 1] not in phrase[0]
+            ):  # a phrase's first word standing alone: its one-word reading (the common case)
+                append(item if item is not None else Item(phrase[1][0], raw))
             else:
                 at = self._word(at, how, phrase, item)
                 continue
