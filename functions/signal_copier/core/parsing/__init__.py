@@ -22,7 +22,12 @@ _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is re
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
-    text, position = prelude.position_id(prelude.strip_header(text[:MAX_CHARS]))
+    text = text[:MAX_CHARS]
+    if text[:1] in prelude.HEADER_STARTS:
+        text = prelude.strip_header(text)
+    position = None
+    if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
+        text, position = prelude.position_id(text)
     scanned = scan(text)
     reader = Reader(scanned.items)
     blocks = reader.read()

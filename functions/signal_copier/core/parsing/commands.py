@@ -37,8 +37,14 @@ _UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "n
 
 def _words(items: list[Item]) -> list[Item] | None:
     words = [i for i in items if i.kind not in _SILENT and i.text not in _PUNCT_JOINS]
-    if not words or len(words) > MAX_WORDS or any(item.kind in _VETO for item in words):
+    if not words or len(words) > MAX_WORDS:
         return None
+    for at, word in enumerate(words):
+        if word.kind in _VETO:
+            if word.kind != "w" or word.text.lower() not in TABLE.crypto_bare:
+                return None
+            # "close eth": in a short follow-up a lower-case coin ticker still names the coin.
+            words[at] = Item("sym", word.text, raw=word.text.upper() + "USD")
     return words
 
 
@@ -136,7 +142,7 @@ def read_command(items: list[Item]) -> Command | None:
         items = _verbs(_unsaid(items))
         if _level_list(items):
             return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
-    words = _words(_tickers(items))
+    words = _words(items)
     if words is None:
         return None
     kinds = {w.kind for w in words}
@@ -226,22 +232,6 @@ def _level_list(items: list[Item]) -> bool:
         elif item.kind not in ("join", "list"):
             break
     return prices >= 2
-
-
-def _tickers(items: list[Item]) -> list[Item]:
-    # "close eth": in a short follow-up a lower-case coin ticker still names the coin.
-    bare = TABLE.crypto_bare
-    for item in items:
-        if item.kind == "w" and item.text.lower() in bare:
-            break
-    else:
-        return items
-    return [
-        Item("sym", item.text, raw=item.text.upper() + "USD")
-        if item.kind == "w" and item.text.lower() in TABLE.crypto_bare
-        else item
-        for item in items
-    ]
 
 
 def _after(items: list[Item], kind: str) -> list[Item]:

@@ -9,7 +9,7 @@ _HEADER = re.compile(
     r"\s*[\[(]?(?:in reply to|replying to|reply to|forwarded from)\b[^\n]*(?:\n|$)",
     re.IGNORECASE,
 )
-_HEADER_STARTS = frozenset("[(FfIiRr \t\n\r")
+HEADER_STARTS = frozenset("[(FfIiRr \t\n\r")  # how a header can begin
 # "Position: 9a1f02c4", "Ticket: 50311877", "positionId=48213377": an id, not levels. It holds a
 # digit (so "Order: BUY STOP" is no id) and is at least four characters long.
 _POSITION = re.compile(
@@ -22,7 +22,7 @@ _POSITION = re.compile(
 
 def strip_header(text: str) -> str:
     """Return `text` without a leading reply or forward header line."""
-    if text[:1] not in _HEADER_STARTS:
+    if text[:1] not in HEADER_STARTS:
         return text  # the common case, decided without the pattern
     found = _HEADER.match(text)
     return text if found is None else text[found.end() :]

@@ -293,7 +293,8 @@ class Reader:
             if self.field in _VALUE_FIELDS and self._first_level() is not None:
                 self._start(None if self.field in ("sl", "tp") else self.field)
             elif kind == "w" and self.field == "head":
-                self._start(None)  # "SHORT — BTC just lost 60k": prose after the side, no entry
+                # "SHORT — BTC just lost 60k": prose after the side, no entry (nothing to read)
+                self.field, self.label, self.buffer = None, None, []
         else:
             return
         if kind in ("limit", "market") and self.field is None:

@@ -21,7 +21,7 @@ _NEWLINE = Item("nl", "\n")
 MAX_TOKENS = 1000
 _MAX_PARTS = 2 * MAX_TOKENS + 1  # the split alternates the text between tokens and the tokens
 MAX_SYMBOLS = 32  # symbols read in one message; past that it is a list or a recap
-_FULL_STOP = "\u2024"  # a token no text holds once normalised (NFKC makes "․" a full stop)
+_SENTENCE_END = ". ` "  # "`" is a token of its own, and normalised text holds no other "`"
 
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
 # reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
@@ -47,7 +47,7 @@ _NO_PHRASE: lexicon.PhraseStart = (frozenset(), None)
 _READINGS_LIMIT = 50_000
 _READINGS: dict[str, _Reading] = {  # raw token → reading (memo)
     "\n": (_BREAK, None, _NO_PHRASE),
-    _FULL_STOP: (_SHARED, Item("p", "."), _NO_PHRASE),
+    "`": (_SHARED, Item("p", "."), _NO_PHRASE),
 }
 
 
@@ -90,6 +90,8 @@ def _reading(raw: str, word: str) -> _Reading:
 class _Scanner(numscan.NumberScanner):
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
+        if ". " in norm or "! " in norm:  # a sentence ends: "vs BTC. Trade: SHORT SOL/USDT"
+            norm = norm.replace(". ", _SENTENCE_END).replace("! ", _SENTENCE_END)
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
         if len(parts) > _MAX_PARTS:
             del parts[_MAX_PARTS:]  # a soup of numbers and marks: its head is all that is read
@@ -99,25 +101,8 @@ class _Scanner(numscan.NumberScanner):
         self.gaps = parts[:-1:2]
         if self.gaps:
             self.gaps[0] = " "  # the first token is glued to nothing
-        if ". " in norm or "! " in norm:
-            self._sentences()
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
-
-    def _sentences(self) -> None:
-        # Where a sentence ends between two tokens ("vs BTC. Trade: SHORT SOL/USDT"), the gap holds
-        # no token: put a full stop there, read as an item of its own.
-        raws: list[str] = []
-        gaps: list[str] = []
-        for gap, raw in zip(self.gaps, self.raws, strict=True):
-            if ". " in gap or "! " in gap:
-                raws.append(_FULL_STOP)
-                gaps.append(gap)
-                gap = " "
-            raws.append(raw)
-            gaps.append(gap)
-        self.raws, self.gaps = raws, gaps
-        self.words = list(map(str.lower, raws))
 
     def run(self) -> Scan:
         raws, words, items, known = self.raws, self.words, self.scan.items, _READINGS.get
