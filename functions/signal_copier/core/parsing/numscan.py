@@ -21,7 +21,7 @@ _THOUSAND = Decimal(1000)
 _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
 _PLAIN_GAPS = frozenset({"", " "})
-_INDEXED = LABELS | _NUMBERED | {"w"}  # words a glued or spaced digit may index
+_INDEXED = _NUMBERED | {"w"}  # words a digit may index besides labels ("Buy 2", "T1")
 
 
 @dataclass(slots=True, eq=False)
@@ -70,8 +70,12 @@ class NumberScanner:
 
     def _number(self, at: int, raw: str) -> int:
         items, gaps = self.scan.items, self.gaps
-        if items and len(raw) <= 2 and raw.isdigit():
+        gap, short = gaps[at], len(raw) <= 2
+        if short and items and raw.isdigit():
             previous = items[-1]
+            if not gap and previous.kind in LABELS and not previous.unit:
+                previous.unit = raw  # "TP1": an index, not a price
+                return at + 1
             if previous.kind in _INDEXED and self._index_of(previous, at, raw):
                 return at + 1
         values = read_numbers(raw)
@@ -81,7 +85,7 @@ class NumberScanner:
         words, nxt = self.words, at + 1
         after = words[nxt] if nxt < len(words) else ""
         # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
-        if not gaps[at] or (
+        if not gap or (
             (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
         ):
             unit, nxt = self._unit(at)
@@ -91,10 +95,8 @@ class NumberScanner:
                 values, unit = tuple(value * _THOUSAND for value in values), ""
         else:  # the common case: no unit word next ("⏎", "-", "sl")
             unit = "signed" if at and words[at - 1] == "+" else ""
-        if not unit and (
-            gaps[at] not in _PLAIN_GAPS or (items and items[-1].kind == "was") or len(raw) <= 2
-        ):
-            unit = self._role(at, raw)
+        if not unit and (short or gap not in _PLAIN_GAPS or (items and items[-1].kind == "was")):
+            unit = self._role(at, raw, short)
         items.append(Item("num", raw, values[0], raw, unit))
         if len(values) > 1:
             for value in values[1:]:
@@ -103,19 +105,16 @@ class NumberScanner:
         return nxt
 
     def _index_of(self, previous: Item, at: int, raw: str) -> bool:
-        # "TP1", "T1", "Buy 2": the digits index the word before them; they are no price.
+        # "T1", "Buy 2": the digits index the word before them; they are no price.
         numbered = previous.kind in _NUMBERED and int(raw) <= _MAX_SIDE_INDEX  # not "Sell 86"
         if self.gaps[at]:
             return numbered
-        if previous.kind in LABELS and not previous.unit:
-            previous.unit = raw
-            return True
         if previous.kind == "w" and previous.text in ("T", "t"):
             self.scan.items[-1] = Item("tp", previous.text, unit=raw)  # "T1 :2320 T2 : 2335"
             return True
         return numbered
 
-    def _role(self, at: int, raw: str) -> str:
+    def _role(self, at: int, raw: str, short: bool) -> str:
         # "1) 62010.5": a list number; "3391.20 ← 3402.75", "(was 1.0820)": a value replaced.
         items, gaps = self.scan.items, self.gaps
         gap = gaps[at]
@@ -123,12 +122,12 @@ class NumberScanner:
             if not _NEWER_FIRST.isdisjoint(gap):
                 return "old"
             if not _OLDER_FIRST.isdisjoint(gap):
-                older = items[-1]  # shared with other messages: replaced, never changed
+                older = items[-1]  # replaced rather than changed: an item is never amended
                 items[-1] = Item("num", older.text, older.value, older.raw, "old")
         elif items and items[-1].kind == "was":
             return "old"
         nxt = at + 1
-        if nxt < len(gaps) and raw.isdigit() and int(raw) <= _MAX_LIST_NUMBER:
+        if short and nxt < len(gaps) and raw.isdigit() and int(raw) <= _MAX_LIST_NUMBER:
             after = gaps[nxt]
             if after[:1] == ")" or (after[:1] == "." and (not items or items[-1].kind == "nl")):
                 return "idx"
