@@ -122,8 +122,10 @@ class _Scanner(numscan.NumberScanner):
             elif how == _BREAK:
                 if items and items[-1] is not _NEWLINE:
                     append(_NEWLINE)
-            elif how == _PHRASE_WORD and phrase[1] is not None and (
-                at + 1 == count or words[at + 1] not in phrase[0]
+            elif (
+                how == _PHRASE_WORD
+                and phrase[1] is not None
+                and (at + 1 == count or words[at + 1] not in phrase[0])
             ):  # a phrase's first word standing alone: its one-word reading (the common case)
                 append(item if item is not None else Item(phrase[1][0], raw))
             else:
