@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from signal_copier.core.model import Command, Parse, Scope
-from signal_copier.core.parsing import commands, openings, prelude, reasons
+from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
 from signal_copier.core.parsing.context import read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
@@ -49,7 +49,7 @@ def parse(text: str) -> Parse:
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
     command = None if unsafe else commands.read_command(scanned.items)
     if command is None and not unsafe:
-        command = commands.read_leading_command(text, scanned.items)
+        command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
         return _command(command, position, scanned.items)
     reason = refusals[0] if refusals else reasons.classify(scanned)

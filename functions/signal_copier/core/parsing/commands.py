@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from itertools import pairwise
 from operator import attrgetter
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing.tokens import TABLE, Item, scan
+from signal_copier.core.parsing.tokens import TABLE, Item
+from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
-_SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})
+SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})  # no word of a command
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -20,23 +20,15 @@ _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _SIDES.update(
     {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
 )
-_IMPERATIVES = frozenset({"close", "cancel"})
-# A clause after the command may explain it ("price is moving against us") but not undo it.
-_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
-_NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
-_CLAUSE_MARKS = ",;!✅☑✔❌.\n\t "
-_CLAUSE_END = re.compile(r"[,;!✅☑✔❌\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
 _TEN = Decimal(10)
 _KIND = attrgetter("kind")
-_LEADING_QUIET = _SILENT | {"filler", "sym"}  # "#SOL/USDT Cancelled ❌": the symbol leads
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
-_UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
 
 
 def _words(items: list[Item]) -> list[Item] | None:
-    words = [i for i in items if i.kind not in _SILENT and i.text not in _PUNCT_JOINS]
+    words = [i for i in items if i.kind not in SILENT and i.text not in _PUNCT_JOINS]
     if not words or len(words) > MAX_WORDS:
         return None
     for at, word in enumerate(words):
@@ -139,8 +131,8 @@ def _reported(items: list[Item], at: int) -> bool:
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
     if "close" in map(_KIND, items):
-        items = _verbs(_unsaid(items))
-        if _level_list(items):
+        items = as_verbs(unsaid(items))
+        if level_list(items):
             return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
     words = _words(items)
     if words is None:
@@ -160,78 +152,6 @@ def read_command(items: list[Item]) -> Command | None:
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side)
-
-
-def read_leading_command(text: str, items: list[Item]) -> Command | None:
-    """Return the close or cancel that opens `text` when the clauses after it only explain it."""
-    if not _imperative(items) or _level_list(_verbs(items)):
-        return None  # "Exit: 0.212, 0.218": a list of exit levels, not "exit" with a comment
-    head, rest = _first_clause(text)
-    while rest and not _imperative(scan(head).items) and _quiet(scan(head).items):
-        head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
-    items = scan(head).items
-    if not rest or not _imperative(items):
-        return None
-    if any(item.kind in _UNDOING for item in scan(rest).items):
-        return None
-    return read_command(items)
-
-
-def _imperative(items: list[Item]) -> bool:
-    # "Order cancelled, price ran away": filler words ("the", "order") may stand before the verb.
-    first = next((item for item in _verbs(items) if item.kind not in _LEADING_QUIET), None)
-    return first is not None and first.kind in _IMPERATIVES
-
-
-def _quiet(items: list[Item]) -> bool:
-    return all(item.kind in _LEADING_QUIET for item in items)
-
-
-def _first_clause(text: str) -> tuple[str, str]:
-    text = text.strip(_CLAUSE_MARKS)  # "✅ Close all now ✅": marks around the message end nothing
-    found = _CLAUSE_END.search(text)
-    if found is None:
-        return text, ""
-    return text[: found.start()], text[found.end() :]
-
-
-def _verbs(items: list[Item]) -> list[Item]:
-    # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
-    near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
-    return [item for at, item in enumerate(items) if at not in near] if near else items
-
-
-def _near(items: list[Item], at: int) -> bool:
-    if at >= len(items) or items[at].kind != "join":
-        return False
-    target = next((item for item in items[at + 1 :] if item.kind != "filler"), None)
-    return target is not None and target.kind in _NEAR_TARGETS
-
-
-def _unsaid(items: list[Item]) -> list[Item]:
-    # "SL to entry, don't close": a negated close is no instruction; what else is said stands.
-    kept: list[Item] = []
-    for item in items:
-        if item.kind == "close":
-            back = len(kept)
-            while back and kept[back - 1].kind in _UNSAID:
-                back -= 1
-            if back and kept[back - 1].kind == "negation":
-                del kept[back - 1 :]
-                continue
-        kept.append(item)
-    return kept
-
-
-def _level_list(items: list[Item]) -> bool:
-    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
-    prices = 0
-    for item in items[at + 1 :]:
-        if item.kind == "num" and not item.unit:
-            prices += "." in item.raw or item.value > _TEN  # not the "1/2" of "close 1/2"
-        elif item.kind not in ("join", "list"):
-            break
-    return prices >= 2
 
 
 def _after(items: list[Item], kind: str) -> list[Item]:
