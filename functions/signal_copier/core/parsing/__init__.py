@@ -62,17 +62,19 @@ _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})
 def _command(command: Command, position: str | None, items: list[Item]) -> Parse:
     if position is not None:  # a bot's update names its own position
         command = replace(command, scope=Scope.POSITION, position_id=position)
-    lines = [f'"{i.text}" → {_word(i)}' for i in items if i.kind not in _QUIET]
+    lines = [
+        f'"{i.text}" → {i.kind} ({_UNITS.get(i.unit, i.unit)})'
+        if i.unit
+        else f'"{i.text}" → {i.kind}'
+        for i in items
+        if i.kind not in _QUIET
+    ]
     if position is not None:
         lines.append(f'"{position}" → position_id')
     return Parse(command=command, reason=command.action.value, explain=tuple(lines))
 
 
-def _word(item: Item) -> str:
-    # "3402.75" in "SL: 3391.20 ← 3402.75" is the value replaced: say so.
-    return f"{item.kind} ({_UNITS.get(item.unit, item.unit)})" if item.unit else item.kind
-
-
+# "3402.75" in "SL: 3391.20 ← 3402.75" is the value replaced: the explain line says so.
 _UNITS = {"old": "the value replaced", "idx": "a list number", "pct": "%"}
 
 
