@@ -91,6 +91,15 @@ class Reader(Naming):
             return  # "Stop Loss (SL):" repeats the label
         self._start(kind, item)
 
+    def _word(self, _at: int, item: Item) -> None:
+        # A word that is no label ends the numbers of the field before it.
+        field = self.field
+        if field in VALUE_FIELDS and self._first_level() is not None:
+            self._start(None if field in ("sl", "tp") else field)
+        elif field == "head" and item.kind == "w":
+            # "SHORT — BTC just lost 60k": prose after the side, no entry (nothing to read)
+            self.field, self.label, self.buffer = None, None, []
+
     def _other(self, at: int, item: Item) -> None:
         kind, block = item.kind, self.blocks[-1]
         if kind == "limit" and block.order_type is None:
@@ -106,11 +115,7 @@ class Reader(Naming):
             if kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
                 self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
                 return
-            if self.field in VALUE_FIELDS and self._first_level() is not None:
-                self._start(None if self.field in ("sl", "tp") else self.field)
-            elif kind == "w" and self.field == "head":
-                # "SHORT — BTC just lost 60k": prose after the side, no entry (nothing to read)
-                self.field, self.label, self.buffer = None, None, []
+            self._word(at, item)
         else:
             return
         if kind in ("limit", "market") and self.field is None:
@@ -128,4 +133,5 @@ _HANDLERS: dict[str, _Handler] = {
         ("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label
     ),
     **dict.fromkeys(_OTHER_KINDS, Reader._other),
+    "w": Reader._word,  # the most common stopper, kept out of _other's chain
 }
