@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from signal_copier.core.model import Command, Parse, Scope
 from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
-from signal_copier.core.parsing.context import read_context
+from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
@@ -33,11 +33,16 @@ def parse(text: str) -> Parse:
     blocks = reader.read()
     if reader.overflow:
         return Parse(reason="too_many_signals", explain=(_TOO_MANY,))
-    context = read_context(scanned, reader.labels)
+    context: Context | None = None  # read once a block names a symbol and a side
     signals, explain, refusals = [], [], []
     unsafe = False
     for block in blocks:
-        signal, why = openings.build(block, context)
+        side, strong, why = openings.named(block)
+        signal = None
+        if side is not None:
+            if context is None:
+                context = read_context(scanned, reader.labels)
+            signal, why = openings.build(block, side, strong, context)
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)

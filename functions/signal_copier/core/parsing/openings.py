@@ -134,15 +134,17 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
     return tuple(found)
 
 
-def build(block: Block, context: Context) -> tuple[Signal | None, str]:
-    """Return the block's Signal, or None and the reason it is not an opening."""
+def named(block: Block) -> tuple[Side | None, bool, str]:
+    """Return the side a block names (and if by a word), or None and why it names no trade."""
     if block.symbol is None:
-        return None, "no_symbol"
+        return None, False, "no_symbol"
     if block.contested >= block.symbol_strength:
-        return None, AMBIGUOUS
-    side, strong, why = _side(block)
-    if side is None:
-        return None, why
+        return None, False, AMBIGUOUS
+    return _side(block)
+
+
+def build(block: Block, side: Side, strong: bool, context: Context) -> tuple[Signal | None, str]:
+    """Return the block's Signal for `side` (from `named`), or None and why it is no opening."""
     _positional(block, side)
     if block.entry_pair or block.entry_list:
         _zone(block)
