@@ -64,3 +64,12 @@ def test_the_bench_prints_a_verdict_and_exits_0(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "verdict" in out and "targets met" in out
     assert any(line.endswith(("pass", "miss")) for line in out.splitlines())
+
+
+def test_parser_worst_case_runs_over_every_adversarial_input() -> None:
+    from parser_worst import adversarial_texts, parser_worst_case
+
+    figures = parser_worst_case(repeats=1)
+
+    assert figures["inputs"] == len(adversarial_texts()) and figures["worst_ms"] > 0
+    assert all(len(text) == 4096 for text in adversarial_texts().values())

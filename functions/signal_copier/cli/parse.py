@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import math
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from signal_copier.core.parsing import parse, to_label
+
+MAX_ID_DIGITS = 100  # an id is a name, not a number to compute with: longer ones are refused
 
 
 def register(sub: Any) -> None:
@@ -20,35 +25,75 @@ def register(sub: Any) -> None:
 
 
 def _parse(args: argparse.Namespace) -> int:
+    out, err = _utf8(sys.stdout), _utf8(sys.stderr)
     if args.jsonl:
-        return _parse_lines(sys.stdin, sys.stdout)
+        return parse_lines(getattr(sys.stdin, "buffer", sys.stdin), out, err)
     if args.text is None:
-        print("error: give a TEXT or --jsonl", file=sys.stderr)
+        print("error: give a TEXT or --jsonl", file=err)
         return 2
     parsed = parse(args.text)
-    print(json.dumps(to_label(parsed), ensure_ascii=False, indent=2))
+    print(json.dumps(to_label(parsed), ensure_ascii=False, indent=2), file=out)
     if args.explain:
-        print("\n".join(parsed.explain) or "(nothing recognised)")
+        print("\n".join(parsed.explain) or "(nothing recognised)", file=out)
         if parsed.reason:
-            print(f"reason: {parsed.reason}")
+            print(f"reason: {parsed.reason}", file=out)
     return 0
 
 
-def _parse_lines(source: TextIO, sink: TextIO) -> int:
-    """Write one prediction per input line; a bad line gets an error record, never a crash."""
+def _utf8(stream: TextIO) -> TextIO:
+    # Under a strict locale (LC_ALL=C) the standard streams may be ASCII: the output is UTF-8
+    # whatever the locale, and text that cannot be encoded is escaped rather than a crash.
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    return stream
+
+
+def parse_lines(source: Iterable[bytes | str], sink: TextIO, errors: TextIO) -> int:
+    """Write one prediction per input line; a bad line gets an error record, never a crash.
+
+    Return 1 when any line failed (the others are still read and answered), else 0.
+    """
     failures = 0
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
+    for number, raw in enumerate(source, start=1):
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError('expected {"id": ..., "text": "..."}')
+            item = _record(raw)
         except ValueError as e:
             failures += 1
-            print(f"error: line {number}: {e}", file=sys.stderr)
+            print(f"error: line {number}: {e}", file=errors)
             sink.write(json.dumps({"id": None, "line": number, "error": str(e)}) + "\n")
             continue
-        prediction = {"id": item.get("id"), **to_label(parse(item["text"]))}
-        sink.write(json.dumps(prediction, ensure_ascii=False) + "\n")
+        if item is not None:
+            prediction = {"id": item["id"], **to_label(parse(item["text"]))}
+            sink.write(json.dumps(prediction, ensure_ascii=False) + "\n")
     return 1 if failures else 0
+
+
+def _record(raw: bytes | str) -> dict[str, Any] | None:
+    """Return the line's {"id", "text"}, None for a blank line; raise ValueError saying why not."""
+    try:
+        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not UTF-8 (byte {e.start + 1} of the line)") from e
+    if not line.strip():
+        return None
+    try:
+        item = json.loads(line)
+    except RecursionError as e:
+        raise ValueError("not JSON: nested too deeply") from e
+    except ValueError as e:  # json.JSONDecodeError, and integers longer than Python reads
+        raise ValueError(f"not JSON: {e}") from e
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise ValueError('expected {"id": ..., "text": "..."}')
+    return {"id": _checked_id(item.get("id")), "text": item["text"]}
+
+
+def _checked_id(value: object) -> object:
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int):
+        if len(str(abs(value))) > MAX_ID_DIGITS:
+            raise ValueError(f"id: more than {MAX_ID_DIGITS} digits")
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValueError("id: must be a string, a number or null")

@@ -41,7 +41,7 @@ class Scope(StrEnum):
     REPLY = "reply"  # the signal the message replies to (or the channel's latest signal)
     SYMBOL = "symbol"  # every copied position on the named symbol
     ALL = "all"  # every position this copier opened from the channel
-    POSITION = "position"  # a named position (e.g. "the first one")
+    POSITION = "position"  # a named position: a bot update's "Position: 9a1f02c4"
 
 
 class SlAnchor(StrEnum):
@@ -124,6 +124,7 @@ class Signal:
     lot: Decimal | None = None  # "lot 0.05" written in the signal
     order_type_implicit: bool = False
     flags: tuple[str, ...] = ()  # e.g. "sl_wrong_side", "tps_out_of_order"
+    position_id: str | None = None  # a bot post's own id for the trade ("Position: 9a1f02c4")
 
     @property
     def reference_price(self) -> Decimal | None:
@@ -148,6 +149,7 @@ class Command:
     sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1
     tps: tuple[Decimal, ...] = ()  # modify: new TP prices (in order)
     then_sl_anchor: SlAnchor | None = None  # close: then move SL (e.g. "close half, SL to BE")
+    position_id: str | None = None  # scope POSITION: the id a bot's update names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,22 +7,13 @@ import re
 from collections.abc import Iterable, Mapping
 
 from signal_copier.core.errors import UnknownSymbol
+from signal_copier.core.parsing.symbols import broker_aliases
 from signal_copier.core.reasons import Reason
 
-# Other names brokers list the same instrument under.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "XAUUSD": ("GOLD", "XAUUSD"),
-    "XAGUSD": ("SILVER", "XAGUSD"),
-    "US30": ("US30", "DJ30", "WS30", "DOW30", "DJI30", "US30CASH", "USA30"),
-    "NAS100": ("NAS100", "USTEC", "US100", "NDX100", "NQ100", "USTECH", "NAS100CASH"),
-    "GER40": ("GER40", "DE40", "DAX40", "GER30", "DE30", "DAX30", "GER40CASH"),
-    "SPX500": ("SPX500", "US500", "SP500", "USA500"),
-    "UK100": ("UK100", "FTSE100"),
-    "BTCUSD": ("BTCUSD", "BITCOIN", "XBTUSD"),
-    "ETHUSD": ("ETHUSD", "ETHEREUM"),
-    "USOIL": ("USOIL", "WTI", "XTIUSD", "CL"),
-    "UKOIL": ("UKOIL", "BRENT", "XBRUSD"),
-}
+# Other names brokers list the same instrument under: the broker half of the one symbol table
+# (core/parsing/symbols.json), whose other half is what channels write. A canonical name not in it
+# is looked for as it is ("EURUSD", a coin pair, a Deriv index).
+ALIASES: dict[str, tuple[str, ...]] = broker_aliases()
 MAX_AFFIX = 4  # "m", ".pro", "ecn", "-raw": longer leftovers mean a different instrument
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 
@@ -37,7 +28,7 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
         raise UnknownSymbol(f"your mapping {canonical} → {mapped}: the broker has no {mapped}")
     if canonical in names:
         return canonical
-    wanted = ALIASES.get(canonical, (canonical,))
+    wanted = tuple(_bare(alias) for alias in ALIASES.get(canonical, (canonical,)))
     matches = sorted(
         (_affix_length(name, wanted), name)
         for name in names
@@ -56,8 +47,13 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
     return best[0]
 
 
+def _bare(name: str) -> str:
+    # "Volatility 75 (1s) Index" and "VOLATILITY751SINDEX" are one name to compare.
+    return _NON_ALNUM.sub("", name.upper())
+
+
 def _affix_length(name: str, wanted: tuple[str, ...]) -> int | None:
-    bare = _NON_ALNUM.sub("", name.upper())
+    bare = _bare(name)
     best: int | None = None
     for alias in wanted:
         at = bare.find(alias)

@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
-from signal_copier.core.model import Parse
-from signal_copier.core.parsing import commands, openings, reasons
-from signal_copier.core.parsing.context import read_context
+from dataclasses import replace
+
+from signal_copier.core.model import Command, Parse, Scope
+from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
+from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
-from signal_copier.core.parsing.reader import Reader
-from signal_copier.core.parsing.tokens import scan
+from signal_copier.core.parsing.normalize import MAX_CHARS
+from signal_copier.core.parsing.reader import MAX_SIGNALS, Reader
+from signal_copier.core.parsing.tokens import Item, scan
 
 __all__ = ["parse", "to_label"]
 
-_STRUCTURAL = frozenset({"no_symbol", "no_side", "conflicting_sides", "ambiguous_symbol"})
+_STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
+_MOVERS = frozenset({"move", "new", "protect"})
+_TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
+    text = text[:MAX_CHARS]
+    if text[:1] in prelude.HEADER_STARTS:
+        text = prelude.strip_header(text)
+    position = None
+    if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
+        text, position = prelude.position_id(text)
     scanned = scan(text)
-    context = read_context(scanned)
-    blocks = Reader(scanned.items).read()
+    reader = Reader(scanned.items)
+    blocks = reader.read()
+    if reader.overflow:
+        return Parse(reason="too_many_signals", explain=(_TOO_MANY,))
+    context: Context | None = None  # read once a block names a symbol and a side
     signals, explain, refusals = [], [], []
     unsafe = False
     for block in blocks:
-        signal, why = openings.build(block, context)
+        side, strong, why = openings.named(block)
+        signal = None
+        if side is not None:
+            if context is None:
+                context = read_context(scanned, reader.labels)
+            signal, why = openings.build(block, side, strong, context)
         if signal is not None:
-            signals.append(signal)
+            signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)
-        elif block.has_levels and _signal_like(block, why):
+        elif block.has_levels and _signal_like(block, why, scanned.items):
             refusals.append(why)
             unsafe = True
     if signals:
@@ -35,10 +54,9 @@ def parse(text: str) -> Parse:
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
     command = None if unsafe else commands.read_command(scanned.items)
     if command is None and not unsafe:
-        command = commands.read_leading_command(text, scanned.items)
+        command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
-        lines = tuple(f'"{i.text}" → {i.kind}' for i in scanned.items if i.kind not in _QUIET)
-        return Parse(command=command, reason=command.action.value, explain=lines)
+        return _command(command, position, scanned.items)
     reason = refusals[0] if refusals else reasons.classify(scanned)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
@@ -46,11 +64,35 @@ def parse(text: str) -> Parse:
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})
 
 
-def _signal_like(block: Block, why: str) -> bool:
-    # Levels plus a side (or a symbol and a stop): a signal we could not complete, so say why.
+def _command(command: Command, position: str | None, items: list[Item]) -> Parse:
+    if position is not None:  # a bot's update names its own position
+        command = replace(command, scope=Scope.POSITION, position_id=position)
+    lines = [
+        f'"{i.text}" → {i.kind} ({_UNITS.get(i.unit, i.unit)})'
+        if i.unit
+        else f'"{i.text}" → {i.kind}'
+        for i in items
+        if i.kind not in _QUIET
+    ]
+    if position is not None:
+        lines.append(f'"{position}" → position_id')
+    return Parse(command=command, reason=command.action.value, explain=tuple(lines))
+
+
+# "3402.75" in "SL: 3391.20 ← 3402.75" is the value replaced: the explain line says so.
+_UNITS = {"old": "the value replaced", "idx": "a list number", "pct": "%"}
+
+
+def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
+    # Levels plus a side (or a symbol and a stop with no verb that moves it): a signal we could not
+    # complete, so say why. "EURUSD⏎Set SL: 1.0870" moves a stop, so it may be a follow-up.
     if why not in _STRUCTURAL:
         return False
-    return bool(block.sides) or (block.symbol is not None and block.sl is not None)
+    if block.sides:
+        return True
+    if block.symbol is None or block.sl is None:
+        return False
+    return not any(item.kind in _MOVERS for item in items)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from itertools import pairwise
 from operator import attrgetter
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import TABLE, Item
+from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
-_SILENT = frozenset({"num", "nl", "p", "date", "list"})
+SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})  # no word of a command
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -20,22 +20,23 @@ _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _SIDES.update(
     {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
 )
-_IMPERATIVES = frozenset({"close", "cancel"})
-# A clause after the command may explain it ("price is moving against us") but not undo it.
-_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
-_NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
-_CLAUSE_MARKS = ",;!✅☑✔.\n\t "
-_CLAUSE_END = re.compile(r"[,;!✅☑✔\n]|\.(?!\S)")
 _HUNDRED = Decimal(100)
 _TEN = Decimal(10)
 _KIND = attrgetter("kind")
-_LEADING_QUIET = _SILENT | {"filler"}
+_MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
+_TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
 
 def _words(items: list[Item]) -> list[Item] | None:
-    words = [i for i in items if i.kind not in _SILENT and i.text not in _PUNCT_JOINS]
-    if not words or len(words) > MAX_WORDS or any(item.kind in _VETO for item in words):
+    words = [i for i in items if i.kind not in SILENT and i.text not in _PUNCT_JOINS]
+    if not words or len(words) > MAX_WORDS:
         return None
+    for at, word in enumerate(words):
+        if word.kind in _VETO:
+            if word.kind != "w" or word.text.lower() not in TABLE.crypto_bare:
+                return None
+            # "close eth": in a short follow-up a lower-case coin ticker still names the coin.
+            words[at] = Item("sym", word.text, raw=word.text.upper() + "USD")
     return words
 
 
@@ -74,15 +75,19 @@ def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
     return None
 
 
-def _sl_to_entry(items: list[Item], alone: bool) -> bool:
-    # "SL to entry" / "move to BE": an entry word after the SL or verb, with no price after it.
-    mover = next((i for i, it in enumerate(items) if it.kind in ("sl", "move")), None)
-    start = 0 if mover is None else mover + 1
-    for at in range(start, len(items)):
+def _sl_to_entry(items: list[Item]) -> bool:
+    # "SL to entry" / "move to BE" / "secure at breakeven": an entry word after the stop or a verb
+    # that moves it, with no price after it. "SL hit at entry" reports; "Breakeven ✅" alone tells.
+    mover = next(
+        (i for i, it in enumerate(items) if it.kind in _MOVERS and not _reported(items, i)), None
+    )
+    if mover is None:
+        return False
+    for at in range(mover + 1, len(items)):
         if items[at].kind in _ENTRY_WORDS:
             following = next((it for it in items[at + 1 :] if it.kind != "p"), None)
             if following is None or following.kind != "num":
-                return mover is not None or (alone and len(_words(items) or ()) <= 2)
+                return True
     return False
 
 
@@ -98,7 +103,7 @@ def _sl_to_tp1(items: list[Item]) -> bool:
 
 def _levels(items: list[Item], words: list[Item]) -> tuple[Decimal | None, tuple[Decimal, ...]]:
     # A price after an SL/TP label is a change only when told to move it ("SL to 1950", "new TP").
-    told = any(w.kind == "move" for w in words) or any(w.kind == "join" for w in words)
+    told = any(w.kind in _TELLERS for w in words)
     sl: Decimal | None = None
     tps: list[Decimal] = []
     pending: list[str] = []
@@ -126,14 +131,16 @@ def _reported(items: list[Item], at: int) -> bool:
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
     if "close" in map(_KIND, items):
-        items = _verbs(items)
+        items = as_verbs(unsaid(items))
+        if level_list(items):
+            return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
     words = _words(items)
     if words is None:
         return None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
-        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close"), alone=False) else None
+        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close")) else None
         return Command(
             action=Action.CLOSE,
             scope=scope,
@@ -147,46 +154,6 @@ def read_command(items: list[Item]) -> Command | None:
     return _modify(items, words, scope, symbol, side)
 
 
-def read_leading_command(text: str, items: list[Item]) -> Command | None:
-    """Return the close or cancel that opens `text` when the clauses after it only explain it."""
-    if not _imperative(items):
-        return None
-    head, rest = _first_clause(text)
-    items = scan(head).items
-    if not rest or not _imperative(items):
-        return None
-    if any(item.kind in _UNDOING for item in scan(rest).items):
-        return None
-    return read_command(items)
-
-
-def _imperative(items: list[Item]) -> bool:
-    # "Order cancelled, price ran away": filler words ("the", "order") may stand before the verb.
-    first = next((item for item in _verbs(items) if item.kind not in _LEADING_QUIET), None)
-    return first is not None and first.kind in _IMPERATIVES
-
-
-def _first_clause(text: str) -> tuple[str, str]:
-    text = text.strip(_CLAUSE_MARKS)  # "✅ Close all now ✅": marks around the message end nothing
-    found = _CLAUSE_END.search(text)
-    if found is None:
-        return text, ""
-    return text[: found.start()], text[found.end() :]
-
-
-def _verbs(items: list[Item]) -> list[Item]:
-    # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
-    near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
-    return [item for at, item in enumerate(items) if at not in near] if near else items
-
-
-def _near(items: list[Item], at: int) -> bool:
-    if at >= len(items) or items[at].kind != "join":
-        return False
-    target = next((item for item in items[at + 1 :] if item.kind != "filler"), None)
-    return target is not None and target.kind in _NEAR_TARGETS
-
-
 def _after(items: list[Item], kind: str) -> list[Item]:
     at = next(i for i, item in enumerate(items) if item.kind == kind)
     return items[at + 1 :]
@@ -198,7 +165,7 @@ def _modify(
     anchor = None
     if _sl_to_tp1(items):
         anchor = SlAnchor.TP1
-    elif _sl_to_entry(items, alone=True):
+    elif _sl_to_entry(items):
         anchor = SlAnchor.ENTRY
     sl, tps = _levels(items, words)
     if anchor is None and sl is None and not tps:

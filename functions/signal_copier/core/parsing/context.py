@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import NamedTuple
 
 from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
@@ -14,6 +15,14 @@ SIDE_WORDS = frozenset(
     f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
 )
 _UNDOING = frozenset({"conditional", "negation"})
+_UNDOING_OR_IDEA = _UNDOING | {"hedge"}
+_CLAUSE_DONE = frozenset({"nl", "p", "sl", "tp"})  # the entry's clause is over
+# Hedges that make the side's own clause an idea rather than an order ("will" and "looking" do not:
+# "Gold will fly, BUY NOW ...").
+_IDEAS = frozenset(
+    {"idea", "possible", "potential", "could", "might", "may", "maybe", "expect", "expecting"}
+    | {"watch", "watching", "analysis", "outlook", "scenario", "forecast", "prediction"}
+)
 _REPORTS = frozenset({"closed", "recap"})  # "closed +50 pips", "yesterday's results"
 # "activated", "triggered": a pending order filled, which says nothing against the signal.
 _STATUS = frozenset(
@@ -38,9 +47,14 @@ class Context(NamedTuple):
     gain: bool  # "+50 pips": a result unless the signal gives its stop
 
 
-def read_context(scan: Scan) -> Context:
-    """Return the cues of a scanned message."""
-    present = {item.kind for item in scan.items}
+def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
+    """Return the cues of a scanned message (`labels`: words the reader took as level labels)."""
+    items = scan.items
+    present = (
+        {item.kind for at, item in enumerate(items) if at not in labels}
+        if labels
+        else {item.kind for item in items}
+    )
     first = ""
     for item in scan.items:
         if item.kind not in _SILENT:
@@ -54,7 +68,7 @@ def read_context(scan: Scan) -> Context:
         leading_command=first in _LEADING_COMMANDS,
         plain=not scan.question and "w" not in present and "negation" not in present,
         report=not present.isdisjoint(_REPORTS) or ("hit" in present and _hit_told(scan.items)),
-        conditional=not present.isdisjoint(_UNDOING) and _side_undone(scan.items),
+        conditional=not present.isdisjoint(_UNDOING_OR_IDEA) and _side_undone(scan.items),
         asked=any(_side_on_line(scan.items, at) for at in scan.asks),
         gain=scan.gain,
     )
@@ -78,15 +92,31 @@ def _hit_told(items: list[Item]) -> bool:
 
 
 def _side_undone(items: list[Item]) -> bool:
-    # "If gold breaks 2670, buy ...": the side only holds once the condition is met.
+    # "If gold breaks 2670, buy ...": the side only holds once the condition is met; so too
+    # "Buy gold between 2310 and 2315 if price dips, SL ..." (a condition before the exits), and
+    # "EURUSD long idea for next week, entry ..." (an idea, told in the side's own clause).
     # "Don't SELL GOLD 2668 ...": the first side is negated.
     before = ""
+    sided = idea = False
     for item in items:
         kind = item.kind
-        if kind in SIDE_WORDS:
-            return before == "negation"
-        if kind == "conditional":
+        if kind == "hedge" and item.text.lower() in _IDEAS:
+            if sided:
+                return True
+            idea = True
+        elif sided:
+            if kind in _CLAUSE_DONE:
+                return False
+            if kind == "conditional":
+                return True
+        elif kind in SIDE_WORDS:
+            if before == "negation" or idea:
+                return True
+            sided = True
+        elif kind == "conditional":
             return True
+        elif kind == "nl":
+            idea = False
         if kind != "filler":
             before = kind
     return False

@@ -10,7 +10,9 @@ from signal_copier.core.parsing.numbers import complete, price_like
 from signal_copier.core.parsing.tokens import Item
 
 JOINERS = frozenset({"join", "list"})
-_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed"})
+MAX_TPS = 10  # more targets than any channel writes: the rest is not read (bounds the work too)
+MAX_ENTRIES = 10
+_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
 
 
 @dataclass(slots=True)
@@ -31,7 +33,15 @@ class Block:
     tp_open: bool = False
     risk_percent: Decimal | None = None
     lot: Decimal | None = None
-    symbol_conflict: bool = False
+    # How strongly the text names the symbol (layout.NAMED, HEADED, MENTIONED); the strength at
+    # which two different symbols tie (-1: none do); where the symbol stood while nothing
+    # contested it (its strength is looked at only if another symbol competes).
+    symbol_strength: int = 0
+    contested: int = -1
+    symbol_at: int = -1
+    side_labels: bool = False  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
+    entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
+    entry_list: bool = False  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
     positional: bool = False  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
     explain: list[str] = field(default_factory=list)
 
@@ -53,12 +63,14 @@ def _plain(items: list[Item]) -> list[Item]:
 
 
 def _joined(items: list[Item], first: Item) -> Item | None:
-    # The number right after `first` when only a range joiner stands between them.
-    at = items.index(first)
-    if at + 2 >= len(items) or items[at + 1].text == "&":
+    # The number right after `first` when only range joiners stand between them ("2650__2644").
+    start = at = items.index(first) + 1
+    if at >= len(items) or items[at].text == "&":
         return None  # "1.5630 & 1.5530": two entries, not one zone
-    if items[at + 1].kind in JOINERS and items[at + 2].kind == "num":
-        return items[at + 2]
+    while at < len(items) and items[at].kind in JOINERS:
+        at += 1
+    if at > start and at < len(items) and items[at].kind == "num":
+        return items[at]
     return None
 
 
@@ -82,7 +94,9 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
             return
     block.entry = first.value
     block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
-    block.positional = len(rest) == 2 and not any(i.kind in JOINERS for i in items)
+    if 0 < len(rest) < 3 and not any(i.kind in JOINERS for i in items):
+        block.positional = len(rest) == 2
+        block.entry_pair = len(rest) == 1 and price_like(rest[0].value, first.value)
     _extras(block, rest)
 
 
@@ -94,6 +108,8 @@ def _span(block: Block) -> str:
 def _extras(block: Block, numbers: list[Item]) -> None:
     reference = block.entry if block.entry is not None else (block.entry_range or (None,))[0]
     for number in numbers:
+        if len(block.extra_entries) >= MAX_ENTRIES:
+            return
         if reference is not None and price_like(number.value, reference):
             block.extra_entries.append(number.value)
 
@@ -119,18 +135,32 @@ def _is_index(numbers: list[Item]) -> bool:
 
 def _all_pips(items: list[Item], first: Item) -> bool:
     # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
-    numbers = [i for i in items if i.kind == "num"]
-    if numbers[-1].unit != "pips":
-        return False  # the common case, found before any slicing
-    items, numbers = items[items.index(first) :], numbers[numbers.index(first) :]
-    if any("." in n.raw for n in numbers):
-        return False
-    return all(items[items.index(n) + 1].kind in JOINERS for n in numbers[:-1])
+    end = len(items) - 1
+    while end >= 0 and items[end].kind != "num":
+        end -= 1
+    if end < 0 or items[end].unit != "pips":
+        return False  # the common case, found before any walking
+    joined = True  # one pass, so a long run costs no more than its length
+    for at in range(items.index(first), end + 1):
+        item = items[at]
+        if item.kind == "num":
+            if not joined or "." in item.raw:
+                return False
+            joined = False
+        elif item.kind in JOINERS:
+            joined = True
+        else:
+            return False
+    return True
 
 
 def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     """Append the take-profit levels (or pip distances) written after one TP label."""
+    room = MAX_TPS - len(block.tps) - len(block.tp_pips)
+    if room <= 0:
+        return
     numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips", "signed")]
+    del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
     if numbers and not index and _is_index(numbers):
         index, numbers = numbers[0].raw, numbers[1:]
@@ -143,12 +173,14 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
     if first.unit == "pips" or _all_pips(items, first):
         pips = [n.value for n in numbers if n.unit in ("", "pips")]
-        block.tp_pips.extend(pips if first.unit == "" else [first.value])
+        block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
         block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
         return
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     for number in numbers[1:]:
+        if len(block.tps) >= MAX_TPS:
+            return
         if not number.unit and price_like(number.value, first.value):
             block.tps.append(number.value)
             block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')

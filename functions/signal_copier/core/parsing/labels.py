@@ -43,6 +43,8 @@ def signal_label(signal: Signal) -> dict[str, Any]:
     if signal.flags:
         label["flags"] = list(signal.flags)
         label["inconsistent"] = True
+    if signal.position_id is not None:
+        label["position_id"] = signal.position_id
     return label
 
 
@@ -57,6 +59,8 @@ def command_label(command: Command) -> dict[str, Any]:
         label["symbol"] = command.symbol
     if command.side:
         label["side"] = command.side.value
+    if command.position_id is not None:
+        label["position_id"] = command.position_id
     if command.action is Action.CLOSE:
         label["fraction"] = _number(command.fraction or Decimal(1))
         if command.then_sl_anchor:

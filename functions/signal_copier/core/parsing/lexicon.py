@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from signal_copier.core.parsing.normalize import normalize
 
-_MARKS = r"@:\-/_~&,;+%?#$"
+_MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
 _EMOJI = "🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
 _WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]+)?"
@@ -28,6 +29,8 @@ REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
 _LOW_RANK = ("filler",)
 _NOT_PHRASES = ("language", "symbols")
+# Phrases whose concept is to be no concept: "closing price" is prose, not the verb "close".
+_KINDS = {"prose": "w"}
 
 Phrase = tuple[str, ...]
 PhraseIndex = dict[str, list[tuple[Phrase, str]]]
@@ -69,8 +72,9 @@ def _read_languages() -> list[dict[str, Any]]:
     return [json.loads(folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
 
 
+@cache
 def load() -> Lexicon:
-    """Build the lexicon from the package's language files."""
+    """Build the lexicon from the package's language files (once)."""
     languages = _read_languages()
     concepts: PhraseIndex = {}
     reasons: PhraseIndex = {}
@@ -82,7 +86,7 @@ def load() -> Lexicon:
                     continue
                 if (key in _LOW_RANK) == low:
                     for phrase in phrases:
-                        _add(concepts, split_phrase(phrase), key)
+                        _add(concepts, split_phrase(phrase), _KINDS.get(key, key))
     for data in languages:
         for key, phrases in data.items():
             if key.startswith(REASON_PREFIX):

@@ -6,13 +6,17 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-MAX_CHARS = 8000
+SLASH = "|"  # "EUR/USD" → "EUR|USD": no token, but the gap still says the two were one pair
+MAX_CHARS = 4096  # Telegram's own limit for one message: anything longer is not a channel post
 
 _INVISIBLE = "\u00ad\u0640\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-_INVISIBLE += "\u2060\u2066\u2067\u2068\u2069\ufe0e\ufe0f\ufeff\u20e3"
+_INVISIBLE += "\u2060\u2066\u2067\u2068\u2069\ufe0e\ufe0f\ufeff"
 _TABLE: dict[int, str | None] = dict.fromkeys(map(ord, _INVISIBLE), None)
 _TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Persian digits
 _TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
+# Circled digits that NFKC keeps ("➊", "❶", "➀", "⓵"): target numbers, read as digits.
+for _first in (0x2776, 0x2780, 0x278A, 0x24F5):
+    _TABLE.update({_first + i: str(i + 1) for i in range(10)})
 _TABLE.update(
     {
         ord("٬"): ",",
@@ -31,6 +35,7 @@ _TABLE.update(
         ord("*"): " ",
         ord("`"): " ",
         ord("\t"): " ",
+        ord("\u20e3"): ")",  # keycap "1️⃣": a list number, like "1)"
         ord("\r"): "\n",
         ord("\u00a0"): " ",
         ord("½"): " ",
@@ -43,19 +48,27 @@ _ASCII_TABLE = {key: value for key, value in _TABLE.items() if key < 128}
 # the few characters to change are found and replaced.
 _IN_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _REPLACEMENTS = {chr(key): value or "" for key, value in _TABLE.items()}
-_FRACTIONS = str.maketrans("½¼¾", "   ")
+# Replaced before NFKC turns "81.139½" into "81.1391⁄2" and "TP №2" into "TP No2".
+_BEFORE_NFKC = str.maketrans("½¼¾№", "    ")
+_BEFORE_NFKC_HINT = re.compile("[½¼¾№]")
 # Cyrillic and Greek letters that render like Latin ones (mapped only inside mixed words).
 _CONFUSABLE = str.maketrans(
     "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ",
     "ABEKMHOPCTXYaeopcyxijsdABEZHIKMNOPTYXaovt",
 )
-_LETTERS = re.compile(r"[^\W\d_]+")
-_HAS_CONFUSABLE = re.compile("[АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ]")
+_LOOKALIKES = "АВЕКМНОРСТХУаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοντ"
+_HAS_CONFUSABLE = re.compile(f"[{_LOOKALIKES}]")
+# Words made only of Latin letters and look-alikes, with at least one look-alike: the only words
+# that can turn Latin ("SЕLL", "ВUY"); "покупка" is left alone without a call per word.
+_LETTERS = re.compile(
+    f"(?<![^\\W\\d_])[A-Za-z{_LOOKALIKES}]*[{_LOOKALIKES}][A-Za-z{_LOOKALIKES}]*(?![^\\W\\d_])"
+)
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
 _KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
 # Each pattern starts with a character class so the engine can skip ahead (linear, fast).
 _SL_TP_DOTTED = re.compile(r"([stST])(?<![^\W\d_][stST])\s?[.\-/]\s?([lpLP])(?![^\W\d_])")
-_LETTER_DASH = re.compile(r"[\-/](?<=[^\W\d_][\-/])(?=[^\W\d_])")
+_LETTER_DASH = re.compile(r"-(?<=[^\W\d_]-)(?=[^\W\d_])")
+_LETTER_SLASH = re.compile(r"/(?<=[^\W\d_]/)(?=[^\W\d_])")
 _E_LABEL = re.compile(r"(?im)^[ ]*e[ ]*(?=[:@])")
 _DATE = re.compile(
     r"\d(?<![\d.]\d)\d?[/-]\d\d?[/-](?:19|20)\d\d(?!\d)|(?:19|20)\d\d[/-]\d\d?[/-]\d\d?(?!\d)"
@@ -77,8 +90,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if _ASCII_MARKUP.search(text):
             text = text.translate(_ASCII_TABLE)
     else:
-        if "½" in text or "¼" in text or "¾" in text:
-            text = text.translate(_FRACTIONS)  # before NFKC turns "81.139½" into "81.1391⁄2"
+        if _BEFORE_NFKC_HINT.search(text):
+            text = text.translate(_BEFORE_NFKC)
         text = unicodedata.normalize("NFKC", text)
         text = _IN_TABLE.sub(_replace, text)
         if _HAS_CONFUSABLE.search(text):
@@ -87,8 +100,15 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _SHORTCODE.sub(_shortcode, text)
     if _ANY_HINT.search(text):
         text = _rewrite(text)
-    if "-" in text or "/" in text:
+    # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
+    if "-" in text:
         text = _LETTER_DASH.sub(" ", text)
+        if "->" in text:
+            text = text.replace("->", " → ")
+    if "/" in text:
+        text = _LETTER_SLASH.sub(SLASH, text)
+    if "<-" in text:
+        text = text.replace("<-", " ← ")
     return text
 
 
@@ -112,7 +132,8 @@ def _unconfuse(word: str, known: Callable[[str], bool]) -> str:
     mixed = any("a" <= c.lower() <= "z" for c in word)
     if mixed and mapped.isascii():
         return mapped
-    return mapped if mapped.isascii() and known(mapped.lower()) else word
+    # A one-letter word is a word of its own script ("б/у", "в", "с"), never a look-alike.
+    return mapped if len(word) > 1 and mapped.isascii() and known(mapped.lower()) else word
 
 
 def _replace(match: re.Match[str]) -> str:

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ONE_COMMA = re.compile(r"(\d+),(\d+)")
+_EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")  # "3.420,50": dots group thousands
 LOW_RATIO = Decimal("0.8")
 HIGH_RATIO = Decimal("1.25")
 _SLIPS = tuple(Decimal(10) ** power for power in (-4, -3, -2, -1, 1, 2, 3, 4))
@@ -20,6 +21,8 @@ def read_numbers(raw: str) -> tuple[Decimal, ...] | None:
         return (Decimal(raw),) if raw.count(".") <= 1 else None
     if _THOUSANDS.fullmatch(raw) and not raw.startswith("0,"):
         return (Decimal(raw.replace(",", "")),)
+    if "." in raw and _EUROPEAN.fullmatch(raw):
+        return (Decimal(raw.replace(".", "").replace(",", ".")),)
     one = _ONE_COMMA.fullmatch(raw)
     if one and _decimal_comma(one.group(1), one.group(2)):
         return (Decimal(f"{one.group(1)}.{one.group(2)}"),)

@@ -9,16 +9,32 @@ from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
 
+AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
+_WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
+
 
 def _side(block: Block) -> tuple[Side | None, bool, str]:
     strong = {side for side, word in block.sides.items() if word}
     if len(strong) > 1:
-        return None, False, "conflicting_sides"
+        return None, False, AMBIGUOUS
     if strong:
         return strong.pop(), True, ""
     if len(block.sides) == 1:
         return next(iter(block.sides)), False, ""
-    return None, False, "no_side" if not block.sides else "conflicting_sides"
+    return None, False, "no_side" if not block.sides else AMBIGUOUS
+
+
+def _zone(block: Block) -> None:
+    # "BUY NOW: 2318 2314", "Entry Targets: 1) 61200.5 2) 59850.0": two entry prices side by side
+    # are the zone's two edges, once labelled exits show the levels are read.
+    exits = block.sl is not None or block.tps
+    if block.entry is None or len(block.extra_entries) != 1 or not exits:
+        return
+    if block.entry_pair or block.entry_list:
+        other = block.extra_entries.pop()
+        block.entry_range = (min(block.entry, other), max(block.entry, other))
+        block.explain.append(f'"{block.entry} {other}" → entry_range (two edges)')
+        block.entry = None
 
 
 def _refusal(block: Block, context: Context, strong: bool) -> str:
@@ -118,21 +134,29 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
     return tuple(found)
 
 
-def build(block: Block, context: Context) -> tuple[Signal | None, str]:
-    """Return the block's Signal, or None and the reason it is not an opening."""
+def named(block: Block) -> tuple[Side | None, bool, str]:
+    """Return the side a block names (and if by a word), or None and why it names no trade."""
     if block.symbol is None:
-        return None, "no_symbol"
-    if block.symbol_conflict:
-        return None, "ambiguous_symbol"
-    side, strong, why = _side(block)
-    if side is None:
-        return None, why
+        return None, False, "no_symbol"
+    if block.contested >= block.symbol_strength:
+        return None, False, AMBIGUOUS
+    return _side(block)
+
+
+def build(block: Block, side: Side, strong: bool, context: Context) -> tuple[Signal | None, str]:
+    """Return the block's Signal for `side` (from `named`), or None and why it is no opening."""
     _positional(block, side)
+    if block.entry_pair or block.entry_list:
+        _zone(block)
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
     found = flags(side, block) + scale
     if refusal or (not strong and found):
         return None, refusal or "no_side"
+    if block.side_labels and (block.sl is None or _WRONG_SIDE.intersection(found)):
+        # The other side's word was read as the targets' label ("Sell: 0.54" under a LONG): that
+        # holds only if a stop agrees with it, or "Buy: 2650⏎Sell: 2670" may be two orders.
+        return None, AMBIGUOUS
     return _signal(block, side, found), ""
 
 

@@ -4,87 +4,60 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from signal_copier.core.model import OrderType, Side
-from signal_copier.core.parsing import fields
+from signal_copier.core.model import OrderType
+from signal_copier.core.parsing import fields, layout
 from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.naming import SIDES, Naming
+from signal_copier.core.parsing.state import MAX_SIGNALS, NO_RESUME, VALUE_FIELDS, Overflow
 from signal_copier.core.parsing.tokens import Item
 
-SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
-    "buy": (Side.BUY, True, None),
-    "sell": (Side.SELL, True, None),
-    "buy_weak": (Side.BUY, False, None),
-    "sell_weak": (Side.SELL, False, None),
-    "buy_limit": (Side.BUY, True, OrderType.LIMIT),
-    "sell_limit": (Side.SELL, True, OrderType.LIMIT),
-    "buy_stop": (Side.BUY, True, OrderType.STOP),
-    "sell_stop": (Side.SELL, True, OrderType.STOP),
-}
-_VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
-_LEVEL_UNITS = ("", "pips")
+__all__ = ["MAX_SIGNALS", "Reader"]
+
 _SKIPPING = frozenset({"skip", "risk", "lot"})
 _SKIP_WORDS = frozenset({"skip_line", "negation"})
-_STOPPERS = ("w", "noise", "close", "cancel", "move", "hit", "breakeven")  # end a field's values
+_STOPPERS = (
+    "w",
+    "noise",
+    "sym_label",
+    "back",
+    "close",
+    "cancel",
+    "move",
+    "new",
+    "hit",
+    "breakeven",
+)
+_EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
-class Reader:
+class Reader(Naming):
     """A small state machine: the current field decides what the next numbers mean."""
-
-    def __init__(self, items: list[Item]) -> None:
-        self.items = items
-        self.blocks = [Block()]
-        self.field: str | None = None
-        self.buffer: list[Item] = []
-        self.label: Item | None = None
-
-    @property
-    def block(self) -> Block:
-        """Return the block being filled."""
-        return self.blocks[-1]
 
     def read(self) -> list[Block]:
         """Return every block the message holds."""
         handlers = _HANDLERS
-        for at, item in enumerate(self.items):
-            kind = item.kind
-            if kind == "num" and self.field in _VALUE_FIELDS:
-                self.buffer.append(item)  # the most common step, kept out of the dispatch
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:  # other kinds (filler, hedges, sentence ends) change nothing
-                handler(self, at, item)
+        try:
+            for at, item in enumerate(self.items):
+                kind = item.kind
+                if kind == "num" and self.field in VALUE_FIELDS:
+                    self.buffer.append(item)  # the most common step, kept out of the dispatch
+                    continue
+                handler = handlers.get(kind)
+                if handler is not None:  # other kinds (filler, hedges, sentence ends): nothing
+                    handler(self, at, item)
+        except Overflow:
+            self.overflow, self.buffer = True, []
+            return []
         self._flush()
         return self.blocks
 
-    def _start(self, name: str | None, label: Item | None = None) -> None:
-        if self.buffer:
-            self._flush()
-        self.field = name
-        self.label = label
-
-    def _joiner(self, _at: int, item: Item) -> None:
-        if self.buffer:
-            self.buffer.append(item)
-
-    def _flush(self) -> None:
-        buffer, self.buffer = self.buffer, []
-        if not buffer:
-            return
-        field, label, block = self.field, self.label, self.blocks[-1]
-        text = label.text if label else ""
-        if field == "tp":
-            if label is not None:
-                fields.read_tps(block, buffer, text, label.unit)
-        elif field == "sl":
-            fields.read_sl(block, buffer, text)
-        elif field == "head" or field == "entry":
-            fields.read_entry(block, buffer, text or "@")
-        elif field == "extra":
-            fields.read_entry(block, buffer, text)
-
     def _number(self, _at: int, item: Item) -> None:
         field, block = self.field, self.blocks[-1]  # a value field's numbers are buffered by read
-        if field == "lot" and block.lot is None and not item.unit:
+        if field is None and item.unit == "idx" and self.resume[0] is not None:
+            self._start(*self.resume)  # "2) 63500": the list under the last label goes on
+            self.buffer.append(item)
+        elif field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
         elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
@@ -99,22 +72,8 @@ class Reader:
         if self.field == "tp" and self.label is not None and self._index_only():
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
         if self.field in _SKIPPING or self._first_level() is not None:
+            self.resume = (self.field, self.label) if self.field in VALUE_FIELDS else NO_RESUME
             self._start(None)
-
-    def _first_level(self) -> Item | None:
-        # A loop, not any(): a generator costs more than the few items buffered here.
-        for item in self.buffer:
-            if item.kind == "num" and item.unit in _LEVEL_UNITS:
-                return item
-        return None
-
-    def _index_only(self) -> bool:
-        if self.label is None or self.label.unit:
-            return False
-        numbers = [i for i in self.buffer if i.kind == "num"]
-        if len(numbers) != 1:
-            return False
-        return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit
 
     def _label(self, _at: int, item: Item) -> None:
         kind = item.kind
@@ -132,52 +91,16 @@ class Reader:
             return  # "Stop Loss (SL):" repeats the label
         self._start(kind, item)
 
-    def _side(self, at: int, item: Item) -> None:
-        if at and self.items[at - 1].kind == "negation":
-            return  # "don't buy now": no side at all
-        side, strong, order_type = SIDES[item.kind]
-        if self.buffer:
-            self._flush()
-        block = self.blocks[-1]
-        if strong and block.has_levels:
-            symbol = self._symbol_ahead(at)
-            if symbol is not None and symbol != block.symbol:
-                self.blocks.append(Block())
-            elif block.sides.get(side):
-                self._start("extra", item)  # "more buy @ 1296": another entry for the same trade
-                return
-        current = self.blocks[-1]
-        current.sides[side] = current.sides.get(side, False) or strong
-        if order_type is not None and current.order_type is None:
-            current.order_type = order_type
-        current.explain.append(f'"{item.text}" → side={side!s}')
-        if strong:
-            self._start("head", item)
+    def _word(self, _at: int, item: Item) -> None:
+        # A word that is no label ends the numbers of the field before it.
+        field = self.field
+        if field in VALUE_FIELDS and self._first_level() is not None:
+            self._start(None if field in ("sl", "tp") else field)
+        elif field == "head" and item.kind == "w":
+            # "SHORT — BTC just lost 60k": prose after the side, no entry (nothing to read)
+            self.field, self.label, self.buffer = None, None, []
 
-    def _symbol_ahead(self, at: int) -> str | None:
-        for item in self.items[at + 1 :]:
-            if item.kind == "nl":
-                return None
-            if item.kind == "sym":
-                return item.raw
-        return None
-
-    def _symbol(self, _at: int, item: Item) -> None:
-        if self.buffer:
-            self._flush()
-        block = self.blocks[-1]
-        if block.symbol is None:
-            block.symbol = item.raw
-        elif item.raw != block.symbol:
-            if block.has_levels:
-                self.blocks.append(Block(symbol=item.raw))
-            else:
-                block.symbol_conflict = True
-        self.blocks[-1].explain.append(f'"{item.text}" → symbol={item.raw}')
-        if self.field in (None, "skip", "head"):
-            self._start("head", None)
-
-    def _other(self, _at: int, item: Item) -> None:
+    def _other(self, at: int, item: Item) -> None:
         kind, block = item.kind, self.blocks[-1]
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
@@ -189,8 +112,10 @@ class Reader:
             block.tp_open = True
             block.explain.append(f'"{item.text}" → tp_open')
         elif kind in _STOPPERS:
-            if self.field in _VALUE_FIELDS and self._first_level() is not None:
-                self._start(None if self.field in ("sl", "tp") else self.field)
+            if kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
+                self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
+                return
+            self._word(at, item)
         else:
             return
         if kind in ("limit", "market") and self.field is None:
@@ -208,4 +133,5 @@ _HANDLERS: dict[str, _Handler] = {
         ("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label
     ),
     **dict.fromkeys(_OTHER_KINDS, Reader._other),
+    "w": Reader._word,  # the most common stopper, kept out of _other's chain
 }

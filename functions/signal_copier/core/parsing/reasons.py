@@ -8,6 +8,7 @@ from signal_copier.core.parsing import lexicon
 from signal_copier.core.parsing.tokens import LEXICON, Scan
 
 _LONG_TEXT = 60  # words: a paragraph rather than a trading call
+_SHORT = 8  # words: a one-line instruction
 _SIDE_KINDS = frozenset({"buy", "sell", "buy_weak", "sell_weak"})
 
 
@@ -31,6 +32,8 @@ def classify(scan: Scan) -> str:
     wordy = sum(map(str.isalpha, scan.words)) > _LONG_TEXT
     if "veto" in kinds:
         return "analysis"
+    if "protect" in kinds and len(scan.words) <= _SHORT:
+        return "ambiguous"  # "Secure profits": close them, or move the stop? Neither is done.
     if hits["status"] and len(scan.words) <= 6:
         return "status"
     if hits["result"] and not wordy:

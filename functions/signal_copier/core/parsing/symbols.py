@@ -1,54 +1,106 @@
-"""Canonical symbol names from aliases, pairs written apart, hashtags and crypto tickers."""
+"""Canonical symbols from the one symbol table: aliases, pairs by their shape, tickers, indices."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
+from typing import Any, NamedTuple
 
-# Bare crypto tickers resolve once the whole message is read: leverage words mean a USDT perp.
+from signal_copier.core.parsing import synthetic
+from signal_copier.core.parsing.normalize import SLASH
+
+# A ticker with no quote settles once the whole message is read: a known coin becomes a USDT perp
+# (leverage written) or a USD CFD; any other coin becomes a USDT perp or stays bare.
 BARE_CRYPTO = "*"
-QUOTE_ENDINGS = ("usdt", "usdc", "busd", "usd", "perp")
+BARE_TICKER = "^"
+_SIDE_SUFFIXES = {"buy": "buy", "sell": "sell", "long": "buy", "short": "sell"}
+_MAX_BASE = 12
+
+
+class Found(NamedTuple):
+    """A symbol read at some token: its canonical name, tokens spanned, and if only hashtagged."""
+
+    name: str
+    span: int
+    weak: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SymbolTable:
-    """Alias, currency and crypto tables from `symbols.json` plus each language's names."""
+    """The parser's view of `symbols.json` plus each language's names."""
 
     aliases: dict[str, str]
     currencies: frozenset[str]
     split_currencies: frozenset[str]
     crypto: frozenset[str]
     crypto_bare: frozenset[str]
-    crypto_quotes: tuple[str, ...]
+    crypto_quotes: frozenset[str]
+    glued_quotes: tuple[str, ...]
     perp_markers: frozenset[str]
+    not_tickers: frozenset[str]
+    synthetic: synthetic.Families
     starts: frozenset[str]  # words that can begin a symbol (a cheap pre-check)
     digit_prefixes: frozenset[str]  # "us" in "US30", "dax" in "DAX40": a symbol once digits follow
     contextual: frozenset[str]  # words read as a symbol (or not) only with the next token
 
 
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("signal_copier.core.parsing").joinpath("symbols.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def load_table(language_aliases: dict[str, str]) -> SymbolTable:
     """Read `symbols.json` and merge the languages' symbol names into one table."""
-    text = resources.files("signal_copier.core.parsing").joinpath("symbols.json").read_text("utf-8")
-    data = json.loads(text)
+    data = _data()
     currencies = frozenset(data["currencies"])
-    aliases = {**data["aliases"], **language_aliases}
-    starts = {alias.split()[0] for alias in aliases} | currencies | frozenset(data["crypto"])
+    names = {n: canon for canon, entry in data["instruments"].items() for n in entry["names"]}
+    aliases = {**names, **language_aliases}
+    families = synthetic.families(data["synthetic"])
+    crypto = frozenset(data["crypto"])
+    starts = {alias.split()[0] for alias in aliases} | currencies | crypto | families.starts
     digit_prefixes = frozenset(a.rstrip("0123456789") for a in aliases if a[-1].isdigit())
-    split_currencies = currencies - frozenset(data["split_exclude"])
     two_words = {alias.split()[0] for alias in aliases if " " in alias}
+    split_currencies = currencies - frozenset(data["split_exclude"])
     return SymbolTable(
-        starts=frozenset(starts),
-        digit_prefixes=digit_prefixes,
-        contextual=digit_prefixes | two_words | split_currencies | frozenset(data["crypto"]),
         aliases=aliases,
         currencies=currencies,
         split_currencies=split_currencies,
-        crypto=frozenset(data["crypto"]),
+        crypto=crypto,
         crypto_bare=frozenset(data["crypto_bare"]),
-        crypto_quotes=tuple(data["crypto_quotes"]),
+        crypto_quotes=frozenset(data["crypto_quotes"]),
+        glued_quotes=tuple(data["glued_quotes"]),
         perp_markers=frozenset(data["perp_markers"]),
+        not_tickers=frozenset(data["not_tickers"]),
+        synthetic=families,
+        starts=frozenset(starts),
+        digit_prefixes=digit_prefixes,
+        contextual=digit_prefixes | two_words | split_currencies | crypto | families.starts,
     )
+
+
+def broker_aliases() -> dict[str, tuple[str, ...]]:
+    """Return canonical symbol → the names brokers list it under (the mapper's half)."""
+    data = _data()
+    table = {canon: tuple(entry["broker"]) for canon, entry in data["instruments"].items()}
+    for base in data["crypto_bare"]:
+        table.setdefault(f"{base.upper()}USD", (f"{base.upper()}USD",))
+    for name in synthetic.families(data["synthetic"]).names:
+        table[name] = (name,)
+    return table
+
+
+def known_symbols(language_aliases: dict[str, str]) -> frozenset[str]:
+    """Return every canonical name the table itself can produce (not shapes of unknown coins)."""
+    return frozenset(load_table(language_aliases).aliases.values()) | frozenset(broker_aliases())
+
+
+def ticker_shaped(raw: str) -> bool:
+    """Return True for a coin ticker as channels write one: "ONDO", "1000PEPE", "W"."""
+    return 1 <= len(raw) <= _MAX_BASE and raw.isalnum() and raw.isupper()
 
 
 def _pair(word: str, table: SymbolTable) -> str | None:
@@ -63,67 +115,104 @@ def _pair(word: str, table: SymbolTable) -> str | None:
 
 
 def _crypto(word: str, table: SymbolTable) -> str | None:
-    if not word.endswith(QUOTE_ENDINGS):
-        return None
-    if word.endswith("usdt") and 2 <= len(word) - 4 <= 8:
-        return word.upper()
-    for quote in table.crypto_quotes:
+    # "KITEUSDT", "TAOUSDC", "ETHPERP": any base glued to a coin quote; "BTCUSD": a known base only.
+    for quote in table.glued_quotes:
         base = word[: -len(quote)]
-        if word.endswith(quote) and base in table.crypto:
+        if word.endswith(quote) and 1 <= len(base) <= _MAX_BASE and base.isalnum():
             return base.upper() + ("USDT" if quote == "perp" else quote.upper())
+    if word.endswith("usd") and word[:-3] in table.crypto:
+        return word.upper()
     return None
 
 
-def may_start(word: str, table: SymbolTable) -> bool:
+def may_start(word: str, raw: str, table: SymbolTable) -> bool:
     """Return True when `word` can begin a symbol (or mark a perpetual) in some context."""
     return (
         word in table.starts
         or word in table.perp_markers
         or word in table.digit_prefixes
         or len(word) in (6, 7)
-        or word.endswith(QUOTE_ENDINGS)
+        or word.endswith(table.glued_quotes)
+        or ticker_shaped(raw)
     )
-
-
-def cannot_start(words: list[str], gaps: list[str], at: int, table: SymbolTable) -> bool:
-    """Return True when no symbol can begin at token `at` (a cheap pre-check)."""
-    word = words[at]
-    if word in table.starts or len(word) in (6, 7) or word.endswith(QUOTE_ENDINGS):
-        return False
-    return not (at + 1 < len(words) and not gaps[at + 1] and words[at + 1].isdigit())
 
 
 def read_symbol(
     words: list[str], raws: list[str], gaps: list[str], at: int, table: SymbolTable
-) -> tuple[str, int] | None:
+) -> Found | None:
     """Return the canonical symbol starting at token `at` and how many tokens it spans."""
     word = words[at]
-    if cannot_start(words, gaps, at, table):
-        return None
     following = words[at + 1] if at + 1 < len(words) else ""
     if following.isdigit() and not gaps[at + 1] and word + following in table.aliases:
-        return table.aliases[word + following], 2
+        return Found(table.aliases[word + following], 2)
+    if word in table.synthetic.starts:
+        found = synthetic.read(words, gaps, at, table.synthetic)
+        if found is not None:
+            return Found(*found)
     two = f"{word} {following}"
     if two in table.aliases:
-        return table.aliases[two], 2
+        return Found(table.aliases[two], 2)
     if word in table.aliases:
-        return table.aliases[word], 1
-    found = _pair(word, table) or _crypto(word, table)
-    if found:
-        return found, 1
-    currencies = table.split_currencies
-    if word in currencies and following in currencies and word != following:
-        return (word + following).upper(), 2
-    if word in table.crypto and following in table.crypto_quotes:
-        return _crypto(word + following, table) or word.upper() + following.upper(), 2
-    hashed = at > 0 and not gaps[at] and raws[at - 1] in "#$"
-    if word in table.crypto_bare and (raws[at].isupper() or hashed):
-        return word.upper() + BARE_CRYPTO, 1
+        return Found(table.aliases[word], 1)
+    glued = _pair(word, table) or _crypto(word, table)
+    if glued:
+        return Found(glued, 1)
+    if word in table.split_currencies and following in table.split_currencies and word != following:
+        return Found((word + following).upper(), 2)
+    return _by_shape(words, raws, gaps, at, table)
+
+
+def _by_shape(
+    words: list[str], raws: list[str], gaps: list[str], at: int, table: SymbolTable
+) -> Found | None:
+    # A coin pair of any base ("APR/USDT", "FHE/ USDT", "WIF USDT"), or a bare "$ONDO" / "#BTC".
+    word, raw = words[at], raws[at]
+    known = word in table.crypto
+    if not known and (not ticker_shaped(raw) or word in table.not_tickers):
+        return None
+    quote, span = _quote(words, raws, gaps, at, table)
+    if quote:
+        if known and quote == "usd":
+            return Found(word.upper() + "USD", span)
+        return Found(word.upper() + ("USDT" if quote == "perp" else quote.upper()), span)
+    mark = raws[at - 1] if at > 0 and not gaps[at] else ""
+    if known and (mark in ("#", "$") or raw.isupper()) and word in table.crypto_bare:
+        return Found(word.upper() + BARE_CRYPTO, 1)
+    if mark == "$" or (mark == "#" and not known):
+        return Found(word.upper() + BARE_TICKER, 1, weak=mark == "#")
+    return None
+
+
+def _quote(
+    words: list[str], raws: list[str], gaps: list[str], at: int, table: SymbolTable
+) -> tuple[str, int]:
+    nxt = at + 1
+    if nxt < len(words) and words[nxt] in ("/", "-") and nxt + 1 < len(words):
+        nxt += 1  # "FHE/ USDT": the slash stands alone
+    if nxt >= len(words) or words[nxt] not in table.crypto_quotes or words[at] == words[nxt]:
+        return "", 0
+    quote = words[nxt]
+    slashed = nxt > at + 1 or gaps[nxt] == SLASH
+    if quote in ("btc", "eth") and not (slashed and raws[nxt].isupper()):
+        return "", 0  # "BTC ETH SOL": a list of coins, not the pair ETH/BTC
+    return quote, nxt - at + 1
+
+
+def glued_side(word: str, raw: str, table: SymbolTable) -> tuple[Found, str] | None:
+    """Split "XAUUSDBUY" into its symbol and side word ("buy" or "sell"), if both are there."""
+    for suffix, side in _SIDE_SUFFIXES.items():
+        head = word[: -len(suffix)]
+        if word.endswith(suffix) and len(head) >= 3:
+            found = read_symbol([head], [raw[: len(head)]], [" "], 0, table)
+            if found is not None and not found.name.endswith((BARE_CRYPTO, BARE_TICKER)):
+                return found, side
     return None
 
 
 def settle_crypto(symbol: str, perpetual: bool) -> str:
-    """Return a bare crypto ticker as a USDT perp (leverage written) or a USD CFD."""
-    if not symbol.endswith(BARE_CRYPTO):
-        return symbol
-    return symbol[:-1] + ("USDT" if perpetual else "USD")
+    """Return a bare ticker as a USDT perp (a USDT market is named) or a USD CFD / bare coin."""
+    if symbol.endswith(BARE_CRYPTO):
+        return symbol[:-1] + ("USDT" if perpetual else "USD")
+    if symbol.endswith(BARE_TICKER):
+        return symbol[:-1] + ("USDT" if perpetual else "")
+    return symbol

@@ -2,54 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-from signal_copier.core.parsing import lexicon, symbols
+from signal_copier.core.parsing import lexicon, numscan, symbols
 from signal_copier.core.parsing.normalize import normalize
-from signal_copier.core.parsing.numbers import read_numbers
+from signal_copier.core.parsing.numscan import LABELS, Item, Scan
+
+__all__ = ["LABELS", "LEXICON", "TABLE", "Item", "Scan", "scan"]
 
 LEXICON = lexicon.load()
 TABLE = symbols.load_table(LEXICON.symbols)
 _KNOWN = LEXICON.words | frozenset(TABLE.aliases)
-LABELS = frozenset({"sl", "tp", "entry"})
-_NUMBERED = frozenset({"buy", "sell"})  # "Buy1 @ 0.9802", "Buy 2 @ 0.9770": an index
-_ORDINAL = frozenset({"st", "nd", "rd", "th"})
-_TIMEFRAME = frozenset({"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k"})
-_GLUED_BEFORE = _TIMEFRAME | {"x"}
-_GLUED_AFTER = _TIMEFRAME | _ORDINAL | {"x"}
-_UNIT_CONCEPTS = ("pips", "time")
-
-
-@dataclass(slots=True, eq=False)
-class Item:
-    """One meaningful piece of a message (kind is a lexicon concept, num, sym, w or nl)."""
-
-    kind: str
-    text: str
-    value: Decimal = Decimal(0)
-    raw: str = ""
-    unit: str = ""  # num: pips, pct, ord, tf, lev, signed; label: its index ("1" in TP1)
-
-
-@dataclass(slots=True)
-class Scan:
-    """The items of one message and message-wide facts."""
-
-    items: list[Item] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)  # lower-case tokens, for reason keywords
-    perpetual: bool = False
-    question: bool = False
-    asks: list[int] = field(default_factory=list)  # where each "?" stands among the items
-    gain: bool = False  # a "+N pips" figure: a result, or a note on a level
-
+# A symbol whose name depends on the rest of the message (a USDT pair marks it perpetual; a bare
+# ticker settles once the message is read) is never a shared item.
+_SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
+_COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
-_LIST = Item("list", ",")
+# Bounds that keep the worst message cheap: a channel post is never denser than this.
+MAX_TOKENS = 1000
+_MAX_PARTS = 2 * MAX_TOKENS + 1  # the split alternates the text between tokens and the tokens
+MAX_SYMBOLS = 32  # symbols read in one message; past that it is a list or a recap
+_SENTENCE_END = ". ` "  # "`" is a token of its own, and normalised text holds no other "`"
 
 # How a token is read. Only SHARED tokens mean the same wherever they stand, so their one Item is
 # reused (never changed: labels and bare crypto tickers, which scanning amends, are never SHARED).
-_SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH = range(6)
+_SHARED, _BREAK, _PHRASE_WORD, _PHRASE_MARK, _QUESTION, _SYMBOLISH, _TICKER = range(7)
 _Reading = tuple[int, Item | None, lexicon.PhraseStart]
 
 
@@ -65,18 +41,14 @@ def _simple_words() -> dict[str, str]:
 
 
 _SIMPLE = _simple_words()
-_UNIT_STARTS = frozenset(
-    first
-    for first, entries in LEXICON.concepts.items()
-    if any(value in _UNIT_CONCEPTS for _, value in entries)
-)
 _SIMPLE.update({mark: "" for mark in "@:-/_~&,;+%()[]{}=.!#$" if mark not in LEXICON.concepts})
-_UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
-_UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
 _PHRASES = lexicon.phrase_starts(LEXICON.concepts)
 _NO_PHRASE: lexicon.PhraseStart = (frozenset(), None)
 _READINGS_LIMIT = 50_000
-_READINGS: dict[str, _Reading] = {"\n": (_BREAK, None, _NO_PHRASE)}  # raw token → reading (memo)
+_READINGS: dict[str, _Reading] = {  # raw token → reading (memo)
+    "\n": (_BREAK, None, _NO_PHRASE),
+    "`": (_SHARED, Item("p", "."), _NO_PHRASE),
+}
 
 
 def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
@@ -87,16 +59,18 @@ def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
     if simple is not None:
         kind = simple or ("w" if is_word else "")
         return _SHARED, Item(kind, raw) if kind else None
-    if is_word and symbols.may_start(word, TABLE):
+    if is_word and symbols.may_start(word, raw, TABLE):
         if word in TABLE.contextual or word in TABLE.perp_markers:
             return _SYMBOLISH, None
         found = symbols.read_symbol([word], [raw], [" "], 0, TABLE)
-        if found is not None and not found[0].endswith("USDT"):
-            return _SHARED, Item("sym", raw, raw=found[0])  # "gold", "EURUSD": the same anywhere
+        if found is not None and not found.name.endswith(_SETTLED_LATER):
+            return _SHARED, Item("sym", raw, raw=found.name)  # "gold", "EURUSD": the same anywhere
         if found is not None:
             return _SYMBOLISH, None  # a USDT pair: also marks the message as perpetual futures
     if word in LEXICON.concepts:
         return _PHRASE_WORD if is_word else _PHRASE_MARK, None
+    if is_word and symbols.ticker_shaped(raw) and word not in TABLE.not_tickers:
+        return _TICKER, None  # "APR" in "APR/USDT", "$ONDO", "Coin: ONDO", "XAUUSDBUY"
     if is_word:
         return _SHARED, Item("w", raw)
     return (_QUESTION if raw == "?" else _SHARED), None
@@ -104,27 +78,34 @@ def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
 
 def _reading(raw: str, word: str) -> _Reading:
     how, item = _read_token(raw, word)
-    found = how, item, _PHRASES.get(word, _NO_PHRASE)
+    phrase = _PHRASES.get(word, _NO_PHRASE)
+    if how == _PHRASE_WORD and phrase[1] is not None and phrase[1][0] not in LABELS:
+        item = Item(phrase[1][0], raw)  # its one-word reading, shared: only labels are amended
+    found = how, item, phrase
     if len(_READINGS) < _READINGS_LIMIT:
         _READINGS[raw] = found
     return found
 
 
-class _Scanner:
+class _Scanner(numscan.NumberScanner):
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
+        if ". " in norm or "! " in norm:  # a sentence ends: "vs BTC. Trade: SHORT SOL/USDT"
+            norm = norm.replace(". ", _SENTENCE_END).replace("! ", _SENTENCE_END)
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
-        self.raws: list[str] = parts[1::2]
-        self.words: list[str] = list(map(str.lower, self.raws))
+        if len(parts) > _MAX_PARTS:
+            del parts[_MAX_PARTS:]  # a soup of numbers and marks: its head is all that is read
+        self.raws = parts[1::2]
+        self.words = list(map(str.lower, self.raws))
         # The text skipped before each token: none when it is glued to the token before it.
-        self.gaps: list[str] = parts[:-1:2]
+        self.gaps = parts[:-1:2]
         if self.gaps:
             self.gaps[0] = " "  # the first token is glued to nothing
         self.scan = Scan(words=self.words)
         self.symbols: list[Item] = []
 
     def run(self) -> Scan:
-        raws, items, known = self.raws, self.scan.items, _READINGS.get
+        raws, words, items, known = self.raws, self.words, self.scan.items, _READINGS.get
         append, at, count = items.append, 0, len(raws)
         while at < count:
             raw = raws[at]
@@ -133,7 +114,7 @@ class _Scanner:
                 if raw[0].isdecimal():
                     at = self._number(at, raw)
                     continue
-                reading = _reading(raw, self.words[at])
+                reading = _reading(raw, words[at])
             how, item, phrase = reading
             if how == _SHARED:
                 if item is not None:
@@ -141,29 +122,42 @@ class _Scanner:
             elif how == _BREAK:
                 if items and items[-1] is not _NEWLINE:
                     append(_NEWLINE)
+            elif (
+                how == _PHRASE_WORD
+                and phrase[1] is not None
+                and (at + 1 == count or words[at + 1] not in phrase[0])
+            ):  # a phrase's first word standing alone: its one-word reading (the common case)
+                append(item if item is not None else Item(phrase[1][0], raw))
             else:
-                at = self._word(at, how, phrase)
+                at = self._word(at, how, phrase, item)
                 continue
             at += 1
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
         return self.scan
 
-    def _word(self, at: int, how: int, phrase: lexicon.PhraseStart) -> int:
-        if how == _SYMBOLISH:
+    def _word(self, at: int, how: int, phrase: lexicon.PhraseStart, item: Item | None) -> int:
+        if len(self.symbols) >= MAX_SYMBOLS:
+            pass  # past the bound, words are read as words only
+        elif how == _SYMBOLISH or (how == _TICKER and self._ticker_context(at)):
             span = self._symbol(at)
             if span:
                 return at + span
+        elif how == _TICKER and self._glued(at):
+            return at + 1
         seconds, concept = phrase  # "?" begins no phrase
         words = self.words
         if seconds and at + 1 < len(words) and words[at + 1] in seconds:
             concept = lexicon.match(LEXICON.concepts, words, at)
         if concept is not None:
             kind, span = concept
+            if span == 1 and item is not None:
+                self.scan.items.append(item)
+                return at + 1
             text = self.raws[at] if span == 1 else " ".join(self.raws[at : at + span])
             self.scan.items.append(Item(kind, text))
             return at + span
-        if how in (_SYMBOLISH, _PHRASE_WORD):
+        if how in (_SYMBOLISH, _PHRASE_WORD, _TICKER):
             self.scan.items.append(Item("w", self.raws[at]))
         if how == _QUESTION:
             self.scan.question = True
@@ -172,81 +166,70 @@ class _Scanner:
 
     def _symbol(self, at: int) -> int:
         found = symbols.read_symbol(self.words, self.raws, self.gaps, at, TABLE)
-        if not found:
+        if found is None:
             self.scan.perpetual |= self.words[at] in TABLE.perp_markers
-            return 0
-        name, span = found
-        self.scan.perpetual |= name.endswith("USDT")
-        self.symbols.append(Item("sym", " ".join(self.raws[at : at + span]), raw=name))
-        self.scan.items.append(self.symbols[-1])
+            return 0 if self.words[at] in TABLE.not_tickers else self._unlisted(at)
+        name, span, weak = found
+        text = " ".join(self.raws[at : at + span])
+        name = self._digit_prefix(at, name)
+        span += self._perp_suffix(at + span, name)
+        self._add(Item("sym", text, raw=name, unit="hash" if weak else ""))
         return span
 
-    def _number(self, at: int, raw: str) -> int:
-        items, gaps = self.scan.items, self.gaps
-        if items and len(raw) <= 2 and raw.isdigit():
-            previous = items[-1]
-            if previous.kind in LABELS and not previous.unit and not gaps[at]:
-                previous.unit = raw  # "TP1": an index, not a price
-                return at + 1
-            if previous.kind in _NUMBERED:
-                return at + 1
-        values = read_numbers(raw)
-        if values is None:
-            items.append(Item("date", raw))
-            return at + 1
+    def _ticker_context(self, at: int) -> bool:
+        # An unknown upper-case word is a coin only beside a quote ("APR/USDT", "WIF USDT"),
+        # behind "$" or "#", or in a symbol field ("Coin: ONDO").
         words, nxt = self.words, at + 1
-        after = words[nxt] if nxt < len(words) else ""
-        # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
-        if not gaps[at] or (
-            (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
-        ):
-            unit, nxt = self._unit(at)
-            self.scan.perpetual |= unit == "lev"
-            self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
-        else:  # the common case: no unit word next ("⏎", "-", "sl")
-            unit = "signed" if at and words[at - 1] == "+" else ""
-        items.append(Item("num", raw, values[0], raw, unit))
-        if len(values) > 1:
-            for value in values[1:]:
-                items.append(_LIST)
-                items.append(Item("num", raw, value, raw, unit))
-        return nxt
+        following = words[nxt] if nxt < len(words) else ""
+        if following in ("/", "-") and nxt + 1 < len(words):
+            following = words[nxt + 1]
+        if following in TABLE.crypto_quotes:
+            return True
+        items = self.scan.items
+        if items and items[-1].kind == "sym_label":
+            return True
+        return at > 0 and not self.gaps[at] and self.raws[at - 1] in ("#", "$")
 
-    def _unit(self, at: int) -> tuple[str, int]:
-        words, gaps = self.words, self.gaps
-        before = words[at - 1] if at else ""
-        if at and not gaps[at] and before in _GLUED_BEFORE:
-            return ("lev" if before == "x" else "tf"), at + 1
-        nxt = at + 1
-        if nxt >= len(words):
-            return ("signed" if before == "+" else ""), nxt
-        after = words[nxt]
-        if after not in _UNIT_AFTER and after[:3] != "pip":  # the common case: "⏎", "-", "sl"
-            return ("signed" if before == "+" else ""), nxt
-        concept = lexicon.match(LEXICON.concepts, words, nxt) if after in _UNIT_STARTS else None
-        name, span = concept or ("", 1)
-        if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
-            return "pips", nxt + span
-        if after == "%":
-            return "pct", nxt + 1
-        if not gaps[nxt] and after in _GLUED_AFTER:
-            return ("lev" if after == "x" else "ord" if after in _ORDINAL else "tf"), nxt + 1
-        if name == "time":
-            return "tf", nxt + span
-        if after == ":" and self._clock(nxt):
-            return "tf", nxt + 2
-        return ("signed" if before == "+" else ""), nxt
+    def _unlisted(self, at: int) -> int:
+        # "Coin: ONDO": a ticker by the field it fills.
+        items = self.scan.items
+        if items and items[-1].kind == "sym_label" and symbols.ticker_shaped(self.raws[at]):
+            raw = self.raws[at]
+            self._add(Item("sym", raw, raw=raw.upper() + symbols.BARE_TICKER))
+            return 1
+        return 0
 
-    def _clock(self, colon: int) -> bool:
-        # "15:29" or "20:31:32": a time of day, not a level.
-        following = colon + 1
-        return (
-            following < len(self.raws)
-            and not self.gaps[colon]
-            and not self.gaps[following]
-            and self.raws[following].isdecimal()
-            and len(self.raws[following]) == 2
-        )
+    def _glued(self, at: int) -> bool:
+        # "XAUUSDBUY 2650": a symbol glued to its side word.
+        raw = self.raws[at]
+        glued = symbols.glued_side(self.words[at], raw, TABLE)
+        if glued is None:
+            return False
+        found, side = glued
+        self._add(Item("sym", raw, raw=found.name))
+        self.scan.items.append(Item(side, raw))
+        return True
+
+    def _digit_prefix(self, at: int, name: str) -> str:
+        # "1000PEPE/USDT": the digits glued before a coin belong to its name.
+        items, raws = self.scan.items, self.raws
+        if at and not self.gaps[at] and items and items[-1].kind == "num":
+            digits = raws[at - 1]
+            if items[-1].text == digits and digits.isdigit() and name.endswith(_COIN_ENDINGS):
+                items.pop()
+                return digits + name
+        return name
+
+    def _perp_suffix(self, at: int, name: str) -> int:
+        # "SOLUSDT.P", "#METUSDT P": an exchange's mark for the perpetual contract.
+        if name.endswith("USDT") and at < len(self.words) and self.words[at] == "p":
+            return 1 if self.gaps[at] in (".", " ") else 0
+        return 0
+
+    def _add(self, item: Item) -> None:
+        self.scan.perpetual |= item.raw.endswith("USDT")
+        self.symbols.append(item)
+        self.scan.items.append(item)
 
 
 def _known(word: str) -> bool:

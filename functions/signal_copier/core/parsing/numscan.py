@@ -1,0 +1,172 @@
+"""Numbers as the scanner reads them: units, list numbers, "38K", indexes, old values in updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from signal_copier.core.parsing import lexicon
+from signal_copier.core.parsing.numbers import read_numbers
+
+LABELS = frozenset({"sl", "tp", "entry"})
+_NUMBERED = frozenset({"buy", "sell"})  # "Buy1 @ 0.9802", "Buy 2 @ 0.9770": an index
+_ORDINAL = frozenset({"st", "nd", "rd", "th"})
+_TIMEFRAME = frozenset({"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k"})
+_GLUED_BEFORE = _TIMEFRAME | {"x"}
+_GLUED_AFTER = _TIMEFRAME | _ORDINAL | {"x"}
+_UNIT_CONCEPTS = ("pips", "time")
+_NEWER_FIRST = frozenset("←⬅⟵")  # "SL: 3391.20 ← 3402.75": the number after it is the old value
+_OLDER_FIRST = frozenset("→➡⟶")  # "SL: 2630.00 → 2641.50": the number before it is the old value
+_THOUSAND = Decimal(1000)
+_MAX_LIST_NUMBER = 20
+_MAX_SIDE_INDEX = 5
+_PLAIN_GAPS = frozenset({"", " "})
+_INDEXED = _NUMBERED | {"w"}  # words a digit may index besides labels ("Buy 2", "T1")
+
+
+@dataclass(slots=True, eq=False)
+class Item:
+    """One meaningful piece of a message (kind is a lexicon concept, num, sym, w or nl)."""
+
+    kind: str
+    text: str
+    value: Decimal = Decimal(0)
+    raw: str = ""
+    # num: pips, pct, ord, tf, lev, signed, idx (a list number "1)"), old (a value replaced);
+    # label: its index ("1" in TP1); sym: "hash" when only a hashtag says it is a ticker
+    unit: str = ""
+
+
+@dataclass(slots=True)
+class Scan:
+    """The items of one message and message-wide facts."""
+
+    items: list[Item] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # lower-case tokens, for reason keywords
+    perpetual: bool = False
+    question: bool = False
+    asks: list[int] = field(default_factory=list)  # where each "?" stands among the items
+    gain: bool = False  # a "+N pips" figure: a result, or a note on a level
+
+
+_LIST = Item("list", ",")
+_CONCEPTS = lexicon.load().concepts
+_UNIT_STARTS = frozenset(
+    first
+    for first, entries in _CONCEPTS.items()
+    if any(value in _UNIT_CONCEPTS for _, value in entries)
+)
+_UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
+_UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
+
+
+class NumberScanner:
+    """The number-reading half of the scanner (mixed into it; shares its token lists)."""
+
+    scan: Scan
+    words: list[str]
+    raws: list[str]
+    gaps: list[str]
+
+    def _number(self, at: int, raw: str) -> int:
+        items, gaps = self.scan.items, self.gaps
+        gap, short = gaps[at], len(raw) <= 2
+        if short and items and raw.isdigit():
+            previous = items[-1]
+            if not gap and previous.kind in LABELS and not previous.unit:
+                previous.unit = raw  # "TP1": an index, not a price
+                return at + 1
+            if previous.kind in _INDEXED and self._index_of(previous, at, raw):
+                return at + 1
+        values = read_numbers(raw)
+        if values is None:
+            items.append(Item("date", raw))
+            return at + 1
+        words, nxt = self.words, at + 1
+        after = words[nxt] if nxt < len(words) else ""
+        # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
+        if not gap or (
+            (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
+        ):
+            unit, nxt = self._unit(at)
+            self.scan.perpetual |= unit == "lev"
+            self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
+            if unit == "kilo":  # "38K", "61.2k": thousands
+                values, unit = tuple(value * _THOUSAND for value in values), ""
+        else:  # the common case: no unit word next ("⏎", "-", "sl")
+            unit = "signed" if at and words[at - 1] == "+" else ""
+        if not unit and (short or gap not in _PLAIN_GAPS or (items and items[-1].kind == "was")):
+            unit = self._role(at, raw, short)
+        items.append(Item("num", raw, values[0], raw, unit))
+        if len(values) > 1:
+            for value in values[1:]:
+                items.append(_LIST)
+                items.append(Item("num", raw, value, raw, unit))
+        return nxt
+
+    def _index_of(self, previous: Item, at: int, raw: str) -> bool:
+        # "T1", "Buy 2": the digits index the word before them; they are no price.
+        numbered = previous.kind in _NUMBERED and int(raw) <= _MAX_SIDE_INDEX  # not "Sell 86"
+        if self.gaps[at]:
+            return numbered
+        if previous.kind == "w" and previous.text in ("T", "t"):
+            self.scan.items[-1] = Item("tp", previous.text, unit=raw)  # "T1 :2320 T2 : 2335"
+            return True
+        return numbered
+
+    def _role(self, at: int, raw: str, short: bool) -> str:
+        # "1) 62010.5": a list number; "3391.20 ← 3402.75", "(was 1.0820)": a value replaced.
+        items, gaps = self.scan.items, self.gaps
+        gap = gaps[at]
+        if len(gap) > 1 and items and items[-1].kind == "num":
+            if not _NEWER_FIRST.isdisjoint(gap):
+                return "old"
+            if not _OLDER_FIRST.isdisjoint(gap):
+                older = items[-1]  # replaced rather than changed: an item is never amended
+                items[-1] = Item("num", older.text, older.value, older.raw, "old")
+        elif items and items[-1].kind == "was":
+            return "old"
+        nxt = at + 1
+        if short and nxt < len(gaps) and raw.isdigit() and int(raw) <= _MAX_LIST_NUMBER:
+            after = gaps[nxt]
+            if after[:1] == ")" or (after[:1] == "." and (not items or items[-1].kind == "nl")):
+                return "idx"
+        return ""
+
+    def _unit(self, at: int) -> tuple[str, int]:
+        words, gaps = self.words, self.gaps
+        before = words[at - 1] if at else ""
+        if at and not gaps[at] and before in _GLUED_BEFORE:
+            return ("lev" if before == "x" else "tf"), at + 1
+        nxt = at + 1
+        if nxt >= len(words):
+            return ("signed" if before == "+" else ""), nxt
+        after = words[nxt]
+        if after not in _UNIT_AFTER and after[:3] != "pip":  # the common case: "⏎", "-", "sl"
+            return ("signed" if before == "+" else ""), nxt
+        concept = lexicon.match(_CONCEPTS, words, nxt) if after in _UNIT_STARTS else None
+        name, span = concept or ("", 1)
+        if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
+            return "pips", nxt + span
+        if after == "%":
+            return "pct", nxt + 1
+        if not gaps[nxt] and after in _GLUED_AFTER:
+            if after == "k" and len(self.raws[at].partition(".")[0]) <= 3:
+                return "kilo", nxt + 1
+            return ("lev" if after == "x" else "ord" if after in _ORDINAL else "tf"), nxt + 1
+        if name == "time":
+            return "tf", nxt + span
+        if after == ":" and self._clock(nxt):
+            return "tf", nxt + 2
+        return ("signed" if before == "+" else ""), nxt
+
+    def _clock(self, colon: int) -> bool:
+        # "15:29" or "20:31:32": a time of day, not a level.
+        following = colon + 1
+        return (
+            following < len(self.raws)
+            and not self.gaps[colon]
+            and not self.gaps[following]
+            and self.raws[following].isdecimal()
+            and len(self.raws[following]) == 2
+        )

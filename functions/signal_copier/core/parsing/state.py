@@ -1,0 +1,82 @@
+"""The reader's state: the blocks read so far, the field being filled, and its pending numbers."""
+
+from __future__ import annotations
+
+from signal_copier.core.parsing import fields
+from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.tokens import Item
+
+VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
+_LEVEL_UNITS = ("", "pips")
+NO_RESUME: tuple[str | None, Item | None] = (None, None)
+MAX_SIGNALS = 10  # signals in one message; more is a list or a recap, not something to copy
+
+
+class Overflow(Exception):
+    """Raised inside the reader when a message holds more signals than MAX_SIGNALS."""
+
+
+class ReaderState:
+    """What the reader has read so far, and the field the next numbers belong to."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.blocks = [Block()]
+        self.field: str | None = None
+        self.buffer: list[Item] = []
+        self.label: Item | None = None
+        self.resume: tuple[str | None, Item | None] = NO_RESUME  # the field a list continues
+        self.labels: set[int] = set()  # where a side or close word labelled a level list
+        self.overflow = False  # more signals than one message holds: none of them is read
+
+    @property
+    def block(self) -> Block:
+        """Return the block being filled."""
+        return self.blocks[-1]
+
+    def _new_block(self, block: Block) -> None:
+        if len(self.blocks) >= MAX_SIGNALS:
+            raise Overflow
+        self.blocks.append(block)
+
+    def _start(self, name: str | None, label: Item | None = None) -> None:
+        if self.buffer:
+            self._flush()
+        self.field = name
+        self.label = label
+
+    def _joiner(self, _at: int, item: Item) -> None:
+        if self.buffer:
+            self.buffer.append(item)
+
+    def _flush(self) -> None:
+        buffer, self.buffer = self.buffer, []
+        if not buffer:
+            return
+        field, label, block = self.field, self.label, self.blocks[-1]
+        text = label.text if label else ""
+        if field == "tp":
+            if label is not None:
+                fields.read_tps(block, buffer, text, label.unit)
+        elif field == "sl":
+            fields.read_sl(block, buffer, text)
+        elif field == "head" or field == "entry":
+            block.entry_list |= buffer[0].unit == "idx"
+            fields.read_entry(block, buffer, text or "@")
+        elif field == "extra":
+            fields.read_entry(block, buffer, text)
+
+    def _first_level(self) -> Item | None:
+        # A loop, not any(): a generator costs more than the few items buffered here.
+        for item in self.buffer:
+            if item.kind == "num" and item.unit in _LEVEL_UNITS:
+                return item
+        return None
+
+    def _index_only(self) -> bool:
+        if self.label is None or self.label.unit:
+            return False
+        numbers = [i for i in self.buffer if i.kind == "num"]
+        if len(numbers) != 1:
+            return False
+        return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit

@@ -1,0 +1,53 @@
+"""Close words that command nothing: "close to entry", "don't close", "Close 33660 31500"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from signal_copier.core.parsing.tokens import Item
+
+_NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
+_UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
+_TEN = Decimal(10)
+
+
+def as_verbs(items: list[Item]) -> list[Item]:
+    """Return `items` without the close words that mean "near" ("move SL close to entry")."""
+    # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
+    near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
+    return [item for at, item in enumerate(items) if at not in near] if near else items
+
+
+def _near(items: list[Item], at: int) -> bool:
+    if at >= len(items) or items[at].kind != "join":
+        return False
+    target = next((item for item in items[at + 1 :] if item.kind != "filler"), None)
+    return target is not None and target.kind in _NEAR_TARGETS
+
+
+def unsaid(items: list[Item]) -> list[Item]:
+    """Return `items` without negated close words and their negation ("don't close")."""
+    # "SL to entry, don't close": a negated close is no instruction; what else is said stands.
+    kept: list[Item] = []
+    for item in items:
+        if item.kind == "close":
+            back = len(kept)
+            while back and kept[back - 1].kind in _UNSAID:
+                back -= 1
+            if back and kept[back - 1].kind == "negation":
+                del kept[back - 1 :]
+                continue
+        kept.append(item)
+    return kept
+
+
+def level_list(items: list[Item]) -> bool:
+    """Return True when the first close word opens a list of exit prices, not a command."""
+    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
+    prices = 0
+    for item in items[at + 1 :]:
+        if item.kind == "num" and not item.unit:
+            prices += "." in item.raw or item.value > _TEN  # not the "1/2" of "close 1/2"
+        elif item.kind not in ("join", "list"):
+            break
+    return prices >= 2

@@ -1,0 +1,67 @@
+"""Issue 8's ten capability classes: cases written from public channel formats (formats.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from signal_copier.core.parsing import parse, to_label
+from unit.parsing.casefile import DATA, load, mismatches
+
+TUNED = load("formats.jsonl")
+HELDOUT = load("heldout.jsonl")  # the private split: its outcomes are never asserted here
+CLASSES = (
+    "symbol_shape",
+    "header_instrument",
+    "field_labels",
+    "entry_zones",
+    "targets",
+    "numbers",
+    "cards",
+    "follow_ups",
+    "protective",
+    "languages",
+)
+
+
+@pytest.mark.parametrize("cases", [TUNED, TUNED + HELDOUT], ids=["tuned", "all"])
+def test_every_class_has_twenty_cases_and_five_traps(cases: list[dict[str, Any]]) -> None:
+    per_class = Counter(case["class"] for case in cases)
+    traps = Counter(case["class"] for case in cases if case["trap"])
+
+    assert set(per_class) == set(CLASSES)
+    assert min(per_class.values()) >= 20, per_class
+    assert min(traps.values()) >= 5, traps
+
+
+def test_every_case_names_a_format_the_provenance_file_documents() -> None:
+    documented = set(
+        re.findall(r"^\| `([a-z0-9-]+)` \|", (DATA / "PROVENANCE.md").read_text(), re.M)
+    )
+
+    used = {case["format"] for case in TUNED + HELDOUT}
+
+    assert used <= documented, used - documented
+
+
+def test_the_held_out_split_shares_no_case_with_the_tuned_one() -> None:
+    tuned = {case["text"] for case in TUNED}
+
+    assert not tuned & {case["text"] for case in HELDOUT}
+    assert not {c["name"] for c in TUNED} & {c["name"] for c in HELDOUT}
+
+
+@pytest.mark.parametrize("case", TUNED, ids=[case["name"] for case in TUNED])
+def test_message_reads_as_its_format_says(case: dict[str, Any]) -> None:
+    # Arrange
+    text, expected = case["text"], case["expect"]
+
+    # Act
+    label = to_label(parse(text))
+
+    # Assert
+    assert mismatches(expected, label) == [], json.dumps(label, ensure_ascii=False)
