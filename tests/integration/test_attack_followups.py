@@ -64,9 +64,6 @@ async def test_a_close_retried_after_a_timeout_still_closes_what_close_half_left
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a command's TP has no index: 'TP3 changed to X' moves every leg's TP to X"
-)
 async def test_moving_tp3_leaves_tp1_and_tp2_where_they_are(world: World) -> None:
     # Arrange
     account = await world.add_user("alice", lot="0.30")

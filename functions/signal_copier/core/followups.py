@@ -148,7 +148,7 @@ def _modify(
     for item in items:
         spec = specs[item.symbol]
         sl = _new_sl(command, target.signal, item, spec, buffer_pips)
-        tp = _leg_tp(command.tps, leg_of(item.client_id)) if command.tps else None
+        tp = _command_tp(command, leg_of(item.client_id)) if command.tps else None
         new_sl = round_price(sl, spec) if sl is not None else item.sl
         new_tp = round_price(tp, spec) if tp is not None else item.tp
         if (new_sl, new_tp) == (item.sl, item.tp):
@@ -184,6 +184,14 @@ def _new_sl(
 
 def _rounded(price: Decimal | None, spec: SymbolSpec) -> Decimal | None:
     return round_price(price, spec) if price is not None else None
+
+
+def _command_tp(command: Command, leg: int) -> Decimal | None:
+    # "TP3 to 2680" changes the third target's leg only; unnumbered prices go in order.
+    if command.tp_numbers:
+        numbered = dict(zip(command.tp_numbers, command.tps, strict=True))
+        return numbered.get(leg + 1)
+    return _leg_tp(command.tps, leg)
 
 
 def _leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:

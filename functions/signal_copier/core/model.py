@@ -148,6 +148,9 @@ class Command:
     sl: Decimal | None = None  # modify: new SL price
     sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1
     tps: tuple[Decimal, ...] = ()  # modify: new TP prices (in order)
+    # modify: which target each new price replaces (1 = TP1) when the text numbers them;
+    # () = the new prices apply to the targets in order from TP1
+    tp_numbers: tuple[int, ...] = ()
     then_sl_anchor: SlAnchor | None = None  # close: then move SL (e.g. "close half, SL to BE")
     position_id: str | None = None  # scope POSITION: the id a bot's update names
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from signal_copier.core.model import Action, Scope, Side, SlAnchor
 from signal_copier.core.parsing import parse, to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
@@ -111,3 +113,20 @@ def test_to_label_is_one_json_document() -> None:
 
     assert [label["kind"] for label in labels] == ["open", "modify", "close", "cancel", "none"]
     assert all(json.loads(json.dumps(label)) == label for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("text", "tps", "numbers"),
+    [
+        ("TP3 changed to 2680", ["2680"], (3,)),
+        ("move tp2 to 2663", ["2663"], (2,)),
+        ("TP 2 to 2663 and TP3 2680", ["2663", "2680"], (2, 3)),  # "2" numbers the target
+        ("Move TP to 2663", ["2663"], ()),
+    ],
+)
+def test_a_numbered_target_change_says_which_target_it_replaces(
+    text: str, tps: list[str], numbers: tuple[int, ...]
+) -> None:
+    command = parse(text).command
+    assert command is not None
+    assert [str(tp) for tp in command.tps] == tps and command.tp_numbers == numbers

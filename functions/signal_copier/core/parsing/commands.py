@@ -27,6 +27,9 @@ _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secu
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
 
+MAX_TP_NUMBER = 10  # the most targets a signal is read with
+
+
 def _words(items: list[Item]) -> list[Item] | None:
     words = [i for i in items if i.kind not in SILENT and i.text not in _PUNCT_JOINS]
     if not words or len(words) > MAX_WORDS:
@@ -101,15 +104,24 @@ def _sl_to_tp1(items: list[Item]) -> bool:
     return False
 
 
-def _levels(items: list[Item], words: list[Item]) -> tuple[Decimal | None, tuple[Decimal, ...]]:
+def _levels(
+    items: list[Item], words: list[Item]
+) -> tuple[Decimal | None, tuple[Decimal, ...], tuple[int, ...]]:
     # A price after an SL/TP label is a change only when told to move it ("SL to 1950", "new TP").
+    # A TP's number ("TP3", "TP 3 to …") says which target the new price replaces.
     told = any(w.kind in _TELLERS for w in words)
     sl: Decimal | None = None
     tps: list[Decimal] = []
+    numbers: list[int | None] = []
     pending: list[str] = []
+    number: int | None = None
     for at, item in enumerate(items):
         if item.kind in ("sl", "tp"):
             pending.append(item.kind)
+            if item.kind == "tp":
+                number = int(item.unit) if item.unit.isdigit() else None
+        elif item.kind == "num" and _tp_number(items, at):
+            number = int(item.value)
         elif item.kind == "num" and _reported(items, at):
             pending = []  # "target 1263.01 hit": a report, not a new level
         elif item.kind == "hit":
@@ -119,8 +131,21 @@ def _levels(items: list[Item], words: list[Item]) -> tuple[Decimal | None, tuple
                 sl = item.value
             if "tp" in pending:
                 tps.append(item.value)
-            pending = []
-    return sl, tuple(tps)
+                numbers.append(number)
+            pending, number = [], None
+    named = tuple(n for n in numbers if n is not None)
+    return sl, tuple(tps), named if len(named) == len(tps) else ()
+
+
+def _tp_number(items: list[Item], at: int) -> bool:
+    # "TP 2 to 2663": a small whole number right after a TP label, before a price, numbers it.
+    item = items[at]
+    if at == 0 or items[at - 1].kind != "tp" or items[at - 1].unit or item.unit:
+        return False
+    if item.value != item.value.to_integral_value() or not 1 <= item.value <= MAX_TP_NUMBER:
+        return False
+    following = next((it for it in items[at + 1 :] if it.kind not in ("p", "nl")), None)
+    return following is not None and following.kind in ("join", "num")
 
 
 def _reported(items: list[Item], at: int) -> bool:
@@ -167,7 +192,7 @@ def _modify(
         anchor = SlAnchor.TP1
     elif _sl_to_entry(items):
         anchor = SlAnchor.ENTRY
-    sl, tps = _levels(items, words)
+    sl, tps, numbers = _levels(items, words)
     if anchor is None and sl is None and not tps:
         return None
     return Command(
@@ -178,4 +203,5 @@ def _modify(
         sl=None if anchor else sl,
         sl_anchor=anchor,
         tps=tps,
+        tp_numbers=numbers,
     )

@@ -73,6 +73,8 @@ def command_label(command: Command) -> dict[str, Any]:
         if command.tps:
             changes["tp"] = float(command.tps[0])
             changes["tps"] = _numbers(command.tps)
+            if command.tp_numbers:
+                changes["tp_numbers"] = list(command.tp_numbers)
         label["changes"] = changes
     return label
 
