@@ -178,7 +178,8 @@ class Mt5Server:
         if action in ("POSITION_CLOSE_ID", "POSITION_PARTIAL"):
             volume = request.get("volume")
             volume = None if volume is None else Decimal(str(volume))
-            await account.close_position(request["positionId"], volume)
+            tag = str(request.get("clientId", ""))
+            await account.close_position(request["positionId"], volume, client_id=tag)
             return {**DONE, "positionId": request["positionId"]}
         order = account.ledger.order(request["orderId"])
         if action == "ORDER_MODIFY":

@@ -41,10 +41,6 @@ async def test_a_reply_closes_its_signal_even_if_an_unrelated_earlier_message_ne
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried close takes an earlier close half's deals (60 s margin) for its own",
-)
 async def test_a_close_retried_after_a_timeout_still_closes_what_close_half_left(
     tmp_path: Path,
 ) -> None:

@@ -50,6 +50,9 @@ def client_id(intent: str) -> str:
     return f"{CLIENT_ID_PREFIX}{intent[: CLIENT_ID_LEN - len(CLIENT_ID_PREFIX)]}"
 
 
+_CLOSE_TAG = re.compile(
+    rf"^{CLIENT_ID_PREFIX}[0-9a-f]{{{CLIENT_ID_LEN - len(CLIENT_ID_PREFIX)}}}\.c$"
+)
 _LEG = re.compile(
     rf"^({CLIENT_ID_PREFIX}[0-9a-f]{{{CLIENT_ID_LEN - len(CLIENT_ID_PREFIX)}}})\.\d+$"
 )
@@ -62,6 +65,16 @@ def intent_client_of(order_client_id: str) -> str | None:
     """
     match = _LEG.match(order_client_id)
     return match.group(1) if match else None
+
+
+def close_tag(intent_client_id: str) -> str:
+    """Return the clientId a follow-up's closes carry: its retry then finds its own closes."""
+    return f"{intent_client_id}.c"
+
+
+def is_close_tag(client_id: str) -> bool:
+    """Return whether a clientId is some follow-up's close tag (not a leg of a signal)."""
+    return _CLOSE_TAG.match(client_id) is not None
 
 
 def copier_intents(order_client_ids: Iterable[str]) -> set[str]:

@@ -384,8 +384,10 @@ class BrokerAccount(Protocol):
         """Set a position's SL and TP (None removes the level)."""
         ...
 
-    async def close_position(self, position_id: str, volume: Decimal | None = None) -> None:
-        """Close a position in full, or `volume` lots of it."""
+    async def close_position(
+        self, position_id: str, volume: Decimal | None = None, *, client_id: str = ""
+    ) -> None:
+        """Close a position in full, or `volume` lots of it; `client_id` tags the closing deal."""
         ...
 
     async def modify_order(

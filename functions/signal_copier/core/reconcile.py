@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from signal_copier.core.followups import Target
+from signal_copier.core.ids import is_close_tag
 from signal_copier.core.market import Deal, DealReason, Position
 from signal_copier.core.model import Side
 
@@ -28,18 +29,30 @@ def history_start(received: datetime) -> datetime:
 
 
 def closes_of(
-    deals: Iterable[Deal], targets: Sequence[Target], positions: Iterable[Position]
+    deals: Iterable[Deal],
+    targets: Sequence[Target],
+    positions: Iterable[Position],
+    own_tag: str = "",
 ) -> list[Deal]:
-    """Return the closing deals (not SL/TP hits) on the positions the targets opened."""
+    """Return this follow-up's closing deals (not SL/TP hits) on the positions the targets opened.
+
+    A deal tagged with `own_tag` is this follow-up's; one tagged by another follow-up (an
+    earlier "close half" a moment before) is not, whatever its time. An untagged deal (a broker
+    that drops clientIds, a close by hand) on those positions inside the margin is taken for
+    ours: the retry then closes less, never more.
+    """
     prefixes = tuple(f"{target.client_id}." for target in targets)
     known = {p.id for p in positions if p.client_id.startswith(prefixes)}
     known |= {position_id for target in targets for position_id in target.legs}
-    return [
-        deal
-        for deal in deals
-        if deal.reason is DealReason.CLOSE
-        and (deal.position_id in known or deal.client_id.startswith(prefixes))
-    ]
+
+    def ours(deal: Deal) -> bool:
+        if own_tag and deal.client_id == own_tag:
+            return True
+        if is_close_tag(deal.client_id):
+            return False  # another follow-up's close
+        return deal.position_id in known or deal.client_id.startswith(prefixes)
+
+    return [deal for deal in deals if deal.reason is DealReason.CLOSE and ours(deal)]
 
 
 def before_closes(

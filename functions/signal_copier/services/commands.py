@@ -162,7 +162,7 @@ async def run_operations(
     for op in ops:
         await fence()  # a worker whose intent was taken over must not close a second time
         try:
-            await _send(account, op)
+            await _send(account, op, ids.close_tag(intent.client_id))
         except BrokerRejected as e:
             errors.append(f"{op.kind} #{op.target}: {e}")
             continue
@@ -186,11 +186,11 @@ async def run_operations(
     )
 
 
-async def _send(account: BrokerAccount, op: Operation) -> None:
+async def _send(account: BrokerAccount, op: Operation, close_tag: str) -> None:
     if op.kind is ChangeKind.CLOSE:
-        await account.close_position(op.target)
+        await account.close_position(op.target, client_id=close_tag)
     elif op.kind is ChangeKind.PARTIAL_CLOSE:
-        await account.close_position(op.target, op.volume)
+        await account.close_position(op.target, op.volume, client_id=close_tag)
     elif op.kind is ChangeKind.CANCEL:
         await account.cancel_order(op.target)
     elif op.kind is ChangeKind.ORDER and op.price is not None:
@@ -209,7 +209,7 @@ async def _closed_since(
     if command.action is not Action.CLOSE:
         return []
     deals = await account.history(reconcile.history_start(intent.received))
-    return reconcile.closes_of(deals, targets, positions)
+    return reconcile.closes_of(deals, targets, positions, ids.close_tag(intent.client_id))
 
 
 async def _candidates(

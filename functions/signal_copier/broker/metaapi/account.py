@@ -155,14 +155,20 @@ class MetaApiAccount:
             Subject.TICKET,
         )
 
-    async def close_position(self, position_id: str, volume: Decimal | None = None) -> None:
-        """Close a position in full, or `volume` lots of it."""
+    async def close_position(
+        self, position_id: str, volume: Decimal | None = None, *, client_id: str = ""
+    ) -> None:
+        """Close a position in full, or `volume` lots of it; `client_id` tags the closing deal."""
+        options = {"clientId": client_id} if client_id else None
         if volume is None:
-            await self._trade(lambda: self._connection.close_position(position_id), Subject.TICKET)
+            await self._trade(
+                lambda: self._connection.close_position(position_id, options), Subject.TICKET
+            )
             return
         lots = payloads.to_float(volume)
         await self._trade(
-            lambda: self._connection.close_position_partially(position_id, lots), Subject.TICKET
+            lambda: self._connection.close_position_partially(position_id, lots, options),
+            Subject.TICKET,
         )
 
     async def modify_order(

@@ -126,8 +126,14 @@ class Ledger:
         rules.check_stops(position.side, closing, changed_sl, changed_tp, inst.stops_distance)
         self.positions[position_id] = replace(position, sl=sl, tp=tp)
 
-    def close(self, position_id: str, volume: Decimal | None, reason: DealReason) -> Deal:
-        """Close all of a position, or `volume` lots of it, at the market; credit the profit."""
+    def close(
+        self, position_id: str, volume: Decimal | None, reason: DealReason, *, client_id: str = ""
+    ) -> Deal:
+        """Close all of a position, or `volume` lots of it, at the market; credit the profit.
+
+        The closing deal carries `client_id` when one is given (MT5 stamps the closing order's
+        comment/clientId on its deal), else the position's.
+        """
         position = self.position(position_id)
         inst = self.instrument(position.symbol)
         volume = position.volume if volume is None else volume
@@ -140,7 +146,10 @@ class Ledger:
         else:
             self.positions[position_id] = replace(position, volume=position.volume - volume)
         # MT5 closes with a new order on the opposite side (an OUT deal).
-        return self._record(position, self.venue.next_id(), volume, price, reason, profit)
+        deal = self._record(position, self.venue.next_id(), volume, price, reason, profit)
+        if client_id:
+            deal = self.deals[-1] = replace(deal, client_id=client_id)
+        return deal
 
     def modify_order(
         self, order_id: str, price: Decimal, sl: Decimal | None, tp: Decimal | None

@@ -207,9 +207,11 @@ class PaperAccount:
         """Set a position's SL and TP (None removes the level)."""
         self.ledger.modify_position(position_id, sl, tp)
 
-    async def close_position(self, position_id: str, volume: Decimal | None = None) -> None:
-        """Close a position in full, or `volume` lots of it."""
-        self.ledger.close(position_id, volume, DealReason.CLOSE)
+    async def close_position(
+        self, position_id: str, volume: Decimal | None = None, *, client_id: str = ""
+    ) -> None:
+        """Close a position in full, or `volume` lots of it; `client_id` tags the closing deal."""
+        self.ledger.close(position_id, volume, DealReason.CLOSE, client_id=client_id)
 
     async def modify_order(
         self, order_id: str, *, price: Decimal, sl: Decimal | None, tp: Decimal | None
