@@ -8,8 +8,6 @@ from __future__ import annotations
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
 from builders import GOLD_BUY
 from hooks import Hooked
 from signal_copier.core.errors import BrokerUnavailable
@@ -114,10 +112,6 @@ async def test_a_bare_close_half_about_a_signal_the_user_filtered_out_leaves_the
     assert await _volume(account) == D("0.20")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: an edit older than a follow-up, delivered after it, undoes the follow-up",
-)
 async def test_an_edit_posted_before_a_follow_up_never_undoes_it_when_it_arrives_late(
     world: World,
 ) -> None:

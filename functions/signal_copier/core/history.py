@@ -18,7 +18,7 @@ from signal_copier.core import ids
 from signal_copier.core.model import Parse, RawMessage, Signal
 from signal_copier.core.records import MessageRecord
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def relate(
@@ -130,4 +130,4 @@ def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:
 
 def _order(record: MessageRecord) -> tuple[int, datetime]:
     # Same-second edits: the one that arrived later is the newer.
-    return ids.version_second(record.version), record.received or _EPOCH
+    return ids.version_second(record.version), record.received or EPOCH

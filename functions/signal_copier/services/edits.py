@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import plan_edit, trade_levels
+from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.model import Intent, Signal, Status, TradeResult
+from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.precedence import keep_later_follow_ups
 from signal_copier.core.reasons import Reason
+from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, opening, targets
 from signal_copier.services.commands import (
     is_open_trade,
@@ -24,8 +28,21 @@ from signal_copier.services.once import deadline
 from signal_copier.services.records import signal_ref, skipped
 from signal_copier.services.targets import Wait
 
+
 # Refusals a channel fixes by editing the post (the parser's reading of the levels); market
 # refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
+def _later_follow_ups(records: list[TradeRecord], intent: Intent) -> list[TradeRecord]:
+    # Follow-ups about this signal posted after the edit was made: they were meant to win.
+    made = EPOCH + timedelta(seconds=ids.version_second(intent.version))
+    return [
+        r
+        for r in records
+        if r.intent.kind is IntentKind.COMMAND
+        and r.result.status is Status.APPLIED
+        and r.intent.message_date > made
+    ]
+
+
 FIXABLE = frozenset(
     {Reason.SL_WRONG_SIDE, Reason.TPS_OUT_OF_ORDER, Reason.PRICE_DECIMAL_SLIP, Reason.NO_SL}
 )
@@ -78,6 +95,7 @@ async def apply_edit(
             record.signal or previous, signal, target_of(record), positions, orders, specs
         )
     ]
+    ops = keep_later_follow_ups(ops, _later_follow_ups(records, intent), [*positions, *orders])
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
