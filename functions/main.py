@@ -3,7 +3,8 @@
 Each push handler decodes the Pub/Sub push envelope, calls one service and answers: 2xx
 acknowledges (done, Rejected and recorded, or malformed and logged), 5xx redelivers
 (Retryable). Pub/Sub's OIDC token is checked for each endpoint's own subscription. Clients are
-created inside the serving loop on first use and shared by every function of the process.
+created inside the serving loop on first use and shared by every function of the process; `api`
+hands its requests to the dashboard's API app (signal_copier.api), built on the same runtime.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functions_framework import aio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from signal_copier import serving
+from signal_copier import serving, serving_api
 from signal_copier.core import codec, ids
 from signal_copier.core.market import BrokerEvent
 from signal_copier.core.model import Intent, RawMessage
@@ -25,6 +26,7 @@ from signal_copier.services.deps import Deps
 from signal_copier.services.sweep import run_sweep
 
 SERVING = serving.process()
+API = serving_api.process()
 
 
 @aio.http
@@ -86,7 +88,7 @@ async def sweep(request: Request) -> Response:
 
 @aio.http
 async def api(request: Request) -> Response:
-    """The dashboard's HTTP API; here its health route (the routes need cloud ports, see README)."""
+    """The dashboard's HTTP API (Firebase Hosting rewrites /api/** here), and a health route."""
     if request.url.path.rstrip("/") in ("", "/healthz"):
         return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "not_found"}, status_code=404)
+    return await API.answer(request)

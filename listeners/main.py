@@ -1,9 +1,8 @@
 """Cloud Run worker pool entry: run one listener (services/fleet.py) until SIGTERM, then drain.
 
-Configured like every other process (config.py: COPIER_MODE, COPIER_PROJECT, COPIER_STORE,
-COPIER_QUEUE, COPIER_VAULT, ...), plus the fleet's own: COPIER_FLEET_SHARDS,
-COPIER_FLEET_CAPACITY and COPIER_TELEGRAM_API_ID / COPIER_TELEGRAM_API_HASH (the hash from
-Secret Manager through the worker pool's secret environment; never baked into the image).
+Configured like every other process, through config.Settings: the ports, the fleet's shards and
+capacity per listener, and the Telegram app's credentials — read from the Secret Manager
+secrets the settings name (the cloud), or given as values locally; never baked into the image.
 """
 
 from __future__ import annotations
@@ -18,13 +17,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import cast
 
-from signal_copier import bootstrap
+from signal_copier import app_secrets, bootstrap
 from signal_copier.bootstrap import Runtime
-from signal_copier.config import Settings
-from signal_copier.core.errors import InvalidSettings
-from signal_copier.core.ports import FleetStore
+from signal_copier.config import Settings, log_level
+from signal_copier.core.errors import CopierError
 from signal_copier.logs import configure as configure_logs
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 
@@ -38,46 +35,28 @@ def owner_id() -> str:
 
 
 def settings_from(environ: Mapping[str, str]) -> FleetSettings:
-    """Return the fleet settings named in the environment (defaults: the timing table)."""
-    try:
-        return FleetSettings(
-            shards=int(environ.get("COPIER_FLEET_SHARDS", "1024")),
-            capacity=int(environ.get("COPIER_FLEET_CAPACITY", "1000")),
-        )
-    except ValueError as e:
-        raise InvalidSettings(f"COPIER_FLEET_SHARDS / COPIER_FLEET_CAPACITY: {e}") from e
+    """Return the fleet settings config names (defaults: the timing table)."""
+    settings = Settings.from_env(environ)
+    return FleetSettings(shards=settings.fleet_shards, capacity=settings.fleet_capacity)
 
 
-def build(environ: Mapping[str, str]) -> tuple[FleetDeps, Runtime]:
-    """Wire the listener: the queue and vault as bootstrap builds them, the fleet's store."""
+async def build(environ: Mapping[str, str]) -> tuple[FleetDeps, Runtime]:
+    """Wire the listener: the queue, vault and fleet store as bootstrap builds them."""
     from signal_copier.telegram.telethon import TelethonSessions
 
-    api_id = environ.get("COPIER_TELEGRAM_API_ID", "")
-    api_hash = environ.get("COPIER_TELEGRAM_API_HASH", "")
-    if not api_id.isdigit() or not api_hash:
-        raise InvalidSettings("COPIER_TELEGRAM_API_ID and COPIER_TELEGRAM_API_HASH are required")
     settings = Settings.from_env(environ)
-    # A listener never trades: the paper stand-in keeps MetaAPI's SDK out of its image.
-    runtime = bootstrap.build(replace(settings, broker="paper"))
+    app = await app_secrets.telegram_app(settings, environ)
+    # A listener never trades nor scales the fleet: the local stand-ins keep MetaAPI's and
+    # Cloud Run's SDKs out of its image.
+    runtime = bootstrap.build(replace(settings, broker="paper", scaler="local"))
     deps = FleetDeps(
-        store=_fleet_store(settings, runtime),
+        store=bootstrap.fleet_store(settings, runtime.deps.store),
         queue=runtime.deps.queue,
         vault=runtime.deps.vault,
-        telegram=TelethonSessions(int(api_id), api_hash),
+        telegram=TelethonSessions(app.api_id, app.api_hash),
         clock=lambda: datetime.now(UTC),
     )
     return deps, runtime
-
-
-def _fleet_store(settings: Settings, runtime: Runtime) -> FleetStore:
-    if settings.store == "sqlite":
-        return cast(FleetStore, runtime.deps.store)  # SqliteStore serves both ports
-    from google.cloud import firestore
-
-    from signal_copier.store.firestore.fleet import FirestoreFleetStore
-
-    client = firestore.AsyncClient(project=settings.project, database=settings.firestore_database)
-    return FirestoreFleetStore(client)
 
 
 async def report(listener: Listener) -> None:
@@ -97,7 +76,7 @@ async def report(listener: Listener) -> None:
 
 async def serve(environ: Mapping[str, str]) -> None:
     """Run a listener until SIGTERM or SIGINT; then stop its sessions and hand back its leases."""
-    deps, runtime = build(environ)
+    deps, runtime = await build(environ)
     listener = Listener(deps, settings_from(environ), owner_id())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -113,11 +92,11 @@ async def serve(environ: Mapping[str, str]) -> None:
 
 
 def main() -> int:
-    """Entry point: JSON logs, then serve."""
-    configure_logs(os.environ.get("COPIER_LOG_LEVEL", "INFO"))
+    """Entry point: JSON logs (COPIER_LOG_LEVEL), then serve."""
     try:
+        configure_logs(log_level(os.environ), project=Settings.from_env(os.environ).project)
         asyncio.run(serve(os.environ))
-    except InvalidSettings as e:
+    except CopierError as e:  # bad settings, or a secret that cannot be read
         log.error("listener cannot start: %s", e)
         return 2
     return 0

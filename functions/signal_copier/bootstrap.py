@@ -12,12 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from signal_copier.config import Settings
 from signal_copier.core.errors import InvalidSettings
-from signal_copier.core.ports import Broker, Queue, Store, Vault
-from signal_copier.services.deps import Deps, Timing
+from signal_copier.core.leases import ScalePolicy
+from signal_copier.core.ports import Broker, FleetScaler, FleetStore, Queue, Store, Vault
+from signal_copier.deferred import PoolOnFirstUse, StoreClient
+from signal_copier.services.deps import Deps, FleetScaling, Timing
 
 if TYPE_CHECKING:
     from signal_copier.broker.metaapi import MetaApiBroker
@@ -54,6 +56,11 @@ def build(settings: Settings) -> Runtime:
     queue = _queue(settings, closers)
     vault = _vault(settings, closers)
     broker = _broker(settings, closers)
+    fleet = FleetScaling(
+        store=fleet_store(settings, store),
+        scaler=_scaler(settings, closers),
+        policy=ScalePolicy(capacity=settings.fleet_capacity),
+    )
     deps = Deps(
         store=store,
         queue=queue,
@@ -61,6 +68,7 @@ def build(settings: Settings) -> Runtime:
         broker=broker,
         worker=settings.worker,
         timing=timing(settings),
+        fleet=fleet,
     )
     return Runtime(settings=settings, deps=deps, closers=tuple(closers))
 
@@ -90,6 +98,25 @@ def _store(settings: Settings, closers: list[Closer]) -> Store:
     firestore: Any = module.FirestoreStore(settings.project, database=settings.firestore_database)
     closers.append(firestore.aclose)
     return firestore  # type: ignore[no-any-return]
+
+
+def fleet_store(settings: Settings, store: Store) -> FleetStore:
+    """Return the fleet's store beside `store` (SQLite serves both; Firestore shares its client)."""
+    if settings.store == "sqlite":
+        return cast(FleetStore, store)  # SqliteStore serves both ports
+    from signal_copier.store.firestore.fleet import FirestoreFleetStore
+
+    return FirestoreFleetStore(cast(Any, StoreClient(store)))
+
+
+def _scaler(settings: Settings, closers: list[Closer]) -> FleetScaler:
+    if settings.scaler == "local":
+        from signal_copier.fleet.local import LocalScaler
+
+        return LocalScaler()
+    pool = PoolOnFirstUse(settings.fleet_pool)
+    closers.append(pool.aclose)
+    return pool
 
 
 def _queue(settings: Settings, closers: list[Closer]) -> Queue:

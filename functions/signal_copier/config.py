@@ -1,17 +1,22 @@
 """Configuration from the environment: every variable is named here, under COPIER_.
 
 `COPIER_MODE=local|cloud|emulators` presets one adapter per port; `COPIER_STORE`, `COPIER_QUEUE`,
-`COPIER_VAULT`, `COPIER_BROKER` and `COPIER_SOURCE` override a port each. Secrets are never
-settings: only where they live (the Secret Manager secret holding the data keys).
+`COPIER_VAULT`, `COPIER_BROKER`, `COPIER_SOURCE`, `COPIER_AUTH` and `COPIER_SCALER` override a
+port each. Secrets are never settings: only where they live (the Secret Manager secrets holding
+the data keys, the Telegram app's credentials, the login bot's token and OIDC client secret).
+Locally the Telegram app's credentials may be given as values instead (`telegram_app`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from signal_copier.core.errors import InvalidSettings
+from signal_copier.envparse import count, one_of, seconds, switch
 
 MODES = ("local", "cloud", "emulators")
 ENVIRONMENTS = ("development", "production")
@@ -21,35 +26,24 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "vault": ("local", "envelope"),
     "broker": ("paper", "metaapi"),
     "source": ("replay", "telegram"),
+    "auth": ("local", "firebase"),  # who signs the dashboard's users in
+    "scaler": ("local", "cloudrun"),  # who sets the listener fleet's size
 }
-PRESETS: dict[str, dict[str, str]] = {
-    "local": {
-        "store": "sqlite",
-        "queue": "inprocess",
-        "vault": "local",
-        "broker": "paper",
-        "source": "replay",
-    },
+# One adapter per port, in CHOICES' order: store, queue, vault, broker, source, auth, scaler.
+_PRESET_ROWS = {
+    "local": ("sqlite", "inprocess", "local", "paper", "replay", "local", "local"),
     # Google's emulators for Firestore and Pub/Sub; MetaAPI and Telegram cannot be reached.
-    "emulators": {
-        "store": "firestore",
-        "queue": "pubsub",
-        "vault": "envelope",
-        "broker": "paper",
-        "source": "replay",
-    },
-    "cloud": {
-        "store": "firestore",
-        "queue": "pubsub",
-        "vault": "envelope",
-        "broker": "metaapi",
-        "source": "telegram",
-    },
+    "emulators": ("firestore", "pubsub", "envelope", "paper", "replay", "local", "local"),
+    "cloud": ("firestore", "pubsub", "envelope", "metaapi", "telegram", "firebase", "cloudrun"),
 }
+PRESETS = {mode: dict(zip(CHOICES, row, strict=True)) for mode, row in _PRESET_ROWS.items()}
 LOCAL_ADAPTERS = PRESETS["local"]  # what production refuses
 GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
-_EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
-_SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+# With FIREBASE_AUTH_EMULATOR_HOST set, firebase_admin accepts unsigned ID tokens.
+_EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")
+_BOT_ID = re.compile(r"^[1-9][0-9]{0,19}$")  # also the Telegram app's api_id
+_API_HASH = re.compile(r"^[0-9a-f]{32}$")
+_POOL = re.compile(r"^projects/[^/]+/locations/[^/]+/workerPools/[^/]+$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LOG_LEVEL = (
     "WARNING"  # the one default (CLI and functions); a deployment wanting INFO says so
@@ -67,6 +61,8 @@ class Settings:
     vault: str = "local"
     broker: str = "paper"
     source: str = "replay"
+    auth: str = "local"
+    scaler: str = "local"
     data_dir: Path = Path("var")
     project: str = ""  # Google Cloud project id
     firestore_database: str = "(default)"
@@ -89,6 +85,20 @@ class Settings:
     push_service_account: str = ""  # the email Pub/Sub signs push tokens as
     push_jwks_url: str = GOOGLE_JWKS
     metaapi_region: str = ""  # connect only accounts in this MetaAPI region (empty: any)
+    # Log In With Telegram (auth=firebase): the login bot and the secrets it signs in with.
+    telegram_client_id: str = ""  # the login bot's id, its OpenID Connect client id
+    telegram_redirect_uri: str = ""  # where Telegram sends the browser back: the dashboard
+    telegram_login_secret: str = ""  # secret holding the bot's OIDC client secret
+    telegram_bot_token_secret: str = ""  # secret holding the bot token (legacy widget; "": off)
+    # Secrets holding the Telegram app's api_id and api_hash (linking and running sessions).
+    telegram_api_id_secret: str = ""
+    telegram_api_hash_secret: str = ""
+    trusted_proxies: int = 0  # proxies in front of the api whose X-Forwarded-For entry counts
+    # The listener fleet: lease shards (the api records each linked session's), sessions per
+    # listener, and the worker pool the sweep sizes (scaler=cloudrun).
+    fleet_shards: int = 1024
+    fleet_capacity: int = 1000
+    fleet_pool: str = ""  # projects/P/locations/L/workerPools/NAME
 
     @property
     def database(self) -> Path:
@@ -113,15 +123,20 @@ class Settings:
     @property
     def uses_google(self) -> bool:
         """Return True if any chosen adapter talks to a Google service."""
-        return self.store == "firestore" or self.queue == "pubsub" or self.vault == "envelope"
+        return (
+            self.store == "firestore"
+            or self.queue == "pubsub"
+            or self.vault == "envelope"
+            or self.auth == "firebase"
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Build settings from COPIER_* variables; fail fast naming every missing or bad one."""
-        mode = _one_of(environ, "COPIER_MODE", MODES, "local")
-        env = _one_of(environ, "COPIER_ENV", ENVIRONMENTS, "development")
+        mode = one_of(environ, "COPIER_MODE", MODES, "local")
+        env = one_of(environ, "COPIER_ENV", ENVIRONMENTS, "development")
         ports = {
-            port: _one_of(environ, f"COPIER_{port.upper()}", options, PRESETS[mode][port])
+            port: one_of(environ, f"COPIER_{port.upper()}", options, PRESETS[mode][port])
             for port, options in CHOICES.items()
         }
         settings = cls(
@@ -133,24 +148,38 @@ class Settings:
             firestore_database=environ.get("COPIER_FIRESTORE_DATABASE", "(default)"),
             worker=environ.get("COPIER_WORKER", "local"),
             log_level=log_level(environ),
-            claim_lease_s=_seconds(environ, "COPIER_CLAIM_LEASE_S", 60.0),
-            max_attempts=_count(environ, "COPIER_MAX_ATTEMPTS", 8),
-            followup_bound_s=_seconds(environ, "COPIER_FOLLOWUP_BOUND_S", 120.0),
-            settle_window_s=_seconds(environ, "COPIER_SETTLE_WINDOW_S", 1800.0),
-            retry_grace_s=_seconds(environ, "COPIER_RETRY_GRACE_S", 60.0),
-            opening_hold_s=_seconds(environ, "COPIER_OPENING_HOLD_S", 120.0),
-            sweep_batch=_count(environ, "COPIER_SWEEP_BATCH", 500),
-            publish_timeout_s=_seconds(environ, "COPIER_PUBLISH_TIMEOUT_S", 10.0),
+            claim_lease_s=seconds(environ, "COPIER_CLAIM_LEASE_S", 60.0),
+            max_attempts=count(environ, "COPIER_MAX_ATTEMPTS", 8),
+            followup_bound_s=seconds(environ, "COPIER_FOLLOWUP_BOUND_S", 120.0),
+            settle_window_s=seconds(environ, "COPIER_SETTLE_WINDOW_S", 1800.0),
+            retry_grace_s=seconds(environ, "COPIER_RETRY_GRACE_S", 60.0),
+            opening_hold_s=seconds(environ, "COPIER_OPENING_HOLD_S", 120.0),
+            sweep_batch=count(environ, "COPIER_SWEEP_BATCH", 500),
+            publish_timeout_s=seconds(environ, "COPIER_PUBLISH_TIMEOUT_S", 10.0),
             data_key_secret=environ.get("COPIER_DATA_KEY_SECRET", ""),
             secret_manager_endpoint=environ.get("COPIER_SECRET_MANAGER_ENDPOINT", ""),
-            key_cache_ttl_s=_seconds(environ, "COPIER_KEY_CACHE_TTL_S", 300.0),
-            push_auth=_switch(environ, "COPIER_PUSH_AUTH", default=True),
+            key_cache_ttl_s=seconds(environ, "COPIER_KEY_CACHE_TTL_S", 300.0),
+            push_auth=switch(environ, "COPIER_PUSH_AUTH", default=True),
             push_audience=environ.get("COPIER_PUSH_AUDIENCE", "").rstrip("/"),
             push_service_account=environ.get("COPIER_PUSH_SERVICE_ACCOUNT", ""),
             push_jwks_url=environ.get("COPIER_PUSH_JWKS_URL", GOOGLE_JWKS),
             metaapi_region=environ.get("COPIER_METAAPI_REGION", ""),
+            telegram_client_id=environ.get("COPIER_TELEGRAM_CLIENT_ID", ""),
+            telegram_redirect_uri=environ.get("COPIER_TELEGRAM_REDIRECT_URI", ""),
+            telegram_login_secret=environ.get("COPIER_TELEGRAM_LOGIN_SECRET", ""),
+            telegram_bot_token_secret=environ.get("COPIER_TELEGRAM_BOT_TOKEN_SECRET", ""),
+            telegram_api_id_secret=environ.get("COPIER_TELEGRAM_API_ID_SECRET", ""),
+            telegram_api_hash_secret=environ.get("COPIER_TELEGRAM_API_HASH_SECRET", ""),
+            trusted_proxies=count(environ, "COPIER_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
+            fleet_shards=count(environ, "COPIER_FLEET_SHARDS", 1024),
+            fleet_capacity=count(environ, "COPIER_FLEET_CAPACITY", 1000),
+            fleet_pool=environ.get("COPIER_FLEET_POOL", ""),
         )
-        problems = _missing(settings) + _production_refusals(settings, environ)
+        problems = [
+            *_malformed(settings),
+            *_missing(settings),
+            *_production_refusals(settings, environ),
+        ]
         if problems:
             raise InvalidSettings("; ".join(problems))
         return settings
@@ -164,21 +193,56 @@ def log_level(environ: Mapping[str, str]) -> str:
     return level
 
 
+_REQUIRED_FOR = {
+    "COPIER_PROJECT": "required for Google services (GOOGLE_CLOUD_PROJECT also works)",
+    "COPIER_DATA_KEY_SECRET": "the Secret Manager secret of the data keys",
+    "COPIER_PUSH_AUDIENCE": "push token audience (or COPIER_PUSH_AUTH=off)",
+    "COPIER_PUSH_SERVICE_ACCOUNT": "who signs push tokens (or COPIER_PUSH_AUTH=off)",
+    "COPIER_TELEGRAM_API_ID_SECRET": "the secret of the Telegram app's api_id",
+    "COPIER_TELEGRAM_API_HASH_SECRET": "the secret of the Telegram app's api_hash",
+    "COPIER_TELEGRAM_CLIENT_ID": "the login bot's id (Log In With Telegram)",
+    "COPIER_TELEGRAM_REDIRECT_URI": "the dashboard's URL, where Telegram sends users back",
+    "COPIER_TELEGRAM_LOGIN_SECRET": "the secret of the login bot's OIDC client secret",
+    "COPIER_FLEET_POOL": "the listeners' worker pool the sweep sizes",
+}
+
+
 def _missing(settings: Settings) -> list[str]:
     if settings.mode == "local":
         return []  # safe defaults: nothing is required
-    missing = []
-    if settings.uses_google and not settings.project:
-        missing.append("COPIER_PROJECT (or GOOGLE_CLOUD_PROJECT): required for Google services")
-    if settings.vault == "envelope" and settings.mode == "cloud" and not settings.data_key_secret:
-        missing.append("COPIER_DATA_KEY_SECRET: the Secret Manager secret of the data keys")
-    if settings.push_auth and not settings.push_audience:
-        missing.append("COPIER_PUSH_AUDIENCE: push token audience (or COPIER_PUSH_AUTH=off)")
-    if settings.push_auth and not settings.push_service_account:
-        missing.append(
-            "COPIER_PUSH_SERVICE_ACCOUNT: who signs push tokens (or COPIER_PUSH_AUTH=off)"
+    s, cloud, push = settings, settings.mode == "cloud", settings.push_auth
+    telegram, login = s.source == "telegram" and cloud, s.auth == "firebase"
+    rows = [
+        (s.uses_google, "COPIER_PROJECT", s.project),
+        (s.vault == "envelope" and cloud, "COPIER_DATA_KEY_SECRET", s.data_key_secret),
+        (push, "COPIER_PUSH_AUDIENCE", s.push_audience),
+        (push, "COPIER_PUSH_SERVICE_ACCOUNT", s.push_service_account),
+        (telegram, "COPIER_TELEGRAM_API_ID_SECRET", s.telegram_api_id_secret),
+        (telegram, "COPIER_TELEGRAM_API_HASH_SECRET", s.telegram_api_hash_secret),
+        (login, "COPIER_TELEGRAM_CLIENT_ID", s.telegram_client_id),
+        (login, "COPIER_TELEGRAM_REDIRECT_URI", s.telegram_redirect_uri),
+        (login, "COPIER_TELEGRAM_LOGIN_SECRET", s.telegram_login_secret),
+        (s.scaler == "cloudrun", "COPIER_FLEET_POOL", s.fleet_pool),
+    ]
+    return [
+        f"{name}: {_REQUIRED_FOR[name]}" for needed, name, value in rows if needed and not value
+    ]
+
+
+def _malformed(settings: Settings) -> list[str]:
+    problems = []
+    if settings.telegram_client_id and not _BOT_ID.match(settings.telegram_client_id):
+        problems.append("COPIER_TELEGRAM_CLIENT_ID: the login bot's numeric id")
+    uri = urlsplit(settings.telegram_redirect_uri)
+    if settings.telegram_redirect_uri and (uri.scheme not in ("https", "http") or not uri.netloc):
+        problems.append("COPIER_TELEGRAM_REDIRECT_URI: an absolute http(s) URL")
+    if bool(settings.telegram_api_id_secret) != bool(settings.telegram_api_hash_secret):
+        problems.append(
+            "COPIER_TELEGRAM_API_ID_SECRET, COPIER_TELEGRAM_API_HASH_SECRET: name both or neither"
         )
-    return missing
+    if settings.fleet_pool and not _POOL.match(settings.fleet_pool):
+        problems.append("COPIER_FLEET_POOL: projects/P/locations/L/workerPools/NAME")
+    return problems
 
 
 def _production_refusals(settings: Settings, environ: Mapping[str, str]) -> list[str]:
@@ -193,6 +257,8 @@ def _production_refusals(settings: Settings, environ: Mapping[str, str]) -> list
         refused.append("COPIER_PUSH_AUTH=off: push endpoints must check tokens in production")
     if settings.secret_manager_endpoint:
         refused.append("COPIER_SECRET_MANAGER_ENDPOINT: a stand-in endpoint, refused in production")
+    if urlsplit(settings.telegram_redirect_uri).scheme == "http":
+        refused.append("COPIER_TELEGRAM_REDIRECT_URI: must be https in production")
     refused += [
         f"{name}: an emulator, refused in production"
         for name in _EMULATOR_HOSTS
@@ -201,39 +267,29 @@ def _production_refusals(settings: Settings, environ: Mapping[str, str]) -> list
     return refused
 
 
-def _one_of(environ: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
-    value = environ.get(name, default)
-    if value not in options:
-        raise InvalidSettings(f"{name}: must be one of {', '.join(options)}, not {value!r}")
-    return value
+@dataclass(frozen=True, slots=True)
+class TelegramApp:
+    """The Telegram app's credentials from my.telegram.org (the hash never shows in a repr)."""
+
+    api_id: int
+    api_hash: str = field(repr=False)
+
+    @classmethod
+    def parse(cls, api_id: str, api_hash: str, where: str) -> TelegramApp:
+        """Return the credentials if both are well formed; InvalidSettings naming `where`."""
+        api_id, api_hash = api_id.strip(), api_hash.strip()
+        if not _BOT_ID.match(api_id) or not _API_HASH.match(api_hash):
+            raise InvalidSettings(
+                f"{where}: the api_id (a number) and api_hash (32 hex digits) of your app from "
+                "https://my.telegram.org"
+            )
+        return cls(api_id=int(api_id), api_hash=api_hash)
 
 
-def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
-    value = environ.get(name)
-    if value is None:
-        return default
-    if value.lower() not in _SWITCH:
-        raise InvalidSettings(f"{name}: must be on or off, not {value!r}")
-    return _SWITCH[value.lower()]
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    value = environ.get(name)
-    if value is None:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 86_400:
-        raise InvalidSettings(f"{name}: must be a number of seconds above 0, not {value!r}")
-    return seconds
-
-
-def _count(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name)
-    if value is None:
-        return default
-    if not value.isdigit() or not 0 < int(value) <= 100_000:
-        raise InvalidSettings(f"{name}: must be a whole number from 1 to 100000, not {value!r}")
-    return int(value)
+def telegram_app(environ: Mapping[str, str]) -> TelegramApp:
+    """Return the Telegram app's credentials given as values (local use; never in Settings)."""
+    return TelegramApp.parse(
+        environ.get("COPIER_TELEGRAM_API_ID", ""),
+        environ.get("COPIER_TELEGRAM_API_HASH", ""),
+        "COPIER_TELEGRAM_API_ID and COPIER_TELEGRAM_API_HASH",
+    )

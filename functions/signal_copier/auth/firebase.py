@@ -4,9 +4,11 @@ tokens minted with firebase_admin, whose blocking calls run off the event loop."
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import firebase_admin
 from firebase_admin import App, auth
 
 from signal_copier.core.dashboard import Caller, NotAuthenticated
@@ -27,8 +29,30 @@ _VENDOR = tuple(vendor for vendor, _, _ in _ERRORS)
 class FirebaseAuth:
     """Verify Firebase ID tokens and mint custom tokens for `tg<telegram id>` users."""
 
-    def __init__(self, app: App, *, check_revoked: bool) -> None:
-        self._app, self._check_revoked = app, check_revoked
+    def __init__(self, app: App, *, check_revoked: bool, owns_app: bool = False) -> None:
+        self._app, self._check_revoked, self._owns_app = app, check_revoked, owns_app
+
+    @classmethod
+    def for_project(cls, project: str, *, check_revoked: bool) -> FirebaseAuth:
+        """Return the Auth on an app of its own (Application Default Credentials, loaded lazily).
+
+        Custom tokens are then signed through IAM as the function's service account (it holds
+        Token Creator on itself); delete the app with `aclose()`.
+        """
+        options = {"projectId": project}
+        app = firebase_admin.initialize_app(options=options, name=f"copier-{uuid.uuid4().hex}")
+        return cls(app, check_revoked=check_revoked, owns_app=True)
+
+    @property
+    def checks_revocation(self) -> bool:
+        """Return whether a revoked session is refused (production)."""
+        return self._check_revoked
+
+    async def aclose(self) -> None:
+        """Delete the firebase_admin app if this Auth made it."""
+        if self._owns_app:
+            self._owns_app = False
+            await asyncio.to_thread(firebase_admin.delete_app, self._app)
 
     async def verify(self, token: str) -> Caller:
         """Return the verified caller (uid from the token only)."""

@@ -11,11 +11,13 @@ import asyncio
 import getpass
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from signal_copier.app_secrets import telegram_app
+from signal_copier.config import Settings
 from signal_copier.core.dashboard import LoginStage, LoginStep
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.ports import TelegramLogin
@@ -31,20 +33,6 @@ def register(sub: Any) -> None:
     )
     link.add_argument("--phone", default=None, help="your phone number with country code")
     link.set_defaults(func=_link)
-
-
-def api_credentials(environ: Mapping[str, str]) -> tuple[int, str]:
-    """Return the Telegram API id and hash (from my.telegram.org) named in the environment."""
-    api_id, api_hash = (
-        environ.get("COPIER_TELEGRAM_API_ID", ""),
-        environ.get("COPIER_TELEGRAM_API_HASH", ""),
-    )
-    if not api_id.isdigit() or not api_hash:
-        raise InvalidSettings(
-            "COPIER_TELEGRAM_API_ID and COPIER_TELEGRAM_API_HASH: set them to your app's values "
-            "from https://my.telegram.org"
-        )
-    return int(api_id), api_hash
 
 
 async def link(login: TelegramLogin, user_id: str, phone: str, ask: Ask, secret: Ask) -> LoginStep:
@@ -66,13 +54,15 @@ def _link(args: argparse.Namespace) -> int:
     from signal_copier.vault.local import LocalVault
 
     config = load_run_config(args.config)
-    api_id, api_hash = api_credentials(os.environ)
+    settings = Settings.from_env(os.environ)
+    app = asyncio.run(telegram_app(settings, os.environ))
     data = config.data_dir
     vault = LocalVault(data / "vault.key", data / "secrets")
     phone = args.phone or input("Phone number (with country code): ")
     store = SqliteStore(str(data / "copier.sqlite3"))
     try:
-        login = TelethonLogin(vault, store, api_id, api_hash)
+        shards = settings.fleet_shards
+        login = TelethonLogin(vault, store, app.api_id, app.api_hash, shards=shards)
         done = asyncio.run(link(login, config.user_id, phone, input, getpass.getpass))
     finally:
         store.close()
@@ -80,13 +70,13 @@ def _link(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_live(config: Any, settings: Any) -> int:
+def run_live(config: Any, settings: Settings) -> int:
     """Run `run --config` with the trader's live Telegram session as the source."""
     asyncio.run(_run_live(config, settings))
     return 0
 
 
-async def _run_live(config: Any, settings: Any) -> None:
+async def _run_live(config: Any, settings: Settings) -> None:
     from signal_copier import bootstrap
     from signal_copier.core.fleet import session_secret_name
     from signal_copier.services import demo
@@ -95,7 +85,7 @@ async def _run_live(config: Any, settings: Any) -> None:
     from signal_copier.services.local import LocalPipeline
     from signal_copier.telegram.telethon import TelethonSessions
 
-    api_id, api_hash = api_credentials(os.environ)
+    app = await telegram_app(settings, os.environ)
     runtime = bootstrap.build_local(settings, start=now())
     try:
         user = config.demo_user()
@@ -110,7 +100,7 @@ async def _run_live(config: Any, settings: Any) -> None:
             store=runtime.store,
             queue=PipelineQueue(pipeline, now),
             vault=runtime.deps.vault,
-            telegram=TelethonSessions(api_id, api_hash),
+            telegram=TelethonSessions(app.api_id, app.api_hash),
             clock=now,
         )
         await listen(deps, stop_on_signals())

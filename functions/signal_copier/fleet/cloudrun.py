@@ -50,6 +50,15 @@ class CloudRunScaler:
             )
         self._client, self._pool = client, pool
 
+    @classmethod
+    def for_pool(cls, pool: str) -> CloudRunScaler:
+        """Return the scaler on a client of its own (close it with `aclose()`)."""
+        return cls(run_v2.WorkerPoolsAsyncClient(), pool)
+
+    async def aclose(self) -> None:
+        """Close the client's channel."""
+        await self._client.transport.close()
+
     async def instances(self) -> int:
         """Return the pool's manual instance count."""
         try:

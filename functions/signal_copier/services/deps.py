@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from signal_copier.core.ports import Broker, Queue, Store, Vault
+from signal_copier.core.leases import ScalePolicy
+from signal_copier.core.ports import Broker, FleetScaler, FleetStore, Queue, Store, Vault
 from signal_copier.services.market import InstrumentCache
 
 INTENTS_TOPIC = "intents"
@@ -34,6 +35,15 @@ class Timing:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FleetScaling:
+    """What the sweep sizes the listener fleet with: the linked sessions, the pool, the policy."""
+
+    store: FleetStore
+    scaler: FleetScaler
+    policy: ScalePolicy = field(default_factory=ScalePolicy)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Deps:
     """The ports a service uses, plus tuning."""
 
@@ -49,6 +59,7 @@ class Deps:
     # The time now, in the same time base as the `now` services are given (fences broker
     # writes against the claim's lease); None: writes are fenced by the store's claim alone.
     clock: Callable[[], datetime] | None = None
+    fleet: FleetScaling | None = None  # None: no listener fleet to size (tests, local runners)
 
     @property
     def lease(self) -> timedelta:

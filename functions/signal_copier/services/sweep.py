@@ -16,6 +16,7 @@ from signal_copier.core.errors import CopierError
 from signal_copier.core.model import IntentKind
 from signal_copier.services import messages
 from signal_copier.services.deps import Deps
+from signal_copier.services.fleet_scale import scale_listeners
 from signal_copier.services.management import expire_due
 from signal_copier.services.polling import poll_deals
 
@@ -85,6 +86,7 @@ STEPS: tuple[Step, ...] = (
     Step(name="claims_republished", run=republish_expired_claims),
     Step(name="pending_expired", run=_expire_pending),
     Step(name="deals_polled", run=poll_deals),
+    Step(name="fleet_scaled", run=scale_listeners),
 )
 # Where the broker pushes its fills and SL/TP hits itself (the paper broker), no polling.
 PUSHED_EVENTS = tuple(step for step in STEPS if step.name != "deals_polled")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -67,6 +67,37 @@ def client_for(endpoint: str = "") -> SecretManagerServiceClient:
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         client_options=ClientOptions(api_endpoint=endpoint),
     )
+
+
+async def read_texts(
+    secrets: Sequence[str], client_factory: Callable[[], SecretManagerServiceClient] = client_for
+) -> list[str]:
+    """Return the newest version of each secret as text (deployment secrets: bot token, ...).
+
+    CRC32C checked like the data keys; SecretUnreadable if a secret has no enabled version.
+    """
+    client = client_factory()
+    try:
+        return [await _text(client, secret) for secret in secrets]
+    finally:
+        client.transport.close()  # type: ignore[no-untyped-call]
+
+
+async def _text(client: SecretManagerServiceClient, secret: str) -> str:
+    name = f"{secret}/versions/latest"
+    try:
+        response = await asyncio.to_thread(client.access_secret_version, name=name)
+    except _MISSING as e:
+        raise SecretUnreadable(f"{secret}: no enabled version ({type(e).__name__})") from e
+    except _UNAVAILABLE as e:
+        raise VaultUnavailable(f"Secret Manager: {type(e).__name__}") from e
+    data, payload = bytes(response.payload.data), response.payload
+    if "data_crc32c" not in payload or google_crc32c.value(data) != payload.data_crc32c:
+        raise VaultUnavailable(f"{secret}: CRC32C missing or wrong (corrupted in transit); retry")
+    try:
+        return data.decode().strip()  # `echo` adds a newline; no value here holds whitespace
+    except UnicodeDecodeError as e:
+        raise SecretUnreadable(f"{secret}: not UTF-8 text") from e
 
 
 class SecretManagerKeys:
