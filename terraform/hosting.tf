@@ -28,6 +28,9 @@ locals {
   # firebase.json names no site: `firebase deploy` serves the project's default site, whose id is
   # the project id.
   hosting_site_id = var.hosting_site_id != "" ? var.hosting_site_id : var.project_id
+  # Where Log In With Telegram sends the browser back (the page finishes the login there).
+  site_url      = "https://${local.hosting_site_id}.web.app/"
+  dashboard_url = var.dashboard_url != "" ? var.dashboard_url : local.site_url
 }
 
 # Turns Firebase Authentication on. No sign-in provider is enabled: users sign in with custom

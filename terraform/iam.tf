@@ -53,6 +53,14 @@ resource "google_service_account_iam_member" "api_token_creator" {
   member             = "serviceAccount:${google_service_account.workload["api"].email}"
 }
 
+# In production the api refuses ID tokens of revoked sessions: firebase_admin reads the user's
+# revocation time (Identity Toolkit accounts:lookup), which needs firebaseauth.users.get.
+resource "google_project_iam_member" "api_reads_auth_users" {
+  project = var.project_id
+  role    = "roles/firebaseauth.viewer"
+  member  = "serviceAccount:${google_service_account.workload["api"].email}"
+}
+
 # Pub/Sub signs push tokens as the push account (needed for projects created before April 2021;
 # harmless after).
 resource "google_service_account_iam_member" "pubsub_signs_as_push" {

@@ -14,22 +14,15 @@ resource "google_artifact_registry_repository" "images" {
 
 locals {
   listeners_enabled = var.listener_image != ""
-  # What listeners/main.py reads beyond the functions' settings (main.tf, function_env, which it
-  # reads through config.Settings too). Telegram's api_id and api_hash come from Secret Manager
-  # at start (value_source below), never from the image or Terraform.
-  listener_env = {
-    COPIER_FLEET_SHARDS   = tostring(var.listener_shards)
-    COPIER_FLEET_CAPACITY = tostring(var.listener_capacity)
-  }
-  listener_secret_env = {
-    COPIER_TELEGRAM_API_ID   = "telegram_api_id"
-    COPIER_TELEGRAM_API_HASH = "telegram_api_hash"
-  }
+  # The pool's full name, which the sweep's scale_fleet sets the instance count of
+  # (COPIER_FLEET_POOL in main.tf): known before the pool exists.
+  worker_pool_name = "copier-listeners"
+  worker_pool      = "projects/${var.project_id}/locations/${var.region}/workerPools/${local.worker_pool_name}"
 }
 
 resource "google_cloud_run_v2_worker_pool" "listeners" {
   count               = local.listeners_enabled ? 1 : 0
-  name                = "copier-listeners"
+  name                = local.worker_pool_name
   location            = var.region
   deletion_protection = var.deletion_protection
 
@@ -50,24 +43,13 @@ resource "google_cloud_run_v2_worker_pool" "listeners" {
         }
       }
 
+      # listeners/main.py reads the functions' settings (config.Settings), the fleet's among
+      # them; Telegram's api_id and api_hash it reads from Secret Manager by name.
       dynamic "env" {
-        for_each = merge(local.function_env, local.listener_env)
+        for_each = local.function_env
         content {
           name  = env.key
           value = env.value
-        }
-      }
-
-      dynamic "env" {
-        for_each = local.listener_secret_env
-        content {
-          name = env.key
-          value_source {
-            secret_key_ref {
-              secret  = google_secret_manager_secret.secret[env.value].secret_id
-              version = "latest"
-            }
-          }
         }
       }
     }

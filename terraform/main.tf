@@ -74,7 +74,9 @@ locals {
     oidc_client_secret = "copier-oidc-client-secret"
   }
 
-  # Settings every function reads (signal_copier.config.Settings.from_env, cloud preset).
+  # Settings every function reads (signal_copier.config.Settings.from_env, cloud preset); the
+  # listeners read them too (listeners.tf). Secrets appear only by name: the api and the
+  # listeners read their values from Secret Manager (secrets.tf says who may).
   function_env = {
     COPIER_MODE                 = "cloud"
     COPIER_ENV                  = "production"
@@ -84,5 +86,19 @@ locals {
     COPIER_PUSH_AUDIENCE        = local.push_audience
     COPIER_PUSH_SERVICE_ACCOUNT = google_service_account.push.email
     COPIER_LOG_LEVEL            = var.log_level
+    # Linking Telegram accounts (api) and running their sessions (listeners).
+    COPIER_TELEGRAM_API_ID_SECRET   = local.secrets.telegram_api_id
+    COPIER_TELEGRAM_API_HASH_SECRET = local.secrets.telegram_api_hash
+    # Log In With Telegram (api): OpenID Connect, and the legacy widget with the bot token.
+    COPIER_TELEGRAM_CLIENT_ID        = var.telegram_login_client_id
+    COPIER_TELEGRAM_REDIRECT_URI     = local.dashboard_url
+    COPIER_TELEGRAM_LOGIN_SECRET     = local.secrets.oidc_client_secret
+    COPIER_TELEGRAM_BOT_TOKEN_SECRET = local.secrets.telegram_bot_token
+    COPIER_TRUSTED_PROXIES           = tostring(var.api_trusted_proxies)
+    # The fleet: shards (the api records each linked session's), sessions per listener, and the
+    # worker pool the sweep's scale_fleet sizes (listeners.tf).
+    COPIER_FLEET_SHARDS   = tostring(var.listener_shards)
+    COPIER_FLEET_CAPACITY = tostring(var.listener_capacity)
+    COPIER_FLEET_POOL     = local.worker_pool
   }
 }

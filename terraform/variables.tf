@@ -113,6 +113,35 @@ variable "hosting_site_id" {
   default     = ""
 }
 
+variable "dashboard_url" {
+  type        = string
+  description = "The dashboard's public URL, where Log In With Telegram returns (COPIER_TELEGRAM_REDIRECT_URI; register it with the login bot). Empty: https://SITE.web.app/."
+  default     = ""
+  validation {
+    condition     = var.dashboard_url == "" || startswith(var.dashboard_url, "https://")
+    error_message = "dashboard_url must be an https:// URL (or empty)."
+  }
+}
+
+variable "telegram_login_client_id" {
+  type        = string
+  description = "The OpenID Connect client id of the login bot (its numeric bot id, from @BotFather), the audience of Telegram's ID tokens (COPIER_TELEGRAM_CLIENT_ID)."
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.telegram_login_client_id))
+    error_message = "telegram_login_client_id must be the bot's numeric id."
+  }
+}
+
+variable "api_trusted_proxies" {
+  type        = number
+  description = "Proxies in front of the api whose X-Forwarded-For entry is trusted, counted from the right (COPIER_TRUSTED_PROXIES): Firebase Hosting's CDN appends the browser's address and Google's front end the CDN's, so 2 rate-limits each browser. A caller of the function's own URL can choose that entry (only the per-IP limits, not the per-user ones, can then be dodged); 0 counts the connection's peer, which is Google's front end for everyone."
+  default     = 2
+  validation {
+    condition     = var.api_trusted_proxies >= 0 && var.api_trusted_proxies <= 10
+    error_message = "api_trusted_proxies must be between 0 and 10."
+  }
+}
+
 variable "alert_email" {
   type        = string
   description = "Where alerts and budget notices are e-mailed."

@@ -1,8 +1,9 @@
 """terraform/ parsed with python-hcl2, and just enough resolution to compare it with the code.
 
 python-hcl2 keeps expressions as text: string literals keep their quotes and interpolations stay
-`${...}`. `Terraform.value` resolves literals, `var.X` (its default), `local.a.b` and
-`tostring(...)` of those; any other reference becomes `<expression>`, a non-empty stand-in.
+`${...}`. `Terraform.value` resolves literals, `var.X` (its default, else the value
+terraform.tfvars.example gives it, as an operator would), `local.a.b`, `tostring(...)` of those
+and `X != "" ? Y : Z`; any other reference becomes `<expression>`, a non-empty stand-in.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM = ROOT / "terraform"
 _INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
 _TOSTRING = re.compile(r"^tostring\((.*)\)$")
+_UNLESS_EMPTY = re.compile(r'^(\S+)\s*!=\s*""\s*\?\s*(\S+)\s*:\s*(\S+)$')
 
 
 def unquote(text: str) -> str:
@@ -43,6 +45,7 @@ class Terraform:
     """The root module: its variables, locals, resources (by type, then name) and raw text."""
 
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    examples: dict[str, Any] = field(default_factory=dict)  # terraform.tfvars.example
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
     resources: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -77,9 +80,16 @@ class Terraform:
         wrapped = _TOSTRING.match(expression)
         if wrapped:
             return str(self._reference(wrapped.group(1).strip()))
+        choice = _UNLESS_EMPTY.match(expression)
+        if choice:
+            tested, chosen, otherwise = choice.groups()
+            value = self._reference(tested)
+            return self._reference(chosen if value != "" else otherwise)
         head, _, rest = expression.partition(".")
         if head == "var" and rest in self.variables and "default" in self.variables[rest]:
             return self.value(self.variables[rest]["default"])
+        if head == "var" and rest in self.examples:
+            return self.value(self.examples[rest])
         if head == "local":
             try:
                 return self.value(self._raw_local(rest))
@@ -97,6 +107,9 @@ class Terraform:
 def load(folder: Path = TERRAFORM) -> Terraform:
     """Parse every .tf file of `folder` (not its subfolders)."""
     config = Terraform()
+    example = folder / "terraform.tfvars.example"
+    if example.exists():
+        config.examples = plain(hcl2.loads(example.read_text()))
     for path in sorted(folder.glob("*.tf")):
         text = path.read_text()
         config.text[path.name] = text

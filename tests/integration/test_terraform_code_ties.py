@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from signal_copier.config import Settings
-from signal_copier.core.errors import InvalidSettings
 from signal_copier.stack.emulators import Emulators
 from terraform_hcl import ROOT, Terraform, load
 
@@ -89,30 +88,46 @@ def test_log_filters_match_messages_the_code_writes(tf: Terraform) -> None:
     assert "sessions=%d" in listener.read_text()
 
 
-def test_the_worker_pool_sets_what_the_listener_requires(tf: Terraform) -> None:
-    listener = ROOT / "listeners" / "main.py"
-    if not listener.exists():
-        pytest.skip("listeners/main.py (the listener fleet) is not on main yet")
-    source = listener.read_text()
-    env = {
-        **{k: str(v) for k, v in tf.value(tf.locals["function_env"]).items()},
-        **{k: str(v) for k, v in tf.value(tf.locals["listener_env"]).items()},
-        **{name: "secret-value" for name in tf.local("listener_secret_env")},
-    }
-    # Read without a default (or with an empty one): the listener cannot start without it.
-    required = set(re.findall(r'environ(?:\.get\(|\[)"(COPIER_[A-Z0-9_]+)"(?:\)|\]|, "")', source))
-    assert required - set(env) == set()
-    if "Settings.from_env" in source:  # configured like the functions: the same checks hold
-        base = Settings.from_env(env)
-        assert (base.mode, base.env) == ("cloud", "production")
-        unread = {n for n in env if f'"{n}"' not in source and _probe_unread(env, n, base)}
-    else:
-        unread = {n for n in env if f'"{n}"' not in source}
-    assert unread == set()
+def test_the_listener_reads_everything_through_config(tf: Terraform) -> None:
+    source = (ROOT / "listeners" / "main.py").read_text()
+    env = {k: str(v) for k, v in tf.value(tf.locals["function_env"]).items()}
+
+    # Every variable is named in config.py: the listener reads none by name itself.
+    assert re.findall(r'environ(?:\.get\(|\[)"(COPIER_[A-Z0-9_]+)"', source) == []
+    assert "Settings.from_env" in source
+    settings = Settings.from_env(env)
+    assert (settings.mode, settings.env) == ("cloud", "production")
+    assert settings.fleet_capacity == tf.value("${var.listener_capacity}")
+    assert settings.fleet_shards == tf.value("${var.listener_shards}")
+    secrets = set(tf.local("secrets").values())
+    assert {settings.telegram_api_id_secret, settings.telegram_api_hash_secret} <= secrets
 
 
-def _probe_unread(env: dict[str, str], name: str, base: Settings) -> bool:
-    try:
-        return Settings.from_env({**env, name: "probe-value"}) == base
-    except InvalidSettings:
-        return False
+def test_the_sweep_may_size_the_pool_its_settings_name(tf: Terraform) -> None:
+    settings = Settings.from_env(
+        {k: str(v) for k, v in tf.value(tf.locals["function_env"]).items()}
+    )
+    pool = tf.resource("google_cloud_run_v2_worker_pool", "listeners")
+    project, region = tf.value("${var.project_id}"), tf.value("${var.region}")
+
+    name = tf.value(pool["name"])
+    assert settings.fleet_pool == f"projects/{project}/locations/{region}/workerPools/{name}"
+    sweep = 'serviceAccount:${google_service_account.workload["sweep"].email}'
+    grant = tf.resource("google_cloud_run_v2_worker_pool_iam_member", "sweep_scales")
+    assert (grant["name"], grant["member"]) == (
+        "${google_cloud_run_v2_worker_pool.listeners[0].name}",
+        sweep,
+    )
+    operations = tf.resource("google_project_iam_member", "sweep_follows_operations")
+    role = tf.resource("google_project_iam_custom_role", "run_operations_reader")
+    assert operations["member"] == sweep and role["permissions"] == ["run.operations.get"]
+    acts_as = tf.resource("google_service_account_iam_member", "sweep_acts_as_listeners")
+    assert acts_as["service_account_id"] == '${google_service_account.workload["listeners"].name}'
+    assert (acts_as["role"], acts_as["member"]) == ("roles/iam.serviceAccountUser", sweep)
+
+
+def test_the_api_may_check_whether_a_session_was_revoked(tf: Terraform) -> None:
+    grant = tf.resource("google_project_iam_member", "api_reads_auth_users")
+
+    assert grant["role"] == "roles/firebaseauth.viewer"
+    assert grant["member"] == 'serviceAccount:${google_service_account.workload["api"].email}'

@@ -23,10 +23,15 @@ from terraform_hcl import ROOT, Terraform, load
 MAIN = ROOT / "functions" / "main.py"
 PACKAGE = ROOT / "functions" / "signal_copier"
 _PUBLISH = {"publish", "publish_many"}
-# Secrets Terraform creates for code that is not on main yet: key → the piece that will read it.
-AWAITING_CODE = {
-    "telegram_bot_token": "the api's Telegram widget login in cloud mode (api on cloud ports)",
-    "oidc_client_secret": "the api's Telegram OpenID Connect login in cloud mode",
+# Which workloads read the secret each setting names, as the code composes them: the envelope
+# vault (every workload that seals or opens credentials), bootstrap_api (the api: Log In With
+# Telegram, the legacy widget, linking Telegram accounts) and listeners/main.py (sessions).
+READERS = {
+    "data_key_secret": {"on_intent", "on_broker_event", "on_dead_letter", "sweep", "api"},
+    "telegram_login_secret": {"api"},
+    "telegram_bot_token_secret": {"api"},
+    "telegram_api_id_secret": {"api", "listeners"},
+    "telegram_api_hash_secret": {"api", "listeners"},
 }
 
 
@@ -158,31 +163,46 @@ def test_function_timeouts_stay_below_the_claim_lease(tf: Terraform) -> None:
     assert tf.local("push.max_delivery_attempts") > Settings.from_env(function_env(tf)).max_attempts
 
 
-def _wired_secrets(tf: Terraform) -> set[str]:
-    ids = {secret_id: key for key, secret_id in tf.local("secrets").items()}
-    by_name = {ids[v] for v in function_env(tf).values() if v in ids}
-    return by_name | set(tf.local("listener_secret_env").values())
+def secret_settings(tf: Terraform) -> dict[str, str]:
+    """Return Settings field → the key of the secret Terraform names in it (probed, not guessed)."""
+    env, ids = function_env(tf), {v: k for k, v in tf.local("secrets").items()}
+    base, found = Settings.from_env(env), {}
+    for name, value in env.items():
+        if value in ids:
+            probed = Settings.from_env({**env, name: "probe-secret"})
+            fields = [f for f in READERS if getattr(probed, f) != getattr(base, f)]
+            assert len(fields) == 1, f"{name} names a secret no secret setting reads"
+            found[fields[0]] = ids[value]
+    return found
 
 
-def test_every_secret_the_code_reads_exists_and_its_readers_may_read_it(tf: Terraform) -> None:
-    secrets = tf.local("secrets")
-    readers: dict[str, list[str]] = {}
+def test_every_secret_terraform_creates_is_named_to_the_code_that_reads_it(tf: Terraform) -> None:
+    named = secret_settings(tf)
+
+    assert set(named) == set(READERS), f"secret settings Terraform leaves unset: {named}"
+    assert set(named.values()) == set(tf.local("secrets")), "a secret no setting names"
+
+
+def test_every_workload_that_reads_a_secret_may_read_it(tf: Terraform) -> None:
+    readers: dict[str, set[str]] = {}
     for key, grant in tf.local("secret_accessors").items():
         assert key == f"{grant['secret']}/{grant['workload']}"
-        readers.setdefault(grant["secret"], []).append(grant["workload"])
-    assert set(tf.local("listener_secret_env").values()) <= set(secrets)
-    assert set(readers["telegram_api_hash"]) >= {"listeners"}
-    assert {"on_intent", "api", "listeners"} <= set(readers["data_keys"])
+        readers.setdefault(grant["secret"], set()).add(grant["workload"])
+
+    for setting, secret in secret_settings(tf).items():
+        assert READERS[setting] <= readers[secret], f"{secret}: {READERS[setting]} must read it"
+    assert "on_message" not in readers["data_keys"]  # it never touches the vault
 
 
-def test_every_secret_is_wired_to_code_or_awaits_named_code(tf: Terraform) -> None:
-    unwired = (
-        set(tf.local("secrets")) - _wired_secrets(tf) - {"telegram_api_id", "telegram_api_hash"}
-    )
-    assert unwired <= set(AWAITING_CODE), f"secrets no code reads: {unwired - set(AWAITING_CODE)}"
-    assert not (set(AWAITING_CODE) & _wired_secrets(tf)), "AWAITING_CODE names a wired secret"
-    if unwired:
-        pytest.skip("; ".join(f"{k}: awaits {AWAITING_CODE[k]}" for k in sorted(unwired)))
+def test_the_worker_pool_runs_on_the_functions_settings(tf: Terraform) -> None:
+    template = tf.resources["google_cloud_run_v2_worker_pool"]["listeners"]["template"][0]
+    blocks = template["containers"][0]["dynamic"]
+    env = {}
+    for block in blocks:
+        env.update(tf.value(block['"env"']["for_each"]))
+
+    assert env == tf.value(tf.locals["function_env"])
+    assert '"value_source"' not in str(blocks), "secret values never pass through the pool's env"
 
 
 def test_firebase_hosting_rewrites_api_to_the_deployed_function(tf: Terraform) -> None:
