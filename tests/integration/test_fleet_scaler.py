@@ -4,71 +4,18 @@ adapter against a fake at the SDK's edge (WorkerPoolsAsyncClient's own signature
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
-from typing import Any
 
 import pytest
 from google.api_core import exceptions as google_errors
-from google.api_core import gapic_v1
 from google.cloud import run_v2
 
+from fakes.cloudrun import POOL, FakeWorkerPools
 from signal_copier.core.fleet import SessionLink
 from signal_copier.core.leases import ScalePolicy
 from signal_copier.fleet.cloudrun import CloudRunScaler, ScalerRefused, ScalerUnavailable
 from signal_copier.fleet.local import LocalScaler
 from signal_copier.services.fleet import scale_fleet
 from signal_copier.store.sqlite import SqliteStore
-
-POOL = "projects/demo/locations/europe-west1/workerPools/listeners"
-
-
-class _Operation:
-    def __init__(self, pool: run_v2.WorkerPool) -> None:
-        self._pool = pool
-
-    async def result(self) -> run_v2.WorkerPool:
-        return self._pool
-
-
-class FakeWorkerPools:
-    """The two WorkerPoolsAsyncClient methods the adapter calls, with the SDK's signatures."""
-
-    def __init__(self, count: int, fail: Exception | None = None) -> None:
-        self.pool = run_v2.WorkerPool(
-            name=POOL, scaling=run_v2.WorkerPoolScaling(manual_instance_count=count)
-        )
-        self.fail = fail
-        self.masks: list[list[str]] = []
-
-    async def get_worker_pool(
-        self,
-        request: Any = None,
-        *,
-        name: Any = None,
-        retry: Any = gapic_v1.method.DEFAULT,
-        timeout: Any = gapic_v1.method.DEFAULT,  # noqa: ASYNC109 (the SDK's signature)
-        metadata: Sequence[tuple[str, str | bytes]] = (),
-    ) -> run_v2.WorkerPool:
-        assert name == POOL
-        if self.fail is not None:
-            raise self.fail
-        return self.pool
-
-    async def update_worker_pool(
-        self,
-        request: Any = None,
-        *,
-        worker_pool: Any = None,
-        update_mask: Any = None,
-        retry: Any = gapic_v1.method.DEFAULT,
-        timeout: Any = gapic_v1.method.DEFAULT,  # noqa: ASYNC109 (the SDK's signature)
-        metadata: Sequence[tuple[str, str | bytes]] = (),
-    ) -> _Operation:
-        if self.fail is not None:
-            raise self.fail
-        self.masks.append(list(update_mask.paths))
-        self.pool.scaling.manual_instance_count = worker_pool.scaling.manual_instance_count
-        return _Operation(self.pool)
 
 
 @pytest.mark.parametrize("method", ["get_worker_pool", "update_worker_pool"])

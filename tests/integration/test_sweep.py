@@ -48,6 +48,7 @@ async def test_every_upkeep_step_runs_and_reports_what_it_did(world: World) -> N
             "claims_republished",
             "pending_expired",
             "deals_polled",
+            "fleet_scaled",
         }
     )
 
