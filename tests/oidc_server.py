@@ -32,6 +32,7 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.keys: dict[str, rsa.RSAPrivateKey] = {"k1": new_key()}
         self.tokens: dict[str, str] = {}
+        self.client_auth: list[str] = []  # the Authorization header of each token request
         self.jwks_fetches = 0
         self.app = Starlette(
             routes=[
@@ -58,6 +59,7 @@ class FakeTelegram:
 
     async def _token(self, request: Request) -> JSONResponse:
         form = dict(parse_qsl((await request.body()).decode()))
+        self.client_auth.append(request.headers.get("authorization", ""))
         token = self.tokens.pop(form.get("code", ""), None)
         if token is None or not form.get("code_verifier"):
             return JSONResponse({"error": "invalid_grant"}, status_code=400)

@@ -5,8 +5,6 @@ claims, the audience, the issuer and the error table are)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +13,7 @@ import firebase_admin
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
+from firebase_tokens import custom_token_claims, id_token
 from signal_copier.auth.firebase import FirebaseAuth
 from signal_copier.core.dashboard import NotAuthenticated
 
@@ -36,23 +35,8 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[firebase_admin.App]:
     firebase_admin.delete_app(created)
 
 
-def _b64(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-
 def _id_token(uid: str, **changes: Any) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://securetoken.google.com/{PROJECT}",
-        "aud": PROJECT,
-        "sub": uid,
-        "iat": now - 10,
-        "exp": now + 3600,
-        "auth_time": now - 10,
-        "tg_id": 424242,
-        **changes,
-    }
-    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    return id_token(PROJECT, uid, **changes)
 
 
 async def test_a_valid_id_token_names_its_uid(app: firebase_admin.App) -> None:
@@ -79,6 +63,6 @@ async def test_foreign_or_garbage_tokens_are_refused(app: firebase_admin.App, to
 async def test_minting_gives_a_custom_token_for_the_uid(app: firebase_admin.App) -> None:
     token = await FirebaseAuth(app, check_revoked=False).mint("tg424242", {"tg_id": 424242})
 
-    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    payload = custom_token_claims(token)
     assert payload["uid"] == "tg424242"
     assert payload["claims"] == {"tg_id": 424242}

@@ -1,0 +1,170 @@
+"""The `api` function on cloud ports, as functions-framework serves it: Firestore (emulator),
+Firebase Auth (firebase_admin; unsigned ID tokens, see firebase_tokens.py), the Telegram app's,
+login bot's and vault's secrets from a Secret Manager stand-in, TelethonLogin for linking, and
+Log In With Telegram (OpenID Connect against a local Telegram, and the legacy widget)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from google.cloud import firestore
+from starlette.testclient import TestClient
+
+from cloud_api import BOT_TOKEN, CLIENT_ID, REDIRECT, cloud_environ
+from firebase_tokens import custom_token_claims, id_token
+from function_apps import app
+from secret_manager_stub import SecretManagerStub, secret_manager
+from signal_copier import serving, serving_api
+from signal_copier.auth.firebase import FirebaseAuth
+from signal_copier.stack.emulators import Emulators
+from signal_copier.telegram.telethon import TelethonLogin
+
+__all__ = ["secret_manager"]
+
+
+@pytest.fixture
+def cloud_api(
+    firestore_emulator: Emulators,
+    secret_manager: SecretManagerStub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[TestClient]:
+    """Serve the `api` function in cloud mode on the emulator."""
+    environ = cloud_environ(firestore_emulator.project, secret_manager, tmp_path)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    serving.process.cache_clear()  # a fresh process reads this test's environment
+    with TestClient(app("api"), base_url="https://copier.example") as client:
+        yield client
+        assert client.portal is not None
+        client.portal.call(serving_api.process().aclose)
+    serving.process.cache_clear()
+
+
+def _bearer(project: str, uid: str, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {id_token(project, uid, **claims)}"}
+
+
+def _document(project: str, *path: str) -> dict[str, Any] | None:
+    return firestore.Client(project=project).document(*path).get().to_dict()
+
+
+def test_a_signed_in_user_changes_their_own_settings_on_firestore(
+    cloud_api: TestClient, firestore_emulator: Emulators
+) -> None:
+    project = firestore_emulator.project
+    ada = _bearer(project, "tg424242")
+
+    saved = cloud_api.put("/api/users/tg424242/settings", headers=ada, json={"lot": "0.2"})
+    me = cloud_api.get("/api/users/tg424242", headers=ada)
+    activity = cloud_api.get("/api/users/tg424242/activity", headers=ada)
+
+    assert saved.status_code == me.status_code == activity.status_code == 200, saved.text
+    assert _document(project, "users", "tg424242") is not None
+    assert "0.2" in me.text
+    assert "settings" in activity.text
+
+
+def test_another_users_token_gets_403_and_changes_nothing(
+    cloud_api: TestClient, firestore_emulator: Emulators
+) -> None:
+    project = firestore_emulator.project
+    mallory = _bearer(project, "tg666")
+
+    read = cloud_api.get("/api/users/tg424242", headers=mallory)
+    write = cloud_api.put("/api/users/tg424242/settings", headers=mallory, json={"lot": "5"})
+    stop = cloud_api.post("/api/users/tg424242/kill", headers=mallory, json={"confirm": "KILL"})
+
+    assert read.status_code == write.status_code == stop.status_code == 403
+    assert _document(project, "users", "tg424242") is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": f"Bearer {id_token('another-project', 'tg424242')}"},
+        {"Authorization": f"Bearer {id_token('p', 'tg424242', exp=int(time.time()) - 60)}"},
+    ],
+)
+def test_no_token_or_a_foreign_token_is_401(cloud_api: TestClient, headers: dict[str, str]) -> None:
+    assert cloud_api.get("/api/users/tg424242", headers=headers).status_code == 401
+
+
+def test_the_health_route_answers_without_building_anything(cloud_api: TestClient) -> None:
+    assert cloud_api.get("/healthz").json() == {"status": "ok"}
+
+
+def test_log_in_with_telegram_starts_with_the_configured_bot(cloud_api: TestClient) -> None:
+    config = cloud_api.get("/api/config").json()
+    started = cloud_api.post("/api/auth/telegram/start")
+
+    assert config == {"mode": "cloud", "telegram_login": True}
+    url = urlsplit(started.json()["url"])
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert (url.scheme, url.netloc, url.path) == ("https", "oauth.telegram.org", "/auth")
+    assert (query["client_id"], query["redirect_uri"]) == (CLIENT_ID, REDIRECT)
+    assert query["state"] == started.json()["state"] and query["code_challenge_method"] == "S256"
+
+
+def test_a_callback_with_an_unknown_state_is_refused(cloud_api: TestClient) -> None:
+    answer = cloud_api.post(
+        "/api/auth/telegram/callback", json={"code": "forged", "state": "x" * 24}
+    )
+
+    assert answer.status_code == 401
+
+
+def _widget(bot_token: str, **changes: str) -> str:
+    fields = {"id": "424242", "first_name": "Ada", "auth_date": str(int(time.time()) - 5)}
+    fields.update(changes)
+    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields)).encode()
+    secret = hashlib.sha256(bot_token.encode()).digest()
+    return urlencode({**fields, "hash": hmac.new(secret, check, hashlib.sha256).hexdigest()})
+
+
+def test_the_widget_signs_in_only_with_the_bot_token_from_secret_manager(
+    cloud_api: TestClient,
+) -> None:
+    genuine = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget(BOT_TOKEN)})
+    forged = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget("1:guess")})
+    tampered = _widget(BOT_TOKEN).replace("id=424242", "id=1")
+    changed = cloud_api.post("/api/auth/telegram/widget", json={"query": tampered})
+
+    assert genuine.status_code == 200, genuine.text
+    assert genuine.json()["user_id"] == "tg424242"
+    assert custom_token_claims(genuine.json()["token"])["uid"] == "tg424242"
+    assert forged.status_code == changed.status_code == 401
+
+
+def test_linking_telegram_goes_through_telethon_and_nothing_trades(
+    cloud_api: TestClient,
+) -> None:
+    assert cloud_api.portal is not None
+
+    api = cloud_api.portal.call(serving_api.process().api)
+
+    assert isinstance(api.ports.web.telegram, TelethonLogin)
+    assert isinstance(api.ports.auth, FirebaseAuth) and not api.ports.auth.checks_revocation
+    assert api.ports.limits.trusted_proxies == 0 and api.local_links is None
+
+
+def test_an_unreadable_secret_makes_the_api_unavailable_not_half_built(
+    cloud_api: TestClient, secret_manager: SecretManagerStub, firestore_emulator: Emulators
+) -> None:
+    del secret_manager.secrets[
+        f"projects/{firestore_emulator.project}/secrets/copier-oidc-client-secret"
+    ]
+
+    answer = cloud_api.get("/api/config")
+
+    assert (answer.status_code, answer.json()) == (500, {"status": "unavailable"})
+    assert "oidc-client-secret" not in answer.text
