@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +20,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from cloud_api import cloud_environ
+from cloud_api import API_HASH, BOT_TOKEN, cloud_environ
 from firebase_tokens import custom_token_claims, id_token
 from function_apps import app
 from oidc_server import CLIENT_ID, TELEGRAM_ID, FakeTelegram, new_key
@@ -118,6 +119,25 @@ async def test_a_callback_replayed_after_a_login_is_refused(
     again = await client.post("/api/auth/telegram/callback", json=callback)
 
     assert (first.status_code, again.status_code) == (200, 401)
+
+
+async def test_logins_log_and_answer_no_secret_even_at_debug(
+    composed: tuple[ApiRuntime, httpx.AsyncClient],
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, client = composed
+    caplog.set_level(logging.DEBUG)  # raw records: no redaction between them and this check
+
+    answers = [await _login(client, telegram), await _login(client, telegram, key=new_key())]
+    widget = {"query": "id=1&auth_date=1&hash=" + "0" * 64}
+    answers.append(await client.post("/api/auth/telegram/widget", json=widget))
+
+    assert [a.status_code for a in answers] == [200, 401, 401]
+    basic = base64.b64encode(f"{CLIENT_ID}:oidc-client-secret".encode()).decode()
+    seen = caplog.text + "".join(a.text for a in answers)
+    for secret in ("oidc-client-secret", basic, BOT_TOKEN, API_HASH):
+        assert secret not in seen
 
 
 class IdentityToolkit:

@@ -265,6 +265,7 @@ def test_the_sweep_republishes_an_intent_whose_worker_died_and_reports_each_step
             "claims_republished": 1,
             "pending_expired": 0,
             "deals_polled": 0,
+            "fleet_scaled": 0,  # no linked session: the one listener stays
         },
         "failed": {},
     }
