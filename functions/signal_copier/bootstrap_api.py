@@ -14,8 +14,9 @@ Built on the process's runtime (bootstrap.build), inside the serving loop (it re
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette.applications import Starlette
@@ -56,9 +57,20 @@ class ApiRuntime:
 
 
 async def build_api(
-    runtime: Runtime, environ: Mapping[str, str], *, http: httpx.AsyncClient | None = None
+    runtime: Runtime,
+    environ: Mapping[str, str],
+    *,
+    http: httpx.AsyncClient | None = None,
+    trading_clock: Callable[[], datetime] | None = None,
 ) -> ApiRuntime:
-    """Return the API for the runtime's settings (`http`: the client Telegram's OIDC calls use)."""
+    """Return the API for the runtime's settings.
+
+    Args:
+        runtime: the process's runtime (its settings and deps).
+        environ: where the Telegram app's credentials are given as values (local use).
+        http: the client Telegram's OpenID Connect calls go through (a new one by default).
+        trading_clock: the time trading decisions use (the serving clock; wall time if None).
+    """
     settings, closers = runtime.settings, list[Closer]()
     web = web_store(settings, runtime.deps)
     telegram = await telegram_login(settings, runtime.deps, environ)
@@ -70,6 +82,7 @@ async def build_api(
         sign_in=sign_in,
         local_links=links,
         limits=Limits(trusted_proxies=settings.trusted_proxies),
+        trading_clock=trading_clock,
     )
     return ApiRuntime(ports=ports, app=create_app(ports), local_links=links, closers=(*closers,))
 

@@ -12,7 +12,9 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from datetime import datetime
 from functools import cache
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,9 +25,20 @@ from signal_copier.bootstrap_api import ApiRuntime
 from signal_copier.core.errors import CopierError
 
 _log = logging.getLogger(__name__)
-Build = Callable[[bootstrap.Runtime, Mapping[str, str]], Awaitable[ApiRuntime]]
 # What the functions-framework router added to the scope; the API app routes on its own.
 _ROUTING_KEYS = ("app", "router", "endpoint", "path_params", "route")
+
+
+class Build(Protocol):
+    """How the API is built (bootstrap_api.build_api)."""
+
+    def __call__(
+        self,
+        runtime: bootstrap.Runtime,
+        environ: Mapping[str, str],
+        *,
+        trading_clock: Callable[[], datetime] | None = None,
+    ) -> Awaitable[ApiRuntime]: ...
 
 
 class Forward(Response):
@@ -60,7 +73,8 @@ class ApiServing:
         runtime = await self._serving.runtime()
         async with self._building():  # concurrent first requests build it once
             if self._api is None or self._built_on is not runtime:
-                api = await self._build(runtime, self._environ)
+                clock = self._serving.clock  # a hosted replay's clock, else wall time
+                api = await self._build(runtime, self._environ, trading_clock=clock)
                 self._api, self._built_on = api, runtime
                 # A runtime on a new loop means the old loop (and its keeper) is gone.
                 self._keeper = asyncio.get_running_loop().create_task(_close_on_shutdown(api))
