@@ -14,7 +14,7 @@ Built on the process's runtime (bootstrap.build), inside the serving loop (it re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -49,11 +49,15 @@ class ApiRuntime:
 
     async def aclose(self) -> None:
         """Close what the API opened (the runtime it was built on is closed on its own)."""
-        for close in reversed(self.closers):
-            try:
-                await close()
-            except Exception:  # one part failing to close must not keep the others open
-                _log.exception("closing an API part failed")
+        await _close(self.closers)
+
+
+async def _close(closers: Sequence[Closer]) -> None:
+    for close in reversed(closers):
+        try:
+            await close()
+        except Exception:  # one part failing to close must not keep the others open
+            _log.exception("closing an API part failed")
 
 
 async def build_api(
@@ -73,8 +77,12 @@ async def build_api(
     """
     settings, closers = runtime.settings, list[Closer]()
     web = web_store(settings, runtime.deps)
-    telegram = await telegram_login(settings, runtime.deps, environ)
-    auth, sign_in, links = await _auth(settings, web, closers, http)
+    try:
+        telegram = await telegram_login(settings, runtime.deps, environ)
+        auth, sign_in, links = await _auth(settings, web, closers, http)
+    except BaseException:  # a secret that cannot be read: the next request builds afresh
+        await _close(closers)
+        raise
     ports = ApiPorts(
         web=WebDeps(deps=runtime.deps, web=web, telegram=telegram),
         auth=auth,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import firebase_admin
 import httpx
 import pytest
 from starlette.testclient import TestClient
@@ -29,6 +30,7 @@ from signal_copier import bootstrap, serving, serving_api
 from signal_copier.bootstrap_api import ApiRuntime, build_api
 from signal_copier.config import Settings
 from signal_copier.stack.emulators import Emulators
+from signal_copier.vault.local import SecretUnreadable
 
 __all__ = ["secret_manager"]
 
@@ -138,6 +140,28 @@ async def test_logins_log_and_answer_no_secret_even_at_debug(
     seen = caplog.text + "".join(a.text for a in answers)
     for secret in ("oidc-client-secret", basic, BOT_TOKEN, API_HASH):
         assert secret not in seen
+
+
+async def test_a_build_stopped_by_a_missing_secret_leaves_nothing_open(
+    firestore_emulator: Emulators,
+    secret_manager: SecretManagerStub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    environ = cloud_environ(firestore_emulator.project, secret_manager, tmp_path)
+    del secret_manager.secrets[
+        f"projects/{firestore_emulator.project}/secrets/copier-telegram-bot-token"
+    ]
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", environ["FIREBASE_AUTH_EMULATOR_HOST"])
+    runtime = bootstrap.build(Settings.from_env(environ))
+    apps_before = set(firebase_admin._apps)  # every request retries the build: none may pile up
+
+    for _ in range(3):
+        with pytest.raises(SecretUnreadable, match="copier-telegram-bot-token"):
+            await build_api(runtime, environ)
+
+    assert set(firebase_admin._apps) == apps_before
+    await runtime.aclose()
 
 
 class IdentityToolkit:
