@@ -125,10 +125,10 @@ variable "dashboard_url" {
 
 variable "telegram_login_client_id" {
   type        = string
-  description = "The OpenID Connect client id of the login bot (its numeric bot id, from @BotFather), the audience of Telegram's ID tokens (COPIER_TELEGRAM_CLIENT_ID)."
+  description = "The login bot's OpenID Connect client id (from @BotFather), the audience of Telegram's ID tokens (COPIER_TELEGRAM_CLIENT_ID)."
   validation {
-    condition     = can(regex("^[1-9][0-9]{0,19}$", var.telegram_login_client_id))
-    error_message = "telegram_login_client_id must be the bot's numeric id."
+    condition     = can(regex("^[A-Za-z0-9._:-]{1,128}$", var.telegram_login_client_id))
+    error_message = "telegram_login_client_id must be the client id @BotFather gave the login bot."
   }
 }
 

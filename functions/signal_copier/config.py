@@ -41,7 +41,8 @@ LOCAL_ADAPTERS = PRESETS["local"]  # what production refuses
 GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
 # With FIREBASE_AUTH_EMULATOR_HOST set, firebase_admin accepts unsigned ID tokens.
 _EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")
-_BOT_ID = re.compile(r"^[1-9][0-9]{0,19}$")  # also the Telegram app's api_id
+_APP_ID = re.compile(r"^[1-9][0-9]{0,19}$")  # the Telegram app's api_id
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _API_HASH = re.compile(r"^[0-9a-f]{32}$")
 _POOL = re.compile(r"^projects/[^/]+/locations/[^/]+/workerPools/[^/]+$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -200,7 +201,7 @@ _REQUIRED_FOR = {
     "COPIER_PUSH_SERVICE_ACCOUNT": "who signs push tokens (or COPIER_PUSH_AUTH=off)",
     "COPIER_TELEGRAM_API_ID_SECRET": "the secret of the Telegram app's api_id",
     "COPIER_TELEGRAM_API_HASH_SECRET": "the secret of the Telegram app's api_hash",
-    "COPIER_TELEGRAM_CLIENT_ID": "the login bot's id (Log In With Telegram)",
+    "COPIER_TELEGRAM_CLIENT_ID": "the login bot's OIDC client id (Log In With Telegram)",
     "COPIER_TELEGRAM_REDIRECT_URI": "the dashboard's URL, where Telegram sends users back",
     "COPIER_TELEGRAM_LOGIN_SECRET": "the secret of the login bot's OIDC client secret",
     "COPIER_FLEET_POOL": "the listeners' worker pool the sweep sizes",
@@ -231,8 +232,8 @@ def _missing(settings: Settings) -> list[str]:
 
 def _malformed(settings: Settings) -> list[str]:
     problems = []
-    if settings.telegram_client_id and not _BOT_ID.match(settings.telegram_client_id):
-        problems.append("COPIER_TELEGRAM_CLIENT_ID: the login bot's numeric id")
+    if settings.telegram_client_id and not _CLIENT_ID.match(settings.telegram_client_id):
+        problems.append("COPIER_TELEGRAM_CLIENT_ID: the login bot's OIDC client id (@BotFather)")
     uri = urlsplit(settings.telegram_redirect_uri)
     if settings.telegram_redirect_uri and (uri.scheme not in ("https", "http") or not uri.netloc):
         problems.append("COPIER_TELEGRAM_REDIRECT_URI: an absolute http(s) URL")
@@ -278,7 +279,7 @@ class TelegramApp:
     def parse(cls, api_id: str, api_hash: str, where: str) -> TelegramApp:
         """Return the credentials if both are well formed; InvalidSettings naming `where`."""
         api_id, api_hash = api_id.strip(), api_hash.strip()
-        if not _BOT_ID.match(api_id) or not _API_HASH.match(api_hash):
+        if not _APP_ID.match(api_id) or not _API_HASH.match(api_hash):
             raise InvalidSettings(
                 f"{where}: the api_id (a number) and api_hash (32 hex digits) of your app from "
                 "https://my.telegram.org"
