@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.broker.paper import rules
+from signal_copier.broker.paper.book import Deals, Orders, Positions
 from signal_copier.broker.paper.netting import net
 from signal_copier.broker.paper.specs import Instrument, SymbolNames
 from signal_copier.broker.paper.tickets import event_for, new_deal, new_position
@@ -47,9 +48,9 @@ class Ledger:
         self.names = names
         self.leverage = leverage
         self.margin_mode = margin_mode
-        self.positions: dict[str, Position] = {}
-        self.orders: dict[str, PendingOrder] = {}
-        self.deals: list[Deal] = []
+        self.positions = Positions()
+        self.orders = Orders()
+        self.deals = Deals()
 
     def instrument(self, name: str) -> Instrument:
         """Return the instrument behind a broker symbol name (UnknownSymbol if none)."""
@@ -64,11 +65,13 @@ class Ledger:
         return self.venue.convert(amount, inst.profit_currency, self.currency)
 
     def equity(self) -> Decimal:
-        """Return the balance plus every open position's floating profit."""
+        """Return the balance plus the floating profit (to the cent per symbol and side)."""
         floating = Decimal(0)
-        for position in self.positions.values():
-            price = rules.closing_price(position.side, *self.prices(position.symbol))
-            floating += self._profit(position, position.volume, price)
+        for symbol, side, sums in self.positions.exposure():
+            inst = self.instrument(symbol)
+            price = rules.closing_price(side, *self.prices(symbol))
+            move = (price * sums.volume - sums.volume_price) * side.sign
+            floating += self.to_account(move * inst.contract_size, inst).quantize(CENT)
         return self.balance + floating
 
     def open_market(self, order: OrderRequest) -> Position:
@@ -176,12 +179,12 @@ class Ledger:
     def settle(self) -> list[BrokerEvent]:
         """Fill pending orders the market crossed, then close positions whose SL or TP was hit."""
         events: list[BrokerEvent] = []
-        for order in list(self.orders.values()):
+        for order in self.orders.crossed(self.prices):
             bid, ask = self.prices(order.symbol)
             if rules.crossed(order.side, order.order_type, order.price, bid, ask):
                 deal = self._fill_pending(order, rules.opening_price(order.side, bid, ask))
                 events.append(event_for(EventKind.ORDER_FILLED, self.account_id, deal))
-        for position in list(self.positions.values()):
+        for position in self.positions.stops_reached(self.prices):
             hit = rules.stop_hit(
                 position.side, position.sl, position.tp, *self.prices(position.symbol)
             )
@@ -267,10 +270,11 @@ class Ledger:
         rules.check_stops(side, price, sl, tp, inst.stops_distance)
 
     def _check_margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> None:
+        # Margin is linear in volume × open price: one term per symbol and side.
         used = sum(
             (
-                self._margin(self.instrument(p.symbol), p.volume, p.open_price)
-                for p in self.positions.values()
+                self._margin(self.instrument(symbol), sums.volume_price, Decimal(1))
+                for symbol, _, sums in self.positions.exposure()
             ),
             Decimal(0),
         )
