@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import typing
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +17,7 @@ from signal_copier.files import private_file, tighten
 from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
 
 T = TypeVar("T")
+CACHED_RECORDS = 2048  # decoded immutable records kept per store, least recently used dropped
 SCHEMA_VERSION = 2  # 2: message history, parking, open-trade slots, account owners
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INT = 2**63 - 1
@@ -47,6 +50,10 @@ class SqliteDatabase:
     ) -> None:
         self._lock = threading.Lock()
         self._con: sqlite3.Connection | None = None
+        # Decoded records by their stored text: a follow-up re-reads the same messages and
+        # trades many times, and decoding is most of a read's cost.
+        self._decoded: OrderedDict[Hashable, Any] = OrderedDict()
+        self._decoded_lock = threading.Lock()
         self._checkpointer: Checkpointer | None = None
         if path != ":memory:":
             _private_database(Path(path))
@@ -116,6 +123,26 @@ class SqliteDatabase:
     def _one(self, cls: type[T], sql: str, params: Any, where: str) -> T | None:
         rows = self._rows(sql, params)
         return load(cls, rows[0][0], where) if rows else None
+
+    def _record(self, cls: type[T], text: str, where: str) -> T:
+        """Decode a stored record of an immutable type (no dict or list inside, all frozen).
+
+        The same text gives the same (shared) object while it is cached.
+        """
+        return self._memo((cls, text), lambda: load(cls, text, where))
+
+    def _memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._decoded_lock:
+            found = self._decoded.get(key)
+            if found is not None:
+                self._decoded.move_to_end(key)
+                return typing.cast(T, found)
+        value = build()  # an unreadable record raises here, every time: nothing is kept
+        with self._decoded_lock:
+            self._decoded[key] = value
+            if len(self._decoded) > CACHED_RECORDS:
+                self._decoded.popitem(last=False)
+        return value
 
     def _rows(self, sql: str, params: Any) -> list[Any]:
         with self._lock, _translated():
