@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "--replay", type=_sizes, default=REPLAY_SIZES, help="replay sizes, e.g. 1000,10000,50000"
     )
     opts = args.parse_args(argv)
+    replay_rate(min(200, *opts.replay))  # imports and first-use costs, not counted in any row
     replays = [replay_rate(size) for size in opts.replay]
     guarded = {"max_open_trades": 50, "daily_loss_limit": "1000"}
     trips_warm, trips_guarded = (asyncio.run(round_trips(s)) for s in ({}, guarded))
@@ -379,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "(engine replays: the demo channel repeated with fresh ids, its 2 users on the premium"
-        " plan, one process; round trips: each broker call takes"
+        " plan, one process, after a 200-message warm-up; msg/s by wall time, and by the"
+        " process's CPU time beside it; round trips: each broker call takes"
         f" {ROUND_TRIP_S * 1000:.0f} ms, the figure in brackets is time to the 1st order / that)"
     )
     for name, calls in trips.items():
@@ -404,7 +406,8 @@ def engine_rows(
     """Return the engine's rows: replay rates with the flatness verdict, then round trips."""
     rows = [
         Row(
-            name=f"engine: demo replay, {r['messages']:,.0f} messages (msg/s, end to end)",
+            name=f"engine: demo replay, {r['messages']:,.0f} messages (msg/s, end to end; "
+            f"{r['per_cpu_s']:,.0f} by CPU time)",
             value=f"{r['per_s']:,.0f}",
             target=f">= {REPLAY_TARGET:,}",
             met=r["per_s"] >= REPLAY_TARGET,
