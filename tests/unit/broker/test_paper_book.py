@@ -78,7 +78,7 @@ def test_positions_keep_each_symbol_and_sides_volume_and_volume_times_price(
 ) -> None:
     book, reference = _positions(steps)
 
-    kept = {(symbol, side): (s.volume, s.volume_price) for symbol, side, s in book.exposure()}
+    kept = {(s.symbol, s.side): (s.volume, s.volume_price) for s in book.exposure()}
 
     expected: dict[tuple[str, Side], tuple[D, D]] = {}
     for p in reference.values():

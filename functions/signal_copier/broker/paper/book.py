@@ -27,13 +27,22 @@ Bucket = tuple[str, Side, str]  # (broker symbol, side, "sl" | "tp" | the order 
 _LAST = float("inf")  # sorts after every sequence number: bisects past equal levels
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Exposure:
-    """The open volume of one symbol and side, and the sum of volume × open price over it."""
+    """The open volume of one symbol and side, and the sum of volume × open price over it.
 
-    volume: Decimal
-    volume_price: Decimal
-    count: int
+    The ledger keeps what they are worth at the market's prices beside them (`valued_at` is
+    the market's price epoch then; any change to the sums resets it).
+    """
+
+    symbol: str  # the broker's name
+    side: Side
+    volume: Decimal = Decimal(0)
+    volume_price: Decimal = Decimal(0)
+    count: int = 0
+    valued_at: int = -1
+    profit: Decimal = Decimal(0)
+    margin: Decimal = Decimal(0)
 
 
 class _Book(Generic[Item]):
@@ -111,9 +120,9 @@ class Positions(_Book[Position]):
         super().__init__()
         self._exposure: dict[tuple[str, Side], Exposure] = {}
 
-    def exposure(self) -> list[tuple[str, Side, Exposure]]:
-        """Return (broker symbol, side, exposure) of every symbol and side with positions."""
-        return [(symbol, side, sums) for (symbol, side), sums in self._exposure.items()]
+    def exposure(self) -> list[Exposure]:
+        """Return the exposure of every symbol and side with positions."""
+        return list(self._exposure.values())
 
     def stops_reached(self, prices: Prices) -> list[Position]:
         """Return the positions whose SL or TP the closing price reached or passed, oldest first.
@@ -143,10 +152,11 @@ class Positions(_Book[Position]):
         key = (item.symbol, item.side)
         sums = self._exposure.get(key)
         if sums is None:
-            sums = self._exposure[key] = Exposure(Decimal(0), Decimal(0), 0)
+            sums = self._exposure[key] = Exposure(symbol=item.symbol, side=item.side)
         sums.volume += item.volume
         sums.volume_price += item.volume * item.open_price
         sums.count += 1
+        sums.valued_at = -1
 
     def _forget(self, item: Position, seq: int) -> None:
         super()._forget(item, seq)
@@ -158,6 +168,7 @@ class Positions(_Book[Position]):
             return
         sums.volume -= item.volume
         sums.volume_price -= item.volume * item.open_price
+        sums.valued_at = -1
 
 
 class Orders(_Book[PendingOrder]):

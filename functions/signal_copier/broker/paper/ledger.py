@@ -6,7 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.broker.paper import rules
-from signal_copier.broker.paper.book import Deals, Orders, Positions
+from signal_copier.broker.paper.book import Deals, Exposure, Orders, Positions
 from signal_copier.broker.paper.netting import net
 from signal_copier.broker.paper.specs import Instrument, SymbolNames
 from signal_copier.broker.paper.tickets import event_for, new_deal, new_position
@@ -66,13 +66,9 @@ class Ledger:
 
     def equity(self) -> Decimal:
         """Return the balance plus the floating profit (to the cent per symbol and side)."""
-        floating = Decimal(0)
-        for symbol, side, sums in self.positions.exposure():
-            inst = self.instrument(symbol)
-            price = rules.closing_price(side, *self.prices(symbol))
-            move = (price * sums.volume - sums.volume_price) * side.sign
-            floating += self.to_account(move * inst.contract_size, inst).quantize(CENT)
-        return self.balance + floating
+        return self.balance + sum(
+            (self._valued(sums)[0] for sums in self.positions.exposure()), Decimal(0)
+        )
 
     def open_market(self, order: OrderRequest) -> Position:
         """Open a position at the market (buy at ask, sell at bid)."""
@@ -270,14 +266,7 @@ class Ledger:
         rules.check_stops(side, price, sl, tp, inst.stops_distance)
 
     def _check_margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> None:
-        # Margin is linear in volume × open price: one term per symbol and side.
-        used = sum(
-            (
-                self._margin(self.instrument(symbol), sums.volume_price, Decimal(1))
-                for symbol, _, sums in self.positions.exposure()
-            ),
-            Decimal(0),
-        )
+        used = sum((self._valued(sums)[1] for sums in self.positions.exposure()), Decimal(0))
         needed = self._margin(inst, volume, price)
         free = self.equity() - used
         if needed > free:
@@ -285,6 +274,18 @@ class Ledger:
                 f"margin {needed:.2f} {self.currency} exceeds free margin {free:.2f}",
                 reason=Reason.NO_MONEY,
             )
+
+    def _valued(self, sums: Exposure) -> tuple[Decimal, Decimal]:
+        # (floating profit, margin) of one symbol and side, valued once per price change:
+        # profit and margin are linear in volume and in volume × open price.
+        if sums.valued_at != self.venue.epoch:
+            inst = self.instrument(sums.symbol)
+            price = rules.closing_price(sums.side, *self.prices(sums.symbol))
+            move = (price * sums.volume - sums.volume_price) * sums.side.sign
+            sums.profit = self.to_account(move * inst.contract_size, inst).quantize(CENT)
+            sums.margin = self._margin(inst, sums.volume_price, Decimal(1))
+            sums.valued_at = self.venue.epoch
+        return sums.profit, sums.margin
 
     def _margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> Decimal:
         return self.to_account(volume * inst.contract_size * price / self.leverage, inst)
