@@ -85,7 +85,9 @@ def _encoder(tp: Any) -> Encoder:
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime cannot be encoded")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # most times are UTC already (decoded ones always are)
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _encode(value: Any) -> Any:
