@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import cloud
+from engine import ROUND_TRIP_S, replay_rate, round_trips  # beside this file
 
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.market import Credentials
@@ -290,7 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--messages", type=int, default=5000)
     args.add_argument("--rounds", type=int, default=100)
     args.add_argument("--fanout", type=int, default=10_000)
+    args.add_argument(
+        "--replay", type=_sizes, default=REPLAY_SIZES, help="replay sizes, e.g. 1000,10000,50000"
+    )
     opts = args.parse_args(argv)
+    replay_rate(min(200, *opts.replay))  # imports and first-use costs, not counted in any row
+    replays = [replay_rate(size) for size in opts.replay]
+    guarded = {"max_open_trades": 50, "daily_loss_limit": "1000"}
+    trips_warm, trips_guarded = (asyncio.run(round_trips(s)) for s in ({}, guarded))
     with tempfile.TemporaryDirectory() as folder:
         pipe = asyncio.run(pipeline_latency(opts.messages, Path(folder)))
         trips = asyncio.run(metaapi_round_trips(Path(folder)))
@@ -312,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             met=pipe["p99_ms"] < 5,
         ),
         Row(name="pipeline: messages per second", value=f"{pipe['per_s']:,.0f}"),
+        *engine_rows(replays, trips_warm, trips_guarded),
         Row(
             name=f"parser: messages/s, best of 10 batches ({parsed['corpus']})",
             value=f"{parsed['per_s']:,.0f}",
@@ -369,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"({pipe['messages']} pipeline messages, 2 users; {parsed['messages']} parses; one process)"
     )
+    print(
+        "(engine replays: the demo channel repeated with fresh ids, its 2 users on the premium"
+        " plan, one process, after a 200-message warm-up; msg/s by wall time, and by the"
+        " process's CPU time beside it; round trips: each broker call takes"
+        f" {ROUND_TRIP_S * 1000:.0f} ms, the figure in brackets is time to the 1st order / that)"
+    )
     for name, calls in trips.items():
         print(f"(MetaAPI, {name.replace('_', ' ')}: {', '.join(calls)})")
     print(
@@ -378,6 +393,63 @@ def main(argv: list[str] | None = None) -> int:
         "figure is a lower bound, connected sessions were not measured (no Telegram here)"
     )
     return 0
+
+
+REPLAY_SIZES = (1_000, 10_000, 50_000)
+REPLAY_TARGET = 1_000  # messages/s end to end on one core
+FLAT = 0.8  # the largest replay's rate is at least this share of the smallest's
+
+
+def engine_rows(
+    replays: list[dict[str, float]], trips_warm: float, trips_guarded: float
+) -> list[Row]:
+    """Return the engine's rows: replay rates with the flatness verdict, then round trips."""
+    rows = [
+        Row(
+            name=f"engine: demo replay, {r['messages']:,.0f} messages (msg/s, end to end; "
+            f"{r['per_cpu_s']:,.0f} by CPU time)",
+            value=f"{r['per_s']:,.0f}",
+            target=f">= {REPLAY_TARGET:,}",
+            met=r["per_s"] >= REPLAY_TARGET,
+        )
+        for r in replays
+    ]
+    if len(replays) > 1:
+        first, last = replays[0], replays[-1]
+        ratio = last["per_s"] / first["per_s"]
+        rows.append(
+            Row(
+                name=f"engine: flat as history grows ({last['messages']:,.0f} rate / "
+                f"{first['messages']:,.0f} rate)",
+                value=f"{ratio:.2f}",
+                target=f">= {FLAT}",
+                met=ratio >= FLAT,
+            )
+        )
+    largest = replays[-1]
+    rows += [
+        Row(name="engine: demo replay p50 per message (largest)", value=f"{largest['p50_ms']} ms"),
+        Row(name="engine: demo replay p99 per message (largest)", value=f"{largest['p99_ms']} ms"),
+    ]
+    for label, trips in (("warm cache", trips_warm), ("open-trade + loss guards", trips_guarded)):
+        # Every broker call sleeps ROUND_TRIP_S; what is left over is our own CPU time.
+        whole = int(trips)
+        rows.append(
+            Row(
+                name=f"engine: broker round trips before the 1st order ({label})",
+                value=f"{whole} ({trips:.2f})",
+                target="<= 4",
+                met=whole <= 4,
+            )
+        )
+    return rows
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("expected positive sizes, e.g. 1000,10000,50000")
+    return sizes
 
 
 def _seconds(*figures: str) -> float | None:

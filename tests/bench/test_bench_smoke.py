@@ -45,6 +45,20 @@ def test_idle_client_memory_benchmark_runs() -> None:
     assert figures["clients"] == 20 and figures["per_100_kib"] >= 0
 
 
+def test_engine_rows_judge_each_rate_the_flatness_and_the_round_trips() -> None:
+    replays = [
+        {"messages": 1000, "per_s": 1200.0, "per_cpu_s": 1300.0, "p50_ms": 0.5, "p99_ms": 2.0},
+        {"messages": 50000, "per_s": 900.0, "per_cpu_s": 950.0, "p50_ms": 0.6, "p99_ms": 2.5},
+    ]
+
+    rows = {r.name: r for r in run.engine_rows(replays, 3.2, 5.1)}
+
+    verdicts = [r.verdict for r in rows.values()]
+    assert verdicts == ["pass", "miss", "miss", "-", "-", "pass", "miss"]
+    flat = next(r for name, r in rows.items() if "flat" in name)
+    assert flat.value == "0.75"
+
+
 def test_every_row_with_a_target_gets_a_verdict_and_misses_are_listed() -> None:
     rows = [
         run.Row(name="fast enough", value="3 ms", target="< 5 ms", met=True),
@@ -59,7 +73,8 @@ def test_every_row_with_a_target_gets_a_verdict_and_misses_are_listed() -> None:
 
 
 def test_the_bench_prints_a_verdict_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run.main(["--messages", "30", "--rounds", "1", "--fanout", "10"]) == 0
+    argv = ["--messages", "30", "--rounds", "1", "--fanout", "10", "--replay", "20,40"]
+    assert run.main(argv) == 0
 
     out = capsys.readouterr().out
     assert "verdict" in out and "targets met" in out

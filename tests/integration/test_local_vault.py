@@ -296,3 +296,44 @@ async def test_a_backup_copy_beside_the_key_is_not_taken_for_a_key(
 
     fresh = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
     assert await fresh.get("broker:u1") == SECRET
+
+
+async def test_a_secret_another_process_replaced_is_read_again_at_once(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    theirs = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    await vault.put("broker:u1", b"old token")
+    assert await vault.get("broker:u1") == b"old token"  # now cached here
+
+    await theirs.put("broker:u1", b"new token")
+
+    assert await vault.get("broker:u1") == b"new token"
+
+
+async def test_a_secret_another_process_deleted_is_gone_at_once(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    theirs = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "secrets")
+    await vault.put("broker:u1", SECRET)
+    assert await vault.get("broker:u1") == SECRET
+
+    await theirs.delete("broker:u1")
+
+    assert await vault.get("broker:u1") is None
+
+
+async def test_a_secret_tampered_after_it_was_read_fails_to_decrypt(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    await vault.put("broker:u1", SECRET)
+    assert await vault.get("broker:u1") == SECRET
+    path = tmp_path / "secrets" / "broker:u1.enc"
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0x01
+    forged = path.with_name("forged")
+    forged.write_bytes(bytes(blob))
+
+    os.replace(forged, path)
+
+    with pytest.raises(SecretUnreadable, match="broker:u1"):
+        await vault.get("broker:u1")

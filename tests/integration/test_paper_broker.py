@@ -642,6 +642,31 @@ async def test_equity_includes_floating_profit(broker: PaperBroker, account: Pap
     assert (info.balance, info.equity, info.currency) == (D(10000), D("10050.00"), "USD")
 
 
+async def test_equity_follows_every_price_move_and_every_position_change(
+    broker: PaperBroker, account: PaperAccount
+) -> None:
+    tick(broker, "XAUUSD", "2650.00", "2650.30")
+    tick(broker, "EURUSD", "1.08500", "1.08510")
+    await account.place(make_order(volume="0.10"))  # buys at 2650.30: -3.00 at the bid
+    await account.place(make_order(side=Side.SELL, volume="0.20"))  # sells at 2650.00: -6.00
+    await account.place(make_order(symbol="EURUSD", volume="0.50"))  # buys at 1.08510: -5.00
+    seen = [(await account.account_info()).equity]
+
+    tick(broker, "XAUUSD", "2655.30", "2655.60")  # +50.00 and -112.00
+    seen.append((await account.account_info()).equity)
+    tick(broker, "EURUSD", "1.08700", "1.08710")  # +95.00
+    seen.append((await account.account_info()).equity)
+    [sold] = [p for p in await account.positions() if p.side is Side.SELL]
+    await account.close_position(sold.id, D("0.10"))  # -56.00 realised, -56.00 still floating
+    info = await account.account_info()
+    seen.append(info.equity)
+    await account.place(make_order(volume="0.10"))  # buys at 2655.60: -3.00 at the bid
+    seen.append((await account.account_info()).equity)
+
+    assert seen == [D("9986.00"), D("9933.00"), D("10033.00"), D("10033.00"), D("10030.00")]
+    assert info.balance == D("9944.00")
+
+
 # --- manual trades, ids, determinism ---------------------------------------------------------
 
 

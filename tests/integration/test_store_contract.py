@@ -604,6 +604,33 @@ async def test_locked_database_raises_store_unavailable(tmp_path: Path) -> None:
         assert (await store.claim(_intent("i1"), "w1", NOW, LEASE)).state is ClaimState.NEW
 
 
+async def test_a_failing_step_writes_nothing_raises_unchanged_and_frees_the_store(
+    tmp_path: Path,
+) -> None:
+    async with SqliteStore(str(tmp_path / "copier.db")) as store:
+
+        def broken(history: tuple[MessageRecord, ...]) -> MessageRecord:
+            raise RuntimeError("a bug in the builder")
+
+        with pytest.raises(RuntimeError, match="a bug in the builder"):
+            await store.remember_message("-100123", 7, 0, broken)
+
+        assert await store.latest_message("-100123", 7) is None
+        assert (await store.claim(_intent("i1"), "w1", NOW, LEASE)).state is ClaimState.NEW
+
+
+async def test_a_step_failing_after_a_write_undoes_that_write(tmp_path: Path) -> None:
+    async with SqliteStore(str(tmp_path / "copier.db")) as store:
+        await store.claim(_intent("i1"), "w1", NOW, LEASE)
+        naive = replace(make_trade("i1"), recorded_at=datetime(2026, 1, 5, 9))
+
+        with pytest.raises(InvalidInput):  # after the claim was marked done, in one transaction
+            await store.finish("i1", "w1", NOW, naive)
+
+        assert await store.claim_states(["i1"]) == {"i1": ClaimState.BUSY}
+        assert await store.finish("i1", "w1", NOW, make_trade("i1"))
+
+
 async def test_corrupt_row_raises_store_corrupt(tmp_path: Path) -> None:
     path = str(tmp_path / "copier.db")
     async with SqliteStore(path) as store:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, Union
 from signal_copier.core.errors import InvalidInput
 
 T = TypeVar("T")
-Decoder = Callable[[Any, str], Any]
+Decoder = Callable[[Any], Any]
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what the stores (SQLite, Firestore) hold
 # Representable, not plausible: whether a level makes sense is for the guards to say (and
 # record); within these bounds Decimal arithmetic can neither overflow nor underflow.
@@ -37,7 +37,23 @@ def to_dict(value: Any) -> dict[str, Any]:
 def from_dict(cls: type[T], data: Any) -> T:
     """Build a dataclass from a dict made by `to_dict`; raise InvalidInput naming the field."""
     decoder = _decoder(typing.cast(Any, cls))
-    return typing.cast(T, decoder(data, cls.__name__))
+    try:
+        return typing.cast(T, decoder(data))
+    except _Bad as e:
+        raise InvalidInput(f"{cls.__name__}{e.at}{e.detail}") from e.__cause__
+
+
+class _Bad(Exception):
+    """A value that cannot be decoded; the field path is filled in on the way out.
+
+    No path is built while decoding succeeds (the pipeline decodes every record it reads).
+    `detail` starts with its separator from the path (": invalid value 7").
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.at = ""
 
 
 Encoder = Callable[[Any], Any]
@@ -69,7 +85,9 @@ def _encoder(tp: Any) -> Encoder:
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime cannot be encoded")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # most times are UTC already (decoded ones always are)
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _encode(value: Any) -> Any:
@@ -95,7 +113,7 @@ def _decoder(tp: Any) -> Decoder:
     if origin in (Union, types.UnionType):
         return _optional(tp)
     if tp is Any:
-        return lambda data, path: data
+        return _any
     if dataclasses.is_dataclass(tp):
         return _record(tp)
     if origin is tuple:
@@ -108,36 +126,42 @@ def _decoder(tp: Any) -> Decoder:
         return _decimal
     if tp is datetime:
         return _datetime
-    if tp in (str, int, float, bool):
-        return _plain(tp)
+    if tp in _PLAIN_DECODERS:
+        return _PLAIN_DECODERS[tp]
     raise TypeError(f"no decoder for {tp!r}")
+
+
+def _any(data: Any) -> Any:
+    return data
 
 
 def _optional(tp: Any) -> Decoder:
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     inner = _decoder(args[0])
-    nullable = len(args) < len(typing.get_args(tp))
-
-    def decode(data: Any, path: str) -> Any:
-        if data is None and nullable:
-            return None
-        return inner(data, path)
-
-    return decode
+    if len(args) == len(typing.get_args(tp)):
+        return inner  # not optional: None is judged by the inner decoder
+    return lambda data: None if data is None else inner(data)
 
 
 def _record(cls: Any) -> Decoder:
     hints = typing.get_type_hints(cls)
     fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
 
-    def decode(data: Any, path: str) -> Any:
+    def decode(data: Any) -> Any:
         if not isinstance(data, dict):
-            raise InvalidInput(f"{path}: expected an object")
-        values = {name: conv(data[name], f"{path}.{name}") for name, conv in fields if name in data}
+            raise _Bad(": expected an object")
+        values = {}
+        for name, conv in fields:
+            if name in data:
+                try:
+                    values[name] = conv(data[name])
+                except _Bad as e:
+                    e.at = f".{name}{e.at}"
+                    raise
         try:
             return cls(**values)
         except TypeError as e:
-            raise InvalidInput(f"{path}: {e}") from e
+            raise _Bad(f": {e}") from e
 
     return decode
 
@@ -147,51 +171,63 @@ def _sequence(tp: Any) -> Decoder:
     if len(args) == 2 and args[1] is Ellipsis:
         item = _decoder(args[0])
 
-        def decode_items(data: Any, path: str) -> Any:
+        def decode_items(data: Any) -> Any:
             if not isinstance(data, list | tuple):
-                raise InvalidInput(f"{path}: expected a list")
-            return tuple(item(v, f"{path}[]") for v in data)
+                raise _Bad(": expected a list")
+            try:
+                return tuple([item(v) for v in data])
+            except _Bad as e:
+                e.at = f"[]{e.at}"
+                raise
 
         return decode_items
     convs = [_decoder(a) for a in args]
 
-    def decode_fixed(data: Any, path: str) -> Any:
+    def decode_fixed(data: Any) -> Any:
         if not isinstance(data, list | tuple) or len(data) != len(convs):
-            raise InvalidInput(f"{path}: expected a list of {len(convs)}")
-        return tuple(conv(v, f"{path}[]") for conv, v in zip(convs, data, strict=True))
+            raise _Bad(f": expected a list of {len(convs)}")
+        try:
+            return tuple([conv(v) for conv, v in zip(convs, data, strict=True)])
+        except _Bad as e:
+            e.at = f"[]{e.at}"
+            raise
 
     return decode_fixed
 
 
-def _mapping(data: Any, path: str) -> Any:
+def _mapping(data: Any) -> Any:
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected an object")
+        raise _Bad(": expected an object")
     return dict(data)
 
 
 def _enum(cls: type[Enum]) -> Decoder:
-    def decode(data: Any, path: str) -> Any:
+    members = dict(cls._value2member_map_)  # by value: a dict lookup, not Enum.__call__
+
+    def decode(data: Any) -> Any:
+        try:
+            return members[data]
+        except (KeyError, TypeError):
+            pass
         try:
             return cls(data)
         except ValueError as e:
-            raise InvalidInput(f"{path}: invalid value {data!r}") from e
+            raise _Bad(f": invalid value {data!r}") from e
 
     return decode
 
 
-def _decimal(data: Any, path: str) -> Decimal:
+def _decimal(data: Any) -> Decimal:
     if isinstance(data, bool) or not isinstance(data, str | int | float):
-        raise InvalidInput(f"{path}: invalid value {_shown(data)}")
+        raise _Bad(f": invalid value {_shown(data)}")
     if isinstance(data, str) and len(data) > MAX_DECIMAL_TEXT:
-        raise InvalidInput(f"{path}: a number of {len(data)} characters is not a price or volume")
+        raise _Bad(f": a number of {len(data)} characters is not a price or volume")
     try:
         value = Decimal(str(data))
     except (InvalidOperation, ValueError) as e:
-        raise InvalidInput(f"{path}: invalid value {_shown(data)}") from e
+        raise _Bad(f": invalid value {_shown(data)}") from e
     if not value.is_finite() or (value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT):
-        raise InvalidInput(
-            f"{path}: {_shown(data)} is not a finite number within 1e±{MAX_EXPONENT}"
-        )
+        raise _Bad(f": {_shown(data)} is not a finite number within 1e±{MAX_EXPONENT}")
     return value
 
 
@@ -206,21 +242,47 @@ def parse_utc(value: object, label: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _datetime(data: Any, path: str) -> datetime:
-    return parse_utc(data, path)
+def _datetime(data: Any) -> datetime:
+    try:
+        return parse_utc(data, "")
+    except InvalidInput as e:
+        raise _Bad(str(e)) from e.__cause__
 
 
-def _plain(kind: type) -> Decoder:
-    def decode(data: Any, path: str) -> Any:
-        if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
-            raise InvalidInput(f"{path}: invalid value {_shown(data)}")
-        if isinstance(data, int) and not MIN_INT <= data <= MAX_INT:
-            raise InvalidInput(f"{path}: {_shown(data)} does not fit in 64 bits")
-        if isinstance(data, float) and not math.isfinite(data):
-            raise InvalidInput(f"{path}: {data!r} is not a finite number")
-        return data
+def _string(data: Any) -> Any:
+    if not isinstance(data, str):
+        raise _Bad(f": invalid value {_shown(data)}")
+    return data
 
-    return decode
+
+def _boolean(data: Any) -> Any:
+    if not isinstance(data, bool):
+        raise _Bad(f": invalid value {_shown(data)}")
+    return data
+
+
+def _integer(data: Any) -> Any:
+    if not isinstance(data, int) or isinstance(data, bool):
+        raise _Bad(f": invalid value {_shown(data)}")
+    if not MIN_INT <= data <= MAX_INT:
+        raise _Bad(f": {_shown(data)} does not fit in 64 bits")
+    return data
+
+
+def _float(data: Any) -> Any:
+    if not isinstance(data, float):
+        raise _Bad(f": invalid value {_shown(data)}")
+    if not math.isfinite(data):
+        raise _Bad(f": {data!r} is not a finite number")
+    return data
+
+
+_PLAIN_DECODERS: dict[type, Decoder] = {
+    str: _string,
+    bool: _boolean,
+    int: _integer,
+    float: _float,
+}
 
 
 def _shown(data: Any) -> str:

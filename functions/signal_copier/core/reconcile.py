@@ -64,7 +64,10 @@ def before_closes(
     for deal in closes:
         closed[deal.position_id] = closed.get(deal.position_id, Decimal(0)) + deal.volume
         last[deal.position_id] = deal
-    restored = [replace(p, volume=p.volume + closed.pop(p.id, Decimal(0))) for p in positions]
+    # Only the positions a close touched are rebuilt: the account may hold hundreds.
+    restored = [
+        replace(p, volume=p.volume + closed.pop(p.id)) if p.id in closed else p for p in positions
+    ]
     legs = {pid: cid for target in targets for pid, cid in target.legs.items()}
     for position_id, volume in closed.items():
         deal = last[position_id]

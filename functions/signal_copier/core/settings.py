@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -16,6 +17,7 @@ from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.model import Signal
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+CACHED_SETTINGS = 4096  # validated settings kept (user defaults × channel overrides × sizing)
 PositiveDecimal = Annotated[Decimal, Field(gt=0, max_digits=18)]
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, max_digits=18)]
 
@@ -128,9 +130,43 @@ def validate_overrides(data: dict[str, Any]) -> dict[str, Any]:
 def effective_settings(
     user: dict[str, Any], channel: dict[str, Any], signal: Signal | None = None
 ) -> TradeSettings:
-    """Merge user defaults, channel overrides and what the signal itself says."""
-    merged = {**user, **channel}
+    """Merge user defaults, channel overrides and what the signal itself says.
+
+    Validated settings are kept for recently seen inputs (a bounded LRU): every intent asks
+    again for the same few users and channels. Invalid settings are judged again each time.
+    """
+    sizing = "" if signal is None else repr((signal.risk_percent, signal.lot))
+    # repr() tells apart what equality would not (True, 1, 1.0 and "1"): a settings value of
+    # another type is another key, never another user's validated settings.
+    return _validated(_Inputs((repr(user), repr(channel), sizing), user, channel, signal))
+
+
+class _Inputs:
+    """Settings inputs, equal by their key; they carry what validation needs."""
+
+    __slots__ = ("channel", "key", "signal", "user")
+
+    def __init__(
+        self,
+        key: tuple[str, str, str],
+        user: dict[str, Any],
+        channel: dict[str, Any],
+        signal: Signal | None,
+    ) -> None:
+        self.key, self.user, self.channel, self.signal = key, user, channel, signal
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Inputs) and self.key == other.key
+
+
+@lru_cache(maxsize=CACHED_SETTINGS)
+def _validated(inputs: _Inputs) -> TradeSettings:
+    merged = {**inputs.user, **inputs.channel}
     base = validate_settings(merged)
+    signal = inputs.signal
     if signal is None or not base.use_signal_risk:
         return base
     if signal.risk_percent is not None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from signal_copier.core import history, ids, reconcile
 from signal_copier.core.errors import BrokerRejected, Rejected
-from signal_copier.core.followups import Operation, Target, plan_command
+from signal_copier.core.followups import Held, Operation, Target, plan_command
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import (
@@ -59,9 +59,12 @@ async def apply_command(
         targets = select_targets(records, intent, command, about)
         if not targets:
             return await _nothing_held(deps, intent)
+        # Only the targeted signals' own positions and orders matter from here on: the
+        # account may hold thousands of others.
+        positions, orders = owned_by(targets, positions), owned_by(targets, orders)
         closes = await _closed_since(account, intent, command, targets, positions) if retry else []
         positions = reconcile.before_closes(positions, closes, targets)
-        specs = await specs_for(account, items_of(targets, [*positions, *orders]))
+        specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     settings = context[1]
@@ -222,10 +225,8 @@ async def _candidates(
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
 
 
-def items_of(
-    targets: Sequence[Target], items: Sequence[Position | PendingOrder]
-) -> list[Position | PendingOrder]:
-    """Return the positions and orders that the targeted signals opened."""
+def owned_by(targets: Sequence[Target], items: Sequence[Held]) -> list[Held]:
+    """Return the items (positions, or orders) that the targeted signals opened, in order."""
     prefixes = tuple(f"{t.client_id}." for t in targets)
     return [item for item in items if item.client_id.startswith(prefixes)]
 

@@ -17,7 +17,7 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, opening, targets
 from signal_copier.services.commands import (
     is_open_trade,
-    items_of,
+    owned_by,
     run_operations,
     specs_for,
     target_of,
@@ -83,9 +83,12 @@ async def apply_edit(
         return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
-        positions, orders = await account.positions(), await account.orders()
-        mine = items_of([target_of(r) for r in opened], [*positions, *orders])
-        specs = await specs_for(account, mine)
+        edited = [target_of(r) for r in opened]
+        # Only the edited signal's own positions and orders matter: the account may hold
+        # thousands of others.
+        positions = owned_by(edited, await account.positions())
+        orders = owned_by(edited, await account.orders())
+        specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     ops = [

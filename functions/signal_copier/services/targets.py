@@ -54,7 +54,7 @@ async def reply_target(
         if head is None:
             return Missing(message_id=current) if final else wait_for(deps, intent, current)
         if history.is_signal(head):
-            if await settled(deps, intent, current, final=final):
+            if await _done(deps, intent, await _versions(deps, head), _Follows(), final=final):
                 return current
             return wait_for(deps, intent, current)
         if head.reply_to is None or head.reply_to == current:
@@ -78,7 +78,7 @@ async def settle_before(
     if start is None:
         return None
     window_start = _posted(start) - deps.timing.settle_window
-    current = start
+    current, follows = start, _Follows()  # the subscription is read once for the whole walk
     for _ in range(MAX_STEPS):
         previous_id = current.previous_id
         if previous_id is None or _posted(current) < window_start:
@@ -86,7 +86,7 @@ async def settle_before(
         previous = await _head(deps, intent.chat_id, previous_id)
         if previous is None:
             return Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
-        if not await settled(deps, intent, previous_id, final=final):
+        if not await _done(deps, intent, await _versions(deps, previous), follows, final=final):
             return wait_for(deps, intent, previous_id)
         current = previous
     return None
@@ -124,12 +124,38 @@ async def settled(
     `final` (the waiter's bound passed): a message that never arrived and intents never
     delivered no longer count; intents that were delivered must still finish.
     """
-    versions = await _versions(deps, intent.chat_id, message_id)
+    latest = await deps.store.latest_message(intent.chat_id, message_id)
+    versions = [] if latest is None else await _versions(deps, latest)
+    return await _done(deps, intent, versions, _Follows(), below_version=below_version, final=final)
+
+
+class _Follows:
+    """The intent's user's subscription to its chat, read once when first needed."""
+
+    def __init__(self) -> None:
+        self._read: list[Subscription | None] = []
+
+    async def get(self, deps: Deps, intent: Intent) -> Subscription | None:
+        if not self._read:
+            self._read.append(await deps.store.subscription(intent.user_id, intent.chat_id))
+        return self._read[0]
+
+
+async def _done(
+    deps: Deps,
+    intent: Intent,
+    versions: list[MessageRecord],
+    follows: _Follows,
+    *,
+    below_version: int | None = None,
+    final: bool,
+) -> bool:
+    # See `settled`; `versions` are the message's stored versions, newest first.
     if not versions:
         return final
     if any(v.wait_until is not None for v in versions) and not final:
         return False
-    subscription = await deps.store.subscription(intent.user_id, intent.chat_id)
+    subscription = await follows.get(deps, intent)
     expected: list[str] = []
     for version in versions:
         if below_version is not None and version.version >= below_version:
@@ -159,15 +185,16 @@ async def _head(deps: Deps, chat_id: str, message_id: int) -> MessageRecord | No
     return head
 
 
-async def _versions(deps: Deps, chat_id: str, message_id: int) -> list[MessageRecord]:
-    found: list[MessageRecord] = []
-    before = None
-    for _ in range(MAX_STEPS):
-        record = await deps.store.latest_message(chat_id, message_id, before=before)
+async def _versions(deps: Deps, latest: MessageRecord) -> list[MessageRecord]:
+    # Every stored version of a message, newest first, from its latest one (already read).
+    found = [latest]
+    for _ in range(MAX_STEPS - 1):
+        record = await deps.store.latest_message(
+            latest.chat_id, latest.message_id, before=found[-1].version
+        )
         if record is None:
             break
         found.append(record)
-        before = record.version
     return found
 
 

@@ -4,6 +4,10 @@ A secret file is `SCV` + format version (1 byte) + key id (8 bytes) + nonce (12)
 the header and the secret's name are authenticated (AAD). Files of the first release (nonce +
 ciphertext, AAD = name) are still read, and rewritten in the new format on their next write.
 
+Decrypted secrets are cached per instance (bounded, 30 s), each under its file's identity
+(inode, size, modification time): a file replaced or changed by anyone is read again at once,
+and a put or delete here evicts it.
+
 Rotation: `rotate_key()` keeps the current key as `vault.key.<key id>` and makes a new one;
 old secrets decrypt with their key while its file exists; `rewrap()` re-encrypts them all under
 the current key, after which the old key files may be deleted.
@@ -25,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from signal_copier.core.errors import CredentialsMissing, InvalidInput
 from signal_copier.core.reasons import Reason
 from signal_copier.files import private_folder, temporary_beside, write_atomic, write_new
+from signal_copier.vault.ttl import TtlCache
 
 if TYPE_CHECKING:
     from signal_copier.core.ports import Vault
@@ -64,11 +69,17 @@ def key_id(key: bytes) -> bytes:
 class LocalVault:
     """The `Vault` port on local files (see the module docstring for the format)."""
 
-    def __init__(self, key_path: Path, data_dir: Path) -> None:
+    def __init__(
+        self, key_path: Path, data_dir: Path, *, cache_ttl: float = 30.0, cache_size: int = 10_000
+    ) -> None:
         self._key_path = Path(key_path)
         self._data_dir = Path(data_dir)
         self._keys: dict[bytes, AESGCM] = {}  # key id → cipher, loaded on first use
         self._current: bytes | None = None
+        # name → (the file's identity when read, its plaintext)
+        self._plain: TtlCache[str, tuple[tuple[int, int, int], bytes]] = TtlCache(
+            ttl=cache_ttl, size=cache_size
+        )
 
     def __repr__(self) -> str:
         return f"LocalVault(key_path={str(self._key_path)!r}, data_dir={str(self._data_dir)!r})"
@@ -79,19 +90,33 @@ class LocalVault:
         if not isinstance(secret, bytes):
             raise InvalidInput(f"secret {name!r} must be bytes")
         private_folder(self._data_dir)
+        self._plain.evict(name)
         write_atomic(path, self._seal(name, secret))
 
     async def get(self, name: str) -> bytes | None:
         """Return a decrypted secret, or None if there is none."""
         path = self._path(name)
         try:
+            seen = path.stat()
+        except FileNotFoundError:
+            self._plain.evict(name)
+            return None
+        identity = (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+        cached = self._plain.get(name)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        try:
             blob = path.read_bytes()
         except FileNotFoundError:
             return None
-        return self._open(name, path, blob)
+        # Replaced between stat and read: the next get sees another identity and reads again.
+        secret = self._open(name, path, blob)
+        self._plain.put(name, (identity, secret))
+        return secret
 
     async def delete(self, name: str) -> None:
         """Remove a secret (no-op if there is none)."""
+        self._plain.evict(name)
         self._path(name).unlink(missing_ok=True)
 
     def rotate_key(self) -> str:
@@ -103,6 +128,7 @@ class LocalVault:
             write_atomic(retired, current)
         write_atomic(self._key_path, AESGCM.generate_key(bit_length=KEY_BYTES * 8))
         self._keys, self._current = {}, None
+        self._plain.clear()
         return self._load().hex()
 
     async def rewrap(self) -> int:

@@ -113,3 +113,20 @@ def test_the_largest_id_and_ordinary_levels_still_round_trip() -> None:
 
     assert codec.from_dict(Intent, data).message_id == 2**63 - 1
     assert codec.from_dict(Intent, codec.to_dict(intent)) == intent
+
+
+def test_a_bad_item_deep_in_a_list_is_named_by_its_whole_path() -> None:
+    record = codec.to_dict(
+        TradeResult(
+            intent_id="i",
+            user_id="u",
+            status=Status.PLACED,
+            fills=(Fill(client_id="c.0", order_id="1", position_id="2", volume=D(1), price=D(2)),),
+        )
+    )
+    record["fills"][0]["volume"] = "ten"
+
+    with pytest.raises(InvalidInput) as caught:
+        codec.from_dict(TradeResult, record)
+
+    assert str(caught.value) == "TradeResult.fills[].volume: invalid value 'ten'"

@@ -83,3 +83,27 @@ def test_overrides_are_checked_and_kept_partial() -> None:
     assert validate_overrides({"lot": 0.2}) == {"lot": "0.2"}
     with pytest.raises(InvalidSettings, match="unknown setting"):
         validate_overrides({"colour": "red"})
+
+
+def test_settings_seen_before_are_validated_once_and_shared() -> None:
+    first = effective_settings({"lot": "0.20", "max_signal_age_s": 45}, {"lot": "0.30"})
+
+    again = effective_settings({"lot": "0.20", "max_signal_age_s": 45}, {"lot": "0.30"})
+
+    assert again is first and again.lot == D("0.30")
+
+
+def test_a_value_equal_to_a_valid_one_but_of_another_type_is_judged_on_its_own() -> None:
+    assert effective_settings({"lot": 1}, {}).lot == D(1)  # remembered as valid
+
+    with pytest.raises(InvalidSettings, match="lot"):
+        effective_settings({"lot": True}, {})  # True == 1, yet not a lot size
+
+
+def test_each_signals_own_risk_gets_its_own_settings() -> None:
+    user = {"use_signal_risk": True, "risk_mode": "risk_percent"}
+
+    half = effective_settings(user, {}, make_signal(risk_percent=D("0.5")))
+    two = effective_settings(user, {}, make_signal(risk_percent=D("2")))
+
+    assert (half.risk_percent, two.risk_percent) == (D("0.5"), D("2"))

@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.broker.paper import rules
+from signal_copier.broker.paper.book import Deals, Exposure, Orders, Positions
 from signal_copier.broker.paper.netting import net
 from signal_copier.broker.paper.specs import Instrument, SymbolNames
 from signal_copier.broker.paper.tickets import event_for, new_deal, new_position
@@ -47,9 +48,9 @@ class Ledger:
         self.names = names
         self.leverage = leverage
         self.margin_mode = margin_mode
-        self.positions: dict[str, Position] = {}
-        self.orders: dict[str, PendingOrder] = {}
-        self.deals: list[Deal] = []
+        self.positions = Positions()
+        self.orders = Orders()
+        self.deals = Deals()
 
     def instrument(self, name: str) -> Instrument:
         """Return the instrument behind a broker symbol name (UnknownSymbol if none)."""
@@ -64,12 +65,10 @@ class Ledger:
         return self.venue.convert(amount, inst.profit_currency, self.currency)
 
     def equity(self) -> Decimal:
-        """Return the balance plus every open position's floating profit."""
-        floating = Decimal(0)
-        for position in self.positions.values():
-            price = rules.closing_price(position.side, *self.prices(position.symbol))
-            floating += self._profit(position, position.volume, price)
-        return self.balance + floating
+        """Return the balance plus the floating profit (to the cent per symbol and side)."""
+        return self.balance + sum(
+            (self._valued(sums)[0] for sums in self.positions.exposure()), Decimal(0)
+        )
 
     def open_market(self, order: OrderRequest) -> Position:
         """Open a position at the market (buy at ask, sell at bid)."""
@@ -176,12 +175,12 @@ class Ledger:
     def settle(self) -> list[BrokerEvent]:
         """Fill pending orders the market crossed, then close positions whose SL or TP was hit."""
         events: list[BrokerEvent] = []
-        for order in list(self.orders.values()):
+        for order in self.orders.crossed(self.prices):
             bid, ask = self.prices(order.symbol)
             if rules.crossed(order.side, order.order_type, order.price, bid, ask):
                 deal = self._fill_pending(order, rules.opening_price(order.side, bid, ask))
                 events.append(event_for(EventKind.ORDER_FILLED, self.account_id, deal))
-        for position in list(self.positions.values()):
+        for position in self.positions.stops_reached(self.prices):
             hit = rules.stop_hit(
                 position.side, position.sl, position.tp, *self.prices(position.symbol)
             )
@@ -267,13 +266,7 @@ class Ledger:
         rules.check_stops(side, price, sl, tp, inst.stops_distance)
 
     def _check_margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> None:
-        used = sum(
-            (
-                self._margin(self.instrument(p.symbol), p.volume, p.open_price)
-                for p in self.positions.values()
-            ),
-            Decimal(0),
-        )
+        used = sum((self._valued(sums)[1] for sums in self.positions.exposure()), Decimal(0))
         needed = self._margin(inst, volume, price)
         free = self.equity() - used
         if needed > free:
@@ -281,6 +274,18 @@ class Ledger:
                 f"margin {needed:.2f} {self.currency} exceeds free margin {free:.2f}",
                 reason=Reason.NO_MONEY,
             )
+
+    def _valued(self, sums: Exposure) -> tuple[Decimal, Decimal]:
+        # (floating profit, margin) of one symbol and side, valued once per price change:
+        # profit and margin are linear in volume and in volume × open price.
+        if sums.valued_at != self.venue.epoch:
+            inst = self.instrument(sums.symbol)
+            price = rules.closing_price(sums.side, *self.prices(sums.symbol))
+            move = (price * sums.volume - sums.volume_price) * sums.side.sign
+            sums.profit = self.to_account(move * inst.contract_size, inst).quantize(CENT)
+            sums.margin = self._margin(inst, sums.volume_price, Decimal(1))
+            sums.valued_at = self.venue.epoch
+        return sums.profit, sums.margin
 
     def _margin(self, inst: Instrument, volume: Decimal, price: Decimal) -> Decimal:
         return self.to_account(volume * inst.contract_size * price / self.leverage, inst)

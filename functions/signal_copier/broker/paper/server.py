@@ -199,7 +199,7 @@ class PaperAccount:
 
     async def history(self, since: datetime) -> list[Deal]:
         """Return deals at or after `since`, oldest first."""
-        return [deal for deal in self.ledger.deals if deal.time >= since]
+        return self.ledger.deals.since(since)
 
     async def modify_position(
         self, position_id: str, *, sl: Decimal | None, tp: Decimal | None

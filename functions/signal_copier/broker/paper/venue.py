@@ -24,6 +24,7 @@ class Venue:
         self.clock_offset = timedelta(0)  # the server's clock minus ours (< 0: it runs behind)
         self._quotes = {symbol: (inst.bid, inst.ask) for symbol, inst in instruments.items()}
         self._last_id = 0
+        self.epoch = 0  # counts price changes: what was valued at an epoch holds until the next
         self._pairs = {(inst.base, inst.profit_currency): s for s, inst in instruments.items()}
 
     def instrument(self, symbol: str) -> Instrument:
@@ -42,6 +43,7 @@ class Venue:
         rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in quotes.items()}
         self.advance(now)
         self._quotes.update(rounded)
+        self.epoch += 1
 
     def advance(self, now: datetime) -> None:
         """Move the paper clock forward to `now`."""
@@ -68,6 +70,7 @@ class Venue:
         """Put back saved prices (validated like any quote) and the ticket counter."""
         rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in quotes.items()}
         self._quotes.update(rounded)
+        self.epoch += 1
         self._last_id = max(self._last_id, last_id)
 
     def next_id(self) -> str:

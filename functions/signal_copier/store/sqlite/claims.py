@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.model import Intent
 from signal_copier.core.records import Claim, ClaimState, ParkedIntent, TradeRecord
-from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros
+from signal_copier.store.sqlite.db import SqliteDatabase, dump, micros
 from signal_copier.store.sqlite.trades import UPSERT_TRADE, trade_row
 
 _SCHEMA = """
@@ -135,12 +135,12 @@ class ClaimTables(SqliteDatabase):
         )
         if user_id is not None:
             sql, params = f"{sql} AND user_id = ?", [*params, user_id]
-        return _intents(self._rows(f"{sql} ORDER BY until, intent_id", params))
+        return self._intents(self._rows(f"{sql} ORDER BY until, intent_id", params))
 
     async def due_parked(self, now: datetime, limit: int) -> list[Intent]:
         """Return parked intents whose bound is at or before `now`, earliest first."""
         sql = "SELECT payload FROM parked WHERE until <= ? ORDER BY until, intent_id LIMIT ?"
-        return _intents(self._rows(sql, (micros(now), limit)))
+        return self._intents(self._rows(sql, (micros(now), limit)))
 
     async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
         """Return intents in flight whose lease ended at or before `now`."""
@@ -148,7 +148,7 @@ class ClaimTables(SqliteDatabase):
             "SELECT payload FROM intents WHERE state = 'in_flight' AND lease_until <= ?"
             " ORDER BY lease_until, intent_id LIMIT ?"
         )
-        return _intents(self._rows(sql, (micros(now), limit)))
+        return self._intents(self._rows(sql, (micros(now), limit)))
 
     async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
         """Return the stored claim state of those intents that have one."""
@@ -159,6 +159,5 @@ class ClaimTables(SqliteDatabase):
         sql = f"SELECT intent_id, state FROM intents WHERE intent_id IN ({marks})"
         return {intent_id: _STATES[state] for intent_id, state in self._rows(sql, wanted)}
 
-
-def _intents(rows: list[tuple[str]]) -> list[Intent]:
-    return [load(Intent, row[0], "intents") for row in rows]
+    def _intents(self, rows: list[tuple[str]]) -> list[Intent]:
+        return [self._record(Intent, row[0], "intents") for row in rows]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+import typing
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailable
 from signal_copier.files import private_file, tighten
 from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
 
 T = TypeVar("T")
+CACHED_RECORDS = 2048  # decoded immutable records kept per store, least recently used dropped
 SCHEMA_VERSION = 2  # 2: message history, parking, open-trade slots, account owners
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INT = 2**63 - 1
@@ -47,6 +50,10 @@ class SqliteDatabase:
     ) -> None:
         self._lock = threading.Lock()
         self._con: sqlite3.Connection | None = None
+        # Decoded records by their stored text: a follow-up re-reads the same messages and
+        # trades many times, and decoding is most of a read's cost.
+        self._decoded: OrderedDict[Hashable, Any] = OrderedDict()
+        self._decoded_lock = threading.Lock()
         self._checkpointer: Checkpointer | None = None
         if path != ":memory:":
             _private_database(Path(path))
@@ -70,7 +77,7 @@ class SqliteDatabase:
                 self._con = None
 
     def _open(self, path: str, busy_timeout: float) -> None:
-        with _translated(path):
+        try:
             self._con = con = sqlite3.connect(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
@@ -80,6 +87,8 @@ class SqliteDatabase:
             con.execute("PRAGMA synchronous = NORMAL")
             if path != ":memory:":
                 con.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer does it
+        except sqlite3.DatabaseError as e:
+            _raise_translated(e, path)
 
     def _create_schema(self) -> None:
         schemas = dict.fromkeys(getattr(cls, "SCHEMA", "") for cls in reversed(type(self).__mro__))
@@ -96,18 +105,8 @@ class SqliteDatabase:
                     "move the data folder aside (or use the release that wrote it)"
                 )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, _translated():
-            con = self._connection()
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._lock, self._connection)
 
     def _write(self, sql: str, params: Any) -> int:
         with self._transaction() as con:
@@ -117,9 +116,32 @@ class SqliteDatabase:
         rows = self._rows(sql, params)
         return load(cls, rows[0][0], where) if rows else None
 
+    def _record(self, cls: type[T], text: str, where: str) -> T:
+        """Decode a stored record of an immutable type (no dict or list inside, all frozen).
+
+        The same text gives the same (shared) object while it is cached.
+        """
+        return self._memo((cls, text), lambda: load(cls, text, where))
+
+    def _memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._decoded_lock:
+            found = self._decoded.get(key)
+            if found is not None:
+                self._decoded.move_to_end(key)
+                return typing.cast(T, found)
+        value = build()  # an unreadable record raises here, every time: nothing is kept
+        with self._decoded_lock:
+            self._decoded[key] = value
+            if len(self._decoded) > CACHED_RECORDS:
+                self._decoded.popitem(last=False)
+        return value
+
     def _rows(self, sql: str, params: Any) -> list[Any]:
-        with self._lock, _translated():
-            return self._connection().execute(sql, params).fetchall()
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as e:
+                _raise_translated(e)
 
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
@@ -169,15 +191,56 @@ def _private_database(path: Path) -> None:
         tighten(path.with_name(path.name + companion))
 
 
-@contextmanager
-def _translated(where: str = "") -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.DatabaseError as e:
-        error = _ERRORS.get(getattr(e, "sqlite_errorcode", -1) & 0xFF)
-        if error is None:
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT under the store's lock, ROLLBACK on any error, SQLite errors
+    translated. A class, not a generator-based context manager: every write goes through it."""
+
+    __slots__ = ("_con", "_connect", "_lock")
+
+    def __init__(self, lock: threading.Lock, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._lock, self._connect = lock, connect
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._con = self._connect()
+            self._con.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as e:
+            self._lock.release()
+            _raise_translated(e)
+        except BaseException:
+            self._lock.release()
             raise
-        raise error(f"sqlite{f' {where}' if where else ''}: {e}") from e
+        return self._con
+
+    def __exit__(self, kind: object, error: BaseException | None, _: object) -> None:
+        failed_commit: BaseException | None = None
+        try:
+            if error is None:
+                try:
+                    self._con.execute("COMMIT")
+                    return
+                except BaseException as e:
+                    failed_commit = error = e
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+        except sqlite3.DatabaseError as e:  # the ROLLBACK itself failed
+            _raise_translated(e)
+        finally:
+            self._lock.release()
+        if isinstance(error, sqlite3.DatabaseError):
+            _raise_translated(error)
+        if failed_commit is not None:
+            raise failed_commit
+        # Anything else the block raised propagates as it is.
+
+
+def _raise_translated(e: sqlite3.DatabaseError, where: str = "") -> NoReturn:
+    # Raise what the caller must do for this SQLite result code; unknown codes as they are.
+    error = _ERRORS.get(getattr(e, "sqlite_errorcode", -1) & 0xFF)
+    if error is None:
+        raise e
+    raise error(f"sqlite{f' {where}' if where else ''}: {e}") from e
 
 
 def load(cls: type[T], text: str, where: str) -> T:

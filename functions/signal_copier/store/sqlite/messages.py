@@ -35,7 +35,8 @@ class MessageTables(SqliteDatabase):
         with self._transaction() as con:
             sql = f"{_COLUMNS} WHERE chat_id = ? AND message_id = ? ORDER BY version"
             rows = con.execute(sql, (chat_id, message_id)).fetchall()
-            history = tuple(_message(row, f"messages/{chat_id}:{message_id}") for row in rows)
+            where = f"messages/{chat_id}:{message_id}"
+            history = tuple(self._message(row, where) for row in rows)
             record = build(history)
             if record is None:
                 existing = next((h for h in history if h.version == version), None)
@@ -54,7 +55,7 @@ class MessageTables(SqliteDatabase):
     async def message(self, key: str) -> MessageRecord | None:
         """Return one stored message version by key."""
         rows = self._rows(f"{_COLUMNS} WHERE key = ?", (key,))
-        return _message(rows[0], f"messages/{key}") if rows else None
+        return self._message(rows[0], f"messages/{key}") if rows else None
 
     async def latest_message(
         self, chat_id: str, message_id: int, before: int | None = None
@@ -63,14 +64,18 @@ class MessageTables(SqliteDatabase):
         sql = f"{_COLUMNS} WHERE chat_id = ? AND message_id = ? AND version < ?"
         params = (chat_id, message_id, MAX_INT if before is None else before)
         rows = self._rows(f"{sql} ORDER BY version DESC LIMIT 1", params)
-        return _message(rows[0], "messages") if rows else None
+        return self._message(rows[0], "messages") if rows else None
 
     async def waiting_messages(self, due: datetime, limit: int) -> list[MessageRecord]:
         """Return versions waiting for their original whose wait ends at or before `due`."""
         sql = f"{_COLUMNS} WHERE wait_until IS NOT NULL AND wait_until <= ?"
         rows = self._rows(f"{sql} ORDER BY wait_until LIMIT ?", (micros(due), limit))
-        return [_message(row, "messages") for row in rows]
+        return [self._message(row, "messages") for row in rows]
 
-
-def _message(row: tuple[str, int], where: str) -> MessageRecord:
-    return replace(load(MessageRecord, row[0], where), fanned_out=row[1])
+    def _message(self, row: tuple[str, int], where: str) -> MessageRecord:
+        text, fanned_out = row
+        # The fan-out count lives in its own column (set after the record is written).
+        return self._memo(
+            (MessageRecord, text, fanned_out),
+            lambda: replace(load(MessageRecord, text, where), fanned_out=fanned_out),
+        )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from signal_copier.core.records import TradeRecord
-from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros, stamp
+from signal_copier.store.sqlite.db import SqliteDatabase, dump, micros, stamp
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
@@ -35,7 +35,8 @@ class TradeTables(SqliteDatabase):
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""
         sql = "SELECT record FROM trades WHERE user_id = ? AND intent_id = ?"
-        return self._one(TradeRecord, sql, (user_id, intent_id), "trades")
+        rows = self._rows(sql, (user_id, intent_id))
+        return self._record(TradeRecord, rows[0][0], "trades") if rows else None
 
     async def trades(self, user_id: str, signal_ref: str | None = None) -> list[TradeRecord]:
         """Return a user's records by recorded_at then insertion; only one signal's if given."""
@@ -43,7 +44,7 @@ class TradeTables(SqliteDatabase):
         if signal_ref is not None:
             sql, params = f"{sql} AND signal_ref = ?", [user_id, signal_ref]
         rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", params)
-        return [load(TradeRecord, row[0], "trades") for row in rows]
+        return [self._record(TradeRecord, row[0], "trades") for row in rows]
 
     async def trades_by_client(self, user_id: str, client_ids: Sequence[str]) -> list[TradeRecord]:
         """Return the records of the intents with these broker clientIds, oldest first."""
@@ -53,13 +54,13 @@ class TradeTables(SqliteDatabase):
         marks = ", ".join("?" * len(wanted))
         sql = f"SELECT record FROM trades WHERE user_id = ? AND client_id IN ({marks})"
         rows = self._rows(f"{sql} ORDER BY recorded_at, rowid", [user_id, *wanted])
-        return [load(TradeRecord, row[0], "trades") for row in rows]
+        return [self._record(TradeRecord, row[0], "trades") for row in rows]
 
     async def trades_due(self, now: datetime, limit: int) -> list[TradeRecord]:
         """Return records whose due time is at or before `now`, earliest first."""
         sql = "SELECT record FROM trades WHERE due_at IS NOT NULL AND due_at <= ?"
         rows = self._rows(f"{sql} ORDER BY due_at, rowid LIMIT ?", (micros(now), limit))
-        return [load(TradeRecord, row[0], "trades") for row in rows]
+        return [self._record(TradeRecord, row[0], "trades") for row in rows]
 
 
 def trade_row(record: TradeRecord) -> tuple[str, str, str, str, str, str, int | None]:

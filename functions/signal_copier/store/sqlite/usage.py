@@ -50,6 +50,8 @@ class UsageTables(SqliteDatabase):
 
     async def release_quota(self, user_id: str, period: str, intent_id: str) -> None:
         """Give back an intent's reservation (idempotent)."""
+        if not self._rows(_HELD, (user_id, period, intent_id, "used")):
+            return  # nothing held: a read, not a write transaction (the same outcome)
         with self._transaction() as con:
             sql = "DELETE FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
             if con.execute(sql, (user_id, period, intent_id, "used")).rowcount:
@@ -93,8 +95,11 @@ class UsageTables(SqliteDatabase):
 
     async def release_opening(self, user_id: str, intent_id: str) -> None:
         """Give back an intent's open-trade slot."""
-        sql = "DELETE FROM openings WHERE user_id = ? AND intent_id = ?"
-        self._write(sql, (user_id, intent_id))
+        held = "SELECT 1 FROM openings WHERE user_id = ? AND intent_id = ?"
+        if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
+            self._write(
+                "DELETE FROM openings WHERE user_id = ? AND intent_id = ?", (user_id, intent_id)
+            )
 
 
 def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, kind: str) -> None:

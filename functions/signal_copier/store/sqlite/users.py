@@ -104,6 +104,11 @@ class UserTables(SqliteDatabase):
 
     async def add_holder(self, chat_id: str, user_id: str) -> None:
         """Note that a user holds trades a chat opened."""
+        # Usually noted already: a read then, not a write transaction (the same outcome).
+        if self._rows(
+            "SELECT 1 FROM holders WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        ):
+            return
         self._write("INSERT OR IGNORE INTO holders VALUES (?, ?)", (chat_id, user_id))
 
     async def holders(self, chat_id: str) -> list[str]:

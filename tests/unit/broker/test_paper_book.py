@@ -1,0 +1,156 @@
+"""The paper book's indexes answer exactly what a scan over every item would, in the same order."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from signal_copier.broker.paper import rules
+from signal_copier.broker.paper.book import Deals, Orders, Positions
+from signal_copier.core.market import Deal, DealReason, PendingOrder, Position
+from signal_copier.core.model import OrderType, Side
+
+SYMBOLS = ("XAUUSD", "EURUSD.m")
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+levels = st.decimals(min_value=D("90"), max_value=D("110"), places=1)
+maybe_level = st.none() | levels
+volumes = st.decimals(min_value=D("0.01"), max_value=D("2"), places=2)
+# (delete?, id, symbol, side, volume, price, sl, tp, order type)
+steps = st.lists(
+    st.tuples(
+        st.booleans(),
+        st.integers(0, 9),
+        st.sampled_from(SYMBOLS),
+        st.sampled_from(list(Side)),
+        volumes,
+        levels,
+        maybe_level,
+        maybe_level,
+        st.sampled_from([OrderType.LIMIT, OrderType.STOP]),
+    ),
+    max_size=60,
+)
+markets = st.fixed_dictionaries(
+    {s: st.tuples(levels, st.decimals(min_value=D(0), max_value=D(1), places=1)) for s in SYMBOLS}
+)
+
+
+def _prices(market: dict[str, tuple[D, D]]) -> Callable[[str], tuple[D, D]]:
+    return lambda symbol: (market[symbol][0], market[symbol][0] + market[symbol][1])
+
+
+def _positions(steps: list[tuple]) -> tuple[Positions, dict[str, Position]]:
+    book, reference = Positions(), {}
+    for delete, number, symbol, side, volume, price, sl, tp, _ in steps:
+        item_id = str(number)
+        if delete:
+            if item_id in reference:
+                del book[item_id], reference[item_id]
+            continue
+        position = Position(
+            id=item_id, symbol=symbol, side=side, volume=volume, open_price=price, sl=sl, tp=tp
+        )
+        book[item_id] = reference[item_id] = position
+    return book, reference
+
+
+@given(steps=steps, market=markets)
+def test_positions_find_exactly_the_stops_a_full_scan_finds_in_the_same_order(
+    steps: list[tuple], market: dict[str, tuple[D, D]]
+) -> None:
+    book, reference = _positions(steps)
+    prices = _prices(market)
+
+    found = book.stops_reached(prices)
+
+    scanned = [
+        p for p in reference.values() if rules.stop_hit(p.side, p.sl, p.tp, *prices(p.symbol))
+    ]
+    assert found == scanned
+    assert list(book.values()) == list(reference.values())
+
+
+@given(steps=steps)
+def test_positions_keep_each_symbol_and_sides_volume_and_volume_times_price(
+    steps: list[tuple],
+) -> None:
+    book, reference = _positions(steps)
+
+    kept = {(s.symbol, s.side): (s.volume, s.volume_price) for s in book.exposure()}
+
+    expected: dict[tuple[str, Side], tuple[D, D]] = {}
+    for p in reference.values():
+        volume, volume_price = expected.get((p.symbol, p.side), (D(0), D(0)))
+        expected[(p.symbol, p.side)] = (volume + p.volume, volume_price + p.volume * p.open_price)
+    assert kept == expected
+
+
+@given(steps=steps, market=markets)
+def test_orders_find_exactly_the_crossed_prices_a_full_scan_finds_in_the_same_order(
+    steps: list[tuple], market: dict[str, tuple[D, D]]
+) -> None:
+    book, reference = Orders(), {}
+    for delete, number, symbol, side, volume, price, sl, tp, order_type in steps:
+        item_id = str(number)
+        if delete:
+            if item_id in reference:
+                del book[item_id], reference[item_id]
+            continue
+        order = PendingOrder(
+            id=item_id,
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            volume=volume,
+            price=price,
+            sl=sl,
+            tp=tp,
+        )
+        book[item_id] = reference[item_id] = order
+    prices = _prices(market)
+
+    found = book.crossed(prices)
+
+    scanned = [
+        o
+        for o in reference.values()
+        if rules.crossed(o.side, o.order_type, o.price, *prices(o.symbol))
+    ]
+    assert found == scanned
+
+
+@given(
+    batches=st.lists(st.lists(st.integers(-5, 60), max_size=8), max_size=6),
+    since=st.integers(-10, 70),
+)
+def test_deals_since_a_time_are_those_a_scan_finds_even_when_the_clock_went_back(
+    batches: list[list[int]], since: int
+) -> None:
+    deals, reference = Deals(), []
+    moment = T0 + timedelta(seconds=since)
+    for batch in batches:
+        added = [_deal(len(reference) + n, seconds) for n, seconds in enumerate(batch)]
+        deals.extend(added)
+        reference.extend(added)
+
+        found = deals.since(moment)
+
+        assert found == [d for d in reference if d.time >= moment]
+
+
+def _deal(number: int, seconds: int) -> Deal:
+    return Deal(
+        id=str(number),
+        order_id=str(number),
+        position_id=str(number),
+        client_id="",
+        symbol="XAUUSD",
+        side=Side.BUY,
+        volume=D("0.01"),
+        price=D(100),
+        time=T0 + timedelta(seconds=seconds),
+        reason=DealReason.OPEN,
+        profit=D(0),
+    )
