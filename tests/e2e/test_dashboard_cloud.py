@@ -2,16 +2,14 @@
 with a test token: the user's trades and a followed chat's log arrive through listeners and
 update without reload; a chat the user does not follow is refused by firestore.rules.
 
-The Firebase JS SDK comes from a pinned `firebase` npm package, taken into .cache/ (outside git)
-and served at Hosting's reserved /__/firebase/ URLs, as Firebase Hosting would.
+The Firebase JS SDK is the pinned `firebase` npm package's three modules, vendored under
+tests/vendor/ (see its README) and served at Hosting's reserved /__/firebase/ URLs, as Firebase
+Hosting would.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tarfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -37,23 +35,10 @@ HARNESS = f"""<!doctype html><html><head><meta charset="utf-8">
 
 
 def _firebase_sdk() -> Path:
-    cache = repo_root() / ".cache" / f"firebase-{FIREBASE}"
-    if all((cache / name).exists() for name in FILES):
-        return cache
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is missing: the Firebase JS SDK cannot be taken from the npm registry")
-    cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [npm, "pack", f"firebase@{FIREBASE}", "--pack-destination", str(cache), "--silent"],
-        check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
-    with tarfile.open(cache / f"firebase-{FIREBASE}.tgz") as archive:
-        for name in FILES:
-            member = archive.extractfile(f"package/{name}")
-            assert member is not None
-            (cache / name).write_bytes(member.read())
-    return cache
+    sdk = repo_root() / "tests" / "vendor" / f"firebase-{FIREBASE}"
+    missing = [name for name in FILES if not (sdk / name).exists()]
+    assert not missing, f"vendored Firebase JS SDK incomplete, missing {missing} under {sdk}"
+    return sdk
 
 
 @pytest.fixture
