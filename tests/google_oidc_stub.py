@@ -7,18 +7,18 @@ signed with Google's keys published at https://www.googleapis.com/oauth2/v3/cert
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from json_server import json_server
 
 AUDIENCE = "https://copier.test"
 PUSH_ACCOUNT = "pubsub-push@demo-signal-copier.iam.gserviceaccount.com"
@@ -80,26 +80,10 @@ def google_keys() -> Iterator[GoogleKeys]:
     """Serve a JWKS on a free loopback port for one test."""
     keys = GoogleKeys()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            keys.fetches += 1
-            data = json.dumps({"keys": [k.jwk() for k in keys.published]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(_method: str, _path: str, _body: bytes) -> tuple[int, Any]:
+        keys.fetches += 1
+        return 200, {"keys": [k.jwk() for k in keys.published]}
 
-        def log_message(self, *_: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    keys.url = f"http://127.0.0.1:{server.server_address[1]}/oauth2/v3/certs"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with json_server(answer) as base:
+        keys.url = f"{base}/oauth2/v3/certs"
         yield keys
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import google_crc32c
 import pytest
+
+from json_server import json_server
 
 _ACCESS = re.compile(r"/v1/(projects/[^/]+/secrets/[^/]+)/versions/([^/:]+):access")
 _ADD = re.compile(r"/v1/(projects/[^/]+/secrets/[^/]+):addVersion")
@@ -71,36 +71,6 @@ def _error(code: int, status: str, message: str) -> dict[str, Any]:
 def secret_manager() -> Iterator[SecretManagerStub]:
     """Serve a Secret Manager stand-in on a free loopback port for one test."""
     stub = SecretManagerStub()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._reply()
-
-        def do_POST(self) -> None:
-            self._reply()
-
-        def _reply(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            status, body = stub.answer(
-                self.command, self.path.split("?")[0], self.rfile.read(length)
-            )
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *_: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    stub.endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with json_server(stub.answer) as base:
+        stub.endpoint = base
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

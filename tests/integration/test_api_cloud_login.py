@@ -7,11 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +22,7 @@ from starlette.testclient import TestClient
 from cloud_api import API_HASH, BOT_TOKEN, cloud_environ
 from firebase_tokens import custom_token_claims, id_token
 from function_apps import app
+from json_server import json_server
 from oidc_server import CLIENT_ID, TELEGRAM_ID, FakeTelegram, new_key
 from secret_manager_stub import SecretManagerStub, secret_manager
 from signal_copier import bootstrap, serving, serving_api
@@ -180,29 +179,8 @@ class IdentityToolkit:
 @pytest.fixture
 def identity_toolkit() -> Iterator[tuple[IdentityToolkit, str]]:
     toolkit = IdentityToolkit()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            data = json.dumps(toolkit.answer(self.rfile.read(length))).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *_: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield toolkit, f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with json_server(lambda _m, _p, body: (200, toolkit.answer(body))) as base:
+        yield toolkit, base.removeprefix("http://")
 
 
 async def test_production_refuses_the_token_of_a_revoked_session(
