@@ -3,8 +3,9 @@
 Past its bound an intent stops waiting and "acts on what is known". That is right for a message
 that never arrived, but not for one of this user's own intents that has arrived and is still in
 flight: after a backlog (an outage, a cold start, a dead worker's retry re-published by the same
-sweep) an opening and its edit or follow-up are handled together past the bound. Each test is
-xfail(strict): it turns red the moment the bug is fixed (then drop the mark).
+sweep) an opening and its edit or follow-up are handled together past the bound. Each test was
+a way to lose money that the review reproduced and now proves its fix; the one still marked
+xfail(strict) is a known limit, named in its reason (it turns red the moment it is lifted).
 """
 
 from __future__ import annotations

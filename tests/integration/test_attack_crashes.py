@@ -2,7 +2,8 @@
 
 A worker "dies" by being cancelled at a broker call (no `except Exception` runs, its claim stays
 held until the lease ends); a slow worker outlives its 60 s lease while the sweep hands its intent
-to another. Each test is xfail(strict): it turns red the moment the bug is fixed.
+to another. Each test proves a fix, except the one still marked xfail(strict): a known limit,
+named in its reason (it turns red the moment that limit is lifted).
 """
 
 from __future__ import annotations

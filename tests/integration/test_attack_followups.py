@@ -1,6 +1,6 @@
 """Attack: follow-ups that act on the wrong trade, the wrong amount, or not at all (review).
 
-Each test is xfail(strict): it turns red the moment the bug is fixed (then drop the mark).
+Each test was a way to lose money that the review reproduced; each now proves its fix.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Attack: odd input that crashes a run or lets a forged intent block a real one (review).
 
-xfail(strict): each turns red the moment the bug is fixed (then drop the mark).
+Each test was a way to lose money that the review reproduced; each now proves its fix.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Attack: position management racing the opening it manages (hostile review).
 
 Events pushed by the broker (the paper broker today, any streaming source later): the cloud's
-deal polling re-reads deals within its margin and holds. xfail(strict): it turns red the
-moment the bug is fixed (then drop the mark).
+deal polling re-reads deals within its margin and holds. Each test was a way to lose money that the
+review reproduced; each now proves its fix.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Attack: subscriptions, plan limits and sizing settings that cost a trader money (review).
 
-Each test is xfail(strict): it turns red the moment the bug is fixed (then drop the mark).
+Each test was a way to lose money that the review reproduced; each now proves its fix.
 """
 
 from __future__ import annotations
