@@ -4,16 +4,13 @@ Past its bound an intent stops waiting and "acts on what is known". That is righ
 that never arrived, but not for one of this user's own intents that has arrived and is still in
 flight: after a backlog (an outage, a cold start, a dead worker's retry re-published by the same
 sweep) an opening and its edit or follow-up are handled together past the bound. Each test was
-a way to lose money that the review reproduced and now proves its fix; the one still marked
-xfail(strict) is a known limit, named in its reason (it turns red the moment it is lifted).
+a way to lose money that the review reproduced and now proves its fix.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal as D
 from pathlib import Path
-
-import pytest
 
 from builders import GOLD_BUY
 from hooks import Hooked
@@ -101,13 +98,9 @@ async def _close_reads(folder: Path, chatter: int) -> int:
     return sum(world.store.calls(m) for m in _READS) - before
 
 
-_READS = ("latest_message", "subscription", "claim_states", "trades", "get_user")
+_READS = ("latest_message", "messages_up_to", "subscription", "claim_states", "trades", "get_user")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: a follow-up re-checks every message of the last 30 min (~5 reads each)",
-)
 async def test_a_close_reads_as_much_of_the_store_after_a_chatty_half_hour_as_after_none(
     tmp_path: Path,
 ) -> None:
@@ -115,6 +108,6 @@ async def test_a_close_reads_as_much_of_the_store_after_a_chatty_half_hour_as_af
     quiet = await _close_reads(tmp_path / "quiet", 0)
     chatty = await _close_reads(tmp_path / "chatty", 150)
 
-    # Assert: its work does not grow with the channel's chatter (each read is a round trip to
-    # Firestore before the close is sent, for every follower)
+    # Assert: its round trips to the store do not grow with the channel's chatter (each is a
+    # round trip to Firestore before the close is sent, for every follower)
     assert chatty <= quiet + 5

@@ -160,6 +160,34 @@ async def test_latest_message_of_an_unknown_message_is_none(store: Store) -> Non
     assert await store.latest_message("-100123", 2) is None
 
 
+async def test_messages_up_to_lists_the_chats_earlier_versions_newest_first(store: Store) -> None:
+    for message_id, version in ((5, 0), (7, 0), (7, 1767606000), (9, 0), (12, 0)):
+        await _remember(store, make_message(message_id=message_id, version=version))
+    await _remember(
+        store, replace(make_message(message_id=8), key="-100999:8:0", chat_id="-100999")
+    )
+
+    found = await store.messages_up_to("-100123", 11, limit=100)
+
+    assert [(m.message_id, m.version) for m in found] == [(9, 0), (7, 1767606000), (7, 0), (5, 0)]
+    assert [m.message_id for m in await store.messages_up_to("-100123", 12, limit=2)] == [12, 9]
+    assert found[0] == make_message(message_id=9)
+
+
+async def test_messages_up_to_stops_at_its_limit_across_pages(store: Store) -> None:
+    for message_id in (*range(1, 21), 2**63 - 1):  # more than the Firestore store's page of 7
+        await _remember(store, make_message(message_id=message_id))
+
+    found = await store.messages_up_to("-100123", 19, limit=9)
+
+    assert [m.message_id for m in found] == list(range(19, 10, -1))
+    assert await store.messages_up_to("-100123", 0, limit=9) == []
+    assert await store.messages_up_to("-100123", 19, limit=0) == []
+    assert [m.message_id for m in await store.messages_up_to("-100123", 2**63 - 1, 1)] == [
+        2**63 - 1
+    ]
+
+
 async def test_message_record_keeps_decimals_exactly(store: Store) -> None:
     await _remember(store, make_message())
     latest = await store.latest_message("-100123", 812)

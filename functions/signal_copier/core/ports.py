@@ -86,6 +86,14 @@ class Store(Protocol):
         """Return versions waiting for their original whose `wait_until` is at or before `due`."""
         ...
 
+    async def messages_up_to(self, chat_id: str, last: int, limit: int) -> list[MessageRecord]:
+        """Return stored versions of the chat's messages with ids up to `last`, at most `limit`.
+
+        Newest message first, each message's versions highest first: one read for a walk back
+        through a chat's recent messages (the last message returned may lack lower versions).
+        """
+        ...
+
     # Users, subscriptions and broker accounts.
 
     async def get_user(self, user_id: str) -> UserRecord | None:

@@ -20,6 +20,7 @@ from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import Intent
 from signal_copier.core.records import ClaimState, MessageRecord, Subscription
 from signal_copier.services.deps import Deps
+from signal_copier.services.recent import RecentMessages, read_versions
 
 MAX_STEPS = 200  # messages walked back, or replies followed, at most
 
@@ -48,13 +49,14 @@ async def reply_target(
     A reply to a bare follow-up is about what that follow-up was about: the caller resolves
     it from there (returned as the follow-up's id, which is not a signal).
     """
-    current = reply_to
+    current = reply_to  # a reply may reach far back: each message is read on its own
     for _ in range(MAX_STEPS):
-        head = await _head(deps, intent.chat_id, current)
+        head = _newest(await read_versions(deps, intent.chat_id, current, newest_only=True))
         if head is None:
             return Missing(message_id=current) if final else wait_for(deps, intent, current)
         if history.is_signal(head):
-            if await _done(deps, intent, await _versions(deps, head), _Follows(), final=final):
+            versions = await read_versions(deps, intent.chat_id, current, after=head)
+            if await _done(deps, intent, versions, _Follows(), final=final):
                 return current
             return wait_for(deps, intent, current)
         if head.reply_to is None or head.reply_to == current:
@@ -72,24 +74,30 @@ async def settle_before(
     """Return a Wait (or Missing) if a message before `message_id` is not done for the user.
 
     Walks back through `previous_id` while messages are within the settle window of the
-    start; None when everything before has arrived and finished for this user.
+    start; None when everything before has arrived and finished for this user. The chat's
+    recent messages are read in pages and the user's intents' states in one read.
     """
-    start = await _head(deps, intent.chat_id, message_id)
+    recent = RecentMessages(deps, intent.chat_id, message_id)
+    start = _newest(await recent.versions(message_id))
     if start is None:
         return None
     window_start = _posted(start) - deps.timing.settle_window
-    current, follows = start, _Follows()  # the subscription is read once for the whole walk
+    current, walked, outcome = start, [], None
     for _ in range(MAX_STEPS):
         previous_id = current.previous_id
         if previous_id is None or _posted(current) < window_start:
-            return None
-        previous = await _head(deps, intent.chat_id, previous_id)
+            break
+        versions = await recent.versions(previous_id)
+        previous = _newest(versions)
         if previous is None:
-            return Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
-        if not await _done(deps, intent, await _versions(deps, previous), follows, final=final):
-            return wait_for(deps, intent, previous_id)
+            outcome = (
+                Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
+            )
+            break
+        walked.append(versions)
         current = previous
-    return None
+    pending = await _first_pending(deps, intent, walked, final=final)
+    return wait_for(deps, intent, pending) if pending is not None else outcome
 
 
 async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> int | None:
@@ -98,11 +106,12 @@ async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> i
     Walks back through `previous_id` (the chain a listener records); None when the chain
     breaks before a signal (no previous id, or a message this store does not hold).
     """
-    current = await _head(deps, intent.chat_id, message_id)
+    recent = RecentMessages(deps, intent.chat_id, message_id)
+    current = _newest(await recent.versions(message_id))
     for _ in range(MAX_STEPS):
         if current is None or current.previous_id is None:
             return None
-        previous = await _head(deps, intent.chat_id, current.previous_id)
+        previous = _newest(await recent.versions(current.previous_id))
         if previous is not None and history.is_signal(previous) and not previous.superseded:
             return previous.message_id
         current = previous
@@ -124,8 +133,7 @@ async def settled(
     `final` (the waiter's bound passed): a message that never arrived and intents never
     delivered no longer count; intents that were delivered must still finish.
     """
-    latest = await deps.store.latest_message(intent.chat_id, message_id)
-    versions = [] if latest is None else await _versions(deps, latest)
+    versions = await read_versions(deps, intent.chat_id, message_id)
     return await _done(deps, intent, versions, _Follows(), below_version=below_version, final=final)
 
 
@@ -151,6 +159,43 @@ async def _done(
     final: bool,
 ) -> bool:
     # See `settled`; `versions` are the message's stored versions, newest first.
+    expected = await _expected_ids(
+        deps, intent, versions, follows, below_version=below_version, final=final
+    )
+    if isinstance(expected, bool):
+        return expected
+    return _all_done(await deps.store.claim_states(expected), expected, final=final)
+
+
+async def _first_pending(
+    deps: Deps, intent: Intent, walked: list[list[MessageRecord]], *, final: bool
+) -> int | None:
+    # The first walked message not done for the user (as `_done` judges), or None; the
+    # states of every walked message's intents are read at once.
+    follows, verdicts, wanted = _Follows(), [], []
+    for versions in walked:
+        expected = await _expected_ids(deps, intent, versions, follows, final=final)
+        verdicts.append(expected)
+        if not isinstance(expected, bool):
+            wanted += expected
+    states = await deps.store.claim_states(wanted) if wanted else {}
+    for versions, expected in zip(walked, verdicts, strict=True):
+        done = expected if isinstance(expected, bool) else _all_done(states, expected, final=final)
+        if not done:
+            return versions[0].message_id
+    return None
+
+
+async def _expected_ids(
+    deps: Deps,
+    intent: Intent,
+    versions: list[MessageRecord],
+    follows: _Follows,
+    *,
+    below_version: int | None = None,
+    final: bool,
+) -> list[str] | bool:
+    # The user's intents the message's versions must have finished, or the verdict already.
     if not versions:
         return final
     if any(v.wait_until is not None for v in versions) and not final:
@@ -167,35 +212,18 @@ async def _done(
             left = subscription is None
             own = intents_for(version, [_as_follower(intent)], trace_id="", follow_ups_only=left)
             expected += [i.id for i in own if i.id != intent.id]
-    states = await deps.store.claim_states(expected)
+    return expected
+
+
+def _all_done(states: dict[str, ClaimState], expected: list[str], *, final: bool) -> bool:
     if final:  # only what was delivered counts now
-        return all(state is ClaimState.DONE for state in states.values())
-    return all(states.get(intent_id) is ClaimState.DONE for intent_id in expected)
+        return all(states[i] is ClaimState.DONE for i in expected if i in states)
+    return all(states.get(i) is ClaimState.DONE for i in expected)
 
 
 def signal_key(chat_id: str, message_id: int) -> str:
     """Return the ref under which a signal's trades are recorded."""
     return ids.signal_ref(chat_id, message_id)
-
-
-async def _head(deps: Deps, chat_id: str, message_id: int) -> MessageRecord | None:
-    head = await deps.store.latest_message(chat_id, message_id)
-    if head is None or head.wait_until is not None:
-        return None  # not arrived, or only as an edit still waiting for its original
-    return head
-
-
-async def _versions(deps: Deps, latest: MessageRecord) -> list[MessageRecord]:
-    # Every stored version of a message, newest first, from its latest one (already read).
-    found = [latest]
-    for _ in range(MAX_STEPS - 1):
-        record = await deps.store.latest_message(
-            latest.chat_id, latest.message_id, before=found[-1].version
-        )
-        if record is None:
-            break
-        found.append(record)
-    return found
 
 
 def wait_for(
@@ -217,6 +245,13 @@ def _expected(version: MessageRecord, subscription: Subscription | None) -> bool
 
 def _as_follower(intent: Intent) -> Subscription:
     return Subscription(user_id=intent.user_id, chat_id=intent.chat_id)
+
+
+def _newest(versions: list[MessageRecord]) -> MessageRecord | None:
+    # The message's latest version; None if not arrived, or only as an edit still waiting.
+    if not versions or versions[0].wait_until is not None:
+        return None
+    return versions[0]
 
 
 def _posted(record: MessageRecord) -> datetime:

@@ -20,7 +20,11 @@ from signal_copier.store import StoreCorrupt
 from signal_copier.store.firestore.client import FirestoreClient, Reader, Snapshot, Write
 from signal_copier.store.firestore.encoding import record_of, to_native
 from signal_copier.store.firestore.errors import translated
-from signal_copier.store.firestore.schema import MESSAGE_RETENTION, MESSAGE_VERSIONS
+from signal_copier.store.firestore.schema import (
+    MESSAGE_RETENTION,
+    MESSAGE_VERSIONS,
+    MESSAGES_UP_TO,
+)
 
 
 class MessageCollections(FirestoreClient):
@@ -90,6 +94,14 @@ class MessageCollections(FirestoreClient):
             query = query.where(filter=FieldFilter("version", "<", before))
         found = await self.first(query.limit(1), "messages")
         return _message(found[0]) if found else None
+
+    async def messages_up_to(self, chat_id: str, last: int, limit: int) -> list[MessageRecord]:
+        """Return versions of the chat's messages up to `last`, newest first, at most `limit`."""
+        if limit < 1:
+            return []
+        query = MESSAGES_UP_TO.build(self.db.collection("messages"), chat_id)
+        query = query.where(filter=FieldFilter("message_id", "<=", last)).limit(limit)
+        return [_message(snap) for snap in await self.first(query, "messages")]
 
     async def waiting_messages(self, due: datetime, limit: int) -> list[MessageRecord]:
         """Return versions waiting for their original whose wait ends at or before `due`."""

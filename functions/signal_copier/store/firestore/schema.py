@@ -62,6 +62,11 @@ class CompositeQuery:
 # messages where chat_id == and message_id == [and version < before] order by version desc
 # (the history step reads the same query and reverses it)
 MESSAGE_VERSIONS = CompositeQuery("messages", ("chat_id", "message_id"), (("version", DESCENDING),))
+# messages where chat_id == and message_id <= last order by message_id desc, version desc
+# (a follow-up's walk back through the messages posted before it)
+MESSAGES_UP_TO = CompositeQuery(
+    "messages", ("chat_id",), (("message_id", DESCENDING), ("version", DESCENDING))
+)
 # users/{uid}/trades order by recorded_at, seq (oldest first; seq = first save)
 TRADES_OLDEST_FIRST = CompositeQuery("trades", (), (("recorded_at", ASCENDING), ("seq", ASCENDING)))
 # users/{uid}/trades where signal_ref == order by recorded_at, seq
@@ -79,6 +84,7 @@ EXPIRED_CLAIMS = CompositeQuery("intents", ("state",), (("lease_until", ASCENDIN
 SIGNAL_LOG = CompositeQuery("log", (), (("message_id", DESCENDING), ("version", DESCENDING)))
 COMPOSITE_QUERIES: tuple[CompositeQuery, ...] = (
     MESSAGE_VERSIONS,
+    MESSAGES_UP_TO,
     TRADES_OLDEST_FIRST,
     SIGNAL_TRADES_OLDEST_FIRST,
     TRADES_DUE,

@@ -72,6 +72,13 @@ class MessageTables(SqliteDatabase):
         rows = self._rows(f"{sql} ORDER BY wait_until LIMIT ?", (micros(due), limit))
         return [self._message(row, "messages") for row in rows]
 
+    async def messages_up_to(self, chat_id: str, last: int, limit: int) -> list[MessageRecord]:
+        """Return versions of the chat's messages up to `last`, newest first, at most `limit`."""
+        sql = f"{_COLUMNS} WHERE chat_id = ? AND message_id <= ?"
+        order = "ORDER BY message_id DESC, version DESC LIMIT ?"
+        rows = self._rows(f"{sql} {order}", (chat_id, last, max(limit, 0)))
+        return [self._message(row, "messages") for row in rows]
+
     def _message(self, row: tuple[str, int], where: str) -> MessageRecord:
         text, fanned_out = row
         # The fan-out count lives in its own column (set after the record is written).
