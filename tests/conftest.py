@@ -23,14 +23,18 @@ _REQUIRED = {
     "browser": "COPIER_REQUIRE_BROWSER",
 }
 _skipped_required: list[str] = []
+_EMULATOR_FIXTURES = {"_emulators_running", "emulators", "firestore_emulator"}
 
 
 @pytest.fixture(scope="session")
-def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[emulator_stack.Emulators]:
+def _emulators_running(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[emulator_stack.Emulators]:
     """Return running Firestore and Pub/Sub emulators (their env vars are set for the session).
 
     Uses emulators already named by FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST if both
     answer; otherwise starts a pair on free loopback ports. Skips with the reason if missing.
+    Tests ask for `emulators` or `firestore_emulator`, which check the test's marker first.
     """
     stack = emulator_stack.running(os.environ)
     started = stack is None
@@ -54,6 +58,24 @@ def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[emulator_sta
 
 
 @pytest.fixture
+def emulators(request: pytest.FixtureRequest) -> emulator_stack.Emulators:
+    """Return the session's emulators to a test marked `emulator` (fail an unmarked one).
+
+    A test that reaches the emulators only at run time (`request.getfixturevalue`) is not
+    marked at collection: its skip would pass unnoticed where `.ci/run` requires the emulators.
+    The check runs before the emulators are looked for, so it holds on every machine.
+    """
+    if request.node.get_closest_marker("emulator") is None:
+        pytest.fail(
+            f"{request.node.nodeid} uses the emulators but is not marked `emulator`: "
+            "give the parameter that needs them pytest.param(..., marks=pytest.mark.emulator)",
+            pytrace=False,
+        )
+    stack: emulator_stack.Emulators = request.getfixturevalue("_emulators_running")
+    return stack
+
+
+@pytest.fixture
 def firestore_emulator(emulators: emulator_stack.Emulators) -> emulator_stack.Emulators:
     """Return the emulators with an empty Firestore database for this test."""
     emulators.wipe_firestore()
@@ -63,7 +85,7 @@ def firestore_emulator(emulators: emulator_stack.Emulators) -> emulator_stack.Em
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the emulators as `emulator`, so its skip is never silent."""
     for item in items:
-        if {"emulators", "firestore_emulator"} & set(getattr(item, "fixturenames", ())):
+        if _EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.emulator)
 
 

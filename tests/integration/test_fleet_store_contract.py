@@ -63,7 +63,7 @@ class Backend:
         return bool(channel.exists)
 
 
-@pytest.fixture(params=["sqlite", "firestore"])
+@pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         store = SqliteStore(":memory:")
