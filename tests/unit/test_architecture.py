@@ -87,3 +87,17 @@ def test_core_never_reads_the_clock_or_does_io(path: Path) -> None:
             assert not (
                 isinstance(node.value, ast.Name) and node.value.id in {"datetime", "date"}
             ), f"{path.name}:{node.lineno} reads the clock; pass `now` in"
+
+
+def test_no_method_is_left_to_raise_not_implemented() -> None:
+    # An abstract method is an abc.abstractmethod (or a Protocol's): a subclass that forgets it
+    # fails when it is made, not when the method is first called.
+    found = []
+    for path in [*sorted(PACKAGE.rglob("*.py")), ROOT / "functions" / "main.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            raised = node.exc if isinstance(node, ast.Raise) else None
+            if isinstance(raised, ast.Call):
+                raised = raised.func
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -154,3 +155,14 @@ def _deal(number: int, seconds: int) -> Deal:
         reason=DealReason.OPEN,
         profit=D(0),
     )
+
+
+def test_a_book_kind_that_does_not_say_its_levels_cannot_be_made() -> None:
+    from signal_copier.broker.paper.book import _Book
+
+    class Levelless(_Book[Position]):
+        pass
+
+    with pytest.raises(TypeError, match="_bucket_levels"):
+        Levelless()  # type: ignore[abstract]
+    assert len(Positions()) == len(Orders()) == 0  # the two real kinds say theirs

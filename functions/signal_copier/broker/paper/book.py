@@ -11,6 +11,7 @@ back from a time by bisection while they are in time order.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, ValuesView
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ class Exposure:
     margin: Decimal = Decimal(0)
 
 
-class _Book(Generic[Item]):
-    """Items by id in insertion order, with their levels sorted per bucket."""
+class _Book(ABC, Generic[Item]):
+    """Items by id in insertion order, with their levels sorted per bucket.
+
+    Each kind of book says which levels an item has (`_bucket_levels`).
+    """
 
     def __init__(self) -> None:
         self._items: dict[str, Item] = {}
@@ -85,8 +89,8 @@ class _Book(Generic[Item]):
         """Return the items, oldest first."""
         return self._items.values()
 
-    def _bucket_levels(self, item: Item) -> list[tuple[Bucket, Decimal]]:
-        raise NotImplementedError
+    @abstractmethod
+    def _bucket_levels(self, item: Item) -> list[tuple[Bucket, Decimal]]: ...
 
     def _note(self, item: Item, seq: int) -> None:
         for bucket, level in self._bucket_levels(item):
