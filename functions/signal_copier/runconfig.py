@@ -101,6 +101,11 @@ def load_run_config(path: Path) -> RunConfig:
     validate_settings(config.settings)
     if (config.replay is None) == (config.source is None):
         raise InvalidSettings(f"{path}: give exactly one of 'replay' and 'source'")
+    if config.source is not None and isinstance(config.broker, MetaApiBrokerConfig):
+        raise InvalidSettings(
+            f"{path}: broker.kind: a live Telegram source trades the paper broker; "
+            "'metaapi' works with a 'replay' file only"
+        )
     base = path.parent
     replay = None if config.replay is None else base / config.replay
     return config.model_copy(update={"replay": replay, "data_dir": base / config.data_dir})

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import firebase_admin
 import httpx
 import pytest
+from google.cloud import firestore
 from starlette.testclient import TestClient
 
 from cloud_api import API_HASH, BOT_TOKEN, cloud_environ
@@ -83,6 +84,25 @@ async def test_a_genuine_telegram_login_gets_a_firebase_token_for_its_user(
     assert telegram.client_auth == [f"Basic {basic}"]  # the client secret from Secret Manager
     activity = await api.ports.web.web.activity(f"tg{TELEGRAM_ID}")
     assert [event.action for event in activity] == ["signed_in"]
+
+
+async def test_a_login_creates_no_user_until_the_first_setup_step_which_makes_it_free_and_stopped(
+    composed: tuple[ApiRuntime, httpx.AsyncClient],
+    telegram: FakeTelegram,
+    firestore_emulator: Emulators,
+) -> None:
+    _, client = composed
+    project, uid = firestore_emulator.project, f"tg{TELEGRAM_ID}"
+    user = firestore.Client(project=project).document("users", uid)
+
+    await _login(client, telegram)
+    after_login = user.get()
+    bearer = {"Authorization": f"Bearer {id_token(project, uid)}"}
+    saved = await client.put(f"/api/users/{uid}/settings", headers=bearer, json={"lot": "0.1"})
+
+    assert not after_login.exists  # only the audit record and the activity line are written
+    assert saved.status_code == 200, saved.text
+    assert {k: user.get().get(k) for k in ("plan", "active")} == {"plan": "free", "active": False}
 
 
 @pytest.mark.parametrize(

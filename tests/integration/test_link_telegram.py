@@ -46,6 +46,17 @@ def test_a_run_config_needs_exactly_one_source(tmp_path: Path, body: dict[str, o
         load_run_config(_config(tmp_path, body))
 
 
+def test_a_live_source_with_a_metaapi_broker_is_refused_naming_the_field(tmp_path: Path) -> None:
+    # The live source trades the paper broker: a MetaAPI account there would be silently unused.
+    body = {
+        "source": {"kind": "telegram", "chats": ["-1001"]},
+        "broker": {"kind": "metaapi", "account_id": "acc-1"},
+    }
+
+    with pytest.raises(InvalidSettings, match=r"broker\.kind: a live Telegram source"):
+        load_run_config(_config(tmp_path, body))
+
+
 async def test_link_telegram_asks_code_and_password_and_records_the_session(tmp_path: Path) -> None:
     server = FakeTelegram(password="s3cret")
     vault = LocalVault(tmp_path / "vault.key", tmp_path / "secrets")
