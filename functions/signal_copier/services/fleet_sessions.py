@@ -123,10 +123,12 @@ class SessionRunner:
             started = self._host.deps.clock()
             try:
                 await self._session()
-                # A connection that ended quickly counts as a failure: no reconnect storm.
+                # A connection that ended quickly counts as a failure: no reconnect storm. One
+                # that lasted starts the backoff afresh, still jittered: when a listener's network
+                # drops, its thousand sessions must not all redial in the same second.
                 lasted = self._host.deps.clock() - started >= STABLE
                 failures = 0 if lasted else failures + 1
-                delay = self._backoff(failures) if failures else self._host.settings.backoff_min
+                delay = self._backoff(max(failures, 1))
             except SessionRevoked as e:
                 await self._broken(e)
                 return
