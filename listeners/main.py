@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import resource
 import signal
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from signal_copier import app_secrets, bootstrap
 from signal_copier.bootstrap import Runtime
@@ -27,6 +29,7 @@ from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 
 log = logging.getLogger("signal_copier.listener")
 REPORT_EVERY_S = 60.0
+MIB = 1024 * 1024
 
 
 def owner_id() -> str:
@@ -59,24 +62,51 @@ async def build(environ: Mapping[str, str]) -> tuple[FleetDeps, Runtime]:
     return deps, runtime
 
 
+Wire = Callable[[Mapping[str, str]], Awaitable[tuple[FleetDeps, Runtime]]]
+
+
+def usage() -> tuple[float, float, float]:
+    """Return the resident memory now and at its peak (MiB), and the CPU seconds used.
+
+    The current figure is read from /proc/self/statm (Linux, where the listener runs); NaN
+    where that file does not exist. The peak is getrusage's ru_maxrss (KiB on Linux).
+    """
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+        current = resident_pages * resource.getpagesize() / MIB
+    except (OSError, IndexError, ValueError):
+        current = math.nan
+    return current, used.ru_maxrss * 1024 / MIB, used.ru_utime + used.ru_stime
+
+
+def log_usage(listener: Listener) -> None:
+    """Log the listener's sessions, shards, memory (now and peak) and CPU as one line."""
+    rss, peak, cpu = usage()
+    log.info(
+        "listener %s: sessions=%d shards=%d rss_mb=%.0f peak_rss_mb=%.0f cpu_s=%.1f",
+        listener.owner,
+        listener.sessions_running,
+        len(listener.held),
+        rss,
+        peak,
+        cpu,
+    )
+
+
 async def report(listener: Listener) -> None:
-    """Log sessions, memory and CPU once a minute (one JSON line each)."""
+    """Log the listener's usage once a minute (one JSON line each)."""
     while True:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        log.info(
-            "listener %s: sessions=%d shards=%d rss_mb=%.0f cpu_s=%.1f",
-            listener.owner,
-            listener.sessions_running,
-            len(listener.held),
-            usage.ru_maxrss / 1024,
-            usage.ru_utime + usage.ru_stime,
-        )
+        log_usage(listener)
         await asyncio.sleep(REPORT_EVERY_S)
 
 
-async def serve(environ: Mapping[str, str]) -> None:
-    """Run a listener until SIGTERM or SIGINT; then stop its sessions and hand back its leases."""
-    deps, runtime = await build(environ)
+async def serve(environ: Mapping[str, str], wire: Wire = build) -> None:
+    """Run a listener until SIGTERM or SIGINT; then stop its sessions and hand back its leases.
+
+    `wire` builds its parts (`build`; tests hand in a simulated Telegram).
+    """
+    deps, runtime = await wire(environ)
     listener = Listener(deps, settings_from(environ), owner_id())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
