@@ -6,42 +6,17 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import venv
 from pathlib import Path
 
-import pytest
+from fresh_venv import fresh_venv, install_pinned
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "listeners" / "Dockerfile"
 
 
-def _fresh_venv(where: Path) -> Path:
-    try:
-        venv.EnvBuilder(with_pip=True, clear=True).create(where)
-    except (OSError, subprocess.CalledProcessError) as e:
-        pytest.skip(f"cannot create a virtual environment here ({e}): ensurepip/venv missing")
-    return where / "bin" / "python"
-
-
 def test_a_fresh_venv_with_only_the_listener_requirements_imports_the_entry(tmp_path: Path) -> None:
-    python = _fresh_venv(tmp_path / "venv")
-    install = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "-r",
-            str(ROOT / "listeners" / "requirements.txt"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert install.returncode == 0, install.stderr[-3000:]
+    python = fresh_venv(tmp_path / "venv")
+    install_pinned(python, ROOT / "listeners" / "requirements.txt")
     probe = (
         "import importlib.util, listeners.main as m; "
         "assert importlib.util.find_spec('google.cloud.run_v2') is None; "
