@@ -8,29 +8,27 @@ data key, in any common encoding.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import json
 import logging
 import os
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from google.cloud import firestore
 
 from function_apps import CHAT, channel_message, onboard, open_intent, push_body
 from function_servers import InProcessServers
+from leak_grep import capture, escaped, firestore_dump, leaks
 from pubsub_topology import Topology, topology
 from secret_manager_stub import SecretManagerStub, secret_manager
-from signal_copier import logs, serving
+from signal_copier import serving
 from signal_copier.core.market import Credentials
 from signal_copier.services import accounts
 from signal_copier.stack.emulators import Emulators
 
-__all__ = ["secret_manager", "topology"]
+__all__ = ["capture", "secret_manager", "topology"]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 SECRET = "projects/demo-signal-copier/secrets/data-keys"
 DATA_KEY = os.urandom(32)
@@ -41,64 +39,7 @@ SECRETS = {
     "phone_code_hash": "f00dfacecafe1234ab",
     "bot token": "7654321:AAHsecret-bot-token-value_xyz",
 }
-
-
-def _forms(value: bytes) -> list[bytes]:
-    return [
-        value,
-        value.hex().encode(),
-        base64.b64encode(value),
-        base64.urlsafe_b64encode(value).rstrip(b"="),
-    ]
-
-
-NEEDLES = {name: _forms(v.encode()) for name, v in SECRETS.items()} | {"data key": _forms(DATA_KEY)}
-
-
-# Loggers that do not pass records up to the root get the capture handler themselves:
-# google-api-core stops "google" from propagating unless it is configured first (as here), and
-# servers started by earlier tests may have configured uvicorn's loggers the same way.
-ALWAYS = ("", "google", "signal_copier")
-
-
-def _loggers() -> list[logging.Logger]:
-    found = [v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)]
-    return [logging.getLogger(name) for name in ALWAYS] + found
-
-
-@pytest.fixture
-def capture() -> Iterator[logging.StreamHandler[io.StringIO]]:
-    """Send every logger, the root and every SDK one, at DEBUG into one buffer."""
-    handler = logging.StreamHandler(io.StringIO())
-    handler.setFormatter(logs.JsonFormatter())
-    handler.setLevel(logging.DEBUG)
-    google = logging.getLogger("google")
-    was_propagating, google.propagate = google.propagate, False  # captured itself: once
-    every = _loggers()
-    saved = [(lg, lg.level) for lg in every]
-    holders = [lg for lg in every if lg.name in ALWAYS or lg is logging.root or not lg.propagate]
-    for lg in every:
-        lg.setLevel(logging.DEBUG)
-    for lg in holders:
-        lg.addHandler(handler)
-    yield handler
-    for lg in _loggers():
-        lg.removeHandler(handler)
-    for lg, level in saved:
-        lg.setLevel(level)
-    google.propagate = was_propagating
-
-
-def _escaped(handler: logging.Handler) -> list[str]:
-    """Return loggers whose records reach no logger holding the capture handler."""
-    found = []
-    for name, lg in logging.root.manager.loggerDict.items():
-        current: logging.Logger | None = lg if isinstance(lg, logging.Logger) else None
-        while current is not None and handler not in current.handlers:
-            current = current.parent if current.propagate else None
-        if isinstance(lg, logging.Logger) and current is None:
-            found.append(name)
-    return found
+SECRET_BYTES = {name: v.encode() for name, v in SECRETS.items()} | {"data key": DATA_KEY}
 
 
 def _post(url: str, body: dict[str, Any]) -> bytes:
@@ -118,22 +59,6 @@ async def _store_secrets() -> None:
     await deps.vault.put("bot.tg1", SECRETS["bot token"].encode())
     creds = Credentials(account_id="acc-tg1", token=SECRETS["broker token"])
     await accounts.save_credentials(deps, "tg1", creds)
-
-
-async def _firestore_dump(project: str) -> bytes:
-    client = firestore.AsyncClient(project=project)
-    found: list[str] = []
-
-    async def walk(collections: Any) -> None:
-        async for collection in collections:
-            async for reference in collection.list_documents():  # parents may not exist
-                snapshot = await reference.get()
-                if snapshot.exists:
-                    found.append(f"{reference.path} {snapshot.to_dict()!r}")
-                await walk(reference.collections())
-
-    await walk(client.collections())
-    return "\n".join(found).encode()
 
 
 def test_no_secret_leaks_into_logs_documents_responses_or_dead_letters(
@@ -179,19 +104,18 @@ def test_no_secret_leaks_into_logs_documents_responses_or_dead_letters(
         assert servers.call(stored_secret.get("bot.tg1")) == SECRETS["bot token"].encode()
 
     logged = capture.stream.getvalue().encode()
-    assert _escaped(capture) == []
-    documents = asyncio.run(_firestore_dump(emulators.project))
+    assert escaped(capture) == []
+    documents = asyncio.run(firestore_dump(emulators.project))
     sqlite = b"".join(p.read_bytes() for p in tmp_path.glob("copier.sqlite3*"))
     dead_letters = b"".join(i.data + repr(i.attributes).encode() for i in intents)
     dead_letters += json.dumps(dead).encode()
     assert b'"severity": "DEBUG"' in logged and b"users/tg1/private/bot" in documents
     assert json.loads(responses[1]) == {"status": "placed"} and CHAT.encode() in dead_letters
-    for where, text in {
+    places = {
         "logs": logged,
         "documents": documents,
         "sqlite": sqlite,
         "responses": b"".join(responses),
         "dead letters": dead_letters,
-    }.items():
-        for name, forms in NEEDLES.items():
-            assert not [f for f in forms if f in text], f"{name} leaked into {where}"
+    }
+    assert leaks(places, SECRET_BYTES) == []
