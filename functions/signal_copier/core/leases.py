@@ -135,13 +135,19 @@ def choose_shards(
     so a fleet starting at once spreads its sessions instead of the first scanner taking all
     (and Telegram sees connects staggered). Each listener walks the shards in its own
     pseudo-random order, so listeners scanning at once rarely contend for the same shard.
+    A shard holding more than `per_scan` sessions goes first and alone, to a listener with the
+    capacity for it or to one running nothing (even past its capacity): skipped, it would
+    never be taken and its users' sessions would never run.
     """
     room = min(capacity.free, per_scan)
-    chosen = []
-    for lease in sorted(shards, key=lambda s: _preference(owner, s.shard)):
-        if lease.sessions <= 0 or lease.sessions > room or lease.owner == owner:
+    alone = capacity.free if capacity.running else math.inf
+    chosen: list[int] = []
+    order = sorted(shards, key=lambda s: (s.sessions <= per_scan, _preference(owner, s.shard)))
+    for lease in order:
+        if lease.sessions <= 0 or lease.owner == owner:
             continue
-        if can_acquire(lease, owner, now, timing):
+        fits = lease.sessions <= room or (not chosen and lease.sessions <= alone)
+        if fits and can_acquire(lease, owner, now, timing):
             chosen.append(lease.shard)
             room -= lease.sessions
     return chosen

@@ -106,3 +106,44 @@ def test_scaling_grows_at_once_and_shrinks_only_with_room_to_spare() -> None:
     assert scale_decision(3, 2_300, policy) is None
     assert scale_decision(3, 1_700, policy) is None  # 2 would do, but with 50 % headroom it's 3
     assert scale_decision(3, 1_300, policy) == 2
+
+
+def test_a_shard_with_more_sessions_than_one_scan_takes_is_still_taken() -> None:
+    # 300 users hashed into one shard: per_scan (250) only spreads a fleet's start, it must
+    # not leave those users' sessions unrun for ever.
+    shards = [_lease(7, owner="", sessions=300)]
+    chosen = choose_shards(
+        shards,
+        owner="me",
+        now=T0,
+        timing=TIMING,
+        capacity=Capacity(limit=1000, running=0),
+        per_scan=250,
+    )
+    assert chosen == [7]
+
+
+def test_a_shard_larger_than_a_listeners_capacity_is_taken_by_an_idle_listener() -> None:
+    shards = [_lease(7, owner="", sessions=1200), _lease(8, owner="", sessions=5)]
+    idle = Capacity(limit=1000, running=0)
+    busy = Capacity(limit=1000, running=10)
+
+    by_idle = choose_shards(shards, owner="me", now=T0, timing=TIMING, capacity=idle, per_scan=250)
+    by_busy = choose_shards(shards, owner="me", now=T0, timing=TIMING, capacity=busy, per_scan=250)
+
+    assert by_idle == [7]  # nobody else could ever run it: the one listener with room does
+    assert by_busy == [8]  # a listener already running sessions stays within its capacity
+
+
+def test_a_scan_takes_one_oversized_shard_before_small_ones_and_then_stops() -> None:
+    shards = [_lease(n, owner="", sessions=10) for n in range(5)]
+    shards.append(_lease(9, owner="", sessions=260))
+    chosen = choose_shards(
+        shards,
+        owner="me",
+        now=T0,
+        timing=TIMING,
+        capacity=Capacity(limit=1000, running=0),
+        per_scan=250,
+    )
+    assert chosen == [9]
