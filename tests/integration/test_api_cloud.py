@@ -168,3 +168,16 @@ def test_an_unreadable_secret_makes_the_api_unavailable_not_half_built(
 
     assert (answer.status_code, answer.json()) == (500, {"status": "unavailable"})
     assert "oidc-client-secret" not in answer.text
+
+
+def test_a_widget_login_cannot_be_replayed(cloud_api: TestClient) -> None:
+    # The payload travels through the browser (a redirect puts it in the URL): whoever sees
+    # it later must not get a session with it.
+    payload = {"query": _widget(BOT_TOKEN)}
+
+    first = cloud_api.post("/api/auth/telegram/widget", json=payload)
+    replayed = cloud_api.post("/api/auth/telegram/widget", json=payload)
+
+    assert first.status_code == 200, first.text
+    assert replayed.status_code == 401
+    assert "token" not in replayed.json()

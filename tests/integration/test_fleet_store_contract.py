@@ -231,3 +231,23 @@ async def test_session_health_round_trips_and_the_dashboard_reads_it(backend: Ba
     assert await backend.store.session_health("u1") == health
     shown = await backend.web().bot_status("u1")
     assert shown is not None and (shown.state, shown.updated) == ("running", T0 + S)
+
+
+async def test_a_one_time_key_is_used_once_until_it_expires(backend: Backend) -> None:
+    web = backend.web()
+    until = T0 + 10 * S
+
+    first = await web.use_once("widget:abc", T0, until)
+    again = await web.use_once("widget:abc", T0 + 9 * S, until)
+    other = await web.use_once("widget:abd", T0, until)
+    after = await web.use_once("widget:abc", until, until + 10 * S)
+
+    assert (first, again, other, after) == (True, False, True, True)
+
+
+async def test_concurrent_uses_of_one_key_let_exactly_one_through(backend: Backend) -> None:
+    web = backend.web()
+
+    uses = await asyncio.gather(*(web.use_once("widget:same", T0, T0 + S) for _ in range(4)))
+
+    assert sorted(uses) == [False, False, False, True]

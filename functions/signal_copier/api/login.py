@@ -68,7 +68,7 @@ async def telegram_widget(request: Request) -> JSONResponse:
     if p.sign_in is None:
         raise HTTPException(404, "Telegram login is not configured here")
     payload = await body(request, models.WidgetPayload)
-    telegram_id = p.sign_in.widget(payload.query, p.clock())
+    telegram_id = await p.sign_in.widget(payload.query, p.clock())
     return await _signed_in(p, telegram_id, ip, "widget")
 
 

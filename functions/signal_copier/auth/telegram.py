@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from signal_copier.auth.oidc import TelegramOidc, telegram_id
-from signal_copier.auth.widget import verify_widget
+from signal_copier.auth.widget import CLOCK_SKEW, verify_widget
 from signal_copier.core.dashboard import NotAuthenticated
 from signal_copier.core.ports import WebStore
 
@@ -46,9 +46,17 @@ class TelegramSignIn:
         claims = await self._oidc.verify(id_token, kept["nonce"])
         return telegram_id(claims)
 
-    def widget(self, query: str, now: datetime) -> int:
-        """Return the Telegram id of a legacy widget payload whose hash and age check out."""
+    async def widget(self, query: str, now: datetime) -> int:
+        """Return the Telegram id of a legacy widget payload whose hash and age check out.
+
+        Each payload signs in once: it passes through the browser (a redirect puts it in the
+        URL), and whoever sees it later must not get a session with it.
+        """
         if not self._bot_token:
             raise NotAuthenticated("telegram widget login is not enabled")
         fields = verify_widget(query, self._bot_token, now, self._widget_max_age)
+        # Used until no clock could still take it for fresh (its age is checked above).
+        until = now + self._widget_max_age + CLOCK_SKEW
+        if not await self._web.use_once(f"widget:{fields['hash']}", now, until):
+            raise NotAuthenticated("telegram widget: this login was already used; log in again")
         return int(fields["id"])

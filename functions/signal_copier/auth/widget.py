@@ -23,7 +23,11 @@ CLOCK_SKEW = timedelta(seconds=60)
 
 
 def verify_widget(query: str, bot_token: str, now: datetime, max_age: timedelta) -> dict[str, str]:
-    """Return the widget's fields once their hash and age check out; NotAuthenticated if not."""
+    """Return the widget's fields (`hash` too) once their hash and age check out.
+
+    Raises:
+        NotAuthenticated: the payload is malformed, forged, too old or from the future.
+    """
     fields = _fields(query)
     received = fields.pop("hash", "")
     if not _HASH.match(received):
@@ -36,7 +40,7 @@ def verify_widget(query: str, bot_token: str, now: datetime, max_age: timedelta)
     _check_age(fields.get("auth_date", ""), now, max_age)
     if not _ID.match(fields.get("id", "")):
         raise NotAuthenticated("telegram widget: id must be a positive integer")
-    return fields
+    return {**fields, "hash": received}
 
 
 def _fields(query: str) -> dict[str, str]:

@@ -456,6 +456,10 @@ class WebStore(Protocol):
         """Atomically consume a one-time value; None if unknown, used or expired."""
         ...
 
+    async def use_once(self, key: str, now: datetime, expires: datetime) -> bool:
+        """Atomically mark `key` used until `expires`; False if it already is (a replay)."""
+        ...
+
     async def hit(self, key: str, now: datetime, window: timedelta) -> int:
         """Atomically count one hit on `key` in the current window; return the count so far."""
         ...

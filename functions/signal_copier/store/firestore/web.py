@@ -79,6 +79,20 @@ class FirestoreWebStore:
             return None
         return {str(k): str(v) for k, v in found.get("data", {}).items()}
 
+    async def use_once(self, key: str, now: datetime, expires: datetime) -> bool:
+        """Mark `key` used until `expires` in a transaction; False if it already is."""
+        ref = self._db.collection("auth_nonces").document(_hash(key))
+
+        @firestore.async_transactional
+        async def use(tx: firestore.AsyncTransaction) -> bool:
+            snap = await ref.get(transaction=tx)
+            if snap.exists and (snap.to_dict() or {}).get("expires", now) > now:
+                return False
+            tx.set(ref, {"data": {}, "expires": expires})
+            return True
+
+        return bool(await _run(use(self._db.transaction())))
+
     async def hit(self, key: str, now: datetime, window: timedelta) -> int:
         """Count one hit in the fixed window holding `now` (a transaction per hit)."""
         ref = self._db.collection("ratelimits").document(_hash(key))

@@ -61,6 +61,13 @@ class WebTables(SqliteDatabase):
         data = load_json(row[0], "nonces")
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
+    async def use_once(self, key: str, now: datetime, expires: datetime) -> bool:
+        """Mark `key` used until `expires` in one transaction; False if it already is."""
+        with self._transaction() as con:
+            con.execute("DELETE FROM nonces WHERE nonce = ? AND expires <= ?", (key, micros(now)))
+            sql = "INSERT INTO nonces VALUES (?, '{}', ?) ON CONFLICT (nonce) DO NOTHING"
+            return con.execute(sql, (key, micros(expires))).rowcount == 1
+
     async def hit(self, key: str, now: datetime, window: timedelta) -> int:
         """Count one hit in the fixed window that holds `now`; return the window's count."""
         size = max(1, window // timedelta(microseconds=1))
