@@ -147,7 +147,13 @@ async def _sign_in(
     wanted = [settings.telegram_login_secret]
     if settings.telegram_bot_token_secret:  # the legacy widget is optional
         wanted.append(settings.telegram_bot_token_secret)
-    client_secret, *widget = await app_secrets.read_secrets(settings, wanted)
+    texts = app_secrets.SecretTexts(settings, wanted, ttl=settings.key_cache_ttl_s)
+
+    async def login_secrets() -> tuple[str, str]:
+        client_secret, *widget = await texts.values()
+        return client_secret, widget[0] if widget else ""
+
+    client_secret, bot_token = await login_secrets()  # unreadable: no API until it is
     config = OidcConfig(
         client_id=settings.telegram_client_id,
         client_secret=client_secret,
@@ -156,5 +162,5 @@ async def _sign_in(
     if http is None:
         http = httpx.AsyncClient(timeout=10.0)
         closers.append(http.aclose)
-    bot_token = widget[0] if widget else ""
-    return TelegramSignIn(TelegramOidc(config, http), web, bot_token=bot_token)
+    oidc = TelegramOidc(config, http)
+    return TelegramSignIn(oidc, web, bot_token=bot_token, secrets=login_secrets)

@@ -181,3 +181,44 @@ def test_a_widget_login_cannot_be_replayed(cloud_api: TestClient) -> None:
     assert first.status_code == 200, first.text
     assert replayed.status_code == 401
     assert "token" not in replayed.json()
+
+
+def test_a_rotated_bot_token_stops_signing_in_once_the_secret_cache_ends(
+    cloud_api: TestClient,
+    secret_manager: SecretManagerStub,
+    firestore_emulator: Emulators,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COPIER_KEY_CACHE_TTL_S", "0.001")  # secrets are read again at once
+    before = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget(BOT_TOKEN)})
+    leaked_then_rotated = "7000000001:AAH-the-new-token"
+    path = f"projects/{firestore_emulator.project}/secrets/copier-telegram-bot-token"
+    secret_manager.secrets[path].append(leaked_then_rotated.encode())
+
+    old = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget(BOT_TOKEN, id="7")})
+    new = cloud_api.post(
+        "/api/auth/telegram/widget", json={"query": _widget(leaked_then_rotated, id="8")}
+    )
+
+    assert before.status_code == 200, before.text
+    assert old.status_code == 401
+    assert new.status_code == 200, new.text
+
+
+def test_a_login_secret_deleted_after_start_stops_every_telegram_login(
+    cloud_api: TestClient,
+    secret_manager: SecretManagerStub,
+    firestore_emulator: Emulators,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COPIER_KEY_CACHE_TTL_S", "0.001")
+    before = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget(BOT_TOKEN)})
+    del secret_manager.secrets[
+        f"projects/{firestore_emulator.project}/secrets/copier-telegram-bot-token"
+    ]
+
+    after = cloud_api.post("/api/auth/telegram/widget", json={"query": _widget(BOT_TOKEN, id="9")})
+
+    assert before.status_code == 200, before.text
+    assert after.status_code == 503
+    assert "token" not in after.json() and "copier-telegram-bot-token" not in after.text

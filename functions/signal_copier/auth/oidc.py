@@ -12,7 +12,7 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -59,6 +59,11 @@ class TelegramOidc:
         self.config, self._http = config, http
         self._keys: jwt.PyJWKSet | None = None
         self._fetched = float("-inf")
+
+    def use_client_secret(self, client_secret: str) -> None:
+        """Exchange codes with this client secret from now on (it was rotated)."""
+        if client_secret != self.config.client_secret:
+            self.config = replace(self.config, client_secret=client_secret)
 
     def challenge(self) -> Challenge:
         """Return a fresh state, nonce and PKCE verifier with the authorization URL."""
