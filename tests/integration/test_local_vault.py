@@ -337,3 +337,28 @@ async def test_a_secret_tampered_after_it_was_read_fails_to_decrypt(
 
     with pytest.raises(SecretUnreadable, match="broker:u1"):
         await vault.get("broker:u1")
+
+
+async def test_a_secret_restored_in_place_with_its_old_times_is_read_again_at_once(
+    vault: LocalVault, tmp_path: Path
+) -> None:
+    # `cp -p` or `rsync --inplace` from a backup (or a filesystem with coarse times) leaves the
+    # inode, size and modification time as they were: the content changed all the same.
+    elsewhere = LocalVault(tmp_path / "keys" / "vault.key", tmp_path / "backup")
+    await elsewhere.put("broker:u1", b"token-BBBB")
+    await vault.put("broker:u1", b"token-AAAA")
+    assert await vault.get("broker:u1") == b"token-AAAA"  # now cached here
+    path = tmp_path / "secrets" / "broker:u1.enc"
+    before = path.stat()
+
+    with path.open("r+b") as file:
+        file.write((tmp_path / "backup" / "broker:u1.enc").read_bytes())
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert await vault.get("broker:u1") == b"token-BBBB"

@@ -607,6 +607,30 @@ def test_claims_from_threads_on_two_connections_one_winner(tmp_path: Path) -> No
     assert states.count(ClaimState.BUSY) == 39
 
 
+async def test_two_stores_on_one_file_never_read_each_others_writes_stale(
+    tmp_path: Path,
+) -> None:
+    # The local process and `serve` each keep decoded records: a write by one is read back
+    # by the other at once, trades, fan-out counts and intents alike.
+    path = str(tmp_path / "copier.db")
+    async with SqliteStore(path) as reader, SqliteStore(path) as writer:
+        await writer.save_trade(make_trade("i1"))
+        await _remember(writer, make_message())
+        first = (await reader.trade("u1", "i1"), await reader.message("-100123:812:0"))
+        skipped = TradeResult(intent_id="i1", user_id="u1", status=Status.SKIPPED)
+        await writer.save_trade(make_trade("i1", result=skipped))
+        await writer.mark_fanned_out("-100123:812:0", 3)
+
+        trade, message = await reader.trade("u1", "i1"), await reader.message("-100123:812:0")
+        listed = await reader.trades("u1")
+
+    assert first[0] is not None and first[0].result.status is Status.PLACED
+    assert first[1] is not None and first[1].fanned_out == -1
+    assert trade is not None and trade.result.status is Status.SKIPPED
+    assert [t.result.status for t in listed] == [Status.SKIPPED]
+    assert message is not None and message.fanned_out == 3
+
+
 async def test_file_store_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
     path = str(tmp_path / "copier.db")
     async with SqliteStore(path) as store:

@@ -5,8 +5,8 @@ the header and the secret's name are authenticated (AAD). Files of the first rel
 ciphertext, AAD = name) are still read, and rewritten in the new format on their next write.
 
 Decrypted secrets are cached per instance (bounded, 30 s), each under its file's identity
-(inode, size, modification time): a file replaced or changed by anyone is read again at once,
-and a put or delete here evicts it.
+(inode, size, modification and change times): a file replaced or changed by anyone is read
+again at once, even in place with its old times restored, and a put or delete here evicts it.
 
 Rotation: `rotate_key()` keeps the current key as `vault.key.<key id>` and makes a new one;
 old secrets decrypt with their key while its file exists; `rewrap()` re-encrypts them all under
@@ -77,7 +77,7 @@ class LocalVault:
         self._keys: dict[bytes, AESGCM] = {}  # key id → cipher, loaded on first use
         self._current: bytes | None = None
         # name → (the file's identity when read, its plaintext)
-        self._plain: TtlCache[str, tuple[tuple[int, int, int], bytes]] = TtlCache(
+        self._plain: TtlCache[str, tuple[tuple[int, int, int, int], bytes]] = TtlCache(
             ttl=cache_ttl, size=cache_size
         )
 
@@ -101,7 +101,8 @@ class LocalVault:
         except FileNotFoundError:
             self._plain.evict(name)
             return None
-        identity = (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+        # ctime too: no one can set it back (cp -p, rsync --inplace and utime set the mtime).
+        identity = (seen.st_ino, seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns)
         cached = self._plain.get(name)
         if cached is not None and cached[0] == identity:
             return cached[1]
