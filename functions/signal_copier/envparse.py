@@ -52,7 +52,8 @@ def count(
     value = environ.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not minimum <= int(value) <= maximum:
+    # ASCII only: str.isdigit() also passes '²' (which int() refuses) and other scripts' digits.
+    if not (value.isascii() and value.isdigit()) or not minimum <= int(value) <= maximum:
         raise InvalidSettings(
             f"{name}: must be a whole number from {minimum} to {maximum}, not {value!r}"
         )

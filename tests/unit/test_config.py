@@ -100,7 +100,9 @@ def test_the_emulators_size_the_fleet_locally_and_need_no_pool() -> None:
     ("name", "value"),
     [
         ("COPIER_FLEET_SHARDS", "0"),
+        ("COPIER_FLEET_SHARDS", "²"),  # a digit to str.isdigit, not to int()
         ("COPIER_FLEET_CAPACITY", "many"),
+        ("COPIER_FLEET_CAPACITY", "١٠٠٠"),  # Arabic-Indic digits: not what a deployment means
         ("COPIER_FLEET_POOL", "copier-listeners"),
         ("COPIER_TELEGRAM_CLIENT_ID", "@copier_login_bot"),
         ("COPIER_TELEGRAM_REDIRECT_URI", "copier.example/"),
