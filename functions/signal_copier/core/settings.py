@@ -138,7 +138,10 @@ def effective_settings(
     sizing = "" if signal is None else repr((signal.risk_percent, signal.lot))
     # repr() tells apart what equality would not (True, 1, 1.0 and "1"): a settings value of
     # another type is another key, never another user's validated settings.
-    return _validated(_Inputs((repr(user), repr(channel), sizing), user, channel, signal))
+    shared = _validated(_Inputs((repr(user), repr(channel), sizing), user, channel, signal))
+    # The model is frozen but its one mapping is not: each caller gets its own copy of it, so
+    # no caller can change another intent's symbol map through the cache.
+    return shared.model_copy(update={"symbol_map": dict(shared.symbol_map)})
 
 
 class _Inputs:

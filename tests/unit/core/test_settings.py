@@ -85,12 +85,21 @@ def test_overrides_are_checked_and_kept_partial() -> None:
         validate_overrides({"colour": "red"})
 
 
-def test_settings_seen_before_are_validated_once_and_shared() -> None:
+def test_settings_seen_before_are_validated_once_and_equal() -> None:
     first = effective_settings({"lot": "0.20", "max_signal_age_s": 45}, {"lot": "0.30"})
 
     again = effective_settings({"lot": "0.20", "max_signal_age_s": 45}, {"lot": "0.30"})
 
-    assert again is first and again.lot == D("0.30")
+    assert again == first and again.lot == D("0.30")
+
+
+def test_a_caller_changing_its_symbol_map_changes_no_other_intents_settings() -> None:
+    user = {"symbol_map": {"XAUUSD": "GOLD.m"}}
+    first = effective_settings(user, {})
+
+    first.symbol_map["XAUUSD"] = "SILVER"  # a careless caller
+
+    assert effective_settings(user, {}).symbol_map == {"XAUUSD": "GOLD.m"}
 
 
 def test_a_value_equal_to_a_valid_one_but_of_another_type_is_judged_on_its_own() -> None:
