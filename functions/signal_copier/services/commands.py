@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from signal_copier.core import history, ids, reconcile
+from signal_copier.core.closing import nothing_closed
 from signal_copier.core.errors import BrokerRejected, Rejected
 from signal_copier.core.followups import Held, Operation, Target, plan_command
 from signal_copier.core.levels import Policy, with_refusals
@@ -69,6 +71,9 @@ async def apply_command(
         return skipped(intent, e.reason, str(e))
     settings = context[1]
     ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
+    if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
+        fraction = command.fraction if command.fraction is not None else Decimal(1)
+        return skipped(intent, Reason.VOLUME_TOO_SMALL, nothing_closed(positions, fraction))
     # On a retry the command is planned on the positions as they were before its own closes,
     # and positions it already closed from are not closed from again; the SL step of "close
     # half, SL to BE" still runs for them.

@@ -1,0 +1,45 @@
+"""Attack, third round: new ways to lose a trader money, each reproduced, then fixed (review).
+
+Every scenario failed on the code it was found in and now proves its fix; a known limit would be
+marked xfail(strict) with its reason. Scenarios taking the `world` fixture also run with intents
+shuffled and duplicated (tests/integration/conftest.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from world import World
+
+
+async def test_close_ten_percent_of_a_minimum_lot_keeps_the_position(world: World) -> None:
+    # Arrange: one position of 0.01 lots, the broker's minimum
+    account = await world.add_user("alice", lot="0.01")
+    await world.say("XAUUSD BUY NOW\nSL 2640\nTP 2660", id=1)
+
+    # Act: the nearest the broker allows to 10 % of 0.01 is closing nothing (0.001 off), not
+    # closing all of it (0.009 off)
+    await world.say("Close 10%", id=2, reply_to=1)
+
+    # Assert: the position is kept, and the record says why
+    assert [p.volume for p in await account.positions()] == [D("0.01")]
+    record = await world.last("alice")
+    assert record.result.reason == "volume_too_small"
+    assert "nothing was closed" in record.result.detail
+
+
+async def test_close_half_of_a_symbol_whose_minimum_is_half_a_lot_closes_what_it_may(
+    world: World,
+) -> None:
+    # Arrange: 0.6 lots of an index whose minimum volume is 0.5: a part of it either is under
+    # the minimum or leaves less than the minimum, so the broker allows all or nothing
+    account = await world.add_user("alice", lot="0.6")
+    await world.say("V10 BUY NOW\nSL 6400\nTP 6600", id=1)
+
+    # Act
+    await world.say("Close half", id=2, reply_to=1)
+
+    # Assert: closed (as near to half as keeping it, and something is closed on a tie), never a
+    # 0.1 lot close the broker refuses while the whole position stays open
+    assert await account.positions() == []
+    assert (await world.last("alice")).result.status == "applied"
