@@ -43,3 +43,31 @@ async def test_close_half_of_a_symbol_whose_minimum_is_half_a_lot_closes_what_it
     # 0.1 lot close the broker refuses while the whole position stays open
     assert await account.positions() == []
     assert (await world.last("alice")).result.status == "applied"
+
+
+async def test_a_bot_update_naming_its_position_closes_that_position_not_the_latest(
+    world: World,
+) -> None:
+    # Arrange: a copier bot posts two trades, each with its own position id
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("Position: aaaa1111\nXAUUSD BUY NOW\nSL 2640\nTP 2660", id=1)
+    await world.say("Position: bbbb2222\nEURUSD SELL NOW\nSL 1.0900\nTP 1.0800", id=2)
+
+    # Act: its update names the first one
+    await world.say("Position: aaaa1111\nClose now", id=3)
+
+    # Assert: the gold trade is closed, the later EURUSD one is left alone
+    assert [p.symbol for p in await account.positions()] == ["EURUSD"]
+
+
+async def test_a_bot_stop_update_moves_the_stop_of_its_position_only(world: World) -> None:
+    # Arrange: two gold trades of the same bot
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("Position: aaaa1111\nXAUUSD BUY NOW\nSL 2640\nTP 2660", id=1)
+    await world.say("Position: bbbb2222\nXAUUSD BUY NOW\nSL 2641\nTP 2661", id=2)
+
+    # Act: the update names the symbol and the first position
+    await world.say("Stop moved\nSymbol: XAUUSD\nSL: 2645 ← 2640\nPosition: aaaa1111", id=3)
+
+    # Assert: only that position's stop moved
+    assert sorted(p.sl for p in await account.positions()) == [D("2641.00"), D("2645.00")]

@@ -137,7 +137,8 @@ async def _about(
 
 
 def _depends_on_latest(about: About, command: Command) -> bool:
-    latest = command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None
+    # A bot's update naming its position is about that position, never the latest signal.
+    latest = command.scope is Scope.REPLY and command.symbol is None
     return about.signal is None and latest
 
 
@@ -151,11 +152,13 @@ def select_targets(
     if command.symbol is not None and command.scope is not Scope.ALL:
         # A symbol named in the text narrows a reply to that symbol's signal of the post.
         mine = [r for r in mine if r.signal and r.signal.symbol == command.symbol]
+    if command.position_id is not None:  # a bot's update: only the trade it posted as that id
+        mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
     if about.signal is not None:
         mine = [r for r in mine if r.intent.message_id == about.signal]
     else:
         mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
-        if command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None and mine:
+        if command.scope is Scope.REPLY and command.symbol is None and mine:
             latest = max(r.intent.message_id for r in mine)  # the channel's latest signal
             mine = [r for r in mine if r.intent.message_id == latest]
     return [target_of(r) for r in mine]
