@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from builders import GOLD_BUY
 from world import World
 
 
@@ -71,3 +72,21 @@ async def test_a_bot_stop_update_moves_the_stop_of_its_position_only(world: Worl
 
     # Assert: only that position's stop moved
     assert sorted(p.sl for p in await account.positions()) == [D("2641.00"), D("2645.00")]
+
+
+async def test_a_close_replying_to_a_later_message_id_never_closes_a_later_signal(
+    world: World,
+) -> None:
+    # Arrange: "Close now" carries a reply id above its own (no reply within a chat can: a
+    # reply to another chat's message, or a corrupt publish); a signal then gets that id
+    account = await world.add_user("alice", lot="0.20")
+    close = world.post("Close now", id=2, reply_to=3)
+
+    # Act
+    await world.deliver(close)
+    await world.say(GOLD_BUY, id=3)
+    await world.settle()
+
+    # Assert: the signal posted after the close stays open
+    assert len(await account.positions()) == 2
+    assert {r.result.reason for r in await world.records("alice")} == {"", "no_position"}
