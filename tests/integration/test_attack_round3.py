@@ -7,9 +7,13 @@ shuffled and duplicated (tests/integration/conftest.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
 
 from builders import GOLD_BUY
+from flaky import FlakyBroker
 from world import World
 
 
@@ -90,3 +94,67 @@ async def test_a_close_replying_to_a_later_message_id_never_closes_a_later_signa
     # Assert: the signal posted after the close stays open
     assert len(await account.positions()) == 2
     assert {r.result.reason for r in await world.records("alice")} == {"", "no_position"}
+
+
+async def test_a_user_who_unfollowed_still_gets_the_close_after_a_follow_up_about_another_trade(
+    world: World,
+) -> None:
+    # Arrange: alice's gold trade is open when she unfollows; the channel then posts a EURUSD
+    # signal she does not copy, and a bare "Close half" about that one
+    account = await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+    await world.store.delete_subscription("alice", "c1")
+    await world.say("EURUSD SELL NOW\nSL 1.0900\nTP 1.0800", id=2)
+    await world.say("Close half", id=3)
+
+    # Act: the channel closes the gold signal
+    await world.say("Close now", id=4, reply_to=1)
+
+    # Assert: her gold trade is closed (the half close about EURUSD did not cut her off)
+    assert await account.positions() == []
+
+
+THREE_TPS = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660\nTP3 2670"
+
+
+async def _gave_up_with_two_legs(tmp_path: Path, **world: Any) -> tuple[World, Any]:
+    # A user with a day's max signal age: the third leg's order keeps timing out until the
+    # opening gives up after its attempts, recorded failed with the two legs that filled.
+    built = World(tmp_path, wrap=lambda paper: FlakyBroker(paper, fail_on=range(3, 100)), **world)
+    built.deps = built.pipeline.deps = replace(built.deps, breaker_threshold=1_000)
+    account = await built.add_user(
+        "alice", lot="0.30", max_signal_age_s=86_400, breakeven_on_tp1=True
+    )
+    await built.say(THREE_TPS, id=1)
+    record = await built.last("alice")
+    assert record.result.status == "failed" and len(record.result.fills) == 2
+    return built, account
+
+
+async def test_an_opening_that_gave_up_keeps_its_legs_managed_on_a_polled_account(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a real account's deals are polled by the sweep (no broker pushes events)
+    world, account = await _gave_up_with_two_legs(tmp_path, poll_deals=True)
+
+    # Act: TP1 is hit on the broker, and the sweep runs
+    await world.prices(XAUUSD=("2655.5", "2655.8"))
+    await world.settle(seconds=61)
+
+    # Assert: the runner moved to breakeven
+    (runner,) = await account.positions()
+    assert runner.sl == D("2650.30")
+
+
+async def test_an_opening_that_gave_up_still_gets_its_close_after_the_user_unfollows(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    world, account = await _gave_up_with_two_legs(tmp_path)
+    await world.store.delete_subscription("alice", "c1")
+
+    # Act
+    await world.say("Close now", id=2, reply_to=1)
+
+    # Assert
+    assert await account.positions() == []

@@ -60,7 +60,7 @@ async def apply_command(
         records = await _candidates(deps, intent, about, [*positions, *orders])
         targets = select_targets(records, intent, command, about)
         if not targets:
-            return await _nothing_held(deps, intent)
+            return await _nothing_held(deps, intent, [*positions, *orders])
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
         positions, orders = owned_by(targets, positions), owned_by(targets, orders)
@@ -85,13 +85,18 @@ async def apply_command(
     return with_refusals(await run_operations(account, checked.operations, intent), checked)
 
 
-async def _nothing_held(deps: Deps, intent: Intent) -> TradeResult | None:
-    # Someone who unfollowed the chat and holds none of its trades any more: stop sending them
-    # its follow-ups, and record nothing (the message is not theirs).
-    if await deps.store.subscription(intent.user_id, intent.chat_id) is None:
+async def _nothing_held(
+    deps: Deps, intent: Intent, live: Sequence[Position | PendingOrder]
+) -> TradeResult | None:
+    # Someone who unfollowed the chat: record nothing (the message is not about their trades),
+    # and once they hold none of the chat's trades, stop sending them its follow-ups.
+    if await deps.store.subscription(intent.user_id, intent.chat_id) is not None:
+        return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
+    clients = sorted(ids.copier_intents(item.client_id for item in live))
+    held = await deps.store.trades_by_client(intent.user_id, clients) if clients else []
+    if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
-        return None
-    return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

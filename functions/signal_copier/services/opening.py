@@ -104,10 +104,17 @@ async def open_signal(
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
         await _give_back(deps, intent)
-    elif result.fills:  # the sweep now polls this account's deals for SL/TP hits and fills
-        await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
-        await deps.store.add_holder(intent.chat_id, intent.user_id)  # follow-ups reach it
+    elif result.fills:
+        await keep_managed(deps, intent, now)
     return _with_expiry(result, settings, now)
+
+
+async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
+    """Have an opening's legs on the account managed (it placed some, or gave up with some)."""
+    # The sweep polls the account's deals for SL/TP hits and fills, and the chat's follow-ups
+    # reach the user even after they unfollow it.
+    await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
+    await deps.store.add_holder(intent.chat_id, intent.user_id)
 
 
 def _limited(user: UserRecord, settings: TradeSettings) -> bool:

@@ -42,7 +42,8 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
     _check_genuine(intent)
 
     async def give_up(attempt: int) -> TradeResult:
-        return await failed(intent, f"gave up after {attempt - 1} attempts", Reason.RETRY, deps)
+        detail = f"gave up after {attempt - 1} attempts"
+        return await failed(intent, detail, Reason.RETRY, deps, now)
 
     return await run_once(
         intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry), give_up
@@ -59,18 +60,21 @@ async def record_failure(
     """
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     detail = f"gave up after retries: {describe_error(error)}"
-    result = await failed(intent, detail, reason, deps)
+    result = await failed(intent, detail, reason, deps, now)
     if not await deps.store.finish_failed(intent.id, now, trade_record(intent, result, now)):
         return None
     log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
     return result
 
 
-async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> TradeResult:
+async def failed(
+    intent: Intent, detail: str, reason: Reason, deps: Deps, now: datetime
+) -> TradeResult:
     """Return the FAILED result of an intent that gave up, listing its legs on the account.
 
-    The legs keep being managed and shown. Its quota is given back when the account shows none;
-    when the account cannot be asked, the reservation stays (counted once, never traded twice).
+    The legs keep being managed (polled, reached by follow-ups) and shown. Its quota is given
+    back when the account shows none; when the account cannot be asked, the reservation stays
+    (counted once, never traded twice).
     """
     fills: tuple[Fill, ...] = ()
     if intent.kind in OPENING:
@@ -79,7 +83,9 @@ async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> Tra
         except BrokerUnavailable:
             detail = f"{detail}; the account could not be read: check it for this trade"
         else:
-            if not fills:
+            if fills:
+                await opening.keep_managed(deps, intent, now)
+            else:
                 await _release_reservations(intent, deps)
     return TradeResult(
         intent_id=intent.id,
