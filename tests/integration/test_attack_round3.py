@@ -14,6 +14,12 @@ from typing import Any
 
 from builders import GOLD_BUY
 from flaky import FlakyBroker
+from hooks import Hooked
+from signal_copier.core import codec
+from signal_copier.core.fanout import intents_for
+from signal_copier.core.records import Subscription
+from signal_copier.services.dead_letters import record_dead_letter
+from signal_copier.services.deps import INTENTS_TOPIC
 from world import World
 
 
@@ -158,3 +164,29 @@ async def test_an_opening_that_gave_up_still_gets_its_close_after_the_user_unfol
 
     # Assert
     assert await account.positions() == []
+
+
+async def test_a_dead_letter_recorded_while_an_attempt_is_placing_keeps_its_open_trade_slot(
+    tmp_path: Path,
+) -> None:
+    # Arrange: at most one open trade; while the gold opening is about to place its order, a
+    # copy of the same intent that the queue gave up on is recorded (the dead-letter handler
+    # runs beside the live attempt), and then a EURUSD signal arrives from another chat
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10", chats=("c1", "c2"), max_open_trades=1)
+
+    async def dead_letter_then_another_signal() -> None:
+        stored = await world.store.message("c1:1:0")
+        assert stored is not None
+        (intent,) = intents_for(stored, [Subscription(user_id="alice", chat_id="c1")], "t")
+        await record_dead_letter(INTENTS_TOPIC, codec.to_dict(intent), world.deps, world.now)
+        await world.say("EURUSD SELL NOW\nSL 1.0900\nTP 1.0800", id=7, chat="c2")
+
+    world.broker.before("place", dead_letter_then_another_signal, nth=1)
+
+    # Act
+    await world.say("XAUUSD BUY NOW\nSL 2640\nTP 2660", id=1)
+
+    # Assert: the live attempt's slot was not given back under it: one trade, as set
+    assert [p.symbol for p in await account.positions()] == ["XAUUSD"]
+    assert [r.result.status for r in await world.records("alice")] == ["placed", "skipped"]

@@ -7,7 +7,13 @@ from datetime import datetime
 
 from signal_copier import logs
 from signal_copier.core import ids
-from signal_copier.core.errors import BrokerUnavailable, CopierError, InvalidInput, Rejected
+from signal_copier.core.errors import (
+    BrokerUnavailable,
+    CopierError,
+    InFlight,
+    InvalidInput,
+    Rejected,
+)
 from signal_copier.core.model import Fill, Intent, IntentKind, RawMessage, Status, TradeResult
 from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
@@ -16,7 +22,6 @@ from signal_copier.core.redact import describe_error
 from signal_copier.services import commands, edits, messages, opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
-from signal_copier.services.records import trade_record
 from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
@@ -56,14 +61,22 @@ async def record_failure(
 ) -> TradeResult | None:
     """Record an intent that was dead-lettered, with whatever of it is on the account.
 
+    It holds the intent's claim while it reads the account and records, as an attempt does: a
+    live attempt can neither place meanwhile nor have its reservations given back under it.
     None when it finished meanwhile or a live attempt still holds it (that attempt records it).
     """
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     detail = f"gave up after retries: {describe_error(error)}"
-    result = await failed(intent, detail, reason, deps, now)
-    if not await deps.store.finish_failed(intent.id, now, trade_record(intent, result, now)):
+
+    async def give_up(_: bool) -> TradeResult:
+        return await failed(intent, detail, reason, deps, now)
+
+    try:
+        result = await run_once(intent, deps, now, give_up)
+    except InFlight:
         return None
-    log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
+    if result is not None:
+        log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
     return result
 
 
