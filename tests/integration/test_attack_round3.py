@@ -18,6 +18,7 @@ from hooks import Hooked
 from signal_copier.core import codec
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.records import Subscription
+from signal_copier.services import control
 from signal_copier.services.dead_letters import record_dead_letter
 from signal_copier.services.deps import INTENTS_TOPIC
 from world import World
@@ -190,3 +191,24 @@ async def test_a_dead_letter_recorded_while_an_attempt_is_placing_keeps_its_open
     # Assert: the live attempt's slot was not given back under it: one trade, as set
     assert [p.symbol for p in await account.positions()] == ["XAUUSD"]
     assert [r.result.status for r in await world.records("alice")] == ["placed", "skipped"]
+
+
+SL_TYPO = GOLD_BUY.replace("SL 2640", "SL 2665")  # refused: the stop is above a buy's entry
+
+
+async def test_a_fix_of_a_signal_posted_before_the_kill_switch_never_opens_after_it(
+    world: World,
+) -> None:
+    # Arrange: a signal refused for its stop; the user presses the kill switch, then resumes
+    account = await world.add_user("alice", lot="0.20")
+    original = world.post(SL_TYPO, id=1)
+    await world.deliver(original)
+    await control.kill_switch(world.deps, "alice", world.later(2), retry_delays=())
+    await control.resume(world.deps, "alice")
+
+    # Act: the channel fixes the stop of its signal (an edit keeps its post's date)
+    await world.say(GOLD_BUY, id=1, edited=True, date=original.date)
+
+    # Assert: the signal was posted before the kill switch: it does not open now
+    assert await account.positions() == []
+    assert (await world.last("alice")).result.reason == "kill_switch"
