@@ -212,3 +212,44 @@ async def test_a_fix_of_a_signal_posted_before_the_kill_switch_never_opens_after
     # Assert: the signal was posted before the kill switch: it does not open now
     assert await account.positions() == []
     assert (await world.last("alice")).result.reason == "kill_switch"
+
+
+async def test_a_late_edit_never_undoes_a_bare_follow_up_posted_after_it(world: World) -> None:
+    # Arrange: the channel edits TP2 to 2663, then says "Move TP to 2670" without replying
+    account = await world.add_user("alice", lot="0.20")
+    signal = world.post(GOLD_BUY, id=1)
+    await world.deliver(signal)
+    edit = world.post(GOLD_BUY.replace("TP2 2660", "TP2 2663"), id=1, edited=True)
+    edit = replace(edit, date=signal.date)
+    move = world.post("Move TP to 2670", id=2)
+
+    # Act: the edit is delivered after the follow-up
+    await world.deliver(move, edit)
+    await world.settle()
+
+    # Assert: as in order, every TP at 2670 (not TP1 back at 2655, TP2 at 2663)
+    assert {p.tp for p in await account.positions()} == {D("2670.00")}
+
+
+TWO_SIGNALS = "XAUUSD BUY NOW\nSL 2640\nTP 2660\n\nEURUSD SELL NOW\nSL 1.0900\nTP 1.0800"
+
+
+async def test_a_late_edit_of_a_posts_second_signal_never_undoes_a_follow_up_posted_after_it(
+    world: World,
+) -> None:
+    # Arrange: a gold + EURUSD post; its EURUSD TP is edited to 1.0810, then the channel says
+    # "Move EURUSD TP to 1.0790"
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(TWO_SIGNALS, id=1)
+    await world.deliver(signal)
+    edit = world.post(TWO_SIGNALS.replace("TP 1.0800", "TP 1.0810"), id=1, edited=True)
+    edit = replace(edit, date=signal.date)
+    move = world.post("Move EURUSD TP to 1.0790", id=2, reply_to=1)
+
+    # Act: the edit is delivered after the follow-up
+    await world.deliver(move, edit)
+    await world.settle()
+
+    # Assert: as in order, the EURUSD TP at 1.0790
+    tps = {p.symbol: p.tp for p in await account.positions()}
+    assert tps == {"XAUUSD": D("2660.00"), "EURUSD": D("1.07900")}
