@@ -253,3 +253,53 @@ async def test_a_late_edit_of_a_posts_second_signal_never_undoes_a_follow_up_pos
     # Assert: as in order, the EURUSD TP at 1.0790
     tps = {p.symbol: p.tp for p in await account.positions()}
     assert tps == {"XAUUSD": D("2660.00"), "EURUSD": D("1.07900")}
+
+
+async def test_a_fix_of_a_signal_the_channel_already_closed_never_opens(world: World) -> None:
+    # Arrange: a signal refused for its stop; the channel closes it by a reply
+    account = await world.add_user("alice", lot="0.20")
+    original = world.post(SL_TYPO, id=1)
+    await world.deliver(original)
+    await world.say("Close now", id=2, reply_to=1)
+
+    # Act: later the channel fixes the stop of the post (an edit keeps its post's date)
+    await world.say(GOLD_BUY, id=1, edited=True, date=original.date)
+
+    # Assert: nothing opens a trade the channel is already out of
+    assert await account.positions() == []
+    assert (await world.last("alice")).result.reason == "signal_closed"
+
+
+async def test_a_fix_arriving_after_a_bare_close_posted_after_it_never_stays_open(
+    world: World,
+) -> None:
+    # Arrange: a signal refused for its stop; the channel fixes it, then says "Close now"
+    account = await world.add_user("alice", lot="0.20")
+    original = world.post(SL_TYPO, id=1)
+    await world.deliver(original)
+    fix = replace(world.post(GOLD_BUY, id=1, edited=True), date=original.date)
+    close = world.post("Close now", id=2)
+
+    # Act: the close arrives first, the edit after it
+    await world.deliver(close, fix)
+    await world.settle()
+
+    # Assert: as in order (opened, then closed): nothing is left open
+    assert await account.positions() == []
+
+
+async def test_a_fix_still_opens_when_the_close_since_was_about_another_signal(
+    world: World,
+) -> None:
+    # Arrange: a gold signal refused for its stop, then a EURUSD signal, closed by a bare close
+    account = await world.add_user("alice", lot="0.20")
+    original = world.post(SL_TYPO, id=1)
+    await world.deliver(original)
+    await world.say("EURUSD SELL NOW\nSL 1.0900\nTP 1.0800", id=2)
+    await world.say("Close now", id=3)
+
+    # Act: the channel fixes the gold signal's stop
+    await world.say(GOLD_BUY, id=1, edited=True, date=original.date)
+
+    # Assert: the close was about EURUSD: the fixed gold signal opens
+    assert {p.symbol for p in await account.positions()} == {"XAUUSD"}

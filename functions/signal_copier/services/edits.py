@@ -11,7 +11,7 @@ from signal_copier.core.followups import plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
-from signal_copier.core.precedence import keep_later_follow_ups
+from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, later, opening, targets
@@ -78,7 +78,7 @@ async def apply_edit(
     changed = trade_levels(previous) != trade_levels(signal)
     if not opened:
         if changed and any(r.result.reason in FIXABLE for r in records):
-            return await opening.open_signal(intent, signal, deps, now, retry=retry)
+            return await _open_fixed(intent, signal, deps, now, retry)
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     if (signal.symbol, signal.side) != (previous.symbol, previous.side):
         return skipped(
@@ -117,3 +117,16 @@ async def apply_edit(
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.save_trade(replace(record, current=signal))
     return result
+
+
+async def _open_fixed(
+    intent: Intent, signal: Signal, deps: Deps, now: datetime, retry: bool
+) -> TradeResult | Wait:
+    # A fix comes back after the post; the channel may have closed the signal meanwhile (and
+    # that close, arriving first, found nothing to close): never open what it is out of.
+    since = await later.posted_after(deps, intent.chat_id, intent.message_id)
+    closer = closed_by(intent.message_id, signal, since)
+    if closer is not None:
+        detail = f"the channel closed this signal (message {closer}) before it was fixed"
+        return skipped(intent, Reason.SIGNAL_CLOSED, detail)
+    return await opening.open_signal(intent, signal, deps, now, retry=retry)
