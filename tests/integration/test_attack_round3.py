@@ -303,3 +303,17 @@ async def test_a_fix_still_opens_when_the_close_since_was_about_another_signal(
 
     # Assert: the close was about EURUSD: the fixed gold signal opens
     assert {p.symbol for p in await account.positions()} == {"XAUUSD"}
+
+
+async def test_a_close_replying_to_another_chats_message_closes_nothing_here(world: World) -> None:
+    # Arrange: the channel's latest signal is open; "Close now" replies to a message of another
+    # chat, which the listener publishes as a reply to itself (telegram/telethon/session.py)
+    account = await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+
+    # Act
+    await world.say("Close now", id=2, reply_to=2)
+
+    # Assert: it is not read as a bare "close the latest signal"
+    assert len(await account.positions()) == 2
+    assert (await world.last("alice")).result.reason == "no_position"
