@@ -317,3 +317,20 @@ async def test_a_close_replying_to_another_chats_message_closes_nothing_here(wor
     # Assert: it is not read as a bare "close the latest signal"
     assert len(await account.positions()) == 2
     assert (await world.last("alice")).result.reason == "no_position"
+
+
+async def test_an_edit_of_tp2_leaves_the_tp1_the_user_set_by_hand(world: World) -> None:
+    # Arrange: the user moved TP1's leg to 2658 by hand
+    account = await world.add_user("alice", lot="0.20")
+    signal = world.post(GOLD_BUY, id=1)
+    await world.deliver(signal)
+    first = min(await account.positions(), key=lambda p: p.client_id)
+    await account.modify_position(first.id, sl=first.sl, tp=D("2658"))
+
+    # Act: the channel edits TP2 only
+    edit = GOLD_BUY.replace("TP2 2660", "TP2 2663")
+    await world.say(edit, id=1, edited=True, date=signal.date)
+
+    # Assert: TP2's leg moved; TP1's leg keeps the user's 2658 (not reset to 2655)
+    tps = sorted((p.client_id, p.tp) for p in await account.positions())
+    assert [tp for _, tp in tps] == [D("2658.00"), D("2663.00")]

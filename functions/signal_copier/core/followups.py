@@ -81,19 +81,31 @@ def plan_edit(
     orders: Sequence[PendingOrder],
     specs: Mapping[str, SymbolSpec],
 ) -> list[Operation]:
-    """Return the operations that carry an edited signal's new SL/TP/entry to its trades."""
+    """Return the operations that carry an edited signal's new SL/TP/entry to its trades.
+
+    Only the levels the edit changed move: a leg whose own TP the edit left as it was keeps
+    whatever TP it has now (one set by hand, say), even when another leg's TP was edited.
+    """
+    mine, pending = owned(positions, target.client_id), owned(orders, target.client_id)
+    legs = sorted({leg_of(p.client_id) for p in mine} | {leg_of(o.client_id) for o in pending})
+    tps = {
+        leg: tp
+        for leg in legs
+        if (tp := _leg_tp(signal.tps, leg)) is not None and tp != _leg_tp(previous.tps, leg)
+    }
     change = Command(
         action=Action.MODIFY,
         sl=signal.sl if signal.sl != previous.sl else None,
-        tps=signal.tps if signal.tps != previous.tps else (),
+        tps=tuple(tps.values()),
+        tp_numbers=tuple(leg + 1 for leg in tps),
     )
-    ops = _modify(change, target, owned(positions, target.client_id), [], specs, Decimal(0))
+    ops = _modify(change, target, mine, [], specs, Decimal(0))
     entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
-    for order in owned(orders, target.client_id):
+    for order in pending:
         spec = specs[order.symbol]
         price = near_edge(signal) if entry_moved else order.price
         sl = signal.sl if change.sl is not None else order.sl
-        tp = _leg_tp(signal.tps, leg_of(order.client_id)) if change.tps else order.tp
+        tp = tps.get(leg_of(order.client_id), order.tp)
         if price is None:
             continue
         new = (round_price(price, spec), _rounded(sl, spec), _rounded(tp, spec))
