@@ -334,3 +334,24 @@ async def test_an_edit_of_tp2_leaves_the_tp1_the_user_set_by_hand(world: World) 
     # Assert: TP2's leg moved; TP1's leg keeps the user's 2658 (not reset to 2655)
     tps = sorted((p.client_id, p.tp) for p in await account.positions())
     assert [tp for _, tp in tps] == [D("2658.00"), D("2663.00")]
+
+
+async def test_a_pending_entry_that_fills_while_the_kill_switch_runs_is_closed_too(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a buy limit waits; the price reaches it just as the kill switch cancels it
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660", id=1)
+
+    async def fills() -> None:
+        world.paper.set_quotes({"XAUUSD": (D("2644.50"), D("2644.80"))}, world.later(1))
+
+    world.broker.before("cancel_order", fills, nth=1)
+
+    # Act
+    report = await control.kill_switch(world.deps, "alice", world.now, retry_delays=())
+
+    # Assert: the position it became is closed, not left open under a "complete" report
+    assert await account.positions() == [] and await account.orders() == []
+    assert report.complete
