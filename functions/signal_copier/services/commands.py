@@ -9,19 +9,16 @@ from decimal import Decimal
 
 from signal_copier.core import history, ids, reconcile
 from signal_copier.core.closing import nothing_closed
-from signal_copier.core.errors import BrokerRejected, Rejected
-from signal_copier.core.followups import Held, Operation, Target, plan_command
+from signal_copier.core.errors import Rejected
+from signal_copier.core.followups import Target, plan_command
 from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
+from signal_copier.core.market import Deal, PendingOrder, Position
 from signal_copier.core.model import (
     Action,
-    Change,
     ChangeKind,
     Command,
     Intent,
-    IntentKind,
     Scope,
-    Status,
     TradeResult,
 )
 from signal_copier.core.ports import BrokerAccount
@@ -29,10 +26,16 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
-from signal_copier.services.fencing import fence
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
+from signal_copier.services.operations import (
+    is_open_trade,
+    owned_by,
+    run_operations,
+    specs_for,
+    target_of,
+)
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -169,52 +172,6 @@ def select_targets(
     return [target_of(r) for r in mine]
 
 
-async def run_operations(
-    account: BrokerAccount, ops: Sequence[Operation], intent: Intent
-) -> TradeResult:
-    """Send each operation; a refused one is noted and the rest still go."""
-    changes: list[Change] = []
-    errors: list[str] = []
-    for op in ops:
-        await fence()  # a worker whose intent was taken over must not close a second time
-        try:
-            await _send(account, op, ids.close_tag(intent.client_id))
-        except BrokerRejected as e:
-            errors.append(f"{op.kind} #{op.target}: {e}")
-            continue
-        price = (
-            op.sl if op.kind is ChangeKind.SL else op.tp if op.kind is ChangeKind.TP else op.price
-        )
-        changes.append(Change(kind=op.kind, target=op.target, volume=op.volume, price=price))
-    if not ops:
-        status, reason = Status.SKIPPED, Reason.NOTHING_TO_CHANGE
-    else:
-        status, reason = (
-            (Status.APPLIED, Reason.NONE) if changes else (Status.REJECTED, Reason.BROKER_REJECTED)
-        )
-    return TradeResult(
-        intent_id=intent.id,
-        user_id=intent.user_id,
-        status=status,
-        reason=reason,
-        detail="; ".join(errors),
-        changes=tuple(changes),
-    )
-
-
-async def _send(account: BrokerAccount, op: Operation, close_tag: str) -> None:
-    if op.kind is ChangeKind.CLOSE:
-        await account.close_position(op.target, client_id=close_tag)
-    elif op.kind is ChangeKind.PARTIAL_CLOSE:
-        await account.close_position(op.target, op.volume, client_id=close_tag)
-    elif op.kind is ChangeKind.CANCEL:
-        await account.cancel_order(op.target)
-    elif op.kind is ChangeKind.ORDER and op.price is not None:
-        await account.modify_order(op.target, price=op.price, sl=op.sl, tp=op.tp)
-    else:
-        await account.modify_position(op.target, sl=op.sl, tp=op.tp)
-
-
 async def _closed_since(
     account: BrokerAccount,
     intent: Intent,
@@ -236,31 +193,3 @@ async def _candidates(
         return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
     clients = ids.copier_intents(item.client_id for item in live)
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
-
-
-def owned_by(targets: Sequence[Target], items: Sequence[Held]) -> list[Held]:
-    """Return the items (positions, or orders) that the targeted signals opened, in order."""
-    prefixes = tuple(f"{t.client_id}." for t in targets)
-    return [item for item in items if item.client_id.startswith(prefixes)]
-
-
-async def specs_for(
-    account: BrokerAccount, items: Sequence[Position | PendingOrder]
-) -> dict[str, SymbolSpec]:
-    """Return the symbol specs of the given positions and orders."""
-    symbols = {item.symbol for item in items}
-    return {symbol: await account.symbol_spec(symbol) for symbol in sorted(symbols)}
-
-
-def is_open_trade(record: TradeRecord) -> bool:
-    """Return whether a record is a signal that reached the broker (an opening or a fix)."""
-    opening_kinds = (IntentKind.OPEN, IntentKind.EDIT)  # an edit opens a corrected signal
-    return record.intent.kind in opening_kinds and bool(record.result.fills)
-
-
-def target_of(record: TradeRecord) -> Target:
-    """Return the trade as follow-ups see it: its clientId and the signal as last edited."""
-    signal = record.signal
-    assert signal is not None  # is_open_trade records carry their signal
-    legs = {f.position_id or f.order_id: f.client_id for f in record.result.fills}
-    return Target(client_id=record.intent.client_id, signal=signal, legs=legs)

@@ -15,16 +15,16 @@ from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, later, opening, targets
-from signal_copier.services.commands import (
+from signal_copier.services.deps import Deps
+from signal_copier.services.levels import check_levels
+from signal_copier.services.once import deadline
+from signal_copier.services.operations import (
     is_open_trade,
     owned_by,
     run_operations,
     specs_for,
     target_of,
 )
-from signal_copier.services.deps import Deps
-from signal_copier.services.levels import check_levels
-from signal_copier.services.once import deadline
 from signal_copier.services.records import signal_ref, skipped
 from signal_copier.services.targets import Wait
 
