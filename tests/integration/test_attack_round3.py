@@ -355,3 +355,24 @@ async def test_a_pending_entry_that_fills_while_the_kill_switch_runs_is_closed_t
     # Assert: the position it became is closed, not left open under a "complete" report
     assert await account.positions() == [] and await account.orders() == []
     assert report.complete
+
+
+async def test_close_now_closes_the_entry_that_filled_while_it_was_being_cancelled(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a buy limit waits; the price reaches it just as "Close now" cancels it
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660", id=1)
+
+    async def fills() -> None:
+        world.paper.set_quotes({"XAUUSD": (D("2644.50"), D("2644.80"))}, world.later(1))
+
+    world.broker.before("cancel_order", fills, nth=1)
+
+    # Act
+    await world.say("Close now", id=2, reply_to=1)
+
+    # Assert: the position the entry became is closed too
+    assert await account.positions() == [] and await account.orders() == []
+    assert (await world.last("alice")).result.status == "applied"

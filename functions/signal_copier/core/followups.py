@@ -130,6 +130,8 @@ def _close(
     legs = sorted(mine, key=lambda position: leg_of(position.client_id))
     volumes = close_plan(legs, fraction, specs)
     ops: list[Operation] = []
+    if fraction >= 1:  # first: an entry left waiting could fill into a position meanwhile
+        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     survivors: list[Position] = []
     for position in legs:
         volume = volumes[position.id]
@@ -139,8 +141,6 @@ def _close(
         if volume > 0:
             ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
         survivors.append(position)
-    if fraction >= 1:
-        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     if command.then_sl_anchor is not None:
         then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
         ops += _modify(then, target, survivors, [], specs, buffer_pips)

@@ -10,8 +10,8 @@ from decimal import Decimal
 from signal_copier.core import history, ids, reconcile
 from signal_copier.core.closing import nothing_closed
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Target, plan_command
-from signal_copier.core.levels import Policy, with_refusals
+from signal_copier.core.followups import Operation, Target, plan_command
+from signal_copier.core.levels import Checked, Policy, with_refusals
 from signal_copier.core.market import Deal, PendingOrder, Position
 from signal_copier.core.model import (
     Action,
@@ -30,6 +30,7 @@ from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
 from signal_copier.services.operations import (
+    combined,
     is_open_trade,
     owned_by,
     run_operations,
@@ -85,7 +86,30 @@ async def apply_command(
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    return with_refusals(await run_operations(account, checked.operations, intent), checked)
+    result = await run_operations(account, checked.operations, intent)
+    if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
+        result = await _close_filled(account, intent, targets, positions, checked, result)
+    return with_refusals(result, checked)
+
+
+async def _close_filled(
+    account: BrokerAccount,
+    intent: Intent,
+    targets: Sequence[Target],
+    known: Sequence[Position],
+    checked: Checked,
+    result: TradeResult,
+) -> TradeResult:
+    # An entry that filled before it could be cancelled is a position the plan never saw: a
+    # close of everything closes it too.
+    cancelled = {c.target for c in result.changes if c.kind is ChangeKind.CANCEL}
+    sent = [op for op in checked.operations if op.kind is ChangeKind.CANCEL]
+    if all(op.target in cancelled for op in sent):
+        return result
+    seen = {position.id for position in known}
+    filled = [p for p in owned_by(targets, await account.positions()) if p.id not in seen]
+    ops = [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in filled]
+    return combined(result, await run_operations(account, ops, intent)) if ops else result
 
 
 async def _nothing_held(

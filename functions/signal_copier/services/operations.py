@@ -8,6 +8,7 @@ refused one is noted while the rest still go.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from signal_copier.core import ids
 from signal_copier.core.errors import BrokerRejected
@@ -51,6 +52,17 @@ async def run_operations(
         detail="; ".join(errors),
         changes=tuple(changes),
     )
+
+
+def combined(first: TradeResult, then: TradeResult) -> TradeResult:
+    """Return one intent's result from two rounds of operations sent one after the other."""
+    changes = (*first.changes, *then.changes)
+    if changes:
+        status, reason = Status.APPLIED, Reason.NONE
+    else:
+        status, reason = first.status, first.reason
+    detail = "; ".join(d for d in (first.detail, then.detail) if d)
+    return replace(first, status=status, reason=reason, detail=detail, changes=changes)
 
 
 async def _send(account: BrokerAccount, op: Operation, close_tag: str) -> None:
