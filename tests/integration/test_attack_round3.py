@@ -16,6 +16,7 @@ from builders import GOLD_BUY
 from flaky import FlakyBroker
 from hooks import Hooked
 from signal_copier.core import codec
+from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.records import Subscription
 from signal_copier.services import control
@@ -376,3 +377,29 @@ async def test_close_now_closes_the_entry_that_filled_while_it_was_being_cancell
     # Assert: the position the entry became is closed too
     assert await account.positions() == [] and await account.orders() == []
     assert (await world.last("alice")).result.status == "applied"
+
+
+async def test_a_close_half_retried_after_its_reply_was_lost_records_what_it_closed(
+    tmp_path: Path,
+) -> None:
+    # Arrange: "Close half" closes half of each leg, but the reply to its second close is lost
+    # (a user told that nothing was closed may well close half again by hand)
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.40")
+    await world.say(GOLD_BUY, id=1)
+    lost = BrokerUnavailable("timed out after the server closed")
+    world.broker.fail(
+        "close_position", nth=world.broker.calls("close_position") + 2, after=True, error=lost
+    )
+
+    # Act: the redelivery finds both closes already done
+    await world.say("Close half", id=2, reply_to=1)
+
+    # Assert: half is closed once, and the record lists both closes
+    assert sum(p.volume for p in await account.positions()) == D("0.20")
+    record = await world.last("alice")
+    assert record.result.status == "applied"
+    assert sorted((c.kind, c.volume) for c in record.result.changes) == [
+        ("partial_close", D("0.1")),
+        ("partial_close", D("0.1")),
+    ]

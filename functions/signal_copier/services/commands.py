@@ -15,10 +15,12 @@ from signal_copier.core.levels import Checked, Policy, with_refusals
 from signal_copier.core.market import Deal, PendingOrder, Position
 from signal_copier.core.model import (
     Action,
+    Change,
     ChangeKind,
     Command,
     Intent,
     Scope,
+    Status,
     TradeResult,
 )
 from signal_copier.core.ports import BrokerAccount
@@ -86,10 +88,24 @@ async def apply_command(
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    result = await run_operations(account, checked.operations, intent)
+    sent = await run_operations(account, checked.operations, intent)
+    result = combined(_closed_before(intent, closes), sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
         result = await _close_filled(account, intent, targets, positions, checked, result)
     return with_refusals(result, checked)
+
+
+def _closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:
+    # What an earlier attempt of this follow-up closed (its own tagged deals): the record says
+    # so, never "nothing to change" after a close whose reply was lost.
+    tag = ids.close_tag(intent.client_id)
+    changes = tuple(
+        Change(kind=ChangeKind.PARTIAL_CLOSE, target=deal.position_id, volume=deal.volume)
+        for deal in closes
+        if deal.client_id == tag
+    )
+    status = Status.APPLIED if changes else Status.SKIPPED
+    return TradeResult(intent_id=intent.id, user_id=intent.user_id, status=status, changes=changes)
 
 
 async def _close_filled(

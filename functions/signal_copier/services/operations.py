@@ -56,6 +56,8 @@ async def run_operations(
 
 def combined(first: TradeResult, then: TradeResult) -> TradeResult:
     """Return one intent's result from two rounds of operations sent one after the other."""
+    if not first.changes and not first.detail:
+        return then
     changes = (*first.changes, *then.changes)
     if changes:
         status, reason = Status.APPLIED, Reason.NONE
