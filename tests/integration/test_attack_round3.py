@@ -403,3 +403,23 @@ async def test_a_close_half_retried_after_its_reply_was_lost_records_what_it_clo
         ("partial_close", D("0.1")),
         ("partial_close", D("0.1")),
     ]
+
+
+async def test_a_gap_filled_bare_close_acts_on_the_signal_before_it_not_the_one_seen_live(
+    world: World,
+) -> None:
+    # Arrange: a listener restarts: the EURUSD signal (3) is published live while the gap fill
+    # still publishes the older "Close now" (2), whose previous id was taken from the live
+    # message (what a listener's publisher did)
+    account = await world.add_user("alice", lot="0.20")
+    gold = world.post(GOLD_BUY, id=1)
+    close = world.post("Close now", id=2)
+    eurusd = world.post("EURUSD SELL NOW\nSL 1.0900\nTP 1.0800", id=3)
+    eurusd, close = replace(eurusd, previous_id=1), replace(close, previous_id=3)
+
+    # Act
+    await world.deliver(gold, eurusd, close)
+    await world.settle()
+
+    # Assert: the close is about gold, the signal before it; EURUSD is posted after it
+    assert {p.symbol for p in await account.positions()} == {"EURUSD"}
