@@ -18,6 +18,7 @@ from hooks import Hooked
 from signal_copier.core import codec
 from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.fanout import intents_for
+from signal_copier.core.model import OrderRequest, OrderType, Side
 from signal_copier.core.records import Subscription
 from signal_copier.services import control
 from signal_copier.services.dead_letters import record_dead_letter
@@ -423,3 +424,32 @@ async def test_a_gap_filled_bare_close_acts_on_the_signal_before_it_not_the_one_
 
     # Assert: the close is about gold, the signal before it; EURUSD is posted after it
     assert {p.symbol for p in await account.positions()} == {"EURUSD"}
+
+
+async def test_a_tp_hit_of_a_trade_not_yet_recorded_never_holds_up_another_trades_breakeven(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a polled account holds a copier trade whose opening is still being retried (on
+    # the account, not recorded yet), and a recorded gold trade with breakeven at TP1
+    world = World(tmp_path, poll_deals=True)
+    account = await world.add_user("alice", lot="0.20", breakeven_on_tp1=True)
+    retrying = OrderRequest(
+        client_id=f"sc{'ab' * 9}.0",
+        symbol="XAUUSD",
+        side=Side.BUY,
+        order_type=OrderType.MARKET,
+        volume=D("0.10"),
+        sl=D("2640"),
+        tp=D("2654"),
+    )
+    await account.place(retrying)
+    await world.say(GOLD_BUY, id=1)
+
+    # Act: the unrecorded trade hits its TP, then the gold trade its TP1; the sweep polls
+    await world.prices(XAUUSD=("2654.5", "2654.8"))
+    await world.prices(XAUUSD=("2655.5", "2655.8"))
+    await world.settle(seconds=61)
+
+    # Assert: the gold runner is at breakeven now, not after the other trade is recorded
+    (runner,) = await account.positions()
+    assert runner.sl == D("2650.30")
