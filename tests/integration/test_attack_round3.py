@@ -15,9 +15,11 @@ from typing import Any
 from builders import GOLD_BUY
 from flaky import FlakyBroker
 from hooks import Hooked
+from signal_copier.broker.paper import PaperBroker
 from signal_copier.core import codec
 from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.fanout import intents_for
+from signal_copier.core.market import Credentials
 from signal_copier.core.model import OrderRequest, OrderType, Side
 from signal_copier.core.records import Subscription
 from signal_copier.services import control
@@ -453,3 +455,51 @@ async def test_a_tp_hit_of_a_trade_not_yet_recorded_never_holds_up_another_trade
     # Assert: the gold runner is at breakeven now, not after the other trade is recorded
     (runner,) = await account.positions()
     assert runner.sl == D("2650.30")
+
+
+class _DownFor:
+    """The paper broker, with one account whose broker cannot be reached."""
+
+    def __init__(self, paper: PaperBroker, account_id: str) -> None:
+        self.paper, self.down = paper, account_id
+
+    async def connect(self, credentials: Credentials) -> Any:
+        account = await self.paper.connect(credentials)
+        return _Unreachable(account) if credentials.account_id == self.down else account
+
+    async def disconnect(self, account_id: str) -> None:
+        await self.paper.disconnect(account_id)
+
+
+class _Unreachable:
+    def __init__(self, account: Any) -> None:
+        self._account = account
+
+    def __getattr__(self, name: str) -> Any:
+        async def down(*args: Any, **kwargs: Any) -> Any:
+            raise BrokerUnavailable("the broker does not answer")
+
+        return down if name in ("orders", "positions") else getattr(self._account, name)
+
+
+LIMIT_BUY = "XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660"
+
+
+async def test_one_unreachable_account_never_stops_other_users_entries_from_expiring(
+    tmp_path: Path,
+) -> None:
+    # Arrange: bob's and then alice's pending entries expire after 5 minutes; bob's broker
+    # stops answering
+    world = World(tmp_path, wrap=lambda paper: _DownFor(paper, "acc-bob"))
+    bob = await world.add_user("bob", chats=("c2",), pending_expiry_minutes=5)
+    await world.say(LIMIT_BUY, id=1, chat="c2")
+    alice = await world.add_user("alice", pending_expiry_minutes=5)
+    await world.say(LIMIT_BUY, id=1)
+    assert await bob.orders() and await alice.orders()
+
+    # Act: the sweeps after the expiry
+    await world.settle(6 * 60)
+    await world.settle(60)
+
+    # Assert: alice's entry is cancelled although bob's could not be
+    assert await alice.orders() == []

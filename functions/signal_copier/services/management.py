@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
-from signal_copier.core.errors import InFlight, Rejected
+from signal_copier.core.errors import InFlight, Rejected, Retryable
 from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
@@ -65,12 +65,21 @@ async def expire_due(deps: Deps, now: datetime) -> list[TradeResult]:
     """Cancel pending entries whose expiry has come, once per signal (a sweep step).
 
     Work is proportional to what is due: trades carry the time they must be looked at again.
+    A trade whose account cannot be reached stays due (the step then reports the failure);
+    the others are done meanwhile.
     """
     results = []
+    failed: Retryable | None = None
     for record in await deps.store.trades_due(now, deps.timing.sweep_batch):
-        result = await _expire(deps, record, now)
+        try:
+            result = await _expire(deps, record, now)
+        except Retryable as e:  # one account that cannot be reached must not keep every
+            failed = failed or e  # other user's entries from expiring: it stays due
+            continue
         if result is not None:
             results.append(result)
+    if failed is not None:
+        raise failed
     return results
 
 
