@@ -920,26 +920,6 @@ async def test_claim_states_reads_in_flight_as_busy(store: Store) -> None:
     assert await store.claim_states([]) == {}
 
 
-async def test_finish_failed_records_unless_a_live_lease_holds_it(store: Store) -> None:
-    record = make_trade(
-        "i1", result=TradeResult(intent_id="i1", user_id="u1", status=Status.FAILED)
-    )
-    await store.claim(_intent("i1"), "w1", NOW, LEASE)
-    assert await store.finish_failed("i1", NOW, record) is False
-    assert await store.finish_failed("i1", NOW + LEASE, record) is True
-    assert await store.trade("u1", "i1") == record
-    assert (await store.claim(_intent("i1"), "w2", NOW + LEASE, LEASE)).state is ClaimState.DONE
-    assert await store.finish_failed("i1", NOW + LEASE, record) is False
-
-
-async def test_finish_failed_of_a_never_claimed_intent_records_it_as_done(store: Store) -> None:
-    record = make_trade(
-        "i7", result=TradeResult(intent_id="i7", user_id="u1", status=Status.FAILED)
-    )
-    assert await store.finish_failed("i7", NOW, record) is True
-    assert (await store.claim(_intent("i7"), "w", NOW, LEASE)).state is ClaimState.DONE
-
-
 async def test_finish_reports_whether_it_finished(store: Store) -> None:
     await store.claim(_intent("i1"), "w1", NOW, LEASE)
     assert await store.finish("i1", "w2", NOW) is False

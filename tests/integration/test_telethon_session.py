@@ -103,6 +103,44 @@ async def test_a_channel_post_becomes_a_raw_message_with_every_field() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        # "Reply in another chat": the id is a message of that chat, not of this one
+        types.MessageReplyHeader(reply_to_msg_id=805, reply_to_peer_id=types.PeerChannel(42)),
+        # a reply to a message this session cannot see, known only by its forward header
+        types.MessageReplyHeader(reply_from=types.MessageFwdHeader(date=POSTED)),
+        types.MessageReplyStoryHeader(peer=types.PeerUser(7), story_id=3),  # to a story
+    ],
+)
+async def test_a_reply_to_something_outside_the_chat_is_a_reply_about_nothing_in_it(
+    header: Any,
+) -> None:
+    # Arrange: "Close now" replying to something that is not one of this chat's messages
+    message = _message("Close now")
+    message.reply_to = header
+    update = types.UpdateNewChannelMessage(message=message, pts=10, pts_count=1)
+
+    # Act
+    (seen,) = await _session_seeing(update)
+
+    # Assert: never read as a reply to this chat's message 805, nor as a bare follow-up (which
+    # acts on the channel's latest signal): a reply to itself, which is about nothing else
+    assert seen.reply_to == seen.message_id == 812
+
+
+async def test_a_reply_within_the_chat_naming_its_own_peer_keeps_its_target() -> None:
+    message = _message("Close now")
+    message.reply_to = types.MessageReplyHeader(
+        reply_to_msg_id=805, reply_to_peer_id=types.PeerChannel(CHANNEL)
+    )
+    update = types.UpdateNewChannelMessage(message=message, pts=10, pts_count=1)
+
+    (seen,) = await _session_seeing(update)
+
+    assert seen.reply_to == 805
+
+
 async def test_an_edit_carries_its_edit_date_and_new_text() -> None:
     edited_at = datetime(2026, 3, 2, 9, 31, 10, tzinfo=UTC)
     update = types.UpdateEditChannelMessage(

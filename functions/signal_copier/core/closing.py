@@ -30,10 +30,11 @@ def close_plan(
 ) -> dict[str, Decimal]:
     """Return the volume to close of each leg of one signal (position id → lots; 0 = keep).
 
-    Of what the broker allows (whole legs, or parts that leave at least the minimum), the plan
-    whose total comes nearest the fraction asked: two 0.01 legs closed by half lose one leg, a
-    quarter of two 0.02 legs is one 0.01 part, and a part smaller than a step is one step —
-    never the whole position. On a tie the smaller close wins, but something is always closed.
+    Of what the broker allows (whole legs, or parts of at least the minimum that leave at least
+    the minimum), the plan whose total comes nearest the fraction asked: two 0.01 legs closed by
+    half lose one leg, a quarter of two 0.02 legs is one 0.01 part, and a part smaller than a step
+    is one step. Closing nothing is a plan too: 10 % of a minimum lot keeps the position rather
+    than closing all of it. On a tie the smaller close wins, but never nothing over something.
     """
     if fraction >= 1:
         return {leg.id: leg.volume for leg in legs}
@@ -42,6 +43,7 @@ def close_plan(
         {leg.id: close_volume(leg.volume, fraction, specs[leg.symbol]) for leg in legs},
         _whole_legs(legs, asked),
         _filled_in_order(legs, asked, specs),
+        {leg.id: Decimal(0) for leg in legs},
     ]
     return min(plans, key=lambda plan: _score(_total(plan), asked))
 
@@ -67,7 +69,9 @@ def _filled_in_order(
         elif leg.volume - step >= spec.volume_min:
             plan[leg.id] = step
         else:  # leave the minimum on this leg; the rest may come from the next one
-            plan[leg.id] = truncate_volume(leg.volume - spec.volume_min, spec)
+            part = truncate_volume(leg.volume - spec.volume_min, spec)
+            # A part under the minimum is refused by the broker: take none of this leg then.
+            plan[leg.id] = part if part >= spec.volume_min else Decimal(0)
         left -= plan[leg.id]
     return plan
 
@@ -89,3 +93,12 @@ def _whole_legs(legs: Sequence[Position], asked: Decimal) -> dict[str, Decimal]:
 
 def _total(volumes: Mapping[str, Decimal]) -> Decimal:
     return sum(volumes.values(), Decimal(0))
+
+
+def nothing_closed(legs: Sequence[Position], fraction: Decimal) -> str:
+    """Return why a partial close closed nothing (the broker's smallest close is farther off)."""
+    held = _total({leg.id: leg.volume for leg in legs})
+    return (
+        f"closing {fraction * 100:.4g} % of {held} lots is nearer to keeping them than to any "
+        "close the broker's minimum volume allows: nothing was closed"
+    )

@@ -81,19 +81,31 @@ def plan_edit(
     orders: Sequence[PendingOrder],
     specs: Mapping[str, SymbolSpec],
 ) -> list[Operation]:
-    """Return the operations that carry an edited signal's new SL/TP/entry to its trades."""
+    """Return the operations that carry an edited signal's new SL/TP/entry to its trades.
+
+    Only the levels the edit changed move: a leg whose own TP the edit left as it was keeps
+    whatever TP it has now (one set by hand, say), even when another leg's TP was edited.
+    """
+    mine, pending = owned(positions, target.client_id), owned(orders, target.client_id)
+    legs = sorted({leg_of(p.client_id) for p in mine} | {leg_of(o.client_id) for o in pending})
+    tps = {
+        leg: tp
+        for leg in legs
+        if (tp := _leg_tp(signal.tps, leg)) is not None and tp != _leg_tp(previous.tps, leg)
+    }
     change = Command(
         action=Action.MODIFY,
         sl=signal.sl if signal.sl != previous.sl else None,
-        tps=signal.tps if signal.tps != previous.tps else (),
+        tps=tuple(tps.values()),
+        tp_numbers=tuple(leg + 1 for leg in tps),
     )
-    ops = _modify(change, target, owned(positions, target.client_id), [], specs, Decimal(0))
+    ops = _modify(change, target, mine, [], specs, Decimal(0))
     entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
-    for order in owned(orders, target.client_id):
+    for order in pending:
         spec = specs[order.symbol]
         price = near_edge(signal) if entry_moved else order.price
         sl = signal.sl if change.sl is not None else order.sl
-        tp = _leg_tp(signal.tps, leg_of(order.client_id)) if change.tps else order.tp
+        tp = tps.get(leg_of(order.client_id), order.tp)
         if price is None:
             continue
         new = (round_price(price, spec), _rounded(sl, spec), _rounded(tp, spec))
@@ -118,6 +130,8 @@ def _close(
     legs = sorted(mine, key=lambda position: leg_of(position.client_id))
     volumes = close_plan(legs, fraction, specs)
     ops: list[Operation] = []
+    if fraction >= 1:  # first: an entry left waiting could fill into a position meanwhile
+        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     survivors: list[Position] = []
     for position in legs:
         volume = volumes[position.id]
@@ -127,8 +141,6 @@ def _close(
         if volume > 0:
             ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
         survivors.append(position)
-    if fraction >= 1:
-        ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     if command.then_sl_anchor is not None:
         then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
         ops += _modify(then, target, survivors, [], specs, buffer_pips)

@@ -122,7 +122,7 @@ def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:
         text=message.text,
         chat_title=message.chat_title,
         reply_to=message.reply_to,
-        previous_id=message.previous_id,
+        previous_id=_before(message.previous_id, message.message_id),
         received=message.received,
         posted=message.date,
     )
@@ -131,3 +131,9 @@ def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:
 def _order(record: MessageRecord) -> tuple[int, datetime]:
     # Same-second edits: the one that arrived later is the newer.
     return ids.version_second(record.version), record.received or EPOCH
+
+
+def _before(previous_id: int | None, message_id: int) -> int | None:
+    # A "previous" id at or above the message's own is no message before it (a listener that
+    # published a later message first): unknown, so nothing is taken as posted before it.
+    return previous_id if previous_id is not None and previous_id < message_id else None

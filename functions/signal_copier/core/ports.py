@@ -196,10 +196,6 @@ class Store(Protocol):
         """Return whether `owner` still holds the intent's claim (checked before broker writes)."""
         ...
 
-    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
-        """Record an intent that gave up as done, unless a live lease holds it (then False)."""
-        ...
-
     async def park(self, parked: ParkedIntent, owner: str) -> bool:
         """Atomically park an intent `owner` holds: claim state parked, lease ended, entry kept.
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from signal_copier.core.followups import Operation
+from signal_copier.core.history import is_signal
 from signal_copier.core.market import PendingOrder, Position
-from signal_copier.core.model import ChangeKind
-from signal_copier.core.records import TradeRecord
+from signal_copier.core.model import Action, ChangeKind, Command, Scope, Signal
+from signal_copier.core.records import MessageRecord, TradeRecord
 
 
 def keep_later_follow_ups(
@@ -47,3 +48,69 @@ def keep_later_follow_ups(
         if not (unchanged and (price is None or price == getattr(held, "price", None))):
             kept.append(replace(op, sl=sl, tp=tp))
     return kept
+
+
+def closed_by(
+    signal_id: int, signal: Signal, after: Sequence[MessageRecord], max_steps: int = 200
+) -> int | None:
+    """Return the id of a follow-up posted after a signal that closes or cancels all of it.
+
+    `after` are the chat's stored messages posted after the signal's (any order). A fix of a
+    refused signal must not open what the channel is already out of, whichever of the two
+    arrived first. Such a follow-up closes everything, or names the signal's symbol, or
+    replies to it (through replies to follow-ups), or is bare while it was the channel's
+    latest signal; it names no other side or position; a partial close does not count.
+    """
+    newest: dict[int, MessageRecord] = {}
+    for record in after:
+        if record.message_id not in newest or record.version > newest[record.message_id].version:
+            newest[record.message_id] = record
+    for message_id in sorted(newest):
+        for version in (r for r in after if r.message_id == message_id):
+            command = version.command
+            if command is None or not _ends(command) or not _fits(command, signal):
+                continue
+            if _about(version, command, signal_id, newest, max_steps):
+                return message_id
+    return None
+
+
+def _ends(command: Command) -> bool:
+    if command.action is Action.CANCEL:
+        return True
+    whole = command.fraction is None or command.fraction >= 1
+    return command.action is Action.CLOSE and whole
+
+
+def _fits(command: Command, signal: Signal) -> bool:
+    return (
+        (command.side is None or command.side is signal.side)
+        and (command.symbol is None or command.symbol == signal.symbol)
+        and (command.position_id is None or command.position_id == signal.position_id)
+    )
+
+
+def _about(
+    record: MessageRecord,
+    command: Command,
+    signal_id: int,
+    newest: Mapping[int, MessageRecord],
+    max_steps: int,
+) -> bool:
+    if command.scope is Scope.ALL or command.symbol is not None:
+        return True
+    current = record.reply_to
+    if current is None:  # bare: about the latest signal before it, unless another came since
+        return not any(
+            signal_id < other < record.message_id and is_signal(newest[other])
+            for other in newest
+            if not newest[other].superseded
+        )
+    for _ in range(max_steps):  # a reply, maybe to a follow-up that replied to the signal
+        if current == signal_id:
+            return True
+        step = newest.get(current)
+        if step is None or step.reply_to is None or step.reply_to >= current:
+            return False
+        current = step.reply_to
+    return False

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     NOTHING_TO_CHANGE = "nothing_to_change"
     NOT_EXECUTED = "not_executed"
     SIGNAL_CHANGED = "signal_changed"
+    SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was fixed
     STOP_KEPT = "stop_kept"
 
     # The broker

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from signal_copier.core import history, ids, reconcile
-from signal_copier.core.errors import BrokerRejected, Rejected
-from signal_copier.core.followups import Held, Operation, Target, plan_command
-from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
+from signal_copier.core.closing import nothing_closed
+from signal_copier.core.errors import Rejected
+from signal_copier.core.followups import Operation, Target, plan_command
+from signal_copier.core.levels import Checked, Policy, with_refusals
+from signal_copier.core.market import Deal, PendingOrder, Position
 from signal_copier.core.model import (
     Action,
     Change,
     ChangeKind,
     Command,
     Intent,
-    IntentKind,
     Scope,
     Status,
     TradeResult,
@@ -27,10 +28,17 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
-from signal_copier.services.fencing import fence
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
+from signal_copier.services.operations import (
+    combined,
+    is_open_trade,
+    owned_by,
+    run_operations,
+    specs_for,
+    target_of,
+)
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -58,7 +66,7 @@ async def apply_command(
         records = await _candidates(deps, intent, about, [*positions, *orders])
         targets = select_targets(records, intent, command, about)
         if not targets:
-            return await _nothing_held(deps, intent)
+            return await _nothing_held(deps, intent, [*positions, *orders])
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
         positions, orders = owned_by(targets, positions), owned_by(targets, orders)
@@ -69,6 +77,9 @@ async def apply_command(
         return skipped(intent, e.reason, str(e))
     settings = context[1]
     ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
+    if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
+        fraction = command.fraction if command.fraction is not None else Decimal(1)
+        return skipped(intent, Reason.VOLUME_TOO_SMALL, nothing_closed(positions, fraction))
     # On a retry the command is planned on the positions as they were before its own closes,
     # and positions it already closed from are not closed from again; the SL step of "close
     # half, SL to BE" still runs for them.
@@ -77,16 +88,58 @@ async def apply_command(
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    return with_refusals(await run_operations(account, checked.operations, intent), checked)
+    sent = await run_operations(account, checked.operations, intent)
+    result = combined(_closed_before(intent, closes), sent)
+    if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
+        result = await _close_filled(account, intent, targets, positions, checked, result)
+    return with_refusals(result, checked)
 
 
-async def _nothing_held(deps: Deps, intent: Intent) -> TradeResult | None:
-    # Someone who unfollowed the chat and holds none of its trades any more: stop sending them
-    # its follow-ups, and record nothing (the message is not theirs).
-    if await deps.store.subscription(intent.user_id, intent.chat_id) is None:
+def _closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:
+    # What an earlier attempt of this follow-up closed (its own tagged deals): the record says
+    # so, never "nothing to change" after a close whose reply was lost.
+    tag = ids.close_tag(intent.client_id)
+    changes = tuple(
+        Change(kind=ChangeKind.PARTIAL_CLOSE, target=deal.position_id, volume=deal.volume)
+        for deal in closes
+        if deal.client_id == tag
+    )
+    status = Status.APPLIED if changes else Status.SKIPPED
+    return TradeResult(intent_id=intent.id, user_id=intent.user_id, status=status, changes=changes)
+
+
+async def _close_filled(
+    account: BrokerAccount,
+    intent: Intent,
+    targets: Sequence[Target],
+    known: Sequence[Position],
+    checked: Checked,
+    result: TradeResult,
+) -> TradeResult:
+    # An entry that filled before it could be cancelled is a position the plan never saw: a
+    # close of everything closes it too.
+    cancelled = {c.target for c in result.changes if c.kind is ChangeKind.CANCEL}
+    sent = [op for op in checked.operations if op.kind is ChangeKind.CANCEL]
+    if all(op.target in cancelled for op in sent):
+        return result
+    seen = {position.id for position in known}
+    filled = [p for p in owned_by(targets, await account.positions()) if p.id not in seen]
+    ops = [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in filled]
+    return combined(result, await run_operations(account, ops, intent)) if ops else result
+
+
+async def _nothing_held(
+    deps: Deps, intent: Intent, live: Sequence[Position | PendingOrder]
+) -> TradeResult | None:
+    # Someone who unfollowed the chat: record nothing (the message is not about their trades),
+    # and once they hold none of the chat's trades, stop sending them its follow-ups.
+    if await deps.store.subscription(intent.user_id, intent.chat_id) is not None:
+        return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
+    clients = sorted(ids.copier_intents(item.client_id for item in live))
+    held = await deps.store.trades_by_client(intent.user_id, clients) if clients else []
+    if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
-        return None
-    return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +185,8 @@ async def _about(
 
 
 def _depends_on_latest(about: About, command: Command) -> bool:
-    latest = command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None
+    # A bot's update naming its position is about that position, never the latest signal.
+    latest = command.scope is Scope.REPLY and command.symbol is None
     return about.signal is None and latest
 
 
@@ -146,60 +200,16 @@ def select_targets(
     if command.symbol is not None and command.scope is not Scope.ALL:
         # A symbol named in the text narrows a reply to that symbol's signal of the post.
         mine = [r for r in mine if r.signal and r.signal.symbol == command.symbol]
+    if command.position_id is not None:  # a bot's update: only the trade it posted as that id
+        mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
     if about.signal is not None:
         mine = [r for r in mine if r.intent.message_id == about.signal]
     else:
         mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
-        if command.scope in (Scope.REPLY, Scope.POSITION) and command.symbol is None and mine:
+        if command.scope is Scope.REPLY and command.symbol is None and mine:
             latest = max(r.intent.message_id for r in mine)  # the channel's latest signal
             mine = [r for r in mine if r.intent.message_id == latest]
     return [target_of(r) for r in mine]
-
-
-async def run_operations(
-    account: BrokerAccount, ops: Sequence[Operation], intent: Intent
-) -> TradeResult:
-    """Send each operation; a refused one is noted and the rest still go."""
-    changes: list[Change] = []
-    errors: list[str] = []
-    for op in ops:
-        await fence()  # a worker whose intent was taken over must not close a second time
-        try:
-            await _send(account, op, ids.close_tag(intent.client_id))
-        except BrokerRejected as e:
-            errors.append(f"{op.kind} #{op.target}: {e}")
-            continue
-        price = (
-            op.sl if op.kind is ChangeKind.SL else op.tp if op.kind is ChangeKind.TP else op.price
-        )
-        changes.append(Change(kind=op.kind, target=op.target, volume=op.volume, price=price))
-    if not ops:
-        status, reason = Status.SKIPPED, Reason.NOTHING_TO_CHANGE
-    else:
-        status, reason = (
-            (Status.APPLIED, Reason.NONE) if changes else (Status.REJECTED, Reason.BROKER_REJECTED)
-        )
-    return TradeResult(
-        intent_id=intent.id,
-        user_id=intent.user_id,
-        status=status,
-        reason=reason,
-        detail="; ".join(errors),
-        changes=tuple(changes),
-    )
-
-
-async def _send(account: BrokerAccount, op: Operation, close_tag: str) -> None:
-    if op.kind is ChangeKind.CLOSE:
-        await account.close_position(op.target, client_id=close_tag)
-    elif op.kind is ChangeKind.PARTIAL_CLOSE:
-        await account.close_position(op.target, op.volume, client_id=close_tag)
-    elif op.kind is ChangeKind.CANCEL:
-        await account.cancel_order(op.target)
-    elif op.kind is ChangeKind.ORDER and op.price is not None:
-        await account.modify_order(op.target, price=op.price, sl=op.sl, tp=op.tp)
-    else:
-        await account.modify_position(op.target, sl=op.sl, tp=op.tp)
 
 
 async def _closed_since(
@@ -223,31 +233,3 @@ async def _candidates(
         return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
     clients = ids.copier_intents(item.client_id for item in live)
     return await deps.store.trades_by_client(intent.user_id, sorted(clients))
-
-
-def owned_by(targets: Sequence[Target], items: Sequence[Held]) -> list[Held]:
-    """Return the items (positions, or orders) that the targeted signals opened, in order."""
-    prefixes = tuple(f"{t.client_id}." for t in targets)
-    return [item for item in items if item.client_id.startswith(prefixes)]
-
-
-async def specs_for(
-    account: BrokerAccount, items: Sequence[Position | PendingOrder]
-) -> dict[str, SymbolSpec]:
-    """Return the symbol specs of the given positions and orders."""
-    symbols = {item.symbol for item in items}
-    return {symbol: await account.symbol_spec(symbol) for symbol in sorted(symbols)}
-
-
-def is_open_trade(record: TradeRecord) -> bool:
-    """Return whether a record is a signal that reached the broker (an opening or a fix)."""
-    opening_kinds = (IntentKind.OPEN, IntentKind.EDIT)  # an edit opens a corrected signal
-    return record.intent.kind in opening_kinds and bool(record.result.fills)
-
-
-def target_of(record: TradeRecord) -> Target:
-    """Return the trade as follow-ups see it: its clientId and the signal as last edited."""
-    signal = record.signal
-    assert signal is not None  # is_open_trade records carry their signal
-    legs = {f.position_id or f.order_id: f.client_id for f in record.result.fills}
-    return Target(client_id=record.intent.client_id, signal=signal, legs=legs)

@@ -115,11 +115,11 @@ class _Sweep:
 
     async def run(self) -> None:
         """Try every copier order, then every copier position, collecting what fails."""
-        orders, positions = await self._listing()
         self.still_open, self.retryable = {}, False
-        for order in orders:  # first, so none fills into a new position while we close
+        for order in await self._orders():  # first, so none fills into a new position later
             await self._try(order, self.account.cancel_order, order.id)
-        for position in positions:
+        # Listed only now: an order that filled before it could be cancelled is a position.
+        for position in await self._positions():
             await self._try(position, self.account.close_position, position.id)
 
     async def confirm(self) -> None:
@@ -130,12 +130,15 @@ class _Sweep:
             self.still_open = {k: v for k, v in self.still_open.items() if k in live}
 
     async def _listing(self) -> tuple[list[PendingOrder], list[Position]]:
+        return await self._orders(), await self._positions()
+
+    async def _orders(self) -> list[PendingOrder]:
         orders = await _retrying(self.account.orders, self.delays)
+        return [o for o in orders if ids.intent_client_of(o.client_id)]
+
+    async def _positions(self) -> list[Position]:
         positions = await _retrying(self.account.positions, self.delays)
-        return (
-            [o for o in orders if ids.intent_client_of(o.client_id)],
-            [p for p in positions if ids.intent_client_of(p.client_id)],
-        )
+        return [p for p in positions if ids.intent_client_of(p.client_id)]
 
     async def _try(
         self, trade: Position | PendingOrder, action: Callable[[str], Awaitable[None]], target: str

@@ -11,38 +11,50 @@ from signal_copier.core.followups import plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
-from signal_copier.core.precedence import keep_later_follow_ups
+from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts, opening, targets
-from signal_copier.services.commands import (
+from signal_copier.services import accounts, later, opening, targets
+from signal_copier.services.deps import Deps
+from signal_copier.services.levels import check_levels
+from signal_copier.services.once import deadline
+from signal_copier.services.operations import (
     is_open_trade,
     owned_by,
     run_operations,
     specs_for,
     target_of,
 )
-from signal_copier.services.deps import Deps
-from signal_copier.services.levels import check_levels
-from signal_copier.services.once import deadline
 from signal_copier.services.records import signal_ref, skipped
 from signal_copier.services.targets import Wait
 
 
-# Refusals a channel fixes by editing the post (the parser's reading of the levels); market
-# refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
-def _later_follow_ups(records: list[TradeRecord], intent: Intent) -> list[TradeRecord]:
-    # Follow-ups about this signal posted after the edit was made: they were meant to win.
+async def _later_follow_ups(
+    deps: Deps, intent: Intent, records: list[TradeRecord]
+) -> list[TradeRecord]:
+    # Follow-ups posted after the edit was made that already acted for this user: they were
+    # meant to win. Replies to the post are among its records; bare, symbol and "all" ones,
+    # and replies to a follow-up, are found among the chat's messages posted since.
     made = EPOCH + timedelta(seconds=ids.version_second(intent.version))
+    since = await later.posted_after(deps, intent.chat_id, intent.message_id, made)
+    commands = {
+        ids.client_id(ids.intent_id(m.chat_id, m.message_id, m.version, intent.user_id))
+        for m in since
+        if m.command is not None
+    }
+    found = await deps.store.trades_by_client(intent.user_id, sorted(commands)) if commands else []
+    mine = {r.intent.id: r for r in [*records, *found]}
     return [
         r
-        for r in records
+        for r in mine.values()
         if r.intent.kind is IntentKind.COMMAND
         and r.result.status is Status.APPLIED
         and r.intent.message_date > made
     ]
 
 
+# Refusals a channel fixes by editing the post (the parser's reading of the levels); market
+# refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
 FIXABLE = frozenset(
     {Reason.SL_WRONG_SIDE, Reason.TPS_OUT_OF_ORDER, Reason.PRICE_DECIMAL_SLIP, Reason.NO_SL}
 )
@@ -60,16 +72,13 @@ async def apply_edit(
         deps, intent, intent.message_id, below_version=intent.version, final=final
     ):
         return targets.wait_for(deps, intent, intent.message_id, below_version=intent.version)
-    records = [
-        r
-        for r in await deps.store.trades(intent.user_id, signal_ref(intent))
-        if r.intent.part == intent.part
-    ]
+    filed = await deps.store.trades(intent.user_id, signal_ref(intent))
+    records = [r for r in filed if r.intent.part == intent.part]
     opened = [r for r in records if is_open_trade(r)]
     changed = trade_levels(previous) != trade_levels(signal)
     if not opened:
         if changed and any(r.result.reason in FIXABLE for r in records):
-            return await opening.open_signal(intent, signal, deps, now, retry=retry)
+            return await _open_fixed(intent, signal, deps, now, retry)
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     if (signal.symbol, signal.side) != (previous.symbol, previous.side):
         return skipped(
@@ -98,7 +107,8 @@ async def apply_edit(
             record.signal or previous, signal, target_of(record), positions, orders, specs
         )
     ]
-    ops = keep_later_follow_ups(ops, _later_follow_ups(records, intent), [*positions, *orders])
+    later_ones = await _later_follow_ups(deps, intent, filed)
+    ops = keep_later_follow_ups(ops, later_ones, [*positions, *orders])
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
@@ -107,3 +117,16 @@ async def apply_edit(
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.save_trade(replace(record, current=signal))
     return result
+
+
+async def _open_fixed(
+    intent: Intent, signal: Signal, deps: Deps, now: datetime, retry: bool
+) -> TradeResult | Wait:
+    # A fix comes back after the post; the channel may have closed the signal meanwhile (and
+    # that close, arriving first, found nothing to close): never open what it is out of.
+    since = await later.posted_after(deps, intent.chat_id, intent.message_id)
+    closer = closed_by(intent.message_id, signal, since)
+    if closer is not None:
+        detail = f"the channel closed this signal (message {closer}) before it was fixed"
+        return skipped(intent, Reason.SIGNAL_CLOSED, detail)
+    return await opening.open_signal(intent, signal, deps, now, retry=retry)

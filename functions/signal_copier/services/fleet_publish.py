@@ -8,6 +8,7 @@ and the pipeline's dedupe of (chat, message, version) absorbs that.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import Queue
 from signal_copier.services.deps import MESSAGES_TOPIC
 
+MAX_IDS = 512  # per chat: enough to chain a gap fill's messages while live ones arrive
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -42,7 +44,8 @@ class Publisher:
         self._remember = remember
         self._keys: OrderedDict[str, None] = OrderedDict()  # published or being published
         self._texts: OrderedDict[tuple[str, int], bytes] = OrderedDict()
-        self._last: dict[str, int] = {}  # the last message id published per chat
+        # Per chat, the ids of the newest messages published, ascending (at most MAX_IDS).
+        self._published: dict[str, list[int]] = {}
         self.published = 0
 
     async def publish(self, message: RawMessage, origin: Origin) -> bool:
@@ -58,7 +61,8 @@ class Publisher:
             return False
         if message.edit_date is not None and self._texts.get(where) == text:
             return False  # a reaction or a formatting-only edit: nothing to read again
-        previous = self._last.get(message.chat_id, origin.previous_id)
+        published = self._published.setdefault(message.chat_id, [])
+        previous = _previous(published, message.message_id, origin.previous_id)
         outgoing = replace(message, epoch=origin.epoch, previous_id=previous)
         _remember(self._keys, key, None, self._remember)
         try:
@@ -69,12 +73,21 @@ class Publisher:
             self._keys.pop(key, None)
             raise
         _remember(self._texts, where, text, self._remember)
-        if message.edit_date is None:
-            self._last[message.chat_id] = max(
-                self._last.get(message.chat_id, 0), message.message_id
-            )
+        if message.edit_date is None and message.message_id not in published:
+            bisect.insort(published, message.message_id)
+            del published[:-MAX_IDS]
         self.published += 1
         return True
+
+
+def _previous(published: list[int], message_id: int, mark: int | None) -> int | None:
+    # The message before this one: the newest published below it, or the session's mark if
+    # later. Never a later message: a gap fill publishes older messages after live ones.
+    below = bisect.bisect_left(published, message_id)
+    found = [published[below - 1]] if below else []
+    if mark is not None and mark < message_id:
+        found.append(mark)
+    return max(found, default=None)
 
 
 def _labels(message: RawMessage, origin: Origin) -> dict[str, str]:

@@ -6,17 +6,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
-from signal_copier.core.errors import InFlight, Rejected
+from signal_copier.core.errors import InFlight, Rejected, Retryable
 from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
 from signal_copier.core.model import Intent, IntentKind, TradeResult
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
-from signal_copier.services.commands import run_operations, specs_for, target_of
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.opening import user_context
+from signal_copier.services.operations import run_operations, specs_for, target_of
 from signal_copier.services.records import skipped
 
 
@@ -65,12 +65,21 @@ async def expire_due(deps: Deps, now: datetime) -> list[TradeResult]:
     """Cancel pending entries whose expiry has come, once per signal (a sweep step).
 
     Work is proportional to what is due: trades carry the time they must be looked at again.
+    A trade whose account cannot be reached stays due (the step then reports the failure);
+    the others are done meanwhile.
     """
     results = []
+    failed: Retryable | None = None
     for record in await deps.store.trades_due(now, deps.timing.sweep_batch):
-        result = await _expire(deps, record, now)
+        try:
+            result = await _expire(deps, record, now)
+        except Retryable as e:  # one account that cannot be reached must not keep every
+            failed = failed or e  # other user's entries from expiring: it stays due
+            continue
         if result is not None:
             results.append(result)
+    if failed is not None:
+        raise failed
     return results
 
 

@@ -104,10 +104,26 @@ async def open_signal(
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
         await _give_back(deps, intent)
-    elif result.fills:  # the sweep now polls this account's deals for SL/TP hits and fills
-        await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
-        await deps.store.add_holder(intent.chat_id, intent.user_id)  # follow-ups reach it
+    elif result.fills:
+        await keep_managed(deps, intent, now)
     return _with_expiry(result, settings, now)
+
+
+async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
+    """Have an opening's legs on the account managed (it placed some, or gave up with some)."""
+    # The sweep polls the account's deals for SL/TP hits and fills, and the chat's follow-ups
+    # reach the user even after they unfollow it.
+    await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
+    await deps.store.add_holder(intent.chat_id, intent.user_id)
+
+
+def arrived(intent: Intent) -> datetime:
+    """Return when an opening's signal came to be, for the kill switch.
+
+    A fix or an added signal arrives as an edit, but the signal is as old as its post (unless
+    it was born at the edit): a kill switch pressed after the post keeps it closed.
+    """
+    return min(intent.message_date, intent.received)
 
 
 def _limited(user: UserRecord, settings: TradeSettings) -> bool:
@@ -145,7 +161,7 @@ def _pre_broker_guards(
     if adopting:
         max_age += int(deps.timing.retry_grace.total_seconds())
     return (
-        guards.check_killed(user.killed_at, intent.received)
+        guards.check_killed(user.killed_at, arrived(intent))
         or guards.check_user(user.active, user.paused_reason, user.paused_until, now)
         or guards.check_age(intent.message_date, now, max_age)
         or (None if adopting else guards.check_signal(signal, settings, now))
@@ -242,7 +258,7 @@ async def _undone_if_killed(
     # The kill switch may have been pressed while these orders were on their way: what it did
     # not see must not stay open.
     user = await deps.store.get_user(intent.user_id)
-    if user is None or guards.check_killed(user.killed_at, intent.received) is None:
+    if user is None or guards.check_killed(user.killed_at, arrived(intent)) is None:
         return result
     changes = await undo_fills(account, result.fills)
     note = "closed again at once: the kill switch was pressed while it was being placed"

@@ -7,7 +7,13 @@ from datetime import datetime
 
 from signal_copier import logs
 from signal_copier.core import ids
-from signal_copier.core.errors import BrokerUnavailable, CopierError, InvalidInput, Rejected
+from signal_copier.core.errors import (
+    BrokerUnavailable,
+    CopierError,
+    InFlight,
+    InvalidInput,
+    Rejected,
+)
 from signal_copier.core.model import Fill, Intent, IntentKind, RawMessage, Status, TradeResult
 from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
@@ -16,7 +22,6 @@ from signal_copier.core.redact import describe_error
 from signal_copier.services import commands, edits, messages, opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
-from signal_copier.services.records import trade_record
 from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
@@ -42,7 +47,8 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
     _check_genuine(intent)
 
     async def give_up(attempt: int) -> TradeResult:
-        return await failed(intent, f"gave up after {attempt - 1} attempts", Reason.RETRY, deps)
+        detail = f"gave up after {attempt - 1} attempts"
+        return await failed(intent, detail, Reason.RETRY, deps, now)
 
     return await run_once(
         intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry), give_up
@@ -55,22 +61,33 @@ async def record_failure(
 ) -> TradeResult | None:
     """Record an intent that was dead-lettered, with whatever of it is on the account.
 
+    It holds the intent's claim while it reads the account and records, as an attempt does: a
+    live attempt can neither place meanwhile nor have its reservations given back under it.
     None when it finished meanwhile or a live attempt still holds it (that attempt records it).
     """
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     detail = f"gave up after retries: {describe_error(error)}"
-    result = await failed(intent, detail, reason, deps)
-    if not await deps.store.finish_failed(intent.id, now, trade_record(intent, result, now)):
+
+    async def give_up(_: bool) -> TradeResult:
+        return await failed(intent, detail, reason, deps, now)
+
+    try:
+        result = await run_once(intent, deps, now, give_up)
+    except InFlight:
         return None
-    log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
+    if result is not None:
+        log.error("intent %s failed: %s", intent.id, reason, extra={"trace_id": intent.trace_id})
     return result
 
 
-async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> TradeResult:
+async def failed(
+    intent: Intent, detail: str, reason: Reason, deps: Deps, now: datetime
+) -> TradeResult:
     """Return the FAILED result of an intent that gave up, listing its legs on the account.
 
-    The legs keep being managed and shown. Its quota is given back when the account shows none;
-    when the account cannot be asked, the reservation stays (counted once, never traded twice).
+    The legs keep being managed (polled, reached by follow-ups) and shown. Its quota is given
+    back when the account shows none; when the account cannot be asked, the reservation stays
+    (counted once, never traded twice).
     """
     fills: tuple[Fill, ...] = ()
     if intent.kind in OPENING:
@@ -79,7 +96,9 @@ async def failed(intent: Intent, detail: str, reason: Reason, deps: Deps) -> Tra
         except BrokerUnavailable:
             detail = f"{detail}; the account could not be read: check it for this trade"
         else:
-            if not fills:
+            if fills:
+                await opening.keep_managed(deps, intent, now)
+            else:
                 await _release_reservations(intent, deps)
     return TradeResult(
         intent_id=intent.id,

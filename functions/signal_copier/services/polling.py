@@ -51,8 +51,14 @@ async def _poll(deps: Deps, user_id: str, since: datetime, now: datetime) -> int
         open_positions={p.id for p in positions},
         owners={p.id: p.client_id for p in positions},
     )
+    failed: Retryable | Rejected | None = None
     for event in events:
-        await handle_broker_event(event, user_id, deps, now)
+        try:
+            await handle_broker_event(event, user_id, deps, now)
+        except (Retryable, Rejected) as e:  # one trade's event (its opening not recorded yet,
+            failed = failed or e  # say) must not hold up the others': they are acted on now
+    if failed is not None:
+        raise failed  # the cursor stays: the failed ones are read again (the rest are done)
     live = [p.client_id for p in positions] + [o.client_id for o in orders]
     if not ids.copier_intents(live):
         await deps.store.unwatch(user_id, now)

@@ -50,6 +50,8 @@ async def reply_target(
     it from there (returned as the follow-up's id, which is not a signal).
     """
     current = reply_to  # a reply may reach far back: each message is read on its own
+    if current > intent.message_id:
+        return None  # no reply within a chat names a later message: this id is not this chat's
     for _ in range(MAX_STEPS):
         head = _newest(await read_versions(deps, intent.chat_id, current, newest_only=True))
         if head is None:
@@ -59,6 +61,8 @@ async def reply_target(
             if await _done(deps, intent, versions, _Follows(), final=final):
                 return current
             return wait_for(deps, intent, current)
+        if head.reply_to is not None and head.reply_to > current:
+            return None  # the chain leaves the chat (see above): it is about none of its signals
         if head.reply_to is None or head.reply_to == current:
             # A bare follow-up replied to is about what it was about; the follow-up's own
             # message (an edit turned it into one) is about nothing else.

@@ -29,6 +29,8 @@ def _legs(*volumes: str) -> list:  # type: ignore[type-arg]
         (("0.30", "0.02"), "0.25", ("0.07", "0.01")),  # a part under a step is one step
         (("0.05",), "0.1", ("0.01",)),  # 10 % of 0.05: one step, never the whole position
         (("0.02", "0.02"), "0.25", ("0.01", "0")),  # a quarter: one part of 0.01
+        (("0.01",), "0.1", ("0",)),  # 10 % of a minimum lot: keeping it is nearer than all of it
+        (("0.01", "0.01"), "0.2", ("0", "0")),  # 0.004 asked: nothing is nearer than 0.01
     ],
 )
 def test_close_plan_table(volumes: tuple[str, ...], fraction: str, closed: tuple[str, ...]) -> None:
@@ -41,3 +43,19 @@ def test_close_plan_never_closes_more_than_the_legs_hold() -> None:
     for tenth in range(1, 11):
         plan = close_plan(legs, D(tenth) / 10, SPECS)
         assert all(D(0) <= plan[leg.id] <= leg.volume for leg in legs)
+
+
+@pytest.mark.parametrize(
+    ("volumes", "fraction", "closed"),
+    [
+        (("0.6",), "0.5", ("0.6",)),  # a part is under 0.5 or leaves under 0.5: all (a tie)
+        (("0.6", "0.6"), "0.25", ("0.6", "0")),  # never two 0.1 parts the broker refuses
+        (("1.2",), "0.5", ("0.6",)),
+    ],
+)
+def test_close_plan_never_closes_a_part_under_the_minimum(
+    volumes: tuple[str, ...], fraction: str, closed: tuple[str, ...]
+) -> None:
+    specs = {"XAUUSD": gold_spec(volume_min=D("0.5"))}
+    plan = close_plan(_legs(*volumes), D(fraction), specs)
+    assert [plan[str(n)] for n in range(len(volumes))] == [D(c) for c in closed]

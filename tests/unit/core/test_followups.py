@@ -52,7 +52,8 @@ def test_close_all_never_touches_manual_or_other_signals_trades() -> None:
     ops = plan_command(
         Command(action=Action.CLOSE), [TARGET], positions, [_pending("4", "scA.1")], SPECS, D(0)
     )
-    assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CLOSE, "1"), (ChangeKind.CANCEL, "4")]
+    # The entry is cancelled first: it cannot fill into a new position while the closes go.
+    assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CANCEL, "4"), (ChangeKind.CLOSE, "1")]
 
 
 def test_move_sl_to_entry_uses_each_positions_open_price_plus_buffer() -> None:

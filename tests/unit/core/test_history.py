@@ -74,6 +74,20 @@ def test_an_edit_keeps_its_messages_place_in_the_chat() -> None:
     assert edit is not None and edit.previous_id == 6
 
 
+def test_a_previous_id_at_or_after_the_message_is_no_message_before_it() -> None:
+    # A listener that published a later message first gave it as the "previous" one
+    for previous in (7, 8):
+        record = history.new_record(_message(previous_id=previous), SIGNAL, (), WAIT)
+        assert record is not None and record.previous_id is None
+
+
+def test_an_edit_published_after_later_messages_keeps_its_messages_place() -> None:
+    original = history.new_record(_message(previous_id=6), SIGNAL, (), WAIT)
+    assert original is not None
+    edit = history.new_record(_message("e", 60, previous_id=110), SIGNAL, (original,), WAIT)
+    assert edit is not None and edit.previous_id == 6
+
+
 def test_the_message_a_record_was_made_from_is_rebuilt_exactly() -> None:
     message = _message("edited", 60, reply_to=3, previous_id=6, chat_title="Gold")
     record = history.new_record(message, SIGNAL, (), WAIT)

@@ -1,8 +1,14 @@
-"""An edit that arrives after a later follow-up never undoes what that follow-up set."""
+"""Out-of-order instructions about one trade: the one posted later wins.
+
+An edit that arrives after a later follow-up never undoes what that follow-up set; a fix of a
+refused signal never opens what a follow-up posted after the signal closed.
+"""
 
 from decimal import Decimal as D
 
-from builders import make_intent, position
+import pytest
+
+from builders import NOW, make_intent, make_signal, position
 from signal_copier.core.followups import Operation
 from signal_copier.core.model import (
     Action,
@@ -10,11 +16,14 @@ from signal_copier.core.model import (
     ChangeKind,
     Command,
     IntentKind,
+    Scope,
+    Side,
+    Signal,
     Status,
     TradeResult,
 )
-from signal_copier.core.precedence import keep_later_follow_ups
-from signal_copier.core.records import TradeRecord
+from signal_copier.core.precedence import closed_by, keep_later_follow_ups
+from signal_copier.core.records import MessageRecord, TradeRecord
 
 
 def _applied(command: Command, *targets: str) -> TradeRecord:
@@ -48,3 +57,56 @@ def test_positions_no_later_follow_up_touched_get_the_edit() -> None:
     edit = Operation(kind=ChangeKind.TP, target="8", sl=D("2640"), tp=D("2663"))
 
     assert keep_later_follow_ups([edit], later, [held]) == [edit]
+
+
+GOLD = make_signal()
+EURUSD = make_signal(symbol="EURUSD", side=Side.SELL, entry=None, sl=D("1.09"), tps=(D("1.08"),))
+
+
+def _message(
+    message_id: int,
+    *,
+    reply_to: int | None = None,
+    signal: Signal | None = None,
+    command: Command | None = None,
+) -> MessageRecord:
+    return MessageRecord(
+        key=f"c1:{message_id}:0",
+        chat_id="c1",
+        message_id=message_id,
+        version=0,
+        date=NOW,
+        kind="open" if signal else "close",
+        signals=(signal,) if signal else (),
+        command=command,
+        reply_to=reply_to,
+    )
+
+
+def _close(message_id: int, reply_to: int | None = None, **command: object) -> MessageRecord:
+    fields: dict[str, object] = {"action": Action.CLOSE, **command}
+    return _message(message_id, reply_to=reply_to, command=Command(**fields))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("after", "closer"),
+    [
+        ([_close(2, reply_to=1)], 2),  # a reply to the signal
+        ([_close(2, reply_to=1, fraction=D("0.5"))], None),  # a partial close does not end it
+        ([_close(3, reply_to=2), _close(2, reply_to=1, fraction=D("0.5"))], 3),  # the rest
+        ([_close(2, reply_to=1, action=Action.CANCEL)], 2),
+        ([_message(2, signal=EURUSD), _close(3, reply_to=2)], None),  # about EURUSD
+        ([_close(2)], 2),  # bare, while it was the latest signal
+        ([_message(2, signal=EURUSD), _close(3)], None),  # bare, about the later EURUSD one
+        ([_message(2, signal=EURUSD), _close(3, scope=Scope.ALL)], 3),  # close everything
+        ([_close(2, symbol="XAUUSD")], 2),
+        ([_close(2, symbol="EURUSD")], None),
+        ([_close(2, side=Side.SELL)], None),
+        ([_close(2, reply_to=9)], None),  # a reply that leaves the chat
+        ([_close(2, reply_to=0)], None),  # a reply to an older message
+    ],
+)
+def test_a_fix_is_closed_by_a_later_follow_up_about_it(
+    after: list[MessageRecord], closer: int | None
+) -> None:
+    assert closed_by(1, GOLD, after) == closer

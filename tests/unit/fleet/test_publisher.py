@@ -38,6 +38,26 @@ async def test_previous_id_chains_the_messages_of_a_chat_and_the_epoch_is_stampe
     ]
 
 
+async def test_a_gap_fill_beside_live_messages_chains_each_message_to_the_one_before_it() -> None:
+    # Arrange: a restarted session's mark is 800; message 810 arrives live while the gap fill
+    # still publishes 801 and 802
+    queue = InProcessQueue()
+    publisher = Publisher(queue)
+    origin = Origin(user_id="tg1", epoch=1, previous_id=800)
+
+    # Act
+    for message_id in (810, 801, 802):
+        await publisher.publish(_msg(message_id), origin)
+
+    # Assert: every previous id is a message before it (never the later live one)
+    sent = await _published(queue)
+    assert [(m["message_id"], m["previous_id"]) for m in sent] == [
+        (810, 800),
+        (801, 800),
+        (802, 801),
+    ]
+
+
 async def test_an_edit_that_keeps_the_text_is_not_published_again() -> None:
     queue = InProcessQueue()
     publisher = Publisher(queue)

@@ -150,35 +150,6 @@ class ClaimCollections(TradeCollections):
         held = _intent(snap) if snap.exists else None
         return held is not None and held.state is IntentState.IN_FLIGHT and held.owner == owner
 
-    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
-        """Record a given-up intent as done unless a live lease holds it."""
-        _aware(now)
-        refs = [self.doc("intents", intent_id), self.doc("parked", intent_id)]
-        refs.append(self.trade_ref(record))
-        trade = self.trade_data(record)
-
-        def decide(snaps: list[Snapshot]) -> tuple[bool, list[Write]]:
-            held = _intent(snaps[0]) if snaps[0].exists else None
-            if held is not None and (
-                held.state is IntentState.DONE
-                or (held.state is IntentState.IN_FLIGHT and held.lease_until > now)
-            ):
-                return False, []
-            done = IntentDoc(
-                intent_id=intent_id,
-                owner="",
-                state=IntentState.DONE,
-                attempt=1 if held is None else held.attempt,
-                lease_until=EPOCH if held is None else held.lease_until,
-                finished_at=now,
-                expire_at=_expiry(now),
-                intent=record.intent if held is None else held.intent,
-            )
-            writes = [Write(refs[0], to_native(done)), Write(refs[1])]
-            return True, [*writes, trade_write(refs[2], snaps[2], trade)]
-
-        return await self.transact(refs, decide)
-
     async def park(self, parked: ParkedIntent, owner: str) -> bool:
         """Park an intent `owner` holds: state parked, lease ended, entry kept until it runs."""
         intent = parked.intent

@@ -84,23 +84,6 @@ class ClaimTables(SqliteDatabase):
         sql = "SELECT 1 FROM intents WHERE intent_id = ? AND owner = ? AND state = 'in_flight'"
         return bool(self._rows(sql, (intent_id, owner)))
 
-    async def finish_failed(self, intent_id: str, now: datetime, record: TradeRecord) -> bool:
-        """Record a given-up intent as done unless a live lease holds it."""
-        with self._transaction() as con:
-            sql = "SELECT state, lease_until FROM intents WHERE intent_id = ?"
-            row = con.execute(sql, (intent_id,)).fetchone()
-            held = row is not None and row[0] == "in_flight" and row[1] > micros(now)
-            if held or (row is not None and row[0] == "done"):
-                return False
-            sql = (
-                "INSERT INTO intents VALUES (?, '', 'done', 1, 0, ?, ?) ON CONFLICT (intent_id)"
-                " DO UPDATE SET state = 'done', owner = '', finished_at = excluded.finished_at"
-            )
-            con.execute(sql, (intent_id, micros(now), dump(record.intent)))
-            con.execute(UPSERT_TRADE, trade_row(record))
-            con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
-            return True
-
     async def park(self, parked: ParkedIntent, owner: str) -> bool:
         """Park an intent `owner` holds: state parked, lease ended, entry kept until it runs."""
         intent = parked.intent

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from telethon import TelegramClient, errors, events, functions
+from telethon import TelegramClient, errors, events, functions, types, utils
 from telethon.sessions import StringSession
 
 from signal_copier.core.dashboard import ChatInfo
@@ -62,7 +62,7 @@ class TelethonSession:
             text=text,
             date=message.date.astimezone(UTC),
             received=self._clock(),
-            reply_to=message.reply_to_msg_id,
+            reply_to=_reply_to(message),
             edit_date=None if message.edit_date is None else message.edit_date.astimezone(UTC),
             chat_title=str(getattr(chat, "title", "") or ""),
         )
@@ -184,3 +184,19 @@ if TYPE_CHECKING:
 
     _session: TelegramSession = TelethonSession(TelegramClient(None, 1, ""))
     _sessions: TelegramSessions = TelethonSessions(1, "")
+
+
+def _reply_to(message: Any) -> int | None:
+    # The id a message replies to, when it is one of this chat's messages. A reply to another
+    # chat's message (its id would name an unrelated message here), to a story, or to a message
+    # this session cannot see is about none of this chat's signals: it is given as a reply to
+    # itself, which the engine reads as about nothing else (never as a bare follow-up, which
+    # would act on the channel's latest signal).
+    header = message.reply_to
+    if header is None:
+        return None
+    if isinstance(header, types.MessageReplyHeader) and header.reply_to_msg_id is not None:
+        peer = header.reply_to_peer_id
+        if peer is None or utils.get_peer_id(peer) == message.chat_id:
+            return int(header.reply_to_msg_id)
+    return int(message.id)
