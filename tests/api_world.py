@@ -47,9 +47,12 @@ class Brokers:
     def __init__(self, paper: PaperBroker) -> None:
         self.paper = paper
 
-    async def connect(self, credentials: Credentials) -> BrokerAccount:
-        account = await self.paper.connect(credentials)
+    async def connect(self, user_id: str, credentials: Credentials) -> BrokerAccount:
+        account = await self.paper.connect(user_id, credentials)
         return NettingAccount(account) if credentials.account_id.startswith("net-") else account
+
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        await self.paper.disconnect(user_id, keep=keep)
 
 
 class ApiWorld:

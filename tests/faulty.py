@@ -22,9 +22,13 @@ class FaultyBroker:
         self.paper, self.script = paper, script
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
-    async def connect(self, credentials: Credentials) -> Any:
+    async def connect(self, user_id: str, credentials: Credentials) -> Any:
         """Return the paper account behind a connection that fails as scripted."""
-        return _FaultyAccount(self, await self.paper.connect(credentials))
+        return _FaultyAccount(self, await self.paper.connect(user_id, credentials))
+
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        """Forget the user's connections (the paper broker keeps none)."""
+        await self.paper.disconnect(user_id, keep=keep)
 
 
 class _FaultyAccount:

@@ -35,13 +35,13 @@ class FlakyBroker:
         self.on_fail = on_fail  # runs just before the failure is raised (e.g. the user acts)
         self.calls = 0
 
-    async def connect(self, credentials: Credentials) -> Any:
+    async def connect(self, user_id: str, credentials: Credentials) -> Any:
         """Return the paper account behind a connection that fails as configured."""
-        return _FlakyAccount(self, await self.paper.connect(credentials))
+        return _FlakyAccount(self, await self.paper.connect(user_id, credentials))
 
-    async def disconnect(self, account_id: str) -> None:
-        """Forget an account's connection (the paper broker keeps none)."""
-        await self.paper.disconnect(account_id)
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        """Forget the user's connections (the paper broker keeps none)."""
+        await self.paper.disconnect(user_id, keep=keep)
 
 
 class _FlakyAccount:

@@ -106,12 +106,12 @@ class _TimedBroker:
     def __init__(self, paper: PaperBroker, began: list[float], first: list[float]) -> None:
         self._paper, self._began, self._first = paper, began, first
 
-    async def connect(self, credentials: Credentials) -> Any:
+    async def connect(self, user_id: str, credentials: Credentials) -> Any:
         await asyncio.sleep(ROUND_TRIP_S)  # a new connection costs a round trip too
-        return _Timed(await self._paper.connect(credentials), self._began, self._first)
+        return _Timed(await self._paper.connect(user_id, credentials), self._began, self._first)
 
-    async def disconnect(self, account_id: str) -> None:
-        await self._paper.disconnect(account_id)
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        await self._paper.disconnect(user_id, keep=keep)
 
 
 async def round_trips(settings: dict[str, Any]) -> float:

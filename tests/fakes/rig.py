@@ -13,6 +13,7 @@ from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core.market import Credentials
 
 TOKEN = "metaapi-token-0123456789abcdef"
+USER = "tg1"
 
 
 @dataclass
@@ -30,11 +31,15 @@ class Rig:
         """Return credentials for an account."""
         return Credentials(account_id=account_id, token=token)
 
-    async def account(self, token: str = TOKEN) -> MetaApiAccount:
-        """Return the adapter's account for acc-1."""
-        account = await self.broker.connect(self.credentials(token))
+    async def connect(self, credentials: Credentials, user_id: str = USER) -> MetaApiAccount:
+        """Return the adapter's account for a user's credentials."""
+        account = await self.broker.connect(user_id, credentials)
         assert isinstance(account, MetaApiAccount)
         return account
+
+    async def account(self, token: str = TOKEN, user_id: str = USER) -> MetaApiAccount:
+        """Return the adapter's account for acc-1."""
+        return await self.connect(self.credentials(token), user_id)
 
     def wait(self, seconds: float) -> None:
         """Move the adapter's monotonic clock (idle expiry, caches)."""

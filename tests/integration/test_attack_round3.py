@@ -463,12 +463,12 @@ class _DownFor:
     def __init__(self, paper: PaperBroker, account_id: str) -> None:
         self.paper, self.down = paper, account_id
 
-    async def connect(self, credentials: Credentials) -> Any:
-        account = await self.paper.connect(credentials)
+    async def connect(self, user_id: str, credentials: Credentials) -> Any:
+        account = await self.paper.connect(user_id, credentials)
         return _Unreachable(account) if credentials.account_id == self.down else account
 
-    async def disconnect(self, account_id: str) -> None:
-        await self.paper.disconnect(account_id)
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        await self.paper.disconnect(user_id, keep=keep)
 
 
 class _Unreachable:

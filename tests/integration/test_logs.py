@@ -251,7 +251,7 @@ async def test_the_metaapi_sdk_logs_through_logging_never_print(
     broker = MetaApiBroker(limits=Limits(connect=1.0, read=1.0, close_grace=0.2))
     credentials = Credentials(account_id="0123456789abcdef", token="made-up-token-7f3a9c0e5b")
     with pytest.raises((BrokerUnavailable, BrokerRejected)):  # MetaAPI is out of reach here
-        await asyncio.wait_for(broker.connect(credentials), 60)
+        await asyncio.wait_for(broker.connect("tg1", credentials), 60)
     await broker.aclose()
 
     assert not isinstance(LoggerManager.get_logger("RpcMetaApiConnectionInstance"), NativeLogger)

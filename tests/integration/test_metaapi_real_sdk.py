@@ -27,7 +27,7 @@ async def test_an_unreachable_metaapi_is_a_bounded_copier_error_and_closes_clean
     credentials = Credentials(account_id="0123456789abcdef", token=TOKEN)
     with pytest.raises((BrokerUnavailable, BrokerRejected)) as failed:
         # The outer bound only turns a hang into a failure; the adapter's own limit is 1 s.
-        await asyncio.wait_for(broker.connect(credentials), 60)
+        await asyncio.wait_for(broker.connect("tg1", credentials), 60)
     assert failed.value.reason in ("broker_unavailable", "broker_token_rejected")
     await broker.aclose()
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

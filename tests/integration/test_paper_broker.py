@@ -96,13 +96,13 @@ def test_paper_broker_connect_has_the_broker_signature() -> None:
 async def test_connect_returns_the_opened_account(
     broker: PaperBroker, account: PaperAccount
 ) -> None:
-    connected = await broker.connect(Credentials(account_id="acc-1", token="t"))
+    connected = await broker.connect("tg1", Credentials(account_id="acc-1", token="t"))
     assert connected is account
 
 
 async def test_connect_to_an_unknown_account_is_rejected(broker: PaperBroker) -> None:
     with pytest.raises(BrokerRejected) as caught:
-        await broker.connect(Credentials(account_id="nobody"))
+        await broker.connect("tg1", Credentials(account_id="nobody"))
     assert caught.value.reason == "unknown_account"
 
 

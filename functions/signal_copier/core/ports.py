@@ -406,14 +406,21 @@ class BrokerAccount(Protocol):
 
 
 class Broker(Protocol):
-    """Connects to trading accounts."""
+    """Connects users to their trading accounts.
 
-    async def connect(self, credentials: Credentials) -> BrokerAccount:
-        """Return a connected account (cached by the adapter)."""
+    A connection belongs to one user: adapters that cache connections key them on the user,
+    the account and the token, so one user's change never closes or reuses another's.
+    """
+
+    async def connect(self, user_id: str, credentials: Credentials) -> BrokerAccount:
+        """Return the user's connected account (cached by the adapter)."""
         ...
 
-    async def disconnect(self, account_id: str) -> None:
-        """Close and forget cached connections to an account (its credentials changed or went)."""
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        """Close and forget the user's cached connections, except one made with `keep`.
+
+        Called when the user's credentials changed (`keep` = the new ones) or were removed.
+        """
         ...
 
 

@@ -41,33 +41,34 @@ async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
         credentials = codec.from_dict(Credentials, json.loads(raw))
     except (ValueError, InvalidInput) as e:
         raise CredentialsMissing("stored broker credentials are unreadable; connect again") from e
-    return await deps.broker.connect(credentials)
+    return await deps.broker.connect(user_id, credentials)
 
 
 async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -> None:
     """Encrypt and store a user's broker credentials; the account becomes theirs alone.
 
-    A connection the broker cached for the old credentials is closed.
+    The user's connections the broker cached for other credentials are closed (the old
+    account, or the old token of the same account); the vault forgets the old plaintext.
 
     AccountTaken if another user connected that account (two users on one account would close
     each other's trades and receive each other's broker events).
     """
     if not await deps.store.claim_account(credentials.account_id, user_id):
         raise AccountTaken("this trading account is connected to another user")
-    previous = await _stored_account(deps, user_id)
+    previous = await stored_credentials(deps, user_id)
     await deps.vault.put(credentials_name(user_id), json.dumps(codec.to_dict(credentials)).encode())
     deps.instruments.forget(user_id)
-    if previous is not None and previous != credentials.account_id:
-        await deps.store.release_account(previous, user_id)
-    if previous is not None:
-        await deps.broker.disconnect(previous)
+    if previous is not None and previous.account_id != credentials.account_id:
+        await deps.store.release_account(previous.account_id, user_id)
+    await deps.broker.disconnect(user_id, keep=credentials)
 
 
-async def _stored_account(deps: Deps, user_id: str) -> str | None:
+async def stored_credentials(deps: Deps, user_id: str) -> Credentials | None:
+    """Return the user's stored broker credentials, or None if there are none or unreadable."""
     try:
         raw = await deps.vault.get(credentials_name(user_id))
-        return None if raw is None else str(json.loads(raw)["account_id"])
-    except (CredentialsMissing, ValueError, KeyError, TypeError):
+        return None if raw is None else codec.from_dict(Credentials, json.loads(raw))
+    except (CredentialsMissing, InvalidInput, ValueError):
         return None  # unreadable old credentials: nothing to give back
 
 

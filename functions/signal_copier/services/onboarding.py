@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from signal_copier.core.dashboard import AuditAction, LoginStage, LoginStep, Profile
-from signal_copier.core.errors import InvalidInput, Rejected
+from signal_copier.core.errors import CopierError, InvalidInput, Rejected
 from signal_copier.core.market import AccountInfo, Credentials, MarginMode
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import Subscription, UserRecord
@@ -43,15 +43,16 @@ async def ensure_user(w: WebDeps, user_id: str) -> UserRecord:
 async def connect_broker(
     w: WebDeps, user_id: str, credentials: Credentials, now: datetime, ip: str
 ) -> tuple[Profile, AccountInfo]:
-    """Verify the account by reading it, claim it for this user, then store the token."""
-    account = await w.deps.broker.connect(credentials)
-    info = await account.account_info()  # refuses bad ids and tokens before anything is stored
-    if not await w.deps.store.claim_account(credentials.account_id, user_id):
-        await audit.record(
-            w.web, user_id, AuditAction.CREDENTIALS_REFUSED, now, ip,
-            account_id=credentials.account_id, why="connected by another user",
-        )  # fmt: skip
-        raise AccountTaken("this MetaAPI account is already connected to another user")
+    """Verify the account by reading it, claim it for this user, then store the token.
+
+    A connection opened only to verify credentials that are then refused is closed again.
+    """
+    try:
+        info = await _verify(w, user_id, credentials, now, ip)
+    except CopierError:
+        keep = await accounts.stored_credentials(w.deps, user_id)
+        await w.deps.broker.disconnect(user_id, keep=keep)
+        raise
     await ensure_user(w, user_id)
     profile = await w.web.profile(user_id)
     if profile.account_id and profile.account_id != credentials.account_id:
@@ -70,6 +71,20 @@ async def connect_broker(
         account_id=credentials.account_id, margin_mode=str(info.margin_mode),
     )  # fmt: skip
     return profile, info
+
+
+async def _verify(
+    w: WebDeps, user_id: str, credentials: Credentials, now: datetime, ip: str
+) -> AccountInfo:
+    account = await w.deps.broker.connect(user_id, credentials)
+    info = await account.account_info()  # refuses bad ids and tokens before anything is stored
+    if not await w.deps.store.claim_account(credentials.account_id, user_id):
+        await audit.record(
+            w.web, user_id, AuditAction.CREDENTIALS_REFUSED, now, ip,
+            account_id=credentials.account_id, why="connected by another user",
+        )  # fmt: skip
+        raise AccountTaken("this MetaAPI account is already connected to another user")
+    return info
 
 
 def netting_note(info: AccountInfo) -> str:

@@ -1,4 +1,4 @@
-"""MetaApi objects per token and RPC connections per (account, token fingerprint), cached."""
+"""MetaApi objects per token and RPC connections per (user, account, token fingerprint), cached."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import pytest
 from metaapi_cloud_sdk.clients.timeout_exception import TimeoutException
 
-from fakes.rig import TOKEN, Rig
+from fakes.rig import TOKEN, USER, Rig
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CredentialsMissing
 
 
@@ -26,8 +26,8 @@ async def test_concurrent_first_connects_open_one_connection(rig: Rig) -> None:
 
 
 async def test_one_metaapi_per_token_shared_by_its_accounts(rig: Rig) -> None:
-    await rig.broker.connect(rig.credentials(account_id="acc-1"))
-    await rig.broker.connect(rig.credentials(account_id="acc-2"))
+    await rig.connect(rig.credentials(account_id="acc-1"))
+    await rig.connect(rig.credentials(account_id="acc-2"))
     assert len(rig.sdk.apis) == 1 and rig.broker.open_connections == 2
 
 
@@ -37,28 +37,69 @@ async def test_a_changed_token_never_reuses_the_old_connection(rig: Rig) -> None
     assert old is not new and len(rig.sdk.apis) == 2
 
 
-async def test_disconnect_closes_every_connection_of_the_account_and_idle_metaapis(
+async def test_disconnect_closes_every_connection_of_the_user_and_idle_metaapis(
     rig: Rig,
 ) -> None:
     await rig.account()
     await rig.account("a-new-token-for-the-same-account")
-    await rig.broker.disconnect("acc-1")
+    await rig.broker.disconnect(USER)
     assert rig.broker.open_connections == 0
     assert all(c.closed for c in rig.sdk.connections) and all(a.closed for a in rig.sdk.apis)
     assert await rig.account() is not None and rig.server.count("get_account") == 3
 
 
-async def test_disconnect_keeps_a_metaapi_that_other_accounts_still_use(rig: Rig) -> None:
-    await rig.broker.connect(rig.credentials(account_id="acc-1"))
-    await rig.broker.connect(rig.credentials(account_id="acc-2"))
-    await rig.broker.disconnect("acc-1")
+async def test_disconnect_keeps_a_metaapi_that_another_user_still_uses(rig: Rig) -> None:
+    await rig.connect(rig.credentials(account_id="acc-1"))
+    await rig.connect(rig.credentials(account_id="acc-2"), "tg2")
+    await rig.broker.disconnect(USER)
     assert rig.broker.open_connections == 1 and not rig.sdk.apis[0].closed
 
 
+async def test_two_users_with_the_same_account_and_token_get_their_own_connections(
+    rig: Rig,
+) -> None:
+    first, second = await rig.account(user_id="tg1"), await rig.account(user_id="tg2")
+    assert first is not second
+    assert rig.broker.open_connections == 2 and len(rig.sdk.connections) == 2
+    assert len(rig.sdk.apis) == 1  # one MetaApi per token, shared by its connections
+
+
+async def test_removing_one_users_credentials_closes_only_that_users_connection(
+    rig: Rig,
+) -> None:
+    await rig.account(user_id="tg1")
+    kept = await rig.account(user_id="tg2")
+    await rig.broker.disconnect("tg1")
+    assert [c.closed for c in rig.sdk.connections] == [True, False]
+    assert rig.broker.open_connections == 1 and not rig.sdk.apis[0].closed
+    assert await kept.positions() == []  # the other user's connection still works
+    assert await rig.account(user_id="tg2") is kept
+
+
+async def test_changed_credentials_close_the_old_connection_and_keep_the_new_one(
+    rig: Rig,
+) -> None:
+    await rig.account("the-old-token-of-acc-1")
+    new = await rig.account()
+    await rig.broker.disconnect(USER, keep=rig.credentials())
+    assert [c.closed for c in rig.sdk.connections] == [True, False]
+    assert [a.closed for a in rig.sdk.apis] == [True, False]  # the old token's MetaApi too
+    assert await rig.account() is new and rig.server.count("get_account") == 2
+
+
+async def test_a_refused_token_drops_every_users_connection_made_with_it(rig: Rig) -> None:
+    mine = await rig.account(user_id="tg1")
+    await rig.account(user_id="tg2")
+    rig.server.revoked.add(TOKEN)
+    with pytest.raises(BrokerRejected):
+        await mine.positions()
+    assert rig.broker.open_connections == 0 and all(c.closed for c in rig.sdk.connections)
+
+
 async def test_idle_connections_close_after_the_idle_limit(rig: Rig) -> None:
-    await rig.broker.connect(rig.credentials(account_id="acc-1"))
+    await rig.connect(rig.credentials(account_id="acc-1"))
     rig.wait(901)
-    await rig.broker.connect(rig.credentials(account_id="acc-2"))
+    await rig.connect(rig.credentials(account_id="acc-2"))
     assert rig.broker.open_connections == 1
     assert [c.closed for c in rig.sdk.connections] == [True, False]
 
@@ -73,15 +114,15 @@ async def test_a_connection_in_use_is_not_idle(rig: Rig) -> None:
 
 async def test_a_metaapi_whose_openings_failed_closes_when_idle(rig: Rig) -> None:
     with pytest.raises(BrokerRejected):
-        await rig.broker.connect(rig.credentials("token-b", account_id="acc-404"))
+        await rig.connect(rig.credentials("token-b", account_id="acc-404"))
     rig.wait(901)
     await rig.account()
     assert [a.closed for a in rig.sdk.apis] == [True, False]
 
 
 async def test_aclose_closes_every_connection_and_metaapi(rig: Rig) -> None:
-    await rig.broker.connect(rig.credentials(account_id="acc-1"))
-    await rig.broker.connect(rig.credentials("other-token", account_id="acc-2"))
+    await rig.connect(rig.credentials(account_id="acc-1"))
+    await rig.connect(rig.credentials("other-token", account_id="acc-2"))
     await rig.broker.aclose()
     assert rig.broker.open_connections == 0
     assert all(c.closed for c in rig.sdk.connections) and all(a.closed for a in rig.sdk.apis)
@@ -119,14 +160,14 @@ async def test_an_account_that_is_not_deployed_is_not_connected(
 
 async def test_an_unknown_account_is_refused(rig: Rig) -> None:
     with pytest.raises(BrokerRejected) as raised:
-        await rig.broker.connect(rig.credentials(account_id="acc-404"))
+        await rig.connect(rig.credentials(account_id="acc-404"))
     assert raised.value.reason == "unknown_account"
 
 
 @pytest.mark.parametrize("token", ["", None])
 async def test_missing_credentials_are_refused_before_any_call(rig: Rig, token: str | None) -> None:
     with pytest.raises(CredentialsMissing):
-        await rig.broker.connect(rig.credentials(token or ""))
+        await rig.connect(rig.credentials(token or ""))
     assert rig.server.calls == []
 
 

@@ -1,9 +1,10 @@
-"""The MetaAPI broker: one MetaApi object per user token, RPC connections cached per process.
+"""The MetaAPI broker: one MetaApi object per token, RPC connections cached per process.
 
-A connection is cached under (account id, token fingerprint) — never the token — so changed
-credentials never reuse another token's connection; unused connections close after
-`Limits.idle`; `disconnect(account_id)` evicts an account (credentials changed or removed),
-`aclose()` closes everything at shutdown.
+A connection is cached under (user id, account id, token fingerprint) — never the token — so
+changed credentials never reuse another token's connection and one user never gets, nor
+closes, another user's (even for the same account and token); unused connections close after
+`Limits.idle`; `disconnect(user_id, keep=...)` evicts a user's connections when their
+credentials change or are removed, `aclose()` closes everything at shutdown.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from signal_copier.core.reasons import Reason
 
 log = logging.getLogger(__name__)
 SdkFactory = Callable[[str, dict[str, Any]], Any]  # (token, opts) → a MetaApi
-Key = tuple[str, str]  # (account id, token fingerprint)
+Key = tuple[str, str, str]  # (user id, account id, token fingerprint)
 
 # MetaAPI account states (MetatraderAccount.state): only a deployed account can trade.
 COMING_UP = frozenset({"DEPLOYING"})  # → BrokerUnavailable: retry once it is up
@@ -84,18 +85,18 @@ class MetaApiBroker:
     ) -> None:
         self._sdk, self._limits, self._region = sdk, limits or Limits(), region
         self._now, self._clock = now, monotonic
-        self._key = secrets.token_bytes(32)  # fingerprints mean nothing outside this process
+        self._secret = secrets.token_bytes(32)  # fingerprints mean nothing outside this process
         self._apis: dict[str, _Api] = {}
         self._entries: dict[Key, _Entry] = {}
         self._locks: dict[Key, asyncio.Lock] = {}
 
-    async def connect(self, credentials: Credentials) -> BrokerAccount:
-        """Return the account's cached connection, opening it first if needed."""
+    async def connect(self, user_id: str, credentials: Credentials) -> BrokerAccount:
+        """Return the user's cached connection to the account, opening it first if needed."""
         if not credentials.account_id or not credentials.token:
             raise CredentialsMissing("the MetaAPI account id and token are both needed")
         await self.close_idle()
-        key = (credentials.account_id, self._fingerprint(credentials.token))
-        async with self._locks.setdefault(key, asyncio.Lock()):  # one opening per account
+        key = self._key(user_id, credentials)
+        async with self._locks.setdefault(key, asyncio.Lock()):  # one opening per key
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = await self._open(key, credentials.token)
@@ -104,9 +105,10 @@ class MetaApiBroker:
                 await self._synchronize(key, entry)
             return entry.account
 
-    async def disconnect(self, account_id: str) -> None:
-        """Close and forget every connection to an account (its credentials changed or went)."""
-        for key in [k for k in self._entries if k[0] == account_id]:
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
+        """Close and forget the user's connections, except the one made with `keep`."""
+        kept = None if keep is None else self._key(user_id, keep)
+        for key in [k for k in self._entries if k[0] == user_id and k != kept]:
             await self._evict(key)
 
     async def close_idle(self) -> None:
@@ -132,11 +134,14 @@ class MetaApiBroker:
         """Return how many RPC connections are cached."""
         return len(self._entries)
 
+    def _key(self, user_id: str, credentials: Credentials) -> Key:
+        return (user_id, credentials.account_id, self._fingerprint(credentials.token))
+
     def _fingerprint(self, token: str) -> str:
-        return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()[:24]
+        return hmac.new(self._secret, token.encode(), hashlib.sha256).hexdigest()[:24]
 
     async def _open(self, key: Key, token: str) -> _Entry:
-        account_id, fingerprint = key
+        user_id, account_id, fingerprint = key
         api = self._api(fingerprint, token)
         dropped = partial(self._dropped, key)
         timeout = self._limits.connect
@@ -153,7 +158,7 @@ class MetaApiBroker:
         except CopierError:
             await self._close_connection(connection)
             raise
-        log.info("MetaAPI connection open for account %s", account_id)
+        log.info("MetaAPI connection open for account %s of %s", account_id, user_id)
         account = MetaApiAccount(
             account_id,
             connection,
@@ -193,9 +198,9 @@ class MetaApiBroker:
 
     async def _dropped(self, key: Key, drop: Drop) -> None:
         if drop is Drop.TOKEN:  # every connection made with the refused token goes, then its api
-            for other in [k for k in self._entries if k[1] == key[1]]:
+            for other in [k for k in self._entries if k[2] == key[2]]:
                 await self._evict(other)
-            self._close_api(key[1])
+            self._close_api(key[2])
         else:
             await self._evict(key)
 
@@ -206,7 +211,7 @@ class MetaApiBroker:
         await self._close_connection(entry.connection)
         if not any(e.fingerprint == entry.fingerprint for e in self._entries.values()):
             self._close_api(entry.fingerprint)
-        log.info("MetaAPI connection closed for account %s", key[0])
+        log.info("MetaAPI connection closed for account %s of %s", key[1], key[0])
 
     async def _close_connection(self, connection: Any) -> None:
         try:

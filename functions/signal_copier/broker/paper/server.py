@@ -109,11 +109,11 @@ class PaperBroker:
                 f"no paper account {account_id!r}", reason=Reason.UNKNOWN_ACCOUNT
             ) from None
 
-    async def connect(self, credentials: Credentials) -> BrokerAccount:
+    async def connect(self, user_id: str, credentials: Credentials) -> BrokerAccount:
         """Return the account named by the credentials (the token is not checked)."""
         return self.account(credentials.account_id)
 
-    async def disconnect(self, account_id: str) -> None:
+    async def disconnect(self, user_id: str, *, keep: Credentials | None = None) -> None:
         """Do nothing: paper accounts keep no connection."""
 
     def advance(self, now: datetime) -> None:
