@@ -1,4 +1,5 @@
-"""One contract for the fleet's store: shard leases and watermarks, on SQLite and on Firestore.
+"""One contract for the fleet's store: shard leases, watermarks, sessions linked and unlinked,
+on SQLite and on Firestore.
 
 The Firestore case runs on Google's emulator (the `firestore_emulator` fixture).
 """
@@ -201,6 +202,7 @@ async def test_watermarks_are_written_in_batches_and_never_move_back(backend: Ba
 
 async def test_readable_chats_are_replaced_as_a_set(backend: Backend) -> None:
     store = backend.store
+    await _link(backend, "u1", 1)
     await store.put_chats(
         "u1", [ChatInfo(chat_id="-1001", title="Gold"), ChatInfo(chat_id="-1002")]
     )
@@ -226,6 +228,7 @@ async def test_losing_a_chat_removes_the_subscription_and_tells_the_user(backend
 
 async def test_session_health_round_trips_and_the_dashboard_reads_it(backend: Backend) -> None:
     health = SessionHealth(connected=True, last_message_at=T0, updated=T0 + S)
+    await _link(backend, "u1", 1)
     assert await backend.store.session_health("u1") is None
     await backend.store.put_session_health("u1", health)
     assert await backend.store.session_health("u1") == health
@@ -251,3 +254,81 @@ async def test_concurrent_uses_of_one_key_let_exactly_one_through(backend: Backe
     uses = await asyncio.gather(*(web.use_once("widget:same", T0, T0 + S) for _ in range(4)))
 
     assert sorted(uses) == [False, False, False, True]
+
+
+async def _listened(backend: Backend, user: str) -> None:
+    # What the listener running a session writes for it.
+    store = backend.store
+    await store.put_chats(user, [ChatInfo(chat_id="-1001", title="Gold")])
+    await store.put_session_health(user, SessionHealth(connected=True, updated=T0))
+    mark = Watermark(user_id=user, chat_id="-1001", message_id=7, seen_at=T0)
+    await store.save_watermarks([mark])
+
+
+async def test_unlinking_forgets_the_session_its_chats_marks_and_status_and_uncounts_it(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    await _link(backend, "u1", 1)
+    await _link(backend, "u2", 1)
+    await _listened(backend, "u1")
+
+    await store.unlink_session("u1")
+    await store.unlink_session("u1")  # a repeat must not uncount twice
+
+    assert [s.user_id for s in await store.sessions([1])] == ["u2"]
+    assert await store.session_count() == 1
+    assert [s.sessions for s in await store.shards(expiring_before=T0)] == [1]
+    assert await store.session_health("u1") is None
+    assert await backend.web().bot_status("u1") is None
+    assert await backend.web().user_chats("u1") == []
+    assert await store.watermarks("u1") == {}
+
+
+async def test_a_listener_still_stopping_an_unlinked_session_writes_nothing_back(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    await _link(backend, "u1", 1)
+    await store.unlink_session("u1")
+    notice = Notice(user_id="u1", kind=NoticeKind.TELEGRAM_LINK_BROKEN, at=T0, detail="gone")
+    status = SessionHealth(connected=False, link=LinkState.BROKEN, last_error="x", updated=T0)
+
+    await store.put_chats("u1", [ChatInfo(chat_id="-1001", title="Gold")])
+    await store.put_session_health("u1", SessionHealth(connected=True, updated=T0))
+    broken = await store.break_session(notice, status)
+
+    assert broken is False
+    assert await backend.web().user_chats("u1") == []
+    assert await store.session_health("u1") is None
+    assert await store.notices("u1") == []
+    assert await store.session_count() == 0
+
+
+async def test_unlinking_a_broken_session_forgets_it_without_uncounting_again(
+    backend: Backend,
+) -> None:
+    store = backend.store
+    await _link(backend, "u1", 1)
+    await _link(backend, "u2", 1)
+    notice = Notice(user_id="u1", kind=NoticeKind.TELEGRAM_LINK_BROKEN, at=T0, detail="revoked")
+    status = SessionHealth(connected=False, link=LinkState.BROKEN, last_error="x", updated=T0)
+    assert await store.break_session(notice, status) is True
+
+    await store.unlink_session("u1")
+
+    assert await store.session_count() == 1
+    assert [s.sessions for s in await store.shards(expiring_before=T0)] == [1]
+    assert await store.session_health("u1") is None
+
+
+async def test_linking_again_after_unlinking_counts_the_session_once(backend: Backend) -> None:
+    store = backend.store
+    await _link(backend, "u1", 1)
+    await store.unlink_session("u1")
+    await _link(backend, "u1", 1)
+    await store.put_chats("u1", [ChatInfo(chat_id="-1002", title="Silver")])
+
+    assert [s.user_id for s in await store.sessions([1])] == ["u1"]
+    assert [s.sessions for s in await store.shards(expiring_before=T0)] == [1]
+    assert await backend.web().user_chats("u1") == [ChatInfo(chat_id="-1002", title="Silver")]

@@ -46,7 +46,8 @@ from secret_manager_stub import SecretManagerStub, secret_manager
 from signal_copier import bootstrap, serving
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.dashboard import ChatInfo
-from signal_copier.core.fleet import session_secret_name
+from signal_copier.core.fleet import SessionLink, session_secret_name
+from signal_copier.core.leases import shard_of
 from signal_copier.stack.emulators import Emulators
 from signal_copier.telegram.telethon.login import pending_name
 
@@ -122,6 +123,8 @@ async def _before_onboarding() -> None:
     assert isinstance(deps.broker, PaperBroker)
     deps.broker.open_account(ACCOUNT, balance=Decimal(10_000))
     fleet = bootstrap.fleet_store(process.settings(), deps.store)
+    shard = shard_of(UID, process.settings().fleet_shards)
+    await fleet.link_session(SessionLink(user_id=UID, shard=shard))  # a listener runs it
     await fleet.put_chats(UID, [ChatInfo(chat_id=CHAT, title="Gold signals")])
     # What TelethonLogin leaves in the vault: a pending login, then the linked session.
     expires = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()

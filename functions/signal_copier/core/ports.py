@@ -533,7 +533,11 @@ class Auth(Protocol):
 
 
 class FleetStore(Protocol):
-    """What the listener fleet persists. Lease calls are atomic (one transaction each)."""
+    """What the listener fleet persists. Lease calls are atomic (one transaction each).
+
+    A session's record (`link_session`) is what lets a listener write for it: once the user
+    unlinked it (`unlink_session`), a listener still stopping it writes nothing back.
+    """
 
     async def shards(self, expiring_before: datetime) -> list[Lease]:
         """Return the shards with sessions whose lease ends before the given time, or is free.
@@ -571,8 +575,19 @@ class FleetStore(Protocol):
         """Record a freshly linked session (the secret itself is in the vault)."""
         ...
 
-    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
-        """Mark a session broken (never retried), set the bot status and tell the user."""
+    async def break_session(self, notice: Notice, health: SessionHealth) -> bool:
+        """Mark a session broken (never retried), set the bot status and tell the user.
+
+        False, and nothing written, if the session is not recorded (the user unlinked it).
+        """
+        ...
+
+    async def unlink_session(self, user_id: str) -> None:
+        """Atomically forget a session the user unlinked: its record (uncounted from its
+        shard), the chats it could read, its watermarks and its bot status (no-op if none).
+
+        The listener running it stops it at its next roster read (`sessions` omits it).
+        """
         ...
 
     async def watermarks(self, user_id: str) -> dict[str, Watermark]:
@@ -584,7 +599,10 @@ class FleetStore(Protocol):
         ...
 
     async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
-        """Replace the set of chats the session can read (writing only what changed)."""
+        """Replace the set of chats the session can read (writing only what changed).
+
+        Nothing is written for a session that is not recorded (unlinked meanwhile).
+        """
         ...
 
     async def session_health(self, user_id: str) -> SessionHealth | None:
@@ -592,7 +610,10 @@ class FleetStore(Protocol):
         ...
 
     async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
-        """Write `users/{uid}/bot/status` (with the dashboard's fields); on change only."""
+        """Write `users/{uid}/bot/status` (with the dashboard's fields); on change only.
+
+        Nothing is written for a session that is not recorded (unlinked meanwhile).
+        """
         ...
 
     async def drop_subscription(self, notice: Notice) -> None:

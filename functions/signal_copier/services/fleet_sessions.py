@@ -281,13 +281,16 @@ class SessionRunner:
             1, BROKEN_WRITE_ATTEMPTS + 1
         ):  # the session is not retried, the write is
             try:
-                await deps.store.break_session(notice, status)
+                recorded = await deps.store.break_session(notice, status)
                 break
             except CopierError as e:
                 log.warning("marking %s broken failed (%s), attempt %d", self.user_id, e, attempt)
                 await deps.sleep(self._backoff(attempt).total_seconds())
         else:  # the link stays "linked": the next start sees the revocation and tries again
             log.error("session of %s is revoked but could not be marked broken", self.user_id)
+            return
+        if not recorded:  # the user unlinked it (its secret went first): nothing to report
+            log.info("session of %s was unlinked: stopped", self.user_id)
             return
         self._status = status
         log.warning(

@@ -17,6 +17,11 @@ Document layout (ARCHITECTURE.md "Data"):
   (`action` channel_unfollowed / telegram_link_failed, `detail.notice` the Notice's kind).
 - Read: `users/{uid}/channels/{chatId}` (the chats a user follows: only the ids are read).
   Deleted with `chats/{chatId}/subscribers/{uid}` when the session loses access to a chat.
+
+Unlinking deletes `sessions/{uid}`, its watermarks, `users/{uid}/chats` and the bot status in
+one transaction; the listener's writes for a user (chats, status, breaking) are transactions
+that read `sessions/{uid}` first and write nothing once it is gone, so a listener still
+stopping an unlinked session cannot bring them back.
 """
 
 from __future__ import annotations
@@ -172,21 +177,41 @@ class FirestoreFleetStore:
 
         await self._transact(work)
 
-    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
+    async def break_session(self, notice: Notice, health: SessionHealth) -> bool:
         """Mark the session broken, uncount it, set the status and add the notice, atomically."""
         user = notice.user_id
         session = self._db.document("sessions", user)
 
-        async def work(transaction: AsyncTransaction) -> None:
+        async def work(transaction: AsyncTransaction) -> bool:
             before = await session.get(transaction=transaction)
+            if not before.exists:
+                return False  # unlinked meanwhile: nothing to break, nobody to tell
             data = before.to_dict() or {}
-            if before.exists and data.get("state") == "linked":
+            if data.get("state") == "linked":
                 transaction.update(session, {"state": LinkState.BROKEN.value})
                 shard = self._db.document("shards", str(int(data["shard"])))
                 transaction.update(shard, {"sessions": firestore.Increment(-1)})
             transaction.set(self._status(user), _health_doc(health))
             for ref in self._event_refs(user):
                 transaction.set(ref, _notice_doc(notice))
+            return True
+
+        return await self._transact(work)
+
+    async def unlink_session(self, user_id: str) -> None:
+        """Delete the session, its watermarks, readable chats and status; uncount it, atomically."""
+        session = self._db.document("sessions", user_id)
+        owned = (session.collection("watermarks"), self._db.collection("users", user_id, "chats"))
+
+        async def work(transaction: AsyncTransaction) -> None:
+            before = await session.get(transaction=transaction)
+            docs = [d for c in owned for d in await c.get(transaction=_typed(transaction))]
+            data = before.to_dict() or {}
+            if before.exists and data.get("state") == "linked":
+                shard = self._db.document("shards", str(int(data["shard"])))
+                transaction.update(shard, {"sessions": firestore.Increment(-1)})
+            for ref in (session, self._status(user_id), *(d.reference for d in docs)):
+                transaction.delete(ref)
 
         await self._transact(work)
 
@@ -216,26 +241,25 @@ class FirestoreFleetStore:
             batch.set(ref, fields, merge=True)
         await _call(batch.commit)
 
-    async def _chats(self, user_id: str) -> list[ChatInfo]:
-        query = self._db.collection("users", user_id, "chats")
-        found = [_chat(doc.id, doc.to_dict() or {}) async for doc in _stream(query)]
-        return sorted(found, key=lambda c: c.chat_id)
-
     async def put_chats(self, user_id: str, chats: Sequence[ChatInfo]) -> None:
-        """Replace the readable chats in one batch, writing only documents that changed."""
-        have = {c.chat_id: c for c in await self._chats(user_id)}
+        """Replace the readable chats in a transaction, writing only documents that changed."""
+        session = self._db.document("sessions", user_id)
+        collection = self._db.collection("users", user_id, "chats")
         wanted = {c.chat_id: c for c in chats}
-        batch, writes = self._db.batch(), 0
-        for chat_id in have.keys() - wanted.keys():
-            batch.delete(self._db.document("users", user_id, "chats", chat_id))
-            writes += 1
-        for chat_id, chat in wanted.items():
-            if have.get(chat_id) != chat:
-                ref = self._db.document("users", user_id, "chats", chat_id)
-                batch.set(ref, {"title": chat.title, "kind": chat.kind})
-                writes += 1
-        if writes:
-            await _call(batch.commit)
+
+        async def work(transaction: AsyncTransaction) -> None:
+            if not (await session.get(transaction=transaction)).exists:
+                return  # unlinked meanwhile: the chats stay cleared
+            docs = await collection.get(transaction=_typed(transaction))
+            have = {d.id: _chat(d.id, d.to_dict() or {}) for d in docs}
+            for chat_id in have.keys() - wanted.keys():
+                transaction.delete(collection.document(chat_id))
+            for chat_id, chat in wanted.items():
+                if have.get(chat_id) != chat:
+                    fields = {"title": chat.title, "kind": chat.kind}
+                    transaction.set(collection.document(chat_id), fields)
+
+        await self._transact(work)
 
     async def session_health(self, user_id: str) -> SessionHealth | None:
         """Return the session's health, or None."""
@@ -246,8 +270,14 @@ class FirestoreFleetStore:
         return codec.from_dict(SessionHealth, data)
 
     async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
-        """Write the session's health with the dashboard's status fields."""
-        await _call(lambda: self._status(user_id).set(_health_doc(health)))
+        """Write the session's health with the dashboard's status fields, if it is recorded."""
+        session = self._db.document("sessions", user_id)
+
+        async def work(transaction: AsyncTransaction) -> None:
+            if (await session.get(transaction=transaction)).exists:
+                transaction.set(self._status(user_id), _health_doc(health))
+
+        await self._transact(work)
 
     async def drop_subscription(self, notice: Notice) -> None:
         """Delete both subscription documents and add the notice, in one atomic batch."""
@@ -305,6 +335,12 @@ async def _stream(query: Any) -> Any:
             yield doc
     except tuple(_ERRORS) as e:
         raise _ERRORS[type(e)](f"firestore: {type(e).__name__}: {e}") from e
+
+
+def _typed(transaction: AsyncTransaction) -> Any:
+    # AsyncCollectionReference.get is annotated with the sync Transaction (SDK 2.34.1), yet
+    # takes the async one at run time.
+    return transaction
 
 
 def _lease(shard: int, data: dict[str, Any]) -> Lease:

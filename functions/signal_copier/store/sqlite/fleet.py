@@ -4,6 +4,7 @@ Same shapes as the Firestore documents (store/firestore/fleet.py). Unfollowing a
 pipeline's `subscriptions` row, which is both of Firestore's index documents at once. Readable
 chats and bot health go to the dashboard's `user_chats` and `bot_status` tables (web.py), which
 the dashboard reads; the health record carries the dashboard's BotStatus fields as well.
+Once a session's row is gone (the user unlinked it), a listener's writes for it do nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ CREATE TABLE IF NOT EXISTS fleet_watermarks (user_id TEXT NOT NULL, chat_id TEXT
 _ONE_SHARD = "SELECT shard, owner, epoch, expires, 0 FROM fleet_leases WHERE shard = ?"
 _ADD_EVENT = "INSERT INTO audit (user_id, at, event) VALUES (?, ?, ?)"
 _PUT_STATUS = "INSERT OR REPLACE INTO bot_status VALUES (?, ?)"
+_UNLINK = tuple(
+    f"DELETE FROM {table} WHERE user_id = ?"
+    for table in ("fleet_sessions", "user_chats", "fleet_watermarks", "bot_status")
+)
 # A mark never moves back: a late flush from a slower listener cannot undo a newer one.
 _SAVE_MARK = (
     "INSERT INTO fleet_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (user_id, chat_id) DO UPDATE "
@@ -136,14 +141,23 @@ class FleetTables(SqliteDatabase):
         row = (link.user_id, link.shard, link.state.value)
         self._write("INSERT OR REPLACE INTO fleet_sessions VALUES (?, ?, ?)", row)
 
-    async def break_session(self, notice: Notice, health: SessionHealth) -> None:
+    async def break_session(self, notice: Notice, health: SessionHealth) -> bool:
         """Mark the session broken, set its health and add the notice, in one transaction."""
         user = notice.user_id
         with self._transaction() as con:
+            if not _recorded(con, user):
+                return False
             sql = "UPDATE fleet_sessions SET state = ? WHERE user_id = ?"
             con.execute(sql, (LinkState.BROKEN.value, user))
             con.execute(_PUT_STATUS, (user, _health_record(health)))
             con.execute(_ADD_EVENT, _event_row(notice))
+            return True
+
+    async def unlink_session(self, user_id: str) -> None:
+        """Delete the session's row, readable chats, watermarks and health in one transaction."""
+        with self._transaction() as con:
+            for sql in _UNLINK:
+                con.execute(sql, (user_id,))
 
     async def watermarks(self, user_id: str) -> dict[str, Watermark]:
         """Return a session's watermarks by chat."""
@@ -164,6 +178,8 @@ class FleetTables(SqliteDatabase):
         """Replace the readable chats, touching only rows that changed."""
         wanted = {c.chat_id: dump(c) for c in chats}
         with self._transaction() as con:
+            if not _recorded(con, user_id):
+                return
             sql = "SELECT chat_id, record FROM user_chats WHERE user_id = ?"
             have = dict(con.execute(sql, (user_id,)).fetchall())
             gone = [(user_id, chat) for chat in have.keys() - wanted.keys()]
@@ -177,8 +193,10 @@ class FleetTables(SqliteDatabase):
         return self._one(SessionHealth, sql, (user_id,), f"users/{user_id}/bot/status")
 
     async def put_session_health(self, user_id: str, health: SessionHealth) -> None:
-        """Write the session's health (with the dashboard's status fields)."""
-        self._write(_PUT_STATUS, (user_id, _health_record(health)))
+        """Write the session's health (with the dashboard's status fields), if it is recorded."""
+        with self._transaction() as con:
+            if _recorded(con, user_id):
+                con.execute(_PUT_STATUS, (user_id, _health_record(health)))
 
     async def drop_subscription(self, notice: Notice) -> None:
         """Unfollow the chat and add the notice in one transaction."""
@@ -206,6 +224,11 @@ def _health_record(health: SessionHealth) -> str:
 def _lease(row: tuple[int, str, int, int, int]) -> Lease:
     shard, owner, epoch, expires, sessions = row
     return Lease(shard=shard, owner=owner, epoch=epoch, expires=_time(expires), sessions=sessions)
+
+
+def _recorded(con: sqlite3.Connection, user_id: str) -> bool:
+    sql = "SELECT 1 FROM fleet_sessions WHERE user_id = ?"
+    return con.execute(sql, (user_id,)).fetchone() is not None
 
 
 def _count(con: sqlite3.Connection, shard: int) -> int:
