@@ -70,7 +70,7 @@ class ApiWorld:
         self.telegram = OfflineTelegramLogin(code="24680", password="s3cret-2fa")
         self.auth = LocalAuth()
         self.ports = ApiPorts(
-            web=WebDeps(deps=deps, web=self.store, telegram=self.telegram),
+            web=WebDeps(deps=deps, web=self.store, fleet=self.store, telegram=self.telegram),
             auth=self.auth,
             clock=lambda: NOW,
             limits=limits or Limits(),

@@ -25,7 +25,7 @@ from signal_copier import app_secrets
 from signal_copier.api import ApiPorts, Limits, SignIn, create_app
 from signal_copier.bootstrap import Closer, Runtime, fleet_store
 from signal_copier.config import Settings
-from signal_copier.core.ports import Auth, TelegramLogin, WebStore
+from signal_copier.core.ports import Auth, FleetStore, TelegramLogin, WebStore
 from signal_copier.deferred import StoreClient
 from signal_copier.services.deps import Deps
 from signal_copier.services.webdeps import WebDeps
@@ -77,14 +77,15 @@ async def build_api(
     """
     settings, closers = runtime.settings, list[Closer]()
     web = web_store(settings, runtime.deps)
+    fleet = fleet_store(settings, runtime.deps.store)
     try:
-        telegram = await telegram_login(settings, runtime.deps, environ)
+        telegram = await telegram_login(settings, runtime.deps, environ, fleet)
         auth, sign_in, links = await _auth(settings, web, closers, http)
     except BaseException:  # a secret that cannot be read: the next request builds afresh
         await _close(closers)
         raise
     ports = ApiPorts(
-        web=WebDeps(deps=runtime.deps, web=web, telegram=telegram),
+        web=WebDeps(deps=runtime.deps, web=web, fleet=fleet, telegram=telegram),
         auth=auth,
         mode="cloud" if settings.auth == "firebase" else settings.mode,
         sign_in=sign_in,
@@ -105,7 +106,7 @@ def web_store(settings: Settings, deps: Deps) -> WebStore:
 
 
 async def telegram_login(
-    settings: Settings, deps: Deps, environ: Mapping[str, str]
+    settings: Settings, deps: Deps, environ: Mapping[str, str], fleet: FleetStore
 ) -> TelegramLogin:
     """Return the Telegram login flow: Telethon for a live source, else the offline one."""
     if settings.source == "replay":
@@ -115,7 +116,6 @@ async def telegram_login(
     from signal_copier.telegram.telethon import TelethonLogin
 
     app = await app_secrets.telegram_app(settings, environ)
-    fleet = fleet_store(settings, deps.store)
     return TelethonLogin(deps.vault, fleet, app.api_id, app.api_hash, shards=settings.fleet_shards)
 
 

@@ -32,6 +32,8 @@ ACTIONS = [
     ("GET", "/activity", None),
     ("PUT", "/settings", {"lot": "0.1"}),
     ("POST", "/broker", {"account_id": "acc-b", "token": "t"}),
+    ("DELETE", "/broker", None),
+    ("DELETE", "/telegram/session", None),
     ("PUT", "/channels/-1001", {}),
     ("DELETE", "/channels/-1001", None),
     ("POST", "/telegram/phone", {"phone": "+447700900123"}),

@@ -64,7 +64,9 @@ async def test_a_free_user_who_follows_from_the_dashboard_copies_the_next_signal
     account = await world.add_user(
         "alice", plan=Plan.FREE, lot="0.01", chats=(), max_signal_age_s=60
     )
-    web = WebDeps(deps=world.deps, web=world.sqlite, telegram=OfflineTelegramLogin())
+    web = WebDeps(
+        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+    )
     await world.sqlite.put_user_chat("alice", ChatInfo(chat_id="c1", title="Gold VIP"))
     await onboarding.follow(web, "alice", "c1", {}, world.later(5), "127.0.0.1")
 

@@ -111,7 +111,7 @@ async def test_a_refused_connect_closes_the_connection_it_opened_to_verify(
     deps = _deps(local_vault, rig)
     store = deps.store
     assert isinstance(store, SqliteStore)
-    web = WebDeps(deps=deps, web=store, telegram=OfflineTelegramLogin())
+    web = WebDeps(deps=deps, web=store, fleet=store, telegram=OfflineTelegramLogin())
     owner = Credentials(account_id="acc-1", token=TOKEN)
     await onboarding.connect_broker(web, "tg1", owner, NOW, "198.51.100.7")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from signal_copier.broker.paper import PaperBroker
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.fleet import (
     LinkState,
@@ -22,8 +23,13 @@ from signal_copier.core.fleet import (
 from signal_copier.core.records import Subscription
 from signal_copier.fleet.sim.clock import SimulatedLoop
 from signal_copier.fleet.sim.world import FakeSession, MemoryVault, Process, RecordingQueue, World
+from signal_copier.queue.inprocess import InProcessQueue
+from signal_copier.services import disconnect
+from signal_copier.services.deps import Deps
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
+from signal_copier.services.webdeps import WebDeps
 from signal_copier.store.sqlite import SqliteStore
+from signal_copier.telegram.offline import OfflineTelegramLogin
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
 GOLD, SILVER = "-1007001", "-1007002"
@@ -71,6 +77,18 @@ class Harness:
         listener = Listener(deps, FleetSettings(shards=1), owner=name)
         stop = asyncio.Event()
         return listener, stop, asyncio.create_task(listener.run(stop))
+
+    async def unlink(self, user: str) -> int:
+        """Unlink the user's Telegram in the dashboard (the API's service, same store and vault)."""
+        deps = Deps(
+            store=self.store, queue=InProcessQueue(), vault=self.vault, broker=PaperBroker()
+        )
+        web = WebDeps(deps=deps, web=self.store, fleet=self.store, telegram=OfflineTelegramLogin())
+        return await disconnect.unlink_telegram(web, user, self.loop.now(), "203.0.113.9")
+
+    def connected(self, user: str) -> bool:
+        now = self.loop.time()
+        return any(c.open_at(now) for c in self.world.connections.get(user, []))
 
     def published(self, chat: str) -> dict[str, int]:
         return {k: n for k, n in self.world.published.count.items() if k.startswith(chat + ":")}
@@ -187,6 +205,67 @@ def test_a_revoked_session_is_marked_broken_and_never_retried() -> None:
     assert status.link is LinkState.BROKEN and not status.connected
     assert linked == 0 and running == 0
     assert notices == [NoticeKind.TELEGRAM_LINK_BROKEN]
+
+
+def test_an_unlinked_session_is_stopped_at_the_next_roster_read_and_publishes_no_more() -> None:
+    async def scenario(h: Harness) -> dict[str, Any]:
+        await h.user("tg1", (GOLD,))
+        await h.user("tg2", (SILVER,))  # another user's session runs on
+        listener, _, _ = h.listener("L1")
+        await asyncio.sleep(10)
+        before = sorted(listener.runners)
+        h.world.post(GOLD)
+        await asyncio.sleep(1)
+        unlinked_at = h.loop.time()
+        unfollowed = await h.unlink("tg1")
+        while h.connected("tg1"):  # noqa: ASYNC110 (simulated time: polling is free)
+            await asyncio.sleep(0.5)
+        stopped_after = h.loop.time() - unlinked_at
+        h.world.post(GOLD)
+        h.world.post(SILVER)
+        await asyncio.sleep(5)
+        return {
+            "before": before,
+            "after": sorted(listener.runners),
+            "unfollowed": unfollowed,
+            "stopped_after": stopped_after,
+            "roster_every": listener.settings.roster_every.total_seconds(),
+            "gold": h.published(GOLD),
+            "silver": h.published(SILVER),
+            "notices": await h.store.notices("tg1"),
+            "health": await h.store.session_health("tg1"),
+            "linked": await h.store.session_count(),
+        }
+
+    found = _run(scenario)
+    assert found["before"] == ["tg1", "tg2"] and found["after"] == ["tg2"]
+    assert found["unfollowed"] == 1
+    assert found["stopped_after"] <= found["roster_every"]
+    assert found["gold"] == {f"{GOLD}:1:0": 1}  # the post after the unlink reached no one
+    assert found["silver"] == {f"{SILVER}:1:0": 1}
+    assert found["notices"] == [] and found["health"] is None and found["linked"] == 1
+
+
+def test_an_unlinked_session_that_drops_is_not_reconnected_nor_reported_broken() -> None:
+    async def scenario(h: Harness) -> tuple[int, bool, list[Any], Any]:
+        await h.user("tg1", (GOLD,))
+        listener, _, _ = h.listener("L1")
+        await asyncio.sleep(10)
+        await h.unlink("tg1")
+        for connection in h.world.connections["tg1"]:
+            connection.close()  # before the roster read: the supervisor tries to reconnect
+        await asyncio.sleep(30)
+        notices = await h.store.notices("tg1")
+        return (
+            listener.sessions_running,
+            h.connected("tg1"),
+            notices,
+            await h.store.session_health("tg1"),
+        )
+
+    running, connected, notices, health = _run(scenario)
+    assert running == 0 and not connected
+    assert notices == [] and health is None
 
 
 def test_a_drained_listener_hands_its_shard_over_at_once() -> None:

@@ -1,4 +1,5 @@
-"""Routes that change the caller's setup: broker, Telegram, channels, risk, Start/Stop, kill."""
+"""Routes that change the caller's setup: broker, Telegram, channels, risk, Start/Stop, kill,
+and taking the secrets back (remove the broker credentials, unlink Telegram)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from signal_copier.api.context import ApiPorts, body, client_ip, owner, ports, t
 from signal_copier.api.errors import NO_STORE
 from signal_copier.core import codec
 from signal_copier.core.market import Credentials
-from signal_copier.services import onboarding
+from signal_copier.services import disconnect, onboarding
 from signal_copier.services.preview import preview
 
 
@@ -53,6 +54,32 @@ async def connect_broker(request: Request) -> JSONResponse:
     )
 
 
+async def disconnect_broker(request: Request) -> JSONResponse:
+    """Remove the broker credentials: copying pauses, open positions stay as they are."""
+    uid = await owner(request)
+    p, ip = _where(request)
+    removed = await disconnect.disconnect_broker(p.web, uid, p.clock(), ip)
+    p.accounts.forget(uid)
+    _changed(p, uid, "profile", "account", "activity")
+    return ok(
+        {
+            "connected": False,
+            "released_account": removed.account_id,
+            "paused_reason": str(removed.paused_reason),
+            "open_positions": "left as they are; the copier no longer manages them",
+        }
+    )
+
+
+async def unlink_telegram(request: Request) -> JSONResponse:
+    """Unlink the Telegram session: it leaves the vault, its listener stops it."""
+    uid = await owner(request)
+    p, ip = _where(request)
+    unfollowed = await disconnect.unlink_telegram(p.web, uid, p.clock(), ip)
+    _changed(p, uid, "profile", "bot", "chats", "channels", "activity")
+    return ok({"linked": False, "unfollowed": unfollowed})
+
+
 async def telegram(request: Request) -> JSONResponse:
     """Run one Telegram link step: phone, code or password."""
     uid = await owner(request)
@@ -65,7 +92,7 @@ async def telegram(request: Request) -> JSONResponse:
     result = await onboarding.telegram_step(
         p.web, uid, step, getattr(payload, field), p.clock(), ip
     )
-    _changed(p, uid, "profile", "activity")
+    _changed(p, uid, "profile", "bot", "chats", "activity")  # linked: a listener lists chats
     return ok({"stage": str(result.stage), "hint": result.hint})
 
 
@@ -163,6 +190,8 @@ async def kill_switch(request: Request) -> JSONResponse:
 
 ROUTES = [
     Route("/api/users/{uid}/broker", connect_broker, methods=["POST"]),
+    Route("/api/users/{uid}/broker", disconnect_broker, methods=["DELETE"]),
+    Route("/api/users/{uid}/telegram/session", unlink_telegram, methods=["DELETE"]),
     Route("/api/users/{uid}/telegram/{step:str}", telegram, methods=["POST"]),
     Route("/api/users/{uid}/telegram", cancel_telegram, methods=["DELETE"]),
     Route("/api/users/{uid}/channels/{chat_id:str}", follow, methods=["PUT"]),

@@ -87,15 +87,13 @@ async def _offer_chats(server: Any, events: list[replay.ReplayEvent], source: Pa
     for event in events:
         if event.message is not None:
             titles.setdefault(event.message.chat_id, event.message.chat_title)
-    store = server.runtime.store
-    for chat_id, title in titles.items():
-        await store.put_user_chat(LOCAL_USER, ChatInfo(chat_id=chat_id, title=title or chat_id))
+    chats = [ChatInfo(chat_id=chat_id, title=title or chat_id) for chat_id, title in titles.items()]
     state = BotStatus(
         state="running" if source else "unlinked",
         detail=f"replaying {source.name}" if source else "no channel file: pass --replay FILE",
         updated=datetime.now(UTC),
     )
-    await store.put_bot_status(LOCAL_USER, state)
+    await server.offer_chats(LOCAL_USER, chats, state)
 
 
 def _announce(server: Any, web: Any, code: str) -> None:

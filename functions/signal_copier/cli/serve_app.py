@@ -18,6 +18,7 @@ from signal_copier.api import ApiPorts, create_app
 from signal_copier.api.feed import LocalChanges
 from signal_copier.auth.local import LocalAuth
 from signal_copier.bootstrap import LocalRuntime
+from signal_copier.core.dashboard import BotStatus, ChatInfo
 from signal_copier.core.market import Credentials
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import onboarding
@@ -37,10 +38,12 @@ class LocalServer:
         self.runtime = runtime
         self.auth = LocalAuth()
         self.changes = LocalChanges()
+        self._offer: tuple[list[ChatInfo], BotStatus | None] = ([], None)
         self.web = WebDeps(
             deps=runtime.deps,
             web=runtime.store,
-            telegram=OfflineTelegramLogin(code=telegram_code),
+            fleet=runtime.store,
+            telegram=OfflineTelegramLogin(code=telegram_code, on_linked=self.list_chats),
         )
         self.pipeline: LocalPipeline | None = None
         ports = ApiPorts(
@@ -53,6 +56,19 @@ class LocalServer:
         )
         static = Mount("/", app=StaticFiles(directory=web_dir, html=True), name="web")
         self.app: Any = HostingHeaders(create_app(ports, [static]), hosting_headers())
+
+    async def offer_chats(self, user_id: str, chats: list[ChatInfo], status: BotStatus) -> None:
+        """List the chats the local user may follow, and the bot's state (a listener's part)."""
+        self._offer = (chats, status)
+        await self.list_chats(user_id)
+
+    async def list_chats(self, user_id: str) -> None:
+        """Write the offered chats and bot state again (after Telegram was linked anew)."""
+        chats, status = self._offer
+        for chat in chats:
+            await self.runtime.store.put_user_chat(user_id, chat)
+        if status is not None:
+            await self.runtime.store.put_bot_status(user_id, status)
 
     def _trading_now(self) -> datetime:
         return self.pipeline.now if self.pipeline else self.runtime.broker.now

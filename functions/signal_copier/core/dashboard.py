@@ -18,10 +18,12 @@ class AuditAction(StrEnum):
 
     CREDENTIALS_SAVED = "credentials_saved"
     CREDENTIALS_REFUSED = "credentials_refused"
+    CREDENTIALS_REMOVED = "credentials_removed"
     TELEGRAM_CODE_SENT = "telegram_code_sent"
     TELEGRAM_LINKED = "telegram_linked"
     TELEGRAM_LINK_FAILED = "telegram_link_failed"
     TELEGRAM_LINK_CANCELLED = "telegram_link_cancelled"
+    TELEGRAM_UNLINKED = "telegram_unlinked"
     CHANNEL_FOLLOWED = "channel_followed"
     CHANNEL_UNFOLLOWED = "channel_unfollowed"
     SETTINGS_CHANGED = "settings_changed"

@@ -125,12 +125,18 @@ def slipped(price: Decimal, reference: Decimal) -> bool:
     return abs((price / reference).log10()) >= SLIP_LOG10  # in Decimal: no float overflow
 
 
+NO_BROKER_DETAIL = "no broker account is connected: connect one to copy again"
+
+
 def check_user(
     active: bool, paused_reason: Reason, paused_until: datetime | None, now: datetime
 ) -> Skip | None:
-    """Refuse when the user stopped copying or is paused (kill switch, loss limit, breaker)."""
+    """Refuse when the user stopped copying or is paused (kill switch, loss limit, breaker,
+    a removed broker account)."""
     if not active:
         return Skip(reason=Reason.COPYING_STOPPED, detail="copying is stopped for this account")
+    if paused_reason == Reason.BROKER_NOT_CONNECTED:
+        return Skip(reason=paused_reason, detail=NO_BROKER_DETAIL)
     if paused_reason and (paused_until is None or now < paused_until):
         until = f" until {paused_until.isoformat()}" if paused_until else ""
         return Skip(reason=paused_reason, detail=f"copying is paused ({paused_reason}){until}")

@@ -19,6 +19,7 @@ class Reason(StrEnum):
     DAILY_LOSS_LIMIT = "daily_loss_limit"
     QUOTA = "quota"
     NO_CREDENTIALS = "no_credentials"
+    BROKER_NOT_CONNECTED = "broker_not_connected"  # the user removed their broker account
     ACCOUNT_TAKEN = "account_taken"
     NOT_SUBSCRIBED = "not_subscribed"
     NETTING_ACCOUNT = "netting_account"

@@ -63,6 +63,23 @@ async def save_credentials(deps: Deps, user_id: str, credentials: Credentials) -
     await deps.broker.disconnect(user_id, keep=credentials)
 
 
+async def remove_credentials(deps: Deps, user_id: str, known_account: str = "") -> str:
+    """Delete the user's broker credentials, close their connections, give the account back.
+
+    `known_account` is the account the caller knows of (the dashboard's profile): it is given
+    back too, so a repeat after a crash finishes the job once the vault holds nothing. Return
+    the account given back ('' if none). Positions and orders on the account are not touched.
+    """
+    stored = await stored_credentials(deps, user_id)
+    await deps.vault.delete(credentials_name(user_id))  # the vault forgets its plaintext too
+    deps.instruments.forget(user_id)
+    await deps.broker.disconnect(user_id)
+    account = stored.account_id if stored is not None else known_account
+    for owned in sorted({account, known_account} - {""}):
+        await deps.store.release_account(owned, user_id)  # only the owner's claim goes
+    return account
+
+
 async def stored_credentials(deps: Deps, user_id: str) -> Credentials | None:
     """Return the user's stored broker credentials, or None if there are none or unreadable."""
     try:

@@ -23,6 +23,7 @@ from signal_copier.services.deps import Deps
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 KILL_SWITCH = Reason.KILL_SWITCH
+NO_BROKER = Reason.BROKER_NOT_CONNECTED
 RETRY_DELAYS_S = (0.5, 2.0)  # after the first pass: two more, for calls that timed out
 
 
@@ -97,6 +98,31 @@ async def resume(deps: Deps, user_id: str) -> UserRecord:
         user_id,
         lambda u: replace(u, paused_reason=Reason.NONE, paused_until=None, broker_failures=0),
     )
+
+
+async def pause_until_connected(deps: Deps, user_id: str) -> UserRecord | None:
+    """Pause copying until a broker account is connected again (a kill switch's pause stays).
+
+    None if the user does not exist (then nothing copies for them anyway).
+    """
+
+    def paused(user: UserRecord) -> UserRecord:
+        if user.paused_reason and user.paused_until is None:
+            return user  # the kill switch (or this pause already): only Resume lifts it
+        return replace(user, paused_reason=NO_BROKER, paused_until=None)
+
+    return await deps.store.update_user(user_id, paused)
+
+
+async def lift_broker_pause(deps: Deps, user_id: str) -> None:
+    """Lift the pause a removed broker account caused (any other pause stays)."""
+
+    def lifted(user: UserRecord) -> UserRecord:
+        if user.paused_reason != NO_BROKER:
+            return user
+        return replace(user, paused_reason=Reason.NONE, paused_until=None)
+
+    await deps.store.update_user(user_id, lifted)
 
 
 async def set_active(deps: Deps, user_id: str, active: bool) -> UserRecord:

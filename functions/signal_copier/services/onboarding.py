@@ -46,6 +46,7 @@ async def connect_broker(
     """Verify the account by reading it, claim it for this user, then store the token.
 
     A connection opened only to verify credentials that are then refused is closed again.
+    Copying paused because the broker account was removed resumes (any other pause stays).
     """
     try:
         info = await _verify(w, user_id, credentials, now, ip)
@@ -53,11 +54,13 @@ async def connect_broker(
         keep = await accounts.stored_credentials(w.deps, user_id)
         await w.deps.broker.disconnect(user_id, keep=keep)
         raise
-    await ensure_user(w, user_id)
+    user = await ensure_user(w, user_id)
     profile = await w.web.profile(user_id)
     if profile.account_id and profile.account_id != credentials.account_id:
         await w.deps.store.release_account(profile.account_id, user_id)
     await accounts.save_credentials(w.deps, user_id, credentials)
+    if user.paused_reason == control.NO_BROKER:
+        await control.lift_broker_pause(w.deps, user_id)
     profile = replace(
         profile,
         account_id=credentials.account_id,
@@ -190,7 +193,9 @@ async def kill(w: WebDeps, user_id: str, now: datetime, ip: str) -> control.Kill
 
 
 async def resume(w: WebDeps, user_id: str, now: datetime, ip: str) -> UserRecord:
-    """Lift a pause (kill switch, loss limit, breaker)."""
+    """Lift a pause (kill switch, loss limit, breaker); not while no broker account is connected."""
+    if not (await w.web.profile(user_id)).account_id:
+        raise InvalidInput("account_id: connect your MetaTrader account before resuming")
     await ensure_user(w, user_id)
     user = await control.resume(w.deps, user_id)
     await audit.record(w.web, user_id, AuditAction.RESUMED, now, ip)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from signal_copier.core import codec, ids
-from signal_copier.core.errors import CopierError
+from signal_copier.core.errors import CopierError, CredentialsMissing
 from signal_copier.core.market import Position, Quote, SymbolSpec
 from signal_copier.core.model import Side
 from signal_copier.core.quotas import period_key, trade_limit
@@ -59,6 +59,8 @@ async def _read_account(w: WebDeps, user_id: str) -> dict[str, Any]:
         info = await account.account_info()
         positions = [p for p in await account.positions() if ids.intent_client_of(p.client_id)]
         rows = [await _position_row(account, p) for p in positions]
+    except CredentialsMissing as e:  # none connected (or removed): not a broker failure
+        return {"connection": "not_connected", "detail": str(e), "positions": []}
     except CopierError as e:
         return {"connection": "error", "detail": str(e), "positions": []}
     return {

@@ -2,13 +2,16 @@
 
 It behaves like the real flow's outcomes: a code must be sent before it is checked, a wrong
 code or password is refused, and after `max_attempts` wrong tries Telegram's flood wait is
-simulated. `serve` prints the code it "sent", as Telegram would show it in the app.
+simulated. `serve` prints the code it "sent", as Telegram would show it in the app, and
+passes `on_linked` to list the replay's chats again after a user unlinked and linked anew (the
+listener's part, which `serve` plays itself).
 """
 
 from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from signal_copier.core.dashboard import (
@@ -35,9 +38,15 @@ class OfflineTelegramLogin:
     """Accept `code` (and `password`, when set) for any phone number."""
 
     def __init__(
-        self, *, code: str = "12345", password: str | None = None, max_attempts: int = 3
+        self,
+        *,
+        code: str = "12345",
+        password: str | None = None,
+        max_attempts: int = 3,
+        on_linked: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.code, self._password, self._max = code, password, max_attempts
+        self._on_linked = on_linked
         self._pending: dict[str, _Pending] = {}
         self.linked: dict[str, str] = {}  # user id → phone
 
@@ -57,7 +66,7 @@ class OfflineTelegramLogin:
         pending.code_ok = True
         if self._password is not None:
             return LoginStep(stage=LoginStage.PASSWORD_NEEDED, hint="your 2FA password")
-        return self._link(user_id, pending)
+        return await self._link(user_id, pending)
 
     async def submit_password(self, user_id: str, password: str) -> LoginStep:
         """Check the two-step verification password."""
@@ -67,7 +76,7 @@ class OfflineTelegramLogin:
         if not hmac.compare_digest(password.encode(), self._password.encode()):
             self._fail(pending)
             raise WrongPassword("the 2FA password is wrong: type it again")
-        return self._link(user_id, pending)
+        return await self._link(user_id, pending)
 
     async def cancel(self, user_id: str) -> None:
         """Forget a pending login."""
@@ -84,7 +93,9 @@ class OfflineTelegramLogin:
     def _fail(self, pending: _Pending) -> None:
         pending.failures += 1
 
-    def _link(self, user_id: str, pending: _Pending) -> LoginStep:
+    async def _link(self, user_id: str, pending: _Pending) -> LoginStep:
         self.linked[user_id] = pending.phone
         del self._pending[user_id]
+        if self._on_linked is not None:
+            await self._on_linked(user_id)
         return LoginStep(stage=LoginStage.LINKED)

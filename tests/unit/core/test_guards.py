@@ -90,6 +90,14 @@ def test_paused_user_is_refused_until_the_pause_ends() -> None:
     assert stopped is not None and stopped.reason == "copying_stopped"
 
 
+def test_a_user_whose_broker_account_was_removed_is_told_to_connect_one() -> None:
+    skip = guards.check_user(True, "broker_not_connected", None, NOW)
+    assert skip is not None and skip.reason == "broker_not_connected"
+    assert skip.detail == "no broker account is connected: connect one to copy again"
+    stopped = guards.check_user(False, "broker_not_connected", None, NOW)
+    assert stopped is not None and stopped.reason == "copying_stopped"
+
+
 def test_daily_loss_limit_reached_is_refused() -> None:
     skip = guards.check_daily_loss(D(-500), D(500))
     assert skip is not None and skip.reason == "daily_loss_limit"

@@ -1,0 +1,67 @@
+"""A trader takes their secrets back: remove the broker credentials, unlink Telegram.
+
+Both are idempotent (a repeat, or a retry after a crash half way, finishes the job and changes
+nothing more), audited, and leave what is already open on the broker account as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from signal_copier.core.dashboard import AuditAction
+from signal_copier.core.fleet import session_secret_name
+from signal_copier.core.reasons import Reason
+from signal_copier.services import accounts, audit, control
+from signal_copier.services.webdeps import WebDeps
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokerRemoved:
+    """What removing the broker credentials did."""
+
+    account_id: str  # the account given back ('' if none was connected)
+    paused_reason: Reason  # broker_not_connected, or a kill switch's pause that stays
+
+
+async def disconnect_broker(w: WebDeps, user_id: str, now: datetime, ip: str) -> BrokerRemoved:
+    """Remove the user's broker credentials; new signals are skipped until one is connected.
+
+    Copying pauses first (new signals are skipped as `broker_not_connected`), then the
+    credentials leave the vault, the user's cached connections close and the account is given
+    back so its owner can connect it again. Positions and orders already open stay open, and
+    the copier no longer manages them.
+    """
+    user = await control.pause_until_connected(w.deps, user_id)
+    profile = await w.web.profile(user_id)
+    account = await accounts.remove_credentials(w.deps, user_id, profile.account_id)
+    if profile.account_id or profile.margin_mode or profile.currency:
+        await w.web.put_profile(replace(profile, account_id="", margin_mode="", currency=""))
+    await audit.record(
+        w.web, user_id, AuditAction.CREDENTIALS_REMOVED, now, ip, account_id=account or "none"
+    )
+    paused = user.paused_reason if user is not None else Reason.BROKER_NOT_CONNECTED
+    return BrokerRemoved(account_id=account, paused_reason=paused)
+
+
+async def unlink_telegram(w: WebDeps, user_id: str, now: datetime, ip: str) -> int:
+    """Unlink the user's Telegram session; return how many channels were unfollowed.
+
+    The session string leaves the vault first (with any half-done login). Then the fleet's
+    record goes, with the chats the session could read and the bot status: the listener that
+    runs the session stops it at its next roster read, and nothing it still writes brings them
+    back. The user's channels are unfollowed: without a session nobody can check that the user
+    may still read them (the trades they opened are still followed up, as after unfollowing).
+    """
+    await w.deps.vault.delete(session_secret_name(user_id))
+    await w.telegram.cancel(user_id)
+    await w.fleet.unlink_session(user_id)
+    followed = await w.deps.store.subscriptions(user_id)
+    for subscription in followed:
+        await w.deps.store.delete_subscription(user_id, subscription.chat_id)
+    profile = await w.web.profile(user_id)
+    if profile.telegram_linked:
+        await w.web.put_profile(replace(profile, telegram_linked=False))
+    channels = ",".join(s.chat_id for s in followed) or "none"
+    await audit.record(w.web, user_id, AuditAction.TELEGRAM_UNLINKED, now, ip, unfollowed=channels)
+    return len(followed)
