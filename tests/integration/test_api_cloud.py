@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -23,6 +24,12 @@ from function_apps import app
 from secret_manager_stub import SecretManagerStub, secret_manager
 from signal_copier import serving, serving_api
 from signal_copier.auth.firebase import FirebaseAuth
+from signal_copier.core.dashboard import ChatInfo, Profile
+from signal_copier.core.fleet import SessionHealth, SessionLink, Watermark, session_secret_name
+from signal_copier.core.market import Credentials
+from signal_copier.core.records import Subscription, UserRecord
+from signal_copier.services import accounts
+from signal_copier.services.webdeps import WebDeps
 from signal_copier.stack.emulators import Emulators
 from signal_copier.telegram.telethon import TelethonLogin
 
@@ -222,3 +229,93 @@ def test_a_login_secret_deleted_after_start_stops_every_telegram_login(
     assert before.status_code == 200, before.text
     assert after.status_code == 503
     assert "token" not in after.json() and "copier-telegram-bot-token" not in after.text
+
+
+def _seed(client: TestClient, work: Any) -> Any:
+    """Run `work(ports)` on the api's own runtime (its loop), as the API's services would."""
+    assert client.portal is not None
+    api = client.portal.call(serving_api.process().api)
+    return client.portal.call(work, api.ports.web)
+
+
+SECRET_TOKEN = "metaapi-token-never-in-firestore-plain"
+
+
+def test_disconnecting_the_broker_on_firestore_deletes_the_sealed_token_and_frees_the_account(
+    cloud_api: TestClient, firestore_emulator: Emulators
+) -> None:
+    project, uid = firestore_emulator.project, "tg424242"
+
+    async def connected(web: WebDeps) -> None:
+        await web.deps.store.put_user(UserRecord(user_id=uid, active=True))
+        credentials = Credentials(account_id="acc-7", token=SECRET_TOKEN)
+        await accounts.save_credentials(web.deps, uid, credentials)
+        await web.web.put_profile(Profile(user_id=uid, account_id="acc-7", currency="USD"))
+
+    _seed(cloud_api, connected)
+    mallory = cloud_api.delete(f"/api/users/{uid}/broker", headers=_bearer(project, "tg666"))
+    sealed = _document(project, "users", uid, "private", "broker")  # still there after a 403
+    answer = cloud_api.delete(f"/api/users/{uid}/broker", headers=_bearer(project, uid))
+    again = cloud_api.delete(f"/api/users/{uid}/broker", headers=_bearer(project, uid))
+
+    assert sealed is not None and mallory.status_code == 403
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["released_account"] == "acc-7"
+    assert again.status_code == 200 and again.json()["released_account"] == ""
+    assert _document(project, "users", uid, "private", "broker") is None
+    assert _document(project, "accounts", "acc-7") is None
+    assert (_document(project, "users", uid, "web", "profile") or {})["account_id"] == ""
+    assert (_document(project, "users", uid) or {})["paused_reason"] == "broker_not_connected"
+    audit = firestore.Client(project=project).collection("audit").stream()
+    actions = [doc.to_dict() for doc in audit]
+    assert [a["action"] for a in actions].count("credentials_removed") == 2
+    assert SECRET_TOKEN not in repr(actions)
+
+
+def test_unlinking_telegram_on_firestore_deletes_the_session_and_what_the_listener_wrote(
+    cloud_api: TestClient, firestore_emulator: Emulators
+) -> None:
+    project, uid = firestore_emulator.project, "tg424242"
+
+    async def linked(web: WebDeps) -> list[Subscription]:
+        await web.deps.store.put_user(UserRecord(user_id=uid, active=True))
+        await web.web.put_profile(Profile(user_id=uid, telegram_linked=True))
+        await web.deps.vault.put(session_secret_name(uid), b"1BvStringSession-secret")
+        await web.fleet.link_session(SessionLink(user_id=uid, shard=5))
+        await web.fleet.put_chats(uid, [ChatInfo(chat_id="-1001", title="Gold VIP")])
+        await web.fleet.put_session_health(uid, SessionHealth(connected=True))
+        await web.fleet.save_watermarks(
+            [Watermark(user_id=uid, chat_id="-1001", message_id=9, seen_at=datetime.now(UTC))]
+        )
+        await web.deps.store.add_subscription(Subscription(user_id=uid, chat_id="-1001"), None)
+        return await web.deps.store.subscribers("-1001")
+
+    async def after(web: WebDeps) -> tuple[list[Any], list[Any], int, list[Any]]:
+        return (
+            await web.deps.store.subscribers("-1001"),
+            await web.deps.store.subscriptions(uid),
+            await web.fleet.session_count(),
+            await web.fleet.sessions([5]),
+        )
+
+    before = _seed(cloud_api, linked)
+    mallory = cloud_api.delete(
+        f"/api/users/{uid}/telegram/session", headers=_bearer(project, "tg666")
+    )
+    kept = _document(project, "users", uid, "private", "telegram")  # still there after a 403
+    answer = cloud_api.delete(f"/api/users/{uid}/telegram/session", headers=_bearer(project, uid))
+    subscribers, followed, count, sessions = _seed(cloud_api, after)
+    bot = cloud_api.get(f"/api/users/{uid}/bot", headers=_bearer(project, uid))
+
+    assert [s.user_id for s in before] == [uid] and mallory.status_code == 403
+    assert kept is not None
+    assert answer.status_code == 200 and answer.json() == {"linked": False, "unfollowed": 1}
+    assert _document(project, "users", uid, "private", "telegram") is None
+    assert _document(project, "sessions", uid) is None
+    assert _document(project, "sessions", uid, "watermarks", "-1001") is None
+    assert _document(project, "users", uid, "chats", "-1001") is None
+    assert _document(project, "users", uid, "bot", "status") is None
+    assert (_document(project, "shards", "5") or {})["sessions"] == 0
+    assert subscribers == [] and followed == [] and count == 0 and sessions == []
+    assert bot.json() == {"state": "unlinked", "detail": ""}
+    assert (_document(project, "users", uid, "web", "profile") or {})["telegram_linked"] is False
