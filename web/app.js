@@ -76,7 +76,8 @@ function header() {
     badge.className = `badge ${paused ? "paused" : me.active ? "on" : "off"}`;
     document.getElementById("start").hidden = me.active;
     document.getElementById("stop").hidden = !me.active;
-    document.getElementById("resume").hidden = !paused;
+    // A removed broker account is lifted by connecting one (Setup), not by Resume.
+    document.getElementById("resume").hidden = !paused || paused === "broker_not_connected";
   });
   data.watch("usage", {}, (usage) => {
     if (!usage) return;

@@ -1,13 +1,26 @@
 // The live pages: account, trades, signal log, activity. Each re-renders when its data changes.
+import { askToConfirm } from "./confirm.js";
 import { h, table, when } from "./dom.js";
 
 const reason = (text) => (text || "").replace(/_/g, " ");
 
 export function renderAccount(root, state, onStop) {
   const body = h("div", { id: "account" }, "Loading…");
-  root.replaceChildren(h("h1", {}, "Account"), body);
-  onStop(state.data.watch("account", {}, (account, error) => {
+  const actions = h("div", { id: "broker-actions" });
+  root.replaceChildren(h("h1", {}, "Account"), body, actions);
+  let stop = null;
+  const read = () => {
+    if (stop) stop();
+    stop = state.data.watch("account", {}, show);
+  };
+  onStop(() => stop && stop());
+  function show(account, error) {
     if (error) return body.replaceChildren(h("p", { className: "error" }, error.message));
+    if (account.connection === "not_connected") {
+      actions.replaceChildren();
+      return body.replaceChildren(noBroker());
+    }
+    actions.replaceChildren(disconnectCard(state, read));
     if (account.connection !== "connected") return body.replaceChildren(h("p", { className: "warning" }, `Not connected: ${account.detail}`));
     body.replaceChildren(
       h("dl", { className: "facts" },
@@ -18,7 +31,26 @@ export function renderAccount(root, state, onStop) {
       h("h2", {}, "Open copied positions"),
       table([["Symbol", (p) => p.symbol], ["Side", (p) => p.side], ["Volume", (p) => p.volume], ["Open", (p) => p.open_price],
         ["SL", (p) => p.sl ?? "—"], ["TP", (p) => p.tp ?? "—"], ["P&L", (p) => p.pnl]], account.positions, "No copied positions are open."));
+  }
+  read();
+}
+
+function noBroker() {
+  return h("div", { id: "no-broker", className: "card" },
+    h("p", { className: "warning" }, "No MetaTrader account is connected: new signals are skipped (broker not connected) until you connect one in ",
+      h("a", { href: "#/setup" }, "Setup"), "."),
+    h("p", { className: "muted" }, "Positions and orders already on your account were left as they are; the copier does not manage them."));
+}
+
+function disconnectCard(state, reread) {
+  const base = `/api/users/${encodeURIComponent(state.data.userId)}`;
+  const button = h("button", { id: "broker-disconnect", type: "button", className: "danger" }, "Disconnect");
+  button.addEventListener("click", () => askToConfirm("disconnect-dialog", "DISCONNECT", async () => {
+    await state.data.api.del(`${base}/broker`);
+    reread(); // at once (the cloud module polls the account only every few seconds)
   }));
+  return h("section", { className: "card" }, h("h2", {}, "MetaTrader account"),
+    h("p", { className: "muted" }, "Disconnecting removes your MetaAPI token from the copier. Open positions are not touched."), button);
 }
 
 export function renderTrades(root, state, onStop) {

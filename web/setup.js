@@ -1,4 +1,5 @@
 // The onboarding wizard in the product's order: broker → Telegram → channels → risk → Start.
+import { askToConfirm } from "./confirm.js";
 import { h } from "./dom.js";
 import { riskForm, readRisk, showErrors } from "./forms.js";
 
@@ -55,15 +56,20 @@ function brokerStep(data, base, state) {
     form.token.value = "";
     result.replaceChildren(
       h("p", { className: "ok" }, `Connected: balance ${answer.balance} ${answer.currency}, ${answer.margin_mode} account.`),
-      answer.netting_note ? h("p", { className: "warning", id: "netting-note" }, answer.netting_note) : null);
+      ...(answer.netting_note ? [h("p", { className: "warning", id: "netting-note" }, answer.netting_note)] : []));
   }));
 }
 
 function telegramStep(data, base, state) {
-  const linked = state.me.profile.telegram_linked;
-  const status = h("p", { id: "telegram-status" }, linked ? "Telegram is linked." : "");
+  const status = h("p", { id: "telegram-status" });
+  const unlink = h("button", { id: "telegram-unlink", type: "button", className: "danger", hidden: true }, "Unlink Telegram");
   const form = h("form", { id: "telegram-form", noValidate: true });
   let stage = "phone";
+  const linked = (yes, note = "") => {
+    status.textContent = yes ? "Telegram is linked." : note;
+    unlink.hidden = !yes;
+    form.hidden = yes;
+  };
   const draw = () => {
     const inputs = {
       phone: field("phone", "Phone number (international form)", { placeholder: "+447700900123" }),
@@ -73,14 +79,21 @@ function telegramStep(data, base, state) {
     form.replaceChildren(inputs[stage], h("p", { className: "error", dataset: { errorFor: "_" } }), h("button", {}, stage === "phone" ? "Send code" : "Continue"));
   };
   draw();
+  linked(state.me.profile.telegram_linked);
   submitter(form, async () => {
     const value = form.elements[stage].value.trim();
     const answer = await data.api.post(`${base}/telegram/${stage}`, { [stage]: value });
-    if (answer.stage === "linked") { status.textContent = "Telegram is linked."; stage = "phone"; }
+    if (answer.stage === "linked") { stage = "phone"; linked(true); }
     else { stage = answer.stage === "password_needed" ? "password" : "code"; status.textContent = answer.hint; }
     draw();
   });
-  return section("step-telegram", "2. Link Telegram", status, form);
+  unlink.addEventListener("click", () => askToConfirm("unlink-dialog", "UNLINK", async () => {
+    const answer = await data.api.del(`${base}/telegram/session`);
+    state.me.profile.telegram_linked = false;
+    const channels = answer.unfollowed === 1 ? "1 channel was" : `${answer.unfollowed} channels were`;
+    linked(false, `Telegram is not linked: your session was deleted and ${channels} unfollowed.`);
+  }));
+  return section("step-telegram", "2. Link Telegram", status, unlink, form);
 }
 
 function channelsStep(data, base, state, onStop) {

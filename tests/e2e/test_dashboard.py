@@ -107,6 +107,62 @@ def test_kill_switch_asks_for_confirmation_then_pauses_copying() -> None:
     assert badge_before == "copying"
 
 
+def test_disconnect_asks_for_confirmation_then_the_account_shows_no_broker() -> None:
+    with serve("--ready", pace="0.1") as links, browser_page() as page:
+        _sign_in(page, links, "account")
+        page.wait_for_selector("#balance")
+        page.wait_for_selector("#state-badge:has-text('copying')")
+        page.click("#broker-disconnect")
+        warning = page.inner_text("#disconnect-dialog")
+        page.fill("#disconnect-confirm", "yes")
+        page.click("#disconnect-go")
+        page.wait_for_selector('#disconnect-form [data-error-for="confirm"]:has-text("DISCONNECT")')
+        still = page.inner_text("#account")
+        screenshot(page, "disconnect-confirm")
+        page.fill("#disconnect-confirm", "DISCONNECT")
+        page.click("#disconnect-go")
+        page.wait_for_selector("#no-broker", timeout=WAIT)
+        page.wait_for_selector(
+            "#state-badge:has-text('paused: broker not connected')", timeout=WAIT
+        )
+        resume_hidden = page.is_hidden("#resume")
+        disconnect_gone = page.query_selector("#broker-disconnect") is None
+        screenshot(page, "disconnect-done")
+        page.click('#nav a[data-page="activity"]')
+        page.wait_for_selector("#activity >> text=credentials removed", timeout=WAIT)
+
+    assert "not closed or changed" in warning  # the trader is told open positions stay
+    assert "Balance" in still  # a wrong confirmation removed nothing
+    assert resume_hidden and disconnect_gone
+
+
+def test_unlink_telegram_asks_for_confirmation_then_shows_it_unlinked() -> None:
+    with serve() as links, browser_page() as page:
+        _fill_wizard(page, links)
+        page.check('#chat-list input[data-chat="@goldsignals"]')
+        page.wait_for_function("document.querySelectorAll('#chat-list input:checked').length === 1")
+        page.click("#telegram-unlink")
+        warning = page.inner_text("#unlink-dialog")
+        page.fill("#unlink-confirm", "UNLINK")
+        page.click("#unlink-go")
+        page.wait_for_selector("#telegram-status:has-text('Telegram is not linked')", timeout=WAIT)
+        page.wait_for_selector("#bot:has-text('Telegram: unlinked')", timeout=WAIT)
+        page.wait_for_selector("#chat-list >> text=No chats yet", timeout=WAIT)
+        told = page.inner_text("#telegram-status")
+        screenshot(page, "telegram-unlinked")
+        page.fill("#f-phone", "+447700900123")
+        page.click("#telegram-form button")
+        page.fill("#f-code", links["telegram_code"])
+        page.click("#telegram-form button")
+        page.wait_for_selector("text=Telegram is linked.")
+        page.wait_for_selector('#chat-list input[data-chat="@goldsignals"]', timeout=WAIT)
+        refollowable = not page.is_checked('#chat-list input[data-chat="@goldsignals"]')
+
+    assert "Positions already open on your account are not touched" in warning
+    assert "1 channel was unfollowed" in told
+    assert refollowable  # linked again: the chats are listed, none followed
+
+
 def test_a_validation_error_is_shown_next_to_its_field() -> None:
     with serve() as links, browser_page() as page:
         _fill_wizard(page, links)
