@@ -235,6 +235,7 @@ def test_an_unlinked_session_is_stopped_at_the_next_roster_read_and_publishes_no
             "notices": await h.store.notices("tg1"),
             "health": await h.store.session_health("tg1"),
             "linked": await h.store.session_count(),
+            "marks": await h.store.watermarks("tg1"),
         }
 
     found = _run(scenario)
@@ -244,6 +245,7 @@ def test_an_unlinked_session_is_stopped_at_the_next_roster_read_and_publishes_no
     assert found["gold"] == {f"{GOLD}:1:0": 1}  # the post after the unlink reached no one
     assert found["silver"] == {f"{SILVER}:1:0": 1}
     assert found["notices"] == [] and found["health"] is None and found["linked"] == 1
+    assert found["marks"] == {}  # stopping it wrote none back
 
 
 def test_an_unlinked_session_that_drops_is_not_reconnected_nor_reported_broken() -> None:

@@ -48,10 +48,12 @@ async def unlink_telegram(w: WebDeps, user_id: str, now: datetime, ip: str) -> i
     """Unlink the user's Telegram session; return how many channels were unfollowed.
 
     The session string leaves the vault first (with any half-done login). Then the fleet's
-    record goes, with the chats the session could read and the bot status: the listener that
-    runs the session stops it at its next roster read, and nothing it still writes brings them
-    back. The user's channels are unfollowed: without a session nobody can check that the user
-    may still read them (the trades they opened are still followed up, as after unfollowing).
+    record goes, with the chats the session could read, its watermarks and the bot status: the
+    listener that runs the session stops it at its next roster read (within `roster_every`),
+    and its chat list, status and notices are not written back meanwhile (a watermark it
+    flushes in that minute may be: a later link then resumes from it). The user's channels are
+    unfollowed: without a session nobody can check that the user may still read them (trades
+    they opened still get their channel's follow-ups, as after unfollowing).
     """
     await w.deps.vault.delete(session_secret_name(user_id))
     await w.telegram.cancel(user_id)

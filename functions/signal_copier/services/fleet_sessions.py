@@ -290,6 +290,7 @@ class SessionRunner:
             log.error("session of %s is revoked but could not be marked broken", self.user_id)
             return
         if not recorded:  # the user unlinked it (its secret went first): nothing to report
+            self.marks.take_dirty()  # its watermarks went with it: do not write them back
             log.info("session of %s was unlinked: stopped", self.user_id)
             return
         self._status = status
