@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import gt
 
 from signal_copier.core.model import OrderType, Side, Signal
 from signal_copier.core.parsing.context import Context
@@ -117,21 +118,30 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
     """Return the inconsistencies of a block's levels for `side`."""
     found: list[str] = []
     low, high = block.entry_range or (block.entry, block.entry)
-    sign = side.sign
-    if block.sl is not None:
-        edge = low if side is Side.BUY else high
+    # Compared directly, not as (a - b) * side.sign: the same verdicts, without Decimal arithmetic.
+    buy = side is Side.BUY
+    sl = block.sl
+    if sl is not None:
+        edge = low if buy else high
         edge = edge if edge is not None else (block.tps[0] if block.tps else None)
-        if edge is not None and (edge - block.sl) * sign <= 0:
+        if edge is not None and (edge <= sl if buy else edge >= sl):
             found.append("sl_wrong_side")
-    top = high if side is Side.BUY else low
+    top = high if buy else low
     if top is not None:
         for tp in block.tps:  # a loop, not any(): this runs for every signal
-            if (tp - top) * sign <= 0:
+            if tp <= top if buy else tp >= top:
                 found.append("tp_wrong_side")
                 break
-    if len(block.tps) > 1 and block.tps != sorted(block.tps, key=lambda tp: tp * sign):
+    if len(block.tps) > 1 and _out_of_order(block.tps, 1 if buy else -1):
         found.append("tps_out_of_order")
     return tuple(found)
+
+
+def _out_of_order(tps: list[Decimal], sign: int) -> bool:
+    # The same as tps != sorted(tps, key=tp * sign), without sorting: two neighbours whose keys
+    # fall (the keys rounded as the product rounds them, so even 30-digit targets agree).
+    keys = [tp * sign for tp in tps]
+    return any(map(gt, keys, keys[1:]))
 
 
 def named(block: Block) -> tuple[Side | None, bool, str]:
