@@ -31,8 +31,13 @@ MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
 
 def _words(items: list[Item]) -> list[Item] | None:
-    words = [i for i in items if i.kind not in SILENT and i.text not in _PUNCT_JOINS]
-    if not words or len(words) > MAX_WORDS:
+    words: list[Item] = []
+    for item in items:  # a loop that stops at the bound: a long post is never a follow-up
+        if item.kind not in SILENT and item.text not in _PUNCT_JOINS:
+            if len(words) == MAX_WORDS:
+                return None
+            words.append(item)
+    if not words:
         return None
     for at, word in enumerate(words):
         if word.kind in _VETO:

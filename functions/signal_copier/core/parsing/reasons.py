@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 
 from signal_copier.core.parsing import lexicon
 from signal_copier.core.parsing.tokens import LEXICON, Scan
@@ -10,25 +11,28 @@ from signal_copier.core.parsing.tokens import LEXICON, Scan
 _LONG_TEXT = 60  # words: a paragraph rather than a trading call
 _SHORT = 8  # words: a one-line instruction
 _SIDE_KINDS = frozenset({"buy", "sell", "buy_weak", "sell_weak"})
+_KIND = attrgetter("kind")
 
 
 def _hits(words: list[str]) -> Counter[str]:
     found: Counter[str] = Counter()
-    index, at = LEXICON.reasons, 0
-    while at < len(words):
-        hit = lexicon.match(index, words, at) if words[at] in index else None
-        if hit:
-            found[hit[0]] += 1
-            at += hit[1]
-        else:
-            at += 1
+    index = LEXICON.reasons
+    if index.keys().isdisjoint(words):
+        return found  # no word starts a reason's phrase: most short messages, decided in C
+    resume = 0
+    for at, word in enumerate(words):
+        if at >= resume and word in index:
+            hit = lexicon.match(index, words, at)
+            if hit:
+                found[hit[0]] += 1
+                resume = at + hit[1]  # phrases do not overlap
     return found
 
 
 def classify(scan: Scan) -> str:
     """Return result, news, analysis, promotion, status, rule, commentary or chatter."""
     hits = _hits(scan.words)
-    kinds = {item.kind for item in scan.items}
+    kinds = set(map(_KIND, scan.items))
     wordy = sum(map(str.isalpha, scan.words)) > _LONG_TEXT
     if "veto" in kinds:
         return "analysis"
