@@ -73,7 +73,9 @@ class Reader(Naming):
             self.label.unit, self.buffer = self.buffer[0].raw, []  # "T.P 1⏎1.68321"
         if self.field in _SKIPPING or self._first_level() is not None:
             self.resume = (self.field, self.label) if self.field in VALUE_FIELDS else NO_RESUME
-            self._start(None)
+            if self.buffer:  # self._start(None), inline: a line ends on most lines with levels
+                self._flush()
+            self.field, self.label = None, None
 
     def _label(self, _at: int, item: Item) -> None:
         kind = item.kind
@@ -86,10 +88,11 @@ class Reader(Naming):
             kind = "entry"
         elif kind in _SKIP_WORDS:
             kind = "skip"
-        repeated = kind == self.field and kind in ("sl", "tp") and not item.unit
-        if repeated and not self.buffer and self.label:
+        if self.buffer:  # self._start(kind, item), inline: the most common label step
+            self._flush()
+        elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
-        self._start(kind, item)
+        self.field, self.label = kind, item
 
     def _word(self, _at: int, item: Item) -> None:
         # A word that is no label ends the numbers of the field before it.
