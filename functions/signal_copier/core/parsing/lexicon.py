@@ -14,16 +14,17 @@ from signal_copier.core.parsing.normalize import normalize
 _MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
 _EMOJI = "🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
-_WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]+)?"
-_NUM_REST = r"(?<=\d)\d*+(?:[.,]\d+)*+"
+_WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]++)?+"
+_NUM_REST = r"(?<=\d)\d*+(?:[.,]\d++)*+"
 # Splitting on tokens puts the text skipped before each one at the even indexes (none skipped: the
 # token is glued to the previous one). A pattern that opens with one character class lets the
-# engine jump from token to token; runs are possessive as nothing after them takes characters back.
+# engine jump from token to token; runs and optional parts are possessive as nothing after them
+# takes characters back (a greedy group keeps a backtracking state per token: 5% of the split).
 TOKEN = re.compile(rf"([\w\n{_MARKS}{_EMOJI}](?:{_WORD_REST}|{_NUM_REST}|(?<=\+)\+*+|))")
 # The same tokens for ASCII-only text, where plain character ranges match faster.
 ASCII_TOKEN = re.compile(
-    rf"([a-zA-Z0-9\n{_MARKS}](?:(?<=[a-zA-Z])[a-zA-Z]*+(?:'[a-zA-Z]+)?"
-    rf"|(?<=[0-9])[0-9]*+(?:[.,][0-9]+)*+|(?<=\+)\+*+|))"
+    rf"([a-zA-Z0-9\n{_MARKS}](?:(?<=[a-zA-Z])[a-zA-Z]*+(?:'[a-zA-Z]++)?+"
+    rf"|(?<=[0-9])[0-9]*+(?:[.,][0-9]++)*+|(?<=\+)\+*+|))"
 )
 REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
