@@ -84,10 +84,13 @@ class NumberScanner:
             return at + 1
         words, nxt = self.words, at + 1
         after = words[nxt] if nxt < len(words) else ""
-        # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %").
-        if not gap or (
-            (after in _UNIT_AFTER or after[:3] == "pip") and (not gaps[nxt] or after in _UNIT_NEXT)
-        ):
+        # A unit is glued to the number, or a word that may stand apart ("15 pips", "2 %"), or the
+        # number is glued to a timeframe or "x" before it ("H4", "x20"). Other glued numbers
+        # ("2650-2660", "SL:2640") have no unit: _unit would find none.
+        if (
+            (after in _UNIT_AFTER or after[:3] == "pip")
+            and (not gap or not gaps[nxt] or after in _UNIT_NEXT)
+        ) or (not gap and words[at - 1] in _GLUED_BEFORE):
             unit, nxt = self._unit(at)
             self.scan.perpetual |= unit == "lev"
             self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
