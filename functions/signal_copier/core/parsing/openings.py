@@ -15,13 +15,14 @@ _WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
 
 
 def _side(block: Block) -> tuple[Side | None, bool, str]:
+    if len(block.sides) == 1:  # the common case: one side, named by a word or not
+        ((side, word),) = block.sides.items()
+        return side, word, ""
     strong = {side for side, word in block.sides.items() if word}
     if len(strong) > 1:
         return None, False, AMBIGUOUS
     if strong:
         return strong.pop(), True, ""
-    if len(block.sides) == 1:
-        return next(iter(block.sides)), False, ""
     return None, False, "no_side" if not block.sides else AMBIGUOUS
 
 
@@ -102,8 +103,14 @@ def _clean(block: Block) -> tuple[str, ...]:
 def _levels(block: Block, entry: Decimal | None) -> list[Decimal]:
     # In the order that wins a tie for the reference (the level most others are near): an entry
     # zone (two prices), then the exits, as a single entry may be no price at all ("Signal 5 buy").
-    first, last = (entry, None) if block.entry_range is not None else (None, entry)
-    return [level for level in (first, block.sl, *block.tps, last) if level is not None]
+    levels = block.tps.copy()  # list operations, not a comprehension: this runs per signal
+    if block.sl is not None:
+        levels.insert(0, block.sl)
+    if entry is not None and block.entry_range is not None:
+        levels.insert(0, entry)
+    elif entry is not None:
+        levels.append(entry)
+    return levels
 
 
 def _reference(block: Block) -> Decimal | None:
