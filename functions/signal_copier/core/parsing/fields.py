@@ -13,6 +13,7 @@ JOINERS = frozenset({"join", "list"})
 MAX_TPS = 10  # more targets than any channel writes: the rest is not read (bounds the work too)
 MAX_ENTRIES = 10
 _ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
+_TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
 
 
 @dataclass(slots=True)
@@ -59,7 +60,11 @@ class Block:
 
 
 def _plain(items: list[Item]) -> list[Item]:
-    return [i for i in items if i.kind == "num" and i.unit not in _ANNOTATIONS]
+    plain = []  # a loop, not a comprehension: cheaper for the few items of one field
+    for item in items:
+        if item.kind == "num" and item.unit not in _ANNOTATIONS:
+            plain.append(item)
+    return plain
 
 
 def _joined(items: list[Item], first: Item) -> Item | None:
@@ -116,10 +121,13 @@ def _extras(block: Block, numbers: list[Item]) -> None:
 
 def read_sl(block: Block, items: list[Item], label: str) -> None:
     """Fill the stop loss (a price, or a distance in pips) from the first number."""
-    numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips")]
-    if not numbers or block.sl is not None or block.sl_pips is not None:
+    if block.sl is not None or block.sl_pips is not None:
         return
-    first = numbers[0]
+    for first in items:  # the first level
+        if first.kind == "num" and first.unit in ("", "pips"):
+            break
+    else:
+        return
     if first.unit == "pips":
         block.sl_pips = first.value
         block.explain.append(f'"{label} {first.raw} pips" → sl_pips={first.value!s}')
@@ -159,7 +167,10 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     room = MAX_TPS - len(block.tps) - len(block.tp_pips)
     if room <= 0:
         return
-    numbers = [i for i in items if i.kind == "num" and i.unit in ("", "pips", "signed")]
+    numbers = []  # a loop, not a comprehension: cheaper for the few items of one field
+    for item in items:
+        if item.kind == "num" and item.unit in _TP_UNITS:
+            numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
     if numbers and not index and _is_index(numbers):
