@@ -106,13 +106,14 @@ class _Scanner(numscan.NumberScanner):
 
     def run(self) -> Scan:
         raws, words, items, known = self.raws, self.words, self.scan.items, _READINGS.get
-        append, at, count = items.append, 0, len(raws)
-        while at < count:
-            raw = raws[at]
+        append, count, resume = items.append, len(raws), 0
+        for at, raw in enumerate(raws):
+            if at < resume:
+                continue  # read already, with a number, phrase or symbol before it
             reading = known(raw)
             if reading is None:
                 if raw[0].isdecimal():
-                    at = self._number(at, raw)
+                    resume = self._number(at, raw)
                     continue
                 reading = _reading(raw, words[at])
             how, item, phrase = reading
@@ -126,12 +127,10 @@ class _Scanner(numscan.NumberScanner):
                 how == _PHRASE_WORD
                 and phrase[1] is not None
                 and (at + 1 == count or words[at + 1] not in phrase[0])
-            ):  # a phrase's first word standing alone: its one-word reading (the common case)
+            ):
                 append(item if item is not None else Item(phrase[1][0], raw))
             else:
-                at = self._word(at, how, phrase, item)
-                continue
-            at += 1
+                resume = self._word(at, how, phrase, item)
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
         return self.scan
