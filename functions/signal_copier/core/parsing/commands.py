@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from itertools import pairwise
-from operator import attrgetter
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.tokens import TABLE, Item
@@ -22,7 +21,6 @@ _SIDES.update(
 )
 _HUNDRED = Decimal(100)
 _TEN = Decimal(10)
-_KIND = attrgetter("kind")
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
@@ -160,7 +158,7 @@ def _reported(items: list[Item], at: int) -> bool:
 
 def read_command(items: list[Item]) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none."""
-    if "close" in map(_KIND, items):
+    if _has(items, "close"):
         items = as_verbs(unsaid(items))
         if level_list(items):
             return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
@@ -182,6 +180,16 @@ def read_command(items: list[Item]) -> Command | None:
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side)
+
+
+def _has(items: list[Item], kind: str) -> bool:
+    # A plain loop: under half the cost of map(attrgetter) or of any() over a generator.
+    for item in items:
+        if item.kind == kind:
+            break
+    else:
+        return False
+    return True
 
 
 def _after(items: list[Item], kind: str) -> list[Item]:

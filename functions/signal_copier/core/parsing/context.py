@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Set
-from operator import attrgetter
 from typing import NamedTuple
 
 from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
@@ -11,7 +10,6 @@ from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
 _COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
 _LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
 _HEDGES = frozenset({"hedge", "conditional"})
-_KIND = attrgetter("kind")
 _SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
 SIDE_WORDS = frozenset(
     f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
@@ -55,7 +53,7 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
     present = (
         {item.kind for at, item in enumerate(items) if at not in labels}
         if labels
-        else set(map(_KIND, items))
+        else {item.kind for item in items}
     )
     first = ""
     for item in items:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from operator import attrgetter
-
 from signal_copier.core.parsing import lexicon
 from signal_copier.core.parsing.tokens import LEXICON, Scan
 
 _LONG_TEXT = 60  # words: a paragraph rather than a trading call
 _SHORT = 8  # words: a one-line instruction
 _SIDE_KINDS = frozenset({"buy", "sell", "buy_weak", "sell_weak"})
-_KIND = attrgetter("kind")
 
 
-def _hits(words: list[str]) -> Counter[str]:
-    found: Counter[str] = Counter()
+def _hits(words: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}  # a dict, not a Counter: a Counter costs a Python __init__
     index = LEXICON.reasons
     if index.keys().isdisjoint(words):
         return found  # no word starts a reason's phrase: most short messages, decided in C
@@ -24,7 +20,7 @@ def _hits(words: list[str]) -> Counter[str]:
         if at >= resume and word in index:
             hit = lexicon.match(index, words, at)
             if hit:
-                found[hit[0]] += 1
+                found[hit[0]] = found.get(hit[0], 0) + 1
                 resume = at + hit[1]  # phrases do not overlap
     return found
 
@@ -32,18 +28,18 @@ def _hits(words: list[str]) -> Counter[str]:
 def classify(scan: Scan) -> str:
     """Return result, news, analysis, promotion, status, rule, commentary or chatter."""
     hits = _hits(scan.words)
-    kinds = set(map(_KIND, scan.items))
+    kinds = {item.kind for item in scan.items}
     wordy = sum(map(str.isalpha, scan.words)) > _LONG_TEXT
     if "veto" in kinds:
         return "analysis"
     if "protect" in kinds and len(scan.words) <= _SHORT:
         return "ambiguous"  # "Secure profits": close them, or move the stop? Neither is done.
-    if hits["status"] and len(scan.words) <= 6:
+    if hits.get("status") and len(scan.words) <= 6:
         return "status"
-    if hits["result"] and not wordy:
+    if hits.get("result") and not wordy:
         return "result"
     for reason in ("promotion", "analysis", "news", "rule"):
-        if hits[reason] >= (2 if wordy and reason == "analysis" else 1):
+        if hits.get(reason, 0) >= (2 if wordy and reason == "analysis" else 1):
             return reason
     if wordy:
         return "news"

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import attrgetter
 
 from signal_copier.core.parsing.tokens import Item
 
 _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
 _UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
 _TEN = Decimal(10)
-_KIND = attrgetter("kind")
 
 
 def as_verbs(items: list[Item]) -> list[Item]:
     """Return `items` without the close words that mean "near" ("move SL close to entry")."""
     # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
-    if "close" not in map(_KIND, items):
-        return items  # the common case, found in C
     near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
     return [item for at, item in enumerate(items) if at not in near] if near else items
 
