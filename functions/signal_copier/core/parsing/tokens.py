@@ -101,7 +101,7 @@ class _Scanner(numscan.NumberScanner):
         self.gaps = parts[:-1:2]
         if self.gaps:
             self.gaps[0] = " "  # the first token is glued to nothing
-        self.scan = Scan(words=self.words)
+        self.scan = Scan([], self.words)  # items, words: positional, as keywords cost a dict
         self.symbols: list[Item] = []
 
     def run(self) -> Scan:
