@@ -115,7 +115,7 @@ def _rewrite(text: str) -> str:
         text = _DATE.sub(" ", text)
     dot, dash, slash = _DOTTED_HINTS
     if (
-        dot.search(text)
+        ("." in text and dot.search(text))
         or ("-" in text and dash.search(text))
         or ("/" in text and slash.search(text))
     ):  # "[.\-/]\s?[lpLP]"
