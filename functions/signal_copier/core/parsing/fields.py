@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from signal_copier.core.model import OrderType, Side
@@ -16,35 +16,61 @@ _ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "o
 _TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Block:
     """What one signal inside a message has said so far."""
 
-    symbol: str | None = None
-    sides: dict[Side, bool] = field(default_factory=dict)  # side → written as a word
-    order_type: OrderType | None = None
-    market: bool = False
-    entry: Decimal | None = None
-    entry_range: tuple[Decimal, Decimal] | None = None
-    extra_entries: list[Decimal] = field(default_factory=list)
-    sl: Decimal | None = None
-    sl_pips: Decimal | None = None
-    tps: list[Decimal] = field(default_factory=list)
-    tp_pips: list[Decimal] = field(default_factory=list)
-    tp_open: bool = False
-    risk_percent: Decimal | None = None
-    lot: Decimal | None = None
+    symbol: str | None
+    sides: dict[Side, bool]  # side → written as a word
+    order_type: OrderType | None
+    market: bool
+    entry: Decimal | None
+    entry_range: tuple[Decimal, Decimal] | None
+    extra_entries: list[Decimal]
+    sl: Decimal | None
+    sl_pips: Decimal | None
+    tps: list[Decimal]
+    tp_pips: list[Decimal]
+    tp_open: bool
+    risk_percent: Decimal | None
+    lot: Decimal | None
     # How strongly the text names the symbol (layout.NAMED, HEADED, MENTIONED); the strength at
     # which two different symbols tie (-1: none do); where the symbol stood while nothing
     # contested it (its strength is looked at only if another symbol competes).
-    symbol_strength: int = 0
-    contested: int = -1
-    symbol_at: int = -1
-    side_labels: bool = False  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
-    entry_pair: bool = False  # "BUY NOW: 2318 2314": two prices side by side after the entry
-    entry_list: bool = False  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
-    positional: bool = False  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
-    explain: list[str] = field(default_factory=list)
+    symbol_strength: int
+    contested: int
+    symbol_at: int
+    side_labels: bool  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
+    entry_pair: bool  # "BUY NOW: 2318 2314": two prices side by side after the entry
+    entry_list: bool  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
+    positional: bool  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
+    explain: list[str]
+
+    def __init__(self, symbol: str | None = None, symbol_strength: int = 0) -> None:
+        # Written out, one statement a field: every message makes a block, and a generated
+        # __init__ (every field a parameter, a factory call per list) costs 1.6x as much.
+        self.symbol = symbol
+        self.sides = {}
+        self.order_type = None
+        self.market = False
+        self.entry = None
+        self.entry_range = None
+        self.extra_entries = []
+        self.sl = None
+        self.sl_pips = None
+        self.tps = []
+        self.tp_pips = []
+        self.tp_open = False
+        self.risk_percent = None
+        self.lot = None
+        self.symbol_strength = symbol_strength
+        self.contested = -1
+        self.symbol_at = -1
+        self.side_labels = False
+        self.entry_pair = False
+        self.entry_list = False
+        self.positional = False
+        self.explain = []
 
     @property
     def has_levels(self) -> bool:
