@@ -9,6 +9,7 @@ from functools import lru_cache
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ONE_COMMA = re.compile(r"(\d+),(\d+)")
 _EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")  # "3.420,50": dots group thousands
+_ZERO = Decimal(0)  # compared with a Decimal, not an int: no conversion per comparison
 LOW_RATIO = Decimal("0.8")
 HIGH_RATIO = Decimal("1.25")
 _SLIPS = tuple(Decimal(10) ** power for power in (-4, -3, -2, -1, 1, 2, 3, 4))
@@ -54,7 +55,7 @@ def complete(first: str, second: str) -> Decimal | None:
 
 def price_like(value: Decimal, reference: Decimal) -> bool:
     """Return True when `value` is within 20-25% of `reference` (a level, not a pip count)."""
-    if reference <= 0 or value <= 0:
+    if reference <= _ZERO or value <= _ZERO:
         return False
     ratio = value / reference
     return LOW_RATIO <= ratio <= HIGH_RATIO

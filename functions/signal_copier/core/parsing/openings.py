@@ -10,6 +10,7 @@ from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
 
+_ZERO = Decimal(0)
 AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
 _WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
 
@@ -81,7 +82,7 @@ def _clean(block: Block) -> tuple[str, ...]:
     if len(levels) < 2:
         return ()
     low = min(levels)
-    if low > 0 and max(levels) <= 2 * low:
+    if low > _ZERO and max(levels) <= low + low:  # Decimals only: an int is converted each time
         return ()  # every level is near every other
     support = [sum(1 for other in levels if near(other, level)) for level in levels]
     reference = levels[support.index(max(support))]
