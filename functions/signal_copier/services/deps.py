@@ -29,6 +29,9 @@ class Timing:
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
     sweep_batch: int = 500  # items per sweep step per run
     deal_margin: timedelta = timedelta(seconds=60)  # deals are re-read this far back (clock skew)
+    # A poll of an account this long past its sweep's minute is dropped: newer polls of the
+    # account were published since (a backlog never multiplies the broker calls).
+    poll_expiry: timedelta = timedelta(minutes=2)
     # A broker event may overtake the opening that placed its trade: it is redelivered (not
     # dropped) for this long after it happened, while the trade is not recorded yet.
     unrecorded_wait: timedelta = timedelta(minutes=10)

@@ -1,9 +1,13 @@
-"""Broker events in the cloud: the sweep polls the deals of accounts holding managed trades.
+"""Broker events in the cloud: the deals of accounts holding managed trades, polled one by one.
 
-TP and SL hits happen on the broker with nobody to tell us; each sweep reads the deals since
-the account's cursor (from a margin before it: the broker's clock may lag, and every event is
-acted on once by its id whatever how often it is read) and hands them to position management.
-An account with no copier trade left is no longer polled, unless a trade opened meanwhile.
+TP and SL hits happen on the broker with nobody to tell us. Every minute the sweep pages through
+the watched accounts and publishes one small poll per account to `broker-events`
+(`request_polls`); `on_broker_event` takes each poll (`poll_account`), so the polling spreads
+over as many function instances as Pub/Sub needs. A poll reads the deals since the account's
+cursor (from a margin before it: the broker's clock may lag) and hands them to position
+management, which acts on every event once by its id; the cursor only moves forward. So a
+duplicate, late or concurrent poll of one account changes nothing twice. An account with no
+copier trade left is no longer polled, unless a trade opened meanwhile.
 """
 
 from __future__ import annotations
@@ -11,39 +15,66 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from signal_copier.core import ids
+from signal_copier.core import codec, ids
 from signal_copier.core.errors import Rejected, Retryable
-from signal_copier.core.market import broker_events
+from signal_copier.core.market import AccountPoll, broker_events
+from signal_copier.core.ports import Publication
 from signal_copier.services import accounts
-from signal_copier.services.deps import Deps
+from signal_copier.services.deps import BROKER_EVENTS_TOPIC, Deps
 from signal_copier.services.management import handle_broker_event
 
 log = logging.getLogger(__name__)
+KIND_ATTRIBUTE = "kind"  # on broker-events: absent for a broker event, POLL_KIND for a poll
+POLL_KIND = "poll"
 
 
-async def poll_deals(deps: Deps, now: datetime) -> int:
-    """Act on the new deals of every watched account (a sweep step); return events seen."""
-    seen, after = 0, None
+def poll_publication(user_id: str, since: datetime, now: datetime) -> Publication:
+    """Return the poll of one account for the minute of `now` (equal for every copy)."""
+    poll = AccountPoll(user_id=user_id, minute=now.replace(second=0, microsecond=0), since=since)
+    return Publication(
+        payload=codec.to_dict(poll), attributes={KIND_ATTRIBUTE: POLL_KIND, "user": user_id}
+    )
+
+
+async def request_polls(deps: Deps, now: datetime) -> int:
+    """Publish a poll for every watched account, a page at a time (a sweep step); return how many.
+
+    Only the store and the queue are touched, never a broker: the step takes seconds for
+    10,000 accounts, and the polls run wherever Pub/Sub delivers them.
+    """
+    published, after, size = 0, None, deps.timing.sweep_batch
     while True:
-        page = await deps.store.watched(deps.timing.sweep_batch, after)
-        for user_id, since in page:
-            try:
-                seen += await _poll(deps, user_id, since, now)
-            except (Retryable, Rejected) as e:  # one account must not stop the others; its
-                # cursor stays, so the same deals are read again next sweep
-                log.warning("polling deals of %s failed: %s", user_id, e.reason)
-        if len(page) < deps.timing.sweep_batch:
-            return seen
+        page = await deps.store.watched(size, after)
+        batch = [poll_publication(user_id, since, now) for user_id, since in page]
+        await deps.queue.publish_many(BROKER_EVENTS_TOPIC, batch)
+        published += len(batch)
+        if len(page) < size:
+            return published
         after = page[-1][0]
 
 
-async def _poll(deps: Deps, user_id: str, since: datetime, now: datetime) -> int:
+def read_poll(payload: dict[str, object]) -> AccountPoll:
+    """Decode a poll; raise InvalidInput naming the bad field."""
+    poll = codec.from_dict(AccountPoll, payload)
+    ids.check_id(poll.user_id, "AccountPoll.user_id")
+    return poll
+
+
+async def poll_account(poll: AccountPoll, deps: Deps, now: datetime) -> str:
+    """Act on one account's new deals; return what was done.
+
+    Raises what a broker or the store raises (Retryable: the poll is redelivered and the cursor
+    has not moved, so the same deals are read again). Missing credentials stop the polling.
+    """
+    if now - poll.minute > deps.timing.poll_expiry:
+        return "superseded"  # the sweep published newer polls of this account since
+    user_id = poll.user_id
     try:
         account = await accounts.connect_account(deps, user_id)
     except Rejected:
         await deps.store.unwatch(user_id, now)  # no credentials any more: nothing to manage
-        return 0
-    deals = await account.history(since - deps.timing.deal_margin)
+        return "unwatched"
+    deals = await account.history(poll.since - deps.timing.deal_margin)
     positions, orders = await account.positions(), await account.orders()
     events = broker_events(
         user_id,  # events are routed to this user, whatever the account's id
@@ -62,6 +93,7 @@ async def _poll(deps: Deps, user_id: str, since: datetime, now: datetime) -> int
     live = [p.client_id for p in positions] + [o.client_id for o in orders]
     if not ids.copier_intents(live):
         await deps.store.unwatch(user_id, now)
-    elif deals:
+        return "unwatched"
+    if deals:
         await deps.store.advance_watch(user_id, max(d.time for d in deals))
-    return len(events)
+    return "polled"
