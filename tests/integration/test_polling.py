@@ -38,7 +38,7 @@ async def test_a_tp1_hit_on_the_last_of_300_watched_accounts_is_managed_after_on
     tmp_path: Path,
 ) -> None:
     # Arrange: 299 accounts hold a trade whose TP is far; the last one (by id) hits TP1
-    world = World(tmp_path, poll_deals=True, timing=Timing(sweep_batch=64))  # 5 pages
+    world = World(tmp_path, poll_deals=True, timing=Timing(poll_page=64))  # 5 pages
     for n in range(299):
         await world.add_user(f"tg{n:03d}", chats=("c1",))
     last = await world.add_user("tg999", chats=("c2",), lot="0.20", breakeven_on_tp1=True)

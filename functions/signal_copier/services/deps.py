@@ -28,6 +28,9 @@ class Timing:
     retry_grace: timedelta = timedelta(seconds=60)  # a retry may add legs while age <= max + this
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
     sweep_batch: int = 500  # items per sweep step per run
+    # Watched accounts read per page by the sweep's polling step, which reads them all every
+    # minute (one Pub/Sub publish request takes at most 1,000 messages).
+    poll_page: int = 1000
     deal_margin: timedelta = timedelta(seconds=60)  # deals are re-read this far back (clock skew)
     # A poll of an account this long past its sweep's minute is dropped: newer polls of the
     # account were published since (a backlog never multiplies the broker calls).

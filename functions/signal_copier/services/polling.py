@@ -12,6 +12,8 @@ copier trade left is no longer polled, unless a trade opened meanwhile.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -40,17 +42,27 @@ async def request_polls(deps: Deps, now: datetime) -> int:
     """Publish a poll for every watched account, a page at a time (a sweep step); return how many.
 
     Only the store and the queue are touched, never a broker: the step takes seconds for
-    10,000 accounts, and the polls run wherever Pub/Sub delivers them.
+    10,000 accounts, and the polls run wherever Pub/Sub delivers them. The next page is read
+    while this one is published.
     """
-    published, after, size = 0, None, deps.timing.sweep_batch
-    while True:
-        page = await deps.store.watched(size, after)
-        batch = [poll_publication(user_id, since, now) for user_id, since in page]
-        await deps.queue.publish_many(BROKER_EVENTS_TOPIC, batch)
-        published += len(batch)
-        if len(page) < size:
-            return published
-        after = page[-1][0]
+    size, published = deps.timing.poll_page, 0
+    reading: asyncio.Future[list[tuple[str, datetime]]] | None = asyncio.ensure_future(
+        deps.store.watched(size, None)
+    )
+    try:
+        while reading is not None:
+            page, reading = await reading, None
+            if len(page) == size:
+                reading = asyncio.ensure_future(deps.store.watched(size, page[-1][0]))
+            batch = [poll_publication(user_id, since, now) for user_id, since in page]
+            await deps.queue.publish_many(BROKER_EVENTS_TOPIC, batch)
+            published += len(batch)
+    finally:
+        if reading is not None:  # publishing failed: end the read nobody will take
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reading
+    return published
 
 
 def read_poll(payload: dict[str, object]) -> AccountPoll:
