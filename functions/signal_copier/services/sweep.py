@@ -1,8 +1,10 @@
 """The sweep (Cloud Scheduler, every minute): the upkeep steps, each run on its own.
 
 Each step is idempotent (whatever it acts on goes through a claim), so an overlapping or
-repeated sweep changes nothing twice, and each does work proportional to what is due. A step
-that fails is reported and the next one still runs. A new step is one more `Step` in `STEPS`.
+repeated sweep changes nothing twice, and each does work proportional to what is due, except
+the last: it publishes one poll per watched account (services/polling.py) and leaves the
+polling itself to on_broker_event. A step that fails is reported and the next one still runs.
+A new step is one more `Step` in `STEPS`.
 """
 
 from __future__ import annotations
