@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from datetime import datetime
 
 from signal_copier.core import codec, ids
@@ -25,7 +24,6 @@ from signal_copier.services import accounts
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, Deps
 from signal_copier.services.management import handle_broker_event
 
-log = logging.getLogger(__name__)
 KIND_ATTRIBUTE = "kind"  # on broker-events: absent for a broker event, POLL_KIND for a poll
 POLL_KIND = "poll"
 
