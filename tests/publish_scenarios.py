@@ -159,6 +159,8 @@ async def _sweep(d: Deployment) -> None:
     limit = _intent("tg42", 110, "XAUUSD BUY LIMIT 2600\nSL 2590\nTP 2660")
     await d.arrange("on_intent", pipeline.execute_intent(limit, d.deps, now - timedelta(minutes=3)))
     await _park(d, "tg42", awaiting=110, until=now + timedelta(minutes=2))
+    for user_id in ("a-watched", "zz-watched"):  # before and after wherever pages start
+        await d.store.watch(user_id, now, now)
     await d.post("sweep", {})
 
 

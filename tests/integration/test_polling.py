@@ -13,7 +13,7 @@ import pytest
 
 from builders import GOLD_BUY
 from hooks import Hooked
-from signal_copier.core import codec
+from signal_copier.core import codec, ids
 from signal_copier.core.errors import BrokerUnavailable, InvalidInput
 from signal_copier.core.market import AccountPoll
 from signal_copier.services import broker_events
@@ -76,6 +76,48 @@ async def test_the_sweep_only_publishes_polls_and_never_calls_the_broker(tmp_pat
     assert sorted(p.user_id for p in polls) == ["tg1", "tg2", "tg3"]
     minute = world.now.replace(second=0, microsecond=0)
     assert all(p.minute == minute for p in polls)  # every copy of this minute's poll is equal
+
+
+# Spread over the id space as Telegram ids are, plus ids that sort before and after them all.
+SPREAD = [ids.user_id(n * 387_420_489 % 9_000_000_000 + 10**8) for n in range(1, 24)]
+WATCHED = sorted([*SPREAD, "a-local-user", "zz-local-user"])
+
+
+async def _watch_all(world: World) -> None:
+    for user_id in WATCHED:
+        await world.store.watch(user_id, world.now, world.now)
+
+
+async def test_every_minute_each_watched_account_gets_exactly_one_poll(tmp_path: Path) -> None:
+    world = World(tmp_path, timing=Timing(poll_page=4))  # pages start where the minute says
+    await _watch_all(world)
+
+    for minute in range(12):
+        before = len(_polls(world))
+        count = await request_polls(world.deps, world.later(60 + minute))
+        users = [p.user_id for p in _polls(world)][before:]
+
+        assert count == len(WATCHED) and sorted(users) == WATCHED
+
+
+async def test_a_step_out_of_time_leaves_different_accounts_each_minute(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Arrange: no time at all: each sweep publishes one page, then stops
+    world = World(tmp_path, timing=Timing(poll_page=4, poll_budget=timedelta(0)))
+    await _watch_all(world)
+    polled: set[str] = set()
+
+    # Act
+    with caplog.at_level(logging.ERROR):
+        for _ in range(40):
+            before = len(_polls(world))
+            await request_polls(world.deps, world.later(60))
+            polled.update(p.user_id for p in _polls(world)[before:])
+
+    # Assert: never all in one minute, but no account is always the one left out
+    assert polled == set(WATCHED)
+    assert "budget ran out" in caplog.text
 
 
 def test_a_poll_message_is_small_deterministic_and_marked_as_a_poll() -> None:

@@ -58,6 +58,6 @@ def test_the_site_finder_follows_calls_into_the_deployed_services_only() -> None
     assert "signal_copier.services.polling" in modules
     assert "signal_copier.services.local" not in modules  # local mode's pipeline: not deployed
     functions = {(s.function.rsplit(".", 1)[-1], s.call) for s in sites}
-    assert ("request_polls", "deps.queue.publish_many") in functions  # a direct site
+    assert ("_publish_pages", "deps.queue.publish_many") in functions  # a direct site
     assert ("_park", "messages.publish_intents") in functions  # through a module's function
     assert ("handle_delivery", "handle_broker_event") in functions  # through an import

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+import logging
+import time
+from datetime import datetime, timedelta
 
 from signal_copier.core import codec, ids
 from signal_copier.core.errors import Rejected, Retryable
@@ -24,6 +26,7 @@ from signal_copier.services import accounts
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, Deps
 from signal_copier.services.management import handle_broker_event
 
+log = logging.getLogger(__name__)
 KIND_ATTRIBUTE = "kind"  # on broker-events: absent for a broker event, POLL_KIND for a poll
 POLL_KIND = "poll"
 
@@ -40,19 +43,56 @@ async def request_polls(deps: Deps, now: datetime) -> int:
     """Publish a poll for every watched account, a page at a time (a sweep step); return how many.
 
     Only the store and the queue are touched, never a broker: the step takes seconds for
-    10,000 accounts, and the polls run wherever Pub/Sub delivers them. The next page is read
-    while this one is published.
+    10,000 accounts, and the polls run wherever Pub/Sub delivers them. Pages begin at a point
+    that moves every minute and wrap round, so if the step ever runs out of its time budget
+    (logged as an error), the accounts left to the next minute are not always the same ones.
     """
+    start, budget = _rotation_start(now), _Budget(deps.timing.poll_budget)
+    published = await _publish_pages(deps, now, budget, after=start, upto=None)
+    if not budget.cut:
+        published += await _publish_pages(deps, now, budget, after=None, upto=start)
+    if budget.cut:
+        log.error(
+            "polls of %d watched accounts published before the %ds budget ran out; the rest"
+            " are polled in a later minute",
+            published,
+            deps.timing.poll_budget.total_seconds(),
+        )
+    return published
+
+
+class _Budget:
+    def __init__(self, budget: timedelta) -> None:
+        self.ends = time.monotonic() + budget.total_seconds()
+        self.cut = False  # stopped with accounts left
+
+    def over(self) -> bool:
+        self.cut = self.cut or time.monotonic() >= self.ends
+        return self.cut
+
+
+def _rotation_start(now: datetime) -> str:
+    # A user id that moves round the id space minute by minute (Knuth's multiplicative hash).
+    minute = int(now.timestamp()) // 60
+    return f"{ids.USER_ID_PREFIX}{minute * 2_654_435_761 % 10**10}"
+
+
+async def _publish_pages(
+    deps: Deps, now: datetime, budget: _Budget, *, after: str | None, upto: str | None
+) -> int:
+    # Watched accounts after `after` up to `upto` (inclusive), page by page; the next page is
+    # read while this one is published.
     size, published = deps.timing.poll_page, 0
     reading: asyncio.Future[list[tuple[str, datetime]]] | None = asyncio.ensure_future(
-        deps.store.watched(size, None)
+        deps.store.watched(size, after)
     )
     try:
         while reading is not None:
             page, reading = await reading, None
-            if len(page) == size:
+            if len(page) == size and (upto is None or page[-1][0] < upto) and not budget.over():
                 reading = asyncio.ensure_future(deps.store.watched(size, page[-1][0]))
-            batch = [poll_publication(user_id, since, now) for user_id, since in page]
+            kept = page if upto is None else [(u, since) for u, since in page if u <= upto]
+            batch = [poll_publication(user_id, since, now) for user_id, since in kept]
             await deps.queue.publish_many(BROKER_EVENTS_TOPIC, batch)
             published += len(batch)
     finally:
