@@ -166,6 +166,8 @@ async def _sweep(d: Deployment) -> None:
 
 async def _on_dead_letter(d: Deployment) -> None:
     await _holding(d, "tg51", message_id=120)
+    # An opening that gave up wakes the follow-up parked on it (it runs on what is known).
+    await _park(d, "tg51", awaiting=121, until=datetime.now(UTC) + timedelta(minutes=2))
     intent = open_intent("tg51", 121)
     await d.post("on_dead_letter", push_body(intent, {"origin_topic": "intents"}))
     message = codec.to_dict(_message(122, GOLD_BUY))

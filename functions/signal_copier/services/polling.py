@@ -113,8 +113,10 @@ def read_poll(payload: dict[str, object]) -> AccountPoll:
 async def poll_account(poll: AccountPoll, deps: Deps, now: datetime) -> str:
     """Act on one account's new deals; return what was done.
 
-    Raises what a broker or the store raises (Retryable: the poll is redelivered and the cursor
-    has not moved, so the same deals are read again). Missing credentials stop the polling.
+    Raises what a broker or the store raises (Retryable: the poll is redelivered; Rejected: it is
+    acknowledged and the next minute's poll tries again), after acting on every event it could:
+    the cursor has not moved, so the failed ones are read again. Missing credentials stop the
+    polling.
     """
     if now - poll.minute > deps.timing.poll_expiry:
         return "superseded"  # the sweep published newer polls of this account since
