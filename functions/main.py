@@ -17,11 +17,10 @@ from starlette.responses import JSONResponse, Response
 
 from signal_copier import serving, serving_api
 from signal_copier.core import codec, ids
-from signal_copier.core.market import BrokerEvent
 from signal_copier.core.model import Intent, RawMessage
 from signal_copier.push import PushMessage
 from signal_copier.queue.pubsub import ORIGIN_ATTRIBUTE
-from signal_copier.services import dead_letters, management, pipeline
+from signal_copier.services import broker_events, dead_letters, pipeline
 from signal_copier.services.deps import Deps
 from signal_copier.services.sweep import run_sweep
 
@@ -58,15 +57,12 @@ async def _intent(push: PushMessage, deps: Deps, now: datetime) -> str:
 
 @aio.http
 async def on_broker_event(request: Request) -> Response:
-    """Something an account did by itself (a fill, a TP or SL hit): manage positions after it."""
+    """A fill or TP/SL hit to manage after, or the sweep's request to poll one account."""
     return await SERVING.push(request, "on_broker_event", _broker_event)
 
 
 async def _broker_event(push: PushMessage, deps: Deps, now: datetime) -> str:
-    event = codec.from_dict(BrokerEvent, push.data)
-    user_id = ids.check_id(push.attributes.get("user", ""), "attributes.user")
-    result = await management.handle_broker_event(event, user_id, deps, now)
-    return "nothing_to_do" if result is None else str(result.status)
+    return await broker_events.handle_delivery(push.data, push.attributes, deps, now)
 
 
 @aio.http
@@ -77,7 +73,9 @@ async def on_dead_letter(request: Request) -> Response:
 
 async def _dead_letter(push: PushMessage, deps: Deps, now: datetime) -> str:
     origin = push.attributes.get(ORIGIN_ATTRIBUTE, "")
-    return await dead_letters.record_dead_letter(origin, push.data, deps, now)
+    return await dead_letters.record_dead_letter(
+        origin, push.data, deps, now, attributes=push.attributes
+    )
 
 
 @aio.http

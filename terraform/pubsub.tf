@@ -8,15 +8,20 @@ resource "google_project_service_identity" "pubsub" {
 
 locals {
   pubsub_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
-  # Who publishes where (the code's publish calls): listeners → messages; on_message (fan-out),
-  # on_intent (parked follow-ups re-run after their target) and the sweep (expired claims,
-  # parked follow-ups) → intents; the sweep (deals polled from accounts) → broker-events.
+  # Who publishes where, exactly what the code publishes (tests/integration/test_publishers.py
+  # drives every workload and compares): listeners → messages; on_message (fan-out, parked
+  # follow-ups woken by their target), on_intent, on_broker_event and on_dead_letter (an intent
+  # that finishes, or gives up, wakes the follow-ups parked on its message) and the sweep
+  # (expired claims, parked follow-ups past their bound, waiting edits) → intents; the sweep
+  # (one poll per watched account) → broker-events. The api publishes nothing.
   publishers = {
-    "messages/listeners"  = { topic = "messages", workload = "listeners" }
-    "intents/on_message"  = { topic = "intents", workload = "on_message" }
-    "intents/on_intent"   = { topic = "intents", workload = "on_intent" }
-    "intents/sweep"       = { topic = "intents", workload = "sweep" }
-    "broker-events/sweep" = { topic = "broker-events", workload = "sweep" }
+    "messages/listeners"      = { topic = "messages", workload = "listeners" }
+    "intents/on_message"      = { topic = "intents", workload = "on_message" }
+    "intents/on_intent"       = { topic = "intents", workload = "on_intent" }
+    "intents/on_broker_event" = { topic = "intents", workload = "on_broker_event" }
+    "intents/on_dead_letter"  = { topic = "intents", workload = "on_dead_letter" }
+    "intents/sweep"           = { topic = "intents", workload = "sweep" }
+    "broker-events/sweep"     = { topic = "broker-events", workload = "sweep" }
   }
 }
 

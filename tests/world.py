@@ -16,7 +16,7 @@ from signal_copier.core.model import RawMessage
 from signal_copier.core.records import MessageRecord, Plan, TradeRecord
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services import accounts
-from signal_copier.services.deps import Deps
+from signal_copier.services.deps import Deps, Timing
 from signal_copier.services.local import LocalPipeline
 from signal_copier.store.sqlite import SqliteStore
 from signal_copier.vault.local import LocalVault
@@ -32,6 +32,7 @@ class World:
         wrap: Callable[[PaperBroker], Any] | None = None,
         wrap_store: Callable[[SqliteStore], Any] | None = None,
         poll_deals: bool = False,
+        timing: Timing | None = None,
         **queue: Any,
     ) -> None:
         self.now = NOW
@@ -41,7 +42,13 @@ class World:
         self.paper = PaperBroker(now=NOW)
         self.vault = LocalVault(folder / "vault.key", folder / "secrets")
         self.broker = wrap(self.paper) if wrap else self.paper  # a test may wrap the paper broker
-        self.deps = Deps(store=self.store, queue=self.queue, vault=self.vault, broker=self.broker)
+        self.deps = Deps(
+            store=self.store,
+            queue=self.queue,
+            vault=self.vault,
+            broker=self.broker,
+            timing=timing or Timing(),
+        )
         self.pipeline = LocalPipeline(
             self.deps, self.queue, self.paper, {}, NOW, poll_deals=poll_deals
         )

@@ -37,3 +37,11 @@ async def test_stack_demo_benchmark_reports_latency(emulators: Emulators, tmp_pa
     figures = await cloud.stack_demo_latency(emulators, tmp_path, channel)
 
     assert figures["p99"] >= figures["p50"] > 0
+
+
+async def test_poll_sweep_benchmark_runs_on_the_emulators(emulators: Emulators) -> None:
+    from poll_sweep import polls_on_emulators
+
+    figures = await polls_on_emulators(emulators, 12, rounds=1)
+
+    assert figures["accounts"] == 12 and figures["best_s"] > 0

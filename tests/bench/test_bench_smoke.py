@@ -88,3 +88,13 @@ def test_parser_worst_case_runs_over_every_adversarial_input() -> None:
 
     assert figures["inputs"] == len(adversarial_texts()) and figures["worst_ms"] > 0
     assert all(len(text) == 4096 for text in adversarial_texts().values())
+
+
+async def test_poll_sweep_benchmark_publishes_one_poll_per_watched_account(
+    tmp_path: Path,
+) -> None:
+    from poll_sweep import polls_on_sqlite
+
+    figures = await polls_on_sqlite(12, tmp_path, rounds=2)
+
+    assert figures["accounts"] == 12 and figures["median_s"] >= figures["best_s"] > 0

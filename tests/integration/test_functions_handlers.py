@@ -264,8 +264,8 @@ def test_the_sweep_republishes_an_intent_whose_worker_died_and_reports_each_step
             "parked_rerun": 0,
             "claims_republished": 1,
             "pending_expired": 0,
-            "deals_polled": 0,
             "fleet_scaled": 0,  # no linked session: the one listener stays
+            "polls_published": 0,
         },
         "failed": {},
     }

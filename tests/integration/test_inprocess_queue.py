@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -205,3 +206,17 @@ async def test_attributes_that_are_not_strings_are_refused() -> None:
     queue = InProcessQueue()
     with pytest.raises(InvalidInput, match="strings"):
         await queue.publish("t", {"n": 1}, attributes={"epoch": 3})  # type: ignore[dict-item]
+
+
+async def test_an_attribute_handler_gets_each_payload_with_its_attributes() -> None:
+    queue, seen = InProcessQueue(), []
+
+    async def handler(payload: dict[str, Any], attributes: Mapping[str, str]) -> None:
+        seen.append((payload, dict(attributes)))
+
+    await queue.publish("t", {"n": 1}, attributes={"kind": "poll"})
+    queue.subscribe_with_attributes("t", handler)
+    await queue.publish("t", {"n": 2})
+    await queue.drain()
+
+    assert seen == [({"n": 1}, {"kind": "poll"}), ({"n": 2}, {})]

@@ -998,6 +998,25 @@ async def test_a_watched_account_keeps_its_earliest_cursor_and_moves_only_forwar
     assert await store.watched(1, after="u1") == [("u2", NOW)]
 
 
+async def test_overlapping_polls_moving_one_cursor_leave_it_at_the_latest_move(
+    store: Store,
+) -> None:
+    # Arrange: polls of one account run at once, each moving the cursor to its newest deal
+    await store.watch("u1", NOW, NOW)
+    moves = [NOW + timedelta(seconds=s) for s in (30, 10, 50, 20)]
+
+    # Act
+    outcomes = await asyncio.gather(
+        *(store.advance_watch("u1", at) for at in moves), return_exceptions=True
+    )
+    await store.advance_watch("u2", NOW + LEASE)  # an account no longer watched
+
+    # Assert: contention may refuse a move (Retryable: that poll comes again), never undo one
+    assert all(o is None or isinstance(o, StoreUnavailable) for o in outcomes)
+    done = [at for at, outcome in zip(moves, outcomes, strict=True) if outcome is None]
+    assert done and await store.watched(10) == [("u1", max(done))]
+
+
 async def test_unwatch_keeps_an_account_whose_trade_opened_since_the_check(store: Store) -> None:
     await store.watch("u1", NOW, NOW + LEASE)  # a trade opened after the sweep's check
     assert await store.unwatch("u1", NOW) is False

@@ -47,7 +47,7 @@ async def test_every_upkeep_step_runs_and_reports_what_it_did(world: World) -> N
             "parked_rerun",
             "claims_republished",
             "pending_expired",
-            "deals_polled",
+            "polls_published",
             "fleet_scaled",
         }
     )

@@ -169,6 +169,18 @@ class BrokerEvent:
     order_id: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountPoll:
+    """A request to read one account's new deals (the sweep sends one per watched account).
+
+    Every copy for the same account and minute is equal, so a duplicate is a harmless repeat.
+    """
+
+    user_id: str
+    minute: datetime  # the sweep's minute: a poll long past it is superseded by newer ones
+    since: datetime  # the account's deal cursor when the sweep read it
+
+
 def broker_events(
     account_id: str,
     deals: Iterable[Deal],

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from signal_copier.core.ports import Queue
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+# A handler that also reads the message's attributes (what tells a poll from a broker event).
+AttributeHandler = Callable[[dict[str, Any], Mapping[str, str]], Awaitable[None]]
 _log = logging.getLogger(__name__)
 
 
@@ -65,7 +67,7 @@ class InProcessQueue:
         self.redelivered = 0  # handler calls after a failed one
         self.dead_lettered = 0
         self.dead_letters: list[tuple[str, dict[str, Any], Exception]] = []
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, AttributeHandler] = {}
         self._ready: deque[_Envelope] = deque()
         self._parked: dict[str, list[_Envelope]] = {}  # topics nobody subscribed to yet
 
@@ -93,6 +95,14 @@ class InProcessQueue:
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Set the one handler of a topic; messages already waiting for it become deliverable."""
+
+        async def payload_only(payload: dict[str, Any], attributes: Mapping[str, str]) -> None:
+            await handler(payload)
+
+        self.subscribe_with_attributes(topic, payload_only)
+
+    def subscribe_with_attributes(self, topic: str, handler: AttributeHandler) -> None:
+        """Set the one handler of a topic, called with each payload and its attributes."""
         if topic in self._handlers:
             raise ValueError(f"topic {topic!r} already has a handler")
         self._handlers[topic] = handler
@@ -145,7 +155,8 @@ class InProcessQueue:
             if self.on_backoff is not None:
                 self.on_backoff(pubsub_backoff(envelope.attempt - 1))
         try:
-            await self._handlers[envelope.topic](json.loads(envelope.data))
+            handler = self._handlers[envelope.topic]
+            await handler(json.loads(envelope.data), dict(envelope.attributes))
         except Exception as e:  # like Pub/Sub: any exception means "redeliver", never "drop"
             self._failed(envelope, e)
 

@@ -28,7 +28,16 @@ class Timing:
     retry_grace: timedelta = timedelta(seconds=60)  # a retry may add legs while age <= max + this
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
     sweep_batch: int = 500  # items per sweep step per run
+    # Watched accounts read per page by the sweep's polling step, which reads them all every
+    # minute (one Pub/Sub publish request takes at most 1,000 messages).
+    poll_page: int = 1000
+    # The polling step stops publishing after this long (the function's timeout is 50 s, and
+    # the steps before it are bounded by sweep_batch); the accounts left wait a minute or so.
+    poll_budget: timedelta = timedelta(seconds=30)
     deal_margin: timedelta = timedelta(seconds=60)  # deals are re-read this far back (clock skew)
+    # A poll of an account this long past its sweep's minute is dropped: newer polls of the
+    # account were published since (a backlog never multiplies the broker calls).
+    poll_expiry: timedelta = timedelta(minutes=2)
     # A broker event may overtake the opening that placed its trade: it is redelivered (not
     # dropped) for this long after it happened, while the trade is not recorded yet.
     unrecorded_wait: timedelta = timedelta(minutes=10)

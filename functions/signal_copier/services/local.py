@@ -15,13 +15,15 @@ from signal_copier.core.errors import InvalidInput, Rejected
 from signal_copier.core.market import BrokerEvent
 from signal_copier.core.model import Intent, RawMessage
 from signal_copier.core.records import MessageRecord
+from signal_copier.services.broker_events import handle_delivery
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, INTENTS_TOPIC, Deps
-from signal_copier.services.management import handle_broker_event
 from signal_copier.services.pipeline import execute_intent, handle_message, record_failure
+from signal_copier.services.polling import KIND_ATTRIBUTE
 from signal_copier.services.sweep import PUSHED_EVENTS, STEPS, run_sweep
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+AttributeHandler = Callable[[dict[str, Any], Mapping[str, str]], Awaitable[None]]
 
 
 class DeliveringQueue(Protocol):
@@ -31,6 +33,8 @@ class DeliveringQueue(Protocol):
     on_backoff: Callable[[float], None] | None
 
     def subscribe(self, topic: str, handler: Handler) -> None: ...
+
+    def subscribe_with_attributes(self, topic: str, handler: AttributeHandler) -> None: ...
 
     async def drain(self) -> None: ...
 
@@ -74,7 +78,7 @@ class LocalPipeline:
         self._last_sweep = start
         self._dead_seen = 0
         queue.subscribe(INTENTS_TOPIC, self._on_intent)
-        queue.subscribe(BROKER_EVENTS_TOPIC, self._on_broker_event)
+        queue.subscribe_with_attributes(BROKER_EVENTS_TOPIC, self._on_broker_event)
         queue.on_backoff = self._backoff  # a redelivery waits on the simulated clock
 
     async def quotes(self, quotes: Mapping[str, tuple[Decimal, Decimal]], at: datetime) -> None:
@@ -150,14 +154,21 @@ class LocalPipeline:
         except InvalidInput as e:
             log.error("dropping an intent that is not genuine: %s", e)
 
-    async def _on_broker_event(self, payload: dict[str, Any]) -> None:
+    async def _on_broker_event(
+        self, payload: dict[str, Any], attributes: Mapping[str, str]
+    ) -> None:
+        # A poll, or an event from the paper broker (routed here to its account's owner), goes
+        # where on_broker_event sends it. Rejected is acknowledged, as Pub/Sub's push is.
         try:
-            event = codec.from_dict(BrokerEvent, payload)
+            if KIND_ATTRIBUTE not in attributes and "user" not in attributes:
+                owner = await self._owner(codec.from_dict(BrokerEvent, payload).account_id)
+                if owner is None:
+                    return
+                attributes = {**attributes, "user": owner}
+            await handle_delivery(payload, attributes, self.deps, self.now)
         except Rejected as e:
-            log.error("dropping a malformed broker event: %s", e)
-            return
-        user_id = await self.deps.store.account_owner(event.account_id)
-        user_id = user_id or self._owners.get(event.account_id)
-        if user_id is None:
-            return
-        await handle_broker_event(event, user_id, self.deps, self.now)
+            log.error("dropping a broker-events message: %s", e)
+
+    async def _owner(self, account_id: str) -> str | None:
+        owner = await self.deps.store.account_owner(account_id)
+        return owner or self._owners.get(account_id)

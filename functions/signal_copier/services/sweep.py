@@ -1,8 +1,10 @@
 """The sweep (Cloud Scheduler, every minute): the upkeep steps, each run on its own.
 
 Each step is idempotent (whatever it acts on goes through a claim), so an overlapping or
-repeated sweep changes nothing twice, and each does work proportional to what is due. A step
-that fails is reported and the next one still runs. A new step is one more `Step` in `STEPS`.
+repeated sweep changes nothing twice, and each does work proportional to what is due, except
+the last: it publishes one poll per watched account (services/polling.py) and leaves the
+polling itself to on_broker_event. A step that fails is reported and the next one still runs.
+A new step is one more `Step` in `STEPS`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.fleet_scale import scale_listeners
 from signal_copier.services.management import expire_due
-from signal_copier.services.polling import poll_deals
+from signal_copier.services.polling import request_polls
 
 _log = logging.getLogger(__name__)
 
@@ -80,13 +82,16 @@ async def _expire_pending(deps: Deps, now: datetime) -> int:
     return len(await expire_due(deps, now))
 
 
+POLLS = Step(name="polls_published", run=request_polls)
 STEPS: tuple[Step, ...] = (
     Step(name="edits_resumed", run=messages.resume_expired),
     Step(name="parked_rerun", run=republish_due_parked),
     Step(name="claims_republished", run=republish_expired_claims),
     Step(name="pending_expired", run=_expire_pending),
-    Step(name="deals_polled", run=poll_deals),
     Step(name="fleet_scaled", run=scale_listeners),
+    # Last: the only step whose work grows with every watched account (one poll each), so it
+    # can never hold up the others.
+    POLLS,
 )
 # Where the broker pushes its fills and SL/TP hits itself (the paper broker), no polling.
-PUSHED_EVENTS = tuple(step for step in STEPS if step.name != "deals_polled")
+PUSHED_EVENTS = tuple(step for step in STEPS if step is not POLLS)
