@@ -168,13 +168,16 @@ def read_command(items: list[Item]) -> Command | None:
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
+        fraction = _fraction(items)
+        if "unsized" in kinds and fraction == 1 and "all" not in kinds:
+            return None  # "Book some profits": a part of the position, and how much is not said
         then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close")) else None
         return Command(
             action=Action.CLOSE,
             scope=scope,
             symbol=symbol,
             side=side,
-            fraction=_fraction(items),
+            fraction=fraction,
             then_sl_anchor=then,
         )
     if "cancel" in kinds:

@@ -215,9 +215,32 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
         return
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
+    last = _position(items, first, 0)
     for number in numbers[1:]:
         if len(block.tps) >= MAX_TPS:
             return
-        if not number.unit and price_like(number.value, first.value):
+        at = _position(items, number, last)
+        if number.unit:
+            continue
+        if price_like(number.value, first.value) or _ladder(
+            block.tps, items[last + 1 : at], number
+        ):
             block.tps.append(number.value)
             block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')
+            last = at
+
+
+def _position(items: list[Item], item: Item, start: int) -> int:
+    at = start
+    while items[at] is not item:
+        at += 1
+    return at
+
+
+def _ladder(tps: list[Decimal], between: list[Item], number: Item) -> bool:
+    # "TARGET 395 - 450 - 530", "28.06$ - 29$ - 34$ - 50$ - 65$": a joined run of targets that
+    # keeps stepping the same way may reach well past the first (within a factor of three).
+    if len(tps) < 2 or not between or any(item.kind not in JOINERS for item in between):
+        return False
+    step, value = tps[-1] - tps[-2], number.value
+    return step * (value - tps[-1]) > 0 and tps[0] / 3 <= value <= tps[0] * 3

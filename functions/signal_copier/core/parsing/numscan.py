@@ -71,10 +71,17 @@ class NumberScanner:
     def _number(self, at: int, raw: str) -> int:
         items, gaps = self.scan.items, self.gaps
         gap, short = gaps[at], len(raw) <= 2
-        if short and items and raw.isdigit():
+        if gap[-1:] == "." and gap[-2:-1] in ("", " ") and raw.isdigit():
+            raw, short = "0." + raw, False  # "Target 1 .405", "SL: .38": a decimal without its 0
+        elif short and items and raw.isdigit() and not self._word_head(at):
             previous = items[-1]
-            if not gap and previous.kind in LABELS and not previous.unit:
-                previous.unit = raw  # "TP1": an index, not a price
+            if (
+                not gap
+                and previous.kind in LABELS
+                and not previous.unit
+                and self._glued_to_word(at)
+            ):
+                previous.unit = raw  # "TP1": an index, not a price ("SL :80" is a price)
                 return at + 1
             if previous.kind in _INDEXED and self._index_of(previous, at, raw):
                 return at + 1
@@ -106,6 +113,14 @@ class NumberScanner:
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _word_head(self, at: int) -> bool:
+        # "#1INCH/USDT", "1000PEPE": digits glued to the letters after them begin a coin's name.
+        nxt = at + 1
+        return nxt < len(self.raws) and not self.gaps[nxt] and self.raws[nxt][:1].isalpha()
+
+    def _glued_to_word(self, at: int) -> bool:
+        return at > 0 and self.raws[at - 1][:1].isalnum()
 
     def _index_of(self, previous: Item, at: int, raw: str) -> bool:
         # "T1", "Buy 2": the digits index the word before them; they are no price.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from signal_copier.core.parsing import lexicon, numscan, symbols
-from signal_copier.core.parsing.normalize import normalize
+from signal_copier.core.parsing.normalize import SLASH, normalize
 from signal_copier.core.parsing.numscan import LABELS, Item, Scan
 
 __all__ = ["LABELS", "LEXICON", "TABLE", "Item", "Scan", "scan"]
@@ -17,6 +19,11 @@ _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
+# "#rlc/usdt", "Lit/Usdt": a coin pair written in lower or mixed case, the slash and a stable-coin
+# quote show what it is; it is read as the upper-case pair.
+_CASED_PAIR = re.compile(
+    r"(?<![\w.])[a-z0-9]{2,10}\s?[/|]\s?(?:usdt|usdc|busd)(?!\w)", re.IGNORECASE
+)
 # Bounds that keep the worst message cheap: a channel post is never denser than this.
 MAX_TOKENS = 1000
 _MAX_PARTS = 2 * MAX_TOKENS + 1  # the split alternates the text between tokens and the tokens
@@ -90,6 +97,8 @@ def _reading(raw: str, word: str) -> _Reading:
 class _Scanner(numscan.NumberScanner):
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
+        if SLASH in norm or "/" in norm:  # "EUR/USD" is "EUR|USD" by now
+            norm = _CASED_PAIR.sub(_upper, norm)
         if ". " in norm or "! " in norm:  # a sentence ends: "vs BTC. Trade: SHORT SOL/USDT"
             norm = norm.replace(". ", _SENTENCE_END).replace("! ", _SENTENCE_END)
         parts = (lexicon.ASCII_TOKEN if norm.isascii() else lexicon.TOKEN).split(norm)
@@ -229,6 +238,10 @@ class _Scanner(numscan.NumberScanner):
         self.scan.perpetual |= item.raw.endswith("USDT")
         self.symbols.append(item)
         self.scan.items.append(item)
+
+
+def _upper(found: re.Match[str]) -> str:
+    return found.group().upper()
 
 
 def _known(word: str) -> bool:
