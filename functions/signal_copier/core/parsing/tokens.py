@@ -97,7 +97,7 @@ def _reading(raw: str, word: str) -> _Reading:
 class _Scanner(numscan.NumberScanner):
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
-        if SLASH in norm or "/" in norm:  # "EUR/USD" is "EUR|USD" by now
+        if "sd" in norm and (SLASH in norm or "/" in norm):  # a lower-case "usdt" after a slash
             norm = _CASED_PAIR.sub(_upper, norm)
         if ". " in norm or "! " in norm:  # a sentence ends: "vs BTC. Trade: SHORT SOL/USDT"
             norm = norm.replace(". ", _SENTENCE_END).replace("! ", _SENTENCE_END)
