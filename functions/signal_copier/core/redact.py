@@ -8,12 +8,16 @@ ids of intents and orders) alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from signal_copier.core.errors import CopierError
 
 MASK = "***"
 MAX_TEXT = 2000  # a stored detail or note longer than this is cut (it is a sentence, not a dump)
 MAX_ERROR = 300  # an unexpected error is shown as its type and at most this much of its text
+# Stored details and notes repeat ("kept the 2 leg(s) …", a guard's sentence): short ones are
+# redacted once and remembered, as redaction is a dozen regex passes per text.
+CACHED_TEXTS, CACHED_LENGTH = 2048, 500
 
 _SECRET_NAME = (
     r"[\w-]*(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|api[_-]?hash|phone[_-]?code[_-]?hash"
@@ -64,6 +68,19 @@ def redact(text: str) -> str:
 
 def bounded(text: str, limit: int = MAX_TEXT) -> str:
     """Return `text` redacted and cut to `limit` characters (with an ellipsis when cut)."""
+    if not text:
+        return text
+    if len(text) <= CACHED_LENGTH:
+        return _bounded_short(text, limit)
+    return _bounded(text, limit)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _bounded_short(text: str, limit: int) -> str:
+    return _bounded(text, limit)
+
+
+def _bounded(text: str, limit: int) -> str:
     clean = redact(text)
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 

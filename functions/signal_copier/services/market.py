@@ -33,6 +33,8 @@ class _Entry:
     until: datetime
     symbols: list[str]
     specs: dict[str, SymbolSpec] = field(default_factory=dict)
+    # (canonical, the user's mapping for it) → broker symbol: matching scans every listed name
+    names: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -52,7 +54,9 @@ class InstrumentCache:
     ) -> Snapshot:
         """Return the instrument for `canonical` on an account: at most two round trips."""
         entry = await self._entry(key, account, now)
-        symbol = broker_symbol(canonical, entry.symbols, overrides)
+        named = (canonical, overrides.get(canonical))
+        symbol = entry.names.get(named) or broker_symbol(canonical, entry.symbols, overrides)
+        entry.names[named] = symbol
         cached = entry.specs.get(symbol)
         spec_call = _value(cached) if cached is not None else account.symbol_spec(symbol)
         spec, quote, info = await asyncio.gather(

@@ -87,6 +87,15 @@ def test_bounded_cuts_long_text_after_redacting() -> None:
     assert len(text) == 100 and text.endswith("…") and "abc" not in text
 
 
+def test_a_short_text_seen_again_is_redacted_and_cut_the_same_way() -> None:
+    text = f"refused: token={SESSION} " + "z" * 60
+
+    first, again, cut = bounded(text), bounded(text), bounded(text, limit=20)
+
+    assert first == again == redact(text) and SESSION not in first
+    assert len(cut) == 20 and cut.endswith("…") and SESSION not in cut
+
+
 def test_an_unexpected_error_reads_as_its_type_and_a_short_redacted_line() -> None:
     error = RuntimeError(f"upstream said:\n  Authorization: Bearer {JWT}\n" + "y" * 1000)
 
