@@ -74,7 +74,10 @@ class InstrumentCache:
     async def _entry(self, key: str, account: BrokerAccount, now: datetime) -> _Entry:
         entry = self._entries.get(key)
         if entry is None or entry.until <= now:
-            entry = _Entry(until=now + self.ttl, symbols=await account.symbols())
+            symbols = await account.symbols()
+            # Names matched against the same list still hold; specs are read again.
+            names = entry.names if entry is not None and entry.symbols == symbols else {}
+            entry = _Entry(until=now + self.ttl, symbols=symbols, names=names)
             self._entries[key] = entry
             while len(self._entries) > MAX_ACCOUNTS:
                 self._entries.popitem(last=False)
