@@ -8,16 +8,12 @@ ids of intents and orders) alone.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from signal_copier.core.errors import CopierError
 
 MASK = "***"
 MAX_TEXT = 2000  # a stored detail or note longer than this is cut (it is a sentence, not a dump)
 MAX_ERROR = 300  # an unexpected error is shown as its type and at most this much of its text
-# Stored details and notes repeat ("kept the 2 leg(s) …", a guard's sentence): short ones are
-# redacted once and remembered, as redaction is a dozen regex passes per text.
-CACHED_TEXTS, CACHED_LENGTH = 2048, 500
 
 _SECRET_NAME = (
     r"[\w-]*(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|api[_-]?hash|phone[_-]?code[_-]?hash"
@@ -53,12 +49,26 @@ _NAMED = re.compile(
 _NAMED_SPACE = re.compile(rf"(?i)\b(?P<name>{_SECRET_NAME})(?P<sep>\s+)(?P<value>[\w.~+/=-]{{8,}})")
 # Key-shaped: a long run of base64 characters mixing upper case, lower case and digits.
 _BLOB = re.compile(r"(?<![\w+/=.-])[\w+/-]{32,}={0,2}(?![\w+/=-])")
+# What every pattern above needs somewhere in the text: a secret's name (or a word of it), a
+# marker (PEM, JWT, URL) or a long run of key characters. A text with none of them is left as it
+# is without running the patterns (a trading sentence has none).
+_MAYBE = re.compile(
+    r"(?i)-----BEGIN|eyJ|://|token|secret|passw|pwd|api|auth|session|private|credential"
+    r"|signature|bearer|basic|phone|[\w+/=-]{30}"
+)
 _MIXED = (re.compile(r"[A-Z]"), re.compile(r"[a-z]"), re.compile(r"\d"))
 _LETTER, _DIGIT = re.compile(r"[A-Za-z]"), re.compile(r"\d")
 
 
 def redact(text: str) -> str:
     """Return `text` with anything shaped like a credential replaced by ***."""
+    if _MAYBE.search(text) is None:
+        return text  # no pattern can match: most texts are trading sentences
+    return redact_every_pattern(text)
+
+
+def redact_every_pattern(text: str) -> str:
+    """Return `text` after every redaction pattern ran over it (what `redact` does)."""
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     text = _NAMED.sub(_mask_value, text)
@@ -68,19 +78,6 @@ def redact(text: str) -> str:
 
 def bounded(text: str, limit: int = MAX_TEXT) -> str:
     """Return `text` redacted and cut to `limit` characters (with an ellipsis when cut)."""
-    if not text:
-        return text
-    if len(text) <= CACHED_LENGTH:
-        return _bounded_short(text, limit)
-    return _bounded(text, limit)
-
-
-@lru_cache(maxsize=CACHED_TEXTS)
-def _bounded_short(text: str, limit: int) -> str:
-    return _bounded(text, limit)
-
-
-def _bounded(text: str, limit: int) -> str:
     clean = redact(text)
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
