@@ -58,11 +58,14 @@ class InstrumentCache:
         symbol = entry.names.get(named) or broker_symbol(canonical, entry.symbols, overrides)
         entry.names[named] = symbol
         cached = entry.specs.get(symbol)
-        spec_call = _value(cached) if cached is not None else account.symbol_spec(symbol)
-        spec, quote, info = await asyncio.gather(
-            spec_call, account.quote(symbol), account.account_info()
-        )
-        entry.specs[symbol] = spec
+        if cached is None:
+            spec, quote, info = await asyncio.gather(
+                account.symbol_spec(symbol), account.quote(symbol), account.account_info()
+            )
+            entry.specs[symbol] = spec
+        else:  # a task per read costs: only what needs a round trip is gathered
+            spec = cached
+            quote, info = await asyncio.gather(account.quote(symbol), account.account_info())
         if quote.tick_value is not None:  # a cached spec's tick value may be a minute old
             spec = replace(spec, tick_value=quote.tick_value)
         return Snapshot(symbol=symbol, spec=spec, quote=quote, info=info)
@@ -83,7 +86,3 @@ class InstrumentCache:
                 self._entries.popitem(last=False)
         self._entries.move_to_end(key)
         return entry
-
-
-async def _value(spec: SymbolSpec) -> SymbolSpec:
-    return spec

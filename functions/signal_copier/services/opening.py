@@ -231,6 +231,8 @@ async def _trade(
 async def _account_guards(
     deps: Deps, account: BrokerAccount, settings: TradeSettings, intent: Intent, now: datetime
 ) -> Skip | None:
+    if settings.daily_loss_limit is None and settings.max_open_trades is None:
+        return None  # nothing to read: no gather (a task per read) for nothing
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     loss, positions, orders = await asyncio.gather(
         _nothing() if settings.daily_loss_limit is None else account.history(day_start),
