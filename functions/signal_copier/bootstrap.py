@@ -7,6 +7,7 @@ for the local runners (the demo and `run`) that drive them directly.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -213,6 +214,7 @@ def build_local(
     from signal_copier.store.sqlite import SqliteStore
     from signal_copier.vault.local import LocalVault
 
+    collect_young_less_often()
     store = SqliteStore(database or str(settings.database))  # creates data_dir 0700
     queue = InProcessQueue()
     broker = paper or (PaperBroker(now=start) if start is not None else PaperBroker())
@@ -226,6 +228,22 @@ def build_local(
         timing=timing(settings),
     )
     return LocalRuntime(deps=deps, store=store, queue=queue, broker=broker)
+
+
+# Local mode runs the whole pipeline in one process, which allocates many short-lived objects
+# per message: at Python's default (a young collection every 700 allocations, one every few
+# messages) the collector took ~10 % of a replay's time, mostly scanning survivors again.
+YOUNG_COLLECTION_EVERY = 10_000
+
+
+def collect_young_less_often() -> None:
+    """Raise the garbage collector's young threshold for a long-running local process.
+
+    Never lowers it, and leaves automatic collection off if someone turned it off (0).
+    """
+    young, middle, old = gc.get_threshold()
+    if 0 < young < YOUNG_COLLECTION_EVERY:
+        gc.set_threshold(YOUNG_COLLECTION_EVERY, middle, old)
 
 
 def metaapi_broker(region: str | None = None) -> MetaApiBroker:

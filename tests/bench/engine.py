@@ -16,6 +16,7 @@ from signal_copier.config import Settings
 from signal_copier.core.market import Credentials
 from signal_copier.core.model import RawMessage
 from signal_copier.core.records import Plan
+from signal_copier.core.timeline import with_previous_ids
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services import accounts, demo
 from signal_copier.services.deps import Deps
@@ -30,7 +31,13 @@ ROUND_TRIP_S = 0.02  # each broker call takes this long in the round-trip benchm
 
 
 def long_channel(messages: int) -> list[replay.ReplayEvent]:
-    """Return the demo channel repeated with fresh message ids until `messages` messages."""
+    """Return the demo channel repeated with fresh message ids until `messages` messages.
+
+    Each message's previous_id is set again over the whole timeline, as a listener sets it
+    (the chat's last message): a repeat's messages follow the repeat before them, instead of
+    pointing back into the first one (which made every follow-up walk back through the whole
+    replay, a cost no real channel has).
+    """
     base = replay.load(DEMO)
     span = base[-1].at - base[0].at + timedelta(minutes=5)
     events: list[replay.ReplayEvent] = []
@@ -50,10 +57,11 @@ def long_channel(messages: int) -> list[replay.ReplayEvent]:
                     date=message.date + shift,
                     received=message.received + shift,
                     edit_date=None if message.edit_date is None else message.edit_date + shift,
+                    previous_id=None,
                 )
             events.append(replace(event, at=event.at + shift, message=message))
         round_ += 1
-    return events
+    return with_previous_ids(events)
 
 
 def replay_rate(messages: int) -> dict[str, float]:

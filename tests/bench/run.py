@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import cloud
+import metaapi_trips
 from engine import ROUND_TRIP_S, replay_rate, round_trips  # beside this file
 from poll_sweep import polls_on_sqlite
 
@@ -84,51 +85,6 @@ async def pipeline_latency(messages: int, folder: Path) -> dict[str, float]:
         "p99_ms": cuts[98],
         "per_s": messages / elapsed,
     }
-
-
-async def metaapi_round_trips(folder: Path) -> dict[str, Any]:
-    """Count MetaAPI requests per opening through the adapter over the fake SDK.
-
-    Openings a simulated minute apart: the first (the connection opens), the same symbol again,
-    a new symbol, and a new symbol with the account guards on (max open trades, daily loss).
-    Returns the SDK calls each made before its first order was sent.
-    """
-    sys.path.insert(0, str(ROOT / "tests"))  # the fake SDK lives beside the tests
-    from fakes.metaapi import FakeSdk
-    from fakes.mt5 import Mt5Server
-    from signal_copier.broker.metaapi import Limits, MetaApiBroker
-
-    paper, ticks = PaperBroker(now=START), [0.0]
-    server = Mt5Server(paper)
-    broker = MetaApiBroker(
-        sdk=FakeSdk(server), limits=Limits(close_grace=0), now=lambda: paper.now,
-        monotonic=lambda: ticks[0],
-    )  # fmt: skip
-    store, queue = SqliteStore(str(folder / "metaapi.sqlite3")), InProcessQueue()
-    vault = LocalVault(folder / "mk", folder / "ms")
-    deps = Deps(store=store, queue=queue, vault=vault, broker=broker)
-    await accounts.register_user(deps, "alice", Plan.PREMIUM, {"max_signal_age_s": 3600})
-    paper.open_account("acc-alice", balance=Decimal(1_000_000))
-    await accounts.save_credentials(deps, "alice", Credentials(account_id="acc-alice", token="t"))
-    await accounts.follow_channel(deps, "alice", "bench")
-    pipeline = LocalPipeline(deps, queue, paper, {}, START)
-    before_first_order = []
-    guarded = {"max_signal_age_s": 3600, "max_open_trades": 50, "daily_loss_limit": "1000"}
-    for n, text in enumerate((ROTATION[0], ROTATION[0], ROTATION[1], ROTATION[2])):
-        if n == 3:  # the account guards read positions, orders and today's deals first
-            await accounts.register_user(deps, "alice", Plan.PREMIUM, guarded)
-        at = START + timedelta(minutes=n)
-        ticks[0] = 60.0 * n
-        seen = len(server.calls)
-        await pipeline.message(
-            RawMessage(chat_id="bench", message_id=n + 1, text=text, date=at, received=at), at
-        )
-        calls = server.calls[seen:]
-        before_first_order.append(calls[: calls.index("trade")])
-    await broker.aclose()
-    store.close()
-    names = ("first", "same_symbol", "new_symbol", "new_symbol_with_account_guards")
-    return dict(zip(names, before_first_order, strict=True))
 
 
 def parser_throughput(rounds: int, batches: int = 10) -> dict[str, Any]:
@@ -303,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         pipe = asyncio.run(pipeline_latency(opts.messages, Path(folder)))
         polls = asyncio.run(polls_on_sqlite(opts.fanout, Path(folder)))
-        trips = asyncio.run(metaapi_round_trips(Path(folder)))
+        trips = asyncio.run(metaapi_trips.metaapi_round_trips(Path(folder)))
         read, read_note = fanout_read(opts.fanout, Path(folder))
         fanout, fanout_note = fanout_publish(opts.fanout, Path(folder))
         cloud_rows = cloud.rows(Path(folder), fanout=opts.fanout)
@@ -337,21 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             target="< 5 ms",
             met=worst["worst_ms"] < 5,
         ),
-        Row(
-            name="MetaAPI requests before the 1st order: first opening (connects)",
-            value=str(len(trips["first"])),
-        ),
-        *(
-            Row(name=name, value=str(len(trips[key])), target="<= 4", met=len(trips[key]) <= 4)
-            for name, key in (
-                ("MetaAPI requests before the 1st order: same symbol again", "same_symbol"),
-                ("MetaAPI requests before the 1st order: a new symbol", "new_symbol"),
-                (
-                    "... a new symbol, max_open_trades + daily_loss_limit set",
-                    "new_symbol_with_account_guards",
-                ),
-            )
-        ),
+        *(Row(name=n, value=v, target=t, met=m) for n, v, t, m in metaapi_trips.rows(trips)),
         Row(
             name=f"fan-out: read {opts.fanout:,} subscribers from Firestore "
             f"(emulator; {read_note})",
@@ -393,8 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         " process's CPU time beside it; round trips: each broker call takes"
         f" {ROUND_TRIP_S * 1000:.0f} ms, the figure in brackets is time to the 1st order / that)"
     )
-    for name, calls in trips.items():
-        print(f"(MetaAPI, {name.replace('_', ' ')}: {', '.join(calls)})")
+    for name, figure in trips.items():
+        print(f"(MetaAPI, {name.replace('_', ' ')}: {', '.join(figure.requests)})")
     print(
         f"(sessions model: (2 GiB x {1 - HEADROOM:.0%} - base RSS "
         f"{idle['base_rss_mib']:.0f} MiB) / "

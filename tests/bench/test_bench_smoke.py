@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import metaapi_trips
 import run
 
 from signal_copier.stack.emulators import Emulators
@@ -22,8 +23,9 @@ def test_parser_benchmark_runs() -> None:
 
 
 async def test_metaapi_round_trip_benchmark_runs(tmp_path: Path) -> None:
-    trips = await run.metaapi_round_trips(tmp_path)
-    assert trips["first"][:3] == ["get_account", "connect", "wait_synchronized"]
+    trips = await metaapi_trips.metaapi_round_trips(tmp_path)
+    assert trips["first"].requests[:3] == ["get_account", "connect", "wait_synchronized"]
+    assert trips["first"].round_trips >= 3  # those three waited for each other
 
 
 async def test_fanout_publish_benchmark_runs_on_the_emulator(emulators: Emulators) -> None:

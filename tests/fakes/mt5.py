@@ -8,6 +8,7 @@ acted, requests that never return) are scripted per SDK method.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +79,11 @@ class Mt5Server:
     trades: list[dict[str, Any]] = field(default_factory=list)  # every trade request, as sent
     synchronizing: bool = False  # history answers say they may be incomplete
     partial_fill: Decimal | None = None  # market orders fill only this much (DONE_PARTIAL)
+    # Each request takes this long, like a round trip to MetaAPI (0: answered at once).
+    delay: float = 0.0
+    in_flight: list[str] = field(default_factory=list)  # requests sent and not yet answered
+    together: list[tuple[str, ...]] = field(default_factory=list)  # in flight as each was sent
+    sent_at: list[float] = field(default_factory=list)  # time.perf_counter() as each was sent
 
     def fail(
         self, method: str, error: BaseException, *, after: bool = False, times: int = 1
@@ -94,8 +100,19 @@ class Mt5Server:
         return self.calls.count(method)
 
     async def request(self, method: str, act: Callable[[], Awaitable[Any]]) -> Any:
-        """Answer one request: log it, apply a scripted fault, or run it."""
+        """Answer one request (after `delay`): log it, apply a scripted fault, or run it."""
         self.calls.append(method)
+        self.sent_at.append(time.perf_counter())
+        self.in_flight.append(method)
+        self.together.append(tuple(self.in_flight))
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return await self._answer(method, act)
+        finally:
+            self.in_flight.remove(method)
+
+    async def _answer(self, method: str, act: Callable[[], Awaitable[Any]]) -> Any:
         fault = next((f for f in self.faults if f.method == method), None)
         if fault is None:
             return await act()

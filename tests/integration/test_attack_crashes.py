@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -128,6 +129,27 @@ async def test_an_opening_slower_than_its_lease_is_never_placed_twice(tmp_path: 
     await world.say(GOLD_BUY, id=1)
 
     # Assert: one position per TP, not three
+    assert len(await account.positions()) == 2
+
+
+async def test_a_leg_is_not_sent_once_the_lease_ends_too_soon_even_right_after_the_last_one(
+    tmp_path: Path,
+) -> None:
+    # Arrange: while leg 0 is on its way, the clock moves to 45 s into the 60 s lease, too late
+    # for leg 1 to land within it (the store still names this worker the owner)
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.20")
+
+    async def late() -> None:
+        world.pipeline.now += timedelta(seconds=45)
+
+    world.broker.before("place", late, nth=1)
+
+    # Act
+    await world.say(GOLD_BUY, id=1)
+
+    # Assert: leg 1 waited for a new attempt, which adopted leg 0 and placed it once
+    assert world.queue.redelivered == 1 and world.broker.calls("place") == 2
     assert len(await account.positions()) == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
@@ -127,3 +128,18 @@ def test_the_local_runners_refuse_another_mode() -> None:
 
     with pytest.raises(InvalidSettings, match="COPIER_MODE"):
         bootstrap.build_local(settings)
+
+
+@pytest.mark.parametrize(("before", "after"), [(700, 10_000), (50_000, 50_000), (0, 0)])
+def test_the_local_runtime_collects_young_garbage_less_often_never_more_and_not_if_off(
+    before: int, after: int
+) -> None:
+    saved = gc.get_threshold()
+    gc.set_threshold(before, saved[1], saved[2])
+    try:
+        runtime = bootstrap.build_local(Settings(), database=":memory:")
+        runtime.close()
+
+        assert gc.get_threshold() == (after, saved[1], saved[2])
+    finally:
+        gc.set_threshold(*saved)

@@ -185,6 +185,36 @@ async def test_concurrent_failures_are_still_dead_lettered() -> None:
     assert (queue.delivered, queue.dead_lettered) == (8, 4)
 
 
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_a_drain_cancelled_mid_delivery_keeps_the_message_for_the_next_drain(
+    concurrency: int,
+) -> None:
+    queue, started, release = (
+        InProcessQueue(concurrency=concurrency),
+        asyncio.Event(),
+        asyncio.Event(),
+    )
+    seen: list[dict[str, Any]] = []
+
+    async def handler(payload: dict[str, Any]) -> None:
+        seen.append(payload)
+        started.set()
+        await release.wait()
+
+    queue.subscribe("t", handler)
+    await queue.publish("t", {"n": 1})
+    draining = asyncio.create_task(queue.drain())
+    await started.wait()
+
+    draining.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await draining
+    release.set()
+    await queue.drain()
+
+    assert queue.pending("t") == [] and seen == [{"n": 1}, {"n": 1}]
+
+
 @pytest.mark.parametrize("argument", ["max_attempts", "concurrency", "duplicates"])
 def test_queue_settings_below_one_are_refused(argument: str) -> None:
     with pytest.raises(ValueError, match=argument):

@@ -9,37 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
-from typing import Any
 
 from metaapi_cloud_sdk.clients.error_handler import TooManyRequestsException
 from metaapi_cloud_sdk.clients.timeout_exception import TimeoutException
 
 from builders import GOLD_BUY
-from fakes.metaapi import FakeSdk
-from fakes.mt5 import Mt5Server
-from signal_copier.broker.metaapi import Limits, MetaApiBroker
-from signal_copier.broker.paper import PaperBroker
+from metaapi_world import MetaApiWorld
 from signal_copier.core.errors import BrokerThrottled
 from signal_copier.core.market import Credentials
 from signal_copier.core.model import Status
 from signal_copier.services import accounts
-from world import World
 
 RETRY_AT = "2026-01-05T09:05:00.000Z"
-
-
-class MetaApiWorld(World):
-    """A local deployment whose broker is MetaApiBroker over the fake SDK."""
-
-    def __init__(self, folder: Path, **queue: Any) -> None:
-        self.sdk: FakeSdk
-        super().__init__(folder, wrap=self._adapter, **queue)
-        self.server = self.sdk.server
-
-    def _adapter(self, paper: PaperBroker) -> MetaApiBroker:
-        self.sdk = FakeSdk(Mt5Server(paper))
-        limits = Limits(read=0.2, trade=0.2, connect=0.2, close_grace=0)
-        return MetaApiBroker(sdk=self.sdk, limits=limits, now=lambda: paper.now)
 
 
 def _throttled() -> TooManyRequestsException:

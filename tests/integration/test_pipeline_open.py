@@ -45,6 +45,26 @@ async def test_mapping_to_a_missing_broker_symbol_is_skipped_with_the_reason(wor
     assert "GOLDX" in record.result.detail
 
 
+async def test_a_mapping_changed_within_the_symbol_cache_minute_applies_to_the_next_signal(
+    world: World,
+) -> None:
+    account = await world.add_user("bob", suffix=".m")
+    await world.say(GOLD_BUY, id=1)  # resolved as XAUUSD.m, and the symbol list cached
+    await accounts.register_user(
+        world.deps,
+        "bob",
+        Plan.PREMIUM,
+        {"max_signal_age_s": 120, "symbol_map": {"XAUUSD": "GOLDX"}},
+    )
+
+    await world.say(GOLD_BUY, id=2)
+
+    record = await world.last("bob")
+    assert (record.result.status, record.result.reason) == (Status.SKIPPED, "unknown_symbol")
+    assert "GOLDX" in record.result.detail
+    assert {p.symbol for p in await account.positions()} == {"XAUUSD.m"}
+
+
 async def test_user_without_a_broker_account_is_skipped_and_keeps_quota(world: World) -> None:
     await world.add_user("alice", plan=Plan.FREE, connect=False)
     await world.say(GOLD_BUY, id=1)

@@ -13,6 +13,8 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
 
 SLIP_LOG10 = Decimal("0.5")  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
+# Ratios strictly between these are well inside 10^±0.5 (|log10| < 0.4997): no logarithm needed.
+_NEAR = (Decimal("0.32"), Decimal("3.16"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,7 +124,10 @@ def slipped(price: Decimal, reference: Decimal) -> bool:
     """Return whether a price is a power of ten (or more) away from a reference price."""
     if price <= 0 or reference <= 0:
         return True
-    return abs((price / reference).log10()) >= SLIP_LOG10  # in Decimal: no float overflow
+    ratio = price / reference
+    if _NEAR[0] < ratio < _NEAR[1]:
+        return False
+    return abs(ratio.log10()) >= SLIP_LOG10  # in Decimal: no float overflow
 
 
 NO_BROKER_DETAIL = "no broker account is connected: connect one to copy again"

@@ -49,12 +49,26 @@ _NAMED = re.compile(
 _NAMED_SPACE = re.compile(rf"(?i)\b(?P<name>{_SECRET_NAME})(?P<sep>\s+)(?P<value>[\w.~+/=-]{{8,}})")
 # Key-shaped: a long run of base64 characters mixing upper case, lower case and digits.
 _BLOB = re.compile(r"(?<![\w+/=.-])[\w+/-]{32,}={0,2}(?![\w+/=-])")
+# What every pattern above needs somewhere in the text: a secret's name (or a word of it), a
+# marker (PEM, JWT, URL) or a long run of key characters. A text with none of them is left as it
+# is without running the patterns (a trading sentence has none).
+_MAYBE = re.compile(
+    r"(?i)-----BEGIN|eyJ|://|token|secret|passw|pwd|api|auth|session|private|credential"
+    r"|signature|bearer|basic|phone|[\w+/=-]{30}"
+)
 _MIXED = (re.compile(r"[A-Z]"), re.compile(r"[a-z]"), re.compile(r"\d"))
 _LETTER, _DIGIT = re.compile(r"[A-Za-z]"), re.compile(r"\d")
 
 
 def redact(text: str) -> str:
     """Return `text` with anything shaped like a credential replaced by ***."""
+    if _MAYBE.search(text) is None:
+        return text  # no pattern can match: most texts are trading sentences
+    return redact_every_pattern(text)
+
+
+def redact_every_pattern(text: str) -> str:
+    """Return `text` after every redaction pattern ran over it (what `redact` does)."""
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     text = _NAMED.sub(_mask_value, text)

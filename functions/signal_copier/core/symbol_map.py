@@ -29,11 +29,8 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
     if canonical in names:
         return canonical
     wanted = tuple(_bare(alias) for alias in ALIASES.get(canonical, (canonical,)))
-    matches = sorted(
-        (_affix_length(name, wanted), name)
-        for name in names
-        if _affix_length(name, wanted) is not None
-    )
+    lengths = ((_affix_length(name, wanted), name) for name in names)
+    matches = sorted((length, name) for length, name in lengths if length is not None)
     if not matches:
         close = difflib.get_close_matches(canonical, names, n=3, cutoff=0.5)
         hint = f" (closest: {', '.join(close)})" if close else ""

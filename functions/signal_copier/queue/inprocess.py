@@ -115,10 +115,13 @@ class InProcessQueue:
 
     async def drain(self) -> None:
         """Deliver until every subscribed topic is empty, including what handlers publish."""
+        if self.concurrency == 1:
+            await self._drain_serially()
+            return
         running: dict[asyncio.Task[None], _Envelope] = {}
         try:
             while True:
-                while len(running) < self.concurrency and (envelope := self._next(running)):
+                while len(running) < self.concurrency and (envelope := self._next()):
                     running[asyncio.create_task(self._deliver(envelope))] = envelope
                 if not running:
                     return
@@ -131,13 +134,23 @@ class InProcessQueue:
                     task.cancel()
                     self._ready.appendleft(envelope)
 
+    async def _drain_serially(self) -> None:
+        # One delivery at a time needs no task (and no loop turns) per delivery: each handler
+        # runs to its end in this task, as a lone task would, before the next one starts.
+        while (envelope := self._next()) is not None:
+            try:
+                await self._deliver(envelope)
+            except BaseException:  # cancelled mid-delivery: put it back, never lose it
+                self._ready.appendleft(envelope)
+                raise
+
     def _enqueue(self, envelope: _Envelope) -> None:
         if envelope.topic in self._handlers:
             self._ready.append(envelope)
         else:
             self._parked.setdefault(envelope.topic, []).append(envelope)
 
-    def _next(self, running: dict[asyncio.Task[None], _Envelope]) -> _Envelope | None:
+    def _next(self) -> _Envelope | None:
         if not self._ready:
             return None
         if self._random is None:

@@ -62,14 +62,18 @@ def holding(
         _HELD.reset(token)
 
 
-async def fence() -> None:
-    """Raise LeaseLost unless the running task still holds its claim (no-op outside a claim)."""
+async def fence(*, store_checked: bool = False) -> None:
+    """Raise LeaseLost unless the running task still holds its claim (no-op outside a claim).
+
+    `store_checked`: the caller's `still_held()` just said yes, with nothing awaited since; the
+    store is not asked again (the lease's clock still is).
+    """
     held = _HELD.get()
     if held is None:
         return
     if held.clock is not None and held.clock() + WRITE_BOUND >= held.lease_ends:
         raise LeaseLost(f"intent {held.intent_id}: its lease ends before a write could land")
-    if not await held.store.holds_claim(held.intent_id, held.owner):
+    if not store_checked and not await held.store.holds_claim(held.intent_id, held.owner):
         raise LeaseLost(f"intent {held.intent_id} was taken over: nothing more is sent")
 
 

@@ -33,6 +33,8 @@ class _Entry:
     until: datetime
     symbols: list[str]
     specs: dict[str, SymbolSpec] = field(default_factory=dict)
+    # (canonical, the user's mapping for it) → broker symbol: matching scans every listed name
+    names: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -52,13 +54,18 @@ class InstrumentCache:
     ) -> Snapshot:
         """Return the instrument for `canonical` on an account: at most two round trips."""
         entry = await self._entry(key, account, now)
-        symbol = broker_symbol(canonical, entry.symbols, overrides)
+        named = (canonical, overrides.get(canonical))
+        symbol = entry.names.get(named) or broker_symbol(canonical, entry.symbols, overrides)
+        entry.names[named] = symbol
         cached = entry.specs.get(symbol)
-        spec_call = _value(cached) if cached is not None else account.symbol_spec(symbol)
-        spec, quote, info = await asyncio.gather(
-            spec_call, account.quote(symbol), account.account_info()
-        )
-        entry.specs[symbol] = spec
+        if cached is None:
+            spec, quote, info = await asyncio.gather(
+                account.symbol_spec(symbol), account.quote(symbol), account.account_info()
+            )
+            entry.specs[symbol] = spec
+        else:  # a task per read costs: only what needs a round trip is gathered
+            spec = cached
+            quote, info = await asyncio.gather(account.quote(symbol), account.account_info())
         if quote.tick_value is not None:  # a cached spec's tick value may be a minute old
             spec = replace(spec, tick_value=quote.tick_value)
         return Snapshot(symbol=symbol, spec=spec, quote=quote, info=info)
@@ -70,13 +77,12 @@ class InstrumentCache:
     async def _entry(self, key: str, account: BrokerAccount, now: datetime) -> _Entry:
         entry = self._entries.get(key)
         if entry is None or entry.until <= now:
-            entry = _Entry(until=now + self.ttl, symbols=await account.symbols())
+            symbols = await account.symbols()
+            # Names matched against the same list still hold; specs are read again.
+            names = entry.names if entry is not None and entry.symbols == symbols else {}
+            entry = _Entry(until=now + self.ttl, symbols=symbols, names=names)
             self._entries[key] = entry
             while len(self._entries) > MAX_ACCOUNTS:
                 self._entries.popitem(last=False)
         self._entries.move_to_end(key)
         return entry
-
-
-async def _value(spec: SymbolSpec) -> SymbolSpec:
-    return spec

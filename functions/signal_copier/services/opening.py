@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
-from signal_copier.core import guards, ids
+from signal_copier.core import guards
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CopierError, Rejected
 from signal_copier.core.guards import Skip
 from signal_copier.core.model import (
@@ -26,8 +23,9 @@ from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings, effective_settings
-from signal_copier.services import accounts, targets
+from signal_copier.services import account_limits, accounts, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.market import Snapshot
 from signal_copier.services.once import deadline
 from signal_copier.services.placing import (
     held_on_symbol,
@@ -197,15 +195,13 @@ async def _trade(
     found: dict[str, Fill],
 ) -> TradeResult:
     account = await accounts.connect_account(deps, intent.user_id)
-    found_on = await deps.instruments.snapshot(
-        intent.user_id, account, signal.symbol, settings.symbol_map, now
-    )
+    found_on, limits = await _instrument(deps, account, intent, signal, settings, now, found)
     symbol, spec, quote, info = found_on.symbol, found_on.spec, found_on.quote, found_on.info
     held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
-        skip = guards.check_market(signal, quote, spec, settings) or await _account_guards(
-            deps, account, settings, intent, now
+        skip = guards.check_market(signal, quote, spec, settings) or await account_limits.judge(
+            deps, settings, intent, now, limits
         )
     plan = skip or plan_orders(
         intent_id=intent.id,
@@ -228,28 +224,23 @@ async def _trade(
     return await _undone_if_killed(deps, account, intent, result)
 
 
-async def _account_guards(
-    deps: Deps, account: BrokerAccount, settings: TradeSettings, intent: Intent, now: datetime
-) -> Skip | None:
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    loss, positions, orders = await asyncio.gather(
-        _nothing() if settings.daily_loss_limit is None else account.history(day_start),
-        _nothing() if settings.max_open_trades is None else account.positions(),
-        _nothing() if settings.max_open_trades is None else account.orders(),
+async def _instrument(
+    deps: Deps,
+    account: BrokerAccount,
+    intent: Intent,
+    signal: Signal,
+    settings: TradeSettings,
+    now: datetime,
+    found: dict[str, Fill],
+) -> tuple[Snapshot, account_limits.Reads | BaseException | None]:
+    # The instrument, and beside it what the account guards will judge (a retry that adopts
+    # legs judges none).
+    instrument = deps.instruments.snapshot(
+        intent.user_id, account, signal.symbol, settings.symbol_map, now
     )
-    if settings.daily_loss_limit is not None:
-        realised = sum((d.profit for d in loss), Decimal(0))
-        skip = guards.check_daily_loss(realised, settings.daily_loss_limit)
-        if skip:
-            return skip
-    if settings.max_open_trades is None:
-        return None
-    live = ids.copier_intents([p.client_id for p in positions] + [o.client_id for o in orders])
-    limit, hold = settings.max_open_trades, deps.timing.opening_hold
-    # The slot is reserved in the store, so concurrent openings can never pass the limit.
-    if await deps.store.reserve_opening(intent.user_id, intent.id, limit, live, now, hold):
-        return None
-    return guards.check_open_trades(limit, settings)
+    if found or not account_limits.wanted(settings):
+        return await instrument, None
+    return await account_limits.beside(instrument, account, settings, now)
 
 
 async def _undone_if_killed(
@@ -263,10 +254,6 @@ async def _undone_if_killed(
     changes = await undo_fills(account, result.fills)
     note = "closed again at once: the kill switch was pressed while it was being placed"
     return replace(result, changes=tuple(changes), notes=(*result.notes, note))
-
-
-async def _nothing() -> list[Any]:
-    return []
 
 
 async def _give_back(deps: Deps, intent: Intent) -> None:

@@ -20,11 +20,14 @@ async def send_orders(
     """Place a plan's orders, adopting the legs in `existing` instead of sending them again."""
     fills: list[Fill] = []
     errors: list[BrokerRejected] = []
+    checked = False  # the store said the claim is ours just now (after the last placed leg)
     for order in plan.orders:
         if order.client_id in existing:
             fills.append(existing[order.client_id])
             continue
-        await fence()  # a worker whose intent was taken over must not place a second copy
+        # A worker whose intent was taken over must not place a second copy.
+        await fence(store_checked=checked)
+        checked = False
         try:
             fill = await account.place(order)
         except BrokerRejected as e:
@@ -33,6 +36,7 @@ async def send_orders(
         if not await still_held():  # taken over while this order was on its way
             await _drop_if_duplicate(account, fill)
             raise LeaseLost(f"{order.client_id}: the intent was taken over while placing")
+        checked = True
         fills.append(fill)
     return fills, errors
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from metaapi_cloud_sdk.clients.error_handler import NotFoundException
 from metaapi_cloud_sdk.clients.metaapi.trade_exception import TradeException
 
 from fakes.rig import Rig, make_rig
@@ -212,6 +213,19 @@ async def test_symbols_and_static_specs_are_read_once_per_catalog_period(rig: Ri
     rig.wait(600)
     await account.symbols()
     assert rig.server.count("get_symbols") == 2
+
+
+async def test_a_spec_and_its_price_are_asked_for_at_once_and_the_specs_error_wins(
+    rig: Rig,
+) -> None:
+    account = await rig.account()
+    rig.server.hang("get_symbol_specification")  # the spec never answers: its read times out
+    rig.server.fail("get_symbol_price", NotFoundException("Symbol XAUUSD not found"))
+
+    with pytest.raises(BrokerUnavailable):  # not the price's UnknownSymbol, which came first
+        await account.symbol_spec("XAUUSD")
+
+    assert rig.server.calls[-2:] == ["get_symbol_specification", "get_symbol_price"]
 
 
 async def test_an_unknown_symbol_is_unknown_symbol(rig: Rig) -> None:

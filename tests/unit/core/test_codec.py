@@ -1,14 +1,17 @@
 """The codec: records survive the wire exactly; bad data is refused naming the field."""
 
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
 from builders import NOW, make_intent, make_signal
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
-from signal_copier.core.model import Change, ChangeKind, Fill, Intent, Status, TradeResult
+from signal_copier.core.model import Change, ChangeKind, Fill, Intent, Side, Status, TradeResult
 from signal_copier.core.records import TradeRecord
 
 
@@ -130,3 +133,61 @@ def test_a_bad_item_deep_in_a_list_is_named_by_its_whole_path() -> None:
         codec.from_dict(TradeResult, record)
 
     assert str(caught.value) == "TradeResult.fills[].volume: invalid value 'ten'"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Every:
+    """One field of every kind the codec converts."""
+
+    text: str
+    count: int
+    ratio: float
+    flag: bool
+    price: D
+    at: datetime
+    side: Side
+    maybe_side: Side | None = None
+    maybe_at: datetime | None = None
+    levels: tuple[D, ...] = ()
+    pair: tuple[D, D] | None = None
+    fill: Fill | None = None
+    fills: tuple[Fill, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    anything: Any = None
+
+
+def test_every_kind_of_field_is_encoded_as_json_safe_data_and_read_back() -> None:
+    fill = Fill(client_id="c.0", order_id="1", position_id=None, volume=D("0.10"), price=None)
+    value = _Every(
+        text="t", count=7, ratio=0.5, flag=True, price=D("2650.30"), at=NOW, side=Side.BUY,
+        maybe_side=Side.SELL, levels=(D("1"), D("2.50")), pair=(D("1.1"), D("1.2")), fill=fill,
+        fills=(fill,), extra={"lot": "0.10", "map": {"XAUUSD": "GOLD"}}, anything=[D("3")],
+    )  # fmt: skip
+
+    data = codec.to_dict(value)
+
+    fill_data = {
+        "client_id": "c.0", "order_id": "1", "position_id": None, "volume": "0.10",
+        "price": None, "leg": 0, "pending": False,
+    }  # fmt: skip
+    assert data == {
+        "text": "t", "count": 7, "ratio": 0.5, "flag": True, "price": "2650.30",
+        "at": "2026-01-05T09:00:00Z", "side": "buy", "maybe_side": "sell", "maybe_at": None,
+        "levels": ["1", "2.50"], "pair": ["1.1", "1.2"], "fill": fill_data,
+        "fills": [fill_data], "extra": {"lot": "0.10", "map": {"XAUUSD": "GOLD"}},
+        "anything": ["3"],
+    }  # fmt: skip
+    assert json.loads(json.dumps(data)) == data
+    assert codec.from_dict(_Every, data) == replace(value, anything=["3"])
+
+
+def test_a_stored_record_without_a_later_field_takes_its_default_and_extra_keys_are_ignored() -> (
+    None
+):
+    data = codec.to_dict(TradeResult(intent_id="i", user_id="u", status=Status.PLACED))
+    del data["notes"], data["due_at"]
+    data["written_by"] = "a newer release"
+
+    result = codec.from_dict(TradeResult, data)
+
+    assert result == TradeResult(intent_id="i", user_id="u", status=Status.PLACED)

@@ -54,6 +54,21 @@ def test_entry_off_by_power_of_ten_is_a_decimal_slip() -> None:
     assert skip is not None and skip.reason == "price_decimal_slip"
 
 
+@pytest.mark.parametrize(
+    "ratio",
+    ["0.3162", "0.3163", "0.32", "0.3200001", "1", "3.1599999", "3.16", "3.1622", "3.1623", "10"],
+)
+def test_a_decimal_slip_is_judged_by_the_power_of_ten_between_price_and_reference(
+    ratio: str,
+) -> None:
+    reference = D("2650.30")
+    price = reference * D(ratio)
+
+    by_definition = abs((price / reference).log10()) >= guards.SLIP_LOG10
+
+    assert guards.slipped(price, reference) is by_definition
+
+
 def test_sl_beyond_the_price_is_left_to_planning_which_knows_the_entry() -> None:
     buy_stop = make_signal(
         order_type=OrderType.STOP, entry=D(2660), sl=D(2651), tps=(D(2670),)

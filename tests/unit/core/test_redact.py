@@ -1,9 +1,17 @@
 """One redaction for stored details, notes and log lines: secrets go, trading text stays."""
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from signal_copier.core.errors import BrokerRejected
-from signal_copier.core.redact import MASK, bounded, describe_error, redact
+from signal_copier.core.redact import (
+    MASK,
+    bounded,
+    describe_error,
+    redact,
+    redact_every_pattern,
+)
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZzEyMyIsImV4cCI6MX0.c2lnbmF0dXJlLXBhcnQtaGVyZQ"
 BOT = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
@@ -73,6 +81,52 @@ def test_secret_shaped_text_is_masked(text: str, secret: str) -> None:
 )
 def test_trading_text_is_left_alone(text: str) -> None:
     assert redact(text) == text
+
+
+# Texts made of trading words, secrets' names, separators and values: the shortcut for texts
+# that cannot hold a secret must never skip one that the patterns would mask.
+_WORDS = st.sampled_from([
+    "market at 2650.30", "TP1 2655", "lots", "é", "ſ", "K", "0123456789", "AbCdEfGh", "xyz",
+    " ", "\n", ":", "=", "/", "://", "@", "'", '"', "-", "_", "+", "==",
+    "eyJ", "-----BEGIN X-----", "-----END X-----", JWT, BOT, SESSION, API_HASH, "ab" * 20,
+    "12345:", "k" * 30, "9f" * 15,
+])  # fmt: skip
+_NAMES = st.sampled_from([
+    "token", "Token", "access_token", "api_key", "api-hash", "apikey", "secret", "passwd",
+    "password", "pwd", "session_id", "session-string", "auth_key", "private_key", "credential",
+    "credentials", "signature", "phone_code_hash", "Authorization", "bearer", "Basic",
+])  # fmt: skip
+_SEPARATORS = st.sampled_from([":", "=", " ", ": ", " = ", '": "', "='", '"=', ":\t"])
+_VALUES = st.sampled_from(["plain", "hunter2", "t0ken-alice", "a1b2c3d4e5", "AbCdEfGhIjKlMnOpQr"])
+_ASSIGNMENT = st.tuples(_NAMES, _SEPARATORS, _VALUES).map("".join)
+
+
+@settings(max_examples=500)
+# The shortest text each pattern masks, alone: nothing else in it may trigger the shortcut.
+@example("-----BEGIN A-----\nx\n-----END A-----")
+@example("eyJabcd.efgh.i")
+@example("Authorization: x")
+@example("bearer abcdef")
+@example("Basic abcdef")
+@example("12345:" + "a" * 30)
+@example("ftp://u:p@h")
+@example("f" * 40)
+@example("token=x")
+@example("secret=x")
+@example("passwd=x")
+@example("pwd=x")
+@example("api_key=x")
+@example("phone_code_hash=x")
+@example("session_id=x")
+@example("auth_key=x")
+@example("private_key=x")
+@example("credentials=x")
+@example("signature=x")
+@example("token abcdefg1")
+@example("aB3" * 11)
+@given(st.lists(st.one_of(_ASSIGNMENT, _WORDS, st.text(max_size=12)), max_size=8).map("".join))
+def test_a_text_is_redacted_as_if_every_pattern_ran_over_it(text: str) -> None:
+    assert redact(text) == redact_every_pattern(text)
 
 
 def test_redacting_twice_changes_nothing_more() -> None:

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from signal_copier.broker.metaapi import payloads
-from signal_copier.broker.metaapi.calls import Limits, guarded
+from signal_copier.broker.metaapi.calls import Limits, both, guarded
 from signal_copier.broker.metaapi.errors import Drop, Subject
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable
 from signal_copier.core.market import AccountInfo, Deal, PendingOrder, Position, Quote, SymbolSpec
@@ -72,9 +72,11 @@ class MetaApiAccount:
         return list(self._symbols[1])
 
     async def symbol_spec(self, symbol: str) -> SymbolSpec:
-        """Return a symbol's specification; its tick value comes with the current price."""
-        spec = await self._static_spec(symbol)
-        price = await self._price(symbol)
+        """Return a symbol's specification; its tick value comes with the current price.
+
+        The two are read at once (one round trip); the specification's error, if any, wins.
+        """
+        spec, price = await both(self._static_spec(symbol), self._price(symbol))
         return payloads.symbol_spec(spec, price)
 
     async def quote(self, symbol: str) -> Quote:

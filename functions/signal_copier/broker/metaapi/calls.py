@@ -12,6 +12,7 @@ from typing import TypeVar
 from signal_copier.broker.metaapi.errors import Drop, Subject, translate
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,3 +57,16 @@ def unbounded(call: Callable[[], T]) -> T:
         if translated is None:
             raise
         raise translated.error from e
+
+
+async def both(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
+    """Await two independent calls at once; if either fails, raise the first one's error.
+
+    (As if they had run one after the other, except that the second one was sent anyway.)
+    """
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    if isinstance(one, BaseException):
+        raise one
+    if isinstance(two, BaseException):
+        raise two
+    return one, two

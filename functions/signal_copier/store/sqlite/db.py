@@ -21,6 +21,7 @@ CACHED_RECORDS = 2048  # decoded immutable records kept per store, least recentl
 SCHEMA_VERSION = 2  # 2: message history, parking, open-trade slots, account owners
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INT = 2**63 - 1
+_MICROSECOND = timedelta(microseconds=1)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 """
@@ -254,10 +255,13 @@ def dump(record: object) -> str:
 def micros(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise InvalidInput("naive datetime: times must be timezone-aware")
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // _MICROSECOND
 
 
 def stamp(moment: datetime) -> str:
-    # Fixed width so text order is time order (isoformat drops zero microseconds).
+    # Fixed width so text order is time order (isoformat drops zero microseconds unless told).
     micros(moment)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad such years; keep what it always wrote
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" → "Z"

@@ -22,6 +22,14 @@ CREATE TABLE IF NOT EXISTS openings (user_id TEXT NOT NULL, intent_id TEXT NOT N
   until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
 """
 _HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
+_HELD_AND_USED = (
+    "SELECT EXISTS (SELECT 1 FROM reservations WHERE user_id = ? AND period = ? AND intent_id = ?"
+    " AND kind = 'used'), (SELECT used FROM usage WHERE user_id = ? AND period = ?)"
+)
+_USE_ONE = (
+    "INSERT INTO usage (user_id, period, used) VALUES (?, ?, 1)"
+    " ON CONFLICT (user_id, period) DO UPDATE SET used = used + 1"
+)
 _BUMP = {  # usage counters, by reservation kind
     "used": "UPDATE usage SET used = used + ? WHERE user_id = ? AND period = ?",
     "missed": "UPDATE usage SET missed = missed + ? WHERE user_id = ? AND period = ?",
@@ -38,14 +46,17 @@ class UsageTables(SqliteDatabase):
     ) -> bool:
         """Take one trade of the period for an intent (idempotent); False if the period is full."""
         with self._transaction() as con:
-            key = (user_id, period, intent_id)
-            if con.execute(_HELD, (*key, "used")).fetchone() is not None:
+            params = (user_id, period, intent_id, user_id, period)
+            held, used = con.execute(_HELD_AND_USED, params).fetchone()
+            if held:
                 return True
-            sql = "SELECT used FROM usage WHERE user_id = ? AND period = ?"
-            row = con.execute(sql, (user_id, period)).fetchone()
-            if limit is not None and (row[0] if row else 0) >= limit:
+            if limit is not None and (used or 0) >= limit:
                 return False
-            _count(con, *key, "used")
+            # Not held (read just now, in this transaction): count it and note the holder.
+            con.execute(_USE_ONE, (user_id, period))
+            con.execute(
+                "INSERT INTO reservations VALUES (?, ?, ?, 'used')", (user_id, period, intent_id)
+            )
             return True
 
     async def release_quota(self, user_id: str, period: str, intent_id: str) -> None:
