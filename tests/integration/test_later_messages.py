@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from signal_copier.broker.paper import PaperBroker
-from signal_copier.core.records import MessageRecord
-from signal_copier.queue.inprocess import InProcessQueue
-from signal_copier.services.deps import Deps
+from message_history import CHAT, NOW, local_deps, store_versions
 from signal_copier.services.later import posted_after
 from signal_copier.services.recent import MAX_ROWS, read_versions
 from signal_copier.store.sqlite import SqliteStore
-from signal_copier.vault.local import LocalVault
-
-NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-CHAT = "-100123"
-
-
-def _deps(store: SqliteStore, folder: Path) -> Deps:
-    vault = LocalVault(folder / "key", folder / "secrets")
-    return Deps(store=store, queue=InProcessQueue(), vault=vault, broker=PaperBroker())
-
-
-async def _store_versions(store: SqliteStore, chat: str, message_id: int, versions: int) -> None:
-    for version in range(versions):
-        record = MessageRecord(
-            key=f"{chat}:{message_id}:{version}",
-            chat_id=chat,
-            message_id=message_id,
-            version=version,
-            date=NOW + timedelta(seconds=message_id),  # posted in id order, a second apart
-            kind="none",
-        )
-        await store.remember_message(chat, message_id, version, lambda _h, r=record: r)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -47,11 +22,11 @@ async def test_paged_messages_after_equal_each_message_read_on_its_own(
     # neighbouring chat; asked from a message, and from a time
     rng = random.Random(seed)
     store = SqliteStore(":memory:")
-    deps = _deps(store, tmp_path)
+    deps = local_deps(store, tmp_path)
     ids = sorted(rng.sample(range(1, 200), rng.randint(0, 60)))
     for message_id in ids:
-        await _store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
-        await _store_versions(store, "-100999", message_id, 1)
+        await store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
+        await store_versions(store, "-100999", message_id, 1)
     start = rng.randint(0, 210)
     since = NOW + timedelta(seconds=rng.randint(0, 210))
 
@@ -69,9 +44,9 @@ async def test_paged_messages_after_equal_each_message_read_on_its_own(
 async def test_messages_after_read_at_most_max_rows(tmp_path: Path) -> None:
     # Arrange: more messages since than one walk reads
     store = SqliteStore(":memory:")
-    deps = _deps(store, tmp_path)
+    deps = local_deps(store, tmp_path)
     for message_id in range(1, MAX_ROWS + 50):
-        await _store_versions(store, CHAT, message_id, 1)
+        await store_versions(store, CHAT, message_id, 1)
 
     # Act
     after = await posted_after(deps, CHAT, 0)

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from signal_copier.broker.paper import PaperBroker
+from message_history import CHAT, local_deps, store_versions
 from signal_copier.core.records import MessageRecord
-from signal_copier.queue.inprocess import InProcessQueue
-from signal_copier.services.deps import Deps
 from signal_copier.services.recent import MAX_ROWS, RecentMessages, read_versions
 from signal_copier.store.sqlite import SqliteStore
-from signal_copier.vault.local import LocalVault
-
-NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
-CHAT = "-100123"
 
 
 class Counting(SqliteStore):
@@ -37,24 +30,6 @@ class Counting(SqliteStore):
         return await super().messages_up_to(chat_id, last, limit)
 
 
-def _deps(store: SqliteStore, folder: Path) -> Deps:
-    vault = LocalVault(folder / "key", folder / "secrets")
-    return Deps(store=store, queue=InProcessQueue(), vault=vault, broker=PaperBroker())
-
-
-async def _store_versions(store: SqliteStore, chat: str, message_id: int, versions: int) -> None:
-    for version in range(versions):
-        record = MessageRecord(
-            key=f"{chat}:{message_id}:{version}",
-            chat_id=chat,
-            message_id=message_id,
-            version=version,
-            date=NOW,
-            kind="none",
-        )
-        await store.remember_message(chat, message_id, version, lambda _h, r=record: r)
-
-
 @pytest.mark.parametrize("seed", range(12))
 async def test_paged_answers_equal_reading_each_message_on_its_own(
     seed: int, tmp_path: Path
@@ -63,11 +38,11 @@ async def test_paged_answers_equal_reading_each_message_on_its_own(
     # neighbouring chat, and a walk that asks in any order, for ids stored or not
     rng = random.Random(seed)
     store = Counting(":memory:")
-    deps = _deps(store, tmp_path)
+    deps = local_deps(store, tmp_path)
     ids = sorted(rng.sample(range(1, 400), rng.randint(0, 120)))
     for message_id in ids:
-        await _store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
-        await _store_versions(store, "-100999", message_id, 1)
+        await store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
+        await store_versions(store, "-100999", message_id, 1)
     last = rng.choice([*ids, 399]) if ids else 399
     asked = [rng.randint(0, 420) for _ in range(40)]
 
@@ -82,9 +57,9 @@ async def test_paged_answers_equal_reading_each_message_on_its_own(
 async def test_a_walk_through_150_messages_costs_a_handful_of_reads(tmp_path: Path) -> None:
     # Arrange
     store = Counting(":memory:")
-    deps = _deps(store, tmp_path)
+    deps = local_deps(store, tmp_path)
     for message_id in range(1, 152):
-        await _store_versions(store, CHAT, message_id, 1)
+        await store_versions(store, CHAT, message_id, 1)
 
     # Act: walk back from the newest, one message at a time
     recent = RecentMessages(deps, CHAT, 151)
@@ -98,13 +73,13 @@ async def test_a_walk_through_150_messages_costs_a_handful_of_reads(tmp_path: Pa
 async def test_a_message_stored_after_the_pages_were_read_is_still_found(tmp_path: Path) -> None:
     # Arrange: the pages say message 5 is not there; then it arrives
     store = Counting(":memory:")
-    deps = _deps(store, tmp_path)
-    await _store_versions(store, CHAT, 9, 1)
+    deps = local_deps(store, tmp_path)
+    await store_versions(store, CHAT, 9, 1)
     recent = RecentMessages(deps, CHAT, 9)
     assert await recent.versions(5) == []
 
     # Act
-    await _store_versions(store, CHAT, 5, 2)
+    await store_versions(store, CHAT, 5, 2)
 
     # Assert: an absent message is always read again (a walk never trusts an old "absent")
     assert [v.version for v in await recent.versions(5)] == [1, 0]
@@ -115,8 +90,8 @@ async def test_pages_stop_at_their_bound_and_older_messages_are_read_one_by_one(
 ) -> None:
     # Arrange: more messages than the pages may read
     store = Counting(":memory:")
-    deps = _deps(store, tmp_path)
-    await asyncio.gather(*(_store_versions(store, CHAT, m, 1) for m in range(1, MAX_ROWS + 50)))
+    deps = local_deps(store, tmp_path)
+    await asyncio.gather(*(store_versions(store, CHAT, m, 1) for m in range(1, MAX_ROWS + 50)))
     recent = RecentMessages(deps, CHAT, MAX_ROWS + 49)
 
     # Act
