@@ -112,7 +112,13 @@ def test_disconnect_asks_for_confirmation_then_the_account_shows_no_broker() -> 
         _sign_in(page, links, "account")
         page.wait_for_selector("#balance")
         page.wait_for_selector("#state-badge:has-text('copying')")
-        page.click("#broker-disconnect")
+        # The Account page is drawn again on every update of a fast replay: a click that lands
+        # while its button is replaced is lost, as a user's would be, so click until it opens.
+        for _ in range(40):
+            page.click("#broker-disconnect")
+            if page.is_visible("#disconnect-confirm"):
+                break
+            page.wait_for_timeout(250)
         warning = page.inner_text("#disconnect-dialog")
         page.fill("#disconnect-confirm", "yes")
         page.click("#disconnect-go")
