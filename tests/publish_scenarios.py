@@ -198,6 +198,7 @@ async def _api(d: Deployment) -> None:
             ("POST", "/start", {}),
             ("POST", "/kill", {"confirm": "KILL"}),
             ("DELETE", f"/channels/{CHAT}", None),
+            ("DELETE", "/broker", None),
         ):
             answer = await client.request(
                 method, f"/api/users/tg61{path}", json=body, headers=headers
