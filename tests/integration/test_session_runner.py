@@ -23,8 +23,9 @@ from signal_copier.core.fleet import (
 )
 from signal_copier.fleet.sim.clock import SimulatedLoop
 from signal_copier.fleet.sim.world import FakeSession, MemoryVault, Process, RecordingQueue, World
+from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
 from signal_copier.services.fleet_publish import Publisher
-from signal_copier.services.fleet_sessions import FleetDeps, FleetSettings, SessionRunner
+from signal_copier.services.fleet_sessions import SessionRunner
 from signal_copier.store.sqlite import SqliteStore
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)

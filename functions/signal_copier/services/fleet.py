@@ -27,8 +27,9 @@ from signal_copier.core.errors import CopierError
 from signal_copier.core.fleet import SessionLink
 from signal_copier.core.leases import Capacity
 from signal_copier.core.ports import FleetScaler, FleetStore
+from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
 from signal_copier.services.fleet_publish import Publisher
-from signal_copier.services.fleet_sessions import FleetDeps, FleetSettings, SessionRunner
+from signal_copier.services.fleet_sessions import SessionRunner
 
 __all__ = ["FleetDeps", "FleetSettings", "Listener", "scale_fleet"]
 log = logging.getLogger(__name__)

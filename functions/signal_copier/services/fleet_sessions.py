@@ -6,18 +6,14 @@ never dials a session it may no longer run (the Telethon client's own auto-recon
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from signal_copier.core.errors import CopierError, InvalidSettings
+from signal_copier.core.errors import CopierError
 from signal_copier.core.fleet import (
     ChatAccessLost,
-    LinkState,
     Notice,
     NoticeKind,
     SessionHealth,
@@ -26,73 +22,17 @@ from signal_copier.core.fleet import (
     TelegramFloodWait,
     session_secret_name,
 )
-from signal_copier.core.leases import LeaseTiming
 from signal_copier.core.model import RawMessage
-from signal_copier.core.ports import FleetStore, Queue, TelegramSession, TelegramSessions, Vault
-from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
+from signal_copier.core.ports import TelegramSession
+from signal_copier.services.fleet_parts import (
+    Broken,
+    SessionHost,
+    mark_broken,
+)
+from signal_copier.services.fleet_publish import Origin, SessionMarks
 
 log = logging.getLogger(__name__)
 STABLE = timedelta(seconds=60)  # a connection that lasted this long resets the backoff
-BROKEN_WRITE_ATTEMPTS = 5
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FleetSettings:
-    """Listener tuning (ARCHITECTURE.md timing table; every value a setting)."""
-
-    timing: LeaseTiming = field(default_factory=LeaseTiming)
-    shards: int = 1024
-    capacity: int = 1000  # sessions per listener
-    per_scan: int = 250  # sessions taken per scan at most (spreads load, staggers connects)
-    flush_every: timedelta = timedelta(seconds=2)  # batched watermark writes
-    roster_every: timedelta = timedelta(seconds=60)  # re-read who is linked and what they follow
-    watchdog_every: timedelta = timedelta(seconds=1)  # self-fencing checks
-    ping_every: timedelta = timedelta(seconds=10)  # below timing.server_disconnect
-    edit_days: int = 7  # gap fill re-reads edits over this many days ...
-    edit_messages: int = 500  # ... or this many messages per chat, whichever is smaller
-    edit_margin: timedelta = timedelta(seconds=60)  # delivery delay and clock skew
-    status_every: timedelta = timedelta(minutes=5)  # last_message_at is written this often
-    backoff_min: timedelta = timedelta(seconds=1)
-    backoff_max: timedelta = timedelta(seconds=300)
-    drain_timeout: timedelta = timedelta(seconds=8)  # Cloud Run gives ~10 s after SIGTERM
-
-    def __post_init__(self) -> None:
-        if not timedelta(0) < self.ping_every < self.timing.server_disconnect:
-            raise InvalidSettings(
-                f"ping_every must be below {self.timing.server_disconnect} "
-                "(fence_lead + takeover_margin), or healthy sessions get dropped"
-            )
-        if min(self.capacity, self.shards, self.per_scan) < 1:
-            raise InvalidSettings("capacity, shards and per_scan must be at least 1")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FleetDeps:
-    """What a listener uses: its store, the queue, the vault, Telegram, a clock."""
-
-    store: FleetStore
-    queue: Queue
-    vault: Vault
-    telegram: TelegramSessions
-    clock: Callable[[], datetime]
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    rng: random.Random = field(default_factory=random.Random)
-
-
-class SessionHost(Protocol):
-    """The listener as a session sees it."""
-
-    deps: FleetDeps
-    settings: FleetSettings
-    publisher: Publisher
-
-    def may_run(self, shard: int) -> bool:
-        """Return whether the shard's lease still allows its sessions to run."""
-        ...
-
-    def epoch(self, shard: int) -> int:
-        """Return the shard's lease epoch."""
-        ...
 
 
 class SessionRunner:
@@ -264,39 +204,11 @@ class SessionRunner:
         log.info("user %s lost access to chat %s: subscription removed", self.user_id, chat)
 
     async def _broken(self, error: CopierError) -> None:
-        deps = self._host.deps
-        notice = Notice(
-            user_id=self.user_id,
-            kind=NoticeKind.TELEGRAM_LINK_BROKEN,
-            at=deps.clock(),
-            detail=str(error),
-        )
-        status = SessionHealth(
-            connected=False,
-            link=LinkState.BROKEN,
-            last_error=type(error).__name__,
-            updated=deps.clock(),
-        )
-        for attempt in range(
-            1, BROKEN_WRITE_ATTEMPTS + 1
-        ):  # the session is not retried, the write is
-            try:
-                recorded = await deps.store.break_session(notice, status)
-                break
-            except CopierError as e:
-                log.warning("marking %s broken failed (%s), attempt %d", self.user_id, e, attempt)
-                await deps.sleep(self._backoff(attempt).total_seconds())
-        else:  # the link stays "linked": the next start sees the revocation and tries again
-            log.error("session of %s is revoked but could not be marked broken", self.user_id)
-            return
-        if not recorded:  # the user unlinked it (its secret went first): nothing to report
+        outcome, status = await mark_broken(self._host.deps, self.user_id, error, self._backoff)
+        if outcome is Broken.UNLINKED:
             self.marks.take_dirty()  # its watermarks went with it: do not write them back
-            log.info("session of %s was unlinked: stopped", self.user_id)
-            return
-        self._status = status
-        log.warning(
-            "session of %s is revoked (%s): marked broken", self.user_id, type(error).__name__
-        )
+        elif outcome is Broken.RECORDED:
+            self._status = status
 
     async def ping(self) -> None:
         """Keep the connection alive for `server_disconnect` more (only while the lease allows)."""
