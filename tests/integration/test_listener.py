@@ -22,7 +22,9 @@ from signal_copier.core.fleet import (
 )
 from signal_copier.core.records import Subscription
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import FakeSession, MemoryVault, Process, RecordingQueue, World
+from signal_copier.fleet.sim.processes import MemoryVault, Process
+from signal_copier.fleet.sim.session import FakeSession
+from signal_copier.fleet.sim.world import RecordingQueue, World
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services import disconnect
 from signal_copier.services.deps import Deps

@@ -27,7 +27,8 @@ from signal_copier.core.fleet import SessionLink, Watermark, session_secret_name
 from signal_copier.core.leases import LeaseTiming, shard_of
 from signal_copier.core.records import Subscription
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import Process, RecordingQueue, World
+from signal_copier.fleet.sim.processes import Process
+from signal_copier.fleet.sim.world import RecordingQueue, World
 from signal_copier.services.fleet import FleetDeps
 from signal_copier.store.sqlite import SqliteStore
 

@@ -18,7 +18,8 @@ from signal_copier.core.fleet import SessionLink, session_secret_name
 from signal_copier.core.leases import shard_of
 from signal_copier.core.records import Plan
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import Process, World
+from signal_copier.fleet.sim.processes import Process
+from signal_copier.fleet.sim.world import World
 from signal_copier.services import demo
 from signal_copier.services.fleet import FleetDeps
 from signal_copier.services.fleet_local import PipelineQueue, listen

@@ -22,7 +22,9 @@ from signal_copier.core.fleet import (
     session_secret_name,
 )
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import FakeSession, MemoryVault, Process, RecordingQueue, World
+from signal_copier.fleet.sim.processes import MemoryVault, Process
+from signal_copier.fleet.sim.session import FakeSession
+from signal_copier.fleet.sim.world import RecordingQueue, World
 from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
 from signal_copier.services.fleet_publish import Publisher
 from signal_copier.services.fleet_sessions import SessionRunner

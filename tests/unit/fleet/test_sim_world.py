@@ -7,7 +7,8 @@ import random
 from datetime import UTC, datetime
 
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import Process, World
+from signal_copier.fleet.sim.processes import Process
+from signal_copier.fleet.sim.world import World
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 

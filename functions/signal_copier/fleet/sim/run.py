@@ -17,16 +17,14 @@ from signal_copier.core.fleet import SessionLink, session_secret_name
 from signal_copier.core.leases import shard_of
 from signal_copier.core.records import Subscription
 from signal_copier.fleet.sim.clock import SimulatedLoop
-from signal_copier.fleet.sim.world import (
+from signal_copier.fleet.sim.processes import (
     DelayedStore,
     Delays,
     MemoryVault,
     Process,
     ProcessDead,
-    RecordingQueue,
-    World,
-    post_version,
 )
+from signal_copier.fleet.sim.world import RecordingQueue, World, post_version
 from signal_copier.services.fleet import FleetDeps, FleetSettings, Listener
 from signal_copier.store.sqlite import SqliteStore
 

@@ -10,123 +10,21 @@ the same time are a double-owner event (in reality: AuthKeyDuplicatedError).
 from __future__ import annotations
 
 import asyncio
-import bisect
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from signal_copier.core import ids
-from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.model import RawMessage
-from signal_copier.core.ports import FleetStore, MessageHandler, Publication
+from signal_copier.core.ports import Publication
 from signal_copier.fleet.sim.clock import SimulatedLoop
+from signal_copier.fleet.sim.processes import Process
 
-
-class ProcessDead(BaseException):
-    """The simulated process crashed: whatever it was doing ends (no cleanup runs)."""
-
-
-class Process:
-    """One incarnation of a listener process: it runs, pauses (frozen) or is dead."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.dead = False
-        self.paused_since: float | None = None
-        self._awake = asyncio.Event()
-        self._awake.set()
-
-    async def gate(self) -> None:
-        """Return once the process runs; raise ProcessDead if it crashed meanwhile."""
-        if self.dead:
-            raise ProcessDead(self.name)
-        if not self._awake.is_set():
-            await self._awake.wait()
-            if self.dead:
-                raise ProcessDead(self.name)
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep; a frozen process wakes only when it is resumed."""
-        await asyncio.sleep(seconds)
-        await self.gate()
-
-    def pause(self, now: float) -> None:
-        """Freeze the process (its connections stay open, it does nothing)."""
-        self.paused_since = now
-        self._awake.clear()
-
-    def resume(self) -> None:
-        """Let the process run again."""
-        self.paused_since = None
-        self._awake.set()
-
-    def crash(self) -> None:
-        """Kill the process: every pending step raises ProcessDead."""
-        self.dead = True
-        self._awake.set()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Delays:
-    """Store latency: most calls are quick; a few renewals hang for long (exercising fencing)."""
-
-    low: float = 0.002
-    high: float = 0.060
-    slow_rate: float = 0.005
-    slow: tuple[float, float] = (5.0, 40.0)
-
-
-class DelayedStore:
-    """A FleetStore seen from one process: every call takes simulated time, both ways."""
-
-    def __init__(
-        self, store: FleetStore, process: Process, delays: Delays, rng: random.Random
-    ) -> None:
-        self._store, self._process, self._delays, self._rng = store, process, delays, rng
-
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        method = getattr(self._store, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            delay = self._delay(name)
-            await self._process.sleep(delay / 2)
-            result = await method(*args, **kwargs)
-            await self._process.sleep(delay / 2)
-            return result
-
-        return call
-
-    def as_port(self) -> FleetStore:
-        """Return this proxy typed as the port it stands for."""
-        return cast(FleetStore, self)
-
-    def _delay(self, name: str) -> float:
-        d = self._delays
-        if name == "renew" and self._rng.random() < d.slow_rate:
-            return self._rng.uniform(*d.slow)
-        return self._rng.uniform(d.low, d.high)
-
-
-class MemoryVault:
-    """Secrets in a dict (the simulated vault)."""
-
-    def __init__(self) -> None:
-        self._secrets: dict[str, bytes] = {}
-
-    async def put(self, name: str, secret: bytes) -> None:
-        """Store a secret."""
-        self._secrets[name] = secret
-
-    async def get(self, name: str) -> bytes | None:
-        """Return a secret or None."""
-        return self._secrets.get(name)
-
-    async def delete(self, name: str) -> None:
-        """Remove a secret."""
-        self._secrets.pop(name, None)
+if TYPE_CHECKING:
+    from signal_copier.fleet.sim.session import FakeSession
 
 
 @dataclass(slots=True)
@@ -154,7 +52,7 @@ class RecordingQueue:
             await self.publish(topic, item.payload, attributes=item.attributes)
 
 
-_CLOSED = object()
+CLOSED = object()  # what a closed connection hands its reader last
 
 
 @dataclass(eq=False, slots=True, kw_only=True)
@@ -178,7 +76,7 @@ class Connection:
         """Close it (idempotent); the client's receive loop ends."""
         if not self.closed:
             self.closed = True
-            self.inbox.put_nowait(_CLOSED)
+            self.inbox.put_nowait(CLOSED)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -240,6 +138,8 @@ class World:
 
     def session(self, process: Process, user: str) -> FakeSession:
         """Return a client of the user's session running in `process`."""
+        from signal_copier.fleet.sim.session import FakeSession  # it builds on this module
+
         return FakeSession(self, process, user)
 
     def open(self, connection: Connection) -> None:
@@ -281,7 +181,7 @@ class World:
 
     def _deliver(self, chat: str, post: Post) -> None:
         now = self.loop.time()
-        message = _raw(chat, post, self.loop.now())
+        message = raw_message(chat, post, self.loop.now())
         for user in self.followers[chat]:
             for conn in self.connections.get(user, []):
                 if conn.open_at(now):
@@ -300,7 +200,8 @@ def post_version(post: Post) -> int:
     return ids.message_version(edited, post.text)
 
 
-def _raw(chat: str, post: Post, now: datetime) -> RawMessage:
+def raw_message(chat: str, post: Post, now: datetime) -> RawMessage:
+    """Return a post as the session hands it to the listener."""
     return RawMessage(
         chat_id=chat,
         message_id=post.message_id,
@@ -312,87 +213,9 @@ def _raw(chat: str, post: Post, now: datetime) -> RawMessage:
     )
 
 
-class FakeSession:
-    """A TelegramSession against the simulated world (shaped like the Telethon adapter)."""
-
-    def __init__(self, world: World, process: Process, user: str) -> None:
-        self._world, self._process, self._user = world, process, user
-        self._handler: MessageHandler | None = None
-        self._conn: Connection | None = None
-
-    def on_message(self, handler: MessageHandler) -> None:
-        """Set the handler of new and edited messages."""
-        self._handler = handler
-
-    async def connect(self) -> None:
-        """Open a connection after a network round trip."""
-        await self._process.sleep(self._world.rng.uniform(0.05, 0.3))
-        self._conn = Connection(
-            user=self._user, process=self._process, opened=self._world.loop.time()
-        )
-        self._world.open(self._conn)
-
-    async def keepalive(self, disconnect_after: int) -> None:
-        """Push the server-side disconnect deadline forward."""
-        await self._process.gate()
-        conn = self._conn
-        if conn is not None and conn.open_at(self._world.loop.time()):
-            conn.deadline = self._world.loop.time() + disconnect_after
-
-    async def dialogs(self) -> list[ChatInfo]:
-        """Return the chats the user is a member of."""
-        await self._process.sleep(0.05)
-        chats = sorted(self._world.members.get(self._user, ()))
-        return [ChatInfo(chat_id=c, title=f"Channel {c}", kind="channel") for c in chats]
-
-    async def latest_id(self, chat_id: str) -> int:
-        """Return the chat's newest message id."""
-        await self._process.sleep(0.02)
-        posts = self._world.chats[chat_id]
-        return posts[-1].message_id if posts else 0
-
-    async def messages_after(self, chat_id: str, min_id: int) -> AsyncIterator[RawMessage]:
-        """Yield messages newer than min_id, oldest first (a page per round trip)."""
-        posts = self._world.chats[chat_id]
-        start = bisect.bisect_right([p.message_id for p in posts], min_id)
-        for n, post in enumerate(posts[start:]):
-            if n % 100 == 0:
-                await self._process.sleep(0.05)
-            yield _raw(chat_id, replace(post), self._world.loop.now())
-
-    async def recent(self, chat_id: str, *, limit: int, since: datetime) -> list[RawMessage]:
-        """Return up to `limit` newest messages since `since`, newest first."""
-        await self._process.sleep(0.05)
-        posts = [p for p in self._world.chats[chat_id][-limit:] if p.date >= since]
-        now = self._world.loop.now()
-        return [_raw(chat_id, replace(p), now) for p in reversed(posts)]
-
-    async def run_until_disconnected(self) -> None:
-        """Hand every delivered message to the handler until the connection ends."""
-        conn = self._conn
-        if conn is None:
-            return
-        while True:
-            item = await conn.inbox.get()
-            if item is _CLOSED:
-                return
-            await self._process.gate()  # a frozen process reads its socket only after waking
-            if not conn.open_at(self._world.loop.time()):
-                conn.close()
-                return
-            if self._handler is not None:
-                await self._handler(cast(RawMessage, item))
-
-    async def disconnect(self) -> None:
-        """Close the connection (idempotent)."""
-        if self._conn is not None:
-            self._conn.close()
-
-
 if TYPE_CHECKING:
-    from signal_copier.core.ports import Queue, TelegramSession, Vault
+    from signal_copier.core.ports import Queue
 
-    _world = World(SimulatedLoop(datetime.min.replace(tzinfo=UTC)), random.Random())
-    _session: TelegramSession = FakeSession(_world, Process(""), "")
-    _queue: Queue = RecordingQueue(_world, Process(""))
-    _vault: Vault = MemoryVault()
+    _queue: Queue = RecordingQueue(
+        World(SimulatedLoop(datetime.min.replace(tzinfo=UTC)), random.Random()), Process("")
+    )
