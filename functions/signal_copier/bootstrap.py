@@ -84,6 +84,11 @@ def timing(settings: Settings) -> Timing:
         retry_grace=timedelta(seconds=settings.retry_grace_s),
         opening_hold=timedelta(seconds=settings.opening_hold_s),
         sweep_batch=settings.sweep_batch,
+        poll_page=settings.poll_page,
+        poll_budget=timedelta(seconds=settings.poll_budget_s),
+        poll_expiry=timedelta(seconds=settings.poll_expiry_s),
+        deal_margin=timedelta(seconds=settings.deal_margin_s),
+        unrecorded_wait=timedelta(seconds=settings.unrecorded_wait_s),
     )
 
 

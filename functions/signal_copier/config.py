@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from signal_copier.config_checks import problems
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.envparse import count, one_of, seconds, switch
 
@@ -40,11 +40,8 @@ PRESETS = {mode: dict(zip(CHOICES, row, strict=True)) for mode, row in _PRESET_R
 LOCAL_ADAPTERS = PRESETS["local"]  # what production refuses
 GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
 # With FIREBASE_AUTH_EMULATOR_HOST set, firebase_admin accepts unsigned ID tokens.
-_EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")
 _APP_ID = re.compile(r"^[1-9][0-9]{0,19}$")  # the Telegram app's api_id
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _API_HASH = re.compile(r"^[0-9a-f]{32}$")
-_POOL = re.compile(r"^projects/[^/]+/locations/[^/]+/workerPools/[^/]+$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LOG_LEVEL = (
     "WARNING"  # the one default (CLI and functions); a deployment wanting INFO says so
@@ -77,6 +74,11 @@ class Settings:
     retry_grace_s: float = 60.0
     opening_hold_s: float = 120.0
     sweep_batch: int = 500
+    poll_page: int = 1000  # watched accounts per poll publish (Pub/Sub takes 1,000 at most)
+    poll_budget_s: float = 30.0  # the sweep's polling step stops publishing after this long
+    poll_expiry_s: float = 120.0  # a poll this long past its minute is dropped (newer ones exist)
+    deal_margin_s: float = 60.0  # deals are re-read this far back (clock skew)
+    unrecorded_wait_s: float = 600.0  # a broker event waits this long for its trade's record
     publish_timeout_s: float = 10.0  # a Pub/Sub publish not confirmed by then is Retryable
     data_key_secret: str = ""  # Secret Manager secret holding the data keys (envelope vault)
     secret_manager_endpoint: str = ""  # a local Secret Manager stand-in (tests; never production)
@@ -156,6 +158,11 @@ class Settings:
             retry_grace_s=seconds(environ, "COPIER_RETRY_GRACE_S", 60.0),
             opening_hold_s=seconds(environ, "COPIER_OPENING_HOLD_S", 120.0),
             sweep_batch=count(environ, "COPIER_SWEEP_BATCH", 500),
+            poll_page=count(environ, "COPIER_POLL_PAGE", 1000, maximum=1000),
+            poll_budget_s=seconds(environ, "COPIER_POLL_BUDGET_S", 30.0),
+            poll_expiry_s=seconds(environ, "COPIER_POLL_EXPIRY_S", 120.0),
+            deal_margin_s=seconds(environ, "COPIER_DEAL_MARGIN_S", 60.0),
+            unrecorded_wait_s=seconds(environ, "COPIER_UNRECORDED_WAIT_S", 600.0),
             publish_timeout_s=seconds(environ, "COPIER_PUBLISH_TIMEOUT_S", 10.0),
             data_key_secret=environ.get("COPIER_DATA_KEY_SECRET", ""),
             secret_manager_endpoint=environ.get("COPIER_SECRET_MANAGER_ENDPOINT", ""),
@@ -176,13 +183,9 @@ class Settings:
             fleet_capacity=count(environ, "COPIER_FLEET_CAPACITY", 1000),
             fleet_pool=environ.get("COPIER_FLEET_POOL", ""),
         )
-        problems = [
-            *_malformed(settings),
-            *_missing(settings),
-            *_production_refusals(settings, environ),
-        ]
-        if problems:
-            raise InvalidSettings("; ".join(problems))
+        found = problems(settings, environ, LOCAL_ADAPTERS)
+        if found:
+            raise InvalidSettings("; ".join(found))
         return settings
 
 
@@ -192,80 +195,6 @@ def log_level(environ: Mapping[str, str]) -> str:
     if level not in LOG_LEVELS:
         raise InvalidSettings(f"COPIER_LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)}")
     return level
-
-
-_REQUIRED_FOR = {
-    "COPIER_PROJECT": "required for Google services (GOOGLE_CLOUD_PROJECT also works)",
-    "COPIER_DATA_KEY_SECRET": "the Secret Manager secret of the data keys",
-    "COPIER_PUSH_AUDIENCE": "push token audience (or COPIER_PUSH_AUTH=off)",
-    "COPIER_PUSH_SERVICE_ACCOUNT": "who signs push tokens (or COPIER_PUSH_AUTH=off)",
-    "COPIER_TELEGRAM_API_ID_SECRET": "the secret of the Telegram app's api_id",
-    "COPIER_TELEGRAM_API_HASH_SECRET": "the secret of the Telegram app's api_hash",
-    "COPIER_TELEGRAM_CLIENT_ID": "the login bot's OIDC client id (Log In With Telegram)",
-    "COPIER_TELEGRAM_REDIRECT_URI": "the dashboard's URL, where Telegram sends users back",
-    "COPIER_TELEGRAM_LOGIN_SECRET": "the secret of the login bot's OIDC client secret",
-    "COPIER_FLEET_POOL": "the listeners' worker pool the sweep sizes",
-}
-
-
-def _missing(settings: Settings) -> list[str]:
-    if settings.mode == "local":
-        return []  # safe defaults: nothing is required
-    s, cloud, push = settings, settings.mode == "cloud", settings.push_auth
-    telegram, login = s.source == "telegram" and cloud, s.auth == "firebase"
-    rows = [
-        (s.uses_google, "COPIER_PROJECT", s.project),
-        (s.vault == "envelope" and cloud, "COPIER_DATA_KEY_SECRET", s.data_key_secret),
-        (push, "COPIER_PUSH_AUDIENCE", s.push_audience),
-        (push, "COPIER_PUSH_SERVICE_ACCOUNT", s.push_service_account),
-        (telegram, "COPIER_TELEGRAM_API_ID_SECRET", s.telegram_api_id_secret),
-        (telegram, "COPIER_TELEGRAM_API_HASH_SECRET", s.telegram_api_hash_secret),
-        (login, "COPIER_TELEGRAM_CLIENT_ID", s.telegram_client_id),
-        (login, "COPIER_TELEGRAM_REDIRECT_URI", s.telegram_redirect_uri),
-        (login, "COPIER_TELEGRAM_LOGIN_SECRET", s.telegram_login_secret),
-        (s.scaler == "cloudrun", "COPIER_FLEET_POOL", s.fleet_pool),
-    ]
-    return [
-        f"{name}: {_REQUIRED_FOR[name]}" for needed, name, value in rows if needed and not value
-    ]
-
-
-def _malformed(settings: Settings) -> list[str]:
-    problems = []
-    if settings.telegram_client_id and not _CLIENT_ID.match(settings.telegram_client_id):
-        problems.append("COPIER_TELEGRAM_CLIENT_ID: the login bot's OIDC client id (@BotFather)")
-    uri = urlsplit(settings.telegram_redirect_uri)
-    if settings.telegram_redirect_uri and (uri.scheme not in ("https", "http") or not uri.netloc):
-        problems.append("COPIER_TELEGRAM_REDIRECT_URI: an absolute http(s) URL")
-    if bool(settings.telegram_api_id_secret) != bool(settings.telegram_api_hash_secret):
-        problems.append(
-            "COPIER_TELEGRAM_API_ID_SECRET, COPIER_TELEGRAM_API_HASH_SECRET: name both or neither"
-        )
-    if settings.fleet_pool and not _POOL.match(settings.fleet_pool):
-        problems.append("COPIER_FLEET_POOL: projects/P/locations/L/workerPools/NAME")
-    return problems
-
-
-def _production_refusals(settings: Settings, environ: Mapping[str, str]) -> list[str]:
-    if settings.env != "production":
-        return []
-    refused = [
-        f"COPIER_{port.upper()}={local}: a local adapter, refused in production"
-        for port, local in LOCAL_ADAPTERS.items()
-        if getattr(settings, port) == local
-    ]
-    if not settings.push_auth:
-        refused.append("COPIER_PUSH_AUTH=off: push endpoints must check tokens in production")
-    if settings.secret_manager_endpoint:
-        refused.append("COPIER_SECRET_MANAGER_ENDPOINT: a stand-in endpoint, refused in production")
-    if urlsplit(settings.telegram_redirect_uri).scheme == "http":
-        refused.append("COPIER_TELEGRAM_REDIRECT_URI: must be https in production")
-    refused += [
-        f"{name}: an emulator, refused in production"
-        for name in _EMULATOR_HOSTS
-        if environ.get(name)
-    ]
-    return refused
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
+from signal_copier.bootstrap import timing
 from signal_copier.config import CHOICES, LOCAL_ADAPTERS, PRESETS, Settings, telegram_app
 from signal_copier.core.errors import InvalidSettings
+from signal_copier.services.deps import Timing
 
 PUSH = {
     "COPIER_PUSH_AUDIENCE": "https://copier.example/",
@@ -194,11 +197,36 @@ def test_production_accepts_the_cloud_preset() -> None:
         ("COPIER_PUBLISH_TIMEOUT_S", "soon"),
         ("COPIER_CLAIM_LEASE_S", "0"),
         ("COPIER_KEY_CACHE_TTL_S", "nan"),
+        ("COPIER_POLL_PAGE", "1001"),
+        ("COPIER_POLL_BUDGET_S", "50"),
+        ("COPIER_POLL_EXPIRY_S", "-1"),
+        ("COPIER_DEAL_MARGIN_S", "a minute"),
+        ("COPIER_UNRECORDED_WAIT_S", "0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(InvalidSettings, match=name):
         Settings.from_env({name: value})
+
+
+def test_every_value_of_the_timing_table_is_a_setting() -> None:
+    environ = {
+        "COPIER_POLL_PAGE": "200",
+        "COPIER_POLL_BUDGET_S": "20",
+        "COPIER_POLL_EXPIRY_S": "90",
+        "COPIER_DEAL_MARGIN_S": "15",
+        "COPIER_UNRECORDED_WAIT_S": "300",
+    }
+
+    got = timing(Settings.from_env(environ))
+
+    assert (got.poll_page, got.poll_budget, got.poll_expiry) == (
+        200,
+        timedelta(seconds=20),
+        timedelta(seconds=90),
+    )
+    assert (got.deal_margin, got.unrecorded_wait) == (timedelta(seconds=15), timedelta(minutes=5))
+    assert timing(Settings.from_env({})) == Timing()  # the defaults are the table's
 
 
 def test_settings_never_hold_a_secret_only_where_it_lives() -> None:
