@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from google.api_core.exceptions import AlreadyExists, DeadlineExceeded
 from google.cloud import pubsub_v1
 from google.cloud.pubsub_v1.types import PushConfig
 
+from signal_copier import serving
 from signal_copier.stack.emulators import Emulators
 
 
@@ -135,3 +137,23 @@ def topology(emulators: Emulators) -> Iterator[Topology]:
         yield created
     finally:
         created.delete()
+
+
+@pytest.fixture
+def cloud_env(
+    emulators: Emulators, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """Emulators mode: Pub/Sub and the envelope vault on the emulators, SQLite, paper broker."""
+    environ = {
+        "COPIER_MODE": "emulators",
+        "COPIER_STORE": "sqlite",
+        "COPIER_DATA_DIR": str(tmp_path),
+        "COPIER_PUSH_AUTH": "off",
+        **emulators.environ(),
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    emulators.wipe_firestore()
+    serving.process.cache_clear()  # each test's settings build their own process parts
+    yield environ
+    serving.process.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +13,14 @@ import pytest
 
 from function_apps import CHAT, channel_message, onboard, open_intent
 from function_servers import InProcessServers, cli_server
-from pubsub_topology import Topology, topology
+from pubsub_topology import Topology, cloud_env, topology
 from signal_copier import serving
 from signal_copier.core.model import Status
 from signal_copier.core.records import Subscription
-from signal_copier.stack.emulators import Emulators
 from signal_copier.store.sqlite import SqliteStore
 
-__all__ = ["topology"]
+__all__ = ["cloud_env", "topology"]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def cloud_env(
-    emulators: Emulators, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """Emulators mode: Pub/Sub and the envelope vault on the emulators, SQLite, paper broker."""
-    environ = {
-        "COPIER_MODE": "emulators",
-        "COPIER_STORE": "sqlite",
-        "COPIER_DATA_DIR": str(tmp_path),
-        "COPIER_PUSH_AUTH": "off",
-        **emulators.environ(),
-    }
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    emulators.wipe_firestore()
-    serving.process.cache_clear()
-    yield environ
-    serving.process.cache_clear()
 
 
 def _eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:

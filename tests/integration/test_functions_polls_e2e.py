@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +12,7 @@ import pytest
 
 from function_apps import onboard, open_intent
 from function_servers import InProcessServers
-from pubsub_topology import Topology, topology
+from pubsub_topology import Topology, cloud_env, topology
 from signal_copier import serving
 from signal_copier.broker.paper import PaperBroker
 from signal_copier.core import codec
@@ -22,30 +20,10 @@ from signal_copier.core.model import Intent
 from signal_copier.core.records import Plan
 from signal_copier.services import accounts, pipeline
 from signal_copier.services.deps import BROKER_EVENTS_TOPIC, Deps
-from signal_copier.stack.emulators import Emulators
 
-__all__ = ["topology"]
+__all__ = ["cloud_env", "topology"]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BREAKEVEN = Decimal("2650.30")
-
-
-@pytest.fixture
-def cloud_env(
-    emulators: Emulators, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """Emulators mode with SQLite: the queue is Pub/Sub on the emulator; paper broker."""
-    environ = {
-        "COPIER_MODE": "emulators",
-        "COPIER_STORE": "sqlite",
-        "COPIER_DATA_DIR": str(tmp_path),
-        "COPIER_PUSH_AUTH": "off",
-        **emulators.environ(),
-    }
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    serving.process.cache_clear()
-    yield environ
-    serving.process.cache_clear()
 
 
 async def _holding_with_tp1_hit(deps: Deps) -> None:
