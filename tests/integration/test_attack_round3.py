@@ -15,7 +15,7 @@ from typing import Any
 from builders import GOLD_BUY
 from flaky import FlakyBroker
 from hooks import Hooked
-from signal_copier.broker.paper import PaperBroker
+from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core import codec
 from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.fanout import intents_for
@@ -344,14 +344,7 @@ async def test_a_pending_entry_that_fills_while_the_kill_switch_runs_is_closed_t
     tmp_path: Path,
 ) -> None:
     # Arrange: a buy limit waits; the price reaches it just as the kill switch cancels it
-    world = World(tmp_path, wrap=Hooked)
-    account = await world.add_user("alice", lot="0.10")
-    await world.say("XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660", id=1)
-
-    async def fills() -> None:
-        world.paper.set_quotes({"XAUUSD": (D("2644.50"), D("2644.80"))}, world.later(1))
-
-    world.broker.before("cancel_order", fills, nth=1)
+    world, account = await _a_buy_limit_that_fills_when_cancelled(tmp_path)
 
     # Act
     report = await control.kill_switch(world.deps, "alice", world.now, retry_delays=())
@@ -365,14 +358,7 @@ async def test_close_now_closes_the_entry_that_filled_while_it_was_being_cancell
     tmp_path: Path,
 ) -> None:
     # Arrange: a buy limit waits; the price reaches it just as "Close now" cancels it
-    world = World(tmp_path, wrap=Hooked)
-    account = await world.add_user("alice", lot="0.10")
-    await world.say("XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660", id=1)
-
-    async def fills() -> None:
-        world.paper.set_quotes({"XAUUSD": (D("2644.50"), D("2644.80"))}, world.later(1))
-
-    world.broker.before("cancel_order", fills, nth=1)
+    world, account = await _a_buy_limit_that_fills_when_cancelled(tmp_path)
 
     # Act
     await world.say("Close now", id=2, reply_to=1)
@@ -503,3 +489,16 @@ async def test_one_unreachable_account_never_stops_other_users_entries_from_expi
 
     # Assert: alice's entry is cancelled although bob's could not be
     assert await alice.orders() == []
+
+
+async def _a_buy_limit_that_fills_when_cancelled(tmp_path: Path) -> tuple[World, PaperAccount]:
+    """Return alice's world with a buy limit waiting that the price reaches as it is cancelled."""
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660", id=1)
+
+    async def fills() -> None:
+        world.paper.set_quotes({"XAUUSD": (D("2644.50"), D("2644.80"))}, world.later(1))
+
+    world.broker.before("cancel_order", fills, nth=1)
+    return world, account
