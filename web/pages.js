@@ -6,21 +6,20 @@ const reason = (text) => (text || "").replace(/_/g, " ");
 
 export function renderAccount(root, state, onStop) {
   const body = h("div", { id: "account" }, "Loading…");
-  const actions = h("div", { id: "broker-actions" });
-  root.replaceChildren(h("h1", {}, "Account"), body, actions);
   let stop = null;
   const read = () => {
     if (stop) stop();
     stop = state.data.watch("account", {}, show);
   };
+  // Built once and only shown or hidden: live updates redraw the facts below many times a
+  // second during a replay, and a button replaced between press and release loses the click.
+  const actions = h("div", { id: "broker-actions", hidden: true }, disconnectCard(state, read));
+  root.replaceChildren(h("h1", {}, "Account"), body, actions);
   onStop(() => stop && stop());
   function show(account, error) {
     if (error) return body.replaceChildren(h("p", { className: "error" }, error.message));
-    if (account.connection === "not_connected") {
-      actions.replaceChildren();
-      return body.replaceChildren(noBroker());
-    }
-    actions.replaceChildren(disconnectCard(state, read));
+    actions.hidden = account.connection === "not_connected";
+    if (account.connection === "not_connected") return body.replaceChildren(noBroker());
     if (account.connection !== "connected") return body.replaceChildren(h("p", { className: "warning" }, `Not connected: ${account.detail}`));
     body.replaceChildren(
       h("dl", { className: "facts" },

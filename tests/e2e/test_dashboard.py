@@ -112,13 +112,16 @@ def test_disconnect_asks_for_confirmation_then_the_account_shows_no_broker() -> 
         _sign_in(page, links, "account")
         page.wait_for_selector("#balance")
         page.wait_for_selector("#state-badge:has-text('copying')")
-        # The Account page is drawn again on every update of a fast replay: a click that lands
-        # while its button is replaced is lost, as a user's would be, so click until it opens.
-        for _ in range(40):
-            page.click("#broker-disconnect")
-            if page.is_visible("#disconnect-confirm"):
+        # The facts are drawn again on every update of the fast replay; the button must not be
+        # (a button replaced between press and release loses the click).
+        page.evaluate("document.getElementById('broker-disconnect').dataset.mark = 'first'")
+        updates = page.inner_text("#live")
+        for _ in range(100):  # the page's CSP forbids wait_for_function's eval: poll instead
+            if page.inner_text("#live") != updates:
                 break
-            page.wait_for_timeout(250)
+            page.wait_for_timeout(100)
+        kept = page.get_attribute("#broker-disconnect", "data-mark")
+        page.click("#broker-disconnect")
         warning = page.inner_text("#disconnect-dialog")
         page.fill("#disconnect-confirm", "yes")
         page.click("#disconnect-go")
@@ -132,12 +135,13 @@ def test_disconnect_asks_for_confirmation_then_the_account_shows_no_broker() -> 
             "#state-badge:has-text('paused: broker not connected')", timeout=WAIT
         )
         resume_hidden = page.is_hidden("#resume")
-        disconnect_gone = page.query_selector("#broker-disconnect") is None
+        disconnect_gone = page.is_hidden("#broker-disconnect")
         screenshot(page, "disconnect-done")
         page.click('#nav a[data-page="activity"]')
         page.wait_for_selector("#activity >> text=credentials removed", timeout=WAIT)
 
     assert "not closed or changed" in warning  # the trader is told open positions stay
+    assert kept == "first"  # the same button across live updates
     assert "Balance" in still  # a wrong confirmation removed nothing
     assert resume_hidden and disconnect_gone
 
