@@ -37,6 +37,7 @@ class FakeTelegram:
     flood_seconds: int = 0
     sent_code: Any = None  # override what SendCodeRequest returns
     code_expired: bool = False
+    unreachable: bool = False  # connecting fails as with no route to Telegram
     requests: list[str] = field(default_factory=list)
     authorized: set[bytes] = field(default_factory=set)
     awaiting_password: set[bytes] = field(default_factory=set)
@@ -48,6 +49,8 @@ class FakeTelegram:
 
         class NetworkClient(TelegramClient):  # type: ignore[misc]
             async def connect(self: "TelegramClient") -> None:
+                if server.unreachable:
+                    raise ConnectionError("Connection to Telegram failed 1 time(s)")
                 if self.session.auth_key is None:  # what the key exchange would produce
                     self.session.set_dc(2, "149.154.167.51", 443)
                     self.session.auth_key = AuthKey(os.urandom(256))
@@ -142,6 +145,12 @@ class FakeTelegram:
         if key not in self.awaiting_password or not _srp_matches(check, b, v):
             raise errors.PasswordHashInvalidError(request=request)
         return self._authorize(key)
+
+    def _LogOutRequest(self, key: bytes, request: Any) -> Any:
+        if key not in self.authorized:
+            raise errors.AuthKeyUnregisteredError(request=request)
+        self.authorized.discard(key)
+        return types.auth.LoggedOut()
 
     def _authorize(self, key: bytes) -> Any:
         self.authorized.add(key)

@@ -91,7 +91,10 @@ function telegramStep(data, base, state) {
     const answer = await data.api.del(`${base}/telegram/session`);
     state.me.profile.telegram_linked = false;
     const channels = answer.unfollowed === 1 ? "1 channel was" : `${answer.unfollowed} channels were`;
-    linked(false, `Telegram is not linked: your session was deleted and ${channels} unfollowed.`);
+    const ended = answer.session === "not_reached"
+      ? " Telegram could not be reached to end the session: end it in Telegram, Settings → Devices."
+      : answer.session === "logged_out" ? " Telegram ended the session: it opens nothing any more." : "";
+    linked(false, `Telegram is not linked: your session was deleted and ${channels} unfollowed.${ended}`);
   }));
   return section("step-telegram", "2. Link Telegram", status, unlink, form);
 }

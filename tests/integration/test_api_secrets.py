@@ -165,8 +165,10 @@ def test_unlinking_telegram_forgets_the_session_and_its_listener_state(world: Ap
         activity = client.get("/api/users/tg1/activity", headers=alice).json()["activity"]
 
     assert followed.status_code == 200
-    assert answer.status_code == 200 and answer.json() == {"linked": False, "unfollowed": 1}
-    assert again.status_code == 200 and again.json() == {"linked": False, "unfollowed": 0}
+    assert answer.status_code == 200
+    assert answer.json() == {"linked": False, "unfollowed": 1, "session": "logged_out"}
+    assert again.status_code == 200
+    assert again.json() == {"linked": False, "unfollowed": 0, "session": "none_stored"}
     assert asyncio.run(world.vault.get(session_secret_name("tg1"))) is None
     assert asyncio.run(world.store.sessions([7])) == []
     assert asyncio.run(world.store.subscriptions("tg1")) == []
@@ -175,5 +177,5 @@ def test_unlinking_telegram_forgets_the_session_and_its_listener_state(world: Ap
     assert chats == []
     assert refollow.status_code == 422 and refollow.json()["error"]["field"] == "chat_id"
     assert [a["action"] for a in activity[:2]] == ["telegram_unlinked", "telegram_unlinked"]
-    assert activity[1]["detail"] == {"unfollowed": "-1001"}
+    assert activity[1]["detail"] == {"unfollowed": "-1001", "session": "logged_out"}
     assert "string-session" not in str(activity)

@@ -4,7 +4,10 @@ are, the account can be connected again, and a repeat changes nothing more."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -17,6 +20,7 @@ from signal_copier.core.model import Status
 from signal_copier.core.reasons import Reason
 from signal_copier.services import control, disconnect, onboarding
 from signal_copier.services.deps import credentials_name
+from signal_copier.services.disconnect import SessionEnd
 from signal_copier.services.webdeps import WebDeps
 from signal_copier.telegram.offline import OfflineTelegramLogin
 from world import World
@@ -159,11 +163,13 @@ async def test_unlinking_telegram_forgets_the_session_and_unfollows_its_channels
     account = world.paper.account("acc-alice")
     opened = await account.positions()
 
-    unfollowed = await disconnect.unlink_telegram(web, "alice", world.now, IP)
+    first = await disconnect.unlink_telegram(web, "alice", world.now, IP)
     again = await disconnect.unlink_telegram(web, "alice", world.now, IP)
     await world.say(GOLD_BUY, id=2)
 
-    assert (unfollowed, again) == (1, 0)
+    assert (first.unfollowed, again.unfollowed) == (1, 0)
+    assert (first.session, again.session) == (SessionEnd.LOGGED_OUT, SessionEnd.NONE_STORED)
+    assert cast(OfflineTelegramLogin, web.telegram).logged_out == ["alice"]
     assert await world.vault.get(session_secret_name("alice")) is None
     assert await world.sqlite.sessions([3]) == [] and await world.sqlite.session_count() == 0
     assert await world.sqlite.user_chats("alice") == []
@@ -175,3 +181,33 @@ async def test_unlinking_telegram_forgets_the_session_and_unfollows_its_channels
         await onboarding.follow(web, "alice", "c1", {}, world.now, IP)
     actions = [e.action for e in await world.sqlite.activity("alice")]
     assert actions[:2] == [AuditAction.TELEGRAM_UNLINKED, AuditAction.TELEGRAM_UNLINKED]
+
+
+class _Unreachable(OfflineTelegramLogin):
+    """Telegram's servers cannot be reached (or answer too late) for the log out."""
+
+    def __init__(self, hang: bool) -> None:
+        super().__init__()
+        self.hang = hang
+
+    async def log_out(self, user_id: str, session: bytes) -> bool:
+        if self.hang:
+            await asyncio.Event().wait()
+        return False
+
+
+@pytest.mark.parametrize("hang", [False, True])
+async def test_unlinking_when_telegram_cannot_be_reached_still_forgets_the_session_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hang: bool
+) -> None:
+    world = World(tmp_path)
+    web = replace(await _connected(world), telegram=_Unreachable(hang))
+    await world.vault.put(session_secret_name("alice"), b"string-session")
+    monkeypatch.setattr(disconnect, "LOG_OUT_TIMEOUT_S", 0.05)
+
+    unlinked = await disconnect.unlink_telegram(web, "alice", world.now, IP)
+
+    assert unlinked.session is SessionEnd.NOT_REACHED
+    assert await world.vault.get(session_secret_name("alice")) is None
+    events = await world.sqlite.activity("alice")
+    assert events[0].detail["session"] == "not_reached"  # the trader can see it in Activity

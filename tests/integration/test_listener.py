@@ -86,7 +86,8 @@ class Harness:
             store=self.store, queue=InProcessQueue(), vault=self.vault, broker=PaperBroker()
         )
         web = WebDeps(deps=deps, web=self.store, fleet=self.store, telegram=OfflineTelegramLogin())
-        return await disconnect.unlink_telegram(web, user, self.loop.now(), "203.0.113.9")
+        unlinked = await disconnect.unlink_telegram(web, user, self.loop.now(), "203.0.113.9")
+        return unlinked.unfollowed
 
     def connected(self, user: str) -> bool:
         now = self.loop.time()

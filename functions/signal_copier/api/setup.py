@@ -72,12 +72,14 @@ async def disconnect_broker(request: Request) -> JSONResponse:
 
 
 async def unlink_telegram(request: Request) -> JSONResponse:
-    """Unlink the Telegram session: it leaves the vault, its listener stops it."""
+    """Unlink the Telegram session: logged out at Telegram, then forgotten here."""
     uid = await owner(request)
     p, ip = _where(request)
-    unfollowed = await disconnect.unlink_telegram(p.web, uid, p.clock(), ip)
+    unlinked = await disconnect.unlink_telegram(p.web, uid, p.clock(), ip)
     _changed(p, uid, "profile", "bot", "chats", "channels", "activity")
-    return ok({"linked": False, "unfollowed": unfollowed})
+    return ok(
+        {"linked": False, "unfollowed": unlinked.unfollowed, "session": unlinked.session.value}
+    )
 
 
 async def telegram(request: Request) -> JSONResponse:

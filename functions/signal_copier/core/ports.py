@@ -514,6 +514,10 @@ class TelegramLogin(Protocol):
         """Forget a pending login."""
         ...
 
+    async def log_out(self, user_id: str, session: bytes) -> bool:
+        """Log a stored session out at Telegram (its key stops working); False if not reached."""
+        ...
+
 
 class Auth(Protocol):
     """Verifies the dashboard's bearer tokens and mints sign-in tokens."""

@@ -49,6 +49,7 @@ class OfflineTelegramLogin:
         self._on_linked = on_linked
         self._pending: dict[str, _Pending] = {}
         self.linked: dict[str, str] = {}  # user id → phone
+        self.logged_out: list[str] = []  # users whose session was logged out, in order
 
     async def send_code(self, user_id: str, phone: str) -> LoginStep:
         """Start a login for a phone number in international form."""
@@ -81,6 +82,12 @@ class OfflineTelegramLogin:
     async def cancel(self, user_id: str) -> None:
         """Forget a pending login."""
         self._pending.pop(user_id, None)
+
+    async def log_out(self, user_id: str, session: bytes) -> bool:
+        """Forget the linked phone, as Telegram forgets a logged-out session."""
+        self.linked.pop(user_id, None)
+        self.logged_out.append(user_id)
+        return True
 
     def _waiting(self, user_id: str) -> _Pending:
         pending = self._pending.get(user_id)

@@ -114,6 +114,27 @@ class TelethonLogin:
         """Forget a pending login."""
         await self._vault.delete(pending_name(user_id))
 
+    async def log_out(self, user_id: str, session: bytes) -> bool:
+        """Log the session out at Telegram (auth.logOut); False if Telegram was not reached.
+
+        A session Telegram no longer knows (revoked, or ended from another device) counts as
+        logged out: its key already opens nothing.
+        """
+        try:
+            client = self._client(session.decode())
+        except (UnicodeDecodeError, ValueError):
+            return False  # not a session Telethon can read: only Telegram's Devices list can end it
+        try:
+            await client.connect()
+            await client(functions.auth.LogOutRequest())
+        except (errors.AuthKeyUnregisteredError, errors.SessionRevokedError):
+            return True
+        except (OSError, errors.RPCError):
+            return False
+        finally:
+            await client.disconnect()
+        return True
+
     def _client(self, session: str | None) -> TelegramClient:
         # No updates (a login needs none) and no automatic flood sleeping: the user is told.
         return self._class(
