@@ -61,16 +61,8 @@ def to_native(value: Any, path: str = "record") -> Any:
         return value.value
     if value is None or isinstance(value, bool | float | str):
         return value
-    if isinstance(value, int):
-        if not _INT64[0] <= value <= _INT64[1]:
-            raise InvalidInput(f"{path}: integer out of Firestore's 64-bit range")
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidInput(f"{path}: naive datetime (times must be timezone-aware)")
-        return value.astimezone(UTC)
+    if isinstance(value, int | Decimal | datetime):
+        return _scalar(value, path)
     if isinstance(value, list | tuple):
         return [_element(item, f"{path}[]") for item in value]
     if isinstance(value, dict):
@@ -79,6 +71,18 @@ def to_native(value: Any, path: str = "record") -> Any:
         fields = dataclasses.fields(value)
         return {f.name: to_native(getattr(value, f.name), f"{path}.{f.name}") for f in fields}
     raise InvalidInput(f"{path}: cannot store a {type(value).__name__}")
+
+
+def _scalar(value: int | Decimal | datetime, path: str) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidInput(f"{path}: naive datetime (times must be timezone-aware)")
+        return value.astimezone(UTC)
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise InvalidInput(f"{path}: integer out of Firestore's 64-bit range")
+    return value
 
 
 def record_of(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
