@@ -5,16 +5,21 @@ Each test is a scenario that lost a trader money (or would have) before its fix.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 from builders import GOLD_BUY
+from hooks import Hooked
 from metaapi_world import MetaApiWorld
+from signal_copier.services import broker_events
+from signal_copier.services.polling import poll_publication
+from world import World
 
 EURO_BUY = "EURUSD BUY NOW\nSL 1.0800\nTP 1.0900"
 
 
-async def _managed(world: MetaApiWorld, user_id: str) -> int:
+async def _managed(world: World, user_id: str) -> int:
     return len([r for r in await world.records(user_id) if r.intent.kind == "manage"])
 
 
@@ -58,3 +63,32 @@ async def test_a_tp1_hit_after_a_close_half_still_moves_the_runner_to_breakeven(
     # Assert
     assert [p.sl for p in await gold.positions()] == [D("2650.30")]  # breakeven
     assert await _managed(world, "alice") == 1
+
+
+async def test_a_trade_placed_while_a_poll_finds_the_account_empty_stays_polled(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the account's last trade was closed; a new signal's intent started (its `now`)
+    # before a poll of the account, and places its orders after the poll read the positions
+    world = World(tmp_path, wrap_store=Hooked, poll_deals=True)
+    gold = await world.add_user("alice", lot="0.20", breakeven_on_tp1=True)
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Close all now", id=2, reply_to=1)
+    [(_, since)] = await world.store.watched(10)
+    poll_at = world.now + timedelta(seconds=5)
+    poll = poll_publication("alice", since, poll_at)
+
+    async def signal_lands() -> None:  # started before the poll, placed after its reads
+        await world.say(GOLD_BUY, id=3)
+        assert len(await gold.positions()) == 2
+
+    world.store.before("unwatch", signal_lands)
+
+    # Act
+    await broker_events.handle_delivery(poll.payload, poll.attributes, world.deps, poll_at)
+    await world.prices(XAUUSD=("2655.5", "2655.8"))  # TP1 of the new trade is hit
+    await world.settle(seconds=61)
+
+    # Assert: the new trade is still polled, so its TP1 hit moved the runner to breakeven
+    assert [user for user, _ in await world.store.watched(10)] == ["alice"]
+    assert [p.sl for p in await gold.positions()] == [D("2650.30")]
