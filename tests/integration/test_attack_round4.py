@@ -5,6 +5,7 @@ Each test is a scenario that lost a trader money (or would have) before its fix.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -12,11 +13,15 @@ from pathlib import Path
 from builders import GOLD_BUY
 from hooks import Hooked
 from metaapi_world import MetaApiWorld
-from signal_copier.services import broker_events
+from signal_copier.core.market import Credentials
+from signal_copier.services import broker_events, disconnect, onboarding
 from signal_copier.services.polling import poll_publication
+from signal_copier.services.webdeps import WebDeps
+from signal_copier.telegram.offline import OfflineTelegramLogin
 from world import World
 
 EURO_BUY = "EURUSD BUY NOW\nSL 1.0800\nTP 1.0900"
+IP = "203.0.113.9"
 
 
 async def _managed(world: World, user_id: str) -> int:
@@ -92,3 +97,32 @@ async def test_a_trade_placed_while_a_poll_finds_the_account_empty_stays_polled(
     # Assert: the new trade is still polled, so its TP1 hit moved the runner to breakeven
     assert [user for user, _ in await world.store.watched(10)] == ["alice"]
     assert [p.sl for p in await gold.positions()] == [D("2650.30")]
+
+
+async def test_trades_left_open_on_a_disconnected_account_are_managed_again_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a trade is open; the trader removes the credentials (polls then stop) and
+    # connects the same account again (a new token, say)
+    world = World(tmp_path, poll_deals=True)
+    await world.add_user("alice", connect=False, lot="0.20", breakeven_on_tp1=True)
+    web = WebDeps(
+        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+    )
+    credentials = Credentials(account_id="acc-alice", token="t0ken-alice")
+    await onboarding.connect_broker(web, "alice", credentials, world.now, IP)
+    await world.say(GOLD_BUY, id=1)
+    await disconnect.disconnect_broker(web, "alice", world.now, IP)
+    await world.settle(seconds=61)
+    await world.settle(seconds=61)
+    assert await world.store.watched(10) == []  # nothing can be polled without credentials
+    again = replace(credentials, token="t0ken-alice-2")
+    await onboarding.connect_broker(web, "alice", again, world.now, IP)
+
+    # Act: TP1 of the trade left open is hit
+    await world.prices(XAUUSD=("2655.5", "2655.8"))
+    await world.settle(seconds=61)
+
+    # Assert
+    positions = await world.paper.account("acc-alice").positions()
+    assert [p.sl for p in positions] == [D("2650.30")]  # breakeven

@@ -59,6 +59,9 @@ async def connect_broker(
     if profile.account_id and profile.account_id != credentials.account_id:
         await w.deps.store.release_account(profile.account_id, user_id)
     await accounts.save_credentials(w.deps, user_id, credentials)
+    # Trades already open on the account (left by a disconnect, whose polls stopped) are
+    # managed again; a poll that finds none drops the watch.
+    await w.deps.store.watch(user_id, now - w.deps.timing.deal_margin, now)
     if user.paused_reason == control.NO_BROKER:
         await control.lift_broker_pause(w.deps, user_id)
     profile = replace(
