@@ -14,6 +14,7 @@ from builders import GOLD_BUY
 from hooks import Hooked
 from metaapi_world import MetaApiWorld
 from signal_copier.core.market import Credentials
+from signal_copier.core.settings import validate_settings
 from signal_copier.services import broker_events, disconnect, onboarding
 from signal_copier.services.polling import poll_publication
 from signal_copier.services.webdeps import WebDeps
@@ -126,3 +127,32 @@ async def test_trades_left_open_on_a_disconnected_account_are_managed_again_once
     # Assert
     positions = await world.paper.account("acc-alice").positions()
     assert [p.sl for p in positions] == [D("2650.30")]  # breakeven
+
+
+async def test_a_first_visit_racing_a_settings_save_never_drops_the_saved_risk(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a new trader's first two dashboard requests arrive at once: one creates the
+    # user, the other saves a risk of 0.5 % (between the first one's read and its write)
+    world = World(tmp_path, wrap_store=Hooked)
+    web = WebDeps(
+        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+    )
+    careful = validate_settings({"risk_mode": "risk_percent", "risk_percent": "0.5"})
+
+    saved: list[bool] = []
+
+    async def settings_saved() -> None:  # once, just before the first request writes
+        if not saved:
+            saved.append(True)
+            await onboarding.save_settings(web, "tg42", careful, world.now, IP)
+
+    world.store.before("put_user", settings_saved).before("create_user", settings_saved)
+
+    # Act
+    await onboarding.ensure_user(web, "tg42")
+
+    # Assert: the first request never overwrote the user the second one had set up
+    assert saved
+    user = await world.store.get_user("tg42")
+    assert user is not None and user.settings.get("risk_percent") == "0.5"
