@@ -156,3 +156,58 @@ async def test_a_first_visit_racing_a_settings_save_never_drops_the_saved_risk(
     assert saved
     user = await world.store.get_user("tg42")
     assert user is not None and user.settings.get("risk_percent") == "0.5"
+
+
+async def test_polls_of_an_account_another_user_connected_since_touch_nothing_of_the_first(
+    tmp_path: Path,
+) -> None:
+    # Arrange: alice's trade is open on acc-x; she disconnects, and bob connects acc-x
+    world = World(tmp_path, poll_deals=True)
+    for user, chat in (("alice", "c1"), ("bob", "c2")):
+        await world.add_user(user, chats=(chat,), connect=False, lot="0.20", breakeven_on_tp1=True)
+    world.pipeline.add_owner("acc-x", "alice")
+    account = world.paper.open_account("acc-x", balance=D("10000"))
+    web = WebDeps(
+        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+    )
+    await onboarding.connect_broker(
+        web, "alice", Credentials(account_id="acc-x", token="a"), world.now, IP
+    )
+    await world.say(GOLD_BUY, id=1)
+    await disconnect.disconnect_broker(web, "alice", world.now, IP)
+    await onboarding.connect_broker(
+        web, "bob", Credentials(account_id="acc-x", token="b"), world.now, IP
+    )
+
+    # Act: TP1 of alice's trade is hit; every poll runs for a quarter of an hour
+    await world.prices(XAUUSD=("2655.5", "2655.8"))
+    for _ in range(15):
+        await world.settle(seconds=61)
+
+    # Assert: bob's copier left alice's runner as it was, and recorded nothing of hers
+    assert [p.sl for p in await account.positions()] == [D("2640.00")]
+    assert await world.records("bob") == []
+    assert world.queue.dead_lettered == 0
+
+
+async def test_an_edit_landing_while_the_sweep_expires_its_entries_keeps_its_new_levels(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a pending entry expires after 30 minutes; the channel edits the signal's TPs
+    # just as the sweep is cancelling it (after the sweep read the trade's record)
+    world = World(tmp_path, wrap=Hooked)
+    await world.add_user("alice", lot="0.20", pending_expiry_minutes=30)
+    await world.say("XAUUSD BUY LIMIT 2645\nSL 2640\nTP1 2655\nTP2 2660", id=1)
+
+    async def edited() -> None:
+        await world.say("XAUUSD BUY LIMIT 2645\nSL 2640\nTP1 2656\nTP2 2666", id=1, edited=True)
+
+    world.broker.before("cancel_order", edited)
+
+    # Act
+    await world.settle(seconds=31 * 60)
+
+    # Assert: what follow-ups and management read is the edited signal
+    (opening,) = [r for r in await world.records("alice") if r.intent.kind == "open"]
+    assert opening.signal is not None and opening.signal.tps == (D("2656"), D("2666"))
+    assert world.broker.calls("cancel_order") >= 1
