@@ -134,8 +134,8 @@ async def _run(
 def _json(raw: bytes, where: str) -> Any:
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidInput(f"{where}: not JSON") from e
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: deep nesting
+        raise InvalidInput(f"{where}: not JSON (or nested too deep)") from e
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

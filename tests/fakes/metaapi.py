@@ -165,6 +165,12 @@ class FakeRpcConnection:
             lambda a: self._server.deals(a, start_time, end_time, offset, limit),
         )
 
+    def get_deals_by_position(self, position_id):
+        """Return the deals of one position."""
+        return self._call(
+            "get_deals_by_position", lambda a: self._server.position_deals(a, position_id)
+        )
+
     def get_symbols(self):
         """Return symbol names."""
         return self._call("get_symbols", lambda a: a.ledger.names.all())

@@ -156,6 +156,11 @@ class Mt5Server:
         chosen = [d for d in items if start <= d["time"] < end]
         return {"deals": chosen[offset : offset + limit], "synchronizing": self.synchronizing}
 
+    def position_deals(self, account: PaperAccount, position_id: object) -> dict[str, Any]:
+        """Return MetatraderDeals of one position (none for an unknown id, as MetaAPI answers)."""
+        items = [payloads.deal(d) for d in account.ledger.deals if d.position_id == position_id]
+        return {"deals": items, "synchronizing": self.synchronizing}
+
     # trades --------------------------------------------------------------------------------
 
     async def trade(self, account: PaperAccount, request: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from metaapi_cloud_sdk.clients.error_handler import NotFoundException
 
 from signal_copier.broker.paper import PaperAccount
+from signal_copier.core import ids
 from signal_copier.core.errors import UnknownSymbol
 from signal_copier.core.market import Deal, DealReason, PendingOrder, Position
 from signal_copier.core.model import OrderType, Side
@@ -184,8 +185,9 @@ def deal(deal: Deal) -> dict[str, Any]:
         "orderId": deal.order_id,
         "reason": DEAL_REASONS[deal.reason],
     }
-    # MT5 writes its own comment on closing deals, which drops the clientId MetaAPI keeps there.
-    if deal.reason is DealReason.OPEN and deal.client_id:
+    # MT5 writes its own comment on closing deals (dropping the clientId MetaAPI keeps there),
+    # except on a close whose request carried one (a follow-up's close tag).
+    if deal.client_id and (deal.reason is DealReason.OPEN or ids.is_close_tag(deal.client_id)):
         data["clientId"] = deal.client_id
     elif deal.reason in (DealReason.SL, DealReason.TP):
         data["brokerComment"] = f"[{deal.reason.value} {deal.price}]"

@@ -136,6 +136,8 @@ def test_an_intent_without_credentials_is_rejected_recorded_and_acknowledged(
         b'{"message": {"data": "' + base64.b64encode(b"[1]") + b'"}}',
         b'{"message": {"data": "' + base64.b64encode(b'{"id": 1}') + b'"}}',
         b'{"message": {"data": "e30=", "attributes": {"user": 5}}}',
+        b'{"message": ' * 100_000,
+        b'{"message": {"data": "' + base64.b64encode(b"[" * 100_000) + b'"}}',
     ],
     ids=[
         "not-json",
@@ -147,6 +149,8 @@ def test_an_intent_without_credentials_is_rejected_recorded_and_acknowledged(
         "data-not-object",
         "not-an-intent",
         "attribute-not-string",
+        "envelope-nested-past-what-json-reads",
+        "data-nested-past-what-json-reads",
     ],
 )
 def test_a_malformed_push_is_acknowledged_and_changes_nothing(

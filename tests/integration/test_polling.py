@@ -221,6 +221,8 @@ async def test_an_account_with_nothing_left_to_manage_is_no_longer_polled(tmp_pa
 
     await world.say("Close all now", id=2, reply_to=1)
     await world.settle(seconds=61)
+    assert len(await world.store.watched(10)) == 1  # a new trade may still be landing
+    await world.settle(seconds=61)  # past Timing.watch_settled after the last opening
 
     assert await world.store.watched(10) == []
 
@@ -232,6 +234,7 @@ async def test_an_account_without_credentials_is_no_longer_polled(tmp_path: Path
     await world.vault.delete(credentials_name("alice"))  # the user disconnected the account
 
     await world.settle(seconds=61)
+    await world.settle(seconds=61)  # past Timing.watch_settled after the last opening
 
     assert await world.store.watched(10) == []
     assert world.queue.dead_lettered == 0

@@ -391,6 +391,22 @@ async def test_save_trade_upserts_by_intent(store: Store) -> None:
     assert await store.trades("u1") == [failed]
 
 
+async def test_update_trade_changes_the_stored_record_not_a_stale_copy(store: Store) -> None:
+    # Arrange: the sweep read a record with a due time; an edit then stored its new levels
+    due = make_trade(due_at=NOW + timedelta(minutes=30))
+    await store.save_trade(due)
+    edited = replace(due, current=Signal(symbol="XAUUSD", side=Side.BUY, tps=(Decimal(2665),)))
+    await store.save_trade(edited)
+
+    # Act: the sweep clears the due time of the record it read
+    changed = await store.update_trade("u1", "i1", lambda r: replace(r, due_at=None))
+    missing = await store.update_trade("u1", "nope", lambda r: replace(r, due_at=None))
+
+    # Assert: the edit's levels stay; the record is no longer due
+    assert changed == replace(edited, due_at=None) == await store.trade("u1", "i1")
+    assert missing is None and await store.trades_due(NOW + timedelta(days=1), 10) == []
+
+
 async def test_unknown_trade_is_none(store: Store) -> None:
     await store.save_trade(make_trade(user_id="u2"))
     assert await store.trade("u1", "i1") is None

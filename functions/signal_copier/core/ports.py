@@ -288,6 +288,12 @@ class Store(Protocol):
         """Create or replace the record of one intent's outcome."""
         ...
 
+    async def update_trade(
+        self, user_id: str, intent_id: str, change: Callable[[TradeRecord], TradeRecord]
+    ) -> TradeRecord | None:
+        """Read, change and write one intent's record in one transaction; None if it has none."""
+        ...
+
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""
         ...

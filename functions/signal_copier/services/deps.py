@@ -42,6 +42,15 @@ class Timing:
     # dropped) for this long after it happened, while the trade is not recorded yet.
     unrecorded_wait: timedelta = timedelta(minutes=10)
 
+    @property
+    def watch_settled(self) -> timedelta:
+        """Return how long after an opening's watch a poll may stop watching its account."""
+        # An opening watches with the time its attempt began; its orders land within the lease
+        # after that, on a clock that may differ from the poll's (by up to the deal margin). A
+        # poll that found nothing to manage therefore drops only a watch older than both: else
+        # it could drop the watch of a trade placed just after it read the positions.
+        return self.lease + self.deal_margin
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FleetScaling:

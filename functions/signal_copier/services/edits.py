@@ -115,7 +115,9 @@ async def apply_edit(
     result = with_refusals(await run_operations(account, checked.operations, intent), checked)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
-            await deps.store.save_trade(replace(record, current=signal))
+            await deps.store.update_trade(
+                intent.user_id, record.intent.id, lambda r: replace(r, current=signal)
+            )
     return result
 
 

@@ -88,11 +88,11 @@ async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult
     minutes = None if isinstance(context, TradeResult) else context[1].pending_expiry_minutes
     placed = record.recorded_at or record.intent.received
     if minutes is None or record.signal is None:
-        await deps.store.save_trade(replace(record, due_at=None))  # expiry was turned off
+        await _set_due(deps, record, None)  # expiry was turned off
         return None
     due = placed + timedelta(minutes=minutes)
     if due > now:  # the user lengthened the expiry meanwhile
-        await deps.store.save_trade(replace(record, due_at=due))
+        await _set_due(deps, record, due)
         return None
     user_id = record.intent.user_id
     intent = _manage_intent(
@@ -109,8 +109,14 @@ async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult
         return await run_operations(account, ops, intent) if ops else None
 
     result = await run_once(intent, deps, now, work)
-    await deps.store.save_trade(replace(record, due_at=None))
+    await _set_due(deps, record, None)
     return result
+
+
+async def _set_due(deps: Deps, record: TradeRecord, due: datetime | None) -> None:
+    # Only the due time changes: an edit may have updated the record since it was read.
+    user_id, intent_id = record.intent.user_id, record.intent.id
+    await deps.store.update_trade(user_id, intent_id, lambda r: replace(r, due_at=due))
 
 
 async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from signal_copier.core.dashboard import AuditAction, LoginStage, LoginStep, Profile
-from signal_copier.core.errors import CopierError, InvalidInput, Rejected
+from signal_copier.core.errors import CopierError, InvalidInput, Rejected, StoreUnavailable
 from signal_copier.core.market import AccountInfo, Credentials, MarginMode
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import Subscription, UserRecord
@@ -34,9 +34,16 @@ class AccountTaken(Rejected):
 async def ensure_user(w: WebDeps, user_id: str) -> UserRecord:
     """Return the user, creating a stopped one (copying starts only when they press Start)."""
     user = await w.deps.store.get_user(user_id)
+    if user is not None:
+        return user
+    # Created only if still absent: a concurrent first request may have set it up meanwhile
+    # (its settings, a pause), and overwriting it would silently drop them.
+    fresh = UserRecord(user_id=user_id, active=False)
+    if await w.deps.store.create_user(fresh):
+        return fresh
+    user = await w.deps.store.get_user(user_id)
     if user is None:
-        user = UserRecord(user_id=user_id, active=False)
-        await w.deps.store.put_user(user)
+        raise StoreUnavailable(f"user {user_id!r} vanished while being created; try again")
     return user
 
 
@@ -59,6 +66,9 @@ async def connect_broker(
     if profile.account_id and profile.account_id != credentials.account_id:
         await w.deps.store.release_account(profile.account_id, user_id)
     await accounts.save_credentials(w.deps, user_id, credentials)
+    # Trades already open on the account (left by a disconnect, whose polls stopped) are
+    # managed again; a poll that finds none drops the watch.
+    await w.deps.store.watch(user_id, now - w.deps.timing.deal_margin, now)
     if user.paused_reason == control.NO_BROKER:
         await control.lift_broker_pause(w.deps, user_id)
     profile = replace(

@@ -7,7 +7,8 @@ over as many function instances as Pub/Sub needs. A poll reads the deals since t
 cursor (from a margin before it: the broker's clock may lag) and hands them to position
 management, which acts on every event once by its id; the cursor only moves forward. So a
 duplicate, late or concurrent poll of one account changes nothing twice. An account with no
-copier trade left is no longer polled, unless a trade opened meanwhile.
+copier trade left is no longer polled, unless a trade opened meanwhile (or may still be landing:
+Timing.watch_settled).
 """
 
 from __future__ import annotations
@@ -123,9 +124,8 @@ async def poll_account(poll: AccountPoll, deps: Deps, now: datetime) -> str:
     user_id = poll.user_id
     try:
         account = await accounts.connect_account(deps, user_id)
-    except Rejected:
-        await deps.store.unwatch(user_id, now)  # no credentials any more: nothing to manage
-        return "unwatched"
+    except Rejected:  # no credentials any more: nothing to manage
+        return await _unwatch(deps, user_id, now)
     deals = await account.history(poll.since - deps.timing.deal_margin)
     positions, orders = await account.positions(), await account.orders()
     events = broker_events(
@@ -144,8 +144,15 @@ async def poll_account(poll: AccountPoll, deps: Deps, now: datetime) -> str:
         raise failed  # the cursor stays: the failed ones are read again (the rest are done)
     live = [p.client_id for p in positions] + [o.client_id for o in orders]
     if not ids.copier_intents(live):
-        await deps.store.unwatch(user_id, now)
-        return "unwatched"
+        return await _unwatch(deps, user_id, now)
     if deals:
         await deps.store.advance_watch(user_id, max(d.time for d in deals))
     return "polled"
+
+
+async def _unwatch(deps: Deps, user_id: str, now: datetime) -> str:
+    # Only a watch older than an opening can take to land its orders: a trade placed after
+    # this poll read the account keeps it (Timing.watch_settled).
+    if await deps.store.unwatch(user_id, now - deps.timing.watch_settled):
+        return "unwatched"
+    return "kept"

@@ -176,6 +176,29 @@ async def test_history_reads_every_page_and_keeps_client_ids_on_closing_deals() 
     )  # pages of 2: 2 + 1 (the balance deal skipped)
 
 
+async def test_a_tp_hit_of_a_position_opened_before_the_range_gets_its_opening_client_id(
+    rig: Rig,
+) -> None:
+    # Arrange: leg 0 opened long ago, a follow-up closed part of it with its own close tag,
+    # then its TP was hit: the TP deal carries the broker's comment, not a clientId
+    account = await rig.account()
+    await account.place(_order(0, tp=D("2655")))
+    (position,) = await account.positions()
+    rig.paper.advance(rig.paper.now + timedelta(hours=3))
+    await account.close_position(position.id, D("0.05"), client_id=f"{CID}.c")
+    rig.paper.set_quotes({"XAUUSD": (D("2655.5"), D("2655.8"))}, rig.paper.now)
+
+    # Act
+    deals = await account.history(rig.paper.now - timedelta(minutes=1))
+
+    # Assert: one extra read, for that position alone; the close keeps its own tag
+    assert [(d.reason, d.client_id) for d in deals] == [
+        (DealReason.CLOSE, f"{CID}.c"),
+        (DealReason.TP, f"{CID}.0"),
+    ]
+    assert rig.server.count("get_deals_by_position") == 1
+
+
 async def test_history_still_synchronizing_is_unavailable_not_partial(rig: Rig) -> None:
     account = await rig.account()
     rig.server.synchronizing = True

@@ -12,20 +12,18 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
-from signal_copier.broker.metaapi import payloads
+from signal_copier.broker.metaapi import history, payloads
 from signal_copier.broker.metaapi.calls import Limits, both, guarded
 from signal_copier.broker.metaapi.errors import Drop, Subject
-from signal_copier.core.errors import BrokerRejected, BrokerUnavailable
+from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.market import AccountInfo, Deal, PendingOrder, Position, Quote, SymbolSpec
 from signal_copier.core.model import Fill, OrderRequest, OrderType, Side
 from signal_copier.core.reasons import Reason
 
 MAX_CLIENT_ID = 26  # MetaAPI: comment + clientId ≤ 26 characters; we send no comment
 HISTORY_SLACK = timedelta(days=1)  # the end of a deal query, past our clock (broker clock skew)
-MAX_HISTORY_PAGES = 50
 TRADE_METHODS = {
     (OrderType.MARKET, Side.BUY): "create_market_buy_order",
     (OrderType.MARKET, Side.SELL): "create_market_sell_order",
@@ -131,19 +129,11 @@ class MetaApiAccount:
         return found
 
     async def history(self, since: datetime) -> list[Deal]:
-        """Return the trade deals since `since`, reading every page (refusing a partial one)."""
+        """Return the trade deals since `since` (every page; each with its trade's clientId)."""
         end = max(self._now(), since) + HISTORY_SLACK
-        size, found = self._limits.history_page, []
-        for page in range(MAX_HISTORY_PAGES):
-            read = self._connection.get_deals_by_time_range
-            answer = await self._read(partial(read, since, end, page * size, size))
-            if answer.get("synchronizing"):
-                raise BrokerUnavailable("MetaAPI is still synchronizing the history")
-            items = list(answer.get("deals") or [])
-            found += items
-            if len(items) < size:
-                return payloads.deals(found)
-        raise BrokerUnavailable(f"more than {MAX_HISTORY_PAGES * size} deals since {since}")
+        return await history.deals_between(
+            self._connection, self._read, since, end, self._limits.history_page
+        )
 
     async def modify_position(
         self, position_id: str, *, sl: Decimal | None, tp: Decimal | None

@@ -231,11 +231,17 @@ def deals(data: Iterable[Payload]) -> list[Deal]:
     takes it from its position's other deals in the same list.
     """
     found = [deal for item in data if (deal := _deal(item)) is not None]
-    owners = {d.position_id: d.client_id for d in found if d.client_id}
+    owners = openers(found)  # not a later close's own tag (a follow-up's "close half")
     return sorted(
         (d if d.client_id else replace(d, client_id=owners.get(d.position_id, "")) for d in found),
         key=lambda d: (d.time, d.id),
     )
+
+
+def openers(deals: Iterable[Deal]) -> dict[str, str]:
+    """Return position id → the clientId of its opening deal (a close may carry its own)."""
+    opening = DealReason.OPEN
+    return {d.position_id: d.client_id for d in deals if d.client_id and d.reason is opening}
 
 
 def _deal(data: Payload) -> Deal | None:

@@ -11,7 +11,7 @@ are ordered by their clocks).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,20 @@ class TradeCollections(FirestoreClient):
             return None, [trade_write(ref, snaps[0], data)]
 
         await self.transact([ref], decide)
+
+    async def update_trade(
+        self, user_id: str, intent_id: str, change: Callable[[TradeRecord], TradeRecord]
+    ) -> TradeRecord | None:
+        """Read, change and write one intent's record in one transaction; None if it has none."""
+        ref = self.doc("users", user_id, "trades", intent_id)
+
+        def decide(snaps: list[Snapshot]) -> tuple[TradeRecord | None, list[Write]]:
+            if not snaps[0].exists:
+                return None, []
+            changed = change(_trade(snaps[0]))
+            return changed, [trade_write(ref, snaps[0], self.trade_data(changed))]
+
+        return await self.transact([ref], decide)
 
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from signal_copier.core.records import TradeRecord
-from signal_copier.store.sqlite.db import SqliteDatabase, dump, micros, stamp
+from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros, stamp
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trades (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
@@ -31,6 +31,19 @@ class TradeTables(SqliteDatabase):
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace one intent's record (keeping its first insertion order)."""
         self._write(UPSERT_TRADE, trade_row(record))
+
+    async def update_trade(
+        self, user_id: str, intent_id: str, change: Callable[[TradeRecord], TradeRecord]
+    ) -> TradeRecord | None:
+        """Read, change and write one intent's record in one transaction; None if it has none."""
+        sql = "SELECT record FROM trades WHERE user_id = ? AND intent_id = ?"
+        with self._transaction() as con:
+            row = con.execute(sql, (user_id, intent_id)).fetchone()
+            if row is None:
+                return None
+            changed = change(load(TradeRecord, row[0], "trades"))
+            con.execute(UPSERT_TRADE, trade_row(changed))
+            return changed
 
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""
