@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from signal_copier.core.model import Command, Parse, Scope
-from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
+from signal_copier.core.parsing import clauses, commands, instructions, openings, prelude, reasons
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
@@ -57,6 +57,10 @@ def parse(text: str) -> Parse:
         command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
         return _command(command, position, scanned.items)
+    if not unsafe:  # "Final Target Hit +480 Pip⏎Close the position fully": the instruction line
+        told = instructions.read_instruction(text, scanned.items, scanned.question)
+        if told is not None:
+            return _command(told.command, position, told.items, told.roles)
     reason = refusals[0] if refusals else reasons.classify(scanned)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
@@ -64,10 +68,12 @@ def parse(text: str) -> Parse:
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})
 
 
-def _command(command: Command, position: str | None, items: list[Item]) -> Parse:
+def _command(
+    command: Command, position: str | None, items: list[Item], roles: tuple[str, ...] = ()
+) -> Parse:
     if position is not None:  # a bot's update names its own position
         command = replace(command, scope=Scope.POSITION, position_id=position)
-    lines = [
+    lines = [*roles] + [
         f'"{i.text}" → {i.kind} ({_UNITS.get(i.unit, i.unit)})'
         if i.unit
         else f'"{i.text}" → {i.kind}'
