@@ -27,6 +27,7 @@ _RESULT_UNITS = frozenset({"pips", "pct"})
 _BEARING = frozenset(
     {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
 )
+_SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
 
 
@@ -71,6 +72,8 @@ def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | 
     lead, rest = items[:start], items[start:]
     if any(item.kind in _TOLD for item in items) or _past(rest[0]):
         return None  # "SL was moved to entry earlier", "yesterday I moved my SL"
+    if any(item.kind in _SIZES for item in lead):
+        return None  # "kuch profit book karo": what comes before the verb says how much
     if any(item.kind in _ENDING for item in rest):
         core = _close_core(rest)
     else:
