@@ -1,4 +1,4 @@
-"""The instruction clause of a message that also reports: "+50 pips⏎Close half", "I'm closing now"."""
+"""The instruction clause of a message that also reports: "+50 pips⏎Close half", "I'm closing"."""
 
 from __future__ import annotations
 
@@ -53,11 +53,11 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
             lead, command, core = found
             if not _leads_in(clauses[:at], lead):
                 return None
-            command = _scoped(command, core, items)
-            if command is None:
+            scoped = _scoped(command, core, items)
+            if scoped is None:
                 return None
             roles.extend(_role_lines(clauses[:at], lead, clause))
-            return Instruction(command=command, items=core, roles=tuple(roles))
+            return Instruction(command=scoped, items=core, roles=tuple(roles))
     return None
 
 
@@ -74,10 +74,8 @@ def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | 
         return None  # "SL was moved to entry earlier", "yesterday I moved my SL"
     if any(item.kind in _SIZES for item in lead):
         return None  # "kuch profit book karo": what comes before the verb says how much
-    if any(item.kind in _ENDING for item in rest):
-        core = _close_core(rest)
-    else:
-        core = _modify_core(rest)
+    ending = any(item.kind in _ENDING for item in rest)
+    core = _close_core(rest) if ending else _modify_core(rest)
     if core is None:
         return None
     command = read_command(core)
