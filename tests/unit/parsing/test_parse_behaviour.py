@@ -95,7 +95,7 @@ def test_results_and_traps_open_nothing() -> None:
 
 
 def test_every_required_language_is_loaded_from_data() -> None:
-    assert {"en", "es", "pt", "ru", "fa", "ar"} <= set(LEXICON.languages)
+    assert {"en", "es", "pt", "ru", "fa", "ar", "hi-Latn"} <= set(LEXICON.languages)
 
 
 def test_very_long_input_is_capped_and_still_parsed() -> None:
