@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from signal_copier.core.model import Command, Parse, Scope
@@ -26,7 +25,6 @@ __all__ = ["parse", "to_label"]
 
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 _MOVERS = frozenset({"move", "new", "protect"})
-_QUOTES = re.compile("price|cmp|current|live|trading", re.IGNORECASE)
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 
 
@@ -40,7 +38,7 @@ def parse(text: str) -> Parse:
         text, position = prelude.position_id(text)
     scanned = scan(text)
     items, quoted = scanned.items, list[str]()
-    if _QUOTES.search(text):  # "Current price 4344.8" beside "Entry 4344-4345": not a level
+    if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
         items, quoted = quotes.unquoted(items)
     reader = Reader(items)
     blocks = reader.read()

@@ -29,6 +29,7 @@ _BEARING = frozenset(
 )
 _SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
+_MAX_ITEMS = 80  # a longer post is prose or a recap, never one instruction among reports
 
 
 class Instruction(NamedTuple):
@@ -41,17 +42,21 @@ class Instruction(NamedTuple):
 
 def read_instruction(text: str, items: list[Item], question: bool) -> Instruction | None:
     """Return the one instruction among report and progress clauses, if the message gives one."""
-    if question or not any(item.kind in _GATE for item in items):
+    if question or len(items) > _MAX_ITEMS or not any(item.kind in _GATE for item in items):
         return None
     if any(item.kind in _UNDOING for item in items):
         return None  # "close if you want", "don't close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
     roles: list[str] = []
+    read: list[list[Item]] = []  # the clauses before the instruction, scanned once
     for at, clause in enumerate(clauses):
-        found = _instruction(scan(clause).items)
-        if found is not None:
+        clause_items = scan(clause).items
+        found = _instruction(clause_items)
+        if found is None:
+            read.append(clause_items)
+        else:
             lead, command, core = found
-            if not _leads_in(clauses[:at], lead):
+            if not all(map(_lead, read)) or not _lead(lead):
                 return None
             scoped = _scoped(command, core, items)
             if scoped is None:
@@ -122,13 +127,9 @@ def _changes(command: Command) -> bool:
     return command.sl is not None or command.sl_anchor is not None or bool(command.tps)
 
 
-def _leads_in(before: list[str], lead: list[Item]) -> bool:
+def _lead(items: list[Item]) -> bool:
     # What comes before the instruction is a result or progress line ("Running 50+ pips",
     # "Final Target Hit +480 Pip"), a header, or words all read ("I'm", "To protect your capital").
-    return all(_lead(scan(clause).items) for clause in before) and _lead(lead)
-
-
-def _lead(items: list[Item]) -> bool:
     if not any(item.kind == "w" for item in items):
         return True
     return any(

@@ -7,11 +7,18 @@ from signal_copier.core.parsing.tokens import Item
 # A quote begins at one of these and runs, over joining words, to its number: "Current price
 # 4344.8", "CMP: 156.59", "now trading at 1,741", "live price 1.0850".
 _QUOTING_WORDS = frozenset({"current", "currently", "live", "trading", "cmp"})
-_QUOTING_PHRASES = frozenset({"cmp", "current market price", "market price"})
+_QUOTING_PHRASES = frozenset({"cmp", "current market price"})
 _BETWEEN = frozenset({"entry_weak", "filler", "market", "w", "join"})
 _MAX_BETWEEN = 3  # "now trading at", "current market price is"
 _SIDES = frozenset({"buy", "sell", "buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 QUOTED = "quoted"  # the kind a quoted price and its words are read as (the reader skips it)
+
+
+def may_quote(words: list[str]) -> bool:
+    """Return True when the message's words may quote a current price (a cheap pre-check)."""
+    if not _QUOTING_WORDS.isdisjoint(words):
+        return True
+    return "price" in words and "now" in words  # "price is 1.0850 right now"
 
 
 def unquoted(items: list[Item]) -> tuple[list[Item], list[str]]:
