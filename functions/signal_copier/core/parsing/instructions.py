@@ -62,6 +62,9 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
             if scoped is None:
                 return None
             roles.extend(_role_lines(clauses[:at], lead, clause))
+            unread = [item.text for item in clause_items[len(lead) :] if item.kind == "w"]
+            if unread:
+                roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
             return Instruction(command=scoped, items=core, roles=tuple(roles))
     return None
 
