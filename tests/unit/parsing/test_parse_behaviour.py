@@ -95,7 +95,7 @@ def test_results_and_traps_open_nothing() -> None:
 
 
 def test_every_required_language_is_loaded_from_data() -> None:
-    assert {"en", "es", "pt", "ru", "fa", "ar"} <= set(LEXICON.languages)
+    assert {"en", "es", "pt", "ru", "fa", "ar", "hi-Latn"} <= set(LEXICON.languages)
 
 
 def test_very_long_input_is_capped_and_still_parsed() -> None:
@@ -130,3 +130,25 @@ def test_a_numbered_target_change_says_which_target_it_replaces(
     command = parse(text).command
     assert command is not None
     assert [str(tp) for tp in command.tps] == tps and command.tp_numbers == numbers
+
+
+def test_explain_names_the_result_line_the_instruction_and_the_words_left_unread() -> None:
+    parsed = parse(
+        "SPX500 | Update\nFinal Target Hit +480 Pip\nI am closing it fully now, great run"
+    )
+
+    assert parsed.command is not None and parsed.command.action is Action.CLOSE
+    assert '"Final Target Hit +480 Pip" → a report or header line, not an instruction' in (
+        parsed.explain
+    )
+    assert '"I am" → leads in to the instruction, not part of it' in parsed.explain
+    assert '"great" → not read: words that change nothing here' in parsed.explain
+
+
+def test_explain_says_a_current_price_quote_is_no_level() -> None:
+    parsed = parse("XAUUSD BUY\nCurrent price 4344.8\nEntry 4344-4345\nSL 4330\nTP 4360")
+
+    assert parsed.signals[0].entry_range == (Decimal("4344"), Decimal("4345"))
+    assert parsed.explain[0] == (
+        '"Current price 4344.8" → the price now, not a level (the signal gives its entry)'
+    )

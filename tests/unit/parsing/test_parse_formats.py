@@ -38,6 +38,15 @@ def test_every_class_has_twenty_cases_and_five_traps(cases: list[dict[str, Any]]
     assert min(traps.values()) >= 5, traps
 
 
+def test_every_rule_of_the_second_blind_measurement_has_four_cases_and_two_traps() -> None:
+    ruled = [case for case in TUNED if "rule" in case]
+    per_rule = Counter(case["rule"] for case in ruled)
+    traps = Counter(case["rule"] for case in ruled if case["trap"])
+
+    assert len(per_rule) == 6 and min(per_rule.values()) >= 4, per_rule
+    assert set(traps) == set(per_rule) and min(traps.values()) >= 2, traps
+
+
 def test_every_case_names_a_format_the_provenance_file_documents() -> None:
     documented = set(
         re.findall(r"^\| `([a-z0-9-]+)` \|", (DATA / "PROVENANCE.md").read_text(), re.M)

@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from signal_copier.core.model import Command, Parse, Scope
-from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
+from signal_copier.core.parsing import (
+    clauses,
+    commands,
+    instructions,
+    openings,
+    prelude,
+    quotes,
+    reasons,
+)
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
 from signal_copier.core.parsing.reader import MAX_SIGNALS, Reader
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import Item, Scan, scan
 
 __all__ = ["parse", "to_label"]
 
@@ -29,12 +37,15 @@ def parse(text: str) -> Parse:
     if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
         text, position = prelude.position_id(text)
     scanned = scan(text)
-    reader = Reader(scanned.items)
+    items, quoted = scanned.items, list[str]()
+    if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
+        items, quoted = quotes.unquoted(items)
+    reader = Reader(items)
     blocks = reader.read()
     if reader.overflow:
         return Parse(reason="too_many_signals", explain=(_TOO_MANY,))
     context: Context | None = None  # read once a block names a symbol and a side
-    signals, explain, refusals = [], [], []
+    signals, explain, refusals = [], quoted, []
     unsafe = False
     for block in blocks:
         side, strong, why = openings.named(block)
@@ -52,22 +63,35 @@ def parse(text: str) -> Parse:
     if signals:
         return Parse(signals=tuple(signals), explain=tuple(explain))
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
-    command = None if unsafe else commands.read_command(scanned.items)
-    if command is None and not unsafe:
+    followed = None if unsafe else _follow_up(text, scanned, position)
+    if followed is not None:
+        return followed
+    reason = refusals[0] if refusals else reasons.classify(scanned)
+    return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+
+
+def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
+    command = commands.read_command(scanned.items)
+    if command is None:
         command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
         return _command(command, position, scanned.items)
-    reason = refusals[0] if refusals else reasons.classify(scanned)
-    return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+    # "Final Target Hit +480 Pip⏎Close the position fully": the instruction under the result.
+    told = instructions.read_instruction(text, scanned.items, scanned.question)
+    if told is None:
+        return None
+    return _command(told.command, position, told.items, told.roles)
 
 
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})
 
 
-def _command(command: Command, position: str | None, items: list[Item]) -> Parse:
+def _command(
+    command: Command, position: str | None, items: list[Item], roles: tuple[str, ...] = ()
+) -> Parse:
     if position is not None:  # a bot's update names its own position
         command = replace(command, scope=Scope.POSITION, position_id=position)
-    lines = [
+    lines = [*roles] + [
         f'"{i.text}" → {i.kind} ({_UNITS.get(i.unit, i.unit)})'
         if i.unit
         else f'"{i.text}" → {i.kind}'

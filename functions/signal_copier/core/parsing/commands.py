@@ -20,6 +20,7 @@ _SIDES.update(
     {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
 )
 _HUNDRED = Decimal(100)
+_ORDINALS = frozenset({"first", "second", "third", "last", "earlier", "early"})
 _TEN = Decimal(10)
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
@@ -69,7 +70,20 @@ def _fraction(items: list[Item]) -> Decimal:
             share = _share(item, items[at + 1], items[at + 2])
             if share is not None:
                 return share
-    return Decimal("0.5") if "partial" in kinds else Decimal(1)
+    return Decimal("0.5") if "partial" in kinds or _some_entries(items) else Decimal(1)
+
+
+def _some_entries(items: list[Item]) -> bool:
+    # "Close your first entries": the object is some of a layered trade's entries, a part whose
+    # size is not said, read as a partial close ("close at entry" names a price, not an object).
+    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
+    ordinal = False
+    for item in items[at + 1 :]:
+        if item.kind == "filler" or (item.kind == "num" and item.unit == "ord"):
+            ordinal |= item.unit == "ord" or item.text.lower() in _ORDINALS
+        else:
+            return ordinal and item.kind == "entry"
+    return False
 
 
 def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:

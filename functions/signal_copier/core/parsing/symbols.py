@@ -57,7 +57,11 @@ def load_table(language_aliases: dict[str, str]) -> SymbolTable:
     """Read `symbols.json` and merge the languages' symbol names into one table."""
     data = _data()
     currencies = frozenset(data["currencies"])
-    names = {n: canon for canon, entry in data["instruments"].items() for n in entry["names"]}
+    names = {
+        n: _named(n, canon, entry)
+        for canon, entry in data["instruments"].items()
+        for n in entry["names"]
+    }
     aliases = {**names, **language_aliases}
     families = synthetic.families(data["synthetic"])
     crypto = frozenset(data["crypto"])
@@ -82,10 +86,28 @@ def load_table(language_aliases: dict[str, str]) -> SymbolTable:
     )
 
 
+def _named(name: str, canonical: str, entry: dict[str, Any]) -> str:
+    # "SPX500", "DE40", "JPN225": an index ticker with its digits keeps the text's own spelling.
+    written = entry.get("as_written") and " " not in name and any(map(str.isdigit, name))
+    return name.upper() if written else canonical
+
+
+def as_written() -> dict[str, str]:
+    """Return each index ticker the parser names as written → the canonical it groups under."""
+    return {
+        _named(name, canon, entry): canon
+        for canon, entry in _data()["instruments"].items()
+        for name in entry["names"]
+        if _named(name, canon, entry) != canon
+    }
+
+
 def broker_aliases() -> dict[str, tuple[str, ...]]:
     """Return canonical symbol → the names brokers list it under (the mapper's half)."""
     data = _data()
     table = {canon: tuple(entry["broker"]) for canon, entry in data["instruments"].items()}
+    for name, canon in as_written().items():  # "SPX500" is listed as US500 where it is not itself
+        table[name] = (name, *(alias for alias in table[canon] if alias != name))
     for base in data["crypto_bare"]:
         table.setdefault(f"{base.upper()}USD", (f"{base.upper()}USD",))
     for name in synthetic.families(data["synthetic"]).names:

@@ -41,7 +41,12 @@ def _simple_words() -> dict[str, str]:
     simple: dict[str, str] = {}
     for first, entries in LEXICON.concepts.items():
         one_word = all(len(phrase) == 1 for phrase, _ in entries)
-        symbolish = first in TABLE.starts or first in TABLE.perp_markers or first in TABLE.aliases
+        symbolish = (
+            first in TABLE.starts
+            or first in TABLE.perp_markers
+            or first in TABLE.aliases
+            or first in TABLE.digit_prefixes  # "de" in "DE40": a symbol once digits follow
+        )
         if one_word and not symbolish:
             simple[first] = entries[0][1]
     return simple

@@ -1,0 +1,163 @@
+"""The instruction clause of a message that also reports: "+50 pips⏎Close half", "I'm closing"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import NamedTuple
+
+from signal_copier.core.model import Action, Command, Scope
+from signal_copier.core.parsing.commands import read_command
+from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.verbs import as_verbs, unsaid
+
+# A clause ends at a line, a sentence, "!", "|", a check mark or a bracket: "SPX500 | Update".
+_CLAUSE_END = re.compile(r"[\n;!|()\[\]✅☑✔❌]|\.(?!\S)")
+# What can begin an instruction: a verb, or "SL" in the verbless "SL to BE" / "SL entry pe rakho".
+_STARTS = frozenset({"close", "cancel", "move", "protect", "sl"})
+_GATE = _STARTS | {"breakeven"}
+_ENDING = frozenset({"close", "cancel"})
+# A clause that says this undoes any instruction in the message (as read_leading_command rules).
+_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
+# Told in the past ("SL was moved", "yesterday", "closed"): a report of what was done.
+_TOLD = frozenset({"was", "recap", "closed"})
+# A result or progress line: "+50 pips", "TP1 hit", "30% running".
+_RESULT_UNITS = frozenset({"pips", "pct"})
+# Words of a close that say what to close (a symbol, a side, how much): never left unread.
+_BEARING = frozenset(
+    {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
+)
+_SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
+_MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
+_MAX_ITEMS = 80  # a longer post is prose or a recap, never one instruction among reports
+
+
+class Instruction(NamedTuple):
+    """The command an instruction clause gives, and what each clause was read as."""
+
+    command: Command
+    items: list[Item]
+    roles: tuple[str, ...]
+
+
+def read_instruction(text: str, items: list[Item], question: bool) -> Instruction | None:
+    """Return the one instruction among report and progress clauses, if the message gives one."""
+    if question or len(items) > _MAX_ITEMS or not any(item.kind in _GATE for item in items):
+        return None
+    if any(item.kind in _UNDOING for item in items):
+        return None  # "close if you want", "don't close": nothing said is an order
+    clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
+    roles: list[str] = []
+    read: list[list[Item]] = []  # the clauses before the instruction, scanned once
+    for at, clause in enumerate(clauses):
+        clause_items = scan(clause).items
+        found = _instruction(clause_items)
+        if found is None:
+            read.append(clause_items)
+        else:
+            lead, command, core = found
+            if not all(map(_lead, read)) or not _lead(lead):
+                return None
+            scoped = _scoped(command, core, items)
+            if scoped is None:
+                return None
+            roles.extend(_role_lines(clauses[:at], lead, clause))
+            unread = [item.text for item in clause_items[len(lead) :] if item.kind == "w"]
+            if unread:
+                roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
+            return Instruction(command=scoped, items=core, roles=tuple(roles))
+    return None
+
+
+def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | None:
+    items = as_verbs(unsaid(items))
+    start = next((at for at, item in enumerate(items) if item.kind in _STARTS), None)
+    if start is None:
+        start = _imperative_state(items)
+        if start is None:
+            return None
+        items = [*items[:start], Item("move", items[start].text), *items[start + 1 :]]
+    lead, rest = items[:start], items[start:]
+    if any(item.kind in _TOLD for item in items) or _past(rest[0]):
+        return None  # "SL was moved to entry earlier", "yesterday I moved my SL"
+    if any(item.kind in _SIZES for item in lead):
+        return None  # "kuch profit book karo": what comes before the verb says how much
+    ending = any(item.kind in _ENDING for item in rest)
+    core = _close_core(rest) if ending else _modify_core(rest)
+    if core is None:
+        return None
+    command = read_command(core)
+    if command is None or (command.action is Action.MODIFY and not _changes(command)):
+        return None
+    return lead, command, core
+
+
+def _imperative_state(items: list[Item]) -> int | None:
+    # "Go risk free now", "Be risk free": an unknown first word, then the breakeven state it asks.
+    if not items or items[0].kind != "w":
+        return None
+    following = next((item for item in items[1:] if item.kind != "filler"), None)
+    return 0 if following is not None and following.kind == "breakeven" else None
+
+
+def _past(verb: Item) -> bool:
+    # "moved", "shifted", "updated": an English past form narrates what was done.
+    return verb.kind != "sl" and verb.text.lower().endswith("ed")
+
+
+def _close_core(rest: list[Item]) -> list[Item] | None:
+    # "I'm closing my trades now in strong profit": the close is read up to "now"; after it, words
+    # we cannot read only explain it, unless they name what to close (then all must be read).
+    end = next((at + 1 for at, item in enumerate(rest) if item.kind == "market"), len(rest))
+    core, tail = rest[:end], rest[end:]
+    if any(item.kind == "w" for item in core):
+        return None  # "Close your charts and relax": the object is no trade
+    if any(item.kind == "w" for item in tail):
+        return None if any(item.kind in _BEARING for item in tail) else core
+    return rest
+
+
+def _modify_core(rest: list[Item]) -> list[Item] | None:
+    # A move names its stop or target and the new level; a few unread words ("back up") between
+    # them change neither.
+    unknown = sum(1 for item in rest if item.kind == "w")
+    if unknown > _MAX_UNKNOWN:
+        return None
+    return [item for item in rest if item.kind != "w"] if unknown else rest
+
+
+def _changes(command: Command) -> bool:
+    return command.sl is not None or command.sl_anchor is not None or bool(command.tps)
+
+
+def _lead(items: list[Item]) -> bool:
+    # What comes before the instruction is a result or progress line ("Running 50+ pips",
+    # "Final Target Hit +480 Pip"), a header, or words all read ("I'm", "To protect your capital").
+    if not any(item.kind == "w" for item in items):
+        return True
+    return any(
+        item.kind in ("hit", "pips") or (item.kind == "num" and item.unit in _RESULT_UNITS)
+        for item in items
+    )
+
+
+def _scoped(command: Command, core: list[Item], items: list[Item]) -> Command | None:
+    # The instruction names no symbol: the message's one symbol ("SPX500 | Update ⏎ … ⏎ Close the
+    # position") says which; two different ones leave it unknown, so nothing is done.
+    if command.scope is not Scope.REPLY or any(item.kind == "sym" for item in core):
+        return command
+    named = {item.raw for item in items if item.kind == "sym"}
+    if not named:
+        return command
+    if len(named) > 1:
+        return None
+    return replace(command, scope=Scope.SYMBOL, symbol=named.pop())
+
+
+def _role_lines(before: list[str], lead: list[Item], clause: str) -> list[str]:
+    lines = [f'"{text}" → a report or header line, not an instruction' for text in before]
+    if lead:
+        said = " ".join(item.text for item in lead)
+        lines.append(f'"{said}" → leads in to the instruction, not part of it')
+    lines.append(f'"{clause}" → the instruction')
+    return lines
