@@ -10,6 +10,7 @@ from signal_copier.core.history import is_signal
 from signal_copier.core.market import PendingOrder, Position
 from signal_copier.core.model import Action, ChangeKind, Command, Scope, Signal
 from signal_copier.core.records import MessageRecord, TradeRecord
+from signal_copier.core.symbol_map import same_instrument
 
 
 def keep_later_follow_ups(
@@ -85,7 +86,7 @@ def _ends(command: Command) -> bool:
 def _fits(command: Command, signal: Signal) -> bool:
     return (
         (command.side is None or command.side is signal.side)
-        and (command.symbol is None or command.symbol == signal.symbol)
+        and (command.symbol is None or same_instrument(command.symbol, signal.symbol))
         and (command.position_id is None or command.position_id == signal.position_id)
     )
 

@@ -7,25 +7,42 @@ import re
 from collections.abc import Iterable, Mapping
 
 from signal_copier.core.errors import UnknownSymbol
-from signal_copier.core.parsing.symbols import broker_aliases
+from signal_copier.core.parsing.symbols import as_written, broker_aliases
 from signal_copier.core.reasons import Reason
 
 # Other names brokers list the same instrument under: the broker half of the one symbol table
 # (core/parsing/symbols.json), whose other half is what channels write. A canonical name not in it
 # is looked for as it is ("EURUSD", a coin pair, a Deriv index).
 ALIASES: dict[str, tuple[str, ...]] = broker_aliases()
+# Index tickers the parser names as the channel wrote them (SPX500, DE40) → their instrument.
+_FAMILY: dict[str, str] = as_written()
 MAX_AFFIX = 4  # "m", ".pro", "ecn", "-raw": longer leftovers mean a different instrument
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 
 
+def instrument(symbol: str) -> str:
+    """Return the instrument a parsed symbol names: "SPX500" and "US500" are one instrument."""
+    return _FAMILY.get(symbol, symbol)
+
+
+def same_instrument(one: str, other: str) -> bool:
+    """Return whether two parsed symbols name the same instrument."""
+    return instrument(one) == instrument(other)
+
+
 def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[str, str]) -> str:
-    """Return the broker symbol for `canonical`, or raise UnknownSymbol naming the candidates."""
+    """Return the broker symbol for `canonical`, or raise UnknownSymbol naming the candidates.
+
+    A user's mapping applies to the symbol as parsed or to its instrument ("US500" maps
+    "SPX500" too, unless "SPX500" has a mapping of its own).
+    """
     names = list(available)
-    if canonical in overrides:
-        mapped = overrides[canonical]
+    key = canonical if canonical in overrides else instrument(canonical)
+    if key in overrides:
+        mapped = overrides[key]
         if mapped in names:
             return mapped
-        raise UnknownSymbol(f"your mapping {canonical} → {mapped}: the broker has no {mapped}")
+        raise UnknownSymbol(f"your mapping {key} → {mapped}: the broker has no {mapped}")
     if canonical in names:
         return canonical
     wanted = tuple(_bare(alias) for alias in ALIASES.get(canonical, (canonical,)))

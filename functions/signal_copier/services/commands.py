@@ -26,6 +26,7 @@ from signal_copier.core.model import (
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.symbol_map import same_instrument
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
@@ -199,7 +200,8 @@ def select_targets(
         mine = [r for r in mine if r.signal and r.signal.side is command.side]
     if command.symbol is not None and command.scope is not Scope.ALL:
         # A symbol named in the text narrows a reply to that symbol's signal of the post.
-        mine = [r for r in mine if r.signal and r.signal.symbol == command.symbol]
+        named = command.symbol
+        mine = [r for r in mine if r.signal and same_instrument(r.signal.symbol, named)]
     if command.position_id is not None:  # a bot's update: only the trade it posted as that id
         mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
     if about.signal is not None:

@@ -31,6 +31,16 @@ def test_symbol_outside_allowed_list_is_skipped() -> None:
     assert skip is not None and skip.reason == "symbol_not_allowed"
 
 
+def test_an_allowed_index_is_allowed_however_the_channel_writes_it() -> None:
+    allowed = settings(allowed_symbols=["US500"])
+
+    written = guards.check_signal(make_signal(symbol="SPX500"), allowed, NOW)
+    other = guards.check_signal(make_signal(symbol="US30"), allowed, NOW)
+
+    assert written is None
+    assert other is not None and other.reason == "symbol_not_allowed"
+
+
 @pytest.mark.parametrize(
     ("window", "hour", "inside"),
     [

@@ -1,7 +1,7 @@
 import pytest
 
 from signal_copier.core.errors import UnknownSymbol
-from signal_copier.core.symbol_map import broker_symbol
+from signal_copier.core.symbol_map import broker_symbol, same_instrument
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,26 @@ def test_two_equally_good_matches_are_ambiguous() -> None:
     with pytest.raises(UnknownSymbol) as caught:
         broker_symbol("EURUSD", ["EURUSD.a", "EURUSD.b"], {})
     assert caught.value.reason == "ambiguous_symbol"
+
+
+@pytest.mark.parametrize(
+    ("written", "named", "same"),
+    [
+        ("SPX500", "US500", True),
+        ("DE40", "GER30", True),
+        ("JPN225", "JP225", True),
+        ("US500", "US30", False),
+        ("EURUSD", "EURUSD", True),
+    ],
+)
+def test_index_tickers_written_differently_are_one_instrument(
+    written: str, named: str, same: bool
+) -> None:
+    assert same_instrument(written, named) is same
+
+
+def test_a_mapping_for_the_instrument_maps_each_way_it_is_written() -> None:
+    mapping = {"US500": "SP500.cash"}
+
+    assert broker_symbol("SPX500", ["SP500.cash", "US500"], mapping) == "SP500.cash"
+    assert broker_symbol("SPX500", ["X", "SPX"], {"SPX500": "SPX"}) == "SPX"  # its own wins
