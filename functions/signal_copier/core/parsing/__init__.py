@@ -76,9 +76,10 @@ def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
         command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
         return _command(command, position, scanned.items)
-    # "Final Target Hit +480 Pip⏎Close the position fully": the instruction under the result.
+    # "Final Target Hit +480 Pip⏎Close the position fully": the instruction under the result;
+    # never in an advert ("Book now, limited seats").
     told = instructions.read_instruction(text, scanned.items, scanned.question)
-    if told is None:
+    if told is None or reasons.sells(scanned):
         return None
     return _command(told.command, position, told.items, told.roles)
 

@@ -6,6 +6,7 @@ import re
 
 from signal_copier.core.model import Command
 from signal_copier.core.parsing.commands import SILENT, read_command
+from signal_copier.core.parsing.reasons import sells
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, level_list
 
@@ -27,8 +28,9 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     items = scan(head).items
     if not rest or not _imperative(items):
         return None
-    if any(item.kind in _UNDOING for item in scan(rest).items):
-        return None
+    after = scan(rest)
+    if any(item.kind in _UNDOING for item in after.items) or sells(after):
+        return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
     return read_command(items)
 
 

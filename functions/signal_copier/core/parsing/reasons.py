@@ -25,6 +25,11 @@ def _hits(words: list[str]) -> dict[str, int]:
     return found
 
 
+def sells(scan: Scan) -> bool:
+    """Return whether the words advertise (seats, VIP, a discount): they are no trade's words."""
+    return "promotion" in _hits(scan.words)
+
+
 def classify(scan: Scan) -> str:
     """Return result, news, analysis, promotion, status, rule, commentary or chatter."""
     hits = _hits(scan.words)
