@@ -110,6 +110,8 @@ def _close_core(rest: list[Item]) -> list[Item] | None:
     # we cannot read only explain it, unless they name what to close (then all must be read).
     end = next((at + 1 for at, item in enumerate(rest) if item.kind == "market"), len(rest))
     core, tail = rest[:end], rest[end:]
+    if any(item.kind == "num" and not item.unit for item in core):
+        return None  # "Exit: 1.30032" in a closed trade's report: a price, not an order
     if any(item.kind == "w" for item in core):
         return None  # "Close your charts and relax": the object is no trade
     if any(item.kind == "w" for item in tail):
