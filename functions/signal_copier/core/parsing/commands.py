@@ -182,6 +182,8 @@ def read_command(items: list[Item]) -> Command | None:
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
+        if "closed" in kinds or _exit_reached(words):
+            return None  # "Exit 2655 reached, trade closed in profit": a report of the exit
         fraction = _fraction(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
             return None  # "Book some profits": a part of the position, and how much is not said
@@ -197,6 +199,12 @@ def read_command(items: list[Item]) -> Command | None:
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side)
+
+
+def _exit_reached(words: list[Item]) -> bool:
+    at = next(i for i, word in enumerate(words) if word.kind == "close")
+    following = words[at + 1 : at + 3]
+    return any(word.kind == "hit" for word in following)
 
 
 def _has(items: list[Item], kind: str) -> bool:
