@@ -12,7 +12,7 @@ from signal_copier.core.closing import nothing_closed
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target, plan_command
 from signal_copier.core.levels import Checked, Policy, with_refusals
-from signal_copier.core.market import Deal, PendingOrder, Position
+from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import (
     Action,
     Change,
@@ -26,6 +26,7 @@ from signal_copier.core.model import (
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.settings import TradeSettings
 from signal_copier.core.symbol_map import same_instrument
 from signal_copier.services import accounts, targets
 from signal_copier.services.deps import Deps
@@ -76,7 +77,27 @@ async def apply_command(
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    settings = context[1]
+    return await _act(
+        intent, command, account, _Held(targets, positions, orders, specs, closes), context[1]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What a command acts on: its targets' positions and orders, and closes already made."""
+
+    targets: list[Target]
+    positions: list[Position]
+    orders: list[PendingOrder]
+    specs: dict[str, SymbolSpec]
+    closes: list[Deal]
+
+
+async def _act(
+    intent: Intent, command: Command, account: BrokerAccount, held: _Held, settings: TradeSettings
+) -> TradeResult:
+    targets, positions, orders = held.targets, held.positions, held.orders
+    specs, closes = held.specs, held.closes
     ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
     if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
         fraction = command.fraction if command.fraction is not None else Decimal(1)

@@ -87,6 +87,19 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
+    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed)
+
+
+async def _carry(
+    intent: Intent,
+    previous: Signal,
+    signal: Signal,
+    opened: list[TradeRecord],
+    filed: list[TradeRecord],
+    deps: Deps,
+    *,
+    changed: bool,
+) -> TradeResult:
     context = await opening.user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
