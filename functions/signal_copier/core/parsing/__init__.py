@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from signal_copier.core.model import Command, Parse, Scope
-from signal_copier.core.parsing import clauses, commands, openings, prelude, reasons
+from signal_copier.core.parsing import clauses, commands, openings, prelude, prose, reasons
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
@@ -42,7 +43,7 @@ def parse(text: str) -> Parse:
         if side is not None:
             if context is None:
                 context = read_context(scanned, reader.labels)
-            signal, why = openings.build(block, side, strong, context)
+            signal, why = openings.build(block, side, strong, context, partial(prose.narrow, text))
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)

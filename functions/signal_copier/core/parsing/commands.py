@@ -10,7 +10,7 @@ from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
 MAX_WORDS = 24
-_VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
+_VETO = frozenset({"w", "negation", "conditional", "hedge", "veto", "beyond"})
 SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})  # no word of a command
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})

@@ -26,8 +26,14 @@ _STOPPERS = (
     "new",
     "hit",
     "breakeven",
+    "horizon",
 )
-_EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
+# "Close 33660 33500", "Buy back: 8.20", "Mid Term: 3400 - 3600" under a signal: exit levels.
+_EXIT_LABELS = {
+    "close": "targets (a level list, not a command)",
+    "back": "targets (a level list, not a command)",
+    "horizon": "targets (a row of the targets by horizon)",
+}
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
@@ -94,6 +100,12 @@ class Reader(Naming):
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
 
+    def _beyond(self, at: int, item: Item) -> None:
+        # "Long Below : 1.038", "Short : Below 205.27": right after the side it labels the entry;
+        # elsewhere ("SL above 1.3233") it only joins a label to its price.
+        if self.field == "head" and not self.buffer and self.label is not None:
+            self._label(at, Item("entry", item.text))
+
     def _word(self, _at: int, item: Item) -> None:
         # A word that is no label ends the numbers of the field before it.
         field = self.field
@@ -116,7 +128,7 @@ class Reader(Naming):
             block.explain.append(f'"{item.text}" → tp_open')
         elif kind in _STOPPERS:
             if kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
-                self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
+                self._exit_label(at, item, f'"{item.text}" → {_EXIT_LABELS[kind]}')
                 return
             self._word(at, item)
         else:
@@ -136,5 +148,6 @@ _HANDLERS: dict[str, _Handler] = {
         ("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label
     ),
     **dict.fromkeys(_OTHER_KINDS, Reader._other),
+    "beyond": Reader._beyond,
     "w": Reader._word,  # the most common stopper, kept out of _other's chain
 }

@@ -196,6 +196,8 @@ class _Scanner(numscan.NumberScanner):
         items = self.scan.items
         if items and items[-1].kind == "sym_label":
             return True
+        if at > 1 and not self.gaps[at] and self.raws[at - 1].isdigit():
+            at -= 1  # "#1INCH": the digits glued after the mark begin the ticker
         return at > 0 and not self.gaps[at] and self.raws[at - 1] in ("#", "$")
 
     def _unlisted(self, at: int) -> int:
