@@ -167,6 +167,13 @@ def _is_index(numbers: list[Item]) -> bool:
     return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
 
 
+def _ranged(items: list[Item], numbers: list[Item]) -> bool:
+    # "Targets 8 - 8.5": a joiner after the first number makes it a level of the list, not the
+    # target's number ("Target 3: 3.5" has none).
+    at = items.index(numbers[0]) + 1
+    return at < len(items) and items[at].kind in JOINERS
+
+
 def _all_pips(items: list[Item], first: Item) -> bool:
     # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
     end = len(items) - 1
@@ -199,7 +206,7 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
-    if numbers and not index and _is_index(numbers):
+    if numbers and not index and _is_index(numbers) and not _ranged(items, numbers):
         index, numbers = numbers[0].raw, numbers[1:]
         items = items[items.index(numbers[0]) :]
     if not numbers or numbers[0].unit == "signed":

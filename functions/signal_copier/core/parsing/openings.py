@@ -170,14 +170,18 @@ def complete(block: Block, strong: bool, context: Context) -> bool:
 
     A symbol, a side word, an entry (or a market order) and an exit; not when the message is
     vetoed ("not a signal") or opens with a follow-up, nor a block with no stop in a message
-    that tells a gain ("+50 pips": a result unless the signal gives its stop).
+    that tells a gain ("+50 pips": a result unless the signal gives its stop). A market order
+    with no levels ("BUY NOW") is complete only where nothing hedges, asks or reports.
     """
     if not strong or block.symbol is None or context.veto or context.leading_command:
         return False
     has_entry = block.entry is not None or block.entry_range is not None or block.market
     stop = block.sl is not None or block.sl_pips is not None
     exits = stop or bool(block.tps) or bool(block.tp_pips)
-    return has_entry and exits and (stop or not context.gain)
+    if not exits:
+        bare = block.market and not block.has_levels
+        return bare and not (context.hedged or context.asked or context.report or context.gain)
+    return has_entry and (stop or not context.gain)
 
 
 def build(

@@ -83,7 +83,7 @@ class Reader(Naming):
                 self._flush()
             self.field, self.label = None, None
 
-    def _label(self, _at: int, item: Item) -> None:
+    def _label(self, at: int, item: Item) -> None:
         kind = item.kind
         if kind == "entry_weak":
             pending = self.field in ("sl", "tp", "entry") and (
@@ -94,6 +94,8 @@ class Reader(Naming):
             kind = "entry"
         elif kind in _SKIP_WORDS:
             kind = "skip"
+        elif kind == "sl" and self._stop_before(at, item):
+            return
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
@@ -106,9 +108,11 @@ class Reader(Naming):
         if self.field == "head" and not self.buffer and self.label is not None:
             self._label(at, Item("entry", item.text))
 
-    def _word(self, _at: int, item: Item) -> None:
+    def _word(self, at: int, item: Item) -> None:
         # A word that is no label ends the numbers of the field before it.
         field = self.field
+        if field == "sl" and not self.buffer and self._withheld(at, item):
+            return
         if field in VALUE_FIELDS and self._first_level() is not None:
             self._start(None if field in ("sl", "tp") else field)
         elif field == "head" and item.kind == "w":

@@ -12,6 +12,30 @@ NO_RESUME: tuple[str | None, Item | None] = (None, None)
 MAX_SIGNALS = 10  # signals in one message; more is a list or a recap, not something to copy
 
 
+_BETWEEN_PRICE_AND_STOP = frozenset({"filler", "breakeven", "hedge", "join"})  # "can be", "as"
+
+
+def _line_ends(items: list[Item], at: int) -> bool:
+    return at >= len(items) or items[at].kind == "nl"
+
+
+def _line_ends_without_number(items: list[Item], at: int) -> bool:
+    for item in items[at:]:
+        if item.kind == "nl":
+            return True
+        if item.kind == "num":
+            return False
+    return True
+
+
+def _withholding(item: Item) -> bool:
+    # Any unknown word ("PREMIUM", "soon"), or a verb written as a placeholder ("UPDATE"; not
+    # "SL moved", which reports a change).
+    if item.kind == "w":
+        return True
+    return item.kind == "move" and item.text.isupper() and not item.text.endswith("ED")
+
+
 class Overflow(Exception):
     """Raised inside the reader when a message holds more signals than MAX_SIGNALS."""
 
@@ -65,6 +89,39 @@ class ReaderState:
             fields.read_entry(block, buffer, text or "@")
         elif field == "extra":
             fields.read_entry(block, buffer, text)
+
+    def _withheld(self, at: int, item: Item) -> bool:
+        # "SL: PREMIUM", "Stop loss : UPDATE": a word where the stop's level should be, alone
+        # at the end of its line, withholds the level; the word is no cue ("update" no command).
+        if not _line_ends(self.items, at + 1) or not _withholding(item):
+            return False
+        label = self.label.text if self.label else "SL"
+        self.blocks[-1].explain.append(f'"{label} {item.text}" → sl withheld (no level written)')
+        self.labels.add(at)
+        self.field, self.label = None, None
+        return True
+
+    def _stop_before(self, at: int, item: Item) -> bool:
+        # "0.06$ can be stop", "6.8$ can be stop out": the stop named after its price, on a line
+        # that starts with the price; no number follows the label on that line.
+        if not _line_ends_without_number(self.items, at + 1):
+            return False
+        back = at - 1
+        while back >= 0 and self.items[back].kind in _BETWEEN_PRICE_AND_STOP:
+            back -= 1
+        number = self.items[back] if back >= 0 else None
+        if number is None or number.kind != "num" or number.unit or back == at - 1:
+            return False
+        if back > 0 and self.items[back - 1].kind != "nl":
+            return False
+        if self.buffer:
+            self._flush()
+        block = self.blocks[-1]
+        if block.sl is None and block.sl_pips is None:
+            block.sl = number.value
+            block.explain.append(f'"{number.raw} … {item.text}" → sl={number.value!s} (named after)')
+        self.field, self.label = None, None
+        return True
 
     def _first_level(self) -> Item | None:
         # A loop, not any(): a generator costs more than the few items buffered here.
