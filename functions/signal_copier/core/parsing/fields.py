@@ -41,6 +41,8 @@ class Block:
     contested: int
     symbol_at: int
     side_labels: bool  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
+    side_list: tuple[int, int]  # where in tps the levels under that side word are
+    tp_pair: bool  # the first target mark read just two joined prices ("🎯4470-- 4471🎯")
     entry_pair: bool  # "BUY NOW: 2318 2314": two prices side by side after the entry
     entry_list: bool  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
     positional: bool  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
@@ -67,6 +69,8 @@ class Block:
         self.contested = -1
         self.symbol_at = -1
         self.side_labels = False
+        self.side_list = (0, 0)
+        self.tp_pair = False
         self.entry_pair = False
         self.entry_list = False
         self.positional = False
@@ -220,6 +224,8 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
         block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
         block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
         return
+    if not block.tps and len(numbers) == 2 and not label[:1].isalpha() and _ranged(items, numbers):
+        block.tp_pair = True  # a mark ("🎯"), not the word "TP", over two joined prices
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     last = _position(items, first, 0)

@@ -70,14 +70,26 @@ def _next_to_side(items: Iterable[Item]) -> bool:
 def heads_level_list(items: list[Item], at: int) -> bool:
     """Return True when the word at `at` labels the numbers after it: "Sell :- 25, 24", "Exit: 0.2".
 
-    The word starts its line and a price follows it on that line, with at most joiners between.
+    The word starts its line and a price follows it on that line, with at most joiners between,
+    or the word is alone on its line and the next line starts with a price.
     """
     before, after = _line(items, at)
     if any(item.kind not in _LEAD for item in before):
         return False
+    if not after:  # "SELL:" alone on its line: the list may start on the next one
+        return own_line(items, at)
     for item in after:
         if item.kind == "num":
             return item.unit in ("", "idx")
         if item.kind not in _LEVEL_JOINS:
             return False
     return False
+
+
+def own_line(items: list[Item], at: int) -> bool:
+    """Return True when the word at `at` ends its line and the next line starts with a price."""
+    nxt = at + 1
+    if nxt + 1 >= len(items) or items[nxt].kind != "nl":
+        return False
+    first = items[nxt + 1]
+    return first.kind == "num" and first.unit in ("", "idx")

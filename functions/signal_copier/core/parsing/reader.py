@@ -63,6 +63,9 @@ class Reader(Naming):
         if field is None and item.unit == "idx" and self.resume[0] is not None:
             self._start(*self.resume)  # "2) 63500": the list under the last label goes on
             self.buffer.append(item)
+        elif field is None and self.resume[0] == "tp" and self._continues(_at, item):
+            self._start(*self.resume)  # "6.200 - 6.100 ⏎ 5.790 - 5.560": the targets go on
+            self.buffer.append(item)
         elif field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')

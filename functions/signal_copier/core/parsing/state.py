@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from signal_copier.core.parsing import fields
 from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.numbers import price_like
 from signal_copier.core.parsing.tokens import Item
 
 VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
@@ -52,6 +53,7 @@ class ReaderState:
         self.resume: tuple[str | None, Item | None] = NO_RESUME  # the field a list continues
         self.labels: set[int] = set()  # where a side or close word labelled a level list
         self.overflow = False  # more signals than one message holds: none of them is read
+        self.side_list: Item | None = None  # the label a side word gave a level list
 
     @property
     def block(self) -> Block:
@@ -81,7 +83,10 @@ class ReaderState:
         text = label.text if label else ""
         if field == "tp":
             if label is not None:
+                before = len(block.tps)
                 fields.read_tps(block, buffer, text, label.unit)
+                if label is self.side_list:
+                    block.side_list = (before, len(block.tps))
         elif field == "sl":
             fields.read_sl(block, buffer, text)
         elif field == "head" or field == "entry":
@@ -121,6 +126,20 @@ class ReaderState:
             block.sl = number.value
             block.explain.append(f'"{number.raw} … {item.text}" → sl={number.value!s} (named after)')
         self.field, self.label = None, None
+        return True
+
+    def _continues(self, at: int, item: Item) -> bool:
+        # A line of bare prices right under a target list, near its last target, goes on with it.
+        tps = self.blocks[-1].tps
+        if item.unit or not tps or at == 0 or self.items[at - 1].kind != "nl":
+            return False
+        if not price_like(item.value, tps[-1]):
+            return False
+        for following in self.items[at + 1 :]:
+            if following.kind == "nl":
+                break
+            if following.kind not in fields.JOINERS and (following.kind != "num" or following.unit):
+                return False
         return True
 
     def _first_level(self) -> Item | None:
