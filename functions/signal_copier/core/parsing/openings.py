@@ -7,10 +7,10 @@ from decimal import Decimal
 from operator import gt
 
 from signal_copier.core.model import OrderType, Side, Signal
-from signal_copier.core.parsing import prose
+from signal_copier.core.parsing import prose, settle
 from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
-from signal_copier.core.parsing.numbers import near, off_scale, price_like
+from signal_copier.core.parsing.numbers import near, off_scale
 
 _ZERO = Decimal(0)
 AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
@@ -42,43 +42,6 @@ def _zone(block: Block) -> None:
         block.entry_range = (min(block.entry, other), max(block.entry, other))
         block.explain.append(f'"{block.entry} {other}" → entry_range (two edges)')
         block.entry = None
-
-
-def _side_entry(block: Block) -> None:
-    # "Buy: 27.0" under a SHORT whose targets have their own label: the side word's list is the
-    # entry (one price, or a zone's two edges). The stop must still agree (checked in build).
-    start, end = block.side_list
-    if block.entry is not None or block.entry_range is not None or end == start:
-        return
-    if end - start > 2 or end - start == len(block.tps):
-        return  # more than a zone, or no other targets: the list is the targets
-    listed = block.tps[start:end]
-    del block.tps[start:end]
-    if len(listed) == 1:
-        block.entry = listed[0]
-        read = f"entry={listed[0]!s}"
-    else:
-        block.entry_range = (min(listed), max(listed))
-        read = f"entry_range={block.entry_range[0]!s}..{block.entry_range[1]!s}"
-    shown = " ".join(map(str, listed))
-    block.explain.append(f'"{shown}" → {read} (not targets: the targets have their own label)')
-
-
-def _target_zone(block: Block, side: Side) -> None:
-    # "XAUUSD SELL NOW ⏎ 🎯4470-- 4471🎯 ⏎ SL 4480 ⏎ TP 4460": with no entry, a first target
-    # label over a two-price zone, followed by targets beyond it and a stop behind it, marks
-    # the entry zone.
-    if block.entry is not None or block.entry_range is not None or len(block.tps) < 3:
-        return
-    low, high = sorted(block.tps[:2])
-    rest = block.tps[2:]
-    beyond = all((tp > high) if side is Side.BUY else (tp < low) for tp in rest)
-    behind = block.sl is None or ((block.sl < low) if side is Side.BUY else (block.sl > high))
-    if not (beyond and behind and price_like(high, low)):
-        return
-    del block.tps[:2]
-    block.entry_range = (low, high)
-    block.explain.append(f'"{low} {high}" → entry_range (a zone before the targets beyond it)')
 
 
 def _refusal(block: Block, context: Context, strong: bool) -> str:
@@ -235,9 +198,9 @@ def build(
     """
     _positional(block, side)
     if block.side_labels:
-        _side_entry(block)
+        settle.side_entry(block)
     if block.tp_pair:
-        _target_zone(block, side)
+        settle.target_zone(block, side)
     if block.entry_pair or block.entry_list:
         _zone(block)
     scale = _clean(block)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signal_copier.core.parsing import fields
+from signal_copier.core.parsing import fields, targets
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import price_like
 from signal_copier.core.parsing.tokens import Item
@@ -84,7 +84,7 @@ class ReaderState:
         if field == "tp":
             if label is not None:
                 before = len(block.tps)
-                fields.read_tps(block, buffer, text, label.unit)
+                targets.read_tps(block, buffer, text, label.unit)
                 if label is self.side_list:
                     block.side_list = (before, len(block.tps))
         elif field == "sl":
@@ -124,7 +124,8 @@ class ReaderState:
         block = self.blocks[-1]
         if block.sl is None and block.sl_pips is None:
             block.sl = number.value
-            block.explain.append(f'"{number.raw} … {item.text}" → sl={number.value!s} (named after)')
+            shown = f"{number.raw} … {item.text}"
+            block.explain.append(f'"{shown}" → sl={number.value!s} (named after its price)')
         self.field, self.label = None, None
         return True
 
