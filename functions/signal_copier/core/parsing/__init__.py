@@ -43,7 +43,9 @@ def parse(text: str) -> Parse:
         if side is not None:
             if context is None:
                 context = read_context(scanned, reader.labels)
-            signal, why = openings.build(block, side, strong, context, partial(prose.narrow, text))
+            signal, why = openings.build(
+                block, side, strong, context, partial(prose.narrow, text, scanned, reader.labels)
+            )
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)

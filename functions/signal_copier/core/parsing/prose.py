@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import NamedTuple
 
 from signal_copier.core.parsing.context import SIDE_WORDS, Context, read_context
-from signal_copier.core.parsing.reader import Reader
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import Item, Scan, scan
 
 # Numbers that are no level and tell no result: leverage, timeframes, ordinals, percentages.
 _ASIDE_UNITS = frozenset({"lev", "tf", "ord", "pct"})
@@ -14,7 +14,7 @@ _REPORTS = frozenset({"hit", "closed", "recap"})
 _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # A tick on a line of levels may report a target reached ("TP 2640 ✅"): such a message is not
 # read on its block alone. The scanner keeps no item for these marks, so the text is looked at.
-_TICKS = ("✅", "✔", "☑")
+_NEWLINE = Item("nl", "\n")
 _SHOWN = 60  # characters of a prose line quoted in an explain line
 
 
@@ -43,28 +43,43 @@ def _signal_line(items: list[Item]) -> bool:
     return sided and not worded
 
 
-def narrow(text: str) -> Narrowed | None:
-    """Return the cues of the lines of `text` that hold its signal, or None when prose is all.
+def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
+    """Return the cues of the lines of a message that hold its signal, or None when none differ.
 
+    `scanned` is the message's scan and `labels` the items the reader took as level labels.
     None too when a line of levels carries a tick (a result post that repeats its levels).
     """
-    kept: list[str] = []
+    items = scanned.items
+    kept: list[Item] = []
+    kept_labels: set[int] = set()
+    asks: list[int] = []
     left_out: list[str] = []
-    for line in text.split("\n"):
-        if not line.strip():
-            continue
-        if _signal_line(scan(line).items):
-            if any(tick in line for tick in _TICKS):
-                return None
-            kept.append(line)
-        else:
-            left_out.append(line.strip())
-    if not kept or not left_out:
-        return None  # nothing to leave out: the message's own cues stand
-    narrowed = scan("\n".join(kept))
-    reader = Reader(narrowed.items)
-    reader.read()
-    return Narrowed(read_context(narrowed, reader.labels), tuple(left_out))
+    start = 0
+    for end in [*(at for at, item in enumerate(items) if item.kind == "nl"), len(items)]:
+        line = items[start:end]
+        if line and _signal_line(line):
+            if kept:
+                kept.append(_NEWLINE)
+            offset = len(kept) - start
+            kept_labels.update(at + offset for at in labels if start <= at < end)
+            asks.extend(at + offset for at in scanned.asks if start <= at <= end)
+            kept.extend(line)
+        elif line:
+            left_out.append(" ".join(item.text for item in line))
+        start = end + 1
+    if not kept or not left_out or (_has_tick(text) and _tick_on_kept_line(text)):
+        return None  # nothing left out: the message's own cues stand
+    narrowed = Scan(kept, scanned.words, scanned.perpetual, bool(asks), asks, scanned.gain)
+    return Narrowed(read_context(narrowed, kept_labels), tuple(left_out))
+
+
+def _has_tick(text: str) -> bool:
+    return "✅" in text or "✔" in text or "☑" in text  # substring searches: the common "no"
+
+
+def _tick_on_kept_line(text: str) -> bool:
+    # Only messages with a tick pay for reading each line on its own.
+    return any(_signal_line(scan(line).items) for line in text.split("\n") if _has_tick(line))
 
 
 def explain(left_out: tuple[str, ...]) -> list[str]:
