@@ -19,7 +19,7 @@ _LEVEL_JOINS = frozenset({"join", "list"})
 _ENDS = frozenset({"nl", "p"})
 
 
-_REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
+REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
 
 
 # How strongly a symbol names the signal.
@@ -28,10 +28,10 @@ MENTIONED, HEADED, NAMED = 0, 1, 2
 
 def _line(items: list[Item], at: int) -> tuple[list[Item], list[Item]]:
     # The item's sentence: its line, up to a full stop.
-    start, low = at, max(at - _REACH, 0)
+    start, low = at, max(at - REACH, 0)
     while start > low and items[start - 1].kind not in _ENDS:
         start -= 1
-    end, high = at + 1, min(at + 1 + _REACH, len(items))
+    end, high = at + 1, min(at + 1 + REACH, len(items))
     while end < high and items[end].kind not in _ENDS:
         end += 1
     return items[start:at], items[at + 1 : end]

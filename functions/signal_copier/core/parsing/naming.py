@@ -85,7 +85,8 @@ class Naming(ReaderState):
         self._start("tp", Item("tp", item.text))
 
     def _symbol_ahead(self, at: int) -> str | None:
-        for item in self.items[at + 1 :]:
+        # Within a line's reach, as layout looks: a long one-line post stays linear.
+        for item in self.items[at + 1 : at + 1 + layout.REACH]:
             if item.kind == "nl":
                 return None
             if item.kind == "sym":

@@ -109,6 +109,8 @@ class ReaderState:
     def _stop_before(self, at: int, item: Item) -> bool:
         # "0.06$ can be stop", "6.8$ can be stop out": the stop named after its price, on a line
         # that starts with the price; no number follows the label on that line.
+        if at == 0 or self.items[at - 1].kind not in _BETWEEN_PRICE_AND_STOP:
+            return False  # the common "⏎SL 2640": decided before any walking
         if not _line_ends_without_number(self.items, at + 1):
             return False
         back = at - 1
