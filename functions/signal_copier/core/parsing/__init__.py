@@ -43,6 +43,8 @@ def parse(text: str) -> Parse:
         if side is not None:
             if context is None:
                 context = read_context(scanned, reader.labels)
+                if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
+                    context = context._replace(report=True)
             signal, why = openings.build(
                 block, side, strong, context, partial(prose.narrow, text, scanned, reader.labels)
             )

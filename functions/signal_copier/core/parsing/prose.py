@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set
 from typing import NamedTuple
 
@@ -15,6 +16,10 @@ _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # A tick on a line of levels may report a target reached ("TP 2640 ✅"): such a message is not
 # read on its block alone. The scanner keeps no item for these marks, so the text is looked at.
 _NEWLINE = Item("nl", "\n")
+# "TP 1.0900 ✅", "SL 2640$ ✔": a tick after a level reports it reached ("✅ TP1: 2660" is a bullet).
+_TICK_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[✅✔☑]")
+_CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
+_EXIT_LABELS = frozenset({"tp", "sl"})
 _SHOWN = 60  # characters of a prose line quoted in an explain line
 
 
@@ -71,6 +76,18 @@ def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
         return None  # nothing left out: the message's own cues stand
     narrowed = Scan(kept, scanned.words, scanned.perpetual, bool(asks), asks, scanned.gain)
     return Narrowed(read_context(narrowed, kept_labels), tuple(left_out))
+
+
+def ticked_level(text: str) -> bool:
+    """Return True when a tick follows a target or stop level on its line ("TP 1.0900 ✅")."""
+    if not _has_tick(text) or _CROSS_AFTER_NUMBER.search(text):
+        return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
+    for line in text.split("\n"):
+        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line):
+            kinds = {item.kind for item in scan(line).items}
+            if "num" in kinds and not kinds.isdisjoint(_EXIT_LABELS):
+                return True
+    return False
 
 
 def _has_tick(text: str) -> bool:
