@@ -12,7 +12,7 @@ from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.labels import to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
 from signal_copier.core.parsing.reader import MAX_SIGNALS, Reader
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import Item, Scan, scan
 
 __all__ = ["parse", "to_label"]
 
@@ -42,9 +42,7 @@ def parse(text: str) -> Parse:
         signal = None
         if side is not None:
             if context is None:
-                context = read_context(scanned, reader.labels)
-                if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
-                    context = context._replace(report=True)
+                context = _context(text, scanned, reader.labels)
             signal, why = openings.build(
                 block, side, strong, context, partial(prose.narrow, text, scanned, reader.labels)
             )
@@ -64,6 +62,13 @@ def parse(text: str) -> Parse:
         return _command(command, position, scanned.items)
     reason = refusals[0] if refusals else reasons.classify(scanned)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+
+
+def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
+    context = read_context(scanned, labels)
+    if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
+        return context._replace(report=True)
+    return context
 
 
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})

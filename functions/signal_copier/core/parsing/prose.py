@@ -16,7 +16,7 @@ _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # A tick on a line of levels may report a target reached ("TP 2640 ✅"): such a message is not
 # read on its block alone. The scanner keeps no item for these marks, so the text is looked at.
 _NEWLINE = Item("nl", "\n")
-# "TP 1.0900 ✅", "SL 2640$ ✔": a tick after a level reports it reached ("✅ TP1: 2660" is a bullet).
+# "TP 1.0900 ✅": a tick after a level reports it reached ("✅ TP1: 2660" is a bullet).
 _TICK_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[✅✔☑]")
 _CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
 _EXIT_LABELS = frozenset({"tp", "sl"})
