@@ -138,6 +138,8 @@ class ReaderState:
             return False
         if not price_like(item.value, tps[-1]):
             return False
+        if len(tps) > 1 and (item.value - tps[-1]) * (tps[-1] - tps[-2]) <= 0:
+            return False  # the list steps one way: a price back the other way is something else
         for following in self.items[at + 1 :]:
             if following.kind == "nl":
                 break
