@@ -80,7 +80,7 @@ def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
 
 def ticked_level(text: str) -> bool:
     """Return True when a tick follows a target or stop level on its line ("TP 1.0900 ✅")."""
-    if not _has_tick(text) or _CROSS_AFTER_NUMBER.search(text):
+    if not ("✅" in text or "✔" in text or "☑" in text) or _CROSS_AFTER_NUMBER.search(text):
         return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
     for line in text.split("\n"):
         if _has_tick(line) and _TICK_AFTER_NUMBER.search(line):

@@ -8,7 +8,13 @@ from signal_copier.core.model import OrderType
 from signal_copier.core.parsing import fields, layout
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.naming import SIDES, Naming
-from signal_copier.core.parsing.state import MAX_SIGNALS, NO_RESUME, VALUE_FIELDS, Overflow
+from signal_copier.core.parsing.state import (
+    AFTER_PRICE,
+    MAX_SIGNALS,
+    NO_RESUME,
+    VALUE_FIELDS,
+    Overflow,
+)
 from signal_copier.core.parsing.tokens import Item
 
 __all__ = ["MAX_SIGNALS", "Reader"]
@@ -97,8 +103,13 @@ class Reader(Naming):
             kind = "entry"
         elif kind in _SKIP_WORDS:
             kind = "skip"
-        elif kind == "sl" and self._stop_before(at, item):
-            return
+        elif (
+            kind == "sl"
+            and at
+            and self.items[at - 1].kind in AFTER_PRICE
+            and self._stop_before(at, item)
+        ):
+            return  # "0.06$ can be stop": the stop named after its price
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:

@@ -13,7 +13,7 @@ NO_RESUME: tuple[str | None, Item | None] = (None, None)
 MAX_SIGNALS = 10  # signals in one message; more is a list or a recap, not something to copy
 
 
-_BETWEEN_PRICE_AND_STOP = frozenset({"filler", "breakeven", "hedge", "join"})  # "can be", "as"
+AFTER_PRICE = frozenset({"filler", "breakeven", "hedge", "join"})  # "can be", "as"
 
 
 def _line_ends(items: list[Item], at: int) -> bool:
@@ -109,12 +109,10 @@ class ReaderState:
     def _stop_before(self, at: int, item: Item) -> bool:
         # "0.06$ can be stop", "6.8$ can be stop out": the stop named after its price, on a line
         # that starts with the price; no number follows the label on that line.
-        if at == 0 or self.items[at - 1].kind not in _BETWEEN_PRICE_AND_STOP:
-            return False  # the common "⏎SL 2640": decided before any walking
         if not _line_ends_without_number(self.items, at + 1):
             return False
         back = at - 1
-        while back >= 0 and self.items[back].kind in _BETWEEN_PRICE_AND_STOP:
+        while back >= 0 and self.items[back].kind in AFTER_PRICE:
             back -= 1
         number = self.items[back] if back >= 0 else None
         if number is None or number.kind != "num" or number.unit or back == at - 1:

@@ -25,9 +25,9 @@ def _ranged(items: list[Item], numbers: list[Item]) -> bool:
 
 def _zone_mark(block: Block, items: list[Item], numbers: list[Item], label: str) -> bool:
     # A mark ("🎯"), not the word "TP", over just two joined prices, before any other target.
-    return (
-        not block.tps and len(numbers) == 2 and not label[:1].isalpha() and _ranged(items, numbers)
-    )
+    if len(numbers) != 2 or block.tps:
+        return False
+    return not label[:1].isalpha() and _ranged(items, numbers)
 
 
 def _all_pips(items: list[Item], first: Item) -> bool:
