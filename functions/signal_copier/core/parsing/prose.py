@@ -17,7 +17,8 @@ _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # read on its block alone. The scanner keeps no item for these marks, so the text is looked at.
 _NEWLINE = Item("nl", "\n")
 # "TP 1.0900 ✅": a tick after a level reports it reached ("✅ TP1: 2660" is a bullet).
-_TICK_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[✅✔☑]")
+# The tick ends the line's numbers: "T-P (1) ✅ 1.00480" is a bullet before the price.
+_TICK_AFTER_NUMBER = re.compile(r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑][^\d\n]*$")
 _CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
 _EXIT_LABELS = frozenset({"tp", "sl"})
 _SHOWN = 60  # characters of a prose line quoted in an explain line
@@ -72,22 +73,36 @@ def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
         elif line:
             left_out.append(" ".join(item.text for item in line))
         start = end + 1
-    if not kept or not left_out or (_has_tick(text) and _tick_on_kept_line(text)):
+    if not kept or not left_out:
         return None  # nothing left out: the message's own cues stand
+    if _has_tick(text) and (ticked_level(text) or _tick_on_kept_line(text)):
+        return None  # a level or a gain reported reached: a result post, read as a whole
     narrowed = Scan(kept, scanned.words, scanned.perpetual, bool(asks), asks, scanned.gain)
     return Narrowed(read_context(narrowed, kept_labels), tuple(left_out))
 
 
 def ticked_level(text: str) -> bool:
-    """Return True when a tick follows a target or stop level on its line ("TP 1.0900 ✅")."""
+    """Return True when a tick follows a level or a gain on its line ("TP 1.0900 ✅", "TP1 ✅")."""
     if not ("✅" in text or "✔" in text or "☑" in text) or _CROSS_AFTER_NUMBER.search(text):
         return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
     for line in text.split("\n"):
-        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line):
-            kinds = {item.kind for item in scan(line).items}
-            if "num" in kinds and not kinds.isdisjoint(_EXIT_LABELS):
-                return True
+        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
+            return True
     return False
+
+
+def _reports(items: list[Item]) -> bool:
+    # The ticked line names a level ("TP 1.0900 ✅", "TP1 ✅") or a gain ("+100 pips ✅").
+    labelled = numbered = False
+    for item in items:
+        if item.kind in _EXIT_LABELS:
+            labelled = True
+            numbered |= bool(item.unit)  # "TP1": the label carries its number
+        elif item.kind == "num":
+            if item.unit in ("pips", "signed"):
+                return True
+            numbered = True
+    return labelled and numbered
 
 
 def _has_tick(text: str) -> bool:
