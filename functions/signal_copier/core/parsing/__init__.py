@@ -66,7 +66,8 @@ def parse(text: str) -> Parse:
 
 def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
     context = read_context(scanned, labels)
-    if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
+    ticks = "✅" in text or "✔" in text or "☑" in text  # substring searches: the common "no"
+    if ticks and prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
         return context._replace(report=True)
     return context
 
