@@ -5,6 +5,7 @@ import pytest
 from builders import gold_spec, make_signal, quote, settings
 from signal_copier.core.guards import Skip
 from signal_copier.core.model import OrderPlan, OrderType, Side
+from signal_copier.core.parsing import parse
 from signal_copier.core.planning import choose_entry, plan_orders
 
 
@@ -131,3 +132,18 @@ def test_tp_split_weights_the_volume(split: list[str], volumes: list[str]) -> No
     plan = _plan(make_signal(), settings(lot="0.40", tp_split=split))
     assert isinstance(plan, OrderPlan)
     assert [o.volume for o in plan.orders] == [D(v) for v in volumes]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["XAUUSD BUY 2650\nSL: PREMIUM\nTP: 2660", "XAUUSD BUY 2650\nTP 2660\nNo stoploss"],
+)
+def test_a_withheld_stop_is_read_as_written_and_the_default_settings_still_refuse_it(
+    text: str,
+) -> None:
+    signal = parse(text).signals[0]
+
+    plan = _plan(signal)
+
+    assert signal.sl is None
+    assert isinstance(plan, Skip) and plan.reason == "no_sl"

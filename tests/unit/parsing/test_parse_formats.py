@@ -28,10 +28,15 @@ CLASSES = (
 )
 
 
+# The miss classes a blind measurement of real messages found after issue 8 (the others of that
+# measurement fall into CLASSES): at least three cases and two traps each.
+BLIND_CLASSES = ("block_over_prose", "side_phrases", "withheld_levels")
+
+
 @pytest.mark.parametrize("cases", [TUNED, TUNED + HELDOUT], ids=["tuned", "all"])
 def test_every_class_has_twenty_cases_and_five_traps(cases: list[dict[str, Any]]) -> None:
-    per_class = Counter(case["class"] for case in cases)
-    traps = Counter(case["class"] for case in cases if case["trap"])
+    per_class = Counter(case["class"] for case in cases if case["class"] in CLASSES)
+    traps = Counter(case["class"] for case in cases if case["trap"] and case["class"] in CLASSES)
 
     assert set(per_class) == set(CLASSES)
     assert min(per_class.values()) >= 20, per_class
@@ -45,6 +50,17 @@ def test_every_rule_of_the_second_blind_measurement_has_four_cases_and_two_traps
 
     assert len(per_rule) == 6 and min(per_rule.values()) >= 4, per_rule
     assert set(traps) == set(per_rule) and min(traps.values()) >= 2, traps
+
+
+def test_every_blind_measurement_class_has_three_cases_and_two_traps() -> None:
+    per_class = Counter(case["class"] for case in TUNED if not case["trap"])
+    traps = Counter(case["class"] for case in TUNED if case["trap"])
+
+    assert {case["class"] for case in TUNED} == set(CLASSES) | set(BLIND_CLASSES)
+    assert all(per_class[name] >= 3 and traps[name] >= 2 for name in BLIND_CLASSES), (
+        per_class,
+        traps,
+    )
 
 
 def test_every_case_names_a_format_the_provenance_file_documents() -> None:

@@ -143,3 +143,32 @@ def test_an_idea_told_in_the_sides_own_clause_opens_nothing() -> None:
 
     assert [parse(text).kind for text in texts] == ["none", "none"]
     assert parse("GOLD BUY NOW 2650 SL 2640 TP 2660\nWe will buy back later at 2640").signals
+
+
+def test_prose_lines_beside_a_complete_block_are_named_in_the_explanation() -> None:
+    result = parse("Don't buy early!\n#ETH/USDT LONG\nEntry: 3000\nTargets: 3100 - 3200\nSL: 2900")
+
+    assert result.signals[0].entry == Decimal(3000)
+    assert '"Don\'t buy early" → prose beside a complete signal: its words do not veto it' in (
+        result.explain
+    )
+
+
+def test_a_stop_written_as_a_word_is_withheld_and_its_word_is_no_command() -> None:
+    result = parse("#BTC/USDT LONG\nEntry: 60000\nTargets: 61000 - 62000\nStop loss :  UPDATE")
+
+    assert result.signals[0].sl is None
+    assert '"Stop loss UPDATE" → sl withheld (no level written)' in result.explain
+
+
+def test_the_other_sides_list_is_the_entry_when_the_targets_have_their_own_label() -> None:
+    result = parse("#ATOM/USDT SHORT\nBuy: 27.0\nTargets: 26.0 - 25.0\nSL: 28.0")
+
+    assert (result.signals[0].entry, result.signals[0].tps) == (Decimal("27.0"), (26, 25))
+    assert '"27.0" → entry=27.0 (not targets: the targets have their own label)' in result.explain
+
+
+def test_a_ticked_target_with_a_gain_is_a_result_not_a_new_trade() -> None:
+    result = parse("EURUSD BUY 1.0850\nSL 1.0820\nTP 1.0900 ✅\n+50 pips, congrats")
+
+    assert (result.kind, result.reason) == ("none", "result")

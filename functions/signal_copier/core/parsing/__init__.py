@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from signal_copier.core.model import Command, Parse, Scope
 from signal_copier.core.parsing import (
@@ -11,6 +12,7 @@ from signal_copier.core.parsing import (
     instructions,
     openings,
     prelude,
+    prose,
     quotes,
     reasons,
 )
@@ -52,8 +54,10 @@ def parse(text: str) -> Parse:
         signal = None
         if side is not None:
             if context is None:
-                context = read_context(scanned, reader.labels)
-            signal, why = openings.build(block, side, strong, context)
+                context = _context(text, scanned, reader.labels)
+            signal, why = openings.build(
+                block, side, strong, context, partial(prose.narrow, text, scanned, reader.labels)
+            )
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)
@@ -82,6 +86,14 @@ def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
     if told is None or reasons.sells(scanned):
         return None
     return _command(told.command, position, told.items, told.roles)
+
+
+def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
+    context = read_context(scanned, labels)
+    ticks = "✅" in text or "✔" in text or "☑" in text  # substring searches: the common "no"
+    if ticks and prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
+        return context._replace(report=True)
+    return context
 
 
 _QUIET = frozenset({"nl", "p", "w", "list", "join", "date"})

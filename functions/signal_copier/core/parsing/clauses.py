@@ -1,41 +1,80 @@
-"""A close or cancel that opens a message, followed by clauses that only explain it."""
+"""A command that opens a message, followed by words that only explain it."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from signal_copier.core.model import Command
+from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.commands import SILENT, read_command
 from signal_copier.core.parsing.reasons import sells
+from signal_copier.core.parsing.symbols import ticker_shaped
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, level_list
 
-_IMPERATIVES = frozenset({"close", "cancel"})
+_ONE = Decimal(1)
+_IMPERATIVES = frozenset({"close", "cancel", "move"})
 # A clause after the command may explain it ("price is moving against us") but not undo it.
 _UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
 _CLAUSE_MARKS = ",;!✅☑✔❌.\n\t "
 _CLAUSE_END = re.compile(r"[,;!✅☑✔❌\n]|\.(?!\S)")
-_LEADING_QUIET = SILENT | {"filler", "sym"}  # "#SOL/USDT Cancelled ❌": the symbol leads
+# Inside the command's clause, an aside begins at a bracket or a gain figure: "Cerramos rango
+# corto (no reentrar) +80pips", "Cerramos todo +170 pips del promedio".
+_ASIDE_START = re.compile(r"\(|\+ ?\d")
+_BRACKETED = re.compile(r"\([^()\n]*\)")
+# "Order cancelled, price ran away", "+30pips ✅ y movemos el sl": filler words, a result figure
+# or a joining word may stand before the verb.
+_LEADING_QUIET = SILENT | {"filler", "sym", "join"}
+_MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
 def read_leading_command(text: str, items: list[Item]) -> Command | None:
-    """Return the close or cancel that opens `text` when the clauses after it only explain it."""
+    """Return the command that opens `text` when the words after it only explain it."""
+    bare = _close_ticker(items)
+    if bare is not None:
+        return bare
     if not _imperative(items) or level_list(as_verbs(items)):
         return None  # "Exit: 0.212, 0.218": a list of exit levels, not "exit" with a comment
     head, rest = _first_clause(text)
     while rest and not _imperative(scan(head).items) and _quiet(scan(head).items):
         head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
-    items = scan(head).items
-    if not rest or not _imperative(items):
+    command, aside = _cut(head)
+    if not (rest or aside) or not _imperative(command):
         return None
-    after = scan(rest)
-    if any(item.kind in _UNDOING for item in after.items) or sells(after):
+    explained = scan(_BRACKETED.sub(" ", f"{aside} {rest}"))
+    if any(item.kind in _UNDOING for item in explained.items) or sells(explained):
         return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
-    return read_command(items)
+    return read_command(command, unspecified=bool(aside))
+
+
+def _cut(head: str) -> tuple[list[Item], str]:
+    # The command's own words, and the aside that explains it in the same clause: from a
+    # bracket, a gain figure or a word that starts an explanation ("with", "para", "because").
+    found = _ASIDE_START.search(head)
+    aside = ""
+    if found is not None and found.start() > 0:
+        head, aside = head[: found.start()], head[found.start() :]
+    items = scan(head).items
+    for at, item in enumerate(items):
+        if at and item.kind == "aside":
+            words = " ".join(i.text for i in items[at:])
+            return items[:at], f"{words} {aside}"
+    return items, aside
+
+
+def _close_ticker(items: list[Item]) -> Command | None:
+    # "Close TRB", "Close algo": a close verb and one ticker-shaped word, nothing else.
+    words = [item for item in items if item.kind not in ("nl", "p")]
+    if len(words) != 2 or words[0].kind != "close" or words[1].kind != "w":
+        return None
+    word = words[1].text
+    lower = word.isalpha() and word.islower() and 2 <= len(word) <= _MAX_TICKER
+    if not (lower or ticker_shaped(word)):
+        return None
+    return Command(action=Action.CLOSE, scope=Scope.SYMBOL, symbol=word.upper(), fraction=_ONE)
 
 
 def _imperative(items: list[Item]) -> bool:
-    # "Order cancelled, price ran away": filler words ("the", "order") may stand before the verb.
     first = next((item for item in as_verbs(items) if item.kind not in _LEADING_QUIET), None)
     return first is not None and first.kind in _IMPERATIVES
 

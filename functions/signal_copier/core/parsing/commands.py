@@ -10,7 +10,7 @@ from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
 MAX_WORDS = 24
-_VETO = frozenset({"w", "negation", "conditional", "hedge", "veto"})
+_VETO = frozenset({"w", "negation", "conditional", "hedge", "veto", "beyond"})
 SILENT = frozenset({"num", "nl", "p", "date", "list", "exchange"})  # no word of a command
 _PUNCT_JOINS = frozenset({"-", "/", "_", "~"})
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
@@ -170,8 +170,12 @@ def _reported(items: list[Item], at: int) -> bool:
     return following is not None and following.kind == "hit"
 
 
-def read_command(items: list[Item]) -> Command | None:
-    """Return the follow-up a message gives, or None if it gives none."""
+def read_command(items: list[Item], unspecified: bool = False) -> Command | None:
+    """Return the follow-up a message gives, or None if it gives none.
+
+    `unspecified`: the words were cut from an explanation ("movemos el sl para asegurar
+    ganancias"), so a stop told to move with no level is still a modify (of no level yet).
+    """
     if _has(items, "close"):
         items = as_verbs(unsaid(items))
         if level_list(items):
@@ -198,7 +202,7 @@ def read_command(items: list[Item]) -> Command | None:
         )
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
-    return _modify(items, words, scope, symbol, side)
+    return _modify(items, words, scope, symbol, side, unspecified)
 
 
 def _exit_reached(words: list[Item]) -> bool:
@@ -223,7 +227,12 @@ def _after(items: list[Item], kind: str) -> list[Item]:
 
 
 def _modify(
-    items: list[Item], words: list[Item], scope: Scope, symbol: str | None, side: Side | None
+    items: list[Item],
+    words: list[Item],
+    scope: Scope,
+    symbol: str | None,
+    side: Side | None,
+    unspecified: bool = False,
 ) -> Command | None:
     anchor = None
     if _sl_to_tp1(items):
@@ -232,7 +241,9 @@ def _modify(
         anchor = SlAnchor.ENTRY
     sl, tps, numbers = _levels(items, words)
     if anchor is None and sl is None and not tps:
-        return None
+        kinds = {w.kind for w in words}
+        if not (unspecified and "move" in kinds and "sl" in kinds):
+            return None
     return Command(
         action=Action.MODIFY,
         scope=scope,

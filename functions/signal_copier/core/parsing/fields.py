@@ -13,7 +13,6 @@ JOINERS = frozenset({"join", "list"})
 MAX_TPS = 10  # more targets than any channel writes: the rest is not read (bounds the work too)
 MAX_ENTRIES = 10
 _ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
-_TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
 
 
 @dataclass(slots=True, init=False)
@@ -41,6 +40,8 @@ class Block:
     contested: int
     symbol_at: int
     side_labels: bool  # the other side's word labelled the targets ("Sell: 0.54, 0.56")
+    side_list: tuple[int, int]  # where in tps the levels under that side word are
+    tp_pair: bool  # the first target mark read just two joined prices ("🎯4470-- 4471🎯")
     entry_pair: bool  # "BUY NOW: 2318 2314": two prices side by side after the entry
     entry_list: bool  # "Entry Targets:⏎1) 61200.5⏎2) 59850.0"
     positional: bool  # "BUY 1413.0 1409.0 1435.0": entry, SL, TP without labels
@@ -67,6 +68,8 @@ class Block:
         self.contested = -1
         self.symbol_at = -1
         self.side_labels = False
+        self.side_list = (0, 0)
+        self.tp_pair = False
         self.entry_pair = False
         self.entry_list = False
         self.positional = False
@@ -160,87 +163,3 @@ def read_sl(block: Block, items: list[Item], label: str) -> None:
     else:
         block.sl = first.value
         block.explain.append(f'"{label} {first.raw}" → sl={first.value!s}')
-
-
-def _is_index(numbers: list[Item]) -> bool:
-    head = numbers[0]
-    return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
-
-
-def _all_pips(items: list[Item], first: Item) -> bool:
-    # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
-    end = len(items) - 1
-    while end >= 0 and items[end].kind != "num":
-        end -= 1
-    if end < 0 or items[end].unit != "pips":
-        return False  # the common case, found before any walking
-    joined = True  # one pass, so a long run costs no more than its length
-    for at in range(items.index(first), end + 1):
-        item = items[at]
-        if item.kind == "num":
-            if not joined or "." in item.raw:
-                return False
-            joined = False
-        elif item.kind in JOINERS:
-            joined = True
-        else:
-            return False
-    return True
-
-
-def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
-    """Append the take-profit levels (or pip distances) written after one TP label."""
-    room = MAX_TPS - len(block.tps) - len(block.tp_pips)
-    if room <= 0:
-        return
-    numbers = []  # a loop, not a comprehension: cheaper for the few items of one field
-    for item in items:
-        if item.kind == "num" and item.unit in _TP_UNITS:
-            numbers.append(item)
-    del numbers[room + 1 :]  # an index and `room` targets at most
-    label = f"{label}{index}" if index else label
-    if numbers and not index and _is_index(numbers):
-        index, numbers = numbers[0].raw, numbers[1:]
-        items = items[items.index(numbers[0]) :]
-    if not numbers or numbers[0].unit == "signed":
-        numbers = [n for n in numbers if n.unit != "signed"]
-        if not numbers:
-            return
-    first = numbers[0]
-    name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
-    if first.unit == "pips" or _all_pips(items, first):
-        pips = [n.value for n in numbers if n.unit in ("", "pips")]
-        block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
-        block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
-        return
-    block.tps.append(first.value)
-    block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
-    last = _position(items, first, 0)
-    for number in numbers[1:]:
-        if len(block.tps) >= MAX_TPS:
-            return
-        at = _position(items, number, last)
-        if number.unit:
-            continue
-        if price_like(number.value, first.value) or _ladder(
-            block.tps, items[last + 1 : at], number
-        ):
-            block.tps.append(number.value)
-            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')
-            last = at
-
-
-def _position(items: list[Item], item: Item, start: int) -> int:
-    at = start
-    while items[at] is not item:
-        at += 1
-    return at
-
-
-def _ladder(tps: list[Decimal], between: list[Item], number: Item) -> bool:
-    # "TARGET 395 - 450 - 530", "28.06$ - 29$ - 34$ - 50$ - 65$": a joined run of targets that
-    # keeps stepping the same way may reach well past the first (within a factor of three).
-    if len(tps) < 2 or not between or any(item.kind not in JOINERS for item in between):
-        return False
-    step, value = tps[-1] - tps[-2], number.value
-    return step * (value - tps[-1]) > 0 and tps[0] / 3 <= value <= tps[0] * 3

@@ -75,7 +75,8 @@ def command_label(command: Command) -> dict[str, Any]:
             changes["tps"] = _numbers(command.tps)
             if command.tp_numbers:
                 changes["tp_numbers"] = list(command.tp_numbers)
-        label["changes"] = changes
+        # A modify that names no level was told to move the stop without saying where.
+        label["changes"] = changes or {"sl": "unspecified"}
     return label
 
 

@@ -19,7 +19,7 @@ _LEVEL_JOINS = frozenset({"join", "list"})
 _ENDS = frozenset({"nl", "p"})
 
 
-_REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
+REACH = 12  # items looked at on either side: a role is local, and the work stays bounded
 
 
 # How strongly a symbol names the signal.
@@ -28,10 +28,10 @@ MENTIONED, HEADED, NAMED = 0, 1, 2
 
 def _line(items: list[Item], at: int) -> tuple[list[Item], list[Item]]:
     # The item's sentence: its line, up to a full stop.
-    start, low = at, max(at - _REACH, 0)
+    start, low = at, max(at - REACH, 0)
     while start > low and items[start - 1].kind not in _ENDS:
         start -= 1
-    end, high = at + 1, min(at + 1 + _REACH, len(items))
+    end, high = at + 1, min(at + 1 + REACH, len(items))
     while end < high and items[end].kind not in _ENDS:
         end += 1
     return items[start:at], items[at + 1 : end]
@@ -70,14 +70,26 @@ def _next_to_side(items: Iterable[Item]) -> bool:
 def heads_level_list(items: list[Item], at: int) -> bool:
     """Return True when the word at `at` labels the numbers after it: "Sell :- 25, 24", "Exit: 0.2".
 
-    The word starts its line and a price follows it on that line, with at most joiners between.
+    The word starts its line and a price follows it on that line, with at most joiners between,
+    or the word is alone on its line and the next line starts with a price.
     """
     before, after = _line(items, at)
     if any(item.kind not in _LEAD for item in before):
         return False
+    if not after:  # "SELL:" alone on its line: the list may start on the next one
+        return own_line(items, at)
     for item in after:
         if item.kind == "num":
             return item.unit in ("", "idx")
         if item.kind not in _LEVEL_JOINS:
             return False
     return False
+
+
+def own_line(items: list[Item], at: int) -> bool:
+    """Return True when the word at `at` ends its line and the next line starts with a price."""
+    nxt = at + 1
+    if nxt + 1 >= len(items) or items[nxt].kind != "nl":
+        return False
+    first = items[nxt + 1]
+    return first.kind == "num" and first.unit in ("", "idx")

@@ -63,12 +63,19 @@ class Naming(ReaderState):
         if not layout.heads_level_list(self.items, at):
             return False
         if side is own[0]:
-            if block.entry is not None or block.entry_range is not None:
-                return False
-            self._start("entry", item)
-        else:
-            block.side_labels = True
-            self._exit_label(at, item, f'"{item.text}" → targets of the {own[0]!s}')
+            if block.entry is None and block.entry_range is None:
+                order_type = SIDES[item.kind][2]  # "BUY LIMIT: 3000" under "#LONG"
+                if order_type is not None and block.order_type is None:
+                    block.order_type = order_type
+                self._start("entry", item)
+                return True
+            if not layout.own_line(self.items, at):
+                return False  # "BUY 2645" after "BUY 2650": another entry for the same trade
+        # "Sell: 0.54, 0.56" under a LONG, or "SELL:⏎1.0620 - 1.0580" under a SHORT entry: the
+        # targets, or the entry when targets are labelled elsewhere (settled by the levels).
+        block.side_labels = True
+        self._exit_label(at, item, f'"{item.text}" → targets of the {own[0]!s}')
+        self.side_list = self.label
         return True
 
     def _exit_label(self, at: int, item: Item, why: str) -> None:
@@ -78,7 +85,8 @@ class Naming(ReaderState):
         self._start("tp", Item("tp", item.text))
 
     def _symbol_ahead(self, at: int) -> str | None:
-        for item in self.items[at + 1 :]:
+        # Within a line's reach, as layout looks: a long one-line post stays linear.
+        for item in self.items[at + 1 : at + 1 + layout.REACH]:
             if item.kind == "nl":
                 return None
             if item.kind == "sym":

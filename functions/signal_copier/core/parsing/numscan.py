@@ -99,7 +99,9 @@ class NumberScanner:
             and (not gap or not gaps[nxt] or after in _UNIT_NEXT)
         ) or (not gap and words[at - 1] in _GLUED_BEFORE):
             unit, nxt = self._unit(at)
-            self.scan.perpetual |= unit == "lev"
+            if unit == "lev":
+                self.scan.perpetual = True
+                self._leverage_range()
             self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
             if unit == "kilo":  # "38K", "61.2k": thousands
                 values, unit = tuple(value * _THOUSAND for value in values), ""
@@ -113,6 +115,14 @@ class NumberScanner:
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _leverage_range(self) -> None:
+        # "(3-5x)": the low end of a leverage range is leverage too, not a price.
+        items = self.scan.items
+        if len(items) > 1 and items[-1].kind == "join" and items[-2].kind == "num":
+            low = items[-2]
+            if not low.unit:
+                items[-2] = Item("num", low.text, low.value, low.raw, "lev")
 
     def _word_head(self, at: int) -> bool:
         # "#1INCH/USDT", "1000PEPE": digits glued to the letters after them begin a coin's name.

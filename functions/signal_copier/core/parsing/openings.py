@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from operator import gt
 
 from signal_copier.core.model import OrderType, Side, Signal
+from signal_copier.core.parsing import prose, settle
 from signal_copier.core.parsing.context import Context
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
@@ -13,6 +15,8 @@ from signal_copier.core.parsing.numbers import near, off_scale
 _ZERO = Decimal(0)
 AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
 _WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
+# Refusals that words on other lines may cause; a follow-up or a missing side never lifts.
+_LIFTABLE = frozenset({"analysis", "result", "commentary", "incomplete"})
 
 
 def _side(block: Block) -> tuple[Side | None, bool, str]:
@@ -161,13 +165,51 @@ def named(block: Block) -> tuple[Side | None, bool, str]:
     return _side(block)
 
 
-def build(block: Block, side: Side, strong: bool, context: Context) -> tuple[Signal | None, str]:
-    """Return the block's Signal for `side` (from `named`), or None and why it is no opening."""
+def complete(block: Block, strong: bool, context: Context) -> bool:
+    """Return True when a block names symbol, side and its levels well enough to outweigh prose.
+
+    A symbol, a side word, an entry (or a market order) and an exit; not when the message is
+    vetoed ("not a signal") or opens with a follow-up, nor a block with no stop in a message
+    that tells a gain ("+50 pips": a result unless the signal gives its stop). A market order
+    with no levels ("BUY NOW") is complete only where nothing hedges, asks or reports.
+    """
+    if not strong or block.symbol is None or context.veto or context.leading_command:
+        return False
+    has_entry = block.entry is not None or block.entry_range is not None or block.market
+    stop = block.sl is not None or block.sl_pips is not None
+    exits = stop or bool(block.tps) or bool(block.tp_pips)
+    if not exits:
+        bare = block.market and not block.has_levels
+        return bare and not (context.hedged or context.asked or context.report or context.gain)
+    return has_entry and (stop or not context.gain)
+
+
+def build(
+    block: Block,
+    side: Side,
+    strong: bool,
+    context: Context,
+    narrow: Callable[[], prose.Narrowed | None] | None = None,
+) -> tuple[Signal | None, str]:
+    """Return the block's Signal for `side` (from `named`), or None and why it is no opening.
+
+    `narrow` gives the cues of the signal's own lines: asked only when the whole message's cues
+    refuse a complete block, so prose around it ("enjoy", "secure profits") does not veto it.
+    """
     _positional(block, side)
+    if block.side_labels:
+        settle.side_entry(block)
+    if block.tp_pair:
+        settle.target_zone(block, side)
     if block.entry_pair or block.entry_list:
         _zone(block)
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
+    if refusal in _LIFTABLE and narrow is not None and complete(block, strong, context):
+        narrowed = narrow()
+        if narrowed is not None and not _refusal(block, narrowed.context, strong):
+            refusal = ""
+            block.explain.extend(prose.explain(narrowed.left_out))
     found = flags(side, block) + scale
     if refusal or (not strong and found):
         return None, refusal or "no_side"

@@ -8,7 +8,13 @@ from signal_copier.core.model import OrderType
 from signal_copier.core.parsing import fields, layout
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.naming import SIDES, Naming
-from signal_copier.core.parsing.state import MAX_SIGNALS, NO_RESUME, VALUE_FIELDS, Overflow
+from signal_copier.core.parsing.state import (
+    AFTER_PRICE,
+    MAX_SIGNALS,
+    NO_RESUME,
+    VALUE_FIELDS,
+    Overflow,
+)
 from signal_copier.core.parsing.tokens import Item
 
 __all__ = ["MAX_SIGNALS", "Reader"]
@@ -26,8 +32,14 @@ _STOPPERS = (
     "new",
     "hit",
     "breakeven",
+    "horizon",
 )
-_EXIT_LABELS = frozenset({"close", "back"})  # "Close 33660 33500", "Buy back: 8.20" under a signal
+# "Close 33660 33500", "Buy back: 8.20", "Mid Term: 3400 - 3600" under a signal: exit levels.
+_EXIT_LABELS = {
+    "close": "targets (a level list, not a command)",
+    "back": "targets (a level list, not a command)",
+    "horizon": "targets (a row of the targets by horizon)",
+}
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 
 
@@ -57,6 +69,9 @@ class Reader(Naming):
         if field is None and item.unit == "idx" and self.resume[0] is not None:
             self._start(*self.resume)  # "2) 63500": the list under the last label goes on
             self.buffer.append(item)
+        elif field is None and self.resume[0] == "tp" and self._continues(_at, item):
+            self._start(*self.resume)  # "6.200 - 6.100 ⏎ 5.790 - 5.560": the targets go on
+            self.buffer.append(item)
         elif field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
@@ -77,7 +92,7 @@ class Reader(Naming):
                 self._flush()
             self.field, self.label = None, None
 
-    def _label(self, _at: int, item: Item) -> None:
+    def _label(self, at: int, item: Item) -> None:
         kind = item.kind
         if kind == "entry_weak":
             pending = self.field in ("sl", "tp", "entry") and (
@@ -88,15 +103,30 @@ class Reader(Naming):
             kind = "entry"
         elif kind in _SKIP_WORDS:
             kind = "skip"
+        elif (
+            kind == "sl"
+            and at
+            and self.items[at - 1].kind in AFTER_PRICE
+            and self._stop_before(at, item)
+        ):
+            return  # "0.06$ can be stop": the stop named after its price
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
 
-    def _word(self, _at: int, item: Item) -> None:
+    def _beyond(self, at: int, item: Item) -> None:
+        # "Long Below : 1.038", "Short : Below 205.27": right after the side it labels the entry;
+        # elsewhere ("SL above 1.3233") it only joins a label to its price.
+        if self.field == "head" and not self.buffer and self.label is not None:
+            self._label(at, Item("entry", item.text))
+
+    def _word(self, at: int, item: Item) -> None:
         # A word that is no label ends the numbers of the field before it.
         field = self.field
+        if field == "sl" and not self.buffer and self._withheld(at, item):
+            return
         if field in VALUE_FIELDS and self._first_level() is not None:
             self._start(None if field in ("sl", "tp") else field)
         elif field == "head" and item.kind == "w":
@@ -116,7 +146,7 @@ class Reader(Naming):
             block.explain.append(f'"{item.text}" → tp_open')
         elif kind in _STOPPERS:
             if kind in _EXIT_LABELS and block.sides and layout.heads_level_list(self.items, at):
-                self._exit_label(at, item, f'"{item.text}" → targets (a level list, not a command)')
+                self._exit_label(at, item, f'"{item.text}" → {_EXIT_LABELS[kind]}')
                 return
             self._word(at, item)
         else:
@@ -136,5 +166,6 @@ _HANDLERS: dict[str, _Handler] = {
         ("sl", "tp", "entry", "entry_weak", "risk", "lot", *_SKIP_WORDS), Reader._label
     ),
     **dict.fromkeys(_OTHER_KINDS, Reader._other),
+    "beyond": Reader._beyond,
     "w": Reader._word,  # the most common stopper, kept out of _other's chain
 }

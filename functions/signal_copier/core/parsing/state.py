@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
-from signal_copier.core.parsing import fields
+from signal_copier.core.parsing import fields, targets
 from signal_copier.core.parsing.fields import Block
+from signal_copier.core.parsing.numbers import price_like
 from signal_copier.core.parsing.tokens import Item
 
 VALUE_FIELDS = frozenset({"head", "entry", "extra", "sl", "tp"})
 _LEVEL_UNITS = ("", "pips")
 NO_RESUME: tuple[str | None, Item | None] = (None, None)
 MAX_SIGNALS = 10  # signals in one message; more is a list or a recap, not something to copy
+
+
+AFTER_PRICE = frozenset({"filler", "breakeven", "hedge", "join"})  # "can be", "as"
+
+
+def _line_ends(items: list[Item], at: int) -> bool:
+    return at >= len(items) or items[at].kind == "nl"
+
+
+def _line_ends_without_number(items: list[Item], at: int) -> bool:
+    for item in items[at:]:
+        if item.kind == "nl":
+            return True
+        if item.kind == "num":
+            return False
+    return True
+
+
+def _withholding(item: Item) -> bool:
+    # Any unknown word ("PREMIUM", "soon"), or a verb written as a placeholder ("UPDATE"; not
+    # "SL moved", which reports a change).
+    if item.kind == "w":
+        return True
+    return item.kind == "move" and item.text.isupper() and not item.text.endswith("ED")
 
 
 class Overflow(Exception):
@@ -28,6 +53,7 @@ class ReaderState:
         self.resume: tuple[str | None, Item | None] = NO_RESUME  # the field a list continues
         self.labels: set[int] = set()  # where a side or close word labelled a level list
         self.overflow = False  # more signals than one message holds: none of them is read
+        self.side_list: Item | None = None  # the label a side word gave a level list
 
     @property
     def block(self) -> Block:
@@ -57,7 +83,10 @@ class ReaderState:
         text = label.text if label else ""
         if field == "tp":
             if label is not None:
-                fields.read_tps(block, buffer, text, label.unit)
+                before = len(block.tps)
+                targets.read_tps(block, buffer, text, label.unit)
+                if label is self.side_list:
+                    block.side_list = (before, len(block.tps))
         elif field == "sl":
             fields.read_sl(block, buffer, text)
         elif field == "head" or field == "entry":
@@ -65,6 +94,56 @@ class ReaderState:
             fields.read_entry(block, buffer, text or "@")
         elif field == "extra":
             fields.read_entry(block, buffer, text)
+
+    def _withheld(self, at: int, item: Item) -> bool:
+        # "SL: PREMIUM", "Stop loss : UPDATE": a word where the stop's level should be, alone
+        # at the end of its line, withholds the level; the word is no cue ("update" no command).
+        if not _line_ends(self.items, at + 1) or not _withholding(item):
+            return False
+        label = self.label.text if self.label else "SL"
+        self.blocks[-1].explain.append(f'"{label} {item.text}" → sl withheld (no level written)')
+        self.labels.add(at)
+        self.field, self.label = None, None
+        return True
+
+    def _stop_before(self, at: int, item: Item) -> bool:
+        # "0.06$ can be stop", "6.8$ can be stop out": the stop named after its price, on a line
+        # that starts with the price; no number follows the label on that line.
+        if not _line_ends_without_number(self.items, at + 1):
+            return False
+        back = at - 1
+        while back >= 0 and self.items[back].kind in AFTER_PRICE:
+            back -= 1
+        number = self.items[back] if back >= 0 else None
+        if number is None or number.kind != "num" or number.unit or back == at - 1:
+            return False
+        if back > 0 and self.items[back - 1].kind != "nl":
+            return False
+        if self.buffer:
+            self._flush()
+        block = self.blocks[-1]
+        if block.sl is None and block.sl_pips is None:
+            block.sl = number.value
+            shown = f"{number.raw} … {item.text}"
+            block.explain.append(f'"{shown}" → sl={number.value!s} (named after its price)')
+        self.field, self.label = None, None
+        return True
+
+    def _continues(self, at: int, item: Item) -> bool:
+        # A line of bare prices right under a target list, near its last target, goes on with it.
+        tps = self.blocks[-1].tps
+        if item.unit or not tps or at == 0 or self.items[at - 1].kind != "nl":
+            return False
+        if not price_like(item.value, tps[-1]):
+            return False
+        if len(tps) > 1 and (item.value - tps[-1]) * (tps[-1] - tps[-2]) <= 0:
+            return False  # the list steps one way: a price back the other way is something else
+        for following in self.items[at + 1 :]:
+            if following.kind == "nl":
+                break
+            if following.kind not in fields.JOINERS and (following.kind != "num" or following.unit):
+                return False
+        return True
 
     def _first_level(self) -> Item | None:
         # A loop, not any(): a generator costs more than the few items buffered here.

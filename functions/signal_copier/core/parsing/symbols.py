@@ -197,12 +197,30 @@ def _by_shape(
         if known and quote == "usd":
             return Found(word.upper() + "USD", span)
         return Found(word.upper() + ("USDT" if quote == "perp" else quote.upper()), span)
-    mark = raws[at - 1] if at > 0 and not gaps[at] else ""
-    if known and (mark in ("#", "$") or raw.isupper()) and word in table.crypto_bare:
-        return Found(word.upper() + BARE_CRYPTO, 1)
-    if mark == "$" or (mark == "#" and not known):
-        return Found(word.upper() + BARE_TICKER, 1, weak=mark == "#")
+    mark = _mark(raws, gaps, at)
+    if mark in ("#", "$"):
+        # "$ETH", "#BCH", "#1INCH": a marked ticker names the coin, not a broker's USD CFD (a
+        # USDT market named elsewhere makes it the perp once the message is read).
+        return Found(word.upper() + BARE_TICKER, 1, weak=mark == "#" and not known)
+    if known and word in table.crypto_bare and (raw.isupper() or _beside_side(words, at)):
+        return Found(word.upper() + BARE_CRYPTO, 1)  # "AVAX", or "avax long" in lower case
     return None
+
+
+def _beside_side(words: list[str], at: int) -> bool:
+    # A lower-case coin is a word of prose unless a side word stands right next to it.
+    after = words[at + 1] if at + 1 < len(words) else ""
+    return after in _SIDE_SUFFIXES or (at > 0 and words[at - 1] in _SIDE_SUFFIXES)
+
+
+def _mark(raws: list[str], gaps: list[str], at: int) -> str:
+    # The "#" or "$" glued before a ticker, or before the digits that begin it ("#1INCH").
+    if at == 0 or gaps[at]:
+        return ""
+    before = raws[at - 1]
+    if before.isdigit() and at > 1 and not gaps[at - 1]:
+        before = raws[at - 2]
+    return before if before in ("#", "$") else ""
 
 
 def _quote(

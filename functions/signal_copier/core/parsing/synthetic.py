@@ -84,11 +84,5 @@ def _sized(words: list[str], gaps: list[str], at: int, family: Family) -> tuple[
 
 
 def _one_second(words: list[str], gaps: list[str], at: int) -> bool:
-    # "(1s)" after the size: tokens "1" and "s", the first behind an opening bracket.
-    return (
-        at + 1 < len(words)
-        and words[at] == "1"
-        and words[at + 1] == "s"
-        and "(" in gaps[at]
-        and not gaps[at + 1]
-    )
+    # "(1s)" or "1S" after the size: tokens "1" and "s", glued to each other.
+    return at + 1 < len(words) and words[at] == "1" and words[at + 1] == "s" and not gaps[at + 1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from signal_copier.core.parsing import lexicon, numscan, symbols
+from signal_copier.core.parsing import lexicon, numscan, symbols, symscan
 from signal_copier.core.parsing.normalize import SLASH, normalize
 from signal_copier.core.parsing.numscan import LABELS, Item, Scan
 
@@ -16,7 +16,6 @@ _KNOWN = LEXICON.words | frozenset(TABLE.aliases)
 # A symbol whose name depends on the rest of the message (a USDT pair marks it perpetual; a bare
 # ticker settles once the message is read) is never a shared item.
 _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
-_COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 _NEWLINE = Item("nl", "\n")
 # "#rlc/usdt", "Lit/Usdt": a coin pair written in lower or mixed case, the slash and a stable-coin
@@ -99,7 +98,9 @@ def _reading(raw: str, word: str) -> _Reading:
     return found
 
 
-class _Scanner(numscan.NumberScanner):
+class _Scanner(numscan.NumberScanner, symscan.SymbolScanner):
+    table = TABLE
+
     def __init__(self, text: str) -> None:
         norm = normalize(text, _known)
         if "sd" in norm and (SLASH in norm or "/" in norm):  # a lower-case "usdt" after a slash
@@ -176,73 +177,6 @@ class _Scanner(numscan.NumberScanner):
             self.scan.question = True
             self.scan.asks.append(len(self.scan.items))
         return at + 1  # other punctuation carries no meaning once joiners are known
-
-    def _symbol(self, at: int) -> int:
-        found = symbols.read_symbol(self.words, self.raws, self.gaps, at, TABLE)
-        if found is None:
-            self.scan.perpetual |= self.words[at] in TABLE.perp_markers
-            return 0 if self.words[at] in TABLE.not_tickers else self._unlisted(at)
-        name, span, weak = found
-        text = " ".join(self.raws[at : at + span])
-        name = self._digit_prefix(at, name)
-        span += self._perp_suffix(at + span, name)
-        self._add(Item("sym", text, raw=name, unit="hash" if weak else ""))
-        return span
-
-    def _ticker_context(self, at: int) -> bool:
-        # An unknown upper-case word is a coin only beside a quote ("APR/USDT", "WIF USDT"),
-        # behind "$" or "#", or in a symbol field ("Coin: ONDO").
-        words, nxt = self.words, at + 1
-        following = words[nxt] if nxt < len(words) else ""
-        if following in ("/", "-") and nxt + 1 < len(words):
-            following = words[nxt + 1]
-        if following in TABLE.crypto_quotes:
-            return True
-        items = self.scan.items
-        if items and items[-1].kind == "sym_label":
-            return True
-        return at > 0 and not self.gaps[at] and self.raws[at - 1] in ("#", "$")
-
-    def _unlisted(self, at: int) -> int:
-        # "Coin: ONDO": a ticker by the field it fills.
-        items = self.scan.items
-        if items and items[-1].kind == "sym_label" and symbols.ticker_shaped(self.raws[at]):
-            raw = self.raws[at]
-            self._add(Item("sym", raw, raw=raw.upper() + symbols.BARE_TICKER))
-            return 1
-        return 0
-
-    def _glued(self, at: int) -> bool:
-        # "XAUUSDBUY 2650": a symbol glued to its side word.
-        raw = self.raws[at]
-        glued = symbols.glued_side(self.words[at], raw, TABLE)
-        if glued is None:
-            return False
-        found, side = glued
-        self._add(Item("sym", raw, raw=found.name))
-        self.scan.items.append(Item(side, raw))
-        return True
-
-    def _digit_prefix(self, at: int, name: str) -> str:
-        # "1000PEPE/USDT": the digits glued before a coin belong to its name.
-        items, raws = self.scan.items, self.raws
-        if at and not self.gaps[at] and items and items[-1].kind == "num":
-            digits = raws[at - 1]
-            if items[-1].text == digits and digits.isdigit() and name.endswith(_COIN_ENDINGS):
-                items.pop()
-                return digits + name
-        return name
-
-    def _perp_suffix(self, at: int, name: str) -> int:
-        # "SOLUSDT.P", "#METUSDT P": an exchange's mark for the perpetual contract.
-        if name.endswith("USDT") and at < len(self.words) and self.words[at] == "p":
-            return 1 if self.gaps[at] in (".", " ") else 0
-        return 0
-
-    def _add(self, item: Item) -> None:
-        self.scan.perpetual |= item.raw.endswith("USDT")
-        self.symbols.append(item)
-        self.scan.items.append(item)
 
 
 def _upper(found: re.Match[str]) -> str:

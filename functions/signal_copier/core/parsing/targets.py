@@ -1,0 +1,110 @@
+"""Read a target list: indexes, pip distances, ladders, and a zone marked as the first target."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from signal_copier.core.parsing.fields import JOINERS, MAX_TPS, Block
+from signal_copier.core.parsing.numbers import price_like
+from signal_copier.core.parsing.tokens import Item
+
+_TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
+
+
+def _is_index(numbers: list[Item]) -> bool:
+    head = numbers[0]
+    return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
+
+
+def _ranged(items: list[Item], numbers: list[Item]) -> bool:
+    # "Targets 8 - 8.5": a joiner after the first number makes it a level of the list, not the
+    # target's number ("Target 3: 3.5" has none).
+    at = items.index(numbers[0]) + 1
+    return at < len(items) and items[at].kind in JOINERS
+
+
+def _zone_mark(block: Block, items: list[Item], numbers: list[Item], label: str) -> bool:
+    # A mark ("🎯"), not the word "TP", over just two joined prices, before any other target.
+    if len(numbers) != 2 or block.tps:
+        return False
+    return not label[:1].isalpha() and _ranged(items, numbers)
+
+
+def _all_pips(items: list[Item], first: Item) -> bool:
+    # "20-50-100 pips": every number of a joined run (from `first` on) shares the last one's unit.
+    end = len(items) - 1
+    while end >= 0 and items[end].kind != "num":
+        end -= 1
+    if end < 0 or items[end].unit != "pips":
+        return False  # the common case, found before any walking
+    joined = True  # one pass, so a long run costs no more than its length
+    for at in range(items.index(first), end + 1):
+        item = items[at]
+        if item.kind == "num":
+            if not joined or "." in item.raw:
+                return False
+            joined = False
+        elif item.kind in JOINERS:
+            joined = True
+        else:
+            return False
+    return True
+
+
+def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
+    """Append the take-profit levels (or pip distances) written after one TP label."""
+    room = MAX_TPS - len(block.tps) - len(block.tp_pips)
+    if room <= 0:
+        return
+    numbers = []  # a loop, not a comprehension: cheaper for the few items of one field
+    for item in items:
+        if item.kind == "num" and item.unit in _TP_UNITS:
+            numbers.append(item)
+    del numbers[room + 1 :]  # an index and `room` targets at most
+    label = f"{label}{index}" if index else label
+    if numbers and not index and _is_index(numbers) and not _ranged(items, numbers):
+        index, numbers = numbers[0].raw, numbers[1:]
+        items = items[items.index(numbers[0]) :]
+    if not numbers or numbers[0].unit == "signed":
+        numbers = [n for n in numbers if n.unit != "signed"]
+        if not numbers:
+            return
+    first = numbers[0]
+    name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
+    if first.unit == "pips" or _all_pips(items, first):
+        pips = [n.value for n in numbers if n.unit in ("", "pips")]
+        block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
+        block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
+        return
+    block.tp_pair |= _zone_mark(block, items, numbers, label)
+    block.tps.append(first.value)
+    block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
+    last = _position(items, first, 0)
+    for number in numbers[1:]:
+        if len(block.tps) >= MAX_TPS:
+            return
+        at = _position(items, number, last)
+        if number.unit:
+            continue
+        if price_like(number.value, first.value) or _ladder(
+            block.tps, items[last + 1 : at], number
+        ):
+            block.tps.append(number.value)
+            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')
+            last = at
+
+
+def _position(items: list[Item], item: Item, start: int) -> int:
+    at = start
+    while items[at] is not item:
+        at += 1
+    return at
+
+
+def _ladder(tps: list[Decimal], between: list[Item], number: Item) -> bool:
+    # "TARGET 395 - 450 - 530", "28.06$ - 29$ - 34$ - 50$ - 65$": a joined run of targets that
+    # keeps stepping the same way may reach well past the first (within a factor of three).
+    if len(tps) < 2 or not between or any(item.kind not in JOINERS for item in between):
+        return False
+    step, value = tps[-1] - tps[-2], number.value
+    return step * (value - tps[-1]) > 0 and tps[0] / 3 <= value <= tps[0] * 3
