@@ -45,6 +45,7 @@ class Context(NamedTuple):
     conditional: bool  # "if 2670 breaks, BUY ...", "don't SELL": the side is not told
     asked: bool  # "Gold buy now?": the side is a question
     gain: bool  # "+50 pips": a result unless the signal gives its stop
+    stopped: bool  # "do not enter", "… — cancelled": the message says not to take the signal
 
 
 def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
@@ -69,8 +70,12 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
     conditional = not present.isdisjoint(_UNDOING_OR_IDEA) and _side_undone(items)
     asked = any(_side_on_line(items, at) for at in scan.asks) if scan.asks else False
     # Built from a tuple in the fields' order: a NamedTuple called with keywords costs 5x more.
+    stopped = ("negation" in present or "cancel" in present) and _stopped(items)
     return Context._make(
-        (hedged, veto, command_words, leading_command, plain, report, conditional, asked, scan.gain)
+        (
+            *(hedged, veto, command_words, leading_command, plain, report, conditional, asked),
+            *(scan.gain, stopped),
+        )
     )
 
 
@@ -82,12 +87,15 @@ def _hit_told(items: list[Item]) -> bool:
         kind = item.kind
         if kind == "nl":
             labelled = conditioned = False
+        elif kind == "p":
+            conditioned = False  # "… TP 2660. Cancel if 2660 is reached before entry": a plan
         elif kind == "conditional":
             conditioned = True
         elif kind in ("sl", "tp"):
             labelled = not conditioned
-        elif kind == "hit" and (labelled or " " in item.text) and item.text.lower() not in _STATUS:
-            return True
+        elif kind == "hit" and not conditioned and (labelled or " " in item.text):
+            if item.text.lower() not in _STATUS:
+                return True
     return False
 
 
@@ -120,6 +128,43 @@ def _side_undone(items: list[Item]) -> bool:
         if kind != "filler":
             before = kind
     return False
+
+
+def _stopped(items: list[Item]) -> bool:
+    # "Do not enter: GOLD BUY …", "GOLD BUY … — cancelled": a negated entry, or a cancel told
+    # after the side in a clause with no condition ("cancel if TP1 comes first" is a plan). A
+    # negated side is advice ("Don't buy early!", "Don't buy now, trend is down" under a SELL).
+    before, sided = "", False
+    for at, item in enumerate(items):
+        kind = item.kind
+        if kind == "filler":
+            continue
+        if before == "negation" and kind == "entry" and not _timing_advice(items, at):
+            return True
+        if kind == "cancel" and sided and not _conditioned(items, at):
+            return True
+        sided |= kind in SIDE_WORDS
+        before = kind
+    return False
+
+
+_TIMING = frozenset({"early", "before", "above", "below", "late", "chase"})
+
+
+def _timing_advice(items: list[Item], at: int) -> bool:
+    # "Don't enter early", "do not enter before 2650": when to enter, not whether to.
+    return any(item.text.lower() in _TIMING for item in items[at + 1 : at + 3])
+
+
+def _conditioned(items: list[Item], at: int) -> bool:
+    # The clause around items[at] (between line or sentence ends) holds a condition.
+    start = at
+    while start > 0 and items[start - 1].kind not in ("nl", "p"):
+        start -= 1
+    end = at
+    while end < len(items) and items[end].kind not in ("nl", "p"):
+        end += 1
+    return any(item.kind == "conditional" for item in items[start:end])
 
 
 def _side_on_line(items: list[Item], end: int) -> bool:

@@ -48,6 +48,8 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
     has_entry = block.entry is not None or block.entry_range is not None
     full = has_entry and block.sl is not None and bool(block.tps)
     exits = block.sl is not None or block.sl_pips is not None or block.tps or block.tp_pips
+    if context.stopped:
+        return "status"  # the message itself says not to take it
     if context.veto or context.conditional:
         return "analysis"
     if context.report or (context.gain and block.sl is None and block.sl_pips is None):
