@@ -93,10 +93,15 @@ def _hit_told(items: list[Item]) -> bool:
             conditioned = True
         elif kind in ("sl", "tp"):
             labelled = not conditioned
-        elif kind == "hit" and not conditioned and (labelled or " " in item.text):
-            if item.text.lower() not in _STATUS:
-                return True
+        elif kind == "hit" and not conditioned and _told(item, labelled):
+            return True
     return False
+
+
+def _told(hit: Item, labelled: bool) -> bool:
+    # "TP2 hit", "target reached": a hit after a level's label, or a phrase ("stopped out");
+    # "activated" and the like tell a pending order's status, not a result.
+    return (labelled or " " in hit.text) and hit.text.lower() not in _STATUS
 
 
 def _side_undone(items: list[Item]) -> bool:
