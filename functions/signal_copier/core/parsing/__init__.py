@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from signal_copier.core.model import Command, Parse, Scope
+from signal_copier.core.model import Command, Parse, Scope, Signal
 from signal_copier.core.parsing import (
     clauses,
     commands,
@@ -32,12 +32,7 @@ _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is re
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
-    text = text[:MAX_CHARS]
-    if text[:1] in prelude.HEADER_STARTS:
-        text = prelude.strip_header(text)
-    position = None
-    if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
-        text, position = prelude.position_id(text)
+    text, position = _prepared(text[:MAX_CHARS])
     scanned = scan(text)
     items, quoted = scanned.items, list[str]()
     if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
@@ -46,32 +41,49 @@ def parse(text: str) -> Parse:
     blocks = reader.read()
     if reader.overflow:
         return Parse(reason="too_many_signals", explain=(_TOO_MANY,))
+    signals, explain, refusals = _openings(blocks, text, scanned, reader.labels, position)
+    explain = [*quoted, *explain]
+    if signals:
+        return Parse(signals=tuple(signals), explain=tuple(explain))
+    # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
+    followed = None if refusals else _follow_up(text, scanned, position)
+    if followed is not None:
+        return followed
+    reason = refusals[0] if refusals else reasons.classify(scanned)
+    return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+
+
+def _prepared(text: str) -> tuple[str, str | None]:
+    # Reply/forward headers go; a bot's update gives its position id ("Position: 9a1f02c4").
+    if text[:1] in prelude.HEADER_STARTS:
+        text = prelude.strip_header(text)
+    if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
+        return prelude.position_id(text)
+    return text, None
+
+
+def _openings(
+    blocks: list[Block], text: str, scanned: Scan, labels: set[int], position: str | None
+) -> tuple[list[Signal], list[str], list[str]]:
+    # The signals of the blocks, their explanation, and why signal-like blocks were refused.
     context: Context | None = None  # read once a block names a symbol and a side
-    signals, explain, refusals = [], quoted, []
-    unsafe = False
+    signals: list[Signal] = []
+    explain: list[str] = []
+    refusals: list[str] = []
     for block in blocks:
         side, strong, why = openings.named(block)
         signal = None
         if side is not None:
             if context is None:
-                context = _context(text, scanned, reader.labels)
-            signal, why = openings.build(
-                block, side, strong, context, partial(prose.narrow, text, scanned, reader.labels)
-            )
+                context = _context(text, scanned, labels)
+            narrow = partial(prose.narrow, text, scanned, labels)
+            signal, why = openings.build(block, side, strong, context, narrow)
         if signal is not None:
             signals.append(replace(signal, position_id=position) if position else signal)
             explain.extend(block.explain)
         elif block.has_levels and _signal_like(block, why, scanned.items):
             refusals.append(why)
-            unsafe = True
-    if signals:
-        return Parse(signals=tuple(signals), explain=tuple(explain))
-    # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
-    followed = None if unsafe else _follow_up(text, scanned, position)
-    if followed is not None:
-        return followed
-    reason = refusals[0] if refusals else reasons.classify(scanned)
-    return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+    return signals, explain, refusals
 
 
 def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:

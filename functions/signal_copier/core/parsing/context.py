@@ -109,29 +109,32 @@ def _side_undone(items: list[Item]) -> bool:
     # "Buy gold between 2310 and 2315 if price dips, SL ..." (a condition before the exits), and
     # "EURUSD long idea for next week, entry ..." (an idea, told in the side's own clause).
     # "Don't SELL GOLD 2668 ...": the first side is negated.
-    before = ""
-    sided = idea = False
-    for item in items:
+    before, idea = "", False
+    for at, item in enumerate(items):
         kind = item.kind
         if kind == "hedge" and item.text.lower() in _IDEAS:
-            if sided:
-                return True
             idea = True
-        elif sided:
-            if kind in _CLAUSE_DONE:
-                return False
-            if kind == "conditional":
-                return True
         elif kind in SIDE_WORDS:
-            if before == "negation" or idea:
-                return True
-            sided = True
+            return before == "negation" or idea or _clause_undone(items, at + 1)
         elif kind == "conditional":
             return True
         elif kind == "nl":
             idea = False
         if kind != "filler":
             before = kind
+    return False
+
+
+def _clause_undone(items: list[Item], start: int) -> bool:
+    # The rest of the side's own clause: an idea or a condition in it undoes the side.
+    for item in items[start:]:
+        kind = item.kind
+        if kind == "hedge" and item.text.lower() in _IDEAS:
+            return True
+        if kind in _CLAUSE_DONE:
+            return False
+        if kind == "conditional":
+            return True
     return False
 
 

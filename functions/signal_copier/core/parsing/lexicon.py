@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,19 +81,12 @@ def load() -> Lexicon:
     concepts: PhraseIndex = {}
     reasons: PhraseIndex = {}
     symbols: dict[str, str] = {}
-    for low in (False, True):
-        for data in languages:
-            for key, phrases in data.items():
-                if key in _NOT_PHRASES or key.startswith(REASON_PREFIX):
-                    continue
-                if (key in _LOW_RANK) == low:
-                    for phrase in phrases:
-                        _add(concepts, split_phrase(phrase), _KINDS.get(key, key))
+    for low in (False, True):  # low-ranked concepts ("filler") go in after the real meanings
+        for key, phrase in _phrases(languages, _ranked(low)):
+            _add(concepts, phrase, _KINDS.get(key, key))
+    for key, phrase in _phrases(languages, lambda k: k.startswith(REASON_PREFIX), reasons=True):
+        _add(reasons, phrase, key[len(REASON_PREFIX) :])
     for data in languages:
-        for key, phrases in data.items():
-            if key.startswith(REASON_PREFIX):
-                for phrase in phrases:
-                    _add(reasons, split_phrase(phrase), key[len(REASON_PREFIX) :])
         for alias, canonical in data.get("symbols", {}).items():
             symbols[" ".join(split_phrase(alias))] = canonical
     words = frozenset(w for entries in concepts.values() for p, _ in entries for w in p)
@@ -103,6 +97,22 @@ def load() -> Lexicon:
         words=words | frozenset(symbols),
         languages=tuple(str(d.get("language", "")) for d in languages),
     )
+
+
+def _ranked(low: bool) -> Callable[[str], bool]:
+    return lambda key: (key in _LOW_RANK) == low
+
+
+def _phrases(
+    languages: list[dict[str, Any]], wanted: Callable[[str], bool], *, reasons: bool = False
+) -> Iterator[tuple[str, Phrase]]:
+    # Each (key, phrase) of the language files whose key is a concept (or, `reasons`, a reason).
+    for data in languages:
+        for key, phrases in data.items():
+            if key in _NOT_PHRASES or key.startswith(REASON_PREFIX) != reasons or not wanted(key):
+                continue
+            for phrase in phrases:
+                yield key, split_phrase(phrase)
 
 
 def match(index: PhraseIndex, words: list[str], start: int) -> tuple[str, int] | None:

@@ -73,18 +73,8 @@ class NumberScanner:
         gap, short = gaps[at], len(raw) <= 2
         if gap[-1:] == "." and gap[-2:-1] in ("", " ") and raw.isdigit():
             raw, short = "0." + raw, False  # "Target 1 .405", "SL: .38": a decimal without its 0
-        elif short and items and raw.isdigit() and not self._word_head(at):
-            previous = items[-1]
-            if (
-                not gap
-                and previous.kind in LABELS
-                and not previous.unit
-                and self._glued_to_word(at)
-            ):
-                previous.unit = raw  # "TP1": an index, not a price ("SL :80" is a price)
-                return at + 1
-            if previous.kind in _INDEXED and self._index_of(previous, at, raw):
-                return at + 1
+        elif short and items and raw.isdigit() and self._indexes(at, raw, gap):
+            return at + 1
         values = read_numbers(raw)
         if values is None:
             items.append(Item("date", raw))
@@ -115,6 +105,16 @@ class NumberScanner:
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _indexes(self, at: int, raw: str, gap: str) -> bool:
+        # A short number that numbers the label before it ("TP1", "Target 2:"): read as its index.
+        if self._word_head(at):
+            return False
+        previous = self.scan.items[-1]
+        if not gap and previous.kind in LABELS and not previous.unit and self._glued_to_word(at):
+            previous.unit = raw  # "TP1": an index, not a price ("SL :80" is a price)
+            return True
+        return previous.kind in _INDEXED and self._index_of(previous, at, raw)
 
     def _leverage_range(self) -> None:
         # "(3-5x)": the low end of a leverage range is leverage too, not a price.

@@ -79,6 +79,12 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     block.tp_pair |= _zone_mark(block, items, numbers, label)
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
+    _more_tps(block, items, numbers)
+
+
+def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
+    # The prices after a label's first target that read as its further targets.
+    first = numbers[0]
     last = _position(items, first, 0)
     for number in numbers[1:]:
         if len(block.tps) >= MAX_TPS:

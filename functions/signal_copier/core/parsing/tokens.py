@@ -146,9 +146,13 @@ class _Scanner(numscan.NumberScanner, symscan.SymbolScanner):
                 append(item if item is not None else Item(phrase[1][0], raw))
             else:
                 resume = self._word(at, how, phrase, item)
+        self._settle_symbols()
+        return self.scan
+
+    def _settle_symbols(self) -> None:
+        # A coin's quote is known only once the whole message was read ("x20" makes it a perp).
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
-        return self.scan
 
     def _word(self, at: int, how: int, phrase: lexicon.PhraseStart, item: Item | None) -> int:
         if len(self.symbols) >= MAX_SYMBOLS:
