@@ -1,4 +1,5 @@
-"""Index tickers are named as the channel writes them (SPX500, DE40), yet each is one instrument:
+"""Index tickers are named as the channel writes them (SPX500, DE40) and coins by their own ticker
+($ETH), yet each is one instrument:
 a follow-up or a setting that names it another way still finds it."""
 
 from __future__ import annotations
@@ -35,3 +36,18 @@ async def test_an_allowed_list_and_a_mapping_for_us500_apply_to_spx500(tmp_path:
 
     assert [p.symbol for p in await account.positions()] == ["US500"]
     assert (await world.last("alice")).result.status == "placed"
+
+
+async def test_close_eth_closes_the_trade_a_dollar_eth_signal_opened(tmp_path: Path) -> None:
+    # Arrange: "$ETH" names the bare coin; the follow-up names it in lower case
+    world = World(tmp_path)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("$ETH SHORT\nEntry: 3300\nSL 3360\nTP 3250", id=1)
+    opened = [p.symbol for p in await account.positions()]
+
+    # Act
+    await world.say("close eth", id=2)
+
+    # Assert
+    assert opened == ["ETHUSD"]
+    assert await account.positions() == []

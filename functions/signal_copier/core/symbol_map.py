@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from signal_copier.core.errors import UnknownSymbol
-from signal_copier.core.parsing.symbols import as_written, broker_aliases
+from signal_copier.core.parsing.symbols import as_written, broker_aliases, coin_quotes
 from signal_copier.core.reasons import Reason
 
 # Other names brokers list the same instrument under: the broker half of the one symbol table
@@ -16,13 +16,23 @@ from signal_copier.core.reasons import Reason
 ALIASES: dict[str, tuple[str, ...]] = broker_aliases()
 # Index tickers the parser names as the channel wrote them (SPX500, DE40) → their instrument.
 _FAMILY: dict[str, str] = as_written()
+_CURRENCIES, _COIN_QUOTES = coin_quotes()
 MAX_AFFIX = 4  # "m", ".pro", "ecn", "-raw": longer leftovers mean a different instrument
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 
 
 def instrument(symbol: str) -> str:
-    """Return the instrument a parsed symbol names: "SPX500" and "US500" are one instrument."""
-    return _FAMILY.get(symbol, symbol)
+    """Return the instrument a parsed symbol names, for telling whether two name the same.
+
+    "SPX500" and "US500" are one index; a coin is its base whatever its quote ("ETH", "ETHUSD"
+    and "ETHUSDT" all name ETH: a channel's "close eth" means the ETH trade it posted).
+    """
+    named = _FAMILY.get(symbol, symbol)
+    for quote in _COIN_QUOTES:
+        base = named.removesuffix(quote)
+        if base != named and base and base not in _CURRENCIES:
+            return base
+    return named
 
 
 def same_instrument(one: str, other: str) -> bool:

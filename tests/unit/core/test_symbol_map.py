@@ -52,9 +52,14 @@ def test_two_equally_good_matches_are_ambiguous() -> None:
         ("JPN225", "JP225", True),
         ("US500", "US30", False),
         ("EURUSD", "EURUSD", True),
+        ("ETH", "ETHUSD", True),
+        ("ETHUSDT", "ETHUSD", True),
+        ("BTCUSD", "ETHUSD", False),
+        ("EURUSD", "EURJPY", False),
+        ("XAUUSD", "XAUEUR", False),
     ],
 )
-def test_index_tickers_written_differently_are_one_instrument(
+def test_index_tickers_and_coin_pairs_written_differently_are_one_instrument(
     written: str, named: str, same: bool
 ) -> None:
     assert same_instrument(written, named) is same

@@ -102,6 +102,13 @@ def as_written() -> dict[str, str]:
     }
 
 
+def coin_quotes() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Return the fiat/metal currencies and the crypto quotes (upper case, longest first)."""
+    data = _data()
+    quotes = sorted((q.upper() for q in data["crypto_quotes"]), key=len, reverse=True)
+    return frozenset(c.upper() for c in data["currencies"]), tuple(quotes)
+
+
 def broker_aliases() -> dict[str, tuple[str, ...]]:
     """Return canonical symbol → the names brokers list it under (the mapper's half)."""
     data = _data()
