@@ -110,8 +110,14 @@ def _has_tick(text: str) -> bool:
 
 
 def _tick_on_kept_line(text: str) -> bool:
-    # Only messages with a tick pay for reading each line on its own.
-    return any(_signal_line(scan(line).items) for line in text.split("\n") if _has_tick(line))
+    # A tick after a number on a line of the signal ("GOLD BUY 2650 ✅"); one that opens its line
+    # is a bullet ("✅✅Maintain the stop loss & trade 3 to 5% of funds"). Only messages with a
+    # tick pay for reading each line on its own.
+    return any(
+        _signal_line(scan(line).items)
+        for line in text.split("\n")
+        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line)
+    )
 
 
 def explain(left_out: tuple[str, ...]) -> list[str]:
