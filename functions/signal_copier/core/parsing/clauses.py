@@ -9,7 +9,7 @@ from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.commands import SILENT, read_command
 from signal_copier.core.parsing.reasons import sells
 from signal_copier.core.parsing.symbols import ticker_shaped
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import TABLE, Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, level_list
 
 _ONE = Decimal(1)
@@ -69,8 +69,8 @@ def _close_ticker(items: list[Item]) -> Command | None:
         return None
     word = words[1].text
     lower = word.isalpha() and word.islower() and 2 <= len(word) <= _MAX_TICKER
-    if not (lower or ticker_shaped(word)):
-        return None
+    if not (lower or ticker_shaped(word)) or word.lower() in TABLE.not_tickers:
+        return None  # "Close today", "CLOSE MORE": a word, not a coin
     return Command(action=Action.CLOSE, scope=Scope.SYMBOL, symbol=word.upper(), fraction=_ONE)
 
 
