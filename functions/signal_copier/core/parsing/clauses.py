@@ -24,7 +24,9 @@ _ASIDE_START = re.compile(r"\(|\+ ?\d")
 _BRACKETED = re.compile(r"\([^()\n]*\)")
 # "Order cancelled, price ran away", "+30pips ✅ y movemos el sl": filler words, a result figure
 # or a joining word may stand before the verb.
-_LEADING_QUIET = SILENT | {"filler", "sym", "join"}
+# "Gold buy limit cancelled, price ran away": the pending order named before the verb.
+_PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
+_LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
