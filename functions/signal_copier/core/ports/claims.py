@@ -1,0 +1,142 @@
+"""The Store's exactly-once machinery: intent claims and parking, quota and slots, watches."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from signal_copier.core.model import Intent
+from signal_copier.core.records import (
+    Claim,
+    ClaimState,
+    ParkedIntent,
+    TradeRecord,
+    Usage,
+)
+
+
+class ClaimStore(Protocol):
+    """Claims that run each intent once, their attempts and leases, and parked intents."""
+
+    # Intent claims: exactly-once execution, attempts, parking.
+
+    async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
+        """Atomically claim an intent for `owner` until now + lease (see ClaimState).
+
+        The intent is stored with its claim (the sweep re-publishes one whose lease expired).
+        A parked claim is claimed as NEW without counting an attempt; a busy one changes nothing.
+        """
+        ...
+
+    async def finish(
+        self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
+    ) -> bool:
+        """Mark a claimed intent done and store its record in one transaction.
+
+        Only while `owner` holds the claim (else nothing, and False); afterwards redeliveries
+        are no-ops. Any parked entry of the intent is removed.
+        """
+        ...
+
+    async def release_claim(self, intent_id: str, owner: str) -> None:
+        """End a failed attempt's lease now, so a redelivery reconciles and retries at once."""
+        ...
+
+    async def holds_claim(self, intent_id: str, owner: str) -> bool:
+        """Return whether `owner` still holds the intent's claim (checked before broker writes)."""
+        ...
+
+    async def park(self, parked: ParkedIntent, owner: str) -> bool:
+        """Atomically park an intent `owner` holds: claim state parked, lease ended, entry kept.
+
+        False (nothing written) if `owner` no longer holds the claim.
+        """
+        ...
+
+    async def parked_on(
+        self, chat_id: str, message_id: int, user_id: str | None = None
+    ) -> list[Intent]:
+        """Return the intents parked awaiting a message (one user's, or everyone's)."""
+        ...
+
+    async def due_parked(self, now: datetime, limit: int) -> list[Intent]:
+        """Return parked intents whose bound is at or before `now`."""
+        ...
+
+    async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
+        """Return intents claimed but unfinished whose lease ended at or before `now`."""
+        ...
+
+    async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
+        """Return the stored claim state of those intents that have one (DONE/PARKED/…).
+
+        An intent in flight reads as BUSY whatever its lease; one never claimed is absent.
+        """
+        ...
+
+
+class LimitStore(Protocol):
+    """Daily trade quotas and open-trade slots, each taken or given back atomically."""
+
+    # Quotas and open-trade slots.
+
+    async def reserve_quota(
+        self, user_id: str, period: str, intent_id: str, limit: int | None
+    ) -> bool:
+        """Atomically take one trade of the period for an intent (idempotent); False if full."""
+        ...
+
+    async def release_quota(self, user_id: str, period: str, intent_id: str) -> None:
+        """Give back an intent's reservation (the trade did not happen)."""
+        ...
+
+    async def record_missed(self, user_id: str, period: str, intent_id: str) -> None:
+        """Count an intent as missed for quota (idempotent)."""
+        ...
+
+    async def usage(self, user_id: str, period: str) -> Usage:
+        """Return trades used and missed in a period."""
+        ...
+
+    async def reserve_opening(
+        self,
+        user_id: str,
+        intent_id: str,
+        limit: int,
+        live: Collection[str],
+        now: datetime,
+        hold: timedelta,
+    ) -> bool:
+        """Atomically take an open-trade slot: False if `live` ∪ held slots reach `limit`.
+
+        `live` are the intent clientIds open on the account; a slot is held until now + hold
+        (then the trade is live on the account, or was never placed). Idempotent per intent.
+        """
+        ...
+
+    async def release_opening(self, user_id: str, intent_id: str) -> None:
+        """Give back an intent's open-trade slot (nothing was placed)."""
+        ...
+
+
+class WatchStore(Protocol):
+    """Accounts whose broker events the sweep polls (they hold trades the copier manages)."""
+
+    # Accounts whose broker events the sweep polls (they hold trades the copier manages).
+
+    async def watch(self, user_id: str, since: datetime, now: datetime) -> None:
+        """Poll a user's account for deals from `since` on (an earlier `since` is kept)."""
+        ...
+
+    async def watched(self, limit: int, after: str | None = None) -> list[tuple[str, datetime]]:
+        """Return (user id, deals since) of watched accounts by user id, after `after`."""
+        ...
+
+    async def advance_watch(self, user_id: str, since: datetime) -> None:
+        """Move a watched account's deal cursor forward to `since` (never back)."""
+        ...
+
+    async def unwatch(self, user_id: str, checked: datetime) -> bool:
+        """Stop polling, unless `watch` was called at or after `checked` (a trade just opened)."""
+        ...
