@@ -190,11 +190,8 @@ async def test_a_cancelled_login_cannot_be_finished(vault: LocalVault) -> None:
 
 async def test_a_linked_session_logged_out_opens_nothing_any_more(vault: LocalVault) -> None:
     server = FakeTelegram()
-    login = _login(server, vault)
-    await login.send_code("tg1", PHONE)
-    await login.submit_code("tg1", "12345")
-    stored = await vault.get(session_secret_name("tg1"))
-    assert stored is not None and len(server.authorized) == 1
+    login, stored = await _linked(server, vault)
+    assert len(server.authorized) == 1
 
     first = await login.log_out("tg1", stored)
     again = await login.log_out("tg1", stored)  # Telegram no longer knows the key
@@ -205,13 +202,19 @@ async def test_a_linked_session_logged_out_opens_nothing_any_more(vault: LocalVa
 
 async def test_a_log_out_that_cannot_reach_telegram_says_so(vault: LocalVault) -> None:
     server = FakeTelegram()
-    login = _login(server, vault)
-    await login.send_code("tg1", PHONE)
-    await login.submit_code("tg1", "12345")
-    stored = await vault.get(session_secret_name("tg1"))
-    assert stored is not None
+    login, stored = await _linked(server, vault)
     server.unreachable = True
 
     assert await login.log_out("tg1", stored) is False
     assert await login.log_out("tg1", b"not a StringSession") is False
     assert len(server.authorized) == 1  # still valid at Telegram: the trader is told to end it
+
+
+async def _linked(server: FakeTelegram, vault: LocalVault) -> tuple[TelethonLogin, bytes]:
+    """Link tg1 through the code step; return the login flow and the stored session."""
+    login = _login(server, vault)
+    await login.send_code("tg1", PHONE)
+    await login.submit_code("tg1", "12345")
+    stored = await vault.get(session_secret_name("tg1"))
+    assert stored is not None
+    return login, stored
