@@ -2,6 +2,7 @@
 // (server-sent events over fetch, so the token stays in a header) names a topic.
 import { makeApi } from "./api.js";
 
+const SPACING_MS = 500;
 const TOPIC_PATHS = {
   profile: "", trades: "/trades", usage: "/usage", bot: "/bot", activity: "/activity",
   chats: "/chats", account: "/account",
@@ -17,12 +18,21 @@ export async function connect({ userId, token }) {
     if (topic === "log") return `${base}/log?chat=${encodeURIComponent(params.chat)}`;
     return base + TOPIC_PATHS[topic];
   }
+  // One read at a time per watcher, at most one every SPACING_MS: a burst of changes (a fast
+  // replay names a topic many times a second) costs one read now and one for the rest, not one
+  // each, so the page never floods its own API's rate limits.
   async function refresh(watcher) {
+    if (watcher.busy) { watcher.again = true; return; }
+    watcher.busy = true;
+    const began = Date.now();
     try {
       watcher.callback(await api.get(pathOf(watcher.topic, watcher.params)), null);
     } catch (error) {
       watcher.callback(null, error);
     }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, SPACING_MS - (Date.now() - began))));
+    watcher.busy = false;
+    if (watcher.again && watchers.has(watcher)) { watcher.again = false; refresh(watcher); }
   }
   async function follow(onState) {
     while (!abort.signal.aborted) {

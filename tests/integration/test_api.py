@@ -241,7 +241,7 @@ def test_preview_sizes_a_sample_signal_on_the_account(world: ApiWorld) -> None:
 
 
 def test_per_user_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
-    world = ApiWorld(tmp_path, Limits(per_user=3))
+    world = ApiWorld(tmp_path, Limits(per_user_reads=3))
     alice, _ = _tokens(world)
     with world.client() as client:
         codes = [client.get("/api/users/tg1/usage", headers=alice).status_code for _ in range(4)]
@@ -252,8 +252,21 @@ def test_per_user_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> Non
     assert json.loads(last.text)["error"]["message"].startswith("too many requests")
 
 
+def test_a_dashboard_flooding_reads_never_starves_the_kill_switch(tmp_path: Path) -> None:
+    # A fast replay makes the page re-read its data many times a second: reads and changes
+    # count in separate buckets, so the trader's kill switch still goes through.
+    world = ApiWorld(tmp_path, Limits(per_user_reads=3, per_ip_reads=3, per_user=5, per_ip=5))
+    alice, _ = _tokens(world)
+    with world.client() as client:
+        reads = [client.get("/api/users/tg1/usage", headers=alice).status_code for _ in range(5)]
+        kill = client.post("/api/users/tg1/kill", headers=alice, json={"confirm": "KILL"})
+
+    assert reads[-1] == 429
+    assert kill.status_code == 200
+
+
 def test_per_ip_rate_limit_counts_before_the_token_is_checked(tmp_path: Path) -> None:
-    world = ApiWorld(tmp_path, Limits(per_ip=2))
+    world = ApiWorld(tmp_path, Limits(per_ip_reads=2))
     with TestClient(world.app, raise_server_exceptions=False) as client:
         codes = [client.get("/api/users/tg1").status_code for _ in range(3)]
 

@@ -45,10 +45,16 @@ class LocalLinks(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limits:
-    """Requests per minute; `trusted_proxies` = proxies whose X-Forwarded-For entry counts."""
+    """Requests per minute; `trusted_proxies` = proxies whose X-Forwarded-For entry counts.
+
+    Reads (GET) and changes count in separate buckets, so a dashboard refreshing during a fast
+    replay can never starve a change: the kill switch, Stop, a disconnect.
+    """
 
     per_ip: int = 300
     per_user: int = 120
+    per_ip_reads: int = 1200
+    per_user_reads: int = 600
     login_per_ip: int = 10
     trusted_proxies: int = 0
     window: timedelta = timedelta(minutes=1)
@@ -104,13 +110,16 @@ async def limit(request: Request, key: str, allowed: int) -> None:
 async def caller(request: Request) -> Caller:
     """Return the verified caller after the per-IP and per-user limits."""
     p = ports(request)
-    ip = client_ip(request, p.limits.trusted_proxies)
-    await limit(request, f"ip:{ip}", p.limits.per_ip)
+    ip, limits = client_ip(request, p.limits.trusted_proxies), p.limits
+    reads = request.method in ("GET", "HEAD")
+    bucket = ":read" if reads else ""
+    await limit(request, f"ip:{ip}{bucket}", limits.per_ip_reads if reads else limits.per_ip)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("sign in first (no bearer token)")
     found = await p.auth.verify(token.strip())
-    await limit(request, f"user:{found.user_id}", p.limits.per_user)
+    allowed = limits.per_user_reads if reads else limits.per_user
+    await limit(request, f"user:{found.user_id}{bucket}", allowed)
     return found
 
 
