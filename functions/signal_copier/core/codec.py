@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar, Union
 
 from signal_copier.core import compiled, scalars
@@ -86,6 +86,9 @@ def _first_type(tp: Any) -> Any:
     return next(a for a in typing.get_args(tp) if a is not type(None))
 
 
+# Equal aware times are one instant, written the same: a record's times recur (a message's date
+# is in its every intent and trade), and isoformat is most of what encoding a time costs.
+@lru_cache(maxsize=4096)
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime cannot be encoded")

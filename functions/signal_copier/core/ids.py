@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from signal_copier.core.errors import InvalidInput
 
@@ -36,6 +37,8 @@ def message_key(chat_id: str, message_id: int, version: int) -> str:
     return f"{chat_id}:{message_id}:{version}"
 
 
+# Kept for recent intents: the fan-out makes each id and its intent's execution checks it again.
+@lru_cache(maxsize=4096)
 def intent_id(chat_id: str, message_id: int, version: int, user_id: str, part: int = 0) -> str:
     """Return the id of one user's intent for one message version (a hash, safe as a doc id).
 

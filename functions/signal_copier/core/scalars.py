@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from signal_copier.core.errors import InvalidInput
@@ -68,6 +69,17 @@ def parse_utc(value: object, label: str) -> datetime:
 
 
 def utc_time(data: Any) -> datetime:
+    if type(data) is str:  # what the codec writes: the same few times recur in every record
+        return _utc_text(data)
+    return _utc(data)
+
+
+@lru_cache(maxsize=4096)
+def _utc_text(data: str) -> datetime:
+    return _utc(data)
+
+
+def _utc(data: Any) -> datetime:
     try:
         return parse_utc(data, "")
     except InvalidInput as e:

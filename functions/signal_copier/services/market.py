@@ -66,8 +66,11 @@ class InstrumentCache:
         else:  # a task per read costs: only what needs a round trip is gathered
             spec = cached
             quote, info = await asyncio.gather(account.quote(symbol), account.account_info())
-        if quote.tick_value is not None:  # a cached spec's tick value may be a minute old
-            spec = replace(spec, tick_value=quote.tick_value)
+        # A cached spec's tick value may be a minute old (copied only when it differs, digits
+        # included: compare_total tells 1.0 from 1.00).
+        tick = quote.tick_value
+        if tick is not None and tick.compare_total(spec.tick_value) != 0:
+            spec = replace(spec, tick_value=tick)
         return Snapshot(symbol=symbol, spec=spec, quote=quote, info=info)
 
     def forget(self, key: str) -> None:

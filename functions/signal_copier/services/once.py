@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -42,7 +42,7 @@ async def run_once(
     `work` may return None (nothing to record) or a Wait (park until another message is done).
     `give_up(attempt)` builds the failure record once the attempt limit is passed.
     """
-    owner = f"{deps.worker}:{uuid.uuid4().hex[:12]}"
+    owner = f"{deps.worker}:{secrets.token_hex(6)}"  # 48 random bits, as uuid4().hex[:12]
     claim = await deps.store.claim(intent, owner, now, deps.lease)
     if claim.state is ClaimState.DONE:
         # Done already: maybe only the reply to its finish was lost, and with it the wake-up.

@@ -53,6 +53,7 @@ async def save_result(deps: Deps, intent: Intent, result: TradeResult, now: date
 
 
 def _readable(result: TradeResult) -> TradeResult:
-    return replace(
-        result, detail=bounded(result.detail), notes=tuple(bounded(n) for n in result.notes)
-    )
+    detail, notes = bounded(result.detail), tuple(bounded(n) for n in result.notes)
+    if detail == result.detail and notes == result.notes:
+        return result  # nearly always: no copy (a replace costs more than the check)
+    return replace(result, detail=detail, notes=notes)

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -258,6 +259,7 @@ def micros(moment: datetime) -> int:
     return (moment - EPOCH) // _MICROSECOND
 
 
+@lru_cache(maxsize=4096)  # a trade's recorded_at is the time of its whole message
 def stamp(moment: datetime) -> str:
     # Fixed width so text order is time order (isoformat drops zero microseconds unless told).
     micros(moment)

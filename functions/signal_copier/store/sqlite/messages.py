@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import MessageBuilder
 from signal_copier.core.records import MessageRecord, Remembered
-from signal_copier.store.sqlite.db import MAX_INT, SqliteDatabase, dump, load, micros
+from signal_copier.store import decode, load_json
+from signal_copier.store.sqlite.db import MAX_INT, SqliteDatabase, dump, micros
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, chat_id TEXT NOT NULL,
@@ -81,8 +81,13 @@ class MessageTables(SqliteDatabase):
 
     def _message(self, row: tuple[str, int], where: str) -> MessageRecord:
         text, fanned_out = row
-        # The fan-out count lives in its own column (set after the record is written).
-        return self._memo(
-            (MessageRecord, text, fanned_out),
-            lambda: replace(load(MessageRecord, text, where), fanned_out=fanned_out),
-        )
+        # The fan-out count lives in its own column (set after the record is written): it is
+        # decoded in place of the one in the text (a copy of the record afterwards costs more).
+        return self._memo((MessageRecord, text, fanned_out), lambda: _load(text, fanned_out, where))
+
+
+def _load(text: str, fanned_out: int, where: str) -> MessageRecord:
+    data = load_json(text, where)
+    if isinstance(data, dict):  # anything else: decode says what is wrong with it
+        data["fanned_out"] = fanned_out
+    return decode(MessageRecord, data, where)
