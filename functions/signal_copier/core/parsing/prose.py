@@ -17,8 +17,11 @@ _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # read on its block alone. The scanner keeps no item for these marks, so the text is looked at.
 _NEWLINE = Item("nl", "\n")
 # "TP 1.0900 ✅": a tick after a level reports it reached ("✅ TP1: 2660" is a bullet).
-# The tick ends the line's numbers: "T-P (1) ✅ 1.00480" is a bullet before the price.
-_TICK_AFTER_NUMBER = re.compile(r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑][^\d\n]*$")
+# The tick ends the line's numbers but a signed gain ("TP 2660 ✅✅ +100 pips"): "T-P (1) ✅
+# 1.00480" is a bullet before the price.
+_TICK_AFTER_NUMBER = re.compile(
+    r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*[+-][^\S\n]*\d[\d.,]*)?[^\d\n]*$"
+)
 _CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
 _EXIT_LABELS = frozenset({"tp", "sl"})
 _SHOWN = 60  # characters of a prose line quoted in an explain line
