@@ -181,8 +181,8 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         if level_list(items):
             return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
     words = _words(items)
-    if words is None:
-        return None
+    if words is None or len({w.raw for w in words if w.kind == "sym"}) > 1:
+        return None  # "XAUUSD BUY … (GBPUSD sell was cancelled)": which one it acts on is unsaid
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:

@@ -82,7 +82,8 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
 def _hit_told(items: list[Item]) -> bool:
     # "TP2 hit", "target 1.0820 achieved", "SL hit": a target or stop reported as reached.
     # "If TP1 hit, move SL to BE" on a line of its own is a plan, not a report.
-    labelled = conditioned = False
+    # "+200 pips secured": a hit right after a pip figure reports it too.
+    labelled = conditioned = pipped = False
     for item in items:
         kind = item.kind
         if kind == "nl":
@@ -93,8 +94,9 @@ def _hit_told(items: list[Item]) -> bool:
             conditioned = True
         elif kind in ("sl", "tp"):
             labelled = not conditioned
-        elif kind == "hit" and not conditioned and _told(item, labelled):
+        elif kind == "hit" and not conditioned and (pipped or _told(item, labelled)):
             return True
+        pipped = kind == "num" and item.unit == "pips"
     return False
 
 
