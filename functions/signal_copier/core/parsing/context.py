@@ -177,11 +177,13 @@ def _conditioned(items: list[Item], at: int) -> bool:
     return any(item.kind == "conditional" for item in items[start:end])
 
 
-def _side_on_line(items: list[Item], end: int) -> bool:
-    # "Gold buy now? 2650 SL 2640 ...": a question asked on the line that names the side.
-    for item in reversed(items[:end]):
-        if item.kind == "nl":
-            return False
-        if item.kind in SIDE_WORDS:
-            return True
+def _side_on_line(items: list[Item], at: int) -> bool:
+    # "Gold buy now? 2650 SL 2640 ...", "Re-entry? Gold buy 2645 …": a question asked on the
+    # line that names the side, before or after it.
+    for run in (reversed(items[:at]), items[at:]):
+        for item in run:
+            if item.kind == "nl":
+                break
+            if item.kind in SIDE_WORDS:
+                return True
     return False
