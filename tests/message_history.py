@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,3 +35,14 @@ async def store_versions(store: SqliteStore, chat: str, message_id: int, version
             kind="none",
         )
         await store.remember_message(chat, message_id, version, lambda _h, r=record: r)
+
+
+async def random_chat(
+    store: SqliteStore, rng: random.Random, ids_below: int, most: int
+) -> list[int]:
+    """Store a chat with gaps and messages of many versions, and a neighbour; return its ids."""
+    ids = sorted(rng.sample(range(1, ids_below), rng.randint(0, most)))
+    for message_id in ids:
+        await store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
+        await store_versions(store, "-100999", message_id, 1)
+    return ids

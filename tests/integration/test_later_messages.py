@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from message_history import CHAT, NOW, local_deps, store_versions
+from message_history import CHAT, NOW, local_deps, random_chat, store_versions
 from signal_copier.services.later import posted_after
 from signal_copier.services.recent import MAX_ROWS, read_versions
 from signal_copier.store.sqlite import SqliteStore
@@ -23,10 +23,7 @@ async def test_paged_messages_after_equal_each_message_read_on_its_own(
     rng = random.Random(seed)
     store = SqliteStore(":memory:")
     deps = local_deps(store, tmp_path)
-    ids = sorted(rng.sample(range(1, 200), rng.randint(0, 60)))
-    for message_id in ids:
-        await store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
-        await store_versions(store, "-100999", message_id, 1)
+    ids = await random_chat(store, rng, 200, 60)
     start = rng.randint(0, 210)
     since = NOW + timedelta(seconds=rng.randint(0, 210))
 

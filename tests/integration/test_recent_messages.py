@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from message_history import CHAT, local_deps, store_versions
+from message_history import CHAT, local_deps, random_chat, store_versions
 from signal_copier.core.records import MessageRecord
 from signal_copier.services.recent import MAX_ROWS, RecentMessages, read_versions
 from signal_copier.store.sqlite import SqliteStore
@@ -39,10 +39,7 @@ async def test_paged_answers_equal_reading_each_message_on_its_own(
     rng = random.Random(seed)
     store = Counting(":memory:")
     deps = local_deps(store, tmp_path)
-    ids = sorted(rng.sample(range(1, 400), rng.randint(0, 120)))
-    for message_id in ids:
-        await store_versions(store, CHAT, message_id, rng.choice((1, 1, 1, 2, 3, 20)))
-        await store_versions(store, "-100999", message_id, 1)
+    ids = await random_chat(store, rng, 400, 120)
     last = rng.choice([*ids, 399]) if ids else 399
     asked = [rng.randint(0, 420) for _ in range(40)]
 
