@@ -93,13 +93,11 @@ def test_kill_switch_asks_for_confirmation_then_pauses_copying() -> None:
         _sign_in(page, links, "account")
         page.wait_for_selector("#state-badge:has-text('copying')")
         page.click("#kill")
-        page.fill("#kill-confirm", "yes")
-        page.click("#kill-go")
+        _type_and_go(page, "kill", "yes")
         page.wait_for_selector('#kill-form [data-error-for="confirm"]:has-text("KILL")')
         badge_before = page.inner_text("#state-badge")
         screenshot(page, "kill-switch-confirm")
-        page.fill("#kill-confirm", "KILL")
-        page.click("#kill-go")
+        _type_and_go(page, "kill", "KILL")
         page.wait_for_selector("#state-badge:has-text('paused: kill switch')", timeout=WAIT)
         page.wait_for_selector("#account:has-text('No copied positions are open.')", timeout=WAIT)
         screenshot(page, "kill-switch-done")
@@ -123,13 +121,11 @@ def test_disconnect_asks_for_confirmation_then_the_account_shows_no_broker() -> 
         kept = page.get_attribute("#broker-disconnect", "data-mark")
         page.click("#broker-disconnect")
         warning = page.inner_text("#disconnect-dialog")
-        page.fill("#disconnect-confirm", "yes")
-        page.click("#disconnect-go")
+        _type_and_go(page, "disconnect", "yes")
         page.wait_for_selector('#disconnect-form [data-error-for="confirm"]:has-text("DISCONNECT")')
         still = page.inner_text("#account")
         screenshot(page, "disconnect-confirm")
-        page.fill("#disconnect-confirm", "DISCONNECT")
-        page.click("#disconnect-go")
+        _type_and_go(page, "disconnect", "DISCONNECT")
         page.wait_for_selector("#no-broker", timeout=WAIT)
         page.wait_for_selector(
             "#state-badge:has-text('paused: broker not connected')", timeout=WAIT
@@ -153,8 +149,7 @@ def test_unlink_telegram_asks_for_confirmation_then_shows_it_unlinked() -> None:
         page.wait_for_function("document.querySelectorAll('#chat-list input:checked').length === 1")
         page.click("#telegram-unlink")
         warning = page.inner_text("#unlink-dialog")
-        page.fill("#unlink-confirm", "UNLINK")
-        page.click("#unlink-go")
+        _type_and_go(page, "unlink", "UNLINK")
         page.wait_for_selector("#telegram-status:has-text('Telegram is not linked')", timeout=WAIT)
         page.wait_for_selector("#bot:has-text('Telegram: unlinked')", timeout=WAIT)
         page.wait_for_selector("#chat-list >> text=No chats yet", timeout=WAIT)
@@ -188,3 +183,9 @@ def test_a_validation_error_is_shown_next_to_its_field() -> None:
 
     assert "greater than 0" in message
     assert beside == "risk-lot"
+
+
+def _type_and_go(page: Any, dialog: str, word: str) -> None:
+    """Type `word` into a typed-confirmation dialog and press its button."""
+    page.fill(f"#{dialog}-confirm", word)
+    page.click(f"#{dialog}-go")
