@@ -1,6 +1,7 @@
 // The dashboard: one UI over two data modules (local: API + server-sent events; cloud:
 // Firestore listeners). Pages: setup wizard, account, trades, signal log, activity.
 import { makeApi } from "./api.js";
+import { askToConfirm } from "./confirm.js";
 import { h } from "./dom.js";
 import { renderSetup } from "./setup.js";
 import { renderAccount, renderTrades, renderLog, renderActivity } from "./pages.js";
@@ -54,19 +55,8 @@ function header() {
   control("start", "start");
   control("stop", "stop");
   control("resume", "resume");
-  const dialog = document.getElementById("kill-dialog");
-  const form = document.getElementById("kill-form");
-  document.getElementById("kill").addEventListener("click", () => { form.reset(); clearKill(); dialog.showModal(); });
-  document.getElementById("kill-cancel").addEventListener("click", () => dialog.close());
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await data.api.post(`${base}/kill`, { confirm: document.getElementById("kill-confirm").value });
-      dialog.close();
-    } catch (error) {
-      form.querySelector('[data-error-for="confirm"]').textContent = error.message;
-    }
-  });
+  document.getElementById("kill").addEventListener("click", () => askToConfirm("kill-dialog", "KILL",
+    () => data.api.post(`${base}/kill`, { confirm: "KILL" })));
   data.watch("profile", {}, (me) => {
     if (!me) return;
     state.me = me;
@@ -87,10 +77,6 @@ function header() {
   data.watch("bot", {}, (bot) => {
     if (bot) document.getElementById("bot").textContent = `Telegram: ${bot.state}${bot.detail ? ` (${bot.detail})` : ""}`;
   });
-}
-
-function clearKill() {
-  document.querySelector('#kill-form [data-error-for="confirm"]').textContent = "";
 }
 
 async function main() {
