@@ -11,7 +11,7 @@ from signal_copier.core.market import Quote, SymbolSpec
 from signal_copier.core.model import Signal
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
-from signal_copier.core.symbol_map import same_instrument
+from signal_copier.core.symbol_map import allowed
 
 SLIP_LOG10 = Decimal("0.5")  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
 # Ratios strictly between these are well inside 10^±0.5 (|log10| < 0.4997): no logarithm needed.
@@ -51,9 +51,7 @@ def check_signal(signal: Signal, settings: TradeSettings, now: datetime) -> Skip
         )
     if "tps_out_of_order" in signal.flags or not tps_in_order(signal):
         return Skip(reason=Reason.TPS_OUT_OF_ORDER, detail="take-profits are not in order")
-    if settings.allowed_symbols and not any(
-        same_instrument(signal.symbol, allowed) for allowed in settings.allowed_symbols
-    ):
+    if settings.allowed_symbols and not allowed(signal.symbol, settings.allowed_symbols):
         return Skip(reason=Reason.SYMBOL_NOT_ALLOWED, detail=f"{signal.symbol} is not in your list")
     if settings.trading_hours and not in_hours(settings.trading_hours, now):
         return Skip(

@@ -63,11 +63,13 @@ def closed_by(
     latest signal; it names no other side or position; a partial close does not count.
     """
     newest: dict[int, MessageRecord] = {}
+    versions: dict[int, list[MessageRecord]] = {}
     for record in after:
         if record.message_id not in newest or record.version > newest[record.message_id].version:
             newest[record.message_id] = record
+        versions.setdefault(record.message_id, []).append(record)
     for message_id in sorted(newest):
-        for version in (r for r in after if r.message_id == message_id):
+        for version in versions[message_id]:
             command = version.command
             if command is None or not _ends(command) or not _fits(command, signal):
                 continue

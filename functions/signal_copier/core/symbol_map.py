@@ -40,6 +40,12 @@ def same_instrument(one: str, other: str) -> bool:
     return instrument(one) == instrument(other)
 
 
+def allowed(symbol: str, allowed_symbols: Iterable[str]) -> bool:
+    """Return whether the symbol's instrument is among the allowed symbols' instruments."""
+    wanted = instrument(symbol)
+    return any(instrument(name) == wanted for name in allowed_symbols)
+
+
 def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[str, str]) -> str:
     """Return the broker symbol for `canonical`, or raise UnknownSymbol naming the candidates.
 

@@ -102,8 +102,7 @@ def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
 
 def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
     context = read_context(scanned, labels)
-    ticks = "✅" in text or "✔" in text or "☑" in text  # substring searches: the common "no"
-    if ticks and prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
+    if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
         return context._replace(report=True)
     return context
 

@@ -15,7 +15,8 @@ from signal_copier.core.parsing.verbs import as_verbs, level_list
 _ONE = Decimal(1)
 _IMPERATIVES = frozenset({"close", "cancel", "move"})
 # A clause after the command may explain it ("price is moving against us") but not undo it.
-_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
+# Words that make what is said no order: "don't close", "close if you want", "maybe close".
+UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
 _CLAUSE_MARKS = ",;!✅☑✔❌.\n\t "
 _CLAUSE_END = re.compile(r"[,;!✅☑✔❌\n]|\.(?!\S)")
 # Inside the command's clause, an aside begins at a bracket or a gain figure: "Cerramos rango
@@ -44,7 +45,7 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     if not (rest or aside) or not _imperative(command):
         return None
     explained = scan(_BRACKETED.sub(" ", f"{aside} {rest}"))
-    if any(item.kind in _UNDOING for item in explained.items) or sells(explained):
+    if any(item.kind in UNDOING for item in explained.items) or sells(explained):
         return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
     return read_command(command, unspecified=bool(aside))
 

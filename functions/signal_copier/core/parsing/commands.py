@@ -20,7 +20,7 @@ _SIDES.update(
     {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
 )
 _HUNDRED = Decimal(100)
-_ORDINALS = frozenset({"first", "second", "third", "last", "earlier", "early"})
+_ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
@@ -232,7 +232,7 @@ def _modify(
     scope: Scope,
     symbol: str | None,
     side: Side | None,
-    unspecified: bool = False,
+    unspecified: bool,
 ) -> Command | None:
     anchor = None
     if _sl_to_tp1(items):

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
+from signal_copier.core.parsing.clauses import UNDOING
 from signal_copier.core.parsing.commands import read_command
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, unsaid
@@ -17,8 +18,6 @@ _CLAUSE_END = re.compile(r"[\n;!|()\[\]✅☑✔❌]|\.(?!\S)")
 _STARTS = frozenset({"close", "cancel", "move", "protect", "sl"})
 _GATE = _STARTS | {"breakeven"}
 _ENDING = frozenset({"close", "cancel"})
-# A clause that says this undoes any instruction in the message (as read_leading_command rules).
-_UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
 # Told in the past ("SL was moved", "yesterday", "closed"): a report of what was done.
 _TOLD = frozenset({"was", "recap", "closed"})
 # A result or progress line: "+50 pips", "TP1 hit", "30% running".
@@ -44,7 +43,7 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     """Return the one instruction among report and progress clauses, if the message gives one."""
     if question or len(items) > _MAX_ITEMS or not any(item.kind in _GATE for item in items):
         return None
-    if any(item.kind in _UNDOING for item in items):
+    if any(item.kind in UNDOING for item in items):
         return None  # "close if you want", "don't close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
     roles: list[str] = []

@@ -84,7 +84,7 @@ def load() -> Lexicon:
     for low in (False, True):  # low-ranked concepts ("filler") go in after the real meanings
         for key, phrase in _phrases(languages, _ranked(low)):
             _add(concepts, phrase, _KINDS.get(key, key))
-    for key, phrase in _phrases(languages, lambda k: k.startswith(REASON_PREFIX), reasons=True):
+    for key, phrase in _phrases(languages, None, reasons=True):
         _add(reasons, phrase, key[len(REASON_PREFIX) :])
     for data in languages:
         for alias, canonical in data.get("symbols", {}).items():
@@ -104,12 +104,18 @@ def _ranked(low: bool) -> Callable[[str], bool]:
 
 
 def _phrases(
-    languages: list[dict[str, Any]], wanted: Callable[[str], bool], *, reasons: bool = False
+    languages: list[dict[str, Any]],
+    wanted: Callable[[str], bool] | None,
+    *,
+    reasons: bool = False,
 ) -> Iterator[tuple[str, Phrase]]:
-    # Each (key, phrase) of the language files whose key is a concept (or, `reasons`, a reason).
+    # Each (key, phrase) of the language files whose key is a concept (or, `reasons`, a reason)
+    # and, when `wanted` is given, one it wants.
     for data in languages:
         for key, phrases in data.items():
-            if key in _NOT_PHRASES or key.startswith(REASON_PREFIX) != reasons or not wanted(key):
+            if key in _NOT_PHRASES or key.startswith(REASON_PREFIX) != reasons:
+                continue
+            if wanted is not None and not wanted(key):
                 continue
             for phrase in phrases:
                 yield key, split_phrase(phrase)

@@ -191,7 +191,7 @@ def build(
     side: Side,
     strong: bool,
     context: Context,
-    narrow: Callable[[], prose.Narrowed | None] | None = None,
+    narrow: Callable[[], prose.Narrowed | None],
 ) -> tuple[Signal | None, str]:
     """Return the block's Signal for `side` (from `named`), or None and why it is no opening.
 
@@ -207,7 +207,7 @@ def build(
         _zone(block)
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
-    if refusal in _LIFTABLE and narrow is not None and complete(block, strong, context):
+    if refusal in _LIFTABLE and complete(block, strong, context):
         narrowed = narrow()
         if narrowed is not None and not _refusal(block, narrowed.context, strong):
             refusal = ""

@@ -78,7 +78,7 @@ def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
         start = end + 1
     if not kept or not left_out:
         return None  # nothing left out: the message's own cues stand
-    if _has_tick(text) and (ticked_level(text) or _tick_on_kept_line(text)):
+    if has_tick(text) and (ticked_level(text) or _tick_on_kept_line(text)):
         return None  # a level or a gain reported reached: a result post, read as a whole
     narrowed = Scan(kept, scanned.words, scanned.perpetual, bool(asks), asks, scanned.gain)
     return Narrowed(read_context(narrowed, kept_labels), tuple(left_out))
@@ -86,10 +86,10 @@ def narrow(text: str, scanned: Scan, labels: Set[int]) -> Narrowed | None:
 
 def ticked_level(text: str) -> bool:
     """Return True when a tick follows a level or a gain on its line ("TP 1.0900 ✅", "TP1 ✅")."""
-    if not ("✅" in text or "✔" in text or "☑" in text) or _CROSS_AFTER_NUMBER.search(text):
+    if not has_tick(text) or _CROSS_AFTER_NUMBER.search(text):
         return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
     for line in text.split("\n"):
-        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
+        if has_tick(line) and _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
             return True
     return False
 
@@ -108,8 +108,9 @@ def _reports(items: list[Item]) -> bool:
     return labelled and numbered
 
 
-def _has_tick(text: str) -> bool:
-    return "✅" in text or "✔" in text or "☑" in text  # substring searches: the common "no"
+def has_tick(text: str) -> bool:
+    """Return True when the text holds a tick mark (substring searches: the common "no")."""
+    return "✅" in text or "✔" in text or "☑" in text
 
 
 def _tick_on_kept_line(text: str) -> bool:
@@ -119,7 +120,7 @@ def _tick_on_kept_line(text: str) -> bool:
     return any(
         _signal_line(scan(line).items)
         for line in text.split("\n")
-        if _has_tick(line) and _TICK_AFTER_NUMBER.search(line)
+        if has_tick(line) and _TICK_AFTER_NUMBER.search(line)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from signal_copier.core.parsing.context import SIDE_WORDS
 from signal_copier.core.parsing.tokens import Item
 
 # A quote begins at one of these and runs, over joining words, to its number: "Current price
@@ -10,7 +11,6 @@ _QUOTING_WORDS = frozenset({"current", "currently", "live", "trading", "cmp"})
 _QUOTING_PHRASES = frozenset({"cmp", "current market price"})
 _BETWEEN = frozenset({"entry_weak", "filler", "market", "w", "join"})
 _MAX_BETWEEN = 3  # "now trading at", "current market price is"
-_SIDES = frozenset({"buy", "sell", "buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 QUOTED = "quoted"  # the kind a quoted price and its words are read as (the reader skips it)
 
 
@@ -86,7 +86,7 @@ def _now_after(items: list[Item], at: int) -> bool:
 def _entry_given(items: list[Item]) -> bool:
     # An entry label with a number after it, or a side word followed by its price ("BUY 4344-4345").
     for at, item in enumerate(items[:-1]):
-        if item.kind == "entry" or item.kind in _SIDES:
+        if item.kind == "entry" or item.kind in SIDE_WORDS:
             following = next(
                 (i for i in items[at + 1 : at + 4] if i.kind not in ("filler", "p", "sym")), None
             )
