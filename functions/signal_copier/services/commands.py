@@ -68,7 +68,8 @@ async def apply_command(
         records = await _candidates(deps, intent, about, [*positions, *orders])
         targets = select_targets(records, intent, command, about)
         if not targets:
-            return await _nothing_held(deps, intent, [*positions, *orders])
+            known = records if about.signal is None else None  # the same read, made above
+            return await _nothing_held(deps, intent, [*positions, *orders], known)
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
         positions, orders = owned_by(targets, positions), owned_by(targets, orders)
@@ -151,14 +152,17 @@ async def _close_filled(
 
 
 async def _nothing_held(
-    deps: Deps, intent: Intent, live: Sequence[Position | PendingOrder]
+    deps: Deps,
+    intent: Intent,
+    live: Sequence[Position | PendingOrder],
+    read: list[TradeRecord] | None,
 ) -> TradeResult | None:
     # Someone who unfollowed the chat: record nothing (the message is not about their trades),
-    # and once they hold none of the chat's trades, stop sending them its follow-ups.
+    # and once they hold none of the chat's trades, stop sending them its follow-ups. `read`:
+    # the trades of the live positions and orders, when the caller has read them already.
     if await deps.store.subscription(intent.user_id, intent.chat_id) is not None:
         return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
-    clients = sorted(ids.copier_intents(item.client_id for item in live))
-    held = await deps.store.trades_by_client(intent.user_id, clients) if clients else []
+    held = read if read is not None else await _trades_of(deps, intent, live)
     if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
     return None
@@ -254,5 +258,12 @@ async def _candidates(
     # A reply names its signal; otherwise only trades with live positions or orders can matter.
     if about.signal is not None:
         return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
-    clients = ids.copier_intents(item.client_id for item in live)
-    return await deps.store.trades_by_client(intent.user_id, sorted(clients))
+    return await _trades_of(deps, intent, live)
+
+
+async def _trades_of(
+    deps: Deps, intent: Intent, live: Sequence[Position | PendingOrder]
+) -> list[TradeRecord]:
+    # The user's trade records behind the copier's live positions and orders.
+    clients = sorted(ids.copier_intents(item.client_id for item in live))
+    return await deps.store.trades_by_client(intent.user_id, clients) if clients else []

@@ -120,7 +120,8 @@ async def _carry(
             record.signal or previous, signal, target_of(record), positions, orders, specs
         )
     ]
-    later_ones = await _later_follow_ups(deps, intent, filed)
+    # An edit that changes nothing on the broker has no follow-up to defer to.
+    later_ones = await _later_follow_ups(deps, intent, filed) if ops else []
     ops = keep_later_follow_ups(ops, later_ones, [*positions, *orders])
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)

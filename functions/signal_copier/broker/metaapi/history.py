@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -48,9 +47,7 @@ async def _owned(connection: Any, read: Read, deals: list[Deal]) -> list[Deal]:
         *(read(partial(connection.get_deals_by_position, position)) for position in missing)
     )
     owners = payloads.openers(d for answer in answers for d in payloads.deals(_items(answer)))
-    return [
-        d if d.client_id else replace(d, client_id=owners.get(d.position_id, "")) for d in deals
-    ]
+    return payloads.with_owners(deals, owners)
 
 
 def _orphan(deal: Deal) -> bool:

@@ -232,10 +232,14 @@ def deals(data: Iterable[Payload]) -> list[Deal]:
     """
     found = [deal for item in data if (deal := _deal(item)) is not None]
     owners = openers(found)  # not a later close's own tag (a follow-up's "close half")
-    return sorted(
-        (d if d.client_id else replace(d, client_id=owners.get(d.position_id, "")) for d in found),
-        key=lambda d: (d.time, d.id),
-    )
+    return sorted(with_owners(found, owners), key=lambda d: (d.time, d.id))
+
+
+def with_owners(deals: Iterable[Deal], owners: Mapping[str, str]) -> list[Deal]:
+    """Return the deals, each without a clientId given its position's opening one (if known)."""
+    return [
+        d if d.client_id else replace(d, client_id=owners.get(d.position_id, "")) for d in deals
+    ]
 
 
 def openers(deals: Iterable[Deal]) -> dict[str, str]:
