@@ -68,6 +68,18 @@ def test_parse_jsonl_writes_one_prediction_per_line_and_flags_bad_lines() -> Non
     assert b"line 2" in done.stderr
 
 
+def test_a_line_without_text_keeps_its_id_so_the_missing_answer_is_traceable() -> None:
+    stdin = jsonl({"id": "no-text"}, {"id": 7, "text": None}, {"id": "ok", "text": GOLD})
+
+    done = run(["parse", "--jsonl"], stdin)
+
+    out = outputs(done)
+    assert done.returncode == 1
+    assert out[0] == {"id": "no-text", "line": 1, "error": "text: missing"}
+    assert out[1] == {"id": 7, "line": 2, "error": "text: must be a string"}
+    assert out[2]["id"] == "ok" and out[2]["kind"] == "open"
+
+
 def test_deep_nesting_and_huge_ids_are_refused_per_line_and_the_rest_is_read() -> None:
     deep = b"[" * 100_000 + b"]" * 100_000 + b"\n"
     huge = b'{"id": ' + b"9" * 4_000 + b', "text": "hi"}\n'

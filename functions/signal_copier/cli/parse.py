@@ -60,7 +60,8 @@ def parse_lines(source: Iterable[bytes | str], sink: TextIO, errors: TextIO) -> 
         except ValueError as e:
             failures += 1
             print(f"error: line {number}: {e}", file=errors)
-            sink.write(json.dumps({"id": None, "line": number, "error": str(e)}) + "\n")
+            known = e.id if isinstance(e, _BadLine) else None
+            sink.write(json.dumps({"id": known, "line": number, "error": str(e)}) + "\n")
             continue
         if item is not None:
             prediction = {"id": item["id"], **to_label(parse(item["text"]))}
@@ -82,9 +83,21 @@ def _record(raw: bytes | str) -> dict[str, Any] | None:
         raise ValueError("not JSON: nested too deeply") from e
     except ValueError as e:  # json.JSONDecodeError, and integers longer than Python reads
         raise ValueError(f"not JSON: {e}") from e
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+    if not isinstance(item, dict):
         raise ValueError('expected {"id": ..., "text": "..."}')
-    return {"id": _checked_id(item.get("id")), "text": item["text"]}
+    known = _checked_id(item.get("id"))
+    if not isinstance(item.get("text"), str):
+        # The id is kept so a scorer can tell which message was not read.
+        raise _BadLine(known, "text: missing" if "text" not in item else "text: must be a string")
+    return {"id": known, "text": item["text"]}
+
+
+class _BadLine(ValueError):
+    """A line whose id is readable but whose text is not."""
+
+    def __init__(self, known: object, why: str) -> None:
+        super().__init__(why)
+        self.id = known
 
 
 def _checked_id(value: object) -> object:
