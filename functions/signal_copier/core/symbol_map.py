@@ -46,6 +46,14 @@ def allowed(symbol: str, allowed_symbols: Iterable[str]) -> bool:
     return any(instrument(name) == wanted for name in allowed_symbols)
 
 
+def mapping_key(canonical: str, overrides: Mapping[str, str]) -> str | None:
+    """Return the key of the user's mapping that applies to `canonical` (None: no mapping)."""
+    if canonical in overrides:
+        return canonical
+    named = instrument(canonical)
+    return named if named in overrides else None
+
+
 def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[str, str]) -> str:
     """Return the broker symbol for `canonical`, or raise UnknownSymbol naming the candidates.
 
@@ -53,8 +61,8 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
     "SPX500" too, unless "SPX500" has a mapping of its own).
     """
     names = list(available)
-    key = canonical if canonical in overrides else instrument(canonical)
-    if key in overrides:
+    key = mapping_key(canonical, overrides)
+    if key is not None:
         mapped = overrides[key]
         if mapped in names:
             return mapped

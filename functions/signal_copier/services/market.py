@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from signal_copier.core.market import AccountInfo, Quote, SymbolSpec
 from signal_copier.core.ports import BrokerAccount
-from signal_copier.core.symbol_map import broker_symbol
+from signal_copier.core.symbol_map import broker_symbol, mapping_key
 
 MAX_ACCOUNTS = 10_000  # entries kept; the least recently used account is dropped first
 
@@ -54,7 +54,9 @@ class InstrumentCache:
     ) -> Snapshot:
         """Return the instrument for `canonical` on an account: at most two round trips."""
         entry = await self._entry(key, account, now)
-        named = (canonical, overrides.get(canonical))
+        # Keyed by the mapping that applies, which may be the instrument's ("GER40" for "DE40").
+        key_of_mapping = mapping_key(canonical, overrides)
+        named = (canonical, None if key_of_mapping is None else overrides[key_of_mapping])
         symbol = entry.names.get(named) or broker_symbol(canonical, entry.symbols, overrides)
         entry.names[named] = symbol
         cached = entry.specs.get(symbol)
