@@ -34,14 +34,14 @@ def intents_for(
         return []
     shapes = _shapes(record)
     if follow_ups_only:
-        shapes = [shape for shape in shapes if shape.kind is not IntentKind.OPEN]
+        shapes = [(part, shape) for part, shape in shapes if shape.kind is not IntentKind.OPEN]
     posted = record.posted or record.date
     born_at_edit = not record.first_seen and not record.earlier_signals and bool(record.signals)
     born = record.date if born_at_edit else posted
     return [
         _intent(record, sub.user_id, born, part, trace_id, shape)
         for sub in subscribers
-        for part, shape in enumerate(shapes)
+        for part, shape in shapes
     ]
 
 
@@ -54,21 +54,22 @@ class _Shape:
     reply_to: int | None = None
 
 
-def _shapes(record: MessageRecord) -> list[_Shape]:
-    # The same for every subscriber: decided once per message.
-    earlier = record.earlier_signals
+def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
+    # The same for every subscriber: decided once per message. Each signal keeps its part in
+    # every version (core/history.py pairs an edit's signals with the earlier ones).
+    earlier = dict(zip(record.earlier_signal_parts, record.earlier_signals, strict=True))
     if record.signals:
         return [
-            _Shape(kind=IntentKind.EDIT, signal=signal, previous=earlier[part])
-            if part < len(earlier)
-            else _Shape(kind=IntentKind.OPEN, signal=signal)
-            for part, signal in enumerate(record.signals)
+            (part, _Shape(kind=IntentKind.EDIT, signal=signal, previous=earlier[part]))
+            if part in earlier
+            else (part, _Shape(kind=IntentKind.OPEN, signal=signal))
+            for part, signal in zip(record.signal_parts, record.signals, strict=True)
         ]
     if record.command is None or record.earlier_command:
         return []
     edited_first_seen = record.version != 0 and record.first_seen
     target = record.message_id if earlier or edited_first_seen else record.reply_to
-    return [_Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target)]
+    return [(0, _Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target))]
 
 
 def _intent(

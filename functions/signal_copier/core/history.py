@@ -11,12 +11,14 @@ every version stored before it, inside the store's one-transaction history step:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from signal_copier.core import ids
 from signal_copier.core.model import Parse, RawMessage, Signal
 from signal_copier.core.records import MessageRecord
+from signal_copier.core.symbol_map import same_instrument
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -43,7 +45,7 @@ def new_record(
     if any(h.key == message.id for h in history):
         return None
     previous, has_earlier, newer = relate(message.version, history)
-    record = _carry(_parsed_record(message, parsed), previous, newer)
+    record = _carry(_parsed_record(message, parsed), previous, newer, history)
     if message.version and not has_earlier and not newer:
         return replace(record, wait_until=message.received + wait)
     return record
@@ -63,7 +65,7 @@ def resumed_record(
     previous, has_earlier, newer = relate(waiting.version, history)
     if not (has_earlier or newer or expired):
         return None
-    return _carry(replace(current, wait_until=None, fanned_out=-1), previous, newer)
+    return _carry(replace(current, wait_until=None, fanned_out=-1), previous, newer, history)
 
 
 def message_of(record: MessageRecord) -> RawMessage:
@@ -88,23 +90,86 @@ def is_signal(record: MessageRecord) -> bool:
     return bool(record.signals or record.earlier_signals)
 
 
-def _carry(record: MessageRecord, previous: MessageRecord | None, newer: bool) -> MessageRecord:
+def pair_parts(
+    signals: Sequence[Signal],
+    earlier: Sequence[Signal],
+    earlier_parts: Sequence[int],
+    used: Iterable[int] = (),
+) -> tuple[int, ...]:
+    """Return the part of each of an edit's signals: the earlier signal it is, or a new one.
+
+    A signal is the earlier one of its instrument and side (in the same place first), else
+    the earlier one left in its order (an edit that changed a side or symbol); what is left
+    is a signal the edit added, under a part no version of the message used (`used`).
+    """
+    paired: dict[int, int] = {}  # signal index → earlier index
+
+    def free(j: int) -> bool:
+        return j not in paired.values()
+
+    for i, signal in enumerate(signals):
+        if i < len(earlier) and _same(signal, earlier[i]):
+            paired[i] = i
+    for i, signal in enumerate(signals):
+        if i not in paired:
+            found = next((j for j, e in enumerate(earlier) if free(j) and _same(signal, e)), None)
+            if found is not None:
+                paired[i] = found
+    left = [j for j in range(len(earlier)) if free(j)]
+    paired.update(zip([i for i in range(len(signals)) if i not in paired], left, strict=False))
+    fresh = max([*used, *earlier_parts], default=-1) + 1
+    parts: list[int] = []
+    for i in range(len(signals)):
+        if i in paired:
+            parts.append(earlier_parts[paired[i]])
+        else:
+            parts.append(fresh)
+            fresh += 1
+    return tuple(parts)
+
+
+def _same(one: Signal, other: Signal) -> bool:
+    return one.side is other.side and same_instrument(one.symbol, other.symbol)
+
+
+def _carry(
+    record: MessageRecord,
+    previous: MessageRecord | None,
+    newer: bool,
+    history: tuple[MessageRecord, ...],
+) -> MessageRecord:
     earlier_signals: tuple[Signal, ...] = ()
+    earlier_parts: tuple[int, ...] = ()
     earlier_command = False
     if previous is not None:
-        earlier_signals = previous.signals or previous.earlier_signals
+        if previous.signals:
+            earlier_signals, earlier_parts = previous.signals, previous.signal_parts
+        else:
+            earlier_signals = previous.earlier_signals
+            earlier_parts = previous.earlier_signal_parts
         earlier_command = previous.command is not None or previous.earlier_command
+    # Parts that versions acted on hold (a waiting one holds none yet): an added signal's is new.
+    acted = [h for h in history if h.wait_until is None and h.key != record.key]
+    used = [part for h in acted for part in (*h.signal_parts, *h.earlier_signal_parts)]
+    parts = pair_parts(record.signals, earlier_signals, earlier_parts, used)
     previous_id = record.previous_id
     if previous_id is None and previous is not None:
         previous_id = previous.previous_id  # an edit keeps its message's place in the chat
     return replace(
         record,
         earlier_signals=earlier_signals,
+        earlier_parts=_stored(earlier_parts),
+        parts=_stored(parts),
         earlier_command=earlier_command,
         superseded=newer,
         first_seen=previous is None,
         previous_id=previous_id,
     )
+
+
+def _stored(parts: tuple[int, ...]) -> tuple[int, ...]:
+    # Parts in their plain order (every message that was never edited) are stored as ().
+    return () if parts == tuple(range(len(parts))) else parts
 
 
 def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:

@@ -61,6 +61,10 @@ class MessageRecord:
     # Carried forward from earlier versions, so an edit is judged against the whole history:
     earlier_signals: tuple[Signal, ...] = ()  # the latest earlier version that was a signal
     earlier_command: bool = False  # some earlier version was already a command
+    # Each signal's part: which signal of the message it is in every version (an edit may drop,
+    # add or reorder them); () = 0, 1, 2… in order. `earlier_parts` are earlier_signals' parts.
+    parts: tuple[int, ...] = ()
+    earlier_parts: tuple[int, ...] = ()
     text: str = ""  # what the channel wrote (the signal log shows it beside what was read)
     chat_title: str = ""
     reply_to: int | None = None
@@ -76,6 +80,16 @@ class MessageRecord:
     def signal(self) -> Signal | None:
         """Return the message's (first) opening signal, if any."""
         return self.signals[0] if self.signals else None
+
+    @property
+    def signal_parts(self) -> tuple[int, ...]:
+        """Return the part of each of `signals`."""
+        return self.parts or tuple(range(len(self.signals)))
+
+    @property
+    def earlier_signal_parts(self) -> tuple[int, ...]:
+        """Return the part of each of `earlier_signals`."""
+        return self.earlier_parts or tuple(range(len(self.earlier_signals)))
 
 
 class ClaimState(StrEnum):

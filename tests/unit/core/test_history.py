@@ -1,10 +1,12 @@
 """How a message version relates to the versions stored before it (core/history.py)."""
 
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal as D
 
 from builders import NOW, make_signal
 from signal_copier.core import history, ids
-from signal_copier.core.model import Parse, RawMessage
+from signal_copier.core.model import Parse, RawMessage, Side
 
 WAIT = timedelta(seconds=120)
 SIGNAL = Parse(signals=(make_signal(),))
@@ -93,3 +95,45 @@ def test_the_message_a_record_was_made_from_is_rebuilt_exactly() -> None:
     record = history.new_record(message, SIGNAL, (), WAIT)
     assert record is not None
     assert history.message_of(record) == message
+
+
+GOLD = make_signal()
+EURO = make_signal(symbol="EURUSD", side=Side.SELL, entry=None, sl=None, tps=())
+SILVER = make_signal(symbol="XAGUSD")
+
+
+def test_an_edit_dropping_a_signal_keeps_the_other_signals_part() -> None:
+    # Each signal of an edit is the earlier one of its instrument and side, wherever it moved.
+    assert history.pair_parts([EURO], [GOLD, EURO], [0, 1]) == (1,)
+
+
+def test_a_signal_added_above_the_others_gets_a_part_no_version_used() -> None:
+    assert history.pair_parts([SILVER, GOLD], [GOLD], [0], used=[0, 1]) == (2, 0)
+
+
+def test_an_edit_that_changes_a_side_is_still_that_signal() -> None:
+    # Paired in order with the earlier signal left over: an edit of it, never a new signal.
+    sold = make_signal(side=Side.SELL, sl=D("2660"), tps=(D("2645"),))
+    assert history.pair_parts([sold, EURO], [GOLD, EURO], [0, 1]) == (0, 1)
+
+
+def test_parts_follow_a_signal_over_several_edits() -> None:
+    # Arrange: a post of gold and EURUSD; an edit drops gold; a second edit changes EURUSD
+    post = history.new_record(_message(), Parse(signals=(GOLD, EURO)), (), WAIT)
+    assert post is not None
+    first = history.new_record(_message("y", 60), Parse(signals=(EURO,)), (post,), WAIT)
+    assert first is not None
+
+    # Act
+    moved = replace(EURO, sl=D("1.0900"))
+    second = history.new_record(
+        _message("z", 120), Parse(signals=(moved, SILVER)), (post, first), WAIT
+    )
+
+    # Assert: EURUSD stays part 1; silver, added, takes a part no version held
+    assert second is not None
+    assert (first.signal_parts, second.signal_parts, second.earlier_signal_parts) == (
+        (1,),
+        (1, 2),
+        (1,),
+    )
