@@ -196,6 +196,14 @@ async def test_message_record_keeps_decimals_exactly(store: Store) -> None:
     assert str(latest.signal.sl) == "1920.50"
 
 
+async def test_message_record_keeps_which_signal_each_part_is(store: Store) -> None:
+    # An edit's signals keep their parts across versions (core/history.py): stored exactly.
+    await _remember(store, make_message(version=5, parts=(2,), earlier_parts=(1, 2)))
+    latest = await store.latest_message("-100123", 812)
+    assert latest is not None
+    assert (latest.parts, latest.earlier_parts) == ((2,), (1, 2))
+
+
 # Users and subscriptions
 
 
