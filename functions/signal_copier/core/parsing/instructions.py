@@ -105,9 +105,10 @@ def _past(verb: Item) -> bool:
 
 
 def _close_core(rest: list[Item]) -> list[Item] | None:
-    # "I'm closing my trades now in strong profit": the close is read up to "now"; after it, words
-    # we cannot read only explain it, unless they name what to close (then all must be read).
-    end = next((at + 1 for at, item in enumerate(rest) if item.kind == "market"), len(rest))
+    # "I'm closing my trades now in strong profit", "close the rest and enjoy": the close is read
+    # up to "now" or "and"; after it, words we cannot read only explain it, unless they name what
+    # to close (then all must be read).
+    end = next((_end(at, item) for at, item in enumerate(rest) if _end(at, item)), len(rest))
     core, tail = rest[:end], rest[end:]
     if any(item.kind == "num" and not item.unit for item in core):
         return None  # "Exit: 1.30032" in a closed trade's report: a price, not an order
@@ -116,6 +117,14 @@ def _close_core(rest: list[Item]) -> list[Item] | None:
     if any(item.kind == "w" for item in tail):
         return None if any(item.kind in _BEARING for item in tail) else core
     return rest
+
+
+def _end(at: int, item: Item) -> int | None:
+    # Where a close's core ends: after "now" (it belongs to the close), before "and" (it begins
+    # what follows; never the verb itself, at 0).
+    if item.kind == "market":
+        return at + 1
+    return at if at and item.kind == "join" and item.text.lower() == "and" else None
 
 
 def _modify_core(rest: list[Item]) -> list[Item] | None:
