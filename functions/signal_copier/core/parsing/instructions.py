@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.clauses import UNDOING
-from signal_copier.core.parsing.commands import read_command
+from signal_copier.core.parsing.commands import breakeven_told, read_command
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, unsaid
 
@@ -69,13 +69,10 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
 
 
 def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | None:
-    items = as_verbs(unsaid(items))
-    start = next((at for at, item in enumerate(items) if item.kind in _STARTS), None)
-    if start is None:
-        start = _imperative_state(items)
-        if start is None:
-            return None
-        items = [*items[:start], Item("move", items[start].text), *items[start + 1 :]]
+    begun = _begin(as_verbs(unsaid(items)))
+    if begun is None:
+        return None
+    start, items = begun
     lead, rest = items[:start], items[start:]
     if any(item.kind in _TOLD for item in items) or _past(rest[0]):
         return None  # "SL was moved to entry earlier", "yesterday I moved my SL"
@@ -89,6 +86,18 @@ def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | 
     if command is None or (command.action is Action.MODIFY and not _changes(command)):
         return None
     return lead, command, core
+
+
+def _begin(items: list[Item]) -> tuple[int, list[Item]] | None:
+    # Where the instruction begins: its verb, the unknown verb of "Go risk free now" (read as a
+    # move), or the whole clause when it is a verbless "Breakeven now" / "BE on gold".
+    start = next((at for at, item in enumerate(items) if item.kind in _STARTS), None)
+    if start is not None:
+        return start, items
+    start = _imperative_state(items)
+    if start is not None:
+        return start, [*items[:start], Item("move", items[start].text), *items[start + 1 :]]
+    return (0, items) if breakeven_told(items) else None
 
 
 def _imperative_state(items: list[Item]) -> int | None:
