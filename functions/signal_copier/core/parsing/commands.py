@@ -26,6 +26,10 @@ _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secu
 _TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
 
+# The words of a verbless breakeven order: what it names, "now", and the words between.
+_NAMING = frozenset({"market", "all", "sym", "buy", "sell"})
+_SCOPING = _NAMING | {"breakeven", "filler", "join"}
+
 MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
 
@@ -109,6 +113,19 @@ def _sl_to_entry(items: list[Item]) -> bool:
             if following is None or following.kind != "num":
                 return True
     return False
+
+
+def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
+    """Return True for a verbless order to breakeven: "Breakeven now", "All trades to BE".
+
+    "Breakeven ✅" alone still tells how a trade ended; a price makes it unclear.
+    """
+    kinds = [w.kind for w in (words if words is not None else _words(items) or ())]
+    if kinds.count("breakeven") != 1 or not _SCOPING.issuperset(kinds) or _has(items, "num"):
+        return False
+    if kinds[0] == "breakeven":
+        return any(kind in _NAMING for kind in kinds[1:]) and "join" not in kinds
+    return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
 
 
 def _sl_to_tp1(items: list[Item]) -> bool:
@@ -237,7 +254,7 @@ def _modify(
     anchor = None
     if _sl_to_tp1(items):
         anchor = SlAnchor.TP1
-    elif _sl_to_entry(items):
+    elif _sl_to_entry(items) or breakeven_told(items, words):
         anchor = SlAnchor.ENTRY
     sl, tps, numbers = _levels(items, words)
     if anchor is None and sl is None and not tps:

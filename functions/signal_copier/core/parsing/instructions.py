@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.clauses import UNDOING
-from signal_copier.core.parsing.commands import read_command
+from signal_copier.core.parsing.commands import breakeven_told, read_command
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, unsaid
 
@@ -69,13 +69,10 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
 
 
 def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | None:
-    items = as_verbs(unsaid(items))
-    start = next((at for at, item in enumerate(items) if item.kind in _STARTS), None)
-    if start is None:
-        start = _imperative_state(items)
-        if start is None:
-            return None
-        items = [*items[:start], Item("move", items[start].text), *items[start + 1 :]]
+    begun = _begin(as_verbs(unsaid(items)))
+    if begun is None:
+        return None
+    start, items = begun
     lead, rest = items[:start], items[start:]
     if any(item.kind in _TOLD for item in items) or _past(rest[0]):
         return None  # "SL was moved to entry earlier", "yesterday I moved my SL"
@@ -89,6 +86,18 @@ def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | 
     if command is None or (command.action is Action.MODIFY and not _changes(command)):
         return None
     return lead, command, core
+
+
+def _begin(items: list[Item]) -> tuple[int, list[Item]] | None:
+    # Where the instruction begins: its verb, the unknown verb of "Go risk free now" (read as a
+    # move), or the whole clause when it is a verbless "Breakeven now" / "BE on gold".
+    start = next((at for at, item in enumerate(items) if item.kind in _STARTS), None)
+    if start is not None:
+        return start, items
+    start = _imperative_state(items)
+    if start is not None:
+        return start, [*items[:start], Item("move", items[start].text), *items[start + 1 :]]
+    return (0, items) if breakeven_told(items) else None
 
 
 def _imperative_state(items: list[Item]) -> int | None:
@@ -105,9 +114,10 @@ def _past(verb: Item) -> bool:
 
 
 def _close_core(rest: list[Item]) -> list[Item] | None:
-    # "I'm closing my trades now in strong profit": the close is read up to "now"; after it, words
-    # we cannot read only explain it, unless they name what to close (then all must be read).
-    end = next((at + 1 for at, item in enumerate(rest) if item.kind == "market"), len(rest))
+    # "I'm closing my trades now in strong profit", "close the rest and enjoy": the close is read
+    # up to "now" or "and"; after it, words we cannot read only explain it, unless they name what
+    # to close (then all must be read).
+    end = next((_end(at, item) for at, item in enumerate(rest) if _end(at, item)), len(rest))
     core, tail = rest[:end], rest[end:]
     if any(item.kind == "num" and not item.unit for item in core):
         return None  # "Exit: 1.30032" in a closed trade's report: a price, not an order
@@ -116,6 +126,14 @@ def _close_core(rest: list[Item]) -> list[Item] | None:
     if any(item.kind == "w" for item in tail):
         return None if any(item.kind in _BEARING for item in tail) else core
     return rest
+
+
+def _end(at: int, item: Item) -> int | None:
+    # Where a close's core ends: after "now" (it belongs to the close), before "and" (it begins
+    # what follows; never the verb itself, at 0).
+    if item.kind == "market":
+        return at + 1
+    return at if at and item.kind == "join" and item.text.lower() == "and" else None
 
 
 def _modify_core(rest: list[Item]) -> list[Item] | None:

@@ -154,6 +154,28 @@ def _crypto(word: str, table: SymbolTable) -> str | None:
     return None
 
 
+def _usd_cfd(word: str, raw: str) -> str | None:
+    # "SNXUSD", "NEARUSD": an unknown coin's USD market, read only as written in capitals with a
+    # base that begins with a letter ("500USD" is an amount). The broker's symbol list decides
+    # later whether the account has it.
+    base = raw[:-3]
+    if raw.endswith("USD") and 2 <= len(base) <= _MAX_BASE and base[0].isalpha():
+        return word.upper() if base.isalnum() and base.isupper() else None
+    return None
+
+
+def _transposed(word: str, table: SymbolTable) -> str | None:
+    # "XUAUSD", "GPBUSD": two neighbouring letters of a known base swapped is a typo of it, not
+    # a coin of its own (nor GP quoted in BUSD).
+    if len(word) != 6 or not word.endswith("usd"):
+        return None
+    for swapped in (word[1] + word[0] + word[2:], word[0] + word[2] + word[1] + word[3:]):
+        known = table.aliases.get(swapped) or _pair(swapped, table)
+        if known or swapped[:3] in table.crypto:
+            return known or swapped.upper()
+    return None
+
+
 def may_start(word: str, raw: str, table: SymbolTable) -> bool:
     """Return True when `word` can begin a symbol (or mark a perpetual) in some context."""
     return (
@@ -183,7 +205,12 @@ def read_symbol(
         return Found(table.aliases[two], 2)
     if word in table.aliases:
         return Found(table.aliases[word], 1)
-    glued = _pair(word, table) or _crypto(word, table)
+    glued = (
+        _pair(word, table)
+        or _transposed(word, table)
+        or _crypto(word, table)
+        or _usd_cfd(word, raws[at])
+    )
     if glued:
         return Found(glued, 1)
     if word in table.split_currencies and following in table.split_currencies and word != following:
