@@ -6,10 +6,12 @@ import pytest
 
 from builders import GOLD_BUY, NOW
 from signal_copier.core.errors import QuotaExceeded
+from signal_copier.core.market import Credentials
 from signal_copier.core.model import Status
 from signal_copier.core.quotas import period_key
 from signal_copier.core.records import Plan
 from signal_copier.services import accounts
+from signal_copier.services.deps import Deps
 from world import World
 
 
@@ -63,6 +65,26 @@ async def test_a_mapping_changed_within_the_symbol_cache_minute_applies_to_the_n
     assert (record.result.status, record.result.reason) == (Status.SKIPPED, "unknown_symbol")
     assert "GOLDX" in record.result.detail
     assert {p.symbol for p in await account.positions()} == {"XAUUSD.m"}
+
+
+async def test_an_account_switched_by_another_process_is_traded_with_its_own_symbols(
+    world: World,
+) -> None:
+    # The dashboard's instance saved the new account; this process still held the old one's
+    # symbol list and specs for up to a minute, so gold went to "XAUUSD.m", a name the new
+    # account lacks (or was sized with the old account's contract).
+    await world.add_user("bob", suffix=".m")
+    await world.say(GOLD_BUY, id=1)  # this process caches acc-bob's ".m" names and specs
+    new = world.paper.open_account("acc-bob-2", balance=D(10_000))
+    world.pipeline.add_owner("acc-bob-2", "bob")
+    elsewhere = Deps(store=world.store, queue=world.queue, vault=world.vault, broker=world.broker)
+    await accounts.save_credentials(elsewhere, "bob", Credentials(account_id="acc-bob-2"))
+
+    await world.say(GOLD_BUY, id=2)
+
+    record = await world.last("bob")
+    assert record.result.status is Status.PLACED, record.result
+    assert {p.symbol for p in await new.positions()} == {"XAUUSD"}
 
 
 async def test_user_without_a_broker_account_is_skipped_and_keeps_quota(world: World) -> None:

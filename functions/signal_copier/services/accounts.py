@@ -41,6 +41,7 @@ async def connect_account(deps: Deps, user_id: str) -> BrokerAccount:
         credentials = codec.from_dict(Credentials, json.loads(raw))
     except (ValueError, InvalidInput) as e:
         raise CredentialsMissing("stored broker credentials are unreadable; connect again") from e
+    deps.instruments.bind(user_id, credentials.account_id)
     return await deps.broker.connect(user_id, credentials)
 
 

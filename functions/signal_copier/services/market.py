@@ -43,6 +43,9 @@ class InstrumentCache:
 
     ttl: timedelta = timedelta(minutes=1)
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    # The account each key was last connected to: another process may switch a user's account,
+    # and this one learns it only when it connects from the stored credentials.
+    _accounts: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
     async def snapshot(
         self,
@@ -75,6 +78,16 @@ class InstrumentCache:
             spec = replace(spec, tick_value=tick)
         return Snapshot(symbol=symbol, spec=spec, quote=quote, info=info)
 
+    def bind(self, key: str, account_id: str) -> None:
+        """Note the account `key` is connected to now; what was cached for another is dropped."""
+        if self._accounts.get(key, account_id) != account_id:
+            self._entries.pop(key, None)
+        self._accounts[key] = account_id
+        self._accounts.move_to_end(key)
+        while len(self._accounts) > MAX_ACCOUNTS:  # an entry never outlives knowing its account
+            dropped, _ = self._accounts.popitem(last=False)
+            self._entries.pop(dropped, None)
+
     def forget(self, key: str) -> None:
         """Drop an account's cached data (credentials changed, or the broker said so)."""
         self._entries.pop(key, None)
@@ -88,6 +101,7 @@ class InstrumentCache:
             entry = _Entry(until=now + self.ttl, symbols=symbols, names=names)
             self._entries[key] = entry
             while len(self._entries) > MAX_ACCOUNTS:
-                self._entries.popitem(last=False)
+                dropped, _ = self._entries.popitem(last=False)
+                self._accounts.pop(dropped, None)
         self._entries.move_to_end(key)
         return entry
