@@ -105,3 +105,22 @@ async def test_an_edit_dropping_one_signal_still_moves_the_stop_of_the_other(
     # Assert
     euro = [p for p in await alice.positions() if p.symbol == "EURUSD"]
     assert [p.sl for p in euro] == [D("1.08800")]
+
+
+async def test_a_signal_dropped_by_one_edit_and_put_back_by_the_next_is_not_opened_again(
+    world: World,
+) -> None:
+    # Before: the put-back gold was paired only against the version before it (EURUSD alone),
+    # so it took a new part and opened again beside the gold trade the post had opened.
+    # Arrange: both signals of the post opened; an edit drops gold (its trade stays)
+    alice = await world.add_user("alice", lot="0.10")
+    await world.say(f"{GOLD_OK}\n\n{EURO_SELL}", id=1)
+    world.later(5)
+    await world.say(EURO_SELL, id=1, edited=True)
+
+    # Act: the next edit puts gold back
+    world.later(5)
+    await world.say(f"{GOLD_OK}\n\n{EURO_SELL}", id=1, edited=True)
+
+    # Assert: each instrument held once
+    assert await _volumes(alice) == {"EURUSD": D("0.1"), "XAUUSD": D("0.1")}

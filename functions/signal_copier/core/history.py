@@ -152,6 +152,9 @@ def _carry(
     acted = [h for h in history if h.wait_until is None and h.key != record.key]
     used = [part for h in acted for part in (*h.signal_parts, *h.earlier_signal_parts)]
     parts = pair_parts(record.signals, earlier_signals, earlier_parts, used)
+    parts, back = _put_back(record.signals, parts, earlier_parts, acted)
+    earlier_signals += tuple(signal for _, signal in back)
+    earlier_parts += tuple(part for part, _ in back)
     previous_id = record.previous_id
     if previous_id is None and previous is not None:
         previous_id = previous.previous_id  # an edit keeps its message's place in the chat
@@ -165,6 +168,32 @@ def _carry(
         first_seen=previous is None,
         previous_id=previous_id,
     )
+
+
+def _put_back(
+    signals: Sequence[Signal],
+    parts: tuple[int, ...],
+    earlier_parts: Sequence[int],
+    acted: Sequence[MessageRecord],
+) -> tuple[tuple[int, ...], list[tuple[int, Signal]]]:
+    # A signal an earlier edit dropped (its trades stay) and this one puts back is that signal
+    # again, not a new one: it takes its old part, judged against its last version.
+    dropped: dict[int, Signal] = {}
+    for version in sorted(acted, key=lambda h: h.version, reverse=True):
+        for part, signal in zip(version.signal_parts, version.signals, strict=True):
+            if part not in earlier_parts:
+                dropped.setdefault(part, signal)
+    placed, back = list(parts), list[tuple[int, Signal]]()
+    for at, signal in enumerate(signals):
+        if parts[at] in earlier_parts:
+            continue  # the previous version's signal: paired already
+        found = next(
+            (p for p, old in dropped.items() if p not in placed and _same(signal, old)), None
+        )
+        if found is not None:
+            placed[at] = found
+            back.append((found, dropped[found]))
+    return tuple(placed), back
 
 
 def _stored(parts: tuple[int, ...]) -> tuple[int, ...]:
