@@ -63,6 +63,9 @@ _LETTERS = re.compile(
     f"(?<![^\\W\\d_])[A-Za-z{_LOOKALIKES}]*[{_LOOKALIKES}][A-Za-z{_LOOKALIKES}]*(?![^\\W\\d_])"
 )
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
+# A link ("t.me/…?startapp=dy1Y", "tradingview.com/chart/x/FTLH5hmC-…") holds no levels and no
+# words of the message.
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s)\]]*")
 _KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
 # Each pattern starts with a character class so the engine can skip ahead (linear, fast).
 _SL_TP_DOTTED = re.compile(r"([stST])(?<![^\W\d_][stST])\s?[.\-/]\s?([lpLP])(?![^\W\d_])")
@@ -93,9 +96,7 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _IN_TABLE.sub(_replace, text)
         if _HAS_CONFUSABLE.search(text):
             text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
-    if ":" in text:
-        text = _SHORTCODE.sub(_shortcode, text)
-    text = _rewrite(text)
+    text = _rewrite(_unmarked(text))
     # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
     if "-" in text:
         text = _LETTER_DASH.sub(" ", text)
@@ -105,6 +106,15 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _LETTER_SLASH.sub(SLASH, text)
     if "<-" in text:
         text = text.replace("<-", " ← ")
+    return text
+
+
+def _unmarked(text: str) -> str:
+    # Links go; ":fire:" shortcodes become what they stand for.
+    if "://" in text or "t.me/" in text or "www." in text:
+        text = _LINK.sub(" ", text)
+    if ":" in text:
+        text = _SHORTCODE.sub(_shortcode, text)
     return text
 
 

@@ -11,7 +11,10 @@ from signal_copier.core.parsing.numbers import read_numbers
 LABELS = frozenset({"sl", "tp", "entry"})
 _NUMBERED = frozenset({"buy", "sell"})  # "Buy1 @ 0.9802", "Buy 2 @ 0.9770": an index
 _ORDINAL = frozenset({"st", "nd", "rd", "th"})
-_TIMEFRAME = frozenset({"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k"})
+# Timeframe letters glued to a number ("H4", "15m"), Cyrillic too ("15М", "4Ч"): never a price.
+_TIMEFRAME = frozenset(
+    {"m", "h", "w", "d", "mn", "min", "mins", "hr", "tf", "k", "м", "ч", "д", "мин"}
+)
 _GLUED_BEFORE = _TIMEFRAME | {"x"}
 _GLUED_AFTER = _TIMEFRAME | _ORDINAL | {"x"}
 _UNIT_CONCEPTS = ("pips", "time")

@@ -164,15 +164,19 @@ def _usd_cfd(word: str, raw: str) -> str | None:
     return None
 
 
-def _transposed(word: str, table: SymbolTable) -> str | None:
-    # "XUAUSD", "GPBUSD": two neighbouring letters of a known base swapped is a typo of it, not
-    # a coin of its own (nor GP quoted in BUSD).
-    if len(word) != 6 or not word.endswith("usd"):
+def _typo(word: str, table: SymbolTable) -> str | None:
+    # "XUAUSD", "GPBUSD" (two neighbouring letters swapped), "XAUUUSD" (a letter doubled): a
+    # typo of a known pair, not a coin of its own (nor GP quoted in BUSD).
+    if not word.endswith("usd") or len(word) not in (6, 7):
         return None
-    for swapped in (word[1] + word[0] + word[2:], word[0] + word[2] + word[1] + word[3:]):
-        known = table.aliases.get(swapped) or _pair(swapped, table)
-        if known or swapped[:3] in table.crypto:
-            return known or swapped.upper()
+    if len(word) == 7:
+        fixes = [word[:at] + word[at + 1 :] for at in range(1, 7) if word[at] == word[at - 1]]
+    else:
+        fixes = [word[1] + word[0] + word[2:], word[0] + word[2] + word[1] + word[3:]]
+    for fixed in fixes:
+        known = table.aliases.get(fixed) or _pair(fixed, table)
+        if known or fixed[:3] in table.crypto:
+            return known or fixed.upper()
     return None
 
 
@@ -206,10 +210,7 @@ def read_symbol(
     if word in table.aliases:
         return Found(table.aliases[word], 1)
     glued = (
-        _pair(word, table)
-        or _transposed(word, table)
-        or _crypto(word, table)
-        or _usd_cfd(word, raws[at])
+        _pair(word, table) or _typo(word, table) or _crypto(word, table) or _usd_cfd(word, raws[at])
     )
     if glued:
         return Found(glued, 1)

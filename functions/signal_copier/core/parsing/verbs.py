@@ -8,6 +8,9 @@ from signal_copier.core.parsing.tokens import Item
 
 _NEAR_TARGETS = frozenset({"num", "entry", "entry_weak", "breakeven", "sl", "tp"})
 _UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "no cerramos"
+# Joining words that mean "and" in other languages: "schließen und Stopp auf Einstand" closes,
+# then moves the stop (the English "close and SL to entry on the rest" keeps its old reading).
+_AND = frozenset({"und", "et", "e", "y", "и", "و", "ve"})
 _TEN = Decimal(10)
 
 
@@ -19,7 +22,7 @@ def as_verbs(items: list[Item]) -> list[Item]:
 
 
 def _near(items: list[Item], at: int) -> bool:
-    if at >= len(items) or items[at].kind != "join":
+    if at >= len(items) or items[at].kind != "join" or items[at].text.lower() in _AND:
         return False
     target = next((item for item in items[at + 1 :] if item.kind != "filler"), None)
     return target is not None and target.kind in _NEAR_TARGETS
