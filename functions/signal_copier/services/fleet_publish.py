@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -130,9 +130,18 @@ class SessionMarks:
         for chat, mark in marks.items():
             self._set(chat, mark.message_id, mark.seen_at, dirty=False)
 
+    def begin(self, chats: Iterable[str]) -> None:
+        """Hold every chat's mark until its own fill ends (call before connecting).
+
+        Telegram delivers live messages from the connect on, while earlier chats' gaps are
+        still being read: a live id must not move a mark whose gap is not filled yet.
+        """
+        self._filling = dict.fromkeys(chats, 0)
+
     def start_fill(self, chat_id: str) -> None:
-        """Hold the chat's mark while its gap is filled."""
-        self._filling[chat_id] = 0
+        """Hold the chat's mark while its gap is filled (keeping what was seen live since
+        `begin`)."""
+        self._filling.setdefault(chat_id, 0)
         self._held.discard(chat_id)
 
     def end_fill(self, chat_id: str, now: datetime, *, complete: bool) -> None:

@@ -101,6 +101,7 @@ class SessionRunner:
         if secret is None:
             raise SessionRevoked("no Telegram session is stored for this user: link again")
         client = deps.telegram.open(self.user_id, secret)
+        self.marks.begin(self.chats)
         client.on_message(self._on_live)
         self._client = client
         try:
