@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from signal_copier.core.dashboard import ChatInfo
+from signal_copier.core.errors import Retryable
 from signal_copier.core.fleet import SessionLink, Watermark, session_secret_name
 from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import MessageHandler, Publication
@@ -114,16 +115,16 @@ class UpdatesDuringHistory:
 
 
 class OneShardHost:
-    """The listener as one session sees it; the lease ends once the session is caught up."""
+    """The listener as one session sees it; the lease ends once `over` is set."""
 
-    def __init__(self, deps: FleetDeps, caught_up: asyncio.Event) -> None:
+    def __init__(self, deps: FleetDeps, over: asyncio.Event) -> None:
         self.deps, self.settings = deps, FleetSettings(shards=1)
         self.publisher = Publisher(deps.queue)
-        self._caught_up = caught_up
+        self._over = over
 
     def may_run(self, shard: int) -> bool:
-        """Allow running until the session reached its live loop once."""
-        return not self._caught_up.is_set()
+        """Allow running until the scenario is over."""
+        return not self._over.is_set()
 
     def epoch(self, shard: int) -> int:
         """Return the shard's epoch."""
@@ -134,6 +135,19 @@ async def _no_wait(seconds: float) -> None:
     return None
 
 
+async def _runner(
+    telegram: Any, topic: Any, marks: Sequence[Watermark], chats: tuple[str, ...], over: Any
+) -> SessionRunner:
+    store, vault = SqliteStore(":memory:"), MemoryVault()
+    await store.save_watermarks(marks)
+    await vault.put(session_secret_name(USER), b"session")
+    deps = FleetDeps(
+        store=store, queue=topic, vault=vault, telegram=telegram, clock=lambda: NOW, sleep=_no_wait
+    )
+    link = SessionLink(user_id=USER, shard=0, chats=chats)
+    return SessionRunner(link, OneShardHost(deps, over), lambda user: None)
+
+
 async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses_no_gap() -> None:
     # Before: a live message of chat B, delivered while chat A's gap was still being filled,
     # moved B's mark to its id before B's own fill began; B's fill then started after that id
@@ -141,13 +155,6 @@ async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses
     # Arrange: marks A@10, B@900; during the outage B got 901..999, then 1000 arrives live
     # while A's gap (11, 12) is being read
     chat_a, chat_b = "-1001", "-1002"
-    store = SqliteStore(":memory:")
-    await store.save_watermarks(
-        [
-            Watermark(user_id=USER, chat_id=chat_a, message_id=10, seen_at=NOW),
-            Watermark(user_id=USER, chat_id=chat_b, message_id=900, seen_at=NOW),
-        ]
-    )
     telegram = UpdatesDuringHistory(
         history={
             chat_a: [_post(chat_a, 11), _post(chat_a, 12)],
@@ -155,13 +162,12 @@ async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses
         },
         live={chat_a: [_post(chat_b, 1000)]},
     )
-    vault, topic = MemoryVault(), Topic()
-    await vault.put(session_secret_name(USER), b"session")
-    deps = FleetDeps(
-        store=store, queue=topic, vault=vault, telegram=telegram, clock=lambda: NOW, sleep=_no_wait
-    )
-    link = SessionLink(user_id=USER, shard=0, chats=(chat_a, chat_b))
-    runner = SessionRunner(link, OneShardHost(deps, telegram.disconnected), lambda user: None)
+    topic = Topic()
+    marks = [
+        Watermark(user_id=USER, chat_id=chat_a, message_id=10, seen_at=NOW),
+        Watermark(user_id=USER, chat_id=chat_b, message_id=900, seen_at=NOW),
+    ]
+    runner = await _runner(telegram, topic, marks, (chat_a, chat_b), telegram.disconnected)
 
     # Act
     await runner.run()
@@ -171,3 +177,76 @@ async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses
     assert topic.ids(chat_a) == [11, 12]
     mark = runner.marks.get(chat_b)
     assert mark is not None and mark.message_id == 1000
+
+
+class TopicDown(Retryable):
+    """Pub/Sub did not confirm a publish."""
+
+
+class SlowThenDownTopic(Topic):
+    """The `messages` topic where one publish hangs until released, then is not confirmed."""
+
+    def __init__(self, slow_id: int) -> None:
+        super().__init__()
+        self.slow_id, self.release = slow_id, asyncio.Event()
+
+    async def publish(
+        self, topic: str, payload: dict[str, Any], *, attributes: Mapping[str, str] | None = None
+    ) -> None:
+        """Record a publish; the slow one fails the first time, after waiting for release."""
+        if payload["message_id"] == self.slow_id and not self.release.is_set():
+            await self.release.wait()
+            raise TopicDown("publish not confirmed")
+        await super().publish(topic, payload, attributes=attributes)
+
+
+class ConcurrentUpdates(UpdatesDuringHistory):
+    """Telethon's default update loop: each live message is handled in a task of its own, so a
+    later message's handler may finish while an earlier one is still publishing.
+
+    The first connection delivers `live`; the first message's publish is the slowest (the topic
+    releases it once every other handler is done). The next connection only fills the gap.
+    """
+
+    def __init__(
+        self, history: dict[str, list[RawMessage]], live: list[RawMessage], topic: Any
+    ) -> None:
+        super().__init__(history, {})
+        self.rounds, self.topic, self.connections = [live], topic, 0
+
+    async def run_until_disconnected(self) -> None:
+        """Hand the round's live messages to concurrent handlers; end the scenario after two."""
+        self.connections += 1
+        live = self.rounds.pop(0) if self.rounds else []
+        for message in live:  # posted now, once the session is caught up
+            self.history[message.chat_id].append(message)
+        assert self.handler is not None
+        tasks = [asyncio.ensure_future(self.handler(m)) for m in live]
+        await asyncio.gather(*tasks[1:])
+        self.topic.release.set()
+        await asyncio.gather(*tasks[:1])
+        if self.connections == 2:
+            self.disconnected.set()
+
+
+async def test_a_live_message_whose_publish_fails_after_a_later_one_is_sent_is_still_filled() -> (
+    None
+):
+    # Before: Telethon runs each update's handler in its own task; message 1002's handler
+    # finished first and moved the mark to 1002 while 1001 was still being published. When
+    # Pub/Sub then refused 1001, the reconnect's fill started after 1002: 1001 was lost (as it
+    # was when the listener crashed between the two, once the mark of 1002 was written).
+    # Arrange: the chat's mark is 1000; 1001 and 1002 arrive live, 1001's publish fails last
+    chat = "-1001"
+    posts = [_post(chat, 1001), _post(chat, 1002)]
+    topic = SlowThenDownTopic(slow_id=1001)
+    telegram = ConcurrentUpdates({chat: []}, posts, topic)
+    marks = [Watermark(user_id=USER, chat_id=chat, message_id=1000, seen_at=NOW)]
+    runner = await _runner(telegram, topic, marks, (chat,), telegram.disconnected)
+
+    # Act
+    await runner.run()
+
+    # Assert: 1001 is published by the reconnect's gap fill
+    assert 1001 in topic.ids(chat)
+    assert telegram.connections == 2

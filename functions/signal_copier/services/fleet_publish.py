@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -120,6 +120,10 @@ class SessionMarks:
         self._dirty: set[str] = set()
         self._filling: dict[str, int] = {}  # chat → highest live id seen during its fill
         self._held: set[str] = set()  # a publish failed: frozen until the next fill
+        # Live messages are handled concurrently (Telethon: a task per update): no mark may
+        # pass a message still being published, so a later one's id waits in `_sent`.
+        self._sending: dict[str, Counter[int]] = {}
+        self._sent: dict[str, int] = {}
 
     def get(self, chat_id: str) -> Watermark | None:
         """Return the chat's watermark, if any."""
@@ -147,17 +151,29 @@ class SessionMarks:
     def end_fill(self, chat_id: str, now: datetime, *, complete: bool) -> None:
         """Release the hold; a complete fill also counts the live messages seen meanwhile."""
         live = self._filling.pop(chat_id, 0)
-        if complete and live:
-            self.advance(chat_id, live, now)
+        if complete and live and chat_id not in self._held:
+            self._set(chat_id, live, now, dirty=True)
+
+    def sending(self, chat_id: str, message_id: int) -> None:
+        """Note a live message being published: no mark passes it until `advance` or `failed`."""
+        self._sending.setdefault(chat_id, Counter())[message_id] += 1
 
     def advance(self, chat_id: str, message_id: int, now: datetime) -> None:
-        """Note a published message (gap fills call this in id order)."""
-        if chat_id in self._held:
+        """Note a published live message (once every earlier one being sent is sent too)."""
+        self._sent[chat_id] = max(self._sent.get(chat_id, message_id), message_id)
+        ready = self._done(chat_id, message_id)
+        if ready is None or chat_id in self._held:
             return
         if chat_id in self._filling:
-            self._filling[chat_id] = max(self._filling[chat_id], message_id)
+            self._filling[chat_id] = max(self._filling[chat_id], ready)
             return
-        self._set(chat_id, message_id, now, dirty=True)
+        self._set(chat_id, ready, now, dirty=True)
+
+    def failed(self, chat_id: str, message_id: int | None) -> None:
+        """Note a live publish that failed (`message_id` None for an edit): hold the mark."""
+        if message_id is not None:
+            self._done(chat_id, message_id)
+        self.hold(chat_id)
 
     def filled_to(self, chat_id: str, message_id: int, now: datetime) -> None:
         """Move the mark during a fill (everything up to `message_id` is published)."""
@@ -178,6 +194,21 @@ class SessionMarks:
         self._dirty.update(m.chat_id for m in marks if m.chat_id in self._marks)
         if self._dirty:
             self._on_dirty(self.user_id)
+
+    def _done(self, chat_id: str, message_id: int) -> int | None:
+        # The highest published id no message still being sent lies below, if any.
+        sending = self._sending.get(chat_id)
+        if sending is not None:
+            sending[message_id] -= 1
+            if sending[message_id] <= 0:
+                del sending[message_id]
+            if not sending:
+                del self._sending[chat_id]
+        sent = self._sent.get(chat_id)
+        if sent is None or (sending and min(sending) <= sent):
+            return None
+        del self._sent[chat_id]
+        return sent
 
     def _set(self, chat_id: str, message_id: int, seen_at: datetime, *, dirty: bool) -> None:
         old = self._marks.get(chat_id)

@@ -164,16 +164,21 @@ class SessionRunner:
         if not self._host.may_run(self.link.shard):
             return  # fenced: the next owner fills this in from the watermark
         now = self._host.deps.clock()
+        original = message.message_id if message.edit_date is None else None
+        if original is not None:
+            self.marks.sending(message.chat_id, original)
         try:
             await self._publish(replace(message, received=now))
-        except Exception as e:  # the mark stays put; reconnecting refills the chat
+        except BaseException as e:  # the mark stays put; reconnecting refills the chat
+            self.marks.failed(message.chat_id, original)
+            if not isinstance(e, Exception):
+                raise
             log.warning("publishing for %s failed (%s); reconnecting", self.user_id, e)
-            self.marks.hold(message.chat_id)
             if self._client is not None:
                 await self._client.disconnect()
             return
-        if message.edit_date is None:
-            self.marks.advance(message.chat_id, message.message_id, now)
+        if original is not None:
+            self.marks.advance(message.chat_id, original, now)
         await self._note_message(now)
 
     async def _publish(self, message: RawMessage) -> None:

@@ -6,6 +6,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from signal_copier.core.fleet import Watermark
 from signal_copier.core.model import RawMessage
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
@@ -119,3 +120,43 @@ def test_a_held_mark_ignores_later_messages_until_the_next_fill() -> None:
     marks.advance("-1001", 12, T0)
 
     assert marks.get("-1001").message_id == 10  # type: ignore[union-attr]
+
+
+def test_a_mark_never_passes_a_live_message_still_being_published() -> None:
+    marks = SessionMarks("tg1", lambda user: None)
+    marks.filled_to("-1001", 10, T0)
+    marks.sending("-1001", 11)
+    marks.sending("-1001", 12)
+
+    marks.advance("-1001", 12, T0)  # 12's handler finished first
+    waiting = marks.get("-1001")
+    marks.failed("-1001", 11)  # then publishing 11 failed
+
+    assert waiting is not None and waiting.message_id == 10
+    assert marks.get("-1001").message_id == 10  # type: ignore[union-attr]
+
+
+def test_a_later_live_message_moves_the_mark_once_the_earlier_one_is_published() -> None:
+    marks = SessionMarks("tg1", lambda user: None)
+    marks.filled_to("-1001", 10, T0)
+    marks.sending("-1001", 11)
+    marks.sending("-1001", 12)
+
+    marks.advance("-1001", 12, T0)
+    marks.advance("-1001", 11, T0)
+
+    assert marks.get("-1001").message_id == 12  # type: ignore[union-attr]
+
+
+def test_live_messages_seen_before_a_chats_fill_begins_wait_for_that_fill() -> None:
+    marks = SessionMarks("tg1", lambda user: None)
+    marks.load({"-1002": Watermark(user_id="tg1", chat_id="-1002", message_id=900, seen_at=T0)})
+    marks.begin(["-1001", "-1002"])
+
+    marks.advance("-1002", 1000, T0)  # live, while -1001 is still being filled
+    before = marks.get("-1002")
+    marks.start_fill("-1002")
+    marks.end_fill("-1002", T0, complete=True)
+
+    assert before is not None and before.message_id == 900
+    assert marks.get("-1002").message_id == 1000  # type: ignore[union-attr]
