@@ -18,7 +18,7 @@ from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import MessageHandler, Publication
 from signal_copier.fleet.sim.processes import MemoryVault
 from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
-from signal_copier.services.fleet_publish import Publisher
+from signal_copier.services.fleet_publish import Origin, Publisher
 from signal_copier.services.fleet_sessions import SessionRunner
 from signal_copier.store.sqlite import SqliteStore
 
@@ -250,3 +250,34 @@ async def test_a_live_message_whose_publish_fails_after_a_later_one_is_sent_is_s
     # Assert: 1001 is published by the reconnect's gap fill
     assert 1001 in topic.ids(chat)
     assert telegram.connections == 2
+
+
+async def test_a_message_two_sessions_see_is_published_when_the_first_sessions_publish_fails() -> (
+    None
+):
+    # Before: the listener publishes each message once for all its sessions; while session A's
+    # publish was in flight, session B's copy was dropped as already published and B moved its
+    # mark past it. When Pub/Sub then refused A's publish, the message was sent by nobody (A
+    # refills only if it runs on: a session unlinked or fenced meanwhile never does).
+    # Arrange: A's publish of the signal hangs, then fails
+    chat = "-1001"
+    topic = SlowThenDownTopic(slow_id=7)
+    publisher = Publisher(topic)
+    signal = _post(chat, 7)
+    first = asyncio.ensure_future(
+        publisher.publish(signal, Origin(user_id="tg1", epoch=1, previous_id=6))
+    )
+    await asyncio.sleep(0)  # A's publish is in flight
+
+    # Act: B sees the same message, then A's publish fails
+    second = asyncio.ensure_future(
+        publisher.publish(signal, Origin(user_id="tg2", epoch=1, previous_id=6))
+    )
+    await asyncio.sleep(0)
+    topic.release.set()
+    outcomes = await asyncio.gather(first, second, return_exceptions=True)
+
+    # Assert: A learns its publish failed, and B's publish sent the message
+    assert isinstance(outcomes[0], TopicDown)
+    assert outcomes[1] is True
+    assert topic.ids(chat) == [7]

@@ -8,6 +8,7 @@ and the pipeline's dedupe of (chat, message, version) absorbs that.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import hashlib
 from collections import Counter, OrderedDict
@@ -43,6 +44,7 @@ class Publisher:
         self._queue = queue
         self._remember = remember
         self._keys: OrderedDict[str, None] = OrderedDict()  # published or being published
+        self._sending: dict[str, asyncio.Future[bool]] = {}  # key → whether it went out
         self._texts: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         # Per chat, the ids of the newest messages published, ascending (at most MAX_IDS).
         self._published: dict[str, list[int]] = {}
@@ -52,11 +54,15 @@ class Publisher:
         """Publish a message unless this listener already did; True if it was sent now.
 
         Raises what the queue raises; the message is then not remembered, so another
-        session (or a later gap fill) publishes it.
+        session (or a later gap fill) publishes it. A message another session is publishing
+        counts as published only once that publish went out (else this one sends it).
         """
         key = message.id
         where = (message.chat_id, message.message_id)
         text = hashlib.blake2b(message.text.encode(), digest_size=8).digest()
+        while (pending := self._sending.get(key)) is not None:
+            if await asyncio.shield(pending):
+                return False
         if key in self._keys:
             return False
         if message.edit_date is not None and self._texts.get(where) == text:
@@ -65,13 +71,19 @@ class Publisher:
         previous = _previous(published, message.message_id, origin.previous_id)
         outgoing = replace(message, epoch=origin.epoch, previous_id=previous)
         _remember(self._keys, key, None, self._remember)
+        sent = self._sending[key] = asyncio.get_running_loop().create_future()
         try:
             await self._queue.publish(
                 MESSAGES_TOPIC, codec.to_dict(outgoing), attributes=_labels(outgoing, origin)
             )
         except BaseException:
             self._keys.pop(key, None)
+            sent.set_result(False)
             raise
+        finally:
+            del self._sending[key]
+            if not sent.done():
+                sent.set_result(True)
         _remember(self._texts, where, text, self._remember)
         if message.edit_date is None and message.message_id not in published:
             bisect.insort(published, message.message_id)
