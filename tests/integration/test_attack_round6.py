@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from api_world import ApiWorld
 from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.errors import Retryable
 from signal_copier.core.fleet import SessionLink, Watermark, session_secret_name
 from signal_copier.core.model import RawMessage
 from signal_copier.core.ports import MessageHandler, Publication
+from signal_copier.core.settings import validate_settings
 from signal_copier.fleet.sim.processes import MemoryVault
 from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
 from signal_copier.services.fleet_publish import Origin, Publisher
@@ -281,3 +286,48 @@ async def test_a_message_two_sessions_see_is_published_when_the_first_sessions_p
     assert isinstance(outcomes[0], TopicDown)
     assert outcomes[1] is True
     assert topic.ids(chat) == [7]
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        # Accepted before, then every pending order's expiry overflowed the date: the intent
+        # failed at each attempt (OverflowError) and its order was never due to expire.
+        ({"pending_expiry_minutes": 10**10}, "pending_expiry_minutes"),
+        # A mapping under a lower-case name never applied ("xauusd" is no canonical symbol):
+        # gold went to whatever the broker lists as XAUUSD, not to the mapped contract.
+        ({"symbol_map": {"xauusd": "GOLD.pro"}}, None),
+        # A mapping to an empty name, or one with a pasted space around it, refused every
+        # signal of the instrument as unknown_symbol.
+        ({"symbol_map": {"XAUUSD": " "}}, "symbol_map"),
+        ({"symbol_map": {"": "GOLD"}}, "symbol_map"),
+        ({"symbol_map": {"XAUUSD": "GOLD", "xauusd": "XAUUSD.m"}}, "symbol_map"),
+    ],
+)
+def test_settings_that_would_break_the_engine_are_refused_or_made_usable_on_save(
+    tmp_path: Path, settings: dict[str, Any], field: str | None
+) -> None:
+    # Arrange
+    world = ApiWorld(tmp_path)
+    token = {"Authorization": f"Bearer {asyncio.run(world.token('tg1'))}"}
+
+    # Act
+    with world.client() as client:
+        answer = client.put("/api/users/tg1/settings", headers=token, json=settings)
+
+    # Assert: refused naming the field (nothing stored), or stored in the form the engine reads
+    user = asyncio.run(world.store.get_user("tg1"))
+    if field is not None:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["field"] == field
+        assert user is None
+    else:
+        assert answer.status_code == 200, answer.text
+        assert user is not None and user.settings["symbol_map"] == {"XAUUSD": "GOLD.pro"}
+
+
+async def test_a_mapping_with_spaces_inside_a_broker_name_is_kept_as_written() -> None:
+    # Deriv lists "Volatility 75 Index": a space inside a broker name is a real name.
+    checked = validate_settings({"symbol_map": {" r_75 ": " Volatility 75 Index "}})
+
+    assert checked.symbol_map == {"R_75": "Volatility 75 Index"}

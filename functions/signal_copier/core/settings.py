@@ -18,6 +18,8 @@ from signal_copier.core.model import Signal
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 CACHED_SETTINGS = 4096  # validated settings kept (user defaults × channel overrides × sizing)
+MAX_EXPIRY_MINUTES = 30 * 24 * 60
+MAX_SYMBOL, MAX_BROKER_NAME = 32, 64
 PositiveDecimal = Annotated[Decimal, Field(gt=0, max_digits=18)]
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, max_digits=18)]
 
@@ -83,7 +85,9 @@ class TradeSettings(BaseModel):
     breakeven_on_tp1: bool = False
     trail_sl_to_previous_tp: bool = False
     cancel_pending_on_tp1: bool = True
-    pending_expiry_minutes: Annotated[int, Field(ge=1)] | None = None
+    # At most the follow-up age (30 days): a later expiry is no expiry, and past year 9999 the
+    # order's due time cannot even be computed.
+    pending_expiry_minutes: Annotated[int, Field(ge=1, le=MAX_EXPIRY_MINUTES)] | None = None
     netting: Netting = Netting.REFUSE
     netting_tp: Annotated[int, Field(ge=1, le=10)] = 1  # which TP the single position takes
     symbol_map: dict[str, str] = Field(default_factory=dict)  # canonical → broker symbol
@@ -99,6 +103,23 @@ class TradeSettings(BaseModel):
     @classmethod
     def _upper_symbols(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(s.strip().upper() for s in value if s.strip())
+
+    @field_validator("symbol_map")
+    @classmethod
+    def _clean_mapping(cls, value: dict[str, str]) -> dict[str, str]:
+        # Keys are canonical symbols (upper case, as the parser names them); a broker's name
+        # may hold spaces ("Volatility 75 Index") but never around it.
+        cleaned: dict[str, str] = {}
+        for key, name in value.items():
+            canonical, broker = key.strip().upper(), name.strip()
+            if not canonical or not broker:
+                raise ValueError("each mapping needs a symbol and the broker's name for it")
+            if len(canonical) > MAX_SYMBOL or len(broker) > MAX_BROKER_NAME:
+                raise ValueError(f"{canonical[:MAX_SYMBOL]}: symbol or broker name too long")
+            if cleaned.get(canonical, broker) != broker:
+                raise ValueError(f"{canonical} is mapped twice, to different names")
+            cleaned[canonical] = broker
+        return cleaned
 
     @model_validator(mode="after")
     def _default_sl_needs_pips(self) -> TradeSettings:
