@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,35 @@ async def test_a_mapping_with_spaces_inside_a_broker_name_is_kept_as_written() -
     checked = validate_settings({"symbol_map": {" r_75 ": " Volatility 75 Index "}})
 
     assert checked.symbol_map == {"R_75": "Volatility 75 Index"}
+
+
+class WithRecent(UpdatesDuringHistory):
+    """Telegram's history as `recent` reads it: newest first, posted since a time."""
+
+    async def recent(self, chat_id: str, *, limit: int, since: datetime) -> list[RawMessage]:
+        """Return up to `limit` newest messages posted since `since`, newest first."""
+        found = [m for m in reversed(self.history[chat_id]) if m.date >= since]
+        return found[:limit]
+
+
+async def test_a_signal_posted_between_a_follow_and_the_listeners_roster_read_is_published() -> (
+    None
+):
+    # Before: a chat the session had never listened to started from its newest message, so a
+    # signal posted after the user followed but before the listener's next roster read (up to a
+    # minute) was never published when no other session listened to that channel.
+    # Arrange: the chat's last message an hour ago, and a signal 30 s ago, before the roster read
+    chat = "-1003"
+    old = replace(_post(chat, 40), date=NOW - timedelta(hours=1))
+    signal = replace(_post(chat, 41), date=NOW - timedelta(seconds=30))
+    telegram = WithRecent(history={chat: [old, signal]}, live={})
+    topic = Topic()
+    runner = await _runner(telegram, topic, [], (chat,), telegram.disconnected)
+
+    # Act
+    await runner.run()
+
+    # Assert: the signal is published; what came long before the follow is not
+    assert topic.ids(chat) == [41]
+    mark = runner.marks.get(chat)
+    assert mark is not None and mark.message_id == 41

@@ -135,8 +135,8 @@ class SessionRunner:
         self.marks.start_fill(chat)
         complete = False
         try:
-            if mark is None:  # a chat never listened to: start from its newest message
-                self.marks.filled_to(chat, await client.latest_id(chat), now)
+            if mark is None:
+                await self._first_fill(client, chat, now)
             else:
                 async for message in client.messages_after(chat, mark.message_id):
                     await self._publish(replace(message, received=self._host.deps.clock()))
@@ -148,6 +148,18 @@ class SessionRunner:
             await self._lost(chat, str(e))
         finally:
             self.marks.end_fill(chat, now, complete=complete)
+
+    async def _first_fill(self, client: TelegramSession, chat: str, now: datetime) -> None:
+        # A chat never listened to starts from its newest message; a follow is only noticed at
+        # the next roster read, so what the chat posted in that time is published first.
+        settings = self._host.settings
+        latest = await client.latest_id(chat)
+        since = now - settings.roster_every - settings.edit_margin
+        recent = await client.recent(chat, limit=settings.edit_messages, since=since)
+        for message in reversed(recent):  # oldest first
+            if message.message_id <= latest:
+                await self._publish(replace(message, received=self._host.deps.clock()))
+        self.marks.filled_to(chat, latest, now)
 
     async def _refill_edits(self, client: TelegramSession, chat: str, seen_at: datetime) -> None:
         settings, now = self._host.settings, self._host.deps.clock()
