@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Set
+from itertools import pairwise
 from typing import NamedTuple
 
 from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
@@ -10,6 +11,7 @@ from signal_copier.core.parsing.tokens import LEXICON, Item, Scan
 _COMMAND_WORDS = frozenset({"close", "closed", "cancel", "move", "hit", "breakeven"})
 _LEADING_COMMANDS = frozenset({"close", "closed", "cancel", "move", "hit"})
 _HEDGES = frozenset({"hedge", "conditional"})
+_LEVELS = frozenset({"sl", "tp"})
 _SILENT = frozenset({"num", "nl", "p", "date", "join", "list", "sym"})
 SIDE_WORDS = frozenset(
     f"{side}{order}" for side in ("buy", "sell") for order in ("", "_limit", "_stop")
@@ -63,8 +65,10 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
             break
     hedged = not present.isdisjoint(_HEDGES)
     veto = "veto" in present
-    command_words = not present.isdisjoint(_COMMAND_WORDS)
-    leading_command = first in _LEADING_COMMANDS
+    # "New TP for gold sell: 2642" changes a level of an open trade: never a new trade's entry.
+    renamed = "new" in present and _new_level(items)
+    command_words = renamed or not present.isdisjoint(_COMMAND_WORDS)
+    leading_command = first in _LEADING_COMMANDS or (first == "new" and renamed)
     plain = not scan.question and "w" not in present and "negation" not in present
     report = not present.isdisjoint(_REPORTS) or ("hit" in present and _hit_told(items))
     conditional = not present.isdisjoint(_UNDOING_OR_IDEA) and _side_undone(items)
@@ -76,6 +80,13 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
             *(hedged, veto, command_words, leading_command, plain, report, conditional, asked),
             *(scan.gain, stopped),
         )
+    )
+
+
+def _new_level(items: list[Item]) -> bool:
+    # "new" right before a stop or target label: the provider names a level's new value.
+    return any(
+        item.kind == "new" and following.kind in _LEVELS for item, following in pairwise(items)
     )
 
 

@@ -1,0 +1,33 @@
+"""Round 7 of the hostile review: realistic channel scenarios replayed end to end.
+
+Each test is a scenario in which a trader got something other than what the channel meant
+before its fix.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from signal_copier.core.model import Status
+from world import World
+
+GOLD_SELL = "SELL XAUUSD 2650 SL 2660 TP 2640"
+
+
+async def test_a_new_tp_naming_the_trade_it_changes_moves_that_target_and_opens_nothing(
+    world: World,
+) -> None:
+    # Before: "New TP for gold sell: 2642" was read as a new gold SELL at 2642 with no stop and
+    # no target: a risk-percent user got a second, unprotected-by-the-channel position of
+    # 0.62 lots (on a default stop) while the trade it meant kept its old target.
+    # Arrange: a gold sell is open
+    alice = await world.add_user("alice", lot="0.10", no_sl="default_sl", default_sl_pips="40")
+    await world.say(GOLD_SELL, id=1)
+
+    # Act: the channel gives that trade a new target
+    await world.say("New TP for gold sell: 2642", id=2, reply_to=1)
+
+    # Assert: one position, its target moved
+    positions = await alice.positions()
+    assert [(p.symbol, p.volume, p.tp) for p in positions] == [("XAUUSD", D("0.1"), D("2642"))]
+    assert (await world.last("alice")).result.status is Status.APPLIED
