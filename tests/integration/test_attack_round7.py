@@ -31,3 +31,27 @@ async def test_a_new_tp_naming_the_trade_it_changes_moves_that_target_and_opens_
     positions = await alice.positions()
     assert [(p.symbol, p.volume, p.tp) for p in positions] == [("XAUUSD", D("0.1"), D("2642"))]
     assert (await world.last("alice")).result.status is Status.APPLIED
+
+
+GOLD_BUY = "XAUUSD BUY NOW 2650\nSL 2640\nTP 2660"
+
+
+async def test_moving_the_stop_of_a_trade_its_stop_already_closed_says_there_is_no_position(
+    world: World,
+) -> None:
+    # Before: "Move SL to entry" after the broker had stopped the trade out was recorded as
+    # "nothing to change", as if the stop were already at entry: the signal log told the
+    # trader the position was still there and protected.
+    # Arrange: a gold buy, then the market falls through its stop
+    alice = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+    await world.prices(XAUUSD=("2639.00", "2639.30"))
+    assert await alice.positions() == []
+
+    # Act: the channel, late, moves its stop to entry
+    await world.say("Move SL to entry", id=2, reply_to=1)
+
+    # Assert
+    last = await world.last("alice")
+    assert (last.result.status, last.result.reason) == (Status.SKIPPED, "no_position")
+    assert "no longer open" in last.result.detail

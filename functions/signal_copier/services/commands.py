@@ -74,6 +74,8 @@ async def apply_command(
         # account may hold thousands of others.
         positions, orders = owned_by(targets, positions), owned_by(targets, orders)
         closes = await _closed_since(account, intent, command, targets, positions) if retry else []
+        if not (positions or orders or closes):  # stopped out, taken profit or closed by hand
+            return skipped(intent, Reason.NO_POSITION, _GONE)
         positions = reconcile.before_closes(positions, closes, targets)
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
@@ -81,6 +83,9 @@ async def apply_command(
     return await _act(
         intent, command, account, _Held(targets, positions, orders, specs, closes), context[1]
     )
+
+
+_GONE = "the trade it is about is no longer open (its SL or TP was hit, or it was closed)"
 
 
 @dataclass(frozen=True, slots=True)
