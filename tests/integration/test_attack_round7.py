@@ -55,3 +55,27 @@ async def test_moving_the_stop_of_a_trade_its_stop_already_closed_says_there_is_
     last = await world.last("alice")
     assert (last.result.status, last.result.reason) == (Status.SKIPPED, "no_position")
     assert "no longer open" in last.result.detail
+
+
+async def test_an_edit_that_widens_a_typod_stop_trims_a_risk_sized_trade_to_its_risk(
+    world: World,
+) -> None:
+    # Before: a 1 %-risk trader was sized for the typo'd stop one point away (0.76 lot); the
+    # edit moved the stop ten points away and kept the volume, so the stop now risked 8 % of
+    # the balance instead of 1 %.
+    # Arrange: a gold buy whose stop is a typo a point under the entry
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2649\nTP 2660", id=1)
+    (opened,) = await bob.positions()
+    assert opened.volume == D("0.76")
+
+    # Act: the channel corrects the stop
+    world.later(10)
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660", id=1, edited=True)
+
+    # Assert: the stop moved and the position now risks at most 1 % of 10,000
+    (position,) = await bob.positions()
+    risk = position.volume * (position.open_price - position.sl) * 100
+    assert position.sl == D("2640.00")
+    assert position.volume == D("0.09") and risk <= 100
+    assert any("risk" in note for note in (await world.last("bob")).result.notes)

@@ -14,6 +14,8 @@ from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeRe
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.settings import RiskMode
+from signal_copier.core.trims import risk_trims
 from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
@@ -126,7 +128,11 @@ async def _carry(
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    result = with_refusals(await run_operations(account, checked.operations, intent), checked)
+    planned, trimmed = list(checked.operations), list[str]()
+    if context[1].risk_mode is RiskMode.RISK_PERCENT:  # sized by risk: a wider stop, less size
+        planned, trimmed = risk_trims(planned, positions, specs)
+    result = with_refusals(await run_operations(account, planned, intent), checked)
+    result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(

@@ -1,0 +1,62 @@
+"""Trims that keep a risk-sized trade's risk when an edit moves its stop further away."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from signal_copier.core.followups import Operation
+from signal_copier.core.market import Position, SymbolSpec
+from signal_copier.core.model import ChangeKind
+from signal_copier.core.sizing import truncate_volume
+
+
+def risk_trims(
+    ops: Sequence[Operation], positions: Sequence[Position], specs: Mapping[str, SymbolSpec]
+) -> tuple[list[Operation], list[str]]:
+    """Return `ops` with a trim before each stop moved further away, and a note for each.
+
+    A position sized for a stop `d` away holds volume × d / d' once its stop is `d'` away (down
+    to the volume step): the money at risk stays what it was sized for. Under the broker's
+    minimum volume the position is closed, as such a trade would never have been opened.
+    """
+    by_id = {position.id: position for position in positions}
+    planned: list[Operation] = []
+    notes: list[str] = []
+    for op in ops:
+        position = by_id.get(op.target)
+        trim = None if position is None else _trim(op, position, specs[position.symbol])
+        if trim is None or position is None:
+            planned.append(op)
+            continue
+        planned.append(trim)
+        if trim.kind is ChangeKind.CLOSE:
+            notes.append(
+                f"position {position.id} closed: its wider stop ({op.sl}) would risk more than "
+                "the trade was sized for, even at the minimum volume"
+            )
+            continue
+        planned.append(op)
+        kept = position.volume - (trim.volume or 0)
+        notes.append(
+            f"position {position.id} cut from {position.volume} to {kept} lots so its wider stop "
+            f"({op.sl}) risks no more than the trade was sized for"
+        )
+    return planned, notes
+
+
+def _trim(op: Operation, position: Position, spec: SymbolSpec) -> Operation | None:
+    if op.kind is not ChangeKind.SL or op.sl is None or position.sl is None:
+        return None
+    sign = position.side.sign
+    before = (position.open_price - position.sl) * sign  # > 0: the stop is on the losing side
+    after = (position.open_price - op.sl) * sign
+    if not after > before > 0:
+        return None
+    keep = truncate_volume(position.volume * before / after, spec)
+    if keep >= position.volume:
+        return None
+    if keep < spec.volume_min:
+        return Operation(kind=ChangeKind.CLOSE, target=position.id)
+    return Operation(
+        kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=position.volume - keep
+    )

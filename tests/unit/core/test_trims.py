@@ -1,0 +1,55 @@
+"""A risk-sized trade whose stop an edit moves further away keeps the risk it was sized for."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from builders import gold_spec
+from signal_copier.core.followups import Operation
+from signal_copier.core.market import Position
+from signal_copier.core.model import ChangeKind, Side
+from signal_copier.core.trims import risk_trims
+
+SPECS = {"XAUUSD": gold_spec()}
+
+
+def _position(side: Side, volume: str, open_price: str, sl: str) -> Position:
+    return Position(
+        id="p1", symbol="XAUUSD", side=side, volume=D(volume), open_price=D(open_price), sl=D(sl)
+    )
+
+
+def _stop(sl: str) -> Operation:
+    return Operation(kind=ChangeKind.SL, target="p1", sl=D(sl))
+
+
+def test_a_sell_whose_stop_moves_four_times_further_keeps_a_quarter_of_its_volume() -> None:
+    position = _position(Side.SELL, "0.80", "2650", "2652")
+
+    planned, notes = risk_trims([_stop("2658")], [position], SPECS)
+
+    assert planned == [
+        Operation(kind=ChangeKind.PARTIAL_CLOSE, target="p1", volume=D("0.60")),
+        _stop("2658"),
+    ]
+    assert "0.80 to 0.20" in notes[0]
+
+
+def test_a_position_that_would_fall_under_the_minimum_is_closed_and_its_stop_left() -> None:
+    position = _position(Side.BUY, "0.01", "2650", "2649")
+
+    planned, notes = risk_trims([_stop("2640")], [position], SPECS)
+
+    assert planned == [Operation(kind=ChangeKind.CLOSE, target="p1")]
+    assert "closed" in notes[0]
+
+
+def test_a_nearer_stop_or_one_in_profit_trims_nothing() -> None:
+    position = _position(Side.BUY, "0.50", "2650", "2640")
+    locked = _position(Side.BUY, "0.50", "2650", "2655")  # a stop already in profit
+
+    nearer = risk_trims([_stop("2645")], [position], SPECS)
+    from_profit = risk_trims([_stop("2640")], [locked], SPECS)
+
+    assert nearer == ([_stop("2645")], [])
+    assert from_profit == ([_stop("2640")], [])
