@@ -85,7 +85,7 @@ def test_paper_account_has_every_broker_account_method_with_the_same_signature()
         method = getattr(PaperAccount, name)
         assert inspect.iscoroutinefunction(method), name
         assert inspect.signature(method, eval_str=True) == signature, name
-    assert len(wanted) == 12
+    assert len(wanted) == 13
 
 
 def test_paper_broker_connect_has_the_broker_signature() -> None:
@@ -400,6 +400,29 @@ async def test_buy_limit_fills_when_ask_crosses_price_and_emits_event(
     assert (event.price, event.volume, event.time) == (D("2645.00"), D("0.10"), broker.now)
     assert (position.open_price, position.sl, position.tp) == (D(2645), D(2635), D(2660))
     assert await account.orders() == []
+
+
+async def test_a_trades_legs_follow_it_as_its_entry_fills_and_its_positions_close(
+    broker: PaperBroker, account: PaperAccount
+) -> None:
+    # Arrange: trade "sc-a" holds a position and a buy limit; "sc-b" and a manual one a position
+    await account.place(make_order(client_id="sc-a.0"))
+    await account.place(make_order(client_id="sc-b.0"))
+    await account.open_manual("XAUUSD", Side.BUY, D("0.10"))
+    await account.place(make_order(order_type=OrderType.LIMIT, price="2645.00", client_id="sc-a.1"))
+    (first,), _ = await account.legs_of(["sc-a"])
+
+    # Act: the limit fills, then the first position closes
+    tick(broker, "XAUUSD", "2644.70", "2645.00")
+    filled = await account.legs_of(["sc-a"])
+    await account.close_position(first.id)
+    (second,), orders = await account.legs_of(["sc-a"])
+
+    # Assert
+    assert [p.client_id for p in filled[0]] == ["sc-a.0", "sc-a.1"] and filled[1] == []
+    assert (second.client_id, orders) == ("sc-a.1", [])
+    both = await account.legs_of(["sc-b", "sc-a"])
+    assert [p.client_id for p in both[0]] == ["sc-b.0", "sc-a.1"]
 
 
 @pytest.mark.parametrize(

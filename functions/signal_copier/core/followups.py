@@ -6,7 +6,7 @@ trades are never touched and a pending order that filled is still found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -44,6 +44,12 @@ class Operation:
 def owned(items: Sequence[Held], client_id: str) -> list[Held]:
     """Return the positions (or pending orders) that one intent opened."""
     return [item for item in items if item.client_id.startswith(f"{client_id}.")]
+
+
+def of_trades(items: Sequence[Held], client_ids: Collection[str]) -> list[Held]:
+    """Return the positions (or pending orders) that these intents opened, in their order."""
+    prefixes = tuple(f"{client_id}." for client_id in client_ids)
+    return [item for item in items if item.client_id.startswith(prefixes)]
 
 
 def leg_of(client_id: str) -> int:

@@ -34,9 +34,11 @@ from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
 from signal_copier.services.operations import (
+    Live,
     combined,
     is_open_trade,
-    owned_by,
+    legs_of,
+    live_on,
     run_operations,
     specs_for,
     target_of,
@@ -64,15 +66,16 @@ async def apply_command(
         return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
-        positions, orders = await account.positions(), await account.orders()
-        records = await _candidates(deps, intent, about, [*positions, *orders])
+        # A reply names its signal; a bare follow-up is about trades live on the account.
+        live = None if about.signal is not None else await live_on(account)
+        records = await _candidates(deps, intent, about, live)
         targets = select_targets(records, intent, command, about)
         if not targets:
-            known = records if about.signal is None else None  # the same read, made above
-            return await _nothing_held(deps, intent, [*positions, *orders], known)
+            known = records if live is not None else None  # the same read, made above
+            return await _nothing_held(deps, intent, account, known)
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
-        positions, orders = owned_by(targets, positions), owned_by(targets, orders)
+        positions, orders = await legs_of(account, targets, live)
         closes = await _closed_since(account, intent, command, targets, positions) if retry else []
         if not (positions or orders or closes):  # stopped out, taken profit or closed by hand
             return skipped(intent, Reason.NO_POSITION, _GONE)
@@ -151,23 +154,20 @@ async def _close_filled(
     if all(op.target in cancelled for op in sent):
         return result
     seen = {position.id for position in known}
-    filled = [p for p in owned_by(targets, await account.positions()) if p.id not in seen]
+    filled = [p for p in (await legs_of(account, targets))[0] if p.id not in seen]
     ops = [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in filled]
     return combined(result, await run_operations(account, ops, intent)) if ops else result
 
 
 async def _nothing_held(
-    deps: Deps,
-    intent: Intent,
-    live: Sequence[Position | PendingOrder],
-    read: list[TradeRecord] | None,
+    deps: Deps, intent: Intent, account: BrokerAccount, read: list[TradeRecord] | None
 ) -> TradeResult | None:
     # Someone who unfollowed the chat: record nothing (the message is not about their trades),
     # and once they hold none of the chat's trades, stop sending them its follow-ups. `read`:
     # the trades of the live positions and orders, when the caller has read them already.
     if await deps.store.subscription(intent.user_id, intent.chat_id) is not None:
         return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
-    held = read if read is not None else await _trades_of(deps, intent, live)
+    held = read if read is not None else await _trades_of(deps, intent, await live_on(account))
     if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
     return None
@@ -258,17 +258,18 @@ async def _closed_since(
 
 
 async def _candidates(
-    deps: Deps, intent: Intent, about: About, live: Sequence[Position | PendingOrder]
+    deps: Deps, intent: Intent, about: About, live: Live | None
 ) -> list[TradeRecord]:
     # A reply names its signal; otherwise only trades with live positions or orders can matter.
     if about.signal is not None:
         return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
+    assert live is not None  # a bare follow-up reads the whole account
     return await _trades_of(deps, intent, live)
 
 
-async def _trades_of(
-    deps: Deps, intent: Intent, live: Sequence[Position | PendingOrder]
-) -> list[TradeRecord]:
+async def _trades_of(deps: Deps, intent: Intent, live: Live) -> list[TradeRecord]:
     # The user's trade records behind the copier's live positions and orders.
-    clients = sorted(ids.copier_intents(item.client_id for item in live))
+    positions, orders = live
+    held = [p.client_id for p in positions] + [o.client_id for o in orders]
+    clients = sorted(ids.copier_intents(held))
     return await deps.store.trades_by_client(intent.user_id, clients) if clients else []

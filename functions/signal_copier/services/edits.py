@@ -22,7 +22,7 @@ from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
     is_open_trade,
-    owned_by,
+    legs_of,
     run_operations,
     specs_for,
     target_of,
@@ -110,8 +110,7 @@ async def _carry(
         edited = [target_of(r) for r in opened]
         # Only the edited signal's own positions and orders matter: the account may hold
         # thousands of others.
-        positions = owned_by(edited, await account.positions())
-        orders = owned_by(edited, await account.orders())
+        positions, orders = await legs_of(account, edited)
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from signal_copier.core import ids
 from signal_copier.core.errors import InFlight, Rejected, Retryable
-from signal_copier.core.followups import owned
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
 from signal_copier.core.model import Intent, IntentKind, TradeResult
@@ -16,7 +15,7 @@ from signal_copier.services import accounts
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.opening import user_context
-from signal_copier.services.operations import run_operations, specs_for, target_of
+from signal_copier.services.operations import legs_of, run_operations, specs_for, target_of
 from signal_copier.services.records import skipped
 
 
@@ -49,8 +48,8 @@ async def handle_broker_event(
             return context
         try:
             account = await accounts.connect_account(deps, user_id)
-            positions, orders = await account.positions(), await account.orders()
-            specs = await specs_for(account, owned(positions, target.client_id))
+            positions, orders = await legs_of(account, [target])
+            specs = await specs_for(account, positions)
         except Rejected as e:
             return skipped(intent, e.reason, str(e))
         ops = plan_after_close(

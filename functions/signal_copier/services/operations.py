@@ -12,13 +12,15 @@ from dataclasses import replace
 
 from signal_copier.core import ids
 from signal_copier.core.errors import BrokerRejected
-from signal_copier.core.followups import Held, Operation, Target
+from signal_copier.core.followups import Held, Operation, Target, of_trades
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Change, ChangeKind, Intent, IntentKind, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services.fencing import fence
+
+Live = tuple[list[Position], list[PendingOrder]]  # (positions, pending orders) of an account
 
 
 async def run_operations(
@@ -82,8 +84,24 @@ async def _send(account: BrokerAccount, op: Operation, close_tag: str) -> None:
 
 def owned_by(targets: Sequence[Target], items: Sequence[Held]) -> list[Held]:
     """Return the items (positions, or orders) that the targeted signals opened, in order."""
-    prefixes = tuple(f"{t.client_id}." for t in targets)
-    return [item for item in items if item.client_id.startswith(prefixes)]
+    return of_trades(items, [t.client_id for t in targets])
+
+
+async def live_on(account: BrokerAccount) -> Live:
+    """Return every position and every pending order on the account."""
+    return await account.positions(), await account.orders()
+
+
+async def legs_of(
+    account: BrokerAccount, targets: Sequence[Target], live: Live | None = None
+) -> Live:
+    """Return the positions and orders the targeted signals opened, each in account order.
+
+    Picked from `live` when the caller read the whole account; else read for them alone.
+    """
+    if live is not None:
+        return owned_by(targets, live[0]), owned_by(targets, live[1])
+    return await account.legs_of([t.client_id for t in targets])
 
 
 async def specs_for(

@@ -140,6 +140,24 @@ async def test_modify_and_cancel_a_pending_order(rig: Rig) -> None:
     assert await account.orders() == []
 
 
+async def test_a_trades_legs_are_its_own_positions_and_orders_read_in_one_go(rig: Rig) -> None:
+    # Arrange: two legs of our trade (a position, a pending order), and another trade's leg
+    account = await rig.account()
+    other = "sc99999999999999999a"
+    await account.place(_order(leg=0))
+    await account.place(_order(leg=1, order_type=OrderType.LIMIT, price=D("2640"), sl=D("2630")))
+    await account.place(_order(leg=0, client_id=f"{other}.0"))
+
+    # Act
+    positions, orders = await account.legs_of([CID])
+
+    # Assert: only our legs, each list read once
+    assert [p.client_id for p in positions] == [f"{CID}.0"]
+    assert [o.client_id for o in orders] == [f"{CID}.1"]
+    assert (rig.server.count("get_positions"), rig.server.count("get_orders")) == (1, 1)
+    assert await account.legs_of([]) == ([], [])
+
+
 async def test_close_part_then_all_of_a_position(rig: Rig) -> None:
     account = await rig.account()
     await account.place(_order(volume=D("0.30")))

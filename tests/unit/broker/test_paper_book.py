@@ -122,6 +122,51 @@ def test_orders_find_exactly_the_crossed_prices_a_full_scan_finds_in_the_same_or
     assert found == scanned
 
 
+# (id, clientId, volume): an id seen again replaces its item, None removes it.
+CLIENT_IDS = ("sca.0", "sca.1", "scb.2", "scab.0", "sca", "", "scalper.1", "sca.b.3")
+held = st.lists(
+    st.tuples(st.integers(0, 9), st.sampled_from(CLIENT_IDS) | st.none(), volumes), max_size=40
+)
+
+
+@given(steps=held, trades=st.sets(st.sampled_from(("sca", "scb", "scab", "sc", "scalper"))))
+def test_a_trades_legs_are_exactly_those_a_clientid_scan_finds_in_the_same_order(
+    steps: list[tuple[int, str | None, D]], trades: set[str]
+) -> None:
+    positions, orders, reference = Positions(), Orders(), {}
+    for number, client_id, volume in steps:
+        item_id = str(number)
+        if client_id is None:
+            if item_id in reference:
+                del positions[item_id], orders[item_id], reference[item_id]
+            continue
+        reference[item_id] = client_id
+        positions[item_id] = Position(
+            id=item_id,
+            symbol="XAUUSD",
+            side=Side.BUY,
+            volume=volume,
+            open_price=D(100),
+            client_id=client_id,
+        )
+        orders[item_id] = PendingOrder(
+            id=item_id,
+            symbol="XAUUSD",
+            side=Side.BUY,
+            order_type=OrderType.LIMIT,
+            volume=volume,
+            price=D(100),
+            client_id=client_id,
+        )
+
+    found_positions, found_orders = positions.of_trades(trades), orders.of_trades(trades)
+
+    prefixes = tuple(f"{trade}." for trade in trades)
+    scanned = [i for i, client_id in reference.items() if client_id.startswith(prefixes)]
+    assert [p.id for p in found_positions] == scanned
+    assert [o.id for o in found_orders] == scanned
+
+
 @given(
     batches=st.lists(st.lists(st.integers(-5, 60), max_size=8), max_size=6),
     since=st.integers(-10, 70),

@@ -9,7 +9,7 @@ reconcile by clientId.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from signal_copier.broker.metaapi import history, payloads
 from signal_copier.broker.metaapi.calls import Limits, both, guarded
 from signal_copier.broker.metaapi.errors import Drop, Subject
 from signal_copier.core.errors import BrokerRejected
+from signal_copier.core.followups import of_trades
 from signal_copier.core.market import AccountInfo, Deal, PendingOrder, Position, Quote, SymbolSpec
 from signal_copier.core.model import Fill, OrderRequest, OrderType, Side
 from signal_copier.core.reasons import Reason
@@ -127,6 +128,13 @@ class MetaApiAccount:
         ]
         self._order_symbols = {o.id: o.symbol for o in found}
         return found
+
+    async def legs_of(
+        self, client_ids: Collection[str]
+    ) -> tuple[list[Position], list[PendingOrder]]:
+        """Return the open positions and pending orders of these trades (both read at once)."""
+        positions, orders = await both(self.positions(), self.orders())
+        return of_trades(positions, client_ids), of_trades(orders, client_ids)
 
     async def history(self, since: datetime) -> list[Deal]:
         """Return the trade deals since `since` (every page; each with its trade's clientId)."""

@@ -5,15 +5,16 @@ quote, placement and balance read asks about all of them. So the book keeps, in 
 every change: per symbol and side, the positions' total volume and volume × open price (equity
 and used margin cost O(symbols)); and per symbol and side, the levels sorted (SL and TP of
 positions, prices of orders), so a quote finds what it triggers by bisection (O(log n + what
-happens)). Items keep their insertion order, as the dicts they replace did. Deals are read
-back from a time by bisection while they are in time order.
+happens)). Items keep their insertion order, as the dicts they replace did, and are indexed
+by the trade (intent clientId) their clientId names, so one trade's legs are found without
+reading the others. Deals are read back from a time by bisection while they are in time order.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator, ValuesView
+from collections.abc import Callable, Collection, Iterator, ValuesView
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -57,6 +58,7 @@ class _Book(ABC, Generic[Item]):
         self._seq: dict[str, int] = {}
         self._next = 0
         self._levels: dict[Bucket, list[tuple[Decimal, int, str]]] = {}
+        self._by_trade: dict[str, set[str]] = {}  # intent clientId → ids of its items
 
     def __len__(self) -> int:
         return len(self._items)
@@ -89,12 +91,20 @@ class _Book(ABC, Generic[Item]):
         """Return the items, oldest first."""
         return self._items.values()
 
+    def of_trades(self, trades: Collection[str]) -> list[Item]:
+        """Return the items whose clientId is `<trade>.<leg>` for one of `trades`, oldest first."""
+        found = [self._items[i] for trade in set(trades) for i in self._by_trade.get(trade, ())]
+        return sorted(found, key=lambda item: self._seq[item.id])
+
     @abstractmethod
     def _bucket_levels(self, item: Item) -> list[tuple[Bucket, Decimal]]: ...
 
     def _note(self, item: Item, seq: int) -> None:
         for bucket, level in self._bucket_levels(item):
             insort(self._levels.setdefault(bucket, []), (level, seq, item.id))
+        trade, dot, _ = item.client_id.partition(".")
+        if dot:
+            self._by_trade.setdefault(trade, set()).add(item.id)
 
     def _forget(self, item: Item, seq: int) -> None:
         for bucket, level in self._bucket_levels(item):
@@ -102,6 +112,12 @@ class _Book(ABC, Generic[Item]):
             del levels[bisect_left(levels, (level, seq, item.id))]
             if not levels:
                 del self._levels[bucket]
+        trade, dot, _ = item.client_id.partition(".")
+        if dot:
+            items = self._by_trade[trade]
+            items.discard(item.id)
+            if not items:
+                del self._by_trade[trade]
 
     def _reached(self, wanted: Callable[[Bucket], tuple[Decimal, bool]]) -> list[Item]:
         # wanted(bucket) → (price, upward): levels at or above the price, else at or below.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -196,6 +196,13 @@ class PaperAccount:
     async def orders(self) -> list[PendingOrder]:
         """Return the pending orders, oldest first."""
         return list(self.ledger.orders.values())
+
+    async def legs_of(
+        self, client_ids: Collection[str]
+    ) -> tuple[list[Position], list[PendingOrder]]:
+        """Return the open positions and pending orders of these trades, each oldest first."""
+        ledger = self.ledger
+        return ledger.positions.of_trades(client_ids), ledger.orders.of_trades(client_ids)
 
     async def history(self, since: datetime) -> list[Deal]:
         """Return deals at or after `since`, oldest first."""

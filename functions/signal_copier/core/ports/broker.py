@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -47,6 +48,15 @@ class BrokerAccount(Protocol):
 
     async def orders(self) -> list[PendingOrder]:
         """Return the pending orders."""
+        ...
+
+    async def legs_of(
+        self, client_ids: Collection[str]
+    ) -> tuple[list[Position], list[PendingOrder]]:
+        """Return the open positions and pending orders of these trades, each oldest first.
+
+        A trade is named by its intent clientId; its legs carry `<clientId>.<leg>`.
+        """
         ...
 
     async def history(self, since: datetime) -> list[Deal]:
