@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from signal_copier.core import history, ids, reconcile
+from signal_copier.core import ids, reconcile
 from signal_copier.core.closing import nothing_closed
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target, plan_command
@@ -19,7 +19,6 @@ from signal_copier.core.model import (
     ChangeKind,
     Command,
     Intent,
-    Scope,
     Status,
     TradeResult,
 )
@@ -27,21 +26,19 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.core.symbol_map import same_instrument
-from signal_copier.services import accounts, targets
+from signal_copier.services import accounts
+from signal_copier.services.about import about_of, candidates, select_targets, trades_of
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
 from signal_copier.services.operations import (
-    Live,
     combined,
     is_open_trade,
     legs_of,
     live_on,
     run_operations,
     specs_for,
-    target_of,
 )
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
@@ -56,7 +53,7 @@ async def apply_command(
     (else it waits), and only on signals older than itself.
     """
     final = now >= deadline(intent, deps)
-    about = await _about(deps, intent, command, final=final)
+    about = await about_of(deps, intent, command, final=final)
     if isinstance(about, Wait):
         return about
     if isinstance(about, str):
@@ -68,7 +65,7 @@ async def apply_command(
         account = await accounts.connect_account(deps, intent.user_id)
         # A reply names its signal; a bare follow-up is about trades live on the account.
         live = None if about.signal is not None else await live_on(account)
-        records = await _candidates(deps, intent, about, live)
+        records = await candidates(deps, intent, about, live)
         targets = select_targets(records, intent, command, about)
         if not targets:
             known = records if live is not None else None  # the same read, made above
@@ -167,81 +164,10 @@ async def _nothing_held(
     # the trades of the live positions and orders, when the caller has read them already.
     if await deps.store.subscription(intent.user_id, intent.chat_id) is not None:
         return skipped(intent, Reason.NO_POSITION, "no copied trade matches this follow-up")
-    held = read if read is not None else await _trades_of(deps, intent, await live_on(account))
+    held = read if read is not None else await trades_of(deps, intent, await live_on(account))
     if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
     return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class About:
-    """What a follow-up is about: one signal's message, or the latest signal before `anchor`."""
-
-    signal: int | None  # the signal message a reply is about
-    anchor: int  # candidates are signals older than this message
-
-
-async def _about(
-    deps: Deps, intent: Intent, command: Command, *, final: bool
-) -> About | Wait | str:
-    about = About(signal=None, anchor=intent.message_id)
-    if intent.reply_to is not None and command.scope is not Scope.ALL:
-        found = await targets.reply_target(deps, intent, intent.reply_to, final=final)
-        if isinstance(found, Wait):
-            return found
-        if isinstance(found, targets.Missing):
-            return f"the message it replies to ({found.message_id}) never arrived"
-        if found is None:
-            return "it replies to a message that is not about a signal"
-        head = await deps.store.latest_message(intent.chat_id, found)
-        signal = head is not None and history.is_signal(head)
-        # A reply to a bare follow-up is about what that follow-up was about.
-        about = (
-            About(signal=found, anchor=intent.message_id)
-            if signal
-            else About(signal=None, anchor=found)
-        )
-    blocked = await targets.settle_before(deps, intent, intent.message_id, final=final)
-    if isinstance(blocked, Wait):
-        return blocked
-    if not _depends_on_latest(about, command):
-        return about
-    if isinstance(blocked, targets.Missing):
-        # "The latest signal" cannot be told while a message before it never arrived.
-        return f"message {blocked.message_id} before this follow-up never arrived"
-    # A bare follow-up is about the channel's latest signal: when the user did not copy that
-    # one, it is nothing of theirs (never the latest trade the user happens to hold).
-    latest = await targets.latest_signal_before(deps, intent, about.anchor)
-    return about if latest is None else About(signal=latest, anchor=about.anchor)
-
-
-def _depends_on_latest(about: About, command: Command) -> bool:
-    # A bot's update naming its position is about that position, never the latest signal.
-    latest = command.scope is Scope.REPLY and command.symbol is None
-    return about.signal is None and latest
-
-
-def select_targets(
-    records: Sequence[TradeRecord], intent: Intent, command: Command, about: About
-) -> list[Target]:
-    """Return the executed signals of this chat that a command refers to."""
-    mine = [r for r in records if is_open_trade(r) and r.intent.chat_id == intent.chat_id]
-    if command.side is not None:
-        mine = [r for r in mine if r.signal and r.signal.side is command.side]
-    if command.symbol is not None and command.scope is not Scope.ALL:
-        # A symbol named in the text narrows a reply to that symbol's signal of the post.
-        named = command.symbol
-        mine = [r for r in mine if r.signal and same_instrument(r.signal.symbol, named)]
-    if command.position_id is not None:  # a bot's update: only the trade it posted as that id
-        mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
-    if about.signal is not None:
-        mine = [r for r in mine if r.intent.message_id == about.signal]
-    else:
-        mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
-        if command.scope is Scope.REPLY and command.symbol is None and mine:
-            latest = max(r.intent.message_id for r in mine)  # the channel's latest signal
-            mine = [r for r in mine if r.intent.message_id == latest]
-    return [target_of(r) for r in mine]
 
 
 async def _closed_since(
@@ -255,21 +181,3 @@ async def _closed_since(
         return []
     deals = await account.history(reconcile.history_start(intent.received))
     return reconcile.closes_of(deals, targets, positions, ids.close_tag(intent.client_id))
-
-
-async def _candidates(
-    deps: Deps, intent: Intent, about: About, live: Live | None
-) -> list[TradeRecord]:
-    # A reply names its signal; otherwise only trades with live positions or orders can matter.
-    if about.signal is not None:
-        return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
-    assert live is not None  # a bare follow-up reads the whole account
-    return await _trades_of(deps, intent, live)
-
-
-async def _trades_of(deps: Deps, intent: Intent, live: Live) -> list[TradeRecord]:
-    # The user's trade records behind the copier's live positions and orders.
-    positions, orders = live
-    held = [p.client_id for p in positions] + [o.client_id for o in orders]
-    clients = sorted(ids.copier_intents(held))
-    return await deps.store.trades_by_client(intent.user_id, clients) if clients else []
