@@ -34,7 +34,8 @@ def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     text, position = _prepared(text[:MAX_CHARS])
     scanned = scan(text)
-    items, quoted = scanned.items, list[str]()
+    items = scanned.items
+    quoted: list[str] = []  # a literal: list[str]() builds a generic alias per message first
     if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
         items, quoted = quotes.unquoted(items)
     reader = Reader(items)
