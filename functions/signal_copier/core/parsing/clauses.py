@@ -39,15 +39,18 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     if not _imperative(items) or level_list(as_verbs(items)):
         return None  # "Exit: 0.212, 0.218": a list of exit levels, not "exit" with a comment
     head, rest = _first_clause(text)
-    while rest and not _imperative(scan(head).items) and _quiet(scan(head).items):
+    while rest and _quiet_lead(scan(head).items):
         head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
     command, aside = _cut(head)
     if not (rest or aside) or not _imperative(command):
         return None
+    found = read_command(command, unspecified=bool(aside))
+    if found is None:
+        return None  # no command in the clause: what follows it is not worth reading
     explained = scan(_BRACKETED.sub(" ", f"{aside} {rest}"))
     if any(item.kind in UNDOING for item in explained.items) or sells(explained):
         return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
-    return read_command(command, unspecified=bool(aside))
+    return found
 
 
 def _cut(head: str) -> tuple[list[Item], str]:
@@ -67,7 +70,12 @@ def _cut(head: str) -> tuple[list[Item], str]:
 
 def _close_ticker(items: list[Item]) -> Command | None:
     # "Close TRB", "Close algo": a close verb and one ticker-shaped word, nothing else.
-    words = [item for item in items if item.kind not in ("nl", "p")]
+    words: list[Item] = []
+    for item in items:  # a loop that stops at a third word: most messages are longer
+        if item.kind not in ("nl", "p"):
+            if len(words) == 2:
+                return None
+            words.append(item)
     if len(words) != 2 or words[0].kind != "close" or words[1].kind != "w":
         return None
     word = words[1].text
@@ -82,8 +90,9 @@ def _imperative(items: list[Item]) -> bool:
     return first is not None and first.kind in _IMPERATIVES
 
 
-def _quiet(items: list[Item]) -> bool:
-    return all(item.kind in _LEADING_QUIET for item in items)
+def _quiet_lead(items: list[Item]) -> bool:
+    # A clause with no order in it, only words that may come before one: read on past it.
+    return not _imperative(items) and all(item.kind in _LEADING_QUIET for item in items)
 
 
 def _first_clause(text: str) -> tuple[str, str]:

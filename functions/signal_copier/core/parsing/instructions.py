@@ -46,25 +46,22 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     if any(item.kind in UNDOING for item in items):
         return None  # "close if you want", "don't close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
-    roles: list[str] = []
-    read: list[list[Item]] = []  # the clauses before the instruction, scanned once
     for at, clause in enumerate(clauses):
         clause_items = scan(clause).items
         found = _instruction(clause_items)
         if found is None:
-            read.append(clause_items)
-        else:
-            lead, command, core = found
-            if not all(map(_lead, read)) or not _lead(lead):
-                return None
-            scoped = _scoped(command, core, items)
-            if scoped is None:
-                return None
-            roles.extend(_role_lines(clauses[:at], lead, clause))
-            unread = [item.text for item in clause_items[len(lead) :] if item.kind == "w"]
-            if unread:
-                roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
-            return Instruction(command=scoped, items=core, roles=tuple(roles))
+            if not _lead(clause_items):
+                return None  # prose before any instruction: no clause after it is one
+            continue
+        lead, command, core = found
+        scoped = _scoped(command, core, items) if _lead(lead) else None
+        if scoped is None:
+            return None
+        roles = _role_lines(clauses[:at], lead, clause)
+        unread = [item.text for item in clause_items[len(lead) :] if item.kind == "w"]
+        if unread:
+            roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
+        return Instruction(command=scoped, items=core, roles=tuple(roles))
     return None
 
 
