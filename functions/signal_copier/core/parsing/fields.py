@@ -117,7 +117,7 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
     if block.entry is not None or block.entry_range is not None:
         _extras(block, numbers)
         return
-    second = _joined(items, first)
+    second = _joined(items, first) if rest else None  # a zone's far end is a plain number too
     if second is not None and second.unit not in _ANNOTATIONS:
         far = complete(first.raw, second.raw) if not price_like(second.value, first.value) else None
         far = second.value if far is None else far
@@ -128,7 +128,9 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
             return
     block.entry = first.value
     block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
-    if 0 < len(rest) < 3 and not any(i.kind in JOINERS for i in items):
+    if not rest:
+        return
+    if len(rest) < 3 and not any(i.kind in JOINERS for i in items):
         block.positional = len(rest) == 2
         block.entry_pair = len(rest) == 1 and price_like(rest[0].value, first.value)
     _extras(block, rest)

@@ -13,7 +13,7 @@ _TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read
 
 def _is_index(numbers: list[Item]) -> bool:
     head = numbers[0]
-    return len(numbers) > 1 and head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
+    return head.raw.isdigit() and 0 < head.value <= 10 and not head.unit
 
 
 def _ranged(items: list[Item], numbers: list[Item]) -> bool:
@@ -62,7 +62,7 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
-    if numbers and not index and _is_index(numbers) and not _ranged(items, numbers):
+    if len(numbers) > 1 and not index and _is_index(numbers) and not _ranged(items, numbers):
         index, numbers = numbers[0].raw, numbers[1:]
         items = items[items.index(numbers[0]) :]
     if not numbers or numbers[0].unit == "signed":
@@ -76,10 +76,13 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
         block.tp_pips.extend((pips if first.unit == "" else [first.value])[:room])
         block.explain.append(f'"{label} {first.raw} pips" → tp_pips={block.tp_pips}')
         return
-    block.tp_pair |= _zone_mark(block, items, numbers, label)
+    listed = len(numbers) > 1  # most labels carry one target: no list to look at
+    if listed:
+        block.tp_pair |= _zone_mark(block, items, numbers, label)
     block.tps.append(first.value)
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
-    _more_tps(block, items, numbers)
+    if listed:
+        _more_tps(block, items, numbers)
 
 
 def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
