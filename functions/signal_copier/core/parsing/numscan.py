@@ -111,9 +111,9 @@ class NumberScanner:
 
     def _indexes(self, at: int, raw: str, gap: str) -> bool:
         # A short number that numbers the label before it ("TP1", "Target 2:"): read as its index.
-        if self._word_head(at):
-            return False
         previous = self.scan.items[-1]
+        if (previous.kind not in LABELS and previous.kind not in _INDEXED) or self._word_head(at):
+            return False
         if not gap and previous.kind in LABELS and not previous.unit and self._glued_to_word(at):
             previous.unit = raw  # "TP1": an index, not a price ("SL :80" is a price)
             return True
