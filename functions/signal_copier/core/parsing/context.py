@@ -73,8 +73,10 @@ def read_context(scan: Scan, labels: Set[int] = frozenset()) -> Context:
     report = not present.isdisjoint(_REPORTS) or ("hit" in present and _hit_told(items))
     conditional = not present.isdisjoint(_UNDOING_OR_IDEA) and _side_undone(items)
     asked = any(_side_on_line(items, at) for at in scan.asks) if scan.asks else False
+    # A stop needs a cancel, or a negation before an entry word.
+    stoppable = "cancel" in present or ("negation" in present and "entry" in present)
+    stopped = stoppable and _stopped(items)
     # Built from a tuple in the fields' order: a NamedTuple called with keywords costs 5x more.
-    stopped = ("negation" in present or "cancel" in present) and _stopped(items)
     return Context._make(
         (
             *(hedged, veto, command_words, leading_command, plain, report, conditional, asked),

@@ -13,6 +13,8 @@ from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
 
 _ZERO = Decimal(0)
+# Enum members held here: looked up on their class, each costs a thousand instructions a signal.
+_BUY, _MARKET = Side.BUY, OrderType.MARKET
 AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
 _WRONG_SIDE = frozenset({"sl_wrong_side", "tp_wrong_side"})
 # Refusals that words on other lines may cause; a follow-up or a missing side never lifts.
@@ -71,8 +73,10 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
 
 def _positional(block: Block, side: Side) -> None:
     # Three bare prices after the side: accept them as entry, SL, TP only when they agree.
+    if not block.positional:
+        return  # the common case: the prices after the side were labelled
     exits = block.sl is not None or block.tps or block.sl_pips is not None or block.tp_pips
-    if not block.positional or exits or len(block.extra_entries) != 2 or block.entry is None:
+    if exits or len(block.extra_entries) != 2 or block.entry is None:
         return
     sl, tp = block.extra_entries
     if (block.entry - sl) * side.sign > 0 and (tp - block.entry) * side.sign > 0:
@@ -133,7 +137,7 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
     found: list[str] = []
     low, high = block.entry_range or (block.entry, block.entry)
     # Compared directly, not as (a - b) * side.sign: the same verdicts, without Decimal arithmetic.
-    buy = side is Side.BUY
+    buy = side is _BUY
     sl = block.sl
     if sl is not None:
         edge = low if buy else high
@@ -227,7 +231,7 @@ def _signal(block: Block, side: Side, found: tuple[str, ...]) -> Signal:
     return Signal(
         symbol=block.symbol,
         side=side,
-        order_type=block.order_type or OrderType.MARKET,
+        order_type=block.order_type or _MARKET,
         entry=block.entry if block.entry_range is None else None,
         entry_range=block.entry_range,
         sl=block.sl,

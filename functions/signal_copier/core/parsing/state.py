@@ -153,9 +153,10 @@ class ReaderState:
         return None
 
     def _index_only(self) -> bool:
+        # The buffer (never empty here) opens with a number: is it a lone small whole number?
         if self.label is None or self.label.unit:
             return False
-        numbers = [i for i in self.buffer if i.kind == "num"]
-        if len(numbers) != 1:
+        head = self.buffer[0]
+        if not head.raw.isdigit() or not 0 < head.value <= 10 or head.unit:
             return False
-        return numbers[0].raw.isdigit() and 0 < numbers[0].value <= 10 and not numbers[0].unit
+        return not any(item.kind == "num" for item in self.buffer[1:])
