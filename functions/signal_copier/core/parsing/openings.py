@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from operator import gt
+from operator import gt, lt
 
 from signal_copier.core.model import OrderType, Side, Signal
 from signal_copier.core.parsing import prose, settle
@@ -158,6 +158,10 @@ def flags(side: Side, block: Block) -> tuple[str, ...]:
 def _out_of_order(tps: list[Decimal], sign: int) -> bool:
     # The same as tps != sorted(tps, key=tp * sign), without sorting: two neighbours whose keys
     # fall (the keys rounded as the product rounds them, so even 30-digit targets agree).
+    # Rounding never reverses an order, so only targets that fall as written can fall rounded:
+    # a list in order (the common case) is told without a product.
+    if not any(map(gt if sign > 0 else lt, tps, tps[1:])):
+        return False
     keys = [tp * sign for tp in tps]
     return any(map(gt, keys, keys[1:]))
 
