@@ -80,8 +80,17 @@ class FirestoreWebStore:
         return {str(k): str(v) for k, v in found.get("data", {}).items()}
 
     async def use_once(self, key: str, now: datetime, expires: datetime) -> bool:
-        """Mark `key` used until `expires` in a transaction; False if it already is."""
+        """Mark `key` used until `expires`; False if it already is.
+
+        The first use is a create, not a transaction: racing uses never contend for a lock (one
+        creates the document, the others find it); only a key used before reads and rewrites.
+        """
         ref = self._db.collection("auth_nonces").document(_hash(key))
+        try:
+            await _run(ref.create({"data": {}, "expires": expires}))
+            return True
+        except gexc.AlreadyExists:
+            pass  # used before: usable again only once that use expired
 
         @firestore.async_transactional
         async def use(tx: firestore.AsyncTransaction) -> bool:
