@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from signal_copier.core.followups import Operation
 from signal_copier.core.market import Position, SymbolSpec
@@ -11,20 +12,28 @@ from signal_copier.core.sizing import truncate_volume
 
 
 def risk_trims(
-    ops: Sequence[Operation], positions: Sequence[Position], specs: Mapping[str, SymbolSpec]
+    ops: Sequence[Operation],
+    positions: Sequence[Position],
+    specs: Mapping[str, SymbolSpec],
+    sized: Mapping[str, tuple[Decimal, Decimal | None]],
 ) -> tuple[list[Operation], list[str]]:
     """Return `ops` with a trim before each stop moved further away, and a note for each.
 
-    A position sized for a stop `d` away holds volume × d / d' once its stop is `d'` away (down
-    to the volume step): the money at risk stays what it was sized for. Under the broker's
-    minimum volume the position is closed, as such a trade would never have been opened.
+    A leg opened with volume V for a stop `d` away (`sized`: leg clientId → V and that stop)
+    holds at most V × d / d' once its stop is `d'` away (down to the volume step): the money at
+    risk stays what it was sized for. Judged from the opening, not the position now, so a retry
+    after the trim trims nothing more. Under the broker's minimum volume the position is closed,
+    as such a trade would never have been opened.
     """
     by_id = {position.id: position for position in positions}
     planned: list[Operation] = []
     notes: list[str] = []
     for op in ops:
         position = by_id.get(op.target)
-        trim = None if position is None else _trim(op, position, specs[position.symbol])
+        trim = None
+        if position is not None:
+            opened = sized.get(position.client_id, (position.volume, position.sl))
+            trim = _trim(op, position, specs[position.symbol], opened)
         if trim is None or position is None:
             planned.append(op)
             continue
@@ -44,15 +53,18 @@ def risk_trims(
     return planned, notes
 
 
-def _trim(op: Operation, position: Position, spec: SymbolSpec) -> Operation | None:
-    if op.kind is not ChangeKind.SL or op.sl is None or position.sl is None:
+def _trim(
+    op: Operation, position: Position, spec: SymbolSpec, opened: tuple[Decimal, Decimal | None]
+) -> Operation | None:
+    volume, stop = opened
+    if op.kind is not ChangeKind.SL or op.sl is None or stop is None:
         return None
     sign = position.side.sign
-    before = (position.open_price - position.sl) * sign  # > 0: the stop is on the losing side
+    before = (position.open_price - stop) * sign  # > 0: the stop was on the losing side
     after = (position.open_price - op.sl) * sign
     if not after > before > 0:
         return None
-    keep = truncate_volume(position.volume * before / after, spec)
+    keep = truncate_volume(volume * before / after, spec)
     if keep >= position.volume:
         return None
     if keep < spec.volume_min:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import plan_edit, trade_levels
+from signal_copier.core.followups import Operation, plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
+from signal_copier.core.market import Position, SymbolSpec
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.core.settings import RiskMode
+from signal_copier.core.settings import RiskMode, TradeSettings
 from signal_copier.core.trims import risk_trims
 from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.deps import Deps
@@ -127,9 +129,7 @@ async def _carry(
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    planned, trimmed = list(checked.operations), list[str]()
-    if context[1].risk_mode is RiskMode.RISK_PERCENT:  # sized by risk: a wider stop, less size
-        planned, trimmed = risk_trims(planned, positions, specs)
+    planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if changed and result.status is not Status.REJECTED:
@@ -138,6 +138,25 @@ async def _carry(
                 intent.user_id, record.intent.id, lambda r: replace(r, current=signal)
             )
     return result
+
+
+def _trimmed(
+    ops: Sequence[Operation],
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    previous: Signal,
+    positions: Sequence[Position],
+    specs: Mapping[str, SymbolSpec],
+) -> tuple[list[Operation], list[str]]:
+    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
+    if settings.risk_mode is not RiskMode.RISK_PERCENT:
+        return list(ops), []
+    sized = {
+        fill.client_id: (fill.volume, (record.signal or previous).sl)
+        for record in opened
+        for fill in record.result.fills
+    }
+    return risk_trims(ops, positions, specs, sized)
 
 
 async def _open_fixed(

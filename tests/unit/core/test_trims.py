@@ -26,7 +26,7 @@ def _stop(sl: str) -> Operation:
 def test_a_sell_whose_stop_moves_four_times_further_keeps_a_quarter_of_its_volume() -> None:
     position = _position(Side.SELL, "0.80", "2650", "2652")
 
-    planned, notes = risk_trims([_stop("2658")], [position], SPECS)
+    planned, notes = risk_trims([_stop("2658")], [position], SPECS, {})
 
     assert planned == [
         Operation(kind=ChangeKind.PARTIAL_CLOSE, target="p1", volume=D("0.60")),
@@ -38,7 +38,7 @@ def test_a_sell_whose_stop_moves_four_times_further_keeps_a_quarter_of_its_volum
 def test_a_position_that_would_fall_under_the_minimum_is_closed_and_its_stop_left() -> None:
     position = _position(Side.BUY, "0.01", "2650", "2649")
 
-    planned, notes = risk_trims([_stop("2640")], [position], SPECS)
+    planned, notes = risk_trims([_stop("2640")], [position], SPECS, {})
 
     assert planned == [Operation(kind=ChangeKind.CLOSE, target="p1")]
     assert "closed" in notes[0]
@@ -48,8 +48,27 @@ def test_a_nearer_stop_or_one_in_profit_trims_nothing() -> None:
     position = _position(Side.BUY, "0.50", "2650", "2640")
     locked = _position(Side.BUY, "0.50", "2650", "2655")  # a stop already in profit
 
-    nearer = risk_trims([_stop("2645")], [position], SPECS)
-    from_profit = risk_trims([_stop("2640")], [locked], SPECS)
+    nearer = risk_trims([_stop("2645")], [position], SPECS, {})
+    from_profit = risk_trims([_stop("2640")], [locked], SPECS, {})
 
     assert nearer == ([_stop("2645")], [])
     assert from_profit == ([_stop("2640")], [])
+
+
+def test_a_retry_after_the_trim_trims_nothing_more() -> None:
+    # The leg opened with 0.80 lot for a stop 2 away; the trim ran, then the edit was redelivered
+    # before its stop moved: judged from the opening, the 0.20 left is already right.
+    trimmed = Position(
+        id="p1",
+        symbol="XAUUSD",
+        side=Side.SELL,
+        volume=D("0.20"),
+        open_price=D("2650"),
+        sl=D("2652"),
+        client_id="c.0",
+    )
+    sized = {"c.0": (D("0.80"), D("2652"))}
+
+    planned, notes = risk_trims([_stop("2658")], [trimmed], SPECS, sized)
+
+    assert (planned, notes) == ([_stop("2658")], [])
