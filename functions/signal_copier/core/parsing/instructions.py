@@ -114,7 +114,8 @@ def _close_core(rest: list[Item]) -> list[Item] | None:
     # "I'm closing my trades now in strong profit", "close the rest and enjoy": the close is read
     # up to "now" or "and"; after it, words we cannot read only explain it, unless they name what
     # to close (then all must be read).
-    end = next((_end(at, item) for at, item in enumerate(rest) if _end(at, item)), len(rest))
+    ends = (_end(at, item) for at, item in enumerate(rest))
+    end = next((at for at in ends if at is not None), len(rest))
     core, tail = rest[:end], rest[end:]
     if any(item.kind == "num" and not item.unit for item in core):
         return None  # "Exit: 1.30032" in a closed trade's report: a price, not an order
