@@ -11,14 +11,14 @@ from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import Position, SymbolSpec
-from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.market import PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import Fill, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import risk_trims
-from signal_copier.services import accounts, later, opening, targets
+from signal_copier.core.trims import Replacement, order_trims, risk_trims
+from signal_copier.services import accounts, later, opening, replacing, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
@@ -129,8 +129,19 @@ async def _carry(
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
+    planned, replacements, trimmed = _trimmed(
+        checked.operations, intent, context[1], opened, previous, (positions, orders), specs
+    )
+    copies: list[Fill] = []
+    if _may_replace(context[1], opened):  # copies from an earlier attempt are recorded too
+        copies, refused = await replacing.place_copies(account, intent, replacements)
+        planned, trimmed = (
+            replacing.without_refused(planned, replacements, copies),
+            trimmed + refused,
+        )
     result = with_refusals(await run_operations(account, planned, intent), checked)
+    if copies:
+        result = await replacing.settle_copies(account, intent, result, replacements, copies)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
@@ -140,23 +151,33 @@ async def _carry(
     return result
 
 
+def _may_replace(settings: TradeSettings, opened: list[TradeRecord]) -> bool:
+    # Only a risk-sized trade's pending orders are ever replaced by an edit.
+    pending = any(fill.pending for record in opened for fill in record.result.fills)
+    return pending and settings.risk_mode is RiskMode.RISK_PERCENT
+
+
 def _trimmed(
     ops: Sequence[Operation],
+    intent: Intent,
     settings: TradeSettings,
     opened: list[TradeRecord],
     previous: Signal,
-    positions: Sequence[Position],
+    live: tuple[Sequence[Position], Sequence[PendingOrder]],
     specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[str]]:
-    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
+) -> tuple[list[Operation], list[Replacement], list[str]]:
+    # Sized by risk: a wider stop, less size (judged from each leg's opening volume, stop and
+    # entry, so a retry after a trim trims nothing more).
     if settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), []
+        return list(ops), [], []
     sized = {
-        fill.client_id: (fill.volume, (record.signal or previous).sl)
+        fill.client_id: (fill.volume, (record.signal or previous).sl, fill.price)
         for record in opened
         for fill in record.result.fills
     }
-    return risk_trims(ops, positions, specs, sized)
+    planned, notes = risk_trims(ops, live[0], specs, sized)
+    planned, replacements, more = order_trims(planned, live[1], specs, sized, intent.client_id)
+    return planned, replacements, notes + more
 
 
 async def _open_fixed(
