@@ -101,3 +101,20 @@ async def test_an_order_that_fills_before_its_cancel_keeps_no_copy(tmp_path: Pat
     (position,) = await bob.positions()
     assert (position.sl, await bob.orders()) == (D("2644.00"), [])
     assert any("filled before" in note for note in (await world.last("bob")).result.notes)
+
+
+async def test_a_copy_expires_like_the_entry_it_replaced(world: World) -> None:
+    # Arrange: entries expire after 5 minutes; the edit replaces the order a minute in
+    bob = await world.add_user(
+        "bob", risk_mode="risk_percent", risk_percent="1", pending_expiry_minutes=5
+    )
+    await world.say(TYPO, id=1)
+    world.later(60)
+    await world.say(FIXED, id=1, edited=True)
+    assert len(await bob.orders()) == 1
+
+    # Act: the entry's time runs out
+    await world.settle(5 * 60 + 1)
+
+    # Assert: the copy no longer waits for its price
+    assert await bob.orders() == []

@@ -91,19 +91,20 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
-    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed)
+    return await _carry(intent, (previous, signal), opened, filed, deps, now, changed=changed)
 
 
 async def _carry(
     intent: Intent,
-    previous: Signal,
-    signal: Signal,
+    versions: tuple[Signal, Signal],
     opened: list[TradeRecord],
     filed: list[TradeRecord],
     deps: Deps,
+    now: datetime,
     *,
     changed: bool,
 ) -> TradeResult:
+    previous, signal = versions
     context = await opening.user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
@@ -142,6 +143,7 @@ async def _carry(
     result = with_refusals(await run_operations(account, planned, intent), checked)
     if copies:
         result = await replacing.settle_copies(account, intent, result, replacements, copies)
+        result = opening.with_expiry(result, context[1], now)  # a copy expires like an entry
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
