@@ -13,6 +13,7 @@ from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Fill, Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
@@ -23,6 +24,7 @@ from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
+    Live,
     is_open_trade,
     legs_of,
     run_operations,
@@ -108,15 +110,10 @@ async def _carry(
     context = await opening.user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
-    try:
-        account = await accounts.connect_account(deps, intent.user_id)
-        edited = [target_of(r) for r in opened]
-        # Only the edited signal's own positions and orders matter: the account may hold
-        # thousands of others.
-        positions, orders = await legs_of(account, edited)
-        specs = await specs_for(account, [*positions, *orders])
-    except Rejected as e:
-        return skipped(intent, e.reason, str(e))
+    read = await _read(deps, intent, opened)
+    if isinstance(read, TradeResult):
+        return read
+    account, (positions, orders), specs = read
     ops = [
         op
         for record in opened
@@ -151,6 +148,19 @@ async def _carry(
                 intent.user_id, record.intent.id, lambda r: replace(r, current=signal)
             )
     return result
+
+
+async def _read(
+    deps: Deps, intent: Intent, opened: list[TradeRecord]
+) -> tuple[BrokerAccount, Live, dict[str, SymbolSpec]] | TradeResult:
+    # Only the edited signal's own positions and orders matter: the account may hold
+    # thousands of others.
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        positions, orders = await legs_of(account, [target_of(r) for r in opened])
+        return account, (positions, orders), await specs_for(account, [*positions, *orders])
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
 
 
 def _may_replace(settings: TradeSettings, opened: list[TradeRecord]) -> bool:
