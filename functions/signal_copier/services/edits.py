@@ -11,20 +11,18 @@ from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import PendingOrder, Position, SymbolSpec
-from signal_copier.core.model import Fill, Intent, IntentKind, Signal, Status, TradeResult
-from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.market import Position, SymbolSpec
+from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import Replacement, order_trims, risk_trims
-from signal_copier.services import accounts, later, opening, replacing, targets
+from signal_copier.core.trims import risk_trims
+from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
-    Live,
     is_open_trade,
     legs_of,
     run_operations,
@@ -93,27 +91,31 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
-    return await _carry(intent, (previous, signal), opened, filed, deps, now, changed=changed)
+    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed)
 
 
 async def _carry(
     intent: Intent,
-    versions: tuple[Signal, Signal],
+    previous: Signal,
+    signal: Signal,
     opened: list[TradeRecord],
     filed: list[TradeRecord],
     deps: Deps,
-    now: datetime,
     *,
     changed: bool,
 ) -> TradeResult:
-    previous, signal = versions
     context = await opening.user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
-    read = await _read(deps, intent, opened)
-    if isinstance(read, TradeResult):
-        return read
-    account, (positions, orders), specs = read
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        edited = [target_of(r) for r in opened]
+        # Only the edited signal's own positions and orders matter: the account may hold
+        # thousands of others.
+        positions, orders = await legs_of(account, edited)
+        specs = await specs_for(account, [*positions, *orders])
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
     ops = [
         op
         for record in opened
@@ -127,20 +129,8 @@ async def _carry(
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    planned, replacements, trimmed = _trimmed(
-        checked.operations, intent, context[1], opened, previous, (positions, orders), specs
-    )
-    copies: list[Fill] = []
-    if _may_replace(context[1], opened):  # copies from an earlier attempt are recorded too
-        copies, refused = await replacing.place_copies(account, intent, replacements)
-        planned, trimmed = (
-            replacing.without_refused(planned, replacements, copies),
-            trimmed + refused,
-        )
+    planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
     result = with_refusals(await run_operations(account, planned, intent), checked)
-    if copies:
-        result = await replacing.settle_copies(account, intent, result, replacements, copies)
-        result = opening.with_expiry(result, context[1], now)  # a copy expires like an entry
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
@@ -150,46 +140,23 @@ async def _carry(
     return result
 
 
-async def _read(
-    deps: Deps, intent: Intent, opened: list[TradeRecord]
-) -> tuple[BrokerAccount, Live, dict[str, SymbolSpec]] | TradeResult:
-    # Only the edited signal's own positions and orders matter: the account may hold
-    # thousands of others.
-    try:
-        account = await accounts.connect_account(deps, intent.user_id)
-        positions, orders = await legs_of(account, [target_of(r) for r in opened])
-        return account, (positions, orders), await specs_for(account, [*positions, *orders])
-    except Rejected as e:
-        return skipped(intent, e.reason, str(e))
-
-
-def _may_replace(settings: TradeSettings, opened: list[TradeRecord]) -> bool:
-    # Only a risk-sized trade's pending orders are ever replaced by an edit.
-    pending = any(fill.pending for record in opened for fill in record.result.fills)
-    return pending and settings.risk_mode is RiskMode.RISK_PERCENT
-
-
 def _trimmed(
     ops: Sequence[Operation],
-    intent: Intent,
     settings: TradeSettings,
     opened: list[TradeRecord],
     previous: Signal,
-    live: tuple[Sequence[Position], Sequence[PendingOrder]],
+    positions: Sequence[Position],
     specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[Replacement], list[str]]:
-    # Sized by risk: a wider stop, less size (judged from each leg's opening volume, stop and
-    # entry, so a retry after a trim trims nothing more).
+) -> tuple[list[Operation], list[str]]:
+    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
     if settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), [], []
+        return list(ops), []
     sized = {
-        fill.client_id: (fill.volume, (record.signal or previous).sl, fill.price)
+        fill.client_id: (fill.volume, (record.signal or previous).sl)
         for record in opened
         for fill in record.result.fills
     }
-    planned, notes = risk_trims(ops, live[0], specs, sized)
-    planned, replacements, more = order_trims(planned, live[1], specs, sized, intent.client_id)
-    return planned, replacements, notes + more
+    return risk_trims(ops, positions, specs, sized)
 
 
 async def _open_fixed(

@@ -104,7 +104,7 @@ async def open_signal(
         await _give_back(deps, intent)
     elif result.fills:
         await keep_managed(deps, intent, now)
-    return with_expiry(result, settings, now)
+    return _with_expiry(result, settings, now)
 
 
 async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
@@ -284,8 +284,7 @@ def _outcome(
     )
 
 
-def with_expiry(result: TradeResult, settings: TradeSettings, now: datetime) -> TradeResult:
-    """Return `result` due for the sweep when its pending entries expire (if they do)."""
+def _with_expiry(result: TradeResult, settings: TradeSettings, now: datetime) -> TradeResult:
     minutes = settings.pending_expiry_minutes
     if minutes is None or not any(fill.pending for fill in result.fills):
         return result

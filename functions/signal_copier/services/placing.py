@@ -8,7 +8,7 @@ from decimal import Decimal
 from signal_copier.core import ids, reconcile
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
-from signal_copier.core.market import AccountInfo, PendingOrder, Position
+from signal_copier.core.market import AccountInfo
 from signal_copier.core.model import Change, ChangeKind, Fill, Intent, OrderPlan
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.services.fencing import LeaseLost, fence, still_held
@@ -85,17 +85,13 @@ async def placed_before(account: BrokerAccount, intent: Intent) -> dict[str, Fil
             deal.client_id,
             _fill(deal.client_id, deal.order_id, deal.position_id, deal.volume, deal.price),
         )
-    live: list[Position | PendingOrder] = [*await account.orders(), *await account.positions()]
-    for item in live:
-        found[item.client_id] = fill_of(item)
+    for order in await account.orders():
+        found[order.client_id] = _fill(order.client_id, order.id, None, order.volume, order.price)
+    for position in await account.positions():
+        found[position.client_id] = _fill(
+            position.client_id, "", position.id, position.volume, position.open_price
+        )
     return {cid: f for cid, f in found.items() if ids.intent_client_of(cid) == intent.client_id}
-
-
-def fill_of(item: Position | PendingOrder) -> Fill:
-    """Return what placing a live position or pending order would have returned."""
-    if isinstance(item, Position):
-        return _fill(item.client_id, "", item.id, item.volume, item.open_price)
-    return _fill(item.client_id, item.id, None, item.volume, item.price)
 
 
 def _fill(
