@@ -149,10 +149,12 @@ def _trimmed(
     specs: Mapping[str, SymbolSpec],
 ) -> tuple[list[Operation], list[str]]:
     # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
+    # The stop it was sized for is the opening signal's, never the one an earlier edit set
+    # (`record.signal`): against that, a second widening would pass as no wider than the first.
     if settings.risk_mode is not RiskMode.RISK_PERCENT:
         return list(ops), []
     sized = {
-        fill.client_id: (fill.volume, (record.signal or previous).sl)
+        fill.client_id: (fill.volume, (record.intent.signal or previous).sl)
         for record in opened
         for fill in record.result.fills
     }
