@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from signal_copier.core.followups import Operation
-from signal_copier.core.market import Position, SymbolSpec
+from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import ChangeKind
 from signal_copier.core.sizing import truncate_volume
 
@@ -72,3 +73,62 @@ def _trim(
     return Operation(
         kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=position.volume - keep
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resize:
+    """A pending entry sent again, smaller, because an edit moved its stop further away."""
+
+    order: PendingOrder  # as it waits now: cancelled first
+    volume: Decimal  # what it is placed again with; 0: only cancelled (under the minimum)
+    price: Decimal
+    sl: Decimal | None
+    tp: Decimal | None
+
+
+def order_resizes(
+    ops: Sequence[Operation],
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+    sized: Mapping[str, tuple[Decimal, Decimal | None, Decimal | None]],
+) -> tuple[list[Operation], list[Resize]]:
+    """Split from `ops` the pending-order changes that must be sent again at a smaller volume.
+
+    A pending order's volume cannot be changed: one placed with V lots for a stop `d` from its
+    entry (`sized`: leg clientId → V, that stop, that entry) whose edit puts the stop `d'` away
+    is cancelled and placed again with V × d / d' (down to the step), under its own clientId.
+    Judged from the opening: once placed again, the same edit finds nothing more to do.
+    """
+    by_id = {order.id: order for order in orders}
+    kept: list[Operation] = []
+    resizes: list[Resize] = []
+    for op in ops:
+        order = by_id.get(op.target)
+        opened = sized.get(order.client_id) if order is not None else None
+        keep = None
+        if order is not None and opened is not None and op.kind is ChangeKind.ORDER:
+            keep = _order_keep(op, order, specs[order.symbol], opened)
+        if order is None or keep is None or op.price is None:
+            kept.append(op)
+            continue
+        volume = keep if keep >= specs[order.symbol].volume_min else Decimal(0)
+        resizes.append(Resize(order=order, volume=volume, price=op.price, sl=op.sl, tp=op.tp))
+    return kept, resizes
+
+
+def _order_keep(
+    op: Operation,
+    order: PendingOrder,
+    spec: SymbolSpec,
+    opened: tuple[Decimal, Decimal | None, Decimal | None],
+) -> Decimal | None:
+    volume, stop, entry = opened
+    if op.sl is None or op.price is None or stop is None or entry is None:
+        return None
+    sign = order.side.sign
+    before = (entry - stop) * sign  # > 0: the stop was on the losing side
+    after = (op.price - op.sl) * sign
+    if not after > before > 0:
+        return None
+    keep = truncate_volume(volume * before / after, spec)
+    return keep if keep < order.volume else None

@@ -11,18 +11,19 @@ from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, plan_edit, trade_levels
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import Position, SymbolSpec
-from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.market import PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import Change, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import risk_trims
+from signal_copier.core.trims import Resize, order_resizes, risk_trims
 from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
+    combined,
     is_open_trade,
     legs_of,
     run_operations,
@@ -30,6 +31,7 @@ from signal_copier.services.operations import (
     target_of,
 )
 from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.resizes import resend
 from signal_copier.services.targets import Wait
 
 
@@ -130,8 +132,11 @@ async def _carry(
     policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
+    planned, resizes = _resizes(planned, context[1], opened, orders, specs)
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
+    if resizes:
+        result = _with_resent(intent, result, await resend(account, resizes))
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(
@@ -159,6 +164,42 @@ def _trimmed(
         for fill in record.result.fills
     }
     return risk_trims(ops, positions, specs, sized)
+
+
+def _resizes(
+    ops: Sequence[Operation],
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+) -> tuple[list[Operation], list[Resize]]:
+    # A risk-sized pending entry cannot shrink in place: it is sent again (from its opening).
+    if settings.risk_mode is not RiskMode.RISK_PERCENT or not orders:
+        return list(ops), []
+    sized = {
+        fill.client_id: (fill.volume, signal.sl, fill.price)
+        for record in opened
+        if (signal := record.intent.signal) is not None
+        for fill in record.result.fills
+        if fill.pending
+    }
+    return order_resizes(ops, orders, specs, sized)
+
+
+def _with_resent(
+    intent: Intent, result: TradeResult, resent: tuple[list[Change], list[str], list[str]]
+) -> TradeResult:
+    changes, notes, refusals = resent
+    then = TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.APPLIED if changes else Status.REJECTED,
+        reason=Reason.NONE if changes else Reason.BROKER_REJECTED,
+        detail="; ".join(refusals),
+        changes=tuple(changes),
+    )
+    both = combined(result, then)
+    return replace(both, notes=(*result.notes, *notes))
 
 
 async def _open_fixed(

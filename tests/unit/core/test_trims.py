@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 from builders import gold_spec
 from signal_copier.core.followups import Operation
-from signal_copier.core.market import Position
-from signal_copier.core.model import ChangeKind, Side
-from signal_copier.core.trims import risk_trims
+from signal_copier.core.market import PendingOrder, Position
+from signal_copier.core.model import ChangeKind, OrderType, Side
+from signal_copier.core.trims import order_resizes, risk_trims
 
 SPECS = {"XAUUSD": gold_spec()}
 
@@ -72,3 +72,53 @@ def test_a_retry_after_the_trim_trims_nothing_more() -> None:
     planned, notes = risk_trims([_stop("2658")], [trimmed], SPECS, sized)
 
     assert (planned, notes) == ([_stop("2658")], [])
+
+
+def _buy_limit(volume: str, sl: str) -> PendingOrder:
+    return PendingOrder(
+        id="o1",
+        symbol="XAUUSD",
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        volume=D(volume),
+        price=D("2640"),
+        sl=D(sl),
+        client_id="c.0",
+    )
+
+
+def _order(sl: str, price: str = "2640") -> Operation:
+    return Operation(kind=ChangeKind.ORDER, target="o1", price=D(price), sl=D(sl), tp=D("2660"))
+
+
+def test_a_waiting_order_whose_stop_moves_four_times_further_is_sent_again_at_a_quarter() -> None:
+    order = _buy_limit("0.80", "2638")
+    sized = {"c.0": (D("0.80"), D("2638"), D("2640"))}
+
+    kept, resizes = order_resizes([_order("2632")], [order], SPECS, sized)
+
+    assert kept == []
+    assert [(r.order, r.volume, r.price, r.sl) for r in resizes] == [
+        (order, D("0.2"), D("2640"), D("2632"))
+    ]
+
+
+def test_a_waiting_order_sent_again_already_or_given_a_nearer_stop_is_only_modified() -> None:
+    # Judged from the opening (0.80 lot for a stop 2 away): the 0.20 placed again is right.
+    again = _buy_limit("0.20", "2632")
+    sized = {"c.0": (D("0.80"), D("2638"), D("2640"))}
+    moved_entry = _order("2632", price="2634")  # the entry moved with the stop: same distance
+
+    assert order_resizes([_order("2632")], [again], SPECS, sized) == ([_order("2632")], [])
+    assert order_resizes([moved_entry], [_buy_limit("0.80", "2638")], SPECS, sized) == (
+        [moved_entry],
+        [],
+    )
+
+
+def test_a_waiting_order_that_would_fall_under_the_minimum_is_only_cancelled() -> None:
+    sized = {"c.0": (D("0.01"), D("2639"), D("2640"))}
+
+    _, resizes = order_resizes([_order("2630")], [_buy_limit("0.01", "2639")], SPECS, sized)
+
+    assert [r.volume for r in resizes] == [D(0)]
