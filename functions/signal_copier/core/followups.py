@@ -14,7 +14,6 @@ from typing import TypeVar
 from signal_copier.core.closing import close_plan
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Action, ChangeKind, Command, Signal, SlAnchor
-from signal_copier.core.planning import near_edge
 from signal_copier.core.stops import round_price
 
 Held = TypeVar("Held", Position, PendingOrder)
@@ -75,52 +74,7 @@ def plan_command(
         elif command.action is Action.CLOSE:
             ops += _close(command, target, mine, pending, specs, buffer_pips)
         else:
-            ops += _modify(command, target, mine, pending, specs, buffer_pips)
-    return ops
-
-
-def plan_edit(
-    previous: Signal,
-    signal: Signal,
-    target: Target,
-    positions: Sequence[Position],
-    orders: Sequence[PendingOrder],
-    specs: Mapping[str, SymbolSpec],
-) -> list[Operation]:
-    """Return the operations that carry an edited signal's new SL/TP/entry to its trades.
-
-    Only the levels the edit changed move: a leg whose own TP the edit left as it was keeps
-    whatever TP it has now (one set by hand, say), even when another leg's TP was edited.
-    """
-    mine, pending = owned(positions, target.client_id), owned(orders, target.client_id)
-    legs = sorted({leg_of(p.client_id) for p in mine} | {leg_of(o.client_id) for o in pending})
-    tps = {
-        leg: tp
-        for leg in legs
-        if (tp := _leg_tp(signal.tps, leg)) is not None and tp != _leg_tp(previous.tps, leg)
-    }
-    change = Command(
-        action=Action.MODIFY,
-        sl=signal.sl if signal.sl != previous.sl else None,
-        tps=tuple(tps.values()),
-        tp_numbers=tuple(leg + 1 for leg in tps),
-    )
-    ops = _modify(change, target, mine, [], specs, Decimal(0))
-    entry_moved = (signal.entry, signal.entry_range) != (previous.entry, previous.entry_range)
-    for order in pending:
-        spec = specs[order.symbol]
-        price = near_edge(signal) if entry_moved else order.price
-        sl = signal.sl if change.sl is not None else order.sl
-        tp = tps.get(leg_of(order.client_id), order.tp)
-        if price is None:
-            continue
-        new = (round_price(price, spec), _rounded(sl, spec), _rounded(tp, spec))
-        if new != (order.price, order.sl, order.tp):
-            ops.append(
-                Operation(
-                    kind=ChangeKind.ORDER, target=order.id, price=new[0], sl=new[1], tp=new[2]
-                )
-            )
+            ops += modify(command, target, mine, pending, specs, buffer_pips)
     return ops
 
 
@@ -149,11 +103,11 @@ def _close(
         survivors.append(position)
     if command.then_sl_anchor is not None:
         then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
-        ops += _modify(then, target, survivors, [], specs, buffer_pips)
+        ops += modify(then, target, survivors, [], specs, buffer_pips)
     return ops
 
 
-def _modify(
+def modify(
     command: Command,
     target: Target,
     mine: list[Position],
@@ -161,6 +115,7 @@ def _modify(
     specs: Mapping[str, SymbolSpec],
     buffer_pips: Decimal,
 ) -> list[Operation]:
+    """Return the SL/TP changes a modify command means for one signal's positions and orders."""
     ops: list[Operation] = []
     items: list[Position | PendingOrder] = [*mine, *pending]
     for item in items:
@@ -200,7 +155,8 @@ def _new_sl(
     return None
 
 
-def _rounded(price: Decimal | None, spec: SymbolSpec) -> Decimal | None:
+def rounded(price: Decimal | None, spec: SymbolSpec) -> Decimal | None:
+    """Return a price rounded to the symbol's tick, or None."""
     return round_price(price, spec) if price is not None else None
 
 
@@ -209,26 +165,11 @@ def _command_tp(command: Command, leg: int) -> Decimal | None:
     if command.tp_numbers:
         numbered = dict(zip(command.tp_numbers, command.tps, strict=True))
         return numbered.get(leg + 1)
-    return _leg_tp(command.tps, leg)
+    return leg_tp(command.tps, leg)
 
 
-def _leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
+def leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
+    """Return the TP of one leg: its own, or the last one for legs beyond the list."""
     if not tps:
         return None
     return tps[min(leg, len(tps) - 1)]
-
-
-def trade_levels(signal: Signal) -> tuple[object, ...]:
-    """Return what makes a signal a trade (to tell a real edit from a cosmetic one)."""
-    return (
-        signal.symbol,
-        signal.side,
-        signal.order_type,
-        signal.entry,
-        signal.entry_range,
-        signal.sl,
-        signal.tps,
-        signal.sl_pips,
-        signal.tp_pips,
-        signal.tp_open,
-    )

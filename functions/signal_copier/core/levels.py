@@ -59,6 +59,8 @@ class Policy:
 
     allow_looser_sl: bool = False
     own_sl: Decimal | None = None  # an edit may still move the signal's own stop either way
+    # The signal's own stop of each position or order (by id) where it was written in pips.
+    own_sls: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 def check_operations(
@@ -225,7 +227,7 @@ def _may_loosen(current: Decimal | None, where: _Where) -> bool:
     policy = where.policy
     if policy.allow_looser_sl:
         return True
-    own = policy.own_sl
+    own = policy.own_sls.get(where.item.id, policy.own_sl)
     return own is not None and current == round_price(own, where.spec)
 
 

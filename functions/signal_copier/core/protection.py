@@ -6,7 +6,7 @@ order's against the price it could close at (the bid for a buy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from signal_copier.core.guards import Skip
@@ -82,6 +82,17 @@ def stop_loss(
     if pips is None:
         return Skip(reason=Reason.NO_SL, detail="the signal has no stop loss and no default is set")
     return entry - signal.side.sign * pips * spec.pip
+
+
+def in_prices(signal: Signal, entry: Decimal, spec: SymbolSpec) -> Signal:
+    """Return `signal` with an SL and TPs written in pips turned into prices from `entry`."""
+    if signal.sl_pips is None and not signal.tp_pips:
+        return signal
+    sl = signal.sl
+    if sl is None and signal.sl_pips is not None:
+        sl = entry - signal.side.sign * signal.sl_pips * spec.pip
+    tps = tuple(tp for tp in take_profits(signal, spec, entry) if tp is not None)
+    return replace(signal, sl=sl, tps=tps, sl_pips=None, tp_pips=())
 
 
 def take_profits(signal: Signal, spec: SymbolSpec, entry: Decimal) -> list[Decimal | None]:

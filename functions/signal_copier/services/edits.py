@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from signal_copier.core import ids
+from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Operation, plan_edit, trade_levels
+from signal_copier.core.followups import Operation
+from signal_copier.core.guards import Skip
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Change, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
+from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
@@ -129,10 +133,14 @@ async def _carry(
     later_ones = await _later_follow_ups(deps, intent, filed) if ops else []
     ops = keep_later_follow_ups(ops, later_ones, [*positions, *orders])
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
-    policy = Policy(allow_looser_sl=context[1].allow_looser_sl, own_sl=previous.sl)
+    policy = Policy(
+        allow_looser_sl=context[1].allow_looser_sl,
+        own_sl=previous.sl,
+        own_sls=own_stops(previous, positions, orders, specs),
+    )
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
-    planned, resizes = _resizes(planned, context[1], opened, orders, specs)
+    planned, resizes = _resizes(planned, context[1], opened, previous, orders, specs)
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if resizes:
@@ -154,36 +162,46 @@ def _trimmed(
     specs: Mapping[str, SymbolSpec],
 ) -> tuple[list[Operation], list[str]]:
     # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
-    # The stop it was sized for is the opening signal's, never the one an earlier edit set
-    # (`record.signal`): against that, a second widening would pass as no wider than the first.
     if settings.risk_mode is not RiskMode.RISK_PERCENT:
         return list(ops), []
-    sized = {
-        fill.client_id: (fill.volume, (record.intent.signal or previous).sl)
-        for record in opened
-        for fill in record.result.fills
-    }
-    return risk_trims(ops, positions, specs, sized)
+    sized = _sized(settings, opened, previous, specs)
+    return risk_trims(ops, positions, specs, {cid: (v, sl) for cid, (v, sl, _) in sized.items()})
 
 
 def _resizes(
     ops: Sequence[Operation],
     settings: TradeSettings,
     opened: list[TradeRecord],
+    previous: Signal,
     orders: Sequence[PendingOrder],
     specs: Mapping[str, SymbolSpec],
 ) -> tuple[list[Operation], list[Resize]]:
     # A risk-sized pending entry cannot shrink in place: it is sent again (from its opening).
     if settings.risk_mode is not RiskMode.RISK_PERCENT or not orders:
         return list(ops), []
-    sized = {
-        fill.client_id: (fill.volume, signal.sl, fill.price)
-        for record in opened
-        if (signal := record.intent.signal) is not None
-        for fill in record.result.fills
-        if fill.pending
-    }
-    return order_resizes(ops, orders, specs, sized)
+    return order_resizes(ops, orders, specs, _sized(settings, opened, previous, specs))
+
+
+def _sized(
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    previous: Signal,
+    specs: Mapping[str, SymbolSpec],
+) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
+    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the
+    # opening signal's — never one an earlier edit set (`record.signal`): against that, a second
+    # widening would pass as no wider than the first — in pips or the default one priced from
+    # the leg's entry, as the opening priced it.
+    sized: dict[str, tuple[Decimal, Decimal | None, Decimal | None]] = {}
+    for record in opened:
+        signal, spec = record.intent.signal or previous, specs.get(record.result.symbol)
+        for fill in record.result.fills:
+            stop: Decimal | Skip | None = signal.sl
+            if spec is not None and fill.price is not None:
+                stop = stop_loss(signal, settings, spec, fill.price)
+            priced = stop if isinstance(stop, Decimal) else None
+            sized[fill.client_id] = (fill.volume, priced, fill.price)
+    return sized
 
 
 def _with_resent(

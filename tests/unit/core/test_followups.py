@@ -2,7 +2,8 @@ from decimal import Decimal as D
 
 from builders import gold_spec, make_signal, position
 from signal_copier.core.closing import close_volume
-from signal_copier.core.followups import Target, plan_command, plan_edit
+from signal_copier.core.edit_plan import plan_edit
+from signal_copier.core.followups import Target, plan_command
 from signal_copier.core.market import PendingOrder
 from signal_copier.core.model import Action, ChangeKind, Command, OrderType, Side, SlAnchor
 
