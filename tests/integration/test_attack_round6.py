@@ -7,151 +7,21 @@ on another user's account, before its fix.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api_world import ApiWorld
-from signal_copier.core.dashboard import ChatInfo
+from session_fakes import NOW, USER, Topic, UpdatesDuringHistory, WithRecent, post, session_runner
 from signal_copier.core.errors import Retryable
-from signal_copier.core.fleet import SessionLink, Watermark, session_secret_name
+from signal_copier.core.fleet import Watermark
 from signal_copier.core.model import RawMessage
-from signal_copier.core.ports import MessageHandler, Publication
 from signal_copier.core.settings import validate_settings
-from signal_copier.fleet.sim.processes import MemoryVault
-from signal_copier.services.fleet_parts import FleetDeps, FleetSettings
 from signal_copier.services.fleet_publish import Origin, Publisher
-from signal_copier.services.fleet_sessions import SessionRunner
-from signal_copier.store.sqlite import SqliteStore
-
-NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
-USER = "tg1"
-
-
-def _post(chat: str, message_id: int) -> RawMessage:
-    return RawMessage(
-        chat_id=chat,
-        message_id=message_id,
-        text=f"message {message_id}",
-        date=NOW - timedelta(minutes=1),
-        received=NOW,
-    )
-
-
-class Topic:
-    """The `messages` topic: remembers every publish."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    async def publish(
-        self, topic: str, payload: dict[str, Any], *, attributes: Mapping[str, str] | None = None
-    ) -> None:
-        """Record one publish."""
-        self.sent.append(payload)
-
-    async def publish_many(self, topic: str, batch: Sequence[Publication]) -> None:
-        """Record every publish of a batch."""
-        for item in batch:
-            await self.publish(topic, item.payload, attributes=item.attributes)
-
-    def ids(self, chat: str) -> list[int]:
-        """Return the message ids published for a chat, in order."""
-        return [p["message_id"] for p in self.sent if p["chat_id"] == chat]
-
-
-class UpdatesDuringHistory:
-    """Telegram's servers as a Telethon client meets them: from `connect` on, its update loop
-    hands live messages to the handler while the client is still paging through history.
-
-    `live` maps a chat whose history read delivers, midway, those live messages of other chats.
-    """
-
-    def __init__(
-        self, history: dict[str, list[RawMessage]], live: dict[str, list[RawMessage]]
-    ) -> None:
-        self.history, self.live = history, live
-        self.handler: MessageHandler | None = None
-        self.disconnected = asyncio.Event()
-
-    def open(self, user_id: str, secret: bytes) -> UpdatesDuringHistory:
-        """Return the (one) client of the session."""
-        return self
-
-    def on_message(self, handler: MessageHandler) -> None:
-        """Take the live-message handler."""
-        self.handler = handler
-
-    async def connect(self) -> None:
-        """Connect (always succeeds)."""
-
-    async def dialogs(self) -> list[ChatInfo]:
-        """Return every chat with history."""
-        return [ChatInfo(chat_id=c, title=c, kind="channel") for c in sorted(self.history)]
-
-    async def latest_id(self, chat_id: str) -> int:
-        """Return the newest id of a chat."""
-        return max((m.message_id for m in self.history[chat_id]), default=0)
-
-    async def messages_after(self, chat_id: str, min_id: int) -> AsyncIterator[RawMessage]:
-        """Yield history newer than min_id; live updates of other chats arrive meanwhile."""
-        for message in [m for m in self.history[chat_id] if m.message_id > min_id]:
-            for update in self.live.pop(chat_id, []):
-                assert self.handler is not None
-                await self.handler(update)
-            yield message
-
-    async def recent(self, chat_id: str, *, limit: int, since: datetime) -> list[RawMessage]:
-        """Return no recent edits."""
-        return []
-
-    async def keepalive(self, disconnect_after: int) -> None:
-        """Accept a ping."""
-
-    async def run_until_disconnected(self) -> None:
-        """Return at once: the scenario ends once the session is caught up."""
-        self.disconnected.set()
-
-    async def disconnect(self) -> None:
-        """Close (idempotent)."""
-
-
-class OneShardHost:
-    """The listener as one session sees it; the lease ends once `over` is set."""
-
-    def __init__(self, deps: FleetDeps, over: asyncio.Event) -> None:
-        self.deps, self.settings = deps, FleetSettings(shards=1)
-        self.publisher = Publisher(deps.queue)
-        self._over = over
-
-    def may_run(self, shard: int) -> bool:
-        """Allow running until the scenario is over."""
-        return not self._over.is_set()
-
-    def epoch(self, shard: int) -> int:
-        """Return the shard's epoch."""
-        return 1
-
-
-async def _no_wait(seconds: float) -> None:
-    return None
-
-
-async def _runner(
-    telegram: Any, topic: Any, marks: Sequence[Watermark], chats: tuple[str, ...], over: Any
-) -> SessionRunner:
-    store, vault = SqliteStore(":memory:"), MemoryVault()
-    await store.save_watermarks(marks)
-    await vault.put(session_secret_name(USER), b"session")
-    deps = FleetDeps(
-        store=store, queue=topic, vault=vault, telegram=telegram, clock=lambda: NOW, sleep=_no_wait
-    )
-    link = SessionLink(user_id=USER, shard=0, chats=chats)
-    return SessionRunner(link, OneShardHost(deps, over), lambda user: None)
 
 
 async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses_no_gap() -> None:
@@ -163,17 +33,17 @@ async def test_a_live_message_in_one_chat_while_another_chat_is_gap_filled_loses
     chat_a, chat_b = "-1001", "-1002"
     telegram = UpdatesDuringHistory(
         history={
-            chat_a: [_post(chat_a, 11), _post(chat_a, 12)],
-            chat_b: [_post(chat_b, n) for n in range(901, 1001)],
+            chat_a: [post(chat_a, 11), post(chat_a, 12)],
+            chat_b: [post(chat_b, n) for n in range(901, 1001)],
         },
-        live={chat_a: [_post(chat_b, 1000)]},
+        live={chat_a: [post(chat_b, 1000)]},
     )
     topic = Topic()
     marks = [
         Watermark(user_id=USER, chat_id=chat_a, message_id=10, seen_at=NOW),
         Watermark(user_id=USER, chat_id=chat_b, message_id=900, seen_at=NOW),
     ]
-    runner = await _runner(telegram, topic, marks, (chat_a, chat_b), telegram.disconnected)
+    runner = await session_runner(telegram, topic, marks, (chat_a, chat_b), telegram.disconnected)
 
     # Act
     await runner.run()
@@ -244,11 +114,11 @@ async def test_a_live_message_whose_publish_fails_after_a_later_one_is_sent_is_s
     # was when the listener crashed between the two, once the mark of 1002 was written).
     # Arrange: the chat's mark is 1000; 1001 and 1002 arrive live, 1001's publish fails last
     chat = "-1001"
-    posts = [_post(chat, 1001), _post(chat, 1002)]
+    posts = [post(chat, 1001), post(chat, 1002)]
     topic = SlowThenDownTopic(slow_id=1001)
     telegram = ConcurrentUpdates({chat: []}, posts, topic)
     marks = [Watermark(user_id=USER, chat_id=chat, message_id=1000, seen_at=NOW)]
-    runner = await _runner(telegram, topic, marks, (chat,), telegram.disconnected)
+    runner = await session_runner(telegram, topic, marks, (chat,), telegram.disconnected)
 
     # Act
     await runner.run()
@@ -269,7 +139,7 @@ async def test_a_message_two_sessions_see_is_published_when_the_first_sessions_p
     chat = "-1001"
     topic = SlowThenDownTopic(slow_id=7)
     publisher = Publisher(topic)
-    signal = _post(chat, 7)
+    signal = post(chat, 7)
     first = asyncio.ensure_future(
         publisher.publish(signal, Origin(user_id="tg1", epoch=1, previous_id=6))
     )
@@ -334,15 +204,6 @@ async def test_a_mapping_with_spaces_inside_a_broker_name_is_kept_as_written() -
     assert checked.symbol_map == {"R_75": "Volatility 75 Index"}
 
 
-class WithRecent(UpdatesDuringHistory):
-    """Telegram's history as `recent` reads it: newest first, posted since a time."""
-
-    async def recent(self, chat_id: str, *, limit: int, since: datetime) -> list[RawMessage]:
-        """Return up to `limit` newest messages posted since `since`, newest first."""
-        found = [m for m in reversed(self.history[chat_id]) if m.date >= since]
-        return found[:limit]
-
-
 async def test_a_signal_posted_between_a_follow_and_the_listeners_roster_read_is_published() -> (
     None
 ):
@@ -351,11 +212,11 @@ async def test_a_signal_posted_between_a_follow_and_the_listeners_roster_read_is
     # minute) was never published when no other session listened to that channel.
     # Arrange: the chat's last message an hour ago, and a signal 30 s ago, before the roster read
     chat = "-1003"
-    old = replace(_post(chat, 40), date=NOW - timedelta(hours=1))
-    signal = replace(_post(chat, 41), date=NOW - timedelta(seconds=30))
+    old = replace(post(chat, 40), date=NOW - timedelta(hours=1))
+    signal = replace(post(chat, 41), date=NOW - timedelta(seconds=30))
     telegram = WithRecent(history={chat: [old, signal]}, live={})
     topic = Topic()
-    runner = await _runner(telegram, topic, [], (chat,), telegram.disconnected)
+    runner = await session_runner(telegram, topic, [], (chat,), telegram.disconnected)
 
     # Act
     await runner.run()

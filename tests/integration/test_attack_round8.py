@@ -5,9 +5,21 @@ Each test is a scenario in which a trader lost money (or protection) before its 
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal as D
 
+from session_fakes import NOW, Topic, WithRecent, post, session_runner
+from signal_copier.core.market import Position
+from signal_copier.core.model import RawMessage
 from world import World
+
+
+def _risk(position: Position) -> D:
+    # What a gold position loses at its stop (100 per lot and point).
+    assert position.sl is not None
+    return position.volume * (position.open_price - position.sl) * 100
 
 
 async def test_a_second_edit_widening_the_stop_again_still_keeps_the_trade_to_its_risk(
@@ -25,7 +37,7 @@ async def test_a_second_edit_widening_the_stop_again_still_keeps_the_trade_to_it
 
     # Assert: the position still risks at most 1 % of 10,000
     (position,) = await bob.positions()
-    risk = position.volume * (position.open_price - position.sl) * 100
+    risk = _risk(position)
     assert position.sl == D("2640.00")
     assert risk <= 100, (position.volume, risk)
 
@@ -46,7 +58,7 @@ async def test_an_edit_widening_the_stop_of_a_waiting_risk_sized_order_shrinks_i
 
     # Assert: the filled position risks at most 1 % of 10,000, under the leg's own clientId
     (position,) = await bob.positions()
-    risk = position.volume * (position.open_price - position.sl) * 100
+    risk = _risk(position)
     assert position.sl == D("2630.00") and position.client_id == waiting.client_id
     assert position.volume == D("0.1") and risk <= 100
     assert any(
@@ -94,5 +106,60 @@ async def test_an_edit_giving_a_default_stopped_trade_a_wider_stop_keeps_it_to_i
 
     # Assert: the stop moved and the position risks at most 1 % of 10,000
     (position,) = await bob.positions()
-    risk = position.volume * (position.open_price - position.sl) * 100
+    risk = _risk(position)
     assert position.sl == D("2640.00") and risk <= 100, (position.volume, risk)
+
+
+class FollowedWhileConnected(WithRecent):
+    """A connected session (it stays so until `done`) whose newly followed chats are read
+    while live messages of another new chat arrive: `live` maps the chat whose first read
+    delivers, midway, those live messages."""
+
+    def __init__(
+        self, history: dict[str, list[RawMessage]], live: dict[str, list[RawMessage]]
+    ) -> None:
+        super().__init__(history, live)
+        self.caught_up, self.done = asyncio.Event(), asyncio.Event()
+
+    async def latest_id(self, chat_id: str) -> int:
+        """Return the chat's newest id; live messages of other chats arrive meanwhile."""
+        for update in self.live.pop(chat_id, []):
+            self.history[update.chat_id].append(update)
+            assert self.handler is not None
+            await self.handler(update)
+        return await super().latest_id(chat_id)
+
+    async def run_until_disconnected(self) -> None:
+        """Stay connected until the scenario is over."""
+        self.caught_up.set()
+        await self.done.wait()
+        self.disconnected.set()
+
+
+async def test_a_signal_posted_before_the_roster_read_in_the_second_of_two_new_chats_is_published() -> (  # noqa: E501
+    None
+):
+    # Arrange: a connected session following one chat; the user follows two more. The second
+    # posted a signal 30 s ago (before the listener's roster read), and a live message of the
+    # second arrives while the first new chat is being read.
+    old_chat, first, second = "-1001", "-1002", "-1003"
+    signal = replace(post(second, 41), date=NOW - timedelta(seconds=30))
+    live = replace(post(second, 42), date=NOW)
+    telegram = FollowedWhileConnected(
+        history={old_chat: [], first: [post(first, 7)], second: [signal]},
+        live={first: [live]},
+    )
+    topic = Topic()
+    runner = await session_runner(telegram, topic, [], (old_chat,), telegram.disconnected)
+    running = asyncio.ensure_future(runner.run())
+    await telegram.caught_up.wait()
+
+    # Act: the listener's roster read finds the two new chats
+    await runner.follow(runner.update_chats((old_chat, first, second)))
+    telegram.done.set()
+    await running
+
+    # Assert: the signal posted before the roster read is published, and the live message
+    assert sorted(topic.ids(second)) == [41, 42]
+    mark = runner.marks.get(second)
+    assert mark is not None and mark.message_id == 42

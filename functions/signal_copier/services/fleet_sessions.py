@@ -93,6 +93,10 @@ class SessionRunner:
         """Follow a new set of chats; return the ones that are new (they need a first mark)."""
         new = set(chats) - self.chats
         self.chats = set(chats)
+        for chat in sorted(new):
+            # Held at once: a live message of one new chat, while another is being read, must
+            # not give it a mark before its own first fill publishes what it posted meanwhile.
+            self.marks.start_fill(chat)
         return new
 
     async def _session(self) -> None:
@@ -112,8 +116,11 @@ class SessionRunner:
             await self.ping()  # from now on Telegram drops the connection if we freeze
             await self._sync_chats(client)
             self.marks.load(await deps.store.watermarks(self.user_id))
-            for chat in sorted(self.chats):
-                await self.fill(client, chat)
+            filled: set[str] = set()
+            while todo := sorted(self.chats - filled):  # chats followed meanwhile included
+                filled.update(todo)
+                for chat in todo:
+                    await self.fill(client, chat)
             self.connected = True
             await self._set_status(connected=True, last_error="")
             await client.run_until_disconnected()
