@@ -163,3 +163,39 @@ async def test_a_signal_posted_before_the_roster_read_in_the_second_of_two_new_c
     assert sorted(topic.ids(second)) == [41, 42]
     mark = runner.marks.get(second)
     assert mark is not None and mark.message_id == 42
+
+
+GOLD_BUY_IN_PIPS = "XAUUSD BUY NOW\nSL 30 pips\nTP1 20 pips\nTP2 40 pips\nTP3 60 pips"
+
+
+async def test_a_runner_of_a_signal_with_targets_in_pips_is_trailed_to_the_previous_target(
+    world: World,
+) -> None:
+    # Arrange: three legs of a gold buy at 2650.30 whose targets are 20, 40 and 60 pips away
+    alice = await world.add_user(
+        "alice", lot="0.30", breakeven_on_tp1=True, trail_sl_to_previous_tp=True
+    )
+    await world.say(GOLD_BUY_IN_PIPS, id=1)
+    assert [p.tp for p in await alice.positions()] == [D("2652.30"), D("2654.30"), D("2656.30")]
+
+    # Act: price reaches TP1, then TP2
+    await world.prices(XAUUSD=("2652.50", "2652.80"))
+    await world.prices(XAUUSD=("2654.50", "2654.80"))
+
+    # Assert: the runner's stop is trailed to TP1
+    assert [p.sl for p in await alice.positions()] == [D("2652.30")]
+
+
+async def test_sl_to_tp1_on_a_signal_with_targets_in_pips_moves_the_stop_to_tp1(
+    world: World,
+) -> None:
+    # Arrange: the gold buy's first target (20 pips) is hit
+    alice = await world.add_user("alice", lot="0.30")
+    await world.say(GOLD_BUY_IN_PIPS, id=1)
+    await world.prices(XAUUSD=("2653.00", "2653.30"))
+
+    # Act
+    await world.say("SL to TP1", id=2, reply_to=1)
+
+    # Assert: both remaining legs are stopped at TP1
+    assert [p.sl for p in await alice.positions()] == [D("2652.30"), D("2652.30")]

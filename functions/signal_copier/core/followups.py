@@ -14,6 +14,7 @@ from typing import TypeVar
 from signal_copier.core.closing import close_plan
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import Action, ChangeKind, Command, Signal, SlAnchor
+from signal_copier.core.protection import in_prices
 from signal_copier.core.stops import round_price
 
 Held = TypeVar("Held", Position, PendingOrder)
@@ -147,11 +148,12 @@ def _new_sl(
 ) -> Decimal | None:
     if command.sl is not None:
         return command.sl
+    entry = item.open_price if isinstance(item, Position) else item.price
     if command.sl_anchor is SlAnchor.ENTRY:
-        entry = item.open_price if isinstance(item, Position) else item.price
         return entry + item.side.sign * buffer_pips * spec.pip
-    if command.sl_anchor is SlAnchor.TP1 and signal.tps:
-        return signal.tps[0]
+    tps = in_prices(signal, entry, spec).tps  # targets in pips: from the item's own entry
+    if command.sl_anchor is SlAnchor.TP1 and tps:
+        return tps[0]
     return None
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from signal_copier.core.followups import Operation, Target, leg_of, owned
 from signal_copier.core.market import DealReason, PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import ChangeKind
+from signal_copier.core.protection import in_prices
 from signal_copier.core.settings import TradeSettings
 from signal_copier.core.stops import round_price
 
@@ -26,12 +27,13 @@ def plan_after_close(
         return []
     leg = leg_of(closed_client_id)
     ops: list[Operation] = []
-    new_sl = None
-    if leg >= 1 and settings.trail_sl_to_previous_tp and len(target.signal.tps) >= leg:
-        new_sl = target.signal.tps[leg - 1]
     for position in owned(positions, target.client_id):
         spec = specs[position.symbol]
-        sl = new_sl
+        # Targets written in pips are prices from the position's own entry.
+        tps = in_prices(target.signal, position.open_price, spec).tps
+        sl = None
+        if leg >= 1 and settings.trail_sl_to_previous_tp and len(tps) >= leg:
+            sl = tps[leg - 1]
         if sl is None and settings.breakeven_on_tp1 and leg == 0:
             sl = (
                 position.open_price + position.side.sign * settings.breakeven_buffer_pips * spec.pip
