@@ -9,10 +9,14 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
+from hooks import Hooked
 from session_fakes import NOW, Topic, WithRecent, post, session_runner
+from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.market import Position
 from signal_copier.core.model import RawMessage
+from signal_copier.services import control
 from world import World
 
 
@@ -199,3 +203,44 @@ async def test_sl_to_tp1_on_a_signal_with_targets_in_pips_moves_the_stop_to_tp1(
 
     # Assert: both remaining legs are stopped at TP1
     assert [p.sl for p in await alice.positions()] == [D("2652.30"), D("2652.30")]
+
+
+async def test_a_kill_switch_pressed_while_an_edit_resizes_a_waiting_order_leaves_nothing_open(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a 1 %-risk buy limit waits; its edit widens the stop, so the order is cancelled
+    # and placed again smaller — and the trader presses the kill switch right between the two
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say("XAUUSD BUY LIMIT @ 2640\nSL 2639\nTP 2660", id=1)
+
+    async def press_kill_switch() -> None:
+        await control.kill_switch(world.deps, "bob", world.now)
+
+    world.broker.before("place", press_kill_switch, nth=world.broker.calls("place") + 1)
+
+    # Act
+    world.later(10)
+    await world.say("XAUUSD BUY LIMIT @ 2640\nSL 2630\nTP 2660", id=1, edited=True)
+
+    # Assert: no order or position is left on the account
+    assert (await bob.orders(), await bob.positions()) == ([], [])
+
+
+async def test_an_edit_whose_resized_order_was_placed_but_unconfirmed_places_it_once(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the smaller order reaches the account, but the call times out; the edit is retried
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say("XAUUSD BUY LIMIT @ 2640\nSL 2639\nTP 2660", id=1)
+    nth = world.broker.calls("place") + 1
+    world.broker.fail("place", nth=nth, after=True, error=BrokerUnavailable("timed out"))
+
+    # Act
+    world.later(10)
+    await world.say("XAUUSD BUY LIMIT @ 2640\nSL 2630\nTP 2660", id=1, edited=True)
+    await world.settle()
+
+    # Assert: one order, at the volume the 1 % risk allows
+    assert [(o.volume, o.sl) for o in await bob.orders()] == [(D("0.1"), D("2630.00"))]

@@ -11,7 +11,7 @@ from signal_copier.core import ids
 from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation
-from signal_copier.core.guards import Skip
+from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy, with_refusals
 from signal_copier.core.market import PendingOrder, Position, SymbolSpec
@@ -144,7 +144,8 @@ async def _carry(
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if resizes:
-        result = _with_resent(intent, result, await resend(account, resizes))
+        resent = await resend(account, resizes, lambda: _not_killed(deps, intent))
+        result = _with_resent(intent, result, resent)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(
@@ -202,6 +203,11 @@ def _sized(
             priced = stop if isinstance(stop, Decimal) else None
             sized[fill.client_id] = (fill.volume, priced, fill.price)
     return sized
+
+
+async def _not_killed(deps: Deps, intent: Intent) -> bool:
+    user = await deps.store.get_user(intent.user_id)
+    return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
 
 
 def _with_resent(

@@ -3,12 +3,13 @@
 A pending order's volume cannot be changed, so the order is cancelled and placed again under
 its own clientId (follow-ups, expiry and fills find it as before). Cancelled first: if it
 filled meanwhile the cancel is refused and nothing is placed, so the trade never holds the
-leg twice; a crash between the two leaves the leg cancelled (less exposure, never more).
+leg twice; a crash between the two leaves the leg cancelled (less exposure, never more). A kill
+switch pressed meanwhile wins: the order is not placed again, or is cancelled again at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from signal_copier.core.errors import BrokerRejected
 from signal_copier.core.followups import leg_of
@@ -16,12 +17,16 @@ from signal_copier.core.model import Change, ChangeKind, OrderRequest
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.trims import Resize
 from signal_copier.services.fencing import fence
+from signal_copier.services.placing import undo_fills
 
 
 async def resend(
-    account: BrokerAccount, resizes: Sequence[Resize]
+    account: BrokerAccount, resizes: Sequence[Resize], allowed: Callable[[], Awaitable[bool]]
 ) -> tuple[list[Change], list[str], list[str]]:
-    """Cancel each order and place it again smaller; return (changes, notes, refusals)."""
+    """Cancel each order and place it again smaller; return (changes, notes, refusals).
+
+    `allowed` says whether the user may still hold the order (no kill switch since the signal).
+    """
     changes: list[Change] = []
     notes: list[str] = []
     refusals: list[str] = []
@@ -40,11 +45,18 @@ async def resend(
                 "more than it was sized for, even at the minimum volume"
             )
             continue
+        if not await allowed():
+            notes.append(f"pending order {order.id} cancelled: the kill switch was pressed")
+            continue
         await fence()
         try:
             fill = await account.place(_again(resize))
         except BrokerRejected as e:
             refusals.append(f"placing pending order {order.id} again smaller: {e}")
+            continue
+        if not await allowed():  # pressed while it was being placed: what it missed goes too
+            changes += await undo_fills(account, [fill])
+            notes.append(f"pending order {order.id} cancelled: the kill switch was pressed")
             continue
         changes.append(
             Change(
