@@ -148,3 +148,27 @@ def test_edit_that_moves_entry_reprices_pending_orders_only() -> None:
 
 def test_close_volume_rounds_down_to_step() -> None:
     assert close_volume(D("0.07"), D("0.5"), gold_spec()) == D("0.03")
+
+
+def test_edit_in_pips_prices_each_leg_from_its_own_entry() -> None:
+    # SL 50 pips → 80 pips: the position (opened at 2650) and the order (waiting at 2645) each
+    # get a stop 8.0 under their own entry; the order's entry, unchanged, stays.
+    was = make_signal(order_type=OrderType.LIMIT, sl=None, sl_pips=D(50), tps=(D("2655"),))
+    edited = make_signal(order_type=OrderType.LIMIT, sl=None, sl_pips=D(80), tps=(D("2655"),))
+    opened = position("1", "scA.0")
+
+    ops = plan_edit(was, edited, TARGET, [opened], [_pending("7", "scA.1")], SPECS)
+
+    assert [(o.kind, o.target, o.price, o.sl) for o in ops] == [
+        (ChangeKind.SL, "1", None, opened.open_price - 8),
+        (ChangeKind.ORDER, "7", D("2645"), D("2637.00")),
+    ]
+
+
+def test_edit_moving_an_entry_keeps_a_pip_stop_as_far_from_the_new_entry() -> None:
+    was = make_signal(order_type=OrderType.LIMIT, entry=D(2645), sl=None, sl_pips=D(50))
+    edited = make_signal(order_type=OrderType.LIMIT, entry=D(2648), sl=None, sl_pips=D(50))
+
+    ops = plan_edit(was, edited, TARGET, [], [_pending("7", "scA.0")], SPECS)
+
+    assert [(o.kind, o.price, o.sl) for o in ops] == [(ChangeKind.ORDER, D("2648"), D("2643.00"))]
