@@ -6,6 +6,7 @@ Each test is a scenario in which a trader lost money (or protection) before its 
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
@@ -15,7 +16,7 @@ from hooks import Hooked
 from session_fakes import NOW, Topic, WithRecent, post, session_runner
 from signal_copier.core.errors import BrokerUnavailable
 from signal_copier.core.market import Position
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import RawMessage, Status
 from signal_copier.services import control
 from world import World
 
@@ -244,3 +245,85 @@ async def test_an_edit_whose_resized_order_was_placed_but_unconfirmed_places_it_
 
     # Assert: one order, at the volume the 1 % risk allows
     assert [(o.volume, o.sl) for o in await bob.orders()] == [(D("0.1"), D("2630.00"))]
+
+
+TYPO_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2644\nTP 2660"
+FIXED_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660"
+
+
+async def test_the_resized_order_is_what_a_later_cancel_reply_acts_on(world: World) -> None:
+    # Arrange: the edit placed the pending order again, smaller
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    await world.say(FIXED_LIMIT, id=1, edited=True)
+    assert [o.volume for o in await bob.orders()] == [D("0.1")]
+
+    # Act: the channel cancels the signal
+    await world.say("Cancel this one", id=2, reply_to=1)
+
+    # Assert: nothing is left waiting
+    assert await bob.orders() == []
+    assert (await world.last("bob")).result.status is Status.APPLIED
+
+
+async def test_a_resized_order_expires_like_the_entry_it_replaced(world: World) -> None:
+    # Arrange: entries expire after 5 minutes; the edit resizes the order a minute in
+    bob = await world.add_user(
+        "bob", risk_mode="risk_percent", risk_percent="1", pending_expiry_minutes=5
+    )
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(60)
+    await world.say(FIXED_LIMIT, id=1, edited=True)
+    assert len(await bob.orders()) == 1
+
+    # Act: the entry's time runs out
+    await world.settle(5 * 60 + 1)
+
+    # Assert: the resized order no longer waits for its price
+    assert await bob.orders() == []
+
+
+async def test_an_order_that_fills_before_its_resize_cancel_is_not_placed_again(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the price reaches the entry just before the edit cancels the order
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+
+    async def price_reaches_entry() -> None:
+        await world.prices(XAUUSD=("2644.70", "2645.00"))
+
+    world.broker.before("cancel_order", price_reaches_entry, nth=1)
+
+    # Act
+    await world.say(FIXED_LIMIT, id=1, edited=True)
+
+    # Assert: only the filled order remains, with the stop it was sized for; nothing waits
+    (position,) = await bob.positions()
+    assert (position.sl, await bob.orders()) == (D("2644.00"), [])
+    assert "cancel" in (await world.last("bob")).result.detail
+
+
+async def test_a_worker_dying_between_the_resize_cancel_and_placement_never_doubles_the_order(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the order is cancelled, then the worker dies before placing it again
+    world = World(tmp_path, wrap=Hooked, wrap_store=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.broker.die("place", nth=world.broker.calls("place") + 1)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+
+    # Act: the claim's lease ends and the sweep hands the edit to another worker
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: never the full-size order, and never two (the leg is left cancelled: less
+    # exposure, never more)
+    assert [o.volume for o in await bob.orders() if o.volume > D("0.1")] == []
+    assert len(await bob.orders()) <= 1 and await bob.positions() == []
