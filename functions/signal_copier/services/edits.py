@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from signal_copier.core import ids
 from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Operation
-from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.history import EPOCH
-from signal_copier.core.levels import Policy, with_refusals
-from signal_copier.core.market import PendingOrder, Position, SymbolSpec
-from signal_copier.core.model import Change, Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.levels import Policy
+from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
-from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import Resize, order_resizes, risk_trims
 from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.deps import Deps
+from signal_copier.services.edit_risk import Sized, send
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
-    combined,
     is_open_trade,
     legs_of,
-    run_operations,
     specs_for,
     target_of,
 )
 from signal_copier.services.records import signal_ref, skipped
-from signal_copier.services.resizes import resend
 from signal_copier.services.targets import Wait
 
 
@@ -115,10 +105,9 @@ async def _carry(
         return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
-        edited = [target_of(r) for r in opened]
         # Only the edited signal's own positions and orders matter: the account may hold
         # thousands of others.
-        positions, orders = await legs_of(account, edited)
+        positions, orders = await legs_of(account, [target_of(r) for r in opened])
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
@@ -139,91 +128,14 @@ async def _carry(
         own_sls=own_stops(previous, positions, orders, specs),
     )
     checked = await check_levels(account, ops, positions, orders, specs, policy)
-    planned, trimmed = _trimmed(checked.operations, context[1], opened, previous, positions, specs)
-    planned, resizes = _resizes(planned, context[1], opened, previous, orders, specs)
-    result = with_refusals(await run_operations(account, planned, intent), checked)
-    result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
-    if resizes:
-        resent = await resend(account, resizes, lambda: _not_killed(deps, intent))
-        result = _with_resent(intent, result, resent)
+    sized = Sized(settings=context[1], opened=opened, previous=previous, specs=specs)
+    result = await send(deps, intent, account, checked, sized, (positions, orders))
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(
                 intent.user_id, record.intent.id, lambda r: replace(r, current=signal)
             )
     return result
-
-
-def _trimmed(
-    ops: Sequence[Operation],
-    settings: TradeSettings,
-    opened: list[TradeRecord],
-    previous: Signal,
-    positions: Sequence[Position],
-    specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[str]]:
-    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
-    if settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), []
-    sized = _sized(settings, opened, previous, specs)
-    return risk_trims(ops, positions, specs, {cid: (v, sl) for cid, (v, sl, _) in sized.items()})
-
-
-def _resizes(
-    ops: Sequence[Operation],
-    settings: TradeSettings,
-    opened: list[TradeRecord],
-    previous: Signal,
-    orders: Sequence[PendingOrder],
-    specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[Resize]]:
-    # A risk-sized pending entry cannot shrink in place: it is sent again (from its opening).
-    if settings.risk_mode is not RiskMode.RISK_PERCENT or not orders:
-        return list(ops), []
-    return order_resizes(ops, orders, specs, _sized(settings, opened, previous, specs))
-
-
-def _sized(
-    settings: TradeSettings,
-    opened: list[TradeRecord],
-    previous: Signal,
-    specs: Mapping[str, SymbolSpec],
-) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
-    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the
-    # opening signal's — never one an earlier edit set (`record.signal`): against that, a second
-    # widening would pass as no wider than the first — in pips or the default one priced from
-    # the leg's entry, as the opening priced it.
-    sized: dict[str, tuple[Decimal, Decimal | None, Decimal | None]] = {}
-    for record in opened:
-        signal, spec = record.intent.signal or previous, specs.get(record.result.symbol)
-        for fill in record.result.fills:
-            stop: Decimal | Skip | None = signal.sl
-            if spec is not None and fill.price is not None:
-                stop = stop_loss(signal, settings, spec, fill.price)
-            priced = stop if isinstance(stop, Decimal) else None
-            sized[fill.client_id] = (fill.volume, priced, fill.price)
-    return sized
-
-
-async def _not_killed(deps: Deps, intent: Intent) -> bool:
-    user = await deps.store.get_user(intent.user_id)
-    return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
-
-
-def _with_resent(
-    intent: Intent, result: TradeResult, resent: tuple[list[Change], list[str], list[str]]
-) -> TradeResult:
-    changes, notes, refusals = resent
-    then = TradeResult(
-        intent_id=intent.id,
-        user_id=intent.user_id,
-        status=Status.APPLIED if changes else Status.REJECTED,
-        reason=Reason.NONE if changes else Reason.BROKER_REJECTED,
-        detail="; ".join(refusals),
-        changes=tuple(changes),
-    )
-    both = combined(result, then)
-    return replace(both, notes=(*result.notes, *notes))
 
 
 async def _open_fixed(

@@ -1,0 +1,135 @@
+"""An edited risk-sized trade keeps the risk it was sized for: trims and smaller re-placements.
+
+Each leg is judged from its opening — the volume it was placed with and the stop the opening
+priced for it (the signal's, from its pips, or the user's default) — so a redelivered edit
+does nothing more, and a second widening is judged against the first stop, not the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from signal_copier.core.followups import Operation
+from signal_copier.core.guards import Skip, check_killed
+from signal_copier.core.levels import Checked, with_refusals
+from signal_copier.core.market import PendingOrder, Position, SymbolSpec
+from signal_copier.core.model import Change, Intent, Signal, Status, TradeResult
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.protection import stop_loss
+from signal_copier.core.reasons import Reason
+from signal_copier.core.records import TradeRecord
+from signal_copier.core.settings import RiskMode, TradeSettings
+from signal_copier.core.trims import Resize, order_resizes, risk_trims
+from signal_copier.services import opening
+from signal_copier.services.deps import Deps
+from signal_copier.services.operations import Live, combined, run_operations
+from signal_copier.services.resizes import resend
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sized:
+    """What an edited trade was sized with: the user's settings, its openings, the specs."""
+
+    settings: TradeSettings
+    opened: list[TradeRecord]
+    previous: Signal
+    specs: Mapping[str, SymbolSpec]
+
+
+async def send(
+    deps: Deps,
+    intent: Intent,
+    account: BrokerAccount,
+    checked: Checked,
+    sized: Sized,
+    live: Live,
+) -> TradeResult:
+    """Send an edit's checked changes, keeping a risk-sized trade to the risk it was sized for.
+
+    Positions whose stop moves further away are cut first; pending orders that must shrink
+    are cancelled and placed again smaller after the other changes.
+    """
+    positions, orders = live
+    settings, opened, previous, specs = sized.settings, sized.opened, sized.previous, sized.specs
+    planned, trimmed = _trimmed(checked.operations, settings, opened, previous, positions, specs)
+    planned, resizes = _resizes(planned, settings, opened, previous, orders, specs)
+    result = with_refusals(await run_operations(account, planned, intent), checked)
+    result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
+    if resizes:
+        resent = await resend(account, resizes, lambda: _not_killed(deps, intent))
+        result = _with_resent(intent, result, resent)
+    return result
+
+
+def _trimmed(
+    ops: Sequence[Operation],
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    previous: Signal,
+    positions: Sequence[Position],
+    specs: Mapping[str, SymbolSpec],
+) -> tuple[list[Operation], list[str]]:
+    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
+    if settings.risk_mode is not RiskMode.RISK_PERCENT:
+        return list(ops), []
+    sized = _sized(settings, opened, previous, specs)
+    return risk_trims(ops, positions, specs, {cid: (v, sl) for cid, (v, sl, _) in sized.items()})
+
+
+def _resizes(
+    ops: Sequence[Operation],
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    previous: Signal,
+    orders: Sequence[PendingOrder],
+    specs: Mapping[str, SymbolSpec],
+) -> tuple[list[Operation], list[Resize]]:
+    # A risk-sized pending entry cannot shrink in place: it is sent again (from its opening).
+    if settings.risk_mode is not RiskMode.RISK_PERCENT or not orders:
+        return list(ops), []
+    return order_resizes(ops, orders, specs, _sized(settings, opened, previous, specs))
+
+
+def _sized(
+    settings: TradeSettings,
+    opened: list[TradeRecord],
+    previous: Signal,
+    specs: Mapping[str, SymbolSpec],
+) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
+    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the
+    # opening signal's — never one an earlier edit set (`record.signal`): against that, a second
+    # widening would pass as no wider than the first — in pips or the default one priced from
+    # the leg's entry, as the opening priced it.
+    sized: dict[str, tuple[Decimal, Decimal | None, Decimal | None]] = {}
+    for record in opened:
+        signal, spec = record.intent.signal or previous, specs.get(record.result.symbol)
+        for fill in record.result.fills:
+            stop: Decimal | Skip | None = signal.sl
+            if spec is not None and fill.price is not None:
+                stop = stop_loss(signal, settings, spec, fill.price)
+            priced = stop if isinstance(stop, Decimal) else None
+            sized[fill.client_id] = (fill.volume, priced, fill.price)
+    return sized
+
+
+async def _not_killed(deps: Deps, intent: Intent) -> bool:
+    user = await deps.store.get_user(intent.user_id)
+    return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
+
+
+def _with_resent(
+    intent: Intent, result: TradeResult, resent: tuple[list[Change], list[str], list[str]]
+) -> TradeResult:
+    changes, notes, refusals = resent
+    then = TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.APPLIED if changes else Status.REJECTED,
+        reason=Reason.NONE if changes else Reason.BROKER_REJECTED,
+        detail="; ".join(refusals),
+        changes=tuple(changes),
+    )
+    both = combined(result, then)
+    return replace(both, notes=(*result.notes, *notes))
