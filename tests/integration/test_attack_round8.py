@@ -327,3 +327,30 @@ async def test_a_worker_dying_between_the_resize_cancel_and_placement_never_doub
     # exposure, never more)
     assert [o.volume for o in await bob.orders() if o.volume > D("0.1")] == []
     assert len(await bob.orders()) <= 1 and await bob.positions() == []
+
+
+EURO_ONLY = "EURUSD SELL NOW 1.0850\nSL 1.0900\nTP 1.0800"
+GOLD_AND_EURO = "XAUUSD BUY NOW 2650\nSL 2640\nTP 2660\n\n" + EURO_ONLY
+
+
+async def test_a_signal_put_back_by_a_later_edit_with_its_side_turned_opens_no_second_trade(
+    world: World,
+) -> None:
+    # Arrange: a post with a gold buy and a euro sell; an edit drops the gold buy
+    alice = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_AND_EURO, id=1)
+    world.later(10)
+    await world.say(EURO_ONLY, id=1, edited=True)
+
+    # Act: the next edit puts gold back, as a sell
+    world.later(10)
+    turned = "XAUUSD SELL NOW 2650\nSL 2660\nTP 2640\n\n" + EURO_ONLY
+    await world.say(turned, id=1, edited=True)
+
+    # Assert: no gold sell beside the gold buy; the trader is told the signal changed
+    assert sorted((p.symbol, p.side) for p in await alice.positions()) == [
+        ("EURUSD", "sell"),
+        ("XAUUSD", "buy"),
+    ]
+    reasons = [r.result.reason for r in await world.records("alice")]
+    assert "signal_changed" in reasons

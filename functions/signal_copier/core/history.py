@@ -132,6 +132,10 @@ def _same(one: Signal, other: Signal) -> bool:
     return one.side is other.side and same_instrument(one.symbol, other.symbol)
 
 
+def _same_instrument(one: Signal, other: Signal) -> bool:
+    return same_instrument(one.symbol, other.symbol)
+
+
 def _carry(
     record: MessageRecord,
     previous: MessageRecord | None,
@@ -184,15 +188,18 @@ def _put_back(
             if part not in earlier_parts:
                 dropped.setdefault(part, signal)
     placed, back = list(parts), list[tuple[int, Signal]]()
-    for at, signal in enumerate(signals):
-        if parts[at] in earlier_parts:
-            continue  # the previous version's signal: paired already
-        found = next(
-            (p for p, old in dropped.items() if p not in placed and _same(signal, old)), None
-        )
-        if found is not None:
-            placed[at] = found
-            back.append((found, dropped[found]))
+    # Its instrument and side first; then its instrument alone (put back with its side turned:
+    # the same signal changed, as an edit turning it in place is, never a second trade).
+    for alike in (_same, _same_instrument):
+        for at, signal in enumerate(signals):
+            if placed[at] in earlier_parts or placed[at] in dropped:
+                continue  # the previous version's signal, or one put back already
+            found = next(
+                (p for p, old in dropped.items() if p not in placed and alike(signal, old)), None
+            )
+            if found is not None:
+                placed[at] = found
+                back.append((found, dropped[found]))
     return tuple(placed), back
 
 
