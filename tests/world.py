@@ -12,7 +12,7 @@ from typing import Any
 from builders import NOW
 from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core.market import Credentials
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.core.records import MessageRecord, Plan, TradeRecord
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services import accounts
@@ -125,6 +125,18 @@ class World:
         if not edited:
             self._last_id[chat] = id
         return message
+
+    def deletion(self, *, id: int, chat: str = "c1") -> RawMessage:
+        """Return the chat's deletion of a message as a listener would publish it now."""
+        at = self.later(1)
+        return RawMessage(
+            chat_id=chat, message_id=id, text="", date=at, received=at, kind=MessageKind.DELETION
+        )
+
+    async def delete(self, *, id: int, chat: str = "c1") -> MessageRecord | None:
+        """Delete a channel message now and run the pipeline."""
+        message = self.deletion(id=id, chat=chat)
+        return await self.pipeline.message(message, message.received)
 
     async def deliver(self, *messages: RawMessage) -> None:
         """Deliver messages in the given order (e.g. not the order they were posted in)."""

@@ -21,7 +21,7 @@ from signal_copier.core.market import BrokerEvent, Credentials
 from signal_copier.core.ports import Broker
 from signal_copier.core.quotas import period_key
 from signal_copier.runconfig import MetaApiBrokerConfig, RunConfig
-from signal_copier.services import accounts, summary
+from signal_copier.services import accounts, demo, summary
 from signal_copier.services.deps import Deps
 from signal_copier.services.local import LocalPipeline
 from signal_copier.telegram.replay import ReplayEvent, chats
@@ -64,9 +64,8 @@ async def replay_on_metaapi(
             if event.message is not None:
                 record = await pipeline.message(event.message, _now())
                 await pipeline.sweep(_now())  # TP hits, expiry: polled from the account
-                kinds["message"] += 1
-                if record is not None:
-                    kinds[record.kind if record.kind in ("open", "none") else "command"] += 1
+                kinds["deletion" if event.message.deleted else "message"] += 1
+                kinds[demo.kind_of(record)] += 1
         result = await _summarise(deps, config, events)
         return {
             **result,

@@ -76,7 +76,7 @@ class LogEntry:
     message_id: int
     version: int
     date: datetime
-    kind: str  # open | modify | close | cancel | none
+    kind: str  # open | modify | close | cancel | none | deleted
     text: str = ""
     reason: str = ""
     explain: tuple[str, ...] = ()

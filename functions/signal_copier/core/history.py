@@ -6,7 +6,10 @@ every version stored before it, inside the store's one-transaction history step:
 - an edit seen before any earlier version waits (no intents) for the original, up to a bound,
   and is resumed once an earlier version is stored (or when the bound passes);
 - a version older than one already acted on is superseded: it is recorded but changes nothing;
-- edits within the same second are ordered by arrival (the later one is the newer).
+- edits within the same second are ordered by arrival (the later one is the newer);
+- a deletion is the message's last version (ids.DELETED_VERSION), its tombstone: it never
+  waits, and every version that arrives after it is superseded, so a message deleted before
+  it arrived (or an edit made before the deletion but delivered after it) never acts.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from signal_copier.core import ids
+from signal_copier.core import deletion, ids
 from signal_copier.core.model import Parse, RawMessage, Signal
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.symbol_map import same_instrument
@@ -45,7 +48,11 @@ def new_record(
     if any(h.key == message.id for h in history):
         return None
     previous, has_earlier, newer = relate(message.version, history)
-    record = _carry(_parsed_record(message, parsed), previous, newer, history)
+    if message.deleted:
+        return deletion.tombstone(
+            _carry(_deleted_record(message, previous), previous, False, history)
+        )
+    record = _noted(_carry(_parsed_record(message, parsed), previous, newer, history), history)
     if message.version and not has_earlier and not newer:
         return replace(record, wait_until=message.received + wait)
     return record
@@ -65,7 +72,8 @@ def resumed_record(
     previous, has_earlier, newer = relate(waiting.version, history)
     if not (has_earlier or newer or expired):
         return None
-    return _carry(replace(current, wait_until=None, fanned_out=-1), previous, newer, history)
+    resumed = _carry(replace(current, wait_until=None, fanned_out=-1), previous, newer, history)
+    return _noted(resumed, history)
 
 
 def message_of(record: MessageRecord) -> RawMessage:
@@ -227,6 +235,30 @@ def _parsed_record(message: RawMessage, parsed: Parse) -> MessageRecord:
         received=message.received,
         posted=message.date,
     )
+
+
+def _deleted_record(message: RawMessage, previous: MessageRecord | None) -> MessageRecord:
+    # The tombstone keeps the message's place (posted, reply, title) from what was seen of it.
+    return MessageRecord(
+        key=message.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        version=message.version,
+        date=message.received,
+        kind=deletion.KIND,
+        reason=deletion.KIND,
+        chat_title=previous.chat_title if previous else message.chat_title,
+        reply_to=previous.reply_to if previous else None,
+        received=message.received,
+        posted=(previous.posted or previous.date) if previous else message.received,
+    )
+
+
+def _noted(record: MessageRecord, history: tuple[MessageRecord, ...]) -> MessageRecord:
+    # A version superseded by the message's deletion says so in the signal log.
+    if record.superseded and any(h.deleted for h in history):
+        return replace(record, explain=(*record.explain, deletion.ARRIVED_DELETED))
+    return record
 
 
 def _order(record: MessageRecord) -> tuple[int, datetime]:

@@ -27,6 +27,11 @@ def message_version(edit_unix_seconds: int | None, text: str) -> int:
     return (edit_unix_seconds << VERSION_HASH_BITS) | short
 
 
+# A deletion is its message's last version: it sorts after every edit (an edit's second is at
+# most year 9999's, below 2^39), and it is computed from the chat and message ids alone.
+DELETED_VERSION = ((1 << 39) - 1) << VERSION_HASH_BITS
+
+
 def version_second(version: int) -> int:
     """Return the edit second of a version (0 for the original): versions are ordered by it."""
     return version >> VERSION_HASH_BITS

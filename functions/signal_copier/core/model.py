@@ -51,10 +51,18 @@ class SlAnchor(StrEnum):
     TP1 = "tp1"
 
 
+class MessageKind(StrEnum):
+    """What a listener saw happen to a Telegram message."""
+
+    MESSAGE = "message"  # posted, or edited (then it carries `edit_date`)
+    DELETION = "deletion"  # the chat deleted it: only the chat and message ids are known
+
+
 class IntentKind(StrEnum):
     OPEN = "open"
     COMMAND = "command"
     EDIT = "edit"
+    DELETE = "delete"  # the channel deleted a signal: cancel what it left pending
     MANAGE = "manage"  # position management after a broker event (TP1 hit, expiry)
 
 
@@ -79,7 +87,10 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RawMessage:
-    """One Telegram event as a listener saw it; edits carry `edit_date` and a new version."""
+    """One Telegram event as a listener saw it; edits carry `edit_date` and a new version.
+
+    A deletion (kind DELETION) has no text, and its `date` is when the listener saw it.
+    """
 
     chat_id: str
     message_id: int
@@ -93,10 +104,21 @@ class RawMessage:
     # The id of the message the source saw just before this one in this chat (its watermark),
     # None when it does not know: lets a bare follow-up tell whether anything before it is missing.
     previous_id: int | None = None
+    kind: MessageKind = MessageKind.MESSAGE
+
+    @property
+    def deleted(self) -> bool:
+        """Return whether this event is the chat deleting the message."""
+        return self.kind is MessageKind.DELETION
 
     @property
     def version(self) -> int:
-        """Return 0 for the original message, else the edit's time and text hash (see ids)."""
+        """Return 0 for the original message, else the edit's time and text hash (see ids).
+
+        A deletion is the message's last version, ids.DELETED_VERSION.
+        """
+        if self.kind is MessageKind.DELETION:
+            return ids.DELETED_VERSION
         edited = None if self.edit_date is None else int(self.edit_date.timestamp())
         return ids.message_version(edited, self.text)
 

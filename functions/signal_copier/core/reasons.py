@@ -46,6 +46,7 @@ class Reason(StrEnum):
     NOT_EXECUTED = "not_executed"
     SIGNAL_CHANGED = "signal_changed"
     SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was fixed
+    SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
     STOP_KEPT = "stop_kept"
 
     # The broker

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from signal_copier.core import ids
 from signal_copier.core.model import Command, Intent, Signal, TradeResult
 from signal_copier.core.reasons import Reason
 
@@ -52,7 +53,7 @@ class MessageRecord:
     message_id: int
     version: int
     date: datetime
-    kind: str  # open | modify | close | cancel | none
+    kind: str  # open | modify | close | cancel | none | deleted
     signals: tuple[Signal, ...] = ()
     command: Command | None = None
     reason: str = ""
@@ -75,6 +76,11 @@ class MessageRecord:
     first_seen: bool = True  # no earlier version was stored when this one was acted on
     # An edit seen before any earlier version waits (no fan-out) for the original until then.
     wait_until: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        """Return whether this version is the message's deletion (its tombstone)."""
+        return self.version == ids.DELETED_VERSION
 
     @property
     def signal(self) -> Signal | None:

@@ -55,6 +55,14 @@ class NoStopLoss(StrEnum):
     SKIP = "skip"
 
 
+class OnSignalDeleted(StrEnum):
+    """What to do when the channel deletes a signal it posted."""
+
+    CANCEL_PENDING = "cancel_pending"  # cancel its unfilled orders; filled positions stay
+    CLOSE = "close"  # cancel its unfilled orders and close its open positions
+    IGNORE = "ignore"  # leave its trades as they are
+
+
 class TradeSettings(BaseModel):
     """Everything that decides how one user copies one channel."""
 
@@ -85,6 +93,7 @@ class TradeSettings(BaseModel):
     breakeven_on_tp1: bool = False
     trail_sl_to_previous_tp: bool = False
     cancel_pending_on_tp1: bool = True
+    on_signal_deleted: OnSignalDeleted = OnSignalDeleted.CANCEL_PENDING
     # At most the follow-up age (30 days): a later expiry is no expiry, and past year 9999 the
     # order's due time cannot even be computed.
     pending_expiry_minutes: Annotated[int, Field(ge=1, le=MAX_EXPIRY_MINUTES)] | None = None

@@ -33,13 +33,13 @@ def with_previous_ids(events: Iterable[ReplayEvent]) -> list[ReplayEvent]:
     """Set each original message's previous_id as a listener would: the chat's last message.
 
     A replay is in posting order, so the message before each one in its chat is known; an
-    edit keeps its message's place (its previous_id stays unset).
+    edit or a deletion keeps its message's place (its previous_id stays unset).
     """
     last: dict[str, int] = {}
     linked = []
     for event in events:
         message = event.message
-        if message is not None and message.edit_date is None:
+        if message is not None and message.edit_date is None and not message.deleted:
             if message.previous_id is None:
                 message = replace(message, previous_id=last.get(message.chat_id))
             last[message.chat_id] = message.message_id

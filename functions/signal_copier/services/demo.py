@@ -164,7 +164,7 @@ async def _replay(pipeline: LocalPipeline, event: ReplayEvent, kinds: Counter[st
     what = "quotes"
     if event.message is not None:
         record = await pipeline.message(event.message, event.at)
-        kinds["message"] += 1
+        kinds["deletion" if event.message.deleted else "message"] += 1
         kinds[kind_of(record)] += 1
         what = f"{event.message.chat_id}#{event.message.message_id} {kind_of(record)}"
     await pipeline.sweep()
@@ -175,6 +175,8 @@ def kind_of(record: MessageRecord | None) -> str:
     """Return how the summary counts a handled message version (None: a duplicate)."""
     if record is None:
         return "duplicate"
+    if record.deleted:
+        return "deleted"
     return record.kind if record.kind in ("open", "none") else "command"
 
 

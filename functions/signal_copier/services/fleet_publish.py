@@ -68,7 +68,12 @@ class Publisher:
         if message.edit_date is not None and self._texts.get(where) == text:
             return False  # a reaction or a formatting-only edit: nothing to read again
         published = self._published.setdefault(message.chat_id, [])
-        previous = _previous(published, message.message_id, origin.previous_id)
+        # A deletion names an old message: it has no place of its own in the chat.
+        previous = (
+            None
+            if message.deleted
+            else _previous(published, message.message_id, origin.previous_id)
+        )
         outgoing = replace(message, epoch=origin.epoch, previous_id=previous)
         _remember(self._keys, key, None, self._remember)
         sent = self._sending[key] = asyncio.get_running_loop().create_future()
@@ -85,7 +90,11 @@ class Publisher:
             if not sent.done():
                 sent.set_result(True)
         _remember(self._texts, where, text, self._remember)
-        if message.edit_date is None and message.message_id not in published:
+        if (
+            message.edit_date is None
+            and not message.deleted
+            and message.message_id not in published
+        ):
             bisect.insort(published, message.message_id)
             del published[:-MAX_IDS]
         self.published += 1

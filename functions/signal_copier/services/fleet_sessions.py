@@ -183,7 +183,9 @@ class SessionRunner:
         if not self._host.may_run(self.link.shard):
             return  # fenced: the next owner fills this in from the watermark
         now = self._host.deps.clock()
-        original = message.message_id if message.edit_date is None else None
+        # Edits and deletions name messages seen before: only a new one moves the mark.
+        new = message.edit_date is None and not message.deleted
+        original = message.message_id if new else None
         if original is not None:
             self.marks.sending(message.chat_id, original)
         try:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from signal_copier.core import codec, history
+from signal_copier.core import codec, history, ids
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.fanout import intents_for
-from signal_copier.core.model import Intent, RawMessage
+from signal_copier.core.model import Intent, Parse, RawMessage
 from signal_copier.core.parsing import parse
 from signal_copier.core.ports import Publication
 from signal_copier.core.records import MessageRecord, Subscription
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
 
 log = logging.getLogger(__name__)
+NOTHING = Parse(reason="deleted")  # a deletion has no text to read
+DELETED_BEFORE_PLACED = "the channel deleted this signal before it was placed"
 
 
 async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
@@ -28,8 +30,8 @@ async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
 
     InvalidInput (nothing stored) for ids no store can hold.
     """
-    _check_ids(message)
-    parsed = parse(message.text)
+    _check(message)
+    parsed = NOTHING if message.deleted else parse(message.text)
     wait = deps.timing.followup_bound
     done = await deps.store.remember_message(
         message.chat_id,
@@ -79,6 +81,12 @@ async def wake(deps: Deps, chat_id: str, message_id: int, user_id: str | None = 
     return len(parked)
 
 
+async def deleted(deps: Deps, chat_id: str, message_id: int) -> bool:
+    """Return whether the chat deleted the message (its tombstone is stored)."""
+    key = ids.message_key(chat_id, message_id, ids.DELETED_VERSION)
+    return await deps.store.message(key) is not None
+
+
 async def publish_intents(deps: Deps, intents: list[Intent]) -> None:
     """Publish intents to the intents topic, with their routing attributes."""
     if intents:
@@ -126,7 +134,9 @@ async def _reach_holders(record: MessageRecord, followers: set[str], deps: Deps)
     return len(intents)
 
 
-def _check_ids(message: RawMessage) -> None:
+def _check(message: RawMessage) -> None:
+    if message.deleted and (message.text or message.edit_date is not None):
+        raise InvalidInput(f"message {message.id}: a deletion carries no text and no edit_date")
     for label, value in (
         ("message id", message.message_id),
         ("reply_to", message.reply_to),
@@ -137,7 +147,11 @@ def _check_ids(message: RawMessage) -> None:
 
 
 def _may_fan_out(record: MessageRecord) -> bool:
-    return not record.superseded and (bool(record.signals) or record.command is not None)
+    if record.superseded:
+        return False
+    if record.deleted:
+        return bool(record.earlier_signals)
+    return bool(record.signals) or record.command is not None
 
 
 def _publication(intent: Intent) -> Publication:

@@ -23,7 +23,7 @@ from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings, effective_settings
-from signal_copier.services import account_limits, accounts, targets
+from signal_copier.services import account_limits, accounts, messages, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.market import Snapshot
 from signal_copier.services.once import deadline
@@ -80,7 +80,9 @@ async def open_signal(
         return context
     user, settings = context
     found = await existing(deps, intent) if retry else {}
-    skip = _pre_broker_guards(user, signal, settings, intent, now, adopting=bool(found), deps=deps)
+    skip = _pre_broker_guards(
+        user, signal, settings, intent, now, adopting=bool(found), deps=deps
+    ) or await _deleted(deps, intent)
     if skip and found:
         return _adopted(intent, found, skip)
     if skip:
@@ -122,6 +124,13 @@ def arrived(intent: Intent) -> datetime:
     it was born at the edit): a kill switch pressed after the post keeps it closed.
     """
     return min(intent.message_date, intent.received)
+
+
+async def _deleted(deps: Deps, intent: Intent) -> Skip | None:
+    # Legs an earlier attempt placed stay: the deletion's own intent waits for this one.
+    if await messages.deleted(deps, intent.chat_id, intent.message_id):
+        return Skip(reason=Reason.SIGNAL_DELETED, detail=messages.DELETED_BEFORE_PLACED)
+    return None
 
 
 def _limited(user: UserRecord, settings: TradeSettings) -> bool:

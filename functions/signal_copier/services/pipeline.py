@@ -19,7 +19,7 @@ from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.redact import describe_error
-from signal_copier.services import commands, edits, messages, opening
+from signal_copier.services import commands, deletes, edits, messages, opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
 from signal_copier.services.targets import Wait
@@ -137,6 +137,8 @@ async def _dispatch(
             return await commands.apply_command(intent, intent.command, deps, now, retry)
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
             return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
+        if intent.kind is IntentKind.DELETE:
+            return await deletes.apply_deletion(intent, deps, now)
     except Rejected as e:
         return opening.refused(intent, e)
     return TradeResult(

@@ -1,7 +1,8 @@
 """A replayed channel: JSON Lines of Telegram events (the format is a public contract).
 
 `{"date", "chat", "id", "text", "reply_to", "edit_date"?, "received"?, "chat_title"?, "quote"?}`;
-a line may carry only `date` and `quote` (paper-broker prices from that moment on).
+a line may carry only `date` and `quote` (paper-broker prices from that moment on), and
+`{"date", "chat", "id", "deleted": true}` is the chat deleting message `id` at `date`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from signal_copier.core import codec
 from signal_copier.core.errors import InvalidInput
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.core.timeline import ReplayEvent, chats, with_previous_ids
 
 # ReplayEvent and chats live in core (services use them); callers of the file format find them here.
@@ -111,6 +112,11 @@ def _message(obj: dict[str, Any], date: datetime) -> RawMessage:
         raise InvalidInput("'chat' is out of range for a chat id")
     if not _positive_id(msg_id):
         raise InvalidInput(f"'id' must be a positive integer below 2^63, not {_short(msg_id)}")
+    deleted = obj.get("deleted", False)
+    if deleted is not False and deleted is not True:
+        raise InvalidInput("'deleted' must be true or false")
+    if deleted:
+        return _deletion(obj, str(chat), msg_id, date)
     if not isinstance(text, str):
         raise InvalidInput("'text' must be a string")
     reply_to = obj.get("reply_to")
@@ -129,6 +135,21 @@ def _message(obj: dict[str, Any], date: datetime) -> RawMessage:
         reply_to=reply_to,
         edit_date=edit_date,
         chat_title=str(obj.get("chat_title") or ""),
+    )
+
+
+def _deletion(obj: dict[str, Any], chat: str, msg_id: int, date: datetime) -> RawMessage:
+    if obj.get("text") or obj.get("edit_date") is not None or obj.get("reply_to") is not None:
+        raise InvalidInput("a deletion line carries no 'text', 'edit_date' or 'reply_to'")
+    received = _time(obj, "received") or date
+    return RawMessage(
+        chat_id=chat,
+        message_id=msg_id,
+        text="",
+        date=date,
+        received=received,
+        chat_title=str(obj.get("chat_title") or ""),
+        kind=MessageKind.DELETION,
     )
 
 

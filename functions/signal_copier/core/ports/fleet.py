@@ -114,7 +114,11 @@ class TelegramSession(Protocol):
     """One user's Telegram session (a Telethon client). Errors: the TelegramError family."""
 
     def on_message(self, handler: MessageHandler) -> None:
-        """Call `handler` for every new message and every edit that changed the text."""
+        """Call `handler` for every new message, text edit and deletion in a channel.
+
+        A deletion is a RawMessage of kind DELETION; a chat that is not a channel (a private
+        chat, a basic group) does not say where its deletions happened: those are not seen.
+        """
         ...
 
     async def connect(self) -> None:

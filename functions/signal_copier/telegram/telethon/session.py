@@ -19,7 +19,7 @@ from telethon.sessions import StringSession
 
 from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.fleet import ChatAccessLost, SessionRevoked
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.core.ports import MessageHandler
 from signal_copier.telegram.telethon.errors import translate
 
@@ -35,7 +35,7 @@ class TelethonSession:
         self._pings: set[asyncio.Future[Any]] = set()
 
     def on_message(self, handler: MessageHandler) -> None:
-        """Hand new messages, and edits that carry an edit date, to `handler` as RawMessages."""
+        """Hand new messages, edits with an edit date and channel deletions to `handler`."""
 
         async def new(event: Any) -> None:
             message = self.raw(event.message)
@@ -47,8 +47,39 @@ class TelethonSession:
             if event.message.edit_date is not None:
                 await new(event)
 
+        async def deleted(event: Any) -> None:
+            for message in self.deletions(event):
+                await handler(message)
+
         self._client.add_event_handler(new, events.NewMessage())
         self._client.add_event_handler(edited, events.MessageEdited())
+        self._client.add_event_handler(deleted, events.MessageDeleted())
+
+    def deletions(self, event: Any) -> list[RawMessage]:
+        """Return a MessageDeleted event as one deletion RawMessage per deleted id.
+
+        Telegram names the chat only for channels and supergroups; in private chats and basic
+        groups it sends bare ids (unique per account, and Telethon keeps no map of them), so
+        those deletions are not seen: they are logged and dropped.
+        """
+        if event.chat_id is None:
+            log.info(
+                "ignored the deletion of %d message(s) in a non-channel chat",
+                len(event.deleted_ids or ()),
+            )
+            return []
+        now = self._clock()
+        return [
+            RawMessage(
+                chat_id=str(event.chat_id),
+                message_id=int(number),
+                text="",
+                date=now,
+                received=now,
+                kind=MessageKind.DELETION,
+            )
+            for number in event.deleted_ids or ()
+        ]
 
     def raw(self, message: Any) -> RawMessage | None:
         """Return a Telethon Message as a RawMessage, or None if it has no text to read."""

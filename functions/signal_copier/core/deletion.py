@@ -1,0 +1,66 @@
+"""Deleted messages: what a channel's deletion means, and what it does to a signal's trades.
+
+A deletion is stored as its message's last version, a tombstone (core/history.py). The
+tombstone of a signal fans out one DELETE intent per follower holding its trades; the follower's
+`on_signal_deleted` setting says what happens to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from signal_copier.core.followups import Operation
+from signal_copier.core.market import PendingOrder, Position
+from signal_copier.core.model import ChangeKind
+from signal_copier.core.records import MessageRecord
+from signal_copier.core.settings import OnSignalDeleted
+
+KIND = "deleted"  # the tombstone's kind in the signal log
+ARRIVED_DELETED = "the channel had deleted this message before this version arrived: not acted on"
+
+
+def tombstone(record: MessageRecord) -> MessageRecord:
+    """Return a message's deletion record with the signal log's explanation of it."""
+    return replace(record, explain=(_explained(record),))
+
+
+def _explained(record: MessageRecord) -> str:
+    number = record.message_id
+    if record.earlier_signals:
+        read = ", ".join(f"{s.side} {s.symbol}" for s in record.earlier_signals)
+        return (
+            f"the channel deleted message {number}, a signal ({read}): each follower's unfilled "
+            "orders from it are cancelled (setting on_signal_deleted: cancel_pending, or close "
+            "to also close its positions, or ignore)"
+        )
+    if record.earlier_command:
+        return f"the channel deleted message {number}, a follow-up: what it did stays done"
+    if record.first_seen:
+        return (
+            f"the channel deleted message {number} before it arrived here: it will not be acted on"
+        )
+    return f"the channel deleted message {number}; it was not a signal: nothing changes"
+
+
+def plan_deletion(
+    action: OnSignalDeleted, positions: Sequence[Position], orders: Sequence[PendingOrder]
+) -> list[Operation]:
+    """Return what a deleted signal's own positions and pending orders undergo for a user."""
+    if action is OnSignalDeleted.IGNORE:
+        return []
+    ops = [Operation(kind=ChangeKind.CANCEL, target=order.id) for order in orders]
+    if action is OnSignalDeleted.CLOSE:
+        ops += [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in positions]
+    return ops
+
+
+def outcome(action: OnSignalDeleted, cancelled: int, closed: int, kept: int) -> str:
+    """Return the sentence a user reads about what a deleted signal's deletion did."""
+    done = [f"cancelled {cancelled} pending order(s)"] if cancelled else []
+    if closed:
+        done.append(f"closed {closed} position(s)")
+    if kept and action is OnSignalDeleted.CANCEL_PENDING:
+        done.append(f"kept {kept} filled position(s) (on_signal_deleted: cancel_pending)")
+    what = "; ".join(done) if done else "nothing of it was left to cancel"
+    return f"the channel deleted this signal: {what}"

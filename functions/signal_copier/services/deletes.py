@@ -1,0 +1,82 @@
+"""Deleted signals: take back, for one user, what the channel took back by deleting its post."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from signal_copier.core.deletion import outcome, plan_deletion
+from signal_copier.core.errors import Rejected
+from signal_copier.core.followups import Operation, Target
+from signal_copier.core.model import ChangeKind, Intent, Status, TradeResult
+from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.reasons import Reason
+from signal_copier.core.settings import OnSignalDeleted
+from signal_copier.services import accounts, targets
+from signal_copier.services.deps import Deps
+from signal_copier.services.once import deadline
+from signal_copier.services.opening import user_context
+from signal_copier.services.operations import (
+    combined,
+    is_open_trade,
+    legs_of,
+    run_operations,
+    target_of,
+)
+from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.targets import Wait
+
+
+async def apply_deletion(intent: Intent, deps: Deps, now: datetime) -> TradeResult | Wait:
+    """Cancel a deleted signal's unfilled orders for one user (and, by setting, close it).
+
+    It waits until the message's earlier versions have finished for this user: an opening
+    still in flight is then cancelled once it is placed, never missed.
+    """
+    final = now >= deadline(intent, deps)
+    message = intent.message_id
+    if not await targets.settled(deps, intent, message, below_version=intent.version, final=final):
+        return targets.wait_for(deps, intent, message, below_version=intent.version)
+    opened = [
+        r for r in await deps.store.trades(intent.user_id, signal_ref(intent)) if is_open_trade(r)
+    ]
+    if not opened:
+        return skipped(intent, Reason.NOT_EXECUTED, "the deleted signal was not traded for you")
+    context = await user_context(deps, intent)
+    if isinstance(context, TradeResult):
+        return context
+    action = context[1].on_signal_deleted
+    if action is OnSignalDeleted.IGNORE:
+        detail = "the channel deleted this signal; its trades were left as they are"
+        return skipped(intent, Reason.SIGNAL_DELETED, f"{detail} (on_signal_deleted: ignore)")
+    try:
+        account = await accounts.connect_account(deps, intent.user_id)
+        held = [target_of(r) for r in opened]
+        positions, orders = await legs_of(account, held)
+        result = await run_operations(account, plan_deletion(action, positions, orders), intent)
+        if action is OnSignalDeleted.CLOSE and result.detail:
+            result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
+    except Rejected as e:
+        return skipped(intent, e.reason, str(e))
+    return _explained(result, action, kept=len(positions))
+
+
+async def _close_filled(
+    account: BrokerAccount, intent: Intent, held: list[Target], seen: set[str], result: TradeResult
+) -> TradeResult:
+    # An order refused while cancelling may have filled meanwhile: closing means it goes too.
+    filled = [p for p in (await legs_of(account, held))[0] if p.id not in seen]
+    ops = [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in filled]
+    return combined(result, await run_operations(account, ops, intent)) if ops else result
+
+
+def _explained(result: TradeResult, action: OnSignalDeleted, *, kept: int) -> TradeResult:
+    cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
+    closed = sum(1 for c in result.changes if c.kind is ChangeKind.CLOSE)
+    said = outcome(
+        action, cancelled, closed, kept if action is OnSignalDeleted.CANCEL_PENDING else 0
+    )
+    if result.status is Status.REJECTED:
+        return replace(result, detail=f"{said}; refused: {result.detail}")
+    detail = f"{said}; refused: {result.detail}" if result.detail else said
+    return replace(result, reason=Reason.SIGNAL_DELETED, detail=detail)
