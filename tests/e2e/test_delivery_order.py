@@ -54,3 +54,9 @@ def test_the_in_order_run_trades_follows_up_and_refuses(in_order: FinalState) ->
     statuses = {status for records in in_order.records.values() for status, _ in records.values()}
     assert {"placed", "applied", "skipped"} <= statuses
     assert all(in_order.positions.values())
+
+
+def test_the_demo_channels_deleted_signal_is_placed_then_taken_back(in_order: FinalState) -> None:
+    # FX Pro Signals' message 512 (an AUDUSD sell limit) is deleted three minutes after its post.
+    assert ("applied", "signal_deleted") in in_order.records["bob"].values()
+    assert all(order[0] != "AUDUSD" for orders in in_order.orders.values() for order in orders)

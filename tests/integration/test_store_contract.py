@@ -19,8 +19,21 @@ from typing import TypeVar
 
 import pytest
 
+from signal_copier.core import history, ids
 from signal_copier.core.errors import InvalidInput, StoreUnavailable
-from signal_copier.core.model import Fill, Intent, IntentKind, Side, Signal, Status, TradeResult
+from signal_copier.core.model import (
+    Fill,
+    Intent,
+    IntentKind,
+    MessageKind,
+    Parse,
+    RawMessage,
+    Side,
+    Signal,
+    Status,
+    TradeResult,
+)
+from signal_copier.core.parsing import parse
 from signal_copier.core.ports import Store
 from signal_copier.core.records import (
     ClaimState,
@@ -809,6 +822,51 @@ async def test_concurrent_history_steps_of_one_message_never_both_see_an_empty_h
 
     stored = [await store.message(f"-100123:812:{v}") for v in (0, 7, 8)]
     assert sorted(m.reason for m in stored if m is not None) == ["first", "later", "later"]
+
+
+def _raw(kind: MessageKind = MessageKind.MESSAGE) -> RawMessage:
+    text = "" if kind is MessageKind.DELETION else "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
+    return RawMessage(
+        chat_id="-100123", message_id=812, text=text, date=NOW, received=NOW, kind=kind
+    )
+
+
+async def _history_step(store: Store, message: RawMessage) -> MessageRecord | None:
+    # The pipeline's own step: history.new_record decides inside the store's transaction.
+    parsed = Parse() if message.deleted else parse(message.text)
+    done = await store.remember_message(
+        message.chat_id,
+        message.message_id,
+        message.version,
+        lambda stored: history.new_record(message, parsed, stored, LEASE),
+    )
+    return done.record if done.fresh else None
+
+
+async def test_a_deletion_stored_first_supersedes_its_message_and_is_its_latest_version(
+    store: Store,
+) -> None:
+    tombstone = await _history_step(store, _raw(MessageKind.DELETION))
+    original = await _history_step(store, _raw())
+
+    assert tombstone is not None and tombstone.wait_until is None
+    assert original is not None and original.superseded
+    assert await store.latest_message("-100123", 812) == tombstone
+    assert await store.message(ids.message_key("-100123", 812, ids.DELETED_VERSION)) == tombstone
+    assert await _history_step(store, _raw(MessageKind.DELETION)) is None  # a redelivery
+
+
+async def test_a_deletion_racing_its_message_either_saw_it_or_superseded_it(
+    store: Store,
+) -> None:
+    deletion, original = await asyncio.gather(
+        _history_step(store, _raw(MessageKind.DELETION)), _history_step(store, _raw())
+    )
+
+    assert deletion is not None and original is not None
+    # Exactly one of them saw the other, never neither: the message opens only if the deletion
+    # will cancel it.
+    assert bool(deletion.earlier_signals) != original.superseded
 
 
 async def test_waiting_messages_are_listed_when_their_wait_ends(store: Store) -> None:

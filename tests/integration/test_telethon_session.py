@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from telethon import TelegramClient, errors, types
+from telethon import TelegramClient, errors, events, types
 from telethon.sessions import StringSession
 
+from signal_copier.core import ids
 from signal_copier.core.dashboard import WrongCode
 from signal_copier.core.fleet import (
     ChatAccessLost,
@@ -17,7 +18,7 @@ from signal_copier.core.fleet import (
     TelegramFloodWait,
     TelegramUnavailable,
 )
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.telegram.telethon.errors import translate
 from signal_copier.telegram.telethon.session import TelethonSession, TelethonSessions
 
@@ -166,6 +167,44 @@ async def test_a_post_without_text_is_ignored() -> None:
     update = types.UpdateNewChannelMessage(message=_message(""), pts=13, pts_count=1)
 
     assert await _session_seeing(update) == []
+
+
+async def test_a_channel_deletion_becomes_one_deletion_per_deleted_message() -> None:
+    update = types.UpdateDeleteChannelMessages(
+        channel_id=CHANNEL, messages=[812, 815], pts=14, pts_count=2
+    )
+
+    seen = await _session_seeing(update)
+
+    assert seen == [
+        RawMessage(
+            chat_id="-1001234567890",
+            message_id=number,
+            text="",
+            date=NOW,
+            received=NOW,
+            kind=MessageKind.DELETION,
+        )
+        for number in (812, 815)
+    ]
+    assert {m.version for m in seen} == {ids.DELETED_VERSION}
+    assert len({m.id for m in seen}) == 2  # each its own deterministic key
+
+
+async def test_a_deletion_outside_a_channel_names_no_chat_and_is_not_published() -> None:
+    # Private chats and basic groups: Telegram sends the ids alone (unique per account).
+    update = types.UpdateDeleteMessages(messages=[40, 41], pts=5, pts_count=2)
+    client, seen, dispatched = _client(), Recorder(), []
+
+    async def telethon_saw(event: Any) -> None:
+        dispatched.append((event.chat_id, event.deleted_ids))
+
+    TelethonSession(client, clock=lambda: NOW).on_message(seen)
+    client.add_event_handler(telethon_saw, events.MessageDeleted())
+    await _feed(client, update)
+
+    assert dispatched == [(None, [40, 41])]  # Telethon did deliver it, without a chat
+    assert seen.seen == []
 
 
 def test_session_clients_never_reconnect_by_themselves() -> None:

@@ -1,11 +1,13 @@
 """The replay file contract: what it accepts, and clear errors that change nothing."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
+from signal_copier.core import ids
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.timeline import chats
 from signal_copier.telegram.replay import ReplaySource, load, read_events
@@ -17,6 +19,9 @@ LINE = {
     "text": "hi",
     "reply_to": None,
 }
+
+
+DELETION = {"date": "2026-01-05T09:40:00Z", "chat": -1001234567890, "id": 812, "deleted": True}
 
 
 def _lines(*objects: object) -> list[str]:
@@ -80,6 +85,10 @@ def test_quote_only_line_and_username_chat() -> None:
         (json.dumps({**LINE, "quote": {"XAUUSD": ["1e999999999", "1"]}}), "bid <= ask"),
         (json.dumps({**LINE, "quote": {"XAUUSD": [True, 2]}}), "must be numbers"),
         (json.dumps({**LINE, "quote": {"XAU USD": [1, 2]}}), "not a symbol name"),
+        (json.dumps({**DELETION, "deleted": "yes"}), "'deleted' must be true or false"),
+        (json.dumps({**DELETION, "text": "XAUUSD BUY"}), "a deletion line carries no 'text'"),
+        (json.dumps({**DELETION, "edit_date": "2026-01-05T09:31:10Z"}), "carries no 'text'"),
+        (json.dumps({**DELETION, "id": 0}), "'id' must be a positive integer"),
         ('{"id": ' + "9" * 5000 + "}", "not valid JSON"),
         ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
     ],
@@ -88,6 +97,23 @@ def test_bad_line_is_refused_with_its_line_number(line: str, complaint: str) -> 
     with pytest.raises(InvalidInput, match=complaint) as caught:
         read_events([json.dumps(LINE), line], "chan.jsonl")
     assert "chan.jsonl:2" in str(caught.value)
+
+
+def test_deletion_line_is_the_messages_last_version_and_keeps_the_chain() -> None:
+    events = read_events(_lines(LINE, {**LINE, "id": 813}, DELETION, {**LINE, "id": 814}))
+
+    deleted = events[2].message
+    assert deleted is not None and deleted.deleted
+    assert (deleted.message_id, deleted.version, deleted.text) == (812, ids.DELETED_VERSION, "")
+    assert deleted.received == deleted.date == datetime(2026, 1, 5, 9, 40, tzinfo=UTC)
+    assert deleted.previous_id is None  # it has no place of its own in the chat
+    later = events[3].message
+    assert later is not None and later.previous_id == 813
+
+
+def test_a_deletion_line_may_say_when_the_listener_saw_it() -> None:
+    (event,) = read_events(_lines({**DELETION, "received": "2026-01-05T09:45:00Z"}))
+    assert event.message is not None and event.at == datetime(2026, 1, 5, 9, 45, tzinfo=UTC)
 
 
 def test_the_largest_ids_are_accepted() -> None:

@@ -62,5 +62,6 @@ def outcome(action: OnSignalDeleted, cancelled: int, closed: int, kept: int) -> 
         done.append(f"closed {closed} position(s)")
     if kept and action is OnSignalDeleted.CANCEL_PENDING:
         done.append(f"kept {kept} filled position(s) (on_signal_deleted: cancel_pending)")
-    what = "; ".join(done) if done else "nothing of it was left to cancel"
+    left = "cancel or close" if action is OnSignalDeleted.CLOSE else "cancel"
+    what = "; ".join(done) if done else f"nothing of it was left to {left}"
     return f"the channel deleted this signal: {what}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from signal_copier.core.fleet import Watermark
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services.fleet_publish import Origin, Publisher, SessionMarks
 
@@ -56,6 +56,27 @@ async def test_a_gap_fill_beside_live_messages_chains_each_message_to_the_one_be
         (810, 800),
         (801, 800),
         (802, 801),
+    ]
+
+
+async def test_a_deletion_is_published_once_and_takes_no_place_in_the_chat() -> None:
+    queue = InProcessQueue()
+    publisher = Publisher(queue)
+    origin = Origin(user_id="tg1", epoch=2, previous_id=800)
+    deletion = RawMessage(
+        chat_id="-1001", message_id=801, text="", date=T0, received=T0, kind=MessageKind.DELETION
+    )
+
+    await publisher.publish(_msg(801), origin)
+    sent_twice = [await publisher.publish(deletion, origin) for _ in range(2)]
+    await publisher.publish(_msg(802), origin)
+
+    assert sent_twice == [True, False]  # two sessions seeing one deletion: one publish
+    sent = await _published(queue)
+    assert [(m["message_id"], m["kind"], m["previous_id"]) for m in sent] == [
+        (801, "message", 800),
+        (801, "deletion", None),
+        (802, "message", 801),
     ]
 
 

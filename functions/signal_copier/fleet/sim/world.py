@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from signal_copier.core import ids
-from signal_copier.core.model import RawMessage
+from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.core.ports import Publication
 from signal_copier.fleet.sim.clock import SimulatedLoop
 from signal_copier.fleet.sim.processes import Process
@@ -136,6 +136,21 @@ class World:
         self._deliver(chat, post)
         return chat, post.message_id, post_version(post)
 
+    def delete(self, chat: str, message_id: int) -> tuple[str, int, int]:
+        """Delete a message now and deliver the deletion (as Telegram does for a channel)."""
+        now = self.loop.now()
+        self.chats[chat] = [p for p in self.chats[chat] if p.message_id != message_id]
+        deletion = RawMessage(
+            chat_id=chat,
+            message_id=message_id,
+            text="",
+            date=now,
+            received=now,
+            kind=MessageKind.DELETION,
+        )
+        self._send(chat, deletion)
+        return chat, message_id, ids.DELETED_VERSION
+
     def session(self, process: Process, user: str) -> FakeSession:
         """Return a client of the user's session running in `process`."""
         from signal_copier.fleet.sim.session import FakeSession  # it builds on this module
@@ -180,8 +195,10 @@ class World:
         self.epochs[user] = max(self.epochs.get(user, 0), epoch)
 
     def _deliver(self, chat: str, post: Post) -> None:
+        self._send(chat, raw_message(chat, post, self.loop.now()))
+
+    def _send(self, chat: str, message: RawMessage) -> None:
         now = self.loop.time()
-        message = raw_message(chat, post, self.loop.now())
         for user in self.followers[chat]:
             for conn in self.connections.get(user, []):
                 if conn.open_at(now):
@@ -189,6 +206,8 @@ class World:
 
 
 def _version(payload: dict[str, Any]) -> int:
+    if payload.get("kind") == MessageKind.DELETION:
+        return ids.DELETED_VERSION
     edit = payload.get("edit_date")
     at = None if edit is None else datetime.fromisoformat(edit.replace("Z", "+00:00"))
     return ids.message_version(None if at is None else int(at.timestamp()), payload["text"])
