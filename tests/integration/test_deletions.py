@@ -8,10 +8,12 @@ import pytest
 from builders import GOLD_BUY
 from signal_copier.core import ids
 from signal_copier.core.errors import InvalidInput
+from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import ChangeKind, IntentKind, Status
 from signal_copier.core.reasons import Reason
-from signal_copier.core.records import TradeRecord
+from signal_copier.core.records import Subscription, TradeRecord
 from signal_copier.services import accounts
+from signal_copier.services.messages import publish_intents
 from signal_copier.services.pipeline import handle_message
 from world import World
 
@@ -167,6 +169,28 @@ async def test_a_deleted_follow_up_changes_nothing(world: World) -> None:
     assert tombstone is not None and "a follow-up" in tombstone.explain[0]
 
 
+async def test_a_signal_edited_to_cancelled_then_deleted_before_the_cancel_ran_finishes(
+    world: World,
+) -> None:
+    # The cancel (a follow-up on its own message) and the deletion (which waits for the
+    # message's earlier versions) once waited for each other forever, orders left live.
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_LIMIT, id=1)
+    cancel = world.post("Signal cancelled", id=1, edited=True)
+    await handle_message(cancel, world.deps, cancel.received)  # its intent waits in the queue
+
+    await world.delete(id=1)
+
+    assert await account.orders() == []
+    kinds = {r.intent.kind: r.result.status for r in await world.records("alice")}
+    assert kinds == {
+        IntentKind.OPEN: Status.PLACED,
+        IntentKind.COMMAND: Status.APPLIED,
+        IntentKind.DELETE: Status.SKIPPED,  # nothing was left to cancel
+    }
+    assert await world.store.due_parked(world.later(3600), 10) == []
+
+
 async def test_an_edit_arriving_after_the_deletion_does_nothing(world: World) -> None:
     account = await world.add_user("alice", lot="0.10")
     await world.say("XAUUSD BUY LIMIT 2640\nSL 2650\nTP 2660", id=1)  # SL on the wrong side
@@ -201,3 +225,18 @@ async def test_a_deletion_with_text_is_refused_and_stores_nothing(world: World) 
         await world.deliver(deletion)
 
     assert await world.store.message(ids.message_key("c1", 1, ids.DELETED_VERSION)) is None
+
+
+async def test_a_delete_intent_without_a_stored_deletion_cancels_nothing(world: World) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    record = await world.say(GOLD_LIMIT, id=1)
+    assert record is not None
+    tombstone = replace(record, version=ids.DELETED_VERSION, kind="deleted", signals=())
+    tombstone = replace(tombstone, earlier_signals=record.signals)
+    (forged,) = intents_for(tombstone, [Subscription(user_id="alice", chat_id="c1")], "t")
+
+    await publish_intents(world.deps, [forged])  # never stored: nobody deleted message 1
+    await world.settle()
+
+    assert len(await account.orders()) == 2
+    assert (await world.last("alice")).result.reason is Reason.INVALID_INTENT

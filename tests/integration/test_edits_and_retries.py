@@ -10,6 +10,7 @@ from signal_copier.core.model import OrderRequest, OrderType, RawMessage, Side, 
 from signal_copier.core.quotas import period_key
 from signal_copier.core.records import Plan
 from signal_copier.services import accounts, control
+from signal_copier.services.pipeline import handle_message
 from world import World
 
 TWO = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\n\nEURUSD SELL @ 1.0850\nSL 1.0880\nTP 1.0800"
@@ -51,6 +52,22 @@ async def test_a_signal_edited_to_cancelled_cancels_its_own_orders_not_the_lates
     await world.say("EURUSD BUY LIMIT 1.0800\nSL 1.0770\nTP 1.0900", id=2)
     await world.say("Signal cancelled", id=1, edited=True)
     assert [o.symbol for o in await account.orders()] == ["EURUSD"]
+
+
+async def test_a_signal_cancelled_by_an_edit_then_edited_back_finishes_in_any_order(
+    world: World,
+) -> None:
+    # The cancel (about its own message) waited for the later edit, which waited for it.
+    await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2640\nSL 2630\nTP1 2660\nTP2 2670", id=1)
+    cancel = world.post("Signal cancelled", id=1, edited=True)
+    await handle_message(cancel, world.deps, cancel.received)  # its intent waits in the queue
+
+    await world.say("XAUUSD BUY LIMIT 2640\nSL 2632\nTP1 2660\nTP2 2670", id=1, edited=True)
+    await world.settle()
+
+    assert await world.store.due_parked(world.later(3600), 10) == []
+    assert len(await world.records("alice")) == 3  # the opening, the cancel, the edit
 
 
 async def test_an_annotation_on_a_refused_signal_does_not_open_it(world: World) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from signal_copier.core import ids
 from signal_copier.core.deletion import outcome, plan_deletion
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target
@@ -12,7 +13,7 @@ from signal_copier.core.model import ChangeKind, Intent, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import OnSignalDeleted
-from signal_copier.services import accounts, targets
+from signal_copier.services import accounts, messages, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
 from signal_copier.services.opening import user_context
@@ -33,8 +34,13 @@ async def apply_deletion(intent: Intent, deps: Deps, now: datetime) -> TradeResu
     It waits until the message's earlier versions have finished for this user: an opening
     still in flight is then cancelled once it is placed, never missed.
     """
-    final = now >= deadline(intent, deps)
     message = intent.message_id
+    if intent.version != ids.DELETED_VERSION or not await messages.deleted(
+        deps, intent.chat_id, message
+    ):
+        # Only the channel's own deletion, stored, ever takes a signal back.
+        return skipped(intent, Reason.INVALID_INTENT, "no deletion of this message is stored")
+    final = now >= deadline(intent, deps)
     if not await targets.settled(deps, intent, message, below_version=intent.version, final=final):
         return targets.wait_for(deps, intent, message, below_version=intent.version)
     opened = [
