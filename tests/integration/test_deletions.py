@@ -2,12 +2,14 @@
 
 from dataclasses import replace
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
 from builders import GOLD_BUY
+from hooks import Hooked
 from signal_copier.core import ids
-from signal_copier.core.errors import InvalidInput
+from signal_copier.core.errors import InvalidInput, StoreUnavailable
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.model import ChangeKind, IntentKind, Status
 from signal_copier.core.reasons import Reason
@@ -240,3 +242,23 @@ async def test_a_delete_intent_without_a_stored_deletion_cancels_nothing(world: 
 
     assert len(await account.orders()) == 2
     assert (await world.last("alice")).result.reason is Reason.INVALID_INTENT
+
+
+async def test_a_deletion_whose_reply_was_lost_before_its_fan_out_still_cancels(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the tombstone commits but the reply is lost (the handler fails before fanning out)
+    world = World(tmp_path, wrap_store=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_LIMIT, id=1)
+    deletion = world.deletion(id=1)
+    world.store.fail("remember_message", nth=world.store.calls("remember_message") + 1, after=True)
+
+    # Act: the deletion's delivery fails and is redelivered
+    with pytest.raises(StoreUnavailable):
+        await world.deliver(deletion)
+    await world.deliver(deletion)
+
+    # Assert
+    assert await account.orders() == []
+    assert len(await _deletions(world, "alice")) == 1

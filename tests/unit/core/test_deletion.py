@@ -7,7 +7,7 @@ import pytest
 
 from builders import NOW, make_signal
 from signal_copier.core import codec, deletion, history, ids
-from signal_copier.core.errors import InvalidInput
+from signal_copier.core.errors import InvalidInput, InvalidSettings
 from signal_copier.core.fanout import intents_for
 from signal_copier.core.market import PendingOrder, Position
 from signal_copier.core.model import (
@@ -22,7 +22,7 @@ from signal_copier.core.model import (
     Side,
 )
 from signal_copier.core.records import MessageRecord, Subscription
-from signal_copier.core.settings import OnSignalDeleted
+from signal_copier.core.settings import OnSignalDeleted, validate_settings
 
 WAIT = timedelta(seconds=120)
 SIGNAL = Parse(signals=(make_signal(),))
@@ -216,3 +216,9 @@ def test_an_unknown_message_kind_is_refused_naming_the_field() -> None:
     assert codec.from_dict(RawMessage, data) == _deletion()
     with pytest.raises(InvalidInput, match=r"RawMessage\.kind: invalid value 'purge'"):
         codec.from_dict(RawMessage, {**data, "kind": "purge"})
+
+
+def test_an_unknown_on_signal_deleted_is_refused_naming_the_setting() -> None:
+    assert validate_settings({}).on_signal_deleted is OnSignalDeleted.CANCEL_PENDING
+    with pytest.raises(InvalidSettings, match="on_signal_deleted"):
+        validate_settings({"on_signal_deleted": "nuke"})
