@@ -55,8 +55,13 @@ def plan_deletion(
     return ops
 
 
-def outcome(action: OnSignalDeleted, cancelled: int, closed: int, kept: int) -> str:
-    """Return the sentence a user reads about what a deleted signal's deletion did."""
+def outcome(
+    action: OnSignalDeleted, cancelled: int, closed: int, kept: int, *, retried: bool = False
+) -> str:
+    """Return the sentence a user reads about what a deleted signal's deletion did.
+
+    `retried`: an earlier attempt was cut short (its cancels are not on record, only gone).
+    """
     done = [f"cancelled {cancelled} pending order(s)"] if cancelled else []
     if closed:
         done.append(f"closed {closed} position(s)")
@@ -64,4 +69,6 @@ def outcome(action: OnSignalDeleted, cancelled: int, closed: int, kept: int) -> 
         done.append(f"kept {kept} filled position(s) (on_signal_deleted: cancel_pending)")
     left = "cancel or close" if action is OnSignalDeleted.CLOSE else "cancel"
     what = "; ".join(done) if done else f"nothing of it was left to {left}"
+    if retried and not (cancelled or closed):
+        what += " (an earlier attempt that was cut short may have done it)"
     return f"the channel deleted this signal: {what}"

@@ -28,7 +28,9 @@ from signal_copier.services.records import signal_ref, skipped
 from signal_copier.services.targets import Wait
 
 
-async def apply_deletion(intent: Intent, deps: Deps, now: datetime) -> TradeResult | Wait:
+async def apply_deletion(
+    intent: Intent, deps: Deps, now: datetime, *, retry: bool = False
+) -> TradeResult | Wait:
     """Cancel a deleted signal's unfilled orders for one user (and, by setting, close it).
 
     It waits until the message's earlier versions have finished for this user: an opening
@@ -64,7 +66,7 @@ async def apply_deletion(intent: Intent, deps: Deps, now: datetime) -> TradeResu
             result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    return _explained(result, action, kept=len(positions))
+    return _explained(result, action, kept=len(positions), retried=retry)
 
 
 async def _close_filled(
@@ -76,12 +78,13 @@ async def _close_filled(
     return combined(result, await run_operations(account, ops, intent)) if ops else result
 
 
-def _explained(result: TradeResult, action: OnSignalDeleted, *, kept: int) -> TradeResult:
+def _explained(
+    result: TradeResult, action: OnSignalDeleted, *, kept: int, retried: bool
+) -> TradeResult:
     cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
     closed = sum(1 for c in result.changes if c.kind is ChangeKind.CLOSE)
-    said = outcome(
-        action, cancelled, closed, kept if action is OnSignalDeleted.CANCEL_PENDING else 0
-    )
+    kept = kept if action is OnSignalDeleted.CANCEL_PENDING else 0
+    said = outcome(action, cancelled, closed, kept, retried=retried)
     if result.status is Status.REJECTED:
         return replace(result, detail=f"{said}; refused: {result.detail}")
     detail = f"{said}; refused: {result.detail}" if result.detail else said

@@ -138,7 +138,7 @@ async def _dispatch(
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
             return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
         if intent.kind is IntentKind.DELETE:
-            return await deletes.apply_deletion(intent, deps, now)
+            return await deletes.apply_deletion(intent, deps, now, retry=retry)
     except Rejected as e:
         return opening.refused(intent, e)
     return TradeResult(

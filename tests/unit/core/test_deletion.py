@@ -208,6 +208,9 @@ def test_the_outcome_sentence_names_what_was_done_and_what_was_kept() -> None:
     assert deletion.outcome(OnSignalDeleted.CLOSE, 0, 0, 0).endswith(
         "nothing of it was left to cancel or close"
     )
+    assert deletion.outcome(OnSignalDeleted.CANCEL_PENDING, 0, 0, 0, retried=True).endswith(
+        "(an earlier attempt that was cut short may have done it)"
+    )
 
 
 def test_an_unknown_message_kind_is_refused_naming_the_field() -> None:
