@@ -136,7 +136,7 @@ def test_progress_into_a_file_is_whole_lines_never_carriage_returns(
 
     err = capsys.readouterr().err
     assert "\r" not in err and "\x1b[" not in err
-    assert err.splitlines()[-1] == "replayed 48/48 lines (100%)"
+    assert err.splitlines()[-1] == "replayed 50/50 lines (100%)"
 
 
 def test_progress_on_a_terminal_is_drawn_in_place(

@@ -33,7 +33,7 @@ def test_demo_summary_follows_the_contract_and_shows_every_path(
     assert set(summary["users"]) == {"alice", "bob"}
     assert all(set(row) == USER_KEYS for row in summary["users"].values())
     alice, bob = summary["users"]["alice"], summary["users"]["bob"]
-    assert summary["messages"] == 41
+    assert summary["messages"] == 42
     assert alice["missed_for_quota"] > 0 and bob["missed_for_quota"] == 0  # free vs premium
     assert alice["skipped"]["quota"] == alice["missed_for_quota"]
     for row in (alice, bob):

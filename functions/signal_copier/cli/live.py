@@ -64,7 +64,7 @@ async def replay_on_metaapi(
             if event.message is not None:
                 record = await pipeline.message(event.message, _now())
                 await pipeline.sweep(_now())  # TP hits, expiry: polled from the account
-                kinds["deletion" if event.message.deleted else "message"] += 1
+                kinds["message"] += 1
                 kinds[demo.kind_of(record)] += 1
         result = await _summarise(deps, config, events)
         return {

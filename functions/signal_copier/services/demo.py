@@ -164,7 +164,7 @@ async def _replay(pipeline: LocalPipeline, event: ReplayEvent, kinds: Counter[st
     what = "quotes"
     if event.message is not None:
         record = await pipeline.message(event.message, event.at)
-        kinds["deletion" if event.message.deleted else "message"] += 1
+        kinds["message"] += 1
         kinds[kind_of(record)] += 1
         what = f"{event.message.chat_id}#{event.message.message_id} {kind_of(record)}"
     await pipeline.sweep()

@@ -175,7 +175,7 @@ async def _summary(
     rows, details = await demo.summarise(deps, users, periods)
     return {
         "users": rows,
-        "messages": sum(e.message is not None and not e.message.deleted for e in events),
+        "messages": sum(e.message is not None for e in events),
         "signals": kinds["open"],
         "commands": kinds["command"],
         "ignored": kinds["none"],
