@@ -193,6 +193,21 @@ async def test_a_signal_edited_to_cancelled_then_deleted_before_the_cancel_ran_f
     assert await world.store.due_parked(world.later(3600), 10) == []
 
 
+async def test_a_bare_follow_up_after_a_deleted_signal_is_about_the_signal_before_it(
+    world: World,
+) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2670", id=1)
+    await world.say("EURUSD BUY NOW @ 1.0850\nSL 1.0820\nTP 1.0900", id=2)  # by mistake
+    await world.delete(id=2)  # its position was filled: it stays (cancel_pending)
+    await world.prices(XAUUSD=("2660", "2660.3"), EURUSD=("1.0870", "1.08708"))
+
+    await world.say("Move SL to entry", id=3)
+
+    stops = {p.symbol: p.sl for p in await account.positions()}
+    assert stops == {"XAUUSD": D("2650.30"), "EURUSD": D("1.08200")}  # filled at 2650.30
+
+
 async def test_an_edit_arriving_after_the_deletion_does_nothing(world: World) -> None:
     account = await world.add_user("alice", lot="0.10")
     await world.say("XAUUSD BUY LIMIT 2640\nSL 2650\nTP 2660", id=1)  # SL on the wrong side

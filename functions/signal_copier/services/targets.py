@@ -124,7 +124,8 @@ async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> i
     """Return the channel's latest signal posted before `message_id`, or None if unknown.
 
     Walks back through `previous_id` (the chain a listener records); None when the chain
-    breaks before a signal (no previous id, or a message this store does not hold).
+    breaks before a signal (no previous id, or a message this store does not hold). A signal
+    whose deletion has arrived is passed over.
     """
     recent = RecentMessages(deps, intent.chat_id, message_id)
     current = _newest(await recent.versions(message_id))
@@ -132,7 +133,9 @@ async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> i
         if current is None or current.previous_id is None:
             return None
         previous = _newest(await recent.versions(current.previous_id))
-        if previous is not None and history.is_signal(previous) and not previous.superseded:
+        # A signal the channel deleted is not its latest signal any more.
+        live = previous is not None and not (previous.superseded or previous.deleted)
+        if live and previous is not None and history.is_signal(previous):
             return previous.message_id
         current = previous
     return None
