@@ -74,7 +74,12 @@ def _fraction(items: list[Item]) -> Decimal:
             share = _share(item, items[at + 1], items[at + 2])
             if share is not None:
                 return share
-    return Decimal("0.5") if "partial" in kinds or _some_entries(items) else Decimal(1)
+    return Decimal("0.5") if "partial" in kinds or _partial_verb(items) or _some_entries(items) else Decimal(1)
+
+
+def _partial_verb(items: list[Item]) -> bool:
+    # "Take partials": a close phrase that itself says only a part is closed (size unsaid).
+    return any(item.kind == "close" and "partial" in item.text.lower() for item in items)
 
 
 def _some_entries(items: list[Item]) -> bool:
@@ -208,7 +213,9 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         fraction = _fraction(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
             return None  # "Book some profits": a part of the position, and how much is not said
-        then = SlAnchor.ENTRY if _sl_to_entry(_after(items, "close")) else None
+        # "Close half, SL to BE" or "SL to BE & take partials": the stop move on either side.
+        moved = _sl_to_entry(_after(items, "close")) or _sl_to_entry(_before(items, "close"))
+        then = SlAnchor.ENTRY if moved else None
         return Command(
             action=Action.CLOSE,
             scope=scope,
@@ -241,6 +248,11 @@ def _has(items: list[Item], kind: str) -> bool:
 def _after(items: list[Item], kind: str) -> list[Item]:
     at = next(i for i, item in enumerate(items) if item.kind == kind)
     return items[at + 1 :]
+
+
+def _before(items: list[Item], kind: str) -> list[Item]:
+    at = next(i for i, item in enumerate(items) if item.kind == kind)
+    return items[:at]
 
 
 def _modify(

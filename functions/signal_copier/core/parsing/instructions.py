@@ -27,6 +27,7 @@ _BEARING = frozenset(
     {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
 )
 _SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
+_ADDRESS = frozenset({"filler", "list"})  # before an instruction: whom it is for, a comma
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
 _MAX_ITEMS = 80  # a longer post is prose or a recap, never one instruction among reports
 
@@ -98,11 +99,13 @@ def _begin(items: list[Item]) -> tuple[int, list[Item]] | None:
 
 
 def _imperative_state(items: list[Item]) -> int | None:
-    # "Go risk free now", "Be risk free": an unknown first word, then the breakeven state it asks.
-    if not items or items[0].kind != "w":
+    # "Go risk free now", "Be risk free": an unknown first word, then the breakeven state it asks
+    # (after words that only say who is meant: "if you are still in, go risk free now").
+    first = next((at for at, item in enumerate(items) if item.kind not in _ADDRESS), None)
+    if first is None or items[first].kind != "w":
         return None
-    following = next((item for item in items[1:] if item.kind != "filler"), None)
-    return 0 if following is not None and following.kind == "breakeven" else None
+    following = next((item for item in items[first + 1 :] if item.kind != "filler"), None)
+    return first if following is not None and following.kind == "breakeven" else None
 
 
 def _past(verb: Item) -> bool:
