@@ -23,7 +23,10 @@ _HUNDRED = Decimal(100)
 _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
-_TELLERS = frozenset({"move", "new", "join"})  # "SL to 1950", "new TP 2380": a level changes
+_TELLERS = frozenset({"move", "new", "join"})
+# Between an entry word and its price: "entry 3129", "entry: 3129", "Change entry to 3129" (a new
+# entry price, not the stop to breakeven).
+_TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
@@ -114,7 +117,7 @@ def _sl_to_entry(items: list[Item]) -> bool:
         return False
     for at in range(mover + 1, len(items)):
         if items[at].kind in _ENTRY_WORDS:
-            following = next((it for it in items[at + 1 :] if it.kind != "p"), None)
+            following = next((it for it in items[at + 1 :] if it.kind not in _TO), None)
             if following is None or following.kind != "num":
                 return True
     return False
@@ -138,7 +141,8 @@ def _sl_to_tp1(items: list[Item]) -> bool:
     for first, second in pairwise(labels):
         if first.kind == "sl" and second.kind == "tp" and second.unit in ("", "1"):
             between = [i.kind for i in items[items.index(first) + 1 : items.index(second)]]
-            if "join" in between and "num" not in between:  # not "SL to 2652 and TP to 2680"
+            # not "SL to 2652 and TP to 2680", nor "SL to entry and TP to 2700"
+            if "join" in between and "num" not in between and _ENTRY_WORDS.isdisjoint(between):
                 return True
     return False
 
