@@ -31,14 +31,18 @@ class SymbolScanner:
         self._add(Item("sym", text, raw=name, unit="hash" if weak else ""))
         return span
 
-    def _ticker_context(self, at: int) -> bool:
-        # An unknown upper-case word is a coin only beside a quote ("APR/USDT", "WIF USDT"),
-        # behind "$" or "#", or in a symbol field ("Coin: ONDO").
+    def _quoted(self, at: int) -> bool:
+        # A coin's quote follows: "APR/USDT", "WIF USDT", "LA-USDT".
         words, nxt = self.words, at + 1
         following = words[nxt] if nxt < len(words) else ""
         if following in ("/", "-") and nxt + 1 < len(words):
             following = words[nxt + 1]
-        if following in self.table.crypto_quotes:
+        return following in self.table.crypto_quotes
+
+    def _ticker_context(self, at: int) -> bool:
+        # An unknown upper-case word is a coin only beside a quote ("APR/USDT", "WIF USDT"),
+        # behind "$" or "#", or in a symbol field ("Coin: ONDO").
+        if self._quoted(at):
             return True
         items = self.scan.items
         if items and items[-1].kind == "sym_label":

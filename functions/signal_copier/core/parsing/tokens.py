@@ -62,8 +62,19 @@ _READINGS: dict[str, _Reading] = {  # raw token → reading (memo)
 }
 
 
+# Words that alone mean nothing ("la", "the"): in capitals beside a quote they may name a coin.
+_FILLERS = frozenset(
+    word
+    for word, entries in LEXICON.concepts.items()
+    if any(len(phrase) == 1 and kind == "filler" for phrase, kind in entries)
+    and word not in TABLE.starts | TABLE.digit_prefixes  # "de" in "DE40" is read as a symbol
+)
+
+
 def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
     is_word = raw[0].isalnum()
+    if word in _FILLERS and raw.isupper() and symbols.ticker_shaped(raw):
+        return _TICKER, None  # "LA" in "#LA/USDT"; elsewhere still read as the filler it is
     simple = _SIMPLE.get(word)
     if simple in LABELS:
         return _PHRASE_WORD if is_word else _PHRASE_MARK, None
@@ -156,10 +167,14 @@ class _Scanner(numscan.NumberScanner, symscan.SymbolScanner):
         for item in self.symbols:
             item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
 
+    def _coin_context(self, at: int) -> bool:
+        # A word that is also a filler ("LA") is a coin only beside its quote, never by "#" alone.
+        return self._quoted(at) if self.words[at] in _FILLERS else self._ticker_context(at)
+
     def _word(self, at: int, how: int, phrase: lexicon.PhraseStart, item: Item | None) -> int:
         if len(self.symbols) >= MAX_SYMBOLS:
             pass  # past the bound, words are read as words only
-        elif how == _SYMBOLISH or (how == _TICKER and self._ticker_context(at)):
+        elif how == _SYMBOLISH or (how == _TICKER and self._coin_context(at)):
             span = self._symbol(at)
             if span:
                 return at + span
