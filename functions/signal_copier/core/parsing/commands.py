@@ -77,7 +77,8 @@ def _fraction(items: list[Item]) -> Decimal:
             share = _share(item, items[at + 1], items[at + 2])
             if share is not None:
                 return share
-    return Decimal("0.5") if "partial" in kinds or _partial_verb(items) or _some_entries(items) else Decimal(1)
+    partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
+    return Decimal("0.5") if partial else Decimal(1)
 
 
 def _partial_verb(items: list[Item]) -> bool:

@@ -62,6 +62,9 @@ _HAS_CONFUSABLE = re.compile(f"[{_LOOKALIKES}]")
 _LETTERS = re.compile(
     f"(?<![^\\W\\d_])[A-Za-z{_LOOKALIKES}]*[{_LOOKALIKES}][A-Za-z{_LOOKALIKES}]*(?![^\\W\\d_])"
 )
+# "Cross (50x)" written with a Cyrillic letter x: glued after digits it is the leverage "x" (a
+# one-letter word of its own is left alone: it is a Russian word too).
+_TIMES = re.compile("(?<=\\d)[\u0445\u0425](?![^\\W\\d_])")
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
 # A link ("t.me/…?startapp=dy1Y", "tradingview.com/chart/x/FTLH5hmC-…") holds no levels and no
 # words of the message.
@@ -96,6 +99,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _IN_TABLE.sub(_replace, text)
         if _HAS_CONFUSABLE.search(text):
             text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
+            if "\u0445" in text or "\u0425" in text:
+                text = _TIMES.sub("x", text)
     text = _rewrite(_unmarked(text))
     # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
     if "-" in text:

@@ -92,9 +92,7 @@ class NumberScanner:
             and (not gap or not gaps[nxt] or after in _UNIT_NEXT)
         ) or (not gap and words[at - 1] in _GLUED_BEFORE):
             unit, nxt = self._unit(at)
-            if unit == "lev":
-                self.scan.perpetual = True
-                self._leverage_range()
+            self._ranged(at, unit, values[0])
             self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
             if unit == "kilo":  # "38K", "61.2k": thousands
                 values, unit = tuple(value * _THOUSAND for value in values), ""
@@ -126,6 +124,24 @@ class NumberScanner:
             low = items[-2]
             if not low.unit:
                 items[-2] = Item("num", low.text, low.value, low.raw, "lev")
+
+    def _ranged(self, at: int, unit: str, value: Decimal) -> None:
+        # The unit after a range's high end is the low end's too: "(3-5x)", "5-10%".
+        if unit == "lev":
+            self.scan.perpetual = True
+            self._leverage_range()
+        elif unit == "pct":
+            self._percent_range(at, value)
+
+    def _percent_range(self, at: int, high: Decimal) -> None:
+        # "Stop Targets: 5-10%": the low end of a glued percent range is a percent too, not a
+        # price ("Target 1: 5.937 - 30%" gives a price and its share: spaced, or not whole).
+        items, gaps = self.scan.items, self.gaps
+        if len(items) < 2 or gaps[at] or gaps[at - 1] or items[-1].text != "-":
+            return
+        low = items[-2]
+        if low.kind == "num" and not low.unit and low.raw.isdigit() and low.value < high <= 100:
+            items[-2] = Item("num", low.text, low.value, low.raw, "pct")
 
     def _word_head(self, at: int) -> bool:
         # "#1INCH/USDT", "1000PEPE": digits glued to the letters after them begin a coin's name.

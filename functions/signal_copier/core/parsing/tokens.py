@@ -73,8 +73,6 @@ _FILLERS = frozenset(
 
 def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
     is_word = raw[0].isalnum()
-    if word in _FILLERS and raw.isupper() and symbols.ticker_shaped(raw):
-        return _TICKER, None  # "LA" in "#LA/USDT"; elsewhere still read as the filler it is
     simple = _SIMPLE.get(word)
     if simple in LABELS:
         return _PHRASE_WORD if is_word else _PHRASE_MARK, None
@@ -99,7 +97,10 @@ def _read_token(raw: str, word: str) -> tuple[int, Item | None]:
 
 
 def _reading(raw: str, word: str) -> _Reading:
-    how, item = _read_token(raw, word)
+    if word in _FILLERS and raw.isupper() and symbols.ticker_shaped(raw):
+        how, item = _TICKER, None  # "LA" in "#LA/USDT"; elsewhere still read as the filler it is
+    else:
+        how, item = _read_token(raw, word)
     phrase = _PHRASES.get(word, _NO_PHRASE)
     if how == _PHRASE_WORD and phrase[1] is not None and phrase[1][0] not in LABELS:
         item = Item(phrase[1][0], raw)  # its one-word reading, shared: only labels are amended
