@@ -27,6 +27,7 @@ _BEARING = frozenset(
     {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
 )
 _SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
+_LINE_MARKS = " *_~`"  # chat markup around a line ("**CLOSE ALL NOW**")
 _ADDRESS = frozenset({"filler", "list"})  # before an instruction: whom it is for, a comma
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
 _MAX_ITEMS = 80  # a longer post is prose or a recap, never one instruction among reports
@@ -47,14 +48,17 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     if any(item.kind in UNDOING for item in items):
         return None  # "close if you want", "don't close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
+    prose = closed = False
     for at, clause in enumerate(clauses):
         clause_items = scan(clause).items
         found = _instruction(clause_items)
         if found is None:
-            if not _lead(clause_items):
-                return None  # prose before any instruction: no clause after it is one
+            prose |= not _lead(clause_items)
+            closed |= any(item.kind == "closed" for item in clause_items)
             continue
         lead, command, core = found
+        if prose and not (closed and _own_line(text, clause, lead, command)):
+            return None  # prose before it: an instruction inside a story is no order
         scoped = _scoped(command, core, items) if _lead(lead) else None
         if scoped is None:
             return None
@@ -64,6 +68,15 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
             roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
         return Instruction(command=scoped, items=core, roles=tuple(roles))
     return None
+
+
+def _own_line(text: str, clause: str, lead: list[Item], command: Command) -> bool:
+    # "We are no longer in this trade …⏎CLOSE ALL OPEN POSITIONS NOW": after the report that
+    # the trade is closed, a close that is a line of its own and begins with its verb stands.
+    if lead or command.action is Action.MODIFY:
+        return False
+    clause = clause.strip(_LINE_MARKS)
+    return any(line.strip(_LINE_MARKS) == clause for line in text.splitlines())
 
 
 def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | None:
