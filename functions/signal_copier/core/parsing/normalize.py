@@ -65,6 +65,8 @@ _LETTERS = re.compile(
 # "Cross (50x)" written with a Cyrillic letter x: glued after digits it is the leverage "x" (a
 # one-letter word of its own is left alone: it is a Russian word too).
 _TIMES = re.compile("(?<=\\d)[\u0445\u0425](?![^\\W\\d_])")
+# A dash that begins a line before a level is a bullet ("- $0.031"), not the "-" of a range.
+_DASH_BULLET = re.compile(r"(?m)^[ ]*-(?=[ ]*[$\d])")
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
 # A link ("t.me/…?startapp=dy1Y", "tradingview.com/chart/x/FTLH5hmC-…") holds no levels and no
 # words of the message.
@@ -102,6 +104,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
             if "\u0445" in text or "\u0425" in text:
                 text = _TIMES.sub("x", text)
     text = _rewrite(_unmarked(text))
+    if "\n-" in text or text[:1] == "-":
+        text = _DASH_BULLET.sub(" ", text)  # "Targets :⏎- $0.0305⏎- $0.031": bullets, no range
     # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
     if "-" in text:
         text = _LETTER_DASH.sub(" ", text)
