@@ -27,6 +27,7 @@ _BEARING = frozenset(
     {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
 )
 _SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
+_NEGATION = frozenset({"negation"})
 _LINE_MARKS = " *_~`"  # chat markup around a line ("**CLOSE ALL NOW**")
 _ADDRESS = frozenset({"filler", "list"})  # before an instruction: whom it is for, a comma
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
@@ -45,8 +46,9 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     """Return the one instruction among report and progress clauses, if the message gives one."""
     if question or len(items) > _MAX_ITEMS or not any(item.kind in _GATE for item in items):
         return None
-    if any(item.kind in UNDOING for item in items):
-        return None  # "close if you want", "don't close": nothing said is an order
+    undoing = {item.kind for item in items if item.kind in UNDOING}
+    if undoing - _NEGATION:
+        return None  # "close if you want", "maybe close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
     prose = closed = False
     for at, clause in enumerate(clauses):
@@ -59,15 +61,31 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
         lead, command, core = found
         if prose and not (closed and _own_line(text, clause, lead, command)):
             return None  # prose before it: an instruction inside a story is no order
+        if undoing and not (prose and _told_before(clauses[at:])):
+            return None  # "don't close": a negation undoes it (one in the report before is told)
         scoped = _scoped(command, core, items) if _lead(lead) else None
         if scoped is None:
             return None
         roles = _role_lines(clauses[:at], lead, clause)
-        unread = [item.text for item in clause_items[len(lead) :] if item.kind == "w"]
+        unread = _unread(clause_items[len(lead) :], core)
         if unread:
             roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
         return Instruction(command=scoped, items=core, roles=tuple(roles))
     return None
+
+
+def _unread(items: list[Item], core: list[Item]) -> list[str]:
+    # The unknown words left out of the instruction; the verb of "Go risk free" was read as a move.
+    words = [item.text for item in items if item.kind == "w"]
+    if words and core and core[0].kind == "move" and core[0].text == words[0]:
+        del words[0]
+    return words
+
+
+def _told_before(rest: list[str]) -> bool:
+    # The negation stood in the report before the instruction ("the move did not follow through"),
+    # not in the instruction or after it.
+    return not any(item.kind == "negation" for clause in rest for item in scan(clause).items)
 
 
 def _own_line(text: str, clause: str, lead: list[Item], command: Command) -> bool:

@@ -95,14 +95,7 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if "*" in text or "`" in text or "\t" in text or "\r" in text:
             text = text.translate(_ASCII_TABLE)
     else:
-        if "½" in text or "¼" in text or "¾" in text or "№" in text:  # as above: searches
-            text = text.translate(_BEFORE_NFKC)
-        text = unicodedata.normalize("NFKC", text)
-        text = _IN_TABLE.sub(_replace, text)
-        if _HAS_CONFUSABLE.search(text):
-            text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
-            if "\u0445" in text or "\u0425" in text:
-                text = _TIMES.sub("x", text)
+        text = _folded(text, known)
     text = _rewrite(_unmarked(text))
     if "\n-" in text or text[:1] == "-":
         text = _DASH_BULLET.sub(" ", text)  # "Targets :⏎- $0.0305⏎- $0.031": bullets, no range
@@ -115,6 +108,19 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _LETTER_SLASH.sub(SLASH, text)
     if "<-" in text:
         text = text.replace("<-", " ← ")
+    return text
+
+
+def _folded(text: str, known: Callable[[str], bool]) -> str:
+    # Non-ASCII text: NFKC, the table's replacements, and Latin words spelt with look-alikes.
+    if "½" in text or "¼" in text or "¾" in text or "№" in text:  # as above: searches
+        text = text.translate(_BEFORE_NFKC)
+    text = unicodedata.normalize("NFKC", text)
+    text = _IN_TABLE.sub(_replace, text)
+    if _HAS_CONFUSABLE.search(text):
+        text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
+        if "\u0445" in text or "\u0425" in text:
+            text = _TIMES.sub("x", text)
     return text
 
 
