@@ -50,27 +50,44 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     if undoing - _NEGATION:
         return None  # "close if you want", "maybe close": nothing said is an order
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
+    found = _located(text, clauses, items, bool(undoing))
+    if found is None:
+        return None
+    at, clause_items, lead, command, core = found
+    scoped = _scoped(command, core, items) if _lead(lead) else None
+    if scoped is None:
+        return None
+    roles = _role_lines(clauses[:at], lead, clauses[at])
+    unread = _unread(clause_items[len(lead) :], core)
+    if unread:
+        roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
+    return Instruction(command=scoped, items=core, roles=tuple(roles))
+
+
+_Located = tuple[int, list[Item], list[Item], Command, list[Item]]
+
+
+def _located(text: str, clauses: list[str], items: list[Item], negated: bool) -> _Located | None:
+    # The instruction clause: after report, header or progress lines; after prose only when the
+    # prose reported the trade closed and the instruction is a close line of its own.
     prose = closed = False
+    reported = any(item.kind == "closed" for item in items)
     for at, clause in enumerate(clauses):
         clause_items = scan(clause).items
         found = _instruction(clause_items)
         if found is None:
-            prose |= not _lead(clause_items)
+            if not _lead(clause_items):
+                if not reported:
+                    return None  # prose before any instruction, and no report of a closed trade
+                prose = True
             closed |= any(item.kind == "closed" for item in clause_items)
             continue
         lead, command, core = found
         if prose and not (closed and _own_line(text, clause, lead, command)):
             return None  # prose before it: an instruction inside a story is no order
-        if undoing and not (prose and _told_before(clauses[at:])):
+        if negated and not (prose and _told_before(clauses[at:])):
             return None  # "don't close": a negation undoes it (one in the report before is told)
-        scoped = _scoped(command, core, items) if _lead(lead) else None
-        if scoped is None:
-            return None
-        roles = _role_lines(clauses[:at], lead, clause)
-        unread = _unread(clause_items[len(lead) :], core)
-        if unread:
-            roles.append(f'"{" ".join(unread)}" → not read: words that change nothing here')
-        return Instruction(command=scoped, items=core, roles=tuple(roles))
+        return at, clause_items, lead, command, core
     return None
 
 
