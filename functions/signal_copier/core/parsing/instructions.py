@@ -27,7 +27,6 @@ _BEARING = frozenset(
     {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
 )
 _SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
-_NEGATION = frozenset({"negation"})
 _LINE_MARKS = " *_~`"  # chat markup around a line ("**CLOSE ALL NOW**")
 _ADDRESS = frozenset({"filler", "list"})  # before an instruction: whom it is for, a comma
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")
@@ -46,11 +45,14 @@ def read_instruction(text: str, items: list[Item], question: bool) -> Instructio
     """Return the one instruction among report and progress clauses, if the message gives one."""
     if question or len(items) > _MAX_ITEMS or not any(item.kind in _GATE for item in items):
         return None
-    undoing = {item.kind for item in items if item.kind in UNDOING}
-    if undoing - _NEGATION:
-        return None  # "close if you want", "maybe close": nothing said is an order
+    negated = False
+    for item in items:  # a plain loop: most messages have none of these words
+        if item.kind in UNDOING:
+            if item.kind != "negation":
+                return None  # "close if you want", "maybe close": nothing said is an order
+            negated = True
     clauses = [c for c in (part.strip() for part in _CLAUSE_END.split(text)) if c]
-    found = _located(text, clauses, items, bool(undoing))
+    found = _located(text, clauses, items, negated)
     if found is None:
         return None
     at, clause_items, lead, command, core = found
@@ -71,13 +73,12 @@ def _located(text: str, clauses: list[str], items: list[Item], negated: bool) ->
     # The instruction clause: after report, header or progress lines; after prose only when the
     # prose reported the trade closed and the instruction is a close line of its own.
     prose = closed = False
-    reported = any(item.kind == "closed" for item in items)
     for at, clause in enumerate(clauses):
         clause_items = scan(clause).items
         found = _instruction(clause_items)
         if found is None:
             if not _lead(clause_items):
-                if not reported:
+                if not (prose or any(item.kind == "closed" for item in items)):
                     return None  # prose before any instruction, and no report of a closed trade
                 prose = True
             closed |= any(item.kind == "closed" for item in clause_items)
