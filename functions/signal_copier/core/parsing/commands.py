@@ -24,7 +24,7 @@ _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})
-# Between an entry word and its price: "entry 3129", "entry: 3129", "Change entry to 3129" (a new
+# Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
 
@@ -218,7 +218,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         fraction = _fraction(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
             return None  # "Book some profits": a part of the position, and how much is not said
-        # "Close half, SL to BE" or "SL to BE & take partials": the stop move on either side.
+        # "Close half, SL to BE" or "SL to breakeven and take partials": the stop moves either way.
         moved = _sl_to_entry(_after(items, "close")) or _sl_to_entry(_before(items, "close"))
         then = SlAnchor.ENTRY if moved else None
         return Command(

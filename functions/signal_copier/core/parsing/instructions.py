@@ -107,7 +107,7 @@ def _told_before(rest: list[str]) -> bool:
 
 
 def _own_line(text: str, clause: str, lead: list[Item], command: Command) -> bool:
-    # "We are no longer in this trade …⏎CLOSE ALL OPEN POSITIONS NOW": after the report that
+    # "We are no longer in this position …⏎CLOSE ALL OPEN TRADES NOW": after the report that
     # the trade is closed, a close that is a line of its own and begins with its verb stands.
     if lead or command.action is Action.MODIFY:
         return False
@@ -149,7 +149,7 @@ def _begin(items: list[Item]) -> tuple[int, list[Item]] | None:
 
 def _imperative_state(items: list[Item]) -> int | None:
     # "Go risk free now", "Be risk free": an unknown first word, then the breakeven state it asks
-    # (after words that only say who is meant: "if you are still in, go risk free now").
+    # (after words that only say who is meant: "for those still in, go risk free").
     first = next((at for at, item in enumerate(items) if item.kind not in _ADDRESS), None)
     if first is None or items[first].kind != "w":
         return None

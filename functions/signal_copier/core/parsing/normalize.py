@@ -98,7 +98,7 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         text = _folded(text, known)
     text = _rewrite(_unmarked(text))
     if "\n-" in text or text[:1] == "-":
-        text = _DASH_BULLET.sub(" ", text)  # "Targets :⏎- $0.0305⏎- $0.031": bullets, no range
+        text = _DASH_BULLET.sub(" ", text)  # "Targets :⏎- $0.7610⏎- $0.7800": bullets, no range
     # "S-L", "Take-Profit": one word apart; "APR/USDT": a pair, so the slash stays as a gap mark.
     if "-" in text:
         text = _LETTER_DASH.sub(" ", text)

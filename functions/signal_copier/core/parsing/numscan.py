@@ -126,7 +126,7 @@ class NumberScanner:
                 items[-2] = Item("num", low.text, low.value, low.raw, "lev")
 
     def _ranged(self, at: int, unit: str, value: Decimal) -> None:
-        # The unit after a range's high end is the low end's too: "(3-5x)", "5-10%".
+        # The unit after a range's high end is the low end's too: "(3-5x)", "3-6%".
         if unit == "lev":
             self.scan.perpetual = True
             self._leverage_range()
@@ -134,7 +134,7 @@ class NumberScanner:
             self._percent_range(at, value)
 
     def _percent_range(self, at: int, high: Decimal) -> None:
-        # "Stop Targets: 5-10%": the low end of a glued percent range is a percent too, not a
+        # "Stop Targets: 3-6%": the low end of a glued percent range is a percent too, not a
         # price ("Target 1: 5.937 - 30%" gives a price and its share: spaced, or not whole).
         items, gaps = self.scan.items, self.gaps
         if len(items) < 2 or gaps[at] or gaps[at - 1] or items[-1].text != "-":
