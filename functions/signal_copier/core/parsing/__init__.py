@@ -38,6 +38,10 @@ def parse(text: str) -> Parse:
     quoted: list[str] = []  # a literal: list[str]() builds a generic alias per message first
     if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
         items, quoted = quotes.unquoted(items)
+    if commands.names_open_trade(scanned.items):  # "SL 18220 for the NAS buy": not an opening
+        followed = _follow_up(text, scanned, position)
+        if followed is not None:
+            return followed
     reader = Reader(items)
     blocks = reader.read()
     if reader.overflow:

@@ -35,6 +35,11 @@ _SCOPING = _NAMING | {"breakeven", "filler", "join"}
 
 MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
+# "SL 18220 for the NAS buy", "TP 2642 on our gold sells": a side word that is the object of
+# "for"/"on"/"of" names a trade already open, never a new order.
+_NAMING_TRADE = frozenset({"for", "on", "of"})
+_DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
+
 
 def _words(items: list[Item]) -> list[Item] | None:
     words: list[Item] = []
@@ -153,7 +158,7 @@ def _levels(
 ) -> tuple[Decimal | None, tuple[Decimal, ...], tuple[int, ...]]:
     # A price after an SL/TP label is a change only when told to move it ("SL to 1950", "new TP").
     # A TP's number ("TP3", "TP 3 to …") says which target the new price replaces.
-    told = any(w.kind in _TELLERS for w in words)
+    told = any(w.kind in _TELLERS for w in words) or names_open_trade(items)
     sl: Decimal | None = None
     tps: list[Decimal] = []
     numbers: list[int | None] = []
@@ -179,6 +184,19 @@ def _levels(
             pending, number = [], None
     named = tuple(n for n in numbers if n is not None)
     return sl, tuple(tps), named if len(named) == len(tps) else ()
+
+
+def names_open_trade(items: list[Item]) -> bool:
+    """Return whether the message's one side word names an open trade ("for the NAS buy")."""
+    sides = [at for at, item in enumerate(items) if item.kind in _SIDES]
+    if len(sides) != 1 or items[sides[0]].kind not in ("buy", "sell") or _has(items, "entry"):
+        return False  # "Entry for the gold buy: 2650": an entry price opens a trade
+    at = sides[0] - 1
+    if at >= 0 and items[at].kind == "sym":
+        at -= 1
+    while at >= 0 and items[at].kind == "filler" and items[at].text.lower() in _DETERMINERS:
+        at -= 1
+    return at >= 0 and items[at].kind == "filler" and items[at].text.lower() in _NAMING_TRADE
 
 
 def _tp_number(items: list[Item], at: int) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
+from signal_copier.core.parsing import reasons
 from signal_copier.core.parsing.clauses import UNDOING
 from signal_copier.core.parsing.commands import breakeven_told, read_command
 from signal_copier.core.parsing.tokens import Item, scan
@@ -201,13 +202,16 @@ def _changes(command: Command) -> bool:
 
 def _lead(items: list[Item]) -> bool:
     # What comes before the instruction is a result or progress line ("Running 50+ pips",
-    # "Final Target Hit +480 Pip"), a header, or words all read ("I'm", "To protect your capital").
+    # "Final Target Hit +480 Pip"), a header, words all read ("I'm", "To protect your capital"),
+    # or the event it acts before ("⚠️ NFP in 10 minutes — close all").
     if not any(item.kind == "w" for item in items):
         return True
-    return any(
+    if any(
         item.kind in ("hit", "pips") or (item.kind == "num" and item.unit in _RESULT_UNITS)
         for item in items
-    )
+    ):
+        return True
+    return reasons.warns([word for item in items for word in item.text.lower().split()])
 
 
 def _scoped(command: Command, core: list[Item], items: list[Item]) -> Command | None:

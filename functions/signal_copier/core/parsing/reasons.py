@@ -30,6 +30,11 @@ def sells(scan: Scan) -> bool:
     return "promotion" in _hits(scan.words)
 
 
+def warns(words: list[str]) -> bool:
+    """Return whether the words name a market event ("NFP in 10 minutes", "FOMC today")."""
+    return "news" in _hits(words)
+
+
 def classify(scan: Scan) -> str:
     """Return result, news, analysis, promotion, status, rule, commentary or chatter."""
     hits = _hits(scan.words)

@@ -1,0 +1,51 @@
+"""Replayed-channel QA: what a trader copying by hand would have done, where the copier did not."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from signal_copier.core.model import Status
+from world import World
+
+NAS_NO_SL = "NAS100 BUY NOW 18250\nTP1 18320\nTP2 18400"
+
+
+async def test_an_sl_reply_naming_the_trade_moves_its_stop_and_opens_nothing(
+    world: World,
+) -> None:
+    account = await world.add_user(
+        "bob", risk_mode="risk_percent", no_sl="default_sl", default_sl_pips="40"
+    )
+    await world.prices(NAS100=("18250.00", "18251.50"))
+    await world.say(NAS_NO_SL, id=1)
+
+    await world.say("SL 18220 for the NAS buy", id=2, reply_to=1)
+
+    positions = await account.positions()
+    assert len(positions) == 2  # the signal's two legs, no third position
+    assert {p.sl for p in positions} == {D("18220.00")}
+
+
+async def test_a_tp_reply_naming_the_trade_changes_its_target_and_opens_nothing(
+    world: World,
+) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2045.00", "2045.30"))
+    await world.say("XAUUSD SELL 2045\nSL 2050\nTP 2040", id=1)
+
+    await world.say("TP 2038 for the gold sell", id=2, reply_to=1)
+
+    (position,) = await account.positions()
+    assert position.tp == D("2038.00")
+
+
+async def test_close_all_under_a_news_warning_closes_everything(world: World) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("EURUSD BUY NOW 1.0850 SL 1.0820 TP 1.0890", id=1)
+    await world.say("GBPUSD SELL LIMIT 1.2760 SL 1.2790 TP 1.2700", id=2)
+
+    await world.say("⚠️ NFP in 10 minutes — CLOSE ALL trades now and cancel pending orders", id=3)
+
+    assert await account.positions() == []
+    assert await account.orders() == []
+    assert (await world.last("alice")).result.status is Status.APPLIED

@@ -1,0 +1,81 @@
+"""Follow-ups that replayed channels wrote and the parser once read as new trades or as news."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from signal_copier.core.model import Action, Scope, Side
+from signal_copier.core.parsing import parse
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol", "side", "sl", "tps"),
+    [
+        ("SL 18220 for the NAS buy", "NAS100", Side.BUY, "18220", ()),
+        ("SL for the NAS buy 18220", "NAS100", Side.BUY, "18220", ()),
+        ("stop 18220 on the nas buy", "NAS100", Side.BUY, "18220", ()),
+        ("TP 2642 for the gold sell", "XAUUSD", Side.SELL, None, ("2642",)),
+        ("tp2 2650 for our gold buys", "XAUUSD", Side.BUY, None, ("2650",)),
+    ],
+)
+def test_a_level_for_a_named_trade_modifies_that_trade_and_opens_nothing(
+    text: str, symbol: str, side: Side, sl: str | None, tps: tuple[str, ...]
+) -> None:
+    result = parse(text)
+
+    assert result.signals == ()
+    assert result.command is not None and result.command.action is Action.MODIFY
+    assert (result.command.scope, result.command.symbol, result.command.side) == (
+        Scope.SYMBOL,
+        symbol,
+        side,
+    )
+    assert result.command.sl == (None if sl is None else Decimal(sl))
+    assert result.command.tps == tuple(Decimal(tp) for tp in tps)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Entry for the gold buy: 2650 SL 2640 TP 2660",
+        "XAUUSD BUY 2650 SL 2640 TP 2660 for the buy",
+    ],
+)
+def test_a_signal_that_mentions_its_own_side_after_for_still_opens(text: str) -> None:
+    (signal,) = parse(text).signals
+
+    assert (signal.symbol, signal.side, signal.sl) == ("XAUUSD", Side.BUY, Decimal("2640"))
+
+
+@pytest.mark.parametrize(
+    ("text", "scope", "fraction"),
+    [
+        ("⚠️ NFP in 10 minutes — CLOSE ALL trades now and cancel pending orders", Scope.ALL, "1"),
+        ("High impact news ahead, close all trades", Scope.ALL, "1"),
+        ("⚠️ FOMC today. Close all positions", Scope.ALL, "1"),
+        ("Due to CPI data, close half of your positions", Scope.REPLY, "0.5"),
+    ],
+)
+def test_a_close_after_the_news_it_acts_before_is_a_close(
+    text: str, scope: Scope, fraction: str
+) -> None:
+    command = parse(text).command
+
+    assert command is not None and command.action is Action.CLOSE
+    assert (command.scope, command.fraction) == (scope, Decimal(fraction))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NFP today, don't close your trades",
+        "Fed news: if price drops close half",
+        "CPI data shows inflation cooling, dollar weak. Close your charts and relax",
+    ],
+)
+def test_news_with_no_order_in_it_stays_no_command(text: str) -> None:
+    result = parse(text)
+
+    assert result.command is None and result.signals == ()
