@@ -49,3 +49,39 @@ async def test_close_all_under_a_news_warning_closes_everything(world: World) ->
     assert await account.positions() == []
     assert await account.orders() == []
     assert (await world.last("alice")).result.status is Status.APPLIED
+
+
+SOL_CARD = (
+    "COIN: $SOL/USDT\nDirection: LONG\nENTRY: 132 - 134\nTARGETS: 138 - 142 - 150\n"
+    "STOP LOSS: 128\nLeverage: Cross 10x"
+)
+
+
+async def test_a_usdt_futures_card_waits_on_the_brokers_usd_market_until_cancelled(
+    world: World,
+) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(SOLUSD=("140.00", "140.12"))
+    await world.say(SOL_CARD, id=1)
+    placed = await account.orders()
+
+    await world.say("#SOL/USDT Cancelled ❌ target reached before entry", id=2)
+
+    assert {(o.symbol, o.price) for o in placed} == {("SOLUSD", D("134.00"))}
+    assert sum(o.volume for o in placed) == D("0.10")
+    assert await account.orders() == [] and await account.positions() == []
+
+
+async def test_a_close_half_of_a_usdt_pair_halves_the_usd_position(world: World) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(BTCUSD=("64000.00", "64015.00"))
+    await world.say(
+        "🚀 COMPRA BTC/USDT\nEntrada: 64000\nAlvo 1: 65000\nAlvo 2: 66000\nStop: 63000", id=1
+    )
+
+    await world.prices(BTCUSD=("64800.00", "64815.00"))
+    await world.say("Realize 50% e mova o stop para o ponto de entrada", id=2, reply_to=1)
+
+    (position,) = await account.positions()
+    assert (position.symbol, position.volume, position.tp) == ("BTCUSD", D("0.05"), D("66000.00"))
+    assert position.sl == position.open_price

@@ -17,6 +17,7 @@ ALIASES: dict[str, tuple[str, ...]] = broker_aliases()
 # Index tickers the parser names as the channel wrote them (SPX500, DE40) → their instrument.
 _FAMILY: dict[str, str] = as_written()
 _CURRENCIES, _COIN_QUOTES = coin_quotes()
+_DOLLAR_QUOTES = ("USDT", "USDC", "BUSD")  # stablecoins pegged to the US dollar
 MAX_AFFIX = 4  # "m", ".pro", "ecn", "-raw": longer leftovers mean a different instrument
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 
@@ -69,9 +70,10 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
         raise UnknownSymbol(f"your mapping {key} → {mapped}: the broker has no {mapped}")
     if canonical in names:
         return canonical
-    wanted = tuple(_bare(alias) for alias in ALIASES.get(canonical, (canonical,)))
-    lengths = ((_affix_length(name, wanted), name) for name in names)
-    matches = sorted((length, name) for length, name in lengths if length is not None)
+    matches = _matches(canonical, names)
+    usd = _usd_market(canonical)
+    if not matches and usd is not None:
+        matches = _matches(usd, names)
     if not matches:
         close = difflib.get_close_matches(canonical, names, n=3, cutoff=0.5)
         hint = f" (closest: {', '.join(close)})" if close else ""
@@ -83,6 +85,23 @@ def broker_symbol(canonical: str, available: Iterable[str], overrides: Mapping[s
             reason=Reason.AMBIGUOUS_SYMBOL,
         )
     return best[0]
+
+
+def _matches(canonical: str, names: list[str]) -> list[tuple[int, str]]:
+    # The broker's names for `canonical`, fewest extra characters (suffix, prefix) first.
+    wanted = tuple(_bare(alias) for alias in ALIASES.get(canonical, (canonical,)))
+    lengths = ((_affix_length(name, wanted), name) for name in names)
+    return sorted((length, name) for length, name in lengths if length is not None)
+
+
+def _usd_market(canonical: str) -> str | None:
+    # "SOL/USDT", "ETH-PERP" (read ETHUSDT): a coin quoted in a dollar stablecoin trades on an MT5
+    # account as its USD CFD when the broker lists no stablecoin market ("LINK/BTC" never does).
+    for quote in _DOLLAR_QUOTES:
+        base = canonical.removesuffix(quote)
+        if base != canonical and base and base not in _CURRENCIES:
+            return base + "USD"
+    return None
 
 
 def _bare(name: str) -> str:

@@ -70,3 +70,23 @@ def test_a_mapping_for_the_instrument_maps_each_way_it_is_written() -> None:
 
     assert broker_symbol("SPX500", ["SP500.cash", "US500"], mapping) == "SP500.cash"
     assert broker_symbol("SPX500", ["X", "SPX"], {"SPX500": "SPX"}) == "SPX"  # its own wins
+
+
+@pytest.mark.parametrize(
+    ("canonical", "available", "expected"),
+    [
+        ("SOLUSDT", ["SOLUSD", "SUIUSD"], "SOLUSD"),
+        ("ETHUSDT", ["ETHUSD.m", "EURUSD.m"], "ETHUSD.m"),
+        ("BTCUSDC", ["BTCUSD"], "BTCUSD"),
+        ("BTCUSDT", ["BTCUSDT", "BTCUSD"], "BTCUSDT"),  # the broker's own USDT market first
+    ],
+)
+def test_a_coin_quoted_in_a_dollar_stablecoin_trades_as_the_brokers_usd_market(
+    canonical: str, available: list[str], expected: str
+) -> None:
+    assert broker_symbol(canonical, available, {}) == expected
+
+
+def test_a_coin_quoted_in_another_coin_is_never_its_usd_market() -> None:
+    with pytest.raises(UnknownSymbol):
+        broker_symbol("LINKBTC", ["LINKUSD"], {})
