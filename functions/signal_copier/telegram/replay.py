@@ -174,12 +174,20 @@ def _quotes(value: Any) -> dict[str, tuple[Decimal, Decimal]]:
         raise InvalidInput("'quote' must map symbols to [bid, ask]")
     quotes = {}
     for symbol, pair in value.items():
-        if not symbol.strip() or len(symbol) > _MAX_SYMBOL or any(c.isspace() for c in symbol):
+        if not _symbol_name(symbol):
             raise InvalidInput(f"quote {_short(symbol)}: not a symbol name")
         if not isinstance(pair, list) or len(pair) != 2:
             raise InvalidInput(f"quote {symbol}: expected [bid, ask]")
         quotes[symbol.upper()] = _prices(symbol, pair)
     return quotes
+
+
+def _symbol_name(symbol: str) -> bool:
+    # Deriv's MT5 names have single spaces inside ("Volatility 75 (1s) Index"); no name has a
+    # tab, a line break, or a space at either end or twice in a row.
+    if not symbol.strip() or len(symbol) > _MAX_SYMBOL or symbol != symbol.strip():
+        return False
+    return "  " not in symbol and not any(c.isspace() and c != " " for c in symbol)
 
 
 def _prices(symbol: str, pair: list[Any]) -> tuple[Decimal, Decimal]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from signal_copier.broker.paper.specs import Instrument
 from signal_copier.core.errors import BrokerRejected, InvalidInput, UnknownSymbol
 from signal_copier.core.reasons import Reason
+from signal_copier.core.symbol_map import broker_symbol
 
 USD = "USD"
 MAX_PRICE = Decimal(10) ** 9  # no instrument trades near a billion: such a quote is a typo
@@ -27,6 +28,12 @@ class Venue:
         self.epoch = 0  # counts price changes: what was valued at an epoch holds until the next
         self._pairs = {(inst.base, inst.profit_currency): s for s, inst in instruments.items()}
 
+    def resolve(self, symbol: str) -> str:
+        """Return the instrument a quote names: "XAUUSD", "VOLATILITY 75 INDEX", "BTCUSDT"."""
+        if symbol in self.instruments:
+            return symbol
+        return broker_symbol(symbol, self.instruments, {})  # UnknownSymbol: none, or several
+
     def instrument(self, symbol: str) -> Instrument:
         """Return a canonical symbol's instrument."""
         try:
@@ -40,7 +47,8 @@ class Venue:
 
     def update(self, quotes: Mapping[str, tuple[Decimal, Decimal]], now: datetime) -> None:
         """Set canonical (bid, ask) prices rounded to digits and move the clock, all or nothing."""
-        rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in quotes.items()}
+        named = {self.resolve(symbol): prices for symbol, prices in quotes.items()}
+        rounded = {symbol: self._market(symbol, bid, ask) for symbol, (bid, ask) in named.items()}
         self.advance(now)
         self._quotes.update(rounded)
         self.epoch += 1
