@@ -85,3 +85,15 @@ async def test_a_close_half_of_a_usdt_pair_halves_the_usd_position(world: World)
     (position,) = await account.positions()
     assert (position.symbol, position.volume, position.tp) == ("BTCUSD", D("0.05"), D("66000.00"))
     assert position.sl == position.open_price
+
+
+async def test_a_turkish_gold_sell_in_capitals_is_copied_and_closed(world: World) -> None:
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2650.00", "2650.30"))
+    await world.say("XAUUSD SATIŞ 2650\nSL 2660\nTP 2640", id=1)
+    opened = await account.positions()
+
+    await world.say("ALTIN KAPAT", id=2)
+
+    assert [(p.symbol, p.side, p.volume) for p in opened] == [("XAUUSD", "sell", D("0.10"))]
+    assert await account.positions() == []

@@ -79,3 +79,20 @@ def test_news_with_no_order_in_it_stays_no_command(text: str) -> None:
     result = parse(text)
 
     assert result.command is None and result.signals == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("XAUUSD SATIŞ 2650\nSL 2660\nTP 2640", Side.SELL),
+        ("ALTIN SATIŞ 2650\nSL 2660\nTP 2640", Side.SELL),
+        ("XAUUSD ALIŞ\nGİRİŞ: 2650\nSTOP: 2640\nHEDEF 1: 2660", Side.BUY),
+        ("Altın Satış 2650\nSL 2660\nTP 2640", Side.SELL),
+    ],
+)
+def test_a_turkish_signal_in_capitals_reads_like_the_same_one_in_lower_case(
+    text: str, side: Side
+) -> None:
+    (signal,) = parse(text).signals
+
+    assert (signal.symbol, signal.side, signal.entry) == ("XAUUSD", side, Decimal("2650"))

@@ -38,6 +38,10 @@ _TABLE.update(
         ord("\u20e3"): ")",  # keycap "1️⃣": a list number, like "1)"
         ord("\r"): "\n",
         ord("\u00a0"): " ",
+        # Turkish capitals lower-case to other letters ("SATIŞ" → "satiş", "GİRİŞ" → "gi̇ri̇ş"):
+        # the dotless and the dotted I are read as plain i/I, in the text and in the lexicon.
+        ord("ı"): "i",
+        ord("İ"): "I",
         ord("½"): " ",
         ord("¼"): " ",
         ord("¾"): " ",
