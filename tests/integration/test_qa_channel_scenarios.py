@@ -97,3 +97,15 @@ async def test_a_turkish_gold_sell_in_capitals_is_copied_and_closed(world: World
 
     assert [(p.symbol, p.side, p.volume) for p in opened] == [("XAUUSD", "sell", D("0.10"))]
     assert await account.positions() == []
+
+
+async def test_a_remark_on_the_gold_buy_never_opens_another_gold_buy(world: World) -> None:
+    account = await world.add_user(
+        "bob", risk_mode="risk_percent", no_sl="default_sl", default_sl_pips="40"
+    )
+    await world.prices(XAUUSD=("2100.00", "2100.30"))
+    await world.say("XAUUSD BUY 2100 SL 2094 TP 2112", id=1)
+
+    await world.say("Take profit on the gold buy now", id=2)
+
+    assert len(await account.positions()) == 1

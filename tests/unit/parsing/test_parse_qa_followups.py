@@ -36,11 +36,19 @@ def test_a_level_for_a_named_trade_modifies_that_trade_and_opens_nothing(
     assert result.command.tps == tuple(Decimal(tp) for tp in tps)
 
 
+def test_an_unread_remark_on_a_named_trade_opens_nothing() -> None:
+    # "Take profit" here reads as a target label, not a close: whatever it asks, it is no new buy.
+    result = parse("Take profit on the gold buy now")
+
+    assert result.signals == ()
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "Entry for the gold buy: 2650 SL 2640 TP 2660",
         "XAUUSD BUY 2650 SL 2640 TP 2660 for the buy",
+        "Signal for XAUUSD BUY 2650 SL 2640 TP 2660",
     ],
 )
 def test_a_signal_that_mentions_its_own_side_after_for_still_opens(text: str) -> None:

@@ -28,6 +28,7 @@ __all__ = ["parse", "to_label"]
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 _MOVERS = frozenset({"move", "new", "protect"})
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
+_NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
 
 def parse(text: str) -> Parse:
@@ -38,10 +39,9 @@ def parse(text: str) -> Parse:
     quoted: list[str] = []  # a literal: list[str]() builds a generic alias per message first
     if quotes.may_quote(scanned.words):  # "Current price 4344.8" beside "Entry 4344-4345"
         items, quoted = quotes.unquoted(items)
-    if commands.names_open_trade(scanned.items):  # "SL 18220 for the NAS buy": not an opening
+    if commands.names_open_trade(scanned.items):  # "SL 18220 for the NAS buy": never an opening
         followed = _follow_up(text, scanned, position)
-        if followed is not None:
-            return followed
+        return followed or Parse(reason=reasons.classify(scanned), explain=(_NAMES_TRADE,))
     reader = Reader(items)
     blocks = reader.read()
     if reader.overflow:

@@ -191,12 +191,18 @@ def names_open_trade(items: list[Item]) -> bool:
     sides = [at for at, item in enumerate(items) if item.kind in _SIDES]
     if len(sides) != 1 or items[sides[0]].kind not in ("buy", "sell") or _has(items, "entry"):
         return False  # "Entry for the gold buy: 2650": an entry price opens a trade
-    at = sides[0] - 1
+    side = sides[0]
+    at = side - 1
     if at >= 0 and items[at].kind == "sym":
         at -= 1
     while at >= 0 and items[at].kind == "filler" and items[at].text.lower() in _DETERMINERS:
         at -= 1
-    return at >= 0 and items[at].kind == "filler" and items[at].text.lower() in _NAMING_TRADE
+    if at < 0 or items[at].kind != "filler" or items[at].text.lower() not in _NAMING_TRADE:
+        return False
+    # "Signal for XAUUSD BUY 2650 …": a price or "now" after the side orders it, unless a stop or
+    # target label came first ("SL for the NAS buy 18220", "Take profit on the gold buy now").
+    ordered = side + 1 < len(items) and items[side + 1].kind in ("num", "market")
+    return not ordered or any(item.kind in ("sl", "tp") for item in items[:at])
 
 
 def _tp_number(items: list[Item], at: int) -> bool:
