@@ -15,8 +15,14 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from signal_copier.stack import emulators as emulator_stack
+
+# Tests never time themselves (speed is ./dev bench's): a property example that is slow on a
+# loaded machine is not a failure.
+hypothesis_settings.register_profile("copier", deadline=None)
+hypothesis_settings.load_profile("copier")
 
 _REQUIRED = {
     "emulator": "COPIER_REQUIRE_EMULATORS",

@@ -748,12 +748,27 @@ async def test_background_checkpoint_keeps_the_wal_bounded(tmp_path: Path) -> No
     async with SqliteStore(str(path), checkpoint_every=0.02) as store:
         sizes = []
         for batch in range(2):
+            before = _size(path)
             for n in range(300):
                 await store.save_trade(make_trade(f"i{batch}-{n}"))
-            await asyncio.sleep(0.3)
+            await _checkpointed(path, before)
             sizes.append(wal.stat().st_size)
         assert sizes[1] < sizes[0] * 1.5
         assert len(await store.trades("u1")) == 600
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+async def _checkpointed(path: Path, before: int) -> None:
+    # The batch's pages reach the database file only by a checkpoint: wait for the thread's
+    # (however loaded the machine), then for one more round to finish copying.
+    for _ in range(600):
+        if _size(path) > before:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)
 
 
 async def test_finish_stores_the_record_only_for_the_claims_owner(store: Store) -> None:
