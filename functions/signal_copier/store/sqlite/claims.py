@@ -68,14 +68,17 @@ class ClaimTables(SqliteDatabase):
     ) -> bool:
         """Mark an intent done and store its record, if `owner` holds its claim."""
         sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
+        row = None if record is None else trade_row(record)  # encoded before the lock is taken
         with self._transaction() as con:
             done = con.execute(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
             if not done.rowcount:
                 return False
-            if record is not None:
-                con.execute(UPSERT_TRADE, trade_row(record))
+            if row is not None:
+                con.execute(UPSERT_TRADE, row)
             con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
-            return True
+        if record is not None and row is not None:
+            self._written(TradeRecord, row[3], record)
+        return True
 
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""

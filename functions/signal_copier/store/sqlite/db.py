@@ -125,6 +125,19 @@ class SqliteDatabase:
         """
         return self._memo((cls, text), lambda: load(cls, text, where))
 
+    def _written(self, cls: type[T], text: str, record: T) -> None:
+        """Keep a record just written as the decoding of its text: its next read decodes nothing.
+
+        Sound because the codec gives back exactly what it encoded (tests/integration/
+        test_record_memo.py checks every record of the demo replay): the cache stays a function
+        of the stored text alone, whoever wrote it.
+        """
+        with self._decoded_lock:
+            self._decoded[(cls, text)] = record
+            self._decoded.move_to_end((cls, text))
+            if len(self._decoded) > CACHED_RECORDS:
+                self._decoded.popitem(last=False)
+
     def _memo(self, key: Hashable, build: Callable[[], T]) -> T:
         with self._decoded_lock:
             found = self._decoded.get(key)

@@ -30,7 +30,9 @@ class TradeTables(SqliteDatabase):
 
     async def save_trade(self, record: TradeRecord) -> None:
         """Create or replace one intent's record (keeping its first insertion order)."""
-        self._write(UPSERT_TRADE, trade_row(record))
+        row = trade_row(record)
+        self._write(UPSERT_TRADE, row)
+        self._written(TradeRecord, row[3], record)
 
     async def update_trade(
         self, user_id: str, intent_id: str, change: Callable[[TradeRecord], TradeRecord]
@@ -42,8 +44,10 @@ class TradeTables(SqliteDatabase):
             if row is None:
                 return None
             changed = change(load(TradeRecord, row[0], "trades"))
-            con.execute(UPSERT_TRADE, trade_row(changed))
-            return changed
+            written = trade_row(changed)
+            con.execute(UPSERT_TRADE, written)
+        self._written(TradeRecord, written[3], changed)
+        return changed
 
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
         """Return one intent's record, or None."""

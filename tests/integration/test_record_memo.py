@@ -1,0 +1,72 @@
+"""The store keeps each trade record it writes as the decoding of its text (store/sqlite/db.py).
+
+That is sound only while the codec gives back exactly what it encoded: after the demo replay,
+every record the store's cache holds must be exactly what decoding its text gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from signal_copier import bootstrap
+from signal_copier.config import Settings
+from signal_copier.core.model import Intent, IntentKind, Status, TradeResult
+from signal_copier.core.records import TradeRecord
+from signal_copier.services import demo
+from signal_copier.store.sqlite import SqliteStore, db
+from signal_copier.telegram import replay
+
+ROOT = Path(__file__).resolve().parents[2]
+AT = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+def test_every_cached_record_after_the_demo_is_what_its_text_decodes_to(tmp_path: Path) -> None:
+    events = replay.load(ROOT / "examples" / "demo_channel.jsonl")
+    settings = replace(Settings.from_env({}), data_dir=tmp_path)
+    runtime = bootstrap.build_local(settings, start=events[0].at)
+    store = runtime.deps.store
+    assert isinstance(store, SqliteStore)
+    try:
+        asyncio.run(demo.run(events, runtime.deps, runtime.queue, runtime.broker))
+        cached = [(key[1], value) for key, value in store._decoded.items() if key[0] is TradeRecord]
+    finally:
+        runtime.close()
+
+    assert len(cached) > 40  # the demo writes about sixty records; all of them fit
+    for text, record in cached:
+        back = db.load(TradeRecord, text, "test")
+        assert back == record
+        assert repr(back) == repr(record)  # same types, Decimal exponents and time zones
+
+
+def test_a_record_read_after_its_write_is_the_one_last_written() -> None:
+    store = SqliteStore(":memory:")
+    intent = Intent(
+        id="i1",
+        user_id="u",
+        kind=IntentKind.OPEN,
+        chat_id="c",
+        message_id=1,
+        version=0,
+        message_date=AT,
+        received=AT,
+    )
+    result = TradeResult(intent_id="i1", user_id="u", status=Status.PLACED, latency_ms=1.5)
+    first = TradeRecord(intent=intent, result=result, signal_ref="c:1", recorded_at=AT)
+    second = replace(first, result=replace(result, detail="changed", notes=("a note",)))
+    try:
+        asyncio.run(store.save_trade(first))
+        asyncio.run(store.save_trade(second))
+        (read,) = asyncio.run(store.trades("u", "c:1"))
+        changed = asyncio.run(
+            store.update_trade("u", "i1", lambda r: replace(r, broker_symbol="XAUUSD"))
+        )
+        (after,) = asyncio.run(store.trades("u", "c:1"))
+    finally:
+        store.close()
+
+    assert read == second
+    assert changed is not None and after == changed and after.broker_symbol == "XAUUSD"
