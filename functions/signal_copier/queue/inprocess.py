@@ -27,6 +27,8 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 # A handler that also reads the message's attributes (what tells a poll from a broker event).
 AttributeHandler = Callable[[dict[str, Any], Mapping[str, str]], Awaitable[None]]
 _log = logging.getLogger(__name__)
+# Built once: json.dumps with an option set builds an encoder on every call.
+_WIRE = json.JSONEncoder(allow_nan=False)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -78,7 +80,7 @@ class InProcessQueue:
         if not isinstance(payload, dict):
             raise InvalidInput(f"payload for {topic!r} must be a JSON object")
         try:
-            data = json.dumps(payload, allow_nan=False)
+            data = _WIRE.encode(payload)
         except (TypeError, ValueError) as e:
             raise InvalidInput(f"payload for {topic!r} is not JSON-safe: {e}") from e
         labels = _attributes(topic, attributes)
