@@ -1,12 +1,14 @@
-"""The store keeps each trade record it writes as the decoding of its text (store/sqlite/db.py).
+"""The store keeps each trade record and message version it writes as the decoding of its
+stored text (store/sqlite/db.py).
 
 That is sound only while the codec gives back exactly what it encoded: after the demo replay,
-every record the store's cache holds must be exactly what decoding its text gives.
+every record the store's cache holds must be exactly what decoding its stored text gives.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +16,9 @@ from pathlib import Path
 from signal_copier import bootstrap
 from signal_copier.config import Settings
 from signal_copier.core.model import Intent, IntentKind, Status, TradeResult
-from signal_copier.core.records import TradeRecord
+from signal_copier.core.records import MessageRecord, TradeRecord
 from signal_copier.services import demo
-from signal_copier.store.sqlite import SqliteStore, db
+from signal_copier.store.sqlite import SqliteStore, db, messages
 from signal_copier.telegram import replay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +33,17 @@ def test_every_cached_record_after_the_demo_is_what_its_text_decodes_to(tmp_path
     assert isinstance(store, SqliteStore)
     try:
         asyncio.run(demo.run(events, runtime.deps, runtime.queue, runtime.broker))
-        cached = [(key[1], value) for key, value in store._decoded.items() if key[0] is TradeRecord]
+        cached = list(store._decoded.items())
     finally:
         runtime.close()
 
-    assert len(cached) > 40  # the demo writes about sixty records; all of them fit
-    for text, record in cached:
-        back = db.load(TradeRecord, text, "test")
+    kinds = Counter(key[0] for key, _ in cached)
+    assert kinds[TradeRecord] > 40 and kinds[MessageRecord] > 40  # the whole demo fits
+    for key, record in cached:
+        if key[0] is TradeRecord:
+            back: object = db.load(TradeRecord, key[1], "test")
+        else:
+            back = messages.decoded(key[1], key[2], "test")
         assert back == record
         assert repr(back) == repr(record)  # same types, Decimal exponents and time zones
 

@@ -77,7 +77,7 @@ class ClaimTables(SqliteDatabase):
                 con.execute(UPSERT_TRADE, row)
             con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
         if record is not None and row is not None:
-            self._written(TradeRecord, row[3], record)
+            self._written((TradeRecord, row[3]), record)
         return True
 
     async def release_claim(self, intent_id: str, owner: str) -> None:

@@ -125,16 +125,16 @@ class SqliteDatabase:
         """
         return self._memo((cls, text), lambda: load(cls, text, where))
 
-    def _written(self, cls: type[T], text: str, record: T) -> None:
-        """Keep a record just written as the decoding of its text: its next read decodes nothing.
+    def _written(self, key: Hashable, record: object) -> None:
+        """Keep a record just written as the decoding of its stored text (`key` as `_memo`'s).
 
-        Sound because the codec gives back exactly what it encoded (tests/integration/
-        test_record_memo.py checks every record of the demo replay): the cache stays a function
-        of the stored text alone, whoever wrote it.
+        Its next read decodes nothing. Sound because the codec gives back exactly what it
+        encoded (tests/integration/test_record_memo.py holds every cached record of the demo
+        replay to it): the cache stays a function of what is stored, whoever wrote it.
         """
         with self._decoded_lock:
-            self._decoded[(cls, text)] = record
-            self._decoded.move_to_end((cls, text))
+            self._decoded[key] = record
+            self._decoded.move_to_end(key)
             if len(self._decoded) > CACHED_RECORDS:
                 self._decoded.popitem(last=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import ids
@@ -20,12 +21,17 @@ CREATE INDEX IF NOT EXISTS messages_waiting ON messages (wait_until)
   WHERE wait_until IS NOT NULL;
 """
 _COLUMNS = "SELECT record, fanned_out FROM messages"
+FANNING = 256  # versions remembered here whose fan-out count is not marked yet, at most
 
 
 class MessageTables(SqliteDatabase):
     """Message versions and the history step."""
 
     SCHEMA = _SCHEMA
+
+    def __init__(self, path: str, **options: float) -> None:
+        self._fanning: dict[str, tuple[str, MessageRecord]] = {}  # key → (text, record)
+        super().__init__(path, **options)
 
     async def remember_message(
         self, chat_id: str, message_id: int, version: int, build: MessageBuilder
@@ -44,13 +50,29 @@ class MessageTables(SqliteDatabase):
             if record.key != key:
                 raise InvalidInput(f"the builder of {key} returned a record for {record.key}")
             wait = None if record.wait_until is None else micros(record.wait_until)
-            row = (key, chat_id, message_id, version, dump(record), record.fanned_out, wait)
+            text = dump(record)
+            row = (key, chat_id, message_id, version, text, record.fanned_out, wait)
             con.execute("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            return Remembered(record=record, history=history, fresh=True)
+        self._written_message(key, text, record)
+        return Remembered(record=record, history=history, fresh=True)
 
     async def mark_fanned_out(self, key: str, intents: int) -> None:
         """Record how many intents a message fanned out to (no-op for an unknown key)."""
         self._write("UPDATE messages SET fanned_out = ? WHERE key = ?", (intents, key))
+        with self._decoded_lock:
+            fresh = self._fanning.pop(key, None)
+        if fresh is not None:  # what a row holding this text and count decodes to
+            text, record = fresh
+            self._written((MessageRecord, text, intents), replace(record, fanned_out=intents))
+
+    def _written_message(self, key: str, text: str, record: MessageRecord) -> None:
+        # Kept as its text's decoding, and until its fan-out is marked (the reads that follow
+        # see the new count): a key holds the text and the count, so it never goes stale.
+        self._written((MessageRecord, text, record.fanned_out), record)
+        with self._decoded_lock:
+            self._fanning[key] = (text, record)
+            if len(self._fanning) > FANNING:
+                del self._fanning[next(iter(self._fanning))]
 
     async def message(self, key: str) -> MessageRecord | None:
         """Return one stored message version by key."""
@@ -83,10 +105,13 @@ class MessageTables(SqliteDatabase):
         text, fanned_out = row
         # The fan-out count lives in its own column (set after the record is written): it is
         # decoded in place of the one in the text (a copy of the record afterwards costs more).
-        return self._memo((MessageRecord, text, fanned_out), lambda: _load(text, fanned_out, where))
+        return self._memo(
+            (MessageRecord, text, fanned_out), lambda: decoded(text, fanned_out, where)
+        )
 
 
-def _load(text: str, fanned_out: int, where: str) -> MessageRecord:
+def decoded(text: str, fanned_out: int, where: str) -> MessageRecord:
+    """Return the version a row holds: its record's text, with the row's fan-out count."""
     data = load_json(text, where)
     if isinstance(data, dict):  # anything else: decode says what is wrong with it
         data["fanned_out"] = fanned_out

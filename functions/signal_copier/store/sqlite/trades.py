@@ -32,7 +32,7 @@ class TradeTables(SqliteDatabase):
         """Create or replace one intent's record (keeping its first insertion order)."""
         row = trade_row(record)
         self._write(UPSERT_TRADE, row)
-        self._written(TradeRecord, row[3], record)
+        self._written((TradeRecord, row[3]), record)
 
     async def update_trade(
         self, user_id: str, intent_id: str, change: Callable[[TradeRecord], TradeRecord]
@@ -46,7 +46,7 @@ class TradeTables(SqliteDatabase):
             changed = change(load(TradeRecord, row[0], "trades"))
             written = trade_row(changed)
             con.execute(UPSERT_TRADE, written)
-        self._written(TradeRecord, written[3], changed)
+        self._written((TradeRecord, written[3]), changed)
         return changed
 
     async def trade(self, user_id: str, intent_id: str) -> TradeRecord | None:
