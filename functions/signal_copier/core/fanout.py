@@ -46,6 +46,23 @@ def intents_for(
     ]
 
 
+def intent_ids_for(
+    record: MessageRecord, user_id: str, *, follow_ups_only: bool = False
+) -> list[str]:
+    """Return the ids of the intents `intents_for` gives one subscriber, without making them.
+
+    What a follow-up's wait checks for every message it walks back over (services/targets.py).
+    """
+    if record.superseded or record.wait_until is not None:
+        return []
+    chat, number, version = record.chat_id, record.message_id, record.version
+    return [
+        ids.intent_id(chat, number, version, user_id, part)
+        for part, shape in _shapes(record)
+        if not (follow_ups_only and shape.kind is IntentKind.OPEN)
+    ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Shape:
     kind: IntentKind

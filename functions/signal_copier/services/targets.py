@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from signal_copier.core import history, ids
-from signal_copier.core.fanout import intents_for
+from signal_copier.core.fanout import intent_ids_for
 from signal_copier.core.model import Intent
 from signal_copier.core.records import ClaimState, MessageRecord, Subscription
 from signal_copier.services.deps import Deps
@@ -233,8 +233,8 @@ async def _expected_ids(
         if _expected(version, subscription):
             # Someone who no longer follows the chat gets its follow-ups and edits, not openings.
             left = subscription is None
-            own = intents_for(version, [_as_follower(intent)], trace_id="", follow_ups_only=left)
-            expected += [i.id for i in own if i.id != intent.id]
+            own = intent_ids_for(version, intent.user_id, follow_ups_only=left)
+            expected += [i for i in own if i != intent.id]
     return expected
 
 
@@ -264,10 +264,6 @@ def _expected(version: MessageRecord, subscription: Subscription | None) -> bool
     if subscription is None or subscription.since is None:
         return True
     return subscription.since <= (version.received or version.date)
-
-
-def _as_follower(intent: Intent) -> Subscription:
-    return Subscription(user_id=intent.user_id, chat_id=intent.chat_id)
 
 
 def _newest(versions: list[MessageRecord]) -> MessageRecord | None:

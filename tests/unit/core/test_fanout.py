@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from builders import NOW, make_signal
 from signal_copier.core import history
-from signal_copier.core.fanout import intents_for
+from signal_copier.core.fanout import intent_ids_for, intents_for
 from signal_copier.core.model import Action, Command, IntentKind, Parse, RawMessage
 from signal_copier.core.records import MessageRecord, Subscription
 
@@ -135,3 +135,29 @@ def test_a_superseded_version_fans_out_nothing() -> None:
     older = _record(_edit(1), SIGNAL, original, newer)
     assert older.superseded
     assert intents_for(older, SUBS, "t") == []
+
+
+def test_the_ids_alone_are_those_of_the_intents_a_subscriber_gets() -> None:
+    close = Parse(command=Command(action=Action.CLOSE))
+    cancel = Parse(command=Command(action=Action.CANCEL))
+    original = _record(_message(), SIGNAL)
+    two = Parse(signals=(make_signal(), make_signal(symbol="EURUSD")))
+    newer = _record(_edit(5), Parse(signals=(make_signal(sl=None),)), original)
+    records = [
+        original,
+        _record(_message(), two),
+        _record(_message(reply_to=3), close),
+        _record(_edit(), cancel, original),
+        _record(_edit(), cancel, expired=True),
+        _record(_edit(), SIGNAL),  # waits for its original: nothing yet
+        newer,
+        _record(_edit(1), SIGNAL, original, newer),  # superseded
+        _record(_message(), Parse()),
+    ]
+    for record in records:
+        for left in (False, True):
+            made = intents_for(record, SUBS[1:], "t", follow_ups_only=left)
+            assert intent_ids_for(record, "u2", follow_ups_only=left) == [i.id for i in made]
+    assert intent_ids_for(original, "u2") and not intent_ids_for(
+        original, "u2", follow_ups_only=True
+    )
