@@ -5,7 +5,14 @@ from datetime import timedelta
 from builders import NOW, make_signal
 from signal_copier.core import history
 from signal_copier.core.fanout import intent_ids_for, intents_for
-from signal_copier.core.model import Action, Command, IntentKind, Parse, RawMessage
+from signal_copier.core.model import (
+    Action,
+    Command,
+    IntentKind,
+    MessageKind,
+    Parse,
+    RawMessage,
+)
 from signal_copier.core.records import MessageRecord, Subscription
 
 SUBS = [Subscription(user_id="u1", chat_id="c"), Subscription(user_id="u2", chat_id="c")]
@@ -153,6 +160,7 @@ def test_the_ids_alone_are_those_of_the_intents_a_subscriber_gets() -> None:
         newer,
         _record(_edit(1), SIGNAL, original, newer),  # superseded
         _record(_message(), Parse()),
+        _record(_message(kind=MessageKind.DELETION), Parse(), original),  # deletes its signal
     ]
     for record in records:
         for left in (False, True):
@@ -161,3 +169,5 @@ def test_the_ids_alone_are_those_of_the_intents_a_subscriber_gets() -> None:
     assert intent_ids_for(original, "u2") and not intent_ids_for(
         original, "u2", follow_ups_only=True
     )
+    (deletion,) = intents_for(records[-1], SUBS[1:], "t", follow_ups_only=True)
+    assert deletion.kind is IntentKind.DELETE  # the deletion case above was a real one
