@@ -130,5 +130,5 @@ def _resumed_line(run_state: RunState, resumed: Resumed, events: list[ReplayEven
     orders = sum(len(a.ledger.orders) for a in accounts)
     done = f"lines 1-{resumed.line} of {run_state.replay} were done before"
     held = f"the paper account holds {positions} position(s) and {orders} pending order(s)"
-    todo = f"{left} event(s) to go" if left else "nothing new to replay"
-    return f"resumed from {run_state.path}: {done}; {held}; {todo}"
+    to_go = f"{left} event(s) to go" if left else "nothing new to replay"
+    return f"resumed from {run_state.path}: {done}; {held}; {to_go}"

@@ -117,9 +117,9 @@ class SessionRunner:
             await self._sync_chats(client)
             self.marks.load(await deps.store.watermarks(self.user_id))
             filled: set[str] = set()
-            while todo := sorted(self.chats - filled):  # chats followed meanwhile included
-                filled.update(todo)
-                for chat in todo:
+            while unfilled := sorted(self.chats - filled):  # chats followed meanwhile included
+                filled.update(unfilled)
+                for chat in unfilled:
                     await self.fill(client, chat)
             self.connected = True
             await self._set_status(connected=True, last_error="")

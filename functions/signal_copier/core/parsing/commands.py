@@ -6,6 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
+from signal_copier.core.parsing.fractions import share_of
 from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
@@ -19,9 +20,6 @@ _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _SIDES.update(
     {f"{name}_{order}": side for name, side in _SIDES.items() for order in ("limit", "stop")}
 )
-_HUNDRED = Decimal(100)
-_ORDINALS = frozenset({"first", "second", "last", "early"})
-_TEN = Decimal(10)
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
@@ -67,50 +65,6 @@ def _scope(words: list[Item]) -> tuple[Scope, str | None, Side | None]:
     if any(w.kind == "all" for w in words):
         return Scope.ALL, None, side
     return Scope.REPLY, None, side
-
-
-def _fraction(items: list[Item]) -> Decimal:
-    kinds = {item.kind for item in items}
-    if "half" in kinds:
-        return Decimal("0.5")
-    if "quarter" in kinds:
-        return Decimal("0.25")
-    for at, item in enumerate(items):
-        if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
-            return item.value / _HUNDRED
-        if item.kind == "num" and item.raw.isdigit() and at + 2 < len(items):
-            share = _share(item, items[at + 1], items[at + 2])
-            if share is not None:
-                return share
-    partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
-    return Decimal("0.5") if partial else Decimal(1)
-
-
-def _partial_verb(items: list[Item]) -> bool:
-    # "Take partials": a close phrase that itself says only a part is closed (size unsaid).
-    return any(item.kind == "close" and "partial" in item.text.lower() for item in items)
-
-
-def _some_entries(items: list[Item]) -> bool:
-    # "Close your first entries": the object is some of a layered trade's entries, a part whose
-    # size is not said, read as a partial close ("close at entry" names a price, not an object).
-    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
-    ordinal = False
-    for item in items[at + 1 :]:
-        if item.kind == "filler" or (item.kind == "num" and item.unit == "ord"):
-            ordinal |= item.unit == "ord" or item.text.lower() in _ORDINALS
-        else:
-            return ordinal and item.kind == "entry"
-    return False
-
-
-def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
-    # "Close 1/2", "close 1/3": a written fraction of the position.
-    if mark.text != "/" or bottom.kind != "num" or not bottom.raw.isdigit():
-        return None
-    if 0 < top.value < bottom.value <= _TEN:
-        return top.value / bottom.value
-    return None
 
 
 def _sl_to_entry(items: list[Item]) -> bool:
@@ -239,7 +193,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     if "close" in kinds:
         if "closed" in kinds or _exit_reached(words):
             return None  # "Exit 2655 reached, trade closed in profit": a report of the exit
-        fraction = _fraction(items)
+        fraction = share_of(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
             return None  # "Book some profits": a part of the position, and how much is not said
         # "Close half, SL to BE" or "SL to breakeven and take partials": the stop moves either way.

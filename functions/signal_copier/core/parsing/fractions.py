@@ -1,0 +1,56 @@
+"""How much of a position a close asks for: all, a half, a percent, a written fraction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from signal_copier.core.parsing.tokens import Item
+
+_HUNDRED = Decimal(100)
+_ORDINALS = frozenset({"first", "second", "last", "early"})
+_TEN = Decimal(10)
+
+
+def share_of(items: list[Item]) -> Decimal:
+    """Return the share of a position a close asks for: "half", "25%", "1/3", "partials"."""
+    kinds = {item.kind for item in items}
+    if "half" in kinds:
+        return Decimal("0.5")
+    if "quarter" in kinds:
+        return Decimal("0.25")
+    for at, item in enumerate(items):
+        if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
+            return item.value / _HUNDRED
+        if item.kind == "num" and item.raw.isdigit() and at + 2 < len(items):
+            share = _share(item, items[at + 1], items[at + 2])
+            if share is not None:
+                return share
+    partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
+    return Decimal("0.5") if partial else Decimal(1)
+
+
+def _partial_verb(items: list[Item]) -> bool:
+    # "Take partials": a close phrase that itself says only a part is closed (size unsaid).
+    return any(item.kind == "close" and "partial" in item.text.lower() for item in items)
+
+
+def _some_entries(items: list[Item]) -> bool:
+    # "Close your first entries": the object is some of a layered trade's entries, a part whose
+    # size is not said, read as a partial close ("close at entry" names a price, not an object).
+    at = next((i for i, item in enumerate(items) if item.kind == "close"), len(items))
+    ordinal = False
+    for item in items[at + 1 :]:
+        if item.kind == "filler" or (item.kind == "num" and item.unit == "ord"):
+            ordinal |= item.unit == "ord" or item.text.lower() in _ORDINALS
+        else:
+            return ordinal and item.kind == "entry"
+    return False
+
+
+def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
+    # "Close 1/2", "close 1/3": a written fraction of the position.
+    if mark.text != "/" or bottom.kind != "num" or not bottom.raw.isdigit():
+        return None
+    if 0 < top.value < bottom.value <= _TEN:
+        return top.value / bottom.value
+    return None
