@@ -28,10 +28,10 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
-from signal_copier.services.opening import user_context
 from signal_copier.services.operations import (
     combined,
     is_open_trade,

@@ -14,9 +14,9 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import OnSignalDeleted
 from signal_copier.services import accounts, messages, targets
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
-from signal_copier.services.opening import user_context
 from signal_copier.services.operations import (
     combined,
     is_open_trade,

@@ -15,6 +15,7 @@ from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, later, opening, targets
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import Sized, send
 from signal_copier.services.levels import check_levels
@@ -100,7 +101,7 @@ async def _carry(
     *,
     changed: bool,
 ) -> TradeResult:
-    context = await opening.user_context(deps, intent)
+    context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
     try:

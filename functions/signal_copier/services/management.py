@@ -12,9 +12,9 @@ from signal_copier.core.market import BrokerEvent, DealReason, EventKind
 from signal_copier.core.model import Intent, IntentKind, TradeResult
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import run_once
-from signal_copier.services.opening import user_context
 from signal_copier.services.operations import legs_of, run_operations, specs_for, target_of
 from signal_copier.services.records import skipped
 
