@@ -58,21 +58,35 @@ def _trim(
     op: Operation, position: Position, spec: SymbolSpec, opened: tuple[Decimal, Decimal | None]
 ) -> Operation | None:
     volume, stop = opened
-    if op.kind is not ChangeKind.SL or op.sl is None or stop is None:
+    if op.kind is not ChangeKind.SL:
         return None
-    sign = position.side.sign
-    before = (position.open_price - stop) * sign  # > 0: the stop was on the losing side
-    after = (position.open_price - op.sl) * sign
-    if not after > before > 0:
-        return None
-    keep = truncate_volume(volume * before / after, spec)
-    if keep >= position.volume:
+    price = position.open_price
+    keep = _kept(position.side.sign, volume, (price, stop), (price, op.sl), spec)
+    if keep is None or keep >= position.volume:
         return None
     if keep < spec.volume_min:
         return Operation(kind=ChangeKind.CLOSE, target=position.id)
     return Operation(
         kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=position.volume - keep
     )
+
+
+def _kept(
+    sign: int,
+    volume: Decimal,
+    before: tuple[Decimal | None, Decimal | None],
+    after: tuple[Decimal | None, Decimal | None],
+    spec: SymbolSpec,
+) -> Decimal | None:
+    # The volume that risks from `after` (entry, stop) what `volume` risked from `before`, down
+    # to the step; None unless both stops are known and the new one is further from its entry.
+    (entry, stop), (new_entry, new_stop) = before, after
+    if entry is None or stop is None or new_entry is None or new_stop is None:
+        return None
+    was, now = (entry - stop) * sign, (new_entry - new_stop) * sign  # > 0: on the losing side
+    if not now > was > 0:
+        return None
+    return truncate_volume(volume * was / now, spec)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,12 +137,5 @@ def _order_keep(
     opened: tuple[Decimal, Decimal | None, Decimal | None],
 ) -> Decimal | None:
     volume, stop, entry = opened
-    if op.sl is None or op.price is None or stop is None or entry is None:
-        return None
-    sign = order.side.sign
-    before = (entry - stop) * sign  # > 0: the stop was on the losing side
-    after = (op.price - op.sl) * sign
-    if not after > before > 0:
-        return None
-    keep = truncate_volume(volume * before / after, spec)
-    return keep if keep < order.volume else None
+    keep = _kept(order.side.sign, volume, (entry, stop), (op.price, op.sl), spec)
+    return keep if keep is not None and keep < order.volume else None

@@ -14,7 +14,7 @@ from decimal import Decimal
 from signal_copier.core.followups import Operation
 from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.levels import Checked, with_refusals
-from signal_copier.core.market import PendingOrder, Position, SymbolSpec
+from signal_copier.core.market import SymbolSpec
 from signal_copier.core.model import Change, Intent, Signal, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.protection import stop_loss
@@ -51,10 +51,7 @@ async def send(
     Positions whose stop moves further away are cut first; pending orders that must shrink
     are cancelled and placed again smaller after the other changes.
     """
-    positions, orders = live
-    settings, opened, previous, specs = sized.settings, sized.opened, sized.previous, sized.specs
-    planned, trimmed = _trimmed(checked.operations, settings, opened, previous, positions, specs)
-    planned, resizes = _resizes(planned, settings, opened, previous, orders, specs)
+    planned, trimmed, resizes = _risk_kept(checked.operations, sized, live)
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if resizes:
@@ -63,33 +60,18 @@ async def send(
     return result
 
 
-def _trimmed(
-    ops: Sequence[Operation],
-    settings: TradeSettings,
-    opened: list[TradeRecord],
-    previous: Signal,
-    positions: Sequence[Position],
-    specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[str]]:
-    # Sized by risk: a wider stop, less size (judged from each leg's opening volume and stop).
-    if settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), []
-    sized = _sized(settings, opened, previous, specs)
-    return risk_trims(ops, positions, specs, {cid: (v, sl) for cid, (v, sl, _) in sized.items()})
-
-
-def _resizes(
-    ops: Sequence[Operation],
-    settings: TradeSettings,
-    opened: list[TradeRecord],
-    previous: Signal,
-    orders: Sequence[PendingOrder],
-    specs: Mapping[str, SymbolSpec],
-) -> tuple[list[Operation], list[Resize]]:
-    # A risk-sized pending entry cannot shrink in place: it is sent again (from its opening).
-    if settings.risk_mode is not RiskMode.RISK_PERCENT or not orders:
-        return list(ops), []
-    return order_resizes(ops, orders, specs, _sized(settings, opened, previous, specs))
+def _risk_kept(
+    ops: Sequence[Operation], sized: Sized, live: Live
+) -> tuple[list[Operation], list[str], list[Resize]]:
+    # Sized by risk: a wider stop, less size — positions cut, pending orders sent again smaller.
+    if sized.settings.risk_mode is not RiskMode.RISK_PERCENT:
+        return list(ops), [], []
+    (positions, orders), specs = live, sized.specs
+    legs = _sized(sized.settings, sized.opened, sized.previous, specs)
+    stops = {cid: (volume, sl) for cid, (volume, sl, _) in legs.items()}
+    planned, trimmed = risk_trims(ops, positions, specs, stops)
+    planned, resizes = order_resizes(planned, orders, specs, legs) if orders else (planned, [])
+    return planned, trimmed, resizes
 
 
 def _sized(
