@@ -63,14 +63,20 @@ async def read_versions(
     *,
     newest_only: bool = False,
     after: MessageRecord | None = None,
+    below: int | None = None,
 ) -> list[MessageRecord]:
     """Return every stored version of one message, newest first, one read per version.
 
-    `newest_only` stops after the latest; `after` continues from a latest already read.
+    `newest_only` stops after the latest; `after` continues from a latest already read;
+    `below` starts under that version.
     """
     found: list[MessageRecord] = []
     store = deps.store
-    latest = after if after is not None else await store.latest_message(chat_id, message_id)
+    latest = (
+        after
+        if after is not None
+        else await store.latest_message(chat_id, message_id, before=below)
+    )
     while latest is not None and len(found) < MAX_ROWS:
         found.append(latest)
         if newest_only:

@@ -54,7 +54,8 @@ async def reply_target(
         return None  # no reply within a chat names a later message: this id is not this chat's
     for _ in range(MAX_STEPS):
         below = _own_versions(intent, current)
-        head = await _head(deps, intent, current, below)
+        versions = await read_versions(deps, intent.chat_id, current, newest_only=True, below=below)
+        head = _newest(versions)
         if head is None:
             return Missing(message_id=current) if final else wait_for(deps, intent, current)
         if history.is_signal(head):
@@ -77,15 +78,6 @@ def _own_versions(intent: Intent, message_id: int) -> int | None:
     # A follow-up on its own message (a signal edited into "cancelled") is about the versions
     # up to its own: a later edit, or the message's deletion, waits for it, not it for them.
     return intent.version + 1 if message_id == intent.message_id else None
-
-
-async def _head(
-    deps: Deps, intent: Intent, message_id: int, below: int | None
-) -> MessageRecord | None:
-    if below is None:
-        return _newest(await read_versions(deps, intent.chat_id, message_id, newest_only=True))
-    found = await deps.store.latest_message(intent.chat_id, message_id, before=below)
-    return _newest([found] if found is not None else [])
 
 
 async def settle_before(
