@@ -20,7 +20,7 @@ from signal_copier.core.fleet import (
 )
 from signal_copier.core.model import MessageKind, RawMessage
 from signal_copier.telegram.telethon.errors import translate
-from signal_copier.telegram.telethon.session import TelethonSession, TelethonSessions
+from signal_copier.telegram.telethon.session import KNOWN_IDS, TelethonSession, TelethonSessions
 
 ME = 555000
 CHANNEL = 1234567890
@@ -191,9 +191,32 @@ async def test_a_channel_deletion_becomes_one_deletion_per_deleted_message() -> 
     assert len({m.id for m in seen}) == 2  # each its own deterministic key
 
 
-async def test_a_deletion_outside_a_channel_names_no_chat_and_is_not_published() -> None:
-    # Private chats and basic groups: Telegram sends the ids alone (unique per account).
-    update = types.UpdateDeleteMessages(messages=[40, 41], pts=5, pts_count=2)
+GROUP = 4242  # a basic group: like private chats, its message ids are the account's own
+
+
+def _group_message(text: str, msg_id: int) -> Any:
+    return types.Message(
+        id=msg_id, peer_id=types.PeerChat(GROUP), date=POSTED, message=text, from_id=None
+    )
+
+
+async def _feed_group(client: TelegramClient, update: Any) -> None:
+    group = types.Chat(
+        id=GROUP,
+        title="Signals group",
+        photo=types.ChatPhotoEmpty(),
+        participants_count=3,
+        date=POSTED,
+        version=1,
+    )
+    for ready in await client._preprocess_updates([update], [], [group]):
+        await client._dispatch_update(ready)
+
+
+async def test_a_deletion_in_a_basic_group_is_read_through_the_chat_the_message_was_seen_in() -> (
+    None
+):
+    # Arrange: the session saw message 40 posted in the group; Telegram deletes it by id alone
     client, seen, dispatched = _client(), Recorder(), []
 
     async def telethon_saw(event: Any) -> None:
@@ -201,10 +224,34 @@ async def test_a_deletion_outside_a_channel_names_no_chat_and_is_not_published()
 
     TelethonSession(client, clock=lambda: NOW).on_message(seen)
     client.add_event_handler(telethon_saw, events.MessageDeleted())
-    await _feed(client, update)
+    posted = _group_message("XAUUSD SELL LIMIT 2660 SL 2670", 40)
+    await _feed_group(client, types.UpdateNewMessage(message=posted, pts=4, pts_count=1))
 
-    assert dispatched == [(None, [40, 41])]  # Telethon did deliver it, without a chat
-    assert seen.seen == []
+    # Act: 40 and 41 deleted, 41 never seen by this session
+    await _feed(client, types.UpdateDeleteMessages(messages=[40, 41], pts=6, pts_count=2))
+
+    # Assert: Telethon names no chat; the deletion of 40 is published for the group, 41 is not
+    assert dispatched == [(None, [40, 41])]
+    assert [(m.kind, m.chat_id, m.message_id) for m in seen.seen] == [
+        (MessageKind.MESSAGE, str(-GROUP), 40),
+        (MessageKind.DELETION, str(-GROUP), 40),
+    ]
+
+
+async def test_a_deletion_of_a_message_never_seen_outside_a_channel_is_not_published() -> None:
+    update = types.UpdateDeleteMessages(messages=[40, 41], pts=5, pts_count=2)
+
+    assert await _session_seeing(update) == []
+
+
+def test_a_session_remembers_a_bounded_number_of_non_channel_message_ids() -> None:
+    session = TelethonSession(_client(), clock=lambda: NOW)
+    for number in range(1, KNOWN_IDS + 11):
+        session.raw(_group_message("hello", number))
+
+    deleted = session.deletions(events.MessageDeleted.Event([1, 10, 11, KNOWN_IDS + 10], None))
+
+    assert [m.message_id for m in deleted] == [11, KNOWN_IDS + 10]
 
 
 def test_session_clients_never_reconnect_by_themselves() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from signal_copier.telegram.telethon.errors import translate
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+KNOWN_IDS = 256  # recent private-chat / basic-group message ids a session can map to their chat
 
 
 class TelethonSession:
@@ -33,9 +35,12 @@ class TelethonSession:
     def __init__(self, client: TelegramClient, clock: Clock = lambda: datetime.now(UTC)) -> None:
         self._client, self._clock = client, clock
         self._pings: set[asyncio.Future[Any]] = set()
+        # Outside channels Telegram numbers messages per account and names no chat when it
+        # deletes one: the chat of each recent such id is remembered to read its deletion.
+        self._chats_of: OrderedDict[int, str] = OrderedDict()
 
     def on_message(self, handler: MessageHandler) -> None:
-        """Hand new messages, edits with an edit date and channel deletions to `handler`."""
+        """Hand new messages, edits with an edit date and deletions to `handler`."""
 
         async def new(event: Any) -> None:
             message = self.raw(event.message)
@@ -59,26 +64,27 @@ class TelethonSession:
         """Return a MessageDeleted event as one deletion RawMessage per deleted id.
 
         Telegram names the chat only for channels and supergroups; in private chats and basic
-        groups it sends bare ids (unique per account, and Telethon keeps no map of them), so
-        those deletions are not seen: they are logged and dropped.
+        groups it sends bare ids, unique per account: those are read through the chats this
+        session saw them in, and ids it never saw (older, or before a restart) are logged.
         """
-        if event.chat_id is None:
-            log.info(
-                "ignored the deletion of %d message(s) in a non-channel chat",
-                len(event.deleted_ids or ()),
-            )
-            return []
         now = self._clock()
+        numbers = [int(n) for n in event.deleted_ids or ()]
+        if event.chat_id is None:
+            found = [(self._chats_of[n], n) for n in numbers if n in self._chats_of]
+            if len(found) < len(numbers):
+                log.info("ignored the deletion of %d unseen message(s)", len(numbers) - len(found))
+        else:
+            found = [(str(event.chat_id), n) for n in numbers]
         return [
             RawMessage(
-                chat_id=str(event.chat_id),
-                message_id=int(number),
+                chat_id=chat,
+                message_id=number,
                 text="",
                 date=now,
                 received=now,
                 kind=MessageKind.DELETION,
             )
-            for number in event.deleted_ids or ()
+            for chat, number in found
         ]
 
     def raw(self, message: Any) -> RawMessage | None:
@@ -86,6 +92,8 @@ class TelethonSession:
         text = message.message or ""
         if not text.strip():
             return None
+        if not isinstance(message.peer_id, types.PeerChannel):
+            self._remember(message.id, message.chat_id)
         chat = getattr(message, "chat", None)
         return RawMessage(
             chat_id=str(message.chat_id),
@@ -154,6 +162,12 @@ class TelethonSession:
         for ping in list(self._pings):
             ping.cancel()
         await self._client.disconnect()
+
+    def _remember(self, number: int, chat: int) -> None:
+        self._chats_of[number] = str(chat)
+        self._chats_of.move_to_end(number)
+        while len(self._chats_of) > KNOWN_IDS:
+            self._chats_of.popitem(last=False)
 
     def _pinged(self, ping: asyncio.Future[Any]) -> None:
         self._pings.discard(ping)
