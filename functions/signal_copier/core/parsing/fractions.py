@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 from signal_copier.core.parsing.tokens import Item
 
@@ -26,7 +27,13 @@ def share_of(items: list[Item]) -> Decimal:
             if share is not None:
                 return share
     partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
-    return Decimal("0.5") if partial else Decimal(1)
+    return Decimal("0.5") if partial or _in_lots(items) else Decimal(1)
+
+
+def _in_lots(items: list[Item]) -> bool:
+    # "Close 0.5 lots": a size in the channel's own lots, whose position size is not known here,
+    # is a part of the trade (read as an unsized partial), never the whole of it.
+    return any(a.kind == "num" and b.kind == "lot" for a, b in pairwise(items))
 
 
 def _partial_verb(items: list[Item]) -> bool:
