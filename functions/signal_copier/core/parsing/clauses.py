@@ -28,6 +28,8 @@ _BRACKETED = re.compile(r"\([^()\n]*\)")
 # "Gold buy limit cancelled, price ran away": the pending order named before the verb.
 _PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
+# Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
+_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter"}
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
@@ -86,7 +88,7 @@ def _close_ticker(items: list[Item]) -> Command | None:
 
 
 def _imperative(items: list[Item]) -> bool:
-    first = next((item for item in as_verbs(items) if item.kind not in _LEADING_QUIET), None)
+    first = next((item for item in as_verbs(items) if item.kind not in _BEFORE_VERB), None)
     return first is not None and first.kind in _IMPERATIVES
 
 
