@@ -102,8 +102,8 @@ def _close(
         if volume > 0:
             ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
         survivors.append(position)
-    if command.then_sl_anchor is not None:
-        then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
+    if command.then_sl_anchor is not None or command.sl is not None:
+        then = Command(action=Action.MODIFY, sl=command.sl, sl_anchor=command.then_sl_anchor)
         ops += modify(then, target, survivors, [], specs, buffer_pips)
     return ops
 

@@ -199,12 +199,15 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         # "Close half, SL to BE" or "SL to breakeven and take partials": the stop moves either way.
         moved = _sl_to_entry(_after(items, "close")) or _sl_to_entry(_before(items, "close"))
         then = SlAnchor.ENTRY if moved else None
+        # "Close half and move SL to 1.0860": the stop of what stays moves to that price.
+        stop = None if moved else _levels(items, words)[0]
         return Command(
             action=Action.CLOSE,
             scope=scope,
             symbol=symbol,
             side=side,
             fraction=fraction,
+            sl=stop,
             then_sl_anchor=then,
         )
     if "cancel" in kinds:
