@@ -139,3 +139,42 @@ def test_french_stop_to_the_elided_entry_point_moves_the_stop(
 
     for row in users.values():
         assert row["sl_tp_changes"] == 1 and row["open_positions"] == 1
+
+
+def test_close_half_and_stop_to_a_price_moves_the_stop_of_what_stays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users = _replay(
+        tmp_path,
+        capsys,
+        [
+            _quote("09:59:50", "EURUSD", "1.08500", "1.08508"),
+            _say("10:00:00", 440, "EURUSD ACHAT 1.0850\nSL 1.0820\nTP 1.0900"),
+            _quote("10:30:00", "EURUSD", "1.08750", "1.08758"),
+            _say("10:30:05", 441, "Fermez 50% et déplacez le SL à 1.0860", reply=440),
+            _quote("10:40:00", "EURUSD", "1.08590", "1.08598"),  # the new stop is hit
+        ],
+    )
+
+    for row in users.values():  # half closed, the rest stopped out at 1.0860 (not 1.0820)
+        assert row["positions_closed_partially"] == 1 and row["sl_tp_changes"] == 1
+        assert row["open_positions"] == 0
+
+
+def test_arabic_pair_named_in_words_opens_and_its_half_close_moves_the_stop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users = _replay(
+        tmp_path,
+        capsys,
+        [
+            _quote("09:59:50", "EURUSD", "1.08500", "1.08508"),
+            _say("10:00:00", 430, "اليورو دولار بيع الآن 1.0850\nوقف الخسارة 1.0880\nالهدف 1.0810"),
+            _quote("10:20:00", "EURUSD", "1.08300", "1.08308"),
+            _say("10:20:05", 431, "إغلاق نصف الصفقة وتحريك الوقف إلى الدخول", reply=430),
+        ],
+    )
+
+    for row in users.values():
+        assert row["orders_placed"] == 1 and row["positions_closed_partially"] == 1
+        assert row["sl_tp_changes"] == 1 and row["open_positions"] == 1
