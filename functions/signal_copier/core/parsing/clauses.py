@@ -59,6 +59,8 @@ def _cut(head: str) -> tuple[list[Item], str]:
     # The command's own words, and the aside that explains it in the same clause: from a
     # bracket, a gain figure or a word that starts an explanation ("with", "para", "because").
     found = _ASIDE_START.search(head)
+    while found is not None and found.group()[0] == "+" and _at_entry(head[: found.start()]):
+        found = _ASIDE_START.search(head, found.end())  # "SL to BE + 2 pips": a stop, no gain
     aside = ""
     if found is not None and found.start() > 0:
         head, aside = head[: found.start()], head[found.start() :]
@@ -68,6 +70,11 @@ def _cut(head: str) -> tuple[list[Item], str]:
             words = " ".join(i.text for i in items[at:])
             return items[:at], f"{words} {aside}"
     return items, aside
+
+
+def _at_entry(text: str) -> bool:
+    items = scan(text).items
+    return bool(items) and items[-1].kind in ("breakeven", "entry")
 
 
 def _close_ticker(items: list[Item]) -> Command | None:
