@@ -178,3 +178,21 @@ def test_arabic_pair_named_in_words_opens_and_its_half_close_moves_the_stop(
     for row in users.values():
         assert row["orders_placed"] == 1 and row["positions_closed_partially"] == 1
         assert row["sl_tp_changes"] == 1 and row["open_positions"] == 1
+
+
+@pytest.mark.parametrize("cancel", ["إلغاء الأمر المعلق", "Annulez l'ordre limite"])
+def test_arabic_and_french_cancel_of_a_pending_order_cancels_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cancel: str
+) -> None:
+    users = _replay(
+        tmp_path,
+        capsys,
+        [
+            _quote("09:59:50", "XAUUSD", "2650.00", "2650.30"),
+            _say("10:00:00", 940, "XAUUSD SELL LIMIT 2658\nSL 2664\nTP 2650"),
+            _say("10:30:00", 941, cancel, reply=940),
+        ],
+    )
+
+    for row in users.values():
+        assert row["orders_cancelled"] == 1 and row["open_positions"] == 0
