@@ -102,8 +102,13 @@ def _close(
         if volume > 0:
             ops.append(Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=volume))
         survivors.append(position)
-    if command.then_sl_anchor is not None:
-        then = Command(action=Action.MODIFY, sl_anchor=command.then_sl_anchor)
+    if command.then_sl_anchor is not None or command.sl is not None:
+        then = Command(
+            action=Action.MODIFY,
+            sl=command.sl,
+            sl_anchor=command.then_sl_anchor,
+            sl_offset_pips=command.sl_offset_pips,
+        )
         ops += modify(then, target, survivors, [], specs, buffer_pips)
     return ops
 
@@ -150,7 +155,9 @@ def _new_sl(
         return command.sl
     entry = item.open_price if isinstance(item, Position) else item.price
     if command.sl_anchor is SlAnchor.ENTRY:
-        return entry + item.side.sign * buffer_pips * spec.pip
+        # The channel's own "+ 2 pips" beyond the entry, else the user's breakeven buffer.
+        pips = buffer_pips if command.sl_offset_pips is None else command.sl_offset_pips
+        return entry + item.side.sign * pips * spec.pip
     tps = in_prices(signal, entry, spec).tps  # targets in pips: from the item's own entry
     if command.sl_anchor is SlAnchor.TP1 and tps:
         return tps[0]

@@ -167,8 +167,9 @@ class Command:
     symbol: str | None = None
     side: Side | None = None
     fraction: Decimal | None = None  # close: 1 = all, 0.5 = half
-    sl: Decimal | None = None  # modify: new SL price
+    sl: Decimal | None = None  # modify: new SL price; close: then the SL of what stays
     sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1
+    sl_offset_pips: Decimal | None = None  # SL to entry: this many pips beyond it ("BE + 2 pips")
     tps: tuple[Decimal, ...] = ()  # modify: new TP prices (in order)
     # modify: which target each new price replaces (1 = TP1) when the text numbers them;
     # () = the new prices apply to the targets in order from TP1

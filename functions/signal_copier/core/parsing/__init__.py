@@ -22,6 +22,7 @@ from signal_copier.core.parsing.labels import to_label
 from signal_copier.core.parsing.normalize import MAX_CHARS
 from signal_copier.core.parsing.reader import MAX_SIGNALS, Reader
 from signal_copier.core.parsing.tokens import Item, Scan, scan
+from signal_copier.core.parsing.verbs import take_share
 
 __all__ = ["parse", "to_label"]
 
@@ -92,11 +93,12 @@ def _openings(
 
 
 def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
-    command = commands.read_command(scanned.items)
+    items = take_share(scanned.items)
+    command = commands.read_command(items)
     if command is None:
         command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
-        return _command(command, position, scanned.items)
+        return _command(command, position, items)
     # "Final Target Hit +480 Pip⏎Close the position fully": the instruction under the result;
     # never in an advert ("Book now, limited seats").
     told = instructions.read_instruction(text, scanned.items, scanned.question)

@@ -28,6 +28,8 @@ _BRACKETED = re.compile(r"\([^()\n]*\)")
 # "Gold buy limit cancelled, price ran away": the pending order named before the verb.
 _PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
+# Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
+_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter"}
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
@@ -57,6 +59,8 @@ def _cut(head: str) -> tuple[list[Item], str]:
     # The command's own words, and the aside that explains it in the same clause: from a
     # bracket, a gain figure or a word that starts an explanation ("with", "para", "because").
     found = _ASIDE_START.search(head)
+    while found is not None and found.group()[0] == "+" and _at_entry(head[: found.start()]):
+        found = _ASIDE_START.search(head, found.end())  # "SL to BE + 2 pips": a stop, no gain
     aside = ""
     if found is not None and found.start() > 0:
         head, aside = head[: found.start()], head[found.start() :]
@@ -66,6 +70,11 @@ def _cut(head: str) -> tuple[list[Item], str]:
             words = " ".join(i.text for i in items[at:])
             return items[:at], f"{words} {aside}"
     return items, aside
+
+
+def _at_entry(text: str) -> bool:
+    items = scan(text).items
+    return bool(items) and items[-1].kind in ("breakeven", "entry")
 
 
 def _close_ticker(items: list[Item]) -> Command | None:
@@ -86,7 +95,7 @@ def _close_ticker(items: list[Item]) -> Command | None:
 
 
 def _imperative(items: list[Item]) -> bool:
-    first = next((item for item in as_verbs(items) if item.kind not in _LEADING_QUIET), None)
+    first = next((item for item in as_verbs(items) if item.kind not in _BEFORE_VERB), None)
     return first is not None and first.kind in _IMPERATIVES
 
 

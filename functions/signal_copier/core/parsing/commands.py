@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.fractions import share_of
+from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
 from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
@@ -78,8 +79,8 @@ def _sl_to_entry(items: list[Item]) -> bool:
     for at in range(mover + 1, len(items)):
         if items[at].kind in _ENTRY_WORDS:
             following = next((it for it in items[at + 1 :] if it.kind not in _TO), None)
-            if following is None or following.kind != "num":
-                return True
+            if following is None or following.kind != "num" or following.unit in OFFSET_UNITS:
+                return True  # "SL to BE + 2 pips": the pips lock a little beyond the entry
     return False
 
 
@@ -199,13 +200,17 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         # "Close half, SL to BE" or "SL to breakeven and take partials": the stop moves either way.
         moved = _sl_to_entry(_after(items, "close")) or _sl_to_entry(_before(items, "close"))
         then = SlAnchor.ENTRY if moved else None
+        # "Close half and move SL to 1.0860": the stop of what stays moves to that price.
+        stop = None if moved else _levels(items, words)[0]
         return Command(
             action=Action.CLOSE,
             scope=scope,
             symbol=symbol,
             side=side,
             fraction=fraction,
+            sl=stop,
             then_sl_anchor=then,
+            sl_offset_pips=entry_offset(items) if moved else None,
         )
     if "cancel" in kinds:
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
@@ -263,6 +268,7 @@ def _modify(
         side=side,
         sl=None if anchor else sl,
         sl_anchor=anchor,
+        sl_offset_pips=entry_offset(items) if anchor is SlAnchor.ENTRY else None,
         tps=tps,
         tp_numbers=numbers,
     )

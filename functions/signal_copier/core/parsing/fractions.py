@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from itertools import pairwise
 
 from signal_copier.core.parsing.tokens import Item
 
 _HUNDRED = Decimal(100)
 _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
+_LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -26,7 +29,24 @@ def share_of(items: list[Item]) -> Decimal:
             if share is not None:
                 return share
     partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
-    return Decimal("0.5") if partial else Decimal(1)
+    return Decimal("0.5") if partial or _in_lots(items) else Decimal(1)
+
+
+def _in_lots(items: list[Item]) -> bool:
+    # "Close 0.5 lots": a size in the channel's own lots, whose position size is not known here,
+    # is a part of the trade (read as an unsized partial), never the whole of it. So is a bare
+    # "Close 0.5": a lot size with one or two decimals below 1 (never a price such as 0.6600).
+    for first, second in pairwise(items):
+        if first.kind == "num" and second.kind == "lot":
+            return True
+        if first.kind == "close" and _lot_size(second):
+            return True
+    return False
+
+
+def _lot_size(item: Item) -> bool:
+    shaped = item.kind == "num" and not item.unit and _LOT_SHAPE.fullmatch(item.raw) is not None
+    return shaped and 0 < item.value < 1
 
 
 def _partial_verb(items: list[Item]) -> bool:

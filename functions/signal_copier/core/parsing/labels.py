@@ -63,8 +63,8 @@ def command_label(command: Command) -> dict[str, Any]:
         label["position_id"] = command.position_id
     if command.action is Action.CLOSE:
         label["fraction"] = _number(command.fraction or Decimal(1))
-        if command.then_sl_anchor:
-            label["then_sl"] = _anchor(command.then_sl_anchor)
+        if command.then_sl_anchor or command.sl is not None:
+            label["then_sl"] = _anchor(command.then_sl_anchor) or _number(command.sl)
     if command.action is Action.MODIFY:
         changes: dict[str, Any] = {}
         sl = _anchor(command.sl_anchor) or _number(command.sl)

@@ -12,6 +12,8 @@ _UNSAID = frozenset({"filler", "join"})  # "don't close", "no need to close", "n
 # then moves the stop (the English "close and SL to entry on the rest" keeps its old reading).
 _AND = frozenset({"und", "et", "e", "y", "и", "و", "ve"})
 _TEN = Decimal(10)
+_AFTER_SHARE = frozenset({"nl", "p", "market", "join", "move", "sl"})  # "take 30% now and …"
+_TAKEN = frozenset({"off", "profit", "profits", "here"})
 
 
 def as_verbs(items: list[Item]) -> list[Item]:
@@ -19,6 +21,26 @@ def as_verbs(items: list[Item]) -> list[Item]:
     # "Move SL close to entry", "close to 1950": "close" means near there, not "close the trade".
     near = [at for at, item in enumerate(items) if item.kind == "close" and _near(items, at + 1)]
     return [item for at, item in enumerate(items) if at not in near] if near else items
+
+
+def take_share(items: list[Item]) -> list[Item]:
+    """Return `items` with a "take" that a share follows read as a close ("Take 30% off")."""
+    # "Take 30% off", "take half profits": the share is what is closed; "off" only says so.
+    # Not "Take 20% risk": what follows the share must say it is profit taken off, or end there.
+    for at in range(len(items) - 1):
+        item = items[at]
+        if item.kind == "filler" and item.text.lower() == "take" and _share(items[at + 1]):
+            rest = items[at + 2 :]
+            if rest and rest[0].kind not in _AFTER_SHARE and rest[0].text.lower() not in _TAKEN:
+                return items
+            if rest and rest[0].text.lower() == "off":
+                rest = rest[1:]
+            return [*items[:at], Item("close", item.text), items[at + 1], *rest]
+    return items
+
+
+def _share(item: Item) -> bool:
+    return item.kind in ("half", "quarter") or (item.kind == "num" and item.unit == "pct")
 
 
 def _near(items: list[Item], at: int) -> bool:
