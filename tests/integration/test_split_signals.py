@@ -3,8 +3,10 @@ copied as one: the levels-only message completes the open trade, never opens ano
 
 from decimal import Decimal as D
 
+from signal_copier.broker.paper import PaperAccount
+from signal_copier.core.market import Credentials, MarginMode
 from signal_copier.core.model import Status
-from signal_copier.services import control
+from signal_copier.services import accounts, control
 from world import World
 
 SIDE_FIRST = "XAUUSD BUY NOW @ 2650"
@@ -314,3 +316,30 @@ async def test_levels_posted_next_go_to_the_latest_signal_not_an_earlier_one(
     # Assert
     assert await _levels(account) == before
     assert (await world.last("alice")).result.reason == "price_decimal_slip"
+
+
+async def _netting_user(world: World, **settings: object) -> PaperAccount:
+    await world.add_user("alice", connect=False, **settings)
+    account = world.paper.open_account(
+        "net-alice", balance=D(10000), margin_mode=MarginMode.NETTING
+    )
+    world.pipeline.add_owner("net-alice", "alice")
+    creds = Credentials(account_id="net-alice", token="t0ken-alice")
+    await accounts.save_credentials(world.deps, "alice", creds)
+    return account
+
+
+async def test_a_netting_accounts_one_position_takes_the_target_an_opening_would(
+    world: World,
+) -> None:
+    # Arrange: a netting account copies one position, with TP number netting_tp
+    account = await _netting_user(world, netting="single", netting_tp=2, **PROTECTED)
+    await world.say(SIDE_FIRST, id=1)
+
+    # Act
+    await world.say("SL 2640 TP1 2660 TP2 2670 TP3 2680", id=2, reply_to=1)
+
+    # Assert
+    assert await _levels(account) == [(D("2640.00"), D("2670.00"), D("0.10"))]
+    result = (await world.last("alice")).result
+    assert any("takes TP2 2670" in note for note in result.notes)

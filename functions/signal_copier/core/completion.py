@@ -9,7 +9,7 @@ the leg an opening would have given it, and a target with no open leg is noted, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -82,3 +82,18 @@ def untraded_targets(command: Command, client_ids: Sequence[str]) -> str | None:
         f"{', '.join(left)}: no open position of the signal carries this target, and a "
         "levels-only message never opens new volume"
     )
+
+
+def on_one_position(command: Command, netting_tp: int) -> tuple[Command, str]:
+    """Return the command with the one target a netting account's position takes, and a note.
+
+    As an opening on such an account: TP number `netting_tp`, or the last one given when the
+    message gives fewer; a message that does not give that target changes no target.
+    """
+    numbers = command.tp_numbers or tuple(range(1, len(command.tps) + 1))
+    by_number = dict(zip(numbers, command.tps, strict=True))
+    wanted = min(netting_tp, max(numbers))
+    tp = by_number.get(wanted)
+    kept = replace(command, tps=() if tp is None else (tp,), tp_numbers=())
+    taken = "no target given for it" if tp is None else f"TP{wanted} {tp}"
+    return kept, f"netting account: its one position takes {taken} (netting_tp)"

@@ -28,7 +28,7 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
-from signal_copier.services.completion import fitting_targets
+from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
@@ -107,12 +107,11 @@ async def _act(
     specs, closes = held.specs, held.closes
     notes: tuple[str, ...] = ()
     if command.levels_only:  # "SL 2640 TP1 2660" after its signal: in time, on the right side
-        fitted = fitting_targets(
-            intent, command, held.records, (targets, positions, orders), settings
-        )
-        if isinstance(fitted, TradeResult):
-            return fitted
-        targets, notes = fitted
+        held_now = (targets, positions, orders)
+        completed = await completing(intent, command, account, held.records, held_now, settings)
+        if isinstance(completed, TradeResult):
+            return completed
+        command, targets, notes = completed
     ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
     if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
         fraction = command.fraction if command.fraction is not None else Decimal(1)
