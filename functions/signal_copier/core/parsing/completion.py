@@ -68,7 +68,11 @@ def _only_levels(text: str, items: list[Item]) -> bool:
 def _tp_numbers(items: list[Item], count: int) -> tuple[int, ...] | None:
     # () when the targets are in order from TP1 (numbered so or not at all); their numbers when
     # the text numbers each ("TP2 2670⏎TP3 2680"); None when some are numbered and some not.
-    written = [item.unit for item in items if item.kind == "tp" and item.unit]
+    written = [
+        item.unit
+        for at, item in enumerate(items)
+        if item.kind == "tp" and item.unit and not _open_target(items, at)
+    ]
     if not written:
         return ()
     if len(written) != count or not all(number.isdigit() for number in written):
@@ -77,6 +81,12 @@ def _tp_numbers(items: list[Item], count: int) -> tuple[int, ...] | None:
     if len(set(numbers)) != count or not all(1 <= n <= MAX_TP_NUMBER for n in numbers):
         return None
     return () if numbers == tuple(range(1, count + 1)) else numbers
+
+
+def _open_target(items: list[Item], at: int) -> bool:
+    # "TP3: open": a numbered target left open carries no price, so it numbers none.
+    following = next((item for item in items[at + 1 :] if item.kind != "p"), None)
+    return following is not None and following.kind == "tp_open"
 
 
 def _contradicts(block: Block) -> bool:
