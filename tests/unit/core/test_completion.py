@@ -1,10 +1,12 @@
 """A levels-only message is judged against the signal it completes: time, side, legs held."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
 
+from signal_copier.core import codec
 from signal_copier.core.completion import late_detail, misfit, on_one_position, untraded_targets
 from signal_copier.core.model import Action, Command, Side, Signal
 from signal_copier.core.reasons import Reason
@@ -122,3 +124,17 @@ def test_a_netting_position_takes_the_target_number_netting_tp(
     # Assert
     assert (single.tps, single.tp_numbers, single.sl) == (tps, (), command.sl)
     assert "netting" in note
+
+
+def test_a_levels_only_command_keeps_its_mark_through_the_codec() -> None:
+    # Arrange
+    command = _levels("2640", "2660", "2670")
+
+    # Act
+    encoded = codec.to_dict(command)
+    decoded = codec.from_dict(Command, encoded)
+    older = codec.from_dict(Command, {k: v for k, v in encoded.items() if k != "levels_only"})
+
+    # Assert: an intent queued before the field existed reads as an ordinary modify
+    assert decoded == command
+    assert older == replace(command, levels_only=False)
