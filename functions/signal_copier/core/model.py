@@ -176,6 +176,8 @@ class Command:
     tp_numbers: tuple[int, ...] = ()
     then_sl_anchor: SlAnchor | None = None  # close: then move SL (e.g. "close half, SL to BE")
     position_id: str | None = None  # scope POSITION: the id a bot's update names
+    # modify: a message of levels alone ("SL 2640 TP1 2660"), completing the signal it follows
+    levels_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

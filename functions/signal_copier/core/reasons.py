@@ -48,6 +48,8 @@ class Reason(StrEnum):
     SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was fixed
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
     STOP_KEPT = "stop_kept"
+    LEVELS_TOO_LATE = "levels_too_late"  # a levels-only message after split_window_s
+    LEVELS_ONLY_OFF = "levels_only_off"  # split_window_s is 0
 
     # The broker
     BROKER_REJECTED = "broker_rejected"

@@ -89,6 +89,9 @@ class TradeSettings(BaseModel):
     allowed_symbols: tuple[str, ...] = ()  # canonical; () = all
     trading_hours: str | None = None  # "HH:MM-HH:MM" UTC, may wrap midnight
     allow_looser_sl: bool = False  # may a follow-up move a stop back from where it protects more
+    # A message of levels alone ("SL 2640 TP1 2660") completes the signal it replies to, or the
+    # channel's latest signal, posted at most this many seconds before it; 0 = never acted on.
+    split_window_s: Annotated[int, Field(ge=0, le=86_400)] = 300
     breakeven_buffer_pips: NonNegativeDecimal = Decimal(0)
     breakeven_on_tp1: bool = False
     trail_sl_to_previous_tp: bool = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -28,6 +28,7 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
+from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.levels import check_levels
@@ -80,9 +81,8 @@ async def apply_command(
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    return await _act(
-        intent, command, account, _Held(targets, positions, orders, specs, closes), context[1]
-    )
+    held = _Held(targets, positions, orders, specs, closes, records)
+    return await _act(intent, command, account, held, context[1])
 
 
 _GONE = "the trade it is about is no longer open (its SL or TP was hit, or it was closed)"
@@ -97,6 +97,7 @@ class _Held:
     orders: list[PendingOrder]
     specs: dict[str, SymbolSpec]
     closes: list[Deal]
+    records: list[TradeRecord]  # the trade records the targets were chosen from
 
 
 async def _act(
@@ -104,6 +105,13 @@ async def _act(
 ) -> TradeResult:
     targets, positions, orders = held.targets, held.positions, held.orders
     specs, closes = held.specs, held.closes
+    notes: tuple[str, ...] = ()
+    if command.levels_only:  # "SL 2640 TP1 2660" after its signal: in time, on the right side
+        held_now = (targets, positions, orders)
+        completed = await completing(intent, command, account, held.records, held_now, settings)
+        if isinstance(completed, TradeResult):
+            return completed
+        command, targets, notes = completed
     ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
     if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
         fraction = command.fraction if command.fraction is not None else Decimal(1)
@@ -120,7 +128,8 @@ async def _act(
     result = combined(_closed_before(intent, closes), sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
         result = await _close_filled(account, intent, targets, positions, checked, result)
-    return with_refusals(result, checked)
+    result = with_refusals(result, checked)
+    return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
 def _closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:

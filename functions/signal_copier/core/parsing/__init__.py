@@ -9,6 +9,7 @@ from signal_copier.core.model import Command, Parse, Scope, Signal
 from signal_copier.core.parsing import (
     clauses,
     commands,
+    completion,
     instructions,
     openings,
     prelude,
@@ -53,6 +54,8 @@ def parse(text: str) -> Parse:
         return Parse(signals=tuple(signals), explain=tuple(explain))
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
     followed = None if refusals else _follow_up(text, scanned, position)
+    if followed is None and not refusals and position is None:
+        followed = completion.read_levels_only(text, items, blocks)
     if followed is not None:
         return followed
     reason = refusals[0] if refusals else reasons.classify(scanned)
