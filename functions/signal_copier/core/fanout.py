@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from signal_copier.core import ids
-from signal_copier.core.model import Command, Intent, IntentKind, Signal
+from signal_copier.core.model import Action, Command, Intent, IntentKind, Signal
 from signal_copier.core.records import MessageRecord, Subscription
 
 
@@ -90,6 +90,8 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
     if record.command is None or record.earlier_command:
         return []
     edited_first_seen = record.version != 0 and record.first_seen
+    if record.command.action is Action.REENTER and (earlier or edited_first_seen):
+        return []  # a signal edited into "buy again" (or seen only so) repeats nothing
     target = record.message_id if earlier or edited_first_seen else record.reply_to
     return [(0, _Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target))]
 
