@@ -28,9 +28,9 @@ _TRIGGER = re.compile(
 )
 # Not an instruction now: a condition, the future, a negation, a wait or a question.
 _NOT_NOW = re.compile(
-    r"\?|'ll\b|\b(?:if|may|might|could|would|will|shall|maybe|perhaps|possibly|probably|likely"
+    r"\?|['’]ll\b|\b(?:if|may|might|could|would|will|shall|maybe|perhaps|possibly|probably|likely"
     r"|plan|planning|consider|considering|look|looking|wait|waiting|watch|watching|when|once"
-    r"|unless|later|soon|tomorrow|next|expect|expecting|prepare|ready|should|don't|dont|not"
+    r"|unless|later|soon|tomorrow|next|expect|expecting|prepare|ready|should|don['’]?t|not|yet"
     r"|no|never|avoid)\b",
     re.IGNORECASE,
 )
@@ -58,7 +58,7 @@ def read_reentry(text: str, items: list[Item], blocks: list[Block]) -> Parse | N
     command: it does, but conditionally, as a result or contradicting itself.
     """
     found = _TRIGGER.search(text)
-    if found is None or _add_level(text, found):
+    if found is None or _add_level(text, found) or _OTHER_ORDER.search(text):
         return None
     if _NOT_NOW.search(text) or _RESULT.search(text) or len(blocks) > 1:
         return Parse(reason="commentary", explain=(_NOT_READ,))
@@ -87,6 +87,12 @@ def read_reentry(text: str, items: list[Item], blocks: list[Block]) -> Parse | N
     return Parse(command=command, reason="reenter", explain=tuple(lines))
 
 
+# Another instruction beside it ("Close half and re-enter", "move SL to entry"): read as that
+# follow-up (re-entering is not done then), never as a re-entry that drops the other order.
+_OTHER_ORDER = re.compile(
+    r"\b(?:close|closing|cancel|exit|cut|book|secure|move|trail|shift|breakeven|be)\b",
+    re.IGNORECASE,
+)
 _LEVEL_WORD = re.compile(r"\s*(?:sl|tp\d*|stop|target|take\s*profit)\b", re.IGNORECASE)
 
 
