@@ -4,7 +4,9 @@ trade of the signal they refer to: once, under their own id, through every openi
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 
+from hooks import Hooked
 from signal_copier.broker.paper import PaperAccount
 from signal_copier.core.model import IntentKind, OrderType, Status
 from signal_copier.services import control
@@ -233,3 +235,26 @@ async def test_a_bare_reentry_after_the_latest_signal_was_deleted_repeats_no_old
     # Assert: the EURUSD buy of message 10 is not bought again
     assert [p.symbol for p in await account.positions()] == ["EURUSD", "XAUUSD"]
     assert (await world.last("alice")).result.reason == "signal_deleted"
+
+
+async def test_a_reentry_slower_than_its_lease_is_never_placed_twice(tmp_path: Path) -> None:
+    # Arrange: two TPs, two legs; the broker takes over a minute before the re-entry's second
+    # leg, the lease ends and the sweep hands the intent to another worker
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.20")
+    await world.say("XAUUSD BUY NOW 2650\nSL 2644\nTP1 2655\nTP2 2660", id=20)
+
+    async def lease_ends() -> None:
+        await world.pipeline.sweep(world.later(61), force=True)
+
+    world.broker.before("place", lease_ends, nth=world.broker.calls("place") + 2)
+
+    # Act
+    await world.say(AGAIN, id=21, reply_to=20)
+    await world.settle()
+
+    # Assert: two legs for the signal and two for its re-entry, not five
+    legs = sorted((p.tp, p.client_id[:-2]) for p in await account.positions())
+    assert len(legs) == 4 and len({client for _, client in legs}) == 2
+    placed = [r for r in await world.records("alice") if r.intent.message_id == 21]
+    assert [(r.intent.kind, len(r.result.fills)) for r in placed] == [(IntentKind.OPEN, 2)]
