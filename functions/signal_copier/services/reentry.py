@@ -61,7 +61,9 @@ async def _referred(
     # The referred signal as last edited, unless the channel deleted or cancelled it (or the
     # latest signal since) before the re-entry.
     head = await deps.store.latest_message(intent.chat_id, signal_id)
-    if head is None or head.deleted:
+    if head is None:
+        return Refusal(reason=Reason.NO_SIGNAL, detail=f"message {signal_id} is not stored")
+    if head.deleted:
         detail = f"the channel deleted the signal it repeats (message {signal_id})"
         return Refusal(reason=Reason.SIGNAL_DELETED, detail=detail)
     if not head.signals:  # edited into a follow-up ("cancelled") or into chatter

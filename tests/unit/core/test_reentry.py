@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 from builders import NOW, make_signal
 from signal_copier.core import codec, history
-from signal_copier.core.fanout import intents_for
+from signal_copier.core.fanout import intent_ids_for, intents_for
 from signal_copier.core.model import (
     Action,
     Command,
@@ -142,3 +142,17 @@ def test_a_signal_edited_into_a_reentry_repeats_nothing() -> None:
 
     # Assert
     assert intents == []
+
+
+def test_a_reentry_reaches_no_holder_who_stopped_following_the_chat() -> None:
+    # Arrange
+    record = _record(21, Parse(command=replace(AGAIN, side=Side.BUY)), reply_to=20)
+    holder = [Subscription(user_id="u1", chat_id="c")]
+
+    # Act
+    intents = intents_for(record, holder, "trace", follow_ups_only=True)
+
+    # Assert
+    assert intents == []
+    assert intent_ids_for(record, "u1", follow_ups_only=True) == []
+    assert len(intent_ids_for(record, "u1")) == 1
