@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from signal_copier.core import ids
-from signal_copier.core.model import Command, Intent, IntentKind, Signal
+from signal_copier.core.model import Action, Command, Intent, IntentKind, Signal
 from signal_copier.core.records import MessageRecord, Subscription
 
 
@@ -35,7 +35,7 @@ def intents_for(
         return []
     shapes = _shapes(record)
     if follow_ups_only:
-        shapes = [(part, shape) for part, shape in shapes if shape.kind is not IntentKind.OPEN]
+        shapes = [(part, shape) for part, shape in shapes if not _opens(shape)]
     posted = record.posted or record.date
     born_at_edit = not record.first_seen and not record.earlier_signals and bool(record.signals)
     born = record.date if born_at_edit else posted
@@ -59,7 +59,7 @@ def intent_ids_for(
     return [
         ids.intent_id(chat, number, version, user_id, part)
         for part, shape in _shapes(record)
-        if not (follow_ups_only and shape.kind is IntentKind.OPEN)
+        if not (follow_ups_only and _opens(shape))
     ]
 
 
@@ -70,6 +70,12 @@ class _Shape:
     previous: Signal | None = None
     command: Command | None = None
     reply_to: int | None = None
+
+
+def _opens(shape: _Shape) -> bool:
+    # A new trade (a signal, or a re-entry of one), never sent to a user who stopped following.
+    reentry = shape.command is not None and shape.command.action is Action.REENTER
+    return shape.kind is IntentKind.OPEN or reentry
 
 
 def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
@@ -90,6 +96,8 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
     if record.command is None or record.earlier_command:
         return []
     edited_first_seen = record.version != 0 and record.first_seen
+    if record.command.action is Action.REENTER and (earlier or edited_first_seen):
+        return []  # a signal edited into "buy again" (or seen only so) repeats nothing
     target = record.message_id if earlier or edited_first_seen else record.reply_to
     return [(0, _Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target))]
 

@@ -33,6 +33,9 @@ class Action(StrEnum):
     MODIFY = "modify"
     CLOSE = "close"
     CANCEL = "cancel"
+    # A new entry on a known signal ("Buy again, same SL and TP", "Add more at 2645"): the
+    # engine completes it from the signal it refers to and opens it as a trade of its own.
+    REENTER = "reenter"
 
 
 class Scope(StrEnum):
@@ -178,6 +181,10 @@ class Command:
     position_id: str | None = None  # scope POSITION: the id a bot's update names
     # modify: a message of levels alone ("SL 2640 TP1 2660"), completing the signal it follows
     levels_only: bool = False
+    # reenter: the entry it writes ("Add more at 2645"); None with no order type = at market
+    entry: Decimal | None = None
+    entry_range: tuple[Decimal, Decimal] | None = None  # (low, high)
+    order_type: OrderType | None = None  # reenter: "limit"/"stop" written; None = not written
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -50,6 +50,9 @@ class Reason(StrEnum):
     STOP_KEPT = "stop_kept"
     LEVELS_TOO_LATE = "levels_too_late"  # a levels-only message after split_window_s
     LEVELS_ONLY_OFF = "levels_only_off"  # split_window_s is 0
+    NO_SIGNAL = "no_signal"  # a re-entry refers to no signal this copier knows
+    REENTRY_MISMATCH = "reentry_mismatch"  # a re-entry's side or symbol is not its signal's
+    SIGNAL_CANCELLED = "signal_cancelled"  # the channel cancelled the signal a re-entry repeats
 
     # The broker
     BROKER_REJECTED = "broker_rejected"

@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from signal_copier.core.errors import InFlight
@@ -30,7 +30,16 @@ from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[bool], Awaitable[TradeResult | Wait | None]]
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recorded:
+    """A result recorded under what the intent became (a re-entry: the opening it made)."""
+
+    intent: Intent  # the same id as the intent run
+    result: TradeResult
+
+
+Work = Callable[[bool], Awaitable[TradeResult | Recorded | Wait | None]]
 GiveUp = Callable[[int], Awaitable[TradeResult]]
 
 
@@ -54,7 +63,7 @@ async def run_once(
     try:
         with holding(deps.store, intent.id, owner, now + deps.lease, deps.clock):
             if claim.attempt > deps.timing.max_attempts and give_up is not None:
-                outcome: TradeResult | Wait | None = await give_up(claim.attempt)
+                outcome: TradeResult | Recorded | Wait | None = await give_up(claim.attempt)
             else:
                 outcome = await work(claim.state is ClaimState.RETRY)
     except Exception:
@@ -65,8 +74,12 @@ async def run_once(
     if isinstance(outcome, Wait):
         await _park(intent, outcome, owner, deps)
         return None
+    recorded = intent
+    if isinstance(outcome, Recorded):  # never under another intent's id
+        recorded = outcome.intent if outcome.intent.id == intent.id else intent
+        outcome = outcome.result
     result = _timed(intent, outcome, now, started)
-    record = trade_record(intent, result, now) if result is not None else None
+    record = trade_record(recorded, result, now) if result is not None else None
     if await deps.store.finish(intent.id, owner, now, record):
         await messages.wake(deps, intent.chat_id, intent.message_id, intent.user_id)
         _log(intent, result)

@@ -19,9 +19,10 @@ from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.redact import describe_error
-from signal_copier.services import commands, deletes, edits, messages, opening
+from signal_copier.core.reentry import is_reentry
+from signal_copier.services import commands, deletes, edits, messages, opening, reentry
 from signal_copier.services.deps import Deps
-from signal_copier.services.once import run_once
+from signal_copier.services.once import Recorded, run_once
 from signal_copier.services.targets import Wait
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ async def failed(
     (counted once, never traded twice).
     """
     fills: tuple[Fill, ...] = ()
-    if intent.kind in OPENING:
+    if intent.kind in OPENING or is_reentry(intent.command):  # a re-entry opens legs too
         try:
             fills = tuple((await opening.existing(deps, intent)).values())
         except BrokerUnavailable:
@@ -129,12 +130,15 @@ async def _release_reservations(intent: Intent, deps: Deps) -> None:
 
 async def _dispatch(
     intent: Intent, deps: Deps, now: datetime, *, retry: bool
-) -> TradeResult | Wait | None:
+) -> TradeResult | Recorded | Wait | None:
     try:
         if intent.kind is IntentKind.OPEN and intent.signal is not None:
             return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)
-        if intent.kind is IntentKind.COMMAND and intent.command is not None:
-            return await commands.apply_command(intent, intent.command, deps, now, retry)
+        command = intent.command
+        if intent.kind is IntentKind.COMMAND and command is not None:
+            if is_reentry(command):  # a new trade, on the signal it refers to
+                return await reentry.reenter(intent, command, deps, now, retry)
+            return await commands.apply_command(intent, command, deps, now, retry)
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
             return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
         if intent.kind is IntentKind.DELETE:

@@ -16,6 +16,7 @@ from signal_copier.core.parsing import (
     prose,
     quotes,
     reasons,
+    reentry,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -52,6 +53,10 @@ def parse(text: str) -> Parse:
     explain = [*quoted, *explain]
     if signals:
         return Parse(signals=tuple(signals), explain=tuple(explain))
+    # "Buy again, same SL and TP": a new trade on a known signal, never a change to its trade.
+    again = None if position is not None else reentry.read_reentry(text, items, blocks)
+    if again is not None:
+        return again
     # A signal missing its symbol must not be read as "change the SL/TP of the replied trade".
     followed = None if refusals else _follow_up(text, scanned, position)
     if followed is None and not refusals and position is None:

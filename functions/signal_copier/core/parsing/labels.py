@@ -65,18 +65,39 @@ def command_label(command: Command) -> dict[str, Any]:
         label["fraction"] = _number(command.fraction or Decimal(1))
         if command.then_sl_anchor or command.sl is not None:
             label["then_sl"] = _anchor(command.then_sl_anchor) or _number(command.sl)
+    if command.action is Action.REENTER:
+        label.update(_reentry_label(command))
     if command.action is Action.MODIFY:
-        changes: dict[str, Any] = {}
-        sl = _anchor(command.sl_anchor) or _number(command.sl)
-        if sl is not None:
-            changes["sl"] = sl
-        if command.tps:
-            changes["tp"] = float(command.tps[0])
-            changes["tps"] = _numbers(command.tps)
-            if command.tp_numbers:
-                changes["tp_numbers"] = list(command.tp_numbers)
-        # A modify that names no level was told to move the stop without saying where.
-        label["changes"] = changes or {"sl": "unspecified"}
+        label["changes"] = _changes(command)
+    return label
+
+
+def _changes(command: Command) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    sl = _anchor(command.sl_anchor) or _number(command.sl)
+    if sl is not None:
+        changes["sl"] = sl
+    if command.tps:
+        changes["tp"] = float(command.tps[0])
+        changes["tps"] = _numbers(command.tps)
+        if command.tp_numbers:
+            changes["tp_numbers"] = list(command.tp_numbers)
+    # A modify that names no level was told to move the stop without saying where.
+    return changes or {"sl": "unspecified"}
+
+
+def _reentry_label(command: Command) -> dict[str, Any]:
+    label: dict[str, Any] = {}
+    if command.order_type is not None:
+        label["order_type"] = command.order_type.value
+    if command.entry is not None:
+        label["entry"] = _number(command.entry)
+    if command.entry_range is not None:
+        label["entry_range"] = _numbers(command.entry_range)
+    if command.sl is not None:
+        label["sl"] = _number(command.sl)
+    if command.tps:
+        label["tps"] = _numbers(command.tps)
     return label
 
 

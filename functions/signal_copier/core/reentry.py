@@ -1,0 +1,73 @@
+"""A re-entry becomes an opening of its own: what it wrote, completed from the signal it repeats.
+
+"Buy again, same SL and TP", "Add more at 2645", "Re-enter ✅ SL 1.0810 TP 1.0900" are read as
+a REENTER command (core/parsing/reentry.py). The engine finds the signal it refers to with the
+follow-ups' targeting rules (services/about.py) and asks here what to open: the re-entry's own
+levels and entry where it wrote them, the signal's symbol, side, stop and targets where it did
+not. Never the signal's entry: "again" is now, at market, unless the re-entry names a price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from signal_copier.core.model import Action, Command, OrderType, Signal
+from signal_copier.core.precedence import closed_by
+from signal_copier.core.reasons import Reason
+from signal_copier.core.records import MessageRecord
+from signal_copier.core.symbol_map import same_instrument
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """Why a re-entry opens nothing."""
+
+    reason: Reason
+    detail: str
+
+
+def is_reentry(command: Command | None) -> bool:
+    """Return whether a command is a re-entry (a new trade, not a change to one)."""
+    return command is not None and command.action is Action.REENTER
+
+
+def reopened(command: Command, signal: Signal) -> Signal | Refusal:
+    """Return the signal a re-entry opens, or why not (its side or symbol is not the signal's)."""
+    if command.side is not None and command.side is not signal.side:
+        detail = f"it says {command.side} again, but the signal it repeats is a {signal.side}"
+        return Refusal(reason=Reason.REENTRY_MISMATCH, detail=detail)
+    if command.symbol is not None and not same_instrument(command.symbol, signal.symbol):
+        detail = f"it names {command.symbol}, but the signal it repeats is on {signal.symbol}"
+        return Refusal(reason=Reason.REENTRY_MISMATCH, detail=detail)
+    own_levels = command.sl is not None or bool(command.tps)
+    priced = command.entry is not None or command.entry_range is not None
+    if not priced and command.order_type is not None:  # "Buy limit again": at the signal's price
+        entry, zone = signal.entry, signal.entry_range
+    else:
+        entry, zone = command.entry, command.entry_range
+    return replace(
+        signal,
+        order_type=command.order_type or OrderType.MARKET,
+        entry=entry,
+        entry_range=zone,
+        order_type_implicit=priced and command.order_type is None,
+        sl=signal.sl if command.sl is None else command.sl,
+        sl_pips=signal.sl_pips if command.sl is None else None,
+        tps=command.tps or signal.tps,
+        tp_pips=signal.tp_pips if not command.tps else (),
+        tp_open=signal.tp_open if not command.tps else False,
+        # The parser's flags judged the signal's own levels; new ones are judged by the guards.
+        flags=() if own_levels else signal.flags,
+        position_id=None,
+    )
+
+
+def cancelled(signal_id: int, signal: Signal, between: Sequence[MessageRecord]) -> int | None:
+    """Return the id of a cancel the channel posted about the signal before the re-entry.
+
+    `between` are the chat's messages posted after the signal and before the re-entry. A close
+    does not count: closing and then re-entering is what a re-entry is for.
+    """
+    cancels = [r for r in between if r.command is not None and r.command.action is Action.CANCEL]
+    return closed_by(signal_id, signal, cancels) if cancels else None

@@ -1,0 +1,120 @@
+"""A re-entry opens a new trade from the signal it refers to: once, with every opening guard.
+
+The signal is found as any follow-up finds its target (services/about.py: the reply followed
+back, or the channel's latest signal older than the re-entry; it waits, parked, while that is
+not known yet). The trade is the re-entry's own: its intent id and clientIds come from the
+re-entry message, so the signal's trade is never opened twice and a redelivered re-entry opens
+nothing more. It is recorded as the opening it became, so follow-ups and management reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from signal_copier.core import history, reentry
+from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.reasons import Reason
+from signal_copier.core.reentry import Refusal
+from signal_copier.core.symbol_map import same_instrument
+from signal_copier.services import later, opening
+from signal_copier.services.about import about_of
+from signal_copier.services.deps import Deps
+from signal_copier.services.once import Recorded, deadline
+from signal_copier.services.records import skipped
+from signal_copier.services.targets import Wait
+
+_NONE = "there is no earlier signal of this channel it could repeat"
+
+
+async def reenter(
+    intent: Intent, command: Command, deps: Deps, now: datetime, retry: bool
+) -> TradeResult | Wait | Recorded:
+    """Open the re-entry `command` as a new trade of the signal it refers to, or record why not."""
+    final = now >= deadline(intent, deps)
+    # The symbol a re-entry names is checked against its signal, not used to pick one.
+    about = await about_of(deps, intent, replace(command, symbol=None), final=final)
+    if isinstance(about, Wait):
+        return about
+    if isinstance(about, str) or about.signal is None:
+        return skipped(intent, Reason.NO_SIGNAL, about if isinstance(about, str) else _NONE)
+    referred = await _referred(deps, intent, command, about.signal)
+    signal = referred if isinstance(referred, Refusal) else reentry.reopened(command, referred)
+    if isinstance(signal, Refusal):
+        return await _refused(deps, intent, signal, now, retry=retry)
+    opened = _as_opening(intent, signal)
+    outcome = await opening.open_signal(opened, signal, deps, now, retry=retry)
+    if isinstance(outcome, Wait):
+        return outcome
+    return Recorded(intent=opened, result=_noted(outcome, about.signal))
+
+
+def _as_opening(intent: Intent, signal: Signal) -> Intent:
+    # The same id (chat, message, version, user, part): only what it opens is filled in.
+    return replace(intent, kind=IntentKind.OPEN, signal=signal, command=None)
+
+
+async def _referred(
+    deps: Deps, intent: Intent, command: Command, signal_id: int
+) -> Signal | Refusal:
+    # The referred signal as last edited, unless the channel deleted or cancelled it (or the
+    # latest signal since) before the re-entry.
+    head = await deps.store.latest_message(intent.chat_id, signal_id)
+    if head is None:
+        return Refusal(reason=Reason.NO_SIGNAL, detail=f"message {signal_id} is not stored")
+    if head.deleted:
+        detail = f"the channel deleted the signal it repeats (message {signal_id})"
+        return Refusal(reason=Reason.SIGNAL_DELETED, detail=detail)
+    if not head.signals:  # edited into a follow-up ("cancelled") or into chatter
+        detail = f"the signal it repeats (message {signal_id}) is no longer a signal"
+        return Refusal(reason=Reason.SIGNAL_CANCELLED, detail=detail)
+    found = list(head.signals) if len(head.signals) == 1 else _named(command, head.signals)
+    if len(found) != 1:
+        detail = f"message {signal_id} holds {len(head.signals)} signals: which one is unclear"
+        return Refusal(reason=Reason.REENTRY_MISMATCH, detail=detail)
+    after = await later.posted_after(deps, intent.chat_id, signal_id)
+    between = [r for r in after if r.message_id < intent.message_id]
+    gone = [r.message_id for r in between if r.deleted and history.is_signal(r)]
+    if gone:
+        detail = f"a later signal it may repeat (message {min(gone)}) was deleted"
+        return Refusal(reason=Reason.SIGNAL_DELETED, detail=detail)
+    cancel = reentry.cancelled(signal_id, found[0], between)
+    if cancel is not None:
+        detail = f"the channel cancelled the signal it repeats (message {cancel})"
+        return Refusal(reason=Reason.SIGNAL_CANCELLED, detail=detail)
+    return found[0]
+
+
+def _named(command: Command, signals: Sequence[Signal]) -> list[Signal]:
+    # Of a message's several signals, the ones the re-entry's side and symbol name.
+    return [
+        signal
+        for signal in signals
+        if (command.side is None or signal.side is command.side)
+        and (command.symbol is None or same_instrument(command.symbol, signal.symbol))
+    ]
+
+
+async def _refused(
+    deps: Deps, intent: Intent, refusal: Refusal, now: datetime, *, retry: bool
+) -> TradeResult:
+    # A retry whose first attempt placed legs before the signal was deleted or cancelled: the
+    # legs are on the account and kept (managed), never orphaned by the refusal.
+    fills = tuple((await opening.existing(deps, intent)).values()) if retry else ()
+    if not fills:
+        return skipped(intent, refusal.reason, refusal.detail)
+    await opening.keep_managed(deps, intent, now)
+    return TradeResult(
+        intent_id=intent.id,
+        user_id=intent.user_id,
+        status=Status.PLACED,
+        reason=refusal.reason,
+        detail=f"{refusal.detail}; the legs an earlier attempt placed are kept",
+        fills=fills,
+    )
+
+
+def _noted(result: TradeResult, signal_id: int) -> TradeResult:
+    note = f"re-entry of the signal in message {signal_id}"
+    return replace(result, notes=(note, *result.notes))
