@@ -15,7 +15,7 @@ from signal_copier.core.followups import Operation
 from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.levels import Checked, with_refusals
 from signal_copier.core.market import SymbolSpec
-from signal_copier.core.model import Change, Intent, Signal, Status, TradeResult
+from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
@@ -25,7 +25,7 @@ from signal_copier.core.trims import Resize, order_resizes, risk_trims
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
-from signal_copier.services.resizes import resend
+from signal_copier.services.resizes import Marks, Resent, complete, owners_of, resend
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,9 +55,26 @@ async def send(
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if resizes:
-        resent = await resend(account, resizes, lambda: _not_killed(deps, intent))
-        result = _with_resent(intent, result, resent)
+        marks = _marks(deps, intent, sized.opened)
+        resent = await resend(account, resizes, lambda: _not_killed(deps, intent), marks)
+        result = with_resent(intent, result, resent)
     return result
+
+
+async def recover(
+    deps: Deps, intent: Intent, account: BrokerAccount, opened: list[TradeRecord]
+) -> Resent:
+    """Finish the resizes of these openings that an earlier attempt left half done."""
+    if not any(record.resizing for record in opened):
+        return [], [], []
+    marks = _marks(deps, intent, opened)
+    return await complete(account, opened, lambda: _not_killed(deps, intent), marks)
+
+
+def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord]) -> Marks:
+    return Marks(
+        store=deps.store, user_id=intent.user_id, owners=owners_of(opened), since=intent.received
+    )
 
 
 def _risk_kept(
@@ -101,10 +118,11 @@ async def _not_killed(deps: Deps, intent: Intent) -> bool:
     return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
 
 
-def _with_resent(
-    intent: Intent, result: TradeResult, resent: tuple[list[Change], list[str], list[str]]
-) -> TradeResult:
+def with_resent(intent: Intent, result: TradeResult, resent: Resent) -> TradeResult:
+    """Return `result` followed by the orders sent again (and their notes and refusals)."""
     changes, notes, refusals = resent
+    if not (changes or refusals):  # notes alone (a leg left cancelled) refuse nothing
+        return replace(result, notes=(*result.notes, *notes)) if notes else result
     then = TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

@@ -1,0 +1,92 @@
+"""Round 9 of the hostile review: resizes, cancelled signals and the money paths around them.
+
+Each test is a scenario in which a trader lost money (or a leg, or protection) before its fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from hooks import Hooked
+from signal_copier.services import control
+from world import World
+
+TYPO_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2644\nTP 2660"
+FIXED_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2635\nTP 2660"
+
+
+@pytest.mark.parametrize(
+    ("method", "after"),
+    [("cancel_order", True), ("place", False), ("place", True)],
+    ids=["after-cancel", "before-place", "after-place"],
+)
+async def test_a_worker_dying_mid_resize_still_leaves_the_smaller_order_waiting(
+    tmp_path: Path, method: str, after: bool
+) -> None:
+    # Arrange: a 1 %-risk buy limit waits; its edit widens the stop, so the order is cancelled
+    # and placed again smaller — and the worker dies at one step of that
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.broker.die(method, nth=world.broker.calls(method) + 1, after=after)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+
+    # Act: the claim's lease ends and the sweep hands the edit to another worker
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: the leg waits once, at the volume its 1 % risk allows with the wider stop
+    assert [(o.volume, o.sl) for o in await bob.orders()] == [(D("0.1"), D("2635.00"))]
+    assert await bob.positions() == []
+
+
+async def test_a_store_failing_as_a_resize_is_marked_done_still_leaves_one_smaller_order(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the smaller order is placed, then the store fails to record that the resize ended
+    world = World(tmp_path, wrap_store=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.store.fail("update_trade", nth=world.store.calls("update_trade") + 2, after=False)
+
+    # Act
+    with suppress(Exception):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert
+    assert [(o.volume, o.sl) for o in await bob.orders()] == [(D("0.1"), D("2635.00"))]
+
+
+async def test_a_kill_switch_pressed_after_a_resize_was_cut_short_leaves_the_leg_cancelled(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the worker dies right after cancelling the order it was resizing; the trader
+    # then presses the kill switch
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+    await control.kill_switch(world.deps, "bob", world.now)
+
+    # Act: the edit is handed to another worker
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: nothing is placed again, and the trader is told why the leg is gone
+    assert (await bob.orders(), await bob.positions()) == ([], [])
+    notes = [n for r in await world.records("bob") for n in r.result.notes]
+    assert any("kill switch" in n for n in notes), notes
+    assert all(not r.resizing for r in await world.records("bob"))
