@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hooks import Hooked
+from signal_copier.core.model import Status
 from signal_copier.services import control
 from world import World
 
@@ -90,3 +91,58 @@ async def test_a_kill_switch_pressed_after_a_resize_was_cut_short_leaves_the_leg
     notes = [n for r in await world.records("bob") for n in r.result.notes]
     assert any("kill switch" in n for n in notes), notes
     assert all(not r.resizing for r in await world.records("bob"))
+
+
+GOLD_NOW = "XAUUSD BUY NOW 2650\nSL 2640\nTP 2660"
+
+
+async def test_a_signal_edited_into_cancelled_after_it_filled_says_its_position_was_kept(
+    world: World,
+) -> None:
+    # Arrange: the market order filled
+    alice = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_NOW, id=1)
+
+    # Act: the channel edits the post into "CANCELLED"
+    world.later(30)
+    await world.say(f"{GOLD_NOW}\nCANCELLED", id=1, edited=True)
+    await world.settle()
+
+    # Assert: the position stays (on_signal_deleted: cancel_pending, the default), and the
+    # trader reads that it was kept and why
+    assert len(await alice.positions()) == 1
+    last = await world.last("alice")
+    assert "kept 1 filled position" in last.result.detail, last.result
+    assert "on_signal_deleted" in last.result.detail
+
+
+async def test_a_signal_edited_into_cancelled_is_closed_for_a_trader_who_closes_withdrawn_ones(
+    world: World,
+) -> None:
+    # Arrange: a trader whose withdrawn signals are closed; the market order filled
+    alice = await world.add_user("alice", lot="0.10", on_signal_deleted="close")
+    await world.say(GOLD_NOW, id=1)
+
+    # Act
+    world.later(30)
+    await world.say(f"{GOLD_NOW}\nCANCELLED", id=1, edited=True)
+    await world.settle()
+
+    # Assert: the position is closed, and the record says the channel cancelled the signal
+    assert await alice.positions() == []
+    last = await world.last("alice")
+    assert last.result.status is Status.APPLIED
+    assert "closed 1 position" in last.result.detail, last.result
+
+
+async def test_a_cancel_reply_to_a_filled_signal_says_the_position_was_kept(world: World) -> None:
+    # Arrange: a market order filled; a reply "cancel" only takes back what has not filled
+    alice = await world.add_user("alice", lot="0.10", on_signal_deleted="close")
+    await world.say(GOLD_NOW, id=1)
+
+    # Act
+    await world.say("Cancel this one", id=2, reply_to=1)
+
+    # Assert: a reply is not the signal withdrawn: the position stays, and the record says so
+    assert len(await alice.positions()) == 1
+    assert "kept 1 filled position" in (await world.last("alice")).result.detail
