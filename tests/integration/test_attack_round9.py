@@ -146,3 +146,32 @@ async def test_a_cancel_reply_to_a_filled_signal_says_the_position_was_kept(worl
     # Assert: a reply is not the signal withdrawn: the position stays, and the record says so
     assert len(await alice.positions()) == 1
     assert "kept 1 filled position" in (await world.last("alice")).result.detail
+
+
+@pytest.mark.parametrize("taken_back_by", ["a cancel reply", "a deletion", "an edit into cancelled"])
+async def test_a_signal_taken_back_after_its_resize_was_cut_short_is_not_placed_again(
+    tmp_path: Path, taken_back_by: str
+) -> None:
+    # Arrange: the worker resizing the waiting order dies right after cancelling it; the
+    # channel then takes the signal back
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+
+    # Act: the follow-up waits for the edit, which another worker finishes first
+    if taken_back_by == "a cancel reply":
+        await world.say("Cancel this one", id=2, reply_to=1)
+    elif taken_back_by == "a deletion":
+        await world.delete(id=1)
+    else:
+        await world.say(f"{FIXED_LIMIT}\nCANCELLED", id=1, edited=True)
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: nothing waits, and the take-back is what the last record says
+    assert (await bob.orders(), await bob.positions()) == ([], [])
+    assert any(c.kind == "cancel" for c in (await world.last("bob")).result.changes)
