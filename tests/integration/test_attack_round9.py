@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from hooks import Hooked
+from signal_copier.core.market import Credentials
 from signal_copier.core.model import Status
-from signal_copier.services import control
+from signal_copier.services import accounts, control
 from world import World
 
 TYPO_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2644\nTP 2660"
@@ -148,7 +149,9 @@ async def test_a_cancel_reply_to_a_filled_signal_says_the_position_was_kept(worl
     assert "kept 1 filled position" in (await world.last("alice")).result.detail
 
 
-@pytest.mark.parametrize("taken_back_by", ["a cancel reply", "a deletion", "an edit into cancelled"])
+@pytest.mark.parametrize(
+    "taken_back_by", ["a cancel reply", "a deletion", "an edit into cancelled"]
+)
 async def test_a_signal_taken_back_after_its_resize_was_cut_short_is_not_placed_again(
     tmp_path: Path, taken_back_by: str
 ) -> None:
@@ -175,3 +178,30 @@ async def test_a_signal_taken_back_after_its_resize_was_cut_short_is_not_placed_
     # Assert: nothing waits, and the take-back is what the last record says
     assert (await bob.orders(), await bob.positions()) == ([], [])
     assert any(c.kind == "cancel" for c in (await world.last("bob")).result.changes)
+
+
+async def test_a_resize_cut_short_is_not_finished_on_an_account_the_trader_switched_to(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the worker resizing the waiting order dies right after cancelling it; the
+    # trader then connects another MT5 account
+    world = World(tmp_path, wrap=Hooked)
+    await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(10)
+    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+    other = world.paper.open_account("acc-bob-2", balance=D("10000"))
+    world.pipeline.add_owner("acc-bob-2", "bob")
+    creds = Credentials(account_id="acc-bob-2", token="t0ken-bob-2")
+    await accounts.save_credentials(world.deps, "bob", creds)
+
+    # Act
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: nothing lands on the new account, and the record says why the leg is gone
+    assert (await other.orders(), await other.positions()) == ([], [])
+    notes = [n for r in await world.records("bob") for n in r.result.notes]
+    assert any("broker account has changed" in n for n in notes), notes

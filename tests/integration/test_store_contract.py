@@ -444,7 +444,7 @@ async def test_a_resize_marker_is_kept_on_its_opening_until_it_is_dropped(store:
         sl=Decimal("2635.00"),
         leg=0,
     )
-    mark = Resizing(order_id="o-7", again=again, since=NOW)
+    mark = Resizing(account_id="acc-1", order_id="o-7", again=again, since=NOW)
 
     # Act
     await store.update_trade("u1", "i1", lambda r: replace(r, resizing=(mark,)))

@@ -138,6 +138,7 @@ class Resizing:
     it behind, and the signal's next edit attempt places `again` unless the leg is found.
     """
 
+    account_id: str  # the broker account it is on: never placed again on another one
     order_id: str  # the order being cancelled
     again: OrderRequest  # what takes its place (volume 0: cancelled only)
     since: datetime  # the account's history is searched for the leg from then

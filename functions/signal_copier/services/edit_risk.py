@@ -55,7 +55,7 @@ async def send(
     result = with_refusals(await run_operations(account, planned, intent), checked)
     result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
     if resizes:
-        marks = _marks(deps, intent, sized.opened)
+        marks = _marks(deps, intent, sized.opened, (await account.account_info()).account_id)
         resent = await resend(account, resizes, lambda: _not_killed(deps, intent), marks)
         result = with_resent(intent, result, resent)
     return result
@@ -67,13 +67,17 @@ async def recover(
     """Finish the resizes of these openings that an earlier attempt left half done."""
     if not any(record.resizing for record in opened):
         return [], [], []
-    marks = _marks(deps, intent, opened)
+    marks = _marks(deps, intent, opened, (await account.account_info()).account_id)
     return await complete(account, opened, lambda: _not_killed(deps, intent), marks)
 
 
-def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord]) -> Marks:
+def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: str) -> Marks:
     return Marks(
-        store=deps.store, user_id=intent.user_id, owners=owners_of(opened), since=intent.received
+        store=deps.store,
+        user_id=intent.user_id,
+        owners=owners_of(opened),
+        account_id=account_id,
+        since=intent.received,
     )
 
 

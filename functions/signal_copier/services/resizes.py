@@ -37,6 +37,7 @@ class Marks:
     store: TradeStore
     user_id: str
     owners: Mapping[str, str]  # leg clientId → the opening intent's id
+    account_id: str  # the broker account being worked on
     since: datetime  # the edit's arrival: the leg is looked for in the history from then
 
     async def put(self, resizing: Resizing) -> None:
@@ -75,7 +76,10 @@ async def resend(
     for resize in resizes:
         order, again = resize.order, _again(resize)
         await fence()
-        await marks.put(Resizing(order_id=order.id, again=again, since=marks.since))
+        mark = Resizing(
+            account_id=marks.account_id, order_id=order.id, again=again, since=marks.since
+        )
+        await marks.put(mark)
         try:
             await account.cancel_order(order.id)
         except BrokerRejected as e:
@@ -95,13 +99,19 @@ async def complete(
     """Finish the resizes an earlier attempt left between cancel and placement.
 
     A leg found on the account (the old order, the new one, a position or a deal) is settled;
-    one found nowhere was cancelled and never placed again: it is placed now.
+    one found nowhere was cancelled and never placed again: it is placed now, on the account it
+    was cancelled on only (after an account switch it is noted, not placed).
     """
     changes: list[Change] = []
     notes: list[str] = []
     refusals: list[str] = []
     for mark in (m for record in opened for m in record.resizing):
-        if await _nowhere(account, mark):
+        if mark.account_id != marks.account_id:
+            notes.append(
+                f"pending order {mark.order_id} was not placed again: it was cancelled on "
+                f"account {mark.account_id}, and the broker account has changed since"
+            )
+        elif await _nowhere(account, mark):
             done = await _place_again(
                 account, mark.again, mark.order_id, allowed, "after an interrupted resize"
             )
