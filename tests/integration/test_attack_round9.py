@@ -205,3 +205,29 @@ async def test_a_resize_cut_short_is_not_finished_on_an_account_the_trader_switc
     assert (await other.orders(), await other.positions()) == ([], [])
     notes = [n for r in await world.records("bob") for n in r.result.notes]
     assert any("broker account has changed" in n for n in notes), notes
+
+
+async def test_a_resize_cut_short_near_the_entrys_expiry_never_outlives_the_expiry(
+    tmp_path: Path,
+) -> None:
+    # Arrange: entries expire after 5 minutes; at 4½ the edit's worker dies right after
+    # cancelling the order it resizes, and the expiry passes before another worker takes over
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user(
+        "bob", risk_mode="risk_percent", risk_percent="1", pending_expiry_minutes=5
+    )
+    await world.say(TYPO_LIMIT, id=1)
+    world.later(4 * 60 + 30)
+    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.say(FIXED_LIMIT, id=1, edited=True)
+
+    # Act
+    await world.settle(61)
+    await world.queue.drain()
+    await world.settle(600)
+
+    # Assert: the expired entry is not left waiting for its price, and the record says why
+    assert await bob.orders() == []
+    notes = [n for r in await world.records("bob") for n in r.result.notes]
+    assert any("expired" in n for n in notes), notes

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from signal_copier.core.followups import Operation
 from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.levels import Checked, with_refusals
+from signal_copier.core.management import entry_expired
 from signal_copier.core.market import SymbolSpec
 from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
@@ -62,13 +64,27 @@ async def send(
 
 
 async def recover(
-    deps: Deps, intent: Intent, account: BrokerAccount, opened: list[TradeRecord]
+    deps: Deps,
+    intent: Intent,
+    account: BrokerAccount,
+    opened: list[TradeRecord],
+    at: tuple[TradeSettings, datetime],
 ) -> Resent:
-    """Finish the resizes of these openings that an earlier attempt left half done."""
+    """Finish the resizes of these openings that an earlier attempt left half done.
+
+    `at`: the user's settings and the time now (an entry past its expiry stays cancelled).
+    """
     if not any(record.resizing for record in opened):
         return [], [], []
+    settings, now = at
+    minutes = settings.pending_expiry_minutes
     marks = _marks(deps, intent, opened, (await account.account_info()).account_id)
-    return await complete(account, opened, lambda: _not_killed(deps, intent), marks)
+    expired = [
+        r.intent.id
+        for r in opened
+        if entry_expired(r.recorded_at or r.intent.received, now, minutes)
+    ]
+    return await complete(account, opened, lambda: _not_killed(deps, intent), marks, expired)
 
 
 def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: str) -> Marks:

@@ -88,7 +88,7 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
-    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed)
+    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, now=now)
 
 
 async def _carry(
@@ -100,6 +100,7 @@ async def _carry(
     deps: Deps,
     *,
     changed: bool,
+    now: datetime,
 ) -> TradeResult:
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
@@ -107,7 +108,7 @@ async def _carry(
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         # A resize an earlier attempt left between its cancel and its new order ends first.
-        recovered = await recover(deps, intent, account, opened)
+        recovered = await recover(deps, intent, account, opened, (context[1], now))
         # Only the edited signal's own positions and orders matter: the account may hold
         # thousands of others.
         positions, orders = await legs_of(account, [target_of(r) for r in opened])

@@ -12,7 +12,7 @@ cancelled again at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -94,23 +94,26 @@ async def resend(
 
 
 async def complete(
-    account: BrokerAccount, opened: Sequence[TradeRecord], allowed: Allowed, marks: Marks
+    account: BrokerAccount,
+    opened: Sequence[TradeRecord],
+    allowed: Allowed,
+    marks: Marks,
+    expired: Collection[str] = (),
 ) -> Resent:
     """Finish the resizes an earlier attempt left between cancel and placement.
 
     A leg found on the account (the old order, the new one, a position or a deal) is settled;
     one found nowhere was cancelled and never placed again: it is placed now, on the account it
-    was cancelled on only (after an account switch it is noted, not placed).
+    was cancelled on only (after an account switch it is noted, not placed), and only while
+    its entry has not expired (`expired`: the ids of the openings whose entries have).
     """
     changes: list[Change] = []
     notes: list[str] = []
     refusals: list[str] = []
-    for mark in (m for record in opened for m in record.resizing):
-        if mark.account_id != marks.account_id:
-            notes.append(
-                f"pending order {mark.order_id} was not placed again: it was cancelled on "
-                f"account {mark.account_id}, and the broker account has changed since"
-            )
+    for record, mark in ((r, m) for r in opened for m in r.resizing):
+        gone = _gone(record, mark, marks.account_id, expired)
+        if gone:
+            notes.append(f"pending order {mark.order_id} was not placed again: {gone}")
         elif await _nowhere(account, mark):
             done = await _place_again(
                 account, mark.again, mark.order_id, allowed, "after an interrupted resize"
@@ -147,6 +150,17 @@ async def _place_again(
         f"({why}) so its wider stop ({again.sl}) risks no more than the trade was sized for"
     )
     return [placed], [note], []
+
+
+def _gone(record: TradeRecord, mark: Resizing, account_id: str, expired: Collection[str]) -> str:
+    # Why a leg cut short must stay cancelled whether or not it is on the account ('' if not).
+    if mark.account_id != account_id:
+        return (
+            f"it was cancelled on account {mark.account_id}; the broker account has changed since"
+        )
+    if record.intent.id in expired:
+        return "its entry has expired (pending_expiry_minutes)"
+    return ""
 
 
 async def _nowhere(account: BrokerAccount, mark: Resizing) -> bool:
