@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from hooks import Hooked
-from signal_copier.core.market import Credentials
+from signal_copier.core.errors import BrokerRejected
+from signal_copier.core.market import Credentials, Position
 from signal_copier.core.model import Status
+from signal_copier.core.reasons import Reason
 from signal_copier.services import accounts, control
 from world import World
 
@@ -231,3 +233,50 @@ async def test_a_resize_cut_short_near_the_entrys_expiry_never_outlives_the_expi
     assert await bob.orders() == []
     notes = [n for r in await world.records("bob") for n in r.result.notes]
     assert any("expired" in n for n in notes), notes
+
+
+V10 = "Volatility 10 Index BUY NOW 6500\nSL 6400\nTP 6700"
+V10_WIDER = "Volatility 10 Index BUY NOW 6500\nSL 6390\nTP 6700"
+
+
+def _v10_risk(position: Position) -> D:
+    # What a Volatility 10 Index position loses at its stop (1 per lot and point).
+    assert position.sl is not None
+    return position.volume * (position.open_price - position.sl)
+
+
+async def test_a_wider_stop_on_a_symbol_with_a_large_minimum_cuts_a_volume_the_broker_takes(
+    world: World,
+) -> None:
+    # Arrange: a 5 %-risk trade on a synthetic index whose minimum volume is 0.5 lots
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="5")
+    await world.say(V10, id=1)
+
+    # Act: the channel widens the stop by a tenth; keeping the risk needs a cut under 0.5 lots
+    world.later(10)
+    await world.say(V10_WIDER, id=1, edited=True)
+
+    # Assert: the position was cut (by the broker's minimum) and risks no more than 5 %
+    (position,) = await bob.positions()
+    assert position.sl == D("6390.000") and position.volume < D("4.98")
+    assert _v10_risk(position) <= 500, position
+
+
+async def test_a_wider_stop_whose_cut_the_broker_refuses_is_not_applied(tmp_path: Path) -> None:
+    # Arrange: a 1 %-risk gold buy; the broker refuses the partial close that keeps its risk
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say("XAUUSD BUY NOW 2650\nSL 2649\nTP 2660", id=1)
+    refused = BrokerRejected("market closed", reason=Reason.MARKET_CLOSED)
+    world.broker.fail("close_position", nth=world.broker.calls("close_position") + 1, error=refused)
+
+    # Act
+    world.later(10)
+    await world.say("XAUUSD BUY NOW 2650\nSL 2645\nTP 2660", id=1, edited=True)
+
+    # Assert: the stop stays where the trade's size was priced for, and the record says why
+    (position,) = await bob.positions()
+    assert position.sl == D("2649.00")
+    last = await world.last("bob")
+    assert "market closed" in last.result.detail, last.result
+    assert any("stop" in note and "kept" in note for note in last.result.notes), last.result

@@ -23,7 +23,7 @@ from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import Resize, order_resizes, risk_trims
+from signal_copier.core.trims import CUTS, Resize, order_resizes, risk_trims, stops_kept
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
@@ -54,8 +54,13 @@ async def send(
     are cancelled and placed again smaller after the other changes.
     """
     planned, trimmed, resizes = _risk_kept(checked.operations, sized, live)
-    result = with_refusals(await run_operations(account, planned, intent), checked)
-    result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
+    cuts = [op for op in planned if op.kind in CUTS]
+    result = await run_operations(account, cuts, intent)
+    refused = {op.target for op in cuts} - {change.target for change in result.changes}
+    rest, kept = stops_kept([op for op in planned if op.kind not in CUTS], refused, live[0])
+    result = with_refusals(combined(result, await run_operations(account, rest, intent)), checked)
+    notes = [note for position, note in trimmed.items() if position not in refused] + kept
+    result = replace(result, notes=(*result.notes, *notes)) if notes else result
     if resizes:
         marks = _marks(deps, intent, sized.opened, (await account.account_info()).account_id)
         resent = await resend(account, resizes, lambda: _not_killed(deps, intent), marks)
@@ -99,10 +104,10 @@ def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: st
 
 def _risk_kept(
     ops: Sequence[Operation], sized: Sized, live: Live
-) -> tuple[list[Operation], list[str], list[Resize]]:
+) -> tuple[list[Operation], dict[str, str], list[Resize]]:
     # Sized by risk: a wider stop, less size — positions cut, pending orders sent again smaller.
     if sized.settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), [], []
+        return list(ops), {}, []
     (positions, orders), specs = live, sized.specs
     legs = _sized(sized.settings, sized.opened, sized.previous, specs)
     stops = {cid: (volume, sl) for cid, (volume, sl, _) in legs.items()}
