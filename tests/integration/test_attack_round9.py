@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from hooks import Hooked
-from signal_copier.core.errors import BrokerRejected
+from signal_copier.core.errors import BrokerRejected, BrokerUnavailable
 from signal_copier.core.market import Credentials, Position
 from signal_copier.core.model import Status
 from signal_copier.core.reasons import Reason
 from signal_copier.services import accounts, control
+from signal_copier.services.pipeline import handle_message
 from world import World
 
 TYPO_LIMIT = "XAUUSD BUY LIMIT 2645\nSL 2644\nTP 2660"
@@ -280,3 +281,28 @@ async def test_a_wider_stop_whose_cut_the_broker_refuses_is_not_applied(tmp_path
     last = await world.last("bob")
     assert "market closed" in last.result.detail, last.result
     assert any("stop" in note and "kept" in note for note in last.result.notes), last.result
+
+
+async def test_a_signal_cancelled_by_an_edit_before_its_opening_ran_is_not_opened(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the trader's opening meets a broker hiccup; meanwhile the channel edits the post
+    # into "CANCELLED", and the opening is retried afterwards
+    world = World(tmp_path, wrap=Hooked)
+    alice = await world.add_user("alice", lot="0.10")
+    cancelled = world.post(f"{GOLD_NOW}\nCANCELLED", id=1, edited=True)
+
+    async def channel_cancels() -> None:
+        await handle_message(cancelled, world.deps, world.now)
+
+    world.broker.before("connect", channel_cancels, nth=1)
+    world.broker.fail("connect", nth=1, error=BrokerUnavailable("connection reset"))
+
+    # Act
+    await world.say(GOLD_NOW, id=1)
+    await world.settle()
+
+    # Assert: nothing was opened, and the record says the channel had cancelled it
+    assert await alice.positions() == []
+    opening = next(r for r in await world.records("alice") if r.intent.kind == "open")
+    assert opening.result.reason is Reason.SIGNAL_CLOSED, opening.result

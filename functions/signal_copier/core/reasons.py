@@ -45,7 +45,7 @@ class Reason(StrEnum):
     NOTHING_TO_CHANGE = "nothing_to_change"
     NOT_EXECUTED = "not_executed"
     SIGNAL_CHANGED = "signal_changed"
-    SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was fixed
+    SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was opened
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
     STOP_KEPT = "stop_kept"
     LEVELS_TOO_LATE = "levels_too_late"  # a levels-only message after split_window_s
