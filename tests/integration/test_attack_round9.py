@@ -306,3 +306,29 @@ async def test_a_signal_cancelled_by_an_edit_before_its_opening_ran_is_not_opene
     assert await alice.positions() == []
     opening = next(r for r in await world.records("alice") if r.intent.kind == "open")
     assert opening.result.reason is Reason.SIGNAL_CLOSED, opening.result
+
+
+async def test_a_close_half_the_channel_deleted_before_it_ran_closes_nothing(
+    tmp_path: Path,
+) -> None:
+    # Arrange: "Close half" arrives while its signal is still being opened, so it waits; the
+    # channel deletes it (posted by mistake) before the opening is done
+    world = World(tmp_path, wrap=Hooked)
+    alice = await world.add_user("alice", lot="0.40")
+    signal = world.post(GOLD_NOW, id=1)
+    close = world.post("Close half", id=2, reply_to=1)
+    deletion = world.deletion(id=2)
+
+    async def channel_posts_then_deletes() -> None:
+        await handle_message(close, world.deps, world.now)
+        await handle_message(deletion, world.deps, world.now)
+
+    world.broker.before("place", channel_posts_then_deletes, nth=1)
+
+    # Act
+    await world.deliver(signal)
+    await world.settle()
+
+    # Assert: the whole position stays, and the follow-up's record says why it did nothing
+    assert sum(p.volume for p in await alice.positions()) == D("0.40")
+    assert (await world.last("alice")).result.reason is Reason.FOLLOW_UP_DELETED

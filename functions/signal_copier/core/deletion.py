@@ -35,7 +35,10 @@ def _explained(record: MessageRecord) -> str:
             "to also close its positions, or ignore)"
         )
     if record.earlier_command:
-        return f"the channel deleted message {number}, a follow-up: what it did stays done"
+        return (
+            f"the channel deleted message {number}, a follow-up: what it did stays done; where "
+            "it had not acted yet, it never acts"
+        )
     if record.first_seen:
         return (
             f"the channel deleted message {number} before it arrived here: it will not be acted on"

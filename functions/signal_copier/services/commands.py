@@ -33,7 +33,7 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted, TradeSettings
-from signal_copier.services import accounts
+from signal_copier.services import accounts, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
 from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
@@ -66,6 +66,9 @@ async def apply_command(
         return about
     if isinstance(about, str):
         return skipped(intent, Reason.NO_POSITION, about)
+    taken_back = await _deleted_first(deps, intent, retry=retry)
+    if taken_back is not None:
+        return taken_back
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
@@ -90,6 +93,20 @@ async def apply_command(
         return skipped(intent, e.reason, str(e))
     held = _Held(targets, positions, orders, specs, closes, records)
     return await _act(intent, command, account, held, context[1])
+
+
+async def _deleted_first(deps: Deps, intent: Intent, *, retry: bool) -> TradeResult | None:
+    # A follow-up the channel deleted before it acted for this user never acts, as an opening
+    # never opens then. (A signal's post edited into a cancel, then deleted, still acts: its
+    # deletion follows the same setting.)
+    if is_withdrawal(intent):
+        return None
+    if not await messages.deleted(deps, intent.chat_id, intent.message_id):
+        return None
+    detail = "the channel deleted this follow-up before it was acted on"
+    if retry:
+        detail += " (an earlier attempt that was cut short may have acted)"
+    return skipped(intent, Reason.FOLLOW_UP_DELETED, detail)
 
 
 _GONE = "the trade it is about is no longer open (its SL or TP was hit, or it was closed)"
