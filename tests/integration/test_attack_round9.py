@@ -332,3 +332,31 @@ async def test_a_close_half_the_channel_deleted_before_it_ran_closes_nothing(
     # Assert: the whole position stays, and the follow-up's record says why it did nothing
     assert sum(p.volume for p in await alice.positions()) == D("0.40")
     assert (await world.last("alice")).result.reason is Reason.FOLLOW_UP_DELETED
+
+
+async def test_an_edit_that_gives_up_mid_resize_says_which_waiting_order_is_gone(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the edit cancels the waiting order to place it again smaller, and the broker
+    # then refuses every new order as unavailable until the edit gives up
+    world = World(tmp_path, wrap=Hooked)
+    bob = await world.add_user("bob", risk_mode="risk_percent", risk_percent="1")
+    await world.say(TYPO_LIMIT, id=1)
+    (waiting,) = await bob.orders()
+    first = world.broker.calls("place") + 1
+    for nth in range(first, first + 30):
+        world.broker.fail("place", nth=nth, error=BrokerUnavailable("no connection"))
+
+    # Act
+    world.later(10)
+    await world.say(FIXED_LIMIT, id=1, edited=True)
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: the edit's failure names the order that is no longer waiting, and nothing is
+    # left to place it again later, unasked
+    edit = await world.last("bob")
+    assert edit.result.status is Status.FAILED, edit.result
+    assert f"pending order {waiting.id}" in edit.result.detail, edit.result
+    assert all(not r.resizing for r in await world.records("bob"))
+    assert await bob.orders() == []

@@ -27,7 +27,15 @@ from signal_copier.core.trims import CUTS, Resize, order_resizes, risk_trims, st
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
-from signal_copier.services.resizes import Marks, Resent, complete, owners_of, resend
+from signal_copier.services.records import signal_ref
+from signal_copier.services.resizes import (
+    Marks,
+    Resent,
+    abandon,
+    complete,
+    owners_of,
+    resend,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +98,12 @@ async def recover(
         if entry_expired(r.recorded_at or r.intent.received, now, minutes)
     ]
     return await complete(account, opened, lambda: _not_killed(deps, intent), marks, expired)
+
+
+async def abandoned(deps: Deps, intent: Intent) -> list[str]:
+    """Forget the resizes an edit that gave up left on its signal's openings; say which."""
+    filed = await deps.store.trades(intent.user_id, signal_ref(intent))
+    return await abandon(deps.store, [r for r in filed if r.intent.part == intent.part])
 
 
 def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: str) -> Marks:

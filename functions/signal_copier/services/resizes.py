@@ -123,6 +123,20 @@ async def complete(
     return changes, notes, refusals
 
 
+async def abandon(store: TradeStore, opened: Sequence[TradeRecord]) -> list[str]:
+    """Forget the resizes these openings hold (the edit gave up); return a line for each."""
+    lines: list[str] = []
+    for record in (r for r in opened if r.resizing):
+        lines += [
+            f"pending order {m.order_id} was being placed again with {m.again.volume} lots "
+            "when this edit gave up: check your account for it"
+            for m in record.resizing
+        ]
+        intent = record.intent
+        await store.update_trade(intent.user_id, intent.id, lambda r: replace(r, resizing=()))
+    return lines
+
+
 async def _place_again(
     account: BrokerAccount, again: OrderRequest, was: str, allowed: Allowed, why: str
 ) -> Resent:
