@@ -93,16 +93,18 @@ def outcome(
     *,
     retried: bool = False,
     how: str = "deleted",
+    setting: OnSignalDeleted | None = None,
 ) -> str:
     """Return the sentence a user reads about what a deleted (or `how`) signal's end did.
 
     `retried`: an earlier attempt was cut short (its cancels are not on record, only gone).
+    `setting`: the user's own, when `action` was derived from it (see `withdrawal`).
     """
     done = [f"cancelled {cancelled} pending order(s)"] if cancelled else []
     if closed:
         done.append(f"closed {closed} position(s)")
     if kept and action is OnSignalDeleted.CANCEL_PENDING:
-        done.append(f"kept {kept} filled position(s) (on_signal_deleted: cancel_pending)")
+        done.append(f"kept {kept} filled position(s) (on_signal_deleted: {setting or action})")
     left = "cancel or close" if action is OnSignalDeleted.CLOSE else "cancel"
     what = "; ".join(done) if done else f"nothing of it was left to {left}"
     if retried and not (cancelled or closed):

@@ -176,7 +176,8 @@ async def _cancel(
     if withdrawn:
         cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
         closed = sum(1 for c in result.changes if c.kind is ChangeKind.CLOSE)
-        said = outcome(action, cancelled, closed, kept, how="cancelled")
+        setting = settings.on_signal_deleted
+        said = outcome(action, cancelled, closed, kept, how="cancelled", setting=setting)
     elif kept:
         said = kept_by_cancel(kept)
     else:

@@ -239,3 +239,12 @@ def test_a_signal_edited_into_a_cancel_always_loses_its_unfilled_orders(
     setting: OnSignalDeleted, expected: OnSignalDeleted
 ) -> None:
     assert deletion.withdrawal(setting) is expected
+
+
+def test_a_withdrawal_names_the_users_own_setting_for_the_positions_it_kept() -> None:
+    said = deletion.outcome(
+        OnSignalDeleted.CANCEL_PENDING, 0, 0, 1, how="cancelled", setting=OnSignalDeleted.IGNORE
+    )
+    assert said == (
+        "the channel cancelled this signal: kept 1 filled position(s) (on_signal_deleted: ignore)"
+    )
