@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -360,3 +361,31 @@ async def test_an_edit_that_gives_up_mid_resize_says_which_waiting_order_is_gone
     assert f"pending order {waiting.id}" in edit.result.detail, edit.result
     assert all(not r.resizing for r in await world.records("bob"))
     assert await bob.orders() == []
+
+
+async def test_an_edit_after_the_trader_changed_the_default_stop_keeps_the_risk_it_was_sized_for(
+    world: World,
+) -> None:
+    # Arrange: a 1 %-risk trader whose default stop (20 pips) sized a gold buy with no stop,
+    # who then sets a wider default stop (100 pips) for later signals
+    bob = await world.add_user(
+        "bob",
+        risk_mode="risk_percent",
+        risk_percent="1",
+        no_sl="default_sl",
+        default_sl_pips="20",
+        allow_looser_sl=True,
+    )
+    await world.say("XAUUSD BUY NOW @ 2650\nTP 2660", id=1)
+    await world.store.update_user(
+        "bob", lambda u: replace(u, settings={**u.settings, "default_sl_pips": "100"})
+    )
+
+    # Act: the channel adds its stop about fifty pips away
+    world.later(10)
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2645\nTP 2660", id=1, edited=True)
+
+    # Assert: judged against the 20-pip stop it was sized for, the trade risks at most 1 %
+    (position,) = await bob.positions()
+    assert position.sl == D("2645.00")
+    assert position.volume * (position.open_price - position.sl) * 100 <= 100, position

@@ -136,16 +136,17 @@ def _sized(
     previous: Signal,
     specs: Mapping[str, SymbolSpec],
 ) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
-    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the
-    # opening signal's — never one an earlier edit set (`record.signal`): against that, a second
-    # widening would pass as no wider than the first — in pips or the default one priced from
-    # the leg's entry, as the opening priced it.
+    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the one
+    # the opening placed the leg with (kept on its fill) — never one an earlier edit set: against
+    # that, a second widening would pass as no wider than the first; nor one priced from today's
+    # settings (a default stop changed since would misjudge it). A fill recorded without it
+    # falls back on the opening signal's, in pips or by default, priced from the leg's entry.
     sized: dict[str, tuple[Decimal, Decimal | None, Decimal | None]] = {}
     for record in opened:
         signal, spec = record.intent.signal or previous, specs.get(record.result.symbol)
         for fill in record.result.fills:
-            stop: Decimal | Skip | None = signal.sl
-            if spec is not None and fill.price is not None:
+            stop: Decimal | Skip | None = fill.sl if fill.sl is not None else signal.sl
+            if fill.sl is None and spec is not None and fill.price is not None:
                 stop = stop_loss(signal, settings, spec, fill.price)
             priced = stop if isinstance(stop, Decimal) else None
             sized[fill.client_id] = (fill.volume, priced, fill.price)

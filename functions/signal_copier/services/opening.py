@@ -266,6 +266,9 @@ def _outcome(
     intent: Intent, symbol: str, plan: OrderPlan, fills: list[Fill], errors: list[BrokerRejected]
 ) -> TradeResult:
     # Some legs may be refused while others fill: the trade is placed, the refusals noted.
+    # Each leg keeps the stop its volume was sized for (an edit widening it is judged by it).
+    stops = {order.client_id: order.sl for order in plan.orders}
+    fills = [replace(fill, sl=stops.get(fill.client_id, fill.sl)) for fill in fills]
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,
