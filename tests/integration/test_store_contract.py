@@ -26,6 +26,8 @@ from signal_copier.core.model import (
     Intent,
     IntentKind,
     MessageKind,
+    OrderRequest,
+    OrderType,
     Parse,
     RawMessage,
     Side,
@@ -40,6 +42,7 @@ from signal_copier.core.records import (
     MessageRecord,
     ParkedIntent,
     Plan,
+    Resizing,
     Subscription,
     TradeRecord,
     Usage,
@@ -426,6 +429,31 @@ async def test_update_trade_changes_the_stored_record_not_a_stale_copy(store: St
     # Assert: the edit's levels stay; the record is no longer due
     assert changed == replace(edited, due_at=None) == await store.trade("u1", "i1")
     assert missing is None and await store.trades_due(NOW + timedelta(days=1), 10) == []
+
+
+async def test_a_resize_marker_is_kept_on_its_opening_until_it_is_dropped(store: Store) -> None:
+    # Arrange: an opening whose waiting leg an edit is about to cancel and place again smaller
+    await store.save_trade(make_trade())
+    again = OrderRequest(
+        client_id="sc0123456789abcdef01.0",
+        symbol="XAUUSD",
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        volume=Decimal("0.10"),
+        price=Decimal("2645.00"),
+        sl=Decimal("2635.00"),
+        leg=0,
+    )
+    mark = Resizing(account_id="acc-1", order_id="o-7", again=again, since=NOW)
+
+    # Act
+    await store.update_trade("u1", "i1", lambda r: replace(r, resizing=(mark,)))
+    marked = await store.trade("u1", "i1")
+    await store.update_trade("u1", "i1", lambda r: replace(r, resizing=()))
+
+    # Assert: read back exactly (a crashed worker's successor places `again` from it), then gone
+    assert marked is not None and marked.resizing == (mark,)
+    assert await store.trade("u1", "i1") == make_trade()
 
 
 async def test_unknown_trade_is_none(store: Store) -> None:

@@ -59,6 +59,11 @@ def expired_orders(
     expiry_minutes: int | None,
 ) -> list[Operation]:
     """Return cancellations for a signal's pending entries older than the user's expiry."""
-    if expiry_minutes is None or now - placed_at < timedelta(minutes=expiry_minutes):
+    if not entry_expired(placed_at, now, expiry_minutes):
         return []
     return [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in owned(orders, target.client_id)]
+
+
+def entry_expired(placed_at: datetime, now: datetime, expiry_minutes: int | None) -> bool:
+    """Return whether entries placed at `placed_at` have outlived the user's pending expiry."""
+    return expiry_minutes is not None and now - placed_at >= timedelta(minutes=expiry_minutes)

@@ -266,6 +266,7 @@ class Fill:
     price: Decimal | None
     leg: int = 0
     pending: bool = False
+    sl: Decimal | None = None  # the stop it was placed with: what its volume was sized for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

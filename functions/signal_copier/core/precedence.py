@@ -78,6 +78,15 @@ def closed_by(
     return None
 
 
+def ended_by_edit(latest: MessageRecord, version: int) -> bool:
+    """Return whether `latest`, a signal's post as last stored, was edited into its end.
+
+    An edit after `version` (the one being opened) into a cancel or a whole close.
+    """
+    command = latest.command
+    return latest.version > version and command is not None and _ends(command)
+
+
 def _ends(command: Command) -> bool:
     if command.action is Action.CANCEL:
         return True

@@ -45,8 +45,9 @@ class Reason(StrEnum):
     NOTHING_TO_CHANGE = "nothing_to_change"
     NOT_EXECUTED = "not_executed"
     SIGNAL_CHANGED = "signal_changed"
-    SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was fixed
+    SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was opened
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
+    FOLLOW_UP_DELETED = "follow_up_deleted"  # the channel deleted it before it was acted on
     STOP_KEPT = "stop_kept"
     LEVELS_TOO_LATE = "levels_too_late"  # a levels-only message after split_window_s
     LEVELS_ONLY_OFF = "levels_only_off"  # split_window_s is 0

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from signal_copier.core import ids
-from signal_copier.core.model import Command, Intent, Signal, TradeResult
+from signal_copier.core.model import Command, Intent, OrderRequest, Signal, TradeResult
 from signal_copier.core.reasons import Reason
 
 
@@ -131,6 +131,20 @@ class ParkedIntent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Resizing:
+    """A pending leg an edit is cancelling to place again smaller, kept until that is over.
+
+    Written before the cancel: a worker that dies between the cancel and the new order leaves
+    it behind, and the signal's next edit attempt places `again` unless the leg is found.
+    """
+
+    account_id: str  # the broker account it is on: never placed again on another one
+    order_id: str  # the order being cancelled
+    again: OrderRequest  # what takes its place (volume 0: cancelled only)
+    since: datetime  # the account's history is searched for the leg from then
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TradeRecord:
     """One intent's outcome with what is needed to act on it later (follow-ups, events)."""
 
@@ -141,6 +155,7 @@ class TradeRecord:
     signal_ref: str = ""  # chat:message of the opening signal this trade belongs to
     recorded_at: datetime | None = None
     due_at: datetime | None = None  # when the sweep must look at it next (pending entry expiry)
+    resizing: tuple[Resizing, ...] = ()  # an opening's legs being placed again (see Resizing)
 
     @property
     def signal(self) -> Signal | None:

@@ -56,7 +56,7 @@ class NoStopLoss(StrEnum):
 
 
 class OnSignalDeleted(StrEnum):
-    """What to do when the channel deletes a signal it posted."""
+    """What to do when the channel deletes a signal it posted (or edits it into "cancelled")."""
 
     CANCEL_PENDING = "cancel_pending"  # cancel its unfilled orders; filled positions stay
     CLOSE = "close"  # cancel its unfilled orders and close its open positions

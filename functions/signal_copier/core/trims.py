@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from signal_copier.core.followups import Operation
@@ -11,24 +11,29 @@ from signal_copier.core.market import PendingOrder, Position, SymbolSpec
 from signal_copier.core.model import ChangeKind
 from signal_copier.core.sizing import truncate_volume
 
+CUTS = (ChangeKind.CLOSE, ChangeKind.PARTIAL_CLOSE)  # an edit closes only to keep a risk
+
 
 def risk_trims(
     ops: Sequence[Operation],
     positions: Sequence[Position],
     specs: Mapping[str, SymbolSpec],
     sized: Mapping[str, tuple[Decimal, Decimal | None]],
-) -> tuple[list[Operation], list[str]]:
+) -> tuple[list[Operation], dict[str, str]]:
     """Return `ops` with a trim before each stop moved further away, and a note for each.
+
+    The notes are by position id.
 
     A leg opened with volume V for a stop `d` away (`sized`: leg clientId → V and that stop)
     holds at most V × d / d' once its stop is `d'` away (down to the volume step): the money at
     risk stays what it was sized for. Judged from the opening, not the position now, so a retry
-    after the trim trims nothing more. Under the broker's minimum volume the position is closed,
-    as such a trade would never have been opened.
+    after the trim trims nothing more. A cut under the broker's minimum volume is the minimum;
+    what would leave less than the minimum open closes the position, as such a trade would never
+    have been opened.
     """
     by_id = {position.id: position for position in positions}
     planned: list[Operation] = []
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     for op in ops:
         position = by_id.get(op.target)
         trim = None
@@ -40,18 +45,43 @@ def risk_trims(
             continue
         planned.append(trim)
         if trim.kind is ChangeKind.CLOSE:
-            notes.append(
+            notes[position.id] = (
                 f"position {position.id} closed: its wider stop ({op.sl}) would risk more than "
                 "the trade was sized for, even at the minimum volume"
             )
             continue
         planned.append(op)
         kept = position.volume - (trim.volume or 0)
-        notes.append(
+        notes[position.id] = (
             f"position {position.id} cut from {position.volume} to {kept} lots so its wider stop "
             f"({op.sl}) risks no more than the trade was sized for"
         )
     return planned, notes
+
+
+def stops_kept(
+    ops: Sequence[Operation], refused: Collection[str], positions: Sequence[Position]
+) -> tuple[list[Operation], list[str]]:
+    """Return `ops` without the wider stops of the positions whose cut was `refused`, noted.
+
+    A wider stop without its cut would risk more than the trade was sized for: the stop stays
+    where it is, and a new TP in the same change still goes.
+    """
+    by_id = {position.id: position for position in positions}
+    kept: list[Operation] = []
+    notes: list[str] = []
+    for op in ops:
+        position = by_id.get(op.target)
+        if position is None or op.target not in refused or op.kind is not ChangeKind.SL:
+            kept.append(op)
+            continue
+        notes.append(
+            f"position {position.id}: its stop was kept at {position.sl}, as it could not be cut "
+            f"to the volume that its wider stop ({op.sl}) may risk"
+        )
+        if op.tp is not None and op.tp != position.tp:
+            kept.append(replace(op, kind=ChangeKind.TP, sl=position.sl))
+    return kept, notes
 
 
 def _trim(
@@ -64,11 +94,12 @@ def _trim(
     keep = _kept(position.side.sign, volume, (price, stop), (price, op.sl), spec)
     if keep is None or keep >= position.volume:
         return None
-    if keep < spec.volume_min:
+    # The broker closes no less than its minimum: a smaller cut takes the minimum (less risk
+    # still), unless that would leave less than the minimum open.
+    cut = max(position.volume - keep, spec.volume_min)
+    if position.volume - cut < spec.volume_min:
         return Operation(kind=ChangeKind.CLOSE, target=position.id)
-    return Operation(
-        kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=position.volume - keep
-    )
+    return Operation(kind=ChangeKind.PARTIAL_CLOSE, target=position.id, volume=cut)
 
 
 def _kept(

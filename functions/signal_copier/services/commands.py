@@ -9,6 +9,13 @@ from decimal import Decimal
 
 from signal_copier.core import ids, reconcile
 from signal_copier.core.closing import nothing_closed
+from signal_copier.core.deletion import (
+    is_withdrawal,
+    kept_by_cancel,
+    outcome,
+    plan_deletion,
+    withdrawal,
+)
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target, plan_command
 from signal_copier.core.levels import Checked, Policy, with_refusals
@@ -25,8 +32,8 @@ from signal_copier.core.model import (
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.core.settings import TradeSettings
-from signal_copier.services import accounts
+from signal_copier.core.settings import OnSignalDeleted, TradeSettings
+from signal_copier.services import accounts, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
 from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
@@ -59,6 +66,9 @@ async def apply_command(
         return about
     if isinstance(about, str):
         return skipped(intent, Reason.NO_POSITION, about)
+    taken_back = await _deleted_first(deps, intent, retry=retry)
+    if taken_back is not None:
+        return taken_back
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
@@ -85,6 +95,20 @@ async def apply_command(
     return await _act(intent, command, account, held, context[1])
 
 
+async def _deleted_first(deps: Deps, intent: Intent, *, retry: bool) -> TradeResult | None:
+    # A follow-up the channel deleted before it acted for this user never acts, as an opening
+    # never opens then. (A signal's post edited into a cancel, then deleted, still acts: its
+    # deletion follows the same setting.)
+    if is_withdrawal(intent):
+        return None
+    if not await messages.deleted(deps, intent.chat_id, intent.message_id):
+        return None
+    detail = "the channel deleted this follow-up before it was acted on"
+    if retry:
+        detail += " (an earlier attempt that was cut short may have acted)"
+    return skipped(intent, Reason.FOLLOW_UP_DELETED, detail)
+
+
 _GONE = "the trade it is about is no longer open (its SL or TP was hit, or it was closed)"
 
 
@@ -103,6 +127,8 @@ class _Held:
 async def _act(
     intent: Intent, command: Command, account: BrokerAccount, held: _Held, settings: TradeSettings
 ) -> TradeResult:
+    if command.action is Action.CANCEL:
+        return await _cancel(intent, account, held, settings)
     targets, positions, orders = held.targets, held.positions, held.orders
     specs, closes = held.specs, held.closes
     notes: tuple[str, ...] = ()
@@ -130,6 +156,33 @@ async def _act(
         result = await _close_filled(account, intent, targets, positions, checked, result)
     result = with_refusals(result, checked)
     return replace(result, notes=(*result.notes, *notes)) if notes else result
+
+
+async def _cancel(
+    intent: Intent, account: BrokerAccount, held: _Held, settings: TradeSettings
+) -> TradeResult:
+    # A cancel takes back the signal's unfilled orders. The signal's own post edited into one
+    # is the signal withdrawn: its filled positions go as a deletion's would (on_signal_deleted).
+    withdrawn = is_withdrawal(intent)
+    action = withdrawal(settings.on_signal_deleted) if withdrawn else OnSignalDeleted.CANCEL_PENDING
+    ops = plan_deletion(action, held.positions, held.orders)
+    policy = Policy(allow_looser_sl=settings.allow_looser_sl)
+    checked = await check_levels(account, ops, held.positions, held.orders, held.specs, policy)
+    result = await run_operations(account, checked.operations, intent)
+    if action is OnSignalDeleted.CLOSE:
+        result = await _close_filled(account, intent, held.targets, held.positions, checked, result)
+    result = with_refusals(result, checked)
+    kept = len(held.positions) if action is OnSignalDeleted.CANCEL_PENDING else 0
+    if withdrawn:
+        cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
+        closed = sum(1 for c in result.changes if c.kind is ChangeKind.CLOSE)
+        setting = settings.on_signal_deleted
+        said = outcome(action, cancelled, closed, kept, how="cancelled", setting=setting)
+    elif kept:
+        said = kept_by_cancel(kept)
+    else:
+        return result
+    return replace(result, detail=f"{said}; refused: {result.detail}" if result.detail else said)
 
 
 def _closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:

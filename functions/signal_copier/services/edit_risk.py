@@ -9,23 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from signal_copier.core.followups import Operation
 from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.levels import Checked, with_refusals
+from signal_copier.core.management import entry_expired
 from signal_copier.core.market import SymbolSpec
-from signal_copier.core.model import Change, Intent, Signal, Status, TradeResult
+from signal_copier.core.model import Intent, Signal, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import Resize, order_resizes, risk_trims
+from signal_copier.core.trims import CUTS, Resize, order_resizes, risk_trims, stops_kept
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
-from signal_copier.services.resizes import resend
+from signal_copier.services.records import signal_ref
+from signal_copier.services.resizes import (
+    Marks,
+    Resent,
+    abandon,
+    complete,
+    owners_of,
+    resend,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,20 +62,66 @@ async def send(
     are cancelled and placed again smaller after the other changes.
     """
     planned, trimmed, resizes = _risk_kept(checked.operations, sized, live)
-    result = with_refusals(await run_operations(account, planned, intent), checked)
-    result = replace(result, notes=(*result.notes, *trimmed)) if trimmed else result
+    cuts = [op for op in planned if op.kind in CUTS]
+    result = await run_operations(account, cuts, intent)
+    refused = {op.target for op in cuts} - {change.target for change in result.changes}
+    rest, kept = stops_kept([op for op in planned if op.kind not in CUTS], refused, live[0])
+    result = with_refusals(combined(result, await run_operations(account, rest, intent)), checked)
+    notes = [note for position, note in trimmed.items() if position not in refused] + kept
+    result = replace(result, notes=(*result.notes, *notes)) if notes else result
     if resizes:
-        resent = await resend(account, resizes, lambda: _not_killed(deps, intent))
-        result = _with_resent(intent, result, resent)
+        marks = _marks(deps, intent, sized.opened, (await account.account_info()).account_id)
+        resent = await resend(account, resizes, lambda: _not_killed(deps, intent), marks)
+        result = with_resent(intent, result, resent)
     return result
+
+
+async def recover(
+    deps: Deps,
+    intent: Intent,
+    account: BrokerAccount,
+    opened: list[TradeRecord],
+    at: tuple[TradeSettings, datetime],
+) -> Resent:
+    """Finish the resizes of these openings that an earlier attempt left half done.
+
+    `at`: the user's settings and the time now (an entry past its expiry stays cancelled).
+    """
+    if not any(record.resizing for record in opened):
+        return [], [], []
+    settings, now = at
+    minutes = settings.pending_expiry_minutes
+    marks = _marks(deps, intent, opened, (await account.account_info()).account_id)
+    expired = [
+        r.intent.id
+        for r in opened
+        if entry_expired(r.recorded_at or r.intent.received, now, minutes)
+    ]
+    return await complete(account, opened, lambda: _not_killed(deps, intent), marks, expired)
+
+
+async def abandoned(deps: Deps, intent: Intent) -> list[str]:
+    """Forget the resizes an edit that gave up left on its signal's openings; say which."""
+    filed = await deps.store.trades(intent.user_id, signal_ref(intent))
+    return await abandon(deps.store, [r for r in filed if r.intent.part == intent.part])
+
+
+def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: str) -> Marks:
+    return Marks(
+        store=deps.store,
+        user_id=intent.user_id,
+        owners=owners_of(opened),
+        account_id=account_id,
+        since=intent.received,
+    )
 
 
 def _risk_kept(
     ops: Sequence[Operation], sized: Sized, live: Live
-) -> tuple[list[Operation], list[str], list[Resize]]:
+) -> tuple[list[Operation], dict[str, str], list[Resize]]:
     # Sized by risk: a wider stop, less size — positions cut, pending orders sent again smaller.
     if sized.settings.risk_mode is not RiskMode.RISK_PERCENT:
-        return list(ops), [], []
+        return list(ops), {}, []
     (positions, orders), specs = live, sized.specs
     legs = _sized(sized.settings, sized.opened, sized.previous, specs)
     stops = {cid: (volume, sl) for cid, (volume, sl, _) in legs.items()}
@@ -80,16 +136,17 @@ def _sized(
     previous: Signal,
     specs: Mapping[str, SymbolSpec],
 ) -> dict[str, tuple[Decimal, Decimal | None, Decimal | None]]:
-    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the
-    # opening signal's — never one an earlier edit set (`record.signal`): against that, a second
-    # widening would pass as no wider than the first — in pips or the default one priced from
-    # the leg's entry, as the opening priced it.
+    # Each leg's opening volume, the stop it was sized for and its entry. That stop is the one
+    # the opening placed the leg with (kept on its fill) — never one an earlier edit set: against
+    # that, a second widening would pass as no wider than the first; nor one priced from today's
+    # settings (a default stop changed since would misjudge it). A fill recorded without it
+    # falls back on the opening signal's, in pips or by default, priced from the leg's entry.
     sized: dict[str, tuple[Decimal, Decimal | None, Decimal | None]] = {}
     for record in opened:
         signal, spec = record.intent.signal or previous, specs.get(record.result.symbol)
         for fill in record.result.fills:
-            stop: Decimal | Skip | None = signal.sl
-            if spec is not None and fill.price is not None:
+            stop: Decimal | Skip | None = fill.sl if fill.sl is not None else signal.sl
+            if fill.sl is None and spec is not None and fill.price is not None:
                 stop = stop_loss(signal, settings, spec, fill.price)
             priced = stop if isinstance(stop, Decimal) else None
             sized[fill.client_id] = (fill.volume, priced, fill.price)
@@ -101,10 +158,11 @@ async def _not_killed(deps: Deps, intent: Intent) -> bool:
     return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
 
 
-def _with_resent(
-    intent: Intent, result: TradeResult, resent: tuple[list[Change], list[str], list[str]]
-) -> TradeResult:
+def with_resent(intent: Intent, result: TradeResult, resent: Resent) -> TradeResult:
+    """Return `result` followed by the orders sent again (and their notes and refusals)."""
     changes, notes, refusals = resent
+    if not (changes or refusals):  # notes alone (a leg left cancelled) refuse nothing
+        return replace(result, notes=(*result.notes, *notes)) if notes else result
     then = TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

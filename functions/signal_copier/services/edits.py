@@ -17,7 +17,7 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, later, opening, targets
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
-from signal_copier.services.edit_risk import Sized, send
+from signal_copier.services.edit_risk import Sized, recover, send, with_resent
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
@@ -88,7 +88,7 @@ async def apply_edit(
             f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
             f"{signal.symbol}; open trades were left as they are — check them",
         )
-    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed)
+    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, now=now)
 
 
 async def _carry(
@@ -100,12 +100,15 @@ async def _carry(
     deps: Deps,
     *,
     changed: bool,
+    now: datetime,
 ) -> TradeResult:
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
     try:
         account = await accounts.connect_account(deps, intent.user_id)
+        # A resize an earlier attempt left between its cancel and its new order ends first.
+        recovered = await recover(deps, intent, account, opened, (context[1], now))
         # Only the edited signal's own positions and orders matter: the account may hold
         # thousands of others.
         positions, orders = await legs_of(account, [target_of(r) for r in opened])
@@ -131,6 +134,7 @@ async def _carry(
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     sized = Sized(settings=context[1], opened=opened, previous=previous, specs=specs)
     result = await send(deps, intent, account, checked, sized, (positions, orders))
+    result = with_resent(intent, result, recovered)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(

@@ -18,6 +18,7 @@ from signal_copier.core.model import (
 )
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.precedence import ended_by_edit
 from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
@@ -58,7 +59,7 @@ async def open_signal(
     found = await existing(deps, intent) if retry else {}
     skip = _pre_broker_guards(
         user, signal, settings, intent, now, adopting=bool(found), deps=deps
-    ) or await _deleted(deps, intent)
+    ) or await _taken_back(deps, intent)
     if skip and found:
         return _adopted(intent, found, skip)
     if skip:
@@ -102,10 +103,18 @@ def arrived(intent: Intent) -> datetime:
     return min(intent.message_date, intent.received)
 
 
-async def _deleted(deps: Deps, intent: Intent) -> Skip | None:
-    # Legs an earlier attempt placed stay: the deletion's own intent waits for this one.
-    if await messages.deleted(deps, intent.chat_id, intent.message_id):
+async def _taken_back(deps: Deps, intent: Intent) -> Skip | None:
+    # The channel deleted its post, or edited it into a cancel or a close, before anything was
+    # placed: it never opens. Legs an earlier attempt placed stay: the deletion's (or the
+    # edit's) own intent waits for this one, and takes them back.
+    latest = await deps.store.latest_message(intent.chat_id, intent.message_id)
+    if latest is None:
+        return None
+    if latest.deleted:
         return Skip(reason=Reason.SIGNAL_DELETED, detail=messages.DELETED_BEFORE_PLACED)
+    if ended_by_edit(latest, intent.version):
+        detail = "the channel edited this signal into a cancel or a close before it was placed"
+        return Skip(reason=Reason.SIGNAL_CLOSED, detail=detail)
     return None
 
 
@@ -257,6 +266,9 @@ def _outcome(
     intent: Intent, symbol: str, plan: OrderPlan, fills: list[Fill], errors: list[BrokerRejected]
 ) -> TradeResult:
     # Some legs may be refused while others fill: the trade is placed, the refusals noted.
+    # Each leg keeps the stop its volume was sized for (an edit widening it is judged by it).
+    stops = {order.client_id: order.sl for order in plan.orders}
+    fills = [replace(fill, sl=stops.get(fill.client_id, fill.sl)) for fill in fills]
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

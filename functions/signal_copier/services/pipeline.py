@@ -20,7 +20,15 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.redact import describe_error
 from signal_copier.core.reentry import is_reentry
-from signal_copier.services import commands, deletes, edits, messages, opening, reentry
+from signal_copier.services import (
+    commands,
+    deletes,
+    edit_risk,
+    edits,
+    messages,
+    opening,
+    reentry,
+)
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, run_once
 from signal_copier.services.targets import Wait
@@ -101,6 +109,8 @@ async def failed(
                 await opening.keep_managed(deps, intent, now)
             else:
                 await _release_reservations(intent, deps)
+    if intent.kind is IntentKind.EDIT:  # a waiting order it was resizing may be gone
+        detail = "; ".join([detail, *await edit_risk.abandoned(deps, intent)])
     return TradeResult(
         intent_id=intent.id,
         user_id=intent.user_id,

@@ -168,7 +168,7 @@ def test_every_kind_of_field_is_encoded_as_json_safe_data_and_read_back() -> Non
 
     fill_data = {
         "client_id": "c.0", "order_id": "1", "position_id": None, "volume": "0.10",
-        "price": None, "leg": 0, "pending": False,
+        "price": None, "leg": 0, "pending": False, "sl": None,
     }  # fmt: skip
     assert data == {
         "text": "t", "count": 7, "ratio": 0.5, "flag": True, "price": "2650.30",

@@ -225,3 +225,26 @@ def test_an_unknown_on_signal_deleted_is_refused_naming_the_setting() -> None:
     assert validate_settings({}).on_signal_deleted is OnSignalDeleted.CANCEL_PENDING
     with pytest.raises(InvalidSettings, match="on_signal_deleted"):
         validate_settings({"on_signal_deleted": "nuke"})
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (OnSignalDeleted.CLOSE, OnSignalDeleted.CLOSE),
+        (OnSignalDeleted.CANCEL_PENDING, OnSignalDeleted.CANCEL_PENDING),
+        (OnSignalDeleted.IGNORE, OnSignalDeleted.CANCEL_PENDING),
+    ],
+)
+def test_a_signal_edited_into_a_cancel_always_loses_its_unfilled_orders(
+    setting: OnSignalDeleted, expected: OnSignalDeleted
+) -> None:
+    assert deletion.withdrawal(setting) is expected
+
+
+def test_a_withdrawal_names_the_users_own_setting_for_the_positions_it_kept() -> None:
+    said = deletion.outcome(
+        OnSignalDeleted.CANCEL_PENDING, 0, 0, 1, how="cancelled", setting=OnSignalDeleted.IGNORE
+    )
+    assert said == (
+        "the channel cancelled this signal: kept 1 filled position(s) (on_signal_deleted: ignore)"
+    )

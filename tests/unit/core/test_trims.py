@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 from builders import gold_spec
 from signal_copier.core.followups import Operation
 from signal_copier.core.market import PendingOrder, Position
 from signal_copier.core.model import ChangeKind, OrderType, Side
-from signal_copier.core.trims import order_resizes, risk_trims
+from signal_copier.core.trims import order_resizes, risk_trims, stops_kept
 
 SPECS = {"XAUUSD": gold_spec()}
 
@@ -32,7 +33,7 @@ def test_a_sell_whose_stop_moves_four_times_further_keeps_a_quarter_of_its_volum
         Operation(kind=ChangeKind.PARTIAL_CLOSE, target="p1", volume=D("0.60")),
         _stop("2658"),
     ]
-    assert "0.80 to 0.20" in notes[0]
+    assert "0.80 to 0.20" in notes["p1"]
 
 
 def test_a_position_that_would_fall_under_the_minimum_is_closed_and_its_stop_left() -> None:
@@ -41,7 +42,7 @@ def test_a_position_that_would_fall_under_the_minimum_is_closed_and_its_stop_lef
     planned, notes = risk_trims([_stop("2640")], [position], SPECS, {})
 
     assert planned == [Operation(kind=ChangeKind.CLOSE, target="p1")]
-    assert "closed" in notes[0]
+    assert "closed" in notes["p1"]
 
 
 def test_a_nearer_stop_or_one_in_profit_trims_nothing() -> None:
@@ -51,8 +52,8 @@ def test_a_nearer_stop_or_one_in_profit_trims_nothing() -> None:
     nearer = risk_trims([_stop("2645")], [position], SPECS, {})
     from_profit = risk_trims([_stop("2640")], [locked], SPECS, {})
 
-    assert nearer == ([_stop("2645")], [])
-    assert from_profit == ([_stop("2640")], [])
+    assert nearer == ([_stop("2645")], {})
+    assert from_profit == ([_stop("2640")], {})
 
 
 def test_a_retry_after_the_trim_trims_nothing_more() -> None:
@@ -71,7 +72,7 @@ def test_a_retry_after_the_trim_trims_nothing_more() -> None:
 
     planned, notes = risk_trims([_stop("2658")], [trimmed], SPECS, sized)
 
-    assert (planned, notes) == ([_stop("2658")], [])
+    assert (planned, notes) == ([_stop("2658")], {})
 
 
 def _buy_limit(volume: str, sl: str) -> PendingOrder:
@@ -122,3 +123,33 @@ def test_a_waiting_order_that_would_fall_under_the_minimum_is_only_cancelled() -
     _, resizes = order_resizes([_order("2630")], [_buy_limit("0.01", "2639")], SPECS, sized)
 
     assert [r.volume for r in resizes] == [D(0)]
+
+
+def test_a_cut_under_the_brokers_minimum_takes_the_minimum() -> None:
+    # A 0.5-lot minimum: keeping the risk needs 0.46 lots off a 4.98-lot position
+    spec = replace(gold_spec(), volume_min=D("0.5"))
+    position = _position(Side.BUY, "4.98", "2650", "2640")
+
+    planned, _ = risk_trims([_stop("2639")], [position], {"XAUUSD": spec}, {})
+
+    assert planned[0] == Operation(kind=ChangeKind.PARTIAL_CLOSE, target="p1", volume=D("0.5"))
+
+
+def test_a_cut_at_the_minimum_that_would_leave_less_than_the_minimum_closes_the_position() -> None:
+    spec = replace(gold_spec(), volume_min=D("0.5"))
+    position = _position(Side.BUY, "0.99", "2650", "2640")
+
+    planned, notes = risk_trims([_stop("2639")], [position], {"XAUUSD": spec}, {})
+
+    assert planned == [Operation(kind=ChangeKind.CLOSE, target="p1")]
+    assert "closed" in notes["p1"]
+
+
+def test_a_refused_cut_keeps_the_stop_but_still_sends_a_new_target() -> None:
+    position = _position(Side.BUY, "0.80", "2650", "2649")
+    wider = Operation(kind=ChangeKind.SL, target="p1", sl=D("2640"), tp=D("2670"))
+
+    kept, notes = stops_kept([wider], {"p1"}, [position])
+
+    assert kept == [Operation(kind=ChangeKind.TP, target="p1", sl=D("2649"), tp=D("2670"))]
+    assert "kept at 2649" in notes[0]
