@@ -23,6 +23,15 @@ def _ranged(items: list[Item], numbers: list[Item]) -> bool:
     return at < len(items) and items[at].kind in JOINERS
 
 
+def _dashed_index(block: Block, numbers: list[Item], label: str) -> bool:
+    # "Target 1 - 0.961", "TP 2 - 4360": one label (not "Targets"), the next target's number, a
+    # dash and one price. A list ("Targets 8 - 8.5", "Targets 1 - 1.05 - 1.2") keeps its levels.
+    if len(numbers) != 2 or label.lower().endswith("s") or numbers[0].value != len(block.tps) + 1:
+        return False
+    price = numbers[1]
+    return "." in price.raw or not price_like(price.value, numbers[0].value)
+
+
 def _zone_mark(block: Block, items: list[Item], numbers: list[Item], label: str) -> bool:
     # A mark ("🎯"), not the word "TP", over just two joined prices, before any other target.
     if len(numbers) != 2 or block.tps:
@@ -62,7 +71,12 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
-    if len(numbers) > 1 and not index and _is_index(numbers) and not _ranged(items, numbers):
+    if (
+        len(numbers) > 1
+        and not index
+        and _is_index(numbers)
+        and (not _ranged(items, numbers) or _dashed_index(block, numbers, label))
+    ):
         index, numbers = numbers[0].raw, numbers[1:]
         items = items[items.index(numbers[0]) :]
     if not numbers or numbers[0].unit == "signed":
