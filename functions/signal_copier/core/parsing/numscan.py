@@ -184,6 +184,9 @@ class NumberScanner:
         words, gaps = self.words, self.gaps
         before = words[at - 1] if at else ""
         if at and not gaps[at] and before in _GLUED_BEFORE:
+            marker = self.scan.items[-1] if self.scan.items else None
+            if marker is not None and marker.kind == "w" and marker.text.lower() == before:
+                self.scan.items.pop()  # "x20", "H4": the letter marks the number, it is no word
             return ("lev" if before == "x" else "tf"), at + 1
         nxt = at + 1
         if nxt >= len(words):

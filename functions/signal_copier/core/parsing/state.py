@@ -141,6 +141,8 @@ class ReaderState:
         for following in self.items[at + 1 :]:
             if following.kind == "nl":
                 break
+            if following.kind == "filler" or (following.kind == "num" and following.unit == "pct"):
+                continue  # "1824.9485 | 60% of profit |": the target's share of the position
             if following.kind not in fields.JOINERS and (following.kind != "num" or following.unit):
                 return False
         return True
