@@ -147,6 +147,21 @@ class ReaderState:
                 return False
         return True
 
+    def _entry_line(self, at: int, item: Item) -> bool:
+        # A bare price alone on its line (a "-" bullet before it at most), right under the one
+        # entry an "Entry" label gave and before any exit: the label's second entry.
+        block, label = self.blocks[-1], self.resume[1]
+        if item.unit or label is None or label.kind != "entry" or block.entry is None:
+            return False
+        if block.extra_entries or block.tps or block.sl is not None:
+            return False
+        before = at - 1
+        if before > 0 and self.items[before].kind in fields.JOINERS:
+            before -= 1
+        if before < 0 or self.items[before].kind != "nl" or not price_like(item.value, block.entry):
+            return False
+        return at + 1 == len(self.items) or self.items[at + 1].kind == "nl"
+
     def _first_level(self) -> Item | None:
         # A loop, not any(): a generator costs more than the few items buffered here.
         for item in self.buffer:
