@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from signal_copier.core.parsing.fields import JOINERS, MAX_TPS, Block
-from signal_copier.core.parsing.numbers import price_like
+from signal_copier.core.parsing.numbers import price_like, read_numbers
 from signal_copier.core.parsing.tokens import Item
 
 _TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
@@ -84,6 +84,11 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
         if not numbers:
             return
     first = numbers[0]
+    if not index and not first.unit:
+        first = _unglued(block, first)
+        if first is not numbers[0]:
+            index, numbers = str(len(block.tps) + 1), [first]  # its own number: one target
+            label = f"{label}{index}"
     name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
     if first.unit == "pips" or _all_pips(items, first):
         pips = [n.value for n in numbers if n.unit in ("", "pips")]
@@ -97,6 +102,22 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     if listed:
         _more_tps(block, items, numbers)
+
+
+def _unglued(block: Block, first: Item) -> Item:
+    # "TP41.3100" after targets 1.2350 … 1.2800: the label's number glued to its price. Only
+    # when the whole is no level of the list and what follows the next number goes on with it.
+    tps, number = block.tps, str(len(block.tps) + 1)
+    if len(tps) < 2 or not first.raw.startswith(number) or price_like(first.value, tps[-1]):
+        return first
+    rest = first.raw[len(number) :]
+    values = read_numbers(rest) if rest[:1].isdigit() else None
+    if values is None or len(values) != 1:
+        return first
+    value = values[0]
+    if not price_like(value, tps[-1]) or (value - tps[-1]) * (tps[-1] - tps[-2]) <= 0:
+        return first
+    return Item("num", rest, value, rest)
 
 
 def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
