@@ -148,12 +148,12 @@ class ReaderState:
         return True
 
     def _entry_line(self, at: int, item: Item) -> bool:
-        # A bare price alone on its line (a "-" bullet before it at most), right under the one
-        # entry an "Entry" label gave and before any exit: the label's second entry.
+        # A bare price alone on its line (a "-" bullet before it at most), under the entry an
+        # "Entry" label gave and before any exit: another entry (two make the zone's edges).
         block, label = self.blocks[-1], self.resume[1]
         if item.unit or label is None or label.kind != "entry" or block.entry is None:
             return False
-        if block.extra_entries or block.tps or block.sl is not None:
+        if block.tps or block.sl is not None or len(block.extra_entries) >= fields.MAX_ENTRIES:
             return False
         before = at - 1
         if before > 0 and self.items[before].kind in fields.JOINERS:

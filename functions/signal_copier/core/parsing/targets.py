@@ -26,7 +26,8 @@ def _ranged(items: list[Item], numbers: list[Item]) -> bool:
 def _dashed_index(block: Block, numbers: list[Item], label: str) -> bool:
     # "Target 1 - 0.961", "TP 2 - 4360": one label (not "Targets"), the next target's number, a
     # dash and one price. A list ("Targets 8 - 8.5", "Targets 1 - 1.05 - 1.2") keeps its levels.
-    if len(numbers) != 2 or label.lower().endswith("s") or numbers[0].value != len(block.tps) + 1:
+    following = len(block.tps) + len(block.tp_pips) + 1
+    if len(numbers) != 2 or label.lower().endswith("s") or numbers[0].value != following:
         return False
     price = numbers[1]
     return "." in price.raw or not price_like(price.value, numbers[0].value)
