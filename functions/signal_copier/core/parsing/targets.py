@@ -72,24 +72,14 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
-    if (
-        len(numbers) > 1
-        and not index
-        and _is_index(numbers)
-        and (not _ranged(items, numbers) or _dashed_index(block, numbers, label))
-    ):
-        index, numbers = numbers[0].raw, numbers[1:]
-        items = items[items.index(numbers[0]) :]
+    if not index:
+        index, numbers, items = _numbered(block, items, numbers, label)
+        label = f"{label}{index}" if index else label
     if not numbers or numbers[0].unit == "signed":
         numbers = [n for n in numbers if n.unit != "signed"]
         if not numbers:
             return
     first = numbers[0]
-    if not index and not first.unit:
-        first = _unglued(block, first)
-        if first is not numbers[0]:
-            index, numbers = str(len(block.tps) + 1), [first]  # its own number: one target
-            label = f"{label}{index}"
     name = f"tp{index}" if index else f"tp{len(block.tps) + 1}"
     if first.unit == "pips" or _all_pips(items, first):
         pips = [n.value for n in numbers if n.unit in ("", "pips")]
@@ -103,6 +93,24 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     if listed:
         _more_tps(block, items, numbers)
+
+
+def _numbered(
+    block: Block, items: list[Item], numbers: list[Item], label: str
+) -> tuple[str, list[Item], list[Item]]:
+    # The target's number written apart ("Target 3: 3.5", "Target 1 - 0.961") or glued to its
+    # price ("TP41.3100"): the index, and the numbers (and items) left to read as levels.
+    if (
+        len(numbers) > 1
+        and _is_index(numbers)
+        and (not _ranged(items, numbers) or _dashed_index(block, numbers, label))
+    ):
+        return numbers[0].raw, numbers[1:], items[items.index(numbers[1]) :]
+    if numbers and not numbers[0].unit:
+        first = _unglued(block, numbers[0])
+        if first is not numbers[0]:
+            return str(len(block.tps) + 1), [first], [first]  # its own number: one target
+    return "", numbers, items
 
 
 def _unglued(block: Block, first: Item) -> Item:
