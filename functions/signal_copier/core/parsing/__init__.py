@@ -32,6 +32,7 @@ __all__ = ["parse", "to_label"]
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 _MOVERS = frozenset({"move", "new", "protect"})
 _ASKED = re.compile(r"[^.!?\n]*\?+")  # a clause that ends in a question mark
+_ASKED_NOTE = '"?" → the command is asked, not told: nothing is done'
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
@@ -66,6 +67,8 @@ def parse(text: str) -> Parse:
     if followed is not None:
         return followed
     reason = refusals[0] if refusals else reasons.classify(scanned)
+    if scanned.question and commands.read_command(scanned.items) is not None:
+        explain.append(_ASKED_NOTE)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
 
