@@ -82,3 +82,18 @@ def test_close_to_a_level_means_near_and_closes_nothing() -> None:
     result = parse("Move SL close to entry")
 
     assert result.command is not None and result.command.action is Action.MODIFY
+
+
+def test_a_close_asked_as_a_question_closes_nothing_and_says_why() -> None:
+    result = parse("Close all?")
+
+    assert result.command is None and not result.signals
+    assert '"?" → the command is asked, not told: nothing is done' in result.explain
+
+
+def test_an_order_after_a_question_is_still_told() -> None:
+    result = parse("Any questions? Close half now")
+
+    assert result.command is not None
+    assert result.command.action is Action.CLOSE
+    assert result.command.fraction == Decimal("0.5")

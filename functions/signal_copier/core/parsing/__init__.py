@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import partial
 
@@ -30,6 +31,8 @@ __all__ = ["parse", "to_label"]
 
 _STRUCTURAL = frozenset({"no_symbol", "no_side", openings.AMBIGUOUS})
 _MOVERS = frozenset({"move", "new", "protect"})
+_ASKED = re.compile(r"[^.!?\n]*\?+")  # a clause that ends in a question mark
+_ASKED_NOTE = '"?" → the command is asked, not told: nothing is done'
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
 _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
@@ -64,6 +67,8 @@ def parse(text: str) -> Parse:
     if followed is not None:
         return followed
     reason = refusals[0] if refusals else reasons.classify(scanned)
+    if scanned.question and commands.read_command(scanned.items) is not None:
+        explain.append(_ASKED_NOTE)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
 
@@ -101,6 +106,9 @@ def _openings(
 
 
 def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
+    if scanned.question:  # "Close all?": asking is not telling; "Close all? Yes, close now" tells
+        text = _ASKED.sub("\n", text)
+        scanned = scan(text)
     items = take_share(scanned.items)
     command = commands.read_command(items)
     if command is None:

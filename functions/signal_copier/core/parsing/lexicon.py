@@ -13,7 +13,7 @@ from typing import Any
 from signal_copier.core.parsing.normalize import normalize
 
 _MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
-_EMOJI = "🎯❌✖🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
+_EMOJI = "🎯❌✖🛑⛔🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
 _WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]++)?+"
 _NUM_REST = r"(?<=\d)\d*+(?:[.,]\d++)*+"

@@ -184,7 +184,7 @@ class NumberScanner:
         words, gaps = self.words, self.gaps
         before = words[at - 1] if at else ""
         if at and not gaps[at] and before in _GLUED_BEFORE:
-            return ("lev" if before == "x" else "tf"), at + 1
+            return self._marked(at, before)
         nxt = at + 1
         if nxt >= len(words):
             return ("signed" if before == "+" else ""), nxt
@@ -206,6 +206,13 @@ class NumberScanner:
         if after == ":" and self._clock(nxt):
             return "tf", nxt + 2
         return ("signed" if before == "+" else ""), nxt
+
+    def _marked(self, at: int, before: str) -> tuple[str, int]:
+        # "x20", "H4": the letter glued before the number marks it; it is no word of the text.
+        items = self.scan.items
+        if items and items[-1].kind == "w" and items[-1].text.lower() == before:
+            items.pop()
+        return ("lev" if before == "x" else "tf"), at + 1
 
     def _clock(self, colon: int) -> bool:
         # "15:29" or "20:31:32": a time of day, not a level.

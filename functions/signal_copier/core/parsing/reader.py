@@ -72,6 +72,10 @@ class Reader(Naming):
         elif field is None and self.resume[0] == "tp" and self._continues(_at, item):
             self._start(*self.resume)  # "6.200 - 6.100 ⏎ 5.790 - 5.560": the targets go on
             self.buffer.append(item)
+        elif field is None and self.resume[0] == "entry" and self._entry_line(_at, item):
+            self._start(*self.resume)  # "ENTRY ZONE:⏎- 0.3665⏎- 0.3774": the entries go on
+            block.entry_list = True
+            self.buffer.append(item)
         elif field == "lot" and block.lot is None and not item.unit:
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')

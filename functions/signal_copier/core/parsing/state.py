@@ -141,9 +141,26 @@ class ReaderState:
         for following in self.items[at + 1 :]:
             if following.kind == "nl":
                 break
+            if following.kind == "filler" or (following.kind == "num" and following.unit == "pct"):
+                continue  # "1824.9485 | 60% of profit |": the target's share of the position
             if following.kind not in fields.JOINERS and (following.kind != "num" or following.unit):
                 return False
         return True
+
+    def _entry_line(self, at: int, item: Item) -> bool:
+        # A bare price alone on its line (a "-" bullet before it at most), under the entry an
+        # "Entry" label gave and before any exit: another entry (two make the zone's edges).
+        block, label = self.blocks[-1], self.resume[1]
+        if item.unit or label is None or label.kind != "entry" or block.entry is None:
+            return False
+        if block.tps or block.sl is not None or len(block.extra_entries) >= fields.MAX_ENTRIES:
+            return False
+        before = at - 1
+        if before > 0 and self.items[before].kind in fields.JOINERS:
+            before -= 1
+        if before < 0 or self.items[before].kind != "nl" or not price_like(item.value, block.entry):
+            return False
+        return at + 1 == len(self.items) or self.items[at + 1].kind == "nl"
 
     def _first_level(self) -> Item | None:
         # A loop, not any(): a generator costs more than the few items buffered here.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from signal_copier.core.parsing.fields import JOINERS, MAX_TPS, Block
-from signal_copier.core.parsing.numbers import price_like
+from signal_copier.core.parsing.numbers import price_like, read_numbers
 from signal_copier.core.parsing.tokens import Item
 
 _TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
@@ -21,6 +21,16 @@ def _ranged(items: list[Item], numbers: list[Item]) -> bool:
     # target's number ("Target 3: 3.5" has none).
     at = items.index(numbers[0]) + 1
     return at < len(items) and items[at].kind in JOINERS
+
+
+def _dashed_index(block: Block, numbers: list[Item], label: str) -> bool:
+    # "Target 1 - 0.961", "TP 2 - 4360": one label (not "Targets"), the next target's number, a
+    # dash and one price. A list ("Targets 8 - 8.5", "Targets 1 - 1.05 - 1.2") keeps its levels.
+    following = len(block.tps) + len(block.tp_pips) + 1
+    if len(numbers) != 2 or label.lower().endswith("s") or numbers[0].value != following:
+        return False
+    price = numbers[1]
+    return "." in price.raw or not price_like(price.value, numbers[0].value)
 
 
 def _zone_mark(block: Block, items: list[Item], numbers: list[Item], label: str) -> bool:
@@ -62,9 +72,9 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
             numbers.append(item)
     del numbers[room + 1 :]  # an index and `room` targets at most
     label = f"{label}{index}" if index else label
-    if len(numbers) > 1 and not index and _is_index(numbers) and not _ranged(items, numbers):
-        index, numbers = numbers[0].raw, numbers[1:]
-        items = items[items.index(numbers[0]) :]
+    if not index:
+        index, numbers, items = _numbered(block, items, numbers, label)
+        label = f"{label}{index}" if index else label
     if not numbers or numbers[0].unit == "signed":
         numbers = [n for n in numbers if n.unit != "signed"]
         if not numbers:
@@ -83,6 +93,40 @@ def read_tps(block: Block, items: list[Item], label: str, index: str) -> None:
     block.explain.append(f'"{label} {first.raw}" → {name}={first.value!s}')
     if listed:
         _more_tps(block, items, numbers)
+
+
+def _numbered(
+    block: Block, items: list[Item], numbers: list[Item], label: str
+) -> tuple[str, list[Item], list[Item]]:
+    # The target's number written apart ("Target 3: 3.5", "Target 1 - 0.961") or glued to its
+    # price ("TP41.3100"): the index, and the numbers (and items) left to read as levels.
+    if (
+        len(numbers) > 1
+        and _is_index(numbers)
+        and (not _ranged(items, numbers) or _dashed_index(block, numbers, label))
+    ):
+        return numbers[0].raw, numbers[1:], items[items.index(numbers[1]) :]
+    if numbers and not numbers[0].unit:
+        first = _unglued(block, numbers[0])
+        if first is not numbers[0]:
+            return str(len(block.tps) + 1), [first], [first]  # its own number: one target
+    return "", numbers, items
+
+
+def _unglued(block: Block, first: Item) -> Item:
+    # "TP41.3100" after targets 1.2350 … 1.2800: the label's number glued to its price. Only
+    # when the whole is no level of the list and what follows the next number goes on with it.
+    tps, number = block.tps, str(len(block.tps) + 1)
+    if len(tps) < 2 or not first.raw.startswith(number) or price_like(first.value, tps[-1]):
+        return first
+    rest = first.raw[len(number) :]
+    values = read_numbers(rest) if rest[:1].isdigit() else None
+    if values is None or len(values) != 1:
+        return first
+    value = values[0]
+    if not price_like(value, tps[-1]) or (value - tps[-1]) * (tps[-1] - tps[-2]) <= 0:
+        return first
+    return Item("num", rest, value, rest)
 
 
 def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
