@@ -160,7 +160,8 @@ def _compile(work: Path) -> dict[str, str]:
     )
     if run.returncode != 0:
         lines = (run.stdout + run.stderr).strip().splitlines()
-        raise BuildError(lines[-1] if lines else f"mypyc exited with {run.returncode}")
+        last = lines[-1] if lines else f"mypyc exited with {run.returncode}"
+        raise BuildError(last if len(last) <= 200 else last[:200] + "...")
     modules = {f[: -len(".py")].replace("/", "."): f[: -len(".py")] + _SUFFIX for f in files}
     shared = [p.name for p in work.glob(f"*__mypyc{_SUFFIX}")]
     if len(shared) != 1 or not all((work / name).is_file() for name in modules.values()):
