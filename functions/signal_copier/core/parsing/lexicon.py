@@ -74,9 +74,8 @@ def _read_languages() -> list[dict[str, Any]]:
     return [json.loads(folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
 
 
-@cache
-def load() -> Lexicon:
-    """Build the lexicon from the package's language files (once)."""
+def _load() -> Lexicon:
+    # Build the lexicon from the package's language files.
     languages = _read_languages()
     concepts: PhraseIndex = {}
     reasons: PhraseIndex = {}
@@ -146,3 +145,8 @@ def phrase_starts(index: PhraseIndex) -> dict[str, PhraseStart]:
         )
         for first, entries in index.items()
     }
+
+
+# Return the lexicon built from the package's language files, built once. Annotated rather than
+# decorated: mypyc cannot type a decorated function that other modules call at import time.
+load: Callable[[], Lexicon] = cache(_load)

@@ -64,7 +64,7 @@ _UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be i
 
 
 class NumberScanner:
-    """The number-reading half of the scanner (mixed into it; shares its token lists)."""
+    """The number-reading base of the scanner (it shares the token lists of the scanner)."""
 
     scan: Scan
     words: list[str]

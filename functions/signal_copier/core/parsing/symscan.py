@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from signal_copier.core.parsing import symbols
-from signal_copier.core.parsing.numscan import Item, Scan
+from signal_copier.core.parsing.numscan import Item, NumberScanner
 from signal_copier.core.parsing.symbols import SymbolTable
 
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 
-class SymbolScanner:
-    """Mixed into the scanner; shares its token lists and the table it reads symbols with."""
+class SymbolScanner(NumberScanner):
+    """The scanner's symbol reading, above its number reading; shares their token lists."""
 
-    scan: Scan
-    words: list[str]
-    raws: list[str]
-    gaps: list[str]
     symbols: list[Item]
     table: SymbolTable
 

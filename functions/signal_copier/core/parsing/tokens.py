@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from signal_copier.core.parsing import lexicon, numscan, symbols, symscan
+from signal_copier.core.parsing import lexicon, symbols, symscan
 from signal_copier.core.parsing.normalize import SLASH, normalize
 from signal_copier.core.parsing.numscan import LABELS, Item, Scan
 
@@ -110,7 +110,8 @@ def _reading(raw: str, word: str) -> _Reading:
     return found
 
 
-class _Scanner(numscan.NumberScanner, symscan.SymbolScanner):
+# One chain of bases, not two mixins: mypyc compiles single inheritance only.
+class _Scanner(symscan.SymbolScanner):
     table = TABLE
 
     def __init__(self, text: str) -> None:
