@@ -92,6 +92,9 @@ async def _on_message(d: Deployment) -> None:
     # A signal fans out; a parked follow-up on it is woken when it arrives.
     await _park(d, "tg13", awaiting=10, until=datetime.now(UTC) + timedelta(minutes=2))
     await d.post("on_message", push_body(codec.to_dict(_message(10, GOLD_BUY))))
+    # Its redelivery wakes what is parked on it again (a crash may have cut the wake-up short).
+    await _park(d, "tg12", awaiting=10, until=datetime.now(UTC) + timedelta(minutes=2))
+    await d.post("on_message", push_body(codec.to_dict(_message(10, GOLD_BUY))))
     # An edit that arrives before its original is acted on when the original comes.
     later = datetime.now(UTC) + timedelta(seconds=1)
     edit = _message(20, GOLD_BUY.replace("SL 2640", "SL 2641"), edit_date=later)

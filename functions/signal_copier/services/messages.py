@@ -9,6 +9,7 @@ woken once this message's intents are published.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import codec, history, ids
@@ -37,7 +38,7 @@ async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
         message.chat_id,
         message.message_id,
         message.version,
-        lambda stored: history.new_record(message, parsed, stored, wait),
+        lambda stored: _done_if_silent(history.new_record(message, parsed, stored, wait)),
     )
     record = done.record
     if record is None:
@@ -47,6 +48,8 @@ async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
     if record.wait_until is None:
         if not redelivered:
             await _act(record, deps)
+        else:  # a crash may have come between its fan-out and the wake-up: wake again
+            await wake(deps, record.chat_id, record.message_id)
         await _finish_others(done.history, record, deps)
     return None if redelivered else record
 
@@ -104,7 +107,8 @@ async def _act(record: MessageRecord, deps: Deps) -> None:
             await publish_intents(deps, intents)
             published += len(intents)
         published += await _reach_holders(record, followers, deps)
-    await deps.store.mark_fanned_out(record.key, published)
+    if record.fanned_out != published:  # a silent version was stored as fanned out
+        await deps.store.mark_fanned_out(record.key, published)
     await wake(deps, record.chat_id, record.message_id)
     log.info("message %s: %s → %d intents", record.key, record.kind, published)
 
@@ -132,6 +136,15 @@ async def _reach_holders(record: MessageRecord, followers: set[str], deps: Deps)
     intents = intents_for(record, left, trace_id=record.key, follow_ups_only=True)
     await publish_intents(deps, intents)
     return len(intents)
+
+
+def _done_if_silent(record: MessageRecord | None) -> MessageRecord | None:
+    # A version that can fan out to nobody (chatter, a superseded or bare deleted version) is
+    # stored as fanned out to 0 in the step that remembers it: no second write marks it. A
+    # crash before its wake-up is redone by the redelivery (see `remember`).
+    if record is None or record.wait_until is not None or _may_fan_out(record):
+        return record
+    return replace(record, fanned_out=0)
 
 
 def _check(message: RawMessage) -> None:
