@@ -86,3 +86,25 @@ async def test_levels_widening_a_risk_sized_default_stop_keep_the_risk_it_was_si
     [(_, sl, _, volume)] = await _legs(account)
     assert sl == D("2630.00")
     assert (D("2650.30") - sl) * volume * 100 <= D("100")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a levels-only message overtaken by the signal's later edit undoes the edit's "
+    "corrected levels: the trade keeps the stale stop and target the channel replaced",
+)
+async def test_levels_overtaken_by_the_signals_later_edit_never_undo_the_edit(
+    world: World,
+) -> None:
+    # Arrange: signal, its levels, then the channel edits the signal to corrected levels
+    account = await world.add_user("alice", **PROTECTED)
+    signal = world.post("XAUUSD BUY NOW @ 2650", id=1)
+    levels = world.post("SL 2640 TP1 2660", id=2)
+    edit = world.post("XAUUSD BUY NOW @ 2650\nSL 2645\nTP 2655", id=1, edited=True)
+
+    # Act: the edit is delivered before the levels it corrects
+    await world.deliver(signal, edit, levels)
+    await world.settle()
+
+    # Assert: as in the order posted, the edit's levels stand
+    assert [(sl, tp) for _, sl, tp, _ in await _legs(account)] == [(D("2645.00"), D("2655.00"))]
