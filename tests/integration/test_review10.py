@@ -108,3 +108,46 @@ async def test_levels_overtaken_by_the_signals_later_edit_never_undo_the_edit(
 
     # Assert: as in the order posted, the edit's levels stand
     assert [(sl, tp) for _, sl, tp, _ in await _legs(account)] == [(D("2645.00"), D("2655.00"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a signal edited into 'cancelled' after its re-entry leaves the re-entry's limit "
+    "order live; had the edit been delivered first the re-entry would place nothing",
+)
+async def test_a_signal_edited_into_cancelled_after_its_reentry_leaves_no_reentry_order(
+    world: World,
+) -> None:
+    # Arrange: a limit signal and its re-entry, then the channel edits the signal to cancelled
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post("XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660", id=20)
+    again = world.post("Add more at 2635", id=21, reply_to=20)
+    cancelled = world.post("XAUUSD BUY LIMIT 2640 cancelled ❌", id=20, edited=True)
+
+    # Act: in the order posted
+    await world.deliver(signal, again, cancelled)
+    await world.settle()
+
+    # Assert: as when the edit overtakes the re-entry (signal_cancelled), nothing is pending
+    assert [(o.price, o.client_id) for o in await account.orders()] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'Cancel this order' replying to an 'Add more at …' message cancels the signal's "
+    "order the channel kept and leaves live the re-entry order it cancelled (README lists "
+    "replies to a re-entry as a limit; this is what that limit costs)",
+)
+async def test_cancel_replying_to_an_add_more_message_cancels_that_reentrys_order(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660", id=20)
+    await world.say("Add more at 2635", id=21, reply_to=20)
+
+    # Act
+    await world.say("Cancel this order", id=22, reply_to=21)
+
+    # Assert: the re-entry's order is gone, at the very least
+    assert D("2635.00") not in [o.price for o in await account.orders()]
