@@ -151,3 +151,24 @@ async def test_cancel_replying_to_an_add_more_message_cancels_that_reentrys_orde
 
     # Assert: the re-entry's order is gone, at the very least
     assert D("2635.00") not in [o.price for o in await account.orders()]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a re-entry zone that reaches past the signal's stop ('Sell more at 2655-2658', SL "
+    "2656) is placed 1.0 from the stop, where the same zone and stop as a signal is refused "
+    "(sl_wrong_side): the order fills into a near-certain stop-out",
+)
+async def test_a_reentry_zone_reaching_past_the_signals_stop_is_refused_as_a_signal_is(
+    world: World,
+) -> None:
+    # Arrange: a sell with its stop at 2656
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD SELL NOW 2650\nSL 2656\nTP 2640", id=20)
+
+    # Act: the channel sells more in a zone whose top is above that stop
+    await world.say("Sell more at 2655-2658", id=21, reply_to=20)
+
+    # Assert: nothing pending, refused for the stop inside the zone
+    assert await account.orders() == []
+    assert (await world.last("alice")).result.reason == "sl_wrong_side"
