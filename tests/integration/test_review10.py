@@ -153,12 +153,6 @@ async def test_cancel_replying_to_an_add_more_message_cancels_that_reentrys_orde
     assert D("2635.00") not in [o.price for o in await account.orders()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-entry zone that reaches past the signal's stop ('Sell more at 2655-2658', SL "
-    "2656) is placed 1.0 from the stop, where the same zone and stop as a signal is refused "
-    "(sl_wrong_side): the order fills into a near-certain stop-out",
-)
 async def test_a_reentry_zone_reaching_past_the_signals_stop_is_refused_as_a_signal_is(
     world: World,
 ) -> None:

@@ -51,13 +51,14 @@ def misfit(command: Command, signal: Signal, prices: Iterable[Decimal]) -> Misfi
     """
     references = [signal.reference_price] if signal.reference_price is not None else prices
     for reference in references:
-        found = _misfit_at(command, signal.side, reference)
+        found = misfit_at(command, signal.side, reference)
         if found is not None:
             return found
     return None
 
 
-def _misfit_at(command: Command, side: Side, reference: Decimal) -> Misfit | None:
+def misfit_at(command: Command, side: Side, reference: Decimal) -> Misfit | None:
+    """Return why the command's SL or TPs lie on the wrong side of `reference` for `side`."""
     sign = side.sign
     below, above = ("below", "above") if side is Side.BUY else ("above", "below")
     sl = command.sl

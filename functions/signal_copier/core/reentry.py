@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from signal_copier.core.completion import misfit_at
 from signal_copier.core.model import Action, Command, OrderType, Signal
 from signal_copier.core.precedence import closed_by
 from signal_copier.core.reasons import Reason
@@ -46,7 +47,7 @@ def reopened(command: Command, signal: Signal) -> Signal | Refusal:
         entry, zone = signal.entry, signal.entry_range
     else:
         entry, zone = command.entry, command.entry_range
-    return replace(
+    opened = replace(
         signal,
         order_type=command.order_type or OrderType.MARKET,
         entry=entry,
@@ -61,6 +62,19 @@ def reopened(command: Command, signal: Signal) -> Signal | Refusal:
         flags=() if own_levels else signal.flags,
         position_id=None,
     )
+    return _judged(opened) if priced or own_levels else opened
+
+
+def _judged(opened: Signal) -> Signal | Refusal:
+    # Levels and an entry that did not come together in one message are judged together, at
+    # each edge of the entry, as the parser judges a signal's own: a stop inside the zone refuses.
+    edges = opened.entry_range or (() if opened.entry is None else (opened.entry,))
+    levels = Command(action=Action.MODIFY, sl=opened.sl, tps=opened.tps)
+    for edge in edges:
+        found = misfit_at(levels, opened.side, edge)
+        if found is not None:
+            return Refusal(reason=found.reason, detail=found.detail)
+    return opened
 
 
 def cancelled(signal_id: int, signal: Signal, between: Sequence[MessageRecord]) -> int | None:

@@ -156,3 +156,28 @@ def test_a_reentry_reaches_no_holder_who_stopped_following_the_chat() -> None:
     assert intents == []
     assert intent_ids_for(record, "u1", follow_ups_only=True) == []
     assert len(intent_ids_for(record, "u1")) == 1
+
+
+def test_a_buy_zone_reaching_past_the_signals_target_is_refused_as_the_same_signal_is() -> None:
+    # Arrange: a buy with SL 2630 and TP 2660; "buy more at 2655-2662" puts the target in the zone
+    signal = make_signal(sl=D("2630"), tps=(D("2660"),))
+    more = replace(
+        AGAIN, side=Side.BUY, order_type=OrderType.LIMIT, entry_range=(D("2655"), D("2662"))
+    )
+
+    # Act
+    refused = reopened(more, signal)
+
+    # Assert
+    assert isinstance(refused, Refusal) and refused.reason is Reason.TP_WRONG_SIDE
+
+
+def test_a_zone_within_the_signals_stop_and_target_opens() -> None:
+    signal = make_signal(sl=D("2630"), tps=(D("2660"),))
+    more = replace(
+        AGAIN, side=Side.BUY, order_type=OrderType.LIMIT, entry_range=(D("2640"), D("2645"))
+    )
+
+    opened = reopened(more, signal)
+
+    assert isinstance(opened, Signal) and opened.entry_range == (D("2640"), D("2645"))
