@@ -89,7 +89,7 @@ async def resend(
         changes.append(Change(kind=ChangeKind.CANCEL, target=order.id))
         done = await _place_again(account, again, order.id, allowed, f"was {order.volume}")
         await marks.drop(again.client_id)
-        changes, notes, refusals = changes + done[0], notes + done[1], refusals + done[2]
+        _extend((changes, notes, refusals), done)
     return changes, notes, refusals
 
 
@@ -118,7 +118,7 @@ async def complete(
             done = await _place_again(
                 account, mark.again, mark.order_id, allowed, "after an interrupted resize"
             )
-            changes, notes, refusals = changes + done[0], notes + done[1], refusals + done[2]
+            _extend((changes, notes, refusals), done)
         await marks.drop(mark.again.client_id)
     return changes, notes, refusals
 
@@ -135,6 +135,12 @@ async def abandon(store: TradeStore, opened: Sequence[TradeRecord]) -> list[str]
         intent = record.intent
         await store.update_trade(intent.user_id, intent.id, lambda r: replace(r, resizing=()))
     return lines
+
+
+def _extend(into: Resent, more: Resent) -> None:
+    into[0].extend(more[0])
+    into[1].extend(more[1])
+    into[2].extend(more[2])
 
 
 async def _place_again(
