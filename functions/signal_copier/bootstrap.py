@@ -201,6 +201,7 @@ def build_local(
     start: datetime | None = None,
     database: str | None = None,
     paper: PaperBroker | None = None,
+    durable: bool = True,
 ) -> LocalRuntime:
     """Return local mode's runtime with its embedded parts (for the demo and `run`).
 
@@ -209,6 +210,8 @@ def build_local(
         start: the paper broker's clock at start (replays pass their first event's time).
         database: a SQLite path overriding the data dir's (":memory:" for throwaway runs).
         paper: the paper broker to trade on (a resumed one); `start` is then ignored.
+        durable: journal the queue's messages in the store until handled, so a restart
+            delivers what a hard kill interrupted (off only for a throwaway data folder).
     """
     if settings.mode != "local":
         raise InvalidSettings(
@@ -221,7 +224,7 @@ def build_local(
 
     collect_young_less_often()
     store = SqliteStore(database or str(settings.database))  # creates data_dir 0700
-    queue = InProcessQueue()
+    queue = InProcessQueue(journal=store if durable else None)
     broker = paper or (PaperBroker(now=start) if start is not None else PaperBroker())
     vault = LocalVault(settings.vault_key, settings.vault_dir)
     deps = Deps(

@@ -12,6 +12,7 @@ import pytest
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import Publication
 from signal_copier.queue.inprocess import InProcessQueue
+from signal_copier.store.sqlite import SqliteStore
 
 
 class Recorder:
@@ -250,3 +251,43 @@ async def test_an_attribute_handler_gets_each_payload_with_its_attributes() -> N
     await queue.drain()
 
     assert seen == [({"n": 1}, {"kind": "poll"}), ({"n": 2}, {})]
+
+
+async def test_a_journaled_queue_keeps_each_publication_until_it_is_handled() -> None:
+    # Arrange: two publications, the handler fails the first delivery
+    journal, handler = SqliteStore(":memory:"), Recorder(fail_times=1)
+    queue = InProcessQueue(journal=journal)
+    await queue.publish("t", {"n": 1}, attributes={"user": "alice"})
+    await queue.publish("t", {"n": 2})
+    kept = [(topic, data, labels) for _, topic, data, labels in journal.kept()]
+
+    # Act: a restart before any delivery (a new queue on the same journal), then delivery
+    restarted = InProcessQueue(journal=journal)
+    restarted.subscribe("t", handler)
+    await restarted.drain()
+
+    # Assert: both kept in publish order, delivered after the restart, forgotten once handled
+    assert kept == [("t", '{"n": 1}', {"user": "alice"}), ("t", '{"n": 2}', {})]
+    assert handler.seen == [{"n": 1}, {"n": 2}, {"n": 1}] and journal.kept() == []
+
+
+async def test_a_journaled_dead_letter_is_kept_until_its_failure_is_recorded() -> None:
+    # Arrange
+    journal = SqliteStore(":memory:")
+    queue = InProcessQueue(max_attempts=2, journal=journal)
+    queue.subscribe("t", Recorder(fail_times=99))
+    await queue.publish("t", {"n": 1})
+
+    # Act
+    await queue.drain()
+    before = len(journal.kept())
+    queue.recorded(0)
+
+    # Assert: a kill before the failure was recorded delivers it again after a restart
+    assert (queue.dead_lettered, before, journal.kept()) == (1, 1, [])
+
+
+@pytest.mark.parametrize("options", [{"seed": 1}, {"duplicates": 2}, {"max_duplicates": 3}])
+def test_a_journaled_queue_refuses_shuffled_or_duplicated_delivery(options: Any) -> None:
+    with pytest.raises(ValueError, match="once, in order"):
+        InProcessQueue(journal=SqliteStore(":memory:"), **options)

@@ -53,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
         return _on_emulators(events, as_json=args.json)
     with tempfile.TemporaryDirectory(prefix="signal-copier-demo-") as folder:
         settings = replace(Settings.from_env({}), data_dir=Path(folder))
-        run = Replay(settings=settings, events=events, quiet=args.json)
+        run = Replay(settings=settings, events=events, quiet=args.json, durable=False)
         result = asyncio.run(run.go())
     if result["progress"]["stopped"]:
         print(stopped_line(source, result), file=sys.stderr)
@@ -73,13 +73,14 @@ class Replay:
     paper: PaperBroker | None = None  # a resumed paper account (default: a fresh one)
     resume_after: int = 0
     after_line: Callable[[int], None] | None = None
+    durable: bool = True  # journal the queue (False: a throwaway data folder)
     interrupted: bool = False
 
     async def go(self) -> dict[str, Any]:
         """Run the events (the runtime is closed afterwards); return the summary."""
         start = self.events[0].at if self.events else None
         paper = self.paper or (PaperBroker(now=start) if start else PaperBroker())
-        runtime = bootstrap.build_local(self.settings, paper=paper)
+        runtime = bootstrap.build_local(self.settings, paper=paper, durable=self.durable)
         controls = demo.Controls(
             resume_after=self.resume_after,
             stop=lambda: self.interrupted,

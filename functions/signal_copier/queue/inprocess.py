@@ -15,7 +15,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from signal_copier.core.errors import InvalidInput
 from signal_copier.core.ports import Publication
@@ -31,12 +31,23 @@ _log = logging.getLogger(__name__)
 _WIRE = json.JSONEncoder(allow_nan=False)
 
 
+class Journal(Protocol):
+    """Where a durable queue keeps what it has not yet handled (store/sqlite/outbox.py)."""
+
+    def keep(self, topic: str, data: str, attributes: Mapping[str, str]) -> int: ...
+
+    def forget(self, seq: int) -> None: ...
+
+    def kept(self) -> list[tuple[int, str, str, dict[str, str]]]: ...
+
+
 @dataclass(slots=True, kw_only=True)
 class _Envelope:
     topic: str
     data: str  # the payload as it would travel on the wire
     attributes: dict[str, str] = field(default_factory=dict)
     attempt: int = 0
+    seq: int | None = None  # its journal row, in a durable queue
 
 
 def pubsub_backoff(attempt: int) -> float:
@@ -56,7 +67,11 @@ class InProcessQueue:
         seed: int | None = None,
         max_duplicates: int = 1,
         on_backoff: Callable[[float], None] | None = None,
+        journal: Journal | None = None,
     ) -> None:
+        """`journal`: keep each publication until it is handled, and deliver what it kept."""
+        if journal is not None and (seed is not None or max(duplicates, max_duplicates) > 1):
+            raise ValueError("a journaled queue delivers each publication once, in order")
         if max_attempts < 1 or concurrency < 1 or duplicates < 1:
             raise ValueError("max_attempts, concurrency and duplicates must be at least 1")
         self.max_attempts = max_attempts
@@ -72,6 +87,10 @@ class InProcessQueue:
         self._handlers: dict[str, AttributeHandler] = {}
         self._ready: deque[_Envelope] = deque()
         self._parked: dict[str, list[_Envelope]] = {}  # topics nobody subscribed to yet
+        self._journal = journal
+        self._dead_seqs: list[int | None] = []
+        for seq, topic, data, attributes in journal.kept() if journal is not None else ():
+            self._enqueue(_Envelope(topic=topic, data=data, attributes=attributes, seq=seq))
 
     async def publish(
         self, topic: str, payload: dict[str, Any], *, attributes: Mapping[str, str] | None = None
@@ -88,7 +107,10 @@ class InProcessQueue:
         if self._random is not None:
             copies = self._random.randint(self.duplicates, self.max_duplicates)
         for _ in range(copies):
-            self._enqueue(_Envelope(topic=topic, data=data, attributes=dict(labels)))
+            envelope = _Envelope(topic=topic, data=data, attributes=dict(labels))
+            if self._journal is not None:
+                envelope.seq = self._journal.keep(topic, data, labels)
+            self._enqueue(envelope)
 
     async def publish_many(self, topic: str, batch: Sequence[Publication]) -> None:
         """Queue every payload of a fan-out (each checked like `publish`)."""
@@ -174,6 +196,8 @@ class InProcessQueue:
             await handler(json.loads(envelope.data), dict(envelope.attributes))
         except Exception as e:  # like Pub/Sub: any exception means "redeliver", never "drop"
             self._failed(envelope, e)
+        else:
+            self._forget(envelope)
 
     def _failed(self, envelope: _Envelope, error: Exception) -> None:
         _log.warning(
@@ -186,8 +210,19 @@ class InProcessQueue:
         if envelope.attempt >= self.max_attempts:
             self.dead_lettered += 1
             self.dead_letters.append((envelope.topic, json.loads(envelope.data), error))
+            self._dead_seqs.append(envelope.seq)  # journaled until its failure is recorded
         else:
             self._ready.append(envelope)  # the back of the queue stands in for backoff
+
+    def recorded(self, dead_letter: int) -> None:
+        """Say that `dead_letters[dead_letter]` is recorded: a durable queue forgets it now."""
+        seq = self._dead_seqs[dead_letter]
+        if self._journal is not None and seq is not None:
+            self._journal.forget(seq)
+
+    def _forget(self, envelope: _Envelope) -> None:
+        if self._journal is not None and envelope.seq is not None:
+            self._journal.forget(envelope.seq)
 
 
 def _attributes(topic: str, attributes: Mapping[str, str] | None) -> Mapping[str, str]:

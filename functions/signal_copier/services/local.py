@@ -38,6 +38,8 @@ class DeliveringQueue(Protocol):
 
     async def drain(self) -> None: ...
 
+    def recorded(self, dead_letter: int) -> None: ...
+
 
 class PriceFeed(Protocol):
     """A broker whose prices and clock the runner sets (the paper adapter)."""
@@ -125,12 +127,13 @@ class LocalPipeline:
 
     async def _drain(self) -> None:
         await self._queue.drain()
-        fresh = self._queue.dead_letters[self._dead_seen :]
-        self._dead_seen += len(fresh)
-        for topic, payload, error in fresh:
+        while self._dead_seen < len(self._queue.dead_letters):
+            topic, payload, error = self._queue.dead_letters[self._dead_seen]
             if topic == INTENTS_TOPIC:
                 intent = codec.from_dict(Intent, payload)
                 await record_failure(intent, error, self.deps, self.now)
+            self._queue.recorded(self._dead_seen)
+            self._dead_seen += 1
 
     def _tick(self, at: datetime) -> None:
         self.now = max(self.now, at)
