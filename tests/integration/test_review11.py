@@ -1,0 +1,80 @@
+"""Review round 11: kill switch, edits of follow-ups, side flips, sizing and guards on the money paths.
+
+Each test is a bug confirmed by running it, marked xfail(strict) until it is fixed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from signal_copier.core.model import Side
+from world import World
+
+GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
+GOLD_SELL = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a 'Close half' the channel edits into 'Close all' is dropped without a word: the "
+    "other half stays open, and nothing on the user's record says the edit was seen",
+)
+async def test_close_half_edited_into_close_all_closes_the_rest(world: World) -> None:
+    # Arrange: a filled buy, half of it closed by a reply
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Close half", id=2, reply_to=1)
+
+    # Act: the channel corrects its reply to close everything
+    await world.say("Close all", id=2, reply_to=1, edited=True)
+    await world.settle()
+
+    # Assert: nothing of the signal is left open
+    assert await account.positions() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a waiting BUY LIMIT whose signal the channel edits into a SELL stays on the account "
+    "and fills later: the trader is bought into the move the channel now says to sell, where a "
+    "deletion or a 'cancelled' edit of the same unfilled signal cancels the order",
+)
+async def test_a_waiting_buy_limit_edited_into_a_sell_never_fills_as_a_buy(world: World) -> None:
+    # Arrange: a buy limit waits below the price
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660", id=1)
+
+    # Act: the channel turns the unfilled signal into a sell, then price reaches the old entry
+    await world.say("XAUUSD SELL LIMIT 2660\nSL 2670\nTP 2640", id=1, edited=True)
+    await world.settle()
+    await world.prices(XAUUSD=("2639.00", "2639.30"))
+
+    # Assert: no buy was opened from the withdrawn side
+    assert [p for p in await account.positions() if p.side is Side.BUY] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="after a signal is edited from BUY to SELL (its buy kept, 'check them'), a second edit "
+    "of the SELL is judged against the first edit, not the trade: the SELL's target is set as the "
+    "buy's take-profit, below its entry, so the buy closes at a loss",
+)
+async def test_a_second_edit_of_a_side_flipped_signal_never_moves_the_kept_trades_levels(
+    world: World,
+) -> None:
+    # Arrange: a buy filled at 2650.30; the channel flips the post into a sell (the buy is kept)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+    await world.say(GOLD_SELL, id=1, edited=True)
+    await world.prices(XAUUSD=("2642.00", "2642.30"))
+
+    # Act: the channel edits the sell's levels again
+    await world.say("XAUUSD SELL NOW @ 2650\nSL 2655\nTP 2645", id=1, edited=True)
+    await world.settle()
+
+    # Assert: the buy keeps the levels of the side it was opened on
+    assert [(p.side, p.sl, p.tp) for p in await account.positions()] == [
+        (Side.BUY, D("2640.00"), D("2660.00"))
+    ]
