@@ -1,4 +1,4 @@
-"""Review round 11: edits of follow-ups, side-flipped signals and hard kills in local mode.
+"""Review round 11: edits of follow-ups, side-flipped signals and re-entry messages taken back.
 
 Each test is a bug confirmed by running it, marked xfail(strict) until it is fixed.
 """
@@ -6,13 +6,10 @@ Each test is a bug confirmed by running it, marked xfail(strict) until it is fix
 from __future__ import annotations
 
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
 from signal_copier.core.model import Side
-from signal_copier.services.pipeline import handle_message
-from signal_copier.store.sqlite import SqliteStore
 from world import World
 
 GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
@@ -81,41 +78,6 @@ async def test_a_second_edit_of_a_side_flipped_signal_never_moves_the_kept_trade
     assert [(p.side, p.sl, p.tp) for p in await account.positions()] == [
         (Side.BUY, D("2640.00"), D("2660.00"))
     ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="local mode: a hard kill after a signal's fan-out is marked and before its intent is "
-    "claimed loses the signal for good: the rerun skips the message as seen and nothing records "
-    "it (README names this limit; reproduced with `run --config` and os._exit)",
-)
-async def test_a_local_run_killed_between_fan_out_and_claim_still_opens_the_signal_on_rerun(
-    tmp_path: Path,
-) -> None:
-    # Arrange: the first process stores the signal and fans it out, then dies before its queue
-    # in memory delivers the intent
-    first_store = SqliteStore(str(tmp_path / "copier.sqlite3"))
-    first = World(tmp_path, wrap_store=lambda _: first_store)
-    await first.add_user("alice", lot="0.10")
-    signal = first.post(GOLD_BUY, id=1)
-    await handle_message(signal, first.deps, signal.received)
-    first_store.close()
-
-    # Act: a rerun on the same data replays the line, on a fresh paper account (not yet saved)
-    store = SqliteStore(str(tmp_path / "copier.sqlite3"))
-    rerun = World(tmp_path, wrap_store=lambda _: store)
-    account = rerun.paper.open_account("acc-alice", balance=D("10000"))
-    rerun.pipeline.add_owner("acc-alice", "alice")
-    try:
-        await rerun.deliver(signal)
-        await rerun.settle()
-
-        # Assert: the signal was copied once, or its loss is on the user's record
-        opened = len(await account.positions())
-        recorded = await rerun.records("alice")
-    finally:
-        store.close()
-    assert opened == 1 or recorded
 
 
 @pytest.mark.xfail(
