@@ -21,7 +21,11 @@ class SizingError(ValueError):
 def truncate_volume(volume: Decimal, spec: SymbolSpec) -> Decimal:
     """Round a volume down to the symbol's volume step (never up)."""
     steps = (volume / spec.volume_step).to_integral_value(rounding=ROUND_DOWN)
-    return (steps * spec.volume_step).normalize() if steps > 0 else Decimal(0)
+    if steps <= 0:
+        return Decimal(0)
+    exact = (steps * spec.volume_step).normalize()
+    # normalize() writes 100 as 1E+2, which a record or a note would show as "1E+2 lots"
+    return exact.quantize(Decimal(1)) if exact.as_tuple().exponent > 0 else exact  # type: ignore[operator]
 
 
 def loss_per_lot(entry: Decimal, sl: Decimal, spec: SymbolSpec) -> Decimal:

@@ -21,6 +21,14 @@ def test_volume_is_truncated_to_step_never_rounded_up(
     assert truncate_volume(D(volume), eurusd_spec(volume_step=D(step))) == D(expected)
 
 
+@pytest.mark.parametrize(("volume", "step", "shown"), [("100", "0.01", "100"), ("20", "1", "20")])
+def test_a_whole_volume_reads_as_a_whole_number_not_in_exponent_form(
+    volume: str, step: str, shown: str
+) -> None:
+    # A record or note shows the volume as str(): "1E+2 lots" is no way to show 100 lots
+    assert str(truncate_volume(D(volume), eurusd_spec(volume_step=D(step)))) == shown
+
+
 def test_fixed_lot_uses_the_configured_lot() -> None:
     volume = total_volume(
         settings(lot="0.25"), balance=D(1000), entry=D(2650), sl=D(2640), spec=gold_spec()
