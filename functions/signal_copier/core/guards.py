@@ -12,6 +12,7 @@ from signal_copier.core.model import Signal
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import TradeSettings
 from signal_copier.core.symbol_map import allowed
+from signal_copier.core.typos import meant_stop
 
 SLIP_LOG10 = Decimal("0.5")  # a price ≥ ~3.2× or ≤ ~0.32× the quote is a decimal slip, not a move
 # Ratios strictly between these are well inside 10^±0.5 (|log10| < 0.4997): no logarithm needed.
@@ -94,6 +95,13 @@ def check_market(
                 reason=Reason.PRICE_DECIMAL_SLIP,
                 detail=f"{label} {price} is a power of ten away from the price {market}",
             )
+    meant = meant_stop(signal, signal.reference_price or market)
+    if meant is not None:
+        return Skip(
+            reason=Reason.PRICE_TYPO,
+            detail=f"SL {signal.sl} lies far beyond every target, where {meant} would fit: "
+            "a typo? (not copied; an edit that fixes it is)",
+        )
     if settings.max_spread_pips is not None:
         spread_pips = quote.spread / spec.pip
         if spread_pips > settings.max_spread_pips:

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     TP_WRONG_SIDE = "tp_wrong_side"
     TPS_OUT_OF_ORDER = "tps_out_of_order"
     PRICE_DECIMAL_SLIP = "price_decimal_slip"
+    PRICE_TYPO = "price_typo"  # a stop far beyond the targets, one slip from fitting them
     PRICE_TOO_FAR = "price_too_far"
     SPREAD_TOO_WIDE = "spread_too_wide"
     NO_SL = "no_sl"

@@ -57,7 +57,13 @@ async def _later_follow_ups(
 # Refusals a channel fixes by editing the post (the parser's reading of the levels); market
 # refusals (price beyond the SL, spread, size) are not: a later annotation must not open them.
 FIXABLE = frozenset(
-    {Reason.SL_WRONG_SIDE, Reason.TPS_OUT_OF_ORDER, Reason.PRICE_DECIMAL_SLIP, Reason.NO_SL}
+    {
+        Reason.SL_WRONG_SIDE,
+        Reason.TPS_OUT_OF_ORDER,
+        Reason.PRICE_DECIMAL_SLIP,
+        Reason.PRICE_TYPO,
+        Reason.NO_SL,
+    }
 )
 
 
