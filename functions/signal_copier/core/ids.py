@@ -32,6 +32,12 @@ def message_version(edit_unix_seconds: int | None, text: str) -> int:
 DELETED_VERSION = ((1 << 39) - 1) << VERSION_HASH_BITS
 
 
+# The late opening of a signal refused for want of a stop, completed by its levels or by an
+# edit: one version per signal, so both routes open it under one intent id (once per user). Its
+# second lies past every edit's (below the deletion's): never a message's own version.
+LATE_OPENING_VERSION = ((1 << 39) - 2) << VERSION_HASH_BITS
+
+
 def version_second(version: int) -> int:
     """Return the edit second of a version (0 for the original): versions are ordered by it."""
     return version >> VERSION_HASH_BITS

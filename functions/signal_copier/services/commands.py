@@ -33,7 +33,7 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted, TradeSettings
-from signal_copier.services import accounts, messages
+from signal_copier.services import accounts, late_opening, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
 from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
@@ -79,6 +79,9 @@ async def apply_command(
         records = await candidates(deps, intent, about, live)
         targets = select_targets(records, intent, command, about)
         if not targets:
+            late = await _late_opening(intent, command, records, context[1], deps, now)
+            if late is not None:  # levels completing a signal refused for want of a stop
+                return late
             known = records if live is not None else None  # the same read, made above
             return await _nothing_held(deps, intent, account, known)
         # Only the targeted signals' own positions and orders matter from here on: the
@@ -93,6 +96,19 @@ async def apply_command(
         return skipped(intent, e.reason, str(e))
     held = _Held(targets, positions, orders, specs, closes, records)
     return await _act(intent, command, account, held, context[1])
+
+
+async def _late_opening(
+    intent: Intent,
+    command: Command,
+    records: list[TradeRecord],
+    settings: TradeSettings,
+    deps: Deps,
+    now: datetime,
+) -> TradeResult | Wait | None:
+    if not command.levels_only:
+        return None
+    return await late_opening.from_levels(intent, command, records, settings, deps, now)
 
 
 async def _deleted_first(deps: Deps, intent: Intent, *, retry: bool) -> TradeResult | None:

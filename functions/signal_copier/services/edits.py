@@ -14,7 +14,7 @@ from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeRe
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts, later, opening, targets
+from signal_copier.services import accounts, late_opening, later, targets
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import Sized, recover, send, with_resent
@@ -85,7 +85,7 @@ async def apply_edit(
     changed = trade_levels(previous) != trade_levels(signal)
     if not opened:
         if changed and any(r.result.reason in FIXABLE for r in records):
-            return await _open_fixed(intent, signal, deps, now, retry)
+            return await _open_fixed(intent, signal, records, deps, (now, retry))
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     if (signal.symbol, signal.side) != (previous.symbol, previous.side):
         return skipped(
@@ -150,7 +150,11 @@ async def _carry(
 
 
 async def _open_fixed(
-    intent: Intent, signal: Signal, deps: Deps, now: datetime, retry: bool
+    intent: Intent,
+    signal: Signal,
+    records: list[TradeRecord],
+    deps: Deps,
+    when: tuple[datetime, bool],
 ) -> TradeResult | Wait:
     # A fix comes back after the post; the channel may have closed the signal meanwhile (and
     # that close, arriving first, found nothing to close): never open what it is out of.
@@ -159,4 +163,7 @@ async def _open_fixed(
     if closer is not None:
         detail = f"the channel closed this signal (message {closer}) before it was fixed"
         return skipped(intent, Reason.SIGNAL_CLOSED, detail)
-    return await opening.open_signal(intent, signal, deps, now, retry=retry)
+    # A signal refused for want of a stop opens as its one late opening (its levels may come
+    # in a levels-only message too: the two never open it twice).
+    now, retry = when
+    return await late_opening.from_edit(intent, signal, records, deps, now, retry)

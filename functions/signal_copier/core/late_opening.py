@@ -1,0 +1,40 @@
+"""The signal a levels-only message completes: a side-first signal with the message's levels.
+
+"XAUUSD BUY NOW @ 2650" refused for want of a stop, then "SL 2640 TP1 2660 TP2 2670": the
+signal to open is the first with the second's stop and targets. Targets the message numbers
+("TP2 2670") replace the signal's own of that number; the list must then run from TP1 without
+a gap, or the legs could not be told apart. The message's entry is never the trade's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from signal_copier.core.model import Command, Signal
+
+
+def completed(signal: Signal, command: Command) -> Signal | str:
+    """Return `signal` with the command's stop and targets, or why they cannot complete it."""
+    if command.sl is None:
+        return "these levels give no stop: the signal stays without one and is not opened"
+    tps = _targets(signal, command)
+    if isinstance(tps, str):
+        return tps
+    if tps == signal.tps:
+        return replace(signal, sl=command.sl, sl_pips=None)
+    return replace(signal, sl=command.sl, sl_pips=None, tps=tps, tp_pips=(), tp_open=False)
+
+
+def _targets(signal: Signal, command: Command) -> tuple[Decimal, ...] | str:
+    if not command.tps:
+        return signal.tps
+    if not command.tp_numbers:
+        return command.tps
+    by_number = dict(enumerate(signal.tps, start=1))
+    by_number.update(zip(command.tp_numbers, command.tps, strict=True))
+    numbers = sorted(by_number)
+    if numbers != list(range(1, len(numbers) + 1)):
+        named = ", ".join(f"TP{n}" for n in command.tp_numbers)
+        return f"{named} without the targets before them: which leg takes which is unclear"
+    return tuple(by_number[n] for n in numbers)

@@ -1,0 +1,263 @@
+"""The late opening of a signal refused for want of a stop: once per user, by levels or an edit.
+
+"XAUUSD BUY NOW @ 2650" is refused for a user with `no_sl: skip` (`no_sl`). Its stop may come
+later in two ways: a levels-only message ("SL 2640 TP1 2660", a reply or the next post), or
+the channel editing the signal. Either opens the completed signal through every opening guard.
+
+Exactly once: both routes open it as one intent, `ids.LATE_OPENING_VERSION` of the signal's
+message for that user and part, so its claim, clientIds, quota reservation and trade record
+are the same whichever route gets there, however often and in whatever order they are
+delivered. Whichever claims it first opens it; a route that finds it decided (done) records
+that; one that finds it in flight is redelivered (InFlight) and then finds the trade open and
+completes or edits it as any follow-up. That id is a genuine intent id: if the worker running
+it dies, the sweep re-publishes it and it finishes (adopting its legs) on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from signal_copier.core import ids, late_opening
+from signal_copier.core.completion import late_detail, misfit, off_detail
+from signal_copier.core.errors import InFlight
+from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.precedence import closed_by, ended_by_edit
+from signal_copier.core.reasons import Reason
+from signal_copier.core.records import ClaimState, TradeRecord
+from signal_copier.core.settings import TradeSettings
+from signal_copier.services import accounts, later, opening
+from signal_copier.services.deps import Deps
+from signal_copier.services.once import run_once
+from signal_copier.services.placing import undo_fills
+from signal_copier.services.records import skipped
+from signal_copier.services.targets import Wait
+
+OPENED = "opened the signal completed by these levels"
+
+
+def late_intent(base: Intent, signal: Signal) -> Intent:
+    """Return the one intent under which a signal refused for no stop is opened late."""
+    late_id = ids.intent_id(
+        base.chat_id, base.message_id, ids.LATE_OPENING_VERSION, base.user_id, base.part
+    )
+    return replace(
+        base,
+        id=late_id,
+        kind=IntentKind.OPEN,
+        version=ids.LATE_OPENING_VERSION,
+        signal=signal,
+        command=None,
+        previous=None,
+    )
+
+
+def refused_for_no_sl(records: Sequence[TradeRecord], part: int | None = None) -> list[TradeRecord]:
+    """Return the signal openings (of `part`, if given) refused for want of a stop."""
+    return [
+        r
+        for r in records
+        if r.intent.kind is IntentKind.OPEN
+        and r.intent.version != ids.LATE_OPENING_VERSION
+        and r.result.reason is Reason.NO_SL
+        and (part is None or r.intent.part == part)
+    ]
+
+
+async def from_levels(
+    intent: Intent,
+    command: Command,
+    records: Sequence[TradeRecord],
+    settings: TradeSettings,
+    deps: Deps,
+    now: datetime,
+) -> TradeResult | Wait | None:
+    """Open the signal a levels-only message completes, when its opening wanted a stop.
+
+    None when the message is about no such signal (the caller records `no_position`). The
+    signal is taken as born complete when the levels were posted: its age counts from them,
+    while a kill switch pressed after the signal itself arrived still keeps it closed.
+    """
+    refused = [r for r in refused_for_no_sl(records) if r.intent.message_id < intent.message_id]
+    if not refused:
+        return None
+    if len({(r.intent.message_id, r.intent.part) for r in refused}) > 1:
+        detail = "the signal it follows holds several signals: these levels name none of them"
+        return skipped(intent, Reason.NO_POSITION, detail)
+    base = refused[0].intent
+    state = await _late_state(deps, base)
+    signal = await _completed(intent, command, refused[0], settings, deps)
+    if isinstance(signal, TradeResult):
+        if state is None or state is ClaimState.DONE:
+            return signal
+        # Begun by an attempt cut short, and refused now: it only adopts what that attempt
+        # placed (a signal without a stop plans nothing new).
+        stopless = refused[0].signal
+        assert stopless is not None  # an opening's record carries its signal
+        signal = stopless
+    born = replace(base, message_date=intent.message_date, received=opening.arrived(base))
+    late = late_intent(replace(born, trace_id=intent.trace_id), signal)
+    return await _open(intent, late, (state, base.version), deps, now, said=OPENED)
+
+
+async def from_edit(
+    intent: Intent,
+    signal: Signal,
+    records: Sequence[TradeRecord],
+    deps: Deps,
+    now: datetime,
+    retry: bool,
+) -> TradeResult | Wait:
+    """Open a signal an edit fixed: late (once with its levels) if it was refused for no stop."""
+    if signal.sl is None or not refused_for_no_sl(records, intent.part):
+        return await opening.open_signal(intent, signal, deps, now, retry=retry)
+    late = late_intent(intent, signal)
+    state = await _late_state(deps, late)
+    said = "opened the signal as this edit completed it"
+    return await _open(intent, late, (state, intent.version), deps, now, said=said)
+
+
+async def _late_state(deps: Deps, base: Intent) -> ClaimState | None:
+    late_id = ids.intent_id(
+        base.chat_id, base.message_id, ids.LATE_OPENING_VERSION, base.user_id, base.part
+    )
+    return (await deps.store.claim_states([late_id])).get(late_id)
+
+
+async def _completed(
+    intent: Intent,
+    command: Command,
+    refused: TradeRecord,
+    settings: TradeSettings,
+    deps: Deps,
+) -> Signal | TradeResult:
+    # In time, a stop given, levels on the signal's side, and the signal still standing.
+    base = refused.intent
+    if settings.split_window_s == 0:
+        return skipped(intent, Reason.LEVELS_ONLY_OFF, off_detail())
+    late = late_detail(base.message_date, intent.message_date, settings.split_window_s)
+    if late is not None:
+        return skipped(intent, Reason.LEVELS_TOO_LATE, late)
+    # The signal as the channel last wrote it (its deletion or end is judged before opening).
+    head = await deps.store.latest_message(base.chat_id, base.message_id)
+    parts = dict(zip(head.signal_parts, head.signals, strict=True)) if head else {}
+    standing = parts.get(base.part) if head and not head.deleted else refused.signal
+    if standing is None:
+        detail = f"the signal these levels complete (message {base.message_id}) is no longer one"
+        return skipped(intent, Reason.SIGNAL_CANCELLED, detail)
+    signal = late_opening.completed(standing, command)
+    if isinstance(signal, str):
+        return skipped(intent, Reason.NO_SL, signal)
+    found = misfit(command, standing, [])
+    if found is not None:
+        return skipped(intent, found.reason, found.detail)
+    return signal
+
+
+class _Parked(Exception):
+    """The late opening must wait for earlier messages: its caller parks, not it."""
+
+    def __init__(self, wait: Wait) -> None:
+        super().__init__(f"waiting for message {wait.awaiting}")
+        self.wait = wait
+
+
+async def _open(
+    outer: Intent,
+    late: Intent,
+    begun: tuple[ClaimState | None, int],
+    deps: Deps,
+    now: datetime,
+    *,
+    said: str,
+) -> TradeResult | Wait:
+    # Run the late opening under its own claim, inside the route's; record what it did.
+    # `begun`: the late opening's claim state, and the signal's version an end must follow.
+    state, since = begun
+    if state is ClaimState.DONE:
+        return await _decided(outer, late, deps)
+    if state is None:
+        gone = await _taken_back(deps, late, since)
+        if gone is not None:
+            return skipped(outer, gone[0], gone[1])
+    outcome = await _run(late, since, deps, now)
+    if outcome is None:  # another route decided it between our read and our claim
+        raise InFlight(f"the late opening {late.id} was decided meanwhile: run {outer.id} again")
+    if isinstance(outcome, Wait):
+        return outcome
+    return _told(outer, late, outcome, said)
+
+
+async def _run(late: Intent, since: int, deps: Deps, now: datetime) -> TradeResult | Wait | None:
+    async def work(retry: bool) -> TradeResult:
+        assert late.signal is not None  # built with its signal
+        outcome = await opening.open_signal(late, late.signal, deps, now, retry=retry)
+        if isinstance(outcome, Wait):
+            raise _Parked(outcome)
+        return await _undone_if_taken_back(deps, late, since, outcome)
+
+    try:
+        return await run_once(late, deps, now, work)
+    except _Parked as parked:
+        return parked.wait
+
+
+async def _taken_back(deps: Deps, late: Intent, since: int) -> tuple[Reason, str] | None:
+    # The channel deleted the signal, edited it into a cancel or a close, or closed it by a
+    # follow-up (whichever of them arrived first): never open what it is out of.
+    head = await deps.store.latest_message(late.chat_id, late.message_id)
+    if head is not None and head.deleted:
+        return Reason.SIGNAL_DELETED, f"the channel deleted the signal (message {late.message_id})"
+    if head is not None and ended_by_edit(head, since):
+        detail = f"the channel edited the signal (message {late.message_id}) into its end"
+        return Reason.SIGNAL_CLOSED, detail
+    assert late.signal is not None  # built with its signal
+    after = await later.posted_after(deps, late.chat_id, late.message_id)
+    closer = closed_by(late.message_id, late.signal, after)
+    if closer is not None:
+        return Reason.SIGNAL_CLOSED, f"the channel closed this signal (message {closer})"
+    return None
+
+
+async def _undone_if_taken_back(
+    deps: Deps, late: Intent, since: int, result: TradeResult
+) -> TradeResult:
+    # The signal's deletion or close may have been handled while its legs were on their way,
+    # finding nothing to take back (it does not wait for a late opening): take them back here.
+    if not result.fills:
+        return result
+    gone = await _taken_back(deps, late, since)
+    if gone is None:
+        return result
+    account = await accounts.connect_account(deps, late.user_id)
+    changes = await undo_fills(account, result.fills)
+    note = f"closed again at once: {gone[1]} while it was being placed"
+    return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
+
+
+async def _decided(outer: Intent, late: Intent, deps: Deps) -> TradeResult:
+    record = await deps.store.trade(late.user_id, late.id)
+    if record is None:  # done with nothing recorded: never happens for an opening
+        detail = "the signal's late opening was already decided elsewhere"
+        return skipped(outer, Reason.NO_POSITION, detail)
+    result = record.result
+    detail = f"the signal's late opening was already decided: {result.reason}"
+    detail += f" ({result.detail})" if result.detail else ""
+    return skipped(outer, result.reason, detail, result.symbol)
+
+
+def _told(outer: Intent, late: Intent, result: TradeResult, said: str) -> TradeResult:
+    # The route's own record: what became of the late opening (its legs are the late intent's).
+    where = f"message {late.message_id}"
+    if result.status is Status.PLACED:
+        return TradeResult(
+            intent_id=outer.id,
+            user_id=outer.user_id,
+            status=Status.APPLIED,
+            symbol=result.symbol,
+            detail=f"{said} ({where}); its trade is recorded as the signal's late opening",
+            notes=result.notes,
+        )
+    detail = f"the completed signal ({where}) was not opened: {result.detail or result.reason}"
+    return replace(skipped(outer, result.reason, detail, result.symbol), status=result.status)
