@@ -8,12 +8,14 @@ also edits the post to add the stop.
 
 import asyncio
 import itertools
+from contextlib import suppress
 from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
+from hooks import Hooked
 from signal_copier.core import ids
 from signal_copier.core.model import RawMessage, Status
 from signal_copier.services import control
@@ -59,8 +61,10 @@ async def test_levels_replying_to_a_signal_refused_for_no_stop_open_it_complete(
     by_message = {r.intent.message_id: r.result for r in await world.records("alice")}
     assert by_message[2].status is Status.APPLIED
     assert OPENED in by_message[2].detail
-    own = [r for r in await world.records("alice") if r.intent.version == 0 and r.intent.id != ""]
-    assert [r.result.reason for r in own if r.intent.message_id == 1] == ["no_sl"]
+    own = ids.intent_id("c1", 1, 0, "alice")
+    assert [r.result.reason for r in await world.records("alice") if r.intent.id == own] == [
+        "no_sl"
+    ]
 
 
 async def test_levels_posted_next_open_the_channels_latest_signal(world: World) -> None:
@@ -145,6 +149,62 @@ async def test_levels_and_an_edit_handled_at_the_same_time_open_the_signal_once(
     )
     await world.queue.drain()
     await world.settle()
+
+    # Assert
+    assert await _legs(account) == OPENED_LEGS
+    assert await _placed(world) == [_late_id()]
+
+
+def _handled_while_placing(world: World, other: RawMessage) -> None:
+    # `other` is handled by another worker while the next order is being sent.
+    async def meanwhile() -> None:
+        await handle_message(other, world.deps, world.now)
+        await world.queue.drain()
+
+    world.broker.before("place", meanwhile, nth=world.broker.calls("place") + 1)
+
+
+@pytest.mark.parametrize("first", ["levels", "edit"])
+async def test_one_route_arriving_while_the_other_places_the_signal_never_opens_it_again(
+    tmp_path: Path, first: str
+) -> None:
+    # Arrange: one late opening is sending its first leg when the other route is handled
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    signal, levels, edit = _race(world)
+    await world.deliver(signal)
+    running, other = (levels, edit) if first == "levels" else (edit, levels)
+    _handled_while_placing(world, other)
+
+    # Act
+    await world.deliver(running)
+    await world.deliver(other)  # redelivered: the first attempt found the opening in flight
+    await world.settle()
+
+    # Assert
+    assert await _legs(account) == OPENED_LEGS
+    assert await _placed(world) == [_late_id()]
+    assert not [r for r in await world.records("alice") if r.result.status is Status.FAILED]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before-place", "after-place"])
+async def test_a_worker_dying_while_opening_late_leaves_one_trade_after_its_lease(
+    tmp_path: Path, after: bool
+) -> None:
+    # Arrange: the worker opening the completed signal dies at its second leg
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    signal, levels, edit = _race(world)
+    await world.deliver(signal)
+    world.broker.die("place", nth=world.broker.calls("place") + 2, after=after)
+    with suppress(asyncio.CancelledError):
+        await world.deliver(levels)
+
+    # Act: the sweep hands the expired claims to other workers; the edit comes too
+    await world.settle(61)
+    await world.queue.drain()
+    await world.deliver(edit, levels)
+    await world.settle(61)
 
     # Assert
     assert await _legs(account) == OPENED_LEGS
@@ -286,3 +346,25 @@ async def test_users_with_a_default_stop_keep_their_trade_completed_not_doubled(
     assert await _legs(bob) == [(D("2640.00"), D("2660.00"), D("0.10"))]
     assert await _legs(alice) == OPENED_LEGS
     assert await _placed(world, "bob") == [ids.intent_id("c1", 1, 0, "bob")]
+
+
+async def test_a_stopped_user_gets_no_late_opening_and_a_later_edit_does_not_retry_it(
+    world: World,
+) -> None:
+    # Arrange: alice stops copying between the signal and its levels
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(SIDE_FIRST, id=1)
+    await world.deliver(signal)
+    await control.set_active(world.deps, "alice", False)
+    await world.say(LEVELS, id=2, reply_to=1)
+    refused = (await world.last("alice")).result
+    await control.set_active(world.deps, "alice", True)
+
+    # Act: the channel then edits the stop into the post
+    await world.deliver(replace(world.post(COMPLETE, id=1, edited=True), date=signal.date))
+
+    # Assert: the late opening was decided once (refused): the edit says so, opens nothing
+    assert refused.status is Status.SKIPPED and refused.reason != "no_position"
+    assert await account.positions() == []
+    result = (await world.last("alice")).result
+    assert (result.reason, "already decided" in result.detail) == (refused.reason, True)

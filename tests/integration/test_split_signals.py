@@ -1,5 +1,6 @@
 """A signal posted in two messages ("GOLD BUY NOW 2650", then "SL 2640 TP1 2660 TP2 2670") is
-copied as one: the levels-only message completes the open trade, never opens another."""
+copied as one: the levels-only message completes the open trade, never opens another.
+(A signal refused for want of a stop is opened by its levels: test_split_late_opening.py.)"""
 
 from decimal import Decimal as D
 
@@ -46,21 +47,6 @@ async def test_levels_posted_next_complete_the_channels_latest_signal(world: Wor
     # Assert
     assert await _levels(account) == [(D("2640.00"), D("2660.00"), D("0.10"))]
     assert len(await account.positions()) == 1
-
-
-async def test_levels_only_never_open_a_trade_when_the_signal_opened_none(world: World) -> None:
-    # Arrange: by default a signal without a stop is not copied at all
-    account = await world.add_user("alice", lot="0.10")
-    await world.say(SIDE_FIRST, id=1)
-
-    # Act
-    await world.say(LEVELS, id=2, reply_to=1)
-
-    # Assert
-    assert await account.positions() == []
-    assert await account.orders() == []
-    record = await world.last("alice")
-    assert (record.result.status, record.result.reason) == (Status.SKIPPED, "no_position")
 
 
 async def test_levels_arriving_before_their_signal_wait_for_it(world: World) -> None:

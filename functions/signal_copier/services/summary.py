@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from signal_copier.core import ids
 from signal_copier.core.model import ChangeKind, IntentKind, Status
 from signal_copier.core.records import TradeRecord
 
@@ -46,7 +47,13 @@ def signals_traded(records: Iterable[TradeRecord]) -> int:
 
 def signals_seen(records: Iterable[TradeRecord]) -> int:
     """Return how many opening signals were considered for a user."""
-    return sum(1 for r in records if r.intent.kind is IntentKind.OPEN)
+    # A late opening (a signal refused for want of a stop, opened by its levels) is the same
+    # signal seen again, not another one.
+    return sum(
+        1
+        for r in records
+        if r.intent.kind is IntentKind.OPEN and r.intent.version != ids.LATE_OPENING_VERSION
+    )
 
 
 def latency(values: Sequence[float]) -> dict[str, float]:
