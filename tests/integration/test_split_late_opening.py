@@ -368,3 +368,33 @@ async def test_a_stopped_user_gets_no_late_opening_and_a_later_edit_does_not_ret
     assert await account.positions() == []
     result = (await world.last("alice")).result
     assert (result.reason, "already decided" in result.detail) == (refused.reason, True)
+
+
+async def test_levels_of_a_signal_edited_into_a_cancel_open_nothing(world: World) -> None:
+    # Arrange: the channel edits its post into "Cancelled" before the levels come
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(SIDE_FIRST, id=1)
+    cancel = replace(world.post("Cancelled", id=1, edited=True), date=signal.date)
+    levels = world.post(LEVELS, id=2, reply_to=1)
+
+    # Act: whichever order they arrive in
+    await world.deliver(levels, cancel, signal)
+    await world.settle()
+
+    # Assert
+    assert await account.positions() == []
+    assert await _placed(world) == []
+
+
+async def test_levels_after_a_post_of_two_stopless_signals_open_neither(world: World) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY NOW @ 2650\n\nEURUSD SELL NOW @ 1.0850", id=1)
+
+    # Act
+    await world.say(LEVELS, id=2, reply_to=1)
+
+    # Assert
+    assert await account.positions() == []
+    result = (await world.last("alice")).result
+    assert (result.reason, "several signals" in result.detail) == ("no_position", True)
