@@ -398,3 +398,29 @@ async def test_levels_after_a_post_of_two_stopless_signals_open_neither(world: W
     assert await account.positions() == []
     result = (await world.last("alice")).result
     assert (result.reason, "several signals" in result.detail) == ("no_position", True)
+
+
+@pytest.mark.parametrize("first", ["levels", "edit"])
+async def test_an_edit_giving_the_stop_in_pips_shares_the_one_late_opening(
+    tmp_path: Path, first: str
+) -> None:
+    # Arrange: the edit writes its stop as a distance ("SL 100 pips"), handled while the
+    # levels' late opening is placing (or the other way round)
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(SIDE_FIRST, id=1)
+    levels = world.post(LEVELS, id=2, reply_to=1)
+    pips = COMPLETE.replace("SL 2640", "SL 100 pips")
+    edit = replace(world.post(pips, id=1, edited=True), date=signal.date)
+    await world.deliver(signal)
+    running, other = (levels, edit) if first == "levels" else (edit, levels)
+    _handled_while_placing(world, other)
+
+    # Act
+    await world.deliver(running)
+    await world.deliver(other)
+    await world.settle()
+
+    # Assert: one trade of 0.10 lots, under the one late-opening intent
+    assert sum(p.volume for p in await account.positions()) == D("0.10")
+    assert await _placed(world) == [_late_id()]

@@ -22,13 +22,14 @@ from datetime import datetime
 from signal_copier.core import ids, late_opening
 from signal_copier.core.completion import late_detail, misfit, off_detail
 from signal_copier.core.errors import InFlight
-from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
+from signal_copier.core.model import Command, Intent, IntentKind, Signal, TradeResult
 from signal_copier.core.precedence import closed_by, ended_by_edit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import ClaimState, TradeRecord
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts, later, opening
 from signal_copier.services.deps import Deps
+from signal_copier.services.late_outcome import decided, told
 from signal_copier.services.once import run_once
 from signal_copier.services.placing import undo_fills
 from signal_copier.services.records import skipped
@@ -110,7 +111,8 @@ async def from_edit(
     retry: bool,
 ) -> TradeResult | Wait:
     """Open a signal an edit fixed: late (once with its levels) if it was refused for no stop."""
-    if signal.sl is None or not refused_for_no_sl(records, intent.part):
+    stopless = signal.sl is None and signal.sl_pips is None
+    if stopless or not refused_for_no_sl(records, intent.part):
         return await opening.open_signal(intent, signal, deps, now, retry=retry)
     late = late_intent(intent, signal)
     state = await _late_state(deps, late)
@@ -176,17 +178,17 @@ async def _open(
     # `begun`: the late opening's claim state, and the signal's version an end must follow.
     state, since = begun
     if state is ClaimState.DONE:
-        return await _decided(outer, late, deps)
+        return decided(outer, await deps.store.trade(late.user_id, late.id))
     if state is None:
         gone = await _taken_back(deps, late, since)
         if gone is not None:
             return skipped(outer, gone[0], gone[1])
-    outcome = await _run(late, since, deps, now)
-    if outcome is None:  # another route decided it between our read and our claim
+    result = await _run(late, since, deps, now)
+    if result is None:  # another route decided it between our read and our claim
         raise InFlight(f"the late opening {late.id} was decided meanwhile: run {outer.id} again")
-    if isinstance(outcome, Wait):
-        return outcome
-    return _told(outer, late, outcome, said)
+    if isinstance(result, Wait):
+        return result
+    return told(outer, late.message_id, result, said)
 
 
 async def _run(late: Intent, since: int, deps: Deps, now: datetime) -> TradeResult | Wait | None:
@@ -234,30 +236,3 @@ async def _undone_if_taken_back(
     changes = await undo_fills(account, result.fills)
     note = f"closed again at once: {gone[1]} while it was being placed"
     return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
-
-
-async def _decided(outer: Intent, late: Intent, deps: Deps) -> TradeResult:
-    record = await deps.store.trade(late.user_id, late.id)
-    if record is None:  # done with nothing recorded: never happens for an opening
-        detail = "the signal's late opening was already decided elsewhere"
-        return skipped(outer, Reason.NO_POSITION, detail)
-    result = record.result
-    detail = f"the signal's late opening was already decided: {result.reason}"
-    detail += f" ({result.detail})" if result.detail else ""
-    return skipped(outer, result.reason, detail, result.symbol)
-
-
-def _told(outer: Intent, late: Intent, result: TradeResult, said: str) -> TradeResult:
-    # The route's own record: what became of the late opening (its legs are the late intent's).
-    where = f"message {late.message_id}"
-    if result.status is Status.PLACED:
-        return TradeResult(
-            intent_id=outer.id,
-            user_id=outer.user_id,
-            status=Status.APPLIED,
-            symbol=result.symbol,
-            detail=f"{said} ({where}); its trade is recorded as the signal's late opening",
-            notes=result.notes,
-        )
-    detail = f"the completed signal ({where}) was not opened: {result.detail or result.reason}"
-    return replace(skipped(outer, result.reason, detail, result.symbol), status=result.status)
