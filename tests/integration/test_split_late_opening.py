@@ -424,3 +424,30 @@ async def test_an_edit_giving_the_stop_in_pips_shares_the_one_late_opening(
     # Assert: one trade of 0.10 lots, under the one late-opening intent
     assert sum(p.volume for p in await account.positions()) == D("0.10")
     assert await _placed(world) == [_late_id()]
+
+
+@pytest.mark.parametrize("taken_back", ["deletion", "close"])
+async def test_the_signal_taken_back_while_its_late_opening_is_recorded_leaves_nothing_open(
+    tmp_path: Path, taken_back: str
+) -> None:
+    # Arrange: the channel deletes the signal (or closes it) and that is handled by another
+    # worker just before the late opening's record is stored, so it finds nothing to take back
+    world = World(tmp_path, wrap_store=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(SIDE_FIRST, id=1)
+    levels = world.post(LEVELS, id=2, reply_to=1)
+    other = world.deletion(id=1) if taken_back == "deletion" else world.post("Close now", id=3)
+    await world.deliver(signal)
+
+    async def meanwhile() -> None:
+        await handle_message(other, world.deps, world.now)
+        await world.queue.drain()
+
+    world.store.before("finish", meanwhile, nth=world.store.calls("finish") + 1)
+
+    # Act
+    await world.deliver(levels)
+    await world.settle()
+
+    # Assert
+    assert await account.positions() == []

@@ -11,6 +11,10 @@ delivered. Whichever claims it first opens it; a route that finds it decided (do
 that; one that finds it in flight is redelivered (InFlight) and then finds the trade open and
 completes or edits it as any follow-up. That id is a genuine intent id: if the worker running
 it dies, the sweep re-publishes it and it finishes (adopting its legs) on its own.
+
+The signal's deletion, its edit into a cancel and a close do not wait for a late opening (it is
+no version of any message), so the late opening looks for them before it opens, after it
+placed, and again once its record is stored: whatever it misses then finds its trade.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from datetime import datetime
 from signal_copier.core import ids, late_opening
 from signal_copier.core.completion import late_detail, misfit, off_detail
 from signal_copier.core.errors import InFlight
-from signal_copier.core.model import Command, Intent, IntentKind, Signal, TradeResult
+from signal_copier.core.model import ChangeKind, Command, Intent, IntentKind, Signal, TradeResult
 from signal_copier.core.precedence import closed_by, ended_by_edit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import ClaimState, TradeRecord
@@ -188,7 +192,14 @@ async def _open(
         raise InFlight(f"the late opening {late.id} was decided meanwhile: run {outer.id} again")
     if isinstance(result, Wait):
         return result
+    if not any(c.kind in _UNDONE for c in result.changes):
+        # Checked again now its record is stored: a deletion or close handled before that
+        # found nothing to take back; one handled after it finds this trade.
+        result = await _undone_if_taken_back(deps, late, since, result)
     return told(outer, late.message_id, result, said)
+
+
+_UNDONE = (ChangeKind.CLOSE, ChangeKind.CANCEL)  # legs closed again before it was recorded
 
 
 async def _run(late: Intent, since: int, deps: Deps, now: datetime) -> TradeResult | Wait | None:

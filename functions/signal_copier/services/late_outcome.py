@@ -35,9 +35,9 @@ def decided(outer: Intent, record: TradeRecord | None) -> TradeResult:
     if record is None:  # done with nothing recorded: an opening always records
         detail = "the signal's late opening was already decided elsewhere"
         return skipped(outer, Reason.NO_POSITION, detail)
+    # Never placed: a placed late opening is an open trade of the signal, which the levels
+    # complete and an edit edits before ever coming here.
     result = record.result
-    if result.status is Status.PLACED:
-        return told(outer, record.intent.message_id, result, "the signal was already opened late")
     detail = f"the signal's late opening was already decided: {result.reason}"
     detail += f" ({result.detail})" if result.detail else ""
     return skipped(outer, result.reason, detail, result.symbol)
