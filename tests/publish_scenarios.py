@@ -29,6 +29,7 @@ from signal_copier.services.polling import poll_publication
 
 WORKLOADS = (*ENTRY_POINTS, "listeners")
 CLOSE_ALL = "Close all now"
+SIDE_FIRST = "XAUUSD BUY NOW @ 2650"  # no stop: refused under the default no_sl: skip
 
 
 def _message(message_id: int, text: str, **fields: Any) -> RawMessage:
@@ -129,6 +130,38 @@ async def _on_intent(d: Deployment) -> None:
 
     d.store.before("park", target_finishes, nth=d.store.calls("park") + 1)
     await d.post("on_intent", push_body(codec.to_dict(late)))
+    await _late_openings(d)
+
+
+async def _late_openings(d: Deployment) -> None:
+    # A signal refused for want of a stop is opened by its levels, or by an edit adding its
+    # stop; the late opening finishing wakes the follow-up parked on the signal.
+    now = datetime.now(UTC)
+    for user_id, signal_id in (("tg22", 150), ("tg23", 160)):
+        await onboard(d.deps, user_id)
+        stored = pipeline.handle_message(_message(signal_id, SIDE_FIRST), d.deps, now)
+        await d.arrange("on_message", stored)
+        refused = _intent(user_id, signal_id, SIDE_FIRST)
+        await d.arrange("on_intent", pipeline.execute_intent(refused, d.deps, now))
+        await _park(d, user_id, signal_id, now + timedelta(minutes=2))
+    levels = _intent("tg22", 152, "SL 2640 TP1 2660", reply_to=150)
+    await d.post("on_intent", push_body(codec.to_dict(levels)))
+    edited = f"{SIDE_FIRST}\nSL 2640\nTP 2660"
+    version = ids.message_version(int(now.timestamp()) + 1, edited)
+    edit = Intent(
+        id=ids.intent_id(CHAT, 160, version, "tg23"),
+        user_id="tg23",
+        kind=IntentKind.EDIT,
+        chat_id=CHAT,
+        message_id=160,
+        version=version,
+        message_date=now,
+        received=now,
+        signal=parse(edited).signals[0],
+        previous=parse(SIDE_FIRST).signals[0],
+        trace_id="t",
+    )
+    await d.post("on_intent", push_body(codec.to_dict(edit)))
 
 
 async def _on_broker_event(d: Deployment) -> None:

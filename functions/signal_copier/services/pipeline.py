@@ -59,9 +59,12 @@ async def execute_intent(intent: Intent, deps: Deps, now: datetime) -> TradeResu
         detail = f"gave up after {attempt - 1} attempts"
         return await failed(intent, detail, Reason.RETRY, deps, now)
 
-    return await run_once(
-        intent, deps, now, lambda retry: _dispatch(intent, deps, now, retry=retry), give_up
-    )
+    async def work(retry: bool) -> TradeResult | Recorded | Wait | None:
+        # A function, not a lambda: it stays on the stack while the work runs (a late opening
+        # publishes from inside it; tests/publish_sites.py finds publishes by their stacks).
+        return await _dispatch(intent, deps, now, retry=retry)
+
+    return await run_once(intent, deps, now, work, give_up)
 
 
 @logs.traced(lambda intent, *_: intent.trace_id)
