@@ -66,12 +66,6 @@ async def test_deleting_a_signal_after_its_reentry_leaves_no_pending_reentry_ord
     assert [(o.price, o.client_id) for o in await account.orders()] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="levels posted after a risk-sized side-first signal widen its stop from the default "
-    "without cutting the volume: 1 % risk becomes about 5 %, where the same levels added by an "
-    "edit cut the position to keep 1 %",
-)
 async def test_levels_widening_a_risk_sized_default_stop_keep_the_risk_it_was_sized_for(
     world: World,
 ) -> None:

@@ -33,11 +33,12 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted, TradeSettings
-from signal_copier.services import accounts, late_opening, messages
+from signal_copier.services import accounts, follow_up_risk, late_opening, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
 from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
+from signal_copier.services.edit_risk import with_resent
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
@@ -84,6 +85,9 @@ async def apply_command(
                 return late
             known = records if live is not None else None  # the same read, made above
             return await _nothing_held(deps, intent, account, known)
+        # A resize an earlier attempt left between its cancel and its new order ends first.
+        opened = follow_up_risk.openings(records, targets)
+        recovered = await follow_up_risk.recovered(deps, intent, account, opened, (context[1], now))
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
         positions, orders = await legs_of(account, targets, live)
@@ -95,7 +99,8 @@ async def apply_command(
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     held = _Held(targets, positions, orders, specs, closes, records)
-    return await _act(intent, command, account, held, context[1])
+    result = await _act(deps, intent, command, account, held, context[1])
+    return with_resent(intent, result, recovered)
 
 
 async def _late_opening(
@@ -141,7 +146,12 @@ class _Held:
 
 
 async def _act(
-    intent: Intent, command: Command, account: BrokerAccount, held: _Held, settings: TradeSettings
+    deps: Deps,
+    intent: Intent,
+    command: Command,
+    account: BrokerAccount,
+    held: _Held,
+    settings: TradeSettings,
 ) -> TradeResult:
     if command.action is Action.CANCEL:
         return await _cancel(intent, account, held, settings)
@@ -166,6 +176,13 @@ async def _act(
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
+    if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
+        sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
+        if follow_up_risk.levels_only(checked):
+            live = (positions, orders)
+            result = await follow_up_risk.send_levels(deps, intent, account, checked, sized, live)
+            return replace(result, notes=(*result.notes, *notes)) if notes else result
+        checked = follow_up_risk.wider_stops_kept(checked, sized, (positions, orders))
     sent = await run_operations(account, checked.operations, intent)
     result = combined(_closed_before(intent, closes), sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):

@@ -17,7 +17,7 @@ from signal_copier.core.guards import Skip, check_killed
 from signal_copier.core.levels import Checked, with_refusals
 from signal_copier.core.management import entry_expired
 from signal_copier.core.market import SymbolSpec
-from signal_copier.core.model import Intent, Signal, Status, TradeResult
+from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.protection import stop_loss
 from signal_copier.core.reasons import Reason
@@ -61,7 +61,7 @@ async def send(
     Positions whose stop moves further away are cut first; pending orders that must shrink
     are cancelled and placed again smaller after the other changes.
     """
-    planned, trimmed, resizes = _risk_kept(checked.operations, sized, live)
+    planned, trimmed, resizes = risk_kept(checked.operations, sized, live)
     cuts = [op for op in planned if op.kind in CUTS]
     result = await run_operations(account, cuts, intent)
     refused = {op.target for op in cuts} - {change.target for change in result.changes}
@@ -101,9 +101,11 @@ async def recover(
 
 
 async def abandoned(deps: Deps, intent: Intent) -> list[str]:
-    """Forget the resizes an edit that gave up left on its signal's openings; say which."""
+    """Forget the resizes an edit or a follow-up that gave up left on its signal; say which."""
     filed = await deps.store.trades(intent.user_id, signal_ref(intent))
-    return await abandon(deps.store, [r for r in filed if r.intent.part == intent.part])
+    # An edit is of one signal of its post; a follow-up replying to a post is about all of them.
+    edit = intent.kind is IntentKind.EDIT
+    return await abandon(deps.store, [r for r in filed if r.intent.part == intent.part or not edit])
 
 
 def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: str) -> Marks:
@@ -116,10 +118,13 @@ def _marks(deps: Deps, intent: Intent, opened: list[TradeRecord], account_id: st
     )
 
 
-def _risk_kept(
+def risk_kept(
     ops: Sequence[Operation], sized: Sized, live: Live
 ) -> tuple[list[Operation], dict[str, str], list[Resize]]:
-    # Sized by risk: a wider stop, less size — positions cut, pending orders sent again smaller.
+    """Return `ops` with the cuts a risk-sized trade needs, their notes, and orders to resize.
+
+    Sized by risk: a wider stop, less size — positions cut, pending orders sent again smaller.
+    """
     if sized.settings.risk_mode is not RiskMode.RISK_PERCENT:
         return list(ops), {}, []
     (positions, orders), specs = live, sized.specs

@@ -112,7 +112,9 @@ async def failed(
                 await opening.keep_managed(deps, intent, now)
             else:
                 await _release_reservations(intent, deps)
-    if intent.kind is IntentKind.EDIT:  # a waiting order it was resizing may be gone
+    if intent.kind is IntentKind.EDIT or (
+        intent.kind is IntentKind.COMMAND and not is_reentry(intent.command)
+    ):  # a waiting order it was resizing may be gone
         detail = "; ".join([detail, *await edit_risk.abandoned(deps, intent)])
     return TradeResult(
         intent_id=intent.id,
