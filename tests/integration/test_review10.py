@@ -82,11 +82,6 @@ async def test_levels_widening_a_risk_sized_default_stop_keep_the_risk_it_was_si
     assert (D("2650.30") - sl) * volume * 100 <= D("100")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a levels-only message overtaken by the signal's later edit undoes the edit's "
-    "corrected levels: the trade keeps the stale stop and target the channel replaced",
-)
 async def test_levels_overtaken_by_the_signals_later_edit_never_undo_the_edit(
     world: World,
 ) -> None:

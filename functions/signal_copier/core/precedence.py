@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from signal_copier.core.followups import Operation
-from signal_copier.core.history import is_signal
+from signal_copier.core.history import EPOCH, is_signal
+from signal_copier.core.ids import version_second
 from signal_copier.core.market import PendingOrder, Position
-from signal_copier.core.model import Action, ChangeKind, Command, Scope, Signal
+from signal_copier.core.model import (
+    Action,
+    ChangeKind,
+    Command,
+    IntentKind,
+    Scope,
+    Signal,
+    Status,
+)
+from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord, TradeRecord
 from signal_copier.core.symbol_map import same_instrument
 
@@ -35,6 +46,18 @@ def keep_later_follow_ups(
             fields.add("tp")
         for change in record.result.changes:
             overridden.setdefault(change.target, set()).update(fields)
+    return held_back(ops, overridden, items)
+
+
+def held_back(
+    ops: Sequence[Operation],
+    overridden: Mapping[str, Collection[str]],
+    items: Sequence[Position | PendingOrder],
+) -> list[Operation]:
+    """Return `ops` with the fields ("sl", "tp") `overridden` names per item left as they are.
+
+    An operation left with nothing to change is dropped.
+    """
     current = {item.id: item for item in items}
     kept = []
     for op in ops:
@@ -49,6 +72,34 @@ def keep_later_follow_ups(
         if not (unchanged and (price is None or price == getattr(held, "price", None))):
             kept.append(replace(op, sl=sl, tp=tp))
     return kept
+
+
+def edited_after(date: datetime, records: Sequence[TradeRecord]) -> frozenset[str]:
+    """Return the levels ("sl", "tp") that edits of a signal made at or after `date` replaced.
+
+    `records` are the signal's trade records; an edit counts once carried to its trades
+    (applied, or finding them already so). A follow-up posted at `date` and delivered after
+    such an edit must not undo it: in the order posted, the edit came last. (On the same
+    second the edit wins either way: keep_later_follow_ups counts only later seconds.)
+    """
+    fields: set[str] = set()
+    for record in records:
+        intent, result = record.intent, record.result
+        previous, signal = intent.previous, intent.signal
+        if intent.kind is not IntentKind.EDIT or previous is None or signal is None:
+            continue
+        carried = result.status is Status.APPLIED or result.reason is Reason.NOTHING_TO_CHANGE
+        if not carried or EPOCH + timedelta(seconds=version_second(intent.version)) < date:
+            continue
+        if (previous.sl, previous.sl_pips) != (signal.sl, signal.sl_pips):
+            fields.add("sl")
+        if (previous.tps, previous.tp_pips, previous.tp_open) != (
+            signal.tps,
+            signal.tp_pips,
+            signal.tp_open,
+        ):
+            fields.add("tp")
+    return frozenset(fields)
 
 
 def closed_by(

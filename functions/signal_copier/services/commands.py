@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
 from signal_copier.core import ids, reconcile
-from signal_copier.core.closing import nothing_closed
 from signal_copier.core.deletion import (
     is_withdrawal,
     kept_by_cancel,
@@ -17,9 +15,9 @@ from signal_copier.core.deletion import (
     withdrawal,
 )
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Operation, Target, plan_command
+from signal_copier.core.followups import Operation, Target
 from signal_copier.core.levels import Checked, Policy, with_refusals
-from signal_copier.core.market import Deal, PendingOrder, Position, SymbolSpec
+from signal_copier.core.market import Deal, Position
 from signal_copier.core.model import (
     Action,
     Change,
@@ -35,10 +33,10 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted, TradeSettings
 from signal_copier.services import accounts, follow_up_risk, late_opening, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
-from signal_copier.services.completion import completing
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import with_resent
+from signal_copier.services.follow_up_plan import Held, planned
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
@@ -98,7 +96,7 @@ async def apply_command(
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    held = _Held(targets, positions, orders, specs, closes, records)
+    held = Held(targets, positions, orders, specs, closes, records)
     result = await _act(deps, intent, command, account, held, context[1])
     return with_resent(intent, result, recovered)
 
@@ -133,66 +131,42 @@ async def _deleted_first(deps: Deps, intent: Intent, *, retry: bool) -> TradeRes
 _GONE = "the trade it is about is no longer open (its SL or TP was hit, or it was closed)"
 
 
-@dataclass(frozen=True, slots=True)
-class _Held:
-    """What a command acts on: its targets' positions and orders, and closes already made."""
-
-    targets: list[Target]
-    positions: list[Position]
-    orders: list[PendingOrder]
-    specs: dict[str, SymbolSpec]
-    closes: list[Deal]
-    records: list[TradeRecord]  # the trade records the targets were chosen from
-
-
 async def _act(
     deps: Deps,
     intent: Intent,
     command: Command,
     account: BrokerAccount,
-    held: _Held,
+    held: Held,
     settings: TradeSettings,
 ) -> TradeResult:
     if command.action is Action.CANCEL:
         return await _cancel(intent, account, held, settings)
-    targets, positions, orders = held.targets, held.positions, held.orders
-    specs, closes = held.specs, held.closes
-    notes: tuple[str, ...] = ()
-    if command.levels_only:  # "SL 2640 TP1 2660" after its signal: in time, on the right side
-        held_now = (targets, positions, orders)
-        completed = await completing(intent, command, account, held.records, held_now, settings)
-        if isinstance(completed, TradeResult):
-            return completed
-        command, targets, notes = completed
-    ops = plan_command(command, targets, positions, orders, specs, settings.breakeven_buffer_pips)
-    if not ops and command.action is Action.CLOSE and positions:  # too small to take a part of
-        fraction = command.fraction if command.fraction is not None else Decimal(1)
-        return skipped(intent, Reason.VOLUME_TOO_SMALL, nothing_closed(positions, fraction))
-    # On a retry the command is planned on the positions as they were before its own closes,
-    # and positions it already closed from are not closed from again; the SL step of "close
-    # half, SL to BE" still runs for them.
-    done = {deal.position_id for deal in closes}
-    closing = (ChangeKind.CLOSE, ChangeKind.PARTIAL_CLOSE)
-    ops = [op for op in ops if not (op.kind in closing and op.target in done)]
+    plan = await planned(deps, intent, command, account, held, settings)
+    if isinstance(plan, TradeResult):
+        return plan
+    ops, targets, notes = plan
+    positions, orders, specs = held.positions, held.orders, held.specs
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
         sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
-        if follow_up_risk.levels_only(checked):
-            live = (positions, orders)
-            result = await follow_up_risk.send_levels(deps, intent, account, checked, sized, live)
-            return replace(result, notes=(*result.notes, *notes)) if notes else result
-        checked = follow_up_risk.wider_stops_kept(checked, sized, (positions, orders))
+        kept = await follow_up_risk.kept(deps, intent, account, checked, sized, (positions, orders))
+        if isinstance(kept, TradeResult):
+            return _noted(kept, notes)
+        checked = kept
     sent = await run_operations(account, checked.operations, intent)
-    result = combined(_closed_before(intent, closes), sent)
+    result = combined(_closed_before(intent, held.closes), sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
         result = await _close_filled(account, intent, targets, positions, checked, result)
-    result = with_refusals(result, checked)
+    return _noted(with_refusals(result, checked), notes)
+
+
+def _noted(result: TradeResult, notes: tuple[str, ...]) -> TradeResult:
     return replace(result, notes=(*result.notes, *notes)) if notes else result
 
 
 async def _cancel(
-    intent: Intent, account: BrokerAccount, held: _Held, settings: TradeSettings
+    intent: Intent, account: BrokerAccount, held: Held, settings: TradeSettings
 ) -> TradeResult:
     # A cancel takes back the signal's unfilled orders. The signal's own post edited into one
     # is the signal withdrawn: its filled positions go as a deletion's would (on_signal_deleted).

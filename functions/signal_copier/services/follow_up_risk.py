@@ -36,11 +36,6 @@ def risk_sized(settings: TradeSettings) -> bool:
     return settings.risk_mode is RiskMode.RISK_PERCENT
 
 
-def levels_only(checked: Checked) -> bool:
-    """Return whether a follow-up's checked changes only move levels (no close, no cancel)."""
-    return all(op.kind in LEVELS for op in checked.operations)
-
-
 def sized_for(
     settings: TradeSettings,
     records: Sequence[TradeRecord],
@@ -54,16 +49,22 @@ def sized_for(
     )
 
 
-async def send_levels(
+async def kept(
     deps: Deps,
     intent: Intent,
     account: BrokerAccount,
     checked: Checked,
     sized: edit_risk.Sized,
     live: Live,
-) -> TradeResult:
-    """Send a follow-up's level changes, cutting a risk-sized trade to the risk it was sized for."""
-    return await edit_risk.send(deps, intent, account, checked, sized, live)
+) -> TradeResult | Checked:
+    """Send a follow-up that only moves levels, keeping a risk-sized trade to its risk.
+
+    A follow-up that also closes or cancels is not sent: its checked changes come back without
+    the stops it may not widen, for the caller to send as any follow-up's.
+    """
+    if all(op.kind in LEVELS for op in checked.operations):
+        return await edit_risk.send(deps, intent, account, checked, sized, live)
+    return wider_stops_kept(checked, sized, live)
 
 
 def wider_stops_kept(checked: Checked, sized: edit_risk.Sized, live: Live) -> Checked:
