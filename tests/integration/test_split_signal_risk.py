@@ -16,7 +16,7 @@ import pytest
 
 from hooks import Hooked
 from signal_copier.broker.paper import PaperAccount
-from signal_copier.core.model import Status
+from signal_copier.core.model import ChangeKind, Status
 from world import World
 
 PROTECTED = {"lot": "0.10", "no_sl": "default_sl", "default_sl_pips": "40", "allow_looser_sl": True}
@@ -234,3 +234,28 @@ async def test_a_worker_dying_between_the_cut_and_the_wider_stop_cuts_once(
 
     # Assert: cut once to 1 % at the channel's stop
     assert await _legs(account) == [(D("2630.00"), D("2670.00"), D("0.04"))]
+
+
+async def test_a_risk_sized_close_half_retried_after_its_close_records_it_and_moves_the_stop(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the worker dies right after closing half; only the stop is left to move
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", **RISK_SIZED)
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2646\nTP 2670", id=1)
+    world.later(10)
+    world.broker.die("close_position", nth=world.broker.calls("close_position") + 1, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.say("Close half and move SL to 2648", id=2, reply_to=1)
+
+    # Act
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: half closed once, the stop moved, and the record says both
+    assert await _legs(account) == [(D("2648.00"), D("2670.00"), D("0.12"))]
+    result = (await world.last("alice")).result
+    assert [change.kind for change in result.changes] == [
+        ChangeKind.PARTIAL_CLOSE,
+        ChangeKind.SL,
+    ]

@@ -150,7 +150,9 @@ async def _act(
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
         sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
-        kept = await follow_up_risk.kept(deps, intent, account, checked, sized, (positions, orders))
+        closing = command.action is Action.CLOSE
+        live = (positions, orders)
+        kept = await follow_up_risk.kept(deps, intent, account, checked, (sized, live), closing)
         if isinstance(kept, TradeResult):
             return _noted(kept, notes)
         checked = kept

@@ -54,15 +54,18 @@ async def kept(
     intent: Intent,
     account: BrokerAccount,
     checked: Checked,
-    sized: edit_risk.Sized,
-    live: Live,
+    trade: tuple[edit_risk.Sized, Live],
+    closing: bool,
 ) -> TradeResult | Checked:
     """Send a follow-up that only moves levels, keeping a risk-sized trade to its risk.
 
-    A follow-up that also closes or cancels is not sent: its checked changes come back without
-    the stops it may not widen, for the caller to send as any follow-up's.
+    `trade`: what the targeted trades were sized with, and their positions and orders now. A
+    follow-up that closes (`closing`, even on a retry left with only its stop to move) is not
+    sent: its checked changes come back without the stops it may not widen, for the caller to
+    send and record as any closing follow-up's.
     """
-    if all(op.kind in LEVELS for op in checked.operations):
+    sized, live = trade
+    if not closing and all(op.kind in LEVELS for op in checked.operations):
         return await edit_risk.send(deps, intent, account, checked, sized, live)
     return wider_stops_kept(checked, sized, live)
 
