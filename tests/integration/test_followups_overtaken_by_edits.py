@@ -49,6 +49,26 @@ async def test_levels_posted_next_then_an_edit_of_the_signal_end_as_posted_in_an
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=str)
+async def test_a_signal_refused_for_no_stop_opened_late_ends_with_its_edits_levels(
+    world: World, order: tuple[int, ...]
+) -> None:
+    # Arrange: no_sl: skip refuses the side-first signal; its levels or the edit adding the
+    # stop open it late (one opening, whichever comes first)
+    account = await world.add_user("alice", lot="0.10")
+    posted = [
+        world.post("XAUUSD BUY NOW @ 2650", id=1),
+        world.post("SL 2640 TP1 2660", id=2),
+        world.post("XAUUSD BUY NOW @ 2650\nSL 2645\nTP 2655", id=1, edited=True),
+    ]
+
+    # Act
+    await _run(world, posted, order)
+
+    # Assert: as in the order posted, the edit's levels
+    assert await _levels(account) == [(D("2645.00"), D("2655.00"))]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=str)
 async def test_levels_replying_then_an_edit_end_as_posted_for_a_user_who_only_tightens(
     world: World, order: tuple[int, ...]
 ) -> None:

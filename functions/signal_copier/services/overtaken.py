@@ -20,6 +20,7 @@ from signal_copier.core.records import TradeRecord
 from signal_copier.services.deps import Deps
 
 _LEVELS = (ChangeKind.SL, ChangeKind.TP, ChangeKind.ORDER)
+LATE = ids.LATE_OPENING_VERSION
 
 
 async def edits_kept(
@@ -42,8 +43,7 @@ async def edits_kept(
     overridden: dict[str, frozenset[str]] = {}
     for target in targets:
         opening = by_client.get(target.client_id)
-        # Only an edit carried to the trade, or one that opened it, replaced its levels.
-        if opening is None or (opening.current is None and opening.intent.kind is IntentKind.OPEN):
+        if opening is None or not _maybe_edited(opening):
             continue
         ref = ids.signal_ref(intent.chat_id, opening.intent.message_id)
         filed = await deps.store.trades(intent.user_id, ref)
@@ -63,3 +63,11 @@ async def edits_kept(
         "them: in the order posted the edit came last"
     )
     return kept, (note,)
+
+
+def _maybe_edited(opening: TradeRecord) -> bool:
+    # Only an edit carried to the trade (it records the edited signal on the opening), or one
+    # that opened it: as a fix (an edit's own opening) or as the signal's late opening, which
+    # an edit adding the stop shares with the levels.
+    kind, version = opening.intent.kind, opening.intent.version
+    return opening.current is not None or kind is not IntentKind.OPEN or version == LATE
