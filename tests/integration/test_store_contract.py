@@ -791,12 +791,18 @@ def _size(path: Path) -> int:
 
 async def _checkpointed(path: Path, before: int) -> None:
     # The batch's pages reach the database file only by a checkpoint: wait for the thread's
-    # (however loaded the machine), then for one more round to finish copying.
+    # (however loaded the machine), then until the file has stopped growing for a while (the
+    # copy finished: on a loaded machine one more round is not always enough).
     for _ in range(600):
         if _size(path) > before:
             break
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.1)
+    steady, last = 0, _size(path)
+    for _ in range(600):
+        await asyncio.sleep(0.05)
+        steady, last = (steady + 1, last) if _size(path) == last else (0, _size(path))
+        if steady == 6:
+            break
 
 
 async def test_finish_stores_the_record_only_for_the_claims_owner(store: Store) -> None:
