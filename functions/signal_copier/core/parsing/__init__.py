@@ -151,7 +151,12 @@ def _command(
 
 
 # "3402.75" in "SL: 3391.20 ← 3402.75" is the value replaced: the explain line says so.
-_UNITS = {"old": "the value replaced", "idx": "a list number", "pct": "%"}
+_UNITS = {
+    "old": "the value replaced",
+    "idx": "a list number",
+    "pct": "%",
+    "ratio": "a risk:reward ratio, not a level",
+}
 
 
 def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
