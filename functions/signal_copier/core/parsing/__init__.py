@@ -128,9 +128,11 @@ def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
     context = read_context(scanned, labels)
     if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
         return context._replace(report=True)
-    if context.report and plans.has_plan(text) and not read_context(
-        scan(plans.without_plan(text))
-    ).report:
+    if (
+        context.report
+        and plans.has_plan(text)
+        and not read_context(scan(plans.without_plan(text))).report
+    ):
         return context._replace(report=False)  # "TP1 hit → close 50%": a plan step, no result
     return context
 

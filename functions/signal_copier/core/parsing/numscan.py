@@ -197,12 +197,9 @@ class NumberScanner:
         name, span = concept or ("", 1)
         if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
             return "pips", nxt + span
-        if after == "%":
-            return "pct", nxt + 1
-        if after in _RATIO:
-            end = self._ratio_end(nxt)
-            if end:
-                return "ratio", end
+        marked = self._marked_after(nxt, after)
+        if marked is not None:
+            return marked
         if not gaps[nxt] and after in _GLUED_AFTER:
             if after == "k" and len(self.raws[at].partition(".")[0]) <= 3:
                 return "kilo", nxt + 1
@@ -212,6 +209,13 @@ class NumberScanner:
         if after == ":" and self._clock(nxt):
             return "tf", nxt + 2
         return ("signed" if before == "+" else ""), nxt
+
+    def _marked_after(self, nxt: int, after: str) -> tuple[str, int] | None:
+        # "2 %": a share; "0.46 R:R", "2 RR": a risk:reward ratio.
+        if after == "%":
+            return "pct", nxt + 1
+        end = self._ratio_end(nxt) if after in _RATIO else 0
+        return ("ratio", end) if end else None
 
     def _ratio_end(self, nxt: int) -> int:
         # "RR", or "R:R" written without spaces: where the ratio's name ends (0: not one).

@@ -32,7 +32,7 @@ def sells(scan: Scan) -> bool:
 
 
 def cheers(words: list[str]) -> bool:
-    """Return whether each word is one of a result's or a greeting's ("Congrats", "Bravo", "Boom")."""
+    """Return whether each word is a result's or a greeting's ("Congrats", "Bravo", "Boom")."""
     index = LEXICON.reasons
     for word in words:
         hit = lexicon.match(index, [word], 0) if word in index else None

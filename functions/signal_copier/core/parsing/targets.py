@@ -140,11 +140,11 @@ def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
         if number.unit:
             continue
         between = items[last + 1 : at]
-        value = number.value
-        if not price_like(value, first.value) and not _ladder(block.tps, between, number):
+        value: Decimal | None = number.value
+        if not price_like(number.value, first.value) and not _ladder(block.tps, between, number):
             value = _shorthand(block.tps, between, first, number)
-            if value is None:
-                continue
+        if value is None:
+            continue
         block.tps.append(value)
         block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={value!s}')
         last = at
