@@ -86,7 +86,7 @@ def test_every_miss_class_of_the_seventh_blind_measurement_has_three_cases_and_a
     per_group = Counter(case["blind7"] for case in grouped)
     traps = Counter(case["blind7"] for case in grouped if case["trap"])
 
-    assert len(per_group) == 6 and min(per_group.values()) >= 3, per_group
+    assert len(per_group) == 7 and min(per_group.values()) >= 3, per_group
     assert set(traps) == set(per_group), traps
 
 
