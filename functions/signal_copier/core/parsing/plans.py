@@ -14,9 +14,15 @@ _TOLD = frozenset({"closed", "was", "recap", "hit"})  # said of what already hap
 _LEVELS = frozenset({"tp", "sl"})
 
 
+# A signal card's plan is short: a few steps in a card of a few lines. Past these bounds the text
+# is no card (an arrow soup, a long post), and it is not read again for its plan.
+_MAX_STEPS = 8
+_MAX_CARD = 1200  # characters
+
+
 def has_plan(text: str) -> bool:
-    """Return whether `text` has an arrow, the mark of a plan step (cheap: most have none)."""
-    return _ARROW.search(text) is not None
+    """Return whether `text` is a card short enough to hold a plan, with one to eight arrows."""
+    return len(text) <= _MAX_CARD and 0 < len(_ARROW.findall(text)) <= _MAX_STEPS
 
 
 def without_plan(text: str) -> str:
