@@ -13,6 +13,7 @@ from signal_copier.core.parsing import (
     completion,
     instructions,
     openings,
+    plans,
     prelude,
     prose,
     quotes,
@@ -127,6 +128,12 @@ def _context(text: str, scanned: Scan, labels: set[int]) -> Context:
     context = read_context(scanned, labels)
     if prose.ticked_level(text):  # "TP 1.0900 ✅": a level reported reached
         return context._replace(report=True)
+    if (
+        context.report
+        and plans.has_plan(text)
+        and not read_context(scan(plans.without_plan(text))).report
+    ):
+        return context._replace(report=False)  # "TP1 hit → close 50%": a plan step, no result
     return context
 
 
@@ -151,7 +158,12 @@ def _command(
 
 
 # "3402.75" in "SL: 3391.20 ← 3402.75" is the value replaced: the explain line says so.
-_UNITS = {"old": "the value replaced", "idx": "a list number", "pct": "%"}
+_UNITS = {
+    "old": "the value replaced",
+    "idx": "a list number",
+    "pct": "%",
+    "ratio": "a risk:reward ratio, not a level",
+}
 
 
 def _signal_like(block: Block, why: str, items: list[Item]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.core.model import Action, Command, Scope
@@ -29,7 +30,8 @@ _BRACKETED = re.compile(r"\([^()\n]*\)")
 _PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
 # Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
-_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter"}
+# A bot's header names what it acts on first: "⚠️ SIGNAL CANCELLED", "Setup cancelled".
+_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "skip_line", "noise"}
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
@@ -50,9 +52,27 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     if found is None:
         return None  # no command in the clause: what follows it is not worth reading
     explained = scan(_BRACKETED.sub(" ", f"{aside} {rest}"))
-    if any(item.kind in UNDOING for item in explained.items) or sells(explained):
+    # A cancel is explained by what did not happen ("price did not reach the entry", "no trade
+    # was triggered"): a negation there tells why, it undoes nothing.
+    told_why = found.action is Action.CANCEL
+    if any(
+        item.kind in UNDOING and not (told_why and item.kind == "negation")
+        for item in explained.items
+    ) or sells(explained):
         return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
-    return found
+    return _named(found, rest) if told_why else found
+
+
+def _named(command: Command, rest: str) -> Command:
+    # "⚠️ SIGNAL CANCELLED⏎EURUSD | M15⏎…": a clause right after the header that only names one
+    # symbol names the order cancelled.
+    if command.scope is not Scope.REPLY:
+        return command
+    items = scan(_first_clause(rest)[0]).items
+    named = {item.raw for item in items if item.kind == "sym"}
+    if len(named) != 1 or not all(item.kind in _LEADING_QUIET for item in items):
+        return command
+    return replace(command, scope=Scope.SYMBOL, symbol=named.pop())
 
 
 def _cut(head: str) -> tuple[list[Item], str]:

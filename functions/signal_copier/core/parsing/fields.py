@@ -12,7 +12,7 @@ from signal_copier.core.parsing.tokens import Item
 JOINERS = frozenset({"join", "list"})
 MAX_TPS = 16  # a real channel wrote 12; past this the rest is not read (bounds the work too)
 MAX_ENTRIES = 10
-_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old"})
+_ANNOTATIONS = frozenset({"pips", "pct", "ord", "tf", "lev", "signed", "idx", "old", "ratio"})
 
 
 @dataclass(slots=True, init=False)

@@ -203,7 +203,7 @@ def _changes(command: Command) -> bool:
 def _lead(items: list[Item]) -> bool:
     # What comes before the instruction is a result or progress line ("Running 50+ pips",
     # "Final Target Hit +480 Pip"), a header, words all read ("I'm", "To protect your capital"),
-    # or the event it acts before ("⚠️ NFP in 10 minutes — close all").
+    # the event it acts before ("⚠️ NFP in 10 minutes — close all"), or a cheer ("Congrats!").
     if not any(item.kind == "w" for item in items):
         return True
     if any(
@@ -211,7 +211,9 @@ def _lead(items: list[Item]) -> bool:
         for item in items
     ):
         return True
-    return reasons.warns([word for item in items for word in item.text.lower().split()])
+    words = [word for item in items for word in item.text.lower().split()]
+    # "🎉 Congrats! TP1 hit⏎SL to BE", "Bravo ! …": a cheer before it is a result line too.
+    return reasons.warns(words) or reasons.cheers([i.text.lower() for i in items if i.kind == "w"])
 
 
 def _scoped(command: Command, core: list[Item], items: list[Item]) -> Command | None:

@@ -94,6 +94,7 @@ class Naming(ReaderState):
         return None
 
     def _symbol(self, at: int, item: Item) -> None:
+        self._bullet(at)
         if self.buffer:
             self._flush()
         block = self.blocks[-1]

@@ -59,7 +59,9 @@ _UNIT_STARTS = frozenset(
     for first, entries in _CONCEPTS.items()
     if any(value in _UNIT_CONCEPTS for _, value in entries)
 )
-_UNIT_NEXT = _UNIT_STARTS | {"%", ":"}  # unglued words after a number that can be its unit
+# "TP1: 0.46 R:R", "1:2 RR": the number is a risk:reward ratio, never a level.
+_RATIO = frozenset({"r", "rr"})
+_UNIT_NEXT = _UNIT_STARTS | _RATIO | {"%", ":"}  # unglued words after a number that can be its unit
 _UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
 
 
@@ -195,8 +197,9 @@ class NumberScanner:
         name, span = concept or ("", 1)
         if name == "pips" or (after[:3] == "pip" and not gaps[nxt]):
             return "pips", nxt + span
-        if after == "%":
-            return "pct", nxt + 1
+        marked = self._marked_after(nxt, after)
+        if marked is not None:
+            return marked
         if not gaps[nxt] and after in _GLUED_AFTER:
             if after == "k" and len(self.raws[at].partition(".")[0]) <= 3:
                 return "kilo", nxt + 1
@@ -206,6 +209,23 @@ class NumberScanner:
         if after == ":" and self._clock(nxt):
             return "tf", nxt + 2
         return ("signed" if before == "+" else ""), nxt
+
+    def _marked_after(self, nxt: int, after: str) -> tuple[str, int] | None:
+        # "2 %": a share; "0.46 R:R", "2 RR": a risk:reward ratio.
+        if after == "%":
+            return "pct", nxt + 1
+        end = self._ratio_end(nxt) if after in _RATIO else 0
+        return ("ratio", end) if end else None
+
+    def _ratio_end(self, nxt: int) -> int:
+        # "RR", or "R:R" written without spaces: where the ratio's name ends (0: not one).
+        words, gaps = self.words, self.gaps
+        if words[nxt] == "rr":
+            return nxt + 1
+        last = nxt + 2
+        if last < len(words) and words[nxt + 1] == ":" and words[last] == "r":
+            return last + 1 if not gaps[nxt + 1] and not gaps[last] else 0
+        return 0
 
     def _marked(self, at: int, before: str) -> tuple[str, int]:
         # "x20", "H4": the letter glued before the number marks it; it is no word of the text.

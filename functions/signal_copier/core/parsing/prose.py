@@ -10,7 +10,7 @@ from signal_copier.core.parsing.context import SIDE_WORDS, Context, read_context
 from signal_copier.core.parsing.tokens import Item, Scan, scan
 
 # Numbers that are no level and tell no result: leverage, timeframes, ordinals, percentages.
-_ASIDE_UNITS = frozenset({"lev", "tf", "ord", "pct"})
+_ASIDE_UNITS = frozenset({"lev", "tf", "ord", "pct", "ratio"})
 _REPORTS = frozenset({"hit", "closed", "recap"})
 _PROSE = frozenset({"w", "negation", "conditional", "hedge", "veto"})
 # A tick on a line of levels may report a target reached ("TP 2640 ✅"): such a message is not

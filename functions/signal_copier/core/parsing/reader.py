@@ -129,6 +129,8 @@ class Reader(Naming):
     def _word(self, at: int, item: Item) -> None:
         # A word that is no label ends the numbers of the field before it.
         field = self.field
+        if self._bullet(at):
+            return
         if field == "sl" and not self.buffer and self._withheld(at, item):
             return
         if field in VALUE_FIELDS and self._first_level() is not None:

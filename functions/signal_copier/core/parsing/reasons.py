@@ -8,6 +8,7 @@ from signal_copier.core.parsing.tokens import LEXICON, Scan
 _LONG_TEXT = 60  # words: a paragraph rather than a trading call
 _SHORT = 8  # words: a one-line instruction
 _SIDE_KINDS = frozenset({"buy", "sell", "buy_weak", "sell_weak"})
+_CHEERS = frozenset({"result", "chatter"})
 
 
 def _hits(words: list[str]) -> dict[str, int]:
@@ -28,6 +29,16 @@ def _hits(words: list[str]) -> dict[str, int]:
 def sells(scan: Scan) -> bool:
     """Return whether the words advertise (seats, VIP, a discount): they are no trade's words."""
     return "promotion" in _hits(scan.words)
+
+
+def cheers(words: list[str]) -> bool:
+    """Return whether each word is a result's or a greeting's ("Congrats", "Bravo", "Boom")."""
+    index = LEXICON.reasons
+    for word in words:
+        hit = lexicon.match(index, [word], 0) if word in index else None
+        if hit is None or hit[0] not in _CHEERS:
+            return False
+    return bool(words)
 
 
 def warns(words: list[str]) -> bool:

@@ -95,6 +95,17 @@ class ReaderState:
         elif field == "extra":
             fields.read_entry(block, buffer, text)
 
+    def _bullet(self, at: int) -> bool:
+        # "🎯 GOLD_MOMENTUM_LONDON", "🎯 Quality: PREMIUM": a level's mark right before a name is
+        # the line's bullet; it labels no number (a word label, "Target zone …", still does).
+        label = self.label
+        if self.buffer or label is None or self.field not in ("sl", "tp") or not at:
+            return False
+        if self.items[at - 1] is not label or label.text[:1].isalpha():
+            return False
+        self.field, self.label = None, None
+        return True
+
     def _withheld(self, at: int, item: Item) -> bool:
         # "SL: PREMIUM", "Stop loss : UPDATE": a word where the stop's level should be, alone
         # at the end of its line, withholds the level; the word is no cue ("update" no command).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from signal_copier.core.parsing.fields import JOINERS, MAX_TPS, Block
-from signal_copier.core.parsing.numbers import price_like, read_numbers
+from signal_copier.core.parsing.numbers import complete, price_like, read_numbers
 from signal_copier.core.parsing.tokens import Item
 
 _TP_UNITS = ("", "pips", "signed")  # units of the numbers a target list is read from
@@ -139,12 +139,30 @@ def _more_tps(block: Block, items: list[Item], numbers: list[Item]) -> None:
         at = _position(items, number, last)
         if number.unit:
             continue
-        if price_like(number.value, first.value) or _ladder(
-            block.tps, items[last + 1 : at], number
-        ):
-            block.tps.append(number.value)
-            block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={number.value!s}')
-            last = at
+        between = items[last + 1 : at]
+        value: Decimal | None = number.value
+        if not price_like(number.value, first.value) and not _ladder(block.tps, between, number):
+            value = _shorthand(block.tps, between, first, number)
+        if value is None:
+            continue
+        block.tps.append(value)
+        block.explain.append(f'"{number.raw}" → tp{len(block.tps)}={value!s}')
+        last = at
+
+
+def _shorthand(
+    tps: list[Decimal], between: list[Item], first: Item, number: Item
+) -> Decimal | None:
+    # "TP 4471-75-80": a dashed run that writes only each target's last digits. The digits take
+    # the first target's place, and the target reached that way keeps stepping the same way.
+    if len(number.raw) != 2 or not between or any(item.text != "-" for item in between):
+        return None  # two digits after a dash: one digit ("- 1") may be a count, a list a typo
+    value = complete(first.raw, number.raw)
+    if value is None or not price_like(value, first.value) or value == tps[-1]:
+        return None
+    if len(tps) >= 2 and (value - tps[-1]) * (tps[-1] - tps[-2]) <= 0:
+        return None
+    return value
 
 
 def _position(items: list[Item], item: Item, start: int) -> int:
