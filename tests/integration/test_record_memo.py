@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from signal_copier import bootstrap
@@ -46,6 +46,54 @@ def test_every_cached_record_after_the_demo_is_what_its_text_decodes_to(tmp_path
             back = messages.decoded(key[1], key[2], "test")
         assert back == record
         assert repr(back) == repr(record)  # same types, Decimal exponents and time zones
+
+
+def test_every_stored_text_after_the_demo_is_its_record_encoded_whole(tmp_path: Path) -> None:
+    # A claim's payload and the trade record a finish writes reuse the intent's text encoded
+    # once (store/sqlite/claims.py): the stored bytes must be what encoding each whole writes.
+    events = replay.load(ROOT / "examples" / "demo_channel.jsonl")
+    settings = replace(Settings.from_env({}), data_dir=tmp_path)
+    runtime = bootstrap.build_local(settings, start=events[0].at)
+    store = runtime.deps.store
+    assert isinstance(store, SqliteStore)
+    try:
+        asyncio.run(demo.run(events, runtime.deps, runtime.queue, runtime.broker))
+        trades = [row[0] for row in store._rows("SELECT record FROM trades", ())]
+        intents = [row[0] for row in store._rows("SELECT payload FROM intents", ())]
+    finally:
+        runtime.close()
+
+    assert len(trades) > 40 and len(intents) > 40
+    for text in trades:
+        assert db.dump(db.load(TradeRecord, text, "test")) == text
+    for text in intents:
+        assert db.dump(db.load(Intent, text, "test")) == text
+
+
+def test_a_finish_writes_the_same_record_text_whether_its_intent_was_claimed_here() -> None:
+    intent = Intent(
+        id="i1",
+        user_id="u",
+        kind=IntentKind.OPEN,
+        chat_id="c",
+        message_id=1,
+        version=0,
+        message_date=AT,
+        received=AT,
+    )
+    result = TradeResult(intent_id="i1", user_id="u", status=Status.PLACED, latency_ms=1.5)
+    texts = []
+    for recorded in (intent, replace(intent)):  # the claimed object, then an equal copy
+        store = SqliteStore(":memory:")
+        try:
+            asyncio.run(store.claim(intent, "w", AT, timedelta(seconds=60)))
+            record = TradeRecord(intent=recorded, result=result, signal_ref="c:1", recorded_at=AT)
+            assert asyncio.run(store.finish("i1", "w", AT, record))
+            texts += [row[0] for row in store._rows("SELECT record FROM trades", ())]
+        finally:
+            store.close()
+
+    assert texts[0] == texts[1] == db.dump(db.load(TradeRecord, texts[0], "test"))
 
 
 def test_a_record_read_after_its_write_is_the_one_last_written() -> None:

@@ -25,6 +25,7 @@ CREATE INDEX IF NOT EXISTS parked_by_target ON parked (chat_id, awaiting, user_i
 CREATE INDEX IF NOT EXISTS parked_by_until ON parked (until);
 """
 _STATES = {"in_flight": ClaimState.BUSY, "done": ClaimState.DONE, "parked": ClaimState.PARKED}
+INTENT_TEXTS = 256  # intents claimed here whose stored text is kept until they finish, at most
 
 
 class ClaimTables(SqliteDatabase):
@@ -32,12 +33,18 @@ class ClaimTables(SqliteDatabase):
 
     SCHEMA = _SCHEMA
 
+    def __init__(self, path: str, **options: float) -> None:
+        # intent id → (the intent, its stored text): the claim, a park and the finish's trade
+        # record all write the text of one intent object, which is encoded once.
+        self._intent_texts: dict[str, tuple[Intent, str]] = {}
+        super().__init__(path, **options)
+
     async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
         """Claim an intent until now + lease; a live lease is BUSY whoever asks."""
         if lease <= timedelta(0):
             raise InvalidInput(f"lease must be positive, got {lease}")
         now_us, until_us = micros(now), micros(now + lease)
-        payload = dump(intent)  # encoded before the lock is taken
+        payload = self._intent_text(intent)  # encoded before the lock is taken
         with self._transaction() as con:
             # Most claims are first claims: one statement then, a read only for the others.
             sql = (
@@ -68,7 +75,12 @@ class ClaimTables(SqliteDatabase):
     ) -> bool:
         """Mark an intent done and store its record, if `owner` holds its claim."""
         sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
-        row = None if record is None else trade_row(record)  # encoded before the lock is taken
+        with self._decoded_lock:
+            claimed = self._intent_texts.pop(intent_id, None)
+        row = None  # encoded before the lock is taken
+        if record is not None:
+            same = claimed is not None and claimed[0] is record.intent
+            row = trade_row(record, claimed[1] if same and claimed else None)
         with self._transaction() as con:
             done = con.execute(f"{sql} AND state = 'in_flight'", (micros(now), intent_id, owner))
             if not done.rowcount:
@@ -106,7 +118,7 @@ class ClaimTables(SqliteDatabase):
                 parked.awaiting,
                 intent.user_id,
                 micros(parked.until),
-                dump(intent),
+                self._intent_text(intent),
             )
             con.execute("INSERT OR REPLACE INTO parked VALUES (?, ?, ?, ?, ?, ?)", row)
             return True
@@ -147,6 +159,20 @@ class ClaimTables(SqliteDatabase):
         marks = ", ".join("?" * len(wanted))
         sql = f"SELECT intent_id, state FROM intents WHERE intent_id IN ({marks})"
         return {intent_id: _STATES[state] for intent_id, state in self._rows(sql, wanted)}
+
+    def _intent_text(self, intent: Intent) -> str:
+        # The same object gives the same text: an Intent is immutable all through (frozen, and
+        # no dict or list inside), so its identity stands for its encoding.
+        texts = self._intent_texts
+        found = texts.get(intent.id)
+        if found is not None and found[0] is intent:
+            return found[1]
+        text = dump(intent)
+        with self._decoded_lock:
+            texts[intent.id] = (intent, text)
+            if len(texts) > INTENT_TEXTS:
+                del texts[next(iter(texts))]
+        return text
 
     def _intents(self, rows: list[tuple[str]]) -> list[Intent]:
         return [self._record(Intent, row[0], "intents") for row in rows]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from signal_copier.core.records import TradeRecord
+from signal_copier.store import dump_json, encode
 from signal_copier.store.sqlite.db import SqliteDatabase, dump, load, micros, stamp
 
 _SCHEMA = """
@@ -80,9 +81,29 @@ class TradeTables(SqliteDatabase):
         return [self._record(TradeRecord, row[0], "trades") for row in rows]
 
 
-def trade_row(record: TradeRecord) -> tuple[str, str, str, str, str, str, int | None]:
-    """Return a record as the row UPSERT_TRADE writes."""
+def trade_row(
+    record: TradeRecord, intent_text: str | None = None
+) -> tuple[str, str, str, str, str, str, int | None]:
+    """Return a record as the row UPSERT_TRADE writes.
+
+    `intent_text` is its intent's stored text when it was just encoded (by the claim).
+    """
     when = "" if record.recorded_at is None else stamp(record.recorded_at)
     due = None if record.due_at is None else micros(record.due_at)
     intent = record.intent
-    return (intent.user_id, intent.id, record.signal_ref, dump(record), when, intent.client_id, due)
+    text = dump(record) if intent_text is None else _with_intent(record, intent_text)
+    return (intent.user_id, intent.id, record.signal_ref, text, when, intent.client_id, due)
+
+
+_HEAD = '{"intent":0,'
+
+
+def _with_intent(record: TradeRecord, intent_text: str) -> str:
+    # dump(record), byte for byte, without encoding the intent's JSON again: the intent is the
+    # record's first field, and its text is what the same encoder wrote for it.
+    data = encode(record)
+    data["intent"] = 0
+    text = dump_json(data)
+    if not text.startswith(_HEAD):  # the fields were reordered: encode it all
+        return dump(record)
+    return '{"intent":' + intent_text + "," + text[len(_HEAD) :]
