@@ -59,8 +59,13 @@ def traced(trace_of: Callable[..., str]) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         @wraps(function)
         async def run(*args: Any, **kwargs: Any) -> Any:
-            with trace(trace_of(*args, **kwargs)):
+            # As `with trace(...)`, without a generator per call: every message and intent
+            # goes through here.
+            token = _trace.set(trace_of(*args, **kwargs))
+            try:
                 return await function(*args, **kwargs)
+            finally:
+                _trace.reset(token)
 
         return cast(F, run)
 

@@ -76,9 +76,17 @@ def _encoding(tp: Any, helpers: dict[str, Any]) -> str:
         return "{0}.value"
     if tp is Decimal:
         return "str({0})"
+    if tp in _AS_IS:
+        return "{0}"
     name = f"_e{len(helpers)}"
     helpers[name] = _iso if tp is datetime else _encoder(tp)
     return name + "({0})"
+
+
+# Fields of these types are JSON values as they are: an id, a count or a flag goes through no
+# call (`_encode` returns them unchanged too; a str or int enum member one holds is still
+# written as its value, being a str or an int).
+_AS_IS = (str, int, bool, float)
 
 
 def _first_type(tp: Any) -> Any:

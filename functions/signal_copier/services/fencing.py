@@ -14,8 +14,7 @@ but a duplicated close cannot be undone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,20 +45,30 @@ class _Held:
 _HELD: ContextVar[_Held | None] = ContextVar("signal_copier_claim", default=None)
 
 
-@contextmanager
 def holding(
     store: Store,
     intent_id: str,
     owner: str,
     lease_ends: datetime,
     clock: Callable[[], datetime] | None,
-) -> Iterator[None]:
+) -> _Holding:
     """Mark the claim the running task holds (broker writes in it are fenced)."""
-    token = _HELD.set(_Held(store, intent_id, owner, lease_ends, clock))
-    try:
-        yield
-    finally:
-        _HELD.reset(token)
+    return _Holding(_Held(store, intent_id, owner, lease_ends, clock))
+
+
+class _Holding:
+    """What `holding` returns: a class, as every intent enters one (a generator costs more)."""
+
+    __slots__ = ("_held", "_token")
+
+    def __init__(self, held: _Held) -> None:
+        self._held = held
+
+    def __enter__(self) -> None:
+        self._token = _HELD.set(self._held)
+
+    def __exit__(self, *_: object) -> None:
+        _HELD.reset(self._token)
 
 
 async def fence(*, store_checked: bool = False) -> None:

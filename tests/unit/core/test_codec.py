@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal as D
+from enum import IntEnum
 from typing import Any
 
 import pytest
@@ -191,3 +192,24 @@ def test_a_stored_record_without_a_later_field_takes_its_default_and_extra_keys_
     result = codec.from_dict(TradeResult, data)
 
     assert result == TradeResult(intent_id="i", user_id="u", status=Status.PLACED)
+
+
+class _Level(IntEnum):
+    TWO = 2
+
+
+def test_an_enum_member_in_a_plain_field_is_written_as_its_value() -> None:
+    # Plain fields are written as they are: a str or int enum member held by one still
+    # travels and is stored as its value, and reads back as that plain value.
+    value = _Every(
+        text=Status.PLACED, count=_Level.TWO, ratio=0.5, flag=False, price=D("1"), at=NOW,
+        side=Side.BUY, maybe_side=None, levels=(), pair=(D("1"), D("2")),
+        fill=Fill(client_id="c", order_id="1", position_id=None, volume=D("1"), price=None),
+    )  # fmt: skip
+
+    text = json.dumps(codec.to_dict(value))
+    back = codec.from_dict(_Every, json.loads(text))
+
+    assert '"text": "placed"' in text and '"count": 2' in text
+    assert type(back.text) is str and back.text == "placed"
+    assert type(back.count) is int and back.count == 2
