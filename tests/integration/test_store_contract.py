@@ -1007,6 +1007,34 @@ async def test_parking_ends_the_lease_and_the_rerun_is_new_without_an_attempt(
     assert await store.expired_claims(NOW, 10) == []
 
 
+async def test_a_parked_intent_finished_by_its_rerun_is_parked_no_more(store: Store) -> None:
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)  # its first claim
+    await store.park(ParkedIntent(intent=_intent("i1"), awaiting=811, until=NOW), "w1")
+    await store.claim(_intent("i1"), "w2", NOW, LEASE)
+    await store.claim(_intent("i2"), "w3", NOW, LEASE)  # never parked
+
+    assert await store.finish("i1", "w1", NOW) is False  # parking ended w1's claim
+    assert await store.finish("i1", "w2", NOW) is True
+    assert await store.finish("i2", "w3", NOW) is True
+
+    assert await store.parked_on("-100123", 811) == []
+    assert await store.due_parked(NOW + LEASE, 10) == []
+    assert await store.claim_states(["i1", "i2"]) == {"i1": ClaimState.DONE, "i2": ClaimState.DONE}
+
+
+async def test_an_owner_that_claims_a_parked_intent_again_finishes_it_unparked(
+    store: Store,
+) -> None:
+    # Owners are new per attempt in the services; the store does not count on it.
+    await store.claim(_intent("i1"), "w1", NOW, LEASE)  # its first claim
+    await store.claim(_intent("i1"), "w2", NOW + 2 * LEASE, LEASE)  # w1's lease ran out
+    await store.park(ParkedIntent(intent=_intent("i1"), awaiting=811, until=NOW), "w2")
+    await store.claim(_intent("i1"), "w1", NOW + 2 * LEASE, LEASE)
+
+    assert await store.finish("i1", "w1", NOW + 2 * LEASE) is True
+    assert await store.parked_on("-100123", 811) == []
+
+
 async def test_a_parked_retry_is_rerun_as_a_retry(store: Store) -> None:
     await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w1")

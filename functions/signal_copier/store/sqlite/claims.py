@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ CREATE INDEX IF NOT EXISTS parked_by_until ON parked (until);
 """
 _STATES = {"in_flight": ClaimState.BUSY, "done": ClaimState.DONE, "parked": ClaimState.PARKED}
 INTENT_TEXTS = 256  # intents claimed here whose stored text is kept until they finish, at most
+FIRST_CLAIMS = 4096  # claims this store made by inserting their intent, noted until they end
 
 
 class ClaimTables(SqliteDatabase):
@@ -37,6 +39,11 @@ class ClaimTables(SqliteDatabase):
         # intent id → (the intent, its stored text): the claim, a park and the finish's trade
         # record all write the text of one intent object, which is encoded once.
         self._intent_texts: dict[str, tuple[Intent, str]] = {}
+        # (intent id, owner) of claims made here by inserting their intent's first row. Such a
+        # claim, still held when it finishes, has no parked entry to remove: a park needs the
+        # row (none existed before the insert) held by its owner, and it ends that owner's
+        # claim; a later claim by the same owner (an UPDATE) drops the note. Forgotten: removed.
+        self._first_claims: dict[tuple[str, str], bool] = {}
         super().__init__(path, **options)
 
     async def claim(self, intent: Intent, owner: str, now: datetime, lease: timedelta) -> Claim:
@@ -51,24 +58,15 @@ class ClaimTables(SqliteDatabase):
                 "INSERT INTO intents VALUES (?, ?, 'in_flight', 1, ?, NULL, ?)"
                 " ON CONFLICT (intent_id) DO NOTHING"
             )
-            if con.execute(sql, (intent.id, owner, until_us, payload)).rowcount:
-                return Claim(state=ClaimState.NEW, attempt=1)
-            sql = "SELECT state, attempt, lease_until FROM intents WHERE intent_id = ?"
-            state, attempt, lease_until = con.execute(sql, (intent.id,)).fetchone()
-            if state == "done":
-                return Claim(state=ClaimState.DONE, attempt=attempt)
-            if state == "in_flight" and lease_until > now_us:
-                return Claim(state=ClaimState.BUSY, attempt=attempt)
-            if state == "parked":  # a re-run after waiting: not a new attempt
-                taken = ClaimState.NEW if attempt == 1 else ClaimState.RETRY
-            else:
-                taken, attempt = ClaimState.RETRY, attempt + 1
-            sql = (
-                "UPDATE intents SET owner = ?, state = 'in_flight', attempt = ?, lease_until = ?"
-                " WHERE intent_id = ?"
-            )
-            con.execute(sql, (owner, attempt, until_us, intent.id))
-            return Claim(state=taken, attempt=attempt)
+            if not con.execute(sql, (intent.id, owner, until_us, payload)).rowcount:
+                self._forget_first(intent.id, owner)  # held now (if at all) by this UPDATE
+                return _claimed_again(con, intent.id, owner, now_us, until_us)
+        with self._decoded_lock:
+            firsts = self._first_claims
+            firsts[(intent.id, owner)] = True
+            if len(firsts) > FIRST_CLAIMS:
+                del firsts[next(iter(firsts))]
+        return Claim(state=ClaimState.NEW, attempt=1)
 
     async def finish(
         self, intent_id: str, owner: str, now: datetime, record: TradeRecord | None = None
@@ -77,6 +75,7 @@ class ClaimTables(SqliteDatabase):
         sql = "UPDATE intents SET state = 'done', finished_at = ? WHERE intent_id = ? AND owner = ?"
         with self._decoded_lock:
             claimed = self._intent_texts.pop(intent_id, None)
+            first = self._first_claims.pop((intent_id, owner), False)
         row = None  # encoded before the lock is taken
         if record is not None:
             same = claimed is not None and claimed[0] is record.intent
@@ -87,7 +86,8 @@ class ClaimTables(SqliteDatabase):
                 return False
             if row is not None:
                 con.execute(UPSERT_TRADE, row)
-            con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
+            if not first:  # a first claim still held was never parked (see __init__)
+                con.execute("DELETE FROM parked WHERE intent_id = ?", (intent_id,))
         if record is not None and row is not None:
             self._written((TradeRecord, row[3]), record)
         return True
@@ -95,6 +95,7 @@ class ClaimTables(SqliteDatabase):
     async def release_claim(self, intent_id: str, owner: str) -> None:
         """End `owner`'s lease now so the next claim is a RETRY; change nothing otherwise."""
         sql = "UPDATE intents SET owner = '', lease_until = 0 WHERE intent_id = ? AND owner = ?"
+        self._forget_first(intent_id, owner)
         self._write(f"{sql} AND state = 'in_flight'", (intent_id, owner))
 
     async def holds_claim(self, intent_id: str, owner: str) -> bool:
@@ -105,6 +106,7 @@ class ClaimTables(SqliteDatabase):
     async def park(self, parked: ParkedIntent, owner: str) -> bool:
         """Park an intent `owner` holds: state parked, lease ended, entry kept until it runs."""
         intent = parked.intent
+        self._forget_first(intent.id, owner)
         sql = (
             "UPDATE intents SET state = 'parked', owner = '', lease_until = 0"
             " WHERE intent_id = ? AND owner = ? AND state = 'in_flight'"
@@ -174,5 +176,31 @@ class ClaimTables(SqliteDatabase):
                 del texts[next(iter(texts))]
         return text
 
+    def _forget_first(self, intent_id: str, owner: str) -> None:
+        with self._decoded_lock:
+            self._first_claims.pop((intent_id, owner), None)
+
     def _intents(self, rows: list[tuple[str]]) -> list[Intent]:
         return [self._record(Intent, row[0], "intents") for row in rows]
+
+
+def _claimed_again(
+    con: sqlite3.Connection, intent_id: str, owner: str, now_us: int, until_us: int
+) -> Claim:
+    # A claim of an intent that has a row already: done, busy, or taken again.
+    sql = "SELECT state, attempt, lease_until FROM intents WHERE intent_id = ?"
+    state, attempt, lease_until = con.execute(sql, (intent_id,)).fetchone()
+    if state == "done":
+        return Claim(state=ClaimState.DONE, attempt=attempt)
+    if state == "in_flight" and lease_until > now_us:
+        return Claim(state=ClaimState.BUSY, attempt=attempt)
+    if state == "parked":  # a re-run after waiting: not a new attempt
+        taken = ClaimState.NEW if attempt == 1 else ClaimState.RETRY
+    else:
+        taken, attempt = ClaimState.RETRY, attempt + 1
+    sql = (
+        "UPDATE intents SET owner = ?, state = 'in_flight', attempt = ?, lease_until = ?"
+        " WHERE intent_id = ?"
+    )
+    con.execute(sql, (owner, attempt, until_us, intent_id))
+    return Claim(state=taken, attempt=attempt)
