@@ -43,12 +43,6 @@ async def test_buy_again_after_a_split_signal_opens_with_the_levels_that_complet
     assert [(sl, tp) for _, sl, tp, _ in legs] == [(D("2640.00"), D("2660.00"))] * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a signal deleted after its re-entry was handled leaves the re-entry's pending order "
-    "live (it fills unasked); delivered the other way round nothing is placed: the outcome "
-    "depends on delivery order",
-)
 async def test_deleting_a_signal_after_its_reentry_leaves_no_pending_reentry_order(
     world: World,
 ) -> None:

@@ -27,7 +27,7 @@ from signal_copier.core.trims import CUTS, Resize, order_resizes, risk_trims, st
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
-from signal_copier.services.records import signal_ref
+from signal_copier.services.records import of_post, signal_ref
 from signal_copier.services.resizes import (
     Marks,
     Resent,
@@ -103,8 +103,11 @@ async def recover(
 async def abandoned(deps: Deps, intent: Intent) -> list[str]:
     """Forget the resizes an edit or a follow-up that gave up left on its signal; say which."""
     filed = await deps.store.trades(intent.user_id, signal_ref(intent))
-    # An edit is of one signal of its post; a follow-up replying to a post is about all of them.
+    # An edit is of one signal of its post (never its re-entries'); a follow-up replying to a
+    # post is about all of them, its re-entries' too.
     edit = intent.kind is IntentKind.EDIT
+    if edit:
+        filed = of_post(filed, intent)
     return await abandon(deps.store, [r for r in filed if r.intent.part == intent.part or not edit])
 
 

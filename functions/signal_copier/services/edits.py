@@ -26,7 +26,7 @@ from signal_copier.services.operations import (
     specs_for,
     target_of,
 )
-from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.records import of_post, signal_ref, skipped
 from signal_copier.services.targets import Wait
 
 
@@ -79,7 +79,7 @@ async def apply_edit(
         deps, intent, intent.message_id, below_version=intent.version, final=final
     ):
         return targets.wait_for(deps, intent, intent.message_id, below_version=intent.version)
-    filed = await deps.store.trades(intent.user_id, signal_ref(intent))
+    filed = of_post(await deps.store.trades(intent.user_id, signal_ref(intent)), intent)
     records = [r for r in filed if r.intent.part == intent.part]
     opened = [r for r in records if is_open_trade(r)]
     changed = trade_levels(previous) != trade_levels(signal)

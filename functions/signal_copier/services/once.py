@@ -37,6 +37,9 @@ class Recorded:
 
     intent: Intent  # the same id as the intent run
     result: TradeResult
+    # The signal message whose trades it joins (a re-entry: the signal it repeats), so that
+    # whatever reaches that signal (a reply, its deletion, its edit into a cancel) reaches it.
+    group: int | None = None
 
 
 Work = Callable[[bool], Awaitable[TradeResult | Recorded | Wait | None]]
@@ -74,12 +77,13 @@ async def run_once(
     if isinstance(outcome, Wait):
         await _park(intent, outcome, owner, deps)
         return None
-    recorded = intent
+    recorded, group = intent, None
     if isinstance(outcome, Recorded):  # never under another intent's id
-        recorded = outcome.intent if outcome.intent.id == intent.id else intent
+        if outcome.intent.id == intent.id:
+            recorded, group = outcome.intent, outcome.group
         outcome = outcome.result
     result = _timed(intent, outcome, now, started)
-    record = trade_record(recorded, result, now) if result is not None else None
+    record = trade_record(recorded, result, now, group=group) if result is not None else None
     if await deps.store.finish(intent.id, owner, now, record):
         await messages.wake(deps, intent.chat_id, intent.message_id, intent.user_id)
         _log(intent, result)

@@ -32,16 +32,33 @@ def signal_ref(intent: Intent) -> str:
     return ids.signal_ref(intent.chat_id, intent.message_id)
 
 
-def trade_record(intent: Intent, result: TradeResult, now: datetime) -> TradeRecord:
+def of_post(records: list[TradeRecord], intent: Intent) -> list[TradeRecord]:
+    """Return a signal's filed records less its re-entries' (an edit's levels are its post's).
+
+    A re-entry is filed with the signal it repeats, with its own entry and levels: the signal's
+    deletion or cancel takes it back, but an edit of the signal's levels is not about it.
+    """
+    return [
+        r
+        for r in records
+        if r.intent.kind is not IntentKind.OPEN or r.intent.message_id == intent.message_id
+    ]
+
+
+def trade_record(
+    intent: Intent, result: TradeResult, now: datetime, *, group: int | None = None
+) -> TradeRecord:
     """Return one intent's outcome with what later follow-ups need to find its trades.
 
+    `group`: the signal message it is filed under when that is not its own (a re-entry's).
     The user reads its detail and notes: they are redacted and bounded here, on the way in.
     """
+    ref = signal_ref(intent) if group is None else ids.signal_ref(intent.chat_id, group)
     return TradeRecord(
         intent=intent,
         result=_readable(result),
         broker_symbol=result.symbol,
-        signal_ref=signal_ref(intent),
+        signal_ref=ref,
         recorded_at=now,
         due_at=result.due_at,
     )

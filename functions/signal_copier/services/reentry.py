@@ -4,7 +4,9 @@ The signal is found as any follow-up finds its target (services/about.py: the re
 back, or the channel's latest signal older than the re-entry; it waits, parked, while that is
 not known yet). The trade is the re-entry's own: its intent id and clientIds come from the
 re-entry message, so the signal's trade is never opened twice and a redelivered re-entry opens
-nothing more. It is recorded as the opening it became, so follow-ups and management reach it.
+nothing more. It is recorded as the opening it became, filed with the signal it repeats: what
+reaches that signal (its deletion, its edit into a cancel, a follow-up about it) reaches this
+trade too, while a reply to the re-entry message reaches this trade alone.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ async def reenter(
     outcome = await opening.open_signal(opened, signal, deps, now, retry=retry)
     if isinstance(outcome, Wait):
         return outcome
-    return Recorded(intent=opened, result=_noted(outcome, about.signal))
+    # Filed with the signal it repeats: its deletion, its cancel and replies to it reach this too.
+    return Recorded(intent=opened, result=_noted(outcome, about.signal), group=about.signal)
 
 
 def _as_opening(intent: Intent, signal: Signal) -> Intent:
