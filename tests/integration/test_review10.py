@@ -93,11 +93,6 @@ async def test_levels_overtaken_by_the_signals_later_edit_never_undo_the_edit(
     assert [(sl, tp) for _, sl, tp, _ in await _legs(account)] == [(D("2645.00"), D("2655.00"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a signal edited into 'cancelled' after its re-entry leaves the re-entry's limit "
-    "order live; had the edit been delivered first the re-entry would place nothing",
-)
 async def test_a_signal_edited_into_cancelled_after_its_reentry_leaves_no_reentry_order(
     world: World,
 ) -> None:
@@ -115,12 +110,6 @@ async def test_a_signal_edited_into_cancelled_after_its_reentry_leaves_no_reentr
     assert [(o.price, o.client_id) for o in await account.orders()] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Cancel this order' replying to an 'Add more at …' message cancels the signal's "
-    "order the channel kept and leaves live the re-entry order it cancelled (README lists "
-    "replies to a re-entry as a limit; this is what that limit costs)",
-)
 async def test_cancel_replying_to_an_add_more_message_cancels_that_reentrys_order(
     world: World,
 ) -> None:

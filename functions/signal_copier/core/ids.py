@@ -106,6 +106,12 @@ def signal_ref(chat_id: str, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
 
+def ref_message(ref: str) -> int | None:
+    """Return the signal message id a `signal_ref` names; None if it names none."""
+    number = ref.rpartition(":")[2]  # chat ids never end the ref: the message id does
+    return int(number) if number.lstrip("-").isdigit() else None
+
+
 def event_intent_id(user_id: str, client_id: str, kind: str) -> str:
     """Return the id under which one broker event is acted on once for a user.
 

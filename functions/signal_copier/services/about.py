@@ -20,7 +20,7 @@ from signal_copier.services.targets import Wait
 class About:
     """What a follow-up is about: one signal's message, or the latest signal before `anchor`."""
 
-    signal: int | None  # the signal message a reply is about
+    signal: int | None  # the signal message a reply is about (with its re-entries' trades)
     anchor: int  # candidates are signals older than this message
 
 
@@ -78,14 +78,20 @@ def select_targets(
         mine = [r for r in mine if r.signal and same_instrument(r.signal.symbol, named)]
     if command.position_id is not None:  # a bot's update: only the trade it posted as that id
         mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
-    if about.signal is not None:
-        mine = [r for r in mine if r.intent.message_id == about.signal]
+    if about.signal is not None:  # the signal's trades and its re-entries'
+        mine = [r for r in mine if group_of(r) == about.signal]
     else:
         mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
         if command.scope is Scope.REPLY and command.symbol is None and mine:
-            latest = max(r.intent.message_id for r in mine)  # the channel's latest signal
-            mine = [r for r in mine if r.intent.message_id == latest]
+            latest = max(group_of(r) for r in mine)  # the channel's latest signal
+            mine = [r for r in mine if group_of(r) == latest]
     return [target_of(r) for r in mine]
+
+
+def group_of(record: TradeRecord) -> int:
+    """Return the signal message a trade belongs to (a re-entry's: the signal it repeats)."""
+    found = ids.ref_message(record.signal_ref)
+    return record.intent.message_id if found is None else found
 
 
 async def candidates(
