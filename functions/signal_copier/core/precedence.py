@@ -110,8 +110,9 @@ def closed_by(
     `after` are the chat's stored messages posted after the signal's (any order). A fix of a
     refused signal must not open what the channel is already out of, whichever of the two
     arrived first. Such a follow-up closes everything, or names the signal's symbol, or
-    replies to it (through replies to follow-ups), or is bare while it was the channel's
-    latest signal; it names no other side or position; a partial close does not count.
+    replies to it (through replies to follow-ups, never through a re-entry: that is about the
+    re-entry's own trade), or is bare while it was the channel's latest signal; it names no
+    other side or position; a partial close does not count.
     """
     newest: dict[int, MessageRecord] = {}
     versions: dict[int, list[MessageRecord]] = {}
@@ -175,5 +176,7 @@ def _about(
         step = newest.get(current)
         if step is None or step.reply_to is None or step.reply_to >= current:
             return False
+        if step.command is not None and step.command.action is Action.REENTER:
+            return False  # a reply to a re-entry is about that re-entry's trade alone
         current = step.reply_to
     return False

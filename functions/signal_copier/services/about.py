@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from signal_copier.core import history, ids
+from signal_copier.core.fanout import intent_ids_for
 from signal_copier.core.followups import Target
 from signal_copier.core.model import Command, Intent, Scope
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.reentry import is_reentry
 from signal_copier.core.symbol_map import same_instrument
 from signal_copier.services import targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, is_open_trade, target_of
+from signal_copier.services.recent import read_versions
 from signal_copier.services.targets import Wait
 
 
@@ -22,6 +25,9 @@ class About:
 
     signal: int | None  # the signal message a reply is about (with its re-entries' trades)
     anchor: int  # candidates are signals older than this message
+    # A reply to a re-entry message (or down a reply chain through one): that re-entry's own
+    # trades, never the signal it repeats.
+    reentry: int | None = None
 
 
 async def about_of(
@@ -37,6 +43,12 @@ async def about_of(
             return f"the message it replies to ({found.message_id}) never arrived"
         if found is None:
             return "it replies to a message that is not about a signal"
+        reentry = await _reentry_replied(deps, intent, command, found)
+        if reentry is not None:
+            # Its trades are recorded when it is done for this user: wait for that.
+            if not await targets.settled(deps, intent, reentry, final=final):
+                return targets.wait_for(deps, intent, reentry)
+            return About(signal=None, anchor=reentry, reentry=reentry)
         head = await deps.store.latest_message(intent.chat_id, found)
         signal = head is not None and history.is_signal(head)
         # A reply to a bare follow-up is about what that follow-up was about.
@@ -59,6 +71,25 @@ async def about_of(
     return about if latest is None else About(signal=latest, anchor=about.anchor)
 
 
+async def _reentry_replied(deps: Deps, intent: Intent, command: Command, found: int) -> int | None:
+    # The first re-entry message on the reply chain from the reply down to `found` (where
+    # reply_target ended it, every message on the way arrived). A re-entry replying to one
+    # repeats the signal, so it looks no further.
+    if is_reentry(command) or intent.reply_to is None:
+        return None
+    current = intent.reply_to
+    for _ in range(targets.MAX_STEPS):
+        head = await deps.store.latest_message(intent.chat_id, current)
+        if head is None or history.is_signal(head):
+            return None
+        if is_reentry(head.command) and current != intent.message_id:
+            return current
+        if current == found or head.reply_to is None or head.reply_to >= current:
+            return None
+        current = head.reply_to
+    return None
+
+
 def _depends_on_latest(about: About, command: Command) -> bool:
     # A bot's update naming its position is about that position, never the latest signal.
     latest = command.scope is Scope.REPLY and command.symbol is None
@@ -78,7 +109,9 @@ def select_targets(
         mine = [r for r in mine if r.signal and same_instrument(r.signal.symbol, named)]
     if command.position_id is not None:  # a bot's update: only the trade it posted as that id
         mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
-    if about.signal is not None:  # the signal's trades and its re-entries'
+    if about.reentry is not None:  # that re-entry's own trade only
+        mine = [r for r in mine if r.intent.message_id == about.reentry]
+    elif about.signal is not None:  # the signal's trades and its re-entries'
         mine = [r for r in mine if group_of(r) == about.signal]
     else:
         mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
@@ -98,6 +131,10 @@ async def candidates(
     deps: Deps, intent: Intent, about: About, live: Live | None
 ) -> list[TradeRecord]:
     """Return the trade records a follow-up may act on (a reply's signal's, or the live ones)."""
+    if about.reentry is not None:  # filed under the signal it repeats: found by its own ids
+        versions = await read_versions(deps, intent.chat_id, about.reentry)
+        own = [ids.client_id(i) for v in versions for i in intent_ids_for(v, intent.user_id)]
+        return await deps.store.trades_by_client(intent.user_id, own) if own else []
     if about.signal is not None:
         return await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, about.signal))
     assert live is not None  # a bare follow-up reads the whole account

@@ -74,7 +74,8 @@ async def apply_command(
     try:
         account = await accounts.connect_account(deps, intent.user_id)
         # A reply names its signal; a bare follow-up is about trades live on the account.
-        live = None if about.signal is not None else await live_on(account)
+        named = about.signal is not None or about.reentry is not None
+        live = None if named else await live_on(account)
         records = await candidates(deps, intent, about, live)
         targets = select_targets(records, intent, command, about)
         if not targets:
