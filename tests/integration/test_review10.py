@@ -21,11 +21,6 @@ async def _legs(account: PaperAccount) -> list[tuple[str, D | None, D | None, D]
     return sorted((p.client_id, p.sl, p.tp, p.volume) for p in await account.positions())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Buy again, same SL and TP' after a split signal opens with no take-profit and the "
-    "user's default stop: the levels the channel posted for the signal are ignored",
-)
 async def test_buy_again_after_a_split_signal_opens_with_the_levels_that_completed_it(
     world: World,
 ) -> None:

@@ -180,3 +180,20 @@ def _about(
             return False  # a reply to a re-entry is about that re-entry's trade alone
         current = step.reply_to
     return False
+
+
+def about_signal(
+    record: MessageRecord,
+    signal_id: int,
+    signal: Signal,
+    newest: Mapping[int, MessageRecord],
+    max_steps: int = 200,
+) -> bool:
+    """Return whether a follow-up posted after a signal is about it (as `closed_by` judges).
+
+    `newest` are the newest versions of the chat's messages posted after the signal, by id.
+    """
+    command = record.command
+    if command is None or not _fits(command, signal):
+        return False
+    return _about(record, command, signal_id, newest, max_steps)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from signal_copier.core.completion import misfit_at
+from signal_copier.core import ids
+from signal_copier.core.completion import misfit, misfit_at
+from signal_copier.core.history import EPOCH
 from signal_copier.core.model import Action, Command, OrderType, Signal
-from signal_copier.core.precedence import closed_by
+from signal_copier.core.precedence import about_signal, closed_by
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.symbol_map import same_instrument
@@ -85,3 +88,55 @@ def cancelled(signal_id: int, signal: Signal, between: Sequence[MessageRecord]) 
     """
     cancels = [r for r in between if r.command is not None and r.command.action is Action.CANCEL]
     return closed_by(signal_id, signal, cancels) if cancels else None
+
+
+def completed(
+    head: MessageRecord, signal: Signal, between: Sequence[MessageRecord], window_s: int
+) -> Signal:
+    """Return the signal with the levels its levels-only messages completed it with.
+
+    "BUY NOW @ 2650" then "SL 2640 TP1 2660": the signal's levels are those, for a re-entry's
+    "same SL and TP" as for its own trade. `head` is the signal's post as last stored and
+    `between` the chat's messages after it and before the re-entry. A levels-only message counts
+    as it does on the signal's trade: about the signal, within `window_s` of its post, with
+    levels on the signal's side; one posted before the signal's last edit only fills what the
+    edit left without a level (the edit is the channel's later word).
+    """
+    newest: dict[int, MessageRecord] = {}
+    for record in between:
+        if record.message_id not in newest or record.version > newest[record.message_id].version:
+            newest[record.message_id] = record
+    posted = head.posted or head.date
+    edited = EPOCH + timedelta(seconds=ids.version_second(head.version)) if head.version else None
+    for number in sorted(newest) if window_s else ():
+        record = newest[number]
+        command = record.command
+        if command is None or not command.levels_only or record.deleted:
+            continue
+        at = record.posted or record.date
+        in_time = at - posted <= timedelta(seconds=window_s)
+        fits = misfit(command, signal, ()) is None
+        if in_time and fits and about_signal(record, head.message_id, signal, newest):
+            signal = _with_levels(signal, command, only_missing=_before(at, edited))
+    return signal
+
+
+def _before(at: datetime, edited: datetime | None) -> bool:
+    return edited is not None and at < edited
+
+
+def _with_levels(signal: Signal, command: Command, *, only_missing: bool) -> Signal:
+    # The levels a levels-only message sets: its SL, and its TPs in their numbered places.
+    has_sl = signal.sl is not None or signal.sl_pips is not None
+    if command.sl is not None and not (only_missing and has_sl):
+        signal = replace(signal, sl=command.sl, sl_pips=None)
+    if command.tps and not (only_missing and (signal.tps or signal.tp_pips)):
+        tps = list(signal.tps)
+        numbers = command.tp_numbers or tuple(range(1, len(command.tps) + 1))
+        for number, tp in zip(numbers, command.tps, strict=True):
+            if number <= len(tps):
+                tps[number - 1] = tp
+            else:
+                tps.append(tp)
+        signal = replace(signal, tps=tuple(tps), tp_pips=(), tp_open=False)
+    return signal

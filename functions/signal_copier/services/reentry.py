@@ -6,7 +6,8 @@ not known yet). The trade is the re-entry's own: its intent id and clientIds com
 re-entry message, so the signal's trade is never opened twice and a redelivered re-entry opens
 nothing more. It is recorded as the opening it became, filed with the signal it repeats: what
 reaches that signal (its deletion, its edit into a cancel, a follow-up about it) reaches this
-trade too, while a reply to the re-entry message reaches this trade alone.
+trade too, while a reply to the re-entry message reaches this trade alone. A split signal is
+repeated with the levels its levels-only messages completed it with.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from signal_copier.core.reentry import Refusal
 from signal_copier.core.symbol_map import same_instrument
 from signal_copier.services import later, opening
 from signal_copier.services.about import about_of
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, deadline
 from signal_copier.services.records import skipped
@@ -86,7 +88,15 @@ async def _referred(
     if cancel is not None:
         detail = f"the channel cancelled the signal it repeats (message {cancel})"
         return Refusal(reason=Reason.SIGNAL_CANCELLED, detail=detail)
-    return found[0]
+    # A split signal: its levels are those its levels-only messages completed it with.
+    return reentry.completed(head, found[0], between, await _split_window(deps, intent))
+
+
+async def _split_window(deps: Deps, intent: Intent) -> int:
+    # The user's split_window_s; 0 (no completion) when they are unknown: the opening that
+    # follows records why it opens nothing.
+    context = await user_context(deps, intent, opening=False)
+    return 0 if isinstance(context, TradeResult) else context[1].split_window_s
 
 
 def _named(command: Command, signals: Sequence[Signal]) -> list[Signal]:
