@@ -201,3 +201,81 @@ async def test_an_edit_of_the_signals_levels_leaves_the_reentrys_order_as_it_was
 
     # Assert: the signal's order follows the edit; the re-entry's own entry and stop stay
     assert await _orders(account) == [(D("2635"), D("2630")), (D("2639"), D("2632"))]
+
+
+async def test_deleting_the_reentry_message_cancels_its_order_and_keeps_the_signals(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(LIMIT, id=20)
+    again = world.post("Add more at 2635", id=21, reply_to=20)
+    deletion = world.deletion(id=21)
+
+    # Act: in the order posted, the deletion twice
+    await world.deliver(signal, again, deletion, deletion)
+    await world.settle()
+
+    # Assert
+    assert await _orders(account) == [(D("2640"), D("2630"))]
+    [record] = [r for r in await world.records("alice") if r.intent.kind is IntentKind.DELETE]
+    assert (record.intent.message_id, record.result.reason) == (21, "signal_deleted")
+
+
+async def test_a_reentry_deleted_before_it_arrives_places_nothing(world: World) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(LIMIT, id=20)
+    again = world.post("Add more at 2635", id=21, reply_to=20)
+    deletion = world.deletion(id=21)
+
+    # Act: the deletion overtakes the re-entry
+    await world.deliver(signal, deletion, again)
+    await world.settle()
+
+    # Assert: as when it comes after
+    assert await _orders(account) == [(D("2640"), D("2630"))]
+
+
+async def test_deleting_the_reentry_with_close_set_closes_its_position_alone(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10", on_signal_deleted="close")
+    await world.say(SIGNAL, id=20)
+    await world.prices(XAUUSD=("2653.00", "2653.30"))
+    await world.say(AGAIN, id=21, reply_to=20)
+
+    # Act
+    await world.delete(id=21)
+
+    # Assert
+    assert await _stops(account) == [(D("2650.30"), D("2644"))]
+
+
+async def test_deleting_the_reentry_with_ignore_set_leaves_its_order(world: World) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10", on_signal_deleted="ignore")
+    await world.say(LIMIT, id=20)
+    await world.say("Add more at 2635", id=21, reply_to=20)
+
+    # Act
+    await world.delete(id=21)
+
+    # Assert
+    assert await _orders(account) == [(D("2635"), D("2630")), (D("2640"), D("2630"))]
+    assert (await world.last("alice")).result.reason == "signal_deleted"
+
+
+async def test_deleting_a_plain_follow_up_still_takes_nothing_back(world: World) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(LIMIT, id=20)
+    await world.say("Move SL to 2632", id=21, reply_to=20)
+
+    # Act
+    await world.delete(id=21)
+
+    # Assert
+    assert await _orders(account) == [(D("2640"), D("2632"))]
+    assert not [r for r in await world.records("alice") if r.intent.kind is IntentKind.DELETE]

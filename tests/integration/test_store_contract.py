@@ -918,6 +918,19 @@ async def test_a_deletion_racing_its_message_either_saw_it_or_superseded_it(
     assert bool(deletion.earlier_signals) != original.superseded
 
 
+async def test_a_reentrys_deletion_is_stored_knowing_it_took_back_a_reentry(
+    store: Store,
+) -> None:
+    # Its tombstone fans out the DELETE that takes back the re-entry's trade (core/fanout.py).
+    again = replace(_raw(), text="Add more at 2645", reply_to=811)
+    await _history_step(store, again)
+
+    tombstone = await _history_step(store, _raw(MessageKind.DELETION))
+
+    assert tombstone is not None and tombstone.earlier_reentry
+    assert await store.latest_message("-100123", 812) == tombstone
+
+
 async def test_waiting_messages_are_listed_when_their_wait_ends(store: Store) -> None:
     waiting = make_message(version=7, wait_until=NOW + LEASE)
     await _remember(store, waiting)

@@ -1,8 +1,8 @@
 """Deleted messages: what a channel's deletion means, and what it does to a signal's trades.
 
 A deletion is stored as its message's last version, a tombstone (core/history.py). The
-tombstone of a signal fans out one DELETE intent per follower holding its trades; the follower's
-`on_signal_deleted` setting says what happens to them.
+tombstone of a signal, or of a re-entry, fans out one DELETE intent per follower holding its
+trades; the follower's `on_signal_deleted` setting says what happens to them.
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def _explained(record: MessageRecord) -> str:
             f"the channel deleted message {number}, a signal ({read}): each follower's unfilled "
             "orders from it are cancelled (setting on_signal_deleted: cancel_pending, or close "
             "to also close its positions, or ignore)"
+        )
+    if record.earlier_reentry:
+        return (
+            f"the channel deleted message {number}, a re-entry: each follower's unfilled orders "
+            "from it are cancelled, as a deleted signal's are (on_signal_deleted: cancel_pending, "
+            "or close to also close its position, or ignore)"
         )
     if record.earlier_command:
         return (

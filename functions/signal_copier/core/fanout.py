@@ -27,7 +27,8 @@ def intents_for(
     original was most likely a signal this copier never saw). A signal's age counts from the
     original post, except when an earlier version seen here was chatter: then the signal was
     born at the edit. A superseded version (a newer one was acted on first) changes nothing.
-    A deletion of a signal is one DELETE per user (for all of the message's signals).
+    A deletion of a signal is one DELETE per user (for all of the message's signals), and so is
+    a deletion of a re-entry (for the trade it opened).
     `follow_ups_only`: no openings (for users who hold the chat's trades but no longer follow
     it: its follow-ups and edits still reach their trades).
     """
@@ -83,9 +84,10 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
     # every version (core/history.py pairs an edit's signals with the earlier ones).
     earlier = dict(zip(record.earlier_signal_parts, record.earlier_signals, strict=True))
     if record.deleted:  # one per user: it acts on every signal of the message at once
-        if not record.earlier_signals:
-            return []
-        return [(0, _Shape(kind=IntentKind.DELETE, signal=record.earlier_signals[0]))]
+        if record.earlier_signals:
+            return [(0, _Shape(kind=IntentKind.DELETE, signal=record.earlier_signals[0]))]
+        # A re-entry's post deleted: its trade is taken back as a signal's would be.
+        return [(0, _Shape(kind=IntentKind.DELETE))] if record.earlier_reentry else []
     if record.signals:
         return [
             (part, _Shape(kind=IntentKind.EDIT, signal=signal, previous=earlier[part]))

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from signal_copier.core import deletion, ids
-from signal_copier.core.model import Parse, RawMessage, Signal
+from signal_copier.core.model import Action, Parse, RawMessage, Signal
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.symbol_map import same_instrument
 
@@ -152,7 +152,7 @@ def _carry(
 ) -> MessageRecord:
     earlier_signals: tuple[Signal, ...] = ()
     earlier_parts: tuple[int, ...] = ()
-    earlier_command = False
+    earlier_command = earlier_reentry = False
     if previous is not None:
         if previous.signals:
             earlier_signals, earlier_parts = previous.signals, previous.signal_parts
@@ -160,6 +160,8 @@ def _carry(
             earlier_signals = previous.earlier_signals
             earlier_parts = previous.earlier_signal_parts
         earlier_command = previous.command is not None or previous.earlier_command
+        reentry = previous.command is not None and previous.command.action is Action.REENTER
+        earlier_reentry = reentry or previous.earlier_reentry
     # Parts that versions acted on hold (a waiting one holds none yet): an added signal's is new.
     acted = [h for h in history if h.wait_until is None and h.key != record.key]
     used = [part for h in acted for part in (*h.signal_parts, *h.earlier_signal_parts)]
@@ -176,6 +178,7 @@ def _carry(
         earlier_parts=_stored(earlier_parts),
         parts=_stored(parts),
         earlier_command=earlier_command,
+        earlier_reentry=earlier_reentry,
         superseded=newer,
         first_seen=previous is None,
         previous_id=previous_id,

@@ -12,8 +12,10 @@ from signal_copier.core.followups import Operation, Target
 from signal_copier.core.model import ChangeKind, Intent, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
+from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted
 from signal_copier.services import accounts, messages, targets
+from signal_copier.services.about import About, candidates
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
@@ -45,12 +47,13 @@ async def apply_deletion(
     final = now >= deadline(intent, deps)
     if not await targets.settled(deps, intent, message, below_version=intent.version, final=final):
         return targets.wait_for(deps, intent, message, below_version=intent.version)
-    opened = [
-        r for r in await deps.store.trades(intent.user_id, signal_ref(intent)) if is_open_trade(r)
-    ]
+    opened = [r for r in await _filed(deps, intent) if is_open_trade(r)]
     if not opened:
         return skipped(intent, Reason.NOT_EXECUTED, "the deleted signal was not traded for you")
-    context = await user_context(deps, intent)
+    # A re-entry's deletion carries no signal: its settings are those of the trade it opened.
+    context = await user_context(
+        deps, intent if intent.signal else replace(intent, signal=opened[0].signal)
+    )
     if isinstance(context, TradeResult):
         return context
     action = context[1].on_signal_deleted
@@ -67,6 +70,15 @@ async def apply_deletion(
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     return _explained(result, action, kept=len(positions), retried=retry)
+
+
+async def _filed(deps: Deps, intent: Intent) -> list[TradeRecord]:
+    # A signal's trades, its re-entries' among them; a re-entry's own, found by its own ids
+    # (it is filed with the signal it repeats).
+    if intent.signal is not None:
+        return await deps.store.trades(intent.user_id, signal_ref(intent))
+    reentry = About(signal=None, anchor=intent.message_id, reentry=intent.message_id)
+    return await candidates(deps, intent, reentry, None)
 
 
 async def _close_filled(

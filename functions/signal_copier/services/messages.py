@@ -129,7 +129,7 @@ async def _finish_others(
 
 async def _reach_holders(record: MessageRecord, followers: set[str], deps: Deps) -> int:
     # Users who hold this chat's trades but unfollowed it still get its follow-ups and edits.
-    if record.command is None and not record.earlier_signals:
+    if record.command is None and not (record.earlier_signals or record.earlier_reentry):
         return 0
     holders = [u for u in await deps.store.holders(record.chat_id) if u not in followers]
     left = [Subscription(user_id=user, chat_id=record.chat_id) for user in holders]
@@ -163,7 +163,7 @@ def _may_fan_out(record: MessageRecord) -> bool:
     if record.superseded:
         return False
     if record.deleted:
-        return bool(record.earlier_signals)
+        return bool(record.earlier_signals) or record.earlier_reentry
     return bool(record.signals) or record.command is not None
 
 
