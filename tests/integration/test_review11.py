@@ -80,12 +80,6 @@ async def test_a_second_edit_of_a_side_flipped_signal_never_moves_the_kept_trade
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the channel deleting its 'Buy limit again 2642' leaves the re-entry's limit order "
-    "live (it fills unasked) and nothing is recorded, where deleting a signal cancels its "
-    "unfilled orders",
-)
 async def test_deleting_a_reentry_message_cancels_its_waiting_order(world: World) -> None:
     # Arrange: a buy limit and its re-entry both wait below the price
     account = await world.add_user("alice", lot="0.10")
