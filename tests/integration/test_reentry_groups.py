@@ -279,3 +279,66 @@ async def test_deleting_a_plain_follow_up_still_takes_nothing_back(world: World)
     # Assert
     assert await _orders(account) == [(D("2640"), D("2632"))]
     assert not [r for r in await world.records("alice") if r.intent.kind is IntentKind.DELETE]
+
+
+async def test_a_reentry_edited_into_cancelled_before_it_arrives_places_nothing(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post(LIMIT, id=20)
+    again = world.post("Add more at 2635", id=21, reply_to=20)
+    edit = world.post("Cancelled", id=21, reply_to=20, edited=True)
+
+    # Act: the edit overtakes the re-entry, which comes twice
+    await world.deliver(signal, edit, again, again)
+    await world.settle()
+
+    # Assert: as when it comes after, only the signal's order waits
+    assert await _orders(account) == [(D("2640"), D("2630"))]
+
+
+async def test_a_reentry_edited_into_cancelled_with_close_set_closes_its_position_alone(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10", on_signal_deleted="close")
+    await world.say(SIGNAL, id=20)
+    await world.prices(XAUUSD=("2653.00", "2653.30"))
+    await world.say(AGAIN, id=21, reply_to=20)
+
+    # Act
+    await world.say("Cancelled ❌", id=21, reply_to=20, edited=True)
+
+    # Assert
+    assert await _stops(account) == [(D("2650.30"), D("2644"))]
+
+
+async def test_a_reentry_edited_into_another_reentry_is_not_run_again(world: World) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(LIMIT, id=20)
+    await world.say("Add more at 2635", id=21, reply_to=20)
+
+    # Act
+    await world.say("Add more at 2636", id=21, reply_to=20, edited=True)
+
+    # Assert
+    assert await _orders(account) == [(D("2635"), D("2630")), (D("2640"), D("2630"))]
+
+
+async def test_a_cancel_edited_into_a_reentrys_post_twice_never_reaches_the_signal(
+    world: World,
+) -> None:
+    # Arrange: the re-entry edited into "Cancelled", then edited again
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(LIMIT, id=20)
+    await world.say("Add more at 2635", id=21, reply_to=20)
+    await world.say("Cancelled", id=21, reply_to=20, edited=True)
+
+    # Act
+    world.later(5)
+    await world.say("Cancelled ❌ (entry missed)", id=21, reply_to=20, edited=True)
+
+    # Assert: the signal's own order was never named
+    assert await _orders(account) == [(D("2640"), D("2630"))]

@@ -94,11 +94,6 @@ async def test_deleting_a_reentry_message_cancels_its_waiting_order(world: World
     assert [o.price for o in await account.orders()] == [D("2640.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'Buy limit again 2642' the channel edits into 'Cancelled' leaves the re-entry's "
-    "limit order live (it fills unasked): an edited follow-up is dropped without a record",
-)
 async def test_a_reentry_edited_into_cancelled_cancels_its_waiting_order(world: World) -> None:
     # Arrange: a buy limit and its re-entry both wait below the price
     account = await world.add_user("alice", lot="0.10")

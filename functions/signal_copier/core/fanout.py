@@ -95,12 +95,18 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
             else (part, _Shape(kind=IntentKind.OPEN, signal=signal))
             for part, signal in zip(record.signal_parts, record.signals, strict=True)
         ]
-    if record.command is None or record.earlier_command:
+    if record.command is None:
+        return []
+    # A re-entry's post edited into another instruction ("Cancelled") is about the trade it
+    # opened, as a signal's post edited into one is; an edited re-entry never runs again.
+    withdrawn = record.earlier_reentry and record.command.action is not Action.REENTER
+    if record.earlier_command and not withdrawn:
         return []
     edited_first_seen = record.version != 0 and record.first_seen
     if record.command.action is Action.REENTER and (earlier or edited_first_seen):
         return []  # a signal edited into "buy again" (or seen only so) repeats nothing
-    target = record.message_id if earlier or edited_first_seen else record.reply_to
+    own = earlier or edited_first_seen or withdrawn
+    target = record.message_id if own else record.reply_to
     return [(0, _Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target))]
 
 

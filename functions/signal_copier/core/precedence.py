@@ -176,7 +176,8 @@ def _about(
         step = newest.get(current)
         if step is None or step.reply_to is None or step.reply_to >= current:
             return False
-        if step.command is not None and step.command.action is Action.REENTER:
+        reentry = step.command is not None and step.command.action is Action.REENTER
+        if reentry or step.earlier_reentry:
             return False  # a reply to a re-entry is about that re-entry's trade alone
         current = step.reply_to
     return False

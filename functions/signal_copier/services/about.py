@@ -45,9 +45,11 @@ async def about_of(
             return "it replies to a message that is not about a signal"
         reentry = await _reentry_replied(deps, intent, command, found)
         if reentry is not None:
-            # Its trades are recorded when it is done for this user: wait for that.
-            if not await targets.settled(deps, intent, reentry, final=final):
-                return targets.wait_for(deps, intent, reentry)
+            # Its trades are recorded when it is done for this user: wait for that (its own
+            # post edited into a cancel waits for the versions before the edit only).
+            below = intent.version if reentry == intent.message_id else None
+            if not await targets.settled(deps, intent, reentry, below_version=below, final=final):
+                return targets.wait_for(deps, intent, reentry, below_version=below)
             return About(signal=None, anchor=reentry, reentry=reentry)
         head = await deps.store.latest_message(intent.chat_id, found)
         signal = head is not None and history.is_signal(head)
@@ -79,10 +81,12 @@ async def _reentry_replied(deps: Deps, intent: Intent, command: Command, found: 
         return None
     current = intent.reply_to
     for _ in range(targets.MAX_STEPS):
-        head = await deps.store.latest_message(intent.chat_id, current)
+        # Its own post (a re-entry edited into "Cancelled"): as it was before the edit.
+        below = intent.version if current == intent.message_id else None
+        head = await deps.store.latest_message(intent.chat_id, current, before=below)
         if head is None or history.is_signal(head):
             return None
-        if is_reentry(head.command) and current != intent.message_id:
+        if is_reentry(head.command) or head.earlier_reentry:  # a re-entry, maybe edited since
             return current
         if current == found or head.reply_to is None or head.reply_to >= current:
             return None

@@ -144,3 +144,33 @@ def test_a_signal_ref_names_its_message_back() -> None:
     # Act / Assert
     assert ids.ref_message(ids.signal_ref("-100123", 812)) == 812
     assert ids.ref_message("") is None
+
+
+def _edited(original: MessageRecord, text: str) -> MessageRecord:
+    at = NOW + timedelta(minutes=1)
+    edit = RawMessage(
+        chat_id="c", message_id=21, text=text, date=original.date, received=at, edit_date=at
+    )
+    record = history.new_record(edit, parse(text), (original,), timedelta(seconds=60))
+    assert record is not None
+    return record
+
+
+def test_a_reentry_edited_into_cancelled_is_a_cancel_of_its_own_post() -> None:
+    # Arrange
+    edited = _edited(_record(21, "Add more at 2645", reply_to=20), "Cancelled")
+
+    # Act
+    (intent,) = intents_for(edited, [Subscription(user_id="u1", chat_id="c")], "trace")
+
+    # Assert: about the message itself, as a signal's post edited into a cancel is
+    assert intent.command is not None and intent.command.action is Action.CANCEL
+    assert (intent.kind, intent.reply_to) == (IntentKind.COMMAND, 21)
+
+
+def test_a_reentry_edited_into_another_reentry_fans_out_nothing() -> None:
+    # Arrange
+    edited = _edited(_record(21, "Add more at 2645", reply_to=20), "Add more at 2646")
+
+    # Act / Assert
+    assert intents_for(edited, [Subscription(user_id="u1", chat_id="c")], "trace") == []
