@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-import pytest
-
 from signal_copier.broker.paper import PaperAccount
 from world import World
 
