@@ -16,11 +16,6 @@ GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
 GOLD_SELL = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'Close half' the channel edits into 'Close all' is dropped without a word: the "
-    "other half stays open, and nothing on the user's record says the edit was seen",
-)
 async def test_close_half_edited_into_close_all_closes_the_rest(world: World) -> None:
     # Arrange: a filled buy, half of it closed by a reply
     account = await world.add_user("alice", lot="0.10")

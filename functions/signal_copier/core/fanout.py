@@ -22,9 +22,10 @@ def intents_for(
 
     Edits are judged against every earlier version (`record` carries them forward): a signal
     edited again becomes one EDIT per signal (apply the difference to that signal's trades);
-    a follow-up is never run twice because its text was edited; a signal edited into a
-    command acts on that signal, and so does an edit seen without any earlier version (its
-    original was most likely a signal this copier never saw). A signal's age counts from the
+    an edited follow-up is a COMMAND of its own (services/reruns.py decides, per user,
+    whether it runs again); a signal edited into a command acts on that signal, and so does
+    an edit seen without any earlier version (its original was most likely a signal this
+    copier never saw). A signal's age counts from the
     original post, except when an earlier version seen here was chatter: then the signal was
     born at the edit. A superseded version (a newer one was acted on first) changes nothing.
     A deletion of a signal is one DELETE per user (for all of the message's signals).
@@ -93,10 +94,11 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
             else (part, _Shape(kind=IntentKind.OPEN, signal=signal))
             for part, signal in zip(record.signal_parts, record.signals, strict=True)
         ]
-    if record.command is None or record.earlier_command:
+    if record.command is None:
         return []
     edited_first_seen = record.version != 0 and record.first_seen
-    if record.command.action is Action.REENTER and (earlier or edited_first_seen):
+    reentry = record.command.action is Action.REENTER
+    if reentry and (earlier or edited_first_seen) and not record.earlier_command:
         return []  # a signal edited into "buy again" (or seen only so) repeats nothing
     target = record.message_id if earlier or edited_first_seen else record.reply_to
     return [(0, _Shape(kind=IntentKind.COMMAND, command=record.command, reply_to=target))]

@@ -62,6 +62,7 @@ class MessageRecord:
     # Carried forward from earlier versions, so an edit is judged against the whole history:
     earlier_signals: tuple[Signal, ...] = ()  # the latest earlier version that was a signal
     earlier_command: bool = False  # some earlier version was already a command
+    earlier_commands: tuple[Command, ...] = ()  # those versions' commands, oldest first
     # Each signal's part: which signal of the message it is in every version (an edit may drop,
     # add or reorder them); () = 0, 1, 2… in order. `earlier_parts` are earlier_signals' parts.
     parts: tuple[int, ...] = ()
