@@ -30,12 +30,6 @@ async def test_close_half_edited_into_close_all_closes_the_rest(world: World) ->
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a waiting BUY LIMIT whose signal the channel edits into a SELL stays on the account "
-    "and fills later: the trader is bought into the move the channel now says to sell, where a "
-    "deletion or a 'cancelled' edit of the same unfilled signal cancels the order",
-)
 async def test_a_waiting_buy_limit_edited_into_a_sell_never_fills_as_a_buy(world: World) -> None:
     # Arrange: a buy limit waits below the price
     account = await world.add_user("alice", lot="0.10")
