@@ -44,12 +44,6 @@ async def test_a_waiting_buy_limit_edited_into_a_sell_never_fills_as_a_buy(world
     assert [p for p in await account.positions() if p.side is Side.BUY] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a signal is edited from BUY to SELL (its buy kept, 'check them'), a second edit "
-    "of the SELL is judged against the first edit, not the trade: the SELL's target is set as the "
-    "buy's take-profit, below its entry, so the buy closes at a loss",
-)
 async def test_a_second_edit_of_a_side_flipped_signal_never_moves_the_kept_trades_levels(
     world: World,
 ) -> None:

@@ -128,3 +128,37 @@ async def test_a_flip_in_a_post_of_two_signals_takes_back_only_the_flipped_one(
     # Assert
     assert [(o.symbol, o.tp) for o in await account.orders()] == [("EURUSD", D("1.09500"))]
     assert await account.positions() == []
+
+
+async def test_a_flip_turned_back_moves_the_kept_trade_to_the_levels_of_its_own_side(
+    world: World,
+) -> None:
+    # Arrange: a buy kept after its post was turned into a sell
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+    await world.say(GOLD_SELL, id=1, edited=True)
+
+    # Act: the channel turns it back into the buy, with a tighter stop
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2644\nTP 2660", id=1, edited=True)
+    await world.settle()
+
+    # Assert: the buy follows the buy's levels, judged from the buy it was opened as
+    assert [(p.side, p.sl, p.tp) for p in await account.positions()] == [
+        (Side.BUY, D("2644.00"), D("2660.00"))
+    ]
+
+
+async def test_a_refused_buy_turned_into_a_sell_and_then_fixed_is_never_opened(
+    world: World,
+) -> None:
+    # Arrange: the buy was refused for its stop; the channel turned it into a sell
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2660\nTP 2670", id=1)
+    await world.say("XAUUSD SELL NOW @ 2650\nSL 2640\nTP 2630", id=1, edited=True)
+
+    # Act: then fixed the sell's levels
+    await world.say(GOLD_SELL, id=1, edited=True)
+    await world.settle()
+
+    # Assert: the refusal was of the buy: the sell is no fix of it
+    assert await account.positions() == []

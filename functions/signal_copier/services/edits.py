@@ -82,13 +82,20 @@ async def apply_edit(
     filed = await deps.store.trades(intent.user_id, signal_ref(intent))
     records = [r for r in filed if r.intent.part == intent.part]
     opened = [r for r in records if is_open_trade(r)]
-    if turned(previous, signal):  # the old signal withdrawn: never opened on another side
+    # Each trade is judged against the signal it follows, never the version before this one:
+    # levels are never carried across a change of side or symbol.
+    gone = [r for r in opened if turned(r.signal or previous, signal)]
+    if gone:
+        return await flips.taken_back(intent, gone, signal, deps, retry=retry)
+    if turned(previous, signal):
         if not opened:
             return flips.not_traded(intent, previous, signal)
-        return await flips.taken_back(intent, opened, signal, deps, retry=retry)
+        previous = opened[0].signal or previous  # turned back to the side its trades are on
     changed = trade_levels(previous) != trade_levels(signal)
     if not opened:
-        if changed and any(r.result.reason in FIXABLE for r in records):
+        # Only a refusal of this same side and instrument is fixed by the edit.
+        fixable = [r for r in records if r.result.reason in FIXABLE]
+        if changed and any(not turned(r.intent.signal or signal, signal) for r in fixable):
             return await _open_fixed(intent, signal, records, deps, (now, retry))
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, now=now)
