@@ -190,3 +190,37 @@ async def test_an_edited_follow_up_after_the_kill_switch_finds_nothing_and_opens
     assert (await account.positions(), await account.orders()) == ([], [])
     reasons = [edit.result.reason for edit in await _edits(world, 2)]
     assert sorted(reasons) == [Reason.FOLLOW_UP_EDITED, Reason.NO_POSITION]
+
+
+async def test_a_levels_message_edited_to_another_stop_moves_the_completed_trades_stop(
+    world: World,
+) -> None:
+    # Arrange: a side-first signal opened at the default stop, completed by its levels
+    account = await world.add_user(
+        "alice", lot="0.10", no_sl="default_sl", default_sl_pips="40", allow_looser_sl=True
+    )
+    await world.say("XAUUSD BUY NOW @ 2650", id=1)
+    await world.say("SL 2640 TP1 2660", id=2, reply_to=1)
+
+    # Act
+    await world.say("SL 2642 TP1 2660", id=2, reply_to=1, edited=True)
+    await world.settle()
+
+    # Assert
+    assert [(p.sl, p.tp) for p in await account.positions()] == [(D("2642.00"), D("2660.00"))]
+
+
+async def test_a_levels_message_edited_after_it_opened_a_refused_signal_opens_nothing_more(
+    world: World,
+) -> None:
+    # Arrange: a signal without a stop is refused; its levels open it late
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY NOW @ 2650", id=1)
+    await world.say("SL 2640 TP1 2660", id=2, reply_to=1)
+
+    # Act
+    await world.say("SL 2642 TP1 2660", id=2, reply_to=1, edited=True)
+    await world.settle()
+
+    # Assert: still one trade, at the edited stop
+    assert [(p.sl, p.volume) for p in await account.positions()] == [(D("2642.00"), D("0.10"))]
