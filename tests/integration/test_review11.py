@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-import pytest
-
 from signal_copier.core.model import Side
 from world import World
 
@@ -16,11 +14,6 @@ GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
 GOLD_SELL = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'Close half' the channel edits into 'Close all' is dropped without a word: the "
-    "other half stays open, and nothing on the user's record says the edit was seen",
-)
 async def test_close_half_edited_into_close_all_closes_the_rest(world: World) -> None:
     # Arrange: a filled buy, half of it closed by a reply
     account = await world.add_user("alice", lot="0.10")
@@ -35,12 +28,6 @@ async def test_close_half_edited_into_close_all_closes_the_rest(world: World) ->
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a waiting BUY LIMIT whose signal the channel edits into a SELL stays on the account "
-    "and fills later: the trader is bought into the move the channel now says to sell, where a "
-    "deletion or a 'cancelled' edit of the same unfilled signal cancels the order",
-)
 async def test_a_waiting_buy_limit_edited_into_a_sell_never_fills_as_a_buy(world: World) -> None:
     # Arrange: a buy limit waits below the price
     account = await world.add_user("alice", lot="0.10")
@@ -55,12 +42,6 @@ async def test_a_waiting_buy_limit_edited_into_a_sell_never_fills_as_a_buy(world
     assert [p for p in await account.positions() if p.side is Side.BUY] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a signal is edited from BUY to SELL (its buy kept, 'check them'), a second edit "
-    "of the SELL is judged against the first edit, not the trade: the SELL's target is set as the "
-    "buy's take-profit, below its entry, so the buy closes at a loss",
-)
 async def test_a_second_edit_of_a_side_flipped_signal_never_moves_the_kept_trades_levels(
     world: World,
 ) -> None:

@@ -19,6 +19,7 @@ from signal_copier.core.model import Action, ChangeKind, Command, Signal
 from signal_copier.core.planning import near_edge
 from signal_copier.core.protection import in_prices
 from signal_copier.core.stops import round_price
+from signal_copier.core.symbol_map import same_instrument
 
 
 def plan_edit(
@@ -127,3 +128,8 @@ def trade_levels(signal: Signal) -> tuple[object, ...]:
         signal.tp_pips,
         signal.tp_open,
     )
+
+
+def turned(was: Signal, now: Signal) -> bool:
+    """Return whether an edit turned a signal to another side or instrument (a new trade)."""
+    return was.side is not now.side or not same_instrument(was.symbol, now.symbol)

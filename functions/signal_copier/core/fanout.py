@@ -22,9 +22,10 @@ def intents_for(
 
     Edits are judged against every earlier version (`record` carries them forward): a signal
     edited again becomes one EDIT per signal (apply the difference to that signal's trades);
-    a follow-up is never run twice because its text was edited; a signal edited into a
-    command acts on that signal, and so does an edit seen without any earlier version (its
-    original was most likely a signal this copier never saw). A signal's age counts from the
+    an edited follow-up is a COMMAND of its own (services/reruns.py decides, per user,
+    whether it runs again); a signal edited into a command acts on that signal, and so does
+    an edit seen without any earlier version (its original was most likely a signal this
+    copier never saw). A signal's age counts from the
     original post, except when an earlier version seen here was chatter: then the signal was
     born at the edit. A superseded version (a newer one was acted on first) changes nothing.
     A deletion of a signal is one DELETE per user (for all of the message's signals), and so is
@@ -98,12 +99,12 @@ def _shapes(record: MessageRecord) -> list[tuple[int, _Shape]]:
     if record.command is None:
         return []
     # A re-entry's post edited into another instruction ("Cancelled") is about the trade it
-    # opened, as a signal's post edited into one is; an edited re-entry never runs again.
+    # opened, as a signal's post edited into one is (services/reruns.py judges every edited
+    # follow-up per user; an edit into a re-entry never runs).
     withdrawn = record.earlier_reentry and record.command.action is not Action.REENTER
-    if record.earlier_command and not withdrawn:
-        return []
     edited_first_seen = record.version != 0 and record.first_seen
-    if record.command.action is Action.REENTER and (earlier or edited_first_seen):
+    reentry = record.command.action is Action.REENTER
+    if reentry and (earlier or edited_first_seen) and not record.earlier_command:
         return []  # a signal edited into "buy again" (or seen only so) repeats nothing
     own = earlier or edited_first_seen or withdrawn
     target = record.message_id if own else record.reply_to

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from signal_copier.core import deletion, ids
-from signal_copier.core.model import Action, Parse, RawMessage, Signal
+from signal_copier.core.model import Action, Command, Parse, RawMessage, Signal
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.symbol_map import same_instrument
 
@@ -153,6 +153,7 @@ def _carry(
     earlier_signals: tuple[Signal, ...] = ()
     earlier_parts: tuple[int, ...] = ()
     earlier_command = earlier_reentry = False
+    earlier_commands: tuple[Command, ...] = ()
     if previous is not None:
         if previous.signals:
             earlier_signals, earlier_parts = previous.signals, previous.signal_parts
@@ -162,6 +163,9 @@ def _carry(
         earlier_command = previous.command is not None or previous.earlier_command
         reentry = previous.command is not None and previous.command.action is Action.REENTER
         earlier_reentry = reentry or previous.earlier_reentry
+        earlier_commands = previous.earlier_commands
+        if previous.command is not None:
+            earlier_commands += (previous.command,)
     # Parts that versions acted on hold (a waiting one holds none yet): an added signal's is new.
     acted = [h for h in history if h.wait_until is None and h.key != record.key]
     used = [part for h in acted for part in (*h.signal_parts, *h.earlier_signal_parts)]
@@ -179,6 +183,7 @@ def _carry(
         parts=_stored(parts),
         earlier_command=earlier_command,
         earlier_reentry=earlier_reentry,
+        earlier_commands=earlier_commands,
         superseded=newer,
         first_seen=previous is None,
         previous_id=previous_id,

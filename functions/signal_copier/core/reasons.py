@@ -49,6 +49,7 @@ class Reason(StrEnum):
     SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was opened
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
     FOLLOW_UP_DELETED = "follow_up_deleted"  # the channel deleted it before it was acted on
+    FOLLOW_UP_EDITED = "follow_up_edited"  # an edit of a follow-up that is not run again
     STOP_KEPT = "stop_kept"
     LEVELS_TOO_LATE = "levels_too_late"  # a levels-only message after split_window_s
     LEVELS_ONLY_OFF = "levels_only_off"  # split_window_s is 0

@@ -65,6 +65,7 @@ class MessageRecord:
     earlier_reentry: bool = (
         False  # some earlier version was a re-entry (its deletion takes it back)
     )
+    earlier_commands: tuple[Command, ...] = ()  # those versions' commands, oldest first
     # Each signal's part: which signal of the message it is in every version (an edit may drop,
     # add or reorder them); () = 0, 1, 2… in order. `earlier_parts` are earlier_signals' parts.
     parts: tuple[int, ...] = ()

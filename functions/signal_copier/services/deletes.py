@@ -61,15 +61,27 @@ async def apply_deletion(
         detail = "the channel deleted this signal; its trades were left as they are"
         return skipped(intent, Reason.SIGNAL_DELETED, f"{detail} (on_signal_deleted: ignore)")
     try:
-        account = await accounts.connect_account(deps, intent.user_id)
-        held = [target_of(r) for r in opened]
-        positions, orders = await legs_of(account, held)
-        result = await run_operations(account, plan_deletion(action, positions, orders), intent)
-        if action is OnSignalDeleted.CLOSE and result.detail:
-            result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
+        result, held = await take_back(deps, intent, opened, action)
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    return _explained(result, action, kept=len(positions), retried=retry)
+    return _explained(result, action, kept=held, retried=retry)
+
+
+async def take_back(
+    deps: Deps, intent: Intent, opened: list[TradeRecord], action: OnSignalDeleted
+) -> tuple[TradeResult, int]:
+    """Cancel the unfilled orders of `opened` trades (and close them when `action` says so).
+
+    Returns the result and how many of their positions were open. Safe to repeat: what is
+    gone from the account is not asked for again. Rejected when the account cannot be reached.
+    """
+    account = await accounts.connect_account(deps, intent.user_id)
+    held = [target_of(r) for r in opened]
+    positions, orders = await legs_of(account, held)
+    result = await run_operations(account, plan_deletion(action, positions, orders), intent)
+    if action is OnSignalDeleted.CLOSE and result.detail:
+        result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
+    return result, len(positions)
 
 
 async def _filed(deps: Deps, intent: Intent) -> list[TradeRecord]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
-from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels
+from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels, turned
 from signal_copier.core.errors import Rejected
 from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy
@@ -14,7 +14,7 @@ from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeRe
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts, late_opening, later, targets
+from signal_copier.services import accounts, flips, late_opening, later, targets
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import Sized, recover, send, with_resent
@@ -82,18 +82,22 @@ async def apply_edit(
     filed = of_post(await deps.store.trades(intent.user_id, signal_ref(intent)), intent)
     records = [r for r in filed if r.intent.part == intent.part]
     opened = [r for r in records if is_open_trade(r)]
+    # Each trade is judged against the signal it follows, never the version before this one:
+    # levels are never carried across a change of side or symbol.
+    gone = [r for r in opened if turned(r.signal or previous, signal)]
+    if gone:
+        return await flips.taken_back(intent, gone, signal, deps, retry=retry)
+    if turned(previous, signal):
+        if not opened:
+            return flips.not_traded(intent, previous, signal)
+        previous = opened[0].signal or previous  # turned back to the side its trades are on
     changed = trade_levels(previous) != trade_levels(signal)
     if not opened:
-        if changed and any(r.result.reason in FIXABLE for r in records):
+        # Only a refusal of this same side and instrument is fixed by the edit.
+        fixable = [r for r in records if r.result.reason in FIXABLE]
+        if changed and any(not turned(r.intent.signal or signal, signal) for r in fixable):
             return await _open_fixed(intent, signal, records, deps, (now, retry))
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
-    if (signal.symbol, signal.side) != (previous.symbol, previous.side):
-        return skipped(
-            intent,
-            Reason.SIGNAL_CHANGED,
-            f"the edit turned {previous.side} {previous.symbol} into {signal.side} "
-            f"{signal.symbol}; open trades were left as they are — check them",
-        )
     return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, now=now)
 
 

@@ -28,6 +28,7 @@ from signal_copier.services import (
     messages,
     opening,
     reentry,
+    reruns,
 )
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, run_once
@@ -151,6 +152,9 @@ async def _dispatch(
             return await opening.open_signal(intent, intent.signal, deps, now, retry=retry)
         command = intent.command
         if intent.kind is IntentKind.COMMAND and command is not None:
+            again = await reruns.not_again(intent, command, deps, now)
+            if again is not None:  # an edit of a follow-up that does not run again
+                return again
             if is_reentry(command):  # a new trade, on the signal it refers to
                 return await reentry.reenter(intent, command, deps, now, retry)
             return await commands.apply_command(intent, command, deps, now, retry)

@@ -1,6 +1,7 @@
 """Fan-out: one message version → one intent per subscriber, decided against its history."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from builders import NOW, make_signal
 from signal_copier.core import history
@@ -107,10 +108,29 @@ def test_an_edit_never_seen_before_acts_after_its_wait_with_the_original_date() 
     assert intent.kind is IntentKind.OPEN and intent.message_date == NOW
 
 
-def test_an_edited_follow_up_is_never_run_again() -> None:
-    close = Parse(command=Command(action=Action.CLOSE))
-    original = _record(_message(reply_to=3), close)
-    assert intents_for(_record(_edit(reply_to=3), close, original), SUBS, "t") == []
+def test_an_edited_follow_up_is_a_command_of_its_own_that_knows_its_earlier_commands() -> None:
+    half = Command(action=Action.CLOSE, fraction=Decimal("0.5"))
+    close = Command(action=Action.CLOSE)
+    original = _record(_message(reply_to=3), Parse(command=half))
+    edited = _record(_edit(reply_to=3), Parse(command=close), original)
+
+    (intent,) = intents_for(edited, SUBS[:1], "t")
+
+    assert (intent.kind, intent.command, intent.reply_to) == (IntentKind.COMMAND, close, 3)
+    assert intent.id != intents_for(original, SUBS[:1], "t")[0].id
+    assert edited.earlier_command and edited.earlier_commands == (half,)
+
+
+def test_a_second_edit_of_a_follow_up_knows_every_earlier_command_in_order() -> None:
+    half = Command(action=Action.CLOSE, fraction=Decimal("0.5"))
+    close = Command(action=Action.CLOSE)
+    original = _record(_message(reply_to=3), Parse(command=half))
+    first = _record(_edit(1, reply_to=3), Parse(command=close), original)
+    chatter = _record(_edit(2, reply_to=3), Parse(reason="chatter"), original, first)
+
+    second = _record(_edit(3, reply_to=3), Parse(command=half), original, first, chatter)
+
+    assert second.earlier_commands == (half, close)
 
 
 def test_a_signal_edited_into_a_command_acts_on_that_same_signal() -> None:
