@@ -1,6 +1,7 @@
 """Review round 10: split signals, re-entries and resizes attacked as a trader losing money would.
 
-Each test is a bug confirmed by running it, marked xfail(strict) until it is fixed.
+Each test is a bug confirmed by running it (a strict xfail until its fix landed), now a
+regression scenario.
 """
 
 from __future__ import annotations

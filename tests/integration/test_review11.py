@@ -1,6 +1,7 @@
 """Review round 11: edits of follow-ups, side-flipped signals and re-entry messages taken back.
 
-Each test is a bug confirmed by running it, marked xfail(strict) until it is fixed.
+Each test is a bug confirmed by running it (a strict xfail until its fix landed), now a
+regression scenario.
 """
 
 from __future__ import annotations
