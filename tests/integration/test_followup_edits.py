@@ -172,6 +172,20 @@ async def test_a_re_entry_edited_again_opens_no_second_trade(world: World) -> No
     assert edit.result.reason is Reason.FOLLOW_UP_EDITED
 
 
+async def test_chatter_edited_into_a_re_entry_opens_it_once(world: World) -> None:
+    # Arrange: the post was no follow-up before, so its edit is the first instruction it gives
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Good morning traders", id=2, reply_to=1)
+
+    # Act
+    await world.say(AGAIN, id=2, reply_to=1, edited=True)
+    await world.settle()
+
+    # Assert: the signal's trade and the re-entry's
+    assert len(await account.positions()) == 2
+
+
 async def test_an_edited_follow_up_after_the_kill_switch_finds_nothing_and_opens_nothing(
     world: World,
 ) -> None:

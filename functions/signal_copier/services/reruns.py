@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from signal_copier.core import ids, reruns
-from signal_copier.core.model import ChangeKind, Command, Intent, IntentKind, TradeResult
+from signal_copier.core.model import Action, ChangeKind, Command, Intent, IntentKind, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.services import targets
 from signal_copier.services.deps import Deps
@@ -30,6 +30,9 @@ async def not_again(
         return None
     key = ids.message_key(intent.chat_id, intent.message_id, intent.version)
     own = await deps.store.message(key)
+    if own is None and command.action is Action.REENTER:
+        # Its history is gone (expired): never risk opening a second trade.
+        return skipped(intent, Reason.FOLLOW_UP_EDITED, reruns.REENTRY)
     if own is None or not own.earlier_command:
         return None  # a first command (a signal edited into one, or an edit seen alone)
     final = now >= deadline(intent, deps)

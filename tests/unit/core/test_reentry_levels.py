@@ -168,9 +168,14 @@ def test_a_reentry_edited_into_cancelled_is_a_cancel_of_its_own_post() -> None:
     assert (intent.kind, intent.reply_to) == (IntentKind.COMMAND, 21)
 
 
-def test_a_reentry_edited_into_another_reentry_fans_out_nothing() -> None:
+def test_a_reentry_edited_into_another_reentry_is_judged_per_user_as_an_edited_follow_up() -> None:
     # Arrange
     edited = _edited(_record(21, "Add more at 2645", reply_to=20), "Add more at 2646")
 
-    # Act / Assert
-    assert intents_for(edited, [Subscription(user_id="u1", chat_id="c")], "trace") == []
+    # Act
+    (intent,) = intents_for(edited, [Subscription(user_id="u1", chat_id="c")], "trace")
+
+    # Assert: fanned out so the user's record says why it is not run (services/reruns.py,
+    # which never runs an edited re-entry: it would open a second trade)
+    assert intent.command is not None and intent.command.action is Action.REENTER
+    assert (intent.kind, intent.version != 0) == (IntentKind.COMMAND, True)
