@@ -4,8 +4,8 @@ It is read as a REENTER command, never as an opening and never as a change to th
 the engine finds the signal it refers to (the reply, or the channel's latest signal, by the
 follow-ups' rules) and opens a new trade from it (core/reentry.py). Only an instruction counts:
 conditional or future wording ("we may look to re-enter", "if price comes back we'll add"),
-a negation, a question or a result ("re-entered and hit TP1 ✅") is nothing, and so is a
-re-entry that names both sides.
+a negation, a question, an explanation ("Reason for re-entry: …") or a result ("re-entered
+and hit TP1 ✅") is nothing, and so is a re-entry that names both sides.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ _NOT_NOW = re.compile(
     r"|no|never|avoid)\b",
     re.IGNORECASE,
 )
+# An explanation, not an order: "Reason for Reentry BUYS: - 1HR low swept …", "why we re-entered".
+_WHY = re.compile(
+    r"\b(?:reasons?|why|because|rationale|explanation|analysis|confluences?)\b", re.IGNORECASE
+)
 # A report of what happened, not an order: past tense, a hit, a profit, a count of pips.
 _RESULT = re.compile(
     r"\b(?:re-?entered|hit|hits|reached|closed|profits?|pips?|secured|booked|running|smashed"
@@ -60,7 +64,7 @@ def read_reentry(text: str, items: list[Item], blocks: list[Block]) -> Parse | N
     found = _TRIGGER.search(text)
     if found is None or _add_level(text, found) or _OTHER_ORDER.search(text):
         return None
-    if _NOT_NOW.search(text) or _RESULT.search(text) or len(blocks) > 1:
+    if _NOT_NOW.search(text) or _RESULT.search(text) or _WHY.search(text) or len(blocks) > 1:
         return Parse(reason="commentary", explain=(_NOT_READ,))
     block = blocks[0] if blocks else Block()
     sides = set(block.sides)
