@@ -44,12 +44,9 @@ OPENED = "opened the signal completed by these levels"
 
 def late_intent(base: Intent, signal: Signal) -> Intent:
     """Return the one intent under which a signal refused for no stop is opened late."""
-    late_id = ids.intent_id(
-        base.chat_id, base.message_id, ids.LATE_OPENING_VERSION, base.user_id, base.part
-    )
     return replace(
         base,
-        id=late_id,
+        id=_late_id(base),
         kind=IntentKind.OPEN,
         version=ids.LATE_OPENING_VERSION,
         signal=signal,
@@ -125,10 +122,15 @@ async def from_edit(
 
 
 async def _late_state(deps: Deps, base: Intent) -> ClaimState | None:
-    late_id = ids.intent_id(
+    late_id = _late_id(base)
+    return (await deps.store.claim_states([late_id])).get(late_id)
+
+
+def _late_id(base: Intent) -> str:
+    # The one id of "the late opening of this signal for this user": both routes compute it.
+    return ids.intent_id(
         base.chat_id, base.message_id, ids.LATE_OPENING_VERSION, base.user_id, base.part
     )
-    return (await deps.store.claim_states([late_id])).get(late_id)
 
 
 async def _completed(
