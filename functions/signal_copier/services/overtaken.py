@@ -41,12 +41,15 @@ async def edits_kept(
     records, targets = chosen
     by_client = {r.intent.client_id: r for r in records}
     overridden: dict[str, frozenset[str]] = {}
+    read: dict[str, list[TradeRecord]] = {}  # one read per post, whatever its signals' count
     for target in targets:
         opening = by_client.get(target.client_id)
         if opening is None or not _maybe_edited(opening):
             continue
         ref = ids.signal_ref(intent.chat_id, opening.intent.message_id)
-        filed = await deps.store.trades(intent.user_id, ref)
+        if ref not in read:
+            read[ref] = await deps.store.trades(intent.user_id, ref)
+        filed = read[ref]
         edits = [r for r in filed if r.intent.part == opening.intent.part]
         fields = edited_after(intent.message_date, edits)
         if not allow_looser_sl:
