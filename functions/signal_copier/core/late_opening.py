@@ -18,7 +18,7 @@ def completed(signal: Signal, command: Command) -> Signal | str:
     """Return `signal` with the command's stop and targets, or why they cannot complete it."""
     if command.sl is None:
         return "these levels give no stop: the signal stays without one and is not opened"
-    tps = _targets(signal, command)
+    tps = merged_targets(signal.tps, command)
     if isinstance(tps, str):
         return tps
     if tps == signal.tps:
@@ -26,12 +26,17 @@ def completed(signal: Signal, command: Command) -> Signal | str:
     return replace(signal, sl=command.sl, sl_pips=None, tps=tps, tp_pips=(), tp_open=False)
 
 
-def _targets(signal: Signal, command: Command) -> tuple[Decimal, ...] | str:
+def merged_targets(tps: tuple[Decimal, ...], command: Command) -> tuple[Decimal, ...] | str:
+    """Return targets `tps` as the command's targets set them, or why the result is unclear.
+
+    Unnumbered targets are the new list (as each leg of an open trade takes them); numbered ones
+    replace their own places, and the list must run from TP1 without a gap.
+    """
     if not command.tps:
-        return signal.tps
+        return tps
     if not command.tp_numbers:
         return command.tps
-    by_number = dict(enumerate(signal.tps, start=1))
+    by_number = dict(enumerate(tps, start=1))
     by_number.update(zip(command.tp_numbers, command.tps, strict=True))
     numbers = sorted(by_number)
     if numbers != list(range(1, len(numbers) + 1)):

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from signal_copier.core import ids
 from signal_copier.core.completion import misfit, misfit_at
 from signal_copier.core.history import EPOCH
+from signal_copier.core.late_opening import merged_targets
 from signal_copier.core.model import Action, Command, OrderType, Signal
 from signal_copier.core.precedence import about_signal, closed_by
 from signal_copier.core.reasons import Reason
@@ -126,17 +127,13 @@ def _before(at: datetime, edited: datetime | None) -> bool:
 
 
 def _with_levels(signal: Signal, command: Command, *, only_missing: bool) -> Signal:
-    # The levels a levels-only message sets: its SL, and its TPs in their numbered places.
+    # The levels a levels-only message sets, read as they were for the signal's own trade: its
+    # SL, and its TPs (a list unclear in its numbering sets no target, as on an open trade).
     has_sl = signal.sl is not None or signal.sl_pips is not None
     if command.sl is not None and not (only_missing and has_sl):
         signal = replace(signal, sl=command.sl, sl_pips=None)
     if command.tps and not (only_missing and (signal.tps or signal.tp_pips)):
-        tps = list(signal.tps)
-        numbers = command.tp_numbers or tuple(range(1, len(command.tps) + 1))
-        for number, tp in zip(numbers, command.tps, strict=True):
-            if number <= len(tps):
-                tps[number - 1] = tp
-            else:
-                tps.append(tp)
-        signal = replace(signal, tps=tuple(tps), tp_pips=(), tp_open=False)
+        tps = merged_targets(signal.tps, command)
+        if not isinstance(tps, str):
+            signal = replace(signal, tps=tps, tp_pips=(), tp_open=False)
     return signal

@@ -62,6 +62,30 @@ def test_a_numbered_target_replaces_only_its_own_place() -> None:
     assert (done.sl, done.tps) == (D("2640"), (D("2655"), D("2675")))
 
 
+def test_unnumbered_targets_replace_the_signals_list_as_its_own_trade_takes_them() -> None:
+    # Arrange: three targets; "SL 2640 TP 2665" gives each leg 2665 on the signal's own trade
+    levels = _record(21, "SL 2640 TP 2665", reply_to=20)
+    signal = make_signal(sl=None, tps=(D("2660"), D("2670"), D("2680")))
+
+    # Act
+    done = completed(HEAD, signal, [levels], WINDOW)
+
+    # Assert: not (2665, 2670, 2680), which no leg of the signal's trade holds
+    assert (done.sl, done.tps) == (D("2640"), (D("2665"),))
+
+
+def test_a_numbered_target_past_a_gap_is_not_taken_and_its_stop_is() -> None:
+    # Arrange: one target; "TP3" has no second before it: which leg takes it is unclear
+    levels = _record(21, "SL 2640 TP3 2690", reply_to=20)
+    signal = make_signal(sl=None, tps=(D("2660"),))
+
+    # Act
+    done = completed(HEAD, signal, [levels], WINDOW)
+
+    # Assert: 2690 is not made the second target
+    assert (done.sl, done.tps) == (D("2640"), (D("2660"),))
+
+
 def test_levels_past_the_window_or_with_the_window_off_complete_nothing() -> None:
     # Arrange
     late = _record(21, "SL 2640 TP1 2660", reply_to=20, after=WINDOW + 1)
