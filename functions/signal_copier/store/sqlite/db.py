@@ -7,7 +7,6 @@ import threading
 import typing
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 from signal_copier.core.errors import CopierError, InvalidInput, StoreUnavailable
 from signal_copier.files import private_file, tighten
 from signal_copier.store import StoreCorrupt, decode, dump_json, encode, load_json
+from signal_copier.store.sqlite.checkpoint import Checkpointer
 
 T = TypeVar("T")
 CACHED_RECORDS = 2048  # decoded immutable records kept per store, least recently used dropped
@@ -162,40 +162,6 @@ class SqliteDatabase:
         if self._con is None:
             raise RuntimeError("SqliteStore is closed")
         return self._con
-
-
-class Checkpointer:
-    """Copy the WAL into the database from a background thread, off the write path.
-
-    SQLite's automatic checkpoint runs inside whichever commit crosses the threshold and makes
-    that one message wait for an fsync; a passive checkpoint here never blocks writers.
-    """
-
-    def __init__(self, path: str, every: float) -> None:
-        self._path, self._every = path, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Checkpoint once more and stop the thread."""
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        con = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
-        try:
-            while not self._stop.wait(self._every):
-                self._checkpoint(con, "PASSIVE")
-            self._checkpoint(con, "TRUNCATE")
-        finally:
-            con.close()
-
-    @staticmethod
-    def _checkpoint(con: sqlite3.Connection, mode: str) -> None:
-        # Busy or locked: the next round catches up; the WAL only grows meanwhile.
-        with suppress(sqlite3.OperationalError):
-            con.execute(f"PRAGMA wal_checkpoint({mode})")
 
 
 def _private_database(path: Path) -> None:
