@@ -20,6 +20,7 @@ from signal_copier.core.market import PendingOrder, Position, Quote, SymbolSpec
 from signal_copier.core.model import ChangeKind, Side, Status, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.core.stops import clear_level, round_price, stops_distance
+from signal_copier.core.typos import meant_level
 
 POSITION_LEVELS = (ChangeKind.SL, ChangeKind.TP)
 
@@ -169,7 +170,8 @@ def _order(
 
 def _levels(op: Operation, where: _Where, out: _Verdicts) -> Operation | None:
     item = where.item
-    sl = _level("SL", op.sl, item.sl, where, out, protective=True)
+    targets = tuple(tp for tp in (op.tp, item.tp) if tp is not None)
+    sl = _level("SL", op.sl, item.sl, where, out, protective=True, targets=targets)
     tp = _level("TP", op.tp, item.tp, where, out, protective=False)
     if isinstance(item, PendingOrder):
         if (where.price, sl, tp) == (item.price, item.sl, item.tp):
@@ -189,6 +191,7 @@ def _level(
     out: _Verdicts,
     *,
     protective: bool,
+    targets: tuple[Decimal, ...] = (),
 ) -> Decimal | None:
     # Returns the level to set: the new one (perhaps moved out of the stops level) or, when it
     # is refused, the current one. None never removes a level here: it means "unchanged".
@@ -197,6 +200,10 @@ def _level(
     item = where.item
     if slipped(new, where.anchor):
         return out.refuse(item, label, new, Reason.PRICE_DECIMAL_SLIP, _slip(where.anchor), current)
+    meant = meant_level(new, where.anchor, item.side, targets) if protective else None
+    if meant is not None:
+        detail = f"it lies far beyond the target, where {meant} would fit (a typo?)"
+        return out.refuse(item, label, new, Reason.PRICE_TYPO, detail, current)
     level = new
     if where.reference is not None:
         cleared = clear_level(

@@ -9,10 +9,11 @@ within FITTING_RATIO times that distance. A wide stop that no slip explains is c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from itertools import pairwise
 
-from signal_copier.core.model import Signal
+from signal_copier.core.model import Side, Signal
 
 TYPO_RATIO = Decimal(10)
 FITTING_RATIO = Decimal(3)
@@ -20,11 +21,21 @@ FITTING_RATIO = Decimal(3)
 
 def meant_stop(signal: Signal, reference: Decimal) -> Decimal | None:
     """Return the stop a typo'd one was likely meant to be, or None when it reads as written."""
-    sl = signal.sl
-    if sl is None or not signal.tps:
+    if signal.sl is None:
         return None
-    sign = signal.side.sign
-    reward = max((tp - reference) * sign for tp in signal.tps)
+    return meant_level(signal.sl, reference, signal.side, signal.tps)
+
+
+def meant_level(
+    sl: Decimal, reference: Decimal, side: Side, targets: Iterable[Decimal]
+) -> Decimal | None:
+    """Return the stop `sl` was likely meant to be for a trade at `reference`, or None.
+
+    As an opening's stop is judged against its targets, a stop a follow-up or an edit sets on a
+    position or order is judged against that trade's targets.
+    """
+    sign = side.sign
+    reward = max(((tp - reference) * sign for tp in targets), default=Decimal(0))
     risk = (reference - sl) * sign
     if reward <= 0 or risk <= TYPO_RATIO * reward:
         return None

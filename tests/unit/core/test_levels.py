@@ -94,6 +94,34 @@ def test_loosening_a_stop_needs_the_setting_or_the_signals_own_stop(
     assert bool(checked.operations) is allowed
 
 
+@pytest.mark.parametrize(
+    ("policy", "sl", "reason"),
+    [
+        (Policy(allow_looser_sl=True), "2460", Reason.PRICE_TYPO),  # 2640 meant: refused
+        (Policy(own_sl=D("2640")), "2460", Reason.PRICE_TYPO),  # an edit's typo too
+        (Policy(allow_looser_sl=True), "2560", None),  # wide, but no slip makes it fit
+    ],
+)
+def test_a_stop_that_reads_as_a_typo_is_not_set_even_where_loosening_is_allowed(
+    policy: Policy, sl: str, reason: Reason | None
+) -> None:
+    # Arrange: gold bought at 2650.30 with its target at 2660
+    op = _sl("1", sl)
+
+    # Act
+    checked = _check(op, policy=policy, positions=(GOLD,))
+
+    # Assert
+    assert [r.reason for r in checked.refusals] == ([] if reason is None else [reason])
+    assert [o.sl for o in checked.operations] == ([D(sl)] if reason is None else [])
+
+
+def test_a_typod_stop_names_the_stop_that_would_fit() -> None:
+    checked = _check(_sl("1", "2460"), policy=Policy(allow_looser_sl=True), positions=(GOLD,))
+    [refusal] = checked.refusals
+    assert "where 2640 would fit" in refusal.detail
+
+
 def test_without_a_quote_the_side_is_left_to_the_broker_but_slips_are_still_caught() -> None:
     ops = (_sl("1", "2657", GOLD.tp), _sl("2", "2645", EURO.tp))
     checked = check_operations(ops, [GOLD, EURO], [], {}, SPECS, Policy())
