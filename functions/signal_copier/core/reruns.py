@@ -22,6 +22,11 @@ REENTRY = (
     "the channel edited this message into a re-entry: an edited re-entry is not run again (it "
     "would open a second trade)"
 )
+STOP_PART_ONLY = (
+    "the channel edited this follow-up after an earlier version of it had already closed: its "
+    "partial close is not run again (it would take a part of what is left a second time); its "
+    "stop change is"
+)
 RELATIVE_AFTER_CLOSE = (
     "the channel edited this follow-up into a partial close after an earlier version of it "
     "had already closed: not run again (it would take a part of what is left a second time)"
@@ -45,3 +50,23 @@ def refusal(command: Command, earlier: Sequence[Command]) -> str | None:
 def is_relative(command: Command) -> bool:
     """Return whether running a command twice does more than running it once (a partial close)."""
     return command.action is Action.CLOSE and command.fraction is not None and command.fraction < 1
+
+
+def stop_part(command: Command) -> Command | None:
+    """Return the stop change of a partial close ("close half and move SL to entry"), or None.
+
+    Setting a stop ends where the channel says however often it runs, so it may run again after
+    the close that came with it already ran.
+    """
+    if not is_relative(command) or (command.sl is None and command.then_sl_anchor is None):
+        return None
+    return Command(
+        action=Action.MODIFY,
+        scope=command.scope,
+        symbol=command.symbol,
+        side=command.side,
+        sl=command.sl,
+        sl_anchor=command.then_sl_anchor,
+        sl_offset_pips=command.sl_offset_pips,
+        position_id=command.position_id,
+    )

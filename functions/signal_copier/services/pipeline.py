@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from signal_copier import logs
@@ -14,12 +15,21 @@ from signal_copier.core.errors import (
     InvalidInput,
     Rejected,
 )
-from signal_copier.core.model import Fill, Intent, IntentKind, RawMessage, Status, TradeResult
+from signal_copier.core.model import (
+    Command,
+    Fill,
+    Intent,
+    IntentKind,
+    RawMessage,
+    Status,
+    TradeResult,
+)
 from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.redact import describe_error
 from signal_copier.core.reentry import is_reentry
+from signal_copier.core.reruns import STOP_PART_ONLY
 from signal_copier.services import (
     commands,
     deletes,
@@ -153,6 +163,8 @@ async def _dispatch(
         command = intent.command
         if intent.kind is IntentKind.COMMAND and command is not None:
             again = await reruns.not_again(intent, command, deps, now)
+            if isinstance(again, Command):  # only the stop change of an edited partial close
+                return _noted(await commands.apply_command(intent, again, deps, now, retry))
             if again is not None:  # an edit of a follow-up that does not run again
                 return again
             if is_reentry(command):  # a new trade, on the signal it refers to
@@ -171,3 +183,9 @@ async def _dispatch(
         reason=Reason.INVALID_INTENT,
         detail=f"a {intent.kind} intent without its signal or command",
     )
+
+
+def _noted(result: TradeResult | Wait | None) -> TradeResult | Wait | None:
+    if not isinstance(result, TradeResult):
+        return result
+    return replace(result, notes=(*result.notes, STOP_PART_ONLY))

@@ -24,8 +24,12 @@ _CLOSES = (ChangeKind.CLOSE, ChangeKind.PARTIAL_CLOSE)
 
 async def not_again(
     intent: Intent, command: Command, deps: Deps, now: datetime
-) -> TradeResult | Wait | None:
-    """Return why an edited follow-up does not run for its user (or a Wait); None: run it."""
+) -> TradeResult | Wait | Command | None:
+    """Return why an edited follow-up does not run for its user (or a Wait); None: run it.
+
+    A Command returned is the part of it that runs: a partial close's stop change, when an
+    earlier version already closed.
+    """
     if intent.kind is not IntentKind.COMMAND or intent.version == 0:
         return None
     key = ids.message_key(intent.chat_id, intent.message_id, intent.version)
@@ -41,6 +45,9 @@ async def not_again(
         return targets.wait_for(deps, intent, message, below_version=version)
     why = reruns.refusal(command, own.earlier_commands)
     if why is None and reruns.is_relative(command) and await _closed_before(deps, intent):
+        rest = reruns.stop_part(command)
+        if rest is not None:
+            return rest
         why = reruns.RELATIVE_AFTER_CLOSE
     return skipped(intent, Reason.FOLLOW_UP_EDITED, why) if why is not None else None
 

@@ -57,3 +57,32 @@ def test_only_a_partial_close_is_relative() -> None:
     ]
     assert [reruns.is_relative(c) for c in relative] == [True, True]
     assert [reruns.is_relative(c) for c in absolute] == [False] * len(absolute)
+
+
+def test_a_partial_close_with_a_stop_change_keeps_only_the_stop_change_to_run_again() -> None:
+    # Arrange: "Close half and move SL to entry + 2 pips"
+    command = Command(
+        action=Action.CLOSE,
+        fraction=Decimal("0.5"),
+        then_sl_anchor=SlAnchor.ENTRY,
+        sl_offset_pips=Decimal("2"),
+        symbol="XAUUSD",
+    )
+
+    # Act
+    rest = reruns.stop_part(command)
+
+    # Assert
+    assert rest == Command(
+        action=Action.MODIFY,
+        sl_anchor=SlAnchor.ENTRY,
+        sl_offset_pips=Decimal("2"),
+        symbol="XAUUSD",
+    )
+
+
+def test_a_partial_close_alone_or_a_full_close_has_no_stop_part() -> None:
+    half = Command(action=Action.CLOSE, fraction=Decimal("0.5"))
+    everything = Command(action=Action.CLOSE, fraction=Decimal(1), then_sl_anchor=SlAnchor.ENTRY)
+    assert reruns.stop_part(half) is None
+    assert reruns.stop_part(everything) is None
