@@ -79,12 +79,15 @@ async def apply_edit(
         deps, intent, intent.message_id, below_version=intent.version, final=final
     ):
         return targets.wait_for(deps, intent, intent.message_id, below_version=intent.version)
-    filed = of_post(await deps.store.trades(intent.user_id, signal_ref(intent)), intent)
+    group = await deps.store.trades(intent.user_id, signal_ref(intent))
+    filed = of_post(group, intent)
     records = [r for r in filed if r.intent.part == intent.part]
     opened = [r for r in records if is_open_trade(r)]
     # Each trade is judged against the signal it follows, never the version before this one:
     # levels are never carried across a change of side or symbol.
     gone = [r for r in opened if turned(r.signal or previous, signal)]
+    if gone or turned(previous, signal):
+        gone += flips.reentries_of(group, filed, previous, signal)
     if gone:
         return await flips.taken_back(intent, gone, signal, deps, retry=retry)
     if turned(previous, signal):

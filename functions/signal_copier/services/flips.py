@@ -1,9 +1,10 @@
 """Side-flipped signals: an edit turning a signal's side or symbol takes back its old trades.
 
 The channel withdrew what it posted, as by deleting it, and posted something else in its
-place. The old signal's unfilled orders are cancelled whatever the setting (the channel said
-so), its filled positions follow `on_signal_deleted` (kept by default: the record says to check
-them), and the edit itself is never opened: a trade on the wrong side is the worst mistake.
+place. The old signal's unfilled orders (its re-entries' too) are cancelled whatever the
+setting (the channel said so), its filled positions follow `on_signal_deleted` (kept by
+default: the record says to check them), and the edit itself is never opened: a trade on the
+wrong side is the worst mistake.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from signal_copier.core.deletion import outcome, withdrawal
+from signal_copier.core.edit_plan import turned
 from signal_copier.core.errors import Rejected
 from signal_copier.core.model import ChangeKind, Intent, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
@@ -19,6 +21,7 @@ from signal_copier.core.settings import OnSignalDeleted
 from signal_copier.services.context import user_context
 from signal_copier.services.deletes import take_back
 from signal_copier.services.deps import Deps
+from signal_copier.services.operations import is_open_trade
 from signal_copier.services.records import skipped
 
 
@@ -31,6 +34,26 @@ def not_traded(intent: Intent, was: Signal, signal: Signal) -> TradeResult:
     """Return the record of a flip that has no trade of the old signal to take back."""
     detail = f"the edit turned {named(was)} into {named(signal)}: {_NEVER_OPENED}"
     return skipped(intent, Reason.SIGNAL_CHANGED, detail)
+
+
+def reentries_of(
+    group: list[TradeRecord], own: list[TradeRecord], was: Signal, signal: Signal
+) -> list[TradeRecord]:
+    """Return the open re-entry trades of `was`, the version the channel turned into `signal`.
+
+    Re-entries are filed with the signal they repeat (`group`, less the post's `own` records):
+    withdrawing the signal withdraws them, as its deletion does.
+    """
+    mine = {r.intent.id for r in own}
+    return [
+        r
+        for r in group
+        if r.intent.id not in mine
+        and is_open_trade(r)
+        and r.signal is not None
+        and not turned(r.signal, was)
+        and turned(r.signal, signal)
+    ]
 
 
 async def taken_back(
