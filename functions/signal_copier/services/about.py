@@ -113,12 +113,16 @@ def select_targets(
         mine = [r for r in mine if r.signal and same_instrument(r.signal.symbol, named)]
     if command.position_id is not None:  # a bot's update: only the trade it posted as that id
         mine = [r for r in mine if r.signal and r.signal.position_id == command.position_id]
+    anchor = about.anchor
     if about.reentry is not None:  # that re-entry's own trade only
         mine = [r for r in mine if r.intent.message_id == about.reentry]
     elif about.signal is not None:  # the signal's trades and its re-entries'
         mine = [r for r in mine if group_of(r) == about.signal]
+        if about.signal != intent.message_id:  # the signal's own post edited into a command
+            # is about all of them; a follow-up, about those posted before it (as any version)
+            mine = [r for r in mine if r.intent.message_id < anchor]
     else:
-        mine = [r for r in mine if r.intent.message_id < about.anchor]  # only older signals
+        mine = [r for r in mine if r.intent.message_id < anchor]  # only older signals
         if command.scope is Scope.REPLY and command.symbol is None and mine:
             latest = max(group_of(r) for r in mine)  # the channel's latest signal
             mine = [r for r in mine if group_of(r) == latest]
