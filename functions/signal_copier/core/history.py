@@ -5,7 +5,8 @@ every version stored before it, inside the store's one-transaction history step:
 - a version already stored is a redelivery: nothing new;
 - an edit seen before any earlier version waits (no intents) for the original, up to a bound,
   and is resumed once an earlier version is stored (or when the bound passes);
-- a version older than one already acted on is superseded: it is recorded but changes nothing;
+- a version older than one already acted on is superseded: it is recorded but changes nothing,
+  except a signal turned to another side or symbol: that withdrew the signal when it was made;
 - edits within the same second are ordered by arrival (the later one is the newer);
 - a deletion is the message's last version (ids.DELETED_VERSION), its tombstone: it never
   waits, and every version that arrives after it is superseded, so a message deleted before
@@ -184,9 +185,28 @@ def _carry(
         earlier_command=earlier_command,
         earlier_reentry=earlier_reentry,
         earlier_commands=earlier_commands,
-        superseded=newer,
+        superseded=newer
+        and not _withdraws(record.signals, parts, earlier_signals, earlier_parts, history),
         first_seen=previous is None,
         previous_id=previous_id,
+    )
+
+
+def _withdraws(
+    signals: Sequence[Signal],
+    parts: Sequence[int],
+    earlier_signals: Sequence[Signal],
+    earlier_parts: Sequence[int],
+    history: tuple[MessageRecord, ...],
+) -> bool:
+    # An edit that turned a signal's side or symbol withdrew the signal when it was made: one
+    # that arrives after a newer version still does (in order it would have), unless the
+    # message's deletion took everything back already.
+    if any(h.deleted for h in history):
+        return False
+    earlier = dict(zip(earlier_parts, earlier_signals, strict=True))
+    return any(
+        p in earlier and not _same(s, earlier[p]) for p, s in zip(parts, signals, strict=True)
     )
 
 

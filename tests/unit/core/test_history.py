@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 from builders import NOW, make_signal
 from signal_copier.core import history, ids
-from signal_copier.core.model import Parse, RawMessage, Side
+from signal_copier.core.model import MessageKind, Parse, RawMessage, Side
 
 WAIT = timedelta(seconds=120)
 SIGNAL = Parse(signals=(make_signal(),))
@@ -41,6 +41,37 @@ def test_of_two_same_second_edits_the_later_arrival_is_the_newer() -> None:
         _message("b", 60, received=NOW + timedelta(seconds=61)), SIGNAL, (original, first), WAIT
     )
     assert second is not None and not second.superseded
+
+
+SOLD = Parse(signals=(make_signal(side=Side.SELL, sl=D("2660"), tps=(D("2640"),)),))
+
+
+def test_an_older_edit_arriving_after_a_newer_one_is_superseded_unless_it_turned_the_side() -> None:
+    # Arrange: the original, and its edit a minute later back to the same signal
+    original = history.new_record(_message(), SIGNAL, (), WAIT)
+    assert original is not None
+    back = history.new_record(_message("buy", 120), SIGNAL, (original,), WAIT)
+    assert back is not None
+
+    # Act: the edit between them arrives last: a level fix, or a turn to a sell
+    fix = history.new_record(_message("sl", 60), SIGNAL, (original, back), WAIT)
+    turn = history.new_record(_message("sell", 60), SOLD, (original, back), WAIT)
+
+    # Assert: the turn withdrew the signal when it was made, and still does
+    assert fix is not None and fix.superseded
+    assert turn is not None and not turn.superseded
+    assert turn.earlier_signals == SIGNAL.signals
+
+
+def test_an_older_turn_arriving_after_the_messages_deletion_is_superseded() -> None:
+    original = history.new_record(_message(), SIGNAL, (), WAIT)
+    assert original is not None
+    gone = history.new_record(_message("", kind=MessageKind.DELETION), Parse(), (original,), WAIT)
+    assert gone is not None and gone.deleted
+
+    turn = history.new_record(_message("sell", 60), SOLD, (original, gone), WAIT)
+
+    assert turn is not None and turn.superseded
 
 
 def test_an_original_arriving_after_its_waiting_edit_is_acted_on_and_resumes_the_edit() -> None:
