@@ -56,7 +56,11 @@ def late_intent(base: Intent, signal: Signal) -> Intent:
 
 
 def refused_for_no_sl(records: Sequence[TradeRecord], part: int | None = None) -> list[TradeRecord]:
-    """Return the signal openings (of `part`, if given) refused for want of a stop."""
+    """Return the signal openings (of `part`, if given) refused for want of a stop.
+
+    A re-entry refused so ("Buy again" before the levels) is filed with its signal, but is not
+    the signal the levels complete.
+    """
     return [
         r
         for r in records
@@ -64,6 +68,7 @@ def refused_for_no_sl(records: Sequence[TradeRecord], part: int | None = None) -
         and r.intent.version != ids.LATE_OPENING_VERSION
         and r.result.reason is Reason.NO_SL
         and (part is None or r.intent.part == part)
+        and ids.ref_message(r.signal_ref) in (None, r.intent.message_id)
     ]
 
 
