@@ -12,9 +12,10 @@ that; one that finds it in flight is redelivered (InFlight) and then finds the t
 completes or edits it as any follow-up. That id is a genuine intent id: if the worker running
 it dies, the sweep re-publishes it and it finishes (adopting its legs) on its own.
 
-The signal's deletion, its edit into a cancel and a close do not wait for a late opening (it is
-no version of any message), so the late opening looks for them before it opens, after it
-placed, and again once its record is stored: whatever it misses then finds its trade.
+The signal's deletion, its edit into a cancel or onto another side or symbol, and a close do
+not wait for a late opening (it is no version of any message), so the late opening looks for
+them before it opens, after it placed, and again once its record is stored: whatever it misses
+then finds its trade.
 """
 
 from __future__ import annotations
@@ -27,15 +28,14 @@ from signal_copier.core import ids, late_opening
 from signal_copier.core.completion import late_detail, misfit, off_detail
 from signal_copier.core.errors import InFlight
 from signal_copier.core.model import ChangeKind, Command, Intent, IntentKind, Signal, TradeResult
-from signal_copier.core.precedence import closed_by, ended_by_edit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import ClaimState, TradeRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import accounts, later, opening
+from signal_copier.services import opening
 from signal_copier.services.deps import Deps
+from signal_copier.services.late_ends import taken_back, undone_if_taken_back
 from signal_copier.services.late_outcome import decided, told
 from signal_copier.services.once import run_once
-from signal_copier.services.placing import undo_fills
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -191,7 +191,7 @@ async def _open(
     if state is ClaimState.DONE:
         return decided(outer, await deps.store.trade(late.user_id, late.id))
     if state is None:
-        gone = await _taken_back(deps, late, since)
+        gone = await taken_back(deps, late, since)
         if gone is not None:
             return skipped(outer, gone[0], gone[1])
     result = await _run(late, since, deps, now)
@@ -202,7 +202,7 @@ async def _open(
     if not any(c.kind in _UNDONE for c in result.changes):
         # Checked again now its record is stored: a deletion or close handled before that
         # found nothing to take back; one handled after it finds this trade.
-        result = await _undone_if_taken_back(deps, late, since, result)
+        result = await undone_if_taken_back(deps, late, since, result)
     return told(outer, late.message_id, result, said)
 
 
@@ -215,42 +215,9 @@ async def _run(late: Intent, since: int, deps: Deps, now: datetime) -> TradeResu
         outcome = await opening.open_signal(late, late.signal, deps, now, retry=retry)
         if isinstance(outcome, Wait):
             raise _Parked(outcome)
-        return await _undone_if_taken_back(deps, late, since, outcome)
+        return await undone_if_taken_back(deps, late, since, outcome)
 
     try:
         return await run_once(late, deps, now, work)
     except _Parked as parked:
         return parked.wait
-
-
-async def _taken_back(deps: Deps, late: Intent, since: int) -> tuple[Reason, str] | None:
-    # The channel deleted the signal, edited it into a cancel or a close, or closed it by a
-    # follow-up (whichever of them arrived first): never open what it is out of.
-    head = await deps.store.latest_message(late.chat_id, late.message_id)
-    if head is not None and head.deleted:
-        return Reason.SIGNAL_DELETED, f"the channel deleted the signal (message {late.message_id})"
-    if head is not None and ended_by_edit(head, since):
-        detail = f"the channel edited the signal (message {late.message_id}) into its end"
-        return Reason.SIGNAL_CLOSED, detail
-    assert late.signal is not None  # built with its signal
-    after = await later.posted_after(deps, late.chat_id, late.message_id)
-    closer = closed_by(late.message_id, late.signal, after)
-    if closer is not None:
-        return Reason.SIGNAL_CLOSED, f"the channel closed this signal (message {closer})"
-    return None
-
-
-async def _undone_if_taken_back(
-    deps: Deps, late: Intent, since: int, result: TradeResult
-) -> TradeResult:
-    # The signal's deletion or close may have been handled while its legs were on their way,
-    # finding nothing to take back (it does not wait for a late opening): take them back here.
-    if not result.fills:
-        return result
-    gone = await _taken_back(deps, late, since)
-    if gone is None:
-        return result
-    account = await accounts.connect_account(deps, late.user_id)
-    changes = await undo_fills(account, result.fills)
-    note = f"closed again at once: {gone[1]} while it was being placed"
-    return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
