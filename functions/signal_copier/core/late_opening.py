@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from signal_copier.core.guards import Skip, slipped, tps_in_order
 from signal_copier.core.model import Command, Signal
+from signal_copier.core.reasons import Reason
+from signal_copier.core.typos import meant_stop
 
 
 def completed(signal: Signal, command: Command) -> Signal | str:
@@ -43,3 +46,27 @@ def merged_targets(tps: tuple[Decimal, ...], command: Command) -> tuple[Decimal,
         named = ", ".join(f"TP{n}" for n in command.tp_numbers)
         return f"{named} without the targets before them: which leg takes which is unclear"
     return tuple(by_number[n] for n in numbers)
+
+
+def unfit(signal: Signal) -> Skip | None:
+    """Return why a completed signal's levels are wrong in a way the channel may still fix.
+
+    Judged against its entry before its one late opening is decided, so that the channel's fix
+    (an edit of the levels or of the signal) still opens it. A signal without an entry is
+    judged at the market when it opens.
+    """
+    reference = signal.reference_price
+    if reference is None:
+        return None
+    levels = [("SL", signal.sl), *((f"TP{i}", tp) for i, tp in enumerate(signal.tps, start=1))]
+    for label, price in levels:
+        if price is not None and slipped(price, reference):
+            detail = f"{label} {price} is a power of ten away from the entry {reference}"
+            return Skip(reason=Reason.PRICE_DECIMAL_SLIP, detail=detail)
+    meant = meant_stop(signal, reference)
+    if meant is not None:
+        detail = f"SL {signal.sl} lies far beyond every target, where {meant} would fit: a typo?"
+        return Skip(reason=Reason.PRICE_TYPO, detail=detail)
+    if not tps_in_order(signal):
+        return Skip(reason=Reason.TPS_OUT_OF_ORDER, detail="take-profits are not in order")
+    return None

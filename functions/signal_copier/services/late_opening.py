@@ -165,6 +165,9 @@ async def _completed(
     found = misfit(command, standing, [])
     if found is not None:
         return skipped(intent, found.reason, found.detail)
+    wrong = late_opening.unfit(signal)
+    if wrong is not None:
+        return skipped(intent, wrong.reason, f"{wrong.detail} (not opened; a fix of it is)")
     return signal
 
 

@@ -1,8 +1,11 @@
 """The signal a levels-only message completes: the side-first signal with its stop and targets."""
 
+import pytest
+
 from builders import D, make_signal
-from signal_copier.core.late_opening import completed
+from signal_copier.core.late_opening import completed, unfit
 from signal_copier.core.model import Action, Command, Side, Signal
+from signal_copier.core.reasons import Reason
 
 SIDE_FIRST = make_signal(side=Side.BUY, entry=D("2650"), sl=None, tps=())
 
@@ -65,3 +68,31 @@ def test_targets_numbered_past_a_missing_one_complete_nothing() -> None:
 
     # Assert
     assert isinstance(found, str) and "TP2" in found
+
+
+@pytest.mark.parametrize(
+    ("sl", "tps", "reason"),
+    [
+        ("2460", ("2660",), Reason.PRICE_TYPO),  # 2640 meant
+        ("264.0", ("2660",), Reason.PRICE_DECIMAL_SLIP),
+        ("2640", ("2670", "2660"), Reason.TPS_OUT_OF_ORDER),
+        ("2640", ("2660", "2670"), None),
+    ],
+)
+def test_levels_a_channel_may_still_fix_are_judged_before_the_late_opening(
+    sl: str, tps: tuple[str, ...], reason: Reason | None
+) -> None:
+    # Arrange
+    signal = completed(SIDE_FIRST, _levels(sl=D(sl), tps=tuple(D(tp) for tp in tps)))
+    assert isinstance(signal, Signal)
+
+    # Act
+    found = unfit(signal)
+
+    # Assert
+    assert (found.reason if found else None) is reason
+
+
+def test_a_signal_without_an_entry_is_left_to_the_market_check() -> None:
+    signal = make_signal(side=Side.BUY, entry=None, sl=D("2460"), tps=(D("2660"),))
+    assert unfit(signal) is None
