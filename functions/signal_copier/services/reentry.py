@@ -17,8 +17,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import history, reentry
+from signal_copier.core.edit_plan import turned
 from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
+from signal_copier.core.records import MessageRecord
 from signal_copier.core.reentry import Refusal
 from signal_copier.core.symbol_map import same_instrument
 from signal_copier.services import later, opening
@@ -26,6 +28,7 @@ from signal_copier.services.about import about_of
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, deadline
+from signal_copier.services.recent import read_versions
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
 
@@ -78,6 +81,12 @@ async def _referred(
     if len(found) != 1:
         detail = f"message {signal_id} holds {len(head.signals)} signals: which one is unclear"
         return Refusal(reason=Reason.REENTRY_MISMATCH, detail=detail)
+    if _turned(await read_versions(deps, intent.chat_id, signal_id, after=head)):
+        detail = (
+            f"the channel turned the signal it repeats (message {signal_id}) to another side or "
+            "symbol: a signal withdrawn so is not repeated (a flip never opens)"
+        )
+        return Refusal(reason=Reason.SIGNAL_CHANGED, detail=detail)
     after = await later.posted_after(deps, intent.chat_id, signal_id)
     between = [r for r in after if r.message_id < intent.message_id]
     gone = [r.message_id for r in between if r.deleted and history.is_signal(r)]
@@ -97,6 +106,16 @@ async def _split_window(deps: Deps, intent: Intent) -> int:
     # follows records why it opens nothing.
     context = await user_context(deps, intent, opening=False)
     return 0 if isinstance(context, TradeResult) else context[1].split_window_s
+
+
+def _turned(versions: Sequence[MessageRecord]) -> bool:
+    # Whether any version turned one of the message's signals to another side or symbol.
+    for version in versions:
+        earlier = dict(zip(version.earlier_signal_parts, version.earlier_signals, strict=True))
+        now = zip(version.signal_parts, version.signals, strict=True)
+        if any(part in earlier and turned(earlier[part], signal) for part, signal in now):
+            return True
+    return False
 
 
 def _named(command: Command, signals: Sequence[Signal]) -> list[Signal]:
