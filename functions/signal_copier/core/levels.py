@@ -78,6 +78,7 @@ def check_operations(
     """
     by_position = {p.id: p for p in positions}
     by_order = {o.id: o for o in orders}
+    targets = _targets(ops, [*positions, *orders])
     out = _Verdicts()
     kept: list[Operation] = []
     for op in ops:
@@ -85,10 +86,10 @@ def check_operations(
         if op.kind in POSITION_LEVELS and op.target in by_position:
             position = by_position[op.target]
             where = _position_where(position, quotes.get(position.symbol), specs, policy)
-            checked = _levels(op, where, out)
+            checked = _levels(op, where, out, targets[position.symbol, position.side])
         elif op.kind is ChangeKind.ORDER and op.target in by_order:
             order = by_order[op.target]
-            checked = _order(op, order, specs[order.symbol], policy, out)
+            checked = _order(op, order, specs[order.symbol], policy, out, targets)
         if checked is not None:
             kept.append(checked)
     return Checked(operations=tuple(kept), refusals=tuple(out.refusals), notes=tuple(out.notes))
@@ -157,20 +158,39 @@ def _position_where(
     )
 
 
+def _targets(
+    ops: Sequence[Operation], items: Sequence[Position | PendingOrder]
+) -> dict[tuple[str, Side], tuple[Decimal, ...]]:
+    # Every target, old and new, of each instrument and side: a stop is judged against the
+    # furthest of its trade's targets (as an opening's is), never one leg's nearest.
+    found: dict[tuple[str, Side], list[Decimal]] = {}
+    new = {op.target: op.tp for op in ops}
+    for item in items:
+        levels = found.setdefault((item.symbol, item.side), [])
+        levels += [tp for tp in (item.tp, new.get(item.id)) if tp is not None]
+    return {key: tuple(levels) for key, levels in found.items()}
+
+
 def _order(
-    op: Operation, order: PendingOrder, spec: SymbolSpec, policy: Policy, out: _Verdicts
+    op: Operation,
+    order: PendingOrder,
+    spec: SymbolSpec,
+    policy: Policy,
+    out: _Verdicts,
+    targets: Mapping[tuple[str, Side], tuple[Decimal, ...]],
 ) -> Operation | None:
     price = order.price if op.price is None else op.price
     if price != order.price and slipped(price, order.price):
         out.refuse(order, "entry", price, Reason.PRICE_DECIMAL_SLIP, _slip(order.price))
         price = order.price
     where = _Where(item=order, anchor=price, reference=price, spec=spec, policy=policy, price=price)
-    return _levels(op, where, out)
+    return _levels(op, where, out, targets[order.symbol, order.side])
 
 
-def _levels(op: Operation, where: _Where, out: _Verdicts) -> Operation | None:
+def _levels(
+    op: Operation, where: _Where, out: _Verdicts, targets: tuple[Decimal, ...]
+) -> Operation | None:
     item = where.item
-    targets = tuple(tp for tp in (op.tp, item.tp) if tp is not None)
     sl = _level("SL", op.sl, item.sl, where, out, protective=True, targets=targets)
     tp = _level("TP", op.tp, item.tp, where, out, protective=False)
     if isinstance(item, PendingOrder):
@@ -200,7 +220,9 @@ def _level(
     item = where.item
     if slipped(new, where.anchor):
         return out.refuse(item, label, new, Reason.PRICE_DECIMAL_SLIP, _slip(where.anchor), current)
-    meant = meant_level(new, where.anchor, item.side, targets) if protective else None
+    # A stop moved closer never risks more: only a looser (or a first) one may be a typo.
+    wider = protective and (current is None or _looser(new, current, item.side))
+    meant = meant_level(new, where.anchor, item.side, targets) if wider else None
     if meant is not None:
         detail = f"it lies far beyond the target, where {meant} would fit (a typo?)"
         return out.refuse(item, label, new, Reason.PRICE_TYPO, detail, current)

@@ -122,6 +122,26 @@ def test_a_typod_stop_names_the_stop_that_would_fit() -> None:
     assert "where 2640 would fit" in refusal.detail
 
 
+def test_a_stop_is_judged_against_its_trades_furthest_target_not_one_legs_nearest() -> None:
+    # Arrange: a three-leg buy from 2650 with a wide stop at 2600; TP1 is only 2 away
+    legs = [
+        position(str(i), f"scB.{i}", open_price=D("2650"), sl=D("2600"), tp=D(tp))
+        for i, tp in enumerate(("2652", "2660", "2680"))
+    ]
+    quotes = {"XAUUSD": quote("2651.00", "2651.30")}
+    ops = [_sl(leg.id, "2625") for leg in legs]  # tighter: "move SL to 2625"
+    looser = [_sl(leg.id, "2575") for leg in legs]  # looser, for a trader who allows it
+
+    # Act
+    tightened = check_operations(ops, legs, [], quotes, SPECS, Policy())
+    loosened = check_operations(looser, legs, [], quotes, SPECS, Policy(allow_looser_sl=True))
+
+    # Assert: every leg moves (2645, one digit from 2625, would fit TP1 alone)
+    assert [op.sl for op in tightened.operations] == [D("2625")] * 3
+    assert [op.sl for op in loosened.operations] == [D("2575")] * 3
+    assert tightened.refusals == loosened.refusals == ()
+
+
 def test_without_a_quote_the_side_is_left_to_the_broker_but_slips_are_still_caught() -> None:
     ops = (_sl("1", "2657", GOLD.tp), _sl("2", "2645", EURO.tp))
     checked = check_operations(ops, [GOLD, EURO], [], {}, SPECS, Policy())
