@@ -163,13 +163,14 @@ async def _dispatch(
         command = intent.command
         if intent.kind is IntentKind.COMMAND and command is not None:
             again = await reruns.not_again(intent, command, deps, now)
-            if isinstance(again, Command):  # only the stop change of an edited partial close
-                return _noted(await commands.apply_command(intent, again, deps, now, retry))
-            if again is not None:  # an edit of a follow-up that does not run again
-                return again
+            if again is not None and not isinstance(again, Command):
+                return again  # an edit of a follow-up that does not run again
             if is_reentry(command):  # a new trade, on the signal it refers to
                 return await reentry.reenter(intent, command, deps, now, retry)
-            return await commands.apply_command(intent, command, deps, now, retry)
+            # An edited partial close whose close already ran: only its stop change.
+            run = command if again is None else again
+            result = await commands.apply_command(intent, run, deps, now, retry)
+            return result if run is command else _noted(result)
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
             return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)
         if intent.kind is IntentKind.DELETE:
