@@ -1,0 +1,120 @@
+"""Review 12: hostile scenarios against the money paths of the last two sessions.
+
+Each is a bug confirmed by running it, kept as a strict xfail until it is fixed.
+"""
+
+from decimal import Decimal as D
+
+import pytest
+
+from world import World
+
+SIDE_FIRST = "XAUUSD BUY NOW @ 2650"
+SIGNAL = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660"
+TYPOD = SIGNAL.replace("SL 2640", "SL 2460")  # 190 of risk for a 10 target: 2640 was meant
+
+
+async def _stops(account: object) -> set[D | None]:
+    return {p.sl for p in await account.positions()}  # type: ignore[attr-defined]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an edit into a typo'd stop moves an open fixed-lot trade's stop to 2460: "
+    "19 times the risk the channel meant, where the same stop posted is refused (price_typo)",
+)
+async def test_an_edit_into_a_typod_stop_leaves_the_trades_stop_where_it_was(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIGNAL, id=1)
+
+    # Act: the channel edits the post and slips two digits of its stop
+    await world.say(TYPOD, id=1, edited=True)
+
+    # Assert: as an edit to an off-scale stop, the typo is not applied
+    assert await _stops(account) == {D("2640.00")}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="for a trader who allows looser stops, 'Move SL to 2460' (a typo of 2640) is "
+    "applied: a fixed lot then risks 19 times what the channel meant",
+)
+async def test_move_sl_to_a_typod_stop_is_not_applied_for_a_trader_who_allows_looser_stops(
+    world: World,
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10", allow_looser_sl=True)
+    await world.say(SIGNAL, id=1)
+
+    # Act
+    await world.say("Move SL to 2460", id=2, reply_to=1)
+
+    # Assert
+    assert await _stops(account) == {D("2640.00")}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="levels with a typo'd stop ('SL 2460 TP 2660') move a default-stopped trade's stop "
+    "to 2460 for a trader who allows looser stops; the same levels open nothing for others",
+)
+async def test_levels_with_a_typod_stop_leave_a_default_stop_where_it_was(world: World) -> None:
+    # Arrange: bob copied the stopless signal with his default stop
+    bob = await world.add_user(
+        "bob", lot="0.10", no_sl="default_sl", default_sl_pips="40", allow_looser_sl=True
+    )
+    await world.say(SIDE_FIRST, id=1)
+    before = await _stops(bob)
+
+    # Act
+    await world.say("SL 2460 TP 2660", id=2, reply_to=1)
+
+    # Assert
+    assert await _stops(bob) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'Close half' edited into 'Close half and move SL to entry' is refused whole as a "
+    "second partial close: the half left keeps its old stop instead of breakeven",
+)
+async def test_close_half_edited_to_add_breakeven_moves_the_stop_of_the_half_left(
+    world: World,
+) -> None:
+    # Arrange: the trade is in profit and the reply closed half of it
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIGNAL, id=1)
+    await world.prices(XAUUSD=("2656.00", "2656.30"))
+    await world.say("Close half", id=2, reply_to=1)
+
+    # Act
+    await world.say("Close half and move SL to entry", id=2, reply_to=1, edited=True)
+    await world.settle()
+
+    # Assert: no second half closed, and the stop of what is left is at entry
+    assert [(p.volume, p.sl) for p in await account.positions()] == [(D("0.05"), D("2650.30"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a signal edited from BUY into SELL leaves its re-entry's waiting BUY LIMIT on the "
+    "account: it fills as a buy the channel withdrew",
+)
+async def test_a_reentrys_waiting_order_goes_when_the_signal_is_turned_into_a_sell(
+    world: World,
+) -> None:
+    # Arrange: the signal filled and its re-entry waits as a buy limit at 2645
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIGNAL, id=1)
+    await world.say("Add more at 2645", id=2, reply_to=1)
+    assert len(await account.orders()) == 1
+
+    # Act: the channel turns the signal into a sell
+    await world.say("XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640", id=1, edited=True)
+    await world.settle()
+
+    # Assert: the re-entry's order went with the signal, as on its deletion
+    assert await account.orders() == []
