@@ -118,3 +118,25 @@ async def test_a_reentrys_waiting_order_goes_when_the_signal_is_turned_into_a_se
 
     # Assert: the re-entry's order went with the signal, as on its deletion
     assert await account.orders() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a trader whose withdrawn signals are closed (on_signal_deleted: close) keeps the "
+    "re-entry's BUY open after the channel turned the signal into a sell",
+)
+async def test_a_reentrys_position_is_closed_when_the_signal_is_turned_for_a_closing_trader(
+    world: World,
+) -> None:
+    # Arrange: the signal and its re-entry both filled
+    account = await world.add_user("alice", lot="0.10", on_signal_deleted="close")
+    await world.say(SIGNAL, id=1)
+    await world.say("Buy again from here same SL and TP", id=2, reply_to=1)
+    assert len(await account.positions()) == 2
+
+    # Act
+    await world.say("XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640", id=1, edited=True)
+    await world.settle()
+
+    # Assert: both went, as on the signal's deletion
+    assert await account.positions() == []
