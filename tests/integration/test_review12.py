@@ -4,6 +4,7 @@ Each is a bug confirmed by running it, kept as a strict xfail until it is fixed.
 """
 
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,35 @@ async def test_an_edit_of_a_move_sl_posted_before_a_reentry_leaves_the_reentrys_
 
     # Assert: the follow-up was about the trades before it, not the re-entry after it
     assert [p.sl for p in await account.positions()] == [D("2640.00")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a BUY LIMIT turned into a SELL and back: in order the flip cancels it and it is never "
+    "placed again; with the flip back delivered first the flip is dropped and the BUY LIMIT "
+    "stays. Whether the trader holds the order depends on delivery order",
+)
+async def test_a_buy_limit_turned_into_a_sell_and_back_ends_alike_in_any_delivery_order(
+    world: World, tmp_path: Path
+) -> None:
+    # Arrange: the same three versions of one post, for two deployments
+    buy = "XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660"
+    sell = "XAUUSD SELL LIMIT 2660\nSL 2670\nTP 2640"
+    (tmp_path / "other").mkdir()
+    other = World(tmp_path / "other")
+    held: list[list[tuple[object, D | None, D]]] = []
+
+    # Act: one gets them in order, the other gets the flip back before the flip
+    for deployment, order in ((world, (0, 1, 2)), (other, (0, 2, 1))):
+        account = await deployment.add_user("alice", lot="0.10")
+        versions = [
+            deployment.post(buy, id=1),
+            deployment.post(sell, id=1, edited=True),
+            deployment.post(buy, id=1, edited=True),
+        ]
+        await deployment.deliver(*(versions[i] for i in order))
+        await deployment.settle()
+        held.append([(o.side, o.price, o.volume) for o in await account.orders()])
+
+    # Assert
+    assert held[0] == held[1]
