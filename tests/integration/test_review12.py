@@ -199,3 +199,23 @@ async def test_a_buy_limit_turned_into_a_sell_and_back_ends_alike_in_any_deliver
 
     # Assert
     assert held[0] == held[1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a re-entry posted before the levels ('Buy again', refused for no stop like its "
+    "signal) makes the levels open nothing ('holds several signals'): the trader misses the "
+    "signal the levels complete",
+)
+async def test_levels_after_a_stopless_reentry_still_open_the_signal(world: World) -> None:
+    # Arrange: the signal and the channel's re-entry of it, both without a stop yet
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIDE_FIRST, id=1)
+    await world.say("Buy again from here", id=2, reply_to=1)
+
+    # Act
+    await world.say("SL 2640 TP 2660", id=3, reply_to=1)
+    await world.settle()
+
+    # Assert: the signal the levels complete is open with them
+    assert (D("2640.00"), D("2660.00")) in {(p.sl, p.tp) for p in await account.positions()}
