@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from hooks import Hooked
+from signal_copier.services.pipeline import handle_message
 from world import World
 
 SIDE_FIRST = "XAUUSD BUY NOW @ 2650"
@@ -219,3 +221,34 @@ async def test_levels_after_a_stopless_reentry_still_open_the_signal(world: Worl
 
     # Assert: the signal the levels complete is open with them
     assert (D("2640.00"), D("2660.00")) in {(p.sl, p.tp) for p in await account.positions()}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a flip of a split signal handled by another worker while its late opening places "
+    "finds no trade to take back, and the late opening never looks for it: the BUY LIMIT the "
+    "channel turned into a sell stays on the account",
+)
+async def test_a_flip_handled_while_the_late_opening_places_leaves_no_order(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the flip is handled just as the late opening sends its order
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    signal = world.post("XAUUSD BUY LIMIT 2640", id=1)
+    levels = world.post("SL 2630 TP 2660", id=2, reply_to=1)
+    flip = world.post("XAUUSD SELL LIMIT 2660\nSL 2670\nTP 2640", id=1, edited=True)
+    await world.deliver(signal)
+
+    async def meanwhile() -> None:
+        await handle_message(flip, world.deps, world.now)
+        await world.queue.drain()
+
+    world.broker.before("place", meanwhile, nth=world.broker.calls("place") + 1)
+
+    # Act
+    await world.deliver(levels)
+    await world.settle()
+
+    # Assert: as when the flip is handled before or after the late opening
+    assert await account.orders() == []
