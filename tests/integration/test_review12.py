@@ -252,3 +252,30 @@ async def test_a_flip_handled_while_the_late_opening_places_leaves_no_order(
 
     # Assert: as when the flip is handled before or after the late opening
     assert await account.orders() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="levels whose stop reads as a typo decide the signal's one late opening as "
+    "price_typo, so the channel's fix (an edit of the levels or of the signal) opens nothing, "
+    "though the record says 'an edit that fixes it is' copied: the trader misses the trade",
+)
+@pytest.mark.parametrize("fixed_in", ["levels", "signal"])
+async def test_the_channels_fix_of_typod_levels_opens_the_signal(
+    world: World, fixed_in: str
+) -> None:
+    # Arrange: the levels' stop is two digits swapped (2460 for 2640)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIDE_FIRST, id=1)
+    await world.say("SL 2460 TP 2660", id=2, reply_to=1)
+    assert await account.positions() == []
+
+    # Act: the channel fixes the stop
+    if fixed_in == "levels":
+        await world.say("SL 2640 TP 2660", id=2, reply_to=1, edited=True)
+    else:
+        await world.say(SIGNAL, id=1, edited=True)
+    await world.settle()
+
+    # Assert
+    assert [(p.sl, p.tp) for p in await account.positions()] == [(D("2640.00"), D("2660.00"))]
