@@ -256,18 +256,20 @@ async def test_a_flip_handled_while_the_late_opening_places_leaves_no_order(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="levels whose stop reads as a typo decide the signal's one late opening as "
-    "price_typo, so the channel's fix (an edit of the levels or of the signal) opens nothing, "
-    "though the record says 'an edit that fixes it is' copied: the trader misses the trade",
+    reason="levels refused for a fixable slip (a stop read as a typo, a stop a power of ten "
+    "off; TPs out of order likewise) decide the signal's one late opening, so the channel's "
+    "fix (an edit of the levels or of the signal) opens nothing, though the record says 'an "
+    "edit that fixes it is' copied: the trader misses the trade",
 )
 @pytest.mark.parametrize("fixed_in", ["levels", "signal"])
-async def test_the_channels_fix_of_typod_levels_opens_the_signal(
-    world: World, fixed_in: str
+@pytest.mark.parametrize("slipped", ["SL 2460 TP 2660", "SL 264.0 TP 2660"])
+async def test_the_channels_fix_of_slipped_levels_opens_the_signal(
+    world: World, slipped: str, fixed_in: str
 ) -> None:
-    # Arrange: the levels' stop is two digits swapped (2460 for 2640)
+    # Arrange: the levels' stop is two digits swapped, or a decimal point off
     account = await world.add_user("alice", lot="0.10")
     await world.say(SIDE_FIRST, id=1)
-    await world.say("SL 2460 TP 2660", id=2, reply_to=1)
+    await world.say(slipped, id=2, reply_to=1)
     assert await account.positions() == []
 
     # Act: the channel fixes the stop
