@@ -281,3 +281,22 @@ async def test_the_channels_fix_of_slipped_levels_opens_the_signal(
 
     # Assert
     assert [(p.sl, p.tp) for p in await account.positions()] == [(D("2640.00"), D("2660.00"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="after the channel turned a filled BUY into a SELL (never opened: a flip never "
+    "opens), 'Add more here' opens that SELL beside the kept BUY: the trader holds both sides",
+)
+async def test_add_more_after_a_flip_opens_no_trade_on_the_turned_side(world: World) -> None:
+    # Arrange: the buy filled, then the channel turned the post into a sell (the buy is kept)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIGNAL, id=1)
+    await world.say("XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640", id=1, edited=True)
+
+    # Act
+    await world.say("Add more here", id=2, reply_to=1)
+    await world.settle()
+
+    # Assert: no sell opened against the kept buy
+    assert [p.side for p in await account.positions()] == ["buy"]
