@@ -1,6 +1,7 @@
 """Review 12: hostile scenarios against the money paths of the last two sessions.
 
-Each is a bug confirmed by running it, kept as a strict xfail until it is fixed.
+Each test is a bug confirmed by running it (a strict xfail until its fix landed on main while
+the review ran), now a regression scenario; the comment above each says what a trader lost.
 """
 
 from decimal import Decimal as D
@@ -21,11 +22,8 @@ async def _stops(account: object) -> set[D | None]:
     return {p.sl for p in await account.positions()}  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an edit into a typo'd stop moves an open fixed-lot trade's stop to 2460: "
-    "19 times the risk the channel meant, where the same stop posted is refused (price_typo)",
-)
+# Before its fix: an edit into a typo'd stop moves an open fixed-lot trade's stop to 2460: 19
+# times the risk the channel meant, where the same stop posted is refused (price_typo).
 async def test_an_edit_into_a_typod_stop_leaves_the_trades_stop_where_it_was(
     world: World,
 ) -> None:
@@ -40,11 +38,8 @@ async def test_an_edit_into_a_typod_stop_leaves_the_trades_stop_where_it_was(
     assert await _stops(account) == {D("2640.00")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="for a trader who allows looser stops, 'Move SL to 2460' (a typo of 2640) is "
-    "applied: a fixed lot then risks 19 times what the channel meant",
-)
+# Before its fix: for a trader who allows looser stops, 'Move SL to 2460' (a typo of 2640) is
+# applied: a fixed lot then risks 19 times what the channel meant.
 async def test_move_sl_to_a_typod_stop_is_not_applied_for_a_trader_who_allows_looser_stops(
     world: World,
 ) -> None:
@@ -59,11 +54,8 @@ async def test_move_sl_to_a_typod_stop_is_not_applied_for_a_trader_who_allows_lo
     assert await _stops(account) == {D("2640.00")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="levels with a typo'd stop ('SL 2460 TP 2660') move a default-stopped trade's stop "
-    "to 2460 for a trader who allows looser stops; the same levels open nothing for others",
-)
+# Before its fix: levels with a typo'd stop ('SL 2460 TP 2660') move a default-stopped trade's
+# stop to 2460 for a trader who allows looser stops; the same levels open nothing for others.
 async def test_levels_with_a_typod_stop_leave_a_default_stop_where_it_was(world: World) -> None:
     # Arrange: bob copied the stopless signal with his default stop
     bob = await world.add_user(
@@ -79,11 +71,8 @@ async def test_levels_with_a_typod_stop_leave_a_default_stop_where_it_was(world:
     assert await _stops(bob) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Close half' edited into 'Close half and move SL to entry' is refused whole as a "
-    "second partial close: the half left keeps its old stop instead of breakeven",
-)
+# Before its fix: 'Close half' edited into 'Close half and move SL to entry' is refused whole as a
+# second partial close: the half left keeps its old stop instead of breakeven.
 async def test_close_half_edited_to_add_breakeven_moves_the_stop_of_the_half_left(
     world: World,
 ) -> None:
@@ -101,11 +90,8 @@ async def test_close_half_edited_to_add_breakeven_moves_the_stop_of_the_half_lef
     assert [(p.volume, p.sl) for p in await account.positions()] == [(D("0.05"), D("2650.30"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a signal edited from BUY into SELL leaves its re-entry's waiting BUY LIMIT on the "
-    "account: it fills as a buy the channel withdrew",
-)
+# Before its fix: a signal edited from BUY into SELL leaves its re-entry's waiting BUY LIMIT on
+# the account: it fills as a buy the channel withdrew.
 async def test_a_reentrys_waiting_order_goes_when_the_signal_is_turned_into_a_sell(
     world: World,
 ) -> None:
@@ -123,11 +109,8 @@ async def test_a_reentrys_waiting_order_goes_when_the_signal_is_turned_into_a_se
     assert await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a trader whose withdrawn signals are closed (on_signal_deleted: close) keeps the "
-    "re-entry's BUY open after the channel turned the signal into a sell",
-)
+# Before its fix: a trader whose withdrawn signals are closed (on_signal_deleted: close) keeps the
+# re-entry's BUY open after the channel turned the signal into a sell.
 async def test_a_reentrys_position_is_closed_when_the_signal_is_turned_for_a_closing_trader(
     world: World,
 ) -> None:
@@ -145,12 +128,9 @@ async def test_a_reentrys_position_is_closed_when_the_signal_is_turned_for_a_clo
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the channel's correction of 'Move SL to 2645' (posted before its re-entry) to 2648 "
-    "also moves the re-entry's stop from 2640 to 2648: the re-entry is stopped out early, "
-    "though the original follow-up never reaches it in any delivery order",
-)
+# Before its fix: the channel's correction of 'Move SL to 2645' (posted before its re-entry) to
+# 2648 also moves the re-entry's stop from 2640 to 2648: the re-entry is stopped out early, though
+# the original follow-up never reaches it in any delivery order.
 async def test_an_edit_of_a_move_sl_posted_before_a_reentry_leaves_the_reentrys_stop(
     world: World,
 ) -> None:
@@ -171,12 +151,9 @@ async def test_an_edit_of_a_move_sl_posted_before_a_reentry_leaves_the_reentrys_
     assert [p.sl for p in await account.positions()] == [D("2640.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a BUY LIMIT turned into a SELL and back: in order the flip cancels it and it is never "
-    "placed again; with the flip back delivered first the flip is dropped and the BUY LIMIT "
-    "stays. Whether the trader holds the order depends on delivery order",
-)
+# Before its fix: a BUY LIMIT turned into a SELL and back: in order the flip cancels it and it is
+# never placed again; with the flip back delivered first the flip is dropped and the BUY LIMIT
+# stays. Whether the trader holds the order depends on delivery order.
 async def test_a_buy_limit_turned_into_a_sell_and_back_ends_alike_in_any_delivery_order(
     world: World, tmp_path: Path
 ) -> None:
@@ -203,12 +180,9 @@ async def test_a_buy_limit_turned_into_a_sell_and_back_ends_alike_in_any_deliver
     assert held[0] == held[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-entry posted before the levels ('Buy again', refused for no stop like its "
-    "signal) makes the levels open nothing ('holds several signals'): the trader misses the "
-    "signal the levels complete",
-)
+# Before its fix: a re-entry posted before the levels ('Buy again', refused for no stop like its
+# signal) makes the levels open nothing ('holds several signals'): the trader misses the signal
+# the levels complete.
 async def test_levels_after_a_stopless_reentry_still_open_the_signal(world: World) -> None:
     # Arrange: the signal and the channel's re-entry of it, both without a stop yet
     account = await world.add_user("alice", lot="0.10")
@@ -223,12 +197,9 @@ async def test_levels_after_a_stopless_reentry_still_open_the_signal(world: Worl
     assert (D("2640.00"), D("2660.00")) in {(p.sl, p.tp) for p in await account.positions()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a flip of a split signal handled by another worker while its late opening places "
-    "finds no trade to take back, and the late opening never looks for it: the BUY LIMIT the "
-    "channel turned into a sell stays on the account",
-)
+# Before its fix: a flip of a split signal handled by another worker while its late opening places
+# finds no trade to take back, and the late opening never looks for it: the BUY LIMIT the channel
+# turned into a sell stays on the account.
 async def test_a_flip_handled_while_the_late_opening_places_leaves_no_order(
     tmp_path: Path,
 ) -> None:
@@ -254,13 +225,10 @@ async def test_a_flip_handled_while_the_late_opening_places_leaves_no_order(
     assert await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="levels refused for a fixable slip (a stop read as a typo, a stop a power of ten "
-    "off; TPs out of order likewise) decide the signal's one late opening, so the channel's "
-    "fix (an edit of the levels or of the signal) opens nothing, though the record says 'an "
-    "edit that fixes it is' copied: the trader misses the trade",
-)
+# Before its fix: levels refused for a fixable slip (a stop read as a typo, a stop a power of ten
+# off; TPs out of order likewise) decide the signal's one late opening, so the channel's fix (an
+# edit of the levels or of the signal) opens nothing, though the record says 'an edit that fixes
+# it is' copied: the trader misses the trade.
 @pytest.mark.parametrize("fixed_in", ["levels", "signal"])
 @pytest.mark.parametrize("slipped", ["SL 2460 TP 2660", "SL 264.0 TP 2660"])
 async def test_the_channels_fix_of_slipped_levels_opens_the_signal(
@@ -283,11 +251,8 @@ async def test_the_channels_fix_of_slipped_levels_opens_the_signal(
     assert [(p.sl, p.tp) for p in await account.positions()] == [(D("2640.00"), D("2660.00"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the channel turned a filled BUY into a SELL (never opened: a flip never "
-    "opens), 'Add more here' opens that SELL beside the kept BUY: the trader holds both sides",
-)
+# Before its fix: after the channel turned a filled BUY into a SELL (never opened: a flip never
+# opens), 'Add more here' opens that SELL beside the kept BUY: the trader holds both sides.
 async def test_add_more_after_a_flip_opens_no_trade_on_the_turned_side(world: World) -> None:
     # Arrange: the buy filled, then the channel turned the post into a sell (the buy is kept)
     account = await world.add_user("alice", lot="0.10")
