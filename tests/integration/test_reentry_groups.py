@@ -9,9 +9,12 @@ intents shuffled and duplicated (the `world` fixture); some also deliver the mes
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 
+from hooks import Hooked
 from signal_copier.broker.paper import PaperAccount
 from signal_copier.core.model import IntentKind, Status
+from signal_copier.services.pipeline import handle_message
 from world import World
 
 SIGNAL = "XAUUSD BUY NOW 2650\nSL 2644\nTP 2660"
@@ -342,3 +345,28 @@ async def test_a_cancel_edited_into_a_reentrys_post_twice_never_reaches_the_sign
 
     # Assert: the signal's own order was never named
     assert await _orders(account) == [(D("2640"), D("2630"))]
+
+
+async def test_a_deletion_handled_while_the_reentry_places_still_takes_the_reentry_back(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the channel deletes its signal just as the re-entry's limit order is being sent
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(LIMIT, id=20)
+    gone = world.deletion(id=20)
+
+    async def meanwhile() -> None:
+        await handle_message(gone, world.deps, world.now)
+        await world.queue.drain()
+
+    world.broker.before("place", meanwhile, nth=world.broker.calls("place") + 1)
+
+    # Act
+    await world.say("Add more at 2635", id=21, reply_to=20)
+    await world.settle()
+
+    # Assert: neither the signal's order nor the re-entry's is left
+    assert await account.orders() == []
+    record = next(r for r in await world.records("alice") if r.intent.message_id == 21)
+    assert any("while it was being placed" in note for note in record.result.notes)

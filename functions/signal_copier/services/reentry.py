@@ -23,11 +23,12 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.reentry import Refusal
 from signal_copier.core.symbol_map import same_instrument
-from signal_copier.services import later, opening
+from signal_copier.services import accounts, later, opening
 from signal_copier.services.about import about_of
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, deadline
+from signal_copier.services.placing import undo_fills
 from signal_copier.services.recent import read_versions
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
@@ -54,8 +55,27 @@ async def reenter(
     outcome = await opening.open_signal(opened, signal, deps, now, retry=retry)
     if isinstance(outcome, Wait):
         return outcome
+    if outcome.fills:  # the signal's end handled while the legs were on their way missed them
+        outcome = await _undone_if_gone(deps, intent, command, about.signal, outcome)
     # Filed with the signal it repeats: its deletion, its cancel and replies to it reach this too.
     return Recorded(intent=opened, result=_noted(outcome, about.signal), group=about.signal)
+
+
+_ENDS = (Reason.SIGNAL_DELETED, Reason.SIGNAL_CANCELLED, Reason.SIGNAL_CHANGED)
+
+
+async def _undone_if_gone(
+    deps: Deps, intent: Intent, command: Command, signal_id: int, result: TradeResult
+) -> TradeResult:
+    # The deletion (or cancel, or flip) of the signal does not wait for re-entries it cannot
+    # know of yet: one handled while this re-entry placed found nothing to take back.
+    now_referred = await _referred(deps, intent, command, signal_id)
+    if not isinstance(now_referred, Refusal) or now_referred.reason not in _ENDS:
+        return result
+    account = await accounts.connect_account(deps, intent.user_id)
+    changes = await undo_fills(account, result.fills)
+    note = f"closed again at once: {now_referred.detail} while it was being placed"
+    return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
 
 
 def _as_opening(intent: Intent, signal: Signal) -> Intent:
