@@ -162,20 +162,7 @@ async def test_a_follow_up_posted_after_the_edit_still_wins(world: World, edit_f
     assert await _levels(account) == [(D("2648.00"), D("2665.00"))]
 
 
-EDIT_FIRST_CUTS_LESS = pytest.mark.xfail(
-    strict=True,
-    reason="in the order posted, the stale levels' wider stop cuts a risk-sized trade before the "
-    "edit tightens it, and a cut is never undone (0.09 lots); delivered after the edit, the "
-    "stale stop is never set and only the edit's cut is made (0.18): the stop and target agree, "
-    "the volume does not (both risk at most the 1 % sized for)",
-)
-
-
-@pytest.mark.parametrize(
-    "edit_first",
-    [False, pytest.param(True, marks=EDIT_FIRST_CUTS_LESS)],
-    ids=["posted-order", "edit-first"],
-)
+@pytest.mark.parametrize("edit_first", [False, True], ids=["posted-order", "edit-first"])
 async def test_a_risk_sized_trade_ends_with_the_same_volume_whichever_comes_first(
     world: World, edit_first: bool
 ) -> None:

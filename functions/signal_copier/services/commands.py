@@ -145,20 +145,25 @@ async def _act(
     plan = await planned(deps, intent, command, account, held, settings)
     if isinstance(plan, TradeResult):
         return plan
-    ops, targets, notes = plan
+    targets, notes = plan.targets, plan.notes
     positions, orders, specs = held.positions, held.orders, held.specs
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
-    checked = await check_levels(account, ops, positions, orders, specs, policy)
+    checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
+    before = _closed_before(intent, held.closes)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
         sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
         closing = command.action is Action.CLOSE
         live = (positions, orders)
+        if plan.held_stops and not closing:  # held back, but in the order posted it cut first
+            cuts, cut_notes = follow_up_risk.held_cuts(plan.held_stops, sized, live)
+            before = combined(before, await run_operations(account, cuts, intent))
+            notes = (*notes, *cut_notes)
         kept = await follow_up_risk.kept(deps, intent, account, checked, (sized, live), closing)
         if isinstance(kept, TradeResult):
-            return _noted(kept, notes)
+            return _noted(combined(before, kept), notes)
         checked = kept
     sent = await run_operations(account, checked.operations, intent)
-    result = combined(_closed_before(intent, held.closes), sent)
+    result = combined(before, sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
         result = await _close_filled(account, intent, targets, positions, checked, result)
     return _noted(with_refusals(result, checked), notes)

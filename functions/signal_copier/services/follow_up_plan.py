@@ -31,6 +31,16 @@ class Held:
     records: list[TradeRecord]  # the trade records the targets were chosen from
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A follow-up's operations, the signals they are for, notes, and stops a later edit held."""
+
+    ops: list[Operation]
+    targets: list[Target]
+    notes: tuple[str, ...]
+    held_stops: list[Operation]
+
+
 async def planned(
     deps: Deps,
     intent: Intent,
@@ -38,7 +48,7 @@ async def planned(
     account: BrokerAccount,
     held: Held,
     settings: TradeSettings,
-) -> tuple[list[Operation], list[Target], tuple[str, ...]] | TradeResult:
+) -> Plan | TradeResult:
     """Return the operations a follow-up means, the signals they are for and notes, or why none."""
     targets, positions, orders = held.targets, held.positions, held.orders
     notes: tuple[str, ...] = ()
@@ -61,5 +71,7 @@ async def planned(
     ops = [op for op in ops if not (op.kind in closing and op.target in done)]
     chosen = (held.records, targets)
     looser = settings.allow_looser_sl
-    ops, overtaken = await edits_kept(deps, intent, ops, chosen, (positions, orders), looser)
-    return ops, targets, (*notes, *overtaken)
+    ops, overtaken, held_stops = await edits_kept(
+        deps, intent, ops, chosen, (positions, orders), looser
+    )
+    return Plan(ops=ops, targets=targets, notes=(*notes, *overtaken), held_stops=held_stops)

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from signal_copier.core.followups import Target
+from signal_copier.core.followups import Operation, Target
 from signal_copier.core.levels import Checked
 from signal_copier.core.market import SymbolSpec
 from signal_copier.core.model import ChangeKind, Intent, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
-from signal_copier.core.trims import stops_kept
+from signal_copier.core.trims import CUTS, stops_kept
 from signal_copier.services import edit_risk
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, is_open_trade
@@ -88,6 +88,26 @@ def wider_stops_kept(checked: Checked, sized: edit_risk.Sized, live: Live) -> Ch
         for order in sorted(resized)
     ]
     return replace(checked, operations=tuple(kept), notes=(*checked.notes, *notes))
+
+
+def held_cuts(
+    held: Sequence[Operation], sized: edit_risk.Sized, live: Live
+) -> tuple[list[Operation], list[str]]:
+    """Return the cuts stops held back by a later edit would have made, and their notes.
+
+    In the order posted such a stop was set, and its trade cut, before the edit tightened it;
+    a cut is never undone. Judged from the opening, as every cut is: whichever of the stop and
+    the edit comes first, the trade ends at the smaller volume.
+    """
+    planned, trimmed, _ = edit_risk.risk_kept(held, sized, live)
+    cuts = [op for op in planned if op.kind in CUTS]
+    notes = [
+        f"{trimmed[op.target]} (the stop this message set before the signal's later edit: left "
+        "as the edit set it, while the cut it made in the order posted is kept)"
+        for op in cuts
+        if op.target in trimmed
+    ]
+    return cuts, notes
 
 
 async def recovered(

@@ -30,14 +30,15 @@ async def edits_kept(
     chosen: tuple[Sequence[TradeRecord], Sequence[Target]],
     live: tuple[Sequence[Position], Sequence[PendingOrder]],
     allow_looser_sl: bool,
-) -> tuple[list[Operation], tuple[str, ...]]:
-    """Return `ops` without the levels a later edit of their signal replaced, and a note.
+) -> tuple[list[Operation], tuple[str, ...], list[Operation]]:
+    """Return `ops` without the levels a later edit of their signal replaced, a note, and the
+    stops held back so (for a risk-sized trade, whose cut they still make).
 
     `chosen`: the trade records the targets were chosen from, and the targets; `live`: their
     positions and orders.
     """
     if not any(op.kind in _LEVELS for op in ops):
-        return ops, ()
+        return ops, (), []
     records, targets = chosen
     by_client = {r.intent.client_id: r for r in records}
     overridden: dict[str, frozenset[str]] = {}
@@ -60,12 +61,27 @@ async def edits_kept(
         overridden.update(dict.fromkeys(mine, fields))
     kept = held_back(ops, overridden, [*live[0], *live[1]])
     if kept == ops:
-        return ops, ()
+        return ops, (), []
     note = (
         "levels the signal's edit, made after this message, set were left as that edit set "
         "them: in the order posted the edit came last"
     )
-    return kept, (note,)
+    return kept, (note,), _stops_held(ops, overridden, live[0])
+
+
+def _stops_held(
+    ops: Sequence[Operation], overridden: dict[str, frozenset[str]], positions: Sequence[Position]
+) -> list[Operation]:
+    # The stops a later edit replaced, on positions: in the order posted each was set first.
+    stops = {p.id: p.sl for p in positions}
+    return [
+        Operation(kind=ChangeKind.SL, target=op.target, sl=op.sl)
+        for op in ops
+        if op.sl is not None
+        and "sl" in overridden.get(op.target, ())
+        and op.target in stops
+        and op.sl != stops[op.target]
+    ]
 
 
 def _maybe_edited(opening: TradeRecord) -> bool:
