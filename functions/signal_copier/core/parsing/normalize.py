@@ -80,6 +80,7 @@ _KEEP_SHORTCODE = frozenset({"sl", "tp", "e", "en", "at", "entry"})
 _SL_TP_DOTTED = re.compile(r"([stST])(?<![^\W\d_][stST])\s?[.\-/]\s?([lpLP])(?![^\W\d_])")
 _LETTER_DASH = re.compile(r"-(?<=[^\W\d_]-)(?=[^\W\d_])")
 _LETTER_SLASH = re.compile(r"/(?<=[^\W\d_]/)(?=[^\W\d_])")
+_MARKED_SLASH = re.compile(r"/[#$](?<=[^\W\d_]/[#$])(?=[^\W\d_])")  # "#ABT/#BTC": one pair
 _E_LABEL = re.compile(r"(?im)^[ ]*e[ ]*(?=[:@])")
 _DATE = re.compile(
     r"\d(?<![\d.]\d)\d?[/-]\d\d?[/-](?:19|20)\d\d(?!\d)|(?:19|20)\d\d[/-]\d\d?[/-]\d\d?(?!\d)"
@@ -109,6 +110,8 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if "->" in text:
             text = text.replace("->", " → ")
     if "/" in text:
+        if "/#" in text or "/$" in text:
+            text = _MARKED_SLASH.sub(SLASH, text)
         text = _LETTER_SLASH.sub(SLASH, text)
     if "<-" in text:
         text = text.replace("<-", " ← ")
