@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +26,10 @@ _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
 _PLAIN_GAPS = frozenset({"", " "})
 _INDEXED = _NUMBERED | {"w"}  # words a digit may index besides labels ("Buy 2", "T1")
+# "Alvo3: 45,4083 … STOP: 44,045": a message that writes its decimals with a comma (and never a
+# point) means "44,045" as 44.045, not 44045.
+_ONE_GROUP = re.compile(r"\d{1,3},\d{3}")
+_COMMA_DECIMAL = re.compile(r"(?<![\d,])\d+,(?:\d{1,2}|\d{4,})(?![\d,])")
 
 
 @dataclass(slots=True, eq=False)
@@ -81,6 +86,8 @@ class NumberScanner:
         elif short and items and raw.isdigit() and self._indexes(at, raw, gap):
             return at + 1
         values = read_numbers(raw)
+        if "," in raw and _ONE_GROUP.fullmatch(raw) and self._comma_decimals():
+            values = (Decimal(raw.replace(",", ".")),)
         if values is None:
             items.append(Item("date", raw))
             return at + 1
@@ -108,6 +115,19 @@ class NumberScanner:
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _comma_decimals(self) -> bool:
+        raws = self.raws
+        if any("." in raw and raw[:1].isdigit() for raw in raws):
+            return False
+        words = self.words
+        return any(  # a price's decimals, not "risk 2,5%" nor "0,5 lot"
+            "," in raw
+            and len(raw) > 4
+            and _COMMA_DECIMAL.fullmatch(raw) is not None
+            and (at + 1 >= len(words) or words[at + 1] != "%")
+            for at, raw in enumerate(raws)
+        )
 
     def _indexes(self, at: int, raw: str, gap: str) -> bool:
         # A short number that numbers the label before it ("TP1", "Target 2:"): read as its index.
