@@ -6,6 +6,8 @@ from signal_copier.core.parsing import symbols
 from signal_copier.core.parsing.numscan import Item, NumberScanner
 from signal_copier.core.parsing.symbols import SymbolTable
 
+_SIDE_WORDS = frozenset({"buy", "sell", "long", "short"})
+BESIDE_SIDE = "side"  # the unit of a ticker read only by the side word after it
 _COIN_ENDINGS = ("USDT", "USDC", "BUSD", "BTC", "ETH", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
 
 
@@ -43,6 +45,8 @@ class SymbolScanner(NumberScanner):
         items = self.scan.items
         if items and items[-1].kind == "sym_label":
             return True
+        if self._before_side(at):
+            return True
         if at > 1 and not self.gaps[at] and self.raws[at - 1].isdigit():
             at -= 1  # "#1INCH": the digits glued after the mark begin the ticker
         return at > 0 and not self.gaps[at] and self.raws[at - 1] in ("#", "$")
@@ -54,7 +58,18 @@ class SymbolScanner(NumberScanner):
             raw = self.raws[at]
             self._add(Item("sym", raw, raw=raw.upper() + symbols.BARE_TICKER))
             return 1
+        if self._before_side(at):  # a coin only once the message names a perpetual: settled later
+            raw = self.raws[at]
+            self._add(Item("sym", raw, raw=raw.upper() + symbols.BARE_TICKER, unit=BESIDE_SIDE))
+            return 1
         return 0
+
+    def _before_side(self, at: int) -> bool:
+        # "BULLA SHORT • $0.1359": an unknown ticker in capitals right before a side word.
+        raw, nxt = self.raws[at], at + 1
+        if nxt >= len(self.words) or self.words[nxt] not in _SIDE_WORDS or self.gaps[nxt] != " ":
+            return False
+        return len(raw) >= 2 and raw.isalpha() and symbols.ticker_shaped(raw)
 
     def _glued(self, at: int) -> bool:
         # "XAUUSDBUY 2650": a symbol glued to its side word.

@@ -166,8 +166,11 @@ class _Scanner(symscan.SymbolScanner):
 
     def _settle_symbols(self) -> None:
         # A coin's quote is known only once the whole message was read ("x20" makes it a perp).
+        perpetual = self.scan.perpetual
         for item in self.symbols:
-            item.raw = symbols.settle_crypto(item.raw, self.scan.perpetual)
+            if item.unit == symscan.BESIDE_SIDE:  # "BULLA SHORT": a coin where leverage is said
+                item.kind, item.unit = ("sym", "hash") if perpetual else ("w", "")
+            item.raw = symbols.settle_crypto(item.raw, perpetual)
 
     def _coin_context(self, at: int) -> bool:
         # A word that is also a filler ("LA") is a coin only beside its quote, never by "#" alone.
