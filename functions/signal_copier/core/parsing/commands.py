@@ -117,12 +117,13 @@ def _levels(
     sl: Decimal | None = None
     tps: list[Decimal] = []
     numbers: list[int | None] = []
-    pending: list[str] = []
+    pending: list[int] = []  # where the labels the next price answers stand
     number: int | None = None
+    reports = any(item.kind == "hit" for item in items)
     for at, item in enumerate(items):
         if item.kind in ("sl", "tp"):
-            pending.append(item.kind)
-            if item.kind == "tp":
+            pending = _labelled(items, at, pending, reports)
+            if item.kind == "tp" and pending[-1:] == [at]:
                 number = int(item.unit) if item.unit.isdigit() else None
         elif item.kind == "num" and _tp_number(items, at):
             number = int(item.value)
@@ -131,9 +132,10 @@ def _levels(
         elif item.kind == "hit":
             pending = []  # "TP1 hit, SL to 1950": the TP1 was a report
         elif item.kind == "num" and not item.unit and pending and told:
-            if "sl" in pending and sl is None:
+            kinds = {items[label].kind for label in pending}
+            if "sl" in kinds and sl is None:
                 sl = item.value
-            if "tp" in pending:
+            if "tp" in kinds:
                 tps.append(item.value)
                 numbers.append(number)
             pending, number = [], None
@@ -158,6 +160,26 @@ def names_open_trade(items: list[Item]) -> bool:
     # target label came first ("SL for the NAS buy 18220", "Take profit on the gold buy now").
     ordered = side + 1 < len(items) and items[side + 1].kind in ("num", "market")
     return not ordered or any(item.kind in ("sl", "tp") for item in items[:at])
+
+
+def _labelled(items: list[Item], at: int, pending: list[int], reports: bool) -> list[int]:
+    # The labels a price after this one answers: not one on an earlier line ("TP1 ✅⏎New stop:
+    # 2075"), nor, in a hit report, a target not told on its own line ("🎯Target1: 2134").
+    if pending and any(item.kind == "nl" for item in items[pending[-1] : at]):
+        pending = []
+    if items[at].kind == "tp" and reports and not _told_here(items, at):
+        return pending
+    return [*pending, at]
+
+
+def _told_here(items: list[Item], at: int) -> bool:
+    # A teller on the label's own line, before it: "new TP 2380", "move TP2 to 2400".
+    for item in reversed(items[:at]):
+        if item.kind == "nl":
+            return False
+        if item.kind in _TELLERS:
+            return True
+    return False
 
 
 def _tp_number(items: list[Item], at: int) -> bool:
