@@ -41,6 +41,10 @@ _EXIT_LABELS = {
     "horizon": "targets (a row of the targets by horizon)",
 }
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
+# "Buy #ABT at #HUOBI⏎🆔 #837553": a connector's price is on its own line, never lines below.
+_BEFORE_STOP = AFTER_PRICE | {"num"}  # "0.06$ can be stop", "2200 STOP LOSs"
+_INLINE_ONLY = frozenset({"at", "@", "from", "around", "between", "en"})
+_BARE_TARGETS = Item("tp", "targets")  # the label a line of bare prices under a head is read as
 
 
 class Reader(Naming):
@@ -72,11 +76,15 @@ class Reader(Naming):
         elif field is None and self.resume[0] == "tp" and self._continues(_at, item):
             self._start(*self.resume)  # "6.200 - 6.100 ⏎ 5.790 - 5.560": the targets go on
             self.buffer.append(item)
+        elif field is None and self.resume[0] == "head" and self._bare_targets(_at, item):
+            self._start("tp", _BARE_TARGETS)  # "GOLD SELL 3334/3337⏎3332/3330/3328": targets
+            block.explain.append(f'"{item.raw} …" → a bare price line under the entry: targets')
+            self.buffer.append(item)
         elif field is None and self.resume[0] == "entry" and self._entry_line(_at, item):
             self._start(*self.resume)  # "ENTRY ZONE:⏎- 0.3665⏎- 0.3774": the entries go on
             block.entry_list = True
             self.buffer.append(item)
-        elif field == "lot" and block.lot is None and not item.unit:
+        elif field == "lot" and block.lot is None and not item.unit and not self._coin_volume(_at):
             block.lot = item.value
             block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
         elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
@@ -85,7 +93,7 @@ class Reader(Naming):
 
     def _newline(self, _at: int, _item: Item) -> None:
         if not self.buffer:  # the common case: nothing pending, so only a skipped line ends
-            if self.field in _SKIPPING:
+            if self.field in _SKIPPING or self._connector_ends(_at):
                 self.field, self.label = None, None
             return
         if self.field == "tp" and self.label is not None and self._index_only():
@@ -95,6 +103,27 @@ class Reader(Naming):
             if self.buffer:  # self._start(None), inline: a line ends on most lines with levels
                 self._flush()
             self.field, self.label = None, None
+
+    def _connector_ends(self, at: int) -> bool:
+        # "SET AT @⏎133.225" goes on: the connector ends its line; "at #HUOBI⏎…" does not.
+        label = self.label
+        return (
+            self.field == "entry"
+            and label is not None
+            and label.kind == "entry_weak"
+            and label.text.lower() in _INLINE_ONLY
+            and self.items[at - 1].kind != "entry_weak"
+        )
+
+    def _coin_volume(self, at: int) -> bool:
+        # "Volume #ABT: 260,848.8", "Volume #USDT: 560,000": a coin after the lot word makes
+        # it traded volume (a quote coin alone scans as a market, "exchange").
+        for item in reversed(self.items[max(0, at - 4) : at]):
+            if item is self.label:
+                return False
+            if item.kind in ("sym", "exchange"):
+                return True
+        return False
 
     def _label(self, at: int, item: Item) -> None:
         kind = item.kind
@@ -110,7 +139,7 @@ class Reader(Naming):
         elif (
             kind == "sl"
             and at
-            and self.items[at - 1].kind in AFTER_PRICE
+            and self.items[at - 1].kind in _BEFORE_STOP
             and self._stop_before(at, item)
         ):
             return  # "0.06$ can be stop": the stop named after its price

@@ -118,18 +118,22 @@ class ReaderState:
         return True
 
     def _stop_before(self, at: int, item: Item) -> bool:
-        # "0.06$ can be stop", "6.8$ can be stop out": the stop named after its price, on a line
-        # that starts with the price; no number follows the label on that line.
+        # "0.06$ can be stop", "6.8$ can be stop out", "2200 STOP LOSs": the stop named after its
+        # price, on a line that starts with the price; no number follows the label on that line.
         if not _line_ends_without_number(self.items, at + 1):
             return False
         back = at - 1
         while back >= 0 and self.items[back].kind in AFTER_PRICE:
             back -= 1
         number = self.items[back] if back >= 0 else None
-        if number is None or number.kind != "num" or number.unit or back == at - 1:
+        if number is None or number.kind != "num" or number.unit:
             return False
+        if back == at - 1 and not _line_ends(self.items, at + 1):
+            return False  # "2200 STOP LOSs" is a line of its own; "2640 SL hit" is a report
         if back > 0 and self.items[back - 1].kind != "nl":
             return False
+        if self.buffer and self.buffer[-1] is number:
+            self.buffer.pop()  # "2442 Buy Around⏎2200 STOP LOSs": not a second entry
         if self.buffer:
             self._flush()
         block = self.blocks[-1]
@@ -157,6 +161,43 @@ class ReaderState:
             if following.kind not in fields.JOINERS and (following.kind != "num" or following.unit):
                 return False
         return True
+
+    def _bare_targets(self, at: int, item: Item) -> bool:
+        # "GOLD SELL 3334/3337⏎⏎3332/3330/3328/3325⏎SL 3345": a line of bare prices under a head
+        # that gave one side and its entry, before any target, all on the side the trade wins.
+        block = self.blocks[-1]
+        sides = [side for side, word in block.sides.items() if word]
+        if item.unit or block.tps or len(sides) != 1 or self.items[at - 1].kind != "nl":
+            return False
+        edges = block.entry_range or ((block.entry, block.entry) if block.entry else None)
+        if edges is None:
+            return False
+        low, high = edges
+        line, end = self._bare_line(at)
+        if not line or (len(line) == 1 and not self._bare_line(self._next_line(end))[0]):
+            return False  # one price alone ("BUY 2650⏎2655") may be the zone's other edge
+        buy = sides[0] == "buy"
+        return all(
+            price_like(n.value, low) and (n.value > high if buy else n.value < low) for n in line
+        )
+
+    def _bare_line(self, at: int) -> tuple[list[Item], int]:
+        # The bare prices of the line starting at `at` (none if it holds anything else).
+        line: list[Item] = []
+        for end in range(at, len(self.items)):
+            item = self.items[end]
+            if item.kind == "nl":
+                return line, end
+            if item.kind == "num" and not item.unit:
+                line.append(item)
+            elif item.kind not in fields.JOINERS or not line:
+                return [], end
+        return line, len(self.items)
+
+    def _next_line(self, at: int) -> int:
+        while at < len(self.items) and self.items[at].kind == "nl":
+            at += 1
+        return at
 
     def _entry_line(self, at: int, item: Item) -> bool:
         # A bare price alone on its line (a "-" bullet before it at most), under the entry an
