@@ -12,6 +12,7 @@ _HUNDRED = Decimal(100)
 _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
 _LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
+_PARTIAL = re.compile(r"(?i)parcial|partial")
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -50,8 +51,8 @@ def _lot_size(item: Item) -> bool:
 
 
 def _partial_verb(items: list[Item]) -> bool:
-    # "Take partials": a close phrase that itself says only a part is closed (size unsaid).
-    return any(item.kind == "close" and "partial" in item.text.lower() for item in items)
+    # "Take partials", "Faça uma parcial": a close phrase that itself says only a part is closed.
+    return any(item.kind == "close" and _PARTIAL.search(item.text) is not None for item in items)
 
 
 def _some_entries(items: list[Item]) -> bool:
