@@ -26,10 +26,12 @@ _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
 _PLAIN_GAPS = frozenset({"", " "})
 _INDEXED = _NUMBERED | {"w"}  # words a digit may index besides labels ("Buy 2", "T1")
-# "Alvo3: 45,4083 … STOP: 44,045": a message that writes its decimals with a comma (and never a
-# point) means "44,045" as 44.045, not 44045.
+# "Alvo3: 45,4083 … STOP: 44,045": a message that writes a price's decimals with a comma (and
+# never a point, nor thousands groups) means "44,045" as 44.045, not 44045. Only four decimals or
+# more tell it: "Lot 10,25" or "Winrate 87,45" beside "38,450" do not.
 _ONE_GROUP = re.compile(r"\d{1,3},\d{3}")
-_COMMA_DECIMAL = re.compile(r"(?<![\d,])\d+,(?:\d{1,2}|\d{4,})(?![\d,])")
+_COMMA_DECIMAL = re.compile(r"\d+,\d{4,}")
+_GROUPS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")
 
 
 @dataclass(slots=True, eq=False)
@@ -77,6 +79,7 @@ class NumberScanner:
     words: list[str]
     raws: list[str]
     gaps: list[str]
+    commas: bool | None  # whether the message writes decimals with commas, once asked
 
     def _number(self, at: int, raw: str) -> int:
         items, gaps = self.scan.items, self.gaps
@@ -117,17 +120,16 @@ class NumberScanner:
         return nxt
 
     def _comma_decimals(self) -> bool:
-        raws = self.raws
-        if any("." in raw and raw[:1].isdigit() for raw in raws):
-            return False
-        words = self.words
-        return any(  # a price's decimals, not "risk 2,5%" nor "0,5 lot"
-            "," in raw
-            and len(raw) > 4
-            and _COMMA_DECIMAL.fullmatch(raw) is not None
-            and (at + 1 >= len(words) or words[at + 1] != "%")
-            for at, raw in enumerate(raws)
-        )
+        if self.commas is None:
+            raws, words = self.raws, self.words
+            dots = any(r[:1].isdigit() and ("." in r or _GROUPS.fullmatch(r)) for r in raws)
+            self.commas = not dots and any(  # a price's decimals, not "risk 2,5000%"
+                "," in raw
+                and _COMMA_DECIMAL.fullmatch(raw) is not None
+                and (at + 1 >= len(words) or words[at + 1] != "%")
+                for at, raw in enumerate(raws)
+            )
+        return self.commas
 
     def _indexes(self, at: int, raw: str, gap: str) -> bool:
         # A short number that numbers the label before it ("TP1", "Target 2:"): read as its index.

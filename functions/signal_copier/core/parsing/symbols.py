@@ -40,6 +40,7 @@ class SymbolTable:
     glued_quotes: tuple[str, ...]
     perp_markers: frozenset[str]
     not_tickers: frozenset[str]
+    side_adjectives: frozenset[str]  # "STRONG SELL": words before a side that never name a coin
     synthetic: synthetic.Families
     starts: frozenset[str]  # words that can begin a symbol (a cheap pre-check)
     digit_prefixes: frozenset[str]  # "us" in "US30", "dax" in "DAX40": a symbol once digits follow
@@ -79,6 +80,7 @@ def load_table(language_aliases: dict[str, str]) -> SymbolTable:
         glued_quotes=tuple(data["glued_quotes"]),
         perp_markers=frozenset(data["perp_markers"]),
         not_tickers=frozenset(data["not_tickers"]),
+        side_adjectives=frozenset(data["side_adjectives"]),
         synthetic=families,
         starts=frozenset(starts),
         digit_prefixes=digit_prefixes,

@@ -69,6 +69,8 @@ class SymbolScanner(NumberScanner):
         raw, nxt = self.raws[at], at + 1
         if nxt >= len(self.words) or self.words[nxt] not in _SIDE_WORDS or self.gaps[nxt] != " ":
             return False
+        if self.words[at] in self.table.side_adjectives:
+            return False  # "STRONG SELL", "URGENT SHORT": the call described, not a coin
         return len(raw) >= 2 and raw.isalpha() and symbols.ticker_shaped(raw)
 
     def _glued(self, at: int) -> bool:

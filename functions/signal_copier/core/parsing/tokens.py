@@ -133,6 +133,7 @@ class _Scanner(symscan.SymbolScanner):
             self.gaps[0] = " "  # the first token is glued to nothing
         self.scan = Scan([], self.words)  # items, words: positional, as keywords cost a dict
         self.symbols: list[Item] = []
+        self.commas = None
 
     def run(self) -> Scan:
         raws, words, items, known = self.raws, self.words, self.scan.items, _READINGS.get
@@ -169,8 +170,17 @@ class _Scanner(symscan.SymbolScanner):
         perpetual = self.scan.perpetual
         for item in self.symbols:
             if item.unit == symscan.BESIDE_SIDE:  # "BULLA SHORT": a coin where leverage is said
-                item.kind, item.unit = ("sym", "hash") if perpetual else ("w", "")
+                coin = perpetual and self._alone(item)
+                item.kind, item.unit = ("sym", "hash") if coin else ("w", "")
             item.raw = symbols.settle_crypto(item.raw, perpetual)
+
+    def _alone(self, beside: Item) -> bool:
+        # "KAITO SHORT ⏎ Leverage: 20x": a ticker read only by its side word names the coin
+        # when the message names no other symbol ("MOON SELL ⏎ #ETHUSDT": ETH is the coin).
+        return not any(
+            item.kind == "sym" and item is not beside and item.unit != symscan.BESIDE_SIDE
+            for item in self.scan.items
+        )
 
     def _coin_context(self, at: int) -> bool:
         # A word that is also a filler ("LA") is a coin only beside its quote, never by "#" alone.
