@@ -41,8 +41,8 @@ _EXIT_LABELS = {
     "horizon": "targets (a row of the targets by horizon)",
 }
 _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
-# "Buy #ABT at #HUOBI⏎🆔 #837553": a connector's price is on its own line, never lines below.
 _BEFORE_STOP = AFTER_PRICE | {"num"}  # "0.06$ can be stop", "2200 STOP LOSs"
+# "Buy #ABT at #HUOBI⏎🆔 #837553, 10th today": a connector's price is on its own line.
 _INLINE_ONLY = frozenset({"at", "@", "from", "around", "between", "en"})
 _BARE_TARGETS = Item("tp", "targets")  # the label a line of bare prices under a head is read as
 
@@ -105,7 +105,8 @@ class Reader(Naming):
             self.field, self.label = None, None
 
     def _connector_ends(self, at: int) -> bool:
-        # "SET AT @⏎133.225" goes on: the connector ends its line; "at #HUOBI⏎…" does not.
+        # "at #HUOBI⏎🆔 #837553, 10th today" ends at the line; "SET AT @⏎133.225" (the connector
+        # ends its line) and "buy at #OANDA⏎2650" (a line of bare prices below) go on.
         label = self.label
         return (
             self.field == "entry"
@@ -113,11 +114,15 @@ class Reader(Naming):
             and label.kind == "entry_weak"
             and label.text.lower() in _INLINE_ONLY
             and self.items[at - 1].kind != "entry_weak"
+            and not self._bare_line(self._next_line(at + 1))[0]
         )
 
     def _coin_volume(self, at: int) -> bool:
-        # "Volume #ABT: 260,848.8", "Volume #USDT: 560,000": a coin after the lot word makes
-        # it traded volume (a quote coin alone scans as a market, "exchange").
+        # "Volume #ABT: 260,848.8", "Volume #USDT: 560,000": a coin after a volume word makes
+        # it traded volume (a quote coin alone scans as a market, "exchange"); "Lot GOLD 0.10"
+        # stays a lot.
+        if self.label is not None and "lot" in self.label.text.lower():
+            return False
         for item in reversed(self.items[max(0, at - 4) : at]):
             if item is self.label:
                 return False
