@@ -84,9 +84,12 @@ class Reader(Naming):
             self._start(*self.resume)  # "ENTRY ZONE:⏎- 0.3665⏎- 0.3774": the entries go on
             block.entry_list = True
             self.buffer.append(item)
-        elif field == "lot" and block.lot is None and not item.unit and not self._coin_volume(_at):
-            block.lot = item.value
-            block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
+        elif field == "lot" and block.lot is None and not item.unit:
+            if self._coin_volume(_at):
+                block.explain.append(f'"{item.raw}" → a coin\'s traded volume, not the lot')
+            else:
+                block.lot = item.value
+                block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
         elif field == "risk" and item.unit == "pct" and block.risk_percent is None:
             block.risk_percent = item.value
             block.explain.append(f'"risk {item.raw}%" → risk_percent={item.value!s}')
