@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache
 
 from signal_copier.core.errors import InvalidInput
@@ -84,6 +85,12 @@ def intent_client_of(order_client_id: str) -> str | None:
 def close_tag(intent_client_id: str) -> str:
     """Return the clientId a follow-up's closes carry: its retry then finds its own closes."""
     return f"{intent_client_id}.c"
+
+
+def kill_switch_tag(user_id: str, pressed: datetime) -> str:
+    """Return the close tag of one press of a user's kill switch (no follow-up's own)."""
+    raw = f"kill-switch|{user_id}|{pressed.isoformat()}".encode()
+    return close_tag(client_id(hashlib.sha256(raw).hexdigest()[:32]))
 
 
 def is_close_tag(client_id: str) -> bool:

@@ -72,7 +72,8 @@ async def kill_switch(
         account = await _retrying(lambda: accounts.connect_account(deps, user_id), retry_delays)
     except CopierError as e:
         return KillSwitchReport(paused=paused, errors=(*errors, describe_error(e)))
-    sweep = _Sweep(account, retry_delays)
+    # Its closes carry a tag of their own: a follow-up's retry never takes them for its own.
+    sweep = _Sweep(account, retry_delays, ids.kill_switch_tag(user_id, now))
     try:
         await sweep.run()
         for delay in retry_delays:
@@ -133,8 +134,8 @@ async def set_active(deps: Deps, user_id: str, active: bool) -> UserRecord:
 class _Sweep:
     """One account's copier trades, closed over one or more passes."""
 
-    def __init__(self, account: BrokerAccount, delays: Sequence[float]) -> None:
-        self.account, self.delays = account, delays
+    def __init__(self, account: BrokerAccount, delays: Sequence[float], tag: str) -> None:
+        self.account, self.delays, self.tag = account, delays, tag
         self.changes: list[Change] = []
         self.still_open: dict[str, StillOpen] = {}  # "<kind>:<id>" → why it is still open
         self.retryable = False  # some call timed out: another pass may close it
@@ -146,7 +147,10 @@ class _Sweep:
             await self._try(order, self.account.cancel_order, order.id)
         # Listed only now: an order that filled before it could be cancelled is a position.
         for position in await self._positions():
-            await self._try(position, self.account.close_position, position.id)
+            await self._try(position, self._close, position.id)
+
+    async def _close(self, position_id: str) -> None:
+        await self.account.close_position(position_id, client_id=self.tag)
 
     async def confirm(self) -> None:
         """Drop from `still_open` what the account no longer shows (a timeout that went through)."""

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 from builders import NOW, make_signal, position
+from signal_copier.core import ids
 from signal_copier.core.followups import Target
 from signal_copier.core.market import Deal, DealReason
 from signal_copier.core.model import Side
@@ -56,3 +57,15 @@ def test_positions_are_restored_to_what_they_were_before_the_closes() -> None:
 def test_nothing_closed_leaves_the_positions_as_they_are() -> None:
     live = [position("10", "scA.0")]
     assert before_closes(live, [], [TARGET]) == live
+
+
+def test_the_kill_switchs_closes_are_never_taken_for_a_follow_ups_own() -> None:
+    # Arrange: the kill switch closed both legs before a "close half" was retried
+    tag = ids.kill_switch_tag("alice", NOW)
+    deals = [_deal("10", "0.10", client_id=tag), _deal("11", "0.10", client_id=tag)]
+
+    # Act
+    found = closes_of(deals, [TARGET], [], ids.close_tag("scC"))
+
+    # Assert: no close of its own, so its retry says the trade is no longer open
+    assert ids.is_close_tag(tag) and found == []
