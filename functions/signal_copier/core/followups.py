@@ -130,8 +130,9 @@ def modify(
         tp = _command_tp(command, leg_of(item.client_id)) if command.tps else None
         new_sl = round_price(sl, spec) if sl is not None else item.sl
         new_tp = round_price(tp, spec) if tp is not None else item.tp
-        if (new_sl, new_tp) == (item.sl, item.tp):
-            continue
+        if sl is None and tp is None:
+            continue  # nothing asked of this one (a level found already set is still asked:
+            # core/levels drops it, and a retry records it as set)
         if isinstance(item, PendingOrder):
             ops.append(
                 Operation(
@@ -139,7 +140,7 @@ def modify(
                 )
             )
         else:
-            kind = ChangeKind.SL if new_sl != item.sl else ChangeKind.TP
+            kind = ChangeKind.SL if new_sl != item.sl or tp is None else ChangeKind.TP
             ops.append(Operation(kind=kind, target=item.id, sl=new_sl, tp=new_tp))
     return ops
 

@@ -52,6 +52,9 @@ class Checked:
     operations: tuple[Operation, ...]
     refusals: tuple[Refusal, ...] = ()
     notes: tuple[str, ...] = ()
+    # Level changes that found their position or order already so (nothing to send): on a
+    # retry, most likely what the attempt cut short had set.
+    already: tuple[Operation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,8 +84,10 @@ def check_operations(
     targets = _targets(ops, [*positions, *orders])
     out = _Verdicts()
     kept: list[Operation] = []
+    already: list[Operation] = []
     for op in ops:
         checked: Operation | None = op
+        refused = len(out.refusals)
         if op.kind in POSITION_LEVELS and op.target in by_position:
             position = by_position[op.target]
             where = _position_where(position, quotes.get(position.symbol), specs, policy)
@@ -92,7 +97,14 @@ def check_operations(
             checked = _order(op, order, specs[order.symbol], policy, out, targets)
         if checked is not None:
             kept.append(checked)
-    return Checked(operations=tuple(kept), refusals=tuple(out.refusals), notes=tuple(out.notes))
+        elif len(out.refusals) == refused:
+            already.append(op)
+    return Checked(
+        operations=tuple(kept),
+        refusals=tuple(out.refusals),
+        notes=tuple(out.notes),
+        already=tuple(already),
+    )
 
 
 def with_refusals(result: TradeResult, checked: Checked) -> TradeResult:

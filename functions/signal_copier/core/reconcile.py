@@ -1,4 +1,5 @@
-"""What a retried follow-up already did: its own closes, found by position, not by time alone.
+"""What a retried follow-up already did: its own closes, found by position, not by time alone,
+and the levels it finds already set.
 
 The broker stamps deals with its own clock, which may run behind ours, so history is read from
 a margin before the intent was received; the deals are then matched to the targeted signal's
@@ -12,10 +13,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from signal_copier.core.followups import Target
+from signal_copier.core.followups import Operation, Target
 from signal_copier.core.ids import is_close_tag
 from signal_copier.core.market import Deal, DealReason, Position
-from signal_copier.core.model import Side
+from signal_copier.core.model import Change, ChangeKind, Side, Status, TradeResult
+from signal_copier.core.reasons import Reason
 
 # How far a broker's clock may run behind ours. A close by hand or by an earlier follow-up on
 # the same positions inside this margin is taken for the retry's own: the retry then closes
@@ -82,3 +84,35 @@ def before_closes(
             )
         )
     return restored
+
+
+ALREADY_SET = (
+    "already so when this retry ran (the attempt before it, cut short, had most likely set it)"
+)
+
+
+def with_levels_found_set(result: TradeResult, already: Sequence[Operation]) -> TradeResult:
+    """Return a retry's result with the levels it found already set recorded as its changes.
+
+    The attempt cut short moved them and never recorded it: the record says so, and later
+    instructions judged against this one (an older edit delivered after it) see what it set.
+    """
+    if not already:
+        return result
+    changes = tuple(Change(kind=op.kind, target=op.target, price=_price(op)) for op in already)
+    notes = tuple(f"{op.kind} #{op.target}: {ALREADY_SET}" for op in already)
+    nothing = result.status is Status.SKIPPED and result.reason is Reason.NOTHING_TO_CHANGE
+    status, reason = (Status.APPLIED, Reason.NONE) if nothing else (result.status, result.reason)
+    return replace(
+        result,
+        status=status,
+        reason=reason,
+        changes=(*result.changes, *changes),
+        notes=(*result.notes, *notes),
+    )
+
+
+def _price(op: Operation) -> Decimal | None:
+    if op.kind is ChangeKind.SL:
+        return op.sl
+    return op.tp if op.kind is ChangeKind.TP else op.price

@@ -97,7 +97,7 @@ async def apply_command(
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
-    held = Held(targets, positions, orders, specs, closes, records)
+    held = Held(targets, positions, orders, specs, closes, records, retry)
     result = await _act(deps, intent, command, account, held, context[1])
     return with_resent(intent, result, recovered)
 
@@ -166,7 +166,10 @@ async def _act(
     result = combined(before, sent)
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
         result = await _close_filled(account, intent, targets, positions, checked, result)
-    return _noted(with_refusals(result, checked), notes)
+    result = with_refusals(result, checked)
+    if held.retry:
+        result = reconcile.with_levels_found_set(result, checked.already)
+    return _noted(result, notes)
 
 
 def _noted(result: TradeResult, notes: tuple[str, ...]) -> TradeResult:

@@ -29,6 +29,7 @@ class Held:
     specs: dict[str, SymbolSpec]
     closes: list[Deal]
     records: list[TradeRecord]  # the trade records the targets were chosen from
+    retry: bool = False  # an earlier attempt may have acted (and been cut short)
 
 
 @dataclass(frozen=True, slots=True)

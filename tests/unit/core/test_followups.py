@@ -4,6 +4,7 @@ from builders import gold_spec, make_signal, position
 from signal_copier.core.closing import close_volume
 from signal_copier.core.edit_plan import plan_edit
 from signal_copier.core.followups import Target, plan_command
+from signal_copier.core.levels import Policy, check_operations
 from signal_copier.core.market import PendingOrder
 from signal_copier.core.model import Action, ChangeKind, Command, OrderType, Side, SlAnchor
 
@@ -94,16 +95,19 @@ def test_new_tps_map_to_legs_and_the_last_tp_covers_extra_legs() -> None:
     ]
 
 
-def test_unchanged_levels_produce_no_operation() -> None:
-    ops = plan_command(
-        Command(action=Action.MODIFY, sl=D(2640)),
-        [TARGET],
-        [position("1", "scA.0")],
-        [],
-        SPECS,
-        D(0),
-    )
-    assert ops == []
+def test_a_level_found_already_set_is_sent_nowhere_and_kept_as_already_so() -> None:
+    # Arrange: the position's stop is 2640 already
+    held = [position("1", "scA.0")]
+
+    # Act
+    ops = plan_command(Command(action=Action.MODIFY, sl=D(2640)), [TARGET], held, [], SPECS, D(0))
+    checked = check_operations(ops, held, [], {}, SPECS, Policy())
+
+    # Assert: nothing to send; a retry records it as set (the attempt cut short set it)
+    assert checked.operations == () and checked.refusals == ()
+    assert [(op.kind, op.target, op.sl) for op in checked.already] == [
+        (ChangeKind.SL, "1", D("2640.00"))
+    ]
 
 
 def test_cancel_cancels_only_pending_orders_of_the_signal() -> None:
