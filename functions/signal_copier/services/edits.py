@@ -13,6 +13,7 @@ from signal_copier.core.levels import Policy
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
+from signal_copier.core.reconcile import with_levels_found_set
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts, flips, late_opening, later, targets
 from signal_copier.services.context import user_context
@@ -101,7 +102,8 @@ async def apply_edit(
         if changed and any(not turned(r.intent.signal or signal, signal) for r in fixable):
             return await _open_fixed(intent, signal, records, deps, (now, retry))
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
-    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, now=now)
+    when = (now, retry)
+    return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, when=when)
 
 
 async def _carry(
@@ -113,8 +115,9 @@ async def _carry(
     deps: Deps,
     *,
     changed: bool,
-    now: datetime,
+    when: tuple[datetime, bool],
 ) -> TradeResult:
+    now, retry = when
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
@@ -148,6 +151,8 @@ async def _carry(
     sized = Sized(settings=context[1], opened=opened, previous=previous, specs=specs)
     result = await send(deps, intent, account, checked, sized, (positions, orders))
     result = with_resent(intent, result, recovered)
+    if retry:  # levels the attempt cut short had set: recorded as this edit's
+        result = with_levels_found_set(result, checked.already)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(
