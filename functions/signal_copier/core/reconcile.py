@@ -97,19 +97,28 @@ def with_levels_found_set(result: TradeResult, already: Sequence[Operation]) -> 
     The attempt cut short moved them and never recorded it: the record says so, and later
     instructions judged against this one (an older edit delivered after it) see what it set.
     """
-    if not already:
+    changes = [Change(kind=op.kind, target=op.target, price=_price(op)) for op in already]
+    return with_found_done(result, changes, ALREADY_SET)
+
+
+def with_found_done(result: TradeResult, changes: Sequence[Change], why: str) -> TradeResult:
+    """Return a retry's result with `changes` it found done (by the attempt cut short), noted."""
+    if not changes:
         return result
-    changes = tuple(Change(kind=op.kind, target=op.target, price=_price(op)) for op in already)
-    notes = tuple(f"{op.kind} #{op.target}: {ALREADY_SET}" for op in already)
-    nothing = result.status is Status.SKIPPED and result.reason is Reason.NOTHING_TO_CHANGE
+    notes = tuple(f"{change.kind} #{change.target}: {why}" for change in changes)
+    nothing = result.status is Status.SKIPPED and result.reason in _NOTHING
     status, reason = (Status.APPLIED, Reason.NONE) if nothing else (result.status, result.reason)
     return replace(
         result,
         status=status,
         reason=reason,
+        detail="" if nothing else result.detail,
         changes=(*result.changes, *changes),
         notes=(*result.notes, *notes),
     )
+
+
+_NOTHING = (Reason.NOTHING_TO_CHANGE, Reason.NO_POSITION)
 
 
 def _price(op: Operation) -> Decimal | None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from signal_copier.core import ids, reconcile
+from signal_copier.core import reconcile
 from signal_copier.core.deletion import (
     is_withdrawal,
     kept_by_cancel,
@@ -17,18 +17,17 @@ from signal_copier.core.deletion import (
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target
 from signal_copier.core.levels import Checked, Policy, with_refusals
-from signal_copier.core.market import Deal, Position
+from signal_copier.core.market import Position
 from signal_copier.core.model import (
     Action,
-    Change,
     ChangeKind,
     Command,
     Intent,
-    Status,
     TradeResult,
 )
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
+from signal_copier.core.reconcile import with_found_done
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted, TradeSettings
 from signal_copier.services import accounts, follow_up_risk, late_opening, messages
@@ -48,6 +47,12 @@ from signal_copier.services.operations import (
     specs_for,
 )
 from signal_copier.services.records import skipped
+from signal_copier.services.retried import (
+    CANCELLED_BEFORE,
+    cancelled_before,
+    closed_before,
+    closed_since,
+)
 from signal_copier.services.targets import Wait
 
 
@@ -82,6 +87,9 @@ async def apply_command(
             late = await _late_opening(intent, command, records, context[1], deps, now)
             if late is not None:  # levels completing a signal refused for want of a stop
                 return late
+            own = await closed_since(account, intent, command, [], []) if retry else []
+            if own:  # "close all": the attempt cut short closed everything it was about
+                return closed_before(intent, own)
             known = records if live is not None else None  # the same read, made above
             return await _nothing_held(deps, intent, account, known)
         # A resize an earlier attempt left between its cancel and its new order ends first.
@@ -90,9 +98,11 @@ async def apply_command(
         # Only the targeted signals' own positions and orders matter from here on: the
         # account may hold thousands of others.
         positions, orders = await legs_of(account, targets, live)
-        closes = await _closed_since(account, intent, command, targets, positions) if retry else []
+        closes = await closed_since(account, intent, command, targets, positions) if retry else []
         if not (positions or orders or closes):  # stopped out, taken profit or closed by hand
-            return skipped(intent, Reason.NO_POSITION, _GONE)
+            gone = skipped(intent, Reason.NO_POSITION, _GONE)
+            found = await cancelled_before(account, opened) if retry else []
+            return with_found_done(gone, found, CANCELLED_BEFORE)
         positions = reconcile.before_closes(positions, closes, targets)
         specs = await specs_for(account, [*positions, *orders])
     except Rejected as e:
@@ -149,7 +159,7 @@ async def _act(
     positions, orders, specs = held.positions, held.orders, held.specs
     policy = Policy(allow_looser_sl=settings.allow_looser_sl)
     checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
-    before = _closed_before(intent, held.closes)
+    before = closed_before(intent, held.closes)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
         sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
         closing = command.action is Action.CLOSE
@@ -203,19 +213,6 @@ async def _cancel(
     return replace(result, detail=f"{said}; refused: {result.detail}" if result.detail else said)
 
 
-def _closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:
-    # What an earlier attempt of this follow-up closed (its own tagged deals): the record says
-    # so, never "nothing to change" after a close whose reply was lost.
-    tag = ids.close_tag(intent.client_id)
-    changes = tuple(
-        Change(kind=ChangeKind.PARTIAL_CLOSE, target=deal.position_id, volume=deal.volume)
-        for deal in closes
-        if deal.client_id == tag
-    )
-    status = Status.APPLIED if changes else Status.SKIPPED
-    return TradeResult(intent_id=intent.id, user_id=intent.user_id, status=status, changes=changes)
-
-
 async def _close_filled(
     account: BrokerAccount,
     intent: Intent,
@@ -248,16 +245,3 @@ async def _nothing_held(
     if not any(is_open_trade(r) and r.intent.chat_id == intent.chat_id for r in held):
         await deps.store.remove_holder(intent.chat_id, intent.user_id)
     return None
-
-
-async def _closed_since(
-    account: BrokerAccount,
-    intent: Intent,
-    command: Command,
-    targets: Sequence[Target],
-    positions: Sequence[Position],
-) -> list[Deal]:
-    if command.action is not Action.CLOSE:
-        return []
-    deals = await account.history(reconcile.history_start(intent.received))
-    return reconcile.closes_of(deals, targets, positions, ids.close_tag(intent.client_id))

@@ -12,6 +12,7 @@ from signal_copier.core.followups import Operation, Target
 from signal_copier.core.model import ChangeKind, Intent, Status, TradeResult
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
+from signal_copier.core.reconcile import with_found_done
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import OnSignalDeleted
 from signal_copier.services import accounts, messages, targets
@@ -27,6 +28,7 @@ from signal_copier.services.operations import (
     target_of,
 )
 from signal_copier.services.records import signal_ref, skipped
+from signal_copier.services.retried import CANCELLED_BEFORE, cancelled_before
 from signal_copier.services.targets import Wait
 
 
@@ -61,24 +63,33 @@ async def apply_deletion(
         detail = "the channel deleted this signal; its trades were left as they are"
         return skipped(intent, Reason.SIGNAL_DELETED, f"{detail} (on_signal_deleted: ignore)")
     try:
-        result, held = await take_back(deps, intent, opened, action)
+        result, held = await take_back(deps, intent, opened, action, retry=retry)
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     return _explained(result, action, kept=held, retried=retry)
 
 
 async def take_back(
-    deps: Deps, intent: Intent, opened: list[TradeRecord], action: OnSignalDeleted
+    deps: Deps,
+    intent: Intent,
+    opened: list[TradeRecord],
+    action: OnSignalDeleted,
+    *,
+    retry: bool = False,
 ) -> tuple[TradeResult, int]:
     """Cancel the unfilled orders of `opened` trades (and close them when `action` says so).
 
     Returns the result and how many of their positions were open. Safe to repeat: what is
-    gone from the account is not asked for again. Rejected when the account cannot be reached.
+    gone from the account is not asked for again (a retry records what it finds cancelled).
+    Rejected when the account cannot be reached.
     """
     account = await accounts.connect_account(deps, intent.user_id)
     held = [target_of(r) for r in opened]
     positions, orders = await legs_of(account, held)
     result = await run_operations(account, plan_deletion(action, positions, orders), intent)
+    if retry:
+        found = await cancelled_before(account, opened)
+        result = with_found_done(result, found, CANCELLED_BEFORE)
     if action is OnSignalDeleted.CLOSE and result.detail:
         result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
     return result, len(positions)

@@ -66,7 +66,7 @@ async def taken_back(
     setting = context[1].on_signal_deleted
     action = withdrawal(setting)
     try:
-        result, positions = await take_back(deps, intent, turned, action)
+        result, positions = await take_back(deps, intent, turned, action, retry=retry)
     except Rejected as e:
         return skipped(intent, e.reason, str(e))
     cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
