@@ -22,7 +22,11 @@ def plan_after_close(
     specs: Mapping[str, SymbolSpec],
     settings: TradeSettings,
 ) -> list[Operation]:
-    """Return what to do when one leg of a signal closed at its TP (breakeven, trail, cancel)."""
+    """Return what to do when one leg of a signal closed at its TP (breakeven, trail, cancel).
+
+    A stop found where it would be moved already is planned too (its position needs nothing
+    sent; a retry records it as what the attempt cut short did).
+    """
     if reason is not DealReason.TP:
         return []
     leg = leg_of(closed_client_id)
@@ -41,7 +45,7 @@ def plan_after_close(
         if sl is None:
             continue
         sl = round_price(sl, spec)
-        improves = position.sl is None or (sl - position.sl) * position.side.sign > 0
+        improves = position.sl is None or (sl - position.sl) * position.side.sign >= 0
         if improves:
             ops.append(Operation(kind=ChangeKind.SL, target=position.id, sl=sl, tp=position.tp))
     if leg == 0 and settings.cancel_pending_on_tp1:

@@ -9,7 +9,9 @@ from signal_copier.core import ids
 from signal_copier.core.errors import InFlight, Rejected, Retryable
 from signal_copier.core.management import expired_orders, plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
-from signal_copier.core.model import Intent, IntentKind, TradeResult
+from signal_copier.core.model import ChangeKind, Intent, IntentKind, TradeResult
+from signal_copier.core.reasons import Reason
+from signal_copier.core.reconcile import with_levels_found_set
 from signal_copier.core.records import TradeRecord
 from signal_copier.services import accounts
 from signal_copier.services.context import user_context
@@ -55,7 +57,14 @@ async def handle_broker_event(
         ops = plan_after_close(
             event.client_id, event.reason, target, positions, orders, specs, context[1]
         )
-        return await run_operations(account, ops, intent) if ops else None
+        stops = {p.id: p.sl for p in positions}
+        already = [op for op in ops if op.kind is ChangeKind.SL and stops.get(op.target) == op.sl]
+        ops = [op for op in ops if op not in already]
+        result = await run_operations(account, ops, intent) if ops else None
+        if retry and already:  # the attempt cut short moved them and recorded nothing
+            nothing = skipped(intent, Reason.NOTHING_TO_CHANGE, "")
+            return with_levels_found_set(result or nothing, already)
+        return result
 
     return await run_once(intent, deps, now, work)
 

@@ -95,3 +95,16 @@ def test_pending_entries_expire_after_the_configured_minutes() -> None:
     assert expired_orders(NOW, TARGET, [ZONE_ORDER], NOW + timedelta(minutes=29), 30) == []
     ops = expired_orders(NOW, TARGET, [ZONE_ORDER], NOW + timedelta(minutes=30), 30)
     assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CANCEL, "9")]
+
+
+def test_a_stop_found_at_breakeven_already_is_planned_for_a_retry_to_record() -> None:
+    ops = plan_after_close(
+        "scA.0",
+        DealReason.TP,
+        TARGET,
+        [position("2", "scA.1", sl=D("2650.00"))],
+        [],
+        SPECS,
+        settings(breakeven_on_tp1=True),
+    )
+    assert [(o.kind, o.target, o.sl) for o in ops] == [(ChangeKind.SL, "2", D("2650.00"))]
