@@ -11,6 +11,7 @@ from signal_copier.services import control
 GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
 GOLD_SELL = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP1 2645\nTP2 2640"
 BUY_LIMIT = "XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660"
+SELL_LIMIT = "XAUUSD SELL LIMIT 2660\nSL 2670\nTP 2640"
 TP_EDIT = GOLD_BUY.replace("TP1 2655\nTP2 2660", "TP1 2656\nTP2 2665")  # the targets edited
 
 
@@ -162,6 +163,11 @@ SCENARIOS = (
         ),
     ),
     Scenario(
+        name="edit_overtakes_its_signal",
+        users=_alice(lot="0.20"),
+        steps=(Overtaken(Say(GOLD_BUY, 1), Say(GOLD_BUY.replace("SL 2640", "SL 2645"), 1, True)),),
+    ),
+    Scenario(
         name="late_opening",
         users=_alice(lot="0.10"),
         steps=(Say("XAUUSD BUY NOW @ 2650", 1), Say("SL 2640 TP1 2660 TP2 2670", 2, 1)),
@@ -186,6 +192,16 @@ SCENARIOS = (
         steps=(Say(GOLD_BUY, 1), Say(GOLD_SELL, 1, edited=True)),
     ),
     Scenario(
+        name="pending_side_flip",
+        users=_alice(lot="0.20"),
+        steps=(
+            Say(BUY_LIMIT, 1),
+            Say(SELL_LIMIT, 1, edited=True),
+            Prices("2639.50", "2639.80"),
+            Prices("2661.00", "2661.30"),
+        ),
+    ),
+    Scenario(
         name="reentry",
         users=_alice(lot="0.10"),
         steps=(
@@ -203,6 +219,15 @@ SCENARIOS = (
         name="kill_switch",
         users=_alice(lot="0.20"),
         steps=(Say(GOLD_BUY, 1), Kill(), Say("Close half", 2, reply_to=1)),
+    ),
+    Scenario(
+        name="pending_cancelled",
+        users=_alice(lot="0.20"),
+        steps=(
+            Say(BUY_LIMIT, 1),
+            Say("Cancel the limit order", 2, reply_to=1),
+            Prices("2639.50", "2639.80"),
+        ),
     ),
     Scenario(
         name="pending_fills_then_close",
