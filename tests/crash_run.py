@@ -55,6 +55,7 @@ class Tape:
 
     fault: Fault | None = None
     calls: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # calls so far, per port method
     recording: bool = False
     fired: str = ""  # the call the fault fired at, once it has
 
@@ -74,7 +75,8 @@ class Taped:
         async def call(*args: Any, **kwargs: Any) -> Any:
             if not tape.recording:
                 return await real(*args, **kwargs)
-            label = f"{port}.{name}#{sum(c.startswith(f'{port}.{name}#') for c in tape.calls) + 1}"
+            tape.counts[f"{port}.{name}"] += 1
+            label = f"{port}.{name}#{tape.counts[f'{port}.{name}']}"
             tape.calls.append(label)
             fault = tape.fault
             if fault is None or fault.position != len(tape.calls):

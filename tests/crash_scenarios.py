@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 
 from crash_run import Run, Scenario
@@ -12,6 +12,7 @@ GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
 GOLD_SELL = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP1 2645\nTP2 2640"
 BUY_LIMIT = "XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660"
 SELL_LIMIT = "XAUUSD SELL LIMIT 2660\nSL 2670\nTP 2640"
+SL_EDIT = GOLD_BUY.replace("SL 2640", "SL 2645")  # the stop edited
 TP_EDIT = GOLD_BUY.replace("TP1 2655\nTP2 2660", "TP1 2656\nTP2 2665")  # the targets edited
 
 
@@ -21,6 +22,7 @@ class Say:
 
     text: str
     id: int
+    _: KW_ONLY
     reply_to: int | None = None
     edited: bool = False
 
@@ -144,12 +146,16 @@ SCENARIOS = (
     Scenario(
         name="sl_to_entry",
         users=_alice(lot="0.20"),
-        steps=(Say(GOLD_BUY, 1), Prices("2652.00", "2652.30"), Say("Move SL to entry", 2, 1)),
+        steps=(
+            Say(GOLD_BUY, 1),
+            Prices("2652.00", "2652.30"),
+            Say("Move SL to entry", 2, reply_to=1),
+        ),
     ),
     Scenario(
         name="edit_sl",
         users=_alice(lot="0.20"),
-        steps=(Say(GOLD_BUY, 1), Say(GOLD_BUY.replace("SL 2640", "SL 2645"), 1, edited=True)),
+        steps=(Say(GOLD_BUY, 1), Say(SL_EDIT, 1, edited=True)),
     ),
     Scenario(
         name="tp_move_overtakes_an_edit",
@@ -165,12 +171,12 @@ SCENARIOS = (
     Scenario(
         name="edit_overtakes_its_signal",
         users=_alice(lot="0.20"),
-        steps=(Overtaken(Say(GOLD_BUY, 1), Say(GOLD_BUY.replace("SL 2640", "SL 2645"), 1, True)),),
+        steps=(Overtaken(Say(GOLD_BUY, 1), Say(SL_EDIT, 1, edited=True)),),
     ),
     Scenario(
         name="late_opening",
         users=_alice(lot="0.10"),
-        steps=(Say("XAUUSD BUY NOW @ 2650", 1), Say("SL 2640 TP1 2660 TP2 2670", 2, 1)),
+        steps=(Say("XAUUSD BUY NOW @ 2650", 1), Say("SL 2640 TP1 2660 TP2 2670", 2, reply_to=1)),
     ),
     Scenario(
         name="close_all",
