@@ -4,8 +4,10 @@
 then again with one failure at each store or broker call (every call of some scenarios, a seeded
 share of the others; four kinds each: the worker dies before / after the call took effect, the
 call raises before / after), recovers as production does and compares the final state. Each
-difference it found is confirmed below by a focused scenario, marked xfail(strict) with what a
-trader loses; the sweep skips exactly those crash points (KNOWN), so any new one turns it red.
+difference it found is pinned below by a focused scenario (first as a strict xfail naming what a
+trader lost; all eleven are fixed on main since). A difference the engine does not fix at once
+is listed in KNOWN under its strict xfail's name, and the sweep skips exactly those crash points,
+so any new one turns it red.
 """
 
 from __future__ import annotations
@@ -30,110 +32,26 @@ from world import World
 
 EVERY_CALL = {"close_half", "edited_followup", "kill_switch", "tp_move_overtakes_an_edit"}
 SAMPLED_SHARE = 0.3  # of the call positions of the other scenarios (seeded by scenario name)
-_AFTER_EFFECT = ("die-after", "fail-after")
-_BEFORE_RECORD = ("die-before", "fail-before")
+# Crash points (scenario, call, failure) whose difference a strict xfail here confirms, by the
+# xfail's name: a difference the engine does not fix yet is listed until it is.
+KNOWN: dict[str, set[tuple[str, str, str]]] = {}
 
 
-def _at(scenario: str, call: str, kinds: tuple[str, ...]) -> set[tuple[str, str, str]]:
-    return {(scenario, call, kind) for kind in kinds}
-
-
-def _all_kinds(scenario: str, *calls: str) -> set[tuple[str, str, str]]:
-    kinds = (*_AFTER_EFFECT, *_BEFORE_RECORD)
-    return {key for call in calls for key in _at(scenario, call, kinds)}
-
-
-# Crash points (scenario, call, failure) whose difference a strict xfail below confirms.
-KNOWN: dict[str, set[tuple[str, str, str]]] = {
-    "test_close_all_whose_worker_died_after_its_last_close_records_the_closes": (
-        _at("edited_followup", "account.close_position#4", _AFTER_EFFECT)
-        | _at("edited_followup", "store.finish#3", _BEFORE_RECORD)
-        | _at("close_all", "account.close_position#2", _AFTER_EFFECT)
-        | _at("close_all", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_move_sl_to_entry_whose_worker_died_after_moving_every_stop_records_the_moves": (
-        _at("sl_to_entry", "account.modify_position#2", _AFTER_EFFECT)
-        | _at("sl_to_entry", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_an_sl_edit_whose_worker_died_after_moving_every_stop_records_the_moves": (
-        _at("edit_sl", "account.modify_position#2", _AFTER_EFFECT)
-        | _all_kinds("edit_sl", "store.update_trade#1")
-        | _at("edit_sl", "store.finish#2", _BEFORE_RECORD)
-        | _at("edit_overtakes_its_signal", "account.modify_position#2", _AFTER_EFFECT)
-        | _all_kinds("edit_overtakes_its_signal", "store.update_trade#1")
-        | _at("edit_overtakes_its_signal", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_a_cancel_whose_worker_died_after_cancelling_the_order_records_the_cancel": (
-        _at("pending_cancelled", "account.cancel_order#1", _AFTER_EFFECT)
-        | _at("pending_cancelled", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_a_side_flip_whose_worker_died_after_cancelling_the_order_records_the_cancel": (
-        _at("pending_side_flip", "account.cancel_order#1", _AFTER_EFFECT)
-        | _at("pending_side_flip", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_an_older_tp_edit_delivered_late_keeps_a_tp_move_retried_after_a_timeout": (
-        _at("tp_move_overtakes_an_edit", "account.modify_position#1", _AFTER_EFFECT)
-        | _all_kinds("tp_move_overtakes_an_edit", "store.holds_claim#5")
-        | _at("tp_move_overtakes_an_edit", "account.modify_position#2", _BEFORE_RECORD)
-    ),
-    "test_an_older_tp_edit_delivered_late_keeps_a_tp_move_whose_worker_died_after_it": (
-        _at("tp_move_overtakes_an_edit", "account.modify_position#2", _AFTER_EFFECT)
-        | _at("tp_move_overtakes_an_edit", "store.finish#2", _BEFORE_RECORD)
-    ),
-    "test_breakeven_whose_worker_died_after_moving_the_stop_is_recorded": (
-        _at("breakeven_for_one_of_two_users", "account.modify_position#1", _AFTER_EFFECT)
-        | _at("breakeven_for_one_of_two_users", "store.finish#3", _BEFORE_RECORD)
-    ),
-    "test_a_deletion_whose_worker_died_after_cancelling_the_order_records_the_cancel": (
-        _at("deletion", "account.cancel_order#1", _AFTER_EFFECT)
-        | _at("deletion", "store.finish#3", _BEFORE_RECORD)
-    ),
-    "test_levels_whose_worker_died_after_the_late_opening_record_that_they_opened_it": (
-        _at("late_opening", "store.finish#2", _AFTER_EFFECT)
-        | _all_kinds(
-            "late_opening",
-            "store.parked_on#4",
-            "store.latest_message#10",
-            "store.messages_up_to#4",
-        )
-        | _at("late_opening", "store.finish#3", _BEFORE_RECORD)
-    ),
-    "test_a_follow_up_retried_after_the_kill_switch_closed_its_trade_says_no_position": (
-        _at("kill_switch", "store.claim#2", _AFTER_EFFECT)
-        | _all_kinds(
-            "kill_switch",
-            "store.latest_message#2",
-            "store.latest_message#3",
-            "store.subscription#2",
-            "store.claim_states#1",
-            "store.latest_message#4",
-            "store.latest_message#5",
-            "store.messages_up_to#1",
-            "store.subscription#3",
-            "store.claim_states#2",
-            "store.message#1",
-            "store.get_user#3",
-            "store.subscription#4",
-            "broker.connect#3",
-            "store.trades#1",
-            "account.legs_of#1",
-        )
-        | _at("kill_switch", "store.finish#2", _BEFORE_RECORD)
-    ),
-}
-
-
-def test_every_known_crash_point_is_confirmed_by_a_strict_xfail_here() -> None:
+def test_the_known_crash_points_are_exactly_those_of_the_strict_xfails_here() -> None:
     # Arrange
     module = sys.modules[__name__]
 
     # Act
-    marks = {name: getattr(getattr(module, name, None), "pytestmark", []) for name in KNOWN}
+    xfails = {
+        name
+        for name, test in vars(module).items()
+        if name.startswith("test_")
+        for mark in getattr(test, "pytestmark", [])
+        if mark.name == "xfail" and mark.kwargs.get("strict")
+    }
 
     # Assert: a fixed finding loses its xfail and its KNOWN entry together
-    assert {
-        name: [(m.name, m.kwargs.get("strict")) for m in found] for name, found in marks.items()
-    } == {name: [("xfail", True)] for name in KNOWN}
+    assert xfails == set(KNOWN)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
@@ -166,15 +84,6 @@ async def _recover(world: World) -> None:
     await world.queue.drain()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the channel's 'Close all' found no trade ('no_position') while it "
-        "closed both legs: the closes and their prices are missing from the record "
-        "(services/commands.py: a retry of a close whose targets are all gone looks no further "
-        "than the live account)"
-    ),
-)
 async def test_close_all_whose_worker_died_after_its_last_close_records_the_closes(
     tmp_path: Path,
 ) -> None:
@@ -196,15 +105,6 @@ async def test_close_all_whose_worker_died_after_its_last_close_records_the_clos
     assert len(record.result.changes) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says 'Move SL to entry' changed nothing ('nothing_to_change') while "
-        "it moved both stops: a trader reading it believes the trade is still at risk "
-        "(services/commands.py: a retry finding the stops already where it puts them records "
-        "no change)"
-    ),
-)
 async def test_move_sl_to_entry_whose_worker_died_after_moving_every_stop_records_the_moves(
     tmp_path: Path,
 ) -> None:
@@ -227,14 +127,6 @@ async def test_move_sl_to_entry_whose_worker_died_after_moving_every_stop_record
     assert len(record.result.changes) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the channel's edit of the stop changed nothing "
-        "('nothing_to_change') while it moved both stops (services/edits: a retry finding the "
-        "edit already applied records no change)"
-    ),
-)
 async def test_an_sl_edit_whose_worker_died_after_moving_every_stop_records_the_moves(
     tmp_path: Path,
 ) -> None:
@@ -255,15 +147,6 @@ async def test_an_sl_edit_whose_worker_died_after_moving_every_stop_records_the_
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.NONE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "money: the first leg takes profit at the edit's 2656 instead of the channel's later "
-        "'Move TP to 2670': the retry records only the leg it moved itself, so the older edit, "
-        "delivered late, overrides the other (services/commands.py retry record; "
-        "services/edits.py _later_follow_ups trusts the record's changes)"
-    ),
-)
 async def test_an_older_tp_edit_delivered_late_keeps_a_tp_move_retried_after_a_timeout(
     tmp_path: Path,
 ) -> None:
@@ -286,15 +169,6 @@ async def test_an_older_tp_edit_delivered_late_keeps_a_tp_move_retried_after_a_t
     assert sorted(p.tp for p in await account.positions()) == [D("2670.00"), D("2670.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "money: both legs take profit at the older edit's 2656/2665 instead of the channel's "
-        "later 'Move TP to 2670': the move's retry records 'nothing_to_change', and an edit "
-        "only yields to later follow-ups recorded 'applied' (services/edits.py "
-        "_later_follow_ups; services/commands.py retry record)"
-    ),
-)
 async def test_an_older_tp_edit_delivered_late_keeps_a_tp_move_whose_worker_died_after_it(
     tmp_path: Path,
 ) -> None:
@@ -318,14 +192,6 @@ async def test_an_older_tp_edit_delivered_late_keeps_a_tp_move_whose_worker_died
     assert sorted(p.tp for p in await account.positions()) == [D("2670.00"), D("2670.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history loses the breakeven move after TP1: the retry finds the stop already "
-        "at entry and records nothing at all, so the trader cannot see why the runner's stop "
-        "moved (services/management.py handle_broker_event: no record when no operation is left)"
-    ),
-)
 async def test_breakeven_whose_worker_died_after_moving_the_stop_is_recorded(
     tmp_path: Path,
 ) -> None:
@@ -346,14 +212,6 @@ async def test_breakeven_whose_worker_died_after_moving_the_stop_is_recorded(
     assert [(r.result.status, len(r.result.changes)) for r in managed] == [(Status.APPLIED, 1)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says 'Cancel the limit order' found no trade ('no_position': its SL "
-        "or TP was hit, or it was closed) while it cancelled the order (services/commands.py: a "
-        "retry whose targets are gone looks for its own closes, not its own cancels)"
-    ),
-)
 async def test_a_cancel_whose_worker_died_after_cancelling_the_order_records_the_cancel(
     tmp_path: Path,
 ) -> None:
@@ -374,14 +232,6 @@ async def test_a_cancel_whose_worker_died_after_cancelling_the_order_records_the
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.NONE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the side flip (BUY LIMIT edited into SELL LIMIT) was skipped "
-        "while it cancelled the withdrawn order (services/flips.py: a retry finding the order "
-        "already gone records a skip)"
-    ),
-)
 async def test_a_side_flip_whose_worker_died_after_cancelling_the_order_records_the_cancel(
     tmp_path: Path,
 ) -> None:
@@ -403,14 +253,6 @@ async def test_a_side_flip_whose_worker_died_after_cancelling_the_order_records_
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.SIGNAL_CHANGED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the signal's deletion was skipped while it cancelled the pending "
-        "order: the cancellation is missing from the record (services/deletions: a retry finding "
-        "the order already gone records a skip)"
-    ),
-)
 async def test_a_deletion_whose_worker_died_after_cancelling_the_order_records_the_cancel(
     tmp_path: Path,
 ) -> None:
@@ -431,14 +273,6 @@ async def test_a_deletion_whose_worker_died_after_cancelling_the_order_records_t
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.SIGNAL_DELETED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the levels post changed nothing ('nothing_to_change') while it "
-        "opened the signal it completed: the trader cannot see why the trade was opened "
-        "(services/late_opening.py: a retry finding the late opening done does not record it)"
-    ),
-)
 async def test_levels_whose_worker_died_after_the_late_opening_record_that_they_opened_it(
     tmp_path: Path,
 ) -> None:
@@ -460,15 +294,6 @@ async def test_levels_whose_worker_died_after_the_late_opening_record_that_they_
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.NONE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a follow-up retried after the kill switch closed its trade is recorded "
-        "'nothing_to_change' with no explanation instead of 'no_position' (the trade is no "
-        "longer open): the kill switch's closes are taken for the follow-up's own "
-        "(core/reconcile.closes_of; the kill switch's closes carry no close tag)"
-    ),
-)
 async def test_a_follow_up_retried_after_the_kill_switch_closed_its_trade_says_no_position(
     tmp_path: Path,
 ) -> None:
