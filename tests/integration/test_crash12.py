@@ -40,18 +40,7 @@ EVERY_CALL = {
 SAMPLED_SHARE = 0.3  # of the call positions of the other scenarios (seeded by scenario name)
 # Crash points (scenario, call, failure) whose difference a strict xfail here confirms, by the
 # xfail's name: a difference the engine does not fix yet is listed until it is.
-KNOWN: dict[str, set[tuple[str, str, str]]] = {
-    "test_an_sl_edit_whose_worker_died_after_recording_the_new_levels_records_the_moves": {
-        (scenario, call, kind)
-        for scenario in ("edit_sl", "edit_overtakes_its_signal")
-        for call, kind in (
-            ("store.update_trade#1", "die-after"),
-            ("store.update_trade#1", "fail-after"),
-            ("store.finish#2", "die-before"),
-            ("store.finish#2", "fail-before"),
-        )
-    },
-}
+KNOWN: dict[str, set[tuple[str, str, str]]] = {}
 
 
 def test_the_known_crash_points_are_exactly_those_of_the_strict_xfails_here() -> None:
@@ -270,15 +259,8 @@ async def test_a_side_flip_whose_worker_died_after_cancelling_the_order_records_
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.SIGNAL_CHANGED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the trade history says the channel's edit of the stop changed nothing "
-        "('nothing_to_change') while it moved both stops: the worker died after the trade's new "
-        "levels were stored, and the retry, finding them stored and set, records no change "
-        "(services/edits.py; the stop-move retry fix on main covers a death before that write)"
-    ),
-)
+# Before its fix: the retry found the edit's levels stored on the trade and set, and recorded
+# "nothing_to_change" while the edit had moved both stops.
 async def test_an_sl_edit_whose_worker_died_after_recording_the_new_levels_records_the_moves(
     tmp_path: Path,
 ) -> None:

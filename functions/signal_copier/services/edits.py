@@ -135,7 +135,12 @@ async def _carry(
         op
         for record in opened
         for op in plan_edit(
-            record.signal or previous, signal, target_of(record), positions, orders, specs
+            _planned_from(record, previous, signal, retry),
+            signal,
+            target_of(record),
+            positions,
+            orders,
+            specs,
         )
     ]
     # An edit that changes nothing on the broker has no follow-up to defer to.
@@ -179,3 +184,11 @@ async def _open_fixed(
     # in a levels-only message too: the two never open it twice).
     now, retry = when
     return await late_opening.from_edit(intent, signal, records, deps, now, retry)
+
+
+def _planned_from(record: TradeRecord, previous: Signal, signal: Signal, retry: bool) -> Signal:
+    # The levels a trade follows: as last edited. A retry that finds this edit's levels stored
+    # on the trade already (its attempt was cut short after storing them) plans from the version
+    # before it, so what that attempt set is found set and recorded.
+    base = record.signal or previous
+    return previous if retry and base == signal else base
