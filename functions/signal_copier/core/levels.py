@@ -11,50 +11,19 @@ EURUSD post moves the stop of the symbol it fits, and the record says what was r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from signal_copier.core.checked import Checked, Refusal
 from signal_copier.core.followups import Operation
 from signal_copier.core.guards import slipped
 from signal_copier.core.market import PendingOrder, Position, Quote, SymbolSpec
-from signal_copier.core.model import ChangeKind, Side, Status, TradeResult
+from signal_copier.core.model import ChangeKind, Side
 from signal_copier.core.reasons import Reason
 from signal_copier.core.stops import clear_level, round_price, stops_distance
 from signal_copier.core.typos import meant_level
 
 POSITION_LEVELS = (ChangeKind.SL, ChangeKind.TP)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Refusal:
-    """One level that was not set, and why."""
-
-    target: str
-    symbol: str
-    level: str  # "SL", "TP" or "entry"
-    price: Decimal
-    reason: Reason
-    detail: str
-
-    @property
-    def note(self) -> str:
-        """Return the sentence the trade record keeps."""
-        return (
-            f"{self.symbol} #{self.target}: {self.level} {self.price} not set "
-            f"({self.reason}): {self.detail}"
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Checked:
-    """The operations to send, the levels refused and the levels moved out of the stops level."""
-
-    operations: tuple[Operation, ...]
-    refusals: tuple[Refusal, ...] = ()
-    notes: tuple[str, ...] = ()
-    # Level changes that found their position or order already so (nothing to send): on a
-    # retry, most likely what the attempt cut short had set.
-    already: tuple[Operation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,19 +74,6 @@ def check_operations(
         notes=tuple(out.notes),
         already=tuple(already),
     )
-
-
-def with_refusals(result: TradeResult, checked: Checked) -> TradeResult:
-    """Return a follow-up's result that also says which levels were refused or moved, and why.
-
-    When every change was refused, the result is a skip with the first refusal's reason.
-    """
-    notes = (*result.notes, *checked.notes, *(r.note for r in checked.refusals))
-    nothing_sent = result.status is Status.SKIPPED and result.reason is Reason.NOTHING_TO_CHANGE
-    if checked.refusals and nothing_sent:
-        detail = "; ".join(r.note for r in checked.refusals)
-        return replace(result, reason=checked.refusals[0].reason, detail=detail, notes=notes)
-    return replace(result, notes=notes)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from signal_copier.core import reconcile
+from signal_copier.core.checked import Checked, with_refusals
 from signal_copier.core.deletion import (
     is_withdrawal,
     kept_by_cancel,
@@ -16,7 +17,7 @@ from signal_copier.core.deletion import (
 )
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation, Target
-from signal_copier.core.levels import Checked, Policy, with_refusals
+from signal_copier.core.levels import Policy
 from signal_copier.core.market import Position
 from signal_copier.core.model import (
     Action,

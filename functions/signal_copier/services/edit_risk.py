@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from signal_copier.core.checked import Checked, with_refusals
 from signal_copier.core.followups import Operation
 from signal_copier.core.guards import Skip, check_killed
-from signal_copier.core.levels import Checked, with_refusals
 from signal_copier.core.management import entry_expired
 from signal_copier.core.market import SymbolSpec
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from signal_copier.core.checked import Checked
 from signal_copier.core.followups import Operation, Target
-from signal_copier.core.levels import Checked
 from signal_copier.core.market import SymbolSpec
 from signal_copier.core.model import ChangeKind, Intent, TradeResult
 from signal_copier.core.ports import BrokerAccount

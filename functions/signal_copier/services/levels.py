@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from signal_copier.core.checked import Checked
 from signal_copier.core.errors import Rejected
 from signal_copier.core.followups import Operation
-from signal_copier.core.levels import POSITION_LEVELS, Checked, Policy, check_operations
+from signal_copier.core.levels import POSITION_LEVELS, Policy, check_operations
 from signal_copier.core.market import PendingOrder, Position, Quote, SymbolSpec
 from signal_copier.core.ports import BrokerAccount
 

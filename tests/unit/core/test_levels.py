@@ -5,8 +5,9 @@ from decimal import Decimal as D
 import pytest
 
 from builders import eurusd_spec, gold_spec, position, quote
+from signal_copier.core.checked import Checked, Refusal, with_refusals
 from signal_copier.core.followups import Operation
-from signal_copier.core.levels import Checked, Policy, Refusal, check_operations, with_refusals
+from signal_copier.core.levels import Policy, check_operations
 from signal_copier.core.market import PendingOrder
 from signal_copier.core.model import ChangeKind, OrderType, Side, Status, TradeResult
 from signal_copier.core.reasons import Reason
