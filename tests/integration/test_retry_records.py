@@ -9,9 +9,12 @@ move or a cancel whose reply was lost. Found by tests/integration/test_crash12.p
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from decimal import Decimal as D
 from pathlib import Path
+
+import pytest
 
 from crash_scenarios import BUY_LIMIT, GOLD_BUY, SELL_LIMIT, SL_EDIT, TP_EDIT
 from hooks import Hooked
@@ -166,45 +169,49 @@ async def test_breakeven_whose_worker_died_after_moving_the_stop_is_recorded(
     assert [(r.result.status, len(r.result.changes)) for r in managed] == [(Status.APPLIED, 1)]
 
 
-async def test_a_cancel_whose_worker_died_after_cancelling_the_order_records_the_cancel(
+async def _cancel_by_reply(world: World) -> None:
+    await world.say("Cancel the limit order", id=2, reply_to=1)
+
+
+async def _side_flip(world: World) -> None:
+    await world.say(SELL_LIMIT, id=1, edited=True)
+
+
+async def _deletion(world: World) -> None:
+    await world.delete(id=1)
+
+
+@pytest.mark.parametrize(
+    ("take_back", "message", "reason"),
+    [
+        (_cancel_by_reply, 2, Reason.NONE),
+        (_side_flip, 1, Reason.SIGNAL_CHANGED),
+        (_deletion, 1, Reason.SIGNAL_DELETED),
+    ],
+    ids=["cancel-reply", "side-flip", "deletion"],
+)
+async def test_a_take_back_whose_worker_died_after_cancelling_the_order_records_the_cancel(
     tmp_path: Path,
+    take_back: Callable[[World], Awaitable[None]],
+    message: int,
+    reason: Reason,
 ) -> None:
-    # Arrange: a buy limit waits; the worker cancelling it for the channel dies after the cancel
+    # Arrange: a buy limit waits; the worker cancelling it (for a reply "cancel", the post
+    # turned into a sell, or its deletion) dies right after the cancel
     world = World(tmp_path, wrap=Hooked)
     account = await world.add_user("alice", lot="0.20")
     await world.say(BUY_LIMIT, id=1)
     world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
     with suppress(asyncio.CancelledError):
-        await world.say("Cancel the limit order", id=2, reply_to=1)
+        await take_back(world)
 
     # Act
     await _recover(world)
 
     # Assert
-    record = await _record(world, 2)
+    record = await _record(world, message, edit=message == 1)
     assert await account.orders() == []
-    assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.NONE)
-
-
-async def test_a_side_flip_whose_worker_died_after_cancelling_the_order_records_the_cancel(
-    tmp_path: Path,
-) -> None:
-    # Arrange: a buy limit waits; the channel edits it into a sell limit, and the worker
-    # taking the buy back dies after the cancel
-    world = World(tmp_path, wrap=Hooked)
-    account = await world.add_user("alice", lot="0.20")
-    await world.say(BUY_LIMIT, id=1)
-    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
-    with suppress(asyncio.CancelledError):
-        await world.say(SELL_LIMIT, id=1, edited=True)
-
-    # Act
-    await _recover(world)
-
-    # Assert
-    record = await _record(world, 1, edit=True)
-    assert await account.orders() == []
-    assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.SIGNAL_CHANGED)
+    assert (record.result.status, record.result.reason) == (Status.APPLIED, reason)
 
 
 # Before its fix: the retry found the edit's levels stored on the trade and set, and recorded
@@ -228,26 +235,6 @@ async def test_an_sl_edit_whose_worker_died_after_recording_the_new_levels_recor
     record = await _record(world, 1, edit=True)
     assert {p.sl for p in await account.positions()} == {D("2645.00")}
     assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.NONE)
-
-
-async def test_a_deletion_whose_worker_died_after_cancelling_the_order_records_the_cancel(
-    tmp_path: Path,
-) -> None:
-    # Arrange: a buy limit waits; the worker taking it back for the deletion dies after the cancel
-    world = World(tmp_path, wrap=Hooked)
-    account = await world.add_user("alice", lot="0.20")
-    await world.say(BUY_LIMIT, id=1)
-    world.broker.die("cancel_order", nth=world.broker.calls("cancel_order") + 1, after=True)
-    with suppress(asyncio.CancelledError):
-        await world.delete(id=1)
-
-    # Act
-    await _recover(world)
-
-    # Assert
-    record = await _record(world, 1, edit=True)
-    assert await account.orders() == []
-    assert (record.result.status, record.result.reason) == (Status.APPLIED, Reason.SIGNAL_DELETED)
 
 
 async def test_levels_whose_worker_died_after_the_late_opening_record_that_they_opened_it(
