@@ -4,7 +4,8 @@
 a REENTER command (core/parsing/reentry.py). The engine finds the signal it refers to with the
 follow-ups' targeting rules (services/about.py) and asks here what to open: the re-entry's own
 levels and entry where it wrote them, the signal's symbol, side, stop and targets where it did
-not. Never the signal's entry: "again" is now, at market, unless the re-entry names a price.
+not. Never the signal's entry: "again" is now, at market, unless the re-entry names a price
+("add more at 2645"), which it waits for.
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ def reopened(command: Command, signal: Signal) -> Signal | Refusal:
         entry, zone = signal.entry, signal.entry_range
     else:
         entry, zone = command.entry, command.entry_range
+    # "Add more at 2645" names a better price to add at: wait for it (planning still takes it
+    # at market when the price is already there or better, or within the broker's stops level).
+    implied = OrderType.LIMIT if priced else OrderType.MARKET
     opened = replace(
         signal,
-        order_type=command.order_type or OrderType.MARKET,
+        order_type=command.order_type or implied,
         entry=entry,
         entry_range=zone,
         order_type_implicit=priced and command.order_type is None,

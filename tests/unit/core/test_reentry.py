@@ -181,3 +181,26 @@ def test_a_zone_within_the_signals_stop_and_target_opens() -> None:
     opened = reopened(more, signal)
 
     assert isinstance(opened, Signal) and opened.entry_range == (D("2640"), D("2645"))
+
+
+def test_add_more_at_a_price_waits_for_that_price_with_a_limit_order() -> None:
+    # Arrange: "Sell more at 1.0870-1.0875" under a sell, with no order word of its own
+    more = replace(AGAIN, side=Side.SELL, entry_range=(D("1.0870"), D("1.0875")))
+    signal = make_signal(
+        symbol="EURUSD", side=Side.SELL, entry=D("1.0850"), sl=D("1.0890"), tps=(D("1.0820"),)
+    )
+
+    # Act
+    opened = reopened(more, signal)
+
+    # Assert: the channel named a better price to add at; it is not taken at market now
+    assert isinstance(opened, Signal)
+    assert (opened.order_type, opened.entry_range) == (OrderType.LIMIT, (D("1.0870"), D("1.0875")))
+
+
+def test_buy_again_now_at_a_price_stays_at_market() -> None:
+    now = replace(AGAIN, side=Side.BUY, order_type=OrderType.MARKET, entry=D("2650"))
+
+    opened = reopened(now, make_signal())
+
+    assert isinstance(opened, Signal) and opened.order_type is OrderType.MARKET
