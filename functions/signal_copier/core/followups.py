@@ -160,8 +160,9 @@ def _new_sl(
         pips = buffer_pips if command.sl_offset_pips is None else command.sl_offset_pips
         return entry + item.side.sign * pips * spec.pip
     tps = in_prices(signal, entry, spec).tps  # targets in pips: from the item's own entry
-    if command.sl_anchor is SlAnchor.TP1 and tps:
-        return tps[0]
+    number = None if command.sl_anchor is None else command.sl_anchor.target
+    if number is not None and number <= len(tps):
+        return tps[number - 1]
     return None
 
 

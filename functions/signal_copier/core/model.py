@@ -52,6 +52,14 @@ class SlAnchor(StrEnum):
 
     ENTRY = "breakeven"
     TP1 = "tp1"
+    TP2 = "tp2"  # "TP3 done, trail SL to TP2"
+    TP3 = "tp3"
+    TP4 = "tp4"
+
+    @property
+    def target(self) -> int | None:
+        """Return the number of the target this anchor names (TP2 → 2), or None for the entry."""
+        return None if self is SlAnchor.ENTRY else int(self.value[2:])
 
 
 class MessageKind(StrEnum):
@@ -171,7 +179,7 @@ class Command:
     side: Side | None = None
     fraction: Decimal | None = None  # close: 1 = all, 0.5 = half
     sl: Decimal | None = None  # modify: new SL price; close: then the SL of what stays
-    sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1
+    sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1…TP4
     sl_offset_pips: Decimal | None = None  # SL to entry: this many pips beyond it ("BE + 2 pips")
     tps: tuple[Decimal, ...] = ()  # modify: new TP prices (in order)
     # modify: which target each new price replaces (1 = TP1) when the text numbers them;

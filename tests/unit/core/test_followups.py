@@ -83,6 +83,23 @@ def test_move_sl_to_tp1_uses_the_signals_first_tp() -> None:
     assert [(o.sl, o.tp) for o in ops] == [(D("2655.00"), D("2660"))]
 
 
+def test_trail_sl_to_tp2_uses_the_signals_second_tp_and_a_missing_tp3_changes_nothing() -> None:
+    # Arrange: the signal's targets are 2655 and 2660
+    runner = [position("1", "scA.1", tp=D("2660"))]
+
+    # Act
+    to_tp2 = plan_command(
+        Command(action=Action.MODIFY, sl_anchor=SlAnchor.TP2), [TARGET], runner, [], SPECS, D(0)
+    )
+    to_tp3 = plan_command(
+        Command(action=Action.MODIFY, sl_anchor=SlAnchor.TP3), [TARGET], runner, [], SPECS, D(0)
+    )
+
+    # Assert
+    assert [(o.sl, o.tp) for o in to_tp2] == [(D("2660.00"), D("2660"))]
+    assert to_tp3 == []
+
+
 def test_new_tps_map_to_legs_and_the_last_tp_covers_extra_legs() -> None:
     positions = [position("1", "scA.0"), position("2", "scA.1"), position("3", "scA.2")]
     ops = plan_command(

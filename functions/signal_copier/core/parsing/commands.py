@@ -97,15 +97,25 @@ def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
     return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
 
 
-def _sl_to_tp1(items: list[Item]) -> bool:
+def _sl_to_tp(items: list[Item]) -> SlAnchor | None:
+    # "SL to TP1", "trail SL to TP2": the stop goes to that target of the signal.
     labels = [i for i in items if i.kind in ("sl", "tp")]
     for first, second in pairwise(labels):
-        if first.kind == "sl" and second.kind == "tp" and second.unit in ("", "1"):
+        if first.kind == "sl" and second.kind == "tp" and second.unit in _TP_ANCHORS:
             between = [i.kind for i in items[items.index(first) + 1 : items.index(second)]]
             # not "SL to 2652 and TP to 2680", nor "SL to entry and TP to 2700"
             if "join" in between and "num" not in between and _ENTRY_WORDS.isdisjoint(between):
-                return True
-    return False
+                return _TP_ANCHORS[second.unit]
+    return None
+
+
+_TP_ANCHORS = {
+    "": SlAnchor.TP1,
+    "1": SlAnchor.TP1,
+    "2": SlAnchor.TP2,
+    "3": SlAnchor.TP3,
+    "4": SlAnchor.TP4,
+}
 
 
 def _levels(
@@ -273,10 +283,8 @@ def _modify(
     side: Side | None,
     unspecified: bool,
 ) -> Command | None:
-    anchor = None
-    if _sl_to_tp1(items):
-        anchor = SlAnchor.TP1
-    elif _sl_to_entry(items) or breakeven_told(items, words):
+    anchor = _sl_to_tp(items)
+    if anchor is None and (_sl_to_entry(items) or breakeven_told(items, words)):
         anchor = SlAnchor.ENTRY
     sl, tps, numbers = _levels(items, words)
     if anchor is None and sl is None and not tps:
