@@ -13,6 +13,7 @@ _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
 _LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
 _PARTIAL = re.compile(r"(?i)parcial|partial")
+_REST = frozenset({"remaining", "rest", "remainder", "balance"})
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -37,12 +38,20 @@ def _in_lots(items: list[Item]) -> bool:
     # "Close 0.5 lots": a size in the channel's own lots, whose position size is not known here,
     # is a part of the trade (read as an unsized partial), never the whole of it. So is a bare
     # "Close 0.5": a lot size with one or two decimals below 1 (never a price such as 0.6600).
-    for first, second in pairwise(items):
+    for at, (first, second) in enumerate(pairwise(items)):
         if first.kind == "num" and second.kind == "lot":
-            return True
+            return not _the_rest(items[:at])  # "Close the remaining 0.7 lots": all that is left
         if first.kind == "close" and _lot_size(second):
             return True
     return False
+
+
+def _the_rest(before: list[Item]) -> bool:
+    # "the remaining", "the rest of the": the lots named are what is left of the position
+    start = next((at for at, item in enumerate(before) if item.kind == "close"), None)
+    return start is not None and any(
+        item.text.lower() in _REST for item in before[start + 1 :] if item.kind == "filler"
+    )
 
 
 def _lot_size(item: Item) -> bool:
