@@ -14,6 +14,7 @@ _AND = frozenset({"und", "et", "e", "y", "и", "و", "ve"})
 _TEN = Decimal(10)
 _AFTER_SHARE = frozenset({"nl", "p", "market", "join", "move", "sl"})  # "take 30% now and …"
 _TAKEN = frozenset({"off", "profit", "profits", "here"})
+_AGAIN = frozenset({"another", "more", "further"})
 
 
 def as_verbs(items: list[Item]) -> list[Item]:
@@ -28,14 +29,16 @@ def take_share(items: list[Item]) -> list[Item]:
     # "Take 30% off", "take half profits": the share is what is closed; "off" only says so.
     # Not "Take 20% risk": what follows the share must say it is profit taken off, or end there.
     for at in range(len(items) - 1):
-        item = items[at]
-        if item.kind == "filler" and item.text.lower() == "take" and _share(items[at + 1]):
-            rest = items[at + 2 :]
+        item, skip = items[at], 1
+        if at + 2 < len(items) and items[at + 1].text.lower() in _AGAIN:
+            skip = 2  # "Take another 25% off": another part, of what is left
+        if item.kind == "filler" and item.text.lower() == "take" and _share(items[at + skip]):
+            rest = items[at + skip + 1 :]
             if rest and rest[0].kind not in _AFTER_SHARE and rest[0].text.lower() not in _TAKEN:
                 return items
             if rest and rest[0].text.lower() == "off":
                 rest = rest[1:]
-            return [*items[:at], Item("close", item.text), items[at + 1], *rest]
+            return [*items[:at], Item("close", item.text), items[at + skip], *rest]
     return items
 
 
