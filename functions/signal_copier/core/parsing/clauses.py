@@ -18,8 +18,10 @@ _IMPERATIVES = frozenset({"close", "cancel", "move"})
 # A clause after the command may explain it ("price is moving against us") but not undo it.
 # Words that make what is said no order: "don't close", "close if you want", "maybe close".
 UNDOING = frozenset({"negation", "conditional", "hedge", "veto"})
-_CLAUSE_MARKS = ",;!✅☑✔❌.\n\t "
-_CLAUSE_END = re.compile(r"[,;!✅☑✔❌\n]|\.(?!\S)")
+# A pictograph between words ends a clause as a comma does: "Close half 💰 price reacting".
+_PICTOGRAPHS = "\U0001f300-\U0001faff"
+_CLAUSE_MARKS = ",;!✅☑✔❌.\n\t 💰💵🔥🚀👀✂️🏃💸📉📈"
+_CLAUSE_END = re.compile(rf"[,;!✅☑✔❌\n{_PICTOGRAPHS}]|\.(?!\S)")
 # Inside the command's clause, an aside begins at a bracket or a gain figure: "Cerramos rango
 # corto (no reentrar) +80pips", "Cerramos todo +170 pips del promedio".
 _ASIDE_START = re.compile(r"\(|\+ ?\d")
