@@ -209,6 +209,10 @@ def read_symbol(
     two = f"{word} {following}"
     if two in table.aliases:
         return Found(table.aliases[two], 2)
+    if word in table.split_currencies and following in table.split_currencies and word != following:
+        # "XAU/USD": the metal's pair, not the metal alone with a stray "USD" word after it
+        pair = word + following
+        return Found(table.aliases.get(pair, pair.upper()), 2)
     if word in table.aliases:
         return Found(table.aliases[word], 1)
     glued = (
@@ -216,8 +220,6 @@ def read_symbol(
     )
     if glued:
         return Found(glued, 1)
-    if word in table.split_currencies and following in table.split_currencies and word != following:
-        return Found((word + following).upper(), 2)
     return _by_shape(words, raws, gaps, at, table)
 
 
