@@ -20,6 +20,15 @@ from signal_copier.core.parsing.tokens import Item
 _LEVEL_KINDS = frozenset({"sl", "tp", "entry", "num", "tp_open", "nl", "p", "list", "join"})
 # Marks that report how a level ended ("TP1 2660 ✅", "SL 2640 ❌"), never a level to set.
 _RESULT_MARKS = frozenset("✅✔☑❌✖🎯💰🔥🏆🚀")
+# A target's number written as a word after its label, the rule in Arabic ("الهدف الأول",
+# normalised with ی for ي), Persian, Indonesian and Romance labels.
+_TARGET_ORDINALS = frozenset(
+    {
+        *("الأول", "الاول", "الثانی", "الثاني", "الثالث", "الرابع", "اول", "دوم", "سوم", "چهارم"),
+        *("pertama", "kedua", "ketiga", "keempat"),
+        *("premier", "deuxième", "troisième", "primero", "segundo", "tercero", "primo", "secondo"),
+    }
+)
 MEANS = (
     "levels only, no side and no symbol: they complete the signal this message replies to, "
     "or the channel's latest signal if it was posted within the window (split_window_s); "
@@ -59,10 +68,18 @@ def read_levels_only(text: str, items: list[Item], blocks: list[Block]) -> Parse
 def _only_levels(text: str, items: list[Item]) -> bool:
     if any(mark in text for mark in _RESULT_MARKS):
         return False
-    for item in items:
+    for at, item in enumerate(items):
+        if _ordinal(items, at):
+            continue  # "الهدف الأول 2656": the target's "first" is part of its label
         if item.kind not in _LEVEL_KINDS or (item.kind == "num" and item.unit):
             return False  # "hit", a word, "+30 pips", "50%", "1)"
     return True
+
+
+def _ordinal(items: list[Item], at: int) -> bool:
+    item = items[at]
+    after_target = at > 0 and items[at - 1].kind == "tp"
+    return after_target and item.kind == "w" and item.text.lower() in _TARGET_ORDINALS
 
 
 def _tp_numbers(items: list[Item], count: int) -> tuple[int, ...] | None:
