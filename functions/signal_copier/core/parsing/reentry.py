@@ -23,7 +23,10 @@ _TRIGGER = re.compile(
     r"|\b(?:buy|sell|long|short|enter)(?:\s+\w+)?\s+again\b"
     r"|\b(?:add|buy|sell)\s+more\b"
     r"|\badd\s+(?:buys?|sells?|longs?|shorts?)\b"
-    r"|\badd\s+(?:another|a\s+second|second|2nd)\s+(?:entry|position|buy|sell|order)\b",
+    r"|\badd\s+(?:another|a\s+second|second|2nd)\s+(?:entry|position|buy|sell|order)\b"
+    # Hinglish/Urdu "dobara buy karo" (buy again), German "nochmal verkaufen" (sell again)
+    r"|\bdobara\s+(?:buy|sell|entry|enter)\b|\b(?:buy|sell|entry)\s+dobara\b"
+    r"|\b(?:nochmal|nochmals|erneut)\s+(?:kaufen|verkaufen|einsteigen)\b|\bnachkaufen\b",
     re.IGNORECASE,
 )
 # Not an instruction now: a condition, the future, a negation, a wait or a question.
@@ -31,7 +34,10 @@ _NOT_NOW = re.compile(
     r"\?|['’]ll\b|\b(?:if|may|might|could|would|will|shall|maybe|perhaps|possibly|probably|likely"
     r"|plan|planning|consider|considering|look|looking|wait|waiting|watch|watching|when|once"
     r"|unless|later|soon|tomorrow|next|expect|expecting|prepare|ready|should|don['’]?t|not|yet"
-    r"|no|never|avoid)\b",
+    r"|no|never|avoid"
+    # the same in the re-entry wordings read above: Hinglish/Urdu and German
+    r"|agar|jab|shayad|baad|intezar|karenge|lenge|karein\s+ge|nahi|mat"
+    r"|wenn|falls|sobald|vielleicht|später|spaeter|warten|werden|werde|nicht|kein|keine)\b",
     re.IGNORECASE,
 )
 # An explanation, not an order: "Reason for Reentry BUYS: - 1HR low swept …", "why we re-entered".
