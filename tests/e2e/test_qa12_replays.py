@@ -204,3 +204,22 @@ def test_hinglish_and_german_reentries_open_a_second_trade(
 
     for row in users.values():  # gold ×2 at market, EURUSD at market and its limit 15 pips higher
         assert row["orders_placed"] == 4 and row["positions_closed_partially"] >= 1
+
+
+def test_a_sell_limit_typed_as_buy_opens_when_the_channel_fixes_the_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit = _say("10:00:40", 170, "XAUUSD SELL LIMIT 2660\nSL 2667\nTP1 2652\nTP2 2646")
+    users = _replay(
+        tmp_path,
+        capsys,
+        [
+            _quote("09:59:50", "XAUUSD", "2650.00", "2650.30"),
+            _say("10:00:00", 170, "XAUUSD BUY LIMIT 2660\nSL 2667\nTP1 2652\nTP2 2646"),
+            {**edit, "edit_date": edit["date"]},
+            _quote("10:30:00", "XAUUSD", "2660.20", "2660.50"),
+        ],
+    )
+
+    for row in users.values():  # refused as a buy, nothing placed; the corrected sell fills
+        assert row["orders_placed"] == 2 and row["open_positions"] == 2

@@ -2,7 +2,9 @@
 
 Unfilled orders of the old signal go whatever the setting (the channel withdrew it), filled
 positions follow `on_signal_deleted`, and the edited signal is never opened: a trade on the
-side the channel no longer says is the worst mistake. Each scenario holds in any delivery order.
+side the channel no longer says is the worst mistake. A post refused for its content, of which
+nothing ever traded, is opened as the edit fixes it (the side word was the typo). Each scenario
+holds in any delivery order.
 """
 
 from __future__ import annotations
@@ -100,18 +102,20 @@ async def test_a_filled_buy_turned_into_a_sell_is_closed_when_deletions_close(
     assert "closed 1 position(s)" in (await _edit(world)).result.detail
 
 
-async def test_a_refused_buy_turned_into_a_sell_is_never_opened(world: World) -> None:
-    # Arrange: the buy's stop is above its entry: refused
+async def test_a_refused_buy_turned_into_a_sell_opens_the_sell_it_was_a_typo_of(
+    world: World,
+) -> None:
+    # Arrange: the buy's stop is above its entry: refused, nothing placed
     account = await world.add_user("alice", lot="0.10")
     await world.say("XAUUSD BUY NOW @ 2650\nSL 2660\nTP 2670", id=1)
 
-    # Act: the channel "fixes" it into a sell
+    # Act: the channel fixes the side word
     await world.say(GOLD_SELL, id=1, edited=True)
     await world.settle()
 
-    # Assert
-    assert await account.positions() == []
-    assert (await _edit(world)).result.reason is Reason.SIGNAL_CHANGED
+    # Assert: nothing of the buy ever traded; the sell is the channel's only word
+    assert [(p.side, p.volume) for p in await account.positions()] == [(Side.SELL, D("0.10"))]
+    assert (await _edit(world)).result.fills
 
 
 async def test_a_flip_in_a_post_of_two_signals_takes_back_only_the_flipped_one(
@@ -148,10 +152,11 @@ async def test_a_flip_turned_back_moves_the_kept_trade_to_the_levels_of_its_own_
     ]
 
 
-async def test_a_refused_buy_turned_into_a_sell_and_then_fixed_is_never_opened(
+async def test_a_refused_buy_turned_into_a_refused_sell_and_then_fixed_opens_the_sell_once(
     world: World,
 ) -> None:
-    # Arrange: the buy was refused for its stop; the channel turned it into a sell
+    # Arrange: the buy was refused for its stop; the channel turned it into a sell whose stop is
+    # wrong too
     account = await world.add_user("alice", lot="0.10")
     await world.say("XAUUSD BUY NOW @ 2650\nSL 2660\nTP 2670", id=1)
     await world.say("XAUUSD SELL NOW @ 2650\nSL 2640\nTP 2630", id=1, edited=True)
@@ -160,5 +165,5 @@ async def test_a_refused_buy_turned_into_a_sell_and_then_fixed_is_never_opened(
     await world.say(GOLD_SELL, id=1, edited=True)
     await world.settle()
 
-    # Assert: the refusal was of the buy: the sell is no fix of it
-    assert await account.positions() == []
+    # Assert: one sell, with the fixed levels
+    assert [(p.side, p.sl) for p in await account.positions()] == [(Side.SELL, D("2660.00"))]

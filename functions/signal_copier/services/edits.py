@@ -92,6 +92,10 @@ async def apply_edit(
     if gone:
         return await flips.taken_back(intent, gone, signal, deps, retry=retry)
     if turned(previous, signal):
+        if not opened and _refused_typo(intent, records):
+            # "XAUUSD BUY … SL above, TP below" refused, then corrected to SELL: nothing of the
+            # old side was ever placed, so the corrected signal is the channel's only word.
+            return await _open_fixed(intent, signal, records, deps, (now, retry))
         if not opened:
             return flips.not_traded(intent, previous, signal)
         previous = opened[0].signal or previous  # turned back to the side its trades are on
@@ -104,6 +108,14 @@ async def apply_edit(
         return skipped(intent, Reason.NOT_EXECUTED, "the original signal was not traded")
     when = (now, retry)
     return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, when=when)
+
+
+def _refused_typo(intent: Intent, records: list[TradeRecord]) -> bool:
+    # The post was refused for its content (its levels did not fit its side or symbol) and no
+    # version of it placed anything for this user.
+    own = [r for r in records if r.intent.message_id == intent.message_id]
+    fixable = any(r.result.reason in FIXABLE for r in own)
+    return fixable and not any(r.result.fills for r in own)
 
 
 async def _carry(
