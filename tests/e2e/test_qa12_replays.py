@@ -223,3 +223,21 @@ def test_a_sell_limit_typed_as_buy_opens_when_the_channel_fixes_the_side(
 
     for row in users.values():  # refused as a buy, nothing placed; the corrected sell fills
         assert row["orders_placed"] == 2 and row["open_positions"] == 2
+
+
+def test_a_scalp_with_a_typod_stop_opens_when_the_channel_replies_the_stop_it_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users = _replay(
+        tmp_path,
+        capsys,
+        [
+            _quote("09:59:50", "XAUUSD", "2650.00", "2650.30"),
+            _say("10:00:00", 290, "XAUUSD BUY 2650\nSL 2604\nTP 2653"),
+            _say("10:00:30", 291, "SL 2644", reply=290),
+        ],
+    )
+
+    for row in users.values():  # refused as a typo of 2644, opened once 2644 was given
+        assert row["skipped"] == {"price_typo": 1}
+        assert row["orders_placed"] == 1 and row["open_positions"] == 1

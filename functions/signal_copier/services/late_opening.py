@@ -1,6 +1,7 @@
 """The late opening of a signal refused for want of a stop: once per user, by levels or an edit.
 
-"XAUUSD BUY NOW @ 2650" is refused for a user with `no_sl: skip` (`no_sl`). Its stop may come
+"XAUUSD BUY NOW @ 2650" is refused for a user with `no_sl: skip` (`no_sl`), "XAUUSD BUY 2650
+SL 2604 TP 2653" for everyone (`price_typo`: 2644 was meant). Its stop may come
 later in two ways: a levels-only message ("SL 2640 TP1 2660", a reply or the next post), or
 the channel editing the signal. Either opens the completed signal through every opening guard.
 
@@ -55,8 +56,13 @@ def late_intent(base: Intent, signal: Signal) -> Intent:
     )
 
 
+# Refused for want of a stop it can use: none, or one that reads as a typo ("SL 2604" for 2644).
+# A correction posted as levels ("SL 2644", a reply or the next post) completes either.
+_WANTED_A_STOP = frozenset({Reason.NO_SL, Reason.PRICE_TYPO})
+
+
 def refused_for_no_sl(records: Sequence[TradeRecord], part: int | None = None) -> list[TradeRecord]:
-    """Return the signal openings (of `part`, if given) refused for want of a stop.
+    """Return the signal openings (of `part`, if given) refused for want of a usable stop.
 
     A re-entry refused so ("Buy again" before the levels) is filed with its signal, but is not
     the signal the levels complete.
@@ -66,7 +72,7 @@ def refused_for_no_sl(records: Sequence[TradeRecord], part: int | None = None) -
         for r in records
         if r.intent.kind is IntentKind.OPEN
         and r.intent.version != ids.LATE_OPENING_VERSION
-        and r.result.reason is Reason.NO_SL
+        and r.result.reason in _WANTED_A_STOP
         and (part is None or r.intent.part == part)
         and ids.ref_message(r.signal_ref) in (None, r.intent.message_id)
     ]
