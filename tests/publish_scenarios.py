@@ -162,38 +162,6 @@ async def _late_openings(d: Deployment) -> None:
         trace_id="t",
     )
     await d.post("on_intent", push_body(codec.to_dict(edit)))
-    await _side_typo_fixed(d, now)
-
-
-async def _side_typo_fixed(d: Deployment, now: datetime) -> None:
-    # A buy refused for want of a stop, edited into a sell with its stop (the side word was the
-    # typo): the fix opens late, and its opening wakes the follow-up parked on the signal.
-    await onboard(d.deps, "tg24")
-    stored = pipeline.handle_message(_message(170, SIDE_FIRST), d.deps, now)
-    await d.arrange("on_message", stored)
-    refused = _intent("tg24", 170, SIDE_FIRST)
-    await d.arrange("on_intent", pipeline.execute_intent(refused, d.deps, now))
-    await _park(d, "tg24", 170, now + timedelta(minutes=2))
-    fixed = "XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2640"
-    edited_at = datetime.fromtimestamp(int(now.timestamp()) + 1, UTC)
-    version = ids.message_version(int(edited_at.timestamp()), fixed)
-    # The edit is stored as the post's last version (the late opening checks the post's head).
-    stored = pipeline.handle_message(_message(170, fixed, edit_date=edited_at), d.deps, now)
-    await d.arrange("on_message", stored)
-    edit = Intent(
-        id=ids.intent_id(CHAT, 170, version, "tg24"),
-        user_id="tg24",
-        kind=IntentKind.EDIT,
-        chat_id=CHAT,
-        message_id=170,
-        version=version,
-        message_date=now,
-        received=now,
-        signal=parse(fixed).signals[0],
-        previous=parse(SIDE_FIRST).signals[0],
-        trace_id="t",
-    )
-    await d.post("on_intent", push_body(codec.to_dict(edit)))
 
 
 async def _on_broker_event(d: Deployment) -> None:

@@ -167,3 +167,18 @@ async def test_a_refused_buy_turned_into_a_refused_sell_and_then_fixed_opens_the
 
     # Assert: one sell, with the fixed levels
     assert [(p.side, p.sl) for p in await account.positions()] == [(Side.SELL, D("2660.00"))]
+
+
+async def test_a_stopless_buy_turned_into_a_sell_is_not_opened(world: World) -> None:
+    # Arrange: refused for no stop: levels could still complete (and open) the buy, so whether
+    # the buy traded would depend on which of them is handled first
+    account = await world.add_user("alice", lot="0.10")
+    await world.say("XAUUSD BUY NOW @ 2650", id=1)
+
+    # Act
+    await world.say(GOLD_SELL, id=1, edited=True)
+    await world.settle()
+
+    # Assert
+    assert await account.positions() == []
+    assert (await _edit(world)).result.reason is Reason.SIGNAL_CHANGED

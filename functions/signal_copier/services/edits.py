@@ -15,7 +15,7 @@ from signal_copier.core.precedence import closed_by, keep_later_follow_ups
 from signal_copier.core.reasons import Reason
 from signal_copier.core.reconcile import with_levels_found_set
 from signal_copier.core.records import TradeRecord
-from signal_copier.services import accounts, flips, late_opening, later, targets
+from signal_copier.services import accounts, flips, late_opening, later, opening, targets
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import Sized, recover, send, with_resent
@@ -95,7 +95,7 @@ async def apply_edit(
         if not opened and _refused_typo(intent, records):
             # "XAUUSD BUY … SL above, TP below" refused, then corrected to SELL: nothing of the
             # old side was ever placed, so the corrected signal is the channel's only word.
-            return await _open_fixed(intent, signal, records, deps, (now, retry))
+            return await _open_side_fix(intent, signal, deps, (now, retry))
         if not opened:
             return flips.not_traded(intent, previous, signal)
         previous = opened[0].signal or previous  # turned back to the side its trades are on
@@ -110,11 +110,16 @@ async def apply_edit(
     return await _carry(intent, previous, signal, opened, filed, deps, changed=changed, when=when)
 
 
+# Refusals of a post's own levels that only an edit can fix: no levels-only message completes
+# (and so late-opens) the old side after them, so "nothing of it traded" stays true.
+_EDIT_ONLY = frozenset({Reason.SL_WRONG_SIDE, Reason.TPS_OUT_OF_ORDER, Reason.PRICE_DECIMAL_SLIP})
+
+
 def _refused_typo(intent: Intent, records: list[TradeRecord]) -> bool:
-    # The post was refused for its content (its levels did not fit its side or symbol) and no
-    # version of it placed anything for this user.
+    # The post was refused for levels that did not fit its side or symbol, and no version of
+    # it placed anything for this user.
     own = [r for r in records if r.intent.message_id == intent.message_id]
-    fixable = any(r.result.reason in FIXABLE for r in own)
+    fixable = any(r.result.reason in _EDIT_ONLY for r in own)
     return fixable and not any(r.result.fills for r in own)
 
 
@@ -185,13 +190,9 @@ async def _open_fixed(
     deps: Deps,
     when: tuple[datetime, bool],
 ) -> TradeResult | Wait:
-    # A fix comes back after the post; the channel may have closed the signal meanwhile (and
-    # that close, arriving first, found nothing to close): never open what it is out of.
-    since = await later.posted_after(deps, intent.chat_id, intent.message_id)
-    closer = closed_by(intent.message_id, signal, since)
-    if closer is not None:
-        detail = f"the channel closed this signal (message {closer}) before it was fixed"
-        return skipped(intent, Reason.SIGNAL_CLOSED, detail)
+    closed = await _closed_since(intent, signal, deps)
+    if closed is not None:
+        return closed
     # A signal refused for want of a stop opens as its one late opening (its levels may come
     # in a levels-only message too: the two never open it twice).
     now, retry = when
@@ -204,3 +205,24 @@ def _planned_from(record: TradeRecord, previous: Signal, signal: Signal, retry: 
     # before it, so what that attempt set is found set and recorded.
     base = record.signal or previous
     return previous if retry and base == signal else base
+
+
+async def _open_side_fix(
+    intent: Intent, signal: Signal, deps: Deps, when: tuple[datetime, bool]
+) -> TradeResult | Wait:
+    closed = await _closed_since(intent, signal, deps)
+    if closed is not None:
+        return closed
+    now, retry = when
+    return await opening.open_signal(intent, signal, deps, now, retry=retry)
+
+
+async def _closed_since(intent: Intent, signal: Signal, deps: Deps) -> TradeResult | None:
+    # A fix comes back after the post; the channel may have closed the signal meanwhile (and
+    # that close, arriving first, found nothing to close): never open what it is out of.
+    since = await later.posted_after(deps, intent.chat_id, intent.message_id)
+    closer = closed_by(intent.message_id, signal, since)
+    if closer is None:
+        return None
+    detail = f"the channel closed this signal (message {closer}) before it was fixed"
+    return skipped(intent, Reason.SIGNAL_CLOSED, detail)
