@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from signal_copier.core.deletion import withdrawal
 from signal_copier.core.edit_plan import turned
-from signal_copier.core.model import Intent, TradeResult
+from signal_copier.core.model import Action, Intent, TradeResult
 from signal_copier.core.precedence import closed_by, ended_by_edit
 from signal_copier.core.reasons import Reason
+from signal_copier.core.settings import OnSignalDeleted
 from signal_copier.services import accounts, later
+from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.placing import undo_fills
 
@@ -26,7 +29,8 @@ async def taken_back(deps: Deps, late: Intent, since: int) -> tuple[Reason, str]
         return Reason.SIGNAL_DELETED, f"the channel deleted the signal (message {late.message_id})"
     if head is not None and ended_by_edit(head, since):
         detail = f"the channel edited the signal (message {late.message_id}) into its end"
-        return Reason.SIGNAL_CLOSED, detail
+        cancelled = head.command is not None and head.command.action is Action.CANCEL
+        return (Reason.SIGNAL_CANCELLED if cancelled else Reason.SIGNAL_CLOSED), detail
     assert late.signal is not None  # built with its signal
     now_reads = dict(zip(head.signal_parts, head.signals, strict=True)) if head else {}
     if late.part in now_reads and turned(late.signal, now_reads[late.part]):
@@ -50,7 +54,37 @@ async def undone_if_taken_back(
     gone = await taken_back(deps, late, since)
     if gone is None:
         return result
-    account = await accounts.connect_account(deps, late.user_id)
-    changes = await undo_fills(account, result.fills)
-    note = f"closed again at once: {gone[1]} while it was being placed"
+    return await taken_back_at_once(deps, late, result, gone)
+
+
+async def taken_back_at_once(
+    deps: Deps, intent: Intent, result: TradeResult, why: tuple[Reason, str]
+) -> TradeResult:
+    """Take back the legs just placed for a signal that ended meanwhile, as its end would.
+
+    As when the end is handled after the legs are recorded: unfilled orders go; filled positions
+    go only where the user's on_signal_deleted closes them (a close by the channel closes them).
+    """
+    reason, detail = why
+    context = await user_context(deps, intent)
+    # A user gone (unknown settings): nothing of theirs should stay open from it.
+    setting = (
+        OnSignalDeleted.CLOSE if isinstance(context, TradeResult) else context[1].on_signal_deleted
+    )
+    action = setting if reason is Reason.SIGNAL_DELETED else withdrawal(setting)
+    if reason is Reason.SIGNAL_CLOSED:  # the channel closed it: its positions go too
+        action = OnSignalDeleted.CLOSE
+    fills = [f for f in result.fills if _taken(f.pending, action)]
+    account = await accounts.connect_account(deps, intent.user_id)
+    changes = await undo_fills(account, fills)
+    kept = len(result.fills) - len(fills)
+    note = f"taken back at once: {detail} while it was being placed"
+    if kept:
+        note += f" (kept {kept} filled position(s), as on_signal_deleted: {setting} keeps them)"
     return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
+
+
+def _taken(pending: bool, action: OnSignalDeleted) -> bool:
+    if action is OnSignalDeleted.IGNORE:
+        return False
+    return pending or action is OnSignalDeleted.CLOSE

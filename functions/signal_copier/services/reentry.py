@@ -23,12 +23,12 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.reentry import Refusal
 from signal_copier.core.symbol_map import same_instrument
-from signal_copier.services import accounts, later, opening
+from signal_copier.services import later, opening
 from signal_copier.services.about import about_of
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
+from signal_copier.services.late_ends import taken_back_at_once
 from signal_copier.services.once import Recorded, deadline
-from signal_copier.services.placing import undo_fills
 from signal_copier.services.recent import read_versions
 from signal_copier.services.records import skipped
 from signal_copier.services.targets import Wait
@@ -72,10 +72,8 @@ async def _undone_if_gone(
     now_referred = await _referred(deps, intent, command, signal_id)
     if not isinstance(now_referred, Refusal) or now_referred.reason not in _ENDS:
         return result
-    account = await accounts.connect_account(deps, intent.user_id)
-    changes = await undo_fills(account, result.fills)
-    note = f"closed again at once: {now_referred.detail} while it was being placed"
-    return replace(result, changes=(*result.changes, *changes), notes=(*result.notes, note))
+    why = (now_referred.reason, now_referred.detail)
+    return await taken_back_at_once(deps, intent, result, why)
 
 
 def _as_opening(intent: Intent, signal: Signal) -> Intent:
