@@ -166,7 +166,9 @@ async def _act(
         closing = command.action is Action.CLOSE
         live = (positions, orders)
         if plan.held_stops and not closing:  # held back, but in the order posted it cut first
-            cuts, cut_notes = follow_up_risk.held_cuts(plan.held_stops, sized, live)
+            # only a stop that would have been set (not refused: a typo, the wrong side)
+            fit = await check_levels(account, plan.held_stops, positions, orders, specs, policy)
+            cuts, cut_notes = follow_up_risk.held_cuts(fit.operations, sized, live)
             before = combined(before, await run_operations(account, cuts, intent))
             notes = (*notes, *cut_notes)
         kept = await follow_up_risk.kept(deps, intent, account, checked, (sized, live), closing)
