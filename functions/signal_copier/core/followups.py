@@ -184,3 +184,15 @@ def leg_tp(tps: Sequence[Decimal], leg: int) -> Decimal | None:
     if not tps:
         return None
     return tps[min(leg, len(tps) - 1)]
+
+
+def signal_targets(
+    targets: Sequence[Target], positions: Sequence[Position], orders: Sequence[PendingOrder]
+) -> dict[str, tuple[Decimal, ...]]:
+    """Return the targets (prices) of the signal each position or order belongs to, by id."""
+    found: dict[str, tuple[Decimal, ...]] = {}
+    for target in targets:
+        ids = [p.id for p in owned(positions, target.client_id)]
+        ids += [o.id for o in owned(orders, target.client_id)]
+        found.update(dict.fromkeys(ids, target.signal.tps))
+    return found

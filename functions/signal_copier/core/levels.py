@@ -34,6 +34,9 @@ class Policy:
     own_sl: Decimal | None = None  # an edit may still move the signal's own stop either way
     # The signal's own stop of each position or order (by id) where it was written in pips.
     own_sls: Mapping[str, Decimal] = field(default_factory=dict)
+    # The targets of the signal each position or order (by id) belongs to: a stop is judged
+    # against all of them, as an opening's is, though one leg holds only its own.
+    signal_tps: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
 
 
 def check_operations(
@@ -50,7 +53,7 @@ def check_operations(
     """
     by_position = {p.id: p for p in positions}
     by_order = {o.id: o for o in orders}
-    targets = _targets(ops, [*positions, *orders])
+    targets = _targets(ops, [*positions, *orders], policy.signal_tps)
     out = _Verdicts()
     kept: list[Operation] = []
     already: list[Operation] = []
@@ -127,7 +130,9 @@ def _position_where(
 
 
 def _targets(
-    ops: Sequence[Operation], items: Sequence[Position | PendingOrder]
+    ops: Sequence[Operation],
+    items: Sequence[Position | PendingOrder],
+    signal_tps: Mapping[str, tuple[Decimal, ...]],
 ) -> dict[tuple[str, Side], tuple[Decimal, ...]]:
     # Every target, old and new, of each instrument and side: a stop is judged against the
     # furthest of its trade's targets (as an opening's is), never one leg's nearest.
@@ -136,6 +141,7 @@ def _targets(
     for item in items:
         levels = found.setdefault((item.symbol, item.side), [])
         levels += [tp for tp in (item.tp, new.get(item.id)) if tp is not None]
+        levels += signal_tps.get(item.id, ())
     return {key: tuple(levels) for key, levels in found.items()}
 
 

@@ -16,7 +16,7 @@ from signal_copier.core.deletion import (
     withdrawal,
 )
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Operation, Target
+from signal_copier.core.followups import Operation, Target, signal_targets
 from signal_copier.core.levels import Policy
 from signal_copier.core.market import Position
 from signal_copier.core.model import (
@@ -158,7 +158,8 @@ async def _act(
         return plan
     targets, notes = plan.targets, plan.notes
     positions, orders, specs = held.positions, held.orders, held.specs
-    policy = Policy(allow_looser_sl=settings.allow_looser_sl)
+    tps = signal_targets(targets, positions, orders)
+    policy = Policy(allow_looser_sl=settings.allow_looser_sl, signal_tps=tps)
     checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
     before = closed_before(intent, held.closes)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size

@@ -164,10 +164,12 @@ async def _carry(
     later_ones = await _later_follow_ups(deps, intent, filed) if ops else []
     ops = keep_later_follow_ups(ops, later_ones, [*positions, *orders])
     # The signal's own stop may still be corrected either way; one moved since is not loosened.
+    tps = (*previous.tps, *signal.tps)
     policy = Policy(
         allow_looser_sl=context[1].allow_looser_sl,
         own_sl=previous.sl,
         own_sls=own_stops(previous, positions, orders, specs),
+        signal_tps=dict.fromkeys([*(p.id for p in positions), *(o.id for o in orders)], tps),
     )
     checked = await check_levels(account, ops, positions, orders, specs, policy)
     sized = Sized(settings=context[1], opened=opened, previous=previous, specs=specs)
