@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from signal_copier.core import history, reentry
+from signal_copier.core import history, ids, reentry
 from signal_copier.core.edit_plan import turned
+from signal_copier.core.history import EPOCH
 from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
@@ -69,7 +70,7 @@ async def _undone_if_gone(
 ) -> TradeResult:
     # The deletion (or cancel, or flip) of the signal does not wait for re-entries it cannot
     # know of yet: one handled while this re-entry placed found nothing to take back.
-    now_referred = await _referred(deps, intent, command, signal_id)
+    now_referred = await _referred(deps, intent, command, signal_id, placed=True)
     if not isinstance(now_referred, Refusal) or now_referred.reason not in _ENDS:
         return result
     why = (now_referred.reason, now_referred.detail)
@@ -82,41 +83,67 @@ def _as_opening(intent: Intent, signal: Signal) -> Intent:
 
 
 async def _referred(
-    deps: Deps, intent: Intent, command: Command, signal_id: int
+    deps: Deps, intent: Intent, command: Command, signal_id: int, *, placed: bool = False
 ) -> Signal | Refusal:
-    # The referred signal as last edited, unless the channel deleted or cancelled it (or the
-    # latest signal since) before the re-entry.
+    # The referred signal as the channel had it when the re-entry was posted, unless it deleted
+    # or cancelled it (or the latest signal since) before. Once placed (`placed`), as it is now:
+    # an end or a flip since takes the re-entry's legs back, as it reaches a recorded one.
     head = await deps.store.latest_message(intent.chat_id, signal_id)
     if head is None:
         return Refusal(reason=Reason.NO_SIGNAL, detail=f"message {signal_id} is not stored")
-    if head.deleted:
+    if head.deleted:  # a deletion has no date: whenever it came, it comes first
         detail = f"the channel deleted the signal it repeats (message {signal_id})"
         return Refusal(reason=Reason.SIGNAL_DELETED, detail=detail)
-    if not head.signals:  # edited into a follow-up ("cancelled") or into chatter
+    versions = await read_versions(deps, intent.chat_id, signal_id, after=head)
+    as_of = None if placed else intent.message_date
+    post = head if as_of is None else _as_posted(versions, as_of, head)
+    if not post.signals:  # edited into a follow-up ("cancelled") or into chatter
         detail = f"the signal it repeats (message {signal_id}) is no longer a signal"
         return Refusal(reason=Reason.SIGNAL_CANCELLED, detail=detail)
-    found = list(head.signals) if len(head.signals) == 1 else _named(command, head.signals)
+    found = list(post.signals) if len(post.signals) == 1 else _named(command, post.signals)
     if len(found) != 1:
-        detail = f"message {signal_id} holds {len(head.signals)} signals: which one is unclear"
+        detail = f"message {signal_id} holds {len(post.signals)} signals: which one is unclear"
         return Refusal(reason=Reason.REENTRY_MISMATCH, detail=detail)
-    if _turned(await read_versions(deps, intent.chat_id, signal_id, after=head)):
+    if _turned(versions, as_of):
         detail = (
             f"the channel turned the signal it repeats (message {signal_id}) to another side or "
             "symbol: a signal withdrawn so is not repeated (a flip never opens)"
         )
         return Refusal(reason=Reason.SIGNAL_CHANGED, detail=detail)
+    return await _since(deps, intent, signal_id, post, found[0])
+
+
+async def _since(
+    deps: Deps, intent: Intent, signal_id: int, post: MessageRecord, signal: Signal
+) -> Signal | Refusal:
+    # What the chat said between the signal and the re-entry: a deleted later signal a bare
+    # re-entry may have meant (a reply names its own), a cancel, the levels completing it.
     after = await later.posted_after(deps, intent.chat_id, signal_id)
     between = [r for r in after if r.message_id < intent.message_id]
-    gone = [r.message_id for r in between if r.deleted and history.is_signal(r)]
+    bare = intent.reply_to is None
+    gone = [r.message_id for r in between if bare and r.deleted and history.is_signal(r)]
     if gone:
         detail = f"a later signal it may repeat (message {min(gone)}) was deleted"
         return Refusal(reason=Reason.SIGNAL_DELETED, detail=detail)
-    cancel = reentry.cancelled(signal_id, found[0], between)
+    cancel = reentry.cancelled(signal_id, signal, between)
     if cancel is not None:
         detail = f"the channel cancelled the signal it repeats (message {cancel})"
         return Refusal(reason=Reason.SIGNAL_CANCELLED, detail=detail)
     # A split signal: its levels are those its levels-only messages completed it with.
-    return reentry.completed(head, found[0], between, await _split_window(deps, intent))
+    return reentry.completed(post, signal, between, await _split_window(deps, intent))
+
+
+def _as_posted(
+    versions: Sequence[MessageRecord], as_of: datetime, head: MessageRecord
+) -> MessageRecord:
+    # The newest version made by `as_of` (versions come newest first): an edit made after the
+    # re-entry was posted reaches its trade as it reaches any recorded one, not as its source.
+    made = [v for v in versions if _made(v) <= as_of]
+    return made[0] if made else head
+
+
+def _made(version: MessageRecord) -> datetime:
+    return EPOCH + timedelta(seconds=ids.version_second(version.version))
 
 
 async def _split_window(deps: Deps, intent: Intent) -> int:
@@ -126,9 +153,12 @@ async def _split_window(deps: Deps, intent: Intent) -> int:
     return 0 if isinstance(context, TradeResult) else context[1].split_window_s
 
 
-def _turned(versions: Sequence[MessageRecord]) -> bool:
-    # Whether any version turned one of the message's signals to another side or symbol.
+def _turned(versions: Sequence[MessageRecord], as_of: datetime | None) -> bool:
+    # Whether any version (made by `as_of`) turned one of the message's signals to another side
+    # or symbol.
     for version in versions:
+        if as_of is not None and _made(version) > as_of:
+            continue
         earlier = dict(zip(version.earlier_signal_parts, version.earlier_signals, strict=True))
         now = zip(version.signal_parts, version.signals, strict=True)
         if any(part in earlier and turned(earlier[part], signal) for part, signal in now):
