@@ -36,7 +36,7 @@ from signal_copier.services.about import about_of, candidates, select_targets, t
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import with_resent
-from signal_copier.services.follow_up_plan import Held, planned
+from signal_copier.services.follow_up_plan import Held, Plan, planned
 from signal_copier.services.levels import check_levels
 from signal_copier.services.once import deadline
 from signal_copier.services.operations import (
@@ -50,9 +50,11 @@ from signal_copier.services.operations import (
 from signal_copier.services.records import skipped
 from signal_copier.services.retried import (
     CANCELLED_BEFORE,
+    CLOSED_BEFORE,
     cancelled_before,
     closed_before,
     closed_since,
+    own_closes,
 )
 from signal_copier.services.targets import Wait
 
@@ -156,34 +158,55 @@ async def _act(
     plan = await planned(deps, intent, command, account, held, settings)
     if isinstance(plan, TradeResult):
         return plan
-    targets, notes = plan.targets, plan.notes
     positions, orders, specs = held.positions, held.orders, held.specs
-    tps = signal_targets(targets, positions, orders)
+    tps = signal_targets(plan.targets, positions, orders)
     policy = Policy(allow_looser_sl=settings.allow_looser_sl, signal_tps=tps)
     checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
+    result, notes = await _sent(deps, intent, command, account, held, settings, plan, checked)
+    if held.retry:  # what the attempt cut short did is this follow-up's too
+        result = reconcile.with_levels_found_set(result, checked.already)
+        if command.action is not Action.CLOSE:  # a risk cut's own closes (a close finds them)
+            open_now = {p.id for p in positions}
+            cut = await own_closes(account, intent, open_now, result.changes)
+            result = with_found_done(result, cut, CLOSED_BEFORE)
+    return _noted(result, notes)
+
+
+async def _sent(
+    deps: Deps,
+    intent: Intent,
+    command: Command,
+    account: BrokerAccount,
+    held: Held,
+    settings: TradeSettings,
+    plan: Plan,
+    checked: Checked,
+) -> tuple[TradeResult, tuple[str, ...]]:
+    # Send the checked operations (a risk-sized trade's cuts first) and return what was done.
+    positions, orders, notes = held.positions, held.orders, plan.notes
     before = closed_before(intent, held.closes)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
-        sized = follow_up_risk.sized_for(settings, held.records, targets, specs)
+        sized = follow_up_risk.sized_for(settings, held.records, plan.targets, held.specs)
         closing = command.action is Action.CLOSE
         live = (positions, orders)
         if plan.held_stops and not closing:  # held back, but in the order posted it cut first
             # only a stop that would have been set (not refused: a typo, the wrong side)
-            fit = await check_levels(account, plan.held_stops, positions, orders, specs, policy)
+            tps = signal_targets(plan.targets, positions, orders)
+            policy = Policy(allow_looser_sl=settings.allow_looser_sl, signal_tps=tps)
+            fit = await check_levels(
+                account, plan.held_stops, positions, orders, held.specs, policy
+            )
             cuts, cut_notes = follow_up_risk.held_cuts(fit.operations, sized, live)
             before = combined(before, await run_operations(account, cuts, intent))
             notes = (*notes, *cut_notes)
         kept = await follow_up_risk.kept(deps, intent, account, checked, (sized, live), closing)
         if isinstance(kept, TradeResult):
-            return _noted(combined(before, kept), notes)
+            return combined(before, kept), notes
         checked = kept
-    sent = await run_operations(account, checked.operations, intent)
-    result = combined(before, sent)
+    result = combined(before, await run_operations(account, checked.operations, intent))
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
-        result = await _close_filled(account, intent, targets, positions, checked, result)
-    result = with_refusals(result, checked)
-    if held.retry:
-        result = reconcile.with_levels_found_set(result, checked.already)
-    return _noted(result, notes)
+        result = await _close_filled(account, intent, plan.targets, positions, checked, result)
+    return with_refusals(result, checked), notes
 
 
 def _noted(result: TradeResult, notes: tuple[str, ...]) -> TradeResult:

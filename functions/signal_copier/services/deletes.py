@@ -28,7 +28,12 @@ from signal_copier.services.operations import (
     target_of,
 )
 from signal_copier.services.records import signal_ref, skipped
-from signal_copier.services.retried import CANCELLED_BEFORE, cancelled_before
+from signal_copier.services.retried import (
+    CANCELLED_BEFORE,
+    CLOSED_BEFORE,
+    cancelled_before,
+    own_closes,
+)
 from signal_copier.services.targets import Wait
 
 
@@ -90,6 +95,9 @@ async def take_back(
     if retry:
         found = await cancelled_before(account, opened)
         result = with_found_done(result, found, CANCELLED_BEFORE)
+        live = {p.id for p in positions}
+        closed = await own_closes(account, intent, live, result.changes)
+        result = with_found_done(result, closed, CLOSED_BEFORE)
     if action is OnSignalDeleted.CLOSE and result.detail:
         result = await _close_filled(account, intent, held, {p.id for p in positions}, result)
     return result, len(positions)

@@ -78,3 +78,28 @@ def closed_before(intent: Intent, closes: Sequence[Deal]) -> TradeResult:
     )
     status = Status.APPLIED if changes else Status.SKIPPED
     return TradeResult(intent_id=intent.id, user_id=intent.user_id, status=status, changes=changes)
+
+
+CLOSED_BEFORE = "closed by the attempt before this retry, cut short (its own tagged deal)"
+
+
+async def own_closes(
+    account: BrokerAccount, intent: Intent, live: set[str], done: Sequence[Change]
+) -> list[Change]:
+    """Return the closes an earlier attempt of `intent` made (its tagged deals), not yet in `done`.
+
+    A position still open (`live`, by id) was closed in part.
+    """
+    deals = await account.history(history_start(intent.received))
+    tag, seen = ids.close_tag(intent.client_id), {change.target for change in done}
+    return [
+        Change(
+            kind=ChangeKind.PARTIAL_CLOSE if deal.position_id in live else ChangeKind.CLOSE,
+            target=deal.position_id,
+            volume=deal.volume,
+        )
+        for deal in deals
+        if deal.client_id == tag
+        and deal.reason is DealReason.CLOSE
+        and deal.position_id not in seen
+    ]
