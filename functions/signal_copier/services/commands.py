@@ -104,7 +104,7 @@ async def apply_command(
         closes = await closed_since(account, intent, command, targets, positions) if retry else []
         if not (positions or orders or closes):  # stopped out, taken profit or closed by hand
             gone = skipped(intent, Reason.NO_POSITION, _GONE)
-            found = await cancelled_before(account, opened) if retry else []
+            found = await cancelled_before(deps, intent, account, opened) if retry else []
             return with_found_done(gone, found, CANCELLED_BEFORE)
         positions = reconcile.before_closes(positions, closes, targets)
         specs = await specs_for(account, [*positions, *orders])

@@ -93,7 +93,7 @@ async def take_back(
     positions, orders = await legs_of(account, held)
     result = await run_operations(account, plan_deletion(action, positions, orders), intent)
     if retry:
-        found = await cancelled_before(account, opened)
+        found = await cancelled_before(deps, intent, account, opened)
         result = with_found_done(result, found, CANCELLED_BEFORE)
         live = {p.id for p in positions}
         closed = await own_closes(account, intent, live, result.changes)

@@ -25,6 +25,7 @@ from signal_copier.core.model import (
 from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reconcile import closes_of, history_start
 from signal_copier.core.records import TradeRecord
+from signal_copier.services.deps import Deps
 
 CANCELLED_BEFORE = (
     "gone unfilled when this retry ran (the attempt before it, cut short, had most likely "
@@ -32,9 +33,20 @@ CANCELLED_BEFORE = (
 )
 
 
-async def cancelled_before(account: BrokerAccount, opened: Sequence[TradeRecord]) -> list[Change]:
-    """Return the pending orders of `opened` trades that are gone from the account unfilled."""
+async def cancelled_before(
+    deps: Deps, intent: Intent, account: BrokerAccount, opened: Sequence[TradeRecord]
+) -> list[Change]:
+    """Return the pending orders of `opened` trades that are gone from the account unfilled.
+
+    Not those whose cancel another record of the signal shows (an expiry, an earlier cancel).
+    """
     pending = {f.order_id: f.client_id for r in opened for f in r.result.fills if f.pending}
+    for ref in {r.signal_ref for r in opened} if pending else ():
+        for record in await deps.store.trades(intent.user_id, ref):
+            if record.intent.id != intent.id:
+                for change in record.result.changes:
+                    if change.kind is ChangeKind.CANCEL:
+                        pending.pop(change.target, None)
     if not pending:
         return []
     live = {order.id for order in await account.orders()}
