@@ -18,6 +18,7 @@ from signal_copier.core.ids import is_close_tag
 from signal_copier.core.market import Deal, DealReason, Position
 from signal_copier.core.model import Change, ChangeKind, Side, Status, TradeResult
 from signal_copier.core.reasons import Reason
+from signal_copier.core.records import TradeRecord
 
 # How far a broker's clock may run behind ours. A close by hand or by an earlier follow-up on
 # the same positions inside this margin is taken for the retry's own: the retry then closes
@@ -91,14 +92,39 @@ ALREADY_SET = (
 )
 
 
-def with_levels_found_set(result: TradeResult, already: Sequence[Operation]) -> TradeResult:
+def with_levels_found_set(
+    result: TradeResult, already: Sequence[Operation], records: Sequence[TradeRecord] = ()
+) -> TradeResult:
     """Return a retry's result with the levels it found already set recorded as its changes.
 
     The attempt cut short moved them and never recorded it: the record says so, and later
-    instructions judged against this one (an older edit delivered after it) see what it set.
+    instructions judged against this one (an older edit delivered after it) see what it set. A
+    level another record explains (the stop a leg was placed with, a change another instruction
+    made) was not this attempt's and is not claimed.
     """
-    changes = [Change(kind=op.kind, target=op.target, price=_price(op)) for op in already]
+    explained = _explained(records, result.intent_id)
+    changes = [
+        Change(kind=op.kind, target=op.target, price=_price(op))
+        for op in already
+        if (op.kind, op.target, _price(op)) not in explained
+    ]
     return with_found_done(result, changes, ALREADY_SET)
+
+
+def _explained(
+    records: Sequence[TradeRecord], intent_id: str
+) -> set[tuple[ChangeKind, str, Decimal | None]]:
+    found: set[tuple[ChangeKind, str, Decimal | None]] = set()
+    for record in records:
+        if record.intent.id == intent_id:
+            continue
+        found.update((c.kind, c.target, c.price) for c in record.result.changes)
+        found.update(
+            (ChangeKind.SL, f.position_id or f.order_id, f.sl)
+            for f in record.result.fills
+            if f.sl is not None
+        )
+    return found
 
 
 def with_found_done(result: TradeResult, changes: Sequence[Change], why: str) -> TradeResult:

@@ -164,7 +164,7 @@ async def _act(
     checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
     result, notes = await _sent(deps, intent, command, account, held, settings, plan, checked)
     if held.retry:  # what the attempt cut short did is this follow-up's too
-        result = reconcile.with_levels_found_set(result, checked.already)
+        result = reconcile.with_levels_found_set(result, checked.already, held.records)
         if command.action is not Action.CLOSE:  # a risk cut's own closes (a close finds them)
             open_now = {p.id for p in positions}
             cut = await own_closes(account, intent, open_now, result.changes)

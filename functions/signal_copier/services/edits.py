@@ -176,7 +176,7 @@ async def _carry(
     result = await send(deps, intent, account, checked, sized, (positions, orders))
     result = with_resent(intent, result, recovered)
     if retry:  # levels the attempt cut short had set: recorded as this edit's
-        result = with_levels_found_set(result, checked.already)
+        result = with_levels_found_set(result, checked.already, filed)
     if changed and result.status is not Status.REJECTED:
         for record in opened:  # follow-ups and management now follow the edited levels
             await deps.store.update_trade(

@@ -63,7 +63,9 @@ async def handle_broker_event(
         result = await run_operations(account, ops, intent) if ops else None
         if retry and already:  # the attempt cut short moved them and recorded nothing
             nothing = skipped(intent, Reason.NOTHING_TO_CHANGE, "")
-            return with_levels_found_set(result or nothing, already)
+            filed = await deps.store.trades(user_id, record.signal_ref)
+            found = with_levels_found_set(result or nothing, already, filed)
+            return found if found.changes or result is not None else None
         return result
 
     return await run_once(intent, deps, now, work)
