@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -10,18 +9,12 @@ from signal_copier.core import reconcile
 from signal_copier.core.checked import Checked, with_refusals
 from signal_copier.core.deletion import (
     is_withdrawal,
-    kept_by_cancel,
-    outcome,
-    plan_deletion,
-    withdrawal,
 )
 from signal_copier.core.errors import Rejected
-from signal_copier.core.followups import Operation, Target, signal_targets
+from signal_copier.core.followups import signal_targets
 from signal_copier.core.levels import Policy
-from signal_copier.core.market import Position
 from signal_copier.core.model import (
     Action,
-    ChangeKind,
     Command,
     Intent,
     TradeResult,
@@ -30,9 +23,10 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.reconcile import with_found_done
 from signal_copier.core.records import TradeRecord
-from signal_copier.core.settings import OnSignalDeleted, TradeSettings
+from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts, follow_up_risk, late_opening, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
+from signal_copier.services.cancels import cancel, close_filled
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.edit_risk import with_resent
@@ -154,7 +148,7 @@ async def _act(
     settings: TradeSettings,
 ) -> TradeResult:
     if command.action is Action.CANCEL:
-        return await _cancel(intent, account, held, settings)
+        return await cancel(intent, account, held, settings)
     plan = await planned(deps, intent, command, account, held, settings)
     if isinstance(plan, TradeResult):
         return plan
@@ -205,59 +199,12 @@ async def _sent(
         checked = kept
     result = combined(before, await run_operations(account, checked.operations, intent))
     if command.action is Action.CLOSE and (command.fraction is None or command.fraction >= 1):
-        result = await _close_filled(account, intent, plan.targets, positions, checked, result)
+        result = await close_filled(account, intent, plan.targets, positions, checked, result)
     return with_refusals(result, checked), notes
 
 
 def _noted(result: TradeResult, notes: tuple[str, ...]) -> TradeResult:
     return replace(result, notes=(*result.notes, *notes)) if notes else result
-
-
-async def _cancel(
-    intent: Intent, account: BrokerAccount, held: Held, settings: TradeSettings
-) -> TradeResult:
-    # A cancel takes back the signal's unfilled orders. The signal's own post edited into one
-    # is the signal withdrawn: its filled positions go as a deletion's would (on_signal_deleted).
-    withdrawn = is_withdrawal(intent)
-    action = withdrawal(settings.on_signal_deleted) if withdrawn else OnSignalDeleted.CANCEL_PENDING
-    ops = plan_deletion(action, held.positions, held.orders)
-    policy = Policy(allow_looser_sl=settings.allow_looser_sl)
-    checked = await check_levels(account, ops, held.positions, held.orders, held.specs, policy)
-    result = await run_operations(account, checked.operations, intent)
-    if action is OnSignalDeleted.CLOSE:
-        result = await _close_filled(account, intent, held.targets, held.positions, checked, result)
-    result = with_refusals(result, checked)
-    kept = len(held.positions) if action is OnSignalDeleted.CANCEL_PENDING else 0
-    if withdrawn:
-        cancelled = sum(1 for c in result.changes if c.kind is ChangeKind.CANCEL)
-        closed = sum(1 for c in result.changes if c.kind is ChangeKind.CLOSE)
-        setting = settings.on_signal_deleted
-        said = outcome(action, cancelled, closed, kept, how="cancelled", setting=setting)
-    elif kept:
-        said = kept_by_cancel(kept)
-    else:
-        return result
-    return replace(result, detail=f"{said}; refused: {result.detail}" if result.detail else said)
-
-
-async def _close_filled(
-    account: BrokerAccount,
-    intent: Intent,
-    targets: Sequence[Target],
-    known: Sequence[Position],
-    checked: Checked,
-    result: TradeResult,
-) -> TradeResult:
-    # An entry that filled before it could be cancelled is a position the plan never saw: a
-    # close of everything closes it too.
-    cancelled = {c.target for c in result.changes if c.kind is ChangeKind.CANCEL}
-    sent = [op for op in checked.operations if op.kind is ChangeKind.CANCEL]
-    if all(op.target in cancelled for op in sent):
-        return result
-    seen = {position.id for position in known}
-    filled = [p for p in (await legs_of(account, targets))[0] if p.id not in seen]
-    ops = [Operation(kind=ChangeKind.CLOSE, target=position.id) for position in filled]
-    return combined(result, await run_operations(account, ops, intent)) if ops else result
 
 
 async def _nothing_held(
