@@ -1,0 +1,154 @@
+"""Review 13: hostile scenarios against today's money-path changes.
+
+Each test is a bug confirmed by running it, a strict xfail until it is fixed; the comment above
+each says what a trader loses and where the fix belongs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from hooks import Hooked
+from signal_copier.core.errors import BrokerUnavailable
+from signal_copier.core.model import Status
+from signal_copier.core.reasons import Reason
+from signal_copier.services.pipeline import handle_message
+from world import World
+
+GOLD_BUY = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2660"
+SWING = "XAUUSD BUY NOW @ 2650\nSL 2640\nTP1 2655\nTP2 2750"  # a near TP1, a far TP2
+SIGNAL = "XAUUSD BUY NOW 2650\nSL 2644\nTP 2660"
+AGAIN = "Buy again from here 🔁 same SL and TP"
+
+
+async def _stops(account: object) -> set[D | None]:
+    return {p.sl for p in await account.positions()}  # type: ignore[attr-defined]
+
+
+# A retry takes every level it finds already set for the attempt cut short's work, even when
+# that attempt never reached the broker: 'Move SL to 2640' on legs whose stop was 2640 all
+# along is recorded as two stop moves, applied, instead of 'nothing to change'. The trader's
+# history claims moves that never happened (and later messages judged against this one see
+# them). Fix: services/commands.py (and edits.py, management.py) — record levels found set
+# only when the attempt before could have set them (it reached the broker's modify).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a retry after a failure that changed nothing records stop moves it never made",
+)
+async def test_a_retried_move_sl_to_the_stop_already_set_records_nothing_to_change(
+    tmp_path: Path,
+) -> None:
+    # Arrange: both legs' stop is already 2640; the first attempt fails reading the legs
+    world = World(tmp_path, wrap=Hooked)
+    await world.add_user("alice", lot="0.20")
+    await world.say(GOLD_BUY, id=1)
+    down = BrokerUnavailable("legs unavailable (injected)")
+    world.broker.fail("legs_of", nth=world.broker.calls("legs_of") + 1, error=down)
+
+    # Act: the follow-up fails once before reaching the broker and is redelivered
+    await world.say("Move SL to 2640", id=2, reply_to=1)
+    await world.settle()
+
+    # Assert
+    (record,) = [r for r in await world.records("alice") if r.intent.message_id == 2]
+    assert (record.result.status, record.result.reason) == (
+        Status.SKIPPED,
+        Reason.NOTHING_TO_CHANGE,
+    )
+    assert record.result.changes == ()
+
+
+# A trader copying one position per signal (max_positions_per_signal=1) holds TP1 only, and
+# the edit's stop is judged as a typo against that TP1, not the signal's furthest target as an
+# opening's is: the channel widening its swing trade's stop to 2540 (TP2 2750; the same signal
+# posted fresh opens with that stop for this very trader) is refused as price_typo. The trader
+# keeps a stop 100 tighter than the channel's and is stopped out of a trade the channel holds.
+# Fix: core/levels._targets (judge against the signal's targets, not the legs' broker TPs).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a single-position trader's legitimate wider stop is refused as a typo (stopped early)",
+)
+async def test_an_edit_widening_a_swing_stop_moves_a_single_position_traders_stop(
+    world: World,
+) -> None:
+    # Arrange
+    alice = await world.add_user("alice", lot="0.10", max_positions_per_signal=1)
+    bob = await world.add_user("bob", lot="0.10")
+    await world.say(SWING, id=1)
+
+    # Act: the channel widens the stop; bob's two legs take it
+    await world.say(SWING.replace("SL 2640", "SL 2540"), id=1, edited=True)
+
+    # Assert
+    assert await _stops(bob) == {D("2540.00")}
+    assert await _stops(alice) == {D("2540.00")}
+
+
+# A re-entry placed while its signal's deletion runs closes its filled position at once, even
+# for a trader whose deletions cancel pending orders only (the default, cancel_pending): in
+# the order posted (re-entry, then deletion) the position stays open. The trader pays the
+# spread and loses the trade. Fix: services/reentry._undone_if_gone (take back what the
+# user's on_signal_deleted says, as the deletion itself does).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a re-entry's filled position is closed at once though deletions keep positions",
+)
+async def test_a_deletion_racing_a_market_reentry_keeps_its_position_under_cancel_pending(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the re-entry is posted, then the channel deletes its signal; the deletion is
+    # handled just as the re-entry's market order is sent
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(SIGNAL, id=20)
+    await world.prices(XAUUSD=("2653.00", "2653.30"))
+    again = world.post(AGAIN, id=21, reply_to=20)
+    gone = world.deletion(id=20)
+
+    async def meanwhile() -> None:
+        await handle_message(gone, world.deps, world.now)
+        await world.queue.drain()
+
+    world.broker.before("place", meanwhile, nth=world.broker.calls("place") + 1)
+
+    # Act
+    await world.deliver(again)
+    await world.settle()
+
+    # Assert: as in the order posted, both filled positions stay
+    assert sorted(p.open_price for p in await account.positions()) == [
+        D("2650.30"),
+        D("2653.30"),
+    ]
+
+
+# A typo'd stop ('Move SL to 2460', 2640 meant) held back by the signal's later edit still
+# makes its risk cut: a risk-sized trade is closed whole ("would risk more than it was sized
+# for"), while in the order posted the typo is refused (price_typo) and the edit leaves both
+# legs open at 2645. The trader loses the whole trade. Fix: services/overtaken._stops_held /
+# follow_up_risk.held_cuts (a held stop cuts only if core/levels would have set it).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a typo'd stop held back by a later edit closes the whole risk-sized trade",
+)
+async def test_a_typod_stop_held_back_by_a_later_edit_cuts_nothing(world: World) -> None:
+    # Arrange
+    account = await world.add_user(
+        "alice", risk_mode="risk_percent", risk_percent="1", allow_looser_sl=True
+    )
+    await world.say(GOLD_BUY, id=1)
+    typo = world.post("Move SL to 2460", id=2, reply_to=1)
+    edit = world.post(GOLD_BUY.replace("SL 2640", "SL 2645"), id=1, edited=True)
+
+    # Act: the edit, posted last, is delivered first
+    await world.deliver(edit, typo)
+    await world.settle()
+
+    # Assert: as in the order posted
+    assert [(p.volume, p.sl) for p in await account.positions()] == [
+        (D("0.05"), D("2645.00")),
+        (D("0.04"), D("2645.00")),
+    ]
