@@ -91,21 +91,27 @@ async def test_a_retried_breakeven_on_a_stop_the_channel_moved_records_no_move(
     assert [c for r in managed for c in r.result.changes] == []
 
 
-# A trader copying one position per signal (max_positions_per_signal=1) holds TP1 only, and
-# the edit's stop is judged as a typo against that TP1, not the signal's furthest target as an
-# opening's is: the channel widening its swing trade's stop to 2540 (TP2 2750; the same signal
-# posted fresh opens with that stop for this very trader) is refused as price_typo. The trader
-# keeps a stop 100 tighter than the channel's and is stopped out of a trade the channel holds.
-# Fix: core/levels._targets (judge against the signal's targets, not the legs' broker TPs).
+# A trader holding one position per signal (the default 0.01 lot, too small to split across
+# two targets, or max_positions_per_signal=1) holds TP1 only, and an edit's stop is judged as a
+# typo against that TP1, not the signal's furthest target as an opening's is: the channel
+# widening its swing trade's stop to 2540 (TP2 2750; the same signal posted fresh opens with
+# that stop for this very trader) is refused as price_typo. The trader keeps a stop 100 tighter
+# than the channel's and is stopped out of a trade the channel holds. Fix: core/levels._targets
+# (judge against the targets of the signal the leg belongs to, not the legs' broker TPs).
 @pytest.mark.xfail(
     strict=True,
     reason="a single-position trader's legitimate wider stop is refused as a typo (stopped early)",
 )
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"lot": "0.10", "max_positions_per_signal": 1}],
+    ids=["default-lot", "one-position"],
+)
 async def test_an_edit_widening_a_swing_stop_moves_a_single_position_traders_stop(
-    world: World,
+    world: World, settings: dict[str, object]
 ) -> None:
     # Arrange
-    alice = await world.add_user("alice", lot="0.10", max_positions_per_signal=1)
+    alice = await world.add_user("alice", **settings)
     bob = await world.add_user("bob", lot="0.10")
     await world.say(SWING, id=1)
 
