@@ -338,3 +338,40 @@ async def test_a_deletion_whose_worker_died_after_closing_records_the_closes(
     assert await account.positions() == []
     (record,) = [r for r in await world.records("alice") if r.intent.kind is IntentKind.DELETE]
     assert [c.kind for c in record.result.changes] == [ChangeKind.CLOSE, ChangeKind.CLOSE]
+
+
+# A held-back stop's risk cut (today's held_cuts) whose worker died after both partial closes
+# is retried and recorded "nothing to change": the retry finds the volume already cut, so it
+# cuts nothing more (the volume is right), but only a CLOSE command's retry looks for its own
+# tagged closes (services/retried.closed_since), so 0.04 lots closed by the copier are
+# recorded nowhere. Found by a crash sweep; without the crash the record lists both cuts. Fix:
+# services/commands._act (a retry of a risk-cutting follow-up records its own tagged closes).
+@pytest.mark.xfail(
+    strict=True,
+    reason="a retried held cut records 'nothing to change' after closing part of the trade",
+)
+async def test_a_held_cut_whose_worker_died_after_cutting_records_the_cuts(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a risk-sized trade; 'Move SL to 2635' posted before the signal's edit to 2645,
+    # the edit delivered first; the follow-up's worker dies after its second partial close
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user(
+        "alice", risk_mode="risk_percent", risk_percent="1", allow_looser_sl=True
+    )
+    await world.say(GOLD_BUY, id=1)
+    move = world.post("Move SL to 2635", id=2, reply_to=1)
+    edit = world.post(GOLD_BUY.replace("SL 2640", "SL 2645"), id=1, edited=True)
+    await world.deliver(edit)
+    world.broker.die("close_position", nth=world.broker.calls("close_position") + 2, after=True)
+    with suppress(asyncio.CancelledError):
+        await world.deliver(move)
+
+    # Act
+    await world.settle(61)
+    await world.queue.drain()
+
+    # Assert: cut once, and the record says so
+    assert [p.volume for p in await account.positions()] == [D("0.03"), D("0.02")]
+    (record,) = [r for r in await world.records("alice") if r.intent.message_id == 2]
+    assert [c.kind for c in record.result.changes] == [ChangeKind.PARTIAL_CLOSE] * 2
