@@ -34,9 +34,9 @@ async def _stops(account: object) -> set[D | None]:
 # A retry takes every level it finds already set for the attempt cut short's work, even when
 # that attempt never reached the broker: 'Move SL to 2640' on legs whose stop was 2640 all
 # along is recorded as two stop moves, applied, instead of 'nothing to change'. The trader's
-# history claims moves that never happened (and later messages judged against this one see
-# them). Fix: services/commands.py (and edits.py, management.py) — record levels found set
-# only when the attempt before could have set them (it reached the broker's modify).
+# history claims moves that never happened. Fix: services/commands.py (and edits.py,
+# management.py) — record levels found set only when the attempt before could have set them
+# (e.g. its levels differed when that attempt began, or it reached the broker's modify).
 @pytest.mark.xfail(
     strict=True,
     reason="a retry after a failure that changed nothing records stop moves it never made",
