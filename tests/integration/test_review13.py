@@ -1,7 +1,7 @@
 """Review 13: hostile scenarios against today's money-path changes.
 
-Each test is a bug confirmed by running it, a strict xfail until it is fixed; the comment above
-each says what a trader loses and where the fix belongs.
+Each test is a bug confirmed by running it; the comment above each says what a trader lost and
+where the fix went. All but one are fixed (regressions now); the one left is a strict xfail.
 """
 
 from __future__ import annotations
@@ -31,16 +31,12 @@ async def _stops(account: object) -> set[D | None]:
     return {p.sl for p in await account.positions()}  # type: ignore[attr-defined]
 
 
-# A retry takes every level it finds already set for the attempt cut short's work, even when
+# Before its fix: A retry takes every level it finds already set for the attempt cut short's work, even when
 # that attempt never reached the broker: 'Move SL to 2640' on legs whose stop was 2640 all
 # along is recorded as two stop moves, applied, instead of 'nothing to change'. The trader's
 # history claims moves that never happened. Fix: services/commands.py (and edits.py,
 # management.py) — record levels found set only when the attempt before could have set them
 # (e.g. its levels differed when that attempt began, or it reached the broker's modify).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retry after a failure that changed nothing records stop moves it never made",
-)
 async def test_a_retried_move_sl_to_the_stop_already_set_records_nothing_to_change(
     tmp_path: Path,
 ) -> None:
@@ -64,14 +60,10 @@ async def test_a_retried_move_sl_to_the_stop_already_set_records_nothing_to_chan
     assert record.result.changes == ()
 
 
-# The same for management: the channel's 'Move SL to entry' put the runner at breakeven before
+# Before its fix: The same for management: the channel's 'Move SL to entry' put the runner at breakeven before
 # TP1 hit; the breakeven-on-TP1 event fails once reading the legs, and its retry records a
 # breakeven move "the attempt cut short had most likely set" — a record of a move the copier
 # never made (without the failure nothing is recorded). Fix: services/management.py, as above.
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried breakeven records a stop move that the channel's own follow-up had made",
-)
 async def test_a_retried_breakeven_on_a_stop_the_channel_moved_records_no_move(
     tmp_path: Path,
 ) -> None:
@@ -93,17 +85,13 @@ async def test_a_retried_breakeven_on_a_stop_the_channel_moved_records_no_move(
     assert [c for r in managed for c in r.result.changes] == []
 
 
-# A trader holding one position per signal (the default 0.01 lot, too small to split across
+# Before its fix: A trader holding one position per signal (the default 0.01 lot, too small to split across
 # two targets, or max_positions_per_signal=1) holds TP1 only, and an edit's stop is judged as a
 # typo against that TP1, not the signal's furthest target as an opening's is: the channel
 # widening its swing trade's stop to 2540 (TP2 2750; the same signal posted fresh opens with
 # that stop for this very trader) is refused as price_typo. The trader keeps a stop 100 tighter
 # than the channel's and is stopped out of a trade the channel holds. Fix: core/levels._targets
 # (judge against the targets of the signal the leg belongs to, not the legs' broker TPs).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a single-position trader's legitimate wider stop is refused as a typo (stopped early)",
-)
 @pytest.mark.parametrize(
     "settings",
     [{}, {"lot": "0.10", "max_positions_per_signal": 1}],
@@ -125,15 +113,11 @@ async def test_an_edit_widening_a_swing_stop_moves_a_single_position_traders_sto
     assert await _stops(alice) == {D("2540.00")}
 
 
-# A re-entry placed while its signal's deletion runs closes its filled position at once, even
+# Before its fix: A re-entry placed while its signal's deletion runs closes its filled position at once, even
 # for a trader whose deletions cancel pending orders only (the default, cancel_pending): in
 # the order posted (re-entry, then deletion) the position stays open. The trader pays the
 # spread and loses the trade. Fix: services/reentry._undone_if_gone (take back what the
 # user's on_signal_deleted says, as the deletion itself does).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-entry's filled position is closed at once though deletions keep positions",
-)
 async def test_a_deletion_racing_a_market_reentry_keeps_its_position_under_cancel_pending(
     tmp_path: Path,
 ) -> None:
@@ -163,15 +147,11 @@ async def test_a_deletion_racing_a_market_reentry_keeps_its_position_under_cance
     ]
 
 
-# A typo'd stop ('Move SL to 2460', 2640 meant) held back by the signal's later edit still
+# Before its fix: A typo'd stop ('Move SL to 2460', 2640 meant) held back by the signal's later edit still
 # makes its risk cut: a risk-sized trade is closed whole ("would risk more than it was sized
 # for"), while in the order posted the typo is refused (price_typo) and the edit leaves both
 # legs open at 2645. The trader loses the whole trade. Fix: services/overtaken._stops_held /
 # follow_up_risk.held_cuts (a held stop cuts only if core/levels would have set it).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a typo'd stop held back by a later edit closes the whole risk-sized trade",
-)
 async def test_a_typod_stop_held_back_by_a_later_edit_cuts_nothing(world: World) -> None:
     # Arrange
     account = await world.add_user(
@@ -192,16 +172,12 @@ async def test_a_typod_stop_held_back_by_a_later_edit_cuts_nothing(world: World)
     ]
 
 
-# A market re-entry posted before the channel flips its signal, but delivered after the flip,
+# Before its fix: A market re-entry posted before the channel flips its signal, but delivered after the flip,
 # is refused (the signal "was turned"); in the order posted it opened, and the flip, under the
 # default cancel_pending, kept its filled position ("check the kept position(s)"). Whether the
 # trader holds the re-entry depends on delivery order (the same holds for a deletion posted
 # after the re-entry: head.deleted refuses it). Fix: services/reentry._referred (judge the
 # signal's flip or deletion as of the re-entry's post, then let the take-back's rule apply).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-entry posted before its signal's flip is opened or not by delivery order",
-)
 async def test_a_reentry_posted_before_its_signals_flip_ends_the_same_whichever_comes_first(
     world: World,
 ) -> None:
@@ -220,17 +196,13 @@ async def test_a_reentry_posted_before_its_signals_flip_ends_the_same_whichever_
     assert len(await account.positions()) == 2
 
 
-# A retried deletion takes every pending order of the signal gone unfilled for one its cut-short
+# Before its fix: A retried deletion takes every pending order of the signal gone unfilled for one its cut-short
 # attempt cancelled: a limit order that expired (pending_expiry_minutes; management recorded that
 # cancel) is recorded cancelled a second time, by the deletion, when the deletion's first attempt
 # failed before reaching the broker; without the failure it says "nothing of it was left to
 # cancel". The trader's history shows a cancel the copier never made (an order cancelled by hand
 # in MT5 reads the same). Fix: services/retried.cancelled_before (count only orders gone after
 # the first attempt began, not those the account's history or records show ended before it).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried deletion records cancelling an order that had expired before it came",
-)
 async def test_a_retried_deletion_records_no_cancel_of_an_order_that_expired_before_it(
     tmp_path: Path,
 ) -> None:
@@ -279,17 +251,13 @@ async def test_levels_posted_before_their_signals_flip_end_the_same_whichever_co
     assert [(p.side, p.sl) for p in await account.positions()] == [("buy", D("2640.00"))]
 
 
-# A re-entry that replies to its signal is refused because another instrument's signal posted
+# Before its fix: A re-entry that replies to its signal is refused because another instrument's signal posted
 # between them was deleted ("a later signal it may repeat (message 22) was deleted"): the reply
 # names the signal, so the deleted EURUSD signal cannot be the one repeated. The trader misses the
 # gold re-entry. Since today the same check also runs after placing (_undone_if_gone): a gold
 # re-entry placed while the EURUSD signal's deletion runs is opened and closed again at once
 # (run by hand). Fix: services/reentry._referred (a deleted later signal refuses only a
 # re-entry that does not reply to its signal, and only of the same instrument).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a re-entry replying to its signal is refused because an unrelated signal was deleted",
-)
 async def test_a_reentry_replying_to_its_signal_opens_after_another_instruments_deletion(
     world: World,
 ) -> None:
@@ -307,7 +275,7 @@ async def test_a_reentry_replying_to_its_signal_opens_after_another_instruments_
     assert symbols == ["EURUSD", "XAUUSD", "XAUUSD"]
 
 
-# A deletion under on_signal_deleted=close whose worker died after closing both positions is
+# Before its fix: A deletion under on_signal_deleted=close whose worker died after closing both positions is
 # retried and records "nothing of it was left to cancel or close" with no change: a retry looks
 # for the orders the attempt cut short cancelled, never for the closes it made (tagged with the
 # deletion's close tag). The trader's positions are gone and no record says the copier closed
@@ -315,10 +283,6 @@ async def test_a_reentry_replying_to_its_signal_opens_after_another_instruments_
 # found by a crash sweep of a re-entry then a flip, confirmed by hand). Fix:
 # services/deletes.take_back (on a retry, record the deletion's own tagged closes, as
 # services/retried.closed_since does for a follow-up).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried deletion that closed positions records that nothing was left to close",
-)
 async def test_a_deletion_whose_worker_died_after_closing_records_the_closes(
     tmp_path: Path,
 ) -> None:
@@ -340,16 +304,12 @@ async def test_a_deletion_whose_worker_died_after_closing_records_the_closes(
     assert [c.kind for c in record.result.changes] == [ChangeKind.CLOSE, ChangeKind.CLOSE]
 
 
-# A held-back stop's risk cut (today's held_cuts) whose worker died after both partial closes
+# Before its fix: A held-back stop's risk cut (today's held_cuts) whose worker died after both partial closes
 # is retried and recorded "nothing to change": the retry finds the volume already cut, so it
 # cuts nothing more (the volume is right), but only a CLOSE command's retry looks for its own
 # tagged closes (services/retried.closed_since), so 0.04 lots closed by the copier are
 # recorded nowhere. Found by a crash sweep; without the crash the record lists both cuts. Fix:
 # services/commands._act (a retry of a risk-cutting follow-up records its own tagged closes).
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried held cut records 'nothing to change' after closing part of the trade",
-)
 async def test_a_held_cut_whose_worker_died_after_cutting_records_the_cuts(
     tmp_path: Path,
 ) -> None:
