@@ -31,7 +31,8 @@ async def _stops(account: object) -> set[D | None]:
     return {p.sl for p in await account.positions()}  # type: ignore[attr-defined]
 
 
-# Before its fix: A retry takes every level it finds already set for the attempt cut short's work, even when
+# Before its fix:
+# A retry takes every level it finds already set for the attempt cut short's work, even when
 # that attempt never reached the broker: 'Move SL to 2640' on legs whose stop was 2640 all
 # along is recorded as two stop moves, applied, instead of 'nothing to change'. The trader's
 # history claims moves that never happened. Fix: services/commands.py (and edits.py,
@@ -60,7 +61,8 @@ async def test_a_retried_move_sl_to_the_stop_already_set_records_nothing_to_chan
     assert record.result.changes == ()
 
 
-# Before its fix: The same for management: the channel's 'Move SL to entry' put the runner at breakeven before
+# Before its fix:
+# The same for management: the channel's 'Move SL to entry' put the runner at breakeven before
 # TP1 hit; the breakeven-on-TP1 event fails once reading the legs, and its retry records a
 # breakeven move "the attempt cut short had most likely set" — a record of a move the copier
 # never made (without the failure nothing is recorded). Fix: services/management.py, as above.
@@ -85,7 +87,8 @@ async def test_a_retried_breakeven_on_a_stop_the_channel_moved_records_no_move(
     assert [c for r in managed for c in r.result.changes] == []
 
 
-# Before its fix: A trader holding one position per signal (the default 0.01 lot, too small to split across
+# Before its fix:
+# A trader holding one position per signal (the default 0.01 lot, too small to split across
 # two targets, or max_positions_per_signal=1) holds TP1 only, and an edit's stop is judged as a
 # typo against that TP1, not the signal's furthest target as an opening's is: the channel
 # widening its swing trade's stop to 2540 (TP2 2750; the same signal posted fresh opens with
@@ -113,7 +116,8 @@ async def test_an_edit_widening_a_swing_stop_moves_a_single_position_traders_sto
     assert await _stops(alice) == {D("2540.00")}
 
 
-# Before its fix: A re-entry placed while its signal's deletion runs closes its filled position at once, even
+# Before its fix:
+# A re-entry placed while its signal's deletion runs closes its filled position at once, even
 # for a trader whose deletions cancel pending orders only (the default, cancel_pending): in
 # the order posted (re-entry, then deletion) the position stays open. The trader pays the
 # spread and loses the trade. Fix: services/reentry._undone_if_gone (take back what the
@@ -147,7 +151,8 @@ async def test_a_deletion_racing_a_market_reentry_keeps_its_position_under_cance
     ]
 
 
-# Before its fix: A typo'd stop ('Move SL to 2460', 2640 meant) held back by the signal's later edit still
+# Before its fix:
+# A typo'd stop ('Move SL to 2460', 2640 meant) held back by the signal's later edit still
 # makes its risk cut: a risk-sized trade is closed whole ("would risk more than it was sized
 # for"), while in the order posted the typo is refused (price_typo) and the edit leaves both
 # legs open at 2645. The trader loses the whole trade. Fix: services/overtaken._stops_held /
@@ -172,7 +177,8 @@ async def test_a_typod_stop_held_back_by_a_later_edit_cuts_nothing(world: World)
     ]
 
 
-# Before its fix: A market re-entry posted before the channel flips its signal, but delivered after the flip,
+# Before its fix:
+# A market re-entry posted before the channel flips its signal, but delivered after the flip,
 # is refused (the signal "was turned"); in the order posted it opened, and the flip, under the
 # default cancel_pending, kept its filled position ("check the kept position(s)"). Whether the
 # trader holds the re-entry depends on delivery order (the same holds for a deletion posted
@@ -196,7 +202,8 @@ async def test_a_reentry_posted_before_its_signals_flip_ends_the_same_whichever_
     assert len(await account.positions()) == 2
 
 
-# Before its fix: A retried deletion takes every pending order of the signal gone unfilled for one its cut-short
+# Before its fix:
+# A retried deletion takes every pending order of the signal gone unfilled for one its cut-short
 # attempt cancelled: a limit order that expired (pending_expiry_minutes; management recorded that
 # cancel) is recorded cancelled a second time, by the deletion, when the deletion's first attempt
 # failed before reaching the broker; without the failure it says "nothing of it was left to
@@ -251,7 +258,8 @@ async def test_levels_posted_before_their_signals_flip_end_the_same_whichever_co
     assert [(p.side, p.sl) for p in await account.positions()] == [("buy", D("2640.00"))]
 
 
-# Before its fix: A re-entry that replies to its signal is refused because another instrument's signal posted
+# Before its fix:
+# A re-entry that replies to its signal is refused because another instrument's signal posted
 # between them was deleted ("a later signal it may repeat (message 22) was deleted"): the reply
 # names the signal, so the deleted EURUSD signal cannot be the one repeated. The trader misses the
 # gold re-entry. Since today the same check also runs after placing (_undone_if_gone): a gold
@@ -275,7 +283,8 @@ async def test_a_reentry_replying_to_its_signal_opens_after_another_instruments_
     assert symbols == ["EURUSD", "XAUUSD", "XAUUSD"]
 
 
-# Before its fix: A deletion under on_signal_deleted=close whose worker died after closing both positions is
+# Before its fix:
+# A deletion under on_signal_deleted=close whose worker died after closing both positions is
 # retried and records "nothing of it was left to cancel or close" with no change: a retry looks
 # for the orders the attempt cut short cancelled, never for the closes it made (tagged with the
 # deletion's close tag). The trader's positions are gone and no record says the copier closed
@@ -304,7 +313,8 @@ async def test_a_deletion_whose_worker_died_after_closing_records_the_closes(
     assert [c.kind for c in record.result.changes] == [ChangeKind.CLOSE, ChangeKind.CLOSE]
 
 
-# Before its fix: A held-back stop's risk cut (today's held_cuts) whose worker died after both partial closes
+# Before its fix:
+# A held-back stop's risk cut (today's held_cuts) whose worker died after both partial closes
 # is retried and recorded "nothing to change": the retry finds the volume already cut, so it
 # cuts nothing more (the volume is right), but only a CLOSE command's retry looks for its own
 # tagged closes (services/retried.closed_since), so 0.04 lots closed by the copier are
