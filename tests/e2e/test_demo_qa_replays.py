@@ -1,22 +1,13 @@
 """Replayed channels whose price lines name instruments as Deriv and crypto futures channels do."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from signal_copier import cli
+from replays import Channel
+from replays import replay as _replay
 
-
-def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[dict]) -> dict:  # type: ignore[type-arg]
-    channel = tmp_path / "c.jsonl"
-    channel.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
-    assert cli.main(["demo", "--json", "--replay", str(channel)]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
-def _say(at: str, id: int, text: str) -> dict:  # type: ignore[type-arg]
-    return {"date": f"2026-03-03T{at}Z", "chat": "@deriv", "id": id, "text": text, "reply_to": None}
+_say = Channel(day="2026-03-03", chat="@deriv").say
 
 
 def test_a_synthetic_index_quoted_by_its_mt5_name_hits_its_target(

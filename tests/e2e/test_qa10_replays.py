@@ -1,30 +1,18 @@
 """Replayed channel histories whose follow-ups a trader copying by hand acts on (QA round 10)."""
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from signal_copier import cli
+from replays import Channel, Row, replay
 
-Row = dict[str, Any]
+_CHANNEL = Channel(day="2026-03-05", chat="@qa10")
+_say, _quote = _CHANNEL.say, _CHANNEL.quote
 
 
 def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
-    channel = tmp_path / "c.jsonl"
-    channel.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
-    assert cli.main(["demo", "--json", "--replay", str(channel)]) == 0
-    users: Row = json.loads(capsys.readouterr().out)["users"]
+    users: Row = replay(tmp_path, capsys, lines)["users"]
     return users
-
-
-def _say(at: str, id: int, text: str, reply: int | None = None) -> Row:
-    return {"date": f"2026-03-05T{at}Z", "chat": "@qa10", "id": id, "text": text, "reply_to": reply}
-
-
-def _quote(at: str, symbol: str, bid: str, ask: str) -> Row:
-    return {"date": f"2026-03-05T{at}Z", "quote": {symbol: [bid, ask]}}
 
 
 def test_close_half_a_lot_reply_keeps_the_rest_of_each_position(

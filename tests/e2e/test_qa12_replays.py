@@ -1,30 +1,18 @@
 """Replayed channel histories a trader copying by hand acts on differently (QA round 12)."""
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from signal_copier import cli
+from replays import Channel, Row, replay
 
-Row = dict[str, Any]
+_CHANNEL = Channel(day="2026-11-04", chat="@qa12")
+_say, _quote = _CHANNEL.say, _CHANNEL.quote
 
 
 def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
-    channel = tmp_path / "c.jsonl"
-    channel.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
-    assert cli.main(["demo", "--json", "--replay", str(channel)]) == 0
-    users: Row = json.loads(capsys.readouterr().out)["users"]
+    users: Row = replay(tmp_path, capsys, lines)["users"]
     return users
-
-
-def _say(at: str, id: int, text: str, reply: int | None = None) -> Row:
-    return {"date": f"2026-11-04T{at}Z", "chat": "@qa12", "id": id, "text": text, "reply_to": reply}
-
-
-def _quote(at: str, symbol: str, bid: str, ask: str) -> Row:
-    return {"date": f"2026-11-04T{at}Z", "quote": {symbol: [bid, ask]}}
 
 
 def test_sell_more_at_a_higher_zone_waits_for_it_instead_of_selling_now(

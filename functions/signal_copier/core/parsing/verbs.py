@@ -29,10 +29,12 @@ def take_share(items: list[Item]) -> list[Item]:
     # "Take 30% off", "take half profits": the share is what is closed; "off" only says so.
     # Not "Take 20% risk": what follows the share must say it is profit taken off, or end there.
     for at in range(len(items) - 1):
-        item, skip = items[at], 1
-        if at + 2 < len(items) and items[at + 1].text.lower() in _AGAIN:
-            skip = 2  # "Take another 25% off": another part, of what is left
-        if item.kind == "filler" and item.text.lower() == "take" and _share(items[at + skip]):
+        item = items[at]
+        if item.kind != "filler" or item.text.lower() != "take":
+            continue
+        # "Take another 25% off": another part, of what is left
+        skip = 2 if at + 2 < len(items) and items[at + 1].text.lower() in _AGAIN else 1
+        if _share(items[at + skip]):
             rest = items[at + skip + 1 :]
             if rest and rest[0].kind not in _AFTER_SHARE and rest[0].text.lower() not in _TAKEN:
                 return items
