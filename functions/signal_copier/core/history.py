@@ -177,7 +177,7 @@ def _carry(
     previous_id = record.previous_id
     if previous_id is None and previous is not None:
         previous_id = previous.previous_id  # an edit keeps its message's place in the chat
-    return replace(
+    carried = replace(
         record,
         earlier_signals=earlier_signals,
         earlier_parts=_stored(earlier_parts),
@@ -185,29 +185,23 @@ def _carry(
         earlier_command=earlier_command,
         earlier_reentry=earlier_reentry,
         earlier_commands=earlier_commands,
-        superseded=newer
-        and not _withdraws(record.signals, parts, earlier_signals, earlier_parts, history),
+        superseded=newer,
         first_seen=previous is None,
         previous_id=previous_id,
     )
-
-
-def _withdraws(
-    signals: Sequence[Signal],
-    parts: Sequence[int],
-    earlier_signals: Sequence[Signal],
-    earlier_parts: Sequence[int],
-    history: tuple[MessageRecord, ...],
-) -> bool:
     # An edit that turned a signal's side or symbol withdrew the signal when it was made: one
     # that arrives after a newer version still does (in order it would have), unless the
     # message's deletion took everything back already.
-    if any(h.deleted for h in history):
-        return False
-    earlier = dict(zip(earlier_parts, earlier_signals, strict=True))
-    return any(
-        p in earlier and not _same(s, earlier[p]) for p, s in zip(parts, signals, strict=True)
-    )
+    if newer and turns(carried) and not any(h.deleted for h in history):
+        return replace(carried, superseded=False)
+    return carried
+
+
+def turns(version: MessageRecord) -> bool:
+    """Return whether a version turned one of its message's signals to another side or symbol."""
+    earlier = dict(zip(version.earlier_signal_parts, version.earlier_signals, strict=True))
+    now = zip(version.signal_parts, version.signals, strict=True)
+    return any(p in earlier and not _same(s, earlier[p]) for p, s in now)
 
 
 def _put_back(

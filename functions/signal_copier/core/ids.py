@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from signal_copier.core.errors import InvalidInput
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VERSION_HASH_BITS = 24  # two edits within one second stay two versions (collision 1 in 16M)
 CLIENT_ID_PREFIX = "sc"
 CLIENT_ID_LEN = 20  # MetaAPI: comment + clientId <= 26 chars; leave room for a leg suffix
@@ -42,6 +43,11 @@ LATE_OPENING_VERSION = ((1 << 39) - 2) << VERSION_HASH_BITS
 def version_second(version: int) -> int:
     """Return the edit second of a version (0 for the original): versions are ordered by it."""
     return version >> VERSION_HASH_BITS
+
+
+def version_made(version: int) -> datetime:
+    """Return when a version was made: its edit second (the epoch for an original)."""
+    return _EPOCH + timedelta(seconds=version_second(version))
 
 
 def message_key(chat_id: str, message_id: int, version: int) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core.followups import Operation
-from signal_copier.core.history import EPOCH, is_signal
-from signal_copier.core.ids import version_second
+from signal_copier.core.history import is_signal
+from signal_copier.core.ids import version_made
 from signal_copier.core.market import PendingOrder, Position
 from signal_copier.core.model import (
     Action,
@@ -89,7 +89,7 @@ def edited_after(date: datetime, records: Sequence[TradeRecord]) -> frozenset[st
         if intent.kind is not IntentKind.EDIT or previous is None or signal is None:
             continue
         carried = result.status is Status.APPLIED or result.reason is Reason.NOTHING_TO_CHANGE
-        if not carried or EPOCH + timedelta(seconds=version_second(intent.version)) < date:
+        if not carried or version_made(intent.version) < date:
             continue
         if (previous.sl, previous.sl_pips) != (signal.sl, signal.sl_pips):
             fields.add("sl")

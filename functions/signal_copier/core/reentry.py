@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from signal_copier.core import ids
 from signal_copier.core.completion import misfit, misfit_at
-from signal_copier.core.history import EPOCH
 from signal_copier.core.late_opening import merged_targets
 from signal_copier.core.model import Action, Command, OrderType, Signal
 from signal_copier.core.precedence import about_signal, closed_by
@@ -112,7 +111,7 @@ def completed(
         if record.message_id not in newest or record.version > newest[record.message_id].version:
             newest[record.message_id] = record
     posted = head.posted or head.date
-    edited = EPOCH + timedelta(seconds=ids.version_second(head.version)) if head.version else None
+    edited = ids.version_made(head.version) if head.version else None
     for number in sorted(newest) if window_s else ():
         record = newest[number]
         command = record.command

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core import ids
 from signal_copier.core.edit_plan import own_stops, plan_edit, trade_levels, turned
 from signal_copier.core.errors import Rejected
-from signal_copier.core.history import EPOCH
 from signal_copier.core.levels import Policy
 from signal_copier.core.model import Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.precedence import closed_by, keep_later_follow_ups
@@ -37,7 +36,7 @@ async def _later_follow_ups(
     # Follow-ups posted after the edit was made that already acted for this user: they were
     # meant to win. Replies to the post are among its records; bare, symbol and "all" ones,
     # and replies to a follow-up, are found among the chat's messages posted since.
-    made = EPOCH + timedelta(seconds=ids.version_second(intent.version))
+    made = ids.version_made(intent.version)
     since = await later.posted_after(deps, intent.chat_id, intent.message_id, made)
     commands = {
         ids.client_id(ids.intent_id(m.chat_id, m.message_id, m.version, intent.user_id))

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core import history, ids, reentry
-from signal_copier.core.edit_plan import turned
-from signal_copier.core.history import EPOCH
 from signal_copier.core.model import Command, Intent, IntentKind, Signal, Status, TradeResult
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
@@ -138,12 +136,8 @@ def _as_posted(
 ) -> MessageRecord:
     # The newest version made by `as_of` (versions come newest first): an edit made after the
     # re-entry was posted reaches its trade as it reaches any recorded one, not as its source.
-    made = [v for v in versions if _made(v) <= as_of]
+    made = [v for v in versions if ids.version_made(v.version) <= as_of]
     return made[0] if made else head
-
-
-def _made(version: MessageRecord) -> datetime:
-    return EPOCH + timedelta(seconds=ids.version_second(version.version))
 
 
 async def _split_window(deps: Deps, intent: Intent) -> int:
@@ -156,14 +150,11 @@ async def _split_window(deps: Deps, intent: Intent) -> int:
 def _turned(versions: Sequence[MessageRecord], as_of: datetime | None) -> bool:
     # Whether any version (made by `as_of`) turned one of the message's signals to another side
     # or symbol.
-    for version in versions:
-        if as_of is not None and _made(version) > as_of:
-            continue
-        earlier = dict(zip(version.earlier_signal_parts, version.earlier_signals, strict=True))
-        now = zip(version.signal_parts, version.signals, strict=True)
-        if any(part in earlier and turned(earlier[part], signal) for part, signal in now):
-            return True
-    return False
+    return any(
+        history.turns(version)
+        for version in versions
+        if as_of is None or ids.version_made(version.version) <= as_of
+    )
 
 
 def _named(command: Command, signals: Sequence[Signal]) -> list[Signal]:
