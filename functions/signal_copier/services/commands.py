@@ -156,7 +156,8 @@ async def _act(
     tps = signal_targets(plan.targets, positions, orders)
     policy = Policy(allow_looser_sl=settings.allow_looser_sl, signal_tps=tps)
     checked = await check_levels(account, plan.ops, positions, orders, specs, policy)
-    result, notes = await _sent(deps, intent, command, account, held, settings, plan, checked)
+    decided = (plan, checked, policy)
+    result, notes = await _sent(deps, intent, command, account, held, settings, decided)
     if held.retry:  # what the attempt cut short did is this follow-up's too
         result = reconcile.with_levels_found_set(result, checked.already, held.records)
         if command.action is not Action.CLOSE:  # a risk cut's own closes (a close finds them)
@@ -173,10 +174,10 @@ async def _sent(
     account: BrokerAccount,
     held: Held,
     settings: TradeSettings,
-    plan: Plan,
-    checked: Checked,
+    decided: tuple[Plan, Checked, Policy],
 ) -> tuple[TradeResult, tuple[str, ...]]:
     # Send the checked operations (a risk-sized trade's cuts first) and return what was done.
+    plan, checked, policy = decided
     positions, orders, notes = held.positions, held.orders, plan.notes
     before = closed_before(intent, held.closes)
     if follow_up_risk.risk_sized(settings):  # a wider stop on a trade sized by it: less size
@@ -185,8 +186,6 @@ async def _sent(
         live = (positions, orders)
         if plan.held_stops and not closing:  # held back, but in the order posted it cut first
             # only a stop that would have been set (not refused: a typo, the wrong side)
-            tps = signal_targets(plan.targets, positions, orders)
-            policy = Policy(allow_looser_sl=settings.allow_looser_sl, signal_tps=tps)
             fit = await check_levels(
                 account, plan.held_stops, positions, orders, held.specs, policy
             )
