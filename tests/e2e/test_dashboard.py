@@ -36,12 +36,23 @@ def _fill_wizard(page: Any, links: dict[str, str]) -> None:
     page.wait_for_selector("text=Telegram is linked.")
 
 
+def _wait_checked(page: Any, count: int) -> None:
+    # The page's CSP forbids wait_for_function's eval (it fails whenever it must poll): count
+    # the checked boxes through a locator instead.
+    boxes = page.locator("#chat-list input:checked")
+    for _ in range(100):
+        if boxes.count() == count:
+            return
+        page.wait_for_timeout(100)
+    assert boxes.count() == count
+
+
 def test_onboarding_wizard_end_to_end_then_a_replayed_signal_appears_without_reload() -> None:
     with serve() as links, browser_page() as page:
         _fill_wizard(page, links)
         page.check('#chat-list input[data-chat="@goldsignals"]')
         page.check('#chat-list input[data-chat="-1001234567890"]')
-        page.wait_for_function("document.querySelectorAll('#chat-list input:checked').length === 2")
+        _wait_checked(page, 2)
         page.fill("#risk-lot", "0.20")
         page.fill("#risk-max_signal_age_s", "300")
         page.wait_for_selector("#preview-orders li")
@@ -146,7 +157,7 @@ def test_unlink_telegram_asks_for_confirmation_then_shows_it_unlinked() -> None:
     with serve() as links, browser_page() as page:
         _fill_wizard(page, links)
         page.check('#chat-list input[data-chat="@goldsignals"]')
-        page.wait_for_function("document.querySelectorAll('#chat-list input:checked').length === 1")
+        _wait_checked(page, 1)
         page.click("#telegram-unlink")
         warning = page.inner_text("#unlink-dialog")
         _type_and_go(page, "unlink", "UNLINK")
