@@ -50,7 +50,10 @@ def _wait_checked(page: Any, count: int) -> None:
 def test_onboarding_wizard_end_to_end_then_a_replayed_signal_appears_without_reload() -> None:
     with serve() as links, browser_page() as page:
         _fill_wizard(page, links)
+        # One at a time: following a chat redraws the list, and a click during the redraw lands
+        # on the box being replaced.
         page.check('#chat-list input[data-chat="@goldsignals"]')
+        _wait_checked(page, 1)
         page.check('#chat-list input[data-chat="-1001234567890"]')
         _wait_checked(page, 2)
         page.fill("#risk-lot", "0.20")
