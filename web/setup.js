@@ -103,15 +103,26 @@ function channelsStep(data, base, state, onStop) {
   const list = h("div", { id: "chat-list" });
   const error = h("p", { className: "error", id: "channels-error", role: "alert" });
   const limit = state.me.channel_limit;
+  // A follow or unfollow still on its way: a redraw from a read that began before it landed
+  // shows the box as the user left it, not as it was.
+  const pending = new Map();
+  const toggle = async (chatId, want) => {
+    error.textContent = "";
+    pending.set(chatId, want);
+    const path = `${base}/channels/${encodeURIComponent(chatId)}`;
+    try { want ? await data.api.put(path, {}) : await data.api.del(path); }
+    catch (problem) {
+      error.textContent = problem.message;
+      const box = list.querySelector(`input[data-chat="${CSS.escape(chatId)}"]`);
+      if (box) box.checked = !want;
+    } finally { pending.delete(chatId); }
+  };
   onStop(data.watch("chats", {}, (answer) => {
     if (!answer) return;
     list.replaceChildren(...answer.chats.map((chat) => h("label", { className: "chat" },
-      h("input", { type: "checkbox", checked: chat.followed, dataset: { chat: chat.chat_id }, onchange: async (event) => {
-        error.textContent = "";
-        const path = `${base}/channels/${encodeURIComponent(chat.chat_id)}`;
-        try { event.target.checked ? await data.api.put(path, {}) : await data.api.del(path); }
-        catch (problem) { event.target.checked = !event.target.checked; error.textContent = problem.message; }
-      } }), ` ${chat.title || chat.chat_id} `, h("span", { className: "muted" }, chat.chat_id))));
+      h("input", { type: "checkbox", checked: pending.get(chat.chat_id) ?? chat.followed, dataset: { chat: chat.chat_id },
+        onchange: (event) => toggle(chat.chat_id, event.target.checked) }),
+      ` ${chat.title || chat.chat_id} `, h("span", { className: "muted" }, chat.chat_id))));
     if (!answer.chats.length) list.append(h("p", { className: "muted" }, "No chats yet: the listener lists your chats once Telegram is linked."));
   }));
   return section("step-channels", "3. Pick channels", h("p", { className: "muted" }, limit ? `Your plan follows at most ${limit} channels.` : "Your plan follows any number of channels."), list, error);
