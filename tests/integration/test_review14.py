@@ -12,7 +12,7 @@ import pytest
 
 from builders import GOLD_BUY
 from hooks import Hooked
-from signal_copier.core.errors import BrokerUnavailable
+from signal_copier.core.errors import BrokerUnavailable, InvalidSettings
 from signal_copier.services import control
 from world import World
 
@@ -45,3 +45,29 @@ async def test_a_leg_placed_after_the_kill_switch_is_closed_when_the_next_leg_ti
 
     # Assert: nothing the killed signal opened is left open
     assert await account.positions() == []
+
+
+# The settings page asks for "Symbol overrides" and any key is accepted, but keys are only ever
+# compared with the parser's canonical names: a trader who maps what the channel writes
+# ("OIL=UKOIL", "GOLD=XAUUSD.r", "DAX=GER40.cash") is told nothing, and the mapping silently
+# never applies — "OIL BUY" is bought on WTI (USOIL) at WTI's price with the Brent signal's
+# levels. Fix: core/settings.py (_clean_mapping) — read a key through the parser's symbol
+# table ("OIL" → USOIL) or refuse a key the parser never produces, naming it.
+@pytest.mark.xfail(
+    strict=True, reason="a symbol override keyed by the channel's name is silently ignored"
+)
+async def test_a_symbol_override_keyed_as_the_channel_writes_it_is_not_silently_ignored(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the trader wants the channel's oil calls on Brent
+    world = World(tmp_path)
+    try:
+        account = await world.add_user("alice", lot="0.10", symbol_map={"OIL": "UKOIL"})
+    except InvalidSettings:
+        return  # refused up front, naming the key: the trader learns it does not apply
+
+    # Act
+    await world.say("OIL BUY NOW\nSL 68.00\nTP 76.00", id=1)
+
+    # Assert: the trade is on the instrument the trader mapped, never on another
+    assert {p.symbol for p in await account.positions()} <= {"UKOIL"}
