@@ -50,6 +50,42 @@ async def test_a_leg_placed_after_the_kill_switch_is_closed_when_the_next_leg_ti
     assert await account.positions() == []
 
 
+
+# The kill switch is pressed while a limit order is on its way; the opening sees it and cancels
+# the order, but the price reached the limit in between: the cancel is refused (the order is a
+# position now), undo_fills takes any refusal for "gone already", and the record says "closed
+# again at once: the kill switch was pressed" while a 0.20 lot position it opened after the
+# switch stays open, unmanaged by the trader who believes the account is flat. Fix:
+# services/placing.undo_fills (a refused cancel looks for the position the order became, by
+# its clientId, and closes it) and services/opening._undone_if_killed (note only what was undone).
+@pytest.mark.xfail(
+    strict=True, reason="a limit filled during the kill switch's undo stays open, recorded closed"
+)
+async def test_a_limit_that_fills_while_the_kill_switch_undoes_it_is_closed(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the switch is pressed as the limit order goes out; the price reaches the limit
+    # just before the opening cancels it
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.20")
+
+    async def press_kill_switch() -> None:
+        await control.kill_switch(world.deps, "alice", world.now)
+
+    async def price_reaches_the_limit() -> None:
+        world.paper.set_quotes({"XAUUSD": (D("2639.50"), D("2639.80"))}, world.later(0))
+
+    world.broker.before("place", press_kill_switch, nth=1)
+    world.broker.before("cancel_order", price_reaches_the_limit, nth=1)
+
+    # Act
+    await world.say("XAUUSD BUY LIMIT 2640\nSL 2630\nTP 2660", id=1)
+    await world.settle()
+
+    # Assert: nothing the killed signal opened is left
+    assert (await account.positions(), await account.orders()) == ([], [])
+
+
 # The settings page asks for "Symbol overrides" and any key is accepted, but keys are only ever
 # compared with the parser's canonical names: a trader who maps what the channel writes
 # ("OIL=UKOIL", "GOLD=XAUUSD.r", "DAX=GER40.cash") is told nothing, and the mapping silently
