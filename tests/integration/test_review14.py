@@ -50,7 +50,6 @@ async def test_a_leg_placed_after_the_kill_switch_is_closed_when_the_next_leg_ti
     assert await account.positions() == []
 
 
-
 # The kill switch is pressed while a limit order is on its way; the opening sees it and cancels
 # the order, but the price reached the limit in between: the cancel is refused (the order is a
 # position now), undo_fills takes any refusal for "gone already", and the record says "closed
@@ -155,8 +154,9 @@ async def test_two_signals_racing_onto_a_netting_account_open_one_position_not_a
 
 # The same for the allowed-symbols list: "GOLD" (what traders and channels call it) is accepted,
 # and from then on every gold signal is skipped "XAUUSD is not in your list" — the trader who
-# asked for gold only misses every gold trade, told nothing when saving. Fix: core/settings.py (_upper_symbols) — read names through the parser's symbol table
-# ("GOLD" → XAUUSD) or refuse a name the parser never produces, naming it.
+# asked for gold only misses every gold trade, told nothing when saving. Fix: core/settings.py
+# (_upper_symbols) — read names through the parser's symbol table ("GOLD" → XAUUSD) or refuse
+# a name the parser never produces, naming it.
 @pytest.mark.xfail(strict=True, reason="allowing GOLD silently refuses every gold signal")
 async def test_allowing_gold_by_its_common_name_copies_gold_signals(tmp_path: Path) -> None:
     # Arrange
