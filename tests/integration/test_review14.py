@@ -196,3 +196,26 @@ async def test_tps_dropped_because_each_leg_would_be_under_the_minimum_are_named
     record = await world.last("alice")
     assert len(record.result.fills) == 1
     assert any("TP2" in note for note in record.result.notes), record.result.notes
+
+
+# A trading window whose start and end are the same ("00:00-00:00", as a trader writes "all
+# day") is accepted, and then no time of day is ever inside it: every signal is skipped
+# "outside 00:00-00:00 UTC" for as long as the setting stays. The trader misses every trade.
+# Fix: core/settings.py (_hours_format refuses an empty window, naming the field) or
+# core/guards.in_hours (a window that starts where it ends is the whole day).
+@pytest.mark.xfail(strict=True, reason="a 00:00-00:00 trading window refuses every signal")
+async def test_a_trading_window_that_starts_where_it_ends_is_not_an_empty_day(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    world = World(tmp_path)
+    try:
+        account = await world.add_user("alice", lot="0.10", trading_hours="00:00-00:00")
+    except InvalidSettings:
+        return  # refused up front, naming the field
+
+    # Act
+    await world.say("XAUUSD BUY NOW\nSL 2640\nTP 2670", id=1)
+
+    # Assert
+    assert [p.symbol for p in await account.positions()] == ["XAUUSD"]
