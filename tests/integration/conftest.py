@@ -43,6 +43,8 @@ def _firestore_suites() -> tuple[str, ...]:
 
 def _builds_worlds(metafunc: pytest.Metafunc) -> bool:
     module = metafunc.module
+    if getattr(module, "CHOOSES_STORES", False):
+        return False
     if not any(fnmatch(module.__name__.rpartition(".")[2], p) for p in _firestore_suites()):
         return False
     # The modules using the `world` fixture import World too (their tests are annotated with it).
@@ -63,7 +65,7 @@ def world_stores(request: pytest.FixtureRequest) -> Iterator[str]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield "sqlite"
         return
-    emulators: Emulators = request.getfixturevalue("firestore_emulator")
+    emulators: Emulators = request.getfixturevalue("emulators")
 
     def fresh() -> Stores:  # each World its own empty database (a crash sweep builds dozens)
         database = emulators.for_project(f"{emulators.project}-world{next(_WORLDS)}")

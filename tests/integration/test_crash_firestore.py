@@ -4,12 +4,14 @@ test_crash12.py sweeps every store and broker call on SQLite. Production claims,
 reserves on Firestore (transactions on the emulator here), so these crash points run there too:
 at each call of that path in a scenario the worker dies, or the call fails, before or after it
 took effect; after production's recovery the state must equal the clean run on SQLite.
+Three scenarios by default; every scenario with COPIER_FIRESTORE_WORLDS=all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from signal_copier.core import quotas
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import Plan
 from signal_copier.stack.emulators import Emulators
-from world import Stores, World, firestore_stores
+from world import Stores, World, firestore_stores, sqlite_stores
 
 PATH = frozenset(
     f"store.{name}"
@@ -36,17 +38,22 @@ PATH = frozenset(
         "release_opening",
     )
 )
-SWEPT = ("close_half", "late_opening", "kill_switch")
+SWEPT = (
+    [s.name for s in SCENARIOS]
+    if os.environ.get("COPIER_FIRESTORE_WORLDS") == "all"
+    else ["close_half", "late_opening", "kill_switch"]
+)
+CHOOSES_STORES = True  # each test names its stores: conftest runs it once, not once per store
 _DATABASES = itertools.count(1)
 EURO = "EURUSD SELL NOW @ 1.0850\nSL 1.0880\nTP 1.0800"
 
 
 @pytest.fixture
-def fresh(firestore_emulator: Emulators) -> Callable[[], Stores]:
+def fresh(emulators: Emulators) -> Callable[[], Stores]:
     """Return a maker of Firestore stores, each on its own empty database of the emulator."""
 
     def make() -> Stores:
-        database = firestore_emulator.for_project(f"demo-crash{next(_DATABASES)}")
+        database = emulators.for_project(f"demo-crash{next(_DATABASES)}")
         database.wipe_firestore()
         return firestore_stores(database.project)
 
@@ -60,7 +67,7 @@ async def test_a_crash_on_the_claim_finish_or_reservation_path_recovers_as_on_sq
     tmp_path: Path, fresh: Callable[[], Stores], scenario: object
 ) -> None:
     # Arrange: the clean run on SQLite, and where the path's calls fall on Firestore
-    _, want = await run(scenario, tmp_path / "sqlite")  # type: ignore[arg-type]
+    _, want = await run(scenario, tmp_path / "sqlite", stores=sqlite_stores)  # type: ignore[arg-type]
     clean, state = await run(scenario, tmp_path / "clean", stores=fresh)  # type: ignore[arg-type]
     points = [n for n, call in enumerate(clean.tape.calls, 1) if call.split("#")[0] in PATH]
 
