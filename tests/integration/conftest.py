@@ -10,7 +10,7 @@ every test once more on the Firestore store (the emulator, an empty database per
 the review and attack suites (CI); a comma-separated list of module patterns chooses others,
 "all" every module that builds a World, "none" none:
 
-    COPIER_FIRESTORE_WORLDS=all ./dev test tests/integration -m emulator -k firestore
+    COPIER_FIRESTORE_WORLDS=all ./dev test tests/integration -k firestore   # ~8 min here
 """
 
 import itertools
