@@ -5,7 +5,7 @@ in-process queue delivering them in a random order (seeded from the test's name)
 The same assertions must hold: correctness never depends on delivery order or count.
 
 Production runs on Firestore, so the scenario suites named by COPIER_FIRESTORE_WORLDS also run
-every test once more on the Firestore store (the emulator, an empty database per test): the
+every test once more on the Firestore store (the emulator, an empty database per World): the
 `world` fixture's and every `World(...)` the test builds itself. Unset, that is
 the review and attack suites (CI); a comma-separated list of module patterns chooses others,
 "all" every module that builds a World, "none" none:
