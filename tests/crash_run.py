@@ -16,7 +16,7 @@ import asyncio
 import inspect
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from signal_copier.core.errors import BrokerUnavailable, StoreUnavailable
 from signal_copier.core.model import RawMessage
 from signal_copier.services.deps import INTENTS_TOPIC
-from world import World
+from world import Stores, World
 
 KINDS = ("die-before", "die-after", "fail-before", "fail-after")
 LEASE_S = 61  # just past the 60 s claim lease: a dead worker's claim can be taken over
@@ -142,13 +142,19 @@ class Scenario:
     users: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: {"alice": {}})
 
 
-async def run(scenario: Scenario, folder: Path, fault: Fault | None = None) -> tuple[Run, State]:
+async def run(
+    scenario: Scenario,
+    folder: Path,
+    fault: Fault | None = None,
+    stores: Callable[[], Stores] | None = None,
+) -> tuple[Run, State]:
     """Run the scenario (with `fault` injected), recover, settle; return the run and its state."""
     tape, keeper = Tape(fault=fault), Keeper()
     world = World(
         folder,
         wrap=lambda paper: Taped(paper, tape, "broker", BrokerUnavailable),
         wrap_store=lambda store: Taped(store, tape, "store", StoreUnavailable),
+        stores=stores,
         journal=keeper,
     )
     state = Run(world, tape, keeper)
@@ -195,7 +201,7 @@ async def snapshot(state: Run) -> State:
             lines.append(
                 f"{user} order {o.symbol} {o.side} {o.volume} @{o.price} sl={o.sl} tp={o.tp}"
             )
-        for r in await state.world.sqlite.trades(user):
+        for r in await state.world.base.trades(user):
             i = r.intent
             lines.append(
                 f"{user} trade m{i.message_id}{'e' if i.version else ''}.{i.part} {i.kind}: "

@@ -1,43 +1,83 @@
-"""A whole local deployment for scenario tests: real local adapters, a simulated clock."""
+"""A whole local deployment for scenario tests: real local adapters, a simulated clock.
+
+The stores behind it come from `World.stores` (SQLite in memory unless a test's fixture chose
+the Firestore store on the emulator: tests/integration/conftest.py), so one scenario can run on
+either store and must end the same.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from builders import NOW
 from signal_copier.broker.paper import PaperAccount, PaperBroker
 from signal_copier.core.market import Credentials
 from signal_copier.core.model import MessageKind, RawMessage
+from signal_copier.core.ports import Store
 from signal_copier.core.records import MessageRecord, Plan, TradeRecord
+from signal_copier.deferred import StoreClient
 from signal_copier.queue.inprocess import InProcessQueue
 from signal_copier.services import accounts
 from signal_copier.services.deps import Deps, Timing
 from signal_copier.services.local import LocalPipeline
+from signal_copier.store.firestore import FirestoreStore
+from signal_copier.store.firestore.fleet import FirestoreFleetStore
+from signal_copier.store.firestore.web import FirestoreWebStore
 from signal_copier.store.sqlite import SqliteStore
 from signal_copier.vault.local import LocalVault
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stores:
+    """One deployment's stores: the pipeline's `Store`, the dashboard's and the fleet's."""
+
+    store: Store
+    web: Any
+    fleet: Any
+
+
+def sqlite_stores() -> Stores:
+    """Return one in-memory SQLite store serving all three roles (as the local process does)."""
+    store = SqliteStore(":memory:")
+    return Stores(store=store, web=store, fleet=store)
+
+
+def firestore_stores(project: str, *, page_size: int = 7) -> Stores:
+    """Return the cloud's stores on one Firestore database (a small page: listings cross pages)."""
+    store = FirestoreStore(project, page_size=page_size)
+    client = cast(Any, StoreClient(store))  # as bootstrap shares the store's client
+    return Stores(
+        store=store,
+        web=FirestoreWebStore(client),
+        fleet=FirestoreFleetStore(client),
+    )
+
+
 class World:
     """Users, a channel, a paper broker and the pipeline between them."""
+
+    stores: ClassVar[Callable[[], Stores]] = staticmethod(sqlite_stores)
 
     def __init__(
         self,
         folder: Path,
         *,
         wrap: Callable[[PaperBroker], Any] | None = None,
-        wrap_store: Callable[[SqliteStore], Any] | None = None,
+        wrap_store: Callable[[Store], Any] | None = None,
         poll_deals: bool = False,
         timing: Timing | None = None,
+        stores: Callable[[], Stores] | None = None,
         **queue: Any,
     ) -> None:
         self.now = NOW
-        self.sqlite = SqliteStore(":memory:")
-        self.store = wrap_store(self.sqlite) if wrap_store else self.sqlite
+        made = (stores or type(self).stores)()
+        self.base, self.web, self.fleet = made.store, made.web, made.fleet
+        self.store = wrap_store(self.base) if wrap_store else self.base
         self.queue = InProcessQueue(**queue)
         self.paper = PaperBroker(now=NOW)
         self.vault = LocalVault(folder / "vault.key", folder / "secrets")
@@ -53,6 +93,13 @@ class World:
             self.deps, self.queue, self.paper, {}, NOW, poll_deals=poll_deals
         )
         self._last_id: dict[str, int] = {}  # per chat: what a listener would send as previous_id
+
+    @property
+    def sqlite(self) -> SqliteStore:
+        """Return the SQLite store (only a world on SQLite has one: prefer `base`, `web`)."""
+        if not isinstance(self.base, SqliteStore):
+            raise TypeError(f"this world runs on {type(self.base).__name__}, not SQLite")
+        return self.base
 
     async def add_user(
         self,

@@ -108,7 +108,7 @@ async def test_trades_left_open_on_a_disconnected_account_are_managed_again_once
     world = World(tmp_path, poll_deals=True)
     await world.add_user("alice", connect=False, lot="0.20", breakeven_on_tp1=True)
     web = WebDeps(
-        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+        deps=world.deps, web=world.web, fleet=world.fleet, telegram=OfflineTelegramLogin()
     )
     credentials = Credentials(account_id="acc-alice", token="t0ken-alice")
     await onboarding.connect_broker(web, "alice", credentials, world.now, IP)
@@ -136,7 +136,7 @@ async def test_a_first_visit_racing_a_settings_save_never_drops_the_saved_risk(
     # user, the other saves a risk of 0.5 % (between the first one's read and its write)
     world = World(tmp_path, wrap_store=Hooked)
     web = WebDeps(
-        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+        deps=world.deps, web=world.web, fleet=world.fleet, telegram=OfflineTelegramLogin()
     )
     careful = validate_settings({"risk_mode": "risk_percent", "risk_percent": "0.5"})
 
@@ -168,7 +168,7 @@ async def test_polls_of_an_account_another_user_connected_since_touch_nothing_of
     world.pipeline.add_owner("acc-x", "alice")
     account = world.paper.open_account("acc-x", balance=D("10000"))
     web = WebDeps(
-        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+        deps=world.deps, web=world.web, fleet=world.fleet, telegram=OfflineTelegramLogin()
     )
     await onboarding.connect_broker(
         web, "alice", Credentials(account_id="acc-x", token="a"), world.now, IP

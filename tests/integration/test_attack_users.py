@@ -12,6 +12,7 @@ from builders import GOLD_BUY
 from hooks import Hooked
 from signal_copier.core.dashboard import ChatInfo
 from signal_copier.core.errors import BrokerRejected
+from signal_copier.core.fleet import SessionLink
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import Plan
 from signal_copier.services import onboarding
@@ -65,9 +66,10 @@ async def test_a_free_user_who_follows_from_the_dashboard_copies_the_next_signal
         "alice", plan=Plan.FREE, lot="0.01", chats=(), max_signal_age_s=60
     )
     web = WebDeps(
-        deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=OfflineTelegramLogin()
+        deps=world.deps, web=world.web, fleet=world.fleet, telegram=OfflineTelegramLogin()
     )
-    await world.sqlite.put_user_chat("alice", ChatInfo(chat_id="c1", title="Gold VIP"))
+    await world.fleet.link_session(SessionLink(user_id="alice", shard=0))  # her listener's
+    await world.fleet.put_chats("alice", [ChatInfo(chat_id="c1", title="Gold VIP")])
     await onboarding.follow(web, "alice", "c1", {}, world.later(5), "127.0.0.1")
 
     # Act

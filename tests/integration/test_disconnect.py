@@ -30,7 +30,7 @@ IP = "203.0.113.9"
 
 def _web(world: World) -> WebDeps:
     telegram = OfflineTelegramLogin()
-    return WebDeps(deps=world.deps, web=world.sqlite, fleet=world.sqlite, telegram=telegram)
+    return WebDeps(deps=world.deps, web=world.web, fleet=world.fleet, telegram=telegram)
 
 
 async def _connected(world: World, user: str = "alice") -> WebDeps:
@@ -98,9 +98,7 @@ async def test_disconnecting_twice_changes_nothing_more_and_both_are_audited(
     assert (first.account_id, second.account_id) == ("acc-alice", "")
     assert second.paused_reason is Reason.BROKER_NOT_CONNECTED
     removed = [
-        e
-        for e in await world.sqlite.activity("alice")
-        if e.action is AuditAction.CREDENTIALS_REMOVED
+        e for e in await world.web.activity("alice") if e.action is AuditAction.CREDENTIALS_REMOVED
     ]
     assert [e.detail["account_id"] for e in removed] == ["none", "acc-alice"]  # newest first
     assert all(e.ip == IP for e in removed)
@@ -156,9 +154,9 @@ async def test_unlinking_telegram_forgets_the_session_and_unfollows_its_channels
     world = World(tmp_path)
     web = await _connected(world)  # follows c1
     await world.vault.put(session_secret_name("alice"), b"string-session")
-    await world.sqlite.link_session(SessionLink(user_id="alice", shard=3))
-    await world.sqlite.put_chats("alice", [ChatInfo(chat_id="c1", title="Gold")])
-    await world.sqlite.put_session_health("alice", SessionHealth(connected=True))
+    await world.fleet.link_session(SessionLink(user_id="alice", shard=3))
+    await world.fleet.put_chats("alice", [ChatInfo(chat_id="c1", title="Gold")])
+    await world.fleet.put_session_health("alice", SessionHealth(connected=True))
     await world.say(GOLD_BUY, id=1)
     account = world.paper.account("acc-alice")
     opened = await account.positions()
@@ -171,15 +169,15 @@ async def test_unlinking_telegram_forgets_the_session_and_unfollows_its_channels
     assert (first.session, again.session) == (SessionEnd.LOGGED_OUT, SessionEnd.NONE_STORED)
     assert cast(OfflineTelegramLogin, web.telegram).logged_out == ["alice"]
     assert await world.vault.get(session_secret_name("alice")) is None
-    assert await world.sqlite.sessions([3]) == [] and await world.sqlite.session_count() == 0
-    assert await world.sqlite.user_chats("alice") == []
-    assert await world.sqlite.bot_status("alice") is None
+    assert await world.fleet.sessions([3]) == [] and await world.fleet.session_count() == 0
+    assert await world.web.user_chats("alice") == []
+    assert await world.web.bot_status("alice") is None
     assert await world.store.subscriptions("alice") == []
     assert len(await world.records("alice")) == 1  # the new signal no longer reaches alice
     assert await account.positions() == opened
     with pytest.raises(InvalidInput, match="chat_id: your Telegram session cannot read"):
         await onboarding.follow(web, "alice", "c1", {}, world.now, IP)
-    actions = [e.action for e in await world.sqlite.activity("alice")]
+    actions = [e.action for e in await world.web.activity("alice")]
     assert actions[:2] == [AuditAction.TELEGRAM_UNLINKED, AuditAction.TELEGRAM_UNLINKED]
 
 
@@ -209,5 +207,5 @@ async def test_unlinking_when_telegram_cannot_be_reached_still_forgets_the_sessi
 
     assert unlinked.session is SessionEnd.NOT_REACHED
     assert await world.vault.get(session_secret_name("alice")) is None
-    events = await world.sqlite.activity("alice")
+    events = await world.web.activity("alice")
     assert events[0].detail["session"] == "not_reached"  # the trader can see it in Activity

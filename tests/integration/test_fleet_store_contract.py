@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from signal_copier.core.dashboard import AuditAction, ChatInfo
+from signal_copier.core.dashboard import AuditAction, AuditEvent, ChatInfo
 from signal_copier.core.fleet import (
     LinkState,
     Notice,
@@ -332,3 +332,25 @@ async def test_linking_again_after_unlinking_counts_the_session_once(backend: Ba
     assert [s.user_id for s in await store.sessions([1])] == ["u1"]
     assert [s.sessions for s in await store.shards(expiring_before=T0)] == [1]
     assert await backend.web().user_chats("u1") == [ChatInfo(chat_id="-1002", title="Silver")]
+
+
+async def test_activity_of_one_moment_lists_the_last_written_first_even_past_the_limit(
+    backend: Backend,
+) -> None:
+    # Arrange: an earlier event, then three of one request (they share its time)
+    web = backend.web()
+    await web.add_audit(AuditEvent(user_id="u1", action=AuditAction.CHANNEL_FOLLOWED, at=T0 - S))
+    for name in ("first", "second", "third"):
+        await web.add_audit(
+            AuditEvent(
+                user_id="u1", action=AuditAction.TELEGRAM_UNLINKED, at=T0, detail={"n": name}
+            )
+        )
+
+    # Act
+    everything = await web.activity("u1")
+    newest_two = await web.activity("u1", limit=2)
+
+    # Assert: newest first, and of one moment the one written last first
+    assert [e.detail.get("n") for e in everything] == ["third", "second", "first", None]
+    assert [e.detail.get("n") for e in newest_two] == ["third", "second"]

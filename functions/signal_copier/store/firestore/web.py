@@ -1,7 +1,9 @@
 """The `WebStore` port on Firestore (google.cloud.firestore.AsyncClient).
 
 Documents (server-only unless firestore.rules says otherwise):
-- `audit/{auto}` and `users/{uid}/activity/{auto}`: AuditEvent fields, `at` a timestamp.
+- `audit/{auto}` and `users/{uid}/activity/{auto}`: AuditEvent fields, `at` a timestamp, `seq`
+  this store's increasing write number (events of one `at` are listed newest written first,
+  as SQLite lists its rows).
 - `auth_nonces/{sha256(nonce)}`: {data, expires}; `ratelimits/{sha256(key)}`: {window, hits,
   expires} — `expires` is the field a Firestore TTL policy deletes them by.
 - `users/{uid}/web/profile`: Profile; `users/{uid}/bot/status`: BotStatus;
@@ -12,11 +14,13 @@ Documents (server-only unless firestore.rules says otherwise):
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from signal_copier.core import codec
 from signal_copier.core.dashboard import AuditEvent, BotStatus, ChatInfo, LogEntry, Profile
@@ -42,20 +46,29 @@ class FirestoreWebStore:
 
     def __init__(self, client: firestore.AsyncClient) -> None:
         self._db = client
+        self._seq = 0
 
     async def add_audit(self, event: AuditEvent) -> None:
         """Write the audit record and the user's activity line in one batch."""
-        data = {**codec.to_dict(event), "at": event.at}
+        self._seq = max(self._seq + 1, time.time_ns())
+        data = {**codec.to_dict(event), "at": event.at, "seq": self._seq}
         batch = self._db.batch()
         batch.set(self._db.collection("audit").document(), data)
         batch.set(self._user(event.user_id).collection("activity").document(), data)
         await _run(batch.commit())
 
     async def activity(self, user_id: str, limit: int = 50) -> list[AuditEvent]:
-        """Return the user's activity, newest first."""
-        query = self._user(user_id).collection("activity")
-        query = query.order_by("at", direction=firestore.Query.DESCENDING).limit(limit)
-        return [_decode(AuditEvent, _iso_at(snap.to_dict())) async for snap in query.stream()]
+        """Return the user's activity, newest first (of one time, the last written first)."""
+        events = self._user(user_id).collection("activity")
+        newest = events.order_by("at", direction=firestore.Query.DESCENDING).limit(limit)
+        found = [snap.to_dict() or {} async for snap in newest.stream()]
+        if found and len(found) == limit:  # more events of the last one's time may lie past it
+            edge = found[-1].get("at")
+            ties = events.where(filter=FieldFilter("at", "==", edge))
+            found = [d for d in found if d.get("at") != edge]
+            found += [snap.to_dict() or {} async for snap in ties.stream()]
+        found.sort(key=lambda data: (data.get("at"), _seq_of(data)), reverse=True)
+        return [_decode(AuditEvent, _iso_at(data)) for data in found[:limit]]
 
     async def put_nonce(self, nonce: str, data: dict[str, str], expires: datetime) -> None:
         """Store a one-time value under its hash until `expires`."""
@@ -183,6 +196,11 @@ def _decode(cls: type[Any], data: Any) -> Any:
 def _iso_at(data: dict[str, Any]) -> dict[str, Any]:
     at = data.get("at")
     return {**data, "at": at.isoformat()} if isinstance(at, datetime) else data
+
+
+def _seq_of(data: dict[str, Any]) -> int:
+    seq = data.get("seq")  # events written before `seq` was kept count as written first
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
 
 
 def _hash(value: str) -> str:
