@@ -151,11 +151,19 @@ class Reader(Naming):
             and self._stop_before(at, item)
         ):
             return  # "0.06$ can be stop": the stop named after its price
+        elif kind == "sl" and self.field == "head" and not self.buffer and self._side_mark(at, item):
+            return  # "SELL🛑4405-4415 … SL⛔️4420": a stop sign glued to the side decorates it
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
+
+    def _side_mark(self, at: int, item: Item) -> bool:
+        # A stop sign right after the side word, when a stop written in letters comes later.
+        if item.text.isalpha() or not at or self.items[at - 1].kind not in SIDES:
+            return False
+        return any(it.kind == "sl" and it.text.isalpha() for it in self.items[at + 1 :])
 
     def _beyond(self, at: int, item: Item) -> None:
         # "Long Below : 1.038", "Short : Below 205.27": right after the side it labels the entry;
