@@ -165,6 +165,9 @@ class Reader(Naming):
             return False
         return any(it.kind == "sl" and it.text.isalpha() for it in self.items[at + 1 :])
 
+    def _particle(self, at: int, item: Item) -> bool:
+        return item.text.lower() == "ya" and at > 0 and self.items[at - 1].kind == "num"
+
     def _beyond(self, at: int, item: Item) -> None:
         # "Long Below : 1.038", "Short : Below 205.27": right after the side it labels the entry;
         # elsewhere ("SL above 1.3233") it only joins a label to its price.
@@ -189,6 +192,8 @@ class Reader(Naming):
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
             block.explain.append(f'"{item.text}" → order_type=limit')
+        elif kind == "market" and self._particle(at, item):
+            return  # Indonesian "…di 2646 ya": a closing particle after a price, not Spanish "now"
         elif kind == "market":
             block.market = True
             block.explain.append(f'"{item.text}" → market')
