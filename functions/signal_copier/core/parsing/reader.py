@@ -161,9 +161,9 @@ class Reader(Naming):
 
     def _side_mark(self, at: int, item: Item) -> bool:
         # A stop sign right after the side word, when a stop written in letters comes later.
-        if item.text.isalpha() or not at or self.items[at - 1].kind not in SIDES:
+        if _lettered(item.text) or not at or self.items[at - 1].kind not in SIDES:
             return False
-        return any(it.kind == "sl" and it.text.isalpha() for it in self.items[at + 1 :])
+        return any(it.kind == "sl" and _lettered(it.text) for it in self.items[at + 1 :])
 
     def _particle(self, at: int, item: Item) -> bool:
         return item.text.lower() == "ya" and at > 0 and self.items[at - 1].kind == "num"
@@ -209,6 +209,10 @@ class Reader(Naming):
             return
         if kind in ("limit", "market") and self.field is None:
             self._start("head", None)
+
+
+def _lettered(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
 
 
 _Handler = Callable[[Reader, int, Item], None]
