@@ -44,6 +44,7 @@ _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 _BEFORE_STOP = AFTER_PRICE | {"num"}  # "0.06$ can be stop", "2200 STOP LOSs"
 # "Buy #ABT at #HUOBI⏎🆔 #837553, 10th today": a connector's price is on its own line.
 _INLINE_ONLY = frozenset({"at", "@", "from", "around", "between", "en"})
+_MARK_REACH = 60  # items after a stop sign searched for a stop written in letters
 _BARE_TARGETS = Item("tp", "targets")  # the label a line of bare prices under a head is read as
 
 
@@ -163,7 +164,8 @@ class Reader(Naming):
         # A stop sign right after the side word, when a stop written in letters comes later.
         if _lettered(item.text) or not at or self.items[at - 1].kind not in SIDES:
             return False
-        return any(it.kind == "sl" and _lettered(it.text) for it in self.items[at + 1 :])
+        later = self.items[at + 1 : at + 1 + _MARK_REACH]  # a bounded look: floods stay linear
+        return any(it.kind == "sl" and _lettered(it.text) for it in later)
 
     def _particle(self, at: int, item: Item) -> bool:
         return item.text.lower() == "ya" and at > 0 and self.items[at - 1].kind == "num"
