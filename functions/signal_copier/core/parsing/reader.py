@@ -152,7 +152,7 @@ class Reader(Naming):
             and self._stop_before(at, item)
         ):
             return  # "0.06$ can be stop": the stop named after its price
-        elif kind == "sl" and self.field == "head" and not self.buffer and self._side_mark(at, item):
+        elif kind == "sl" and self.field == "head" and not self.buffer and self._mark(at, item):
             return  # "SELL🛑4405-4415 … SL⛔️4420": a stop sign glued to the side decorates it
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
@@ -160,7 +160,7 @@ class Reader(Naming):
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
 
-    def _side_mark(self, at: int, item: Item) -> bool:
+    def _mark(self, at: int, item: Item) -> bool:
         # A stop sign right after the side word, when a stop written in letters comes later.
         if _lettered(item.text) or not at or self.items[at - 1].kind not in SIDES:
             return False
