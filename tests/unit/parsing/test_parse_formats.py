@@ -99,6 +99,15 @@ def test_every_miss_class_of_the_eighth_blind_measurement_has_three_cases_and_a_
     assert set(traps) == set(per_group), traps
 
 
+def test_every_miss_class_of_the_ninth_blind_measurement_has_three_cases_and_a_trap() -> None:
+    grouped = [case for case in TUNED if "blind9" in case]
+    per_group = Counter(case["blind9"] for case in grouped)
+    traps = Counter(case["blind9"] for case in grouped if case["trap"])
+
+    assert len(per_group) == 9 and min(per_group.values()) >= 3, per_group
+    assert set(traps) == set(per_group), traps
+
+
 def test_every_case_names_a_format_the_provenance_file_documents() -> None:
     documented = set(
         re.findall(r"^\| `([a-z0-9-]+)` \|", (DATA / "PROVENANCE.md").read_text(), re.M)

@@ -287,6 +287,8 @@ def _modify(
     if anchor is None and (_sl_to_entry(items) or breakeven_told(items, words)):
         anchor = SlAnchor.ENTRY
     sl, tps, numbers = _levels(items, words)
+    if anchor is SlAnchor.ENTRY and sl is not None and _price_told_last(items):
+        anchor = None  # "TP1 hit, set breakeven — move SL to 4578": the price it names wins
     if anchor is None and sl is None and not tps:
         kinds = {w.kind for w in words}
         if not (unspecified and "move" in kinds and "sl" in kinds):
@@ -302,3 +304,12 @@ def _modify(
         tps=tps,
         tp_numbers=numbers,
     )
+
+
+def _price_told_last(items: list[Item]) -> bool:
+    # After every breakeven word a verb moves the stop again, to a price ("… — move SL to 4578").
+    last_entry = max((at for at, it in enumerate(items) if it.kind in _ENTRY_WORDS), default=-1)
+    last_sl = max((at for at, it in enumerate(items) if it.kind == "sl"), default=-1)
+    if last_sl < last_entry or not any(it.kind == "num" for it in items[last_sl + 1 :]):
+        return False
+    return any(it.kind == "move" for it in items[last_entry + 1 : last_sl])

@@ -72,6 +72,9 @@ _TIMES = re.compile("(?<=\\d)[\u0445\u0425](?![^\\W\\d_])")
 # A dash that begins a line before a level is a bullet ("- $0.031"), not the "-" of a range.
 _DASH_BULLET = re.compile(r"(?m)^[ ]*-(?=[ ]*[$\d])")
 _SHORTCODE = re.compile(r":([a-z][a-z0-9_+\-]{0,40}):")
+# Bold markup that opens or closes inside a price ("Sl :4**009", "SL 438**0") is no gap: the digits
+# are one number. Asterisks only: "2650__2644" and "2650~2655" are ranges.
+_BOLD_IN_NUMBER = re.compile(r"(?<=\d)\*\*+(?=\d)")
 # A link ("t.me/…?startapp=dy1Y", "tradingview.com/chart/x/FTLH5hmC-…") holds no levels and no
 # words of the message.
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s)\]]*")
@@ -95,6 +98,8 @@ _DOTTED_HINTS = tuple(re.compile(mark + r"\s?[lpLP]") for mark in (r"\.", "-", "
 def normalize(text: str, known: Callable[[str], bool]) -> str:
     """Return `text` capped, NFKC-folded, de-confused and with markup reduced to spaces."""
     text = text[:MAX_CHARS]
+    if "**" in text:
+        text = _BOLD_IN_NUMBER.sub("", text)
     if text.isascii():
         # Four substring searches: a class search calls a function per character, at 5x the cost.
         if "*" in text or "`" in text or "\t" in text or "\r" in text:

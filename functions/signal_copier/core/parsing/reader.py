@@ -44,6 +44,7 @@ _OTHER_KINDS = ("limit", "market", "tp_open", *_STOPPERS)
 _BEFORE_STOP = AFTER_PRICE | {"num"}  # "0.06$ can be stop", "2200 STOP LOSs"
 # "Buy #ABT at #HUOBI⏎🆔 #837553, 10th today": a connector's price is on its own line.
 _INLINE_ONLY = frozenset({"at", "@", "from", "around", "between", "en"})
+_MARK_REACH = 60  # items after a stop sign searched for a stop written in letters
 _BARE_TARGETS = Item("tp", "targets")  # the label a line of bare prices under a head is read as
 
 
@@ -151,11 +152,23 @@ class Reader(Naming):
             and self._stop_before(at, item)
         ):
             return  # "0.06$ can be stop": the stop named after its price
+        elif kind == "sl" and self.field == "head" and not self.buffer and self._mark(at, item):
+            return  # "SELL🛑4405-4415 … SL⛔️4420": a stop sign glued to the side decorates it
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
+
+    def _mark(self, at: int, item: Item) -> bool:
+        # A stop sign right after the side word, when a stop written in letters comes later.
+        if _lettered(item.text) or not at or self.items[at - 1].kind not in SIDES:
+            return False
+        later = self.items[at + 1 : at + 1 + _MARK_REACH]  # a bounded look: floods stay linear
+        return any(it.kind == "sl" and _lettered(it.text) for it in later)
+
+    def _particle(self, at: int, item: Item) -> bool:
+        return item.text.lower() == "ya" and at > 0 and self.items[at - 1].kind == "num"
 
     def _beyond(self, at: int, item: Item) -> None:
         # "Long Below : 1.038", "Short : Below 205.27": right after the side it labels the entry;
@@ -181,6 +194,8 @@ class Reader(Naming):
         if kind == "limit" and block.order_type is None:
             block.order_type = OrderType.LIMIT
             block.explain.append(f'"{item.text}" → order_type=limit')
+        elif kind == "market" and self._particle(at, item):
+            return  # Indonesian "…di 2646 ya": a closing particle after a price, not Spanish "now"
         elif kind == "market":
             block.market = True
             block.explain.append(f'"{item.text}" → market')
@@ -196,6 +211,10 @@ class Reader(Naming):
             return
         if kind in ("limit", "market") and self.field is None:
             self._start("head", None)
+
+
+def _lettered(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
 
 
 _Handler = Callable[[Reader, int, Item], None]

@@ -26,7 +26,9 @@ _TRIGGER = re.compile(
     r"|\badd\s+(?:another|a\s+second|second|2nd)\s+(?:entry|position|buy|sell|order)\b"
     # Hinglish/Urdu "dobara buy karo" (buy again), German "nochmal verkaufen" (sell again)
     r"|\bdobara\s+(?:buy|sell|entry|enter)\b|\b(?:buy|sell|entry)\s+dobara\b"
-    r"|\b(?:nochmal|nochmals|erneut)\s+(?:kaufen|verkaufen|einsteigen)\b|\bnachkaufen\b",
+    r"|\b(?:nochmal|nochmals|erneut)\s+(?:kaufen|verkaufen|einsteigen)\b|\bnachkaufen\b"
+    # Indonesian/Malay "tambah posisi di 2646" (add to the position at 2646), "tambah lagi"
+    r"|\btambah\s+(?:posisi|lagi|entry|beli|jual|buy|sell)\b",
     re.IGNORECASE,
 )
 # Not an instruction now: a condition, the future, a negation, a wait or a question.
@@ -35,9 +37,10 @@ _NOT_NOW = re.compile(
     r"|plan|planning|consider|considering|look|looking|wait|waiting|watch|watching|when|once"
     r"|unless|later|soon|tomorrow|next|expect|expecting|prepare|ready|should|don['’]?t|not|yet"
     r"|no|never|avoid"
-    # the same in the re-entry wordings read above: Hinglish/Urdu and German
+    # the same in the re-entry wordings read above: Hinglish/Urdu, German and Indonesian
     r"|agar|jab|shayad|baad|intezar|karenge|lenge|karein\s+ge|nahi|mat"
-    r"|wenn|falls|sobald|vielleicht|später|spaeter|warten|werden|werde|nicht|kein|keine)\b",
+    r"|wenn|falls|sobald|vielleicht|später|spaeter|warten|werden|werde|nicht|kein|keine"
+    r"|jika|kalau|bila|nanti|besok|tunggu|jangan|tidak|belum|mungkin|akan)\b",
     re.IGNORECASE,
 )
 # An explanation, not an order: "Reason for Reentry BUYS: - 1HR low swept …", "why we re-entered".
@@ -100,7 +103,8 @@ def read_reentry(text: str, items: list[Item], blocks: list[Block]) -> Parse | N
 # Another instruction beside it ("Close half and re-enter", "move SL to entry"): read as that
 # follow-up (re-entering is not done then), never as a re-entry that drops the other order.
 _OTHER_ORDER = re.compile(
-    r"\b(?:close|closing|cancel|exit|cut|book|secure|move|trail|shift|breakeven|be)\b",
+    r"\b(?:close|closing|cancel|exit|cut|book|secure|move|trail|shift|breakeven|be"
+    r"|tutup|batal|batalkan|hapus|geser|pindahkan|naikkan)\b",
     re.IGNORECASE,
 )
 _LEVEL_WORD = re.compile(r"\s*(?:sl|tp\d*|stop|target|take\s*profit)\b", re.IGNORECASE)

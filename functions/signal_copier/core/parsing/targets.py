@@ -114,12 +114,15 @@ def _numbered(
 
 
 def _unglued(block: Block, first: Item) -> Item:
-    # "TP41.3100" after targets 1.2350 … 1.2800: the label's number glued to its price. Only
-    # when the whole is no level of the list and what follows the next number goes on with it.
+    # "TP41.3100" after targets 1.2350 … 1.2800: the label's number glued to its price, or set
+    # off by a period ("TP 3.4408" after 4416, 4412). Only when the whole is no level of the list
+    # and what follows the next number goes on with it.
     tps, number = block.tps, str(len(block.tps) + 1)
     if len(tps) < 2 or not first.raw.startswith(number) or price_like(first.value, tps[-1]):
         return first
     rest = first.raw[len(number) :]
+    if rest[:1] == "." and rest[1:].isdigit():
+        rest = rest[1:]
     values = read_numbers(rest) if rest[:1].isdigit() else None
     if values is None or len(values) != 1:
         return first
