@@ -237,10 +237,6 @@ async def test_a_retried_deletion_records_no_cancel_of_an_order_that_expired_bef
 # are judged against the SELL the signal became ("SL 2640 is not above 2650 for a sell") and
 # nothing opens. Fix: services/late_opening (complete the signal as it stood when the levels
 # were posted, and let the flip's take-back rule decide).
-@pytest.mark.xfail(
-    strict=True,
-    reason="levels posted before their signal's flip open the trade or not by delivery order",
-)
 async def test_levels_posted_before_their_signals_flip_end_the_same_whichever_comes_first(
     world: World,
 ) -> None:
