@@ -55,9 +55,7 @@ async def taken_back(
     return None
 
 
-async def unturned(
-    deps: Deps, base: Intent, head: MessageRecord, as_of: datetime
-) -> Signal | None:
+async def unturned(deps: Deps, base: Intent, head: MessageRecord, as_of: datetime) -> Signal | None:
     """Return `base`'s signal as last written, or as it stood at `as_of` if turned since.
 
     Levels posted before the channel flipped their signal complete the signal they were
@@ -70,9 +68,7 @@ async def unturned(
     return was if was is not None and turned(was, now) else now
 
 
-async def _as_of(
-    deps: Deps, base: Intent, head: MessageRecord, as_of: datetime
-) -> Signal | None:
+async def _as_of(deps: Deps, base: Intent, head: MessageRecord, as_of: datetime) -> Signal | None:
     # The newest version made by `as_of` (an original's is made at the epoch).
     versions = await read_versions(deps, base.chat_id, base.message_id, after=head)
     made = [v for v in versions if ids.version_made(v.version) <= as_of]
