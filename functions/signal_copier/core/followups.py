@@ -27,6 +27,7 @@ class Target:
     client_id: str
     signal: Signal
     legs: Mapping[str, str] = field(default_factory=dict)  # position id → leg clientId, as placed
+    opened: Decimal = Decimal(0)  # the volume the user opened for it, every leg as placed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,11 +88,11 @@ def _close(
     specs: Mapping[str, SymbolSpec],
     buffer_pips: Decimal,
 ) -> list[Operation]:
-    fraction = command.fraction if command.fraction is not None else Decimal(1)
     legs = sorted(mine, key=lambda position: leg_of(position.client_id))
+    fraction, whole = close_share(command, target, legs)
     volumes = close_plan(legs, fraction, specs)
     ops: list[Operation] = []
-    if fraction >= 1:  # first: an entry left waiting could fill into a position meanwhile
+    if whole:  # first: an entry left waiting could fill into a position meanwhile
         ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     survivors: list[Position] = []
     for position in legs:
@@ -111,6 +112,26 @@ def _close(
         )
         ops += modify(then, target, survivors, [], specs, buffer_pips)
     return ops
+
+
+def close_share(command: Command, target: Target, legs: Sequence[Position]) -> tuple[Decimal, bool]:
+    """Return the share of `legs` a close takes, and whether it closes the whole signal.
+
+    "Close 0.3 lots" under a signal that says the channel trades "Lot: 1.00" is 30 % of what
+    the user opened for it (not of what is left after earlier partials); with the channel's lot
+    size unknown, it is the command's own share (half).
+    """
+    fraction = command.fraction if command.fraction is not None else Decimal(1)
+    lot = target.signal.lot
+    if command.lots is None or lot is None or lot <= 0 or target.opened <= 0:
+        return fraction, fraction >= 1
+    share = command.lots / lot
+    if share >= 1:
+        return Decimal(1), True
+    held = sum((leg.volume for leg in legs), Decimal(0))
+    if held <= 0:
+        return share, False
+    return min(target.opened * share / held, Decimal(1)), False
 
 
 def modify(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from signal_copier.core import ids
 from signal_copier.core.errors import BrokerRejected
@@ -123,4 +124,5 @@ def target_of(record: TradeRecord) -> Target:
     signal = record.signal
     assert signal is not None  # is_open_trade records carry their signal
     legs = {f.position_id or f.order_id: f.client_id for f in record.result.fills}
-    return Target(client_id=record.intent.client_id, signal=signal, legs=legs)
+    opened = sum((f.volume for f in record.result.fills), Decimal(0))
+    return Target(client_id=record.intent.client_id, signal=signal, legs=legs, opened=opened)
