@@ -27,7 +27,9 @@ class Target:
     client_id: str
     signal: Signal
     legs: Mapping[str, str] = field(default_factory=dict)  # position id → leg clientId, as placed
-    opened: Decimal = Decimal(0)  # the volume the user opened for it, every leg as placed
+    opened: Decimal = Decimal(0)  # the volume its legs opened at market, as placed
+    # its pending legs' volumes by clientId, as placed: opened only once they filled
+    pending: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,15 +125,20 @@ def close_share(command: Command, target: Target, legs: Sequence[Position]) -> t
     """
     fraction = command.fraction if command.fraction is not None else Decimal(1)
     lot = target.signal.lot
-    if command.lots is None or lot is None or lot <= 0 or target.opened <= 0:
+    if command.lots is None or lot is None or lot <= 0:
         return fraction, fraction >= 1
     share = command.lots / lot
     if share >= 1:
         return Decimal(1), True
     held = sum((leg.volume for leg in legs), Decimal(0))
-    if held <= 0:
-        return share, False
-    return min(target.opened * share / held, Decimal(1)), False
+    # A pending leg counts once it filled (one never filled was never part of the trade).
+    filled = {leg.client_id for leg in legs}
+    opened = target.opened + sum(
+        (volume for client, volume in target.pending.items() if client in filled), Decimal(0)
+    )
+    if held <= 0 or opened <= 0:
+        return fraction, False
+    return min(opened * share / held, Decimal(1)), False
 
 
 def modify(

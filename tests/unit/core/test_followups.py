@@ -225,3 +225,19 @@ def test_close_all_of_the_channels_lots_closes_the_whole_signal() -> None:
     ops = plan_command(command, [target], positions, [_pending("3", "scA.1")], SPECS, D(0))
 
     assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CANCEL, "3"), (ChangeKind.CLOSE, "1")]
+
+
+def test_close_in_lots_counts_a_pending_leg_of_the_signal_only_once_it_filled() -> None:
+    # 0.10 at market and a 0.10 limit that never filled: "close 0.5 lots" of 1.00 is 0.05
+    target = Target(
+        client_id="scA",
+        signal=make_signal(lot=D("1.00")),
+        opened=D("0.10"),
+        pending={"scA.1": D("0.10")},
+    )
+    positions = [position("1", "scA.0", volume=D("0.10"))]
+    command = Command(action=Action.CLOSE, fraction=D("0.5"), lots=D("0.5"))
+
+    ops = plan_command(command, [target], positions, [_pending("2", "scA.1")], SPECS, D(0))
+
+    assert [(o.kind, o.volume) for o in ops] == [(ChangeKind.PARTIAL_CLOSE, D("0.05"))]
