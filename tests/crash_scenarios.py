@@ -240,4 +240,17 @@ SCENARIOS = (
         users=_alice(lot="0.10"),
         steps=(Say(BUY_LIMIT, 1), Prices("2639.50", "2639.80"), Say("Close", 2, reply_to=1)),
     ),
+    Scenario(
+        name="levels_overtaken_by_a_flip",
+        users=_alice(lot="0.10"),
+        steps=(
+            Say("XAUUSD BUY NOW @ 2650", 1),
+            Overtaken(Say("SL 2640 TP 2660", 2, reply_to=1), Say(GOLD_SELL, 1, edited=True)),
+        ),
+    ),
+    Scenario(
+        name="close_channel_lots",
+        users=_alice(lot="0.20"),
+        steps=(Say(GOLD_BUY + "\nLot: 1.00", 1), Say("Close 0.3 lots", 2, reply_to=1)),
+    ),
 )

@@ -1,7 +1,7 @@
 """Review 13: hostile scenarios against today's money-path changes.
 
 Each test is a bug confirmed by running it; the comment above each says what a trader lost and
-where the fix went. All but one are fixed (regressions now); the one left is a strict xfail.
+where the fix went. All are fixed (regressions now).
 """
 
 from __future__ import annotations
@@ -231,16 +231,13 @@ async def test_a_retried_deletion_records_no_cancel_of_an_order_that_expired_bef
     assert [c for r in deleted for c in r.result.changes] == []
 
 
+# Before its fix:
 # The same for a late opening: "XAUUSD BUY NOW @ 2650", its levels "SL 2640 TP 2660", then
 # the channel flips the signal to SELL. In the order posted the levels open the BUY and the
 # flip keeps its filled position (cancel_pending); with the flip delivered first, the levels
 # are judged against the SELL the signal became ("SL 2640 is not above 2650 for a sell") and
 # nothing opens. Fix: services/late_opening (complete the signal as it stood when the levels
 # were posted, and let the flip's take-back rule decide).
-@pytest.mark.xfail(
-    strict=True,
-    reason="levels posted before their signal's flip open the trade or not by delivery order",
-)
 async def test_levels_posted_before_their_signals_flip_end_the_same_whichever_comes_first(
     world: World,
 ) -> None:

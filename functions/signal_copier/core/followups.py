@@ -27,6 +27,9 @@ class Target:
     client_id: str
     signal: Signal
     legs: Mapping[str, str] = field(default_factory=dict)  # position id → leg clientId, as placed
+    opened: Decimal = Decimal(0)  # the volume its legs opened at market, as placed
+    # its pending legs' volumes by clientId, as placed: opened only once they filled
+    pending: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,11 +90,11 @@ def _close(
     specs: Mapping[str, SymbolSpec],
     buffer_pips: Decimal,
 ) -> list[Operation]:
-    fraction = command.fraction if command.fraction is not None else Decimal(1)
     legs = sorted(mine, key=lambda position: leg_of(position.client_id))
+    fraction, whole = close_share(command, target, legs)
     volumes = close_plan(legs, fraction, specs)
     ops: list[Operation] = []
-    if fraction >= 1:  # first: an entry left waiting could fill into a position meanwhile
+    if whole:  # first: an entry left waiting could fill into a position meanwhile
         ops += [Operation(kind=ChangeKind.CANCEL, target=o.id) for o in pending]
     survivors: list[Position] = []
     for position in legs:
@@ -111,6 +114,31 @@ def _close(
         )
         ops += modify(then, target, survivors, [], specs, buffer_pips)
     return ops
+
+
+def close_share(command: Command, target: Target, legs: Sequence[Position]) -> tuple[Decimal, bool]:
+    """Return the share of `legs` a close takes, and whether it closes the whole signal.
+
+    "Close 0.3 lots" under a signal that says the channel trades "Lot: 1.00" is 30 % of what
+    the user opened for it (not of what is left after earlier partials); with the channel's lot
+    size unknown, it is the command's own share (half).
+    """
+    fraction = command.fraction if command.fraction is not None else Decimal(1)
+    lot = target.signal.lot
+    if command.lots is None or lot is None or lot <= 0:
+        return fraction, fraction >= 1
+    share = command.lots / lot
+    if share >= 1:
+        return Decimal(1), True
+    held = sum((leg.volume for leg in legs), Decimal(0))
+    # A pending leg counts once it filled (one never filled was never part of the trade).
+    filled = {leg.client_id for leg in legs}
+    opened = target.opened + sum(
+        (volume for client, volume in target.pending.items() if client in filled), Decimal(0)
+    )
+    if held <= 0 or opened <= 0:
+        return fraction, False
+    return min(opened * share / held, Decimal(1)), False
 
 
 def modify(

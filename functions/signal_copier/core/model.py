@@ -178,6 +178,9 @@ class Command:
     symbol: str | None = None
     side: Side | None = None
     fraction: Decimal | None = None  # close: 1 = all, 0.5 = half
+    # close: the channel's own lots it names ("Close 0.3 lots"); `fraction` is then its share
+    # when the signal's lot size is unknown
+    lots: Decimal | None = None
     sl: Decimal | None = None  # modify: new SL price; close: then the SL of what stays
     sl_anchor: SlAnchor | None = None  # modify: SL to entry/TP1…TP4
     sl_offset_pips: Decimal | None = None  # SL to entry: this many pips beyond it ("BE + 2 pips")

@@ -34,7 +34,7 @@ from signal_copier.core.records import ClaimState, TradeRecord
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import opening
 from signal_copier.services.deps import Deps
-from signal_copier.services.late_ends import taken_back, undone_if_taken_back
+from signal_copier.services.late_ends import taken_back, undone_if_taken_back, unturned
 from signal_copier.services.late_outcome import decided, told
 from signal_copier.services.once import run_once
 from signal_copier.services.records import skipped
@@ -111,7 +111,8 @@ async def from_levels(
         signal = stopless
     born = replace(base, message_date=intent.message_date, received=opening.arrived(base))
     late = late_intent(replace(born, trace_id=intent.trace_id), signal)
-    return await _open(intent, late, (state, base.version), deps, now, said=OPENED)
+    begun = (state, base.version, intent.message_date)
+    return await _open(intent, late, begun, deps, now, said=OPENED)
 
 
 async def from_edit(
@@ -129,7 +130,7 @@ async def from_edit(
     late = late_intent(intent, signal)
     state = await _late_state(deps, late)
     said = "opened the signal as this edit completed it"
-    return await _open(intent, late, (state, intent.version), deps, now, said=said)
+    return await _open(intent, late, (state, intent.version, None), deps, now, said=said)
 
 
 async def _late_state(deps: Deps, base: Intent) -> ClaimState | None:
@@ -158,10 +159,13 @@ async def _completed(
     late = late_detail(base.message_date, intent.message_date, settings.split_window_s)
     if late is not None:
         return skipped(intent, Reason.LEVELS_TOO_LATE, late)
-    # The signal as the channel last wrote it (its deletion or end is judged before opening).
+    # The signal as the channel last wrote it (its deletion or end is judged before opening),
+    # or as it was when these levels were posted if the channel flipped it since.
     head = await deps.store.latest_message(base.chat_id, base.message_id)
-    parts = dict(zip(head.signal_parts, head.signals, strict=True)) if head else {}
-    standing = parts.get(base.part) if head and not head.deleted else refused.signal
+    if head is None or head.deleted:
+        standing = refused.signal
+    else:
+        standing = await unturned(deps, base, head, intent.message_date)
     if standing is None:
         detail = f"the signal these levels complete (message {base.message_id}) is no longer one"
         return skipped(intent, Reason.SIGNAL_CANCELLED, detail)
@@ -188,19 +192,20 @@ class _Parked(Exception):
 async def _open(
     outer: Intent,
     late: Intent,
-    begun: tuple[ClaimState | None, int],
+    begun: tuple[ClaimState | None, int, datetime | None],
     deps: Deps,
     now: datetime,
     *,
     said: str,
 ) -> TradeResult | Wait:
     # Run the late opening under its own claim, inside the route's; record what it did.
-    # `begun`: the late opening's claim state, and the signal's version an end must follow.
-    state, since = begun
+    # `begun`: the late opening's claim state, the signal's version an end must follow, and
+    # when the levels were posted (a flip made after them takes back what opens, as in order).
+    state, since, posted = begun
     if state is ClaimState.DONE:
         return decided(outer, await deps.store.trade(late.user_id, late.id))
     if state is None:
-        gone = await taken_back(deps, late, since)
+        gone = await taken_back(deps, late, since, as_of=posted)
         if gone is not None:
             return skipped(outer, gone[0], gone[1])
     result = await _run(late, since, deps, now)

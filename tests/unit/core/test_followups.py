@@ -193,3 +193,51 @@ def test_edit_moving_an_entry_keeps_a_pip_stop_as_far_from_the_new_entry() -> No
     ops = plan_edit(was, edited, TARGET, [], [_pending("7", "scA.0")], SPECS)
 
     assert [(o.kind, o.price, o.sl) for o in ops] == [(ChangeKind.ORDER, D("2648"), D("2643.00"))]
+
+
+def test_close_in_lots_of_a_signal_with_its_lot_size_takes_that_share_of_the_opening() -> None:
+    # "Lot: 1.00", 0.20 opened, 0.10 left after a half: "close 0.3 lots" is 0.06 of it
+    target = Target(client_id="scA", signal=make_signal(lot=D("1.00")), opened=D("0.20"))
+    positions = [position("1", "scA.0", volume=D("0.05")), position("2", "scA.1", volume=D("0.05"))]
+    command = Command(action=Action.CLOSE, fraction=D("0.5"), lots=D("0.3"))
+
+    ops = plan_command(command, [target], positions, [_pending("3", "scA.2")], SPECS, D(0))
+
+    assert sum(o.volume or D(0) for o in ops) == D("0.06")
+    assert ChangeKind.CANCEL not in {o.kind for o in ops}  # the channel keeps part of it
+
+
+def test_close_in_lots_of_a_signal_without_its_lot_size_closes_half() -> None:
+    target = Target(client_id="scA", signal=make_signal(), opened=D("0.20"))
+    positions = [position("1", "scA.0", volume=D("0.20"))]
+    command = Command(action=Action.CLOSE, fraction=D("0.5"), lots=D("0.3"))
+
+    ops = plan_command(command, [target], positions, [], SPECS, D(0))
+
+    assert [(o.kind, o.volume) for o in ops] == [(ChangeKind.PARTIAL_CLOSE, D("0.10"))]
+
+
+def test_close_all_of_the_channels_lots_closes_the_whole_signal() -> None:
+    target = Target(client_id="scA", signal=make_signal(lot=D("1.00")), opened=D("0.10"))
+    positions = [position("1", "scA.0", volume=D("0.10"))]
+    command = Command(action=Action.CLOSE, fraction=D("0.5"), lots=D("1"))
+
+    ops = plan_command(command, [target], positions, [_pending("3", "scA.1")], SPECS, D(0))
+
+    assert [(o.kind, o.target) for o in ops] == [(ChangeKind.CANCEL, "3"), (ChangeKind.CLOSE, "1")]
+
+
+def test_close_in_lots_counts_a_pending_leg_of_the_signal_only_once_it_filled() -> None:
+    # 0.10 at market and a 0.10 limit that never filled: "close 0.5 lots" of 1.00 is 0.05
+    target = Target(
+        client_id="scA",
+        signal=make_signal(lot=D("1.00")),
+        opened=D("0.10"),
+        pending={"scA.1": D("0.10")},
+    )
+    positions = [position("1", "scA.0", volume=D("0.10"))]
+    command = Command(action=Action.CLOSE, fraction=D("0.5"), lots=D("0.5"))
+
+    ops = plan_command(command, [target], positions, [_pending("2", "scA.1")], SPECS, D(0))
+
+    assert [(o.kind, o.volume) for o in ops] == [(ChangeKind.PARTIAL_CLOSE, D("0.05"))]

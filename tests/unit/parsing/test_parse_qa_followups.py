@@ -104,3 +104,22 @@ def test_a_turkish_signal_in_capitals_reads_like_the_same_one_in_lower_case(
     (signal,) = parse(text).signals
 
     assert (signal.symbol, signal.side, signal.entry) == ("XAUUSD", side, Decimal("2650"))
+
+
+@pytest.mark.parametrize(
+    ("text", "lots"),
+    [
+        ("Close 0.3 lots ✅ let 0.7 run 🏃", "0.3"),
+        ("Close 0.5 now", "0.5"),
+        ("Close the remaining 0.7 lots, done for today", None),
+        ("Close half, 0.5 lots", None),
+        ("Take 30% off, 0.3 lots", None),
+    ],
+)
+def test_a_close_in_the_channels_lots_names_them_only_when_no_share_is_written(
+    text: str, lots: str | None
+) -> None:
+    result = parse(text)
+
+    assert result.command is not None and result.command.action is Action.CLOSE
+    assert result.command.lots == (None if lots is None else Decimal(lots))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing.fractions import share_of
+from signal_copier.core.parsing.fractions import lots_named, share_of
 from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
 from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
@@ -240,6 +240,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
             symbol=symbol,
             side=side,
             fraction=fraction,
+            lots=lots_named(items) if fraction < 1 else None,
             sl=stop,
             then_sl_anchor=then,
             sl_offset_pips=entry_offset(items) if moved else None,

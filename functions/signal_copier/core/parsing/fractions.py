@@ -18,6 +18,26 @@ _REST = frozenset({"remaining", "rest", "remainder", "balance"})
 
 def share_of(items: list[Item]) -> Decimal:
     """Return the share of a position a close asks for: "half", "25%", "1/3", "partials"."""
+    written = _written_share(items)
+    if written is not None:
+        return written
+    kinds = {item.kind for item in items}
+    partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
+    return Decimal("0.5") if partial or lots_named(items) is not None else Decimal(1)
+
+
+def lots_named(items: list[Item]) -> Decimal | None:
+    """Return the channel's own lots a partial close names ("Close 0.3 lots"), or None.
+
+    Its share is half (see share_of) unless the signal says the channel's lot size: then the
+    close takes that part of what the user opened (core/followups).
+    """
+    if _written_share(items) is not None:
+        return None
+    return _in_lots(items)
+
+
+def _written_share(items: list[Item]) -> Decimal | None:
     kinds = {item.kind for item in items}
     if "half" in kinds:
         return Decimal("0.5")
@@ -30,20 +50,20 @@ def share_of(items: list[Item]) -> Decimal:
             share = _share(item, items[at + 1], items[at + 2])
             if share is not None:
                 return share
-    partial = "partial" in kinds or _partial_verb(items) or _some_entries(items)
-    return Decimal("0.5") if partial or _in_lots(items) else Decimal(1)
+    return None
 
 
-def _in_lots(items: list[Item]) -> bool:
+def _in_lots(items: list[Item]) -> Decimal | None:
     # "Close 0.5 lots": a size in the channel's own lots, whose position size is not known here,
     # is a part of the trade (read as an unsized partial), never the whole of it. So is a bare
     # "Close 0.5": a lot size with one or two decimals below 1 (never a price such as 0.6600).
     for at, (first, second) in enumerate(pairwise(items)):
         if first.kind == "num" and second.kind == "lot":
-            return not _the_rest(items[:at])  # "Close the remaining 0.7 lots": all that is left
+            # "Close the remaining 0.7 lots": all that is left, no part
+            return None if _the_rest(items[:at]) else first.value
         if first.kind == "close" and _lot_size(second):
-            return True
-    return False
+            return second.value
+    return None
 
 
 def _the_rest(before: list[Item]) -> bool:
