@@ -104,3 +104,24 @@ def test_a_turkish_signal_in_capitals_reads_like_the_same_one_in_lower_case(
     (signal,) = parse(text).signals
 
     assert (signal.symbol, signal.side, signal.entry) == ("XAUUSD", side, Decimal("2650"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gold gapped through our buy limit and SL at the open ❌ -120 pips. New week 💪",
+        "Gold buy ❌ -120 pips",
+        "GBPJPY BUY 191.20 ❌ -30 pips",
+        "XAUUSD sell ✖ −45 pips, next one soon",
+    ],
+)
+def test_a_loss_in_pips_after_a_cross_is_a_result_never_a_stop_distance(text: str) -> None:
+    result = parse(text)
+
+    assert result.signals == () and result.command is None
+
+
+def test_a_stop_written_with_a_dash_before_its_pips_is_still_a_stop() -> None:
+    result = parse("GBPJPY SELL NOW 190.50\nStop Loss:- 45Pips\nTP 189.90")
+
+    assert len(result.signals) == 1 and result.signals[0].sl_pips == Decimal(45)
