@@ -6,9 +6,10 @@ one call is one risk); a user who missed it (stopped, out of quota, followed the
 gets the repost as a signal of its own. A follow-up about the repost (a reply to it, or a bare
 one after it) reaches the trade of the post it repeats.
 
-A repost is a one-signal post whose signal reads exactly as the channel's latest signal before
-it, with only chatter between (walking back through `previous_id`), within the settle window: a
-follow-up between (a close, a stop moved, a re-entry) makes a later post of the levels a new call.
+A repost is a one-signal post whose text and signal are those of the channel's latest signal
+before it (a reworded call, or one tagged "#2", is a call of its own), with only chatter between
+(walking back through `previous_id`), within the settle window: a follow-up between (a close, a
+stop moved, a re-entry) makes a later post of the same text a new call.
 Limit: a repost handled before the post it repeats has arrived opens as a signal of its own
 (nothing says it repeats anything yet).
 """
@@ -63,7 +64,7 @@ async def _earlier_posts(deps: Deps, intent: Intent, message_id: int, signal: Si
     current = _newest(await recent.versions(message_id))
     if current is None:
         return []
-    since = _posted(current) - deps.timing.settle_window
+    since, words = _posted(current) - deps.timing.settle_window, _words(current.text)
     found: list[int] = []
     for _ in range(targets.MAX_STEPS):
         if current.previous_id is None:
@@ -75,7 +76,7 @@ async def _earlier_posts(deps: Deps, intent: Intent, message_id: int, signal: Si
         if live and previous.command is not None:
             break  # the channel acted on its call since (closed it, moved it): a new call
         if live and history.is_signal(previous):
-            if previous.signals != (signal,):
+            if previous.signals != (signal,) or _words(previous.text) != words:
                 break  # another signal came between: the repost is a call of its own
             found.append(previous.message_id)
         current = previous
@@ -97,3 +98,8 @@ def _newest(versions: list[MessageRecord]) -> MessageRecord | None:
 
 def _posted(record: MessageRecord) -> datetime:
     return record.posted or record.date
+
+
+def _words(text: str) -> list[str]:
+    # The text as posted, whatever its spacing and line breaks.
+    return text.split()
