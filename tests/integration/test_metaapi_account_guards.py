@@ -23,7 +23,7 @@ async def test_the_guards_reads_go_out_beside_the_instruments_in_one_round_trip(
     world.server.delay = 0.01  # each request now takes a while: what overlaps shows
     seen = len(world.server.calls)
 
-    await world.say(GOLD_BUY, id=2)
+    await world.say(f"{GOLD_BUY}\n#2", id=2)  # a call of its own, not a repost
 
     calls, together = world.server.calls[seen:], world.server.together[seen:]
     before_order = together[: calls.index("trade")]

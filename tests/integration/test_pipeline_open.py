@@ -59,7 +59,7 @@ async def test_a_mapping_changed_within_the_symbol_cache_minute_applies_to_the_n
         {"max_signal_age_s": 120, "symbol_map": {"XAUUSD": "GOLDX"}},
     )
 
-    await world.say(GOLD_BUY, id=2)
+    await world.say(f"{GOLD_BUY}\n#2", id=2)  # a call of its own, not a repost
 
     record = await world.last("bob")
     assert (record.result.status, record.result.reason) == (Status.SKIPPED, "unknown_symbol")
@@ -80,7 +80,7 @@ async def test_an_account_switched_by_another_process_is_traded_with_its_own_sym
     elsewhere = Deps(store=world.store, queue=world.queue, vault=world.vault, broker=world.broker)
     await accounts.save_credentials(elsewhere, "bob", Credentials(account_id="acc-bob-2"))
 
-    await world.say(GOLD_BUY, id=2)
+    await world.say(f"{GOLD_BUY}\n#2", id=2)  # a call of its own, not a repost
 
     record = await world.last("bob")
     assert record.result.status is Status.PLACED, record.result
@@ -120,7 +120,7 @@ async def test_sl_on_wrong_side_is_refused(world: World) -> None:
 async def test_free_plan_trades_ten_a_day_then_counts_missed(world: World) -> None:
     account = await world.add_user("alice", plan=Plan.FREE)
     for n in range(12):
-        await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660", id=n + 1)
+        await world.say(f"XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2660\n#{n + 1}", id=n + 1)
     usage = await world.store.usage("alice", period_key(world.now))
     assert (usage.used, usage.missed) == (10, 2)
     assert len(await account.positions()) == 10
@@ -158,5 +158,5 @@ async def test_price_far_from_entry_waits_as_a_limit_order(world: World) -> None
 async def test_max_open_trades_refuses_the_next_signal(world: World) -> None:
     await world.add_user("alice", max_open_trades=1)
     await world.say(GOLD_BUY, id=1)
-    await world.say(GOLD_BUY, id=2)
+    await world.say(f"{GOLD_BUY}\n#2", id=2)  # a call of its own, not a repost
     assert (await world.last("alice")).result.reason == "max_open_trades"

@@ -48,6 +48,7 @@ class Reason(StrEnum):
     SIGNAL_CHANGED = "signal_changed"
     SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was opened
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
+    SIGNAL_REPEATED = "signal_repeated"  # posted again level for level: traded once
     FOLLOW_UP_DELETED = "follow_up_deleted"  # the channel deleted it before it was acted on
     FOLLOW_UP_EDITED = "follow_up_edited"  # an edit of a follow-up that is not run again
     STOP_KEPT = "stop_kept"

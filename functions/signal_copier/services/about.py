@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from signal_copier.core import history, ids
 from signal_copier.core.fanout import intent_ids_for
@@ -12,7 +12,7 @@ from signal_copier.core.model import Command, Intent, Scope
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.reentry import is_reentry
 from signal_copier.core.symbol_map import same_instrument
-from signal_copier.services import targets
+from signal_copier.services import repeats, targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, is_open_trade, target_of
 from signal_copier.services.recent import read_versions
@@ -34,6 +34,17 @@ async def about_of(
     deps: Deps, intent: Intent, command: Command, *, final: bool
 ) -> About | Wait | str:
     """Return what a follow-up is about, a Wait for what comes before it, or why it is nothing."""
+    about = await _about_of(deps, intent, command, final=final)
+    if isinstance(about, About) and about.signal not in (None, intent.message_id):
+        # A repost the user traded only as its earlier post: that post's trades.
+        assert about.signal is not None
+        about = replace(about, signal=await repeats.traded_post(deps, intent, about.signal))
+    return about
+
+
+async def _about_of(
+    deps: Deps, intent: Intent, command: Command, *, final: bool
+) -> About | Wait | str:
     about = About(signal=None, anchor=intent.message_id)
     if intent.reply_to is not None and command.scope is not Scope.ALL:
         found = await targets.reply_target(deps, intent, intent.reply_to, final=final)

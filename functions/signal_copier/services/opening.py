@@ -23,7 +23,7 @@ from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import account_limits, accounts, messages, targets
+from signal_copier.services import account_limits, accounts, messages, repeats, targets
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.market import Snapshot
@@ -62,17 +62,15 @@ async def open_signal(
     ) or await _taken_back(deps, intent)
     if skip and found:
         return _adopted(intent, found, skip)
+    if not skip and not found:
+        ahead = await _posted_before(deps, intent, signal, now, limited=_limited(user, settings))
+        if isinstance(ahead, Wait):
+            return ahead
+        skip = ahead
     if skip:
         await _give_back(deps, intent)  # an earlier attempt may hold a reservation
         return skipped(intent, skip.reason, skip.detail)
     period = period_key(intent.received)
-    if not found and _limited(user, settings) and now < deadline(intent, deps):
-        # A plan's last trades and the open-trade slots go to the signals posted first, whatever
-        # order they arrive in (an earlier one in flight may still take, or give back, a slot):
-        # wait until the messages before this one are done for this user.
-        blocked = await targets.settle_before(deps, intent, intent.message_id, final=False)
-        if isinstance(blocked, Wait):
-            return blocked
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
         return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
@@ -84,6 +82,26 @@ async def open_signal(
     elif result.fills:
         await keep_managed(deps, intent, now)
     return _with_expiry(result, settings, now)
+
+
+async def _posted_before(
+    deps: Deps, intent: Intent, signal: Signal, now: datetime, *, limited: bool
+) -> Wait | Skip | None:
+    # What was posted before this signal first: the post it repeats (one call is traded once)
+    # and, where the plan's trades or the open-trade slots are limited, every message before it.
+    repeat = await repeats.repeat_of(deps, intent, signal, now)
+    if isinstance(repeat, Wait):
+        return repeat
+    if repeat is not None:
+        return Skip(reason=Reason.SIGNAL_REPEATED, detail=repeat)
+    if limited and now < deadline(intent, deps):
+        # A plan's last trades and the open-trade slots go to the signals posted first, whatever
+        # order they arrive in (an earlier one in flight may still take, or give back, a slot):
+        # wait until the messages before this one are done for this user.
+        blocked = await targets.settle_before(deps, intent, intent.message_id, final=False)
+        if isinstance(blocked, Wait):
+            return blocked
+    return None
 
 
 async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:

@@ -123,3 +123,46 @@ def test_a_close_in_the_channels_lots_names_them_only_when_no_share_is_written(
 
     assert result.command is not None and result.command.action is Action.CLOSE
     assert result.command.lots == (None if lots is None else Decimal(lots))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gold gapped through our buy limit and SL at the open ❌ -120 pips. New week 💪",
+        "Gold buy ❌ -120 pips",
+        "GBPJPY BUY 191.20 ❌ -30 pips",
+        "XAUUSD sell ✖ −45 pips, next one soon",
+    ],
+)
+def test_a_loss_in_pips_after_a_cross_is_a_result_never_a_stop_distance(text: str) -> None:
+    result = parse(text)
+
+    assert result.signals == () and result.command is None
+
+
+def test_a_stop_written_with_a_dash_before_its_pips_is_still_a_stop() -> None:
+    result = parse("GBPJPY SELL NOW 190.50\nStop Loss:- 45Pips\nTP 189.90")
+
+    assert len(result.signals) == 1 and result.signals[0].sl_pips == Decimal(45)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TP1 ✅ Tomen parciales y muevan el SL al punto de entrada",
+        "Tomar parciales y SL a entrada",
+        "Tomamos parciales, SL al punto de entrada",
+    ],
+)
+def test_spanish_take_partials_closes_half_and_moves_the_stop_to_entry(text: str) -> None:
+    command = parse(text).command
+
+    assert command is not None and command.action is Action.CLOSE
+    assert command.fraction == Decimal("0.5") and command.then_sl_anchor is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["No tomen parciales todavía", "Vamos a tomar parciales si llega a 2660"]
+)
+def test_spanish_partials_negated_or_conditional_are_no_instruction(text: str) -> None:
+    assert parse(text).command is None

@@ -22,6 +22,7 @@ _UNIT_CONCEPTS = ("pips", "time")
 _NEWER_FIRST = frozenset("←⬅⟵")  # "SL: 3391.20 ← 3402.75": the number after it is the old value
 _OLDER_FIRST = frozenset("→➡⟶")  # "SL: 2630.00 → 2641.50": the number before it is the old value
 _THOUSAND = Decimal(1000)
+_CROSSES = frozenset("❌✖")  # marks that end a trade in a loss ("GBPJPY BUY 191.20 ❌ -30 pips")
 _MAX_LIST_NUMBER = 20
 _MAX_SIDE_INDEX = 5
 _PLAIN_GAPS = frozenset({"", " "})
@@ -105,7 +106,7 @@ class NumberScanner:
         ) or (not gap and words[at - 1] in _GLUED_BEFORE):
             unit, nxt = self._unit(at)
             self._ranged(at, unit, values[0])
-            self.scan.gain |= unit == "pips" and at > 0 and words[at - 1] == "+"
+            unit = self._result_figure(at, unit)
             if unit == "kilo":  # "38K", "61.2k": thousands
                 values, unit = tuple(value * _THOUSAND for value in values), ""
         else:  # the common case: no unit word next ("⏎", "-", "sl")
@@ -203,6 +204,20 @@ class NumberScanner:
             if after[:1] == ")" or (after[:1] == "." and (not items or items[-1].kind == "nl")):
                 return "idx"
         return ""
+
+    def _result_figure(self, at: int, unit: str) -> str:
+        # "+50 pips" tells a gain and "❌ -120 pips" a loss (the cross marks how the trade ended,
+        # not a stop label): either makes a message without a stop of its own a result. The
+        # loss is no stop distance.
+        if unit != "pips" or not at:
+            return unit
+        words = self.words
+        if words[at - 1] == "+":
+            self.scan.gain = True
+        elif words[at - 1] == "-" and at > 1 and words[at - 2] in _CROSSES:
+            self.scan.gain = True
+            return "signed"
+        return unit
 
     def _unit(self, at: int) -> tuple[str, int]:
         words, gaps = self.words, self.gaps
