@@ -20,7 +20,6 @@ from datetime import datetime
 
 from signal_copier.core import history, ids
 from signal_copier.core.model import Intent, Signal
-from signal_copier.core.records import MessageRecord
 from signal_copier.services import targets
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import deadline
@@ -61,16 +60,16 @@ async def traded_post(deps: Deps, intent: Intent, signal_id: int) -> int:
 async def _earlier_posts(deps: Deps, intent: Intent, message_id: int, signal: Signal) -> list[int]:
     # The posts of the same one signal that `message_id` repeats, newest first.
     recent = RecentMessages(deps, intent.chat_id, message_id)
-    current = _newest(await recent.versions(message_id))
+    current = targets.newest(await recent.versions(message_id))
     if current is None:
         return []
-    since, words = _posted(current) - deps.timing.settle_window, _words(current.text)
+    since, words = targets.posted_at(current) - deps.timing.settle_window, _words(current.text)
     found: list[int] = []
     for _ in range(targets.MAX_STEPS):
         if current.previous_id is None:
             break
-        previous = _newest(await recent.versions(current.previous_id))
-        if previous is None or _posted(previous) < since:
+        previous = targets.newest(await recent.versions(current.previous_id))
+        if previous is None or targets.posted_at(previous) < since:
             break  # not arrived (nothing can be told), or too long before
         live = not (previous.deleted or previous.superseded)
         if live and previous.command is not None:
@@ -87,17 +86,6 @@ async def _traded(deps: Deps, intent: Intent, post: int) -> bool:
     # Whether anything of the post (or of its re-entries) reached the user's account.
     records = await deps.store.trades(intent.user_id, ids.signal_ref(intent.chat_id, post))
     return any(r.result.fills for r in records)
-
-
-def _newest(versions: list[MessageRecord]) -> MessageRecord | None:
-    # A message's latest version; None if not arrived, or only as an edit still waiting.
-    if not versions or versions[0].wait_until is not None:
-        return None
-    return versions[0]
-
-
-def _posted(record: MessageRecord) -> datetime:
-    return record.posted or record.date
 
 
 def _words(text: str) -> list[str]:

@@ -55,7 +55,7 @@ async def reply_target(
     for _ in range(MAX_STEPS):
         below = _own_versions(intent, current)
         versions = await read_versions(deps, intent.chat_id, current, newest_only=True, below=below)
-        head = _newest(versions)
+        head = newest(versions)
         if head is None:
             return Missing(message_id=current) if final else wait_for(deps, intent, current)
         if history.is_signal(head):
@@ -90,17 +90,17 @@ async def settle_before(
     recent messages are read in pages and the user's intents' states in one read.
     """
     recent = RecentMessages(deps, intent.chat_id, message_id)
-    start = _newest(await recent.versions(message_id))
+    start = newest(await recent.versions(message_id))
     if start is None:
         return None
-    window_start = _posted(start) - deps.timing.settle_window
+    window_start = posted_at(start) - deps.timing.settle_window
     current, walked, outcome = start, [], None
     for _ in range(MAX_STEPS):
         previous_id = current.previous_id
-        if previous_id is None or _posted(current) < window_start:
+        if previous_id is None or posted_at(current) < window_start:
             break
         versions = await recent.versions(previous_id)
-        previous = _newest(versions)
+        previous = newest(versions)
         if previous is None:
             outcome = (
                 Missing(message_id=previous_id) if final else wait_for(deps, intent, previous_id)
@@ -120,11 +120,11 @@ async def latest_signal_before(deps: Deps, intent: Intent, message_id: int) -> i
     whose deletion has arrived is passed over.
     """
     recent = RecentMessages(deps, intent.chat_id, message_id)
-    current = _newest(await recent.versions(message_id))
+    current = newest(await recent.versions(message_id))
     for _ in range(MAX_STEPS):
         if current is None or current.previous_id is None:
             return None
-        previous = _newest(await recent.versions(current.previous_id))
+        previous = newest(await recent.versions(current.previous_id))
         # A signal the channel deleted is not its latest signal any more.
         live = previous is not None and not (previous.superseded or previous.deleted)
         if live and previous is not None and history.is_signal(previous):
@@ -258,12 +258,13 @@ def _expected(version: MessageRecord, subscription: Subscription | None) -> bool
     return subscription.since <= (version.received or version.date)
 
 
-def _newest(versions: list[MessageRecord]) -> MessageRecord | None:
-    # The message's latest version; None if not arrived, or only as an edit still waiting.
+def newest(versions: list[MessageRecord]) -> MessageRecord | None:
+    """Return a message's latest version; None if not arrived, or only as an edit still waiting."""
     if not versions or versions[0].wait_until is not None:
         return None
     return versions[0]
 
 
-def _posted(record: MessageRecord) -> datetime:
+def posted_at(record: MessageRecord) -> datetime:
+    """Return when the channel posted the message (its date when the post time is unknown)."""
     return record.posted or record.date
