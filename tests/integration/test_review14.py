@@ -91,9 +91,6 @@ async def test_a_limit_that_fills_while_the_kill_switch_undoes_it_is_closed(
 # never applies — "OIL BUY" is bought on WTI (USOIL) at WTI's price with the Brent signal's
 # levels. Fix: core/settings.py (_clean_mapping) — read a key through the parser's symbol
 # table ("OIL" → USOIL) or refuse a key the parser never produces, naming it.
-@pytest.mark.xfail(
-    strict=True, reason="a symbol override keyed by the channel's name is silently ignored"
-)
 async def test_a_symbol_override_keyed_as_the_channel_writes_it_is_not_silently_ignored(
     tmp_path: Path,
 ) -> None:
@@ -157,7 +154,6 @@ async def test_two_signals_racing_onto_a_netting_account_open_one_position_not_a
 # asked for gold only misses every gold trade, told nothing when saving. Fix: core/settings.py
 # (_upper_symbols) — read names through the parser's symbol table ("GOLD" → XAUUSD) or refuse
 # a name the parser never produces, naming it.
-@pytest.mark.xfail(strict=True, reason="allowing GOLD silently refuses every gold signal")
 async def test_allowing_gold_by_its_common_name_copies_gold_signals(tmp_path: Path) -> None:
     # Arrange
     world = World(tmp_path)
@@ -203,7 +199,6 @@ async def test_tps_dropped_because_each_leg_would_be_under_the_minimum_are_named
 # "outside 00:00-00:00 UTC" for as long as the setting stays. The trader misses every trade.
 # Fix: core/settings.py (_hours_format refuses an empty window, naming the field) or
 # core/guards.in_hours (a window that starts where it ends is the whole day).
-@pytest.mark.xfail(strict=True, reason="a 00:00-00:00 trading window refuses every signal")
 async def test_a_trading_window_that_starts_where_it_ends_is_not_an_empty_day(
     tmp_path: Path,
 ) -> None:

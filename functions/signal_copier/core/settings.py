@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from signal_copier.core.errors import InvalidSettings
 from signal_copier.core.model import Signal
+from signal_copier.core.parsing.symbols import canonical
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 CACHED_SETTINGS = 4096  # validated settings kept (user defaults × channel overrides × sizing)
@@ -109,28 +110,31 @@ class TradeSettings(BaseModel):
     def _hours_format(cls, value: str | None) -> str | None:
         if value is not None and not _HOURS.match(value):
             raise ValueError("must look like 08:00-20:00 (UTC)")
+        if value is not None and len(set(value.split("-"))) == 1:
+            raise ValueError("starts where it ends: leave it empty to trade at any hour")
         return value
 
     @field_validator("allowed_symbols")
     @classmethod
     def _upper_symbols(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(s.strip().upper() for s in value if s.strip())
+        # Read as the parser names instruments: "GOLD" allows the signals it reads as XAUUSD.
+        return tuple(canonical(s) for s in value if s.strip())
 
     @field_validator("symbol_map")
     @classmethod
     def _clean_mapping(cls, value: dict[str, str]) -> dict[str, str]:
-        # Keys are canonical symbols (upper case, as the parser names them); a broker's name
+        # Keys are read as the parser names instruments ("OIL" is USOIL); a broker's name
         # may hold spaces ("Volatility 75 Index") but never around it.
         cleaned: dict[str, str] = {}
         for key, name in value.items():
-            canonical, broker = key.strip().upper(), name.strip()
-            if not canonical or not broker:
+            symbol, broker = canonical(key), name.strip()
+            if not symbol or not broker:
                 raise ValueError("each mapping needs a symbol and the broker's name for it")
-            if len(canonical) > MAX_SYMBOL or len(broker) > MAX_BROKER_NAME:
-                raise ValueError(f"{canonical[:MAX_SYMBOL]}: symbol or broker name too long")
-            if cleaned.get(canonical, broker) != broker:
-                raise ValueError(f"{canonical} is mapped twice, to different names")
-            cleaned[canonical] = broker
+            if len(symbol) > MAX_SYMBOL or len(broker) > MAX_BROKER_NAME:
+                raise ValueError(f"{symbol[:MAX_SYMBOL]}: symbol or broker name too long")
+            if cleaned.get(symbol, broker) != broker:
+                raise ValueError(f"{symbol} is mapped twice, to different names")
+            cleaned[symbol] = broker
         return cleaned
 
     @model_validator(mode="after")

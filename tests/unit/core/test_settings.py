@@ -26,6 +26,8 @@ def test_defaults_are_safe() -> None:
         ({"lot": "-1"}, "lot"),
         ({"risk_percent": "50"}, "risk_percent"),
         ({"trading_hours": "9-17"}, "trading_hours"),
+        ({"trading_hours": "00:00-00:00"}, "trading_hours"),
+        ({"symbol_map": {"GOLD": "GOLD.m", "XAUUSD": "XAUUSD.m"}}, "symbol_map"),
         ({"max_signal_age_s": 0}, "max_signal_age_s"),
         ({"risk_mode": "yolo"}, "risk_mode"),
         ({"lott": "0.1"}, "lott"),
@@ -39,6 +41,15 @@ def test_defaults_are_safe() -> None:
 def test_invalid_settings_name_the_field(data: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidSettings, match=field):
         validate_settings(data)
+
+
+def test_instruments_named_as_channels_write_them_are_read_as_the_parser_names_them() -> None:
+    chosen = validate_settings(
+        {"allowed_symbols": ["gold", " US500 ", "EURUSD"], "symbol_map": {"Oil": "UKOIL"}}
+    )
+
+    assert chosen.allowed_symbols == ("XAUUSD", "US500", "EURUSD")
+    assert chosen.symbol_map == {"USOIL": "UKOIL"}
 
 
 def test_default_sl_mode_needs_pips() -> None:

@@ -124,6 +124,21 @@ def broker_aliases() -> dict[str, tuple[str, ...]]:
     return table
 
 
+@cache
+def _by_name() -> dict[str, str]:
+    return {
+        name.upper(): _named(name, canon, entry)
+        for canon, entry in _data()["instruments"].items()
+        for name in entry["names"]
+    }
+
+
+def canonical(name: str) -> str:
+    """Return the symbol the parser names an instrument written `name` by ("GOLD" → "XAUUSD")."""
+    upper = name.strip().upper()
+    return upper if upper in broker_aliases() else _by_name().get(upper, upper)
+
+
 def known_symbols(language_aliases: dict[str, str]) -> frozenset[str]:
     """Return every canonical name the table itself can produce (not shapes of unknown coins)."""
     return frozenset(load_table(language_aliases).aliases.values()) | frozenset(broker_aliases())
