@@ -174,7 +174,6 @@ async def test_allowing_gold_by_its_common_name_copies_gold_signals(tmp_path: Pa
 # "0.01 lots in 1 position(s)": the trader who expects runners to TP2-TP4 is never told they
 # were left out, or why, and sees the whole trade close at TP1. Fix: core/planning.py (a note
 # naming the TPs dropped because each leg would be under the minimum volume).
-@pytest.mark.xfail(strict=True, reason="TPs dropped for the minimum volume are not mentioned")
 async def test_tps_dropped_because_each_leg_would_be_under_the_minimum_are_named(
     tmp_path: Path,
 ) -> None:

@@ -7,6 +7,7 @@ a netting account gets one position, or none (core.netting).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,7 +76,18 @@ def plan_orders(
         for (leg, tp), leg_volume in zip(levels.tps, volumes, strict=False)
     )
     notes = (entry.note, *levels.notes, f"{volume} lots in {len(orders)} position(s)")
+    notes += _left_out(levels.tps[len(orders) :], volume, spec)
     return OrderPlan(intent_id=intent_id, orders=orders, notes=notes)
+
+
+def _left_out(
+    dropped: Sequence[tuple[int, Decimal | None]], volume: Decimal, spec: SymbolSpec
+) -> tuple[str, ...]:
+    # Legs the volume could not fill: the trader must learn why the runners are missing.
+    if not dropped:
+        return ()
+    names = ", ".join(f"TP{leg + 1}" for leg, _ in dropped)
+    return (f"{names} left out: {volume} lots make no more legs of at least {spec.volume_min}",)
 
 
 def _entry_and_levels(
