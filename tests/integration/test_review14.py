@@ -26,9 +26,6 @@ from world import World
 # stays open, unprotected by the switch the trader pressed to get flat. Without the timeout
 # the same race is closed again (_undone_if_killed). Fix: services/opening.py — a retry that
 # finds legs after a kill switch pressed since the signal arrived undoes them, not adopts them.
-@pytest.mark.xfail(
-    strict=True, reason="a position opened after the kill switch stays open after a retry"
-)
 async def test_a_leg_placed_after_the_kill_switch_is_closed_when_the_next_leg_times_out(
     tmp_path: Path,
 ) -> None:
@@ -57,9 +54,6 @@ async def test_a_leg_placed_after_the_kill_switch_is_closed_when_the_next_leg_ti
 # switch stays open, unmanaged by the trader who believes the account is flat. Fix:
 # services/placing.undo_fills (a refused cancel looks for the position the order became, by
 # its clientId, and closes it) and services/opening._undone_if_killed (note only what was undone).
-@pytest.mark.xfail(
-    strict=True, reason="a limit filled during the kill switch's undo stays open, recorded closed"
-)
 async def test_a_limit_that_fills_while_the_kill_switch_undoes_it_is_closed(
     tmp_path: Path,
 ) -> None:

@@ -61,7 +61,7 @@ async def open_signal(
         user, signal, settings, intent, now, adopting=bool(found), deps=deps
     ) or await _taken_back(deps, intent)
     if skip and found:
-        return _adopted(intent, found, skip)
+        return await _kept(deps, intent, found, skip)
     if not skip and not found:
         ahead = await _posted_before(deps, intent, signal, now, limited=_limited(user, settings))
         if isinstance(ahead, Wait):
@@ -271,6 +271,15 @@ async def _undone_if_killed(
 async def _give_back(deps: Deps, intent: Intent) -> None:
     await deps.store.release_quota(intent.user_id, period_key(intent.received), intent.id)
     await deps.store.release_opening(intent.user_id, intent.id)
+
+
+async def _kept(deps: Deps, intent: Intent, found: dict[str, Fill], why: Skip) -> TradeResult:
+    # Legs an attempt placed after the kill switch's sweep must not stay open either.
+    kept = _adopted(intent, found, why)
+    if why.reason is not Reason.KILL_SWITCH:
+        return kept
+    account = await accounts.connect_account(deps, intent.user_id)
+    return await _undone_if_killed(deps, account, intent, kept)
 
 
 def _adopted(intent: Intent, found: dict[str, Fill], why: Skip, symbol: str = "") -> TradeResult:

@@ -50,13 +50,23 @@ async def undo_fills(account: BrokerAccount, fills: Sequence[Fill]) -> list[Chan
                 await account.cancel_order(fill.order_id)
                 changes.append(Change(kind=ChangeKind.CANCEL, target=fill.order_id))
             elif fill.position_id is not None:
-                await account.close_position(fill.position_id)
-                changes.append(
-                    Change(kind=ChangeKind.CLOSE, target=fill.position_id, volume=fill.volume)
-                )
+                await _close(account, fill.position_id, fill.volume, changes)
         except BrokerRejected:
-            continue  # gone already (closed, filled then stopped): nothing left to undo
+            if fill.pending:  # the order may have filled before the cancel: close what it became
+                for position in await account.positions():
+                    if position.client_id == fill.client_id:
+                        await _close(account, position.id, position.volume, changes)
     return changes
+
+
+async def _close(
+    account: BrokerAccount, position_id: str, volume: Decimal, into: list[Change]
+) -> None:
+    try:
+        await account.close_position(position_id)
+    except BrokerRejected:
+        return  # gone already (closed, stopped out): nothing left to undo
+    into.append(Change(kind=ChangeKind.CLOSE, target=position_id, volume=volume))
 
 
 async def held_on_symbol(account: BrokerAccount, info: AccountInfo, symbol: str) -> int:
