@@ -107,7 +107,7 @@ def _required(marker: str) -> bool:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Remember tests that need a part this machine has, yet skipped."""
-    if not report.skipped:
+    if not report.skipped or hasattr(report, "wasxfail"):  # an expected failure ran: no skip
         return
     for marker in _REQUIRED:
         if marker in report.keywords and _required(marker):
