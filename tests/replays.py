@@ -23,6 +23,12 @@ def replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row])
     return summary
 
 
+def replay_users(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
+    """Run `demo --json --replay` over `lines`; return each user's part of the summary."""
+    users: Row = replay(tmp_path, capsys, lines)["users"]
+    return users
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel's replay lines on one day."""

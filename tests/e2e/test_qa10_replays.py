@@ -4,15 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from replays import Channel, Row, replay
+from replays import Channel, replay_users
 
 _CHANNEL = Channel(day="2026-03-05", chat="@qa10")
 _say, _quote = _CHANNEL.say, _CHANNEL.quote
 
 
-def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
-    users: Row = replay(tmp_path, capsys, lines)["users"]
-    return users
+_replay = replay_users
 
 
 def test_close_half_a_lot_reply_keeps_the_rest_of_each_position(

@@ -4,15 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from replays import Channel, Row, replay
+from replays import Channel, replay_users
 
 _CHANNEL = Channel(day="2026-11-04", chat="@qa12")
 _say, _quote = _CHANNEL.say, _CHANNEL.quote
 
 
-def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
-    users: Row = replay(tmp_path, capsys, lines)["users"]
-    return users
+_replay = replay_users
 
 
 def test_sell_more_at_a_higher_zone_waits_for_it_instead_of_selling_now(

@@ -4,15 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from replays import Channel, Row, replay
+from replays import Channel, replay_users
 
 _CHANNEL = Channel(day="2026-11-09", chat="@qa13")
 _say, _quote = _CHANNEL.say, _CHANNEL.quote
 
 
-def _replay(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[Row]) -> Row:
-    users: Row = replay(tmp_path, capsys, lines)["users"]
-    return users
+_replay = replay_users
 
 
 def test_a_loss_report_after_a_weekend_gap_opens_no_new_trade(
