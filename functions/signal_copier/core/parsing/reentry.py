@@ -17,13 +17,15 @@ from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.tokens import Item
 
 # Told to enter again: re-enter/re-entry/rebuy, buy/sell/long/short (gold) again, enter again,
-# add more, buy/sell more, add buys/sells, add another/a second entry.
+# add more, buy/sell more, add buys/sells, add another/a second entry, entry again, double up.
 _TRIGGER = re.compile(
     r"\bre[- ]?(?:enter|entry|buy|sell)\b"
     r"|\b(?:buy|sell|long|short|enter)(?:\s+\w+)?\s+again\b"
     r"|\b(?:add|buy|sell)\s+more\b"
     r"|\badd\s+(?:buys?|sells?|longs?|shorts?)\b"
     r"|\badd\s+(?:another|a\s+second|second|2nd)\s+(?:entry|position|buy|sell|order)\b"
+    # "Entry again 2650 same SL/TP", "Second entry 2645", "Double up at 2640"
+    r"|\bentry\s+again\b|^\W*(?:second|2nd)\s+entry\b|\bdouble\s+up\b"
     # Hinglish/Urdu "dobara buy karo" (buy again), German "nochmal verkaufen" (sell again)
     r"|\bdobara\s+(?:buy|sell|entry|enter)\b|\b(?:buy|sell|entry)\s+dobara\b"
     r"|\b(?:nochmal|nochmals|erneut)\s+(?:kaufen|verkaufen|einsteigen)\b|\bnachkaufen\b"
