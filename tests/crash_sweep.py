@@ -3,18 +3,20 @@
 Each faulty run (crash_run.py) recovers as production does; its final state must equal the clean
 run's. `sweep` runs every call position, or a seeded share of them, and `table` prints what
 differed, grouped by difference. `python tests/crash_sweep.py [scenario ...]` sweeps every
-position of every scenario (or the named ones) and prints the table.
+position of every scenario (or the named ones) and prints the table; an unknown name is refused
+with the list of valid ones (exit 2).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import random
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,13 +103,27 @@ def table(sweeps: Iterable[Sweep]) -> str:
     return "\n".join(lines)
 
 
-async def _main(names: list[str]) -> None:
+def chosen(argv: Sequence[str]) -> list[Scenario]:
+    """Return the scenarios named in `argv` (all of them if none); exit 2 on an unknown name."""
+    valid = [s.name for s in SCENARIOS]
+    parser = argparse.ArgumentParser(
+        prog="python tests/crash_sweep.py",
+        description="Sweep every call position of the named crash scenarios (all if none).",
+        epilog=f"scenarios: {', '.join(valid)}",
+    )
+    parser.add_argument("scenario", nargs="*", help="a scenario name (see below)")
+    names = parser.parse_args(argv).scenario
+    if unknown := [name for name in names if name not in valid]:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}; choose from: {', '.join(valid)}")
+    return [s for s in SCENARIOS if not names or s.name in names]
+
+
+async def _main(scenarios: list[Scenario]) -> None:
     logging.disable(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as folder:
-        for scenario in SCENARIOS:
-            if not names or scenario.name in names:
-                print(table([await sweep(scenario, Path(folder) / scenario.name)]), flush=True)
+        for scenario in scenarios:
+            print(table([await sweep(scenario, Path(folder) / scenario.name)]), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(sys.argv[1:]))
+    asyncio.run(_main(chosen(sys.argv[1:])))

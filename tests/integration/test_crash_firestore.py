@@ -36,6 +36,8 @@ PATH = frozenset(
         "release_quota",
         "reserve_opening",
         "release_opening",
+        "reserve_symbol",
+        "release_symbol",
     )
 )
 SWEPT = (

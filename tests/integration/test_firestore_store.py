@@ -183,6 +183,15 @@ async def test_open_trade_slots_are_one_document_per_user(store: FirestoreStore)
     assert await raw(store, "openings/tg1") == {"user_id": "tg1", "held": {"i2": NOW + 2 * LEASE}}
 
 
+async def test_netting_symbols_held_are_one_document_per_user(store: FirestoreStore) -> None:
+    await store.reserve_symbol("tg1", "XAUUSD", "i1", NOW, LEASE)
+    await store.reserve_symbol("tg1", "XAUUSD", "i2", NOW + LEASE, LEASE)  # i1's hold ran out
+    await store.reserve_symbol("tg1", "EURUSD.r", "i3", NOW + LEASE, LEASE)
+    await store.release_symbol("tg1", "i3")
+    held = {"i2": {"symbol": "XAUUSD", "until": NOW + 2 * LEASE}}
+    assert await raw(store, "symbol_holds/tg1") == {"user_id": "tg1", "held": held}
+
+
 async def test_a_subscription_is_written_and_deleted_on_both_sides(store: FirestoreStore) -> None:
     followed = Subscription(user_id="tg1", chat_id="@gold", overrides={"a": 1}, since=NOW)
     await store.add_subscription(followed, None)
@@ -291,6 +300,11 @@ async def test_values_firestore_cannot_hold_are_invalid_input_and_change_nothing
             "openings/tg1",
             {"held": {"i1": "soon"}},
             lambda s: s.reserve_opening("tg1", "i2", 2, set(), NOW, LEASE),
+        ),
+        (
+            "symbol_holds/tg1",
+            {"held": {"i1": {"symbol": "XAUUSD", "until": "soon"}}},
+            lambda s: s.reserve_symbol("tg1", "XAUUSD", "i2", NOW, LEASE),
         ),
         ("accounts/acc-1", {"user_id": 7}, lambda s: s.account_owner("acc-1")),
         (

@@ -9,8 +9,6 @@ from __future__ import annotations
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
 from builders import GOLD_BUY
 from hooks import Hooked
 from signal_copier.core.errors import BrokerUnavailable, InvalidSettings
@@ -110,9 +108,6 @@ async def test_a_symbol_override_keyed_as_the_channel_writes_it_is_not_silently_
 # close of either signal closes both. Twice the volume, a stop the trader never chose. Fix:
 # services/opening.py (with placing.held_on_symbol) — reserve the user's broker symbol in the
 # store before placing on a netting account, as reserve_opening does for max_open_trades.
-@pytest.mark.xfail(
-    strict=True, reason="two signals raced onto a netting account merge into double volume"
-)
 async def test_two_signals_racing_onto_a_netting_account_open_one_position_not_a_merged_double(
     tmp_path: Path,
 ) -> None:

@@ -1130,6 +1130,51 @@ async def test_concurrent_openings_never_pass_the_open_trade_limit(store: Store)
     assert taken.count(True) == 3
 
 
+# Netting symbols held by openings
+
+
+async def test_a_netting_symbol_is_held_by_one_opening_per_user(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    assert await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold) is True
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is False
+    assert await store.reserve_symbol("u1", "EURUSD", "i2", NOW, hold) is True  # another symbol
+    assert await store.reserve_symbol("u2", "XAUUSD", "i3", NOW, hold) is True  # another user
+
+
+async def test_a_redelivered_opening_takes_its_own_symbol_back(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    assert await store.reserve_symbol("u1", "XAUUSD", "i1", NOW + LEASE, hold) is True
+    # Renewed by the retry: still held a whole hold after it, not only after the first attempt
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW + hold, hold) is False
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW + LEASE + hold, hold) is True
+
+
+async def test_a_symbol_held_by_a_crashed_opening_is_free_after_the_hold(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW + hold - LEASE, hold) is False
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW + hold, hold) is True
+
+
+async def test_a_released_symbol_is_free_and_releasing_again_changes_nothing(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    await store.release_symbol("u1", "i2")  # holds nothing: nothing to give back
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is False
+    await store.release_symbol("u1", "i1")
+    await store.release_symbol("u1", "i1")
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is True
+
+
+async def test_concurrent_openings_on_one_netting_symbol_hold_it_once(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    taken = await asyncio.gather(
+        *(store.reserve_symbol("u1", "XAUUSD", f"i{n}", NOW, hold) for n in range(8))
+    )
+    assert taken.count(True) == 1
+
+
 # Due records
 
 

@@ -35,6 +35,7 @@ from signal_copier.services.placing import (
     undo_fills,
 )
 from signal_copier.services.records import skipped
+from signal_copier.services.reservations import give_back, hold_symbol
 from signal_copier.services.targets import Wait
 
 
@@ -68,7 +69,7 @@ async def open_signal(
             return ahead
         skip = ahead
     if skip:
-        await _give_back(deps, intent)  # an earlier attempt may hold a reservation
+        await give_back(deps, intent)  # an earlier attempt may hold some
         return skipped(intent, skip.reason, skip.detail)
     period = period_key(intent.received)
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
@@ -78,7 +79,7 @@ async def open_signal(
     if result.reason is Reason.DAILY_LOSS_LIMIT:
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
     if result.status is not Status.PLACED:
-        await _give_back(deps, intent)
+        await give_back(deps, intent)
     elif result.fills:
         await keep_managed(deps, intent, now)
     return _with_expiry(result, settings, now)
@@ -212,8 +213,10 @@ async def _trade(
     held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
-        skip = guards.check_market(signal, quote, spec, settings) or await account_limits.judge(
-            deps, settings, intent, now, limits
+        skip = (
+            guards.check_market(signal, quote, spec, settings)
+            or await account_limits.judge(deps, settings, intent, now, limits)
+            or await hold_symbol(deps, intent, settings, info, symbol, held, now)
         )
     plan = skip or plan_orders(
         intent_id=intent.id,
@@ -266,11 +269,6 @@ async def _undone_if_killed(
     changes = await undo_fills(account, result.fills)
     note = "closed again at once: the kill switch was pressed while it was being placed"
     return replace(result, changes=tuple(changes), notes=(*result.notes, note))
-
-
-async def _give_back(deps: Deps, intent: Intent) -> None:
-    await deps.store.release_quota(intent.user_id, period_key(intent.received), intent.id)
-    await deps.store.release_opening(intent.user_id, intent.id)
 
 
 async def _kept(deps: Deps, intent: Intent, found: dict[str, Fill], why: Skip) -> TradeResult:

@@ -24,7 +24,6 @@ from signal_copier.core.model import (
     Status,
     TradeResult,
 )
-from signal_copier.core.quotas import period_key
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import MessageRecord
 from signal_copier.core.redact import describe_error
@@ -39,6 +38,7 @@ from signal_copier.services import (
     opening,
     reentry,
     reruns,
+    reservations,
 )
 from signal_copier.services.deps import Deps
 from signal_copier.services.once import Recorded, run_once
@@ -122,7 +122,7 @@ async def failed(
             if fills:
                 await opening.keep_managed(deps, intent, now)
             else:
-                await _release_reservations(intent, deps)
+                await reservations.give_back(deps, intent)
     if intent.kind is IntentKind.EDIT or (
         intent.kind is IntentKind.COMMAND and not is_reentry(intent.command)
     ):  # a waiting order it was resizing may be gone
@@ -147,11 +147,6 @@ def _check_genuine(intent: Intent) -> None:
     )
     if intent.id != expected:
         raise InvalidInput(f"intent {intent.id!r} does not match its chat, message and user")
-
-
-async def _release_reservations(intent: Intent, deps: Deps) -> None:
-    await deps.store.release_quota(intent.user_id, period_key(intent.received), intent.id)
-    await deps.store.release_opening(intent.user_id, intent.id)
 
 
 async def _dispatch(

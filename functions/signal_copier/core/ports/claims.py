@@ -77,7 +77,7 @@ class ClaimStore(Protocol):
 
 
 class LimitStore(Protocol):
-    """Daily trade quotas and open-trade slots, each taken or given back atomically."""
+    """Daily trade quotas, open-trade slots and netting symbols, taken or given back atomically."""
 
     # Quotas and open-trade slots.
 
@@ -117,6 +117,21 @@ class LimitStore(Protocol):
 
     async def release_opening(self, user_id: str, intent_id: str) -> None:
         """Give back an intent's open-trade slot (nothing was placed)."""
+        ...
+
+    async def reserve_symbol(
+        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+    ) -> bool:
+        """Atomically hold a broker symbol of a netting account for an opening: False if taken.
+
+        One opening at a time per (user, symbol): the user's one account books one position
+        per symbol. Held until now + hold (then the position is on the account, or was never
+        placed); the same intent takes its own hold back (and renews it). Idempotent per intent.
+        """
+        ...
+
+    async def release_symbol(self, user_id: str, intent_id: str) -> None:
+        """Give back the symbol an intent holds (nothing was placed); none held: nothing."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""Daily quota (used / missed per intent, idempotent) and open-trade slots held by openings."""
+"""Daily quota (used / missed per intent, idempotent), open-trade slots and netting symbols held
+by openings."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT 
   FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
 CREATE TABLE IF NOT EXISTS openings (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
   until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
+CREATE TABLE IF NOT EXISTS symbol_holds (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
+  symbol TEXT NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
 """
 _HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
 _HELD_AND_USED = (
@@ -110,6 +113,31 @@ class UsageTables(SqliteDatabase):
         if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
             self._write(
                 "DELETE FROM openings WHERE user_id = ? AND intent_id = ?", (user_id, intent_id)
+            )
+
+    async def reserve_symbol(
+        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+    ) -> bool:
+        """Hold a netting account's symbol for an opening unless another opening holds it."""
+        with self._transaction() as con:
+            con.execute(
+                "DELETE FROM symbol_holds WHERE user_id = ? AND until <= ?",
+                (user_id, micros(now)),
+            )
+            sql = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND symbol = ? AND intent_id != ?"
+            if con.execute(sql, (user_id, symbol, intent_id)).fetchone():
+                return False
+            row = (user_id, intent_id, symbol, micros(now + hold))
+            con.execute("INSERT OR REPLACE INTO symbol_holds VALUES (?, ?, ?, ?)", row)
+            return True
+
+    async def release_symbol(self, user_id: str, intent_id: str) -> None:
+        """Give back the symbol an intent holds."""
+        held = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND intent_id = ?"
+        if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
+            self._write(
+                "DELETE FROM symbol_holds WHERE user_id = ? AND intent_id = ?",
+                (user_id, intent_id),
             )
 
 
