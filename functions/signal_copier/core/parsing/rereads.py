@@ -1,0 +1,134 @@
+"""Second readings of formats the first reading misses, kept only where they complete it.
+
+"BTCUSD BUY 43 200 SL 42 800": a space groups a price's thousands. "XAUUSD SELL 163.40⏎❌
+164.50⏎✅ 162.90": a tick or a money bag that opens a line of an opening marks a target. Each is
+a rewrite of the text read again; the second reading replaces the first only when it agrees
+with it on every signal's symbol and side and its new levels pass the scale checks, so a
+misread can only turn back into the first reading, never into another trade.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+
+from signal_copier.core.model import Parse, Signal
+from signal_copier.core.parsing.openings import AMBIGUOUS
+from signal_copier.core.parsing.tokens import TABLE
+
+Reader = Callable[[str], Parse]
+
+# Groups of exactly three digits after one to three, apart by a space (a thin or no-break one
+# too): "43 200", "1 234 567.5". Not "TP 1 2650" (four digits), "2650 2660", "TP1 200" (glued).
+_SPACED = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\w]|[.,]\d)")
+_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
+# A tick or a money bag that opens a line, right before a price: "✅ 162.90", "💰💰 2640".
+_TARGET_MARK = re.compile(r"(?m)^([^\S\n]*)(?:[✅💰][\ufe0f]?[^\S\n]*)+(?=\d)")
+_MARKS = ("✅", "💰")
+_UNSOUND = ("_off_scale", "_wrong_side")  # flags a second reading may not bring
+_METALS = frozenset({"xau", "xag"})
+
+
+def reread(text: str, first: Parse, read: Reader) -> Parse:
+    """Return the reading of `text` that completes `first`, or `first` itself."""
+    if any(mark in text for mark in _MARKS) and first.signals:
+        found = _marked_targets(text, first, read)
+        if found is not None:
+            return found
+    if " " in text or "\u00a0" in text or "\u2009" in text or "\u202f" in text:
+        return _spaced_thousands(text, first, read)
+    return first
+
+
+def _marked_targets(text: str, first: Parse, read: Reader) -> Parse | None:
+    # The ticked lines become "TP" lines; the signals must stay as they were but for more targets.
+    marked = [m.group() for m in _TARGET_MARK.finditer(text)]
+    if not marked:
+        return None
+    second = read(_TARGET_MARK.sub(r"\1TP ", text))
+    if len(second.signals) != len(first.signals):
+        return None
+    if not all(_more_targets(a, b) for a, b in zip(first.signals, second.signals, strict=True)):
+        return None
+    note = f"{len(marked)} line(s) opened by ✅/💰 under the opening → targets"
+    return replace(second, explain=(*second.explain, note))
+
+
+def _more_targets(first: Signal, second: Signal) -> bool:
+    same = (first.symbol, first.side, first.order_type, first.entry, first.entry_range, first.sl)
+    if same != (
+        second.symbol,
+        second.side,
+        second.order_type,
+        second.entry,
+        second.entry_range,
+        second.sl,
+    ):
+        return False
+    grown = len(second.tps) > len(first.tps) and second.tps[: len(first.tps)] == first.tps
+    return grown and set(second.flags) <= set(first.flags)
+
+
+def _spaced_thousands(text: str, first: Parse, read: Reader) -> Parse:
+    # The joined reading when it is sound; else the first, unless a level of the first is the
+    # head of a spaced number ("43" of "43 200"): then a level is unsure, and nothing is opened.
+    found = list(_SPACED.finditer(text))
+    if not found:
+        return first
+    joined = {m.group(): Decimal(_SPACE.sub("", m.group())) for m in found}
+    second = _joined(text, joined, first, read)
+    if second is not None:
+        return second
+    heads = {Decimal(_SPACE.split(raw)[0]) for raw in joined}
+    if not any(heads.intersection(_levels(signal)) for signal in first.signals):
+        return first
+    note = f'"{next(iter(joined))}": a level may be one number spaced in groups or two numbers'
+    return Parse(reason=AMBIGUOUS, explain=(*first.explain, note))
+
+
+def _joined(text: str, joined: dict[str, Decimal], first: Parse, read: Reader) -> Parse | None:
+    # Every joined number must be read as a level of a sound signal, on the first reading's
+    # instruments and sides: "Lot 1 000" or "TP 1 200" on a 2650 chart join nothing.
+    second = read(_SPACED.sub(lambda m: _SPACE.sub("", m.group()), text))
+    if not second.signals or not _same_trades(first, second):
+        return None
+    if any(_currency_pair(signal.symbol) for signal in second.signals):
+        return None  # a currency pair trades below 1000: "USDJPY 150 200" joins nothing
+    levels = {level for signal in second.signals for level in _levels(signal)}
+    if not set(joined.values()) <= levels:
+        return None
+    if any(flag.endswith(_UNSOUND) for signal in second.signals for flag in signal.flags):
+        return None
+    notes = tuple(
+        f'"{raw}" → {value} (a space groups its thousands)' for raw, value in joined.items()
+    )
+    return replace(second, explain=(*notes, *second.explain))
+
+
+def _same_trades(first: Parse, second: Parse) -> bool:
+    if not first.signals:
+        return first.command is None  # a refused or unread message may become a signal
+    return len(first.signals) == len(second.signals) and all(
+        (a.symbol, a.side) == (b.symbol, b.side)
+        for a, b in zip(first.signals, second.signals, strict=True)
+    )
+
+
+def _currency_pair(symbol: str) -> bool:
+    # EURUSD, USDJPY: two fiat currencies, none of them quoted in thousands (gold is).
+    base, quote = symbol[:3].lower(), symbol[3:].lower()
+    fiat = TABLE.currencies - _METALS
+    return len(symbol) == 6 and base in fiat and quote in fiat
+
+
+def _levels(signal: Signal) -> list[Decimal]:
+    found = list(signal.tps)
+    if signal.entry is not None:
+        found.append(signal.entry)
+    if signal.entry_range is not None:
+        found.extend(signal.entry_range)
+    if signal.sl is not None:
+        found.append(signal.sl)
+    return found
