@@ -40,6 +40,8 @@ def take_share(items: list[Item]) -> list[Item]:
                 return items
             if rest and rest[0].text.lower() == "off":
                 rest = rest[1:]
+                if [item.text.lower() for item in rest[:2]] == ["the", "table"]:
+                    rest = rest[2:]  # "Take 25% off the table"
             return [*items[:at], Item("close", item.text), items[at + skip], *rest]
     return items
 
