@@ -24,11 +24,13 @@ Reader = Callable[[str], Parse]
 # too): "43 200", "1 234 567.5". Not "TP 1 2650" (four digits), "2650 2660", "TP1 200" (glued).
 _SPACED = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\w]|[.,]\d)")
 _SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
-# A tick or a money bag that opens a line, right before a price: "✅ 162.90", "💰💰 2640".
-_TARGET_MARK = re.compile(r"(?m)^([^\S\n]*)(?:[✅💰][\ufe0f]?[^\S\n]*)+(?=\d)")
+# A tick or a money bag that opens a line or a "|" field, right before a price: "✅ 162.90",
+# "💰💰 2640", "SELL 2650 | ⛔ 2660 | 💰 2640".
+_TARGET_MARK = re.compile(r"(?m)(^|\|)([^\S\n]*)(?:[✅💰][\ufe0f]?[^\S\n]*)+(?=\d)")
 _MARKS = ("✅", "💰")
 _UNSOUND = ("_off_scale", "_wrong_side")  # flags a second reading may not bring
 _METALS = frozenset({"xau", "xag"})
+_TEN_THOUSAND = Decimal(10_000)  # "42 800": a head of two digits or more
 
 
 def reread(text: str, first: Parse, read: Reader) -> Parse:
@@ -44,15 +46,15 @@ def reread(text: str, first: Parse, read: Reader) -> Parse:
 
 def _marked_targets(text: str, first: Parse, read: Reader) -> Parse | None:
     # The ticked lines become "TP" lines; the signals must stay as they were but for more targets.
-    marked = [m.group() for m in _TARGET_MARK.finditer(text)]
+    marked = list(_TARGET_MARK.finditer(text))
     if not marked:
         return None
-    second = read(_TARGET_MARK.sub(r"\1TP ", text))
+    second = read(_TARGET_MARK.sub(r"\1\2TP ", text))
     if len(second.signals) != len(first.signals):
         return None
     if not all(_more_targets(a, b) for a, b in zip(first.signals, second.signals, strict=True)):
         return None
-    note = f"{len(marked)} line(s) opened by ✅/💰 under the opening → targets"
+    note = f"{len(marked)} price(s) marked ✅/💰 under the opening → targets"
     return replace(second, explain=(*second.explain, note))
 
 
@@ -73,38 +75,53 @@ def _more_targets(first: Signal, second: Signal) -> bool:
 
 def _spaced_thousands(text: str, first: Parse, read: Reader) -> Parse:
     # The joined reading when it is sound; else the first, unless a level of the first is the
-    # head of a spaced number ("43" of "43 200"): then a level is unsure, and nothing is opened.
+    # head of a spaced number ("43" of "43 200"): then a level is unsure, and nothing is done.
     found = list(_SPACED.finditer(text))
     if not found:
         return first
     joined = {m.group(): Decimal(_SPACE.sub("", m.group())) for m in found}
-    second = _joined(text, joined, first, read)
-    if second is not None:
-        return second
+    second = read(_SPACED.sub(lambda m: _SPACE.sub("", m.group()), text))
+    sound = _joined_command if first.command is not None else _joined_signals
+    if sound(set(joined.values()), first, second):
+        notes = tuple(
+            f'"{raw}" → {value} (a space groups its thousands)' for raw, value in joined.items()
+        )
+        return replace(second, explain=(*notes, *second.explain))
     heads = {Decimal(_SPACE.split(raw)[0]) for raw in joined}
-    if not any(heads.intersection(_levels(signal)) for signal in first.signals):
+    if heads.isdisjoint(_all_levels(first)):
         return first
     note = f'"{next(iter(joined))}": a level may be one number spaced in groups or two numbers'
     return Parse(reason=AMBIGUOUS, explain=(*first.explain, note))
 
 
-def _joined(text: str, joined: dict[str, Decimal], first: Parse, read: Reader) -> Parse | None:
+def _joined_signals(values: set[Decimal], first: Parse, second: Parse) -> bool:
     # Every joined number must be read as a level of a sound signal, on the first reading's
     # instruments and sides: "Lot 1 000" or "TP 1 200" on a 2650 chart join nothing.
-    second = read(_SPACED.sub(lambda m: _SPACE.sub("", m.group()), text))
     if not second.signals or not _same_trades(first, second):
-        return None
+        return False
     if any(_currency_pair(signal.symbol) for signal in second.signals):
-        return None  # a currency pair trades below 1000: "USDJPY 150 200" joins nothing
-    levels = {level for signal in second.signals for level in _levels(signal)}
-    if not set(joined.values()) <= levels:
-        return None
-    if any(flag.endswith(_UNSOUND) for signal in second.signals for flag in signal.flags):
-        return None
-    notes = tuple(
-        f'"{raw}" → {value} (a space groups its thousands)' for raw, value in joined.items()
-    )
-    return replace(second, explain=(*notes, *second.explain))
+        return False  # a currency pair trades below 1000: "USDJPY 150 200" joins nothing
+    if not values <= _all_levels(second):
+        return False
+    return not any(flag.endswith(_UNSOUND) for signal in second.signals for flag in signal.flags)
+
+
+def _joined_command(values: set[Decimal], first: Parse, second: Parse) -> bool:
+    # "Move SL to 42 800": the same command, its new levels the joined numbers. With no entry
+    # to judge the scale by, a head of one digit may be a target's number ("TP 2 300"): never.
+    old, new = first.command, second.command
+    if old is None or new is None or min(values) < _TEN_THOUSAND:
+        return False
+    if (old.action, old.scope, old.symbol, old.side) != (
+        new.action,
+        new.scope,
+        new.symbol,
+        new.side,
+    ):
+        return False
+    if new.symbol is not None and _currency_pair(new.symbol):
+        return False
+    return values <= _all_levels(second)
 
 
 def _same_trades(first: Parse, second: Parse) -> bool:
@@ -121,6 +138,16 @@ def _currency_pair(symbol: str) -> bool:
     base, quote = symbol[:3].lower(), symbol[3:].lower()
     fiat = TABLE.currencies - _METALS
     return len(symbol) == 6 and base in fiat and quote in fiat
+
+
+def _all_levels(parse: Parse) -> set[Decimal]:
+    found = {level for signal in parse.signals for level in _levels(signal)}
+    command = parse.command
+    if command is not None:
+        found.update(command.tps)
+        found.update(level for level in (command.sl, command.entry) if level is not None)
+        found.update(command.entry_range or ())
+    return found
 
 
 def _levels(signal: Signal) -> list[Decimal]:
