@@ -117,8 +117,9 @@ def _clean(block: Block) -> tuple[str, ...]:
 def _tails(entry: Decimal, block: Block) -> bool:
     # Exits of two digits under an entry of three or more ("Gold buy now 2650 sl 40 tp 60"):
     # the last digits of prices, or distances; either way not the prices the labels give.
-    exits = [*block.tps, block.sl] if block.sl is not None else block.tps
-    return entry >= _HUNDRED and all(exit < _HUNDRED for exit in exits)
+    if block.sl is None or entry < _HUNDRED:
+        return False  # the flag names the stop: without one, the entry is dropped as before
+    return block.sl < _HUNDRED and all(tp < _HUNDRED for tp in block.tps)
 
 
 def _levels(block: Block, entry: Decimal | None) -> list[Decimal]:
