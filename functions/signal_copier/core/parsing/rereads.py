@@ -15,6 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from signal_copier.core.model import Parse, Signal
+from signal_copier.core.parsing.numbers import near
 from signal_copier.core.parsing.openings import AMBIGUOUS
 from signal_copier.core.parsing.tokens import TABLE
 
@@ -22,8 +23,13 @@ Reader = Callable[[str], Parse]
 
 # Groups of exactly three digits after one to three, apart by a space (a thin or no-break one
 # too): "43 200", "1 234 567.5". Not "TP 1 2650" (four digits), "2650 2660", "TP1 200" (glued).
-_SPACED = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?![\w]|[.,]\d)")
-_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
+# Decimals after a point, or after a comma as French writes them ("2 650,50"): one or two
+# digits, never before another spaced number ("2 650,2 660" is a list).
+_GAP = "[ \u00a0\u2009\u202f]"  # a space, a no-break one, a thin one
+_SPACED = re.compile(
+    rf"(?<![\w.,])\d{{1,3}}(?:{_GAP}\d{{3}})+(?:\.\d+|,\d{{1,2}}(?!{_GAP}\d))?(?![\w]|[.,]\d)"
+)
+_SPACE = re.compile(_GAP)
 # A tick or a money bag that opens a line or a "|" field, right before a price: "✅ 162.90",
 # "💰💰 2640", "SELL 2650 | ⛔ 2660 | 💰 2640".
 _TARGET_MARK = re.compile(r"(?m)(^|\|)([^\S\n]*)(?:[✅💰][\ufe0f]?[^\S\n]*)+(?=\d)")
@@ -75,23 +81,28 @@ def _more_targets(first: Signal, second: Signal) -> bool:
 
 def _spaced_thousands(text: str, first: Parse, read: Reader) -> Parse:
     # The joined reading when it is sound; else the first, unless a level of the first is the
-    # head of a spaced number ("43" of "43 200"): then a level is unsure, and nothing is done.
+    # short head of a spaced number ("43" of "43 200"): then a level is unsure, nothing is done.
     found = list(_SPACED.finditer(text))
     if not found:
         return first
-    joined = {m.group(): Decimal(_SPACE.sub("", m.group())) for m in found}
-    second = read(_SPACED.sub(lambda m: _SPACE.sub("", m.group()), text))
+    joined = {m.group(): Decimal(_joined_text(m.group())) for m in found}
+    second = read(_SPACED.sub(lambda m: _joined_text(m.group()), text))
     sound = _joined_command if first.command is not None else _joined_signals
     if sound(set(joined.values()), first, second):
         notes = tuple(
             f'"{raw}" → {value} (a space groups its thousands)' for raw, value in joined.items()
         )
         return replace(second, explain=(*notes, *second.explain))
-    heads = {Decimal(_SPACE.split(raw)[0]) for raw in joined}
+    # A head of three digits is a price of its own as often ("USDJPY 150 152", "SOL 145 150").
+    heads = {Decimal(_SPACE.split(raw)[0]) for raw in joined if len(_SPACE.split(raw)[0]) < 3}
     if heads.isdisjoint(_all_levels(first)):
         return first
     note = f'"{next(iter(joined))}": a level may be one number spaced in groups or two numbers'
     return Parse(reason=AMBIGUOUS, explain=(*first.explain, note))
+
+
+def _joined_text(raw: str) -> str:
+    return _SPACE.sub("", raw).replace(",", ".")
 
 
 def _joined_signals(values: set[Decimal], first: Parse, second: Parse) -> bool:
@@ -101,9 +112,16 @@ def _joined_signals(values: set[Decimal], first: Parse, second: Parse) -> bool:
         return False
     if any(_currency_pair(signal.symbol) for signal in second.signals):
         return False  # a currency pair trades below 1000: "USDJPY 150 200" joins nothing
-    if not values <= _all_levels(second):
+    if not values <= _all_levels(second) or not all(map(_close_knit, second.signals)):
         return False
     return not any(flag.endswith(_UNSOUND) for signal in second.signals for flag in signal.flags)
+
+
+def _close_knit(signal: Signal) -> bool:
+    # Two levels or more, each within a factor of two of the others: "SOL BUY 145 150 155"
+    # joined is one entry of 145150155 that nothing checks.
+    levels = _levels(signal)
+    return len(levels) > 1 and all(near(level, min(levels)) for level in levels)
 
 
 def _joined_command(values: set[Decimal], first: Parse, second: Parse) -> bool:
