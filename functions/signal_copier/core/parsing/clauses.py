@@ -34,7 +34,7 @@ _PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
 # Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
 # A bot's header names what it acts on first: "⚠️ SIGNAL CANCELLED", "Setup cancelled".
-_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "skip_line", "noise"}
+_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "third", "skip_line", "noise"}
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 

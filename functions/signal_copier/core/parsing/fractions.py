@@ -11,6 +11,7 @@ from signal_copier.core.parsing.tokens import Item
 _HUNDRED = Decimal(100)
 _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
+_ONE = Decimal(1)
 _LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
 _PARTIAL = re.compile(r"(?i)parcial|partial")
 _REST = frozenset({"remaining", "rest", "remainder", "balance"})
@@ -46,6 +47,8 @@ def written_share(items: list[Item]) -> Decimal | None:
         return Decimal("0.5")
     if "quarter" in kinds:
         return Decimal("0.25")
+    if "third" in kinds:
+        return _ONE / 3
     for at, item in enumerate(items):
         if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
             return item.value / _HUNDRED

@@ -47,7 +47,7 @@ def take_share(items: list[Item]) -> list[Item]:
 
 
 def _share(item: Item) -> bool:
-    return item.kind in ("half", "quarter") or (item.kind == "num" and item.unit == "pct")
+    return item.kind in ("half", "quarter", "third") or (item.kind == "num" and item.unit == "pct")
 
 
 def _near(items: list[Item], at: int) -> bool:
