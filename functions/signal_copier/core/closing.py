@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from signal_copier.core.market import Position, SymbolSpec
 from signal_copier.core.sizing import truncate_volume
+
+_FINE = Decimal("1e-9")  # far below any volume step: only a repeating share (1/3) is rounded
+
+
+def share(volume: Decimal, fraction: Decimal) -> Decimal:
+    """Return `fraction` of `volume`, a third of 3.00 being 1.00 and not 0.999… cut to 0.99."""
+    return (volume * fraction).quantize(_FINE, rounding=ROUND_HALF_EVEN)
 
 
 def close_volume(volume: Decimal, fraction: Decimal, spec: SymbolSpec) -> Decimal:
@@ -15,11 +22,11 @@ def close_volume(volume: Decimal, fraction: Decimal, spec: SymbolSpec) -> Decima
     A part under the minimum is the minimum; a part that would leave less than the minimum is
     the whole position only when that is nearer than leaving the minimum.
     """
-    part = max(truncate_volume(volume * fraction, spec), spec.volume_min)
+    asked = share(volume, fraction)
+    part = max(truncate_volume(asked, spec), spec.volume_min)
     if volume - part >= spec.volume_min:
         return part
     rest = truncate_volume(volume - spec.volume_min, spec)
-    asked = volume * fraction
     if rest >= spec.volume_min and abs(rest - asked) < abs(volume - asked):
         return rest
     return volume
@@ -38,7 +45,7 @@ def close_plan(
     """
     if fraction >= 1:
         return {leg.id: leg.volume for leg in legs}
-    asked = sum((leg.volume for leg in legs), Decimal(0)) * fraction
+    asked = share(sum((leg.volume for leg in legs), Decimal(0)), fraction)
     plans = [
         {leg.id: close_volume(leg.volume, fraction, specs[leg.symbol]) for leg in legs},
         _whole_legs(legs, asked),

@@ -59,3 +59,19 @@ def test_close_plan_never_closes_a_part_under_the_minimum(
     specs = {"XAUUSD": gold_spec(volume_min=D("0.5"))}
     plan = close_plan(_legs(*volumes), D(fraction), specs)
     assert [plan[str(n)] for n in range(len(volumes))] == [D(c) for c in closed]
+
+
+@pytest.mark.parametrize(
+    ("volumes", "closed"),
+    [
+        (("3.00",), ("1.00",)),  # 3.00 x 0.333… is 0.999…: cut down to the step it was 0.99
+        (("0.30",), ("0.10",)),
+        (("0.60", "0.30"), ("0.20", "0.10")),  # a third of each leg
+    ],
+)
+def test_close_a_third_closes_a_third_not_a_step_less(
+    volumes: tuple[str, ...], closed: tuple[str, ...]
+) -> None:
+    plan = close_plan(_legs(*volumes), D(1) / D(3), SPECS)
+
+    assert [plan[str(n)] for n in range(len(volumes))] == [D(c) for c in closed]

@@ -19,6 +19,7 @@ from signal_copier.core.parsing import (
     quotes,
     reasons,
     reentry,
+    rereads,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -40,7 +41,13 @@ _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
-    text, position = _prepared(text[:MAX_CHARS])
+    text = text[:MAX_CHARS]
+    return rereads.reread(text, _read(text), _read)
+
+
+def _read(text: str) -> Parse:
+    # One reading of the text as written (rereads tries the formats it misses).
+    text, position = _prepared(text)
     scanned = scan(text)
     items = scanned.items
     quoted: list[str] = []  # a literal: list[str]() builds a generic alias per message first

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.commands import SILENT, read_command
+from signal_copier.core.parsing.fractions import share_aside, written_share
 from signal_copier.core.parsing.reasons import sells
 from signal_copier.core.parsing.symbols import ticker_shaped
 from signal_copier.core.parsing.tokens import TABLE, Item, scan
@@ -33,7 +34,7 @@ _PENDING = frozenset({"buy_limit", "sell_limit", "buy_stop", "sell_stop"})
 _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
 # Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
 # A bot's header names what it acts on first: "⚠️ SIGNAL CANCELLED", "Setup cancelled".
-_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "skip_line", "noise"}
+_BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "third", "skip_line", "noise"}
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
@@ -62,7 +63,18 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
         for item in explained.items
     ) or sells(explained):
         return None  # "Close if you want"; "Book now, limited seats" (an advert, not an order)
-    return _named(found, rest) if told_why else found
+    return _named(found, rest) if told_why else _sized(found, command, explained.items)
+
+
+def _sized(command: Command, told: list[Item], explained: list[Item]) -> Command:
+    # "Take partials here, 25% off": a partial close whose clause writes no share takes the share
+    # the clause after it gives.
+    if command.action is not Action.CLOSE or command.fraction is None or command.fraction >= 1:
+        return command
+    if command.lots is not None or written_share(told) is not None:
+        return command  # "Close 0.3 lots, 25% off": two sizes, the first one told stands
+    share = share_aside(explained)
+    return command if share is None else replace(command, fraction=share)
 
 
 def _named(command: Command, rest: str) -> Command:

@@ -38,6 +38,7 @@ MAX_TP_NUMBER = 10  # the most targets a signal is read with
 # "for"/"on"/"of" names a trade already open, never a new order.
 _NAMING_TRADE = frozenset({"for", "on", "of"})
 _DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
+_PENDING_KINDS = frozenset({"limit", *(kind for kind in _SIDES if "_" in kind)})
 
 
 def _words(items: list[Item]) -> list[Item] | None:
@@ -246,8 +247,20 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
             sl_offset_pips=entry_offset(items) if moved else None,
         )
     if "cancel" in kinds:
+        if scope is Scope.REPLY and _every_pending(words):
+            scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side, unspecified)
+
+
+def _every_pending(words: list[Item]) -> bool:
+    # "Delete pending orders", "Cancel limit orders": pending orders named in the plural with no
+    # determiner are every one the channel's signals left; "Cancel the pending orders" (of the
+    # trade replied to) and "Cancel the limit order" stay with the signal replied to.
+    plural = any(w.kind == "filler" and w.text.lower() == "orders" for w in words)
+    pending = any(w.text.lower() == "pending" or w.kind in _PENDING_KINDS for w in words)
+    named = any(w.kind == "filler" and w.text.lower() in _DETERMINERS for w in words)
+    return plural and pending and not named
 
 
 def _exit_reached(words: list[Item]) -> bool:

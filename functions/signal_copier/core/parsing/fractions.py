@@ -11,14 +11,17 @@ from signal_copier.core.parsing.tokens import Item
 _HUNDRED = Decimal(100)
 _ORDINALS = frozenset({"first", "second", "last", "early"})
 _TEN = Decimal(10)
+_ONE = Decimal(1)
 _LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
 _PARTIAL = re.compile(r"(?i)parcial|partial")
 _REST = frozenset({"remaining", "rest", "remainder", "balance"})
+_QUIET = frozenset({"nl", "p", "list"})
+_SHARE_TAIL = frozenset({"off", "profit", "profits", "now", "here"})  # "25% off", "30% profit now"
 
 
 def share_of(items: list[Item]) -> Decimal:
     """Return the share of a position a close asks for: "half", "25%", "1/3", "partials"."""
-    written = _written_share(items)
+    written = written_share(items)
     if written is not None:
         return written
     kinds = {item.kind for item in items}
@@ -32,17 +35,20 @@ def lots_named(items: list[Item]) -> Decimal | None:
     Its share is half (see share_of) unless the signal says the channel's lot size: then the
     close takes that part of what the user opened (core/followups).
     """
-    if _written_share(items) is not None:
+    if written_share(items) is not None:
         return None
     return _in_lots(items)
 
 
-def _written_share(items: list[Item]) -> Decimal | None:
+def written_share(items: list[Item]) -> Decimal | None:
+    """Return the share a close writes ("half", "25%", "1/3"), or None when it writes none."""
     kinds = {item.kind for item in items}
     if "half" in kinds:
         return Decimal("0.5")
     if "quarter" in kinds:
         return Decimal("0.25")
+    if "third" in kinds:
+        return _ONE / 3
     for at, item in enumerate(items):
         if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
             return item.value / _HUNDRED
@@ -51,6 +57,16 @@ def _written_share(items: list[Item]) -> Decimal | None:
             if share is not None:
                 return share
     return None
+
+
+def share_aside(items: list[Item]) -> Decimal | None:
+    """Return the share a clause of its own gives a partial close ("…, 25% off"), or None."""
+    words = [item for item in items if item.kind not in _QUIET]
+    if not words or words[0].kind != "num" or words[0].unit != "pct":
+        return None
+    if any(word.text.lower() not in _SHARE_TAIL for word in words[1:]):
+        return None  # "…, 25% of the account at risk": more than a share
+    return written_share(words[:1])
 
 
 def _in_lots(items: list[Item]) -> Decimal | None:

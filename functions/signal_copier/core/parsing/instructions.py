@@ -25,9 +25,9 @@ _TOLD = frozenset({"was", "recap", "closed"})
 _RESULT_UNITS = frozenset({"pips", "pct"})
 # Words of a close that say what to close (a symbol, a side, how much): never left unread.
 _BEARING = frozenset(
-    {"sym", "num", "all", "half", "quarter", "partial", "unsized", "buy", "sell", "close"}
+    {"sym", "num", "all", "half", "quarter", "third", "partial", "unsized", "buy", "sell", "close"}
 )
-_SIZES = frozenset({"all", "half", "quarter", "partial", "unsized", "buy", "sell"})
+_SIZES = frozenset({"all", "half", "quarter", "third", "partial", "unsized", "buy", "sell"})
 _LINE_MARKS = " *_~`"  # chat markup around a line ("**CLOSE ALL NOW**")
 _ADDRESS = frozenset({"filler", "list"})  # before an instruction: whom it is for, a comma
 _MAX_UNKNOWN = 3  # unread words a modify may carry ("back up" in "moving my SL back up to 4042")

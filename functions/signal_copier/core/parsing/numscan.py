@@ -73,6 +73,10 @@ _UNIT_NEXT = _UNIT_STARTS | _RATIO | {"%", ":"}  # unglued words after a number 
 _UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
 
 
+def _ratio_number(items: list[Item]) -> bool:
+    return bool(items) and items[-1].kind == "num" and items[-1].unit == "ratio"
+
+
 class NumberScanner:
     """The number-reading base of the scanner (it shares the token lists of the scanner)."""
 
@@ -203,7 +207,7 @@ class NumberScanner:
             after = gaps[nxt]
             if after[:1] == ")" or (after[:1] == "." and (not items or items[-1].kind == "nl")):
                 return "idx"
-        return ""
+        return "ratio" if short and self._named_ratio(at) else ""
 
     def _result_figure(self, at: int, unit: str) -> str:
         # "+50 pips" tells a gain and "❌ -120 pips" a loss (the cross marks how the trade ended,
@@ -255,14 +259,44 @@ class NumberScanner:
         return ("ratio", end) if end else None
 
     def _ratio_end(self, nxt: int) -> int:
-        # "RR", or "R:R" written without spaces: where the ratio's name ends (0: not one).
+        # "RR", or "R:R" written without spaces: where the ratio's name ends (0: not one, or the
+        # ratio is written after its name: "TP 2630 RR 1:2" leaves 2630 a target).
         words, gaps = self.words, self.gaps
+        end = 0
         if words[nxt] == "rr":
-            return nxt + 1
-        last = nxt + 2
-        if last < len(words) and words[nxt + 1] == ":" and words[last] == "r":
-            return last + 1 if not gaps[nxt + 1] and not gaps[last] else 0
-        return 0
+            end = nxt + 1
+        elif nxt + 2 < len(words) and words[nxt + 1] == ":" and words[nxt + 2] == "r":
+            end = nxt + 3 if not gaps[nxt + 1] and not gaps[nxt + 2] else 0
+        return 0 if end and self._ratio_at(end) else end
+
+    def _ratio_at(self, at: int) -> bool:
+        # "1:2" (after an optional ":"): two numbers glued by a colon, a ratio written out.
+        words, gaps = self.words, self.gaps
+        if at < len(words) and words[at] == ":":
+            at += 1
+        last = at + 2
+        return (
+            last < len(words)
+            and words[at].isdigit()
+            and words[at + 1] == ":"
+            and words[last].isdigit()
+            and not gaps[at + 1]
+            and not gaps[last]
+        )
+
+    def _named_ratio(self, at: int) -> bool:
+        # "RR 1:2", "R:R: 1:3", "(1:2 RR)": the numbers of a ratio beside its name are no levels.
+        words, items = self.words, self.scan.items
+        if self._ratio_at(at) and at + 3 < len(words) and words[at + 3] in _RATIO:
+            return True  # the "1" of "1:2 RR" (the "2" has the name after it)
+        back = at - 1
+        if back > 0 and words[back] == ":" and not self.gaps[at] and _ratio_number(items):
+            return True  # the "2" of "1:2"
+        if back > 0 and words[back] == ":" and words[back - 1] in _RATIO:
+            back -= 1  # "RR: 1:2"
+        if back < 0 or words[back] not in _RATIO:
+            return False
+        return self._ratio_at(at)
 
     def _marked(self, at: int, before: str) -> tuple[str, int]:
         # "x20", "H4": the letter glued before the number marks it; it is no word of the text.

@@ -13,6 +13,7 @@ from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.numbers import near, off_scale
 
 _ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
 # Enum members held here: looked up on their class, each costs a thousand instructions a signal.
 _BUY, _MARKET = Side.BUY, OrderType.MARKET
 AMBIGUOUS = "ambiguous"  # two instruments or two sides compete: refused, never guessed
@@ -100,6 +101,8 @@ def _clean(block: Block) -> tuple[str, ...]:
     if entry is not None and not near(entry, reference):
         if block.entry_range is not None or off_scale(entry, reference):
             found.append("entry_off_scale")  # a zone is two prices, never an id: keep it too
+        elif _tails(entry, block):
+            found.append("sl_off_scale")  # "BUY 2650 sl 40 tp 60": 2640? 40 pips? never guessed
         else:
             block.entry = None
     if block.sl is not None and not near(block.sl, reference):
@@ -109,6 +112,14 @@ def _clean(block: Block) -> tuple[str, ...]:
         found.append("tp_off_scale")
     block.tps = tps
     return tuple(found)
+
+
+def _tails(entry: Decimal, block: Block) -> bool:
+    # Exits of two digits under an entry of three or more ("Gold buy now 2650 sl 40 tp 60"):
+    # the last digits of prices, or distances; either way not the prices the labels give.
+    if block.sl is None or entry < _HUNDRED:
+        return False  # the flag names the stop: without one, the entry is dropped as before
+    return block.sl < _HUNDRED and all(tp < _HUNDRED for tp in block.tps)
 
 
 def _levels(block: Block, entry: Decimal | None) -> list[Decimal]:

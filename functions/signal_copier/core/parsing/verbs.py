@@ -40,12 +40,14 @@ def take_share(items: list[Item]) -> list[Item]:
                 return items
             if rest and rest[0].text.lower() == "off":
                 rest = rest[1:]
+                if [item.text.lower() for item in rest[:2]] == ["the", "table"]:
+                    rest = rest[2:]  # "Take 25% off the table"
             return [*items[:at], Item("close", item.text), items[at + skip], *rest]
     return items
 
 
 def _share(item: Item) -> bool:
-    return item.kind in ("half", "quarter") or (item.kind == "num" and item.unit == "pct")
+    return item.kind in ("half", "quarter", "third") or (item.kind == "num" and item.unit == "pct")
 
 
 def _near(items: list[Item], at: int) -> bool:
