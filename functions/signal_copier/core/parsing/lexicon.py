@@ -30,7 +30,11 @@ ASCII_TOKEN = re.compile(
 REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
 _LOW_RANK = ("filler",)
-_NOT_PHRASES = ("language", "symbols")
+# Words read by their neighbours (see `contextual`): a side right after a symbol ("XAUUSD SAT"), a
+# symbol beside a side ("OR VENTE"); word → "buy"/"sell" or word → canonical symbol.
+SIDE_AFTER_SYMBOL = "side_after_symbol"
+SYMBOL_BESIDE_SIDE = "symbol_beside_side"
+_NOT_PHRASES = ("language", "symbols", SIDE_AFTER_SYMBOL, SYMBOL_BESIDE_SIDE)
 # Phrases whose concept is to be no concept: "closing price" is prose, not the verb "close".
 _KINDS = {"prose": "w"}
 
@@ -49,6 +53,8 @@ class Lexicon:
     symbols: dict[str, str]
     words: frozenset[str]
     languages: tuple[str, ...]
+    side_after_symbol: dict[str, str]
+    symbol_beside_side: dict[str, str]
 
 
 def split_phrase(phrase: str) -> Phrase:
@@ -95,7 +101,18 @@ def _load() -> Lexicon:
         symbols=symbols,
         words=words | frozenset(symbols),
         languages=tuple(str(d.get("language", "")) for d in languages),
+        side_after_symbol=_merged(languages, SIDE_AFTER_SYMBOL),
+        symbol_beside_side=_merged(languages, SYMBOL_BESIDE_SIDE),
     )
+
+
+def _merged(languages: list[dict[str, Any]], key: str) -> dict[str, str]:
+    # One word → meaning table from every language's `key` (the first language keeps a word).
+    merged: dict[str, str] = {}
+    for data in languages:
+        for word, meaning in data.get(key, {}).items():
+            merged.setdefault(" ".join(split_phrase(word)), str(meaning))
+    return merged
 
 
 def _ranked(low: bool) -> Callable[[str], bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from signal_copier.core.parsing import lexicon, symbols, symscan
+from signal_copier.core.parsing import contextual, lexicon, symbols, symscan
 from signal_copier.core.parsing.normalize import SLASH, normalize
 from signal_copier.core.parsing.numscan import LABELS, Item, Scan
 
@@ -162,6 +162,7 @@ class _Scanner(symscan.SymbolScanner):
                 append(item if item is not None else Item(phrase[1][0], raw))
             else:
                 resume = self._word(at, how, phrase, item)
+        contextual.read(items, words)
         self._settle_symbols()
         return self.scan
 
