@@ -16,7 +16,7 @@ from signal_copier.core.parsing import parse, to_label
 from unit.parsing.casefile import load, mismatches
 
 CASES = load("languages.jsonl")
-LANGUAGES = ("tr", "vi", "ko", "uk", "pl", "fr", "id", "ar", "pt", "ru")
+LANGUAGES = ("tr", "vi", "th", "zh", "ja", "ko", "uk", "pl", "fr", "id", "ar", "pt", "ru")
 _SIDES = {"buy": "sell", "sell": "buy"}
 
 

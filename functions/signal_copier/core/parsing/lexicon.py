@@ -15,7 +15,9 @@ from signal_copier.core.parsing.normalize import normalize
 _MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
 _EMOJI = "🎯❌✖🛑⛔🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
-_WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]++)?+"
+# Thai vowel and tone marks are no letters to `\w`, but belong to their word ("ซื้อ", "ปิด").
+_MARKS_IN_WORD = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_WORD_REST = rf"(?<=[^\W\d_])(?:[^\W\d_]++|[{_MARKS_IN_WORD}]++)*+(?:'[^\W\d_]++)?+"
 _NUM_REST = r"(?<=\d)\d*+(?:[.,]\d++)*+"
 # Splitting on tokens puts the text skipped before each one at the even indexes (none skipped: the
 # token is glued to the previous one). A pattern that opens with one character class lets the
