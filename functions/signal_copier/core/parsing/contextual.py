@@ -47,9 +47,10 @@ def _side_after_symbol(items: list[Item], at: int, kinds: set[str]) -> bool:
 
 
 def _symbol_beside_side(items: list[Item], at: int, kinds: set[str]) -> bool:
-    # "OR VENTE 2650", "ACHAT OR 2650": capitalised, in a message naming no symbol, with a side
-    # word on one side and no side on the other ("buy or sell" is a choice, not gold).
-    if not items[at].text[:1].isupper() or "sym" in kinds:
+    # "OR VENTE 2650", "ACHAT OR 2650": in capitals ("Or sell 2650" opens an English sentence),
+    # in a message naming no symbol, with a side word on one side and no side on the other
+    # ("BUY OR SELL" is a choice, not gold).
+    if not items[at].text.isupper() or "sym" in kinds:
         return False
     before = items[at - 1].kind if at else "nl"
     after = items[at + 1].kind if at + 1 < len(items) else "nl"
