@@ -15,7 +15,9 @@ from signal_copier.core.parsing.normalize import normalize
 _MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
 _EMOJI = "🎯❌✖🛑⛔🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
-_WORD_REST = r"(?<=[^\W\d_])[^\W\d_]*+(?:'[^\W\d_]++)?+"
+# Thai vowel and tone marks are no letters to `\w`, but belong to their word ("ซื้อ", "ปิด").
+_MARKS_IN_WORD = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_WORD_REST = rf"(?<=[^\W\d_])(?:[^\W\d_]++|[{_MARKS_IN_WORD}]++)*+(?:'[^\W\d_]++)?+"
 _NUM_REST = r"(?<=\d)\d*+(?:[.,]\d++)*+"
 # Splitting on tokens puts the text skipped before each one at the even indexes (none skipped: the
 # token is glued to the previous one). A pattern that opens with one character class lets the
@@ -30,7 +32,11 @@ ASCII_TOKEN = re.compile(
 REASON_PREFIX = "reason_"
 # Concepts that only make a word "known" (for the follow-up whitelist) rank below real meanings.
 _LOW_RANK = ("filler",)
-_NOT_PHRASES = ("language", "symbols")
+# Words read by their neighbours (see `contextual`): a side right after a symbol ("XAUUSD SAT"), a
+# symbol beside a side ("OR VENTE"); word → "buy"/"sell" or word → canonical symbol.
+SIDE_AFTER_SYMBOL = "side_after_symbol"
+SYMBOL_BESIDE_SIDE = "symbol_beside_side"
+_NOT_PHRASES = ("language", "symbols", SIDE_AFTER_SYMBOL, SYMBOL_BESIDE_SIDE)
 # Phrases whose concept is to be no concept: "closing price" is prose, not the verb "close".
 _KINDS = {"prose": "w"}
 
@@ -49,6 +55,8 @@ class Lexicon:
     symbols: dict[str, str]
     words: frozenset[str]
     languages: tuple[str, ...]
+    side_after_symbol: dict[str, str]
+    symbol_beside_side: dict[str, str]
 
 
 def split_phrase(phrase: str) -> Phrase:
@@ -95,7 +103,18 @@ def _load() -> Lexicon:
         symbols=symbols,
         words=words | frozenset(symbols),
         languages=tuple(str(d.get("language", "")) for d in languages),
+        side_after_symbol=_merged(languages, SIDE_AFTER_SYMBOL),
+        symbol_beside_side=_merged(languages, SYMBOL_BESIDE_SIDE),
     )
+
+
+def _merged(languages: list[dict[str, Any]], key: str) -> dict[str, str]:
+    # One word → meaning table from every language's `key` (the first language keeps a word).
+    merged: dict[str, str] = {}
+    for data in languages:
+        for word, meaning in data.get(key, {}).items():
+            merged.setdefault(" ".join(split_phrase(word)), str(meaning))
+    return merged
 
 
 def _ranked(low: bool) -> Callable[[str], bool]:

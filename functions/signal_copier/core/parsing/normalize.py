@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from signal_copier.core.parsing.segment import has_unspaced
+
 SLASH = "|"  # "EUR/USD" → "EUR|USD": no token, but the gap still says the two were one pair
 MAX_CHARS = 4096  # Telegram's own limit for one message: anything longer is not a channel post
 
@@ -95,8 +97,15 @@ _E_HINT = re.compile(r"[eE] *[:@]")
 _DOTTED_HINTS = tuple(re.compile(mark + r"\s?[lpLP]") for mark in (r"\.", "-", "/"))
 
 
-def normalize(text: str, known: Callable[[str], bool]) -> str:
-    """Return `text` capped, NFKC-folded, de-confused and with markup reduced to spaces."""
+def normalize(
+    text: str,
+    known: Callable[[str], bool],
+    split_unspaced: Callable[[str], str] | None = None,
+) -> str:
+    """Return `text` capped, NFKC-folded, de-confused and with markup reduced to spaces.
+
+    `split_unspaced` sets apart the words of Chinese, Japanese and Thai runs (see `segment`).
+    """
     text = text[:MAX_CHARS]
     if "**" in text:
         text = _BOLD_IN_NUMBER.sub("", text)
@@ -105,7 +114,7 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
         if "*" in text or "`" in text or "\t" in text or "\r" in text:
             text = text.translate(_ASCII_TABLE)
     else:
-        text = _folded(text, known)
+        text = _folded(text, known, split_unspaced)
     text = _rewrite(_unmarked(text))
     if "\n-" in text or text[:1] == "-":
         text = _DASH_BULLET.sub(" ", text)  # "Targets :⏎- $0.7610⏎- $0.7800": bullets, no range
@@ -123,7 +132,9 @@ def normalize(text: str, known: Callable[[str], bool]) -> str:
     return text
 
 
-def _folded(text: str, known: Callable[[str], bool]) -> str:
+def _folded(
+    text: str, known: Callable[[str], bool], split_unspaced: Callable[[str], str] | None
+) -> str:
     # Non-ASCII text: NFKC, the table's replacements, and Latin words spelt with look-alikes.
     if "½" in text or "¼" in text or "¾" in text or "№" in text:  # as above: searches
         text = text.translate(_BEFORE_NFKC)
@@ -133,6 +144,8 @@ def _folded(text: str, known: Callable[[str], bool]) -> str:
         text = _LETTERS.sub(lambda m: _unconfuse(m.group(), known), text)
         if "\u0445" in text or "\u0425" in text:
             text = _TIMES.sub("x", text)
+    if split_unspaced is not None and has_unspaced(text):
+        text = split_unspaced(text)  # "黄金买入2650" → " 黄金  买入 2650"
     return text
 
 

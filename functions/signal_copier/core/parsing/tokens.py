@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from signal_copier.core.parsing import lexicon, symbols, symscan
+from signal_copier.core.parsing import contextual, lexicon, segment, symbols, symscan
 from signal_copier.core.parsing.normalize import SLASH, normalize
 from signal_copier.core.parsing.numscan import LABELS, Item, Scan
 
@@ -13,6 +13,7 @@ __all__ = ["LABELS", "LEXICON", "TABLE", "Item", "Scan", "scan"]
 LEXICON = lexicon.load()
 TABLE = symbols.load_table(LEXICON.symbols)
 _KNOWN = LEXICON.words | frozenset(TABLE.aliases)
+_SPLIT_UNSPACED = segment.Segmenter(_KNOWN)  # "黄金买入" → "黄金 买入"
 # A symbol whose name depends on the rest of the message (a USDT pair marks it perpetual; a bare
 # ticker settles once the message is read) is never a shared item.
 _SETTLED_LATER = ("USDT", symbols.BARE_CRYPTO, symbols.BARE_TICKER)
@@ -115,7 +116,7 @@ class _Scanner(symscan.SymbolScanner):
     table = TABLE
 
     def __init__(self, text: str) -> None:
-        norm = normalize(text, _known)
+        norm = normalize(text, _known, _SPLIT_UNSPACED)
         if "sd" in norm and (SLASH in norm or "/" in norm):  # a lower-case "usdt" after a slash
             norm = _CASED_PAIR.sub(_upper, norm)
         if ". " in norm or "! " in norm:  # a sentence ends: "vs BTC. Trade: SHORT SOL/USDT"
@@ -162,6 +163,7 @@ class _Scanner(symscan.SymbolScanner):
                 append(item if item is not None else Item(phrase[1][0], raw))
             else:
                 resume = self._word(at, how, phrase, item)
+        contextual.read(items, words)
         self._settle_symbols()
         return self.scan
 
