@@ -196,6 +196,9 @@ class Command:
     entry: Decimal | None = None
     entry_range: tuple[Decimal, Decimal] | None = None  # (low, high)
     order_type: OrderType | None = None  # reenter: "limit"/"stop" written; None = not written
+    # cancel: the channel's report of a result ("TP1 hit ✅") replying to its signal: the move
+    # is over, so entries still waiting go; filled positions stay with the channel's follow-ups
+    report: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -116,6 +116,9 @@ def choose_entry(
     market = quote.price_for(signal.side)
     wanted = near_edge(signal)
     if wanted is None:
+        if signal.order_type is not OrderType.MARKET:  # never at market, nor at a guessed price
+            detail = f"a {signal.order_type} order needs its entry price, and none was given"
+            return Skip(reason=Reason.NO_ENTRY, detail=detail)
         return Entry(order_type=OrderType.MARKET, price=market, note="market: no entry price given")
     behind = (market - wanted) * signal.side.sign  # > 0: price has moved against the entry
     if signal.order_type is OrderType.STOP and behind < 0:

@@ -35,6 +35,7 @@ class Reason(StrEnum):
     PRICE_TOO_FAR = "price_too_far"
     SPREAD_TOO_WIDE = "spread_too_wide"
     NO_SL = "no_sl"
+    NO_ENTRY = "no_entry"  # a limit or stop order without its entry price
     VOLUME_TOO_SMALL = "volume_too_small"
     SYMBOL_NOT_ALLOWED = "symbol_not_allowed"
     OUTSIDE_TRADING_HOURS = "outside_trading_hours"

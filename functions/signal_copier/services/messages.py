@@ -19,6 +19,7 @@ from signal_copier.core.model import Intent, Parse, RawMessage
 from signal_copier.core.parsing import parse
 from signal_copier.core.ports import Publication
 from signal_copier.core.records import MessageRecord, Subscription
+from signal_copier.core.reports import as_report
 from signal_copier.services.deps import INTENTS_TOPIC, Deps
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def remember(message: RawMessage, deps: Deps) -> MessageRecord | None:
     InvalidInput (nothing stored) for ids no store can hold.
     """
     _check(message)
-    parsed = NOTHING if message.deleted else parse(message.text)
+    parsed = NOTHING if message.deleted else as_report(parse(message.text), message.reply_to)
     wait = deps.timing.followup_bound
     done = await deps.store.remember_message(
         message.chat_id,

@@ -37,6 +37,7 @@ from signal_copier.services import (
     messages,
     opening,
     reentry,
+    reports,
     reruns,
     reservations,
 )
@@ -164,7 +165,9 @@ async def _dispatch(
                 return await reentry.reenter(intent, command, deps, now, retry)
             # An edited partial close whose close already ran: only its stop change.
             run = command if again is None else again
-            result = await commands.apply_command(intent, run, deps, now, retry)
+            # A result the channel reports under its signal is no instruction (services/reports).
+            act = reports.apply_report if run.report else commands.apply_command
+            result = await act(intent, run, deps, now, retry)
             return result if run is command else _noted(result)
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:
             return await edits.apply_edit(intent, intent.previous, intent.signal, deps, now, retry)

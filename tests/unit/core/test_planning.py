@@ -63,6 +63,28 @@ def test_sell_zone_above_price_waits_with_limit_at_lower_edge() -> None:
     assert plan.orders[0].order_type is OrderType.LIMIT and plan.orders[0].price == D("2662.00")
 
 
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("XAUUSD BUY LIMIT SL 2640 TP 2660", ("2650.00", "2650.30")),
+        ("XAUUSD SELL STOP SL 2660 TP 2640", ("2650.00", "2650.30")),
+    ],
+)
+def test_a_pending_order_without_its_entry_price_is_refused_never_placed_at_market(
+    text: str, price: tuple[str, str]
+) -> None:
+    (signal,) = parse(text).signals
+    plan = _plan(signal, q=quote(*price))
+    assert isinstance(plan, Skip) and plan.reason == "no_entry"
+    assert f"{signal.order_type} order needs its entry price" in plan.detail
+
+
+def test_a_market_signal_without_an_entry_price_is_still_taken_at_market() -> None:
+    plan = _plan(make_signal(entry=None))
+    assert isinstance(plan, OrderPlan)
+    assert {o.order_type for o in plan.orders} == {OrderType.MARKET}
+
+
 def test_price_inside_zone_is_taken_at_market() -> None:
     signal = make_signal(entry=None, entry_range=(D(2648), D(2652)))
     entry = choose_entry(signal, settings(), gold_spec(), quote("2650.00", "2650.30"))
