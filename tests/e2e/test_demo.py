@@ -75,6 +75,28 @@ def test_demo_replays_any_channel_file(tmp_path: Path, capsys: pytest.CaptureFix
     )
 
 
+def test_a_tp_hit_report_counts_as_ignored_while_it_cancels_the_waiting_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    channel = tmp_path / "c.jsonl"
+    lines = [
+        {"date": "2026-02-02T09:59:00Z", "quote": {"EURUSD": [1.0850, 1.08508]}},
+        {
+            "date": "2026-02-02T10:00:00Z",
+            "chat": "@a",
+            "id": 1,
+            "text": "EURUSD BUY LIMIT 1.0820\nSL 1.0790\nTP 1.0880",
+            "reply_to": None,
+        },
+        {"date": "2026-02-02T10:01:00Z", "chat": "@a", "id": 2, "text": "TP hit ✅", "reply_to": 1},
+    ]
+    channel.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    summary = _demo(capsys, "--replay", str(channel))
+    # The channel told a result, not an instruction: the summary counts it with the chatter.
+    assert (summary["signals"], summary["commands"], summary["ignored"]) == (1, 0, 1)
+    assert summary["users"]["bob"]["orders_cancelled"] == 1
+
+
 def test_bad_replay_file_is_refused_with_its_line_and_runs_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -177,6 +177,8 @@ def kind_of(record: MessageRecord | None) -> str:
         return "duplicate"
     if record.deleted:
         return "deleted"
+    if record.command is not None and record.command.report:
+        return "none"  # a result the channel reported ("TP1 hit"): no instruction of its own
     return record.kind if record.kind in ("open", "none") else "command"
 
 
