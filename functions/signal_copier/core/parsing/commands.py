@@ -221,6 +221,8 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     words = _words(items)
     if words is None or len({w.raw for w in words if w.kind == "sym"}) > 1:
         return None  # "XAUUSD BUY … (GBPUSD sell was cancelled)": which one it acts on is unsaid
+    if len({_SIDES[w.kind] for w in words if w.kind in _SIDES}) > 1:
+        return None  # "Gold: sell now, close buy": the first side word is not the one it closes
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:

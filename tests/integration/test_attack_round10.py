@@ -1,0 +1,36 @@
+"""Round 10 of the hostile review: follow-ups that act on the wrong trade, and the money paths
+around them.
+
+Each test is a scenario in which a trader lost money (or a trade, or protection) before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signal_copier.core.model import Side
+from world import World
+
+GOLD_SELL = "XAUUSD SELL NOW\nSL 2660\nTP 2640"
+GOLD_BUY = "XAUUSD BUY NOW\nSL 2640\nTP 2660"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Gold: sell now, close buy", "Gold sell now and close the buy", "Sell gold, close buy gold"],
+)
+async def test_a_close_naming_both_sides_never_closes_the_side_it_did_not_close(
+    world: World, text: str
+) -> None:
+    # Arrange: a hedging account holds the channel's gold sell and its later gold buy
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_SELL, id=1)
+    await world.say(GOLD_BUY, id=2)
+
+    # Act: the channel names both sides; the first side word is not the one it closes
+    await world.say(text, id=3)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert: which side it closes is unclear, so neither is closed (never the sell alone)
+    assert sorted(p.side for p in await account.positions()) == [Side.BUY, Side.SELL]
