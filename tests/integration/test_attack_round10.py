@@ -6,6 +6,8 @@ Each test is a scenario in which a trader lost money (or a trade, or protection)
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import pytest
 
 from signal_copier.core.model import Side
@@ -34,3 +36,43 @@ async def test_a_close_naming_both_sides_never_closes_the_side_it_did_not_close(
 
     # Assert: which side it closes is unclear, so neither is closed (never the sell alone)
     assert sorted(p.side for p in await account.positions()) == [Side.BUY, Side.SELL]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Move SL from 2640 to 2645", "SL moved from 2640 to 2645", "Change SL 2640 to 2645"],
+)
+async def test_a_stop_moved_from_its_old_level_to_a_new_one_goes_to_the_new_one(
+    world: World, text: str
+) -> None:
+    # Arrange: the trader's gold buy has the signal's stop, 2640
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+
+    # Act: the channel tightens the stop, naming the level it replaces first
+    await world.say(text, id=2, reply_to=1)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert: the stop is where the channel put it, not left at the old level
+    assert [p.sl for p in await account.positions()] == [D("2645")]
+
+
+@pytest.mark.parametrize(
+    ("text", "tp"),
+    [("Move TP from 2660 to 2655", "2655"), ("TP moved from 2660 to 2670", "2670")],
+)
+async def test_a_target_moved_from_its_old_level_to_a_new_one_goes_to_the_new_one(
+    world: World, text: str, tp: str
+) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+
+    # Act
+    await world.say(text, id=2, reply_to=1)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert
+    assert [p.tp for p in await account.positions()] == [D(tp)]
