@@ -76,3 +76,22 @@ async def test_a_target_moved_from_its_old_level_to_a_new_one_goes_to_the_new_on
 
     # Assert
     assert [p.tp for p in await account.positions()] == [D(tp)]
+
+
+@pytest.mark.parametrize(
+    ("text", "left"), [("Close 1 of 2", "0.10"), ("Close 3 of 4 positions", "0.05")]
+)
+async def test_closing_some_of_the_positions_keeps_the_others_volume(
+    world: World, text: str, left: str
+) -> None:
+    # Arrange: a gold buy of 0.20 lots
+    account = await world.add_user("alice", lot="0.20")
+    await world.say("XAUUSD BUY NOW\nSL 2640\nTP1 2655\nTP2 2660\nTP3 2665\nTP4 2670", id=1)
+
+    # Act: the channel closes some of its positions and lets the others run
+    await world.say(text, id=2, reply_to=1)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert: what it keeps running is still open, not closed with the rest
+    assert sum(p.volume for p in await account.positions()) == D(left)

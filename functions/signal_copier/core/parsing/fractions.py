@@ -14,6 +14,7 @@ _TEN = Decimal(10)
 _LOT_SHAPE = re.compile(r"0?\.\d{1,2}")
 _PARTIAL = re.compile(r"(?i)parcial|partial")
 _REST = frozenset({"remaining", "rest", "remainder", "balance"})
+_OVER = frozenset({"/", "of"})  # "1/3", "1 of 3"
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -98,8 +99,9 @@ def _some_entries(items: list[Item]) -> bool:
 
 
 def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
-    # "Close 1/2", "close 1/3": a written fraction of the position.
-    if mark.text != "/" or bottom.kind != "num" or not bottom.raw.isdigit():
+    # "Close 1/2", "close 1/3": a written fraction of the position; "Close 3 of 4 positions":
+    # that many of its positions, the others kept running (never all of them).
+    if mark.text.lower() not in _OVER or bottom.kind != "num" or not bottom.raw.isdigit():
         return None
     if 0 < top.value < bottom.value <= _TEN:
         return top.value / bottom.value
