@@ -95,3 +95,18 @@ async def test_closing_some_of_the_positions_keeps_the_others_volume(
 
     # Assert: what it keeps running is still open, not closed with the rest
     assert sum(p.volume for p in await account.positions()) == D(left)
+
+
+@pytest.mark.parametrize("text", ["Close right now", "CLOSE RIGHT NOW", "Close gold right away"])
+async def test_close_right_now_closes_the_trade(world: World, text: str) -> None:
+    # Arrange
+    account = await world.add_user("alice", lot="0.10")
+    await world.say(GOLD_BUY, id=1)
+
+    # Act: the channel's most urgent close
+    await world.say(text, id=2, reply_to=1)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert: it was read as the close it is, not as chatter that left the trade open
+    assert await account.positions() == []
