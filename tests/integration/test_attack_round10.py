@@ -110,3 +110,20 @@ async def test_close_right_now_closes_the_trade(world: World, text: str) -> None
 
     # Assert: it was read as the close it is, not as chatter that left the trade open
     assert await account.positions() == []
+
+
+async def test_a_call_whose_price_already_passed_its_target_leaves_no_order_to_fill_later(
+    world: World,
+) -> None:
+    # Arrange: gold has run from the call's 2650 through its 2655 target before it is copied
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2660.00", "2660.30"))
+
+    # Act: the call to buy now arrives, then gold pulls back through 2650
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2655", id=1)
+    await world.prices(XAUUSD=("2649.00", "2649.30"))
+    await world.settle()
+
+    # Assert: no limit waited for the pull-back to buy a move that was over
+    assert await account.positions() == []
+    assert await account.orders() == []
