@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from signal_copier.core.model import Side
+from signal_copier.core.reasons import Reason
 from world import World
 
 GOLD_SELL = "XAUUSD SELL NOW\nSL 2660\nTP 2640"
@@ -127,3 +128,50 @@ async def test_a_call_whose_price_already_passed_its_target_leaves_no_order_to_f
     # Assert: no limit waited for the pull-back to buy a move that was over
     assert await account.positions() == []
     assert await account.orders() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an opening's slot is held for opening_hold (120 s) after it is placed, even when "
+    "its trade is closed meanwhile: the next signal inside that window is refused",
+)
+async def test_a_signal_right_after_the_only_open_trade_closed_is_copied(world: World) -> None:
+    # Arrange: one open trade at most; the channel's gold buy opens and is closed again
+    account = await world.add_user("alice", lot="0.10", max_open_trades=1)
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Close now", id=2, reply_to=1)
+    assert await account.positions() == []
+
+    # Act: its next call comes half a minute later
+    world.later(30)
+    await world.say("EURUSD BUY NOW\nSL 1.0800\nTP 1.0900", id=3)
+    await world.settle()
+    await world.queue.drain()
+
+    # Assert: with no trade open, the new call is copied (not refused as max_open_trades)
+    assert (await world.last("alice")).result.reason is not Reason.MAX_OPEN_TRADES
+    assert [p.symbol for p in await account.positions()] == ["EURUSD"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a limit placed for a call to trade now (far_entry=limit) waits with no expiry; "
+    "nothing cancels it once the price reaches the call's TP1 while it waits",
+)
+async def test_a_waiting_entry_of_a_call_whose_target_was_reached_never_fills_later(
+    world: World,
+) -> None:
+    # Arrange: gold ran 10 from the call's entry, so its buy waits as a limit at 2650
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2660.00", "2660.30"))
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2670", id=1)
+    assert [o.price for o in await account.orders()] == [D("2650")]
+
+    # Act: gold reaches the target (the channel's trade is over), then pulls back through 2650
+    await world.prices(XAUUSD=("2671.00", "2671.30"))
+    await world.settle()
+    await world.prices(XAUUSD=("2649.00", "2649.30"))
+    await world.settle()
+
+    # Assert: the pull-back bought nothing
+    assert await account.positions() == []
