@@ -109,6 +109,28 @@ def test_price_ran_away_is_skipped_when_the_setting_says_skip() -> None:
     assert isinstance(entry, Skip) and entry.reason == "price_too_far"
 
 
+def test_a_call_to_buy_now_whose_price_ran_past_tp1_is_skipped_not_left_waiting() -> None:
+    entry = choose_entry(
+        make_signal(entry=D(2640), sl=D(2630), tps=(D(2648), D(2660)), order_type_implicit=False),
+        settings(),
+        gold_spec(),
+        quote("2650.00", "2650.30"),
+    )
+    assert isinstance(entry, Skip) and entry.reason == "price_too_far"
+    assert "past TP1 2648" in entry.detail
+
+
+def test_a_buy_limit_below_a_price_past_its_tp1_still_waits_at_its_entry() -> None:
+    entry = choose_entry(
+        make_signal(order_type=OrderType.LIMIT, entry=D(2640), sl=D(2630), tps=(D(2648),)),
+        settings(),
+        gold_spec(),
+        quote("2650.00", "2650.30"),
+    )
+    assert not isinstance(entry, Skip)
+    assert (entry.order_type, entry.price) == (OrderType.LIMIT, D(2640))
+
+
 def test_small_slippage_within_distance_is_taken_at_market() -> None:
     entry = choose_entry(
         make_signal(entry=D(2649)), settings(), gold_spec(), quote("2650.00", "2650.30")

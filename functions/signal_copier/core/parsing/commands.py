@@ -26,6 +26,10 @@ _TELLERS = frozenset({"move", "new", "join"})
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
+# The joining words of "from 2640 to 2645" (not "and", "or", "/": those join a list of levels).
+_CHANGED_TO = frozenset(
+    {"to", "a", "à", "au", "auf", "bis", "até", "ate", "ke", "до", "إلى", "الى", "تا"}
+)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
@@ -142,7 +146,8 @@ def _levels(
             pending = []  # "target 1263.01 hit": a report, not a new level
         elif item.kind == "hit":
             pending = []  # "TP1 hit, SL to 1950": the TP1 was a report
-        elif item.kind == "num" and not item.unit and pending and told:
+        elif item.kind == "num" and not item.unit and pending and told and not _replaced(items, at):
+            # Not "2640" of "SL from 2640 to 2645": the label waits for the level after "to".
             kinds = {items[label].kind for label in pending}
             if "sl" in kinds and sl is None:
                 sl = item.value
@@ -204,6 +209,15 @@ def _tp_number(items: list[Item], at: int) -> bool:
     return following is not None and following.kind in ("join", "num")
 
 
+def _replaced(items: list[Item], at: int) -> bool:
+    # "Move SL from 2640 to 2645", "Change TP 2660 to 2655": a price followed by "to" and another
+    # price is the level being replaced; the one after "to" is where it goes.
+    following = [it for it in items[at + 1 : at + 4] if it.kind != "p"][:2]
+    if len(following) < 2 or following[0].kind != "join" or following[1].kind != "num":
+        return False
+    return following[0].text.lower() in _CHANGED_TO and not following[1].unit
+
+
 def _reported(items: list[Item], at: int) -> bool:
     following = next((it for it in items[at + 1 :] if it.kind not in ("p", "nl")), None)
     return following is not None and following.kind == "hit"
@@ -222,6 +236,8 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     words = _words(items)
     if words is None or len({w.raw for w in words if w.kind == "sym"}) > 1:
         return None  # "XAUUSD BUY … (GBPUSD sell was cancelled)": which one it acts on is unsaid
+    if len({_SIDES[w.kind] for w in words if w.kind in _SIDES}) > 1:
+        return None  # "Gold: sell now, close buy": the first side word is not the one it closes
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:

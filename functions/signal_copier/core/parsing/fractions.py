@@ -17,6 +17,7 @@ _PARTIAL = re.compile(r"(?i)parcial|partial")
 _REST = frozenset({"remaining", "rest", "remainder", "balance"})
 _QUIET = frozenset({"nl", "p", "list"})
 _SHARE_TAIL = frozenset({"off", "profit", "profits", "now", "here"})  # "25% off", "30% profit now"
+_OVER = frozenset({"/", "of"})  # "1/3", "1 of 3"
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -114,8 +115,9 @@ def _some_entries(items: list[Item]) -> bool:
 
 
 def _share(top: Item, mark: Item, bottom: Item) -> Decimal | None:
-    # "Close 1/2", "close 1/3": a written fraction of the position.
-    if mark.text != "/" or bottom.kind != "num" or not bottom.raw.isdigit():
+    # "Close 1/2", "close 1/3": a written fraction of the position; "Close 3 of 4 positions":
+    # that many of its positions, the others kept running (never all of them).
+    if mark.text.lower() not in _OVER or bottom.kind != "num" or not bottom.raw.isdigit():
         return None
     if 0 < top.value < bottom.value <= _TEN:
         return top.value / bottom.value

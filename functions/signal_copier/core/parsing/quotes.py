@@ -11,6 +11,7 @@ _QUOTING_WORDS = frozenset({"current", "currently", "live", "trading", "cmp"})
 _QUOTING_PHRASES = frozenset({"cmp", "current market price"})
 _BETWEEN = frozenset({"entry_weak", "filler", "market", "w", "join"})
 _MAX_BETWEEN = 3  # "now trading at", "current market price is"
+_NOW = frozenset({"now", "right now"})  # the market words that tell a quote's moment
 QUOTED = "quoted"  # the kind a quoted price and its words are read as (the reader skips it)
 
 
@@ -67,7 +68,7 @@ def _now(items: list[Item], at: int, step: int) -> int | None:
     for _ in range(2):
         if not 0 <= at < len(items) or items[at].kind not in ("market", "w"):
             return None
-        if items[at].kind == "market" and items[at].text.lower() == "now":
+        if items[at].kind == "market" and items[at].text.lower() in _NOW:
             return at
         at += step
     return None
@@ -78,7 +79,7 @@ def _now_after(items: list[Item], at: int) -> bool:
     for item in items[at + 1 : at + 6]:
         if item.kind == "nl":
             return False
-        if item.kind == "market" and item.text.lower() == "now":
+        if item.kind == "market" and item.text.lower() in _NOW:
             return True
     return False
 
