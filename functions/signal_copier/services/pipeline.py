@@ -87,7 +87,10 @@ async def record_failure(
     It holds the intent's claim while it reads the account and records, as an attempt does: a
     live attempt can neither place meanwhile nor have its reservations given back under it.
     None when it finished meanwhile or a live attempt still holds it (that attempt records it).
+    InvalidInput (acknowledge, nothing recorded) if its id does not match its parts: recording it
+    would mark the genuine intent done, and that one would then never run.
     """
+    _check_genuine(intent)
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     detail = f"gave up after retries: {describe_error(error)}"
 

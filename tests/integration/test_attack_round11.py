@@ -1,0 +1,51 @@
+"""Attack round 11: the cloud path (push handlers, dead letters, the Firestore store) and the
+user's controls raced against intents in flight (hostile review).
+
+Each test is a way to lose money (or a trade) that the review reproduced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builders import GOLD_BUY
+from signal_copier.core import codec
+from signal_copier.core.errors import InvalidInput
+from signal_copier.core.model import Intent
+from signal_copier.services import dead_letters, pipeline
+from signal_copier.services.deps import INTENTS_TOPIC
+from world import World
+
+
+async def _published_intents(world: World, text: str, *, id: int) -> list[dict[str, Any]]:
+    """Handle a channel message and return the intents it published, undelivered."""
+    message = world.post(text, id=id)
+    await pipeline.handle_message(message, world.deps, world.now)
+    return world.queue.pending(INTENTS_TOPIC)
+
+
+async def test_a_dead_letter_whose_user_was_altered_does_not_swallow_the_real_users_trade(
+    tmp_path: Path,
+) -> None:
+    # Arrange: alice's intent for a signal; a dead letter arrives bearing her intent's id but
+    # bob's user id (altered, or a bug upstream)
+    world = World(tmp_path)
+    alice = await world.add_user("alice", lot="0.20")
+    await world.add_user("bob", lot="0.20")
+    payload = next(
+        p for p in await _published_intents(world, GOLD_BUY, id=1) if p["user_id"] == "alice"
+    )
+    altered = {**payload, "user_id": "bob"}
+
+    # Act: the altered dead letter is refused (the push acknowledges it as malformed), then
+    # alice's genuine intent is delivered
+    with pytest.raises(InvalidInput):
+        await dead_letters.record_dead_letter(INTENTS_TOPIC, altered, world.deps, world.now)
+    await pipeline.execute_intent(codec.from_dict(Intent, payload), world.deps, world.now)
+
+    # Assert: alice's trade is placed; nothing was recorded for bob under her intent's id
+    assert len(await alice.positions()) == 2
+    assert await world.records("bob") == []
