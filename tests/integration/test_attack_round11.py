@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from builders import GOLD_BUY
+from hooks import Hooked
 from signal_copier.core import codec
-from signal_copier.core.errors import InvalidInput
+from signal_copier.core.errors import BrokerUnavailable, InvalidInput
 from signal_copier.core.model import Intent
 from signal_copier.services import dead_letters, pipeline
 from signal_copier.services.deps import INTENTS_TOPIC
@@ -49,3 +50,26 @@ async def test_a_dead_letter_whose_user_was_altered_does_not_swallow_the_real_us
     # Assert: alice's trade is placed; nothing was recorded for bob under her intent's id
     assert len(await alice.positions()) == 2
     assert await world.records("bob") == []
+
+
+async def test_a_leg_placed_before_the_user_unfollowed_is_still_closed_by_the_channel(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the first leg's order goes through but its answer times out; meanwhile the user
+    # unfollows the channel, so the redelivered intent finds her no longer following it
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.20")
+
+    async def unfollow() -> None:
+        await world.store.delete_subscription("alice", "c1")
+
+    world.broker.before("place", unfollow)
+    world.broker.fail("place", after=True, error=BrokerUnavailable("the answer timed out"))
+    await world.say(GOLD_BUY, id=1)
+    assert len(await account.positions()) == 1  # the leg the timed-out call placed
+
+    # Act: the channel closes the signal
+    await world.say("Close now", id=2, reply_to=1)
+
+    # Assert: the leg it opened is closed, as every trade of a channel one unfollowed is
+    assert await account.positions() == []
