@@ -104,3 +104,27 @@ async def test_management_claims_left_in_flight_do_not_starve_the_sweep_of_a_dea
 
     # Assert: the opening is published again, so it runs (or is recorded) instead of vanishing
     assert len(world.queue.pending(INTENTS_TOPIC)) == published + 1
+
+
+async def test_a_dead_letter_of_a_parked_close_does_not_stop_it_closing_the_trade(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the channel's close arrives before its signal was opened for alice, so it waits
+    # (parked) for the opening; a copy of it that kept bouncing is then dead-lettered
+    world = World(tmp_path)
+    account = await world.add_user("alice", lot="0.20")
+    await _published_intents(world, GOLD_BUY, id=1)
+    message = world.post("Close now", id=2, reply_to=1)
+    await pipeline.handle_message(message, world.deps, world.now)
+    close = next(p for p in world.queue.pending(INTENTS_TOPIC) if p["message_id"] == 2)
+    parked = await pipeline.execute_intent(codec.from_dict(Intent, close), world.deps, world.now)
+    assert parked is None  # it waits for the opening
+
+    # Act: the dead letter is recorded, then the opening runs (and wakes the close)
+    await dead_letters.record_dead_letter(INTENTS_TOPIC, close, world.deps, world.now)
+    await world.settle(1)
+
+    # Assert: the opening was placed, then closed by the channel's close
+    statuses = {r.intent.message_id: r.result.status for r in await world.records("alice")}
+    assert statuses == {1: "placed", 2: "applied"}
+    assert await account.positions() == []
