@@ -128,3 +128,28 @@ async def test_a_dead_letter_of_a_parked_close_does_not_stop_it_closing_the_trad
     statuses = {r.intent.message_id: r.result.status for r in await world.records("alice")}
     assert statuses == {1: "placed", 2: "applied"}
     assert await account.positions() == []
+
+
+async def test_a_close_posted_while_the_opening_retries_after_an_unfollow_still_closes_its_leg(
+    tmp_path: Path,
+) -> None:
+    # Arrange: alice's opening placed its first leg but the answer timed out; she unfollows the
+    # channel, which then closes the signal before the opening's retry
+    world = World(tmp_path, wrap=Hooked)
+    account = await world.add_user("alice", lot="0.20")
+    world.broker.fail("place", after=True, error=BrokerUnavailable("the answer timed out"))
+    opening = codec.from_dict(Intent, (await _published_intents(world, GOLD_BUY, id=1))[0])
+    with pytest.raises(BrokerUnavailable):
+        await pipeline.execute_intent(opening, world.deps, world.now)
+    await world.store.delete_subscription("alice", "c1")
+    message = world.post("Close now", id=2, reply_to=1)
+    await pipeline.handle_message(message, world.deps, world.now)
+    close = next(p for p in world.queue.pending(INTENTS_TOPIC) if p["message_id"] == 2)
+
+    # Act: the close is delivered, then the opening's retry, then whatever they published
+    await pipeline.execute_intent(codec.from_dict(Intent, close), world.deps, world.later(1))
+    await pipeline.execute_intent(opening, world.deps, world.later(10))
+    await world.settle(1)
+
+    # Assert: the leg the opening placed is closed
+    assert await account.positions() == []

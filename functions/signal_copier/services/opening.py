@@ -75,6 +75,9 @@ async def open_signal(
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
         return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
+    # A holder before any leg is sent: the chat's follow-ups reach the trade even if the user
+    # unfollows while this opening is still retrying.
+    await deps.store.add_holder(intent.chat_id, intent.user_id)
     result = await _placed(intent, signal, settings, deps, now, found, user)
     if result.reason is Reason.DAILY_LOSS_LIMIT:
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
