@@ -54,15 +54,15 @@ async def open_signal(
     the signal is young enough (its max age plus the retry grace).
     """
     context = await user_context(deps, intent, opening=True)
-    if isinstance(context, TradeResult):
-        return context
-    user, settings = context
     found = await existing(deps, intent) if retry else {}
+    if isinstance(context, TradeResult):  # unfollowed (or its settings refused) meanwhile
+        return await _kept(deps, intent, found, _why(context), now) if found else context
+    user, settings = context
     skip = _pre_broker_guards(
         user, signal, settings, intent, now, adopting=bool(found), deps=deps
     ) or await _taken_back(deps, intent)
     if skip and found:
-        return await _kept(deps, intent, found, skip)
+        return await _kept(deps, intent, found, skip, now)
     if not skip and not found:
         ahead = await _posted_before(deps, intent, signal, now, limited=_limited(user, settings))
         if isinstance(ahead, Wait):
@@ -75,6 +75,9 @@ async def open_signal(
     if not await deps.store.reserve_quota(user.user_id, period, intent.id, trade_limit(user.plan)):
         await deps.store.record_missed(user.user_id, period, intent.id)
         return skipped(intent, Reason.QUOTA, f"the {user.plan} plan's daily trades are used up")
+    # A holder before any leg is sent: the chat's follow-ups reach the trade even if the user
+    # unfollows while this opening is still retrying.
+    await deps.store.add_holder(intent.chat_id, intent.user_id)
     result = await _placed(intent, signal, settings, deps, now, found, user)
     if result.reason is Reason.DAILY_LOSS_LIMIT:
         await accounts.pause(deps, user.user_id, result.reason, accounts.next_midnight(now))
@@ -271,13 +274,21 @@ async def _undone_if_killed(
     return replace(result, changes=tuple(changes), notes=(*result.notes, note))
 
 
-async def _kept(deps: Deps, intent: Intent, found: dict[str, Fill], why: Skip) -> TradeResult:
-    # Legs an attempt placed after the kill switch's sweep must not stay open either.
+async def _kept(
+    deps: Deps, intent: Intent, found: dict[str, Fill], why: Skip, now: datetime
+) -> TradeResult:
+    # Legs an attempt placed after the kill switch's sweep must not stay open either; others
+    # stay managed (the channel's follow-ups reach them even after the user unfollowed it).
     kept = _adopted(intent, found, why)
     if why.reason is not Reason.KILL_SWITCH:
+        await keep_managed(deps, intent, now)
         return kept
     account = await accounts.connect_account(deps, intent.user_id)
     return await _undone_if_killed(deps, account, intent, kept)
+
+
+def _why(skipped_result: TradeResult) -> Skip:
+    return Skip(reason=skipped_result.reason, detail=skipped_result.detail)
 
 
 def _adopted(intent: Intent, found: dict[str, Fill], why: Skip, symbol: str = "") -> TradeResult:

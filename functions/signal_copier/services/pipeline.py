@@ -25,7 +25,7 @@ from signal_copier.core.model import (
     TradeResult,
 )
 from signal_copier.core.reasons import Reason
-from signal_copier.core.records import MessageRecord
+from signal_copier.core.records import ClaimState, MessageRecord
 from signal_copier.core.redact import describe_error
 from signal_copier.core.reentry import is_reentry
 from signal_copier.core.reruns import STOP_PART_ONLY
@@ -87,8 +87,14 @@ async def record_failure(
 
     It holds the intent's claim while it reads the account and records, as an attempt does: a
     live attempt can neither place meanwhile nor have its reservations given back under it.
-    None when it finished meanwhile or a live attempt still holds it (that attempt records it).
+    None when it finished meanwhile, a live attempt still holds it (that attempt records it), or
+    it is parked (it runs when its target is done, or at its bound: a copy that gave up is moot).
+    InvalidInput (acknowledge, nothing recorded) if its id does not match its parts: recording it
+    would mark the genuine intent done, and that one would then never run.
     """
+    _check_genuine(intent)
+    if (await deps.store.claim_states([intent.id])).get(intent.id) is ClaimState.PARKED:
+        return None
     reason = error.reason if isinstance(error, CopierError) else Reason.INTERNAL_ERROR
     detail = f"gave up after retries: {describe_error(error)}"
 

@@ -223,11 +223,22 @@ async def _expected_ids(
         if version.fanned_out < 0 and not version.superseded and not final:
             return False  # its intents are not all published yet
         if _expected(version, subscription):
-            # Someone who no longer follows the chat gets its follow-ups and edits, not openings.
+            # Someone who no longer follows the chat gets its follow-ups and edits, not openings;
+            # an opening delivered before they left still counts (it may have placed legs).
             left = subscription is None
             own = intent_ids_for(version, intent.user_id, follow_ups_only=left)
+            if left:
+                own += await _delivered_openings(deps, version, intent.user_id, own)
             expected += [i for i in own if i != intent.id]
     return expected
+
+
+async def _delivered_openings(
+    deps: Deps, version: MessageRecord, user_id: str, follow_ups: list[str]
+) -> list[str]:
+    openings = [i for i in intent_ids_for(version, user_id) if i not in follow_ups]
+    states = await deps.store.claim_states(openings) if openings else {}
+    return [i for i in openings if i in states]
 
 
 def _all_done(states: dict[str, ClaimState], expected: list[str], *, final: bool) -> bool:
