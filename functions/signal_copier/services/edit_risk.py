@@ -24,7 +24,7 @@ from signal_copier.core.reasons import Reason
 from signal_copier.core.records import TradeRecord
 from signal_copier.core.settings import RiskMode, TradeSettings
 from signal_copier.core.trims import CUTS, Resize, order_resizes, risk_trims, stops_kept
-from signal_copier.services import opening
+from signal_copier.services import opening_checks
 from signal_copier.services.deps import Deps
 from signal_copier.services.operations import Live, combined, run_operations
 from signal_copier.services.records import of_post, signal_ref
@@ -163,7 +163,7 @@ def _sized(
 
 async def _not_killed(deps: Deps, intent: Intent) -> bool:
     user = await deps.store.get_user(intent.user_id)
-    return user is not None and check_killed(user.killed_at, opening.arrived(intent)) is None
+    return user is not None and check_killed(user.killed_at, opening_checks.arrived(intent)) is None
 
 
 def with_resent(intent: Intent, result: TradeResult, resent: Resent) -> TradeResult:

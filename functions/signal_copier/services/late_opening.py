@@ -32,7 +32,7 @@ from signal_copier.core.model import ChangeKind, Command, Intent, IntentKind, Si
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import ClaimState, TradeRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import opening
+from signal_copier.services import opening, opening_checks
 from signal_copier.services.deps import Deps
 from signal_copier.services.late_ends import taken_back, undone_if_taken_back, unturned
 from signal_copier.services.late_outcome import decided, told
@@ -109,7 +109,7 @@ async def from_levels(
         stopless = refused[0].signal
         assert stopless is not None  # an opening's record carries its signal
         signal = stopless
-    born = replace(base, message_date=intent.message_date, received=opening.arrived(base))
+    born = replace(base, message_date=intent.message_date, received=opening_checks.arrived(base))
     late = late_intent(replace(born, trace_id=intent.trace_id), signal)
     begun = (state, base.version, intent.message_date)
     return await _open(intent, late, begun, deps, now, said=OPENED)

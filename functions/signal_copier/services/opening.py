@@ -18,16 +18,15 @@ from signal_copier.core.model import (
 )
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
-from signal_copier.core.precedence import ended_by_edit
 from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import account_limits, accounts, messages, repeats, targets
+from signal_copier.services import account_limits, accounts
+from signal_copier.services import opening_checks as checks
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
 from signal_copier.services.market import Snapshot
-from signal_copier.services.once import deadline
 from signal_copier.services.placing import (
     held_on_symbol,
     placed_before,
@@ -58,13 +57,15 @@ async def open_signal(
     if isinstance(context, TradeResult):  # unfollowed (or its settings refused) meanwhile
         return await _kept(deps, intent, found, _why(context), now) if found else context
     user, settings = context
-    skip = _pre_broker_guards(
+    skip = checks.pre_broker_guards(
         user, signal, settings, intent, now, adopting=bool(found), deps=deps
-    ) or await _taken_back(deps, intent)
+    ) or await checks.taken_back(deps, intent)
     if skip and found:
         return await _kept(deps, intent, found, skip, now)
     if not skip and not found:
-        ahead = await _posted_before(deps, intent, signal, now, limited=_limited(user, settings))
+        ahead = await checks.posted_before(
+            deps, intent, signal, now, limited=checks.limited(user, settings)
+        )
         if isinstance(ahead, Wait):
             return ahead
         skip = ahead
@@ -88,60 +89,12 @@ async def open_signal(
     return _with_expiry(result, settings, now)
 
 
-async def _posted_before(
-    deps: Deps, intent: Intent, signal: Signal, now: datetime, *, limited: bool
-) -> Wait | Skip | None:
-    # What was posted before this signal first: the post it repeats (one call is traded once)
-    # and, where the plan's trades or the open-trade slots are limited, every message before it.
-    repeat = await repeats.repeat_of(deps, intent, signal, now)
-    if isinstance(repeat, Wait):
-        return repeat
-    if repeat is not None:
-        return Skip(reason=Reason.SIGNAL_REPEATED, detail=repeat)
-    if limited and now < deadline(intent, deps):
-        # A plan's last trades and the open-trade slots go to the signals posted first, whatever
-        # order they arrive in (an earlier one in flight may still take, or give back, a slot):
-        # wait until the messages before this one are done for this user.
-        blocked = await targets.settle_before(deps, intent, intent.message_id, final=False)
-        if isinstance(blocked, Wait):
-            return blocked
-    return None
-
-
 async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
     """Have an opening's legs on the account managed (it placed some, or gave up with some)."""
     # The sweep polls the account's deals for SL/TP hits and fills, and the chat's follow-ups
     # reach the user even after they unfollow it.
     await deps.store.watch(intent.user_id, now - deps.timing.deal_margin, now)
     await deps.store.add_holder(intent.chat_id, intent.user_id)
-
-
-def arrived(intent: Intent) -> datetime:
-    """Return when an opening's signal came to be, for the kill switch.
-
-    A fix or an added signal arrives as an edit, but the signal is as old as its post (unless
-    it was born at the edit): a kill switch pressed after the post keeps it closed.
-    """
-    return min(intent.message_date, intent.received)
-
-
-async def _taken_back(deps: Deps, intent: Intent) -> Skip | None:
-    # The channel deleted its post, or edited it into a cancel or a close, before anything was
-    # placed: it never opens. Legs an earlier attempt placed stay: the deletion's (or the
-    # edit's) own intent waits for this one, and takes them back.
-    latest = await deps.store.latest_message(intent.chat_id, intent.message_id)
-    if latest is None:
-        return None
-    if latest.deleted:
-        return Skip(reason=Reason.SIGNAL_DELETED, detail=messages.DELETED_BEFORE_PLACED)
-    if ended_by_edit(latest, intent.version):
-        detail = "the channel edited this signal into a cancel or a close before it was placed"
-        return Skip(reason=Reason.SIGNAL_CLOSED, detail=detail)
-    return None
-
-
-def _limited(user: UserRecord, settings: TradeSettings) -> bool:
-    return trade_limit(user.plan) is not None or settings.max_open_trades is not None
 
 
 async def existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
@@ -156,30 +109,6 @@ async def existing(deps: Deps, intent: Intent) -> dict[str, Fill]:
 async def has_placed(deps: Deps, intent: Intent) -> bool:
     """Return whether any leg of `intent` reached the account (Retryable if it can't tell)."""
     return bool(await existing(deps, intent))
-
-
-def _pre_broker_guards(
-    user: UserRecord,
-    signal: Signal,
-    settings: TradeSettings,
-    intent: Intent,
-    now: datetime,
-    *,
-    adopting: bool,
-    deps: Deps,
-) -> Skip | None:
-    # Every attempt re-checks the user (Stop, kill switch, breaker) and the signal's age: a late
-    # retry must never send what a fresh signal would not. Adopting legs already placed allows
-    # the retry grace on top of the max age, and skips the signal checks that passed before.
-    max_age = settings.max_signal_age_s
-    if adopting:
-        max_age += int(deps.timing.retry_grace.total_seconds())
-    return (
-        guards.check_killed(user.killed_at, arrived(intent))
-        or guards.check_user(user.active, user.paused_reason, user.paused_until, now)
-        or guards.check_age(intent.message_date, now, max_age)
-        or (None if adopting else guards.check_signal(signal, settings, now))
-    )
 
 
 async def _placed(
@@ -267,7 +196,7 @@ async def _undone_if_killed(
     # The kill switch may have been pressed while these orders were on their way: what it did
     # not see must not stay open.
     user = await deps.store.get_user(intent.user_id)
-    if user is None or guards.check_killed(user.killed_at, arrived(intent)) is None:
+    if user is None or guards.check_killed(user.killed_at, checks.arrived(intent)) is None:
         return result
     changes = await undo_fills(account, result.fills)
     note = "closed again at once: the kill switch was pressed while it was being placed"
