@@ -223,6 +223,30 @@ def _reported(items: list[Item], at: int) -> bool:
     return following is not None and following.kind == "hit"
 
 
+_BOTH = frozenset({"and", "&", "/", "+"})
+
+
+def _one_object(words: list[Item] | None) -> list[Item] | None:
+    # The words of a command that acts on one thing: None when two symbols or two sides compete.
+    if words is None or len({w.raw for w in words if w.kind == "sym"}) > 1:
+        return None  # "XAUUSD BUY … (GBPUSD sell was cancelled)": which one it acts on is unsaid
+    if len({_SIDES[w.kind] for w in words if w.kind in _SIDES}) > 1:
+        if not _both_sides(words):
+            return None  # "Gold: sell now, close buy": the first side word is not the one it closes
+        return [w for w in words if w.kind not in _SIDES]  # "Close all buys and sells": either
+    return words
+
+
+def _both_sides(words: list[Item]) -> bool:
+    # "Close all buys and sells", "close buys/sells on gold": the two side words joined as one
+    # object, nothing else naming a side; the close then takes either side.
+    sided = [at for at, w in enumerate(words) if w.kind in _SIDES]
+    if len(sided) != 2 or sided[1] - sided[0] != 2:
+        return False
+    joint = words[sided[0] + 1]
+    return joint.kind == "join" and joint.text.lower() in _BOTH and _has(words, "close")
+
+
 def read_command(items: list[Item], unspecified: bool = False) -> Command | None:
     """Return the follow-up a message gives, or None if it gives none.
 
@@ -233,11 +257,9 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
         items = as_verbs(unsaid(items))
         if level_list(items):
             return None  # "Close 33660 31500", "Exit: 0.212, 0.218": exit levels, no command
-    words = _words(items)
-    if words is None or len({w.raw for w in words if w.kind == "sym"}) > 1:
-        return None  # "XAUUSD BUY … (GBPUSD sell was cancelled)": which one it acts on is unsaid
-    if len({_SIDES[w.kind] for w in words if w.kind in _SIDES}) > 1:
-        return None  # "Gold: sell now, close buy": the first side word is not the one it closes
+    words = _one_object(_words(items))
+    if words is None:
+        return None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
