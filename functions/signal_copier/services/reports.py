@@ -43,11 +43,13 @@ async def apply_report(
     context = await user_context(deps, intent)
     if isinstance(context, TradeResult):
         return context
+    records = await candidates(deps, intent, about, None)
+    targets = select_targets(records, intent, command, about)
+    if not targets:
+        return None  # the user holds nothing of that signal: no broker call for a report
     try:
         account = await accounts.connect_account(deps, intent.user_id)
-        records = await candidates(deps, intent, about, None)
-        targets = select_targets(records, intent, command, about)
-        positions, orders = await legs_of(account, targets) if targets else ([], [])
+        positions, orders = await legs_of(account, targets)
         if not orders:
             opened = follow_up_risk.openings(records, targets)
             found = await cancelled_before(deps, intent, account, opened) if retry else []
