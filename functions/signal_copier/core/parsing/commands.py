@@ -6,6 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
+from signal_copier.core.parsing import moves
 from signal_copier.core.parsing.fractions import lots_named, share_of
 from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
 from signal_copier.core.parsing.tokens import TABLE, Item
@@ -26,10 +27,7 @@ _TELLERS = frozenset({"move", "new", "join"})
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
-# The joining words of "from 2640 to 2645" (not "and", "or", "/": those join a list of levels).
-_CHANGED_TO = frozenset(
-    {"to", "a", "à", "au", "auf", "bis", "até", "ate", "ke", "до", "إلى", "الى", "تا"}
-)
+_CHANGED_TO = moves.CHANGED_TO  # "from 2640 to 2645" (not "and", "or", "/": a list of levels)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
@@ -212,10 +210,7 @@ def _tp_number(items: list[Item], at: int) -> bool:
 def _replaced(items: list[Item], at: int) -> bool:
     # "Move SL from 2640 to 2645", "Change TP 2660 to 2655": a price followed by "to" and another
     # price is the level being replaced; the one after "to" is where it goes.
-    following = [it for it in items[at + 1 : at + 4] if it.kind != "p"][:2]
-    if len(following) < 2 or following[0].kind != "join" or following[1].kind != "num":
-        return False
-    return following[0].text.lower() in _CHANGED_TO and not following[1].unit
+    return moves.replaced(items, at)  # also "с 2640 на 2650", "从2640移到2650"
 
 
 def _reported(items: list[Item], at: int) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
-from signal_copier.core.parsing import reasons
+from signal_copier.core.parsing import moves, reasons
 from signal_copier.core.parsing.clauses import UNDOING
 from signal_copier.core.parsing.commands import breakeven_told, read_command
 from signal_copier.core.parsing.tokens import Item, scan
@@ -193,7 +193,10 @@ def _modify_core(rest: list[Item]) -> list[Item] | None:
     unknown = sum(1 for item in rest if item.kind == "w")
     if unknown > _MAX_UNKNOWN:
         return None
-    return [item for item in rest if item.kind != "w"] if unknown else rest
+    if not unknown:
+        return rest
+    rest = moves.marked(rest)  # "từ 2640 lên 2650": the words say which price is left
+    return [item for item in rest if item.kind != "w"]
 
 
 def _changes(command: Command) -> bool:
