@@ -53,11 +53,13 @@ def checked(found: Parse, text: str, read: Reader) -> Parse:
     if not found.signals:
         return found
     outside = [signal for signal in found.signals if _far_outside(signal)]
-    if all(map(_flagged, outside)):
-        return found  # none, or each already flagged: the guard refuses it, the reading shows
+    if not outside:
+        return found
     again = _reread(found, text, read)
     if again is not None:
         return again
+    if all(map(_flagged, outside)):
+        return found  # each flagged already: the guard refuses it, and the reading shows
     signal = outside[0]
     why = f"{signal.symbol} levels {_shown(signal)}: off the prices it trades at, refused"
     return Parse(reason=OFF_SCALE, explain=(*found.explain, why))
