@@ -43,7 +43,7 @@ _ONE = Decimal(1)
 _SLACK = Decimal(10)
 _REFUSED = ("_off_scale", "_wrong_side", "_out_of_order")  # flags the guard refuses
 # "65.000", "2.650", "39.250", "18.450": a point before groups of three digits.
-_DOTTED = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?![\d.,])")
+_DOTTED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:\.\d{3})+(?![\d.,])")  # not "0.010" (a lot)
 # "149,500", "1,0850" written with a comma for the decimal point.
 _COMMA = re.compile(r"(?<![\d.,])\d{1,3},\d{3}(?![\d.,])")
 
@@ -91,8 +91,8 @@ def _decimal_comma(match: re.Match[str]) -> str:
 
 def _same(first: Parse, second: Parse) -> bool:
     return len(first.signals) == len(second.signals) and all(
-        (a.symbol, a.side) == (b.symbol, b.side)
-        for a, b in zip(first.signals, second.signals, strict=True)
+        (a.symbol, a.side, a.lot, a.risk_percent) == (b.symbol, b.side, b.lot, b.risk_percent)
+        for a, b in zip(first.signals, second.signals, strict=True)  # only the levels change
     )
 
 
