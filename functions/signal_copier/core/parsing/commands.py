@@ -24,6 +24,7 @@ _SIDES.update(
 )
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})
+_NEW_CLAUSE = frozenset({"nl", "move", "new"})  # what ends the labels a price may answer
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
@@ -179,8 +180,8 @@ def names_open_trade(items: list[Item]) -> bool:
 def _labelled(items: list[Item], at: int, pending: list[int], reports: bool) -> list[int]:
     # The labels a price after this one answers: not one on an earlier line ("TP1 ✅⏎New stop:
     # 2075"), nor, in a hit report, a target not told on its own line ("🎯Target1: 2134").
-    if pending and any(item.kind == "nl" for item in items[pending[-1] : at]):
-        pending = []
+    if pending and any(item.kind in _NEW_CLAUSE for item in items[pending[-1] : at]):
+        pending = []  # "Gold 2660 TP1 ✅ move SL to 2650": the verb's label is the one it moves
     if items[at].kind == "tp" and reports and not _told_here(items, at):
         return pending
     return [*pending, at]
@@ -280,10 +281,20 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
             sl_offset_pips=entry_offset(items) if moved else None,
         )
     if "cancel" in kinds:
+        if _names_level(words):
+            return None  # "Delete TP2, hold for TP3": a target dropped, no order cancelled
         if scope is Scope.REPLY and _every_pending(words):
             scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
         return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
     return _modify(items, words, scope, symbol, side, unspecified)
+
+
+def _names_level(words: list[Item]) -> bool:
+    at = next(i for i, word in enumerate(words) if word.kind == "cancel")
+    following = next((word for word in words[at + 1 :] if word.kind != "filler"), None)
+    if following is None or following.kind not in ("tp", "sl"):
+        return False
+    return any(ch.isalpha() for ch in following.text)  # "cancelled ❌": a mark, no stop named
 
 
 def _every_pending(words: list[Item]) -> bool:
