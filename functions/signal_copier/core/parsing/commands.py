@@ -40,6 +40,8 @@ MAX_TP_NUMBER = 10  # the most targets a signal is read with
 # "SL 18220 for the NAS buy", "TP 2642 on our gold sells": a side word that is the object of
 # "for"/"on"/"of" names a trade already open, never a new order.
 _NAMING_TRADE = frozenset({"for", "on", "of"})
+# What a close names before "at": "close half at TP1", "close all gold at TP2", "close 50% at".
+_OBJECTS = _NAMING | {"filler", "half", "quarter", "third", "partial", "num"}
 _DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
 _PENDING_KINDS = frozenset({"limit", *(kind for kind in _SIDES if "_" in kind)})
 
@@ -259,7 +261,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
-        if "closed" in kinds or _exit_reached(words):
+        if "closed" in kinds or _exit_reached(words) or _at_target(words):
             return None  # "Exit 2655 reached, trade closed in profit": a report of the exit
         fraction = share_of(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
@@ -305,6 +307,13 @@ def _every_pending(words: list[Item]) -> bool:
     pending = any(w.text.lower() == "pending" or w.kind in _PENDING_KINDS for w in words)
     named = any(w.kind == "filler" and w.text.lower() in _DETERMINERS for w in words)
     return plural and pending and not named
+
+
+def _at_target(words: list[Item]) -> bool:
+    # "Close at TP1", "close half at TP1": where the trade (or a part) is to end, not a close now.
+    at = next(i for i, word in enumerate(words) if word.kind == "close")
+    following = [word.kind for word in words[at + 1 :] if word.kind not in _OBJECTS]
+    return following[:2] == ["entry_weak", "tp"] and not any(w.kind == "market" for w in words)
 
 
 def _exit_reached(words: list[Item]) -> bool:
