@@ -67,7 +67,7 @@ class Reader(Naming):
             self.overflow, self.buffer = True, []
             return []
         self._flush()
-        return leading.merged(self.blocks)  # "TP 2660⏎SL 2640⏎BUY GOLD NOW"
+        return leading.merged(self.blocks, self.items)  # "TP 2660⏎SL 2640⏎BUY GOLD NOW"
 
     def _number(self, _at: int, item: Item) -> None:
         field, block = self.field, self.blocks[-1]  # a value field's numbers are buffered by read
