@@ -21,9 +21,11 @@ STATUS = "status"
 RESULT = "result"
 
 # How the trade is doing, in a line of its own or after the card: en, pt, es, it, id/ms, vi,
-# hi (Latin), ru, tr.
+# hi (Latin), ru, tr. "Running" tells it before a figure or at a clause's end ("running +80
+# pips", "Trade running ✅"), not as any verb ("running hot", "Running trades: 0").
 _PROGRESS = re.compile(
-    r"(?i)(?<!\w)(?:running(?! (?:out|low|short))|in (?:profit|the money)|holding|"
+    r"(?im)(?<!\w)(?:running(?=[^\S\n]*(?:[+\d]|in profit|$|[^\w\s]))|in (?:profit|the money)|"
+    r"holding|"
     r"still (?:valid|running|open|active|alive|in)|(?:no|em) lucro|en (?:ganancia|beneficio)|"
     r"in profitto|(?:sedang )?berjalan|"
     r"đang (?:lãi|chạy)|chal raha|profit me|в плюсе|в профите|kârda|karda)(?!\w)"
