@@ -30,6 +30,11 @@ _PROGRESS = re.compile(
     r"in profitto|(?:sedang )?berjalan|"
     r"đang (?:lãi|chạy)|chal raha|profit me|в плюсе|в профите|kârda|karda)(?!\w)"
 )
+# Before a progress word on its line, what makes it a plan's condition or an order's ("Move SL
+# to BE 20 pips in profit"), not a report of how the trade is doing.
+_PLAN = re.compile(
+    r"(?i)(?<!\w)(?:when|once|if|after|as soon as|move|sl to|be|breakeven|break even|close)(?!\w)"
+)
 # A "+45 pips" gain beside "floating": a trade's running figure (a card's "Floating (pips) +58"
 # field gives no pips after its figure).
 _FLOATING = re.compile(r"(?i)(?<!\w)floating(?!\w)[^\n]*?\+\s?\d[\d.,]*\s?pips?(?!\w)")
@@ -103,6 +108,9 @@ def _progress(text: str, entry: Decimal | None) -> str:
         if entry is not None and not _distance(entry, gain.group(1), gain.group(2)):
             return gain.group().strip()
     for match in _PROGRESS.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _PLAN.search(text, line_start, match.start()):
+            continue  # "Move SL to BE when in profit +20 pips": a plan's condition
         if not _OPEN_TARGET.search(text, max(0, match.start() - 12), match.end()):
             return match.group()
     return ""
