@@ -6,11 +6,11 @@ from decimal import Decimal
 from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
-from signal_copier.core.parsing import moves
 from signal_copier.core.parsing.fractions import lots_named, share_of
+from signal_copier.core.parsing.moves import CHANGED_TO, replaced
 from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
 from signal_copier.core.parsing.tokens import TABLE, Item
-from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
+from signal_copier.core.parsing.verbs import as_verbs, drops_level, exit_planned, level_list, unsaid
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto", "beyond"})
@@ -28,7 +28,7 @@ _NEW_CLAUSE = frozenset({"nl", "move", "new"})  # what ends the labels a price m
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
-_CHANGED_TO = moves.CHANGED_TO  # "from 2640 to 2645" (not "and", "or", "/": a list of levels)
+_CHANGED_TO = CHANGED_TO  # "from 2640 to 2645" (not "and", "or", "/": a list of levels)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
@@ -40,8 +40,6 @@ MAX_TP_NUMBER = 10  # the most targets a signal is read with
 # "SL 18220 for the NAS buy", "TP 2642 on our gold sells": a side word that is the object of
 # "for"/"on"/"of" names a trade already open, never a new order.
 _NAMING_TRADE = frozenset({"for", "on", "of"})
-# What a close names before "at": "close half at TP1", "close all gold at TP2", "close 50% at".
-_OBJECTS = _NAMING | {"filler", "half", "quarter", "third", "partial", "num"}
 _DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those"})
 _PENDING_KINDS = frozenset({"limit", *(kind for kind in _SIDES if "_" in kind)})
 
@@ -147,8 +145,9 @@ def _levels(
             pending = []  # "target 1263.01 hit": a report, not a new level
         elif item.kind == "hit":
             pending = []  # "TP1 hit, SL to 1950": the TP1 was a report
-        elif item.kind == "num" and not item.unit and pending and told and not _replaced(items, at):
-            # Not "2640" of "SL from 2640 to 2645": the label waits for the level after "to".
+        elif item.kind == "num" and not item.unit and pending and told and not replaced(items, at):
+            # Not "2640" of "SL from 2640 to 2645" ("с 2640 на 2650"): the label waits for the
+            # level after "to".
             kinds = {items[label].kind for label in pending}
             if "sl" in kinds and sl is None:
                 sl = item.value
@@ -210,12 +209,6 @@ def _tp_number(items: list[Item], at: int) -> bool:
     return following is not None and following.kind in ("join", "num")
 
 
-def _replaced(items: list[Item], at: int) -> bool:
-    # "Move SL from 2640 to 2645", "Change TP 2660 to 2655": a price followed by "to" and another
-    # price is the level being replaced; the one after "to" is where it goes.
-    return moves.replaced(items, at)  # also "с 2640 на 2650", "从2640移到2650"
-
-
 def _reported(items: list[Item], at: int) -> bool:
     following = next((it for it in items[at + 1 :] if it.kind not in ("p", "nl")), None)
     return following is not None and following.kind == "hit"
@@ -261,7 +254,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
-        if "closed" in kinds or _exit_reached(words) or _at_target(words):
+        if "closed" in kinds or _exit_reached(words) or exit_planned(words):
             return None  # "Exit 2655 reached, trade closed in profit": a report of the exit
         fraction = share_of(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
@@ -283,20 +276,18 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
             sl_offset_pips=entry_offset(items) if moved else None,
         )
     if "cancel" in kinds:
-        if _names_level(words):
-            return None  # "Delete TP2, hold for TP3": a target dropped, no order cancelled
-        if scope is Scope.REPLY and _every_pending(words):
-            scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
-        return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
+        return _cancel(words, scope, symbol, side)
     return _modify(items, words, scope, symbol, side, unspecified)
 
 
-def _names_level(words: list[Item]) -> bool:
-    at = next(i for i, word in enumerate(words) if word.kind == "cancel")
-    following = next((word for word in words[at + 1 :] if word.kind != "filler"), None)
-    if following is None or following.kind not in ("tp", "sl"):
-        return False
-    return any(ch.isalpha() for ch in following.text)  # "cancelled ❌": a mark, no stop named
+def _cancel(
+    words: list[Item], scope: Scope, symbol: str | None, side: Side | None
+) -> Command | None:
+    if drops_level(words):
+        return None  # "Delete TP2, hold for TP3": a target dropped, no order cancelled
+    if scope is Scope.REPLY and _every_pending(words):
+        scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
+    return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
 
 
 def _every_pending(words: list[Item]) -> bool:
@@ -307,13 +298,6 @@ def _every_pending(words: list[Item]) -> bool:
     pending = any(w.text.lower() == "pending" or w.kind in _PENDING_KINDS for w in words)
     named = any(w.kind == "filler" and w.text.lower() in _DETERMINERS for w in words)
     return plural and pending and not named
-
-
-def _at_target(words: list[Item]) -> bool:
-    # "Close at TP1", "close half at TP1": where the trade (or a part) is to end, not a close now.
-    at = next(i for i, word in enumerate(words) if word.kind == "close")
-    following = [word.kind for word in words[at + 1 :] if word.kind not in _OBJECTS]
-    return following[:2] == ["entry_weak", "tp"] and not any(w.kind == "market" for w in words)
 
 
 def _exit_reached(words: list[Item]) -> bool:

@@ -112,12 +112,7 @@ class NumberScanner(RatioScanner):
                 values, unit = tuple(value * _THOUSAND for value in values), ""
         else:  # the common case: no unit word next ("⏎", "-", "sl")
             unit = "signed" if at and words[at - 1] == "+" else ""
-        if not unit and (
-            short
-            or gap not in _PLAIN_GAPS
-            or (items and items[-1].kind == "was")
-            or (at and words[at - 1] in RATIO_BEFORE)  # "1.5" of "RR 1:1.5", "RR 1.5"
-        ):
+        if not unit and (short or gap not in _PLAIN_GAPS or self._may_mark(at)):
             unit = self._role(at, raw, short)
         items.append(Item("num", raw, values[0], raw, unit))
         if len(values) > 1:
@@ -125,6 +120,13 @@ class NumberScanner(RatioScanner):
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _may_mark(self, at: int) -> bool:
+        # "(was 1.0820)": a value replaced; "1.5" of "RR 1:1.5", "RR 1.5": a ratio.
+        items = self.scan.items
+        return (bool(items) and items[-1].kind == "was") or (
+            at > 0 and self.words[at - 1] in RATIO_BEFORE
+        )
 
     def _comma_decimals(self) -> bool:
         if self.commas is None:
