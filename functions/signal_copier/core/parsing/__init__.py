@@ -12,6 +12,7 @@ from signal_copier.core.parsing import (
     commands,
     completion,
     instructions,
+    magnitude,
     openings,
     plans,
     prelude,
@@ -20,6 +21,7 @@ from signal_copier.core.parsing import (
     reasons,
     reentry,
     rereads,
+    status,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -42,7 +44,8 @@ _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     text = text[:MAX_CHARS]
-    return rereads.reread(text, _read(text), _read)
+    found = magnitude.checked(rereads.reread(text, _read(text), _read), text, _read)
+    return status.checked(found, text)
 
 
 def _read(text: str) -> Parse:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from signal_copier.core.model import Action, Command, Scope
 from signal_copier.core.parsing.commands import SILENT, read_command
-from signal_copier.core.parsing.fractions import share_aside, written_share
+from signal_copier.core.parsing.fractions import KEPT_UNSIZED, kept, share_aside, written_share
 from signal_copier.core.parsing.reasons import sells
 from signal_copier.core.parsing.symbols import ticker_shaped
 from signal_copier.core.parsing.tokens import TABLE, Item, scan
@@ -66,11 +66,17 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     return _named(found, rest) if told_why else _sized(found, command, explained.items)
 
 
-def _sized(command: Command, told: list[Item], explained: list[Item]) -> Command:
+def _sized(command: Command, told: list[Item], explained: list[Item]) -> Command | None:
     # "Take partials here, 25% off": a partial close whose clause writes no share takes the share
-    # the clause after it gives.
-    if command.action is not Action.CLOSE or command.fraction is None or command.fraction >= 1:
+    # the clause after it gives. "Close gold, leave 20% running": the share is what is not kept;
+    # "…, leave 0.01 running" keeps a part no share says: nothing is closed rather than all.
+    if command.action is not Action.CLOSE or command.fraction is None:
         return command
+    if command.fraction >= 1:
+        part = kept(explained)
+        if part is None:
+            return command
+        return None if part == KEPT_UNSIZED else replace(command, fraction=_ONE - part)
     if command.lots is not None or written_share(told) is not None:
         return command  # "Close 0.3 lots, 25% off": two sizes, the first one told stands
     share = share_aside(explained)

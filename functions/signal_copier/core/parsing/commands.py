@@ -7,9 +7,10 @@ from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.fractions import lots_named, share_of
+from signal_copier.core.parsing.moves import CHANGED_TO, replaced
 from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
 from signal_copier.core.parsing.tokens import TABLE, Item
-from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
+from signal_copier.core.parsing.verbs import as_verbs, drops_level, exit_planned, level_list, unsaid
 
 MAX_WORDS = 24
 _VETO = frozenset({"w", "negation", "conditional", "hedge", "veto", "beyond"})
@@ -23,13 +24,11 @@ _SIDES.update(
 )
 _MOVERS = ("sl", "move", "new", "protect")  # "SL to entry", "move to BE", "secure at BE"
 _TELLERS = frozenset({"move", "new", "join"})
+_NEW_CLAUSE = frozenset({"nl", "move", "new"})  # what ends the labels a price may answer
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
-# The joining words of "from 2640 to 2645" (not "and", "or", "/": those join a list of levels).
-_CHANGED_TO = frozenset(
-    {"to", "a", "à", "au", "auf", "bis", "até", "ate", "ke", "до", "إلى", "الى", "تا"}
-)
+_CHANGED_TO = CHANGED_TO  # "from 2640 to 2645" (not "and", "or", "/": a list of levels)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
@@ -146,8 +145,9 @@ def _levels(
             pending = []  # "target 1263.01 hit": a report, not a new level
         elif item.kind == "hit":
             pending = []  # "TP1 hit, SL to 1950": the TP1 was a report
-        elif item.kind == "num" and not item.unit and pending and told and not _replaced(items, at):
-            # Not "2640" of "SL from 2640 to 2645": the label waits for the level after "to".
+        elif item.kind == "num" and not item.unit and pending and told and not replaced(items, at):
+            # Not "2640" of "SL from 2640 to 2645" ("с 2640 на 2650"): the label waits for the
+            # level after "to".
             kinds = {items[label].kind for label in pending}
             if "sl" in kinds and sl is None:
                 sl = item.value
@@ -181,8 +181,8 @@ def names_open_trade(items: list[Item]) -> bool:
 def _labelled(items: list[Item], at: int, pending: list[int], reports: bool) -> list[int]:
     # The labels a price after this one answers: not one on an earlier line ("TP1 ✅⏎New stop:
     # 2075"), nor, in a hit report, a target not told on its own line ("🎯Target1: 2134").
-    if pending and any(item.kind == "nl" for item in items[pending[-1] : at]):
-        pending = []
+    if pending and any(item.kind in _NEW_CLAUSE for item in items[pending[-1] : at]):
+        pending = []  # "Gold 2660 TP1 ✅ move SL to 2650": the verb's label is the one it moves
     if items[at].kind == "tp" and reports and not _told_here(items, at):
         return pending
     return [*pending, at]
@@ -207,15 +207,6 @@ def _tp_number(items: list[Item], at: int) -> bool:
         return False
     following = next((it for it in items[at + 1 :] if it.kind not in ("p", "nl")), None)
     return following is not None and following.kind in ("join", "num")
-
-
-def _replaced(items: list[Item], at: int) -> bool:
-    # "Move SL from 2640 to 2645", "Change TP 2660 to 2655": a price followed by "to" and another
-    # price is the level being replaced; the one after "to" is where it goes.
-    following = [it for it in items[at + 1 : at + 4] if it.kind != "p"][:2]
-    if len(following) < 2 or following[0].kind != "join" or following[1].kind != "num":
-        return False
-    return following[0].text.lower() in _CHANGED_TO and not following[1].unit
 
 
 def _reported(items: list[Item], at: int) -> bool:
@@ -263,7 +254,7 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
     kinds = {w.kind for w in words}
     scope, symbol, side = _scope(words)
     if "close" in kinds:
-        if "closed" in kinds or _exit_reached(words):
+        if "closed" in kinds or _exit_reached(words) or exit_planned(words):
             return None  # "Exit 2655 reached, trade closed in profit": a report of the exit
         fraction = share_of(items)
         if "unsized" in kinds and fraction == 1 and "all" not in kinds:
@@ -285,10 +276,18 @@ def read_command(items: list[Item], unspecified: bool = False) -> Command | None
             sl_offset_pips=entry_offset(items) if moved else None,
         )
     if "cancel" in kinds:
-        if scope is Scope.REPLY and _every_pending(words):
-            scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
-        return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
+        return _cancel(words, scope, symbol, side)
     return _modify(items, words, scope, symbol, side, unspecified)
+
+
+def _cancel(
+    words: list[Item], scope: Scope, symbol: str | None, side: Side | None
+) -> Command | None:
+    if drops_level(words):
+        return None  # "Delete TP2, hold for TP3": a target dropped, no order cancelled
+    if scope is Scope.REPLY and _every_pending(words):
+        scope = Scope.ALL  # "Delete pending orders": all of them, not one signal's
+    return Command(action=Action.CANCEL, scope=scope, symbol=symbol, side=side)
 
 
 def _every_pending(words: list[Item]) -> bool:

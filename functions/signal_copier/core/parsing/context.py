@@ -20,9 +20,10 @@ _UNDOING = frozenset({"conditional", "negation"})
 _UNDOING_OR_IDEA = _UNDOING | {"hedge"}
 _CLAUSE_DONE = frozenset({"nl", "p", "sl", "tp"})  # the entry's clause is over
 # Hedges that make the side's own clause an idea rather than an order ("will" and "looking" do not:
-# "Gold will fly, BUY NOW ...").
+# "Gold will fly, BUY NOW ..."; "I would sell gold at 2665 …" is an opinion).
 _IDEAS = frozenset(
     {"idea", "possible", "potential", "could", "might", "may", "maybe", "expect", "expecting"}
+    | {"would"}
     | {"watch", "watching", "analysis", "outlook", "scenario", "forecast", "prediction"}
 )
 _REPORTS = frozenset({"closed", "recap"})  # "closed +50 pips", "yesterday's results"

@@ -18,6 +18,13 @@ _REST = frozenset({"remaining", "rest", "remainder", "balance"})
 _QUIET = frozenset({"nl", "p", "list"})
 _SHARE_TAIL = frozenset({"off", "profit", "profits", "now", "here"})  # "25% off", "30% profit now"
 _OVER = frozenset({"/", "of"})  # "1/3", "1 of 3"
+# "…, leave 0.01 running", "keep a runner", "let 20% run": a part of the position stays open.
+_KEEP = frozenset({"leave", "keep", "let", "hold"})
+_SOME = frozenset({"runner", "runners", "some", "little", "part", "bit", "one"})
+_BEFORE_SIZE = frozenset({"filler", "join", "p", "list"})  # "leave a runner", "keep the last"
+_KEEP_REACH = 3
+_PROFIT = frozenset({"profit", "profits", "munafa", "lucro", "ganancia", "ganancias"})
+KEPT_UNSIZED = Decimal(-1)  # a part kept whose share is not said
 
 
 def share_of(items: list[Item]) -> Decimal:
@@ -54,9 +61,51 @@ def written_share(items: list[Item]) -> Decimal | None:
         if item.kind == "num" and item.unit == "pct" and 0 < item.value <= _HUNDRED:
             return item.value / _HUNDRED
         if item.kind == "num" and item.raw.isdigit() and at + 2 < len(items):
-            share = _share(item, items[at + 1], items[at + 2])
+            share = _share(item, items[at + 1], _after_fillers(items, at + 2))
             if share is not None:
                 return share
+    return None
+
+
+def _after_fillers(items: list[Item], at: int) -> Item:
+    # "Close 2 of your 4 gold positions": the count after "of" and its determiners.
+    while at + 1 < len(items) and items[at].kind == "filler":
+        at += 1
+    return items[at]
+
+
+def kept(items: list[Item]) -> Decimal | None:
+    """Return the share a close's aside keeps running ("…, leave 20% running"), or None.
+
+    A part kept that is no share ("leave 0.01 running", "leave a runner", "keep some") is
+    KEPT_UNSIZED: how much of the user's position that is cannot be known here.
+    """
+    for at, item in enumerate(items):
+        if item.text.lower() not in _KEEP:
+            continue
+        for size in items[at + 1 : at + 1 + _KEEP_REACH]:
+            if size.kind == "num":
+                if size.unit == "pct" and 0 < size.value < _HUNDRED:
+                    return size.value / _HUNDRED
+                return KEPT_UNSIZED
+            if size.kind in ("lot", "unsized", "partial") or size.text.lower() in _SOME:
+                return KEPT_UNSIZED
+            if size.kind not in _BEFORE_SIZE:
+                break
+    return None
+
+
+def share_before(lead: list[Item]) -> Item | None:
+    """Return the percent written right before a close verb ("50% book karo"), or None.
+
+    A verb-last close ("30% profit book karo") writes its share before the verb, or before the
+    word that says it is profit taken.
+    """
+    for item in reversed(lead):
+        if item.kind == "num" and item.unit == "pct":
+            return item
+        if item.kind != "filler" and item.text.lower() not in _PROFIT:
+            return None
     return None
 
 

@@ -7,9 +7,10 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from signal_copier.core.model import Action, Command, Scope
-from signal_copier.core.parsing import reasons
+from signal_copier.core.parsing import moves, reasons
 from signal_copier.core.parsing.clauses import UNDOING
 from signal_copier.core.parsing.commands import breakeven_told, read_command
+from signal_copier.core.parsing.fractions import share_before
 from signal_copier.core.parsing.tokens import Item, scan
 from signal_copier.core.parsing.verbs import as_verbs, unsaid
 
@@ -130,6 +131,9 @@ def _instruction(items: list[Item]) -> tuple[list[Item], Command, list[Item]] | 
     core = _close_core(rest) if ending else _modify_core(rest)
     if core is None:
         return None
+    share = share_before(lead) if ending else None
+    if share is not None:
+        core = [share, *core]  # "Gold me 50% book karo": the share before a verb-last close
     command = read_command(core)
     if command is None or (command.action is Action.MODIFY and not _changes(command)):
         return None
@@ -193,7 +197,10 @@ def _modify_core(rest: list[Item]) -> list[Item] | None:
     unknown = sum(1 for item in rest if item.kind == "w")
     if unknown > _MAX_UNKNOWN:
         return None
-    return [item for item in rest if item.kind != "w"] if unknown else rest
+    if not unknown:
+        return rest
+    rest = moves.marked(rest)  # "từ 2640 lên 2650": the words say which price is left
+    return [item for item in rest if item.kind != "w"]
 
 
 def _changes(command: Command) -> bool:

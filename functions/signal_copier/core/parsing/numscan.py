@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from signal_copier.core.parsing import lexicon
 from signal_copier.core.parsing.numbers import read_numbers
+from signal_copier.core.parsing.ratios import RATIO, RATIO_BEFORE, RATIO_TERM, RatioScanner
 
 LABELS = frozenset({"sl", "tp", "entry"})
 _NUMBERED = frozenset({"buy", "sell"})  # "Buy1 @ 0.9802", "Buy 2 @ 0.9770": an index
@@ -67,9 +68,7 @@ _UNIT_STARTS = frozenset(
     for first, entries in _CONCEPTS.items()
     if any(value in _UNIT_CONCEPTS for _, value in entries)
 )
-# "TP1: 0.46 R:R", "1:2 RR": the number is a risk:reward ratio, never a level.
-_RATIO = frozenset({"r", "rr"})
-_UNIT_NEXT = _UNIT_STARTS | _RATIO | {"%", ":"}  # unglued words after a number that can be its unit
+_UNIT_NEXT = _UNIT_STARTS | RATIO | {"%", ":"}  # unglued words after a number that can be its unit
 _UNIT_AFTER = _UNIT_NEXT | _GLUED_AFTER  # any word after a number that can be its unit ("pip…" too)
 
 
@@ -77,13 +76,11 @@ def _ratio_number(items: list[Item]) -> bool:
     return bool(items) and items[-1].kind == "num" and items[-1].unit == "ratio"
 
 
-class NumberScanner:
+class NumberScanner(RatioScanner):
     """The number-reading base of the scanner (it shares the token lists of the scanner)."""
 
     scan: Scan
-    words: list[str]
     raws: list[str]
-    gaps: list[str]
     commas: bool | None  # whether the message writes decimals with commas, once asked
 
     def _number(self, at: int, raw: str) -> int:
@@ -115,7 +112,7 @@ class NumberScanner:
                 values, unit = tuple(value * _THOUSAND for value in values), ""
         else:  # the common case: no unit word next ("⏎", "-", "sl")
             unit = "signed" if at and words[at - 1] == "+" else ""
-        if not unit and (short or gap not in _PLAIN_GAPS or (items and items[-1].kind == "was")):
+        if not unit and (short or gap not in _PLAIN_GAPS or self._may_mark(at)):
             unit = self._role(at, raw, short)
         items.append(Item("num", raw, values[0], raw, unit))
         if len(values) > 1:
@@ -123,6 +120,13 @@ class NumberScanner:
                 items.append(_LIST)
                 items.append(Item("num", raw, value, raw, unit))
         return nxt
+
+    def _may_mark(self, at: int) -> bool:
+        # "(was 1.0820)": a value replaced; "1.5" of "RR 1:1.5", "RR 1.5": a ratio.
+        items = self.scan.items
+        return (bool(items) and items[-1].kind == "was") or (
+            at > 0 and self.words[at - 1] in RATIO_BEFORE
+        )
 
     def _comma_decimals(self) -> bool:
         if self.commas is None:
@@ -207,7 +211,8 @@ class NumberScanner:
             after = gaps[nxt]
             if after[:1] == ")" or (after[:1] == "." and (not items or items[-1].kind == "nl")):
                 return "idx"
-        return "ratio" if short and self._named_ratio(at) else ""
+        ratio = short or RATIO_TERM.fullmatch(raw) is not None
+        return "ratio" if ratio and self._named_ratio(at, _ratio_number(items)) else ""
 
     def _result_figure(self, at: int, unit: str) -> str:
         # "+50 pips" tells a gain and "❌ -120 pips" a loss (the cross marks how the trade ended,
@@ -255,48 +260,8 @@ class NumberScanner:
         # "2 %": a share; "0.46 R:R", "2 RR": a risk:reward ratio.
         if after == "%":
             return "pct", nxt + 1
-        end = self._ratio_end(nxt) if after in _RATIO else 0
+        end = self._ratio_end(nxt) if after in RATIO else 0
         return ("ratio", end) if end else None
-
-    def _ratio_end(self, nxt: int) -> int:
-        # "RR", or "R:R" written without spaces: where the ratio's name ends (0: not one, or the
-        # ratio is written after its name: "TP 2630 RR 1:2" leaves 2630 a target).
-        words, gaps = self.words, self.gaps
-        end = 0
-        if words[nxt] == "rr":
-            end = nxt + 1
-        elif nxt + 2 < len(words) and words[nxt + 1] == ":" and words[nxt + 2] == "r":
-            end = nxt + 3 if not gaps[nxt + 1] and not gaps[nxt + 2] else 0
-        return 0 if end and self._ratio_at(end) else end
-
-    def _ratio_at(self, at: int) -> bool:
-        # "1:2" (after an optional ":"): two numbers glued by a colon, a ratio written out.
-        words, gaps = self.words, self.gaps
-        if at < len(words) and words[at] == ":":
-            at += 1
-        last = at + 2
-        return (
-            last < len(words)
-            and words[at].isdigit()
-            and words[at + 1] == ":"
-            and words[last].isdigit()
-            and not gaps[at + 1]
-            and not gaps[last]
-        )
-
-    def _named_ratio(self, at: int) -> bool:
-        # "RR 1:2", "R:R: 1:3", "(1:2 RR)": the numbers of a ratio beside its name are no levels.
-        words, items = self.words, self.scan.items
-        if self._ratio_at(at) and at + 3 < len(words) and words[at + 3] in _RATIO:
-            return True  # the "1" of "1:2 RR" (the "2" has the name after it)
-        back = at - 1
-        if back > 0 and words[back] == ":" and not self.gaps[at] and _ratio_number(items):
-            return True  # the "2" of "1:2"
-        if back > 0 and words[back] == ":" and words[back - 1] in _RATIO:
-            back -= 1  # "RR: 1:2"
-        if back < 0 or words[back] not in _RATIO:
-            return False
-        return self._ratio_at(at)
 
     def _marked(self, at: int, before: str) -> tuple[str, int]:
         # "x20", "H4": the letter glued before the number marks it; it is no word of the text.

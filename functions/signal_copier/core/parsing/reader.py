@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from signal_copier.core.model import OrderType
-from signal_copier.core.parsing import fields, layout
+from signal_copier.core.parsing import fields, layout, leading
 from signal_copier.core.parsing.fields import Block
 from signal_copier.core.parsing.naming import SIDES, Naming
 from signal_copier.core.parsing.state import (
@@ -67,7 +67,7 @@ class Reader(Naming):
             self.overflow, self.buffer = True, []
             return []
         self._flush()
-        return self.blocks
+        return leading.merged(self.blocks, self.items)  # "TP 2660⏎SL 2640⏎BUY GOLD NOW"
 
     def _number(self, _at: int, item: Item) -> None:
         field, block = self.field, self.blocks[-1]  # a value field's numbers are buffered by read

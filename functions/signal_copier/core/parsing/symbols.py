@@ -160,6 +160,18 @@ def _pair(word: str, table: SymbolTable) -> str | None:
     return None
 
 
+def _broker_suffix(word: str, raw: str, table: SymbolTable) -> str | None:
+    # "XAUUSDc", "EURUSDm", "GBPJPYz": a broker's account suffix, one lower-case letter after a
+    # name in capitals (the cent account's "c" is no USDC quote).
+    if len(raw) != 7 or not raw[:6].isupper() or not raw[6].islower():
+        return None
+    name = word[:6]
+    known = table.aliases.get(name) or _pair(name, table)
+    if known is None and name.endswith("usd") and name[:3] in table.crypto:
+        known = name.upper()
+    return known
+
+
 def _crypto(word: str, table: SymbolTable) -> str | None:
     # "KITEUSDT", "TAOUSDC", "ETHPERP": any base glued to a coin quote; "BTCUSD": a known base only.
     for quote in table.glued_quotes:
@@ -231,7 +243,11 @@ def read_symbol(
     if word in table.aliases:
         return Found(table.aliases[word], 1)
     glued = (
-        _pair(word, table) or _typo(word, table) or _crypto(word, table) or _usd_cfd(word, raws[at])
+        _broker_suffix(word, raws[at], table)
+        or _pair(word, table)
+        or _typo(word, table)
+        or _crypto(word, table)
+        or _usd_cfd(word, raws[at])
     )
     if glued:
         return Found(glued, 1)

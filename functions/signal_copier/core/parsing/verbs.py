@@ -1,4 +1,4 @@
-"""Close words that command nothing: "close to entry", "don't close", "Close 33660 31500"."""
+"""Close and cancel words that command nothing: "close to entry", "don't close", "Delete TP2"."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ _TEN = Decimal(10)
 _AFTER_SHARE = frozenset({"nl", "p", "market", "join", "move", "sl"})  # "take 30% now and …"
 _TAKEN = frozenset({"off", "profit", "profits", "here"})
 _AGAIN = frozenset({"another", "more", "further"})
+# What a close names before "at": "close half at TP1", "close all gold at TP2", "close 50% at".
+_OBJECTS = frozenset(
+    {"market", "all", "sym", "buy", "sell", "filler", "half", "quarter", "third", "partial", "num"}
+)
 
 
 def as_verbs(items: list[Item]) -> list[Item]:
@@ -83,3 +87,19 @@ def level_list(items: list[Item]) -> bool:
         elif item.kind not in ("join", "list"):
             break
     return prices >= 2
+
+
+def exit_planned(words: list[Item]) -> bool:
+    """Return True for "Close at TP1", "close half at TP1": where the trade is to end, not now."""
+    at = next(i for i, word in enumerate(words) if word.kind == "close")
+    following = [word.kind for word in words[at + 1 :] if word.kind not in _OBJECTS]
+    return following[:2] == ["entry_weak", "tp"] and not any(w.kind == "market" for w in words)
+
+
+def drops_level(words: list[Item]) -> bool:
+    """Return True for "Delete TP2", "Remove SL": a cancel word whose object is a level."""
+    at = next(i for i, word in enumerate(words) if word.kind == "cancel")
+    following = next((word for word in words[at + 1 :] if word.kind != "filler"), None)
+    if following is None or following.kind not in ("tp", "sl"):
+        return False
+    return any(ch.isalpha() for ch in following.text)  # "cancelled ❌": a mark, no stop named
