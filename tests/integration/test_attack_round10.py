@@ -130,11 +130,6 @@ async def test_a_call_whose_price_already_passed_its_target_leaves_no_order_to_f
     assert await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an opening's slot is held for opening_hold (120 s) after it is placed, even when "
-    "its trade is closed meanwhile: the next signal inside that window is refused",
-)
 async def test_a_signal_right_after_the_only_open_trade_closed_is_copied(world: World) -> None:
     # Arrange: one open trade at most; the channel's gold buy opens and is closed again
     account = await world.add_user("alice", lot="0.10", max_open_trades=1)

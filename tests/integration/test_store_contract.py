@@ -1122,6 +1122,80 @@ async def test_a_held_slot_that_is_live_counts_once_and_expires(store: Store) ->
     assert await store.reserve_opening("u1", "i3", 2, set(), NOW + hold, hold) is True
 
 
+async def test_a_settled_slot_whose_trade_closed_before_the_account_read_frees_it(
+    store: Store,
+) -> None:
+    # Arrange: one slot; i1 took it and its orders were placed (settled)
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: the next opening reads the mark, then the account (i1's trade closed meanwhile)
+    seen = await store.opening_mark("u1")
+    taken = await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen)
+
+    # Assert
+    assert taken is True
+
+
+async def test_a_settled_slot_whose_trade_is_still_open_counts_through_the_account(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    seen = await store.opening_mark("u1")
+    live = {_intent("i1").client_id}
+    assert await store.reserve_opening("u1", "i2", 1, live, NOW, hold, seen=seen) is False
+
+
+async def test_a_slot_settled_after_the_account_was_read_still_counts(store: Store) -> None:
+    # Arrange: the next opening read the mark (and then the account) before i1 settled
+    hold = timedelta(minutes=2)
+    seen = await store.opening_mark("u1")
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: its read cannot show i1's trade, so i1's slot counts
+    taken = await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen)
+
+    # Assert
+    assert taken is False
+
+
+async def test_slots_not_settled_or_read_without_a_mark_count_until_they_expire(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)  # placing: not settled
+    seen = await store.opening_mark("u1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is False
+    await store.settle_opening("u1", "i1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold) is False  # no mark
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW + hold, hold) is True
+
+
+async def test_settling_counts_each_held_slot_once(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.settle_opening("u1", "i1")  # nothing held: nothing settles
+    await store.reserve_opening("u1", "i1", 3, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    await store.settle_opening("u1", "i1")
+    await store.reserve_opening("u2", "i2", 3, set(), NOW, hold)
+    await store.settle_opening("u2", "i2")
+    assert [await store.opening_mark(u) for u in ("u1", "u2", "u3")] == [1, 1, 0]
+
+
+async def test_a_released_slot_takes_its_settlement_with_it(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    await store.release_opening("u1", "i1")
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)  # taken again: unsettled
+    seen = await store.opening_mark("u1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is False
+
+
 async def test_concurrent_openings_never_pass_the_open_trade_limit(store: Store) -> None:
     hold = timedelta(minutes=2)
     taken = await asyncio.gather(

@@ -85,6 +85,7 @@ async def open_signal(
     if result.status is not Status.PLACED:
         await give_back(deps, intent)
     elif result.fills:
+        await account_limits.settle(deps, intent, settings)
         await keep_managed(deps, intent, now)
     return _with_expiry(result, settings, now)
 
@@ -187,7 +188,7 @@ async def _instrument(
     )
     if found or not account_limits.wanted(settings):
         return await instrument, None
-    return await account_limits.beside(instrument, account, settings, now)
+    return await account_limits.beside(instrument, deps, account, intent, settings, now)
 
 
 async def _undone_if_killed(

@@ -99,6 +99,13 @@ class LimitStore(Protocol):
         """Return trades used and missed in a period."""
         ...
 
+    async def opening_mark(self, user_id: str) -> int:
+        """Return how many of the user's openings have settled so far (see `settle_opening`).
+
+        Read before the account's positions and orders, and passed to `reserve_opening`.
+        """
+        ...
+
     async def reserve_opening(
         self,
         user_id: str,
@@ -107,11 +114,24 @@ class LimitStore(Protocol):
         live: Collection[str],
         now: datetime,
         hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
-        """Atomically take an open-trade slot: False if `live` ∪ held slots reach `limit`.
+        """Atomically take an open-trade slot: False if `live` ∪ counted slots reach `limit`.
 
         `live` are the intent clientIds open on the account; a slot is held until now + hold
-        (then the trade is live on the account, or was never placed). Idempotent per intent.
+        (then the trade is live on the account, or was never placed). `seen` is the
+        `opening_mark` read before `live` was: a slot settled at or before it is counted only
+        through `live` (its trade, if still open, is in that read; a closed one frees the
+        slot). Unsettled slots, and every slot when `seen` is None, count until they expire.
+        Idempotent per intent.
+        """
+        ...
+
+    async def settle_opening(self, user_id: str, intent_id: str) -> None:
+        """Note that an opening's orders are on the account (the broker confirmed them).
+
+        Its held slot settles at the next mark; nothing held, or settled already: nothing.
         """
         ...
 
