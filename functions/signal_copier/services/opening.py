@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core import guards
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CopierError, Rejected
@@ -18,11 +18,12 @@ from signal_copier.core.model import (
 )
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.protection import calls_now
 from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import account_limits, accounts
+from signal_copier.services import account_limits, accounts, waiting
 from signal_copier.services import opening_checks as checks
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
@@ -87,7 +88,8 @@ async def open_signal(
     elif result.fills:
         await account_limits.settle(deps, intent, settings)
         await keep_managed(deps, intent, now)
-    return _with_expiry(result, settings, now)
+    watched = calls_now(signal)  # a call to trade now waiting as a limit is watched
+    return waiting.first_due(result, watched, settings.pending_expiry_minutes, deps, now)
 
 
 async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
@@ -245,10 +247,3 @@ def _outcome(
         fills=tuple(fills),
         notes=plan.notes,
     )
-
-
-def _with_expiry(result: TradeResult, settings: TradeSettings, now: datetime) -> TradeResult:
-    minutes = settings.pending_expiry_minutes
-    if minutes is None or not any(fill.pending for fill in result.fills):
-        return result
-    return replace(result, due_at=now + timedelta(minutes=minutes))

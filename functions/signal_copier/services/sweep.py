@@ -19,8 +19,8 @@ from signal_copier.core.model import IntentKind
 from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.fleet_scale import scale_listeners
-from signal_copier.services.management import expire_due
 from signal_copier.services.polling import request_polls
+from signal_copier.services.waiting import look_at_due
 
 _log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ async def republish_expired_claims(deps: Deps, now: datetime) -> int:
 
 
 async def _expire_pending(deps: Deps, now: datetime) -> int:
-    return len(await expire_due(deps, now))
+    return len(await look_at_due(deps, now))
 
 
 POLLS = Step(name="polls_published", run=request_polls)
