@@ -998,6 +998,26 @@ async def test_expired_claims_return_the_stored_intent(store: Store) -> None:
     assert await store.expired_claims(NOW + LEASE, 10) == [_intent("i1")]
 
 
+async def test_expired_claims_leave_management_out_and_fill_the_limit_with_the_rest(
+    store: Store,
+) -> None:
+    # Arrange: three management claims expired first, then two of every kind the topic carries
+    kinds = [IntentKind.OPEN, IntentKind.COMMAND, IntentKind.EDIT, IntentKind.DELETE]
+    for n in range(3):
+        managed = replace(_intent(f"m{n}"), kind=IntentKind.MANAGE)
+        await store.claim(managed, "w1", NOW, LEASE)
+    for n, kind in enumerate(kinds):
+        await store.claim(
+            replace(_intent(f"i{n}"), kind=kind), "w1", NOW + timedelta(seconds=n), LEASE
+        )
+
+    # Act
+    expired = await store.expired_claims(NOW + 2 * LEASE, 3)
+
+    # Assert: the first three the sweep can re-publish, earliest lease first
+    assert [(i.id, i.kind) for i in expired] == [(f"i{n}", kinds[n]) for n in range(3)]
+
+
 async def test_a_released_claim_is_expired_at_once(store: Store) -> None:
     await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w1")

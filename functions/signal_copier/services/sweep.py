@@ -70,9 +70,11 @@ async def republish_expired_claims(deps: Deps, now: datetime) -> int:
 
     A redelivery may also be on its way: the claim lets only one of them run. Management
     intents are not re-published: their broker event is redelivered (or polled again) and their
-    expiry stays due, and they never travel the intents topic.
+    expiry stays due, and they never travel the intents topic. The store's query leaves them
+    out, so a batch is never filled with claims dropped here (work stays what is due).
     """
     expired = await deps.store.expired_claims(now, deps.timing.sweep_batch)
+    # The stores leave them out already; a management intent must never reach the topic.
     runnable = [intent for intent in expired if intent.kind is not IntentKind.MANAGE]
     await messages.publish_intents(deps, runnable)
     return len(runnable)

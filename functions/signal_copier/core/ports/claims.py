@@ -65,7 +65,12 @@ class ClaimStore(Protocol):
         ...
 
     async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
-        """Return intents claimed but unfinished whose lease ended at or before `now`."""
+        """Return intents claimed but unfinished whose lease ended at or before `now`.
+
+        Management intents (IntentKind.MANAGE) are left out by the query itself: they never
+        travel the intents topic (their broker event comes again, or is polled again), so the
+        sweep would drop them, and `limit` must be filled with intents it can re-publish.
+        """
         ...
 
     async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
