@@ -195,7 +195,8 @@ async def test_netting_symbols_held_are_one_document_per_user(store: FirestoreSt
     await store.reserve_symbol("tg1", "XAUUSD", "i2", NOW + LEASE, LEASE)  # i1's hold ran out
     await store.reserve_symbol("tg1", "EURUSD.r", "i3", NOW + LEASE, LEASE)
     await store.release_symbol("tg1", "i3")
-    held = {"i2": {"symbol": "XAUUSD", "until": NOW + 2 * LEASE}}
+    await store.settle_opening("tg1", "i2")  # its mark is kept with the user's slots
+    held = {"i2": {"symbol": "XAUUSD", "until": NOW + 2 * LEASE, "settled": 1}}
     assert await raw(store, "symbol_holds/tg1") == {"user_id": "tg1", "held": held}
 
 

@@ -1235,6 +1235,50 @@ async def test_a_netting_symbol_is_held_by_one_opening_per_user(store: Store) ->
     assert await store.reserve_symbol("u2", "XAUUSD", "i3", NOW, hold) is True  # another user
 
 
+async def test_a_settled_symbol_hold_gives_way_to_an_opening_that_read_the_account_after_it(
+    store: Store,
+) -> None:
+    # Arrange: i1 held gold while it placed; its orders are on the account (settled)
+    hold = timedelta(minutes=2)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: the next gold opening reads the mark, then finds nothing on gold (i1's trade closed)
+    seen = await store.opening_mark("u1")
+    taken = await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen)
+
+    # Assert
+    assert (seen, taken) == (1, True)
+
+
+async def test_a_symbol_hold_settled_after_the_account_was_read_still_blocks(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    seen = await store.opening_mark("u1")  # read before i1 settled: the read cannot show it
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    await store.settle_opening("u1", "i1")
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen) is False
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is False  # no mark
+
+
+async def test_settling_an_opening_settles_its_slot_and_symbol_at_one_mark(store: Store) -> None:
+    # Arrange: i1 holds a slot and gold
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+
+    # Act
+    await store.settle_opening("u1", "i1")
+    await store.settle_opening("u1", "i1")
+
+    # Assert: one settlement; both give way to an opening that read the account after it
+    seen = await store.opening_mark("u1")
+    assert seen == 1
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is True
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen) is True
+
+
 async def test_a_redelivered_opening_takes_its_own_symbol_back(store: Store) -> None:
     hold = timedelta(minutes=2)
     await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)

@@ -86,14 +86,6 @@ async def judge(
     return None if taken else guards.check_open_trades(limit, settings)
 
 
-async def settle(deps: Deps, intent: Intent, settings: TradeSettings) -> None:
-    """Count a placed opening's slot through the account's reads from now on."""
-    # Until now its slot stood for a trade an account read might not show yet; from now on any
-    # read shows it while it is open, so a trade closed within `opening_hold` frees its slot.
-    if settings.max_open_trades is not None:
-        await deps.store.settle_opening(intent.user_id, intent.id)
-
-
 async def _read(
     deps: Deps, account: BrokerAccount, user_id: str, settings: TradeSettings, now: datetime
 ) -> Reads:

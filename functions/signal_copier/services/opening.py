@@ -35,7 +35,7 @@ from signal_copier.services.placing import (
     undo_fills,
 )
 from signal_copier.services.records import skipped
-from signal_copier.services.reservations import give_back, hold_symbol
+from signal_copier.services.reservations import give_back, hold_symbol, settle, symbol_mark
 from signal_copier.services.targets import Wait
 
 
@@ -86,7 +86,7 @@ async def open_signal(
     if result.status is not Status.PLACED:
         await give_back(deps, intent)
     elif result.fills:
-        await account_limits.settle(deps, intent, settings)
+        await settle(deps, intent, settings)
         await keep_managed(deps, intent, now)
     watched = calls_now(signal)  # a call to trade now waiting as a limit is watched
     return waiting.first_due(result, watched, settings.pending_expiry_minutes, deps, now)
@@ -145,13 +145,15 @@ async def _trade(
     account = await accounts.connect_account(deps, intent.user_id)
     found_on, limits = await _instrument(deps, account, intent, signal, settings, now, found)
     symbol, spec, quote, info = found_on.symbol, found_on.spec, found_on.quote, found_on.info
+    # The mark before the symbol's read: openings settled by then show in it.
+    mark = None if found else await symbol_mark(deps, intent, settings, info)
     held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
         skip = (
             guards.check_market(signal, quote, spec, settings)
             or await account_limits.judge(deps, settings, intent, now, limits)
-            or await hold_symbol(deps, intent, settings, info, symbol, held, now)
+            or await hold_symbol(deps, intent, settings, info, symbol, (held, mark), now)
         )
     plan = skip or plan_orders(
         intent_id=intent.id,

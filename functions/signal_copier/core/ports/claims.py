@@ -136,7 +136,8 @@ class LimitStore(Protocol):
     async def settle_opening(self, user_id: str, intent_id: str) -> None:
         """Note that an opening's orders are on the account (the broker confirmed them).
 
-        Its held slot settles at the next mark; nothing held, or settled already: nothing.
+        Its held slot and symbol settle at the next mark; nothing held, or settled already:
+        nothing.
         """
         ...
 
@@ -145,13 +146,23 @@ class LimitStore(Protocol):
         ...
 
     async def reserve_symbol(
-        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+        self,
+        user_id: str,
+        symbol: str,
+        intent_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
         """Atomically hold a broker symbol of a netting account for an opening: False if taken.
 
         One opening at a time per (user, symbol): the user's one account books one position
         per symbol. Held until now + hold (then the position is on the account, or was never
         placed); the same intent takes its own hold back (and renews it). Idempotent per intent.
+        `seen` is the `opening_mark` read before the account's positions and orders on the
+        symbol were: another opening's hold settled at or before it no longer blocks (that read
+        shows its position or order if it is still there).
         """
         ...
 

@@ -1,10 +1,11 @@
 """What an opening holds while it places: an open-trade slot, and a netting account's symbol.
 
 openings/{uid}      {user_id, held: {intentId: until}, settled: {intentId: mark}, mark: n}
-symbol_holds/{uid}  {user_id, held: {intentId: {symbol, until}}}
+symbol_holds/{uid}  {user_id, held: {intentId: {symbol, until[, settled: mark]}}}
 
-`mark` counts the user's settled openings; a slot settled at mark m counts, for an opening
-whose account read began after it saw mark ≥ m, only through that read (see `LimitStore`).
+`mark` counts the user's settled openings; what an opening settled at mark m holds counts, for
+an opening whose account read began after it saw mark ≥ m, only through that read (see
+`LimitStore`).
 """
 
 from __future__ import annotations
@@ -85,18 +86,24 @@ class OpeningCollections(FirestoreClient):
         return await self.transact([ref], decide)
 
     async def settle_opening(self, user_id: str, intent_id: str) -> None:
-        """Mark an opening's held slot settled (its orders are on the account); none: nothing."""
-        ref = self.doc("openings", user_id)
+        """Settle what an opening holds (its orders are on the account); nothing held: nothing."""
+        refs = [self.doc("openings", user_id), self.doc("symbol_holds", user_id)]
 
         def decide(snaps: list[Snapshot]) -> tuple[None, list[Write]]:
-            slots = _slots(snaps[0])
-            if intent_id not in slots.held or intent_id in slots.settled:
+            slots, symbols = _slots(snaps[0]), _symbols(snaps[1])
+            slot = intent_id in slots.held and intent_id not in slots.settled
+            symbol = intent_id in symbols and "settled" not in symbols[intent_id]
+            if not (slot or symbol):
                 return None, []
             mark = slots.mark + 1
-            settled = {**slots.settled, intent_id: mark}
-            return None, [_Slots(held=slots.held, settled=settled, mark=mark).write(ref, user_id)]
+            settled = {**slots.settled, intent_id: mark} if slot else slots.settled
+            writes = [_Slots(held=slots.held, settled=settled, mark=mark).write(refs[0], user_id)]
+            if symbol:
+                held = {**symbols, intent_id: {**symbols[intent_id], "settled": mark}}
+                writes.append(Write(refs[1], to_native({"user_id": user_id, "held": held})))
+            return None, writes
 
-        await self.transact([ref], decide)
+        await self.transact(refs, decide)
 
     async def release_opening(self, user_id: str, intent_id: str) -> None:
         """Give back an intent's open-trade slot."""
@@ -113,15 +120,28 @@ class OpeningCollections(FirestoreClient):
         await self.transact([ref], decide)
 
     async def reserve_symbol(
-        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+        self,
+        user_id: str,
+        symbol: str,
+        intent_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
         """Hold a netting account's symbol for an opening unless another opening holds it."""
         ref = self.doc("symbol_holds", user_id)
         mine = {"symbol": symbol, "until": to_native(now + hold)}
 
+        def blocks(key: str, held: dict[str, Any]) -> bool:
+            # Another opening settled at or before `seen` shows in the account read after it.
+            settled = held.get("settled")
+            shown = seen is not None and settled is not None and settled <= seen
+            return key != intent_id and held["symbol"] == symbol and not shown
+
         def decide(snaps: list[Snapshot]) -> tuple[bool, list[Write]]:
             held = {k: h for k, h in _symbols(snaps[0]).items() if h["until"] > now}
-            if any(h["symbol"] == symbol for k, h in held.items() if k != intent_id):
+            if any(blocks(k, h) for k, h in held.items()):
                 return False, []
             held = {**held, intent_id: mine}  # taken, or the same intent's hold renewed
             return True, [Write(ref, to_native({"user_id": user_id, "held": held}))]
@@ -162,6 +182,7 @@ def _symbols(snap: Snapshot) -> dict[str, dict[str, Any]]:
         isinstance(h, dict)
         and isinstance(h.get("symbol"), str)
         and isinstance(h.get("until"), datetime)
+        and _count(h.get("settled", 0))
         for h in held.values()
     ):
         raise StoreCorrupt(

@@ -1,8 +1,8 @@
 """What an opening holds while it places: an open-trade slot, and a netting account's symbol.
 
-`opening_marks` counts each user's settled openings; `opening_settled` notes the mark at which a
-held slot settled. A slot settled at mark m counts, for an opening whose account read began after
-it saw mark ≥ m, only through that read (see `LimitStore`).
+`opening_marks` counts each user's settled openings; `opening_settled` notes the mark at which an
+opening holding a slot or a symbol settled. What it holds then counts, for an opening whose
+account read began after it saw mark ≥ m, only through that read (see `LimitStore`).
 """
 
 from __future__ import annotations
@@ -23,10 +23,17 @@ CREATE TABLE IF NOT EXISTS opening_marks (user_id TEXT PRIMARY KEY, mark INTEGER
 CREATE TABLE IF NOT EXISTS symbol_holds (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
   symbol TEXT NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
 """
-# A slot's settlement goes with it (expired or given back).
+# A settlement goes with the last thing its opening held (expired or given back).
 _ORPHANS = (
-    "DELETE FROM opening_settled WHERE user_id = ? AND intent_id NOT IN"
-    " (SELECT intent_id FROM openings WHERE user_id = ?)"
+    "DELETE FROM opening_settled WHERE user_id = ?"
+    " AND intent_id NOT IN (SELECT intent_id FROM openings WHERE user_id = ?)"
+    " AND intent_id NOT IN (SELECT intent_id FROM symbol_holds WHERE user_id = ?)"
+)
+_HOLDS = (  # an opening holding a slot or a symbol, not settled yet
+    "SELECT 1 FROM (SELECT intent_id FROM openings WHERE user_id = ?1"
+    " UNION SELECT intent_id FROM symbol_holds WHERE user_id = ?1) h"
+    " WHERE h.intent_id = ?2 AND NOT EXISTS"
+    " (SELECT 1 FROM opening_settled s WHERE s.user_id = ?1 AND s.intent_id = h.intent_id)"
 )
 _MARK = "SELECT mark FROM opening_marks WHERE user_id = ?"
 
@@ -57,7 +64,7 @@ class OpeningTables(SqliteDatabase):
             con.execute(
                 "DELETE FROM openings WHERE user_id = ? AND until <= ?", (user_id, micros(now))
             )
-            con.execute(_ORPHANS, (user_id, user_id))
+            con.execute(_ORPHANS, (user_id, user_id, user_id))
             held = _held(con, user_id)
             if intent_id in held:
                 return True
@@ -71,16 +78,11 @@ class OpeningTables(SqliteDatabase):
             return True
 
     async def settle_opening(self, user_id: str, intent_id: str) -> None:
-        """Mark an opening's held slot settled (its orders are on the account); none: nothing."""
-        held = (
-            "SELECT 1 FROM openings o WHERE user_id = ? AND intent_id = ? AND NOT EXISTS"
-            " (SELECT 1 FROM opening_settled s WHERE s.user_id = o.user_id"
-            " AND s.intent_id = o.intent_id)"
-        )
-        if not self._rows(held, (user_id, intent_id)):  # usually none: no write transaction
+        """Settle what an opening holds (its orders are on the account); nothing held: nothing."""
+        if not self._rows(_HOLDS, (user_id, intent_id)):  # usually none: no write transaction
             return
         with self._transaction() as con:
-            if not con.execute(held, (user_id, intent_id)).fetchone():
+            if not con.execute(_HOLDS, (user_id, intent_id)).fetchone():
                 return
             con.execute(
                 "INSERT INTO opening_marks VALUES (?, 1)"
@@ -92,15 +94,17 @@ class OpeningTables(SqliteDatabase):
 
     async def release_opening(self, user_id: str, intent_id: str) -> None:
         """Give back an intent's open-trade slot."""
-        held = "SELECT 1 FROM openings WHERE user_id = ? AND intent_id = ?"
-        if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
-            with self._transaction() as con:
-                for table in ("openings", "opening_settled"):
-                    sql = f"DELETE FROM {table} WHERE user_id = ? AND intent_id = ?"
-                    con.execute(sql, (user_id, intent_id))
+        await self._release("openings", user_id, intent_id)
 
     async def reserve_symbol(
-        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+        self,
+        user_id: str,
+        symbol: str,
+        intent_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
         """Hold a netting account's symbol for an opening unless another opening holds it."""
         with self._transaction() as con:
@@ -108,8 +112,15 @@ class OpeningTables(SqliteDatabase):
                 "DELETE FROM symbol_holds WHERE user_id = ? AND until <= ?",
                 (user_id, micros(now)),
             )
-            sql = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND symbol = ? AND intent_id != ?"
-            if con.execute(sql, (user_id, symbol, intent_id)).fetchone():
+            con.execute(_ORPHANS, (user_id, user_id, user_id))
+            # Another opening settled at or before `seen` shows in the account read after it.
+            sql = (
+                "SELECT 1 FROM symbol_holds h LEFT JOIN opening_settled s"
+                " ON s.user_id = h.user_id AND s.intent_id = h.intent_id"
+                " WHERE h.user_id = ? AND h.symbol = ? AND h.intent_id != ?"
+                " AND (? IS NULL OR s.mark IS NULL OR s.mark > ?)"
+            )
+            if con.execute(sql, (user_id, symbol, intent_id, seen, seen)).fetchone():
                 return False
             row = (user_id, intent_id, symbol, micros(now + hold))
             con.execute("INSERT OR REPLACE INTO symbol_holds VALUES (?, ?, ?, ?)", row)
@@ -117,12 +128,15 @@ class OpeningTables(SqliteDatabase):
 
     async def release_symbol(self, user_id: str, intent_id: str) -> None:
         """Give back the symbol an intent holds."""
-        held = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND intent_id = ?"
+        await self._release("symbol_holds", user_id, intent_id)
+
+    async def _release(self, table: str, user_id: str, intent_id: str) -> None:
+        held = f"SELECT 1 FROM {table} WHERE user_id = ? AND intent_id = ?"
         if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
-            self._write(
-                "DELETE FROM symbol_holds WHERE user_id = ? AND intent_id = ?",
-                (user_id, intent_id),
-            )
+            with self._transaction() as con:
+                sql = f"DELETE FROM {table} WHERE user_id = ? AND intent_id = ?"
+                con.execute(sql, (user_id, intent_id))
+                con.execute(_ORPHANS, (user_id, user_id, user_id))
 
 
 def _held(con: sqlite3.Connection, user_id: str) -> dict[str, int | None]:
