@@ -11,7 +11,7 @@ what is due.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from signal_copier.core import ids
@@ -32,7 +32,13 @@ from signal_copier.services.operations import run_operations, target_of
 from signal_copier.services.records import skipped
 
 Choose = Callable[[BrokerAccount], Awaitable[list[Operation]]]
-_GONE = "gone"  # nothing of the entry waits any more (it filled, or was cancelled)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Look:
+    # What a look at a watched entry found: whether it still waits, and why its call is over.
+    waiting: bool
+    over: str = ""  # its TP1 reached while it waited ("" while it may still fill)
 
 
 async def look_at_due(deps: Deps, now: datetime) -> list[TradeResult]:
@@ -82,12 +88,12 @@ async def _look_again(deps: Deps, record: TradeRecord, now: datetime) -> TradeRe
     if not calls_now(signal) or not any(fill.pending for fill in record.result.fills):
         await _set_due(deps, record, expiry)  # the user changed the expiry meanwhile
         return None
-    over = await _target_reached(deps, record)
-    if over is None:  # still waiting for its pull-back: look again soon
+    look = await _watch(deps, record)
+    if look.waiting and not look.over:  # still waiting for its pull-back: look again soon
         watch = now + deps.timing.entry_watch
         await _set_due(deps, record, watch if expiry is None else min(expiry, watch))
         return None
-    result = None if over == _GONE else await _cancel_over(deps, record, now, over)
+    result = await _cancel_over(deps, record, now, look.over) if look.waiting else None
     await _set_due(deps, record, None)
     return result
 
@@ -98,28 +104,28 @@ async def _expiry_minutes(deps: Deps, record: TradeRecord) -> int | None:
     return None if isinstance(context, TradeResult) else context[1].pending_expiry_minutes
 
 
-async def _target_reached(deps: Deps, record: TradeRecord) -> str | None:
-    # Why the call is over (its TP1 reached while its entry waits), _GONE, or None: it waits.
+async def _watch(deps: Deps, record: TradeRecord) -> _Look:
     signal, client_id = record.signal, record.intent.client_id
     assert signal is not None
     try:
         account = await accounts.connect_account(deps, record.intent.user_id)
         _, orders = await account.legs_of([client_id])
     except Rejected:
-        return _GONE  # the account is gone from the copier: nothing of it is watched
+        return _Look(waiting=False)  # the account is gone from the copier: nothing is watched
     waiting = owned(orders, client_id)
-    if not waiting:
-        return _GONE
+    if not waiting:  # it filled, or was cancelled
+        return _Look(waiting=False)
     entry = waiting[0]
     spec, quote = await account.symbol_spec(entry.symbol), await account.quote(entry.symbol)
     first = target_passed(signal, spec, quote, entry.price)
     if first is None:
-        return None
+        return _Look(waiting=True)
     closing = quote.price_for(signal.side, closing=True)
-    return (
+    over = (
         f"price {closing} reached TP1 {first} while the entry at {entry.price} waited: the move "
         "this signal called is over, so its waiting entry was cancelled"
     )
+    return _Look(waiting=True, over=over)
 
 
 async def _expire(
