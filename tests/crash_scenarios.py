@@ -123,7 +123,7 @@ class Wait:
         await state.world.settle(0)
 
 
-def _alice(**settings: str) -> dict[str, dict[str, str]]:
+def _alice(**settings: object) -> dict[str, dict[str, object]]:
     return {"alice": settings}
 
 
@@ -247,6 +247,12 @@ SCENARIOS = (
             Say("XAUUSD BUY NOW @ 2650", 1),
             Overtaken(Say("SL 2640 TP 2660", 2, reply_to=1), Say(GOLD_SELL, 1, edited=True)),
         ),
+    ),
+    Scenario(
+        # One open trade at most: the close frees the slot the next signal takes.
+        name="slot_freed_by_a_close",
+        users=_alice(lot="0.10", max_open_trades=1),
+        steps=(Say(GOLD_BUY, 1), Say("Close now", 2, reply_to=1), Say(GOLD_SELL, 3)),
     ),
     Scenario(
         name="close_channel_lots",

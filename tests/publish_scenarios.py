@@ -195,9 +195,22 @@ async def _sweep(d: Deployment) -> None:
     limit = _intent("tg42", 110, "XAUUSD BUY LIMIT 2600\nSL 2590\nTP 2660")
     await d.arrange("on_intent", pipeline.execute_intent(limit, d.deps, now - timedelta(minutes=3)))
     await _park(d, "tg42", awaiting=110, until=now + timedelta(minutes=2))
+    await _target_reached(d, now)
     for user_id in ("a-watched", "zz-watched"):  # before and after wherever pages start
         await d.store.watch(user_id, now, now)
     await d.post("sweep", {})
+
+
+async def _target_reached(d: Deployment, now: datetime) -> None:
+    # A call to trade now waiting as a limit (the price ran from its entry) whose TP1 the price
+    # then reached, with a follow-up parked on its signal.
+    await onboard(d.deps, "tg43")
+    await accounts.register_user(d.deps, "tg43", Plan.PREMIUM, {"max_signal_age_s": 300})
+    call = _intent("tg43", 115, "USDJPY BUY NOW @ 149.50\nSL 149.00\nTP 150.50")
+    await d.arrange("on_intent", pipeline.execute_intent(call, d.deps, now - timedelta(minutes=3)))
+    assert isinstance(d.deps.broker, PaperBroker)
+    d.deps.broker.set_quotes({"USDJPY": (D("150.600"), D("150.612"))}, now)
+    await _park(d, "tg43", awaiting=115, until=now + timedelta(minutes=2))
 
 
 async def _on_dead_letter(d: Deployment) -> None:

@@ -4,8 +4,6 @@ import json
 from decimal import Decimal as D
 from pathlib import Path
 
-import pytest
-
 from delivery import FinalState, replay
 from replays import Channel, Row
 from signal_copier.core import ids
@@ -215,11 +213,6 @@ async def test_an_index_day_report_on_a_filled_us30_sell_changes_nothing_and_nas
         assert records[user] == {601: _PLACED, 602: _PLACED, 604: _APPLIED}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'TP1 hit, move SL to entry' is read as a modify: on an unfilled limit it is "
-    "refused as sl_wrong_side and the limit later fills into the finished move",
-)
 async def test_tp1_hit_with_a_breakeven_on_an_unfilled_limit_cancels_it(tmp_path: Path) -> None:
     state, records = await _replay(
         tmp_path,

@@ -131,3 +131,20 @@ async def test_a_netting_hold_left_by_a_crashed_worker_ends_after_the_hold(
     # Assert
     assert (await world.records("alice"))[0].result.reason is Reason.NETTING_ACCOUNT
     assert [(p.volume, p.sl) for p in await account.positions()] == [(D("0.20"), D("2645.00"))]
+
+
+async def test_a_signal_right_after_the_symbols_position_closed_is_copied(tmp_path: Path) -> None:
+    # Arrange: the first gold buy opens on the netting account and is closed again at once
+    world = World(tmp_path)
+    account = await _netting_user(world)
+    await world.say(GOLD_BUY, id=1)
+    await world.say("Close now", id=2, reply_to=1)
+    assert await account.positions() == []
+
+    # Act: the channel's next gold call, half a minute later
+    world.later(30)
+    await world.say(GOLD_AGAIN, id=3)
+
+    # Assert: nothing places on gold any more, so it opens (not refused as netting_account)
+    assert (await world.last("alice")).result.reason is not Reason.NETTING_ACCOUNT
+    assert [(p.volume, p.sl) for p in await account.positions()] == [(D("0.20"), D("2645.00"))]

@@ -130,11 +130,6 @@ async def test_a_call_whose_price_already_passed_its_target_leaves_no_order_to_f
     assert await account.orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an opening's slot is held for opening_hold (120 s) after it is placed, even when "
-    "its trade is closed meanwhile: the next signal inside that window is refused",
-)
 async def test_a_signal_right_after_the_only_open_trade_closed_is_copied(world: World) -> None:
     # Arrange: one open trade at most; the channel's gold buy opens and is closed again
     account = await world.add_user("alice", lot="0.10", max_open_trades=1)
@@ -153,11 +148,6 @@ async def test_a_signal_right_after_the_only_open_trade_closed_is_copied(world: 
     assert [p.symbol for p in await account.positions()] == ["EURUSD"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a limit placed for a call to trade now (far_entry=limit) waits with no expiry; "
-    "nothing cancels it once the price reaches the call's TP1 while it waits",
-)
 async def test_a_waiting_entry_of_a_call_whose_target_was_reached_never_fills_later(
     world: World,
 ) -> None:
@@ -175,3 +165,62 @@ async def test_a_waiting_entry_of_a_call_whose_target_was_reached_never_fills_la
 
     # Assert: the pull-back bought nothing
     assert await account.positions() == []
+
+
+@pytest.mark.parametrize(
+    ("call", "start", "beyond", "tp"),
+    [
+        ("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2670", "2660.00", "2671.00", "2670"),
+        ("XAUUSD SELL NOW @ 2650\nSL 2660\nTP 2630", "2640.00", "2629.00", "2630"),
+    ],
+)
+async def test_a_waiting_entry_cancelled_at_its_target_is_recorded_with_why(
+    world: World, call: str, start: str, beyond: str, tp: str
+) -> None:
+    # Arrange: the call's entry waits as a limit (the price ran 10 from it)
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=(start, str(D(start) + D("0.30"))))
+    await world.say(call, id=1)
+
+    # Act: the price reaches the call's target while the entry waits
+    await world.prices(XAUUSD=(beyond, str(D(beyond) + D("0.30"))))
+    await world.settle()
+
+    # Assert: the entry is gone, and the trader is told why
+    cancelled = await world.last("alice")
+    assert await account.orders() == []
+    assert cancelled.result.reason is Reason.TARGET_REACHED
+    assert f"TP1 {tp}" in cancelled.result.detail
+
+
+async def test_a_waiting_entry_whose_target_is_not_reached_still_fills_on_the_pull_back(
+    world: World,
+) -> None:
+    # Arrange: the call's buy waits as a limit at 2650; gold rises, but not to its 2670 target
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2660.00", "2660.30"))
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2670", id=1)
+    await world.prices(XAUUSD=("2668.00", "2668.30"))
+    await world.settle()
+    await world.settle()
+
+    # Act: the pull-back the limit waited for
+    await world.prices(XAUUSD=("2649.00", "2649.30"))
+    await world.settle()
+
+    # Assert: the trade the channel called was bought
+    assert [(p.symbol, p.side) for p in await account.positions()] == [("XAUUSD", Side.BUY)]
+
+
+async def test_a_limit_order_call_keeps_waiting_after_its_target_is_reached(world: World) -> None:
+    # Arrange: the channel asked for a limit: it is meant to wait wherever the price goes
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2660.00", "2660.30"))
+    await world.say("XAUUSD BUY LIMIT 2650\nSL 2640\nTP 2670", id=1)
+
+    # Act
+    await world.prices(XAUUSD=("2671.00", "2671.30"))
+    await world.settle()
+
+    # Assert: the channel cancels its own limit orders; the copier leaves it be
+    assert [o.price for o in await account.orders()] == [D("2650")]

@@ -76,11 +76,6 @@ async def test_a_leg_placed_before_the_user_unfollowed_is_still_closed_by_the_ch
     assert await account.positions() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expired_claims fills its limit with management claims the sweep then drops: the"
-    " query should leave them out (a field on the claim, filtered in both stores)",
-)
 async def test_management_claims_left_in_flight_do_not_starve_the_sweep_of_a_dead_workers_intent(
     tmp_path: Path,
 ) -> None:

@@ -35,6 +35,7 @@ PATH = frozenset(
         "reserve_quota",
         "release_quota",
         "reserve_opening",
+        "settle_opening",
         "release_opening",
         "reserve_symbol",
         "release_symbol",

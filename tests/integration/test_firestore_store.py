@@ -179,8 +179,15 @@ async def test_the_history_head_lists_every_stored_version(store: FirestoreStore
 
 async def test_open_trade_slots_are_one_document_per_user(store: FirestoreStore) -> None:
     await store.reserve_opening("tg1", "i1", 2, set(), NOW, LEASE)
+    await store.settle_opening("tg1", "i1")
     await store.reserve_opening("tg1", "i2", 2, set(), NOW + LEASE, LEASE)  # i1's slot ran out
-    assert await raw(store, "openings/tg1") == {"user_id": "tg1", "held": {"i2": NOW + 2 * LEASE}}
+    await store.settle_opening("tg1", "i2")
+    assert await raw(store, "openings/tg1") == {
+        "user_id": "tg1",
+        "held": {"i2": NOW + 2 * LEASE},
+        "settled": {"i2": 2},
+        "mark": 2,  # the count of settled openings outlives their slots
+    }
 
 
 async def test_netting_symbols_held_are_one_document_per_user(store: FirestoreStore) -> None:
@@ -188,7 +195,8 @@ async def test_netting_symbols_held_are_one_document_per_user(store: FirestoreSt
     await store.reserve_symbol("tg1", "XAUUSD", "i2", NOW + LEASE, LEASE)  # i1's hold ran out
     await store.reserve_symbol("tg1", "EURUSD.r", "i3", NOW + LEASE, LEASE)
     await store.release_symbol("tg1", "i3")
-    held = {"i2": {"symbol": "XAUUSD", "until": NOW + 2 * LEASE}}
+    await store.settle_opening("tg1", "i2")  # its mark is kept with the user's slots
+    held = {"i2": {"symbol": "XAUUSD", "until": NOW + 2 * LEASE, "settled": 1}}
     assert await raw(store, "symbol_holds/tg1") == {"user_id": "tg1", "held": held}
 
 
@@ -300,6 +308,11 @@ async def test_values_firestore_cannot_hold_are_invalid_input_and_change_nothing
             "openings/tg1",
             {"held": {"i1": "soon"}},
             lambda s: s.reserve_opening("tg1", "i2", 2, set(), NOW, LEASE),
+        ),
+        (
+            "openings/tg1",
+            {"held": {"i1": NOW}, "settled": {"i1": "first"}},
+            lambda s: s.settle_opening("tg1", "i1"),
         ),
         (
             "symbol_holds/tg1",

@@ -998,6 +998,26 @@ async def test_expired_claims_return_the_stored_intent(store: Store) -> None:
     assert await store.expired_claims(NOW + LEASE, 10) == [_intent("i1")]
 
 
+async def test_expired_claims_leave_management_out_and_fill_the_limit_with_the_rest(
+    store: Store,
+) -> None:
+    # Arrange: three management claims expired first, then two of every kind the topic carries
+    kinds = [IntentKind.OPEN, IntentKind.COMMAND, IntentKind.EDIT, IntentKind.DELETE]
+    for n in range(3):
+        managed = replace(_intent(f"m{n}"), kind=IntentKind.MANAGE)
+        await store.claim(managed, "w1", NOW, LEASE)
+    for n, kind in enumerate(kinds):
+        await store.claim(
+            replace(_intent(f"i{n}"), kind=kind), "w1", NOW + timedelta(seconds=n), LEASE
+        )
+
+    # Act
+    expired = await store.expired_claims(NOW + 2 * LEASE, 3)
+
+    # Assert: the first three the sweep can re-publish, earliest lease first
+    assert [(i.id, i.kind) for i in expired] == [(f"i{n}", kinds[n]) for n in range(3)]
+
+
 async def test_a_released_claim_is_expired_at_once(store: Store) -> None:
     await store.claim(_intent("i1"), "w1", NOW, LEASE)
     await store.release_claim("i1", "w1")
@@ -1122,6 +1142,80 @@ async def test_a_held_slot_that_is_live_counts_once_and_expires(store: Store) ->
     assert await store.reserve_opening("u1", "i3", 2, set(), NOW + hold, hold) is True
 
 
+async def test_a_settled_slot_whose_trade_closed_before_the_account_read_frees_it(
+    store: Store,
+) -> None:
+    # Arrange: one slot; i1 took it and its orders were placed (settled)
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: the next opening reads the mark, then the account (i1's trade closed meanwhile)
+    seen = await store.opening_mark("u1")
+    taken = await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen)
+
+    # Assert
+    assert taken is True
+
+
+async def test_a_settled_slot_whose_trade_is_still_open_counts_through_the_account(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    seen = await store.opening_mark("u1")
+    live = {_intent("i1").client_id}
+    assert await store.reserve_opening("u1", "i2", 1, live, NOW, hold, seen=seen) is False
+
+
+async def test_a_slot_settled_after_the_account_was_read_still_counts(store: Store) -> None:
+    # Arrange: the next opening read the mark (and then the account) before i1 settled
+    hold = timedelta(minutes=2)
+    seen = await store.opening_mark("u1")
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: its read cannot show i1's trade, so i1's slot counts
+    taken = await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen)
+
+    # Assert
+    assert taken is False
+
+
+async def test_slots_not_settled_or_read_without_a_mark_count_until_they_expire(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)  # placing: not settled
+    seen = await store.opening_mark("u1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is False
+    await store.settle_opening("u1", "i1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold) is False  # no mark
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW + hold, hold) is True
+
+
+async def test_settling_counts_each_held_slot_once(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.settle_opening("u1", "i1")  # nothing held: nothing settles
+    await store.reserve_opening("u1", "i1", 3, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    await store.settle_opening("u1", "i1")
+    await store.reserve_opening("u2", "i2", 3, set(), NOW, hold)
+    await store.settle_opening("u2", "i2")
+    assert [await store.opening_mark(u) for u in ("u1", "u2", "u3")] == [1, 1, 0]
+
+
+async def test_a_released_slot_takes_its_settlement_with_it(store: Store) -> None:
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.settle_opening("u1", "i1")
+    await store.release_opening("u1", "i1")
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)  # taken again: unsettled
+    seen = await store.opening_mark("u1")
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is False
+
+
 async def test_concurrent_openings_never_pass_the_open_trade_limit(store: Store) -> None:
     hold = timedelta(minutes=2)
     taken = await asyncio.gather(
@@ -1139,6 +1233,50 @@ async def test_a_netting_symbol_is_held_by_one_opening_per_user(store: Store) ->
     assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is False
     assert await store.reserve_symbol("u1", "EURUSD", "i2", NOW, hold) is True  # another symbol
     assert await store.reserve_symbol("u2", "XAUUSD", "i3", NOW, hold) is True  # another user
+
+
+async def test_a_settled_symbol_hold_gives_way_to_an_opening_that_read_the_account_after_it(
+    store: Store,
+) -> None:
+    # Arrange: i1 held gold while it placed; its orders are on the account (settled)
+    hold = timedelta(minutes=2)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    await store.settle_opening("u1", "i1")
+
+    # Act: the next gold opening reads the mark, then finds nothing on gold (i1's trade closed)
+    seen = await store.opening_mark("u1")
+    taken = await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen)
+
+    # Assert
+    assert (seen, taken) == (1, True)
+
+
+async def test_a_symbol_hold_settled_after_the_account_was_read_still_blocks(
+    store: Store,
+) -> None:
+    hold = timedelta(minutes=2)
+    seen = await store.opening_mark("u1")  # read before i1 settled: the read cannot show it
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+    await store.settle_opening("u1", "i1")
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen) is False
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold) is False  # no mark
+
+
+async def test_settling_an_opening_settles_its_slot_and_symbol_at_one_mark(store: Store) -> None:
+    # Arrange: i1 holds a slot and gold
+    hold = timedelta(minutes=2)
+    await store.reserve_opening("u1", "i1", 1, set(), NOW, hold)
+    await store.reserve_symbol("u1", "XAUUSD", "i1", NOW, hold)
+
+    # Act
+    await store.settle_opening("u1", "i1")
+    await store.settle_opening("u1", "i1")
+
+    # Assert: one settlement; both give way to an opening that read the account after it
+    seen = await store.opening_mark("u1")
+    assert seen == 1
+    assert await store.reserve_opening("u1", "i2", 1, set(), NOW, hold, seen=seen) is True
+    assert await store.reserve_symbol("u1", "XAUUSD", "i2", NOW, hold, seen=seen) is True
 
 
 async def test_a_redelivered_opening_takes_its_own_symbol_back(store: Store) -> None:

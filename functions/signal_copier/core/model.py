@@ -197,7 +197,9 @@ class Command:
     entry_range: tuple[Decimal, Decimal] | None = None  # (low, high)
     order_type: OrderType | None = None  # reenter: "limit"/"stop" written; None = not written
     # cancel: the channel's report of a result ("TP1 hit ✅") replying to its signal: the move
-    # is over, so entries still waiting go; filled positions stay with the channel's follow-ups
+    # is over, so entries still waiting go; filled positions stay with the channel's follow-ups.
+    # modify: the same message reports a result ("TP1 hit ✅ move SL to entry"): the change is
+    # for the filled positions, and the entries still waiting go as a report's would.
     report: bool = False
 
 

@@ -16,7 +16,7 @@ from signal_copier.core.guards import Skip
 from signal_copier.core.market import MarginMode, Quote, SymbolSpec
 from signal_copier.core.model import OrderPlan, OrderRequest, OrderType, Side, Signal
 from signal_copier.core.netting import check_netting
-from signal_copier.core.protection import Levels, plan_levels, take_profits
+from signal_copier.core.protection import Levels, plan_levels, target_passed
 from signal_copier.core.reasons import Reason
 from signal_copier.core.settings import FarEntry, NearEntry, TradeSettings
 from signal_copier.core.sizing import SizingError, split_volume, total_volume
@@ -147,14 +147,10 @@ def choose_entry(
 def _target_passed(signal: Signal, spec: SymbolSpec, quote: Quote, wanted: Decimal) -> str | None:
     # A call to trade now whose price already ran through its first target: the channel's move
     # is over, and a limit waiting at its entry would buy (or sell) the next pull-back instead.
-    if signal.order_type is not OrderType.MARKET or signal.order_type_implicit:
-        # A limit or stop order is meant to wait, wherever the price is; so is a card that does
-        # not say "now" (channels cancel it when its target is reached before the entry).
+    first = target_passed(signal, spec, quote, wanted)
+    if first is None:
         return None
-    first = next(iter(take_profits(signal, spec, wanted)), None)
     closing = quote.price_for(signal.side, closing=True)
-    if first is None or (closing - first) * signal.side.sign < 0:
-        return None
     return f"price {closing} is already past TP1 {first}: the move this signal called is over"
 
 

@@ -95,6 +95,27 @@ def in_prices(signal: Signal, entry: Decimal, spec: SymbolSpec) -> Signal:
     return replace(signal, sl=sl, tps=tps, sl_pips=None, tp_pips=())
 
 
+def calls_now(signal: Signal) -> bool:
+    """Return whether a signal says to trade now (its entry waits only if the price ran off).
+
+    Such an entry waits as a limit (far_entry=limit) for a pull-back to the called price; once
+    the price reaches the first target, the move the channel called is over. A limit or stop
+    order, or a card that does not say "now", is meant to wait wherever the price goes.
+    """
+    return signal.order_type is OrderType.MARKET and not signal.order_type_implicit
+
+
+def target_passed(signal: Signal, spec: SymbolSpec, quote: Quote, entry: Decimal) -> Decimal | None:
+    """Return the TP1 of a call to trade now when the price is at or past it, else None."""
+    if not calls_now(signal):
+        return None
+    first = next(iter(take_profits(signal, spec, entry)), None)
+    closing = quote.price_for(signal.side, closing=True)
+    if first is None or (closing - first) * signal.side.sign < 0:
+        return None
+    return first
+
+
 def take_profits(signal: Signal, spec: SymbolSpec, entry: Decimal) -> list[Decimal | None]:
     """Return one TP per position: prices, from pips, plus an open runner; [] if none given."""
     tps: list[Decimal | None] = list(signal.tps)

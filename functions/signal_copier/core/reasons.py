@@ -50,6 +50,8 @@ class Reason(StrEnum):
     SIGNAL_CLOSED = "signal_closed"  # the channel closed or cancelled it before it was opened
     SIGNAL_DELETED = "signal_deleted"  # the channel deleted the signal's message
     SIGNAL_REPEATED = "signal_repeated"  # posted again level for level: traded once
+    # A call to trade now reached its TP1 while its entry waited: the waiting entry was cancelled
+    TARGET_REACHED = "target_reached"
     FOLLOW_UP_DELETED = "follow_up_deleted"  # the channel deleted it before it was acted on
     FOLLOW_UP_EDITED = "follow_up_edited"  # an edit of a follow-up that is not run again
     STOP_KEPT = "stop_kept"

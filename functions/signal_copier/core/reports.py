@@ -14,6 +14,10 @@ REPORTED = (
     "the channel reported a result on this signal (message {message}): the move is over, so "
     "its entry still waiting is cancelled rather than filled into a finished trade"
 )
+REPORTED_WITH_CHANGE = (
+    "the channel reported a result with this change: the move is over, so the entry still "
+    "waiting is cancelled rather than filled into a finished trade"
+)
 
 
 def as_report(parsed: Parse, reply_to: int | None) -> Parse:

@@ -32,6 +32,7 @@ class Reads:
     deals: list[Deal]
     positions: list[Position]
     orders: list[PendingOrder]
+    mark: int | None = None  # the store's opening mark, read before positions and orders
 
 
 def wanted(settings: TradeSettings) -> bool:
@@ -40,13 +41,19 @@ def wanted(settings: TradeSettings) -> bool:
 
 
 async def beside(
-    first: Awaitable[T], account: BrokerAccount, settings: TradeSettings, now: datetime
+    first: Awaitable[T],
+    deps: Deps,
+    account: BrokerAccount,
+    intent: Intent,
+    settings: TradeSettings,
+    now: datetime,
 ) -> tuple[T, Reads | BaseException]:
     """Await `first` and the guards' reads at once; `first`'s error is raised, theirs kept."""
-    got, reads = await asyncio.gather(first, _read(account, settings, now), return_exceptions=True)
+    reads = _read(deps, account, intent.user_id, settings, now)
+    got, read = await asyncio.gather(first, reads, return_exceptions=True)
     if isinstance(got, BaseException):
         raise got
-    return got, reads
+    return got, read
 
 
 async def judge(
@@ -71,20 +78,37 @@ async def judge(
     held = [p.client_id for p in reads.positions] + [o.client_id for o in reads.orders]
     live = ids.copier_intents(held)
     limit, hold = settings.max_open_trades, deps.timing.opening_hold
-    # The slot is reserved in the store, so concurrent openings can never pass the limit.
-    if await deps.store.reserve_opening(intent.user_id, intent.id, limit, live, now, hold):
-        return None
-    return guards.check_open_trades(limit, settings)
-
-
-async def _read(account: BrokerAccount, settings: TradeSettings, now: datetime) -> Reads:
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    deals, positions, orders = await asyncio.gather(
-        _nothing() if settings.daily_loss_limit is None else account.history(day_start),
-        _nothing() if settings.max_open_trades is None else account.positions(),
-        _nothing() if settings.max_open_trades is None else account.orders(),
+    # The slot is reserved in the store, so concurrent openings can never pass the limit; the
+    # slots of openings settled before the account was read count only through that read.
+    taken = await deps.store.reserve_opening(
+        intent.user_id, intent.id, limit, live, now, hold, seen=reads.mark
     )
-    return Reads(deals=deals, positions=positions, orders=orders)
+    return None if taken else guards.check_open_trades(limit, settings)
+
+
+async def _read(
+    deps: Deps, account: BrokerAccount, user_id: str, settings: TradeSettings, now: datetime
+) -> Reads:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    (deals, (mark, positions, orders)) = await asyncio.gather(
+        _nothing() if settings.daily_loss_limit is None else account.history(day_start),
+        _nothing_held() if settings.max_open_trades is None else _held(deps, account, user_id),
+    )
+    return Reads(deals=deals, positions=positions, orders=orders, mark=mark)
+
+
+async def _held(
+    deps: Deps, account: BrokerAccount, user_id: str
+) -> tuple[int, list[Position], list[PendingOrder]]:
+    # The mark first: every opening settled by then has its orders on the account, so the
+    # positions and orders read after it show them (if still open).
+    mark = await deps.store.opening_mark(user_id)
+    positions, orders = await asyncio.gather(account.positions(), account.orders())
+    return mark, positions, orders
+
+
+async def _nothing_held() -> tuple[None, list[Position], list[PendingOrder]]:
+    return None, [], []
 
 
 async def _nothing() -> list[Any]:

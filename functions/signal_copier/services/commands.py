@@ -23,6 +23,7 @@ from signal_copier.core.ports import BrokerAccount
 from signal_copier.core.reasons import Reason
 from signal_copier.core.reconcile import with_found_done
 from signal_copier.core.records import TradeRecord
+from signal_copier.core.reports import REPORTED_WITH_CHANGE
 from signal_copier.core.settings import TradeSettings
 from signal_copier.services import accounts, follow_up_risk, late_opening, messages
 from signal_copier.services.about import about_of, candidates, select_targets, trades_of
@@ -149,6 +150,8 @@ async def _act(
 ) -> TradeResult:
     if command.action is Action.CANCEL:
         return await cancel(intent, account, held, settings)
+    if command.report and held.orders:
+        return await _after_report(deps, intent, command, account, held, settings)
     plan = await planned(deps, intent, command, account, held, settings)
     if isinstance(plan, TradeResult):
         return plan
@@ -165,6 +168,27 @@ async def _act(
             cut = await own_closes(account, intent, open_now, result.changes)
             result = with_found_done(result, cut, CLOSED_BEFORE)
     return _noted(result, notes)
+
+
+async def _after_report(
+    deps: Deps,
+    intent: Intent,
+    command: Command,
+    account: BrokerAccount,
+    held: Held,
+    settings: TradeSettings,
+) -> TradeResult:
+    # "TP1 hit ✅ move SL to entry": the move is over, so the entries still waiting go (as the
+    # report alone takes them back) and the change is for the positions that filled.
+    cancelled = await cancel(intent, account, replace(held, positions=[]), settings)
+    said = (
+        f"{REPORTED_WITH_CHANGE}; {cancelled.detail}" if cancelled.detail else REPORTED_WITH_CHANGE
+    )
+    cancelled = replace(cancelled, detail=said)
+    if not held.positions:
+        return cancelled
+    changed = await _act(deps, intent, command, account, replace(held, orders=[]), settings)
+    return combined(cancelled, changed)
 
 
 async def _sent(

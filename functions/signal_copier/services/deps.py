@@ -27,6 +27,9 @@ class Timing:
     settle_window: timedelta = timedelta(minutes=30)
     retry_grace: timedelta = timedelta(seconds=60)  # a retry may add legs while age <= max + this
     opening_hold: timedelta = timedelta(seconds=120)  # an open-trade slot is held this long
+    # A call to trade now waiting as a limit (far_entry=limit) is checked against its TP1 this
+    # often by the sweep (which runs every minute): once the price reaches it, the entry goes.
+    entry_watch: timedelta = timedelta(seconds=60)
     sweep_batch: int = 500  # items per sweep step per run
     # Watched accounts read per page by the sweep's polling step, which reads them all every
     # minute (one Pub/Sub publish request takes at most 1,000 messages).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core import ids
-from signal_copier.core.errors import InFlight, Rejected, Retryable
-from signal_copier.core.management import expired_orders, plan_after_close
+from signal_copier.core.errors import InFlight, Rejected
+from signal_copier.core.management import plan_after_close
 from signal_copier.core.market import BrokerEvent, DealReason, EventKind
 from signal_copier.core.model import ChangeKind, Intent, IntentKind, TradeResult
 from signal_copier.core.reasons import Reason
@@ -37,7 +36,7 @@ async def handle_broker_event(
         raise InFlight(f"the trade {ours} is still being recorded: this event comes again")
     if record is None or record.signal is None:
         return None
-    intent = _manage_intent(
+    intent = manage_intent(
         record,
         ids.event_intent_id(user_id, event.client_id, event.kind),
         event.time,
@@ -71,64 +70,6 @@ async def handle_broker_event(
     return await run_once(intent, deps, now, work)
 
 
-async def expire_due(deps: Deps, now: datetime) -> list[TradeResult]:
-    """Cancel pending entries whose expiry has come, once per signal (a sweep step).
-
-    Work is proportional to what is due: trades carry the time they must be looked at again.
-    A trade whose account cannot be reached stays due (the step then reports the failure);
-    the others are done meanwhile.
-    """
-    results = []
-    failed: Retryable | None = None
-    for record in await deps.store.trades_due(now, deps.timing.sweep_batch):
-        try:
-            result = await _expire(deps, record, now)
-        except Retryable as e:  # one account that cannot be reached must not keep every
-            failed = failed or e  # other user's entries from expiring: it stays due
-            continue
-        if result is not None:
-            results.append(result)
-    if failed is not None:
-        raise failed
-    return results
-
-
-async def _expire(deps: Deps, record: TradeRecord, now: datetime) -> TradeResult | None:
-    context = await user_context(deps, record.intent, opening=False)
-    minutes = None if isinstance(context, TradeResult) else context[1].pending_expiry_minutes
-    placed = record.recorded_at or record.intent.received
-    if minutes is None or record.signal is None:
-        await _set_due(deps, record, None)  # expiry was turned off
-        return None
-    due = placed + timedelta(minutes=minutes)
-    if due > now:  # the user lengthened the expiry meanwhile
-        await _set_due(deps, record, due)
-        return None
-    user_id = record.intent.user_id
-    intent = _manage_intent(
-        record, ids.event_intent_id(user_id, record.intent.client_id, "expiry"), now
-    )
-
-    async def work(retry: bool) -> TradeResult | None:
-        try:
-            account = await accounts.connect_account(deps, user_id)
-            orders = await account.orders()
-        except Rejected as e:
-            return skipped(intent, e.reason, str(e))
-        ops = expired_orders(placed, target_of(record), orders, now, minutes)
-        return await run_operations(account, ops, intent) if ops else None
-
-    result = await run_once(intent, deps, now, work)
-    await _set_due(deps, record, None)
-    return result
-
-
-async def _set_due(deps: Deps, record: TradeRecord, due: datetime | None) -> None:
-    # Only the due time changes: an edit may have updated the record since it was read.
-    user_id, intent_id = record.intent.user_id, record.intent.id
-    await deps.store.update_trade(user_id, intent_id, lambda r: replace(r, due_at=due))
-
-
 async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | None:
     for record in await deps.store.trades_by_client(user_id, [client_id]):
         if record.intent.kind in (IntentKind.OPEN, IntentKind.EDIT) and record.result.fills:
@@ -136,7 +77,8 @@ async def _trade_of(deps: Deps, user_id: str, client_id: str) -> TradeRecord | N
     return None
 
 
-def _manage_intent(record: TradeRecord, intent_id: str, at: datetime) -> Intent:
+def manage_intent(record: TradeRecord, intent_id: str, at: datetime) -> Intent:
+    """Return the intent under which the copier acts by itself on a recorded trade, at `at`."""
     return Intent(
         id=intent_id,
         user_id=record.intent.user_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from signal_copier.core import guards
 from signal_copier.core.errors import BrokerRejected, BrokerUnavailable, CopierError, Rejected
@@ -18,11 +18,12 @@ from signal_copier.core.model import (
 )
 from signal_copier.core.planning import plan_orders
 from signal_copier.core.ports import BrokerAccount
+from signal_copier.core.protection import calls_now
 from signal_copier.core.quotas import period_key, trade_limit
 from signal_copier.core.reasons import Reason
 from signal_copier.core.records import UserRecord
 from signal_copier.core.settings import TradeSettings
-from signal_copier.services import account_limits, accounts
+from signal_copier.services import account_limits, accounts, waiting
 from signal_copier.services import opening_checks as checks
 from signal_copier.services.context import user_context
 from signal_copier.services.deps import Deps
@@ -34,7 +35,7 @@ from signal_copier.services.placing import (
     undo_fills,
 )
 from signal_copier.services.records import skipped
-from signal_copier.services.reservations import give_back, hold_symbol
+from signal_copier.services.reservations import give_back, hold_symbol, settle, symbol_mark
 from signal_copier.services.targets import Wait
 
 
@@ -85,8 +86,10 @@ async def open_signal(
     if result.status is not Status.PLACED:
         await give_back(deps, intent)
     elif result.fills:
+        await settle(deps, intent, settings)
         await keep_managed(deps, intent, now)
-    return _with_expiry(result, settings, now)
+    watched = calls_now(signal)  # a call to trade now waiting as a limit is watched
+    return waiting.first_due(result, watched, settings.pending_expiry_minutes, deps, now)
 
 
 async def keep_managed(deps: Deps, intent: Intent, now: datetime) -> None:
@@ -142,13 +145,15 @@ async def _trade(
     account = await accounts.connect_account(deps, intent.user_id)
     found_on, limits = await _instrument(deps, account, intent, signal, settings, now, found)
     symbol, spec, quote, info = found_on.symbol, found_on.spec, found_on.quote, found_on.info
+    # The mark before the symbol's read: openings settled by then show in it.
+    mark = None if found else await symbol_mark(deps, intent, settings, info)
     held = await held_on_symbol(account, info, symbol)
     skip = None
     if not found:
         skip = (
             guards.check_market(signal, quote, spec, settings)
             or await account_limits.judge(deps, settings, intent, now, limits)
-            or await hold_symbol(deps, intent, settings, info, symbol, held, now)
+            or await hold_symbol(deps, intent, settings, info, symbol, (held, mark), now)
         )
     plan = skip or plan_orders(
         intent_id=intent.id,
@@ -187,7 +192,7 @@ async def _instrument(
     )
     if found or not account_limits.wanted(settings):
         return await instrument, None
-    return await account_limits.beside(instrument, account, settings, now)
+    return await account_limits.beside(instrument, deps, account, intent, settings, now)
 
 
 async def _undone_if_killed(
@@ -244,10 +249,3 @@ def _outcome(
         fills=tuple(fills),
         notes=plan.notes,
     )
-
-
-def _with_expiry(result: TradeResult, settings: TradeSettings, now: datetime) -> TradeResult:
-    minutes = settings.pending_expiry_minutes
-    if minutes is None or not any(fill.pending for fill in result.fills):
-        return result
-    return replace(result, due_at=now + timedelta(minutes=minutes))

@@ -16,6 +16,7 @@ from signal_copier.core.errors import (
     Rejected,
 )
 from signal_copier.core.model import (
+    Action,
     Command,
     Fill,
     Intent,
@@ -172,7 +173,8 @@ async def _dispatch(
             # An edited partial close whose close already ran: only its stop change.
             run = command if again is None else again
             # A result the channel reports under its signal is no instruction (services/reports).
-            act = reports.apply_report if run.report else commands.apply_command
+            report = run.report and run.action is Action.CANCEL  # a modify told with one acts
+            act = reports.apply_report if report else commands.apply_command
             result = await act(intent, run, deps, now, retry)
             return result if run is command else _noted(result)
         if intent.kind is IntentKind.EDIT and intent.signal and intent.previous:

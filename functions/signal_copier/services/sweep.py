@@ -19,8 +19,8 @@ from signal_copier.core.model import IntentKind
 from signal_copier.services import messages
 from signal_copier.services.deps import Deps
 from signal_copier.services.fleet_scale import scale_listeners
-from signal_copier.services.management import expire_due
 from signal_copier.services.polling import request_polls
+from signal_copier.services.waiting import look_at_due
 
 _log = logging.getLogger(__name__)
 
@@ -70,16 +70,18 @@ async def republish_expired_claims(deps: Deps, now: datetime) -> int:
 
     A redelivery may also be on its way: the claim lets only one of them run. Management
     intents are not re-published: their broker event is redelivered (or polled again) and their
-    expiry stays due, and they never travel the intents topic.
+    expiry stays due, and they never travel the intents topic. The store's query leaves them
+    out, so a batch is never filled with claims dropped here (work stays what is due).
     """
     expired = await deps.store.expired_claims(now, deps.timing.sweep_batch)
+    # The stores leave them out already; a management intent must never reach the topic.
     runnable = [intent for intent in expired if intent.kind is not IntentKind.MANAGE]
     await messages.publish_intents(deps, runnable)
     return len(runnable)
 
 
 async def _expire_pending(deps: Deps, now: datetime) -> int:
-    return len(await expire_due(deps, now))
+    return len(await look_at_due(deps, now))
 
 
 POLLS = Step(name="polls_published", run=request_polls)

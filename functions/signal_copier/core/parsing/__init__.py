@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from functools import partial
 
-from signal_copier.core.model import Command, Parse, Scope, Signal
+from signal_copier.core.model import Action, Command, Parse, Scope, Signal
 from signal_copier.core.parsing import (
     clauses,
     commands,
@@ -125,13 +125,21 @@ def _follow_up(text: str, scanned: Scan, position: str | None) -> Parse | None:
     if command is None:
         command = clauses.read_leading_command(text, scanned.items)
     if command is not None:
-        return _command(command, position, items)
+        return _command(_reported(command, text, scanned), position, items)
     # "Final Target Hit +480 Pip⏎Close the position fully": the instruction under the result;
     # never in an advert ("Book now, limited seats").
     told = instructions.read_instruction(text, scanned.items, scanned.question)
     if told is None or reasons.sells(scanned):
         return None
-    return _command(told.command, position, told.items, told.roles)
+    return _command(_reported(told.command, text, scanned), position, told.items, told.roles)
+
+
+def _reported(command: Command, text: str, scanned: Scan) -> Command:
+    # "TP1 hit ✅ move SL to entry": a stop change told with a result; the move is over for an
+    # entry still waiting (a plan step, "TP1 hit → SL to entry", reports nothing).
+    if command.action is not Action.MODIFY or not _context(text, scanned, set()).report:
+        return command
+    return replace(command, report=True)
 
 
 def _context(text: str, scanned: Scan, labels: set[int]) -> Context:

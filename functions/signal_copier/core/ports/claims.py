@@ -65,7 +65,12 @@ class ClaimStore(Protocol):
         ...
 
     async def expired_claims(self, now: datetime, limit: int) -> list[Intent]:
-        """Return intents claimed but unfinished whose lease ended at or before `now`."""
+        """Return intents claimed but unfinished whose lease ended at or before `now`.
+
+        Management intents (IntentKind.MANAGE) are left out by the query itself: they never
+        travel the intents topic (their broker event comes again, or is polled again), so the
+        sweep would drop them, and `limit` must be filled with intents it can re-publish.
+        """
         ...
 
     async def claim_states(self, intent_ids: Sequence[str]) -> dict[str, ClaimState]:
@@ -99,6 +104,13 @@ class LimitStore(Protocol):
         """Return trades used and missed in a period."""
         ...
 
+    async def opening_mark(self, user_id: str) -> int:
+        """Return how many of the user's openings have settled so far (see `settle_opening`).
+
+        Read before the account's positions and orders, and passed to `reserve_opening`.
+        """
+        ...
+
     async def reserve_opening(
         self,
         user_id: str,
@@ -107,11 +119,25 @@ class LimitStore(Protocol):
         live: Collection[str],
         now: datetime,
         hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
-        """Atomically take an open-trade slot: False if `live` ∪ held slots reach `limit`.
+        """Atomically take an open-trade slot: False if `live` ∪ counted slots reach `limit`.
 
         `live` are the intent clientIds open on the account; a slot is held until now + hold
-        (then the trade is live on the account, or was never placed). Idempotent per intent.
+        (then the trade is live on the account, or was never placed). `seen` is the
+        `opening_mark` read before `live` was: a slot settled at or before it is counted only
+        through `live` (its trade, if still open, is in that read; a closed one frees the
+        slot). Unsettled slots, and every slot when `seen` is None, count until they expire.
+        Idempotent per intent.
+        """
+        ...
+
+    async def settle_opening(self, user_id: str, intent_id: str) -> None:
+        """Note that an opening's orders are on the account (the broker confirmed them).
+
+        Its held slot and symbol settle at the next mark; nothing held, or settled already:
+        nothing.
         """
         ...
 
@@ -120,13 +146,23 @@ class LimitStore(Protocol):
         ...
 
     async def reserve_symbol(
-        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
+        self,
+        user_id: str,
+        symbol: str,
+        intent_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        seen: int | None = None,
     ) -> bool:
         """Atomically hold a broker symbol of a netting account for an opening: False if taken.
 
         One opening at a time per (user, symbol): the user's one account books one position
         per symbol. Held until now + hold (then the position is on the account, or was never
         placed); the same intent takes its own hold back (and renews it). Idempotent per intent.
+        `seen` is the `opening_mark` read before the account's positions and orders on the
+        symbol were: another opening's hold settled at or before it no longer blocks (that read
+        shows its position or order if it is still there).
         """
         ...
 

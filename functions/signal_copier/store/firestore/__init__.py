@@ -2,8 +2,9 @@
 
 `FirestoreStore` is the collection groups together; each group (a mixin over `FirestoreClient`)
 lives in its own module, as the SQLite store's tables do: `users`, `messages`, `claims`,
-`usage`, `trades` and `watches`. `schema` lists the composite queries and TTL fields, `encoding` the
-document values and ids, `errors` the one table from Firestore errors to copier errors.
+`usage`, `openings`, `trades` and `watches`. `schema` lists the composite queries and TTL
+fields, `encoding` the document values and ids, `errors` the one table from Firestore errors to
+copier errors.
 `web.FirestoreWebStore` serves the dashboard's `WebStore` port on an AsyncClient.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from signal_copier.store.firestore.claims import ClaimCollections
 from signal_copier.store.firestore.errors import StoreRejected
 from signal_copier.store.firestore.messages import MessageCollections
+from signal_copier.store.firestore.openings import OpeningCollections
 from signal_copier.store.firestore.usage import UsageCollections
 from signal_copier.store.firestore.users import UserCollections
 from signal_copier.store.firestore.watches import WatchCollections
@@ -25,7 +27,12 @@ __all__ = ["FirestoreStore", "StoreRejected"]
 
 
 class FirestoreStore(
-    UserCollections, MessageCollections, ClaimCollections, UsageCollections, WatchCollections
+    UserCollections,
+    MessageCollections,
+    ClaimCollections,
+    UsageCollections,
+    OpeningCollections,
+    WatchCollections,
 ):
     """Every method of the `Store` port on one Firestore database (its client made on first use)."""
 

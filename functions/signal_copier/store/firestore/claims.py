@@ -17,7 +17,7 @@ from enum import StrEnum
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from signal_copier.core.errors import InvalidInput
-from signal_copier.core.model import Intent
+from signal_copier.core.model import Intent, IntentKind
 from signal_copier.core.records import Claim, ClaimState, ParkedIntent, TradeRecord
 from signal_copier.store.firestore.client import Snapshot, Write
 from signal_copier.store.firestore.encoding import record_of, to_native
@@ -204,7 +204,9 @@ class ClaimCollections(TradeCollections):
         """Return intents in flight whose lease ended at or before `now`."""
         if limit < 1:
             return []
-        query = EXPIRED_CLAIMS.build(self.db.collection("intents"), IntentState.IN_FLIGHT.value)
+        query = EXPIRED_CLAIMS.build(
+            self.db.collection("intents"), IntentState.IN_FLIGHT.value, _ON_TOPIC
+        )
         query = query.where(filter=FieldFilter("lease_until", "<=", to_native(now)))
         return [_intent(s).intent for s in await self.first(query.limit(limit), "intents")]
 
@@ -213,6 +215,10 @@ class ClaimCollections(TradeCollections):
         refs = [self.doc("intents", intent_id) for intent_id in sorted(set(intent_ids))]
         found = [_intent(s) for s in await self.get_many(refs, "intents") if s.exists]
         return {held.intent_id: _STATES[held.state] for held in found}
+
+
+# The kinds the sweep re-publishes: every one but management (it never travels the topic).
+_ON_TOPIC = tuple(kind.value for kind in IntentKind if kind is not IntentKind.MANAGE)
 
 
 def _rerun(attempt: int) -> ClaimState:

@@ -36,7 +36,8 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class CompositeQuery:
-    """A query on one collection: equality filters, then orders (a range only on the first)."""
+    """A query on one collection: equality filters (`in` for a tuple of values), then orders
+    (a range only on the first)."""
 
     collection: str  # the collection group id (the last segment of the collection's path)
     equal: tuple[str, ...]
@@ -44,10 +45,14 @@ class CompositeQuery:
     scope: str = "COLLECTION"  # or COLLECTION_GROUP: every collection of that id at once
 
     def build(self, base: Any, *values: Any) -> AsyncQuery:
-        """Return the query on `base` (a collection or group) with one value per equality field."""
+        """Return the query on `base` (a collection or group) with one value per equality field.
+
+        A tuple of values is an `in` filter (at most 30 values), served by the same index.
+        """
         query = base
         for name, value in zip(self.equal, values, strict=True):
-            query = query.where(filter=FieldFilter(name, "==", value))
+            op = "in" if isinstance(value, tuple) else "=="
+            query = query.where(filter=FieldFilter(name, op, value))
         for name, direction in self.order:
             query = query.order_by(name, direction=direction)
         return query  # type: ignore[no-any-return]
@@ -77,8 +82,9 @@ SIGNAL_TRADES_OLDEST_FIRST = CompositeQuery(
 TRADES_DUE = CompositeQuery(
     "trades", (), (("due_at", ASCENDING), ("seq", ASCENDING)), scope="COLLECTION_GROUP"
 )
-# intents where state == in_flight and lease_until <= now order by lease_until (the sweep)
-EXPIRED_CLAIMS = CompositeQuery("intents", ("state",), (("lease_until", ASCENDING),))
+# intents where state == in_flight and intent.kind in (every kind the intents topic carries)
+# and lease_until <= now order by lease_until (the sweep; management intents left out)
+EXPIRED_CLAIMS = CompositeQuery("intents", ("state", "intent.kind"), (("lease_until", ASCENDING),))
 # chats/{chatId}/log [where message_id < before] order by message_id desc, version desc
 # (built by web.FirestoreWebStore.signal_log; declared here so its index is checked too)
 SIGNAL_LOG = CompositeQuery("log", (), (("message_id", DESCENDING), ("version", DESCENDING)))

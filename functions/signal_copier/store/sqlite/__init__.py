@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from signal_copier.store.sqlite.claims import ClaimTables
 from signal_copier.store.sqlite.fleet import FleetTables
 from signal_copier.store.sqlite.messages import MessageTables
+from signal_copier.store.sqlite.openings import OpeningTables
 from signal_copier.store.sqlite.outbox import OutboxTables
 from signal_copier.store.sqlite.trades import TradeTables
 from signal_copier.store.sqlite.usage import UsageTables
@@ -26,6 +27,7 @@ class SqliteStore(
     MessageTables,
     ClaimTables,
     UsageTables,
+    OpeningTables,
     TradeTables,
     WatchTables,
     WebTables,

@@ -1,15 +1,11 @@
-"""Daily quota (used / missed per intent, idempotent), open-trade slots and netting symbols held
-by openings."""
+"""Daily quota (used / missed per intent, idempotent); what openings hold is in `openings`."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
-from datetime import datetime, timedelta
 
-from signal_copier.core import ids
 from signal_copier.core.records import Usage
-from signal_copier.store.sqlite.db import SqliteDatabase, micros
+from signal_copier.store.sqlite.db import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS usage (user_id TEXT NOT NULL, period TEXT NOT NULL,
@@ -19,10 +15,6 @@ CREATE TABLE IF NOT EXISTS reservations (user_id TEXT NOT NULL, period TEXT NOT 
   intent_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('used', 'missed')),
   PRIMARY KEY (user_id, period, intent_id, kind),
   FOREIGN KEY (user_id, period) REFERENCES usage (user_id, period));
-CREATE TABLE IF NOT EXISTS openings (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
-  until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
-CREATE TABLE IF NOT EXISTS symbol_holds (user_id TEXT NOT NULL, intent_id TEXT NOT NULL,
-  symbol TEXT NOT NULL, until INTEGER NOT NULL, PRIMARY KEY (user_id, intent_id));
 """
 _HELD = "SELECT 1 FROM reservations WHERE user_id=? AND period=? AND intent_id=? AND kind=?"
 _HELD_AND_USED = (
@@ -40,7 +32,7 @@ _BUMP = {  # usage counters, by reservation kind
 
 
 class UsageTables(SqliteDatabase):
-    """Quota and open-trade slots; every change is one transaction."""
+    """The daily quota; every change is one transaction."""
 
     SCHEMA = _SCHEMA
 
@@ -82,63 +74,6 @@ class UsageTables(SqliteDatabase):
         rows = self._rows(sql, (user_id, period))
         used, missed = rows[0] if rows else (0, 0)
         return Usage(period=period, used=used, missed=missed)
-
-    async def reserve_opening(
-        self,
-        user_id: str,
-        intent_id: str,
-        limit: int,
-        live: Collection[str],
-        now: datetime,
-        hold: timedelta,
-    ) -> bool:
-        """Take an open-trade slot unless live trades and held slots reach `limit`."""
-        with self._transaction() as con:
-            con.execute(
-                "DELETE FROM openings WHERE user_id = ? AND until <= ?", (user_id, micros(now))
-            )
-            sql = "SELECT intent_id FROM openings WHERE user_id = ?"
-            held = {row[0] for row in con.execute(sql, (user_id,))}
-            if intent_id in held:
-                return True
-            if len(set(live) | {ids.client_id(h) for h in held}) >= limit:
-                return False
-            row = (user_id, intent_id, micros(now + hold))
-            con.execute("INSERT INTO openings VALUES (?, ?, ?)", row)
-            return True
-
-    async def release_opening(self, user_id: str, intent_id: str) -> None:
-        """Give back an intent's open-trade slot."""
-        held = "SELECT 1 FROM openings WHERE user_id = ? AND intent_id = ?"
-        if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
-            self._write(
-                "DELETE FROM openings WHERE user_id = ? AND intent_id = ?", (user_id, intent_id)
-            )
-
-    async def reserve_symbol(
-        self, user_id: str, symbol: str, intent_id: str, now: datetime, hold: timedelta
-    ) -> bool:
-        """Hold a netting account's symbol for an opening unless another opening holds it."""
-        with self._transaction() as con:
-            con.execute(
-                "DELETE FROM symbol_holds WHERE user_id = ? AND until <= ?",
-                (user_id, micros(now)),
-            )
-            sql = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND symbol = ? AND intent_id != ?"
-            if con.execute(sql, (user_id, symbol, intent_id)).fetchone():
-                return False
-            row = (user_id, intent_id, symbol, micros(now + hold))
-            con.execute("INSERT OR REPLACE INTO symbol_holds VALUES (?, ?, ?, ?)", row)
-            return True
-
-    async def release_symbol(self, user_id: str, intent_id: str) -> None:
-        """Give back the symbol an intent holds."""
-        held = "SELECT 1 FROM symbol_holds WHERE user_id = ? AND intent_id = ?"
-        if self._rows(held, (user_id, intent_id)):  # usually none: then no write transaction
-            self._write(
-                "DELETE FROM symbol_holds WHERE user_id = ? AND intent_id = ?",
-                (user_id, intent_id),
-            )
 
 
 def _count(con: sqlite3.Connection, user_id: str, period: str, intent_id: str, kind: str) -> None:
