@@ -20,6 +20,7 @@ from signal_copier.core.parsing import (
     reasons,
     reentry,
     rereads,
+    restated,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -42,6 +43,10 @@ _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     text = text[:MAX_CHARS]
+    return restated.restate(text, _reread(text), _reread)
+
+
+def _reread(text: str) -> Parse:
     return rereads.reread(text, _read(text), _read)
 
 

@@ -1,0 +1,125 @@
+"""A signal restated above a follow-up: "XAUUSD BUY 2650 SL 2640 TP 2660⏎Move SL to 2655".
+
+Channels repeat the trade a follow-up is about, then give the order on the last lines. Read whole,
+such a message is a new trade (the restated levels) or a follow-up that takes a restated level
+("Move SL to 2655" read with the "SL 2640" above it). Read apart, the head names the trade (its
+symbol and side scope the command) and the tail is the order, with the levels its verbs move.
+
+Only a tail that is a told order on its own lines splits the message: a plan under a signal
+("Close half at TP1 and move SL to BE", "Close at 2660", "TP1 hit → close 50%") stays a part of
+the signal, and a head that names two trades is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from signal_copier.core.model import Action, Command, Parse, Scope, Signal
+from signal_copier.core.parsing import plans
+from signal_copier.core.parsing.openings import AMBIGUOUS
+from signal_copier.core.parsing.tokens import Item, scan
+
+Reader = Callable[[str], Parse]
+
+# The words that make a line an order to a trade already open.
+_ORDERS = frozenset({"close", "cancel", "move", "new", "breakeven", "protect"})
+# A tail that says when ("if", "after TP1", "at 2660", "TP1 hit →") plans the trade, not now.
+_PLANNED = frozenset({"conditional", "hedge", "negation", "beyond"})
+_AT = frozenset({"at", "@", "around", "en"})  # "Close at 2660": where, not now
+_ACTIONS = frozenset({Action.CLOSE, Action.MODIFY, Action.CANCEL})
+# "SL to entry", "SL to 2655": a stop told where to go (not "SL - 2640", a level of the signal).
+_TO = frozenset({"to", "a", "à", "auf", "ke", "до", "→", "➡"})
+_MAX_TAIL = 3  # lines of a follow-up under the restated signal
+_TWO_TRADES = "the follow-up under the restated signal names another trade: nothing is done"
+
+
+def restate(text: str, first: Parse, read: Reader) -> Parse:
+    """Return the follow-up under a signal restated above it, or `first`."""
+    if "\n" not in text or not (first.signals or first.command is not None):
+        return first
+    lines = text.split("\n")
+    at = _order_line(lines)
+    if at is None:
+        return first
+    tail_text = "\n".join(lines[at:])
+    if plans.has_plan(tail_text):
+        return first
+    tail = read(tail_text)
+    command = tail.command
+    if command is None or command.levels_only or command.action not in _ACTIONS:
+        return first
+    if _planned(scan(tail_text).items, command):
+        return first
+    trade = _trade(read("\n".join(lines[:at])).signals)
+    if trade is None:
+        return first
+    scoped = _scoped(command, trade)
+    if scoped is None:
+        return Parse(reason=AMBIGUOUS, explain=(*tail.explain, _TWO_TRADES))
+    note = f'"{trade.symbol} {trade.side.value}" restated above the follow-up → its scope'
+    return replace(tail, command=scoped, explain=(*tail.explain, note))
+
+
+def _order_line(lines: list[str]) -> int | None:
+    # The first of the last few written lines that gives an order; never the first line.
+    written = [at for at, line in enumerate(lines) if line.strip()]
+    found = None
+    for at in reversed(written[-_MAX_TAIL:]):
+        if at == written[0]:
+            break
+        if _orders(scan(lines[at]).items):
+            found = at
+    return found
+
+
+def _orders(items: list[Item]) -> bool:
+    if any(item.kind in _ORDERS for item in items):
+        return True
+    words = [item for item in items if item.kind != "p"][:2]
+    return len(words) == 2 and words[0].kind == "sl" and words[1].text.lower() in _TO
+
+
+def _planned(items: list[Item], command: Command) -> bool:
+    # "Close at 2660", "Move SL to BE at TP1", "Close half if TP1": a condition or a level to
+    # act at; a target named beside a close or a stop move is where the step happens.
+    # A target reported hit ("TP1 hit, move SL to 2655") is no condition: it tells why.
+    if any(
+        item.kind in _PLANNED or (item.kind == "entry_weak" and item.text.lower() in _AT)
+        for item in items
+    ):
+        return True
+    if any(_gain_condition(items, at) for at in range(len(items) - 1)):
+        return True
+    aimed = any(item.kind == "tp" and not _reported(items, at) for at, item in enumerate(items))
+    if command.action is Action.CLOSE:
+        return aimed or any(item.kind == "num" and not item.unit for item in items)
+    return command.action is Action.MODIFY and aimed and not command.tps and not command.sl_anchor
+
+
+def _gain_condition(items: list[Item], at: int) -> bool:
+    # "Move SL to BE 20 pips in profit": a distance the trade must run first.
+    item, following = items[at], items[at + 1]
+    return item.unit == "pips" and following.kind == "filler" and following.text.lower() == "in"
+
+
+def _reported(items: list[Item], at: int) -> bool:
+    following = next((it for it in items[at + 1 :] if it.kind not in ("num", "p")), None)
+    return following is not None and following.kind == "hit"
+
+
+def _trade(signals: tuple[Signal, ...]) -> Signal | None:
+    # The one trade the head restates (several signals of one symbol and side are one trade).
+    if not signals or len({(s.symbol, s.side) for s in signals}) != 1:
+        return None
+    return signals[0]
+
+
+def _scoped(command: Command, trade: Signal) -> Command | None:
+    if command.symbol is not None and command.symbol != trade.symbol:
+        return None
+    if command.side is not None and command.side is not trade.side:
+        return None
+    if command.scope is Scope.POSITION:
+        return command
+    return replace(command, scope=Scope.SYMBOL, symbol=trade.symbol, side=trade.side)
