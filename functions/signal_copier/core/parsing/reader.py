@@ -154,11 +154,26 @@ class Reader(Naming):
             return  # "0.06$ can be stop": the stop named after its price
         elif kind == "sl" and self.field == "head" and not self.buffer and self._mark(at, item):
             return  # "SELL🛑4405-4415 … SL⛔️4420": a stop sign glued to the side decorates it
+        elif kind == "lot" and self._lot_before(at):
+            return  # "Sell 0.01 lot gold at 2680": the size named before its word, no price
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
+
+    def _lot_before(self, at: int) -> bool:
+        # The number right before "lot", with no number after the word, is the lot size.
+        buffer, block = self.buffer, self.blocks[-1]
+        if not buffer or buffer[-1] is not self.items[at - 1] or buffer[-1].unit:
+            return False
+        following = next((it for it in self.items[at + 1 : at + 3] if it.kind != "p"), None)
+        if block.lot is not None or (following is not None and following.kind == "num"):
+            return False
+        size = buffer.pop()
+        block.lot = size.value
+        block.explain.append(f'"{size.raw} {self.items[at].text}" → lot={size.value!s}')
+        return True
 
     def _mark(self, at: int, item: Item) -> bool:
         # A stop sign right after the side word, when a stop written in letters comes later.
