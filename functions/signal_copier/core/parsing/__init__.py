@@ -12,6 +12,7 @@ from signal_copier.core.parsing import (
     commands,
     completion,
     instructions,
+    offsets,
     openings,
     plans,
     prelude,
@@ -21,6 +22,7 @@ from signal_copier.core.parsing import (
     reentry,
     rereads,
     restated,
+    scale,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -68,6 +70,9 @@ def _read(text: str) -> Parse:
     signals, explain, refusals = _openings(blocks, text, scanned, reader.labels, position)
     explain = [*quoted, *explain]
     if signals:
+        refused = scale.refusal(signals, text)  # "GOLD BUY NOW SL $10 TP $20": no prices
+        if refused is not None:
+            return Parse(reason=refused[0], explain=(*explain, refused[1]))
         return Parse(signals=tuple(signals), explain=tuple(explain))
     # "Buy again, same SL and TP": a new trade on a known signal, never a change to its trade.
     again = None if position is not None else reentry.read_reentry(text, items, blocks)
@@ -89,6 +94,8 @@ def _prepared(text: str) -> tuple[str, str | None]:
     # Reply/forward headers go; a bot's update gives its position id ("Position: 9a1f02c4").
     if text[:1] in prelude.HEADER_STARTS:
         text = prelude.strip_header(text)
+    if "+" in text:
+        text = offsets.locked(text)  # "Move stop to +20 pips": to the entry, 20 pips beyond
     if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
         return prelude.position_id(text)
     return text, None

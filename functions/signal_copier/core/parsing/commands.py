@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.fractions import lots_named, share_of
-from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
+from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset, offset_unread
 from signal_copier.core.parsing.tokens import TABLE, Item
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
@@ -35,6 +35,8 @@ _CHANGED_TO = frozenset(
 # The words of a verbless breakeven order: what it names, "now", and the words between.
 _NAMING = frozenset({"market", "all", "sym", "buy", "sell"})
 _SCOPING = _NAMING | {"breakeven", "filler", "join"}
+# The imperative "do" of verb-last languages: "ریسک فری کنید" (make it risk free), "ctc karo".
+_DO = frozenset({"کنید", "کن", "بکنید", "karo", "kardo", "kar do", "karein", "kijiye", "करें", "करो"})
 
 MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
@@ -94,9 +96,12 @@ def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
 
     "Breakeven ✅" alone still tells how a trade ended; a price makes it unclear.
     """
-    kinds = [w.kind for w in (words if words is not None else _words(items) or ())]
+    told = words if words is not None else _words(items) or []
+    kinds = [w.kind for w in told]
     if kinds.count("breakeven") != 1 or not _SCOPING.issuperset(kinds) or _has(items, "num"):
         return False
+    if kinds[-2:] == ["breakeven", "filler"] and told[-1].text.lower() in _DO:
+        return True  # "ریسک فری کنید", "ctc karo": a verb-last "do it" after the breakeven word
     if kinds[0] == "breakeven":
         return any(kind in _NAMING for kind in kinds[1:]) and "join" not in kinds
     return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
@@ -341,6 +346,8 @@ def _modify(
     sl, tps, numbers = _levels(items, words)
     if anchor is SlAnchor.ENTRY and sl is not None and _price_told_last(items):
         anchor = None  # "TP1 hit, set breakeven — move SL to 4578": the price it names wins
+    if anchor is SlAnchor.ENTRY and offset_unread(items):
+        return None  # "SL to BE +150 pips": a level past the entry, not a breakeven: refused
     if anchor is None and sl is None and not tps:
         kinds = {w.kind for w in words}
         if not (unspecified and "move" in kinds and "sl" in kinds):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from signal_copier.core.parsing.tokens import Item
@@ -9,6 +10,16 @@ from signal_copier.core.parsing.tokens import Item
 OFFSET_UNITS = frozenset({"pips", "signed"})  # "+ 2 pips", "+5": beyond the entry, in pips
 _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _MAX_PIPS = Decimal(100)  # more is no spread cover: a level, not a breakeven
+# "Move stop to +20 pips": a gain locked past the entry, as "SL to BE +20 pips" writes it.
+_LOCKED = re.compile(
+    r"(?i)\b(sl|s/l|stop|stop ?loss)(\s+(?:to|at)\s*)"
+    r"(?=\+\s*\d+(?:[.,]\d+)?\s*(?:pips?|points?|pts)\b)"
+)
+
+
+def locked(text: str) -> str:
+    """Return `text` with "SL to +20 pips" written as "SL to BE +20 pips"."""
+    return _LOCKED.sub(r"\1\2BE ", text)
 
 
 def entry_offset(items: list[Item]) -> Decimal | None:
@@ -20,3 +31,13 @@ def entry_offset(items: list[Item]) -> Decimal | None:
                 pips = following.value
                 return pips if 0 < pips <= _MAX_PIPS else None
     return None
+
+
+def offset_unread(items: list[Item]) -> bool:
+    """Return True when pips past the entry are told but too many to be a breakeven's."""
+    return entry_offset(items) is None and any(
+        item.kind in _ENTRY_WORDS
+        and items[at + 1].kind == "num"
+        and items[at + 1].unit in OFFSET_UNITS
+        for at, item in enumerate(items[:-1])
+    )

@@ -1,0 +1,93 @@
+"""Exits that cannot be prices: "XAUUSD BUY NOW SL $10 TP $20", "Gold buy now sl 40 tp 60".
+
+A stop or a target written in money ("$10") is a distance from the entry or a sum to risk;
+which one, and how many pips it makes, depends on the broker and the lot. Read as a price, the
+stop of a gold buy at 2650 would sit at 10. Such a signal is refused with the reason, never
+guessed. Without an entry to compare with, an instrument's floor (a price it has not traded
+under for over a decade) shows an exit that is no price.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from signal_copier.core.model import Signal
+from signal_copier.core.parsing.numbers import near
+from signal_copier.core.parsing.tokens import TABLE
+
+MONEY = "levels_in_money"
+OFF_SCALE = "off_scale"
+
+# "SL $10", "TP1: $20", "Stop loss = 10$", "Take profit 20 $".
+_MONEY_EXIT = re.compile(
+    r"(?i)(?<![a-z])(?:s\W?l|stop(?:\s*loss)?|t\W?p\s*\d?|take(?:\s*profit)?\s*\d?|target\s*\d?)"
+    r"\s*[:=\-]?\s*(?:\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*\$)"
+)
+# Prices these instruments have not traded under in years: a lower exit is no price of theirs.
+_FLOORS = {
+    "XAUUSD": Decimal(1000),
+    "US30": Decimal(10000),
+    "NAS100": Decimal(2000),
+    "GER40": Decimal(5000),
+    "US500": Decimal(1000),
+    "UK100": Decimal(3000),
+    "JP225": Decimal(7000),
+    "BTCUSD": Decimal(1000),
+}
+_SPREAD = Decimal("1.3")  # prices of one trade's exits lie within 30% of each other
+_CRYPTO_QUOTES = ("USDT", "USDC", "BUSD")
+
+
+def refusal(signals: tuple[Signal, ...] | list[Signal], text: str) -> tuple[str, str] | None:
+    """Return (reason, explanation) when an exit of a signal cannot be a price, else None."""
+    money = _money(text) if "$" in text else frozenset()
+    for signal in signals:
+        found = _refused(signal, money)
+        if found is not None:
+            return found
+    return None
+
+
+def _money(text: str) -> frozenset[Decimal]:
+    found = set()
+    for match in _MONEY_EXIT.finditer(text):
+        try:
+            found.add(Decimal(match.group(1) or match.group(2)))
+        except InvalidOperation:
+            continue
+    return frozenset(found)
+
+
+def _refused(signal: Signal, money: frozenset[Decimal]) -> tuple[str, str] | None:
+    exits = [*signal.tps, *((signal.sl,) if signal.sl is not None else ())]
+    if not exits:
+        return None
+    reference = signal.reference_price
+    marked = [level for level in exits if level in money]
+    if marked and not _crypto(signal.symbol) and _not_prices(marked, exits, reference, signal):
+        return MONEY, f'"${marked[0]}": an exit in money (a distance or a sum), not a price'
+    floor = _FLOORS.get(signal.symbol)
+    if reference is None and floor is not None and min(exits) < floor:
+        why = f"{min(exits)}: under any price {signal.symbol} trades at (a distance?): refused"
+        return OFF_SCALE, why
+    return None
+
+
+def _not_prices(
+    marked: list[Decimal], exits: list[Decimal], reference: Decimal | None, signal: Signal
+) -> bool:
+    if reference is not None:
+        return not all(near(level, reference) for level in marked)
+    floor = _FLOORS.get(signal.symbol)
+    if floor is not None:
+        return min(marked) < floor
+    # No entry and no floor: prices of one trade lie close together, and a lone exit shows nothing.
+    return len(exits) < 2 or max(exits) > min(exits) * _SPREAD
+
+
+def _crypto(symbol: str) -> bool:
+    if symbol.endswith(_CRYPTO_QUOTES):
+        return True
+    base = symbol.removesuffix("USD").lower()
+    return base in TABLE.crypto
