@@ -18,7 +18,7 @@ from dataclasses import replace
 from signal_copier.core.model import Action, Command, Parse, Scope, Signal
 from signal_copier.core.parsing import plans
 from signal_copier.core.parsing.openings import AMBIGUOUS
-from signal_copier.core.parsing.tokens import Item, scan
+from signal_copier.core.parsing.tokens import Item, Scan, scan
 
 Reader = Callable[[str], Parse]
 
@@ -31,7 +31,7 @@ _ACTIONS = frozenset({Action.CLOSE, Action.MODIFY, Action.CANCEL})
 # "SL to entry", "SL to 2655": a stop told where to go (not "SL - 2640", a level of the signal).
 _TO = frozenset({"to", "a", "à", "auf", "ke", "до", "→", "➡"})
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
-_TWO_TRADES = "the follow-up under the restated signal names another trade: nothing is done"
+_TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
 
 
 def restate(text: str, first: Parse, read: Reader) -> Parse:
@@ -49,13 +49,14 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
     command = tail.command
     if command is None or command.levels_only or command.action not in _ACTIONS:
         return first
-    if _planned(scan(tail_text).items, command):
+    if _planned(scan(tail_text), command):
         return first
-    trade = _trade(read("\n".join(lines[:at])).signals)
-    if trade is None:
+    signals = read("\n".join(lines[:at])).signals
+    if not signals:
         return first
-    scoped = _scoped(command, trade)
-    if scoped is None:
+    trade = _trade(signals, command)
+    scoped = None if trade is None else _scoped(command, trade)
+    if trade is None or scoped is None:
         return Parse(reason=AMBIGUOUS, explain=(*tail.explain, _TWO_TRADES))
     note = f'"{trade.symbol} {trade.side.value}" restated above the follow-up → its scope'
     return replace(tail, command=scoped, explain=(*tail.explain, note))
@@ -80,12 +81,16 @@ def _orders(items: list[Item]) -> bool:
     return len(words) == 2 and words[0].kind == "sl" and words[1].text.lower() in _TO
 
 
-def _planned(items: list[Item], command: Command) -> bool:
+def _planned(scanned: Scan, command: Command) -> bool:
     # "Close at 2660", "Move SL to BE at TP1", "Close half if TP1": a condition or a level to
     # act at; a target named beside a close or a stop move is where the step happens.
-    # A target reported hit ("TP1 hit, move SL to 2655") is no condition: it tells why.
+    # A target reported hit ("TP1 hit, move SL to 2655") is no condition: it tells why; "now" or
+    # a gain figure makes the level the price it is done at ("Close now at 2675 +50 pips").
+    items = scanned.items
+    now = scanned.gain or any(item.kind == "market" for item in items)
     if any(
-        item.kind in _PLANNED or (item.kind == "entry_weak" and item.text.lower() in _AT)
+        item.kind in _PLANNED
+        or (item.kind == "entry_weak" and item.text.lower() in _AT and not now)
         for item in items
     ):
         return True
@@ -93,7 +98,7 @@ def _planned(items: list[Item], command: Command) -> bool:
         return True
     aimed = any(item.kind == "tp" and not _reported(items, at) for at, item in enumerate(items))
     if command.action is Action.CLOSE:
-        return aimed or any(item.kind == "num" and not item.unit for item in items)
+        return aimed or (not now and any(item.kind == "num" and not item.unit for item in items))
     return command.action is Action.MODIFY and aimed and not command.tps and not command.sl_anchor
 
 
@@ -108,11 +113,13 @@ def _reported(items: list[Item], at: int) -> bool:
     return following is not None and following.kind == "hit"
 
 
-def _trade(signals: tuple[Signal, ...]) -> Signal | None:
-    # The one trade the head restates (several signals of one symbol and side are one trade).
-    if not signals or len({(s.symbol, s.side) for s in signals}) != 1:
-        return None
-    return signals[0]
+def _trade(signals: tuple[Signal, ...], command: Command) -> Signal | None:
+    # The one trade the head restates (several signals of one symbol and side are one trade),
+    # or of several, the one the order names ("GOLD BUY …⏎EURUSD SELL …⏎Close gold").
+    if len({(s.symbol, s.side) for s in signals}) == 1:
+        return signals[0]
+    named = [s for s in signals if s.symbol == command.symbol and command.side in (None, s.side)]
+    return named[0] if len({(s.symbol, s.side) for s in named}) == 1 else None
 
 
 def _scoped(command: Command, trade: Signal) -> Command | None:
