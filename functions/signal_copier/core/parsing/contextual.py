@@ -18,6 +18,7 @@ _AFTER_LEVEL = frozenset({"num", "nl", "p", "market", "limit", "entry", "entry_w
 _LEVEL_LABELS = frozenset({"sl", "tp"})
 # Words that make a message a follow-up ("close EURUSD al 1.0850"): no new side is read in it.
 _FOLLOW_UPS = frozenset({"close", "closed", "cancel", "move", "hit", "negation"})
+_TURKISH_NAMES = frozenset({"altın", "altin", "gümüş", "gumus"})
 
 
 def read(items: list[Item], words: list[str]) -> None:
@@ -39,8 +40,10 @@ def _side_after_symbol(items: list[Item], at: int, kinds: set[str]) -> bool:
     # "XAUUSD SAT 2650 SL 2660": in capitals, right after the symbol, before its price or line end,
     # in a message with a stop or a target ("US30 SAT 12" is a time), no other side word and no
     # follow-up verb.
-    if not items[at].text.isupper() or at == 0 or items[at - 1].kind != "sym":
+    if at == 0 or items[at - 1].kind != "sym":
         return False
+    if not items[at].text.isupper() and items[at - 1].text.lower() not in _TURKISH_NAMES:
+        return False  # "Altın sat 2680": after a Turkish name, the Turkish word in any case
     if kinds & _SIDES or kinds & _FOLLOW_UPS or not kinds & _LEVEL_LABELS:
         return False
     return at + 1 == len(items) or items[at + 1].kind in _AFTER_LEVEL
