@@ -194,7 +194,7 @@ def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
         return True
     if block.symbol is None or block.sl is None:
         return False
-    return not any(item.kind in _MOVERS for item in items)
+    return not any(item.kind in _MOVERS for item in items) and not commands.stop_told(items)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:

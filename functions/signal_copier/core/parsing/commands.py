@@ -91,6 +91,15 @@ def _sl_to_entry(items: list[Item]) -> bool:
     return False
 
 
+def stop_told(items: list[Item]) -> bool:
+    """Return True when a stop label is told where to go: "SL to 2655", "stop to entry"."""
+    for at, item in enumerate(items[:-1]):
+        following = items[at + 1]
+        if item.kind == "sl" and following.kind == "join" and following.text.lower() in _CHANGED_TO:
+            return True
+    return False
+
+
 def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
     """Return True for a verbless order to breakeven: "Breakeven now", "All trades to BE".
 
