@@ -5,7 +5,7 @@ from __future__ import annotations
 from signal_copier.core.model import OrderType, Side
 from signal_copier.core.parsing import layout
 from signal_copier.core.parsing.fields import Block
-from signal_copier.core.parsing.state import ReaderState
+from signal_copier.core.parsing.lots import LotSizes
 from signal_copier.core.parsing.tokens import Item
 
 SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
@@ -20,7 +20,7 @@ SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
 }
 
 
-class Naming(ReaderState):
+class Naming(LotSizes):
     """The reader's handlers for symbols and side words."""
 
     def _side(self, at: int, item: Item) -> None:

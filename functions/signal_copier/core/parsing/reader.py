@@ -88,6 +88,8 @@ class Reader(Naming):
         elif field == "lot" and block.lot is None and not item.unit:
             if self._coin_volume(_at):
                 block.explain.append(f'"{item.raw}" → a coin\'s traded volume, not the lot')
+            elif self._no_lot(item):
+                return
             else:
                 block.lot = item.value
                 block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
@@ -161,19 +163,6 @@ class Reader(Naming):
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
             return  # "Stop Loss (SL):" repeats the label
         self.field, self.label = kind, item
-
-    def _lot_before(self, at: int) -> bool:
-        # The number right before "lot", with no number after the word, is the lot size.
-        buffer, block = self.buffer, self.blocks[-1]
-        if not buffer or buffer[-1] is not self.items[at - 1] or buffer[-1].unit:
-            return False
-        following = next((it for it in self.items[at + 1 : at + 3] if it.kind != "p"), None)
-        if block.lot is not None or (following is not None and following.kind == "num"):
-            return False
-        size = buffer.pop()
-        block.lot = size.value
-        block.explain.append(f'"{size.raw} {self.items[at].text}" → lot={size.value!s}')
-        return True
 
     def _mark(self, at: int, item: Item) -> bool:
         # A stop sign right after the side word, when a stop written in letters comes later.
