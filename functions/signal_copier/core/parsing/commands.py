@@ -109,11 +109,21 @@ def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
     kinds = [w.kind for w in told]
     if kinds.count("breakeven") != 1 or not _SCOPING.issuperset(kinds) or _has(items, "num"):
         return False
-    if kinds[-2:] == ["breakeven", "filler"] and told[-1].text.lower() in _DO:
+    if _done_last(told, kinds):
         return True  # "ریسک فری کنید", "ctc karo": a verb-last "do it" after the breakeven word
     if kinds[0] == "breakeven":
         return any(kind in _NAMING for kind in kinds[1:]) and "join" not in kinds
     return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
+
+
+def _done_last(words: list[Item], kinds: list[str]) -> bool:
+    # After the breakeven word, only fillers, one of them a verb-last "do" ("… کنید لطفا").
+    after = words[kinds.index("breakeven") + 1 :]
+    return (
+        bool(after)
+        and all(word.kind == "filler" for word in after)
+        and any(word.text.lower() in _DO for word in after)
+    )
 
 
 def _sl_to_tp(items: list[Item]) -> SlAnchor | None:

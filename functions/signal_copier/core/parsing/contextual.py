@@ -23,6 +23,8 @@ _TURKISH_NAMES = frozenset({"altın", "altin", "gümüş", "gumus"})
 
 def read(items: list[Item], words: list[str]) -> None:
     """Replace, in place, each neighbour-read word whose neighbours say what it means."""
+    if "take" in words:
+        _take_labels(items)
     if WORDS.isdisjoint(words):
         return  # the common case: none of these words at all
     sides = _LEXICON.side_after_symbol
@@ -60,3 +62,15 @@ def _symbol_beside_side(items: list[Item], at: int, kinds: set[str]) -> bool:
     if after in _SIDES:
         return before not in _SIDES
     return before in _SIDES and after in _AFTER_LEVEL
+
+
+def _take_labels(items: list[Item]) -> None:
+    # "GOLD SELL 2680 STOP 2690 TAKE 2670": in a signal with a side and a stop, "take" right
+    # before a price labels the target ("Take 50% profit", "take partials" stay words).
+    kinds = {item.kind for item in items}
+    if not kinds & _SIDES or "sl" not in kinds:
+        return
+    for at, item in enumerate(items[:-1]):
+        following = items[at + 1]
+        if item.text.lower() == "take" and following.kind == "num" and not following.unit:
+            items[at] = Item("tp", item.text)

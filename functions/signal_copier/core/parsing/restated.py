@@ -19,6 +19,7 @@ from signal_copier.core.model import Action, Command, Parse, Scope, Signal
 from signal_copier.core.parsing import plans
 from signal_copier.core.parsing.openings import AMBIGUOUS
 from signal_copier.core.parsing.tokens import Item, Scan, scan
+from signal_copier.core.parsing.verbs import take_share
 
 Reader = Callable[[str], Parse]
 
@@ -69,7 +70,7 @@ def _order_line(lines: list[str]) -> int | None:
     for at in reversed(written[-_MAX_TAIL:]):
         if at == written[0]:
             break
-        if _orders(scan(lines[at]).items):
+        if _orders(take_share(scan(lines[at]).items)):  # "Take 50% now" closes a half
             found = at
     return found
 
