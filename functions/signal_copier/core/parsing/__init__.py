@@ -70,10 +70,7 @@ def _read(text: str) -> Parse:
     signals, explain, refusals = _openings(blocks, text, scanned, reader.labels, position)
     explain = [*quoted, *explain]
     if signals:
-        refused = scale.refusal(signals, text)  # "GOLD BUY NOW SL $10 TP $20": no prices
-        if refused is not None:
-            return Parse(reason=refused[0], explain=(*explain, refused[1]))
-        return Parse(signals=tuple(signals), explain=tuple(explain))
+        return _opened(signals, explain, text, items, blocks, position)
     # "Buy again, same SL and TP": a new trade on a known signal, never a change to its trade.
     again = None if position is not None else reentry.read_reentry(text, items, blocks)
     if again is not None:
@@ -88,6 +85,26 @@ def _read(text: str) -> Parse:
     if scanned.question and commands.read_command(scanned.items) is not None:
         explain.append(_ASKED_NOTE)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
+
+
+def _opened(
+    signals: list[Signal],
+    explain: list[str],
+    text: str,
+    items: list[Item],
+    blocks: list[Block],
+    position: str | None,
+) -> Parse:
+    if position is None and not any(map(_levelled, signals)):
+        # "Sell gold again now": a repeat of the known signal (its stop and targets), never a
+        # bare order of no stop
+        again = reentry.read_reentry(text, items, blocks)
+        if again is not None and again.command is not None:
+            return again
+    refused = scale.refusal(signals, text)  # "GOLD BUY NOW SL $10 TP $20": no prices
+    if refused is not None:
+        return Parse(reason=refused[0], explain=(*explain, refused[1]))
+    return Parse(signals=tuple(signals), explain=tuple(explain))
 
 
 def _prepared(text: str) -> tuple[str, str | None]:
@@ -195,6 +212,10 @@ def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
     if block.symbol is None or block.sl is None:
         return False
     return not any(item.kind in _MOVERS for item in items) and not commands.stop_told(items)
+
+
+def _levelled(signal: Signal) -> bool:
+    return bool(signal.sl is not None or signal.tps or signal.entry or signal.entry_range)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:
