@@ -61,6 +61,8 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
         return "commentary"
     if context.leading_command:
         return "follow_up"
+    if context.hedged and not strong:
+        return "analysis"  # "Gold analysis: bullish above 2650, targets …": a view, no order
     if (context.hedged or context.command_words) and not full:
         return "analysis" if context.hedged else "follow_up"
     if not exits and not (context.plain and (has_entry or block.market)):
