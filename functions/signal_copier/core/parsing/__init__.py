@@ -49,7 +49,8 @@ def parse(text: str) -> Parse:
 
 
 def _reread(text: str) -> Parse:
-    return rereads.reread(text, _read(text), _read)
+    # "GOLD BUY NOW SL $10 TP $20", "Gold buy 2.650 SL 2.640": levels that are no prices.
+    return scale.checked(rereads.reread(text, _read(text), _read), text)
 
 
 def _read(text: str) -> Parse:
@@ -101,9 +102,6 @@ def _opened(
         again = reentry.read_reentry(text, items, blocks)
         if again is not None and again.command is not None:
             return again
-    refused = scale.refusal(signals, text)  # "GOLD BUY NOW SL $10 TP $20": no prices
-    if refused is not None:
-        return Parse(reason=refused[0], explain=(*explain, refused[1]))
     return Parse(signals=tuple(signals), explain=tuple(explain))
 
 

@@ -53,7 +53,8 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
     exits = block.sl is not None or block.sl_pips is not None or block.tps or block.tp_pips
     if context.stopped:
         return "status"  # the message itself says not to take it
-    if context.veto or context.conditional:
+    # "Gold analysis: bullish above 2650, targets …": hedged prose with no side word is a view.
+    if context.veto or context.conditional or (context.hedged and not strong):
         return "analysis"
     if context.report or (context.gain and block.sl is None and block.sl_pips is None):
         return "result"
@@ -61,8 +62,6 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
         return "commentary"
     if context.leading_command:
         return "follow_up"
-    if context.hedged and not strong:
-        return "analysis"  # "Gold analysis: bullish above 2650, targets …": a view, no order
     if (context.hedged or context.command_words) and not full:
         return "analysis" if context.hedged else "follow_up"
     if not exits and not (context.plain and (has_entry or block.market)):

@@ -3,8 +3,8 @@
 A stop or a target written in money ("$10") is a distance from the entry or a sum to risk;
 which one, and how many pips it makes, depends on the broker and the lot. Read as a price, the
 stop of a gold buy at 2650 would sit at 10. Such a signal is refused with the reason, never
-guessed. Without an entry to compare with, an instrument's floor (a price it has not traded
-under for over a decade) shows an exit that is no price.
+guessed. An instrument's floor (a price it has not traded under for over a decade) shows a
+level that is no price: "Gold buy 2.650 SL 2.640" (thousands written with a point), "sl 40".
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from signal_copier.core.model import Signal
+from signal_copier.core.model import Parse, Signal
 from signal_copier.core.parsing.numbers import near
 from signal_copier.core.parsing.tokens import TABLE
 
@@ -35,18 +35,21 @@ _FLOORS = {
     "JP225": Decimal(7000),
     "BTCUSD": Decimal(1000),
 }
+_SLIP = 10  # an entry this many times under the floor is a slipped point, not a price
 _SPREAD = Decimal("1.3")  # prices of one trade's exits lie within 30% of each other
 _CRYPTO_QUOTES = ("USDT", "USDC", "BUSD")
 
 
-def refusal(signals: tuple[Signal, ...] | list[Signal], text: str) -> tuple[str, str] | None:
-    """Return (reason, explanation) when an exit of a signal cannot be a price, else None."""
+def checked(found: Parse, text: str) -> Parse:
+    """Return `found`, or a refusal when a level of one of its signals cannot be a price."""
+    if not found.signals:
+        return found
     money = _money(text) if "$" in text else frozenset()
-    for signal in signals:
-        found = _refused(signal, money)
-        if found is not None:
-            return found
-    return None
+    for signal in found.signals:
+        refused = _refused(signal, money)
+        if refused is not None:
+            return Parse(reason=refused[0], explain=(*found.explain, refused[1]))
+    return found
 
 
 def _money(text: str) -> frozenset[Decimal]:
@@ -67,9 +70,12 @@ def _refused(signal: Signal, money: frozenset[Decimal]) -> tuple[str, str] | Non
     marked = [level for level in exits if level in money]
     if marked and not _crypto(signal.symbol) and _not_prices(marked, exits, reference, signal):
         return MONEY, f'"${marked[0]}": an exit in money (a distance or a sum), not a price'
+    # With an entry, an exit out of its scale is flagged where the signal is built; the entry
+    # itself is no price a power of ten under the floor ("2.650": thousands with a point).
     floor = _FLOORS.get(signal.symbol)
-    if reference is None and floor is not None and min(exits) < floor:
-        why = f"{min(exits)}: under any price {signal.symbol} trades at (a distance?): refused"
+    lowest = min(exits) if reference is None else reference
+    if floor is not None and (lowest if reference is None else lowest * _SLIP) < floor:
+        why = f"{lowest}: under any price {signal.symbol} trades at (a distance?): refused"
         return OFF_SCALE, why
     return None
 
