@@ -39,6 +39,7 @@ _MOVERS = frozenset({"move", "new", "protect"})
 _ASKED = re.compile(r"[^.!?\n]*\?+")  # a clause that ends in a question mark
 _ASKED_NOTE = '"?" → the command is asked, not told: nothing is done'
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
+_TWICE = "the same signal written twice: one trade"
 _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
 
@@ -102,7 +103,10 @@ def _opened(
         again = reentry.read_reentry(text, items, blocks)
         if again is not None and again.command is not None:
             return again
-    return Parse(signals=tuple(signals), explain=tuple(explain))
+    unique = tuple(dict.fromkeys(signals))  # the same signal written twice is one trade
+    if len(unique) < len(signals):
+        explain = [*explain, _TWICE]
+    return Parse(signals=unique, explain=tuple(explain))
 
 
 def _prepared(text: str) -> tuple[str, str | None]:
