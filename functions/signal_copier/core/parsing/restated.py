@@ -17,6 +17,8 @@ from dataclasses import replace
 
 from signal_copier.core.model import Action, Command, Parse, Scope, Signal
 from signal_copier.core.parsing import plans
+from signal_copier.core.parsing.layout import STRONG_SIDES
+from signal_copier.core.parsing.naming import SIDES
 from signal_copier.core.parsing.openings import AMBIGUOUS
 from signal_copier.core.parsing.tokens import Item, Scan, scan
 from signal_copier.core.parsing.verbs import take_share
@@ -52,7 +54,8 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
         return first
     if _planned(scan(tail_text), command):
         return first
-    signals = read("\n".join(lines[:at])).signals
+    head = "\n".join(lines[:at])
+    signals = read(head).signals or _named(head)
     if not signals:
         return first
     trade = _trade(signals, command)
@@ -112,6 +115,17 @@ def _gain_condition(items: list[Item], at: int) -> bool:
 def _reported(items: list[Item], at: int) -> bool:
     following = next((it for it in items[at + 1 :] if it.kind not in ("num", "p")), None)
     return following is not None and following.kind == "hit"
+
+
+def _named(head: str) -> tuple[Signal, ...]:
+    # A head read as a report ("XAUUSD BUY 2650⏎TP1 2660 ✅ +100 pips⏎…") still names the trade
+    # when it names one symbol and one side word.
+    items = scan(head).items
+    symbols = {item.raw for item in items if item.kind == "sym"}
+    sides = {SIDES[item.kind][0] for item in items if item.kind in STRONG_SIDES}
+    if len(symbols) != 1 or len(sides) != 1:
+        return ()
+    return (Signal(symbol=symbols.pop(), side=sides.pop()),)
 
 
 def _trade(signals: tuple[Signal, ...], command: Command) -> Signal | None:
