@@ -113,7 +113,7 @@ def _prepared(text: str) -> tuple[str, str | None]:
     # Reply/forward headers go; a bot's update gives its position id ("Position: 9a1f02c4").
     if text[:1] in prelude.HEADER_STARTS:
         text = prelude.strip_header(text)
-    if "+" in text:
+    if "+" in text or "ock" in text or "OCK" in text:
         text = offsets.locked(text)  # "Move stop to +20 pips": to the entry, 20 pips beyond
     if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
         return prelude.position_id(text)

@@ -83,8 +83,12 @@ def _sl_to_entry(items: list[Item]) -> bool:
     )
     if mover is None:
         return False
+    label = None  # the last stop or target label read: "TP to entry" moves no stop
     for at in range(mover + 1, len(items)):
-        if items[at].kind in _ENTRY_WORDS:
+        kind = items[at].kind
+        if kind in ("sl", "tp"):
+            label = kind
+        elif kind in _ENTRY_WORDS and label != "tp":
             following = next((it for it in items[at + 1 :] if it.kind not in _TO), None)
             if following is None or following.kind != "num" or following.unit in OFFSET_UNITS:
                 return True  # "SL to BE + 2 pips": the pips lock a little beyond the entry

@@ -17,8 +17,14 @@ _LOCKED = re.compile(
 )
 
 
+# "Lock 20 pips profit", "Lock in +30 pips": the same order, with the stop left unsaid.
+_LOCK = re.compile(r"(?i)\block(?:\s+in)?\s+\+?\s*(?=\d+(?:[.,]\d+)?\s*(?:pips?|points?|pts)\b)")
+
+
 def locked(text: str) -> str:
-    """Return `text` with "SL to +20 pips" written as "SL to BE +20 pips"."""
+    """Return `text` with "SL to +20 pips" and "Lock 20 pips" written as "SL to BE +20 pips"."""
+    if "ock" in text or "OCK" in text:
+        text = _LOCK.sub("SL to BE +", text)
     return _LOCKED.sub(r"\1\2BE ", text)
 
 
