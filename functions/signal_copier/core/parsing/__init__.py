@@ -103,6 +103,8 @@ def _opened(
         again = reentry.read_reentry(text, items, blocks)
         if again is not None and again.command is not None:
             return again
+    if any(scale.unplaced(signal, items) for signal in signals):
+        return Parse(reason=openings.AMBIGUOUS, explain=(*explain, scale.UNPLACED))
     unique = tuple(dict.fromkeys(signals))  # the same signal written twice is one trade
     if len(unique) < len(signals):
         explain = [*explain, _TWICE]

@@ -13,10 +13,11 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from signal_copier.core.model import Parse, Signal
-from signal_copier.core.parsing.numbers import near
-from signal_copier.core.parsing.tokens import TABLE
+from signal_copier.core.parsing.numbers import near, price_like
+from signal_copier.core.parsing.tokens import TABLE, Item
 
 MONEY = "levels_in_money"
+UNPLACED = "prices in the message that are neither its entry nor a stop or target: refused"
 OFF_SCALE = "off_scale"
 
 # "SL $10", "TP1: $20", "Stop loss = 10$", "Take profit 20 $".
@@ -97,3 +98,24 @@ def _crypto(symbol: str) -> bool:
         return True
     base = symbol.removesuffix("USD").lower()
     return base in TABLE.crypto
+
+
+def unplaced(signal: Signal, items: list[Item]) -> bool:
+    """Return True when a signal with no stop and no target leaves prices of its scale unread.
+
+    "Audnzd buy @ 1.0590⏎🔴1.05431⏎🔵1.06638": the stop and target are there, in a form not
+    read; a buy at 1.0590 with nothing to protect it is not what the channel sent.
+    """
+    if signal.sl is not None or signal.sl_pips is not None or signal.tps or signal.tp_pips:
+        return False
+    reference = signal.reference_price
+    if reference is None:
+        return False
+    read = {signal.entry, *(signal.entry_range or ())}
+    return any(
+        item.kind == "num"
+        and not item.unit
+        and item.value not in read
+        and price_like(item.value, reference)
+        for item in items
+    )
