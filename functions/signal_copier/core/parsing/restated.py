@@ -12,6 +12,7 @@ the signal, and a head that names two trades is refused, never guessed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -33,6 +34,12 @@ _AT = frozenset({"at", "@", "around", "en"})  # "Close at 2660": where, not now
 _ACTIONS = frozenset({Action.CLOSE, Action.MODIFY, Action.CANCEL})
 # "SL to entry", "SL to 2655": a stop told where to go (not "SL - 2640", a level of the signal).
 _TO = frozenset({"to", "a", "à", "auf", "ke", "до", "→", "➡"})
+# A last line that only says the trade is still on: "Hold", "Keep holding 💪", "Still running".
+_HOLDING = re.compile(
+    r"(?i)\W*(?:still\s+|keep\s+)?(?:hold(?:ing)?|running|in\s+profit|floating)"
+    r"(?:\s+(?:it|them|strong|tight|on|the\s+trades?))?(?:\s*\+\s*\d+\s*(?:pips?|points?))?[\W_]*"
+)
+_STILL_OPEN = "the last line says the trade is open already: the signal is not a new trade"
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
 
@@ -44,7 +51,7 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
     lines = text.split("\n")
     at = _order_line(lines)
     if at is None:
-        return first
+        return _held(lines, first)
     tail_text = "\n".join(lines[at:])
     if plans.has_plan(tail_text):
         return first
@@ -64,6 +71,15 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
         return Parse(reason=AMBIGUOUS, explain=(*tail.explain, _TWO_TRADES))
     note = f'"{trade.symbol} {trade.side.value}" restated above the follow-up → its scope'
     return replace(tail, command=scoped, explain=(*tail.explain, note))
+
+
+def _held(lines: list[str], first: Parse) -> Parse:
+    # "XAUUSD BUY 2650 SL 2640 TP 2660⏎Still running 💪": the trade is open already; read as a
+    # new post it would be opened twice (an edit of the signal's own post changes nothing).
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    if not first.signals or _HOLDING.fullmatch(last) is None:
+        return first
+    return Parse(reason="status", explain=(*first.explain, _STILL_OPEN))
 
 
 def _order_line(lines: list[str]) -> int | None:
