@@ -39,6 +39,7 @@ _MOVERS = frozenset({"move", "new", "protect"})
 _ASKED = re.compile(r"[^.!?\n]*\?+")  # a clause that ends in a question mark
 _ASKED_NOTE = '"?" → the command is asked, not told: nothing is done'
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
+_UNSIZED = "a part of the position is to be closed, but how much is not said: nothing is done"
 _TWICE = "the same signal written twice: one trade"
 _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
@@ -83,6 +84,8 @@ def _read(text: str) -> Parse:
         followed = completion.read_levels_only(text, items, blocks)
     if followed is not None:
         return followed
+    if not refusals and _unsized(scanned.items):
+        return Parse(reason=openings.AMBIGUOUS, explain=(_UNSIZED,))
     reason = refusals[0] if refusals else reasons.classify(scanned)
     if scanned.question and commands.read_command(scanned.items) is not None:
         explain.append(_ASKED_NOTE)
@@ -216,6 +219,14 @@ def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
     if block.symbol is None or block.sl is None:
         return False
     return not any(item.kind in _MOVERS for item in items) and not commands.stop_told(items)
+
+
+def _unsized(items: list[Item]) -> bool:
+    # "Take some profit off the table", "Book some profits": a close of a part not sized.
+    told = any(
+        i.kind == "close" or (i.kind == "filler" and i.text.lower() == "take") for i in items
+    )
+    return told and any(item.kind == "unsized" for item in items)
 
 
 def _levelled(signal: Signal) -> bool:
