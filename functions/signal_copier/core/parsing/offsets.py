@@ -12,7 +12,7 @@ _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _MAX_PIPS = Decimal(100)  # more is no spread cover: a level, not a breakeven
 # "Move stop to +20 pips": a gain locked past the entry, as "SL to BE +20 pips" writes it.
 _LOCKED = re.compile(
-    r"(?i)\b(sl|s/l|stop|stop ?loss)(\s+(?:to|at)\s*)"
+    r"(?i)\b(sl|s/l|stop|stop ?loss)(\s+(?:to|at)\s*|(?<=move sl)\s+|(?<=move stop)\s+)"
     r"(?=\+\s*\d+(?:[.,]\d+)?\s*(?:pips?|points?|pts)\b)"
 )
 
