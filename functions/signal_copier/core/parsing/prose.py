@@ -22,6 +22,9 @@ _NEWLINE = Item("nl", "\n")
 _TICK_AFTER_NUMBER = re.compile(
     r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*[+-][^\S\n]*\d[\d.,]*)?[^\d\n]*$"
 )
+# "… TP 2670 — TP ✅": a target label ticked with no price after it on its line reports it hit
+# ("T-P ✅ 143.950" decorates the label of its price).
+_TICK_AFTER_LABEL = re.compile(r"(?i)\b(?:tp\d?|target\d?)[^\S\n]*[✅✔☑][^\d\n]*$")
 _CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
 _EXIT_LABELS = frozenset({"tp", "sl"})
 _SHOWN = 60  # characters of a prose line quoted in an explain line
@@ -89,7 +92,11 @@ def ticked_level(text: str) -> bool:
     if not has_tick(text) or _CROSS_AFTER_NUMBER.search(text):
         return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
     for line in text.split("\n"):
-        if has_tick(line) and _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
+        if not has_tick(line):
+            continue
+        if _TICK_AFTER_LABEL.search(line):
+            return True
+        if _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
             return True
     return False
 
