@@ -39,6 +39,9 @@ _HOLDING = re.compile(
     r"(?i)\W*(?:still\s+|keep\s+)?(?:hold(?:ing)?|running|in\s+profit|floating)"
     r"(?:\s+(?:it|them|strong|tight|on|the\s+trades?))?(?:\s*\+\s*\d+\s*(?:pips?|points?))?[\W_]*"
 )
+# A last line that corrects a level of the signal above it: neither reading is sure.
+_CORRECTS = re.compile(r"(?i)\W*(?:correction|corrected|typo|edit(?:ed)?|sorry)\b(?=.*\d)")
+_CORRECTED = "the last line corrects a level of the signal above it: nothing is done"
 _STILL_OPEN = "the last line says the trade is open already: the signal is not a new trade"
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
@@ -77,9 +80,13 @@ def _held(lines: list[str], first: Parse) -> Parse:
     # "XAUUSD BUY 2650 SL 2640 TP 2660⏎Still running 💪": the trade is open already; read as a
     # new post it would be opened twice (an edit of the signal's own post changes nothing).
     last = next((line for line in reversed(lines) if line.strip()), "")
-    if not first.signals or _HOLDING.fullmatch(last) is None:
+    if not first.signals:
         return first
-    return Parse(reason="status", explain=(*first.explain, _STILL_OPEN))
+    if _HOLDING.fullmatch(last) is not None:
+        return Parse(reason="status", explain=(*first.explain, _STILL_OPEN))
+    if _CORRECTS.match(last) is not None:  # "…⏎Correction: entry 2652": which level holds?
+        return Parse(reason=AMBIGUOUS, explain=(*first.explain, _CORRECTED))
+    return first
 
 
 def _order_line(lines: list[str]) -> int | None:
