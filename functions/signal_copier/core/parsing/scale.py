@@ -64,7 +64,7 @@ def _money(text: str) -> frozenset[Decimal]:
 
 
 def _refused(signal: Signal, money: frozenset[Decimal]) -> tuple[str, str] | None:
-    exits = [*signal.tps, *((signal.sl,) if signal.sl is not None else ())]
+    exits = [*((signal.sl,) if signal.sl is not None else ()), *signal.tps]
     if not exits:
         return None
     reference = signal.reference_price
