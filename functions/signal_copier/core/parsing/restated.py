@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from signal_copier.core.model import Action, Command, Parse, Scope, Signal
-from signal_copier.core.parsing import plans
+from signal_copier.core.parsing import plans, prelude
 from signal_copier.core.parsing.layout import STRONG_SIDES
+from signal_copier.core.parsing.lexicon import ASCII_TOKEN, TOKEN, match
 from signal_copier.core.parsing.naming import SIDES
+from signal_copier.core.parsing.normalize import normalize
 from signal_copier.core.parsing.openings import AMBIGUOUS
-from signal_copier.core.parsing.tokens import Item, Scan, scan
+from signal_copier.core.parsing.segment import has_unspaced
+from signal_copier.core.parsing.tokens import LEXICON, Item, Scan, scan
 from signal_copier.core.parsing.verbs import take_share
 
 Reader = Callable[[str], Parse]
@@ -43,6 +46,14 @@ _HOLDING = re.compile(
 _CORRECTS = re.compile(r"(?i)\W*(?:correction|corrected|typo|edit(?:ed)?|sorry)\b(?=.*\d)")
 _CORRECTED = "the last line corrects a level of the signal above it: nothing is done"
 _STILL_OPEN = "the last line says the trade is open already: the signal is not a new trade"
+# The words an order line can start a phrase with: a look at a line's words before it is
+# scanned (most last lines of a signal hold none).
+_STARTS = frozenset(
+    first
+    for first, entries in LEXICON.concepts.items()
+    if any(kind in _ORDERS or kind == "sl" for _, kind in entries)
+) | {"take"}
+_TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
 
@@ -73,6 +84,9 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
     if trade is None or scoped is None:
         return Parse(reason=AMBIGUOUS, explain=(*tail.explain, _TWO_TRADES))
     note = f'"{trade.symbol} {trade.side.value}" restated above the follow-up → its scope'
+    position = prelude.position_id(text)[1]  # a bot's update names its own position
+    if position is not None:
+        scoped = replace(scoped, scope=Scope.POSITION, position_id=position)
     return replace(tail, command=scoped, explain=(*tail.explain, note))
 
 
@@ -91,14 +105,50 @@ def _held(lines: list[str], first: Parse) -> Parse:
 
 def _order_line(lines: list[str]) -> int | None:
     # The first of the last few written lines that gives an order; never the first line.
-    written = [at for at, line in enumerate(lines) if line.strip()]
-    found = None
-    for at in reversed(written[-_MAX_TAIL:]):
-        if at == written[0]:
-            break
+    first = next((at for at, line in enumerate(lines) if line.strip()), len(lines))
+    found, looked, at = None, 0, len(lines)
+    while looked < _MAX_TAIL and at - 1 > first:  # a loop that stops: posts can be long
+        at -= 1
+        if not lines[at].strip():
+            continue
+        looked += 1
+        if not _may_order(lines[at]):
+            continue  # "TP2: 2670", "Risk 1%": the common last lines, no order word (no scan)
         if _orders(take_share(scan(lines[at]).items)):  # "Take 50% now" closes a half
             found = at
     return found
+
+
+def _may_order(line: str) -> bool:
+    if line.isascii():
+        words = ASCII_TOKEN.split(line.lower())[1::2]
+    elif _latin(line):  # "🎯 TP2: 2670": marks around Latin words, read as the ASCII line
+        words = ASCII_TOKEN.split(line.encode("ascii", "replace").decode().lower())[1::2]
+    elif has_unspaced(line):
+        return True  # "黄金平仓": its words are found by the scan's segmenter only
+    else:
+        words = TOKEN.split(normalize(line, _unknown).lower())[1::2]
+    return any(_order_at(words, at) for at, word in enumerate(words) if word in _STARTS)
+
+
+def _latin(line: str) -> bool:
+    return all(char.isascii() for char in line if char.isalpha())
+
+
+def _order_at(words: list[str], at: int) -> bool:
+    # An order phrase ("move", "risk free"; not "risk 1%"), a stop told where ("SL to 2655"),
+    # or a share taken ("Take 50% now"; not "Take profit: 2660").
+    if words[at] == "take":
+        return at + 1 < len(words) and words[at + 1] not in _TAKE_PROFIT
+    found = match(LEXICON.concepts, words, at)
+    if found is None:
+        return False
+    kind, size = found
+    return kind in _ORDERS or (kind == "sl" and at + size < len(words) and words[at + size] in _TO)
+
+
+def _unknown(_word: str) -> bool:
+    return False
 
 
 def _orders(items: list[Item]) -> bool:
