@@ -7,7 +7,9 @@ symbol and side scope the command) and the tail is the order, with the levels it
 
 Only a tail that is a told order on its own lines splits the message: a plan under a signal
 ("Close half at TP1 and move SL to BE", "Close at 2660", "TP1 hit → close 50%") stays a part of
-the signal, and a head that names two trades is refused, never guessed.
+the signal, and a head that names two trades is refused, never guessed. A signal whose last line
+says the trade is on already ("Still running") or corrects one of its levels ("Correction:
+entry 2652") is no new trade either.
 """
 
 from __future__ import annotations
