@@ -47,6 +47,8 @@ _HOLDING = re.compile(
 # A last line that corrects a level of the signal above it: neither reading is sure.
 _CORRECTS = re.compile(r"(?i)\W*(?:correction|corrected|typo|edit(?:ed)?|sorry)\b(?=.*\d)")
 _CORRECTED = "the last line corrects a level of the signal above it: nothing is done"
+_FOLLOW_UP_WORDS = _ORDERS | {"filler", "market", "all", "p", "nl", "sym", "hit"}
+_UNREAD = "follow-up words under the restated signal, not read as an order: nothing is done"
 _STILL_OPEN = "the last line says the trade is open already: the signal is not a new trade"
 # The words an order line can start a phrase with: a look at a line's words before it is
 # scanned (most last lines of a signal hold none).
@@ -73,7 +75,9 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
         return first
     tail = read(tail_text)
     command = tail.command
-    if command is None or command.levels_only or command.action not in _ACTIONS:
+    if command is None:
+        return _unread(tail_text, first)
+    if command.levels_only or command.action not in _ACTIONS:
         return first
     if _planned(scan(tail_text), command):
         return first
@@ -90,6 +94,14 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
     if position is not None:
         scoped = replace(scoped, scope=Scope.POSITION, position_id=position)
     return replace(tail, command=scoped, explain=(*tail.explain, note))
+
+
+def _unread(tail: str, first: Parse) -> Parse:
+    # "…⏎Breakeven", "…⏎Secure profits": only words of a follow-up under the signal, none we
+    # read as an order (a report? an order?); the trade is there already either way.
+    if any(item.kind not in _FOLLOW_UP_WORDS for item in scan(tail).items):
+        return first  # "Protect your capital ❤️", "Close trades at your own risk": a footer
+    return Parse(reason=AMBIGUOUS, explain=(*first.explain, _UNREAD))
 
 
 def _held(lines: list[str], first: Parse) -> Parse:
@@ -165,12 +177,14 @@ def _planned(scanned: Scan, command: Command) -> bool:
     # act at; a target named beside a close or a stop move is where the step happens.
     # A target reported hit ("TP1 hit, move SL to 2655") is no condition: it tells why; "now" or
     # a gain figure makes the level the price it is done at ("Close now at 2675 +50 pips").
+    # "at +30 pips" is a distance to run first, "now" or no.
     items = scanned.items
     now = scanned.gain or any(item.kind == "market" for item in items)
     if any(
         item.kind in _PLANNED
         or (item.kind == "entry_weak" and item.text.lower() in _AT and not now)
-        for item in items
+        or _at_distance(items, at)
+        for at, item in enumerate(items)
     ):
         return True
     if any(_gain_condition(items, at) for at in range(len(items) - 1)):
@@ -179,6 +193,15 @@ def _planned(scanned: Scan, command: Command) -> bool:
     if command.action is Action.CLOSE:
         return aimed or (not now and any(item.kind == "num" and not item.unit for item in items))
     return command.action is Action.MODIFY and aimed and not command.tps and not command.sl_anchor
+
+
+def _at_distance(items: list[Item], at: int) -> bool:
+    # "Close half at +30 pips", "Set breakeven at +15 pips": when the trade has run that far.
+    item = items[at]
+    if item.kind != "entry_weak" or item.text.lower() not in _AT or at + 1 >= len(items):
+        return False
+    following = items[at + 1]
+    return following.kind == "num" and following.unit in ("pips", "signed", "pct")
 
 
 def _gain_condition(items: list[Item], at: int) -> bool:
