@@ -101,13 +101,16 @@ def _crypto(symbol: str) -> bool:
 
 
 def unplaced(signal: Signal, items: list[Item]) -> bool:
-    """Return True when a signal with no stop and no target leaves prices of its scale unread.
+    """Return True when a signal with no stop and no target leaves its exits unread.
 
-    "Audnzd buy @ 1.0590⏎🔴1.05431⏎🔵1.06638": the stop and target are there, in a form not
-    read; a buy at 1.0590 with nothing to protect it is not what the channel sent.
+    "Audnzd buy @ 1.0590⏎🔴1.05431⏎🔵1.06638" (prices of its scale), "BTC LONG NOW SL 2% TP 5%"
+    (a stop label with nothing read): the exits are there, in a form not read; a trade with
+    nothing to protect it is not what the channel sent.
     """
     if signal.sl is not None or signal.sl_pips is not None or signal.tps or signal.tp_pips:
         return False
+    if any(item.kind == "sl" for item in items):
+        return True
     reference = signal.reference_price
     if reference is None:
         return False
