@@ -20,7 +20,7 @@ _NEWLINE = Item("nl", "\n")
 # The tick ends the line's numbers but a signed gain ("TP 2660 ✅✅ +100 pips"): "T-P (1) ✅
 # 1.00480" is a bullet before the price.
 _TICK_AFTER_NUMBER = re.compile(
-    r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*[+-][^\S\n]*\d[\d.,]*)?[^\d\n]*$"
+    r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*(\+)[^\S\n]*\d[\d.,]*|[^\d\n]*-[^\S\n]*\d[\d.,]*)?[^\d\n]*$"
 )
 # "… TP 2670 — TP ✅": a target label ticked with no price after it on its line reports it hit
 # ("T-P ✅ 143.950" decorates the label of its price).
@@ -96,8 +96,9 @@ def ticked_level(text: str) -> bool:
             continue
         if _TICK_AFTER_LABEL.search(line):
             return True
-        if _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
-            return True
+        found = _TICK_AFTER_NUMBER.search(line)
+        if found is not None and (found.group(1) or _reports(scan(line).items)):
+            return True  # "67000 ✅ +3%": a gain after the tick reports the level reached
     return False
 
 
