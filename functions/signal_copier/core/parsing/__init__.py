@@ -23,6 +23,7 @@ from signal_copier.core.parsing import (
     rereads,
     restated,
     scale,
+    told,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -218,7 +219,7 @@ def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
         return True
     if block.symbol is None or block.sl is None:
         return False
-    return not any(item.kind in _MOVERS for item in items) and not commands.stop_told(items)
+    return not any(item.kind in _MOVERS for item in items) and not told.stop_told(items)
 
 
 def _unsized(items: list[Item]) -> bool:

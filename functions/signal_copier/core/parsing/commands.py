@@ -9,6 +9,7 @@ from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.fractions import lots_named, share_of
 from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset, offset_unread
 from signal_copier.core.parsing.tokens import TABLE, Item
+from signal_copier.core.parsing.told import CHANGED_TO, done_last
 from signal_copier.core.parsing.verbs import as_verbs, level_list, unsaid
 
 MAX_WORDS = 24
@@ -26,17 +27,12 @@ _TELLERS = frozenset({"move", "new", "join"})
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
-# The joining words of "from 2640 to 2645" (not "and", "or", "/": those join a list of levels).
-_CHANGED_TO = frozenset(
-    {"to", "a", "à", "au", "auf", "bis", "até", "ate", "ke", "до", "إلى", "الى", "تا"}
-)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
 _NAMING = frozenset({"market", "all", "sym", "buy", "sell"})
 _SCOPING = _NAMING | {"breakeven", "filler", "join"}
-# The imperative "do" of verb-last languages: "ریسک فری کنید" (make it risk free), "ctc karo".
-_DO = frozenset({"کنید", "کن", "بکنید", "karo", "kardo", "kar do", "karein", "kijiye", "करें", "करो"})
+
 
 MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
@@ -95,15 +91,6 @@ def _sl_to_entry(items: list[Item]) -> bool:
     return False
 
 
-def stop_told(items: list[Item]) -> bool:
-    """Return True when a stop label is told where to go: "SL to 2655", "stop to entry"."""
-    for at, item in enumerate(items[:-1]):
-        following = items[at + 1]
-        if item.kind == "sl" and following.kind == "join" and following.text.lower() in _CHANGED_TO:
-            return True
-    return False
-
-
 def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
     """Return True for a verbless order to breakeven: "Breakeven now", "All trades to BE".
 
@@ -113,21 +100,11 @@ def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
     kinds = [w.kind for w in told]
     if kinds.count("breakeven") != 1 or not _SCOPING.issuperset(kinds) or _has(items, "num"):
         return False
-    if _done_last(told, kinds):
+    if done_last(told, kinds):
         return True  # "ریسک فری کنید", "ctc karo": a verb-last "do it" after the breakeven word
     if kinds[0] == "breakeven":
         return any(kind in _NAMING for kind in kinds[1:]) and "join" not in kinds
     return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
-
-
-def _done_last(words: list[Item], kinds: list[str]) -> bool:
-    # After the breakeven word, only fillers, one of them a verb-last "do" ("… کنید لطفا").
-    after = words[kinds.index("breakeven") + 1 :]
-    return (
-        bool(after)
-        and all(word.kind == "filler" for word in after)
-        and any(word.text.lower() in _DO for word in after)
-    )
 
 
 def _sl_to_tp(items: list[Item]) -> SlAnchor | None:
@@ -243,7 +220,7 @@ def _replaced(items: list[Item], at: int) -> bool:
     following = [it for it in items[at + 1 : at + 4] if it.kind != "p"][:2]
     if len(following) < 2 or following[0].kind != "join" or following[1].kind != "num":
         return False
-    return following[0].text.lower() in _CHANGED_TO and not following[1].unit
+    return following[0].text.lower() in CHANGED_TO and not following[1].unit
 
 
 def _reported(items: list[Item], at: int) -> bool:
