@@ -1,6 +1,7 @@
 """A signal restated above a follow-up: "XAUUSD BUY 2650 SL 2640 TP 2660⏎Move SL to 2655".
 
-Channels repeat the trade a follow-up is about, then give the order on the last lines. Read whole,
+Channels repeat the trade a follow-up is about, then give the order on the last lines (or after
+a " - ", " | " or a full stop on one line). Read whole,
 such a message is a new trade (the restated levels) or a follow-up that takes a restated level
 ("Move SL to 2655" read with the "SL 2640" above it). Read apart, the head names the trade (its
 symbol and side scope the command) and the tail is the order, with the levels its verbs move.
@@ -58,19 +59,29 @@ _STARTS = frozenset(
     if any(kind in _ORDERS or kind == "sl" for _, kind in entries)
 ) | {"take"}
 _TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
+_SEPARATOR = re.compile(r"\n|[^\S\n]+[|—–-][^\S\n]+|(?<=[^\W_])\.[^\S\n]+")
+_SEPARATOR_MARKS = " \t\n|—–-."
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
 
 
 def restate(text: str, first: Parse, read: Reader) -> Parse:
     """Return the follow-up under a signal restated above it, or `first`."""
-    if "\n" not in text or not (first.signals or first.command is not None):
+    if not (first.signals or first.command is not None):
         return first
-    lines = text.split("\n")
+    spans = _spans(text)
+    if len(spans) < 2:
+        return first
+    lines = [text[start:end] for start, end in spans]
     at = _order_line(lines)
     if at is None:
         return _held(lines, first)
-    tail_text = "\n".join(lines[at:])
+    return _split(text, spans[at][0], first, read)
+
+
+def _split(text: str, cut: int, first: Parse, read: Reader) -> Parse:
+    # The order from `cut` on, scoped to the trade the text before it restates.
+    tail_text = text[cut:]
     if plans.has_plan(tail_text):
         return first
     tail = read(tail_text)
@@ -81,7 +92,7 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
         return first
     if _planned(scan(tail_text), command):
         return first
-    head = "\n".join(lines[:at])
+    head = text[:cut].rstrip(_SEPARATOR_MARKS)
     signals = read(head).signals or _named(head)
     if not signals:
         return first
@@ -96,10 +107,21 @@ def restate(text: str, first: Parse, read: Reader) -> Parse:
     return replace(tail, command=scoped, explain=(*tail.explain, note))
 
 
+def _spans(text: str) -> list[tuple[int, int]]:
+    # The message's lines, and the parts of a line apart by " | ", " - " or a sentence's end:
+    # "XAUUSD BUY 2650 SL 2640 TP 2660 - Move SL to 2655" restates on one line.
+    spans, start = [], 0
+    for found in _SEPARATOR.finditer(text):
+        spans.append((start, found.start()))
+        start = found.end()
+    spans.append((start, len(text)))
+    return spans
+
+
 def _unread(tail: str, first: Parse) -> Parse:
     # "…⏎Breakeven", "…⏎Secure profits": only words of a follow-up under the signal, none we
     # read as an order (a report? an order?); the trade is there already either way.
-    if any(item.kind not in _FOLLOW_UP_WORDS for item in scan(tail).items):
+    if not first.signals or any(item.kind not in _FOLLOW_UP_WORDS for item in scan(tail).items):
         return first  # "Protect your capital ❤️", "Close trades at your own risk": a footer
     return Parse(reason=AMBIGUOUS, explain=(*first.explain, _UNREAD))
 
