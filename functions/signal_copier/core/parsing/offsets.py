@@ -12,13 +12,15 @@ _ENTRY_WORDS = frozenset({"breakeven", "entry"})
 _MAX_PIPS = Decimal(100)  # more is no spread cover: a level, not a breakeven
 # "Move stop to +20 pips": a gain locked past the entry, as "SL to BE +20 pips" writes it.
 _LOCKED = re.compile(
-    r"(?i)\b(sl|s/l|stop|stop ?loss)(\s+(?:to|at)\s*|(?<=move sl)\s+|(?<=move stop)\s+)"
-    r"(?=\+\s*\d+(?:[.,]\d+)?\s*(?:pips?|points?|pts)\b)"
+    r"(?i)\b(sl|s/l|stop|stop ?loss)([^\S\n]++(?:to|at)[^\S\n]*+|(?<=move sl)[^\S\n]++"
+    r"|(?<=move stop)[^\S\n]++)(?=\+[^\S\n]*+\d++(?:[.,]\d+)?[^\S\n]*+(?:pips?|points?|pts)\b)"
 )
 
 
 # "Lock 20 pips profit", "Lock in +30 pips": the same order, with the stop left unsaid.
-_LOCK = re.compile(r"(?i)\block(?:\s+in)?\s+\+?\s*(?=\d+(?:[.,]\d+)?\s*(?:pips?|points?|pts)\b)")
+_LOCK = re.compile(
+    r"(?i)\block(?:[^\S\n]++in)?+[^\S\n]++\+?[^\S\n]*+(?=\d++(?:[.,]\d+)?[^\S\n]*+(?:pips?|points?|pts)\b)"
+)  # possessive: a run of spaces after "lock" is never tried twice
 
 
 def locked(text: str) -> str:

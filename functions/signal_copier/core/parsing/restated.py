@@ -59,7 +59,8 @@ _STARTS = frozenset(
     if any(kind in _ORDERS or kind == "sl" for _, kind in entries)
 ) | {"take"}
 _TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
-_SEPARATOR = re.compile(r"\n|[^\S\n]+[|—–-][^\S\n]+|(?<=[^\W_])\.[^\S\n]+")
+# Only the first space of a run may start a separator: a run of spaces stays linear to search.
+_SEPARATOR = re.compile(r"\n|(?<![^\S\n])[^\S\n]++[|—–-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
 _SEPARATOR_MARKS = " \t\n|—–-."
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
