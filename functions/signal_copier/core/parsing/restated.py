@@ -60,7 +60,7 @@ _STARTS = frozenset(
 ) | {"take"}
 _TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
 # Only the first space of a run may start a separator: a run of spaces stays linear to search.
-_SEPARATOR = re.compile(r"\n|(?<![^\S\n])[^\S\n]++[|—–-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
+_INLINE = re.compile(r"(?<![^\S\n])[^\S\n]++[|—–-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
 _SEPARATOR_MARKS = " \t\n|—–-."
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
@@ -109,14 +109,23 @@ def _split(text: str, cut: int, first: Parse, read: Reader) -> Parse:
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
-    # The message's lines, and the parts of a line apart by " | ", " - " or a sentence's end:
+    # The message's lines, the last few of them cut at " | ", " - " or a sentence's end:
     # "XAUUSD BUY 2650 SL 2640 TP 2660 - Move SL to 2655" restates on one line.
     spans, start = [], 0
-    for found in _SEPARATOR.finditer(text):
-        spans.append((start, found.start()))
-        start = found.end()
-    spans.append((start, len(text)))
-    return spans
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    at, written = len(spans), 0
+    while at > 0 and written < _MAX_TAIL:
+        at -= 1
+        written += not text[spans[at][0] : spans[at][1]].isspace() and spans[at][0] < spans[at][1]
+    cut = []
+    for begin, end in spans[at:]:
+        for found in _INLINE.finditer(text, begin, end):
+            cut.append((begin, found.start()))
+            begin = found.end()
+        cut.append((begin, end))
+    return spans[:at] + cut
 
 
 def _unread(tail: str, first: Parse) -> Parse:
