@@ -63,6 +63,7 @@ _TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
 _INLINE = re.compile(r"(?<![^\S\n])[^\S\n]++[|—–-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
 _SEPARATOR_MARKS = " \t\n|—–-."
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
+_LAST_LINES = 6  # lines looked at from the end, blank ones too
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
 
 
@@ -109,23 +110,24 @@ def _split(text: str, cut: int, first: Parse, read: Reader) -> Parse:
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
-    # The message's lines, the last few of them cut at " | ", " - " or a sentence's end:
-    # "XAUUSD BUY 2650 SL 2640 TP 2660 - Move SL to 2655" restates on one line.
-    spans, start = [], 0
-    for line in text.split("\n"):
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
-    at, written = len(spans), 0
-    while at > 0 and written < _MAX_TAIL:
-        at -= 1
-        written += not text[spans[at][0] : spans[at][1]].isspace() and spans[at][0] < spans[at][1]
-    cut = []
-    for begin, end in spans[at:]:
-        for found in _INLINE.finditer(text, begin, end):
-            cut.append((begin, found.start()))
-            begin = found.end()
-        cut.append((begin, end))
-    return spans[:at] + cut
+    # The message's last lines (the rest of it as one part before them), each cut at " | ",
+    # " - " or a sentence's end: "XAUUSD BUY 2650 SL 2640 TP 2660 - Move SL to 2655".
+    lines = text.rsplit("\n", _LAST_LINES)
+    spans, begin = [], 0
+    for at, line in enumerate(lines):
+        end = begin + len(line)
+        if (at or len(lines) <= _LAST_LINES) and _cuttable(line):  # the rest is never cut
+            for found in _INLINE.finditer(text, begin, end):
+                spans.append((begin, found.start()))
+                begin = found.end()
+        spans.append((begin, end))
+        begin = end + 1
+    return spans
+
+
+def _cuttable(line: str) -> bool:
+    # Substring searches first: the pattern's look-behinds cost a step per character.
+    return ". " in line or " - " in line or " | " in line or "— " in line or "– " in line
 
 
 def _unread(tail: str, first: Parse) -> Parse:
