@@ -48,6 +48,11 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {  # name: (head, repeated unit, ta
     "prose_mentions": ("", "BTC is dumping, so ETH ", ""),
     "cornix_lists": ("", "Entry Targets:\n1) 61200.5\n2) 59850.0\n", ""),
     "russian": ("", "Золото покупка 2330 стоп 2322 тейк 2340 ", ""),
+    # One long gap after a word a pattern starts at: each gap is searched once, not per space.
+    "lock_gap": ("Lock", " ", "x"),
+    "stop_gap": ("XAUUSD BUY NOW $ stop", " ", "x"),
+    "separator_gap": ("XAUUSD BUY 2650 SL 2640 TP 2660\nhold", " ", "- x"),
+    "restated_orders": ("XAUUSD BUY 2650 SL 2640 TP 2660\n", "Close half - move SL to 2655\n", ""),
 }
 
 

@@ -13,6 +13,7 @@ from signal_copier.core.parsing import (
     completion,
     instructions,
     magnitude,
+    offsets,
     openings,
     plans,
     prelude,
@@ -21,7 +22,10 @@ from signal_copier.core.parsing import (
     reasons,
     reentry,
     rereads,
+    restated,
+    scale,
     status,
+    told,
 )
 from signal_copier.core.parsing.context import Context, read_context
 from signal_copier.core.parsing.fields import Block
@@ -38,14 +42,25 @@ _MOVERS = frozenset({"move", "new", "protect"})
 _ASKED = re.compile(r"[^.!?\n]*\?+")  # a clause that ends in a question mark
 _ASKED_NOTE = '"?" → the command is asked, not told: nothing is done'
 _TOO_MANY = f"more than {MAX_SIGNALS} signals in one message: none of them is read"
+_UNSIZED = "a part of the position is to be closed, but how much is not said: nothing is done"
+_TWICE = "the same signal written twice: one trade"
 _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no new order'
 
 
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     text = text[:MAX_CHARS]
-    found = magnitude.checked(rereads.reread(text, _read(text), _read), text, _read)
-    return status.checked(found, text)
+    return status.checked(restated.restate(text, _reread(text), _reread), text)
+
+
+def _reread(text: str) -> Parse:
+    found = rereads.reread(text, _read(text), _read)
+    # "GOLD BUY NOW SL $10 TP $20": exits told in money are refused as such before any rescaling.
+    money = scale.checked(found, text)
+    if money.reason == scale.MONEY:
+        return money
+    # "Gold buy 2.650 SL 2.640": read again with the separators the other way, then the floors.
+    return scale.checked(magnitude.checked(found, text, _read), text)
 
 
 def _read(text: str) -> Parse:
@@ -66,7 +81,7 @@ def _read(text: str) -> Parse:
     signals, explain, refusals = _openings(blocks, text, scanned, reader.labels, position)
     explain = [*quoted, *explain]
     if signals:
-        return Parse(signals=tuple(signals), explain=tuple(explain))
+        return _opened(signals, explain, text, items, blocks, position)
     # "Buy again, same SL and TP": a new trade on a known signal, never a change to its trade.
     again = None if position is not None else reentry.read_reentry(text, items, blocks)
     if again is not None:
@@ -77,16 +92,42 @@ def _read(text: str) -> Parse:
         followed = completion.read_levels_only(text, items, blocks)
     if followed is not None:
         return followed
+    if not refusals and _unsized(scanned.items):
+        return Parse(reason=openings.AMBIGUOUS, explain=(_UNSIZED,))
     reason = refusals[0] if refusals else reasons.classify(scanned)
     if scanned.question and commands.read_command(scanned.items) is not None:
         explain.append(_ASKED_NOTE)
     return Parse(reason=reason, explain=tuple(explain or _first_block(blocks)))
 
 
+def _opened(
+    signals: list[Signal],
+    explain: list[str],
+    text: str,
+    items: list[Item],
+    blocks: list[Block],
+    position: str | None,
+) -> Parse:
+    if position is None and not any(map(_levelled, signals)):
+        # "Sell gold again now": a repeat of the known signal (its stop and targets), never a
+        # bare order of no stop
+        again = reentry.read_reentry(text, items, blocks)
+        if again is not None and again.command is not None:
+            return again
+    if any(scale.unplaced(signal, items) for signal in signals):
+        return Parse(reason=openings.AMBIGUOUS, explain=(*explain, scale.UNPLACED))
+    unique = tuple(dict.fromkeys(signals))  # the same signal written twice is one trade
+    if len(unique) < len(signals):
+        explain = [*explain, _TWICE]
+    return Parse(signals=unique, explain=tuple(explain))
+
+
 def _prepared(text: str) -> tuple[str, str | None]:
     # Reply/forward headers go; a bot's update gives its position id ("Position: 9a1f02c4").
     if text[:1] in prelude.HEADER_STARTS:
         text = prelude.strip_header(text)
+    if "+" in text or "ock" in text or "OCK" in text:
+        text = offsets.locked(text)  # "Move stop to +20 pips": to the entry, 20 pips beyond
     if "osition" in text or "icket" in text or "OSITION" in text or "ICKET" in text:
         return prelude.position_id(text)
     return text, None
@@ -193,7 +234,19 @@ def _signal_like(block: Block, why: str, items: list[Item]) -> bool:
         return True
     if block.symbol is None or block.sl is None:
         return False
-    return not any(item.kind in _MOVERS for item in items)
+    return not any(item.kind in _MOVERS for item in items) and not told.stop_told(items)
+
+
+def _unsized(items: list[Item]) -> bool:
+    # "Take some profit off the table", "Book some profits": a close of a part not sized.
+    told = any(
+        i.kind == "close" or (i.kind == "filler" and i.text.lower() == "take") for i in items
+    )
+    return told and any(item.kind == "unsized" for item in items)
+
+
+def _levelled(signal: Signal) -> bool:
+    return bool(signal.sl is not None or signal.tps or signal.entry or signal.entry_range)
 
 
 def _first_block(blocks: list[Block]) -> list[str]:

@@ -35,6 +35,7 @@ _LEADING_QUIET = SILENT | {"filler", "sym", "join"} | _PENDING
 # Verb-last languages name what is closed first: "Alles schließen, …", "Sab close karo, …".
 # A bot's header names what it acts on first: "⚠️ SIGNAL CANCELLED", "Setup cancelled".
 _BEFORE_VERB = _LEADING_QUIET | {"all", "half", "quarter", "third", "skip_line", "noise"}
+_TOLD_TO = frozenset({"to", "at", "@"})
 _MAX_TICKER = 5  # letters of a lower-case word read as a ticker in "Close algo"
 
 
@@ -49,7 +50,7 @@ def read_leading_command(text: str, items: list[Item]) -> Command | None:
     while rest and _quiet_lead(scan(head).items):
         head, rest = _first_clause(rest)  # "Binance Futures⏎#WAVES/USDT Cancelled ❌⏎…"
     command, aside = _cut(head)
-    if not (rest or aside) or not _imperative(command):
+    if not (rest or aside) or not _imperative(command) or _signed_level(command, aside):
         return None
     found = read_command(command, unspecified=bool(aside))
     if found is None:
@@ -110,6 +111,12 @@ def _cut(head: str) -> tuple[list[Item], str]:
             words = " ".join(i.text for i in items[at:])
             return items[:at], f"{words} {aside}"
     return items, aside
+
+
+def _signed_level(command: list[Item], aside: str) -> bool:
+    # "Move SL to +20": the place the stop goes is a signed figure of no unit (pips? dollars?),
+    # not an aside; the order is unread rather than a move to nowhere.
+    return aside[:1] == "+" and bool(command) and command[-1].text.lower() in _TOLD_TO
 
 
 def _at_entry(text: str) -> bool:

@@ -7,9 +7,10 @@ from itertools import pairwise
 
 from signal_copier.core.model import Action, Command, Scope, Side, SlAnchor
 from signal_copier.core.parsing.fractions import lots_named, share_of
-from signal_copier.core.parsing.moves import CHANGED_TO, replaced
-from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset
+from signal_copier.core.parsing.moves import replaced
+from signal_copier.core.parsing.offsets import OFFSET_UNITS, entry_offset, offset_unread
 from signal_copier.core.parsing.tokens import TABLE, Item
+from signal_copier.core.parsing.told import done_last
 from signal_copier.core.parsing.verbs import as_verbs, drops_level, exit_planned, level_list, unsaid
 
 MAX_WORDS = 24
@@ -28,12 +29,12 @@ _NEW_CLAUSE = frozenset({"nl", "move", "new"})  # what ends the labels a price m
 # Between an entry word and its price: "entry 2645", "entry: 2645", "Change entry to 2645" (a new
 # entry price, not the stop to breakeven).
 _TO = frozenset({"p", "join"})  # "SL to 1950", "new TP 2380": a level changes
-_CHANGED_TO = CHANGED_TO  # "from 2640 to 2645" (not "and", "or", "/": a list of levels)
 
 
 # The words of a verbless breakeven order: what it names, "now", and the words between.
 _NAMING = frozenset({"market", "all", "sym", "buy", "sell"})
 _SCOPING = _NAMING | {"breakeven", "filler", "join"}
+
 
 MAX_TP_NUMBER = 10  # the most targets a signal is read with
 
@@ -80,8 +81,12 @@ def _sl_to_entry(items: list[Item]) -> bool:
     )
     if mover is None:
         return False
+    label = None  # the last stop or target label read: "TP to entry" moves no stop
     for at in range(mover + 1, len(items)):
-        if items[at].kind in _ENTRY_WORDS:
+        kind = items[at].kind
+        if kind in ("sl", "tp"):
+            label = kind
+        elif kind in _ENTRY_WORDS and label != "tp":
             following = next((it for it in items[at + 1 :] if it.kind not in _TO), None)
             if following is None or following.kind != "num" or following.unit in OFFSET_UNITS:
                 return True  # "SL to BE + 2 pips": the pips lock a little beyond the entry
@@ -93,9 +98,12 @@ def breakeven_told(items: list[Item], words: list[Item] | None = None) -> bool:
 
     "Breakeven ✅" alone still tells how a trade ended; a price makes it unclear.
     """
-    kinds = [w.kind for w in (words if words is not None else _words(items) or ())]
+    told = words if words is not None else _words(items) or []
+    kinds = [w.kind for w in told]
     if kinds.count("breakeven") != 1 or not _SCOPING.issuperset(kinds) or _has(items, "num"):
         return False
+    if done_last(told, kinds):
+        return True  # "ریسک فری کنید", "ctc karo": a verb-last "do it" after the breakeven word
     if kinds[0] == "breakeven":
         return any(kind in _NAMING for kind in kinds[1:]) and "join" not in kinds
     return kinds[-2:] == ["join", "breakeven"] and any(kind in _NAMING for kind in kinds[:-2])
@@ -340,6 +348,8 @@ def _modify(
     sl, tps, numbers = _levels(items, words)
     if anchor is SlAnchor.ENTRY and sl is not None and _price_told_last(items):
         anchor = None  # "TP1 hit, set breakeven — move SL to 4578": the price it names wins
+    if anchor is SlAnchor.ENTRY and offset_unread(items):
+        return None  # "SL to BE +150 pips": a level past the entry, not a breakeven: refused
     if anchor is None and sl is None and not tps:
         kinds = {w.kind for w in words}
         if not (unspecified and "move" in kinds and "sl" in kinds):

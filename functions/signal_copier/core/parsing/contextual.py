@@ -18,10 +18,13 @@ _AFTER_LEVEL = frozenset({"num", "nl", "p", "market", "limit", "entry", "entry_w
 _LEVEL_LABELS = frozenset({"sl", "tp"})
 # Words that make a message a follow-up ("close EURUSD al 1.0850"): no new side is read in it.
 _FOLLOW_UPS = frozenset({"close", "closed", "cancel", "move", "hit", "negation"})
+_TURKISH_NAMES = frozenset({"altın", "altin", "gümüş", "gumus"})
 
 
 def read(items: list[Item], words: list[str]) -> None:
     """Replace, in place, each neighbour-read word whose neighbours say what it means."""
+    if "take" in words:
+        _take_labels(items)
     if WORDS.isdisjoint(words):
         return  # the common case: none of these words at all
     sides = _LEXICON.side_after_symbol
@@ -39,8 +42,10 @@ def _side_after_symbol(items: list[Item], at: int, kinds: set[str]) -> bool:
     # "XAUUSD SAT 2650 SL 2660": in capitals, right after the symbol, before its price or line end,
     # in a message with a stop or a target ("US30 SAT 12" is a time), no other side word and no
     # follow-up verb.
-    if not items[at].text.isupper() or at == 0 or items[at - 1].kind != "sym":
+    if at == 0 or items[at - 1].kind != "sym":
         return False
+    if not items[at].text.isupper() and items[at - 1].text.lower() not in _TURKISH_NAMES:
+        return False  # "Altın sat 2680": after a Turkish name, the Turkish word in any case
     if kinds & _SIDES or kinds & _FOLLOW_UPS or not kinds & _LEVEL_LABELS:
         return False
     return at + 1 == len(items) or items[at + 1].kind in _AFTER_LEVEL
@@ -57,3 +62,15 @@ def _symbol_beside_side(items: list[Item], at: int, kinds: set[str]) -> bool:
     if after in _SIDES:
         return before not in _SIDES
     return before in _SIDES and after in _AFTER_LEVEL
+
+
+def _take_labels(items: list[Item]) -> None:
+    # "GOLD SELL 2680 STOP 2690 TAKE 2670": in a signal with a side and a stop, "take" right
+    # before a price labels the target ("Take 50% profit", "take partials" stay words).
+    kinds = {item.kind for item in items}
+    if not kinds & _SIDES or "sl" not in kinds:
+        return
+    for at, item in enumerate(items[:-1]):
+        following = items[at + 1]
+        if item.text.lower() == "take" and following.kind == "num" and not following.unit:
+            items[at] = Item("tp", item.text)

@@ -76,6 +76,11 @@ class Block:
         self.explain = []
 
     @property
+    def has_exits(self) -> bool:
+        """Return True once a stop or a target (a price or a pip distance) has been read."""
+        return bool(self.sl is not None or self.sl_pips is not None or self.tps or self.tp_pips)
+
+    @property
     def has_levels(self) -> bool:
         """Return True once any price or pip distance has been read."""
         return bool(
@@ -117,7 +122,10 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
     if block.entry is not None or block.entry_range is not None:
         _extras(block, numbers)
         return
-    second = _joined(items, first) if rest else None  # a zone's far end is a plain number too
+    # A zone's far end is a plain number too; three prices in a list ("2650, 2640, 2660") are
+    # read by position, as if spaced.
+    listed = len(rest) == 2 and _listed(items)
+    second = _joined(items, first) if rest and not listed else None
     if second is not None and second.unit not in _ANNOTATIONS:
         far = complete(first.raw, second.raw) if not price_like(second.value, first.value) else None
         far = second.value if far is None else far
@@ -130,10 +138,16 @@ def read_entry(block: Block, items: list[Item], label: str) -> None:
     block.explain.append(f'"{label} {first.raw}" → entry={first.value!s}')
     if not rest:
         return
-    if len(rest) < 3 and not any(i.kind in JOINERS for i in items):
+    if len(rest) < 3 and (listed or not any(i.kind in JOINERS for i in items)):
         block.positional = len(rest) == 2
         block.entry_pair = len(rest) == 1 and price_like(rest[0].value, first.value)
     _extras(block, rest)
+
+
+def _listed(items: list[Item]) -> bool:
+    # Every joiner between the numbers is a list mark ("," or ";"), none a range's ("-", "to").
+    joiners = [item for item in items if item.kind in JOINERS]
+    return bool(joiners) and all(item.kind == "list" for item in joiners)
 
 
 def _span(block: Block) -> str:

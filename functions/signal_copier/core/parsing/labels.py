@@ -77,6 +77,8 @@ def _changes(command: Command) -> dict[str, Any]:
     sl = _anchor(command.sl_anchor) or _number(command.sl)
     if sl is not None:
         changes["sl"] = sl
+    if command.sl_offset_pips is not None:  # "SL to BE +20 pips": that many pips past the entry
+        changes["sl_offset_pips"] = float(command.sl_offset_pips)
     if command.tps:
         changes["tp"] = float(command.tps[0])
         changes["tps"] = _numbers(command.tps)

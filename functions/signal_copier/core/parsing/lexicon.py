@@ -15,8 +15,11 @@ from signal_copier.core.parsing.normalize import normalize
 _MARKS = r"@:\-/_~&,;+%?#$`"  # "`" marks a sentence's end (normalised text has no other)
 _EMOJI = "🎯❌✖🛑⛔🟢🔴📈📉↗↘⬆⬇🔼🔽🔻"
 # What follows a token's first character: the rest of a word or a number, more "+", or nothing.
-# Thai vowel and tone marks are no letters to `\w`, but belong to their word ("ซื้อ", "ปิด").
-_MARKS_IN_WORD = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+# Thai vowel and tone marks are no letters to `\w`, but belong to their word ("ซื้อ", "ปิด"); so
+# do Devanagari's vowel signs, virama and nukta ("खरीदें", "गोल्ड").
+_MARKS_IN_WORD = (
+    "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e" + "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+)
 _WORD_REST = rf"(?<=[^\W\d_])(?:[^\W\d_]++|[{_MARKS_IN_WORD}]++)*+(?:'[^\W\d_]++)?+"
 _NUM_REST = r"(?<=\d)\d*+(?:[.,]\d++)*+"
 # Splitting on tokens puts the text skipped before each one at the even indexes (none skipped: the

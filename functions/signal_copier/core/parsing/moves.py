@@ -9,11 +9,9 @@ stands right before the first, the second following within a few words.
 from __future__ import annotations
 
 from signal_copier.core.parsing.tokens import Item
+from signal_copier.core.parsing.told import CHANGED_TO
 
 # The joining words of "from 2640 to 2645" (not "and", "or", "/": those join a list of levels).
-CHANGED_TO = frozenset(
-    {"to", "a", "à", "au", "auf", "bis", "até", "ate", "ke", "до", "إلى", "الى", "تا"}
-)
 # The "to" of a move that is no joiner of levels: ru/uk "на", pt/es "para", fa "به",
 # vi "lên"/"xuống"/"sang", zh "到"/"至".
 _TO = frozenset({"на", "para", "به", "lên", "xuống", "sang", "到", "至"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from signal_copier.core.model import OrderType, Side
 from signal_copier.core.parsing import layout
 from signal_copier.core.parsing.fields import Block
-from signal_copier.core.parsing.state import ReaderState
+from signal_copier.core.parsing.lots import LotSizes
 from signal_copier.core.parsing.tokens import Item
 
 SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
@@ -20,7 +20,10 @@ SIDES: dict[str, tuple[Side, bool, OrderType | None]] = {
 }
 
 
-class Naming(ReaderState):
+_LINE_REACH = 24  # items of a line looked at for its own exits: the work stays bounded
+
+
+class Naming(LotSizes):
     """The reader's handlers for symbols and side words."""
 
     def _side(self, at: int, item: Item) -> None:
@@ -34,7 +37,7 @@ class Naming(ReaderState):
             return
         if strong and block.has_levels:
             symbol = self._symbol_ahead(at)
-            if symbol is not None and symbol != block.symbol:
+            if symbol is not None and (symbol != block.symbol or self._restated(at, block)):
                 self._new_block(Block())
             elif block.sides.get(side):
                 self._start("extra", item)  # "more buy @ 1296": another entry for the same trade
@@ -84,6 +87,23 @@ class Naming(ReaderState):
         self.labels.add(at)
         self._start("tp", Item("tp", item.text))
 
+    def _restated(self, at: int, block: Block) -> bool:
+        # "XAUUSD BUY 2650 SL 2640 TP 2660⏎XAUUSD BUY 2645 SL 2635 TP 2660": a line that opens
+        # with the symbol or side again and gives its own stop or target is another signal,
+        # not a second entry of the first one ("more buy @ 1296" gives none).
+        # Of the same side only: a buy and a sell of one symbol stay refused as two ways.
+        if not block.has_exits or (at and self.items[at - 1].kind != "nl"):
+            return False
+        same = False
+        for item in self.items[at : at + 1 + _LINE_REACH]:
+            if item.kind == "nl":
+                return False
+            if item.kind in layout.STRONG_SIDES:
+                same = same or SIDES[item.kind][0] in block.sides
+            elif item.kind in ("sl", "tp"):
+                return same
+        return False
+
     def _symbol_ahead(self, at: int) -> str | None:
         # Within a line's reach, as layout looks: a long one-line post stays linear.
         for item in self.items[at + 1 : at + 1 + layout.REACH]:
@@ -101,6 +121,8 @@ class Naming(ReaderState):
         if block.symbol is None and not block.has_levels:
             # The first symbol: how strongly it is named matters only if another competes.
             block.symbol, block.symbol_at = item.raw, at
+        elif item.raw == block.symbol and self._restated(at, block):
+            self._new_block(Block(symbol=item.raw, symbol_strength=layout.NAMED))
         elif item.raw == block.symbol:
             if block.contested >= 0 and block.contested >= self._settle(block):  # may win here
                 block.symbol_strength = max(block.symbol_strength, layout.strength(self.items, at))

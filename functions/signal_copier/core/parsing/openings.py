@@ -50,10 +50,10 @@ def _zone(block: Block) -> None:
 def _refusal(block: Block, context: Context, strong: bool) -> str:
     has_entry = block.entry is not None or block.entry_range is not None
     full = has_entry and block.sl is not None and bool(block.tps)
-    exits = block.sl is not None or block.sl_pips is not None or block.tps or block.tp_pips
     if context.stopped:
         return "status"  # the message itself says not to take it
-    if context.veto or context.conditional:
+    # "Gold analysis: bullish above 2650, targets …": hedged prose with no side word is a view.
+    if context.veto or context.conditional or (context.hedged and not strong):
         return "analysis"
     if context.report or (context.gain and block.sl is None and block.sl_pips is None):
         return "result"
@@ -63,7 +63,7 @@ def _refusal(block: Block, context: Context, strong: bool) -> str:
         return "follow_up"
     if (context.hedged or context.command_words) and not full:
         return "analysis" if context.hedged else "follow_up"
-    if not exits and not (context.plain and (has_entry or block.market)):
+    if not block.has_exits and not (context.plain and (has_entry or block.market)):
         return "incomplete"
     if block.sl is None and block.sl_pips is None and not context.plain:
         return "incomplete"  # no stop, and words we cannot read: a target list, not a signal
@@ -76,8 +76,7 @@ def _positional(block: Block, side: Side) -> None:
     # Three bare prices after the side: accept them as entry, SL, TP only when they agree.
     if not block.positional:
         return  # the common case: the prices after the side were labelled
-    exits = block.sl is not None or block.tps or block.sl_pips is not None or block.tp_pips
-    if exits or len(block.extra_entries) != 2 or block.entry is None:
+    if block.has_exits or len(block.extra_entries) != 2 or block.entry is None:
         return
     sl, tp = block.extra_entries
     if (block.entry - sl) * side.sign > 0 and (tp - block.entry) * side.sign > 0:
@@ -224,6 +223,8 @@ def build(
         settle.target_zone(block, side)
     if block.entry_pair or block.entry_list:
         _zone(block)
+    if block.extra_entries and not block.has_exits:
+        return None, AMBIGUOUS  # "BUY 2650, 2645, 2640": prices whose roles are not written
     scale = _clean(block)
     refusal = _refusal(block, context, strong)
     if refusal in _LIFTABLE and complete(block, strong, context):

@@ -20,8 +20,11 @@ _NEWLINE = Item("nl", "\n")
 # The tick ends the line's numbers but a signed gain ("TP 2660 ✅✅ +100 pips"): "T-P (1) ✅
 # 1.00480" is a bullet before the price.
 _TICK_AFTER_NUMBER = re.compile(
-    r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*[+-][^\S\n]*\d[\d.,]*)?[^\d\n]*$"
+    r"\d[^\S\n]*(?:[^\s\d✅✔☑]+[^\S\n]*)?[✅✔☑](?:[^\d\n]*(\+)[^\S\n]*\d[\d.,]*|[^\d\n]*-[^\S\n]*\d[\d.,]*)?[^\d\n]*$"
 )
+# "… TP 2670 — TP ✅": a target label ticked with no price after it on its line reports it hit
+# ("T-P ✅ 143.950" decorates the label of its price).
+_TICK_AFTER_LABEL = re.compile(r"(?i)\b(?:tp\d?|target\d?)[^\S\n]*[✅✔☑][^\d\n]*$")
 _CROSS_AFTER_NUMBER = re.compile(r"\d[^\S\n]*[$%]?[^\S\n]*[❌✖]")
 _EXIT_LABELS = frozenset({"tp", "sl"})
 _SHOWN = 60  # characters of a prose line quoted in an explain line
@@ -89,8 +92,13 @@ def ticked_level(text: str) -> bool:
     if not has_tick(text) or _CROSS_AFTER_NUMBER.search(text):
         return False  # "SL …1299.78❌ ⏎ TP …1263.61✅": marks that decorate every level
     for line in text.split("\n"):
-        if has_tick(line) and _TICK_AFTER_NUMBER.search(line) and _reports(scan(line).items):
+        if not has_tick(line):
+            continue
+        if _TICK_AFTER_LABEL.search(line):
             return True
+        found = _TICK_AFTER_NUMBER.search(line)
+        if found is not None and (found.group(1) or _reports(scan(line).items)):
+            return True  # "67000 ✅ +3%": a gain after the tick reports the level reached
     return False
 
 

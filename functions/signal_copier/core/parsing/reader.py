@@ -88,6 +88,8 @@ class Reader(Naming):
         elif field == "lot" and block.lot is None and not item.unit:
             if self._coin_volume(_at):
                 block.explain.append(f'"{item.raw}" → a coin\'s traded volume, not the lot')
+            elif self._no_lot(item):
+                return
             else:
                 block.lot = item.value
                 block.explain.append(f'"lot {item.raw}" → lot={item.value!s}')
@@ -154,6 +156,8 @@ class Reader(Naming):
             return  # "0.06$ can be stop": the stop named after its price
         elif kind == "sl" and self.field == "head" and not self.buffer and self._mark(at, item):
             return  # "SELL🛑4405-4415 … SL⛔️4420": a stop sign glued to the side decorates it
+        elif kind == "lot" and self._lot_before(at):
+            return  # "Sell 0.01 lot gold at 2680": the size named before its word, no price
         if self.buffer:  # self._start(kind, item), inline: the most common label step
             self._flush()
         elif kind == self.field and kind in ("sl", "tp") and not item.unit and self.label:
