@@ -16,6 +16,7 @@ from signal_copier.core.parsing import (
     offsets,
     openings,
     plans,
+    pointed,
     prelude,
     prose,
     quotes,
@@ -50,7 +51,8 @@ _NAMES_TRADE = 'the side word names a trade already open ("on the gold buy"): no
 def parse(text: str) -> Parse:
     """Return what `text` asks for: opening signals, one follow-up command, or nothing."""
     text = text[:MAX_CHARS]
-    return status.checked(restated.restate(text, _reread(text), _reread), text)
+    found = restated.restate(text, _reread(text), _reread)
+    return status.checked(pointed.restate(text, found, _reread), text)
 
 
 def _reread(text: str) -> Parse:

@@ -94,6 +94,9 @@ _DATE = re.compile(
 # calls a function per character (5x a substring search), so substring searches go first, and
 # patterns start with one literal character where they can.
 _E_HINT = re.compile(r"[eE] *[:@]")
+# Turkish case endings on a price: "2640'tan 2650'ye" is "from 2640 to 2650".
+_TR_FROM = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)['’](?:dan|den|tan|ten)(?![^\W\d_])")
+_TR_TO = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)['’](?:ye|ya|e|a)(?![^\W\d_])")
 _DOTTED_HINTS = tuple(re.compile(mark + r"\s?[lpLP]") for mark in (r"\.", "-", "/"))
 
 
@@ -159,6 +162,8 @@ def _unmarked(text: str) -> str:
 
 
 def _rewrite(text: str) -> str:
+    if "'" in text or "’" in text:
+        text = _TR_TO.sub(r"to \1", _TR_FROM.sub(r"from \1", text))
     if _e_label_start(text) and _E_HINT.search(text):
         text = _E_LABEL.sub("entry", text)
     if "/19" in text or "/20" in text or "-19" in text or "-20" in text:  # "[/-](?:19|20)"

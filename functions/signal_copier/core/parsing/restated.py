@@ -46,7 +46,11 @@ _HOLDING = re.compile(
     r"(?:\s+(?:it|them|strong|tight|on|the\s+trades?))?(?:\s*\+\s*\d+\s*(?:pips?|points?))?[\W_]*"
 )
 # A last line that corrects a level of the signal above it: neither reading is sure.
-_CORRECTS = re.compile(r"(?i)\W*(?:correction|corrected|typo|edit(?:ed)?|sorry)\b(?=.*\d)")
+# "Add TP2 2690" under it adds one: the restated trade is not opened again with it.
+_CORRECTS = re.compile(
+    r"(?i)\W*(?:(?:correction|corrected|typo|edit(?:ed)?|sorry)\b|add(?:ed)?\s+(?:tp|target))"
+    r"(?=.*\d)"
+)
 _CORRECTED = "the last line corrects a level of the signal above it: nothing is done"
 _FOLLOW_UP_WORDS = _ORDERS | {"filler", "market", "all", "p", "nl", "sym", "hit"}
 _UNREAD = "follow-up words under the restated signal, not read as an order: nothing is done"
@@ -60,8 +64,8 @@ _STARTS = frozenset(
 ) | {"take"}
 _TAKE_PROFIT = frozenset({"profit", "profits", "-", ":"})
 # Only the first space of a run may start a separator: a run of spaces stays linear to search.
-_INLINE = re.compile(r"(?<![^\S\n])[^\S\n]++[|—–-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
-_SEPARATOR_MARKS = " \t\n|—–-."
+_INLINE = re.compile(r"(?<![^\S\n])[^\S\n]++[|—–←👈-][^\S\n]|(?<=[^\W_])\.[^\S\n]")
+_SEPARATOR_MARKS = " \t\n|—–←👈-."
 _MAX_TAIL = 3  # lines of a follow-up under the restated signal
 _LAST_LINES = 6  # lines looked at from the end, blank ones too
 _TWO_TRADES = "which restated trade the follow-up is about is not clear: nothing is done"
@@ -127,7 +131,15 @@ def _spans(text: str) -> list[tuple[int, int]]:
 
 def _cuttable(line: str) -> bool:
     # Substring searches first: the pattern's look-behinds cost a step per character.
-    return ". " in line or " - " in line or " | " in line or "— " in line or "– " in line
+    return (
+        ". " in line
+        or " - " in line
+        or " | " in line
+        or "— " in line
+        or "– " in line
+        or "← " in line
+        or "👈 " in line
+    )
 
 
 def _unread(tail: str, first: Parse) -> Parse:
