@@ -48,11 +48,12 @@ _HEADER = re.compile(
 )
 # A first line that points back at a signal of before: how it went follows.
 _LOOKING_BACK = re.compile(r"(?i)(?<!\w)(?:remember this|throwback|flashback)(?!\w)")
-# "Hold gold buy", "SL still 2660", "Segura a compra", "Tahan posisi", "pozisyonunu tutun":
+# "Hold gold buy", "SL still 2660", "Segura a compra", "Tahan posisi", "pozisyonunu tutun",
+# "نحتفظ بصفقة شراء الذهب" (we keep the gold buy):
 # the trade is to stay as it is.
 _HOLD = re.compile(
     r"(?i)(?<!\w)(?:hold|keep holding|still|segur[ae]|mantenha|mant[eé]n|tahan|tutun|"
-    r"держим|держите|giữ|نگه)(?!\w)"
+    r"держим|держите|giữ|نگه|نحتفظ|احتفظ|احتفظوا)(?!\w)"
 )
 # "GOLD SELL 2650 → 2630": the entry and where the trade ended, with no stop or target.
 _ENTRY_TO_EXIT = re.compile(r"\d[^\S\n]*(?:→|->|➡|⟶)[^\S\n]*\d")
