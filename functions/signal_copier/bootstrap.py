@@ -84,6 +84,7 @@ def timing(settings: Settings) -> Timing:
         retry_grace=timedelta(seconds=settings.retry_grace_s),
         opening_hold=timedelta(seconds=settings.opening_hold_s),
         entry_watch=timedelta(seconds=settings.entry_watch_s),
+        entry_watch_for=timedelta(seconds=settings.entry_watch_for_s),
         sweep_batch=settings.sweep_batch,
         poll_page=settings.poll_page,
         poll_budget=timedelta(seconds=settings.poll_budget_s),

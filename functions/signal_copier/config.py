@@ -74,6 +74,7 @@ class Settings:
     retry_grace_s: float = 60.0
     opening_hold_s: float = 120.0
     entry_watch_s: float = 60.0  # a waiting entry of a call to trade now is checked this often
+    entry_watch_for_s: float = 14400.0  # … for this long after it was placed
     sweep_batch: int = 500
     poll_page: int = 1000  # watched accounts per poll publish (Pub/Sub takes 1,000 at most)
     poll_budget_s: float = 30.0  # the sweep's polling step stops publishing after this long
@@ -159,6 +160,7 @@ class Settings:
             retry_grace_s=seconds(environ, "COPIER_RETRY_GRACE_S", 60.0),
             opening_hold_s=seconds(environ, "COPIER_OPENING_HOLD_S", 120.0),
             entry_watch_s=seconds(environ, "COPIER_ENTRY_WATCH_S", 60.0),
+            entry_watch_for_s=seconds(environ, "COPIER_ENTRY_WATCH_FOR_S", 14400.0),
             sweep_batch=count(environ, "COPIER_SWEEP_BATCH", 500),
             poll_page=count(environ, "COPIER_POLL_PAGE", 1000, maximum=1000),
             poll_budget_s=seconds(environ, "COPIER_POLL_BUDGET_S", 30.0),

@@ -224,3 +224,21 @@ async def test_a_limit_order_call_keeps_waiting_after_its_target_is_reached(worl
 
     # Assert: the channel cancels its own limit orders; the copier leaves it be
     assert [o.price for o in await account.orders()] == [D("2650")]
+
+
+async def test_a_waiting_entry_is_watched_for_its_target_only_for_a_while(world: World) -> None:
+    # Arrange: the call's buy waits as a limit at 2650; nothing happens for longer than the watch
+    account = await world.add_user("alice", lot="0.10")
+    await world.prices(XAUUSD=("2660.00", "2660.30"))
+    await world.say("XAUUSD BUY NOW @ 2650\nSL 2640\nTP 2670", id=1)
+    assert (await world.last("alice")).due_at is not None
+    await world.settle(4 * 3600 + 60)
+
+    # Act: the target is reached only after the watch ended
+    await world.prices(XAUUSD=("2671.00", "2671.30"))
+    await world.settle()
+
+    # Assert: no sweep looks at it any more (a watch without end made every sweep look at every
+    # entry that ever waited); the limit waits as any other, until its expiry if the user set one
+    assert (await world.last("alice")).due_at is None
+    assert [o.price for o in await account.orders()] == [D("2650")]

@@ -30,6 +30,7 @@ class Timing:
     # A call to trade now waiting as a limit (far_entry=limit) is checked against its TP1 this
     # often by the sweep (which runs every minute): once the price reaches it, the entry goes.
     entry_watch: timedelta = timedelta(seconds=60)
+    entry_watch_for: timedelta = timedelta(hours=4)  # after that a waiting entry is not watched
     sweep_batch: int = 500  # items per sweep step per run
     # Watched accounts read per page by the sweep's polling step, which reads them all every
     # minute (one Pub/Sub publish request takes at most 1,000 messages).

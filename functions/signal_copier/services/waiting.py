@@ -2,7 +2,8 @@
 
 A trade record carries `due_at`, the next time its waiting entry must be looked at: the user's
 pending expiry, and (for a call to trade now that waits as a limit because the price ran from
-its entry) every `timing.entry_watch`, until the entry fills or goes. A call to trade now whose
+its entry) every `timing.entry_watch`, until the entry fills or goes, for at most
+`timing.entry_watch_for` (then only its expiry, if any, is kept). A call to trade now whose
 price reaches its TP1 before the entry fills is over: its waiting entry is cancelled, so a
 later pull-back never buys (or sells) a move that already happened. Work is proportional to
 what is due.
@@ -85,8 +86,11 @@ async def _look_again(deps: Deps, record: TradeRecord, now: datetime) -> TradeRe
         result = None if signal is None else await _expire(deps, record, now, minutes)
         await _set_due(deps, record, None)
         return result
-    if not calls_now(signal) or not any(fill.pending for fill in record.result.fills):
-        await _set_due(deps, record, expiry)  # the user changed the expiry meanwhile
+    watched = placed + deps.timing.entry_watch_for > now
+    if not (watched and calls_now(signal) and any(fill.pending for fill in record.result.fills)):
+        # The user changed the expiry meanwhile, or the entry was watched for long enough: a
+        # watch without end made every sweep look at every entry that ever waited.
+        await _set_due(deps, record, expiry)
         return None
     look = await _watch(deps, record)
     if look.waiting and not look.over:  # still waiting for its pull-back: look again soon
