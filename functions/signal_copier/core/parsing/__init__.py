@@ -57,12 +57,12 @@ def parse(text: str) -> Parse:
 
 def _reread(text: str) -> Parse:
     found = rereads.reread(text, _read(text), _read)
-    # "GOLD BUY NOW SL $10 TP $20": exits told in money are refused as such before any rescaling.
-    money = scale.checked(found, text)
-    if money.reason == scale.MONEY:
-        return money
+    # "GOLD BUY NOW SL $10 TP $20": exits told in money are refused as such before any rescaling;
     # "Gold buy 2.650 SL 2.640": read again with the separators the other way, then the floors.
-    return scale.checked(magnitude.checked(found, text, _read), text)
+    money = scale.in_money(found, text)
+    return (
+        money if money is not None else scale.checked(magnitude.checked(found, text, _read), text)
+    )
 
 
 def _read(text: str) -> Parse:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from signal_copier.core.model import Parse, Signal
+from signal_copier.core.parsing.scale import OFF_SCALE
 
 Reader = Callable[[str], Parse]
-OFF_SCALE = "off_scale"
 
 _D = Decimal
 # Prices these trade between, wide on purpose (years of range either way).

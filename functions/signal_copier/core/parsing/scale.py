@@ -43,14 +43,22 @@ _CRYPTO_QUOTES = ("USDT", "USDC", "BUSD")
 
 def checked(found: Parse, text: str) -> Parse:
     """Return `found`, or a refusal when a level of one of its signals cannot be a price."""
-    if not found.signals:
-        return found
     money = _money(text) if "$" in text else frozenset()
     for signal in found.signals:
-        refused = _refused(signal, money)
+        refused = _in_money(signal, money) or _under_floor(signal)
         if refused is not None:
             return Parse(reason=refused[0], explain=(*found.explain, refused[1]))
     return found
+
+
+def in_money(found: Parse, text: str) -> Parse | None:
+    """Return a refusal when a signal's exits are told in money ("SL $10 TP $20"), else None."""
+    money = _money(text) if "$" in text else frozenset()
+    for signal in found.signals if money else ():
+        refused = _in_money(signal, money)
+        if refused is not None:
+            return Parse(reason=refused[0], explain=(*found.explain, refused[1]))
+    return None
 
 
 def _money(text: str) -> frozenset[Decimal]:
@@ -63,14 +71,24 @@ def _money(text: str) -> frozenset[Decimal]:
     return frozenset(found)
 
 
-def _refused(signal: Signal, money: frozenset[Decimal]) -> tuple[str, str] | None:
-    exits = [*((signal.sl,) if signal.sl is not None else ()), *signal.tps]
+def _exits(signal: Signal) -> list[Decimal]:
+    return [*((signal.sl,) if signal.sl is not None else ()), *signal.tps]
+
+
+def _in_money(signal: Signal, money: frozenset[Decimal]) -> tuple[str, str] | None:
+    exits = _exits(signal)
+    marked = [level for level in exits if level in money]
+    if not marked or _crypto(signal.symbol):
+        return None
+    if _not_prices(marked, exits, signal.reference_price, signal):
+        return MONEY, f'"${marked[0]}": an exit in money (a distance or a sum), not a price'
+    return None
+
+
+def _under_floor(signal: Signal) -> tuple[str, str] | None:
+    exits, reference = _exits(signal), signal.reference_price
     if not exits:
         return None
-    reference = signal.reference_price
-    marked = [level for level in exits if level in money]
-    if marked and not _crypto(signal.symbol) and _not_prices(marked, exits, reference, signal):
-        return MONEY, f'"${marked[0]}": an exit in money (a distance or a sum), not a price'
     # With an entry, an exit out of its scale is flagged where the signal is built; the entry
     # itself is no price a power of ten under the floor ("2.650": thousands with a point).
     floor = _FLOORS.get(signal.symbol)
